@@ -1,0 +1,467 @@
+//! `UserActor`: one per logged-in user; holds the user's session and state and handles
+//! that user's requests strictly one at a time, in order.
+//!
+//! Life of a request ([`Call`]): session check → seq check ([`crate::replay`]) → the pure
+//! handler on the current state (a panic is caught) → if it changed anything, the writes
+//! and the encoded reply are committed together → only then the new state is kept and the
+//! reply sent. Every reply waits for its commit inside the actor (`AtomicResponse`), so the
+//! next request of the same user sees the committed state.
+//!
+//! Supervision: a handler panic answers that request with a server error and stops the
+//! actor; its `Supervisor` restarts it on the same mailbox and [`Actor::started`] reloads
+//! the state from storage. Other users' actors are untouched.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Weak};
+
+use actix::{
+    Actor, ActorContext, ActorFutureExt, AsyncContext, AtomicResponse, Context, Handler, Message,
+    Supervised, WrapFuture, fut,
+};
+use prost::Message as _;
+use summoner_proto::api::{ErrorCode, Request, Response};
+
+use crate::backend::{Commit, Handled, Loaded, StoredReply, UserBackend};
+use crate::directory::Directory;
+use crate::replay::{self, Decision, LastAnswer};
+use crate::{Clock, Session, TokenHash, UserId};
+
+/// Why a request got no game-level answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// The token is not this user's current session.
+    #[error("unknown session")]
+    Unauthenticated,
+    /// The session was idle past its time to live.
+    #[error("session expired")]
+    SessionExpired,
+    /// This actor was passivated; route the request again to reach the live one.
+    #[error("actor retired")]
+    Retired,
+    /// A server fault; nothing was applied.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// One API request of this user. Answers the encoded `Response`.
+#[derive(Debug)]
+pub struct Call {
+    pub token_hash: TokenHash,
+    pub request: Request,
+}
+
+impl Message for Call {
+    type Result = Result<Vec<u8>, CallError>;
+}
+
+/// Starts a new session (Login), ending the previous one. Answers the user's state.
+#[derive(Debug)]
+pub struct OpenSession<S> {
+    pub session: Session,
+    _state: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S> OpenSession<S> {
+    /// A request to open `session`.
+    pub fn new(session: Session) -> Self {
+        Self {
+            session,
+            _state: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<S: 'static> Message for OpenSession<S> {
+    type Result = Result<S, CallError>;
+}
+
+/// Asks the actor to retire if it is still idle. Answers whether it did.
+#[derive(Debug)]
+pub struct Passivate;
+
+impl Message for Passivate {
+    type Result = bool;
+}
+
+/// What the directory gives an actor it starts.
+pub(crate) struct ActorSettings<B: UserBackend> {
+    pub user: UserId,
+    pub actor_id: u64,
+    pub backend: Arc<B>,
+    pub clock: Arc<dyn Clock>,
+    pub directory: Weak<Directory<B>>,
+    pub session_ttl_ms: i64,
+    pub session_renew_step_ms: i64,
+    pub mailbox_capacity: usize,
+}
+
+struct Live<S> {
+    state: S,
+    session: Option<Session>,
+    /// The session expiry last written to storage.
+    stored_expiry_ms: i64,
+    last: Option<LastAnswer>,
+}
+
+enum Phase<S> {
+    Loading,
+    Ready(Box<Live<S>>),
+    /// Passivated or failed to load: answers [`CallError::Retired`] to anything.
+    Retired,
+}
+
+/// The actor of one user.
+pub struct UserActor<B: UserBackend> {
+    settings: ActorSettings<B>,
+    phase: Phase<B::State>,
+}
+
+impl<B: UserBackend> UserActor<B> {
+    pub(crate) fn new(settings: ActorSettings<B>) -> Self {
+        Self {
+            settings,
+            phase: Phase::Loading,
+        }
+    }
+
+    fn user(&self) -> UserId {
+        self.settings.user
+    }
+
+    fn load(&mut self, ctx: &mut Context<Self>) {
+        self.phase = Phase::Loading;
+        let user = self.user();
+        let load = self.settings.backend.load(user);
+        ctx.wait(load.into_actor(self).map(move |loaded, act, ctx| match loaded {
+            Ok(loaded) => act.phase = Phase::Ready(Box::new(Live::from(loaded))),
+            Err(err) => {
+                tracing::error!(user.id = user, error = %err, "user actor could not load its state");
+                act.retire(ctx, true);
+            }
+        }));
+    }
+
+    /// Leaves the directory (if still listed) and stops serving.
+    fn retire(&mut self, ctx: &mut Context<Self>, force: bool) -> bool {
+        let Some(directory) = self.settings.directory.upgrade() else {
+            self.phase = Phase::Retired;
+            return true;
+        };
+        if !directory.try_retire(self.user(), self.settings.actor_id, force) {
+            return false;
+        }
+        if let Phase::Ready(live) = &self.phase
+            && let Some(session) = &live.session
+        {
+            directory.forget_token(&session.token_hash);
+        }
+        self.phase = Phase::Retired;
+        // Stopping lets the supervisor end the actor once the last address is dropped;
+        // if a request still holds one, the restarted actor stays retired and answers it
+        // with `Retired`, which sends it to a fresh activation.
+        ctx.stop();
+        true
+    }
+
+    fn error_bytes(seq: u64, now_ms: i64, code: ErrorCode, message: &str) -> Vec<u8> {
+        Response {
+            seq,
+            error: code as i32,
+            message: message.to_owned(),
+            server_time_ms: now_ms,
+            ..Default::default()
+        }
+        .encode_to_vec()
+    }
+}
+
+impl<S> From<Loaded<S>> for Live<S> {
+    fn from(loaded: Loaded<S>) -> Self {
+        let session_id = loaded.session.as_ref().map(|s| s.id);
+        let last = loaded
+            .last_reply
+            .filter(|r| Some(r.session_id) == session_id)
+            .map(|r| LastAnswer {
+                seq: r.seq,
+                bytes: r.bytes,
+                replays: 0,
+            });
+        Live {
+            stored_expiry_ms: loaded.session.as_ref().map_or(0, |s| s.expires_at_ms),
+            session: loaded.session,
+            state: loaded.state,
+            last,
+        }
+    }
+}
+
+impl<B: UserBackend> Actor for UserActor<B> {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(self.settings.mailbox_capacity.max(1));
+        if !matches!(self.phase, Phase::Retired) {
+            self.load(ctx);
+        }
+    }
+}
+
+impl<B: UserBackend> Supervised for UserActor<B> {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        if !matches!(self.phase, Phase::Retired) {
+            tracing::warn!(
+                user.id = self.user(),
+                "user actor restarting; state reloads from storage"
+            );
+            self.phase = Phase::Loading;
+        }
+    }
+}
+
+fn done<A: Actor, T: 'static>(value: T) -> AtomicResponse<A, T> {
+    AtomicResponse::new(Box::pin(fut::ready(value)))
+}
+
+impl<B: UserBackend> Handler<Call> for UserActor<B> {
+    type Result = AtomicResponse<Self, Result<Vec<u8>, CallError>>;
+
+    fn handle(&mut self, call: Call, ctx: &mut Context<Self>) -> Self::Result {
+        let now = self.settings.clock.now_ms();
+        let user = self.user();
+        let seq = call.request.seq;
+        let ttl = self.settings.session_ttl_ms;
+        let renew_step = self.settings.session_renew_step_ms;
+        let live = match &mut self.phase {
+            Phase::Ready(live) => live,
+            Phase::Retired => return done(Err(CallError::Retired)),
+            Phase::Loading => {
+                return done(Err(CallError::Internal("user state is not loaded".into())));
+            }
+        };
+        let Some(session) = live
+            .session
+            .as_mut()
+            .filter(|s| s.token_hash == call.token_hash)
+        else {
+            return done(Err(CallError::Unauthenticated));
+        };
+        if session.is_expired(now) {
+            return done(Err(CallError::SessionExpired));
+        }
+        session.expires_at_ms = now + ttl;
+        let renewal =
+            (session.expires_at_ms - live.stored_expiry_ms >= renew_step).then(|| session.clone());
+
+        let handled = match replay::decide(live.last.as_mut(), seq) {
+            Decision::Replay(bytes) => Err(bytes.to_vec()),
+            Decision::Duplicate => Err(Self::error_bytes(
+                seq,
+                now,
+                ErrorCode::DuplicateRequest,
+                "this seq was already answered",
+            )),
+            Decision::Stale => Err(Self::error_bytes(
+                seq,
+                now,
+                ErrorCode::StaleRequest,
+                "seq is older than the last request",
+            )),
+            Decision::Fresh => {
+                let backend = &self.settings.backend;
+                let state = &live.state;
+                let request = &call.request;
+                match catch_unwind(AssertUnwindSafe(|| {
+                    backend.handle(user, state, request, now)
+                })) {
+                    Ok(handled) => Ok(handled),
+                    Err(_) => {
+                        tracing::error!(
+                            user.id = user,
+                            request.seq = seq,
+                            "handler panicked; restarting the user actor"
+                        );
+                        self.phase = Phase::Loading;
+                        ctx.stop();
+                        return done(Err(CallError::Internal(
+                            "the server failed while handling this request".into(),
+                        )));
+                    }
+                }
+            }
+        };
+        let handled = match handled {
+            Err(bytes) => return self.finish(Ok(bytes), renewal),
+            Ok(handled) => handled,
+        };
+        let Handled {
+            mut response,
+            change,
+            ends_session,
+        } = handled;
+        response.seq = seq;
+        response.server_time_ms = now;
+        let bytes = response.encode_to_vec();
+        let session_id = session.id;
+        let ended = ends_session.then(|| session.token_hash);
+
+        let Some((draft, writes)) = change else {
+            live.last = Some(LastAnswer {
+                seq,
+                bytes: bytes.clone(),
+                replays: 0,
+            });
+            if let Some(token) = ended {
+                return self.end_session(token, bytes);
+            }
+            return self.finish(Ok(bytes), renewal);
+        };
+        let reply = StoredReply {
+            session_id,
+            seq,
+            bytes,
+        };
+        let commit = self.settings.backend.commit(
+            user,
+            Commit {
+                writes,
+                reply: reply.clone(),
+            },
+        );
+        let fut = commit.into_actor(self).map(move |result, act, _ctx| {
+            let Phase::Ready(live) = &mut act.phase else {
+                return Err(CallError::Internal("user actor stopped during commit".into()));
+            };
+            match result {
+                Ok(()) => {
+                    live.state = draft;
+                    live.last = Some(LastAnswer { seq, bytes: reply.bytes.clone(), replays: 0 });
+                    Ok(reply.bytes)
+                }
+                Err(err) => {
+                    tracing::error!(user.id = user, request.seq = seq, error = %err, "commit failed");
+                    Err(CallError::Internal("storage is unavailable; retry".into()))
+                }
+            }
+        });
+        let renewal = self.renewal(renewal);
+        AtomicResponse::new(Box::pin(
+            fut.then(move |result, _, _| renewal.map(move |(), _, _| result)),
+        ))
+    }
+}
+
+impl<B: UserBackend> UserActor<B> {
+    /// Answers `result` after writing a due session renewal (best effort: the actor's own
+    /// expiry stays authoritative while it lives).
+    fn finish(
+        &mut self,
+        result: Result<Vec<u8>, CallError>,
+        renewal: Option<Session>,
+    ) -> AtomicResponse<Self, Result<Vec<u8>, CallError>> {
+        if renewal.is_none() {
+            return done(result);
+        }
+        AtomicResponse::new(Box::pin(self.renewal(renewal).map(move |(), _, _| result)))
+    }
+
+    fn renewal(&mut self, renewal: Option<Session>) -> actix::ResponseActFuture<Self, ()> {
+        let Some(session) = renewal else {
+            return Box::pin(fut::ready(()));
+        };
+        let user = self.user();
+        let expiry = session.expires_at_ms;
+        let save = self.settings.backend.save_session(user, Some(session));
+        Box::pin(
+            save.into_actor(self)
+                .map(move |result, act, _| match result {
+                    Ok(()) => {
+                        if let Phase::Ready(live) = &mut act.phase {
+                            live.stored_expiry_ms = expiry;
+                        }
+                    }
+                    Err(err) => {
+                        tracing::warn!(user.id = user, error = %err, "session renewal not stored")
+                    }
+                }),
+        )
+    }
+
+    /// Ends the session (Logout): stores "no session", then forgets the token.
+    fn end_session(
+        &mut self,
+        token: TokenHash,
+        bytes: Vec<u8>,
+    ) -> AtomicResponse<Self, Result<Vec<u8>, CallError>> {
+        let user = self.user();
+        let save = self.settings.backend.save_session(user, None);
+        AtomicResponse::new(Box::pin(save.into_actor(self).map(
+            move |result, act, _| {
+                result.map_err(|err| {
+                    tracing::error!(user.id = user, error = %err, "logout not stored");
+                    CallError::Internal("storage is unavailable; retry".into())
+                })?;
+                if let Phase::Ready(live) = &mut act.phase {
+                    live.session = None;
+                    live.last = None;
+                }
+                if let Some(directory) = act.settings.directory.upgrade() {
+                    directory.forget_token(&token);
+                }
+                Ok(bytes)
+            },
+        )))
+    }
+}
+
+impl<B: UserBackend> Handler<OpenSession<B::State>> for UserActor<B> {
+    type Result = AtomicResponse<Self, Result<B::State, CallError>>;
+
+    fn handle(&mut self, msg: OpenSession<B::State>, _ctx: &mut Context<Self>) -> Self::Result {
+        match &self.phase {
+            Phase::Ready(_) => {}
+            Phase::Retired => return done(Err(CallError::Retired)),
+            Phase::Loading => {
+                return done(Err(CallError::Internal("user state is not loaded".into())));
+            }
+        }
+        let user = self.user();
+        let session = msg.session;
+        let save = self
+            .settings
+            .backend
+            .save_session(user, Some(session.clone()));
+        AtomicResponse::new(Box::pin(save.into_actor(self).map(
+            move |result, act, _| {
+                result.map_err(|err| {
+                    tracing::error!(user.id = user, error = %err, "session not stored");
+                    CallError::Internal("storage is unavailable; retry".into())
+                })?;
+                let Phase::Ready(live) = &mut act.phase else {
+                    return Err(CallError::Retired);
+                };
+                let directory = act.settings.directory.upgrade();
+                if let (Some(old), Some(directory)) = (&live.session, &directory) {
+                    directory.forget_token(&old.token_hash);
+                }
+                if let Some(directory) = &directory {
+                    directory.remember_token(session.token_hash, user);
+                }
+                live.stored_expiry_ms = session.expires_at_ms;
+                live.session = Some(session);
+                live.last = None;
+                Ok(live.state.clone())
+            },
+        )))
+    }
+}
+
+impl<B: UserBackend> Handler<Passivate> for UserActor<B> {
+    type Result = bool;
+
+    fn handle(&mut self, _: Passivate, ctx: &mut Context<Self>) -> bool {
+        match self.phase {
+            Phase::Ready(_) => self.retire(ctx, false),
+            Phase::Loading | Phase::Retired => false,
+        }
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE sessions;
+DROP TABLE account_auth;
+DROP TABLE accounts;

@@ -1,0 +1,9 @@
+//! Summoner's wire protocol: the prost types generated from `proto/api.proto`.
+//!
+//! The .proto files are the contract with clients (Unity/C# clients generate their code
+//! from the same files); this crate only compiles them.
+
+/// `summoner.api`: the `Request` and `Response` envelopes and every payload.
+pub mod api {
+    include!(concat!(env!("OUT_DIR"), "/summoner.api.rs"));
+}

@@ -1,0 +1,77 @@
+//! Decoding the `Request` envelope, and the operation names used in logs and metrics.
+
+use prost::Message;
+use summoner_proto::api::{Request, request::Payload};
+
+use crate::api::error::ApiError;
+
+/// Decodes a body into a `Request` with a known payload, or says why it is not one.
+/// Never panics, whatever the bytes.
+pub fn decode_request(body: &[u8]) -> Result<Request, ApiError> {
+    let request = Request::decode(body)
+        .map_err(|e| ApiError::Malformed(format!("the body is not a Request: {e}")))?;
+    if request.payload.is_none() {
+        return Err(ApiError::UnknownOperation);
+    }
+    Ok(request)
+}
+
+/// The operation's name, as logged.
+pub fn operation(payload: &Payload) -> &'static str {
+    match payload {
+        Payload::Register(_) => "Register",
+        Payload::Login(_) => "Login",
+        Payload::Logout(_) => "Logout",
+        Payload::GetUser(_) => "GetUser",
+        Payload::SetNickname(_) => "SetNickname",
+        Payload::Explore(_) => "Explore",
+        Payload::DebugPanic(_) => "DebugPanic",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use summoner_proto::api::GetUserReq;
+
+    use super::*;
+
+    #[test]
+    fn a_valid_request_decodes() {
+        let req = Request {
+            seq: 3,
+            session_token: vec![1; 32],
+            payload: Some(Payload::GetUser(GetUserReq {})),
+        };
+        assert_eq!(decode_request(&req.encode_to_vec()).unwrap(), req);
+    }
+
+    #[test]
+    fn empty_body_has_no_payload() {
+        assert!(matches!(
+            decode_request(&[]),
+            Err(ApiError::UnknownOperation)
+        ));
+    }
+
+    #[test]
+    fn unknown_payload_field_is_an_unknown_operation() {
+        // Field 500, length-delimited, empty: a payload from a newer protocol.
+        assert!(matches!(
+            decode_request(&[0xa2, 0x1f, 0x00]),
+            Err(ApiError::UnknownOperation)
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+        /// Arbitrary bytes never panic the decoder, and every failure is a 400.
+        #[test]
+        fn arbitrary_bytes_decode_or_fail_with_400(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            match decode_request(&bytes) {
+                Ok(req) => prop_assert!(req.payload.is_some()),
+                Err(e) => prop_assert_eq!(e.status_and_code().0, actix_web::http::StatusCode::BAD_REQUEST),
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The error policy of the transport, in one place: which failure becomes which HTTP
+//! status and error code. Every error answer carries an encoded `Response` (seq, code,
+//! message) so the client can always decode what it got.
+//!
+//! | status | codes | the client should |
+//! |---|---|---|
+//! | 200 | game-logic refusals (`INVALID_ARGUMENT`, `NOT_REGISTERED`, `DUPLICATE_REQUEST` ...) | show or handle it; nothing changed |
+//! | 400 | `MALFORMED_REQUEST`, `UNKNOWN_OPERATION` | fix the client; retrying is useless |
+//! | 401 | `UNAUTHENTICATED`, `SESSION_EXPIRED` | log in again |
+//! | 413 | `PAYLOAD_TOO_LARGE` | send less |
+//! | 415 | `UNSUPPORTED_MEDIA_TYPE` | send `application/x-protobuf` |
+//! | 500 | `INTERNAL` | retry with the same seq; nothing was applied twice |
+//! | 503 | `OVERLOADED` | retry with the same seq after `Retry-After` seconds |
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use prost::Message;
+use summoner_actors::{AskError, CallError, RouteError};
+use summoner_proto::api::{ErrorCode, Response};
+
+use crate::accounts::AccountError;
+
+/// Content type of every request and answer body.
+pub const PROTOBUF: &str = "application/x-protobuf";
+
+/// A request that gets no game-level answer, or a refusal made at the transport.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("the request has no payload this server knows")]
+    UnknownOperation,
+    #[error("no valid session token")]
+    Unauthenticated,
+    #[error("the session expired; log in again")]
+    SessionExpired,
+    #[error("the body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("send the body as application/x-protobuf")]
+    UnsupportedMediaType,
+    #[error("the server is overloaded; retry later")]
+    Overloaded,
+    #[error("{0}")]
+    Internal(String),
+    /// A game-level refusal (200 + code).
+    #[error("{1}")]
+    Refused(ErrorCode, String),
+}
+
+impl ApiError {
+    /// The HTTP status and error code of this error.
+    pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            Self::Malformed(_) => (StatusCode::BAD_REQUEST, ErrorCode::MalformedRequest),
+            Self::UnknownOperation => (StatusCode::BAD_REQUEST, ErrorCode::UnknownOperation),
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated),
+            Self::SessionExpired => (StatusCode::UNAUTHORIZED, ErrorCode::SessionExpired),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+            ),
+            Self::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+            Self::Refused(code, _) => (StatusCode::OK, *code),
+        }
+    }
+
+    /// The answer to send: status, `Response` body, and `Retry-After` for 503.
+    pub fn to_http(&self, seq: u64, now_ms: i64, retry_after_secs: u32) -> HttpResponse {
+        let (status, code) = self.status_and_code();
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self, "request failed");
+        }
+        let body = Response {
+            seq,
+            error: code as i32,
+            message: self.to_string(),
+            server_time_ms: now_ms,
+            ..Default::default()
+        }
+        .encode_to_vec();
+        let mut http = HttpResponse::build(status);
+        http.content_type(PROTOBUF);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            http.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        http.body(body)
+    }
+}
+
+impl From<AskError> for ApiError {
+    fn from(e: AskError) -> Self {
+        match e {
+            AskError::Route(RouteError::Overloaded) => Self::Overloaded,
+            AskError::Call(CallError::Unauthenticated) => Self::Unauthenticated,
+            AskError::Call(CallError::SessionExpired) => Self::SessionExpired,
+            AskError::Call(CallError::Internal(m)) => Self::Internal(m),
+            AskError::Call(CallError::Retired) => {
+                Self::Internal("the user's actor is restarting; retry".into())
+            }
+            AskError::Timeout => {
+                Self::Internal("the request timed out; retry with the same seq".into())
+            }
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::InvalidCredential(m) => Self::Refused(ErrorCode::InvalidArgument, m),
+            AccountError::NotRegistered => Self::Refused(ErrorCode::NotRegistered, e.to_string()),
+            AccountError::Actor(e) => e.into(),
+            AccountError::Store(e) => Self::Internal(e.to_string()),
+            AccountError::Random(e) => Self::Internal(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The HTTP transport: `POST /api`. Thin by design: read and decode the body, find the
+//! caller's actor, map failures to statuses ([`error`]). One tracing span per request
+//! records operation, user, seq, status and duration.
+
+pub mod body;
+pub mod decode;
+pub mod error;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use prost::Message;
+use summoner_actors::{Call, Directory};
+use summoner_proto::api::{Request, Response, request::Payload, response};
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::accounts::Accounts;
+use crate::api::error::{ApiError, PROTOBUF};
+use crate::game::backend::GameBackend;
+use crate::tokens::{TOKEN_BYTES, hash_token};
+
+/// What the endpoint needs, shared by every HTTP worker.
+pub struct ApiState {
+    pub directory: Arc<Directory<GameBackend>>,
+    pub accounts: Accounts,
+    /// Server-wide admission: one permit per request in flight.
+    pub admission: Arc<Semaphore>,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+    pub retry_after_secs: u32,
+}
+
+impl ApiState {
+    fn now_ms(&self) -> i64 {
+        self.directory.clock().now_ms()
+    }
+}
+
+/// `POST /api`.
+pub async fn endpoint(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<ApiState>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let span = tracing::info_span!("request", op = Empty, user.id = Empty, seq = Empty);
+    let mut seq = 0;
+    let result = serve(&req, payload, &state, &span, &mut seq)
+        .instrument(span.clone())
+        .await;
+    let response = match result {
+        Ok(bytes) => HttpResponse::Ok().content_type(PROTOBUF).body(bytes),
+        Err(e) => e.to_http(seq, state.now_ms(), state.retry_after_secs),
+    };
+    tracing::info!(
+        parent: &span,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+async fn serve(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &ApiState,
+    span: &tracing::Span,
+    seq: &mut u64,
+) -> Result<Vec<u8>, ApiError> {
+    let _permit = state
+        .admission
+        .try_acquire()
+        .map_err(|_| ApiError::Overloaded)?;
+    body::check_content_type(req)?;
+    let bytes = body::read_body(req, payload, state.max_body_bytes).await?;
+    let request = decode::decode_request(&bytes)?;
+    *seq = request.seq;
+    let Some(op) = &request.payload else {
+        return Err(ApiError::UnknownOperation);
+    };
+    span.record("op", decode::operation(op));
+    span.record("seq", request.seq);
+    let answer = match op {
+        Payload::Register(r) => response::Payload::Register(state.accounts.register(r).await?),
+        Payload::Login(r) => {
+            let (user, res) = state.accounts.login(r).await?;
+            span.record("user.id", user);
+            response::Payload::Login(res)
+        }
+        _ => return call_actor(state, request, span).await,
+    };
+    let response = Response {
+        seq: *seq,
+        server_time_ms: state.now_ms(),
+        payload: Some(answer),
+        ..Default::default()
+    };
+    Ok(response.encode_to_vec())
+}
+
+/// Hands a session request to the user's actor; answers its encoded `Response`.
+async fn call_actor(
+    state: &ApiState,
+    request: Request,
+    span: &tracing::Span,
+) -> Result<Vec<u8>, ApiError> {
+    if request.session_token.len() != TOKEN_BYTES {
+        return Err(ApiError::Unauthenticated);
+    }
+    let token_hash = hash_token(&request.session_token);
+    let directory = &state.directory;
+    let user = match directory.user_for_token(&token_hash) {
+        Some(user) => user,
+        None => {
+            let store = directory.backend().store();
+            let user = store
+                .user_for_token(token_hash)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let user = user.ok_or(ApiError::Unauthenticated)?;
+            directory.remember_token(token_hash, user);
+            user
+        }
+    };
+    span.record("user.id", user);
+    let answer = directory
+        .ask(user, state.request_timeout, || Call {
+            token_hash,
+            request: request.clone(),
+        })
+        .await;
+    answer.map_err(|e| {
+        let e = ApiError::from(e);
+        if matches!(e, ApiError::Unauthenticated) {
+            directory.forget_token(&token_hash);
+        }
+        e
+    })
+}

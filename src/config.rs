@@ -1,0 +1,235 @@
+//! Server configuration: defaults that run with nothing installed, overridden by a TOML
+//! file, overridden in turn by `SUMMONER_*` environment variables (nested keys joined by
+//! a double underscore, e.g. `SUMMONER_LIMITS__MAX_BODY_BYTES=131072`).
+//!
+//! Every field is documented in README.md's configuration reference; keep the two in step.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything the server can be told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address and port the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    pub storage: StorageConfig,
+    pub limits: LimitsConfig,
+    pub sessions: SessionsConfig,
+    pub log: LogConfig,
+    pub debug: DebugConfig,
+}
+
+/// Where data lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Folder of the embedded SQLite databases (one file per database).
+    pub data_dir: PathBuf,
+    /// Longest a single database operation may take before the request fails (ms).
+    pub timeout_ms: u64,
+    /// Connections per database.
+    pub pool_size: usize,
+}
+
+/// Bounds that protect the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest accepted request body (bytes); larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Requests of one user admitted at once; more get 503.
+    pub user_mailbox: usize,
+    /// Requests admitted by the whole server at once; more get 503.
+    pub max_in_flight: usize,
+    /// Longest a request may wait for its user's actor before it fails with 500 (ms).
+    pub request_timeout_ms: u64,
+    /// Seconds a client is told to wait (Retry-After) after a 503.
+    pub retry_after_secs: u32,
+}
+
+/// Sessions and user actors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionsConfig {
+    /// A session expires after this many seconds without a request.
+    pub ttl_secs: u32,
+    /// An actor with no request for this many seconds is passivated (its memory freed;
+    /// the session stays valid).
+    pub idle_timeout_secs: u32,
+    /// How often idle actors are looked for (seconds).
+    pub sweep_interval_secs: u32,
+}
+
+/// Log output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `human` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info` or `summoner=debug,actix_web=info`. `RUST_LOG` wins.
+    pub filter: String,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Switches for development and tests only.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DebugConfig {
+    /// Serve debug operations (DebugPanic). Never in production.
+    pub test_operations: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            workers: 0,
+            storage: StorageConfig::default(),
+            limits: LimitsConfig::default(),
+            sessions: SessionsConfig::default(),
+            log: LogConfig::default(),
+            debug: DebugConfig::default(),
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            timeout_ms: 5_000,
+            pool_size: 4,
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 64 * 1024,
+            user_mailbox: 16,
+            max_in_flight: 10_000,
+            request_timeout_ms: 9_000,
+            retry_after_secs: 1,
+        }
+    }
+}
+
+impl Default for SessionsConfig {
+    fn default() -> Self {
+        Self {
+            ttl_secs: 3600,
+            idle_timeout_secs: 300,
+            sweep_interval_secs: 30,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Human,
+            filter: "info".into(),
+        }
+    }
+}
+
+/// The configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Defaults, then `file` (if given; it must exist), then `SUMMONER_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let config: Config = figment
+            .merge(
+                Env::prefixed("SUMMONER_")
+                    // SUMMONER_CONFIG names the file; SUMMONER_TEST_* configure the test suite.
+                    .filter(|key| key.as_str() != "config" && !key.as_str().starts_with("test_"))
+                    .split("__"),
+            )
+            .extract()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Rejects values the server cannot run with.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |m: &str| Err(ConfigError(m.to_owned()));
+        if self.limits.max_body_bytes == 0 {
+            return fail("limits.max_body_bytes must be at least 1");
+        }
+        if self.limits.user_mailbox == 0 || self.limits.max_in_flight == 0 {
+            return fail("limits.user_mailbox and limits.max_in_flight must be at least 1");
+        }
+        if self.sessions.ttl_secs == 0 || self.sessions.sweep_interval_secs == 0 {
+            return fail("sessions.ttl_secs and sessions.sweep_interval_secs must be at least 1");
+        }
+        if self.storage.pool_size == 0 || self.storage.timeout_ms == 0 {
+            return fail("storage.pool_size and storage.timeout_ms must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_and_environment_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "s.toml",
+                "listen = \"0.0.0.0:9000\"\n[limits]\nmax_body_bytes = 100\n",
+            )?;
+            jail.set_env("SUMMONER_LIMITS__USER_MAILBOX", "3");
+            jail.set_env("SUMMONER_LOG__FORMAT", "json");
+            let config = Config::load(Some(Path::new("s.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+            assert_eq!(config.limits.max_body_bytes, 100);
+            assert_eq!(config.limits.user_mailbox, 3);
+            assert_eq!(config.log.format, LogFormat::Json);
+            assert_eq!(config.sessions.ttl_secs, 3600);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("a.toml", "lisen = \"0.0.0.0:9000\"\n")?;
+            assert!(Config::load(Some(Path::new("a.toml"))).is_err());
+            jail.create_file("b.toml", "[limits]\nmax_body_bytes = 0\n")?;
+            assert!(Config::load(Some(Path::new("b.toml"))).is_err());
+            assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+}

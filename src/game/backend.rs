@@ -1,0 +1,90 @@
+//! `GameBackend`: the server's implementation of the actors' `UserBackend`: the pure
+//! dispatcher for `handle`, the configured [`Store`] for everything durable.
+
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use summoner_actors::{BackendError, Commit, Handled, Loaded, Session, UserBackend, UserId};
+use summoner_proto::api::Request;
+
+use crate::game::data::GameData;
+use crate::game::dispatch::dispatch;
+use crate::game::state::UserState;
+use crate::storage::{Store, StoreError, Write};
+
+/// Game logic plus storage, as user actors need them.
+pub struct GameBackend {
+    store: Arc<dyn Store>,
+    data: Arc<GameData>,
+    test_operations: bool,
+}
+
+impl GameBackend {
+    /// A backend over `store` with game data `data`.
+    pub fn new(store: Arc<dyn Store>, data: Arc<GameData>, test_operations: bool) -> Self {
+        Self {
+            store,
+            data,
+            test_operations,
+        }
+    }
+
+    /// The game data handlers read.
+    pub fn data(&self) -> &Arc<GameData> {
+        &self.data
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}
+
+fn to_backend(e: StoreError) -> BackendError {
+    BackendError::new("storage", e)
+}
+
+impl UserBackend for GameBackend {
+    type State = UserState;
+    type Writes = Vec<Write>;
+
+    fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
+        self.store
+            .load_user(user)
+            .map(|r| r.map_err(to_backend))
+            .boxed()
+    }
+
+    fn handle(
+        &self,
+        _user: UserId,
+        state: &UserState,
+        request: &Request,
+        now_ms: i64,
+    ) -> Handled<UserState, Vec<Write>> {
+        dispatch(&self.data, state, request, now_ms, self.test_operations)
+    }
+
+    fn commit(
+        &self,
+        user: UserId,
+        commit: Commit<Vec<Write>>,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        self.store
+            .commit(user, commit)
+            .map(|r| r.map_err(to_backend))
+            .boxed()
+    }
+
+    fn save_session(
+        &self,
+        user: UserId,
+        session: Option<Session>,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        self.store
+            .save_session(user, session)
+            .map(|r| r.map_err(to_backend))
+            .boxed()
+    }
+}

@@ -1,0 +1,43 @@
+//! What a handler gets (game data, a draft of the user's state, the user's RNG stream, the
+//! clock) and how it refuses a request.
+
+use rand_chacha::ChaCha20Rng;
+use summoner_proto::api::{ErrorCode, Extra};
+
+use crate::game::data::GameData;
+use crate::game::state::UserState;
+
+/// The world as one handler call sees it. Changes to `user` are kept only if the handler
+/// succeeds and the writes commit.
+pub struct HandlerCtx<'a> {
+    pub data: &'a GameData,
+    /// A draft of the user's state.
+    pub user: &'a mut UserState,
+    /// The user's own ChaCha20 stream, positioned where the last request left it.
+    pub rng: &'a mut ChaCha20Rng,
+    pub now_ms: i64,
+    /// Side effects to report in the response's `extra` part, in order.
+    pub extras: Vec<Extra>,
+    /// Whether debug operations are served.
+    pub test_operations: bool,
+}
+
+/// A game-logic refusal: answered with HTTP 200 and `code`; nothing changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal with its code and a developer-facing message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What every handler returns.
+pub type HandlerResult<T> = Result<T, Refusal>;

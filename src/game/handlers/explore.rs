@@ -1,0 +1,36 @@
+//! Explore: spend stamina for gold and experience drawn from the user's RNG stream.
+
+use rand::RngExt;
+use summoner_proto::api::{ErrorCode, ExploreReq, ExploreRes, Extra, LevelUp, extra};
+
+use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
+
+/// Explore once.
+pub fn explore(ctx: &mut HandlerCtx, _req: &ExploreReq) -> HandlerResult<ExploreRes> {
+    let rules = &ctx.data.explore;
+    if !ctx
+        .user
+        .spend_stamina(ctx.data, rules.stamina_cost, ctx.now_ms)
+    {
+        return Err(Refusal::new(
+            ErrorCode::NotEnoughStamina,
+            format!("explore costs {} stamina", rules.stamina_cost),
+        ));
+    }
+    let gold = ctx.rng.random_range(rules.gold.clone());
+    let exp = ctx.rng.random_range(rules.exp.clone());
+    ctx.user.gold = ctx.user.gold.saturating_add(u64::from(gold));
+    if let Some((from_level, to_level)) = ctx.user.gain_exp(ctx.data, u64::from(exp), ctx.now_ms) {
+        ctx.extras.push(Extra {
+            kind: Some(extra::Kind::LevelUp(LevelUp {
+                from_level,
+                to_level,
+            })),
+        });
+    }
+    Ok(ExploreRes {
+        gold_gained: gold,
+        exp_gained: exp,
+        user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)),
+    })
+}

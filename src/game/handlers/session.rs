@@ -1,0 +1,11 @@
+//! Logout. (Register and Login need no session, so the transport serves them before any
+//! user actor is involved; see `crate::accounts`.)
+
+use summoner_proto::api::{LogoutReq, LogoutRes};
+
+use crate::game::context::{HandlerCtx, HandlerResult};
+
+/// Logout: the dispatcher marks the session as ended; the actor stores that.
+pub fn logout(_ctx: &mut HandlerCtx, _req: &LogoutReq) -> HandlerResult<LogoutRes> {
+    Ok(LogoutRes {})
+}

@@ -1,0 +1,38 @@
+//! Reading and editing the user's own profile.
+
+use summoner_proto::api::{ErrorCode, GetUserReq, GetUserRes, SetNicknameReq, SetNicknameRes};
+
+use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
+
+/// GetUser: the profile as of now.
+pub fn get_user(ctx: &mut HandlerCtx, _req: &GetUserReq) -> HandlerResult<GetUserRes> {
+    Ok(GetUserRes {
+        user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)),
+    })
+}
+
+/// SetNickname: trimmed, within the length limits, printable, no control characters.
+pub fn set_nickname(ctx: &mut HandlerCtx, req: &SetNicknameReq) -> HandlerResult<SetNicknameRes> {
+    let nickname = req.nickname.trim();
+    let chars = nickname.chars().count();
+    let rules = &ctx.data.nickname;
+    if chars < rules.min_chars || chars > rules.max_chars {
+        return Err(Refusal::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "nickname must have {} to {} characters",
+                rules.min_chars, rules.max_chars
+            ),
+        ));
+    }
+    if nickname.chars().any(|c| c.is_control()) {
+        return Err(Refusal::new(
+            ErrorCode::InvalidArgument,
+            "nickname must not contain control characters",
+        ));
+    }
+    ctx.user.nickname = nickname.to_owned();
+    Ok(SetNicknameRes {
+        user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)),
+    })
+}

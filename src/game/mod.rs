@@ -1,0 +1,11 @@
+//! Game logic: the user's state, game data, and the pure handlers of each operation.
+//!
+//! Nothing under this module does I/O. [`backend::GameBackend`] is the one place where
+//! this logic meets storage, on behalf of the user actors.
+
+pub mod backend;
+pub mod context;
+pub mod data;
+pub mod dispatch;
+pub mod handlers;
+pub mod state;

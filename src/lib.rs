@@ -1,0 +1,17 @@
+//! Summoner: an actor-model game backend. Game clients send protobuf `Request`s to
+//! `POST /api`; each logged-in user is a supervised actor that handles that user's
+//! requests one at a time; handlers are pure functions of game data and a draft state.
+//!
+//! Layers, outermost first: [`api`] (HTTP transport, the only place errors become HTTP
+//! statuses) → [`accounts`] (Register/Login) and `summoner_actors` (one actor per user)
+//! → [`game`] (pure logic) → [`storage`] (durable state). See ARCHITECTURE.md.
+
+pub mod accounts;
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod game;
+pub mod server;
+pub mod storage;
+pub mod telemetry;
+pub mod tokens;

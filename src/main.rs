@@ -1,0 +1,41 @@
+//! The `summoner` binary: parses the command line and runs the chosen subcommand.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use summoner::cli::{Cli, Command};
+use summoner::config::Config;
+use summoner::{server, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("summoner: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(&config.log);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+    }
+}
+
+fn serve(config: Config) -> ExitCode {
+    let result = actix_web::rt::System::new().block_on(async move {
+        let running = server::start(config).await.map_err(|e| e.to_string())?;
+        running
+            .wait()
+            .await
+            .map_err(|e| format!("server failed: {e}"))
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "summoner stopped");
+            eprintln!("summoner: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

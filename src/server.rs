@@ -1,0 +1,165 @@
+//! Wiring: opens storage, builds the actor directory and the HTTP server, starts the
+//! passivation sweeper. `main` and the integration tests both start the server here.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer, web};
+use summoner_actors::{Clock, Directory, DirectoryConfig, SystemClock};
+use tokio::sync::Semaphore;
+
+use crate::accounts::Accounts;
+use crate::api::{self, ApiState};
+use crate::config::Config;
+use crate::game::backend::GameBackend;
+use crate::game::data::GameData;
+use crate::storage::sqlite::SqliteStore;
+use crate::storage::{Store, StoreError};
+
+/// The server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("storage: {0}")]
+    Storage(#[from] StoreError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+/// A running server.
+pub struct RunningServer {
+    /// The address it listens on (the real port when the config asked for port 0).
+    pub addr: SocketAddr,
+    pub directory: Arc<Directory<GameBackend>>,
+    handle: actix_web::dev::ServerHandle,
+    server: Option<actix_web::dev::Server>,
+    sweeper: actix_web::rt::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops taking requests, lets in-flight ones finish (graceful) and stops.
+    pub async fn stop(mut self) {
+        self.sweeper.abort();
+        self.handle.stop(true).await;
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// Runs until the server stops (SIGINT or SIGTERM: graceful stop).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        let result = match self.server.take() {
+            Some(server) => server.await,
+            None => Ok(()),
+        };
+        self.sweeper.abort();
+        result
+    }
+
+    /// Passivates every actor idle for the configured timeout now; returns how many.
+    pub async fn passivate_idle(&self) -> usize {
+        self.directory.passivate_idle().await
+    }
+}
+
+/// Starts the server on the system clock with the SQLite store from `config`.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// Starts the server with the given clock (tests move time by hand). Must run inside an
+/// actix system.
+pub async fn start_with_clock(
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningServer, StartError> {
+    let storage = &config.storage;
+    let store = SqliteStore::open(
+        &storage.data_dir,
+        storage.pool_size,
+        Duration::from_millis(storage.timeout_ms),
+    )
+    .await?;
+    tracing::info!(data_dir = %storage.data_dir.display(), "storage ready");
+    start_with_store(config, clock, Arc::new(store)).await
+}
+
+/// Starts the server over an already-open store.
+pub async fn start_with_store(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    store: Arc<dyn Store>,
+) -> Result<RunningServer, StartError> {
+    let backend = GameBackend::new(
+        store,
+        Arc::new(GameData::default()),
+        config.debug.test_operations,
+    );
+    let sessions = &config.sessions;
+    let directory = Directory::new(
+        Arc::new(backend),
+        clock,
+        DirectoryConfig {
+            mailbox_capacity: config.limits.user_mailbox,
+            idle_timeout_ms: i64::from(sessions.idle_timeout_secs) * 1000,
+            session_ttl_ms: i64::from(sessions.ttl_secs) * 1000,
+            // Written at most every tenth of the TTL: a restart may shorten a session by
+            // that much, in exchange for no write per request.
+            session_renew_step_ms: i64::from(sessions.ttl_secs) * 100,
+        },
+    );
+    let request_timeout = Duration::from_millis(config.limits.request_timeout_ms);
+    let state = web::Data::new(ApiState {
+        directory: directory.clone(),
+        accounts: Accounts::new(
+            directory.clone(),
+            i64::from(sessions.ttl_secs) * 1000,
+            request_timeout,
+        ),
+        admission: Arc::new(Semaphore::new(config.limits.max_in_flight)),
+        max_body_bytes: config.limits.max_body_bytes,
+        request_timeout,
+        retry_after_secs: config.limits.retry_after_secs,
+    });
+    let mut http = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/api", web::post().to(api::endpoint))
+    })
+    // The endpoint bounds the body itself, to answer 413 with a decodable Response.
+    .shutdown_timeout(30);
+    if config.workers > 0 {
+        http = http.workers(config.workers);
+    }
+    let http = http
+        .bind(config.listen)
+        .map_err(|e| StartError::Bind(config.listen, e))?;
+    let addr = http.addrs().first().copied().unwrap_or(config.listen);
+    let server = http.run();
+    let handle = server.handle();
+    let sweep_every = Duration::from_secs(u64::from(sessions.sweep_interval_secs));
+    let sweeper_directory = directory.clone();
+    let sweeper = actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(sweep_every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let retired = sweeper_directory.passivate_idle().await;
+            if retired > 0 {
+                tracing::debug!(
+                    retired,
+                    live = sweeper_directory.live_actors(),
+                    "passivated idle user actors"
+                );
+            }
+        }
+    });
+    tracing::info!(%addr, "listening");
+    Ok(RunningServer {
+        addr,
+        directory,
+        handle,
+        server: Some(server),
+        sweeper,
+    })
+}
