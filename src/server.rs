@@ -32,7 +32,7 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub directory: Arc<Directory<GameBackend>>,
     handle: actix_web::dev::ServerHandle,
-    server: Option<actix_web::dev::Server>,
+    server: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
     sweeper: actix_web::rt::task::JoinHandle<()>,
 }
 
@@ -49,7 +49,9 @@ impl RunningServer {
     /// Runs until the server stops (SIGINT or SIGTERM: graceful stop).
     pub async fn wait(mut self) -> std::io::Result<()> {
         let result = match self.server.take() {
-            Some(server) => server.await,
+            Some(server) => server
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
         };
         self.sweeper.abort();
@@ -137,6 +139,8 @@ pub async fn start_with_store(
     let addr = http.addrs().first().copied().unwrap_or(config.listen);
     let server = http.run();
     let handle = server.handle();
+    // The server starts accepting only once its future is polled.
+    let server = actix_web::rt::spawn(server);
     let sweep_every = Duration::from_secs(u64::from(sessions.sweep_interval_secs));
     let sweeper_directory = directory.clone();
     let sweeper = actix_web::rt::spawn(async move {

@@ -83,6 +83,13 @@ impl Message for Passivate {
     type Result = bool;
 }
 
+/// Sent by the actor to itself after a handler panic: stop, so the supervisor restarts it.
+struct Restart;
+
+impl Message for Restart {
+    type Result = ();
+}
+
 /// What the directory gives an actor it starts.
 pub(crate) struct ActorSettings<B: UserBackend> {
     pub user: UserId,
@@ -281,7 +288,8 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
                             "handler panicked; restarting the user actor"
                         );
                         self.phase = Phase::Loading;
-                        ctx.stop();
+                        // Stop only after this answer is sent: stopping now would drop it.
+                        ctx.notify(Restart);
                         return done(Err(CallError::Internal(
                             "the server failed while handling this request".into(),
                         )));
@@ -463,5 +471,13 @@ impl<B: UserBackend> Handler<Passivate> for UserActor<B> {
             Phase::Ready(_) => self.retire(ctx, false),
             Phase::Loading | Phase::Retired => false,
         }
+    }
+}
+
+impl<B: UserBackend> Handler<Restart> for UserActor<B> {
+    type Result = ();
+
+    fn handle(&mut self, _: Restart, ctx: &mut Context<Self>) {
+        ctx.stop();
     }
 }

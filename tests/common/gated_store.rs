@@ -1,0 +1,82 @@
+//! A store whose commits wait at a gate the test opens: it makes "a request is in flight"
+//! a state the test controls instead of a race it hopes to win.
+
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use summoner::game::state::UserState;
+use summoner::storage::memory::MemoryStore;
+use summoner::storage::{AuthId, Registered, Store, StoreResult, Write};
+use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
+use tokio::sync::{Semaphore, mpsc};
+
+/// A [`MemoryStore`] whose commits announce themselves and then wait for a permit.
+pub struct GatedStore {
+    inner: MemoryStore,
+    gate: Arc<Semaphore>,
+    entered: mpsc::UnboundedSender<UserId>,
+}
+
+/// The test's side of the gate.
+pub struct Gate {
+    pub gate: Arc<Semaphore>,
+    pub entered: mpsc::UnboundedReceiver<UserId>,
+}
+
+impl GatedStore {
+    /// A closed gate and the store behind it.
+    pub fn new() -> (Arc<Self>, Gate) {
+        let gate = Arc::new(Semaphore::new(0));
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Arc::new(Self {
+                inner: MemoryStore::new(),
+                gate: gate.clone(),
+                entered: tx,
+            }),
+            Gate { gate, entered: rx },
+        )
+    }
+}
+
+impl Store for GatedStore {
+    fn register(
+        &self,
+        auth: AuthId,
+        template: UserState,
+        now_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<Registered>> {
+        self.inner.register(auth, template, now_ms)
+    }
+    fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
+        self.inner.find_account(auth)
+    }
+    fn user_for_token(&self, token: TokenHash) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
+        self.inner.user_for_token(token)
+    }
+    fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>> {
+        self.inner.load_user(user)
+    }
+    fn commit(
+        &self,
+        user: UserId,
+        commit: Commit<Vec<Write>>,
+    ) -> BoxFuture<'static, StoreResult<()>> {
+        let (gate, inner, entered) = (self.gate.clone(), self.inner.clone(), self.entered.clone());
+        async move {
+            let _ = entered.send(user);
+            let permit = gate.acquire().await.expect("gate stays open");
+            permit.forget();
+            inner.commit(user, commit).await
+        }
+        .boxed()
+    }
+    fn save_session(
+        &self,
+        user: UserId,
+        session: Option<Session>,
+    ) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.save_session(user, session)
+    }
+}

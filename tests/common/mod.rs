@@ -1,0 +1,116 @@
+//! Shared set-up of the integration tests: an in-process server on a free port, over a
+//! temporary data folder, on a clock the test moves by hand.
+
+#![allow(dead_code)] // each test file uses a different part of this module
+
+pub mod gated_store;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use summoner::client::{Answer, Client, device};
+use summoner::config::Config;
+use summoner::server::{self, RunningServer};
+use summoner::storage::Store;
+use summoner_actors::ManualClock;
+use summoner_proto::api::{ErrorCode, GetUserReq, User, request::Payload, response};
+
+/// A server under test.
+pub struct TestServer {
+    pub running: RunningServer,
+    pub clock: Arc<ManualClock>,
+    pub url: String,
+}
+
+/// The test configuration: a free port, two workers, debug operations on.
+pub fn config(data_dir: &Path) -> Config {
+    let mut config = Config::default();
+    config.listen = "127.0.0.1:0".parse().expect("valid address");
+    config.workers = 2;
+    config.storage.data_dir = data_dir.to_path_buf();
+    config.debug.test_operations = true;
+    config
+}
+
+impl TestServer {
+    /// Starts a server with `config` on SQLite in `config.storage.data_dir`.
+    pub async fn start(config: Config, clock: Arc<ManualClock>) -> Self {
+        summoner::telemetry::init(&config.log);
+        let running = server::start_with_clock(config, clock.clone())
+            .await
+            .expect("server starts");
+        let url = format!("http://{}", running.addr);
+        Self {
+            running,
+            clock,
+            url,
+        }
+    }
+
+    /// Starts a server over `store`.
+    pub async fn start_with_store(config: Config, store: Arc<dyn Store>) -> Self {
+        let clock = Arc::new(ManualClock::new());
+        let running = server::start_with_store(config, clock.clone(), store)
+            .await
+            .expect("server starts");
+        let url = format!("http://{}", running.addr);
+        Self {
+            running,
+            clock,
+            url,
+        }
+    }
+
+    /// A new client of this server.
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// Stops the server gracefully.
+    pub async fn stop(self) {
+        self.running.stop().await;
+    }
+}
+
+/// Registers and logs in a device; returns the logged-in client and the user id.
+pub async fn logged_in(server: &TestServer, device_id: &str) -> (Client, u64) {
+    let mut client = server.client();
+    let registered = client
+        .register(device(device_id))
+        .await
+        .expect("register answers");
+    assert!(registered.is_ok(), "register failed: {registered:?}");
+    let login = client
+        .login(device(device_id))
+        .await
+        .expect("login answers");
+    assert!(login.is_ok(), "login failed: {login:?}");
+    let Some(response::Payload::Register(r)) = registered.response.payload else {
+        panic!("no register payload")
+    };
+    (client, r.user_id)
+}
+
+/// The user's profile, read through the API.
+pub async fn profile(client: &mut Client) -> User {
+    let answer = client
+        .call(Payload::GetUser(GetUserReq {}))
+        .await
+        .expect("GetUser answers");
+    assert!(answer.is_ok(), "GetUser failed: {answer:?}");
+    match answer.response.payload {
+        Some(response::Payload::GetUser(r)) => r.user.expect("GetUser carries the user"),
+        other => panic!("unexpected payload {other:?}"),
+    }
+}
+
+/// Asserts status and code of an answer.
+#[track_caller]
+pub fn assert_status(answer: &Answer, status: u16, code: ErrorCode) {
+    assert_eq!(
+        (answer.status, answer.code()),
+        (status, code),
+        "answer: {:?}",
+        answer.response
+    );
+}
