@@ -199,6 +199,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment's error
 mod tests {
     use super::*;
 

@@ -12,7 +12,7 @@
 //! freshly activated actor): never two actors for one user.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
@@ -115,9 +115,7 @@ impl<B: UserBackend> Directory<B> {
     }
 
     fn stripe(&self, user: UserId) -> &Mutex<HashMap<UserId, Entry<B>>> {
-        let mut h = self.hasher.build_hasher();
-        user.hash(&mut h);
-        &self.stripes[(h.finish() as usize) % STRIPES]
+        &self.stripes[(self.hasher.hash_one(user) as usize) % STRIPES]
     }
 
     /// Admits one request for `user`, activating the user's actor if none is live.

@@ -310,7 +310,7 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
         response.server_time_ms = now;
         let bytes = response.encode_to_vec();
         let session_id = session.id;
-        let ended = ends_session.then(|| session.token_hash);
+        let ended = ends_session.then_some(session.token_hash);
 
         let Some((draft, writes)) = change else {
             live.last = Some(LastAnswer {

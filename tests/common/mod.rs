@@ -24,9 +24,11 @@ pub struct TestServer {
 
 /// The test configuration: a free port, two workers, debug operations on.
 pub fn config(data_dir: &Path) -> Config {
-    let mut config = Config::default();
-    config.listen = "127.0.0.1:0".parse().expect("valid address");
-    config.workers = 2;
+    let mut config = Config {
+        listen: "127.0.0.1:0".parse().expect("valid address"),
+        workers: 2,
+        ..Config::default()
+    };
     config.storage.data_dir = data_dir.to_path_buf();
     config.debug.test_operations = true;
     config
