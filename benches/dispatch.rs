@@ -29,8 +29,15 @@ async fn fixture() -> Fixture {
     let store = Arc::new(MemoryStore::new());
     let data = Arc::new(GameData::default());
     let template = UserState::new_user(&data, 1, 0);
-    let auth = AuthId { provider: "device".into(), id: "bench".into() };
-    let user = store.register(auth, template, 0).await.expect("register").user_id;
+    let auth = AuthId {
+        provider: "device".into(),
+        id: "bench".into(),
+    };
+    let user = store
+        .register(auth, template, 0)
+        .await
+        .expect("register")
+        .user_id;
     let backend = GameBackend::new(store, data, false);
     let directory = Directory::new(
         Arc::new(backend),
@@ -43,12 +50,23 @@ async fn fixture() -> Fixture {
         },
     );
     let token = new_token().expect("random").to_vec();
-    let session = Session { id: 1, token_hash: hash_token(&token), expires_at_ms: i64::MAX / 2 };
+    let session = Session {
+        id: 1,
+        token_hash: hash_token(&token),
+        expires_at_ms: i64::MAX / 2,
+    };
     directory
-        .ask(user, Duration::from_secs(5), || OpenSession::<UserState>::new(session.clone()))
+        .ask(user, Duration::from_secs(5), || {
+            OpenSession::<UserState>::new(session.clone())
+        })
         .await
         .expect("login");
-    Fixture { directory, user, token, seq: Cell::new(0) }
+    Fixture {
+        directory,
+        user,
+        token,
+        seq: Cell::new(0),
+    }
 }
 
 impl Fixture {
@@ -56,11 +74,19 @@ impl Fixture {
     async fn round_trip(&self, payload: Payload) -> Vec<u8> {
         let seq = self.seq.get() + 1;
         self.seq.set(seq);
-        let body = Request { seq, session_token: self.token.clone(), payload: Some(payload) }.encode_to_vec();
+        let body = Request {
+            seq,
+            session_token: self.token.clone(),
+            payload: Some(payload),
+        }
+        .encode_to_vec();
         let request = decode_request(&body).expect("decodes");
         let token_hash = hash_token(&request.session_token);
         self.directory
-            .ask(self.user, Duration::from_secs(5), || Call { token_hash, request: request.clone() })
+            .ask(self.user, Duration::from_secs(5), || Call {
+                token_hash,
+                request: request.clone(),
+            })
             .await
             .expect("answered")
     }
@@ -88,7 +114,9 @@ fn bench(c: &mut Criterion) {
                 let start = Instant::now();
                 for i in 0..iters {
                     let nickname = if i % 2 == 0 { "Miho" } else { "Leo" }.to_owned();
-                    fixture.round_trip(Payload::SetNickname(SetNicknameReq { nickname })).await;
+                    fixture
+                        .round_trip(Payload::SetNickname(SetNicknameReq { nickname }))
+                        .await;
                 }
                 start.elapsed()
             })

@@ -50,6 +50,11 @@ async fn a_retry_returns_identical_bytes_and_applies_nothing_twice() {
         start.gold + gold_gained(&first),
         "Explore applied exactly once"
     );
+    assert_eq!(
+        common::action_log_count(dir.path(), "explore"),
+        1,
+        "logged exactly once"
+    );
     server.stop().await;
 }
 

@@ -112,6 +112,9 @@ async fn call_actor(
         return Err(ApiError::Unauthenticated);
     }
     let token_hash = hash_token(&request.session_token);
+    // From here on only the hash travels: nothing downstream can log the token by accident.
+    let mut request = request;
+    request.session_token.clear();
     let directory = &state.directory;
     let user = match directory.user_for_token(&token_hash) {
         Some(user) => user,

@@ -10,8 +10,9 @@ use summoner_proto::api::Request;
 
 use crate::game::data::GameData;
 use crate::game::dispatch::dispatch;
+use crate::game::effects::Changes;
 use crate::game::state::UserState;
-use crate::storage::{Store, StoreError, Write};
+use crate::storage::{Store, StoreError};
 
 /// Game logic plus storage, as user actors need them.
 pub struct GameBackend {
@@ -47,7 +48,7 @@ fn to_backend(e: StoreError) -> BackendError {
 
 impl UserBackend for GameBackend {
     type State = UserState;
-    type Writes = Vec<Write>;
+    type Writes = Changes;
 
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
         self.store
@@ -62,17 +63,30 @@ impl UserBackend for GameBackend {
         state: &UserState,
         request: &Request,
         now_ms: i64,
-    ) -> Handled<UserState, Vec<Write>> {
+    ) -> Handled<UserState, Changes> {
         dispatch(&self.data, state, request, now_ms, self.test_operations)
     }
 
     fn commit(
         &self,
         user: UserId,
-        commit: Commit<Vec<Write>>,
+        commit: Commit<Changes>,
     ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let Commit {
+            writes: changes,
+            reply,
+        } = commit;
+        if !changes.events.is_empty() {
+            tracing::debug!(user.id = user, events = ?changes.events, "quest events");
+        }
         self.store
-            .commit(user, commit)
+            .commit(
+                user,
+                Commit {
+                    writes: changes.writes,
+                    reply,
+                },
+            )
             .map(|r| r.map_err(to_backend))
             .boxed()
     }

@@ -5,6 +5,7 @@ use rand_chacha::ChaCha20Rng;
 use summoner_proto::api::{ErrorCode, Extra};
 
 use crate::game::data::GameData;
+use crate::game::effects::{ActionLog, GameEvent};
 use crate::game::state::UserState;
 
 /// The world as one handler call sees it. Changes to `user` are kept only if the handler
@@ -18,8 +19,25 @@ pub struct HandlerCtx<'a> {
     pub now_ms: i64,
     /// Side effects to report in the response's `extra` part, in order.
     pub extras: Vec<Extra>,
+    /// Events for quests to count.
+    pub events: Vec<GameEvent>,
+    /// Action-log records, written with the change.
+    pub logs: Vec<ActionLog>,
     /// Whether debug operations are served.
     pub test_operations: bool,
+}
+
+impl HandlerCtx<'_> {
+    /// Records an action-log entry for the user at the current time.
+    pub fn log(&mut self, action: &'static str, params: String, result: String) {
+        self.logs.push(ActionLog {
+            user_id: self.user.user_id,
+            action,
+            params,
+            result,
+            at_ms: self.now_ms,
+        });
+    }
 }
 
 /// A game-logic refusal: answered with HTTP 200 and `code`; nothing changes.

@@ -15,6 +15,7 @@ use summoner_proto::api::{
 
 use crate::game::context::{HandlerCtx, Refusal};
 use crate::game::data::GameData;
+use crate::game::effects::Changes;
 use crate::game::handlers::{debug, explore, session, user};
 use crate::game::state::UserState;
 use crate::storage::Write;
@@ -47,7 +48,7 @@ pub fn dispatch(
     request: &Request,
     now_ms: i64,
     test_operations: bool,
-) -> Handled<UserState, Vec<Write>> {
+) -> Handled<UserState, Changes> {
     let Some(payload) = &request.payload else {
         return Handled::read_only(refusal_response(Refusal::new(
             ErrorCode::UnknownOperation,
@@ -62,10 +63,17 @@ pub fn dispatch(
         rng: &mut rng,
         now_ms,
         extras: Vec::new(),
+        events: Vec::new(),
+        logs: Vec::new(),
         test_operations,
     };
     let answer = route(&mut ctx, payload);
-    let extras = std::mem::take(&mut ctx.extras);
+    let HandlerCtx {
+        extras,
+        events,
+        logs,
+        ..
+    } = ctx;
     let answer = match answer {
         Ok(answer) => answer,
         Err(refusal) => return Handled::read_only(refusal_response(refusal)),
@@ -78,11 +86,13 @@ pub fn dispatch(
         ..Default::default()
     };
     let ends_session = matches!(payload, Q::Logout(_));
-    let change = (draft != *state).then(|| {
+    let mut writes = Vec::new();
+    if draft != *state {
         draft.updated_at_ms = now_ms;
-        let writes = vec![Write::Profile(draft.clone())];
-        (draft, writes)
-    });
+        writes.push(Write::Profile(draft.clone()));
+    }
+    writes.extend(logs.into_iter().map(Write::ActionLog));
+    let change = (!writes.is_empty()).then_some((draft, Changes { writes, events }));
     Handled {
         response,
         change,
@@ -103,6 +113,7 @@ mod tests {
     use summoner_proto::api::{ExploreReq, GetUserReq, SetNicknameReq};
 
     use super::*;
+    use crate::game::effects::GameEvent;
 
     fn request(payload: Q) -> Request {
         Request {
@@ -142,14 +153,22 @@ mod tests {
             1_000_000,
             false,
         );
-        let (draft, writes) = handled.change.expect("explore changes the user");
+        let (draft, changes) = handled.change.expect("explore changes the user");
         let Some(A::Explore(res)) = handled.response.payload else {
             panic!("not an explore answer")
         };
         assert_eq!(draft.gold, user.gold + u64::from(res.gold_gained));
         assert!(data.explore.gold.contains(&res.gold_gained));
         assert!(draft.rng_word_pos > user.rng_word_pos);
-        assert_eq!(writes, vec![Write::Profile(draft.clone())]);
+        assert_eq!(changes.writes[0], Write::Profile(draft.clone()));
+        let Write::ActionLog(log) = &changes.writes[1] else {
+            panic!("no action log")
+        };
+        assert_eq!((log.user_id, log.action), (draft.user_id, "explore"));
+        assert!(changes.events.contains(&GameEvent::Explored {
+            gold: res.gold_gained,
+            exp: res.exp_gained
+        }));
     }
 
     #[test]

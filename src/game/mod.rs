@@ -7,5 +7,6 @@ pub mod backend;
 pub mod context;
 pub mod data;
 pub mod dispatch;
+pub mod effects;
 pub mod handlers;
 pub mod state;

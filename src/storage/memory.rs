@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use futures_util::future::{BoxFuture, ready};
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
+use crate::game::effects::ActionLog;
 use crate::game::state::UserState;
 use crate::storage::{AuthId, Registered, Store, StoreError, StoreResult, Write};
 
@@ -17,6 +18,7 @@ struct Inner {
     users: HashMap<UserId, UserState>,
     sessions: HashMap<UserId, Session>,
     replies: HashMap<UserId, StoredReply>,
+    logs: Vec<ActionLog>,
 }
 
 /// Storage in a map; lost when the process ends.
@@ -27,6 +29,16 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The action-log records of `user`, oldest first.
+    pub fn action_logs(&self, user: UserId) -> Vec<ActionLog> {
+        self.inner()
+            .logs
+            .iter()
+            .filter(|l| l.user_id == user)
+            .cloned()
+            .collect()
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -103,6 +115,7 @@ impl Store for MemoryStore {
                 Write::Profile(state) => {
                     inner.users.insert(user, state);
                 }
+                Write::ActionLog(log) => inner.logs.push(log),
             }
         }
         inner.replies.insert(user, commit.reply);

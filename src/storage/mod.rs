@@ -15,6 +15,7 @@ pub mod sqlite;
 use futures_util::future::BoxFuture;
 use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 
+use crate::game::effects::ActionLog;
 use crate::game::state::UserState;
 
 /// A way of signing in: ("device", device id) or (platform, platform user id).
@@ -29,6 +30,8 @@ pub struct AuthId {
 pub enum Write {
     /// The user's profile row, as in the draft.
     Profile(UserState),
+    /// An action-log row for the user's log database.
+    ActionLog(ActionLog),
 }
 
 /// The outcome of Register.

@@ -53,3 +53,14 @@ diesel::table! {
         response -> Binary,
     }
 }
+
+diesel::table! {
+    action_log (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        action -> Text,
+        params -> Text,
+        result -> Text,
+        at_ms -> BigInt,
+    }
+}

@@ -7,7 +7,7 @@
 //! takes the write lock first and waits (`busy_timeout`) instead of failing on upgrade.
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use diesel::result::{ConnectionError, Error as DieselError};
@@ -21,11 +21,12 @@ use futures_util::future::BoxFuture;
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
 use crate::game::state::UserState;
-use crate::storage::schema::{account_auth, accounts, last_replies, sessions, users};
+use crate::storage::schema::{account_auth, accounts, action_log, last_replies, sessions, users};
 use crate::storage::{AuthId, Registered, Store, StoreError, StoreResult, Write};
 
 const COMMON_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite/common");
 const GAME_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite/game");
+const LOG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite/log");
 
 /// Applied to every connection: durability and lock waiting, as the module doc explains.
 const PRAGMAS: &str =
@@ -39,6 +40,7 @@ type DbPool = Pool<Conn>;
 pub struct SqliteStore {
     common: DbPool,
     game: DbPool,
+    log: DbPool,
     timeout: Duration,
 }
 
@@ -139,18 +141,22 @@ impl SqliteStore {
     /// Opens (creating and migrating if needed) the databases under `dir`.
     pub async fn open(dir: &Path, pool_size: usize, timeout: Duration) -> StoreResult<Self> {
         let dir = dir.to_path_buf();
-        let paths: (PathBuf, PathBuf) = (dir.join("common.sqlite"), dir.join("game-1.sqlite"));
-        let (common, game) = paths.clone();
+        let common = dir.join("common.sqlite");
+        let game = dir.join("game-1.sqlite");
+        let log = dir.join("log-1.sqlite");
+        let (c, g, l) = (common.clone(), game.clone(), log.clone());
         tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&dir).map_err(db(format!("create {}", dir.display())))?;
-            migrate(&common, COMMON_MIGRATIONS)?;
-            migrate(&game, GAME_MIGRATIONS)
+            migrate(&c, COMMON_MIGRATIONS)?;
+            migrate(&g, GAME_MIGRATIONS)?;
+            migrate(&l, LOG_MIGRATIONS)
         })
         .await
         .map_err(db("migrations"))??;
         Ok(Self {
-            common: pool(&paths.0, pool_size)?,
-            game: pool(&paths.1, pool_size)?,
+            common: pool(&common, pool_size)?,
+            game: pool(&game, pool_size)?,
+            log: pool(&log, pool_size)?,
             timeout,
         })
     }
@@ -193,6 +199,33 @@ async fn ensure_user_rows(game: &DbPool, template: UserState) -> StoreResult<()>
     })
     .await
     .map_err(db(&what))
+}
+
+async fn append_logs(log: &DbPool, logs: &[Write]) -> StoreResult<()> {
+    if logs.is_empty() {
+        return Ok(());
+    }
+    let what = "append action logs";
+    let mut conn = log.get().await.map_err(db(what))?;
+    conn.transaction::<_, DieselError, _>(async |conn| {
+        for write in logs {
+            if let Write::ActionLog(l) = write {
+                diesel::insert_into(action_log::table)
+                    .values((
+                        action_log::user_id.eq(l.user_id as i64),
+                        action_log::action.eq(l.action),
+                        action_log::params.eq(&l.params),
+                        action_log::result.eq(&l.result),
+                        action_log::at_ms.eq(l.at_ms),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    })
+    .await
+    .map_err(db(what))
 }
 
 impl Store for SqliteStore {
@@ -397,13 +430,17 @@ impl Store for SqliteStore {
         user: UserId,
         commit: Commit<Vec<Write>>,
     ) -> BoxFuture<'static, StoreResult<()>> {
-        let game = self.game.clone();
+        let (game, log) = (self.game.clone(), self.log.clone());
         let what = format!("commit for user {user}");
         self.timed(what.clone(), async move {
             let mut conn = game.get().await.map_err(db(&what))?;
             let id = user as i64;
-            conn.transaction::<_, DieselError, _>(async move |conn| {
-                for write in &commit.writes {
+            let Commit { writes, reply } = commit;
+            let (logs, writes): (Vec<Write>, Vec<Write>) = writes
+                .into_iter()
+                .partition(|w| matches!(w, Write::ActionLog(_)));
+            conn.transaction::<_, DieselError, _>(async |conn| {
+                for write in &writes {
                     match write {
                         Write::Profile(state) => {
                             let row = UserRow::from(state);
@@ -415,9 +452,9 @@ impl Store for SqliteStore {
                                 return Err(DieselError::NotFound);
                             }
                         }
+                        Write::ActionLog(_) => {}
                     }
                 }
-                let reply = &commit.reply;
                 let n = diesel::update(last_replies::table.find(id))
                     .set((
                         last_replies::session_id.eq(reply.session_id as i64),
@@ -432,7 +469,14 @@ impl Store for SqliteStore {
                 Ok(())
             })
             .await
-            .map_err(db(&what))
+            .map_err(db(&what))?;
+            // The change is durable and will be acknowledged; the log database cannot join
+            // its transaction (SQLite has no atomic commit across WAL files), so a failed log
+            // write is reported, not turned into a failed request.
+            if let Err(e) = append_logs(&log, &logs).await {
+                tracing::error!(user.id = user, error = %e, "action log not written");
+            }
+            Ok(())
         })
     }
 

@@ -116,3 +116,24 @@ pub fn assert_status(answer: &Answer, status: u16, code: ErrorCode) {
         answer.response
     );
 }
+
+/// How many action-log rows of `action` the SQLite log database under `data_dir` holds.
+pub fn action_log_count(data_dir: &Path, action: &str) -> i64 {
+    use diesel::{
+        Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query, sql_types,
+    };
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = sql_types::BigInt)]
+        n: i64,
+    }
+    let path = data_dir.join("log-1.sqlite");
+    let mut conn =
+        SqliteConnection::establish(&path.to_string_lossy()).expect("log database opens");
+    let count: Count = sql_query("SELECT COUNT(*) AS n FROM action_log WHERE action = ?")
+        .bind::<sql_types::Text, _>(action)
+        .get_result(&mut conn)
+        .expect("count query");
+    count.n
+}

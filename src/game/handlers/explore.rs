@@ -4,6 +4,7 @@ use rand::RngExt;
 use summoner_proto::api::{ErrorCode, ExploreReq, ExploreRes, Extra, LevelUp, extra};
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
+use crate::game::effects::GameEvent;
 
 /// Explore once.
 pub fn explore(ctx: &mut HandlerCtx, _req: &ExploreReq) -> HandlerResult<ExploreRes> {
@@ -20,7 +21,10 @@ pub fn explore(ctx: &mut HandlerCtx, _req: &ExploreReq) -> HandlerResult<Explore
     let gold = ctx.rng.random_range(rules.gold.clone());
     let exp = ctx.rng.random_range(rules.exp.clone());
     ctx.user.gold = ctx.user.gold.saturating_add(u64::from(gold));
-    if let Some((from_level, to_level)) = ctx.user.gain_exp(ctx.data, u64::from(exp), ctx.now_ms) {
+    ctx.events.push(GameEvent::Explored { gold, exp });
+    let level_up = ctx.user.gain_exp(ctx.data, u64::from(exp), ctx.now_ms);
+    if let Some((from_level, to_level)) = level_up {
+        ctx.events.push(GameEvent::LevelReached { level: to_level });
         ctx.extras.push(Extra {
             kind: Some(extra::Kind::LevelUp(LevelUp {
                 from_level,
@@ -28,6 +32,11 @@ pub fn explore(ctx: &mut HandlerCtx, _req: &ExploreReq) -> HandlerResult<Explore
             })),
         });
     }
+    let result = format!(
+        "gold=+{gold} exp=+{exp} level={} stamina={}",
+        ctx.user.level, ctx.user.stamina
+    );
+    ctx.log("explore", String::new(), result);
     Ok(ExploreRes {
         gold_gained: gold,
         exp_gained: exp,

@@ -31,7 +31,12 @@ pub fn set_nickname(ctx: &mut HandlerCtx, req: &SetNicknameReq) -> HandlerResult
             "nickname must not contain control characters",
         ));
     }
-    ctx.user.nickname = nickname.to_owned();
+    let previous = std::mem::replace(&mut ctx.user.nickname, nickname.to_owned());
+    ctx.log(
+        "set_nickname",
+        format!("nickname={nickname:?}"),
+        format!("was={previous:?}"),
+    );
     Ok(SetNicknameRes {
         user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)),
     })
