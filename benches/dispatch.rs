@@ -10,6 +10,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use prost::Message;
 use summoner::api::decode::decode_request;
 use summoner::game::backend::GameBackend;
+use summoner::game::catalog::Catalog;
 use summoner::game::data::GameData;
 use summoner::game::state::UserState;
 use summoner::storage::memory::MemoryStore;
@@ -27,7 +28,7 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let store = Arc::new(MemoryStore::new());
-    let data = Arc::new(GameData::default());
+    let data = GameData::embedded().expect("embedded game data loads");
     let template = UserState::new_user(&data, 1, 0);
     let auth = AuthId {
         provider: "device".into(),
@@ -38,7 +39,7 @@ async fn fixture() -> Fixture {
         .await
         .expect("register")
         .user_id;
-    let backend = GameBackend::new(store, data, false);
+    let backend = GameBackend::new(store, Arc::new(Catalog::new(data, None)), false);
     let directory = Directory::new(
         Arc::new(backend),
         Arc::new(SystemClock),

@@ -114,7 +114,7 @@ impl Accounts {
         let auth = auth_id(req.credential.as_ref())?;
         let now = self.clock().now_ms();
         let backend = self.directory.backend();
-        let template = UserState::new_user(backend.data(), random_u63()?, now);
+        let template = UserState::new_user(&backend.catalog().current(), random_u63()?, now);
         let registered = backend.store().register(auth, template, now).await?;
         if registered.created {
             tracing::info!(user.id = registered.user_id, "account registered");
@@ -153,7 +153,7 @@ impl Accounts {
             session_token: token.to_vec(),
             expires_at_ms,
             ttl_secs,
-            user: Some(state.to_proto(backend.data(), now)),
+            user: Some(state.to_proto(&backend.catalog().current(), now)),
         };
         Ok((user, res))
     }

@@ -18,8 +18,31 @@ pub struct Cli {
 }
 
 /// What to do; `serve` when omitted.
-#[derive(Debug, Subcommand, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Subcommand, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Serve the game API (the default).
     Serve,
+    /// Game data: build the sheets into protobuf files, or diff two builds.
+    Gdata {
+        #[command(subcommand)]
+        command: GdataCommand,
+    },
+}
+
+/// `summoner gdata ...`
+#[derive(Debug, Subcommand, Clone, PartialEq, Eq)]
+pub enum GdataCommand {
+    /// Check the sheets and compile them to gamedata.pb and string.LANG.pb. Nothing is
+    /// written when a check fails.
+    Build {
+        /// Folder of the CSV sheets.
+        #[arg(long, default_value = "gamedata/sheets")]
+        sheets: PathBuf,
+        /// Folder the compiled files go to.
+        #[arg(long, default_value = "gamedata/compiled")]
+        out: PathBuf,
+    },
+    /// Print what differs between two builds (folders of compiled files). Exit code 0: the
+    /// same content; 1: different; 2: a build could not be read.
+    Diff { old: PathBuf, new: PathBuf },
 }

@@ -23,7 +23,35 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub sessions: SessionsConfig,
     pub log: LogConfig,
+    pub gamedata: GamedataConfig,
+    pub admin: AdminConfig,
     pub debug: DebugConfig,
+}
+
+/// Where compiled game data comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GamedataConfig {
+    /// Folder of compiled files (`gamedata.pb`, `string.LANG.pb`), read at start-up and by
+    /// reloads. If it holds no `gamedata.pb` at start-up, the build shipped inside the
+    /// binary serves until a reload.
+    pub dir: PathBuf,
+}
+
+impl Default for GamedataConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("gamedata/compiled"),
+        }
+    }
+}
+
+/// The admin endpoints (`/admin/...`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Bearer token admin requests must carry. Empty: every admin request is refused.
+    pub token: String,
 }
 
 /// Where data lives.
@@ -102,6 +130,8 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             sessions: SessionsConfig::default(),
             log: LogConfig::default(),
+            gamedata: GamedataConfig::default(),
+            admin: AdminConfig::default(),
             debug: DebugConfig::default(),
         }
     }

@@ -7,11 +7,13 @@
 //! → [`game`] (pure logic) → [`storage`] (durable state). See ARCHITECTURE.md.
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod client;
 pub mod config;
 pub mod game;
+pub mod gdata;
 pub mod server;
 pub mod storage;
 pub mod telemetry;

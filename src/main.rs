@@ -3,12 +3,19 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use summoner::cli::{Cli, Command};
+use summoner::cli::{Cli, Command, GdataCommand};
 use summoner::config::Config;
+use summoner::gdata::commands;
 use summoner::{server, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Gdata { command }) = &cli.command {
+        return match command {
+            GdataCommand::Build { sheets, out } => commands::build(sheets, out),
+            GdataCommand::Diff { old, new } => commands::diff_builds(old, new),
+        };
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {
@@ -19,6 +26,7 @@ fn main() -> ExitCode {
     telemetry::init(&config.log);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
+        Command::Gdata { .. } => ExitCode::SUCCESS,
     }
 }
 

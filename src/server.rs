@@ -10,10 +10,13 @@ use summoner_actors::{Clock, Directory, DirectoryConfig, SystemClock};
 use tokio::sync::Semaphore;
 
 use crate::accounts::Accounts;
+use crate::admin::{self, AdminState};
 use crate::api::{self, ApiState};
 use crate::config::Config;
 use crate::game::backend::GameBackend;
-use crate::game::data::GameData;
+use crate::game::catalog::Catalog;
+use crate::game::data::{DataError, GameData};
+use crate::gdata::files::GAMEDATA_FILE;
 use crate::storage::sqlite::SqliteStore;
 use crate::storage::{Store, StoreError};
 
@@ -24,6 +27,42 @@ pub enum StartError {
     Storage(#[from] StoreError),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error("game data: {0}")]
+    GameData(#[from] DataError),
+    #[error("cannot listen for SIGHUP: {0}")]
+    Signal(std::io::Error),
+}
+
+/// The game data to start with: the configured folder's build if it has one (it must
+/// load), else the build shipped in the binary.
+fn open_catalog(config: &Config) -> Result<Catalog, DataError> {
+    let dir = &config.gamedata.dir;
+    let data = if dir.join(GAMEDATA_FILE).is_file() {
+        GameData::load(dir)?
+    } else {
+        tracing::info!(dir = %dir.display(), "no compiled game data there; using the build shipped in the binary");
+        GameData::embedded()?
+    };
+    tracing::info!(version = data.version, content = %data.content_hash, "game data loaded");
+    Ok(Catalog::new(data, Some(dir.clone())))
+}
+
+/// Reloads game data on every SIGHUP, as `POST /admin/gamedata/reload` does.
+fn reload_on_sighup(
+    catalog: Arc<Catalog>,
+) -> Result<actix_web::rt::task::JoinHandle<()>, StartError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup()).map_err(StartError::Signal)?;
+    Ok(actix_web::rt::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let catalog = catalog.clone();
+            match actix_web::rt::task::spawn_blocking(move || catalog.reload()).await {
+                Ok(Ok(outcome)) => tracing::info!(?outcome, "SIGHUP: game data reload"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "SIGHUP: game data reload refused"),
+                Err(e) => tracing::error!(error = %e, "SIGHUP: game data reload failed"),
+            }
+        }
+    }))
 }
 
 /// A running server.
@@ -31,15 +70,17 @@ pub struct RunningServer {
     /// The address it listens on (the real port when the config asked for port 0).
     pub addr: SocketAddr,
     pub directory: Arc<Directory<GameBackend>>,
+    pub catalog: Arc<Catalog>,
     handle: actix_web::dev::ServerHandle,
     server: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
-    sweeper: actix_web::rt::task::JoinHandle<()>,
+    /// Background tasks (passivation sweeper, SIGHUP listener), ended with the server.
+    tasks: Vec<actix_web::rt::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
     /// Stops taking requests, lets in-flight ones finish (graceful) and stops.
     pub async fn stop(mut self) {
-        self.sweeper.abort();
+        self.tasks.iter().for_each(|t| t.abort());
         self.handle.stop(true).await;
         if let Some(server) = self.server.take() {
             let _ = server.await;
@@ -54,7 +95,7 @@ impl RunningServer {
                 .unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
         };
-        self.sweeper.abort();
+        self.tasks.iter().for_each(|t| t.abort());
         result
     }
 
@@ -92,11 +133,8 @@ pub async fn start_with_store(
     clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
 ) -> Result<RunningServer, StartError> {
-    let backend = GameBackend::new(
-        store,
-        Arc::new(GameData::default()),
-        config.debug.test_operations,
-    );
+    let catalog = Arc::new(open_catalog(&config)?);
+    let backend = GameBackend::new(store, catalog.clone(), config.debug.test_operations);
     let sessions = &config.sessions;
     let directory = Directory::new(
         Arc::new(backend),
@@ -123,10 +161,16 @@ pub async fn start_with_store(
         request_timeout,
         retry_after_secs: config.limits.retry_after_secs,
     });
+    let admin_state = web::Data::new(AdminState {
+        token: config.admin.token.clone(),
+        catalog: catalog.clone(),
+    });
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(admin_state.clone())
             .route("/api", web::post().to(api::endpoint))
+            .configure(admin::routes)
     })
     // The endpoint bounds the body itself, to answer 413 with a decodable Response.
     .shutdown_timeout(30);
@@ -143,6 +187,7 @@ pub async fn start_with_store(
     let server = actix_web::rt::spawn(server);
     let sweep_every = Duration::from_secs(u64::from(sessions.sweep_interval_secs));
     let sweeper_directory = directory.clone();
+    let hangup = reload_on_sighup(catalog.clone())?;
     let sweeper = actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(sweep_every);
         tick.tick().await;
@@ -162,8 +207,9 @@ pub async fn start_with_store(
     Ok(RunningServer {
         addr,
         directory,
+        catalog,
         handle,
         server: Some(server),
-        sweeper,
+        tasks: vec![sweeper, hangup],
     })
 }

@@ -7,3 +7,8 @@
 pub mod api {
     include!(concat!(env!("OUT_DIR"), "/summoner.api.rs"));
 }
+
+/// `summoner.gamedata`: the compiled game data and its strings.
+pub mod gamedata {
+    include!(concat!(env!("OUT_DIR"), "/summoner.gamedata.rs"));
+}

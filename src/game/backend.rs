@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 use summoner_actors::{BackendError, Commit, Handled, Loaded, Session, UserBackend, UserId};
 use summoner_proto::api::Request;
 
-use crate::game::data::GameData;
+use crate::game::catalog::Catalog;
 use crate::game::dispatch::dispatch;
 use crate::game::effects::Changes;
 use crate::game::state::UserState;
@@ -17,23 +17,23 @@ use crate::storage::{Store, StoreError};
 /// Game logic plus storage, as user actors need them.
 pub struct GameBackend {
     store: Arc<dyn Store>,
-    data: Arc<GameData>,
+    catalog: Arc<Catalog>,
     test_operations: bool,
 }
 
 impl GameBackend {
-    /// A backend over `store` with game data `data`.
-    pub fn new(store: Arc<dyn Store>, data: Arc<GameData>, test_operations: bool) -> Self {
+    /// A backend over `store` with the game data of `catalog`.
+    pub fn new(store: Arc<dyn Store>, catalog: Arc<Catalog>, test_operations: bool) -> Self {
         Self {
             store,
-            data,
+            catalog,
             test_operations,
         }
     }
 
-    /// The game data handlers read.
-    pub fn data(&self) -> &Arc<GameData> {
-        &self.data
+    /// Where handlers get the game-data version in force.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
     }
 
     /// The store.
@@ -64,7 +64,9 @@ impl UserBackend for GameBackend {
         request: &Request,
         now_ms: i64,
     ) -> Handled<UserState, Changes> {
-        dispatch(&self.data, state, request, now_ms, self.test_operations)
+        // One version for the whole request, even if a reload swaps it meanwhile.
+        let data = self.catalog.current();
+        dispatch(&data, state, request, now_ms, self.test_operations)
     }
 
     fn commit(

@@ -1,20 +1,38 @@
-//! Game data: the numbers designers tune. Until compiled sheets arrive (`summoner gdata`),
-//! the server uses the built-in values of [`GameData::default`].
+//! Game data as handlers read it: the rules and tables of one compiled version, checked
+//! and indexed once when the version is loaded.
 //!
-//! Handlers read game data through `&GameData` only, so swapping in a loaded version is a
-//! matter of handing them another `Arc<GameData>`.
+//! Handlers read game data only through `&GameData`; [`crate::game::catalog::Catalog`]
+//! hands each request the version that was current when it started.
 
 use std::ops::RangeInclusive;
+use std::path::Path;
 
-/// Everything handlers read besides the user's state.
+use summoner_proto::gamedata;
+
+use crate::gdata::Compiled;
+use crate::gdata::files::{self, FilesError};
+
+/// The build shipped inside the binary (`gamedata/compiled/`), used when no compiled
+/// folder is configured or present.
+const EMBEDDED_DATA: &[u8] = include_bytes!("../../gamedata/compiled/gamedata.pb");
+const EMBEDDED_STRINGS: [&[u8]; 2] = [
+    include_bytes!("../../gamedata/compiled/string.en.pb"),
+    include_bytes!("../../gamedata/compiled/string.ko.pb"),
+];
+
+/// One loaded version of the game data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GameData {
+    pub version: u32,
+    pub content_hash: String,
     pub new_user: NewUserRules,
     pub stamina: StaminaRules,
     pub explore: ExploreRules,
-    /// Experience needed to go from level `i + 1` to `i + 2`; its length + 1 is the top level.
-    pub exp_table: Vec<u64>,
     pub nickname: NicknameRules,
+    /// Per level: experience to the next level (0 at the top) and stamina maximum.
+    levels: Vec<gamedata::Level>,
+    /// The whole compiled content (monsters, pools, stages, quests, shop) and its strings.
+    pub content: Compiled,
 }
 
 /// What a new account starts with.
@@ -24,11 +42,9 @@ pub struct NewUserRules {
     pub gems: u64,
 }
 
-/// Stamina maximum and regeneration.
+/// Stamina regeneration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaminaRules {
-    pub base_max: u32,
-    pub max_per_level: u32,
     /// One point regenerates per this many milliseconds.
     pub regen_ms: i64,
 }
@@ -48,50 +64,123 @@ pub struct NicknameRules {
     pub max_chars: usize,
 }
 
-impl Default for GameData {
-    fn default() -> Self {
-        Self {
-            new_user: NewUserRules {
-                gold: 1_000,
-                gems: 100,
-            },
-            stamina: StaminaRules {
-                base_max: 30,
-                max_per_level: 1,
-                regen_ms: 5 * 60 * 1000,
-            },
-            explore: ExploreRules {
-                stamina_cost: 3,
-                gold: 20..=40,
-                exp: 10..=16,
-            },
-            // 100 per level at first, growing by 10 % a level: level 50 is a long way off.
-            exp_table: (0..49)
-                .map(|i| (100.0 * 1.1f64.powi(i)).round() as u64)
-                .collect(),
-            nickname: NicknameRules {
-                min_chars: 2,
-                max_chars: 16,
-            },
-        }
-    }
+/// A compiled version that the server cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error(transparent)]
+    Files(#[from] FilesError),
+    #[error("invalid game data version {version}: {message}")]
+    Invalid { version: u32, message: String },
 }
 
 impl GameData {
+    /// Checks a compiled set for what the server relies on and indexes it.
+    pub fn from_compiled(content: Compiled) -> Result<Self, DataError> {
+        let version = content.data.version;
+        let invalid = |message: &str| {
+            Err(DataError::Invalid {
+                version,
+                message: message.to_owned(),
+            })
+        };
+        let Some(rules) = content.data.rules.clone() else {
+            return invalid("no rules");
+        };
+        let levels = content.data.levels.clone();
+        if levels.is_empty()
+            || levels
+                .iter()
+                .enumerate()
+                .any(|(i, l)| l.level as usize != i + 1 || l.stamina_max == 0)
+        {
+            return invalid("levels must count up from 1 with a stamina maximum");
+        }
+        if rules.stamina_regen_secs == 0 || rules.explore_stamina_cost == 0 {
+            return invalid("stamina regeneration and explore cost must be positive");
+        }
+        if rules.explore_gold_min > rules.explore_gold_max
+            || rules.explore_exp_min > rules.explore_exp_max
+            || rules.nickname_min_chars > rules.nickname_max_chars
+        {
+            return invalid("a minimum is above its maximum in rules");
+        }
+        if content.strings.is_empty() {
+            return invalid("no strings");
+        }
+        Ok(Self {
+            version,
+            content_hash: content.data.content_hash.clone(),
+            new_user: NewUserRules {
+                gold: rules.new_user_gold,
+                gems: rules.new_user_gems,
+            },
+            stamina: StaminaRules {
+                regen_ms: i64::from(rules.stamina_regen_secs) * 1000,
+            },
+            explore: ExploreRules {
+                stamina_cost: rules.explore_stamina_cost,
+                gold: rules.explore_gold_min..=rules.explore_gold_max,
+                exp: rules.explore_exp_min..=rules.explore_exp_max,
+            },
+            nickname: NicknameRules {
+                min_chars: rules.nickname_min_chars as usize,
+                max_chars: rules.nickname_max_chars as usize,
+            },
+            levels,
+            content,
+        })
+    }
+
+    /// Reads and checks the compiled files in `dir`.
+    pub fn load(dir: &Path) -> Result<Self, DataError> {
+        Self::from_compiled(files::read(dir)?)
+    }
+
+    /// The build shipped inside the binary.
+    pub fn embedded() -> Result<Self, DataError> {
+        let path = Path::new("<embedded>");
+        let data = files::decode_data(path, EMBEDDED_DATA)?;
+        let strings = EMBEDDED_STRINGS
+            .iter()
+            .map(|bytes| files::decode_strings(path, bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_compiled(Compiled { data, strings })
+    }
+
+    fn level_row(&self, level: u32) -> &gamedata::Level {
+        let index = (level.max(1) as usize - 1).min(self.levels.len() - 1);
+        &self.levels[index]
+    }
+
     /// Stamina maximum at `level`.
     pub fn stamina_max(&self, level: u32) -> u32 {
-        self.stamina.base_max + self.stamina.max_per_level * level.saturating_sub(1)
+        self.level_row(level).stamina_max
     }
 
     /// Experience needed to leave `level`; None at the top level.
     pub fn exp_to_next(&self, level: u32) -> Option<u64> {
-        self.exp_table
-            .get(usize::try_from(level).ok()?.checked_sub(1)?)
-            .copied()
+        if level == 0 || level as usize >= self.levels.len() {
+            return None;
+        }
+        Some(self.level_row(level).exp_to_next).filter(|&e| e > 0)
     }
 
     /// The highest level.
     pub fn max_level(&self) -> u32 {
-        u32::try_from(self.exp_table.len()).unwrap_or(u32::MAX - 1) + 1
+        self.levels.len() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_build_loads() {
+        let data = GameData::embedded().expect("embedded game data loads");
+        assert!(data.version >= 1);
+        assert_eq!(data.max_level(), data.content.data.levels.len() as u32);
+        assert_eq!(data.exp_to_next(data.max_level()), None);
+        assert!(data.exp_to_next(1).is_some());
     }
 }

@@ -124,7 +124,7 @@ mod tests {
     }
 
     fn fresh() -> (GameData, UserState) {
-        let data = GameData::default();
+        let data = GameData::embedded().expect("embedded game data loads");
         let user = UserState::new_user(&data, 42, 1_000_000);
         (data, user)
     }

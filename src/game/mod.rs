@@ -4,6 +4,7 @@
 //! this logic meets storage, on behalf of the user actors.
 
 pub mod backend;
+pub mod catalog;
 pub mod context;
 pub mod data;
 pub mod dispatch;

@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn stamina_regenerates_one_point_per_period_up_to_the_maximum() {
-        let data = GameData::default();
+        let data = GameData::embedded().expect("embedded game data loads");
         let mut u = user(&data);
         let t0 = u.stamina_at_ms;
         assert!(u.spend_stamina(&data, 10, t0));
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn spending_keeps_partial_regeneration() {
-        let data = GameData::default();
+        let data = GameData::embedded().expect("embedded game data loads");
         let mut u = user(&data);
         let t0 = u.stamina_at_ms;
         assert!(u.spend_stamina(&data, 10, t0));
@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn not_enough_stamina_changes_nothing() {
-        let data = GameData::default();
+        let data = GameData::embedded().expect("embedded game data loads");
         let mut u = user(&data);
         let before = u.clone();
         assert!(!u.spend_stamina(&data, data.stamina_max(1) + 1, u.stamina_at_ms));
@@ -165,7 +165,7 @@ mod tests {
 
     #[test]
     fn exp_levels_up_through_several_levels_and_refills_stamina() {
-        let data = GameData::default();
+        let data = GameData::embedded().expect("embedded game data loads");
         let mut u = user(&data);
         assert!(u.spend_stamina(&data, 5, u.stamina_at_ms));
         let need = data.exp_to_next(1).unwrap() + data.exp_to_next(2).unwrap();
@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn level_stops_at_the_table_maximum() {
-        let data = GameData::default();
+        let data = GameData::embedded().expect("embedded game data loads");
         let mut u = user(&data);
         u.gain_exp(&data, u64::MAX / 2, 0);
         assert_eq!(u.level, data.max_level());

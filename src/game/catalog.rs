@@ -1,0 +1,93 @@
+//! The game-data version in force, swapped atomically at run time.
+//!
+//! Each request takes the current version once (an `Arc`) and keeps it to the end, so an
+//! in-flight request finishes on the version it started with and no request ever sees a
+//! half-loaded one. A new version is fully read and checked before the swap; one that fails
+//! is refused and the old one keeps serving.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+
+use crate::game::data::{DataError, GameData};
+
+/// What a reload did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reloaded {
+    /// A new version is in force.
+    Swapped {
+        from: u32,
+        to: u32,
+        content_hash: String,
+    },
+    /// The folder holds the version already in force.
+    Unchanged { version: u32 },
+}
+
+/// Why a reload was refused (the version in force is unchanged).
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error("no game-data folder is configured (gamedata.dir)")]
+    NoFolder,
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error("version {offered} is older than version {current} in force")]
+    Older { current: u32, offered: u32 },
+    #[error("version {0} is already in force with other content; give the new build a new version")]
+    VersionReused(u32),
+}
+
+/// The current game data and where new versions come from.
+pub struct Catalog {
+    current: ArcSwap<GameData>,
+    folder: Option<PathBuf>,
+    /// One reload at a time: two racing reloads must not both pass the version check.
+    reloading: Mutex<()>,
+}
+
+impl Catalog {
+    /// A catalog serving `initial`, reloading from `folder`.
+    pub fn new(initial: GameData, folder: Option<PathBuf>) -> Self {
+        Self {
+            current: ArcSwap::from_pointee(initial),
+            folder,
+            reloading: Mutex::new(()),
+        }
+    }
+
+    /// The version in force.
+    pub fn current(&self) -> Arc<GameData> {
+        self.current.load_full()
+    }
+
+    /// Loads the folder's build and puts it in force if it is newer.
+    pub fn reload(&self) -> Result<Reloaded, ReloadError> {
+        let folder = self.folder.as_ref().ok_or(ReloadError::NoFolder)?;
+        let _one_at_a_time = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
+        let offered = GameData::load(folder)?;
+        let current = self.current();
+        if offered.version < current.version {
+            return Err(ReloadError::Older {
+                current: current.version,
+                offered: offered.version,
+            });
+        }
+        if offered.version == current.version {
+            if offered.content_hash == current.content_hash {
+                return Ok(Reloaded::Unchanged {
+                    version: current.version,
+                });
+            }
+            return Err(ReloadError::VersionReused(current.version));
+        }
+        let swapped = Reloaded::Swapped {
+            from: current.version,
+            to: offered.version,
+            content_hash: offered.content_hash.clone(),
+        };
+        self.current.store(Arc::new(offered));
+        tracing::info!(?swapped, "game data reloaded");
+        Ok(swapped)
+    }
+}
