@@ -30,15 +30,8 @@ async fn fixture() -> Fixture {
     let store = Arc::new(MemoryStore::new());
     let data = GameData::embedded().expect("embedded game data loads");
     let template = UserState::new_user(&data, 1, 0);
-    let auth = AuthId {
-        provider: "device".into(),
-        id: "bench".into(),
-    };
-    let user = store
-        .register(auth, template, 0)
-        .await
-        .expect("register")
-        .user_id;
+    let auth = AuthId { provider: "device".into(), id: "bench".into() };
+    let user = store.register(auth, template, 0).await.expect("register").user_id;
     let backend = GameBackend::new(store, Arc::new(Catalog::new(data, None)), false);
     let directory = Directory::new(
         Arc::new(backend),
@@ -51,23 +44,12 @@ async fn fixture() -> Fixture {
         },
     );
     let token = new_token().expect("random").to_vec();
-    let session = Session {
-        id: 1,
-        token_hash: hash_token(&token),
-        expires_at_ms: i64::MAX / 2,
-    };
+    let session = Session { id: 1, token_hash: hash_token(&token), expires_at_ms: i64::MAX / 2 };
     directory
-        .ask(user, Duration::from_secs(5), || {
-            OpenSession::<UserState>::new(session.clone())
-        })
+        .ask(user, Duration::from_secs(5), || OpenSession::<UserState>::new(session.clone()))
         .await
         .expect("login");
-    Fixture {
-        directory,
-        user,
-        token,
-        seq: Cell::new(0),
-    }
+    Fixture { directory, user, token, seq: Cell::new(0) }
 }
 
 impl Fixture {
@@ -75,19 +57,11 @@ impl Fixture {
     async fn round_trip(&self, payload: Payload) -> Vec<u8> {
         let seq = self.seq.get() + 1;
         self.seq.set(seq);
-        let body = Request {
-            seq,
-            session_token: self.token.clone(),
-            payload: Some(payload),
-        }
-        .encode_to_vec();
+        let body = Request { seq, session_token: self.token.clone(), payload: Some(payload) }.encode_to_vec();
         let request = decode_request(&body).expect("decodes");
         let token_hash = hash_token(&request.session_token);
         self.directory
-            .ask(self.user, Duration::from_secs(5), || Call {
-                token_hash,
-                request: request.clone(),
-            })
+            .ask(self.user, Duration::from_secs(5), || Call { token_hash, request: request.clone() })
             .await
             .expect("answered")
     }
@@ -115,9 +89,7 @@ fn bench(c: &mut Criterion) {
                 let start = Instant::now();
                 for i in 0..iters {
                     let nickname = if i % 2 == 0 { "Miho" } else { "Leo" }.to_owned();
-                    fixture
-                        .round_trip(Payload::SetNickname(SetNicknameReq { nickname }))
-                        .await;
+                    fixture.round_trip(Payload::SetNickname(SetNicknameReq { nickname })).await;
                 }
                 start.elapsed()
             })

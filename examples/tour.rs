@@ -14,10 +14,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut client = Client::new(&url);
 
     let registered = client.register(device(&device_id)).await?;
-    println!(
-        "Register {device_id}: HTTP {} {:?}",
-        registered.status, registered.response.payload
-    );
+    println!("Register {device_id}: HTTP {} {:?}", registered.status, registered.response.payload);
 
     let login = client.login(device(&device_id)).await?;
     if let Some(response::Payload::Login(l)) = &login.response.payload {
@@ -28,37 +25,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let renamed = client
-        .call(Payload::SetNickname(SetNicknameReq {
-            nickname: "Tourist".into(),
-        }))
-        .await?;
-    println!(
-        "SetNickname (seq {}): {:?}",
-        renamed.response.seq,
-        renamed.code()
-    );
+    let renamed = client.call(Payload::SetNickname(SetNicknameReq { nickname: "Tourist".into() })).await?;
+    println!("SetNickname (seq {}): {:?}", renamed.response.seq, renamed.code());
 
     let explored = client.call(Payload::Explore(ExploreReq {})).await?;
     if let Some(response::Payload::Explore(e)) = &explored.response.payload {
-        println!(
-            "Explore (seq {}): +{} gold, +{} exp",
-            explored.response.seq, e.gold_gained, e.exp_gained
-        );
+        println!("Explore (seq {}): +{} gold, +{} exp", explored.response.seq, e.gold_gained, e.exp_gained);
     }
 
     // The network "lost" that answer: the client sends the same seq again.
-    let retried = client
-        .send(client.last_seq(), Payload::Explore(ExploreReq {}))
-        .await?;
-    println!(
-        "Retry of seq {}: identical bytes: {}",
-        client.last_seq(),
-        retried.bytes == explored.bytes
-    );
-    let again = client
-        .send(client.last_seq(), Payload::Explore(ExploreReq {}))
-        .await?;
+    let retried = client.send(client.last_seq(), Payload::Explore(ExploreReq {})).await?;
+    println!("Retry of seq {}: identical bytes: {}", client.last_seq(), retried.bytes == explored.bytes);
+    let again = client.send(client.last_seq(), Payload::Explore(ExploreReq {})).await?;
     println!("Second retry: {:?}", again.code());
 
     let user = client.call(Payload::GetUser(GetUserReq {})).await?;

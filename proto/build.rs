@@ -11,10 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let descriptors = protox::compile(&files, [&dir])?;
     prost_build::Config::new()
         // Game data is diffed as a tree of values (`summoner gdata diff`); serde gives that tree.
-        .type_attribute(
-            ".summoner.gamedata",
-            "#[derive(serde::Serialize, serde::Deserialize)]",
-        )
+        .type_attribute(".summoner.gamedata", "#[derive(serde::Serialize, serde::Deserialize)]")
         .btree_map([".summoner.gamedata.Strings.entries"])
         .compile_fds(descriptors)?;
     Ok(())

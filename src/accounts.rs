@@ -50,59 +50,35 @@ pub struct Accounts {
 /// Validates a credential and turns it into the key accounts are stored under.
 pub fn auth_id(credential: Option<&Credential>) -> Result<AuthId, AccountError> {
     let invalid = |m: &str| Err(AccountError::InvalidCredential(m.to_owned()));
-    let valid_id = |id: &str| {
-        !id.is_empty() && id.chars().count() <= MAX_ID_CHARS && !id.chars().any(char::is_control)
-    };
+    let valid_id = |id: &str| !id.is_empty() && id.chars().count() <= MAX_ID_CHARS && !id.chars().any(char::is_control);
     match credential.and_then(|c| c.kind.as_ref()) {
         None => invalid("a device id or a platform id is required"),
         Some(credential::Kind::DeviceId(id)) => {
             if !valid_id(id) {
-                return invalid(
-                    "device_id must have 1 to 128 characters and no control characters",
-                );
+                return invalid("device_id must have 1 to 128 characters and no control characters");
             }
-            Ok(AuthId {
-                provider: DEVICE_PROVIDER.into(),
-                id: id.clone(),
-            })
+            Ok(AuthId { provider: DEVICE_PROVIDER.into(), id: id.clone() })
         }
         Some(credential::Kind::Platform(p)) => {
             let provider_ok = !p.provider.is_empty()
                 && p.provider.len() <= MAX_PROVIDER_CHARS
-                && p.provider.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
-                })
+                && p.provider.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
                 && p.provider != DEVICE_PROVIDER;
             if !provider_ok {
-                return invalid(
-                    "platform provider must be 1 to 32 of a-z, 0-9, '-', '_' and not \"device\"",
-                );
+                return invalid("platform provider must be 1 to 32 of a-z, 0-9, '-', '_' and not \"device\"");
             }
             if !valid_id(&p.id) {
-                return invalid(
-                    "platform id must have 1 to 128 characters and no control characters",
-                );
+                return invalid("platform id must have 1 to 128 characters and no control characters");
             }
-            Ok(AuthId {
-                provider: p.provider.clone(),
-                id: p.id.clone(),
-            })
+            Ok(AuthId { provider: p.provider.clone(), id: p.id.clone() })
         }
     }
 }
 
 impl Accounts {
     /// Accounts over the directory's backend and store.
-    pub fn new(
-        directory: Arc<Directory<GameBackend>>,
-        session_ttl_ms: i64,
-        request_timeout: Duration,
-    ) -> Self {
-        Self {
-            directory,
-            session_ttl_ms,
-            request_timeout,
-        }
+    pub fn new(directory: Arc<Directory<GameBackend>>, session_ttl_ms: i64, request_timeout: Duration) -> Self {
+        Self { directory, session_ttl_ms, request_timeout }
     }
 
     fn clock(&self) -> &Arc<dyn Clock> {
@@ -119,35 +95,21 @@ impl Accounts {
         if registered.created {
             tracing::info!(user.id = registered.user_id, "account registered");
         }
-        Ok(RegisterRes {
-            user_id: registered.user_id,
-            created: registered.created,
-        })
+        Ok(RegisterRes { user_id: registered.user_id, created: registered.created })
     }
 
     /// Login: a new session for the registered user, ending the previous one.
     pub async fn login(&self, req: &LoginReq) -> Result<(u64, LoginRes), AccountError> {
         let auth = auth_id(req.credential.as_ref())?;
         let backend = self.directory.backend();
-        let user = backend
-            .store()
-            .find_account(auth)
-            .await?
-            .ok_or(AccountError::NotRegistered)?;
+        let user = backend.store().find_account(auth).await?.ok_or(AccountError::NotRegistered)?;
         let token = new_token()?;
         let now = self.clock().now_ms();
-        let session = Session {
-            id: random_u63()?,
-            token_hash: hash_token(&token),
-            expires_at_ms: now + self.session_ttl_ms,
-        };
+        let session =
+            Session { id: random_u63()?, token_hash: hash_token(&token), expires_at_ms: now + self.session_ttl_ms };
         let expires_at_ms = session.expires_at_ms;
-        let state = self
-            .directory
-            .ask(user, self.request_timeout, || {
-                OpenSession::<UserState>::new(session.clone())
-            })
-            .await?;
+        let state =
+            self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone())).await?;
         let ttl_secs = u32::try_from(self.session_ttl_ms / 1000).unwrap_or(u32::MAX);
         let res = LoginRes {
             session_token: token.to_vec(),
@@ -166,18 +128,11 @@ mod tests {
     use super::*;
 
     fn device(id: &str) -> Credential {
-        Credential {
-            kind: Some(credential::Kind::DeviceId(id.into())),
-        }
+        Credential { kind: Some(credential::Kind::DeviceId(id.into())) }
     }
 
     fn platform(provider: &str, id: &str) -> Credential {
-        Credential {
-            kind: Some(credential::Kind::Platform(PlatformId {
-                provider: provider.into(),
-                id: id.into(),
-            })),
-        }
+        Credential { kind: Some(credential::Kind::Platform(PlatformId { provider: provider.into(), id: id.into() })) }
     }
 
     #[test]
@@ -201,13 +156,7 @@ mod tests {
             Some(platform("device", "x")),
             Some(platform("steam", "")),
         ] {
-            assert!(
-                matches!(
-                    auth_id(bad.as_ref()),
-                    Err(AccountError::InvalidCredential(_))
-                ),
-                "{bad:?}"
-            );
+            assert!(matches!(auth_id(bad.as_ref()), Err(AccountError::InvalidCredential(_))), "{bad:?}");
         }
     }
 }

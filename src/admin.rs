@@ -26,11 +26,8 @@ fn authorized(req: &HttpRequest, state: &AdminState) -> bool {
     if state.token.is_empty() {
         return false;
     }
-    let presented = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let presented =
+        req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     presented.is_some_and(|token| same(token.trim().as_bytes(), state.token.as_bytes()))
 }
 
@@ -42,9 +39,7 @@ fn unauthorized() -> HttpResponse {
 
 /// Mounts the admin routes.
 pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/admin/gamedata", web::get().to(gamedata))
-        .route("/admin/gamedata/reload", web::post().to(reload));
+    config.route("/admin/gamedata", web::get().to(gamedata)).route("/admin/gamedata/reload", web::post().to(reload));
 }
 
 async fn gamedata(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
@@ -52,10 +47,7 @@ async fn gamedata(req: HttpRequest, state: web::Data<AdminState>) -> HttpRespons
         return unauthorized();
     }
     let data = state.catalog.current();
-    HttpResponse::Ok().body(format!(
-        "version {} content {}\n",
-        data.version, data.content_hash
-    ))
+    HttpResponse::Ok().body(format!("version {} content {}\n", data.version, data.content_hash))
 }
 
 async fn reload(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
@@ -65,16 +57,12 @@ async fn reload(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse 
     let catalog = state.catalog.clone();
     // Reading and checking the files is blocking work; keep it off the HTTP worker.
     match web::block(move || catalog.reload()).await {
-        Ok(Ok(Reloaded::Swapped {
-            from,
-            to,
-            content_hash,
-        })) => HttpResponse::Ok().body(format!(
-            "reloaded: version {from} -> {to} content {content_hash}\n"
-        )),
-        Ok(Ok(Reloaded::Unchanged { version })) => HttpResponse::Ok().body(format!(
-            "unchanged: version {version} is already in force\n"
-        )),
+        Ok(Ok(Reloaded::Swapped { from, to, content_hash })) => {
+            HttpResponse::Ok().body(format!("reloaded: version {from} -> {to} content {content_hash}\n"))
+        }
+        Ok(Ok(Reloaded::Unchanged { version })) => {
+            HttpResponse::Ok().body(format!("unchanged: version {version} is already in force\n"))
+        }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "game data reload refused");
             HttpResponse::UnprocessableEntity().body(format!("refused: {e}\n"))

@@ -13,10 +13,7 @@ pub enum ClientError {
     #[error("HTTP: {0}")]
     Http(#[from] reqwest::Error),
     #[error("HTTP {status}: the body is not a Response: {error}")]
-    Undecodable {
-        status: u16,
-        error: prost::DecodeError,
-    },
+    Undecodable { status: u16, error: prost::DecodeError },
 }
 
 /// What the server answered.
@@ -53,9 +50,7 @@ pub struct Client {
 
 /// A device-id credential.
 pub fn device(id: &str) -> Credential {
-    Credential {
-        kind: Some(credential::Kind::DeviceId(id.to_owned())),
-    }
+    Credential { kind: Some(credential::Kind::DeviceId(id.to_owned())) }
 }
 
 impl Client {
@@ -86,39 +81,19 @@ impl Client {
 
     /// Posts raw bytes with the protobuf content type.
     pub async fn post_raw(&self, body: Vec<u8>, content_type: &str) -> Result<Answer, ClientError> {
-        let reply = self
-            .http
-            .post(&self.url)
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await?;
+        let reply = self.http.post(&self.url).header("content-type", content_type).body(body).send().await?;
         let status = reply.status().as_u16();
-        let retry_after = reply
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
+        let retry_after = reply.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
         let bytes = reply.bytes().await?.to_vec();
-        let response = Response::decode(bytes.as_slice())
-            .map_err(|error| ClientError::Undecodable { status, error })?;
-        Ok(Answer {
-            status,
-            retry_after,
-            bytes,
-            response,
-        })
+        let response =
+            Response::decode(bytes.as_slice()).map_err(|error| ClientError::Undecodable { status, error })?;
+        Ok(Answer { status, retry_after, bytes, response })
     }
 
     /// Sends `payload` with an explicit seq and the current token.
     pub async fn send(&self, seq: u64, payload: request::Payload) -> Result<Answer, ClientError> {
-        let request = Request {
-            seq,
-            session_token: self.token.clone(),
-            payload: Some(payload),
-        };
-        self.post_raw(request.encode_to_vec(), "application/x-protobuf")
-            .await
+        let request = Request { seq, session_token: self.token.clone(), payload: Some(payload) };
+        self.post_raw(request.encode_to_vec(), "application/x-protobuf").await
     }
 
     /// Sends `payload` as the next request of the session.
@@ -129,25 +104,12 @@ impl Client {
 
     /// Register with `credential`.
     pub async fn register(&self, credential: Credential) -> Result<Answer, ClientError> {
-        self.send(
-            0,
-            request::Payload::Register(RegisterReq {
-                credential: Some(credential),
-            }),
-        )
-        .await
+        self.send(0, request::Payload::Register(RegisterReq { credential: Some(credential) })).await
     }
 
     /// Login with `credential`; on success keeps the token and restarts the seq at 1.
     pub async fn login(&mut self, credential: Credential) -> Result<Answer, ClientError> {
-        let answer = self
-            .send(
-                0,
-                request::Payload::Login(LoginReq {
-                    credential: Some(credential),
-                }),
-            )
-            .await?;
+        let answer = self.send(0, request::Payload::Login(LoginReq { credential: Some(credential) })).await?;
         if let Some(response::Payload::Login(login)) = &answer.response.payload {
             self.token = login.session_token.clone();
             self.seq = 0;

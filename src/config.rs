@@ -40,9 +40,7 @@ pub struct GamedataConfig {
 
 impl Default for GamedataConfig {
     fn default() -> Self {
-        Self {
-            dir: PathBuf::from("gamedata/compiled"),
-        }
+        Self { dir: PathBuf::from("gamedata/compiled") }
     }
 }
 
@@ -139,11 +137,7 @@ impl Default for Config {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self {
-            data_dir: PathBuf::from("data"),
-            timeout_ms: 5_000,
-            pool_size: 4,
-        }
+        Self { data_dir: PathBuf::from("data"), timeout_ms: 5_000, pool_size: 4 }
     }
 }
 
@@ -161,20 +155,13 @@ impl Default for LimitsConfig {
 
 impl Default for SessionsConfig {
     fn default() -> Self {
-        Self {
-            ttl_secs: 3600,
-            idle_timeout_secs: 300,
-            sweep_interval_secs: 30,
-        }
+        Self { ttl_secs: 3600, idle_timeout_secs: 300, sweep_interval_secs: 30 }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            format: LogFormat::Human,
-            filter: "info".into(),
-        }
+        Self { format: LogFormat::Human, filter: "info".into() }
     }
 }
 
@@ -189,10 +176,7 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.is_file() {
-                return Err(ConfigError(format!(
-                    "config file {} does not exist",
-                    file.display()
-                )));
+                return Err(ConfigError(format!("config file {} does not exist", file.display())));
             }
             figment = figment.merge(Toml::file_exact(file));
         }
@@ -236,10 +220,7 @@ mod tests {
     #[test]
     fn file_and_environment_override_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "s.toml",
-                "listen = \"0.0.0.0:9000\"\n[limits]\nmax_body_bytes = 100\n",
-            )?;
+            jail.create_file("s.toml", "listen = \"0.0.0.0:9000\"\n[limits]\nmax_body_bytes = 100\n")?;
             jail.set_env("SUMMONER_LIMITS__USER_MAILBOX", "3");
             jail.set_env("SUMMONER_LOG__FORMAT", "json");
             let config = Config::load(Some(Path::new("s.toml"))).map_err(|e| e.to_string())?;

@@ -33,10 +33,7 @@ fn main() -> ExitCode {
 fn serve(config: Config) -> ExitCode {
     let result = actix_web::rt::System::new().block_on(async move {
         let running = server::start(config).await.map_err(|e| e.to_string())?;
-        running
-            .wait()
-            .await
-            .map_err(|e| format!("server failed: {e}"))
+        running.wait().await.map_err(|e| format!("server failed: {e}"))
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

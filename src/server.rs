@@ -48,9 +48,7 @@ fn open_catalog(config: &Config) -> Result<Catalog, DataError> {
 }
 
 /// Reloads game data on every SIGHUP, as `POST /admin/gamedata/reload` does.
-fn reload_on_sighup(
-    catalog: Arc<Catalog>,
-) -> Result<actix_web::rt::task::JoinHandle<()>, StartError> {
+fn reload_on_sighup(catalog: Arc<Catalog>) -> Result<actix_web::rt::task::JoinHandle<()>, StartError> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut hangups = signal(SignalKind::hangup()).map_err(StartError::Signal)?;
     Ok(actix_web::rt::spawn(async move {
@@ -90,9 +88,7 @@ impl RunningServer {
     /// Runs until the server stops (SIGINT or SIGTERM: graceful stop).
     pub async fn wait(mut self) -> std::io::Result<()> {
         let result = match self.server.take() {
-            Some(server) => server
-                .await
-                .unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            Some(server) => server.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
         };
         self.tasks.iter().for_each(|t| t.abort());
@@ -112,17 +108,10 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 
 /// Starts the server with the given clock (tests move time by hand). Must run inside an
 /// actix system.
-pub async fn start_with_clock(
-    config: Config,
-    clock: Arc<dyn Clock>,
-) -> Result<RunningServer, StartError> {
+pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<RunningServer, StartError> {
     let storage = &config.storage;
-    let store = SqliteStore::open(
-        &storage.data_dir,
-        storage.pool_size,
-        Duration::from_millis(storage.timeout_ms),
-    )
-    .await?;
+    let store =
+        SqliteStore::open(&storage.data_dir, storage.pool_size, Duration::from_millis(storage.timeout_ms)).await?;
     tracing::info!(data_dir = %storage.data_dir.display(), "storage ready");
     start_with_store(config, clock, Arc::new(store)).await
 }
@@ -151,20 +140,13 @@ pub async fn start_with_store(
     let request_timeout = Duration::from_millis(config.limits.request_timeout_ms);
     let state = web::Data::new(ApiState {
         directory: directory.clone(),
-        accounts: Accounts::new(
-            directory.clone(),
-            i64::from(sessions.ttl_secs) * 1000,
-            request_timeout,
-        ),
+        accounts: Accounts::new(directory.clone(), i64::from(sessions.ttl_secs) * 1000, request_timeout),
         admission: Arc::new(Semaphore::new(config.limits.max_in_flight)),
         max_body_bytes: config.limits.max_body_bytes,
         request_timeout,
         retry_after_secs: config.limits.retry_after_secs,
     });
-    let admin_state = web::Data::new(AdminState {
-        token: config.admin.token.clone(),
-        catalog: catalog.clone(),
-    });
+    let admin_state = web::Data::new(AdminState { token: config.admin.token.clone(), catalog: catalog.clone() });
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -177,9 +159,7 @@ pub async fn start_with_store(
     if config.workers > 0 {
         http = http.workers(config.workers);
     }
-    let http = http
-        .bind(config.listen)
-        .map_err(|e| StartError::Bind(config.listen, e))?;
+    let http = http.bind(config.listen).map_err(|e| StartError::Bind(config.listen, e))?;
     let addr = http.addrs().first().copied().unwrap_or(config.listen);
     let server = http.run();
     let handle = server.handle();
@@ -195,21 +175,10 @@ pub async fn start_with_store(
             tick.tick().await;
             let retired = sweeper_directory.passivate_idle().await;
             if retired > 0 {
-                tracing::debug!(
-                    retired,
-                    live = sweeper_directory.live_actors(),
-                    "passivated idle user actors"
-                );
+                tracing::debug!(retired, live = sweeper_directory.live_actors(), "passivated idle user actors");
             }
         }
     });
     tracing::info!(%addr, "listening");
-    Ok(RunningServer {
-        addr,
-        directory,
-        catalog,
-        handle,
-        server: Some(server),
-        tasks: vec![sweeper, hangup],
-    })
+    Ok(RunningServer { addr, directory, catalog, handle, server: Some(server), tasks: vec![sweeper, hangup] })
 }

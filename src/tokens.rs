@@ -20,9 +20,7 @@ pub fn new_token() -> Result<[u8; TOKEN_BYTES], RandomError> {
 
 /// A random 63-bit number (positive in a signed 64-bit column).
 pub fn random_u63() -> Result<u64, RandomError> {
-    getrandom::u64()
-        .map(|v| v >> 1)
-        .map_err(|e| RandomError(e.to_string()))
+    getrandom::u64().map(|v| v >> 1).map_err(|e| RandomError(e.to_string()))
 }
 
 /// The hash under which a token is stored and indexed.

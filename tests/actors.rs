@@ -20,28 +20,13 @@ async fn a_handler_panic_costs_only_that_request() {
     let (mut bystander, _) = logged_in(&server, "dev-calm").await;
     let before = profile(&mut victim).await;
 
-    let panicked = victim
-        .call(Payload::DebugPanic(DebugPanicReq {}))
-        .await
-        .unwrap();
+    let panicked = victim.call(Payload::DebugPanic(DebugPanicReq {})).await.unwrap();
     assert_status(&panicked, 500, ErrorCode::Internal);
     let explored = victim.call(Payload::Explore(ExploreReq {})).await.unwrap();
     assert_status(&explored, 200, ErrorCode::Ok);
-    let Some(response::Payload::Explore(e)) = explored.response.payload else {
-        panic!("no payload")
-    };
-    assert_eq!(
-        before.gold + u64::from(e.gold_gained),
-        profile(&mut victim).await.gold
-    );
-    assert_status(
-        &bystander
-            .call(Payload::Explore(ExploreReq {}))
-            .await
-            .unwrap(),
-        200,
-        ErrorCode::Ok,
-    );
+    let Some(response::Payload::Explore(e)) = explored.response.payload else { panic!("no payload") };
+    assert_eq!(before.gold + u64::from(e.gold_gained), profile(&mut victim).await.gold);
+    assert_status(&bystander.call(Payload::Explore(ExploreReq {})).await.unwrap(), 200, ErrorCode::Ok);
     server.stop().await;
 }
 
@@ -66,9 +51,7 @@ async fn concurrent_requests_of_one_user_never_lose_an_update() {
         match answer.code() {
             ErrorCode::Ok => {
                 applied += 1;
-                let Some(response::Payload::Explore(e)) = answer.response.payload else {
-                    panic!("no payload")
-                };
+                let Some(response::Payload::Explore(e)) = answer.response.payload else { panic!("no payload") };
                 gold += u64::from(e.gold_gained);
             }
             // A request overtaken by a later seq is refused whole.
@@ -77,19 +60,10 @@ async fn concurrent_requests_of_one_user_never_lose_an_update() {
         }
     }
     assert!(applied >= 1);
-    let after = client
-        .send(12, Payload::GetUser(summoner_proto::api::GetUserReq {}))
-        .await
-        .unwrap();
+    let after = client.send(12, Payload::GetUser(summoner_proto::api::GetUserReq {})).await.unwrap();
     assert_status(&after, 200, ErrorCode::Ok);
-    let Some(response::Payload::GetUser(after)) = after.response.payload else {
-        panic!("no payload")
-    };
+    let Some(response::Payload::GetUser(after)) = after.response.payload else { panic!("no payload") };
     let end = after.user.expect("user");
-    assert_eq!(
-        end.gold,
-        start.gold + gold,
-        "the applied requests add up exactly"
-    );
+    assert_eq!(end.gold, start.gold + gold, "the applied requests add up exactly");
     server.stop().await;
 }

@@ -36,10 +36,7 @@ impl<'a> MakeWriter<'a> for Capture {
 #[actix_web::test]
 async fn requests_are_logged_with_their_fields_and_without_tokens() {
     let capture = Capture::default();
-    let log = LogConfig {
-        format: LogFormat::Json,
-        filter: "trace".into(),
-    };
+    let log = LogConfig { format: LogFormat::Json, filter: "trace".into() };
     summoner::telemetry::init_with_writer(&log, capture.clone());
 
     let dir = tempfile::tempdir().unwrap();
@@ -55,25 +52,14 @@ async fn requests_are_logged_with_their_fields_and_without_tokens() {
         .lines()
         .find(|l| l.contains(r#""op":"Explore""#) && l.contains(r#""status":200"#))
         .expect("a request line for Explore");
-    assert!(
-        explore_line.contains(&format!(r#""user.id":{user_id}"#)),
-        "{explore_line}"
-    );
+    assert!(explore_line.contains(&format!(r#""user.id":{user_id}"#)), "{explore_line}");
     assert!(explore_line.contains(r#""seq":1"#), "{explore_line}");
     assert!(explore_line.contains(r#""duration_ms":"#), "{explore_line}");
     assert!(text.contains(r#""op":"Login""#));
 
     let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
-    let debug_bytes = format!("{:?}", &token[..6])
-        .trim_end_matches(']')
-        .to_owned();
+    let debug_bytes = format!("{:?}", &token[..6]).trim_end_matches(']').to_owned();
     assert!(!text.contains(&hex), "the token appears in hex");
-    assert!(
-        !text.to_uppercase().contains(&hex.to_uppercase()),
-        "the token appears in hex"
-    );
-    assert!(
-        !text.contains(&debug_bytes),
-        "the token appears as a byte list"
-    );
+    assert!(!text.to_uppercase().contains(&hex.to_uppercase()), "the token appears in hex");
+    assert!(!text.contains(&debug_bytes), "the token appears as a byte list");
 }

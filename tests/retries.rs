@@ -27,34 +27,17 @@ async fn a_retry_returns_identical_bytes_and_applies_nothing_twice() {
     let first = client.call(Payload::Explore(ExploreReq {})).await.unwrap(); // seq 2
     assert_status(&first, 200, ErrorCode::Ok);
     server.clock.advance_ms(10_000);
-    let retry = client
-        .send(2, Payload::Explore(ExploreReq {}))
-        .await
-        .unwrap();
+    let retry = client.send(2, Payload::Explore(ExploreReq {})).await.unwrap();
     assert_eq!(retry.status, 200);
     assert_eq!(retry.bytes, first.bytes, "a retry answers the stored bytes");
-    let again = client
-        .send(2, Payload::Explore(ExploreReq {}))
-        .await
-        .unwrap();
+    let again = client.send(2, Payload::Explore(ExploreReq {})).await.unwrap();
     assert_status(&again, 200, ErrorCode::DuplicateRequest);
-    let older = client
-        .send(1, Payload::GetUser(GetUserReq {}))
-        .await
-        .unwrap();
+    let older = client.send(1, Payload::GetUser(GetUserReq {})).await.unwrap();
     assert_status(&older, 200, ErrorCode::StaleRequest);
 
     let now = profile(&mut client).await; // seq 3
-    assert_eq!(
-        now.gold,
-        start.gold + gold_gained(&first),
-        "Explore applied exactly once"
-    );
-    assert_eq!(
-        common::action_log_count(dir.path(), "explore"),
-        1,
-        "logged exactly once"
-    );
+    assert_eq!(now.gold, start.gold + gold_gained(&first), "Explore applied exactly once");
+    assert_eq!(common::action_log_count(dir.path(), "explore"), 1, "logged exactly once");
     server.stop().await;
 }
 
@@ -69,24 +52,15 @@ async fn passivation_and_reactivation_keep_state_and_stored_reply() {
     assert_status(&explored, 200, ErrorCode::Ok);
     let seq = client.last_seq();
 
-    assert_eq!(
-        server.running.passivate_idle().await,
-        0,
-        "an active actor stays"
-    );
+    assert_eq!(server.running.passivate_idle().await, 0, "an active actor stays");
     server.clock.advance_ms(301_000);
     assert_eq!(server.running.passivate_idle().await, 1);
     assert_eq!(server.running.directory.live_actors(), 0);
 
-    let retry = client
-        .send(seq, Payload::Explore(ExploreReq {}))
-        .await
-        .unwrap();
+    let retry = client.send(seq, Payload::Explore(ExploreReq {})).await.unwrap();
     assert_eq!(retry.bytes, explored.bytes);
     assert_eq!(server.running.directory.live_actors(), 1);
-    let Some(response::Payload::Explore(e)) = explored.response.payload else {
-        panic!("no payload")
-    };
+    let Some(response::Payload::Explore(e)) = explored.response.payload else { panic!("no payload") };
     let user = profile(&mut client).await;
     assert_eq!(Some(user.gold), e.user.map(|u| u.gold));
     server.stop().await;
@@ -111,26 +85,11 @@ async fn a_restart_keeps_sessions_and_stored_responses() {
     let server = TestServer::start(config(dir.path()), clock).await;
     let mut client2 = server.client();
     client2.set_token(client.token().to_vec());
-    let retry = client2
-        .send(1, Payload::Explore(ExploreReq {}))
-        .await
-        .unwrap();
-    assert_eq!(
-        retry.bytes, explored.bytes,
-        "the stored answer survives the restart"
-    );
-    let again = client2
-        .send(2, Payload::GetUser(GetUserReq {}))
-        .await
-        .unwrap();
+    let retry = client2.send(1, Payload::Explore(ExploreReq {})).await.unwrap();
+    assert_eq!(retry.bytes, explored.bytes, "the stored answer survives the restart");
+    let again = client2.send(2, Payload::GetUser(GetUserReq {})).await.unwrap();
     assert_status(&again, 200, ErrorCode::Ok);
-    let Some(response::Payload::GetUser(u)) = again.response.payload else {
-        panic!("no payload")
-    };
-    assert_eq!(
-        u.user.map(|u| u.gold),
-        gold_after,
-        "Explore applied once in all"
-    );
+    let Some(response::Payload::GetUser(u)) = again.response.payload else { panic!("no payload") };
+    assert_eq!(u.user.map(|u| u.gold), gold_after, "Explore applied once in all");
     server.stop().await;
 }

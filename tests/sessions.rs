@@ -9,8 +9,7 @@ use common::{TestServer, assert_status, config, logged_in, profile};
 use summoner::client::device;
 use summoner_actors::ManualClock;
 use summoner_proto::api::{
-    Credential, ErrorCode, GetUserReq, LogoutReq, PlatformId, SetNicknameReq, credential,
-    request::Payload, response,
+    Credential, ErrorCode, GetUserReq, LogoutReq, PlatformId, SetNicknameReq, credential, request::Payload, response,
 };
 
 async fn server(dir: &tempfile::TempDir) -> TestServer {
@@ -26,43 +25,27 @@ async fn register_login_and_call() {
 
     let first = client.register(device("dev-1")).await.unwrap();
     assert_status(&first, 200, ErrorCode::Ok);
-    let Some(response::Payload::Register(first)) = first.response.payload else {
-        panic!("no payload")
-    };
+    let Some(response::Payload::Register(first)) = first.response.payload else { panic!("no payload") };
     assert!(first.created);
     let again = client.register(device("dev-1")).await.unwrap();
-    let Some(response::Payload::Register(again)) = again.response.payload else {
-        panic!("no payload")
-    };
+    let Some(response::Payload::Register(again)) = again.response.payload else { panic!("no payload") };
     assert_eq!((again.user_id, again.created), (first.user_id, false));
     let other = client.register(device("dev-2")).await.unwrap();
-    let Some(response::Payload::Register(other)) = other.response.payload else {
-        panic!("no payload")
-    };
+    let Some(response::Payload::Register(other)) = other.response.payload else { panic!("no payload") };
     assert_ne!(other.user_id, first.user_id);
 
     let login = client.login(device("dev-1")).await.unwrap();
     assert_status(&login, 200, ErrorCode::Ok);
-    let Some(response::Payload::Login(login)) = login.response.payload else {
-        panic!("no payload")
-    };
+    let Some(response::Payload::Login(login)) = login.response.payload else { panic!("no payload") };
     assert_eq!(login.session_token.len(), 32);
     assert_eq!(login.ttl_secs, 3600);
     assert_eq!(login.user.as_ref().map(|u| u.user_id), Some(first.user_id));
 
-    let renamed = client
-        .call(Payload::SetNickname(SetNicknameReq {
-            nickname: "  Miho  ".into(),
-        }))
-        .await
-        .unwrap();
+    let renamed = client.call(Payload::SetNickname(SetNicknameReq { nickname: "  Miho  ".into() })).await.unwrap();
     assert_status(&renamed, 200, ErrorCode::Ok);
     assert_eq!(renamed.response.seq, 1);
     let user = profile(&mut client).await;
-    assert_eq!(
-        (user.user_id, user.nickname.as_str()),
-        (first.user_id, "Miho")
-    );
+    assert_eq!((user.user_id, user.nickname.as_str()), (first.user_id, "Miho"));
     server.stop().await;
 }
 
@@ -72,36 +55,16 @@ async fn refusals_answer_200_with_a_code() {
     let dir = tempfile::tempdir().unwrap();
     let server = server(&dir).await;
     let mut client = server.client();
-    assert_status(
-        &client.register(device("")).await.unwrap(),
-        200,
-        ErrorCode::InvalidArgument,
-    );
+    assert_status(&client.register(device("")).await.unwrap(), 200, ErrorCode::InvalidArgument);
     let bad_platform = Credential {
-        kind: Some(credential::Kind::Platform(PlatformId {
-            provider: "Bad Provider".into(),
-            id: "x".into(),
-        })),
+        kind: Some(credential::Kind::Platform(PlatformId { provider: "Bad Provider".into(), id: "x".into() })),
     };
-    assert_status(
-        &client.register(bad_platform).await.unwrap(),
-        200,
-        ErrorCode::InvalidArgument,
-    );
-    assert_status(
-        &client.login(device("nobody")).await.unwrap(),
-        200,
-        ErrorCode::NotRegistered,
-    );
+    assert_status(&client.register(bad_platform).await.unwrap(), 200, ErrorCode::InvalidArgument);
+    assert_status(&client.login(device("nobody")).await.unwrap(), 200, ErrorCode::NotRegistered);
 
     let (mut client, _) = logged_in(&server, "dev-r").await;
     let before = profile(&mut client).await;
-    let refused = client
-        .call(Payload::SetNickname(SetNicknameReq {
-            nickname: "x".into(),
-        }))
-        .await
-        .unwrap();
+    let refused = client.call(Payload::SetNickname(SetNicknameReq { nickname: "x".into() })).await.unwrap();
     assert_status(&refused, 200, ErrorCode::InvalidArgument);
     assert_eq!(profile(&mut client).await, before);
     server.stop().await;

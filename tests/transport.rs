@@ -9,9 +9,7 @@ use common::gated_store::GatedStore;
 use common::{TestServer, assert_status, config, logged_in};
 use prost::Message;
 use summoner_actors::ManualClock;
-use summoner_proto::api::{
-    ErrorCode, ExploreReq, GetUserReq, Request, SetNicknameReq, request::Payload,
-};
+use summoner_proto::api::{ErrorCode, ExploreReq, GetUserReq, Request, SetNicknameReq, request::Payload};
 
 /// Garbage bytes and a request without a known payload are 400.
 #[actix_web::test]
@@ -19,24 +17,11 @@ async fn undecodable_bodies_are_400() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(config(dir.path()), Arc::new(ManualClock::new())).await;
     let client = server.client();
-    let garbage = client
-        .post_raw(vec![0xff, 0xff, 0xff, 0x01, 0x02], "application/x-protobuf")
-        .await
-        .unwrap();
+    let garbage = client.post_raw(vec![0xff, 0xff, 0xff, 0x01, 0x02], "application/x-protobuf").await.unwrap();
     assert_status(&garbage, 400, ErrorCode::MalformedRequest);
-    let empty = client.post_raw(
-        Request {
-            seq: 1,
-            ..Default::default()
-        }
-        .encode_to_vec(),
-        "application/x-protobuf",
-    );
+    let empty = client.post_raw(Request { seq: 1, ..Default::default() }.encode_to_vec(), "application/x-protobuf");
     assert_status(&empty.await.unwrap(), 400, ErrorCode::UnknownOperation);
-    let json = client
-        .post_raw(b"{}".to_vec(), "application/json")
-        .await
-        .unwrap();
+    let json = client.post_raw(b"{}".to_vec(), "application/json").await.unwrap();
     assert_status(&json, 415, ErrorCode::UnsupportedMediaType);
     server.stop().await;
 }
@@ -49,19 +34,11 @@ async fn large_bodies_are_413() {
     config.limits.max_body_bytes = 1024;
     let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
     let (client, _) = logged_in(&server, "dev-big").await;
-    let big = Payload::SetNickname(SetNicknameReq {
-        nickname: "n".repeat(2048),
-    });
+    let big = Payload::SetNickname(SetNicknameReq { nickname: "n".repeat(2048) });
     let answer = client.send(1, big).await.unwrap();
     assert_status(&answer, 413, ErrorCode::PayloadTooLarge);
-    let fits = Payload::SetNickname(SetNicknameReq {
-        nickname: "n".repeat(900),
-    });
-    assert_status(
-        &client.send(1, fits).await.unwrap(),
-        200,
-        ErrorCode::InvalidArgument,
-    );
+    let fits = Payload::SetNickname(SetNicknameReq { nickname: "n".repeat(900) });
+    assert_status(&client.send(1, fits).await.unwrap(), 200, ErrorCode::InvalidArgument);
     server.stop().await;
 }
 
@@ -80,8 +57,7 @@ async fn overload_is_503_with_retry_after() {
 
     // A's Explore waits at the commit gate, holding A's only mailbox slot.
     let mut a_explore = a.clone();
-    let pending =
-        actix_web::rt::spawn(async move { a_explore.call(Payload::Explore(ExploreReq {})).await });
+    let pending = actix_web::rt::spawn(async move { a_explore.call(Payload::Explore(ExploreReq {})).await });
     assert_eq!(gate.entered.recv().await, Some(a_id));
     let busy = a.send(2, Payload::GetUser(GetUserReq {})).await.unwrap();
     assert_status(&busy, 503, ErrorCode::Overloaded);
@@ -93,14 +69,9 @@ async fn overload_is_503_with_retry_after() {
 
     // With B's Explore also waiting at the gate, the server is full.
     let mut b_explore = b.clone();
-    let pending_b =
-        actix_web::rt::spawn(async move { b_explore.call(Payload::Explore(ExploreReq {})).await });
+    let pending_b = actix_web::rt::spawn(async move { b_explore.call(Payload::Explore(ExploreReq {})).await });
     gate.entered.recv().await.unwrap();
-    let full = server
-        .client()
-        .post_raw(vec![1, 2, 3], "application/x-protobuf")
-        .await
-        .unwrap();
+    let full = server.client().post_raw(vec![1, 2, 3], "application/x-protobuf").await.unwrap();
     assert_status(&full, 503, ErrorCode::Overloaded);
 
     gate.gate.add_permits(2);

@@ -23,10 +23,7 @@ pub struct BackendError {
 impl BackendError {
     /// An error with what was being done and why it failed.
     pub fn new(context: impl Into<String>, error: impl std::fmt::Display) -> Self {
-        Self {
-            context: context.into(),
-            message: error.to_string(),
-        }
+        Self { context: context.into(), message: error.to_string() }
     }
 }
 
@@ -62,11 +59,7 @@ pub struct Handled<S, W> {
 impl<S, W> Handled<S, W> {
     /// An answer that changes nothing.
     pub fn read_only(response: Response) -> Self {
-        Self {
-            response,
-            change: None,
-            ends_session: false,
-        }
+        Self { response, change: None, ends_session: false }
     }
 }
 
@@ -98,16 +91,8 @@ pub trait UserBackend: Send + Sync + 'static {
     ) -> Handled<Self::State, Self::Writes>;
 
     /// Makes `commit` durable: writes and reply in one transaction.
-    fn commit(
-        &self,
-        user: UserId,
-        commit: Commit<Self::Writes>,
-    ) -> BoxFuture<'static, Result<(), BackendError>>;
+    fn commit(&self, user: UserId, commit: Commit<Self::Writes>) -> BoxFuture<'static, Result<(), BackendError>>;
 
     /// Stores the user's session (None: no session), replacing the previous one.
-    fn save_session(
-        &self,
-        user: UserId,
-        session: Option<Session>,
-    ) -> BoxFuture<'static, Result<(), BackendError>>;
+    fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, Result<(), BackendError>>;
 }

@@ -79,9 +79,7 @@ pub struct Directory<B: UserBackend> {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding these locks cannot leave a map half-updated (every critical
     // section is a single insert, remove or read), so a poisoned lock is safe to reuse.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl<B: UserBackend> Directory<B> {
@@ -133,10 +131,7 @@ impl<B: UserBackend> Directory<B> {
         }
         entry.in_flight.fetch_add(1, Ordering::SeqCst);
         entry.last_active_ms.store(now, Ordering::SeqCst);
-        Ok(Routed {
-            addr: entry.addr.clone(),
-            in_flight: entry.in_flight.clone(),
-        })
+        Ok(Routed { addr: entry.addr.clone(), in_flight: entry.in_flight.clone() })
     }
 
     fn activate(&self, user: UserId) -> Entry<B> {
@@ -220,10 +215,7 @@ impl<B: UserBackend> Directory<B> {
             })
             .collect();
         let results = join_all(candidates.iter().map(|a| a.send(Passivate))).await;
-        results
-            .into_iter()
-            .filter(|r| matches!(r, Ok(true)))
-            .count()
+        results.into_iter().filter(|r| matches!(r, Ok(true))).count()
     }
 }
 
@@ -265,16 +257,12 @@ impl<B: UserBackend> Directory<B> {
             match answer {
                 Err(_) => return Err(AskError::Timeout),
                 Ok(Ok(Ok(value))) => return Ok(value),
-                Ok(Ok(Err(crate::CallError::Retired))) | Ok(Err(actix::MailboxError::Closed))
-                    if attempts < 3 =>
-                {
+                Ok(Ok(Err(crate::CallError::Retired))) | Ok(Err(actix::MailboxError::Closed)) if attempts < 3 => {
                     continue;
                 }
                 Ok(Ok(Err(e))) => return Err(AskError::Call(e)),
                 Ok(Err(actix::MailboxError::Closed)) => {
-                    return Err(AskError::Call(crate::CallError::Internal(
-                        "the user's actor is unavailable".into(),
-                    )));
+                    return Err(AskError::Call(crate::CallError::Internal("the user's actor is unavailable".into())));
                 }
                 Ok(Err(actix::MailboxError::Timeout)) => return Err(AskError::Timeout),
             }

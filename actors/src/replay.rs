@@ -54,11 +54,7 @@ mod tests {
     use super::*;
 
     fn answer(seq: u64) -> LastAnswer {
-        LastAnswer {
-            seq,
-            bytes: vec![1, 2, 3],
-            replays: 0,
-        }
+        LastAnswer { seq, bytes: vec![1, 2, 3], replays: 0 }
     }
 
     #[test]

@@ -13,11 +13,7 @@ pub struct TokenHash(pub [u8; 32]);
 impl fmt::Debug for TokenHash {
     // Even the hash stays out of logs beyond a short prefix: enough to correlate, not to look up.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "TokenHash({:02x}{:02x}{:02x}..)",
-            self.0[0], self.0[1], self.0[2]
-        )
+        write!(f, "TokenHash({:02x}{:02x}{:02x}..)", self.0[0], self.0[1], self.0[2])
     }
 }
 

@@ -15,8 +15,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Weak};
 
 use actix::{
-    Actor, ActorContext, ActorFutureExt, AsyncContext, AtomicResponse, Context, Handler, Message,
-    Supervised, WrapFuture, fut,
+    Actor, ActorContext, ActorFutureExt, AsyncContext, AtomicResponse, Context, Handler, Message, Supervised,
+    WrapFuture, fut,
 };
 use prost::Message as _;
 use summoner_proto::api::{ErrorCode, Request, Response};
@@ -64,10 +64,7 @@ pub struct OpenSession<S> {
 impl<S> OpenSession<S> {
     /// A request to open `session`.
     pub fn new(session: Session) -> Self {
-        Self {
-            session,
-            _state: std::marker::PhantomData,
-        }
+        Self { session, _state: std::marker::PhantomData }
     }
 }
 
@@ -125,10 +122,7 @@ pub struct UserActor<B: UserBackend> {
 
 impl<B: UserBackend> UserActor<B> {
     pub(crate) fn new(settings: ActorSettings<B>) -> Self {
-        Self {
-            settings,
-            phase: Phase::Loading,
-        }
+        Self { settings, phase: Phase::Loading }
     }
 
     fn user(&self) -> UserId {
@@ -171,28 +165,19 @@ impl<B: UserBackend> UserActor<B> {
     }
 
     fn error_bytes(seq: u64, now_ms: i64, code: ErrorCode, message: &str) -> Vec<u8> {
-        Response {
-            seq,
-            error: code as i32,
-            message: message.to_owned(),
-            server_time_ms: now_ms,
-            ..Default::default()
-        }
-        .encode_to_vec()
+        Response { seq, error: code as i32, message: message.to_owned(), server_time_ms: now_ms, ..Default::default() }
+            .encode_to_vec()
     }
 }
 
 impl<S> From<Loaded<S>> for Live<S> {
     fn from(loaded: Loaded<S>) -> Self {
         let session_id = loaded.session.as_ref().map(|s| s.id);
-        let last = loaded
-            .last_reply
-            .filter(|r| Some(r.session_id) == session_id)
-            .map(|r| LastAnswer {
-                seq: r.seq,
-                bytes: r.bytes,
-                replays: 0,
-            });
+        let last = loaded.last_reply.filter(|r| Some(r.session_id) == session_id).map(|r| LastAnswer {
+            seq: r.seq,
+            bytes: r.bytes,
+            replays: 0,
+        });
         Live {
             stored_expiry_ms: loaded.session.as_ref().map_or(0, |s| s.expires_at_ms),
             session: loaded.session,
@@ -216,10 +201,7 @@ impl<B: UserBackend> Actor for UserActor<B> {
 impl<B: UserBackend> Supervised for UserActor<B> {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
         if !matches!(self.phase, Phase::Retired) {
-            tracing::warn!(
-                user.id = self.user(),
-                "user actor restarting; state reloads from storage"
-            );
+            tracing::warn!(user.id = self.user(), "user actor restarting; state reloads from storage");
             self.phase = Phase::Loading;
         }
     }
@@ -245,41 +227,28 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
                 return done(Err(CallError::Internal("user state is not loaded".into())));
             }
         };
-        let Some(session) = live
-            .session
-            .as_mut()
-            .filter(|s| s.token_hash == call.token_hash)
-        else {
+        let Some(session) = live.session.as_mut().filter(|s| s.token_hash == call.token_hash) else {
             return done(Err(CallError::Unauthenticated));
         };
         if session.is_expired(now) {
             return done(Err(CallError::SessionExpired));
         }
         session.expires_at_ms = now + ttl;
-        let renewal =
-            (session.expires_at_ms - live.stored_expiry_ms >= renew_step).then(|| session.clone());
+        let renewal = (session.expires_at_ms - live.stored_expiry_ms >= renew_step).then(|| session.clone());
 
         let handled = match replay::decide(live.last.as_mut(), seq) {
             Decision::Replay(bytes) => Err(bytes.to_vec()),
-            Decision::Duplicate => Err(Self::error_bytes(
-                seq,
-                now,
-                ErrorCode::DuplicateRequest,
-                "this seq was already answered",
-            )),
-            Decision::Stale => Err(Self::error_bytes(
-                seq,
-                now,
-                ErrorCode::StaleRequest,
-                "seq is older than the last request",
-            )),
+            Decision::Duplicate => {
+                Err(Self::error_bytes(seq, now, ErrorCode::DuplicateRequest, "this seq was already answered"))
+            }
+            Decision::Stale => {
+                Err(Self::error_bytes(seq, now, ErrorCode::StaleRequest, "seq is older than the last request"))
+            }
             Decision::Fresh => {
                 let backend = &self.settings.backend;
                 let state = &live.state;
                 let request = &call.request;
-                match catch_unwind(AssertUnwindSafe(|| {
-                    backend.handle(user, state, request, now)
-                })) {
+                match catch_unwind(AssertUnwindSafe(|| backend.handle(user, state, request, now))) {
                     Ok(handled) => Ok(handled),
                     Err(_) => {
                         tracing::error!(
@@ -290,9 +259,7 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
                         self.phase = Phase::Loading;
                         // Stop only after this answer is sent: stopping now would drop it.
                         ctx.notify(Restart);
-                        return done(Err(CallError::Internal(
-                            "the server failed while handling this request".into(),
-                        )));
+                        return done(Err(CallError::Internal("the server failed while handling this request".into())));
                     }
                 }
             }
@@ -301,11 +268,7 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
             Err(bytes) => return self.finish(Ok(bytes), renewal),
             Ok(handled) => handled,
         };
-        let Handled {
-            mut response,
-            change,
-            ends_session,
-        } = handled;
+        let Handled { mut response, change, ends_session } = handled;
         response.seq = seq;
         response.server_time_ms = now;
         let bytes = response.encode_to_vec();
@@ -313,28 +276,14 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
         let ended = ends_session.then_some(session.token_hash);
 
         let Some((draft, writes)) = change else {
-            live.last = Some(LastAnswer {
-                seq,
-                bytes: bytes.clone(),
-                replays: 0,
-            });
+            live.last = Some(LastAnswer { seq, bytes: bytes.clone(), replays: 0 });
             if let Some(token) = ended {
                 return self.end_session(token, bytes);
             }
             return self.finish(Ok(bytes), renewal);
         };
-        let reply = StoredReply {
-            session_id,
-            seq,
-            bytes,
-        };
-        let commit = self.settings.backend.commit(
-            user,
-            Commit {
-                writes,
-                reply: reply.clone(),
-            },
-        );
+        let reply = StoredReply { session_id, seq, bytes };
+        let commit = self.settings.backend.commit(user, Commit { writes, reply: reply.clone() });
         let fut = commit.into_actor(self).map(move |result, act, _ctx| {
             let Phase::Ready(live) = &mut act.phase else {
                 return Err(CallError::Internal("user actor stopped during commit".into()));
@@ -352,9 +301,7 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
             }
         });
         let renewal = self.renewal(renewal);
-        AtomicResponse::new(Box::pin(
-            fut.then(move |result, _, _| renewal.map(move |(), _, _| result)),
-        ))
+        AtomicResponse::new(Box::pin(fut.then(move |result, _, _| renewal.map(move |(), _, _| result))))
     }
 }
 
@@ -379,45 +326,36 @@ impl<B: UserBackend> UserActor<B> {
         let user = self.user();
         let expiry = session.expires_at_ms;
         let save = self.settings.backend.save_session(user, Some(session));
-        Box::pin(
-            save.into_actor(self)
-                .map(move |result, act, _| match result {
-                    Ok(()) => {
-                        if let Phase::Ready(live) = &mut act.phase {
-                            live.stored_expiry_ms = expiry;
-                        }
-                    }
-                    Err(err) => {
-                        tracing::warn!(user.id = user, error = %err, "session renewal not stored")
-                    }
-                }),
-        )
+        Box::pin(save.into_actor(self).map(move |result, act, _| match result {
+            Ok(()) => {
+                if let Phase::Ready(live) = &mut act.phase {
+                    live.stored_expiry_ms = expiry;
+                }
+            }
+            Err(err) => {
+                tracing::warn!(user.id = user, error = %err, "session renewal not stored")
+            }
+        }))
     }
 
     /// Ends the session (Logout): stores "no session", then forgets the token.
-    fn end_session(
-        &mut self,
-        token: TokenHash,
-        bytes: Vec<u8>,
-    ) -> AtomicResponse<Self, Result<Vec<u8>, CallError>> {
+    fn end_session(&mut self, token: TokenHash, bytes: Vec<u8>) -> AtomicResponse<Self, Result<Vec<u8>, CallError>> {
         let user = self.user();
         let save = self.settings.backend.save_session(user, None);
-        AtomicResponse::new(Box::pin(save.into_actor(self).map(
-            move |result, act, _| {
-                result.map_err(|err| {
-                    tracing::error!(user.id = user, error = %err, "logout not stored");
-                    CallError::Internal("storage is unavailable; retry".into())
-                })?;
-                if let Phase::Ready(live) = &mut act.phase {
-                    live.session = None;
-                    live.last = None;
-                }
-                if let Some(directory) = act.settings.directory.upgrade() {
-                    directory.forget_token(&token);
-                }
-                Ok(bytes)
-            },
-        )))
+        AtomicResponse::new(Box::pin(save.into_actor(self).map(move |result, act, _| {
+            result.map_err(|err| {
+                tracing::error!(user.id = user, error = %err, "logout not stored");
+                CallError::Internal("storage is unavailable; retry".into())
+            })?;
+            if let Phase::Ready(live) = &mut act.phase {
+                live.session = None;
+                live.last = None;
+            }
+            if let Some(directory) = act.settings.directory.upgrade() {
+                directory.forget_token(&token);
+            }
+            Ok(bytes)
+        })))
     }
 }
 
@@ -434,32 +372,27 @@ impl<B: UserBackend> Handler<OpenSession<B::State>> for UserActor<B> {
         }
         let user = self.user();
         let session = msg.session;
-        let save = self
-            .settings
-            .backend
-            .save_session(user, Some(session.clone()));
-        AtomicResponse::new(Box::pin(save.into_actor(self).map(
-            move |result, act, _| {
-                result.map_err(|err| {
-                    tracing::error!(user.id = user, error = %err, "session not stored");
-                    CallError::Internal("storage is unavailable; retry".into())
-                })?;
-                let Phase::Ready(live) = &mut act.phase else {
-                    return Err(CallError::Retired);
-                };
-                let directory = act.settings.directory.upgrade();
-                if let (Some(old), Some(directory)) = (&live.session, &directory) {
-                    directory.forget_token(&old.token_hash);
-                }
-                if let Some(directory) = &directory {
-                    directory.remember_token(session.token_hash, user);
-                }
-                live.stored_expiry_ms = session.expires_at_ms;
-                live.session = Some(session);
-                live.last = None;
-                Ok(live.state.clone())
-            },
-        )))
+        let save = self.settings.backend.save_session(user, Some(session.clone()));
+        AtomicResponse::new(Box::pin(save.into_actor(self).map(move |result, act, _| {
+            result.map_err(|err| {
+                tracing::error!(user.id = user, error = %err, "session not stored");
+                CallError::Internal("storage is unavailable; retry".into())
+            })?;
+            let Phase::Ready(live) = &mut act.phase else {
+                return Err(CallError::Retired);
+            };
+            let directory = act.settings.directory.upgrade();
+            if let (Some(old), Some(directory)) = (&live.session, &directory) {
+                directory.forget_token(&old.token_hash);
+            }
+            if let Some(directory) = &directory {
+                directory.remember_token(session.token_hash, user);
+            }
+            live.stored_expiry_ms = session.expires_at_ms;
+            live.session = Some(session);
+            live.last = None;
+            Ok(live.state.clone())
+        })))
     }
 }
 

@@ -8,8 +8,7 @@ use crate::api::error::ApiError;
 /// Decodes a body into a `Request` with a known payload, or says why it is not one.
 /// Never panics, whatever the bytes.
 pub fn decode_request(body: &[u8]) -> Result<Request, ApiError> {
-    let request = Request::decode(body)
-        .map_err(|e| ApiError::Malformed(format!("the body is not a Request: {e}")))?;
+    let request = Request::decode(body).map_err(|e| ApiError::Malformed(format!("the body is not a Request: {e}")))?;
     if request.payload.is_none() {
         return Err(ApiError::UnknownOperation);
     }
@@ -38,29 +37,19 @@ mod tests {
 
     #[test]
     fn a_valid_request_decodes() {
-        let req = Request {
-            seq: 3,
-            session_token: vec![1; 32],
-            payload: Some(Payload::GetUser(GetUserReq {})),
-        };
+        let req = Request { seq: 3, session_token: vec![1; 32], payload: Some(Payload::GetUser(GetUserReq {})) };
         assert_eq!(decode_request(&req.encode_to_vec()).unwrap(), req);
     }
 
     #[test]
     fn empty_body_has_no_payload() {
-        assert!(matches!(
-            decode_request(&[]),
-            Err(ApiError::UnknownOperation)
-        ));
+        assert!(matches!(decode_request(&[]), Err(ApiError::UnknownOperation)));
     }
 
     #[test]
     fn unknown_payload_field_is_an_unknown_operation() {
         // Field 500, length-delimited, empty: a payload from a newer protocol.
-        assert!(matches!(
-            decode_request(&[0xa2, 0x1f, 0x00]),
-            Err(ApiError::UnknownOperation)
-        ));
+        assert!(matches!(decode_request(&[0xa2, 0x1f, 0x00]), Err(ApiError::UnknownOperation)));
     }
 
     proptest! {

@@ -56,10 +56,7 @@ impl ApiError {
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated),
             Self::SessionExpired => (StatusCode::UNAUTHORIZED, ErrorCode::SessionExpired),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
-            Self::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ErrorCode::UnsupportedMediaType,
-            ),
+            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType),
             Self::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::Refused(code, _) => (StatusCode::OK, *code),
@@ -96,12 +93,8 @@ impl From<AskError> for ApiError {
             AskError::Call(CallError::Unauthenticated) => Self::Unauthenticated,
             AskError::Call(CallError::SessionExpired) => Self::SessionExpired,
             AskError::Call(CallError::Internal(m)) => Self::Internal(m),
-            AskError::Call(CallError::Retired) => {
-                Self::Internal("the user's actor is restarting; retry".into())
-            }
-            AskError::Timeout => {
-                Self::Internal("the request timed out; retry with the same seq".into())
-            }
+            AskError::Call(CallError::Retired) => Self::Internal("the user's actor is restarting; retry".into()),
+            AskError::Timeout => Self::Internal("the request timed out; retry with the same seq".into()),
         }
     }
 }

@@ -40,17 +40,11 @@ impl ApiState {
 }
 
 /// `POST /api`.
-pub async fn endpoint(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<ApiState>,
-) -> HttpResponse {
+pub async fn endpoint(req: HttpRequest, payload: web::Payload, state: web::Data<ApiState>) -> HttpResponse {
     let started = Instant::now();
     let span = tracing::info_span!("request", op = Empty, user.id = Empty, seq = Empty);
     let mut seq = 0;
-    let result = serve(&req, payload, &state, &span, &mut seq)
-        .instrument(span.clone())
-        .await;
+    let result = serve(&req, payload, &state, &span, &mut seq).instrument(span.clone()).await;
     let response = match result {
         Ok(bytes) => HttpResponse::Ok().content_type(PROTOBUF).body(bytes),
         Err(e) => e.to_http(seq, state.now_ms(), state.retry_after_secs),
@@ -71,10 +65,7 @@ async fn serve(
     span: &tracing::Span,
     seq: &mut u64,
 ) -> Result<Vec<u8>, ApiError> {
-    let _permit = state
-        .admission
-        .try_acquire()
-        .map_err(|_| ApiError::Overloaded)?;
+    let _permit = state.admission.try_acquire().map_err(|_| ApiError::Overloaded)?;
     body::check_content_type(req)?;
     let bytes = body::read_body(req, payload, state.max_body_bytes).await?;
     let request = decode::decode_request(&bytes)?;
@@ -93,21 +84,12 @@ async fn serve(
         }
         _ => return call_actor(state, request, span).await,
     };
-    let response = Response {
-        seq: *seq,
-        server_time_ms: state.now_ms(),
-        payload: Some(answer),
-        ..Default::default()
-    };
+    let response = Response { seq: *seq, server_time_ms: state.now_ms(), payload: Some(answer), ..Default::default() };
     Ok(response.encode_to_vec())
 }
 
 /// Hands a session request to the user's actor; answers its encoded `Response`.
-async fn call_actor(
-    state: &ApiState,
-    request: Request,
-    span: &tracing::Span,
-) -> Result<Vec<u8>, ApiError> {
+async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) -> Result<Vec<u8>, ApiError> {
     if request.session_token.len() != TOKEN_BYTES {
         return Err(ApiError::Unauthenticated);
     }
@@ -120,22 +102,14 @@ async fn call_actor(
         Some(user) => user,
         None => {
             let store = directory.backend().store();
-            let user = store
-                .user_for_token(token_hash)
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let user = store.user_for_token(token_hash).await.map_err(|e| ApiError::Internal(e.to_string()))?;
             let user = user.ok_or(ApiError::Unauthenticated)?;
             directory.remember_token(token_hash, user);
             user
         }
     };
     span.record("user.id", user);
-    let answer = directory
-        .ask(user, state.request_timeout, || Call {
-            token_hash,
-            request: request.clone(),
-        })
-        .await;
+    let answer = directory.ask(user, state.request_timeout, || Call { token_hash, request: request.clone() }).await;
     answer.map_err(|e| {
         let e = ApiError::from(e);
         if matches!(e, ApiError::Unauthenticated) {

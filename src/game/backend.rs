@@ -24,11 +24,7 @@ pub struct GameBackend {
 impl GameBackend {
     /// A backend over `store` with the game data of `catalog`.
     pub fn new(store: Arc<dyn Store>, catalog: Arc<Catalog>, test_operations: bool) -> Self {
-        Self {
-            store,
-            catalog,
-            test_operations,
-        }
+        Self { store, catalog, test_operations }
     }
 
     /// Where handlers get the game-data version in force.
@@ -51,56 +47,24 @@ impl UserBackend for GameBackend {
     type Writes = Changes;
 
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
-        self.store
-            .load_user(user)
-            .map(|r| r.map_err(to_backend))
-            .boxed()
+        self.store.load_user(user).map(|r| r.map_err(to_backend)).boxed()
     }
 
-    fn handle(
-        &self,
-        _user: UserId,
-        state: &UserState,
-        request: &Request,
-        now_ms: i64,
-    ) -> Handled<UserState, Changes> {
+    fn handle(&self, _user: UserId, state: &UserState, request: &Request, now_ms: i64) -> Handled<UserState, Changes> {
         // One version for the whole request, even if a reload swaps it meanwhile.
         let data = self.catalog.current();
         dispatch(&data, state, request, now_ms, self.test_operations)
     }
 
-    fn commit(
-        &self,
-        user: UserId,
-        commit: Commit<Changes>,
-    ) -> BoxFuture<'static, Result<(), BackendError>> {
-        let Commit {
-            writes: changes,
-            reply,
-        } = commit;
+    fn commit(&self, user: UserId, commit: Commit<Changes>) -> BoxFuture<'static, Result<(), BackendError>> {
+        let Commit { writes: changes, reply } = commit;
         if !changes.events.is_empty() {
             tracing::debug!(user.id = user, events = ?changes.events, "quest events");
         }
-        self.store
-            .commit(
-                user,
-                Commit {
-                    writes: changes.writes,
-                    reply,
-                },
-            )
-            .map(|r| r.map_err(to_backend))
-            .boxed()
+        self.store.commit(user, Commit { writes: changes.writes, reply }).map(|r| r.map_err(to_backend)).boxed()
     }
 
-    fn save_session(
-        &self,
-        user: UserId,
-        session: Option<Session>,
-    ) -> BoxFuture<'static, Result<(), BackendError>> {
-        self.store
-            .save_session(user, session)
-            .map(|r| r.map_err(to_backend))
-            .boxed()
+    fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, Result<(), BackendError>> {
+        self.store.save_session(user, session).map(|r| r.map_err(to_backend)).boxed()
     }
 }

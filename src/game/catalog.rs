@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
+use tokio::sync::watch;
 
 use crate::game::data::{DataError, GameData};
 
@@ -16,11 +17,7 @@ use crate::game::data::{DataError, GameData};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reloaded {
     /// A new version is in force.
-    Swapped {
-        from: u32,
-        to: u32,
-        content_hash: String,
-    },
+    Swapped { from: u32, to: u32, content_hash: String },
     /// The folder holds the version already in force.
     Unchanged { version: u32 },
 }
@@ -44,16 +41,20 @@ pub struct Catalog {
     folder: Option<PathBuf>,
     /// One reload at a time: two racing reloads must not both pass the version check.
     reloading: Mutex<()>,
+    /// The version in force, for whoever waits for a reload.
+    version: watch::Sender<u32>,
 }
 
 impl Catalog {
     /// A catalog serving `initial`, reloading from `folder`.
     pub fn new(initial: GameData, folder: Option<PathBuf>) -> Self {
-        Self {
-            current: ArcSwap::from_pointee(initial),
-            folder,
-            reloading: Mutex::new(()),
-        }
+        let version = watch::Sender::new(initial.version);
+        Self { current: ArcSwap::from_pointee(initial), folder, reloading: Mutex::new(()), version }
+    }
+
+    /// Follows the version in force.
+    pub fn subscribe(&self) -> watch::Receiver<u32> {
+        self.version.subscribe()
     }
 
     /// The version in force.
@@ -68,16 +69,11 @@ impl Catalog {
         let offered = GameData::load(folder)?;
         let current = self.current();
         if offered.version < current.version {
-            return Err(ReloadError::Older {
-                current: current.version,
-                offered: offered.version,
-            });
+            return Err(ReloadError::Older { current: current.version, offered: offered.version });
         }
         if offered.version == current.version {
             if offered.content_hash == current.content_hash {
-                return Ok(Reloaded::Unchanged {
-                    version: current.version,
-                });
+                return Ok(Reloaded::Unchanged { version: current.version });
             }
             return Err(ReloadError::VersionReused(current.version));
         }
@@ -86,7 +82,9 @@ impl Catalog {
             to: offered.version,
             content_hash: offered.content_hash.clone(),
         };
+        let to = offered.version;
         self.current.store(Arc::new(offered));
+        self.version.send_replace(to);
         tracing::info!(?swapped, "game data reloaded");
         Ok(swapped)
     }

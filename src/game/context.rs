@@ -30,13 +30,7 @@ pub struct HandlerCtx<'a> {
 impl HandlerCtx<'_> {
     /// Records an action-log entry for the user at the current time.
     pub fn log(&mut self, action: &'static str, params: String, result: String) {
-        self.logs.push(ActionLog {
-            user_id: self.user.user_id,
-            action,
-            params,
-            result,
-            at_ms: self.now_ms,
-        });
+        self.logs.push(ActionLog { user_id: self.user.user_id, action, params, result, at_ms: self.now_ms });
     }
 }
 
@@ -50,10 +44,7 @@ pub struct Refusal {
 impl Refusal {
     /// A refusal with its code and a developer-facing message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 }
 

@@ -15,10 +15,8 @@ use crate::gdata::files::{self, FilesError};
 /// The build shipped inside the binary (`gamedata/compiled/`), used when no compiled
 /// folder is configured or present.
 const EMBEDDED_DATA: &[u8] = include_bytes!("../../gamedata/compiled/gamedata.pb");
-const EMBEDDED_STRINGS: [&[u8]; 2] = [
-    include_bytes!("../../gamedata/compiled/string.en.pb"),
-    include_bytes!("../../gamedata/compiled/string.ko.pb"),
-];
+const EMBEDDED_STRINGS: [&[u8]; 2] =
+    [include_bytes!("../../gamedata/compiled/string.en.pb"), include_bytes!("../../gamedata/compiled/string.ko.pb")];
 
 /// One loaded version of the game data.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,21 +75,12 @@ impl GameData {
     /// Checks a compiled set for what the server relies on and indexes it.
     pub fn from_compiled(content: Compiled) -> Result<Self, DataError> {
         let version = content.data.version;
-        let invalid = |message: &str| {
-            Err(DataError::Invalid {
-                version,
-                message: message.to_owned(),
-            })
-        };
-        let Some(rules) = content.data.rules.clone() else {
+        let invalid = |message: &str| Err(DataError::Invalid { version, message: message.to_owned() });
+        let Some(rules) = content.data.rules else {
             return invalid("no rules");
         };
         let levels = content.data.levels.clone();
-        if levels.is_empty()
-            || levels
-                .iter()
-                .enumerate()
-                .any(|(i, l)| l.level as usize != i + 1 || l.stamina_max == 0)
+        if levels.is_empty() || levels.iter().enumerate().any(|(i, l)| l.level as usize != i + 1 || l.stamina_max == 0)
         {
             return invalid("levels must count up from 1 with a stamina maximum");
         }
@@ -110,13 +99,8 @@ impl GameData {
         Ok(Self {
             version,
             content_hash: content.data.content_hash.clone(),
-            new_user: NewUserRules {
-                gold: rules.new_user_gold,
-                gems: rules.new_user_gems,
-            },
-            stamina: StaminaRules {
-                regen_ms: i64::from(rules.stamina_regen_secs) * 1000,
-            },
+            new_user: NewUserRules { gold: rules.new_user_gold, gems: rules.new_user_gems },
+            stamina: StaminaRules { regen_ms: i64::from(rules.stamina_regen_secs) * 1000 },
             explore: ExploreRules {
                 stamina_cost: rules.explore_stamina_cost,
                 gold: rules.explore_gold_min..=rules.explore_gold_max,
@@ -140,10 +124,8 @@ impl GameData {
     pub fn embedded() -> Result<Self, DataError> {
         let path = Path::new("<embedded>");
         let data = files::decode_data(path, EMBEDDED_DATA)?;
-        let strings = EMBEDDED_STRINGS
-            .iter()
-            .map(|bytes| files::decode_strings(path, bytes))
-            .collect::<Result<Vec<_>, _>>()?;
+        let strings =
+            EMBEDDED_STRINGS.iter().map(|bytes| files::decode_strings(path, bytes)).collect::<Result<Vec<_>, _>>()?;
         Self::from_compiled(Compiled { data, strings })
     }
 

@@ -9,9 +9,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use summoner_actors::Handled;
-use summoner_proto::api::{
-    ErrorCode, Request, Response, request::Payload as Q, response::Payload as A,
-};
+use summoner_proto::api::{ErrorCode, Request, Response, request::Payload as Q, response::Payload as A};
 
 use crate::game::context::{HandlerCtx, Refusal};
 use crate::game::data::GameData;
@@ -27,10 +25,9 @@ fn route(ctx: &mut HandlerCtx, payload: &Q) -> Result<A, Refusal> {
         Q::Explore(r) => explore::explore(ctx, r).map(A::Explore),
         Q::Logout(r) => session::logout(ctx, r).map(A::Logout),
         Q::DebugPanic(r) => debug::panic(ctx, r).map(|never| match never {}),
-        Q::Register(_) | Q::Login(_) => Err(Refusal::new(
-            ErrorCode::UnknownOperation,
-            "Register and Login are served without a session",
-        )),
+        Q::Register(_) | Q::Login(_) => {
+            Err(Refusal::new(ErrorCode::UnknownOperation, "Register and Login are served without a session"))
+        }
     }
 }
 
@@ -68,23 +65,14 @@ pub fn dispatch(
         test_operations,
     };
     let answer = route(&mut ctx, payload);
-    let HandlerCtx {
-        extras,
-        events,
-        logs,
-        ..
-    } = ctx;
+    let HandlerCtx { extras, events, logs, .. } = ctx;
     let answer = match answer {
         Ok(answer) => answer,
         Err(refusal) => return Handled::read_only(refusal_response(refusal)),
     };
     // The stream position is part of the state: a draw is consumed only if the request commits.
     draft.rng_word_pos = u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX);
-    let response = Response {
-        payload: Some(answer),
-        extra: extras,
-        ..Default::default()
-    };
+    let response = Response { payload: Some(answer), extra: extras, ..Default::default() };
     let ends_session = matches!(payload, Q::Logout(_));
     let mut writes = Vec::new();
     if draft != *state {
@@ -93,19 +81,11 @@ pub fn dispatch(
     }
     writes.extend(logs.into_iter().map(Write::ActionLog));
     let change = (!writes.is_empty()).then_some((draft, Changes { writes, events }));
-    Handled {
-        response,
-        change,
-        ends_session,
-    }
+    Handled { response, change, ends_session }
 }
 
 fn refusal_response(refusal: Refusal) -> Response {
-    Response {
-        error: refusal.code as i32,
-        message: refusal.message,
-        ..Default::default()
-    }
+    Response { error: refusal.code as i32, message: refusal.message, ..Default::default() }
 }
 
 #[cfg(test)]
@@ -116,11 +96,7 @@ mod tests {
     use crate::game::effects::GameEvent;
 
     fn request(payload: Q) -> Request {
-        Request {
-            seq: 1,
-            session_token: Vec::new(),
-            payload: Some(payload),
-        }
+        Request { seq: 1, session_token: Vec::new(), payload: Some(payload) }
     }
 
     fn fresh() -> (GameData, UserState) {
@@ -132,13 +108,7 @@ mod tests {
     #[test]
     fn read_changes_nothing() {
         let (data, user) = fresh();
-        let handled = dispatch(
-            &data,
-            &user,
-            &request(Q::GetUser(GetUserReq {})),
-            1_000_000,
-            false,
-        );
+        let handled = dispatch(&data, &user, &request(Q::GetUser(GetUserReq {})), 1_000_000, false);
         assert!(handled.change.is_none());
         assert!(matches!(handled.response.payload, Some(A::GetUser(_))));
     }
@@ -146,57 +116,30 @@ mod tests {
     #[test]
     fn explore_writes_the_new_profile_and_advances_the_rng() {
         let (data, user) = fresh();
-        let handled = dispatch(
-            &data,
-            &user,
-            &request(Q::Explore(ExploreReq {})),
-            1_000_000,
-            false,
-        );
+        let handled = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), 1_000_000, false);
         let (draft, changes) = handled.change.expect("explore changes the user");
-        let Some(A::Explore(res)) = handled.response.payload else {
-            panic!("not an explore answer")
-        };
+        let Some(A::Explore(res)) = handled.response.payload else { panic!("not an explore answer") };
         assert_eq!(draft.gold, user.gold + u64::from(res.gold_gained));
         assert!(data.explore.gold.contains(&res.gold_gained));
         assert!(draft.rng_word_pos > user.rng_word_pos);
         assert_eq!(changes.writes[0], Write::Profile(draft.clone()));
-        let Write::ActionLog(log) = &changes.writes[1] else {
-            panic!("no action log")
-        };
+        let Write::ActionLog(log) = &changes.writes[1] else { panic!("no action log") };
         assert_eq!((log.user_id, log.action), (draft.user_id, "explore"));
-        assert!(changes.events.contains(&GameEvent::Explored {
-            gold: res.gold_gained,
-            exp: res.exp_gained
-        }));
+        assert!(changes.events.contains(&GameEvent::Explored { gold: res.gold_gained, exp: res.exp_gained }));
     }
 
     #[test]
     fn same_seed_and_position_draw_the_same_rewards() {
         let (data, user) = fresh();
-        let a = dispatch(
-            &data,
-            &user,
-            &request(Q::Explore(ExploreReq {})),
-            1_000_000,
-            false,
-        );
-        let b = dispatch(
-            &data,
-            &user,
-            &request(Q::Explore(ExploreReq {})),
-            1_000_000,
-            false,
-        );
+        let a = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), 1_000_000, false);
+        let b = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), 1_000_000, false);
         assert_eq!(a.response, b.response);
     }
 
     #[test]
     fn refusal_changes_nothing_and_carries_its_code() {
         let (data, user) = fresh();
-        let req = request(Q::SetNickname(SetNicknameReq {
-            nickname: "x".into(),
-        }));
+        let req = request(Q::SetNickname(SetNicknameReq { nickname: "x".into() }));
         let handled = dispatch(&data, &user, &req, 1_000_000, false);
         assert!(handled.change.is_none());
         assert_eq!(handled.response.error, ErrorCode::InvalidArgument as i32);
@@ -213,11 +156,7 @@ mod tests {
     #[test]
     fn missing_payload_is_an_unknown_operation() {
         let (data, user) = fresh();
-        let req = Request {
-            seq: 1,
-            session_token: Vec::new(),
-            payload: None,
-        };
+        let req = Request { seq: 1, session_token: Vec::new(), payload: None };
         let handled = dispatch(&data, &user, &req, 1_000_000, false);
         assert_eq!(handled.response.error, ErrorCode::UnknownOperation as i32);
     }

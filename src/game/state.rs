@@ -129,14 +129,8 @@ mod tests {
         let left = data.stamina_max(1) - 10;
         assert_eq!(u.stamina_now(&data, t0), left);
         assert_eq!(u.stamina_now(&data, t0 + data.stamina.regen_ms - 1), left);
-        assert_eq!(
-            u.stamina_now(&data, t0 + 3 * data.stamina.regen_ms),
-            left + 3
-        );
-        assert_eq!(
-            u.stamina_now(&data, t0 + 1_000 * data.stamina.regen_ms),
-            data.stamina_max(1)
-        );
+        assert_eq!(u.stamina_now(&data, t0 + 3 * data.stamina.regen_ms), left + 3);
+        assert_eq!(u.stamina_now(&data, t0 + 1_000 * data.stamina.regen_ms), data.stamina_max(1));
     }
 
     #[test]
@@ -148,10 +142,7 @@ mod tests {
         let half = data.stamina.regen_ms / 2;
         assert!(u.spend_stamina(&data, 1, t0 + data.stamina.regen_ms + half));
         // One point regenerated and spent; the half period already elapsed still counts.
-        assert_eq!(
-            u.stamina_now(&data, t0 + 2 * data.stamina.regen_ms),
-            data.stamina_max(1) - 10 + 1
-        );
+        assert_eq!(u.stamina_now(&data, t0 + 2 * data.stamina.regen_ms), data.stamina_max(1) - 10 + 1);
     }
 
     #[test]

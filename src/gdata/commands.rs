@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use crate::gdata::diff::{Change, diff};
-use crate::gdata::{compile, files};
+use crate::gdata::{Compiled, compile, files};
 
 /// `gdata build`: compile `sheets` into `out`; exit 1 listing every problem.
 pub fn build(sheets: &Path, out: &Path) -> ExitCode {
@@ -17,11 +17,7 @@ pub fn build(sheets: &Path, out: &Path) -> ExitCode {
             for problem in &problems {
                 eprintln!("error: {problem}");
             }
-            eprintln!(
-                "{} problem(s) in {}; nothing written",
-                problems.len(),
-                sheets.display()
-            );
+            eprintln!("{} problem(s) in {}; nothing written", problems.len(), sheets.display());
             return ExitCode::FAILURE;
         }
     };
@@ -55,60 +51,35 @@ pub fn diff_builds(old: &Path, new: &Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let changes = changes(&old, &new);
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "version {} -> {}", old.data.version, new.data.version);
+    for change in &changes {
+        let _ = writeln!(stdout, "{change}");
+    }
+    if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Every change from `old` to `new`: game data first, then each language's strings.
+pub fn changes(old: &Compiled, new: &Compiled) -> Vec<Change> {
     let mut changes: Vec<Change> = Vec::new();
     changes.extend(diff(&json(&old.data), &json(&new.data)));
-    for language in old
-        .strings
-        .iter()
-        .map(|s| &s.language)
-        .chain(new.strings.iter().map(|s| &s.language))
-    {
-        let find = |set: &crate::gdata::Compiled| {
-            set.strings
-                .iter()
-                .find(|s| &s.language == language)
-                .map(json)
-        };
-        let (a, b) = (
-            find(&old).unwrap_or_default(),
-            find(&new).unwrap_or_default(),
-        );
+    for language in old.strings.iter().map(|s| &s.language).chain(new.strings.iter().map(|s| &s.language)) {
+        let find = |set: &Compiled| set.strings.iter().find(|s| &s.language == language).map(json);
+        let (a, b) = (find(old).unwrap_or_default(), find(new).unwrap_or_default());
         for change in diff(&a, &b) {
             let prefixed = |p: &str| format!("string.{language}.{p}");
             let change = match change {
-                Change::Removed { path, old } => Change::Removed {
-                    path: prefixed(&path),
-                    old,
-                },
-                Change::Added { path, new } => Change::Added {
-                    path: prefixed(&path),
-                    new,
-                },
-                Change::Modified { path, old, new } => Change::Modified {
-                    path: prefixed(&path),
-                    old,
-                    new,
-                },
+                Change::Removed { path, old } => Change::Removed { path: prefixed(&path), old },
+                Change::Added { path, new } => Change::Added { path: prefixed(&path), new },
+                Change::Modified { path, old, new } => Change::Modified { path: prefixed(&path), old, new },
             };
             if !changes.contains(&change) {
                 changes.push(change);
             }
         }
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(
-        stdout,
-        "version {} -> {}",
-        old.data.version, new.data.version
-    );
-    for change in &changes {
-        let _ = writeln!(stdout, "{change}");
-    }
-    if changes.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    changes
 }
 
 /// A compiled message as a JSON tree for the diff.

@@ -8,16 +8,15 @@ use std::path::Path;
 use prost::Message;
 use sha2::{Digest, Sha256};
 use summoner_proto::gamedata::{
-    Currency, Element, GameData, Level, Monster, Quest, QuestKind, Rules, ShopItem, Stage,
-    StageLevel, Strings, SummonPool, Weighted,
+    Currency, Element, GameData, Level, Monster, Quest, QuestKind, Rules, ShopItem, Stage, StageLevel, Strings,
+    SummonPool, Weighted,
 };
 
 use crate::gdata::problem::{Problem, Problems};
 use crate::gdata::sheet::{Cells, Sheet};
 
 /// The events quests can count; a quest on anything else could never complete.
-pub const QUEST_CONDITIONS: [&str; 5] =
-    ["explore", "level_reached", "summon", "stage_clear", "login"];
+pub const QUEST_CONDITIONS: [&str; 5] = ["explore", "level_reached", "summon", "stage_clear", "login"];
 /// Stage difficulties, in unlock order.
 pub const DIFFICULTIES: [&str; 3] = ["normal", "hard", "hell"];
 const MAX_RARITY: i64 = 5;
@@ -46,16 +45,10 @@ struct Builder {
 /// Compiles the sheets in `dir`, or returns every problem found.
 pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
     let mut b = Builder::default();
-    let sheet = |b: &mut Builder, name: &str, columns: &[&str]| {
-        Sheet::read(dir, name, columns, &mut b.problems)
-    };
+    let sheet = |b: &mut Builder, name: &str, columns: &[&str]| Sheet::read(dir, name, columns, &mut b.problems);
     let meta = sheet(&mut b, "meta.csv", &["key", "value"]);
     let rules = sheet(&mut b, "rules.csv", &["key", "value"]);
-    let elements = sheet(
-        &mut b,
-        "elements.csv",
-        &["uid", "name_key", "strong_against"],
-    );
+    let elements = sheet(&mut b, "elements.csv", &["uid", "name_key", "strong_against"]);
     let monsters = sheet(
         &mut b,
         "monsters.csv",
@@ -72,18 +65,7 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
             "growth_defense",
         ],
     );
-    let pools = sheet(
-        &mut b,
-        "summon_pools.csv",
-        &[
-            "pool",
-            "name_key",
-            "cost_currency",
-            "cost",
-            "monster",
-            "weight",
-        ],
-    );
+    let pools = sheet(&mut b, "summon_pools.csv", &["pool", "name_key", "cost_currency", "cost", "monster", "weight"]);
     let stages = sheet(
         &mut b,
         "stages.csv",
@@ -102,72 +84,31 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
     let quests = sheet(
         &mut b,
         "quests.csv",
-        &[
-            "uid",
-            "name_key",
-            "kind",
-            "condition",
-            "param",
-            "target",
-            "reward_currency",
-            "reward_amount",
-        ],
+        &["uid", "name_key", "kind", "condition", "param", "target", "reward_currency", "reward_amount"],
     );
     let shop = sheet(
         &mut b,
         "shop.csv",
-        &[
-            "uid",
-            "name_key",
-            "price_currency",
-            "price",
-            "reward",
-            "reward_amount",
-            "daily_limit",
-        ],
+        &["uid", "name_key", "price_currency", "price", "reward", "reward_amount", "daily_limit"],
     );
-    let levels = sheet(
-        &mut b,
-        "levels.csv",
-        &["level", "exp_to_next", "stamina_max"],
-    );
+    let levels = sheet(&mut b, "levels.csv", &["level", "exp_to_next", "stamina_max"]);
     let strings = sheet(&mut b, "strings.csv", &["key"]);
 
     let version = meta.as_ref().map_or(0, |s| b.version(s));
     let rules = rules.as_ref().map(|s| b.rules(s));
     let elements = elements.as_ref().map_or_else(Vec::new, |s| b.elements(s));
     let element_ids: HashSet<&str> = elements.iter().map(|e| e.uid.as_str()).collect();
-    let monsters = monsters
-        .as_ref()
-        .map_or_else(Vec::new, |s| b.monsters(s, &element_ids));
-    let monster_rarity: HashMap<&str, u32> = monsters
-        .iter()
-        .map(|m| (m.uid.as_str(), m.rarity))
-        .collect();
-    let pools = pools
-        .as_ref()
-        .map_or_else(Vec::new, |s| b.pools(s, &monster_rarity));
-    let stages = stages
-        .as_ref()
-        .map_or_else(Vec::new, |s| b.stages(s, &monster_rarity));
+    let monsters = monsters.as_ref().map_or_else(Vec::new, |s| b.monsters(s, &element_ids));
+    let monster_rarity: HashMap<&str, u32> = monsters.iter().map(|m| (m.uid.as_str(), m.rarity)).collect();
+    let pools = pools.as_ref().map_or_else(Vec::new, |s| b.pools(s, &monster_rarity));
+    let stages = stages.as_ref().map_or_else(Vec::new, |s| b.stages(s, &monster_rarity));
     let levels = levels.as_ref().map_or_else(Vec::new, |s| b.levels(s));
-    let summonable = pools
-        .iter()
-        .flat_map(|p| &p.entries)
-        .filter_map(|e| monster_rarity.get(e.uid.as_str()));
+    let summonable = pools.iter().flat_map(|p| &p.entries).filter_map(|e| monster_rarity.get(e.uid.as_str()));
     let max_summon_rarity = summonable.copied().max().unwrap_or(0);
-    let world = World {
-        stages: &stages,
-        max_level: levels.len() as u32,
-        max_summon_rarity,
-    };
-    let quests = quests
-        .as_ref()
-        .map_or_else(Vec::new, |s| b.quests(s, &world));
+    let world = World { stages: &stages, max_level: levels.len() as u32, max_summon_rarity };
+    let quests = quests.as_ref().map_or_else(Vec::new, |s| b.quests(s, &world));
     let shop = shop.as_ref().map_or_else(Vec::new, |s| b.shop(s));
-    let strings = strings
-        .as_ref()
-        .map_or_else(Vec::new, |s| b.strings(s, version));
+    let strings = strings.as_ref().map_or_else(Vec::new, |s| b.strings(s, version));
 
     let mut problems = b.problems;
     for language in &strings {
@@ -210,21 +151,13 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
 
 /// The hash of the content: the message encoded with version 0 and no hash.
 pub fn content_hash_of_data(data: &GameData) -> String {
-    let bare = GameData {
-        version: 0,
-        content_hash: String::new(),
-        ..data.clone()
-    };
+    let bare = GameData { version: 0, content_hash: String::new(), ..data.clone() };
     hex(&Sha256::digest(bare.encode_to_vec()))
 }
 
 /// The hash of one language's strings, computed like [`content_hash_of_data`].
 pub fn content_hash_of_strings(strings: &Strings) -> String {
-    let bare = Strings {
-        version: 0,
-        content_hash: String::new(),
-        ..strings.clone()
-    };
+    let bare = Strings { version: 0, content_hash: String::new(), ..strings.clone() };
     hex(&Sha256::digest(bare.encode_to_vec()))
 }
 
@@ -255,11 +188,7 @@ fn unique<'a>(
     problems: &mut Problems,
 ) -> bool {
     if let Some(first) = seen.get(id) {
-        row.problem(
-            problems,
-            column,
-            format!("duplicate id {id:?} (first on row {first})"),
-        );
+        row.problem(problems, column, format!("duplicate id {id:?} (first on row {first})"));
         return false;
     }
     seen.insert(id.to_owned(), row.line());
@@ -272,11 +201,7 @@ impl Builder {
         if key.is_empty() {
             row.problem(&mut self.problems, problems_column, "must not be empty");
         } else {
-            self.keys.push(KeyRef {
-                sheet: row.sheet().to_owned(),
-                row: row.line(),
-                key: key.clone(),
-            });
+            self.keys.push(KeyRef { sheet: row.sheet().to_owned(), row: row.line(), key: key.clone() });
         }
         key
     }
@@ -344,30 +269,14 @@ impl Builder {
             nickname_max_chars: get("nickname_max_chars", 1),
         };
         for (min, max, name) in [
-            (
-                rules.explore_gold_min,
-                rules.explore_gold_max,
-                "explore_gold_max",
-            ),
-            (
-                rules.explore_exp_min,
-                rules.explore_exp_max,
-                "explore_exp_max",
-            ),
-            (
-                rules.nickname_min_chars,
-                rules.nickname_max_chars,
-                "nickname_max_chars",
-            ),
+            (rules.explore_gold_min, rules.explore_gold_max, "explore_gold_max"),
+            (rules.explore_exp_min, rules.explore_exp_max, "explore_exp_max"),
+            (rules.nickname_min_chars, rules.nickname_max_chars, "nickname_max_chars"),
         ] {
             if min > max
                 && let Some(row) = map.get(name)
             {
-                row.problem(
-                    &mut self.problems,
-                    "value",
-                    format!("{max} is below the minimum {min}"),
-                );
+                row.problem(&mut self.problems, "value", format!("{max} is below the minimum {min}"));
             }
         }
         rules
@@ -384,21 +293,13 @@ impl Builder {
                 continue;
             }
             let name_key = self.key(&row, "name_key");
-            out.push(Element {
-                uid,
-                name_key,
-                strong_against: row.list("strong_against"),
-            });
+            out.push(Element { uid, name_key, strong_against: row.list("strong_against") });
         }
         let ids: HashSet<String> = out.iter().map(|e| e.uid.clone()).collect();
         for (row, element) in sheet.each().zip(&out) {
             for target in &element.strong_against {
                 if !ids.contains(target) {
-                    row.problem(
-                        &mut self.problems,
-                        "strong_against",
-                        format!("unknown element {target:?}"),
-                    );
+                    row.problem(&mut self.problems, "strong_against", format!("unknown element {target:?}"));
                 }
             }
         }
@@ -421,17 +322,11 @@ impl Builder {
                 row.problem(p, "element", format!("unknown element {element:?}"));
             }
             let rarity = row.number("rarity", 1, MAX_RARITY, p).unwrap_or(1) as u32;
-            let stats: Vec<u32> = [
-                "base_hp",
-                "base_attack",
-                "base_defense",
-                "growth_hp",
-                "growth_attack",
-                "growth_defense",
-            ]
-            .iter()
-            .map(|c| row.u32(c, 1, p).unwrap_or(0))
-            .collect();
+            let stats: Vec<u32> =
+                ["base_hp", "base_attack", "base_defense", "growth_hp", "growth_attack", "growth_defense"]
+                    .iter()
+                    .map(|c| row.u32(c, 1, p).unwrap_or(0))
+                    .collect();
             let name_key = self.key(&row, "name_key");
             out.push(Monster {
                 uid,
@@ -462,15 +357,9 @@ impl Builder {
             let cost = row.u32("cost", 1, &mut self.problems).unwrap_or(0);
             let monster = row.str("monster").to_owned();
             if !monsters.contains_key(monster.as_str()) {
-                row.problem(
-                    &mut self.problems,
-                    "monster",
-                    format!("unknown monster {monster:?}"),
-                );
+                row.problem(&mut self.problems, "monster", format!("unknown monster {monster:?}"));
             }
-            let weight = row
-                .number("weight", 1, i64::from(u32::MAX), &mut self.problems)
-                .unwrap_or(0) as u32;
+            let weight = row.number("weight", 1, i64::from(u32::MAX), &mut self.problems).unwrap_or(0) as u32;
             let index = match out.iter().position(|p| p.uid == pool_id) {
                 Some(i) => i,
                 None => {
@@ -486,26 +375,13 @@ impl Builder {
                 }
             };
             let pool = &mut out[index];
-            if pool.cost != cost
-                || pool.cost_currency != cost_currency.unwrap_or(Currency::Unspecified) as i32
-            {
-                row.problem(
-                    &mut self.problems,
-                    "cost",
-                    format!("differs from the first row of pool {pool_id:?}"),
-                );
+            if pool.cost != cost || pool.cost_currency != cost_currency.unwrap_or(Currency::Unspecified) as i32 {
+                row.problem(&mut self.problems, "cost", format!("differs from the first row of pool {pool_id:?}"));
             }
             if pool.entries.iter().any(|e| e.uid == monster) {
-                row.problem(
-                    &mut self.problems,
-                    "monster",
-                    format!("{monster:?} is already in pool {pool_id:?}"),
-                );
+                row.problem(&mut self.problems, "monster", format!("{monster:?} is already in pool {pool_id:?}"));
             }
-            pool.entries.push(Weighted {
-                uid: monster,
-                weight,
-            });
+            pool.entries.push(Weighted { uid: monster, weight });
         }
         out
     }
@@ -521,11 +397,7 @@ impl Builder {
             };
             let difficulty = row.str("difficulty").to_owned();
             if !DIFFICULTIES.contains(&difficulty.as_str()) {
-                row.problem(
-                    p,
-                    "difficulty",
-                    format!("{difficulty:?} is not normal, hard or hell"),
-                );
+                row.problem(p, "difficulty", format!("{difficulty:?} is not normal, hard or hell"));
                 continue;
             }
             let chapter = row.u32("chapter", 1, p).unwrap_or(0);
@@ -542,11 +414,7 @@ impl Builder {
             }
             check("enemies", &enemies, p);
             let drops = row.weighted("drops", p);
-            check(
-                "drops",
-                &drops.iter().map(|(u, _)| u.clone()).collect::<Vec<_>>(),
-                p,
-            );
+            check("drops", &drops.iter().map(|(u, _)| u.clone()).collect::<Vec<_>>(), p);
             let mut seen_drops = HashSet::new();
             for (uid, _) in &drops {
                 if !seen_drops.insert(uid) {
@@ -558,10 +426,7 @@ impl Builder {
             let level = StageLevel {
                 stamina_cost: row.u32("stamina_cost", 1, p).unwrap_or(0),
                 enemies,
-                drops: drops
-                    .into_iter()
-                    .map(|(uid, weight)| Weighted { uid, weight })
-                    .collect(),
+                drops: drops.into_iter().map(|(uid, weight)| Weighted { uid, weight }).collect(),
                 unlock_after: row.str("unlock_after").to_owned(),
                 display_mons: display,
             };
@@ -576,22 +441,13 @@ impl Builder {
                 Some(i) => i,
                 None => {
                     let name_key = self.key(&row, "name_key");
-                    out.push(Stage {
-                        uid: stage_id.clone(),
-                        name_key,
-                        chapter,
-                        ..Default::default()
-                    });
+                    out.push(Stage { uid: stage_id.clone(), name_key, chapter, ..Default::default() });
                     out.len() - 1
                 }
             };
             let stage = &mut out[index];
             if stage.chapter != chapter {
-                row.problem(
-                    &mut self.problems,
-                    "chapter",
-                    format!("differs from the first row of {stage_id}"),
-                );
+                row.problem(&mut self.problems, "chapter", format!("differs from the first row of {stage_id}"));
             }
             match difficulty.as_str() {
                 "normal" => stage.normal = Some(level),
@@ -600,16 +456,9 @@ impl Builder {
             }
         }
         for stage in &out {
-            for (name, level) in [
-                ("normal", &stage.normal),
-                ("hard", &stage.hard),
-                ("hell", &stage.hell),
-            ] {
+            for (name, level) in [("normal", &stage.normal), ("hard", &stage.hard), ("hell", &stage.hell)] {
                 if level.is_none() {
-                    self.problems.sheet(
-                        &sheet.name,
-                        format!("stage {} has no {name} row", stage.uid),
-                    );
+                    self.problems.sheet(&sheet.name, format!("stage {} has no {name} row", stage.uid));
                 }
             }
         }
@@ -666,31 +515,15 @@ impl Builder {
         for (i, row) in sheet.each().enumerate() {
             let p = &mut self.problems;
             let expected = i as i64 + 1;
-            let level = row
-                .number("level", 1, i64::from(u32::MAX), p)
-                .unwrap_or(expected);
+            let level = row.number("level", 1, i64::from(u32::MAX), p).unwrap_or(expected);
             if level != expected {
-                row.problem(
-                    p,
-                    "level",
-                    format!("levels must count up from 1; expected {expected}"),
-                );
+                row.problem(p, "level", format!("levels must count up from 1; expected {expected}"));
             }
             let last = i + 1 == count;
-            let exp = row
-                .number(
-                    "exp_to_next",
-                    if last { 0 } else { 1 },
-                    if last { 0 } else { i64::MAX },
-                    p,
-                )
-                .unwrap_or(0);
+            let exp =
+                row.number("exp_to_next", if last { 0 } else { 1 }, if last { 0 } else { i64::MAX }, p).unwrap_or(0);
             let stamina_max = row.u32("stamina_max", 1, p).unwrap_or(1);
-            out.push(Level {
-                level: level as u32,
-                exp_to_next: exp as u64,
-                stamina_max,
-            });
+            out.push(Level { level: level as u32, exp_to_next: exp as u64, stamina_max });
         }
         if out.is_empty() {
             self.problems.sheet(&sheet.name, "needs at least one level");
@@ -766,11 +599,7 @@ impl Builder {
             });
             let reward = row.str("reward").to_owned();
             if !["gold", "gems", "stamina"].contains(&reward.as_str()) {
-                row.problem(
-                    p,
-                    "reward",
-                    format!("{reward:?} is not gold, gems or stamina"),
-                );
+                row.problem(p, "reward", format!("{reward:?} is not gold, gems or stamina"));
             }
             let item = ShopItem {
                 uid,
@@ -788,23 +617,13 @@ impl Builder {
     }
 
     fn strings(&mut self, sheet: &Sheet, version: u32) -> Vec<Strings> {
-        let languages: Vec<String> = sheet
-            .headers()
-            .iter()
-            .filter(|h| *h != "key")
-            .cloned()
-            .collect();
+        let languages: Vec<String> = sheet.headers().iter().filter(|h| *h != "key").cloned().collect();
         if languages.is_empty() {
-            self.problems
-                .sheet(&sheet.name, "needs one column per language after \"key\"");
+            self.problems.sheet(&sheet.name, "needs one column per language after \"key\"");
         }
         let mut out: Vec<Strings> = languages
             .iter()
-            .map(|language| Strings {
-                version,
-                language: language.clone(),
-                ..Default::default()
-            })
+            .map(|language| Strings { version, language: language.clone(), ..Default::default() })
             .collect();
         out.sort_by(|a, b| a.language.cmp(&b.language));
         let mut seen = HashMap::new();
@@ -839,11 +658,7 @@ fn check_quest_param(row: &Cells, condition: &str, param: &str, world: &World, p
                 world.stages.iter().any(|s| s.uid == stage) && DIFFICULTIES.contains(&difficulty)
             });
             if !known {
-                row.problem(
-                    p,
-                    "param",
-                    format!("no stage {param:?} exists to clear (use stage.XX.YY:difficulty)"),
-                );
+                row.problem(p, "param", format!("no stage {param:?} exists to clear (use stage.XX.YY:difficulty)"));
             }
         }
         "summon" if !param.is_empty() => match param.parse::<u32>() {
@@ -851,20 +666,13 @@ fn check_quest_param(row: &Cells, condition: &str, param: &str, world: &World, p
             Ok(r) => row.problem(
                 p,
                 "param",
-                format!(
-                    "no summon pool yields rarity {r} (highest is {})",
-                    world.max_summon_rarity
-                ),
+                format!("no summon pool yields rarity {r} (highest is {})", world.max_summon_rarity),
             ),
             Err(_) => row.problem(p, "param", format!("{param:?} is not a rarity")),
         },
         "level_reached" => match param.parse::<u32>() {
             Ok(l) if (2..=world.max_level).contains(&l) => {}
-            _ => row.problem(
-                p,
-                "param",
-                format!("{param:?} is not a level from 2 to {}", world.max_level),
-            ),
+            _ => row.problem(p, "param", format!("{param:?} is not a level from 2 to {}", world.max_level)),
         },
         "explore" | "login" if !param.is_empty() => {
             row.problem(p, "param", format!("{condition} takes no parameter"));

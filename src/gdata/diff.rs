@@ -9,19 +9,9 @@ use serde_json::Value;
 /// One difference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    Removed {
-        path: String,
-        old: String,
-    },
-    Added {
-        path: String,
-        new: String,
-    },
-    Modified {
-        path: String,
-        old: String,
-        new: String,
-    },
+    Removed { path: String, old: String },
+    Added { path: String, new: String },
+    Modified { path: String, old: String, new: String },
 }
 
 impl std::fmt::Display for Change {
@@ -45,10 +35,7 @@ fn short(value: &Value) -> String {
         Value::Object(_) | Value::Array(_) => {
             let text = value.to_string();
             if text.len() > 120 {
-                format!(
-                    "{}…",
-                    &text[..text.char_indices().nth(117).map_or(text.len(), |(i, _)| i)]
-                )
+                format!("{}…", &text[..text.char_indices().nth(117).map_or(text.len(), |(i, _)| i)])
             } else {
                 text
             }
@@ -59,9 +46,7 @@ fn short(value: &Value) -> String {
 
 fn id_of(value: &Value) -> Option<(&'static str, String)> {
     let object = value.as_object()?;
-    ID_FIELDS
-        .iter()
-        .find_map(|field| object.get(*field).map(|v| (*field, short(v))))
+    ID_FIELDS.iter().find_map(|field| object.get(*field).map(|v| (*field, short(v))))
 }
 
 /// Differences between two values of the same schema, in document order.
@@ -72,11 +57,7 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
 }
 
 fn join(path: &str, field: &str) -> String {
-    if path.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{path}.{field}")
-    }
+    if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
 }
 
 fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
@@ -88,18 +69,12 @@ fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
                 }
                 match b.get(field) {
                     Some(other) => walk(&join(path, field), value, other, out),
-                    None => out.push(Change::Removed {
-                        path: join(path, field),
-                        old: short(value),
-                    }),
+                    None => out.push(Change::Removed { path: join(path, field), old: short(value) }),
                 }
             }
             for (field, value) in b {
                 if !a.contains_key(field) {
-                    out.push(Change::Added {
-                        path: join(path, field),
-                        new: short(value),
-                    });
+                    out.push(Change::Added { path: join(path, field), new: short(value) });
                 }
             }
         }
@@ -107,27 +82,15 @@ fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
             let key = |v: &Value| id_of(v).map(|(field, id)| format!("[{field}={id}]"));
             for item in a {
                 let k = key(item).unwrap_or_default();
-                match b
-                    .iter()
-                    .find(|other| key(other).as_deref() == Some(k.as_str()))
-                {
+                match b.iter().find(|other| key(other).as_deref() == Some(k.as_str())) {
                     Some(other) => walk(&format!("{path}{k}"), item, other, out),
-                    None => out.push(Change::Removed {
-                        path: format!("{path}{k}"),
-                        old: short(item),
-                    }),
+                    None => out.push(Change::Removed { path: format!("{path}{k}"), old: short(item) }),
                 }
             }
             for item in b {
                 let k = key(item).unwrap_or_default();
-                if !a
-                    .iter()
-                    .any(|other| key(other).as_deref() == Some(k.as_str()))
-                {
-                    out.push(Change::Added {
-                        path: format!("{path}{k}"),
-                        new: short(item),
-                    });
+                if !a.iter().any(|other| key(other).as_deref() == Some(k.as_str())) {
+                    out.push(Change::Added { path: format!("{path}{k}"), new: short(item) });
                 }
             }
         }
@@ -135,24 +98,14 @@ fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
             for (i, item) in a.iter().enumerate() {
                 match b.get(i) {
                     Some(other) => walk(&format!("{path}[{i}]"), item, other, out),
-                    None => out.push(Change::Removed {
-                        path: format!("{path}[{i}]"),
-                        old: short(item),
-                    }),
+                    None => out.push(Change::Removed { path: format!("{path}[{i}]"), old: short(item) }),
                 }
             }
             for (i, item) in b.iter().enumerate().skip(a.len()) {
-                out.push(Change::Added {
-                    path: format!("{path}[{i}]"),
-                    new: short(item),
-                });
+                out.push(Change::Added { path: format!("{path}[{i}]"), new: short(item) });
             }
         }
-        (a, b) if a != b => out.push(Change::Modified {
-            path: path.to_owned(),
-            old: short(a),
-            new: short(b),
-        }),
+        (a, b) if a != b => out.push(Change::Modified { path: path.to_owned(), old: short(a), new: short(b) }),
         _ => {}
     }
 }
@@ -176,11 +129,7 @@ mod tests {
     #[test]
     fn version_and_hash_are_not_content() {
         assert!(
-            lines(
-                json!({"version": 1, "content_hash": "x"}),
-                json!({"version": 2, "content_hash": "y"})
-            )
-            .is_empty()
+            lines(json!({"version": 1, "content_hash": "x"}), json!({"version": 2, "content_hash": "y"})).is_empty()
         );
     }
 

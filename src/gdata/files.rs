@@ -38,18 +38,14 @@ pub fn write(dir: &Path, compiled: &Compiled) -> Result<Vec<PathBuf>, FilesError
     fs::create_dir_all(dir).map_err(|e| FilesError::Io(dir.to_path_buf(), e))?;
     let mut files = vec![(dir.join(GAMEDATA_FILE), compiled.data.encode_to_vec())];
     for strings in &compiled.strings {
-        files.push((
-            dir.join(strings_file(&strings.language)),
-            strings.encode_to_vec(),
-        ));
+        files.push((dir.join(strings_file(&strings.language)), strings.encode_to_vec()));
     }
     for (path, bytes) in &files {
         let tmp = path.with_extension("pb.tmp");
         fs::write(&tmp, bytes).map_err(|e| FilesError::Io(tmp.clone(), e))?;
     }
     for (path, _) in &files {
-        fs::rename(path.with_extension("pb.tmp"), path)
-            .map_err(|e| FilesError::Io(path.clone(), e))?;
+        fs::rename(path.with_extension("pb.tmp"), path).map_err(|e| FilesError::Io(path.clone(), e))?;
     }
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }

@@ -45,12 +45,7 @@ impl Problems {
 
     /// Records a problem with a whole sheet.
     pub fn sheet(&mut self, sheet: &str, message: impl Into<String>) {
-        self.0.push(Problem {
-            sheet: sheet.to_owned(),
-            row: None,
-            column: None,
-            message: message.into(),
-        });
+        self.0.push(Problem { sheet: sheet.to_owned(), row: None, column: None, message: message.into() });
     }
 
     /// Whether nothing was found.

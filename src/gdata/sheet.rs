@@ -32,17 +32,9 @@ pub struct Cells<'a> {
 impl Sheet {
     /// Reads `dir/name`, checking that it has every column in `columns`.
     /// Returns None (with the problem recorded) when it cannot be used at all.
-    pub fn read(
-        dir: &Path,
-        name: &str,
-        columns: &[&str],
-        problems: &mut Problems,
-    ) -> Option<Sheet> {
+    pub fn read(dir: &Path, name: &str, columns: &[&str], problems: &mut Problems) -> Option<Sheet> {
         let path = dir.join(name);
-        let mut reader = match csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_path(&path)
-        {
+        let mut reader = match csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(&path) {
             Ok(r) => r,
             Err(e) => {
                 problems.sheet(name, format!("cannot be read: {e}"));
@@ -71,10 +63,7 @@ impl Sheet {
                     if r.iter().all(str::is_empty) {
                         continue;
                     }
-                    rows.push(Row {
-                        line,
-                        cells: r.iter().map(str::to_owned).collect(),
-                    });
+                    rows.push(Row { line, cells: r.iter().map(str::to_owned).collect() });
                 }
                 Err(e) => {
                     problems.0.push(crate::gdata::problem::Problem {
@@ -87,11 +76,7 @@ impl Sheet {
                 }
             }
         }
-        usable.then(|| Sheet {
-            name: name.to_owned(),
-            headers,
-            rows,
-        })
+        usable.then(|| Sheet { name: name.to_owned(), headers, rows })
     }
 
     /// The header names.
@@ -119,9 +104,7 @@ impl<'a> Cells<'a> {
     /// The text of `column` (empty if the row is short).
     pub fn str(&self, column: &str) -> &'a str {
         let index = self.sheet.headers.iter().position(|h| h == column);
-        index
-            .and_then(|i| self.row.cells.get(i))
-            .map_or("", String::as_str)
+        index.and_then(|i| self.row.cells.get(i)).map_or("", String::as_str)
     }
 
     /// Records a problem at `column` of this row.
@@ -145,11 +128,7 @@ impl<'a> Cells<'a> {
         match value.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Some(n),
             Ok(n) => {
-                self.problem(
-                    problems,
-                    column,
-                    format!("{n} is out of range {min}..={max}"),
-                );
+                self.problem(problems, column, format!("{n} is out of range {min}..={max}"));
                 None
             }
             Err(_) => {
@@ -161,8 +140,7 @@ impl<'a> Cells<'a> {
 
     /// A `u32` at least `min`.
     pub fn u32(&self, column: &str, min: u32, problems: &mut Problems) -> Option<u32> {
-        self.number(column, i64::from(min), i64::from(u32::MAX), problems)
-            .map(|n| n as u32)
+        self.number(column, i64::from(min), i64::from(u32::MAX), problems).map(|n| n as u32)
     }
 
     /// A `|`-separated list (empty cell: empty list).
@@ -183,19 +161,9 @@ impl<'a> Cells<'a> {
                 continue;
             };
             match weight.trim().parse::<i64>() {
-                Ok(w) if w > 0 && w <= i64::from(u32::MAX) => {
-                    out.push((uid.trim().to_owned(), w as u32))
-                }
-                Ok(w) => self.problem(
-                    problems,
-                    column,
-                    format!("weight of {} must be > 0, not {w}", uid.trim()),
-                ),
-                Err(_) => self.problem(
-                    problems,
-                    column,
-                    format!("weight of {} is not a whole number", uid.trim()),
-                ),
+                Ok(w) if w > 0 && w <= i64::from(u32::MAX) => out.push((uid.trim().to_owned(), w as u32)),
+                Ok(w) => self.problem(problems, column, format!("weight of {} must be > 0, not {w}", uid.trim())),
+                Err(_) => self.problem(problems, column, format!("weight of {} is not a whole number", uid.trim())),
             }
         }
         out

@@ -33,12 +33,7 @@ impl MemoryStore {
 
     /// The action-log records of `user`, oldest first.
     pub fn action_logs(&self, user: UserId) -> Vec<ActionLog> {
-        self.inner()
-            .logs
-            .iter()
-            .filter(|l| l.user_id == user)
-            .cloned()
-            .collect()
+        self.inner().logs.iter().filter(|l| l.user_id == user).cloned().collect()
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -48,33 +43,16 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn register(
-        &self,
-        auth: AuthId,
-        template: UserState,
-        _now_ms: i64,
-    ) -> BoxFuture<'static, StoreResult<Registered>> {
+    fn register(&self, auth: AuthId, template: UserState, _now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
         let mut inner = self.inner();
         if let Some(&user_id) = inner.auth.get(&auth) {
-            return Box::pin(ready(Ok(Registered {
-                user_id,
-                created: false,
-            })));
+            return Box::pin(ready(Ok(Registered { user_id, created: false })));
         }
         inner.next_id += 1;
         let user_id = inner.next_id;
         inner.auth.insert(auth, user_id);
-        inner.users.insert(
-            user_id,
-            UserState {
-                user_id,
-                ..template
-            },
-        );
-        Box::pin(ready(Ok(Registered {
-            user_id,
-            created: true,
-        })))
+        inner.users.insert(user_id, UserState { user_id, ..template });
+        Box::pin(ready(Ok(Registered { user_id, created: true })))
     }
 
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
@@ -83,11 +61,7 @@ impl Store for MemoryStore {
 
     fn user_for_token(&self, token: TokenHash) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
         let inner = self.inner();
-        let user = inner
-            .sessions
-            .iter()
-            .find(|(_, s)| s.token_hash == token)
-            .map(|(&u, _)| u);
+        let user = inner.sessions.iter().find(|(_, s)| s.token_hash == token).map(|(&u, _)| u);
         Box::pin(ready(Ok(user)))
     }
 
@@ -104,11 +78,7 @@ impl Store for MemoryStore {
         Box::pin(ready(result))
     }
 
-    fn commit(
-        &self,
-        user: UserId,
-        commit: Commit<Vec<Write>>,
-    ) -> BoxFuture<'static, StoreResult<()>> {
+    fn commit(&self, user: UserId, commit: Commit<Vec<Write>>) -> BoxFuture<'static, StoreResult<()>> {
         let mut inner = self.inner();
         for write in commit.writes {
             match write {
@@ -122,11 +92,7 @@ impl Store for MemoryStore {
         Box::pin(ready(Ok(())))
     }
 
-    fn save_session(
-        &self,
-        user: UserId,
-        session: Option<Session>,
-    ) -> BoxFuture<'static, StoreResult<()>> {
+    fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
         let mut inner = self.inner();
         match session {
             Some(s) => inner.sessions.insert(user, s),

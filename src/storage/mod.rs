@@ -60,12 +60,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + 'static {
     /// Registers `auth` (idempotent: an existing registration is returned as is) with
     /// `template` as the new user's initial state.
-    fn register(
-        &self,
-        auth: AuthId,
-        template: UserState,
-        now_ms: i64,
-    ) -> BoxFuture<'static, StoreResult<Registered>>;
+    fn register(&self, auth: AuthId, template: UserState, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>>;
 
     /// The user registered with `auth`, if any.
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>>;
@@ -77,16 +72,8 @@ pub trait Store: Send + Sync + 'static {
     fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>>;
 
     /// Applies `commit.writes` and stores `commit.reply` in one transaction.
-    fn commit(
-        &self,
-        user: UserId,
-        commit: Commit<Vec<Write>>,
-    ) -> BoxFuture<'static, StoreResult<()>>;
+    fn commit(&self, user: UserId, commit: Commit<Vec<Write>>) -> BoxFuture<'static, StoreResult<()>>;
 
     /// Replaces the user's session (None: no session).
-    fn save_session(
-        &self,
-        user: UserId,
-        session: Option<Session>,
-    ) -> BoxFuture<'static, StoreResult<()>>;
+    fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>>;
 }

@@ -29,8 +29,7 @@ const GAME_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite
 const LOG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite/log");
 
 /// Applied to every connection: durability and lock waiting, as the module doc explains.
-const PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
 
 type Conn = SyncConnectionWrapper<SqliteConnection>;
 type DbPool = Pool<Conn>;
@@ -108,12 +107,10 @@ fn db<E: std::fmt::Display>(what: impl Into<String>) -> impl FnOnce(E) -> StoreE
 /// Creates the database file if needed and applies pending migrations.
 fn migrate(path: &Path, migrations: EmbeddedMigrations) -> StoreResult<()> {
     let url = path.to_string_lossy();
-    let mut conn =
-        SqliteConnection::establish(&url).map_err(db(format!("open {}", path.display())))?;
+    let mut conn = SqliteConnection::establish(&url).map_err(db(format!("open {}", path.display())))?;
     diesel::connection::SimpleConnection::batch_execute(&mut conn, PRAGMAS)
         .map_err(db(format!("configure {}", path.display())))?;
-    conn.run_pending_migrations(migrations)
-        .map_err(db(format!("migrate {}", path.display())))?;
+    conn.run_pending_migrations(migrations).map_err(db(format!("migrate {}", path.display())))?;
     Ok(())
 }
 
@@ -123,18 +120,12 @@ fn pool(path: &Path, size: usize) -> StoreResult<DbPool> {
         let url = url.to_owned();
         Box::pin(async move {
             let mut conn = Conn::establish(&url).await?;
-            conn.batch_execute(PRAGMAS)
-                .await
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            conn.batch_execute(PRAGMAS).await.map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         })
     });
-    let manager =
-        AsyncDieselConnectionManager::<Conn>::new_with_config(path.to_string_lossy(), config);
-    Pool::builder(manager)
-        .max_size(size)
-        .build()
-        .map_err(db(format!("pool for {}", path.display())))
+    let manager = AsyncDieselConnectionManager::<Conn>::new_with_config(path.to_string_lossy(), config);
+    Pool::builder(manager).max_size(size).build().map_err(db(format!("pool for {}", path.display())))
 }
 
 impl SqliteStore {
@@ -167,11 +158,7 @@ impl SqliteStore {
         work: impl Future<Output = StoreResult<T>> + Send + 'static,
     ) -> BoxFuture<'static, StoreResult<T>> {
         let timeout = self.timeout;
-        Box::pin(async move {
-            tokio::time::timeout(timeout, work)
-                .await
-                .map_err(|_| StoreError::Timeout(what))?
-        })
+        Box::pin(async move { tokio::time::timeout(timeout, work).await.map_err(|_| StoreError::Timeout(what))? })
     }
 }
 
@@ -180,11 +167,7 @@ async fn ensure_user_rows(game: &DbPool, template: UserState) -> StoreResult<()>
     let mut conn = game.get().await.map_err(db(&what))?;
     let row = UserRow::from(&template);
     conn.transaction::<_, DieselError, _>(async move |conn| {
-        diesel::insert_into(users::table)
-            .values(&row)
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
+        diesel::insert_into(users::table).values(&row).on_conflict_do_nothing().execute(conn).await?;
         diesel::insert_into(last_replies::table)
             .values((
                 last_replies::user_id.eq(row.user_id),
@@ -229,12 +212,7 @@ async fn append_logs(log: &DbPool, logs: &[Write]) -> StoreResult<()> {
 }
 
 impl Store for SqliteStore {
-    fn register(
-        &self,
-        auth: AuthId,
-        template: UserState,
-        now_ms: i64,
-    ) -> BoxFuture<'static, StoreResult<Registered>> {
+    fn register(&self, auth: AuthId, template: UserState, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
         let (common, game) = (self.common.clone(), self.game.clone());
         let what = format!("register {}", auth.provider);
         self.timed(what.clone(), async move {
@@ -250,18 +228,8 @@ impl Store for SqliteStore {
                     .optional()
                     .map_err(db(&what))?;
                 if let Some(user_id) = existing {
-                    ensure_user_rows(
-                        &game,
-                        UserState {
-                            user_id: user_id as u64,
-                            ..template
-                        },
-                    )
-                    .await?;
-                    return Ok(Registered {
-                        user_id: user_id as u64,
-                        created: false,
-                    });
+                    ensure_user_rows(&game, UserState { user_id: user_id as u64, ..template }).await?;
+                    return Ok(Registered { user_id: user_id as u64, created: false });
                 }
                 let auth = auth.clone();
                 let created = conn
@@ -303,27 +271,14 @@ impl Store for SqliteStore {
                     .await;
                 match created {
                     Ok(user_id) => {
-                        ensure_user_rows(
-                            &game,
-                            UserState {
-                                user_id: user_id as u64,
-                                ..template
-                            },
-                        )
-                        .await?;
-                        return Ok(Registered {
-                            user_id: user_id as u64,
-                            created: true,
-                        });
+                        ensure_user_rows(&game, UserState { user_id: user_id as u64, ..template }).await?;
+                        return Ok(Registered { user_id: user_id as u64, created: true });
                     }
                     Err(DieselError::RollbackTransaction) => continue,
                     Err(e) => return Err(db(&what)(e)),
                 }
             }
-            Err(StoreError::Database(
-                what,
-                "the sign-in id is being registered concurrently".into(),
-            ))
+            Err(StoreError::Database(what, "the sign-in id is being registered concurrently".into()))
         })
     }
 
@@ -369,11 +324,7 @@ impl Store for SqliteStore {
                 let mut conn = common.get().await.map_err(db(&what))?;
                 sessions::table
                     .find(id)
-                    .select((
-                        sessions::session_id,
-                        sessions::token_hash,
-                        sessions::expires_at_ms,
-                    ))
+                    .select((sessions::session_id, sessions::token_hash, sessions::expires_at_ms))
                     .first(&mut conn)
                     .await
                     .optional()
@@ -382,9 +333,7 @@ impl Store for SqliteStore {
             let mut conn = game.get().await.map_err(db(&what))?;
             let row: Option<UserRow> = users::table
                 .find(id)
-                .select(<UserRow as diesel::SelectableHelper<
-                    diesel::sqlite::Sqlite,
-                >>::as_select())
+                .select(<UserRow as diesel::SelectableHelper<diesel::sqlite::Sqlite>>::as_select())
                 .first(&mut conn)
                 .await
                 .optional()
@@ -392,62 +341,39 @@ impl Store for SqliteStore {
             let row = row.ok_or_else(|| StoreError::NotFound(what.clone()))?;
             let reply: Option<(i64, i64, Vec<u8>)> = last_replies::table
                 .find(id)
-                .select((
-                    last_replies::session_id,
-                    last_replies::seq,
-                    last_replies::response,
-                ))
+                .select((last_replies::session_id, last_replies::seq, last_replies::response))
                 .first(&mut conn)
                 .await
                 .optional()
                 .map_err(db(&what))?;
             let session = session_row.and_then(|(session_id, hash, expires_at_ms)| {
                 let hash: [u8; 32] = hash?.try_into().ok()?;
-                Some(Session {
-                    id: session_id as u64,
-                    token_hash: TokenHash(hash),
-                    expires_at_ms,
-                })
+                Some(Session { id: session_id as u64, token_hash: TokenHash(hash), expires_at_ms })
             });
-            let last_reply =
-                reply
-                    .filter(|(_, seq, _)| *seq > 0)
-                    .map(|(session_id, seq, bytes)| StoredReply {
-                        session_id: session_id as u64,
-                        seq: seq as u64,
-                        bytes,
-                    });
-            Ok(Loaded {
-                state: UserState::from(row),
-                session,
-                last_reply,
-            })
+            let last_reply = reply.filter(|(_, seq, _)| *seq > 0).map(|(session_id, seq, bytes)| StoredReply {
+                session_id: session_id as u64,
+                seq: seq as u64,
+                bytes,
+            });
+            Ok(Loaded { state: UserState::from(row), session, last_reply })
         })
     }
 
-    fn commit(
-        &self,
-        user: UserId,
-        commit: Commit<Vec<Write>>,
-    ) -> BoxFuture<'static, StoreResult<()>> {
+    fn commit(&self, user: UserId, commit: Commit<Vec<Write>>) -> BoxFuture<'static, StoreResult<()>> {
         let (game, log) = (self.game.clone(), self.log.clone());
         let what = format!("commit for user {user}");
         self.timed(what.clone(), async move {
             let mut conn = game.get().await.map_err(db(&what))?;
             let id = user as i64;
             let Commit { writes, reply } = commit;
-            let (logs, writes): (Vec<Write>, Vec<Write>) = writes
-                .into_iter()
-                .partition(|w| matches!(w, Write::ActionLog(_)));
+            let (logs, writes): (Vec<Write>, Vec<Write>) =
+                writes.into_iter().partition(|w| matches!(w, Write::ActionLog(_)));
             conn.transaction::<_, DieselError, _>(async |conn| {
                 for write in &writes {
                     match write {
                         Write::Profile(state) => {
                             let row = UserRow::from(state);
-                            let n = diesel::update(users::table.find(id))
-                                .set(&row)
-                                .execute(conn)
-                                .await?;
+                            let n = diesel::update(users::table.find(id)).set(&row).execute(conn).await?;
                             if n == 0 {
                                 return Err(DieselError::NotFound);
                             }
@@ -480,11 +406,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn save_session(
-        &self,
-        user: UserId,
-        session: Option<Session>,
-    ) -> BoxFuture<'static, StoreResult<()>> {
+    fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
         let common = self.common.clone();
         let what = format!("save session of user {user}");
         self.timed(what.clone(), async move {

@@ -29,24 +29,12 @@ impl GatedStore {
     pub fn new() -> (Arc<Self>, Gate) {
         let gate = Arc::new(Semaphore::new(0));
         let (tx, rx) = mpsc::unbounded_channel();
-        (
-            Arc::new(Self {
-                inner: MemoryStore::new(),
-                gate: gate.clone(),
-                entered: tx,
-            }),
-            Gate { gate, entered: rx },
-        )
+        (Arc::new(Self { inner: MemoryStore::new(), gate: gate.clone(), entered: tx }), Gate { gate, entered: rx })
     }
 }
 
 impl Store for GatedStore {
-    fn register(
-        &self,
-        auth: AuthId,
-        template: UserState,
-        now_ms: i64,
-    ) -> BoxFuture<'static, StoreResult<Registered>> {
+    fn register(&self, auth: AuthId, template: UserState, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
         self.inner.register(auth, template, now_ms)
     }
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
@@ -58,11 +46,7 @@ impl Store for GatedStore {
     fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>> {
         self.inner.load_user(user)
     }
-    fn commit(
-        &self,
-        user: UserId,
-        commit: Commit<Vec<Write>>,
-    ) -> BoxFuture<'static, StoreResult<()>> {
+    fn commit(&self, user: UserId, commit: Commit<Vec<Write>>) -> BoxFuture<'static, StoreResult<()>> {
         let (gate, inner, entered) = (self.gate.clone(), self.inner.clone(), self.entered.clone());
         async move {
             let _ = entered.send(user);
@@ -72,11 +56,7 @@ impl Store for GatedStore {
         }
         .boxed()
     }
-    fn save_session(
-        &self,
-        user: UserId,
-        session: Option<Session>,
-    ) -> BoxFuture<'static, StoreResult<()>> {
+    fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
         self.inner.save_session(user, session)
     }
 }

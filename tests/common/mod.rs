@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses a different part of this module
 
 pub mod gated_store;
+pub mod sheets;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -24,11 +25,7 @@ pub struct TestServer {
 
 /// The test configuration: a free port, two workers, debug operations on.
 pub fn config(data_dir: &Path) -> Config {
-    let mut config = Config {
-        listen: "127.0.0.1:0".parse().expect("valid address"),
-        workers: 2,
-        ..Config::default()
-    };
+    let mut config = Config { listen: "127.0.0.1:0".parse().expect("valid address"), workers: 2, ..Config::default() };
     config.storage.data_dir = data_dir.to_path_buf();
     config.debug.test_operations = true;
     config
@@ -38,29 +35,17 @@ impl TestServer {
     /// Starts a server with `config` on SQLite in `config.storage.data_dir`.
     pub async fn start(config: Config, clock: Arc<ManualClock>) -> Self {
         summoner::telemetry::init(&config.log);
-        let running = server::start_with_clock(config, clock.clone())
-            .await
-            .expect("server starts");
+        let running = server::start_with_clock(config, clock.clone()).await.expect("server starts");
         let url = format!("http://{}", running.addr);
-        Self {
-            running,
-            clock,
-            url,
-        }
+        Self { running, clock, url }
     }
 
     /// Starts a server over `store`.
     pub async fn start_with_store(config: Config, store: Arc<dyn Store>) -> Self {
         let clock = Arc::new(ManualClock::new());
-        let running = server::start_with_store(config, clock.clone(), store)
-            .await
-            .expect("server starts");
+        let running = server::start_with_store(config, clock.clone(), store).await.expect("server starts");
         let url = format!("http://{}", running.addr);
-        Self {
-            running,
-            clock,
-            url,
-        }
+        Self { running, clock, url }
     }
 
     /// A new client of this server.
@@ -77,28 +62,17 @@ impl TestServer {
 /// Registers and logs in a device; returns the logged-in client and the user id.
 pub async fn logged_in(server: &TestServer, device_id: &str) -> (Client, u64) {
     let mut client = server.client();
-    let registered = client
-        .register(device(device_id))
-        .await
-        .expect("register answers");
+    let registered = client.register(device(device_id)).await.expect("register answers");
     assert!(registered.is_ok(), "register failed: {registered:?}");
-    let login = client
-        .login(device(device_id))
-        .await
-        .expect("login answers");
+    let login = client.login(device(device_id)).await.expect("login answers");
     assert!(login.is_ok(), "login failed: {login:?}");
-    let Some(response::Payload::Register(r)) = registered.response.payload else {
-        panic!("no register payload")
-    };
+    let Some(response::Payload::Register(r)) = registered.response.payload else { panic!("no register payload") };
     (client, r.user_id)
 }
 
 /// The user's profile, read through the API.
 pub async fn profile(client: &mut Client) -> User {
-    let answer = client
-        .call(Payload::GetUser(GetUserReq {}))
-        .await
-        .expect("GetUser answers");
+    let answer = client.call(Payload::GetUser(GetUserReq {})).await.expect("GetUser answers");
     assert!(answer.is_ok(), "GetUser failed: {answer:?}");
     match answer.response.payload {
         Some(response::Payload::GetUser(r)) => r.user.expect("GetUser carries the user"),
@@ -109,19 +83,12 @@ pub async fn profile(client: &mut Client) -> User {
 /// Asserts status and code of an answer.
 #[track_caller]
 pub fn assert_status(answer: &Answer, status: u16, code: ErrorCode) {
-    assert_eq!(
-        (answer.status, answer.code()),
-        (status, code),
-        "answer: {:?}",
-        answer.response
-    );
+    assert_eq!((answer.status, answer.code()), (status, code), "answer: {:?}", answer.response);
 }
 
 /// How many action-log rows of `action` the SQLite log database under `data_dir` holds.
 pub fn action_log_count(data_dir: &Path, action: &str) -> i64 {
-    use diesel::{
-        Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query, sql_types,
-    };
+    use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query, sql_types};
 
     #[derive(QueryableByName)]
     struct Count {
@@ -129,8 +96,7 @@ pub fn action_log_count(data_dir: &Path, action: &str) -> i64 {
         n: i64,
     }
     let path = data_dir.join("log-1.sqlite");
-    let mut conn =
-        SqliteConnection::establish(&path.to_string_lossy()).expect("log database opens");
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("log database opens");
     let count: Count = sql_query("SELECT COUNT(*) AS n FROM action_log WHERE action = ?")
         .bind::<sql_types::Text, _>(action)
         .get_result(&mut conn)

@@ -11,10 +11,7 @@ use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 /// survives.
 pub fn panic(ctx: &mut HandlerCtx, _req: &DebugPanicReq) -> HandlerResult<Infallible> {
     if !ctx.test_operations {
-        return Err(Refusal::new(
-            ErrorCode::OperationDisabled,
-            "debug operations are disabled",
-        ));
+        return Err(Refusal::new(ErrorCode::OperationDisabled, "debug operations are disabled"));
     }
     ctx.user.gold = ctx.user.gold.saturating_add(1_000_000);
     panic!("DebugPanic requested by user {}", ctx.user.user_id);

@@ -9,14 +9,8 @@ use crate::game::effects::GameEvent;
 /// Explore once.
 pub fn explore(ctx: &mut HandlerCtx, _req: &ExploreReq) -> HandlerResult<ExploreRes> {
     let rules = &ctx.data.explore;
-    if !ctx
-        .user
-        .spend_stamina(ctx.data, rules.stamina_cost, ctx.now_ms)
-    {
-        return Err(Refusal::new(
-            ErrorCode::NotEnoughStamina,
-            format!("explore costs {} stamina", rules.stamina_cost),
-        ));
+    if !ctx.user.spend_stamina(ctx.data, rules.stamina_cost, ctx.now_ms) {
+        return Err(Refusal::new(ErrorCode::NotEnoughStamina, format!("explore costs {} stamina", rules.stamina_cost)));
     }
     let gold = ctx.rng.random_range(rules.gold.clone());
     let exp = ctx.rng.random_range(rules.exp.clone());
@@ -25,21 +19,9 @@ pub fn explore(ctx: &mut HandlerCtx, _req: &ExploreReq) -> HandlerResult<Explore
     let level_up = ctx.user.gain_exp(ctx.data, u64::from(exp), ctx.now_ms);
     if let Some((from_level, to_level)) = level_up {
         ctx.events.push(GameEvent::LevelReached { level: to_level });
-        ctx.extras.push(Extra {
-            kind: Some(extra::Kind::LevelUp(LevelUp {
-                from_level,
-                to_level,
-            })),
-        });
+        ctx.extras.push(Extra { kind: Some(extra::Kind::LevelUp(LevelUp { from_level, to_level })) });
     }
-    let result = format!(
-        "gold=+{gold} exp=+{exp} level={} stamina={}",
-        ctx.user.level, ctx.user.stamina
-    );
+    let result = format!("gold=+{gold} exp=+{exp} level={} stamina={}", ctx.user.level, ctx.user.stamina);
     ctx.log("explore", String::new(), result);
-    Ok(ExploreRes {
-        gold_gained: gold,
-        exp_gained: exp,
-        user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)),
-    })
+    Ok(ExploreRes { gold_gained: gold, exp_gained: exp, user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)) })
 }

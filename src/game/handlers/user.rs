@@ -6,9 +6,7 @@ use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 
 /// GetUser: the profile as of now.
 pub fn get_user(ctx: &mut HandlerCtx, _req: &GetUserReq) -> HandlerResult<GetUserRes> {
-    Ok(GetUserRes {
-        user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)),
-    })
+    Ok(GetUserRes { user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)) })
 }
 
 /// SetNickname: trimmed, within the length limits, printable, no control characters.
@@ -19,25 +17,13 @@ pub fn set_nickname(ctx: &mut HandlerCtx, req: &SetNicknameReq) -> HandlerResult
     if chars < rules.min_chars || chars > rules.max_chars {
         return Err(Refusal::new(
             ErrorCode::InvalidArgument,
-            format!(
-                "nickname must have {} to {} characters",
-                rules.min_chars, rules.max_chars
-            ),
+            format!("nickname must have {} to {} characters", rules.min_chars, rules.max_chars),
         ));
     }
     if nickname.chars().any(|c| c.is_control()) {
-        return Err(Refusal::new(
-            ErrorCode::InvalidArgument,
-            "nickname must not contain control characters",
-        ));
+        return Err(Refusal::new(ErrorCode::InvalidArgument, "nickname must not contain control characters"));
     }
     let previous = std::mem::replace(&mut ctx.user.nickname, nickname.to_owned());
-    ctx.log(
-        "set_nickname",
-        format!("nickname={nickname:?}"),
-        format!("was={previous:?}"),
-    );
-    Ok(SetNicknameRes {
-        user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)),
-    })
+    ctx.log("set_nickname", format!("nickname={nickname:?}"), format!("was={previous:?}"));
+    Ok(SetNicknameRes { user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)) })
 }

@@ -1,0 +1,51 @@
+//! Game-data sheets for tests: copies of the shipped sheets, edited, built.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use summoner::gdata::{Compiled, compile, files};
+
+/// The sheets shipped in the repository.
+pub fn shipped_sheets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("gamedata/sheets")
+}
+
+/// A copy of the shipped sheets to edit.
+pub fn sheets_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(shipped_sheets()).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+/// Replaces the first occurrence of `from` in a sheet.
+pub fn edit(dir: &Path, sheet: &str, from: &str, to: &str) {
+    let path = dir.join(sheet);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{sheet} has no {from:?}");
+    fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// The shipped sheets with `edits` (sheet, from, to) applied, built.
+pub fn build_with(edits: &[(&str, &str, &str)]) -> Compiled {
+    let dir = sheets_copy();
+    for (sheet, from, to) in edits {
+        edit(dir.path(), sheet, from, to);
+    }
+    compile(dir.path()).expect("edited sheets build")
+}
+
+/// Writes a build with `version` and explore rewards fixed to `gold` and `exp` into `dir`.
+pub fn write_version(dir: &Path, version: u32, gold: u32, exp: u32) {
+    let compiled = build_with(&[
+        ("meta.csv", "version,1", &format!("version,{version}")),
+        ("rules.csv", "explore_gold_min,20", &format!("explore_gold_min,{gold}")),
+        ("rules.csv", "explore_gold_max,40", &format!("explore_gold_max,{gold}")),
+        ("rules.csv", "explore_exp_min,10", &format!("explore_exp_min,{exp}")),
+        ("rules.csv", "explore_exp_max,16", &format!("explore_exp_max,{exp}")),
+        ("rules.csv", "explore_stamina_cost,3", "explore_stamina_cost,1"),
+    ]);
+    files::write(dir, &compiled).unwrap();
+}
