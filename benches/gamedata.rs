@@ -26,7 +26,10 @@ fn report(compiled: &Path) {
     let before = resident_kib().unwrap_or(0);
     let held: Vec<GameData> = (0..COPIES).map(|_| GameData::load(compiled).expect("loads")).collect();
     let after = resident_kib().unwrap_or(0);
-    println!("resident memory per loaded version: {} KiB (over {COPIES} copies held)", after.saturating_sub(before) / COPIES);
+    println!(
+        "resident memory per loaded version: {} KiB (over {COPIES} copies held)",
+        after.saturating_sub(before) / COPIES
+    );
     drop(held);
 }
 
