@@ -56,12 +56,55 @@ pub struct AdminConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
-    /// Folder of the embedded SQLite databases (one file per database).
+    /// Folder of the embedded SQLite databases (one file per database), used by every URL
+    /// left empty below.
     pub data_dir: PathBuf,
+    /// The common database (accounts, sessions, shard registry). Empty: SQLite in data_dir.
+    pub common_url: String,
+    /// The clan database. Empty: SQLite in data_dir.
+    pub clan_url: String,
+    /// Game shard URLs, in shard-number order; they seed the shard registry (appending one
+    /// adds a shard; the registry is the truth after that). Empty: one SQLite shard.
+    pub game_shards: Vec<String>,
+    /// Log shard URLs, likewise; their count may differ from the game shards'.
+    pub log_shards: Vec<String>,
     /// Longest a single database operation may take before the request fails (ms).
     pub timeout_ms: u64,
     /// Connections per database.
     pub pool_size: usize,
+    /// Group commit: a shard's queued writes are committed together once this many wait ...
+    pub batch_max_writes: usize,
+    /// ... or this many milliseconds after the first one queued (0: as soon as the
+    /// previous batch is done).
+    pub batch_delay_ms: u64,
+    /// This server node's number (0–1023), part of every id it makes.
+    pub node_id: u16,
+}
+
+impl StorageConfig {
+    fn sqlite(&self, file: &str) -> String {
+        format!("sqlite://{}", self.data_dir.join(file).display())
+    }
+
+    /// The common database URL.
+    pub fn common(&self) -> String {
+        if self.common_url.is_empty() { self.sqlite("common.sqlite") } else { self.common_url.clone() }
+    }
+
+    /// The clan database URL.
+    pub fn clan(&self) -> String {
+        if self.clan_url.is_empty() { self.sqlite("clan.sqlite") } else { self.clan_url.clone() }
+    }
+
+    /// The game shard URLs.
+    pub fn game(&self) -> Vec<String> {
+        if self.game_shards.is_empty() { vec![self.sqlite("game-1.sqlite")] } else { self.game_shards.clone() }
+    }
+
+    /// The log shard URLs.
+    pub fn log(&self) -> Vec<String> {
+        if self.log_shards.is_empty() { vec![self.sqlite("log-1.sqlite")] } else { self.log_shards.clone() }
+    }
 }
 
 /// Bounds that protect the server.
@@ -137,7 +180,18 @@ impl Default for Config {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self { data_dir: PathBuf::from("data"), timeout_ms: 5_000, pool_size: 4 }
+        Self {
+            data_dir: PathBuf::from("data"),
+            common_url: String::new(),
+            clan_url: String::new(),
+            game_shards: Vec::new(),
+            log_shards: Vec::new(),
+            timeout_ms: 5_000,
+            pool_size: 8,
+            batch_max_writes: 256,
+            batch_delay_ms: 0,
+            node_id: 0,
+        }
     }
 }
 
@@ -205,8 +259,11 @@ impl Config {
         if self.sessions.ttl_secs == 0 || self.sessions.sweep_interval_secs == 0 {
             return fail("sessions.ttl_secs and sessions.sweep_interval_secs must be at least 1");
         }
-        if self.storage.pool_size == 0 || self.storage.timeout_ms == 0 {
-            return fail("storage.pool_size and storage.timeout_ms must be at least 1");
+        if self.storage.pool_size == 0 || self.storage.timeout_ms == 0 || self.storage.batch_max_writes == 0 {
+            return fail("storage.pool_size, storage.timeout_ms and storage.batch_max_writes must be at least 1");
+        }
+        if self.storage.node_id > crate::ids::MAX_NODE {
+            return fail("storage.node_id must be at most 1023");
         }
         Ok(())
     }

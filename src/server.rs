@@ -17,7 +17,7 @@ use crate::game::backend::GameBackend;
 use crate::game::catalog::Catalog;
 use crate::game::data::{DataError, GameData};
 use crate::gdata::files::GAMEDATA_FILE;
-use crate::storage::sqlite::SqliteStore;
+use crate::storage::db_store::{DbStore, DbStoreConfig};
 use crate::storage::{Store, StoreError};
 
 /// The server could not start.
@@ -109,11 +109,25 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 /// Starts the server with the given clock (tests move time by hand). Must run inside an
 /// actix system.
 pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<RunningServer, StartError> {
-    let storage = &config.storage;
-    let store =
-        SqliteStore::open(&storage.data_dir, storage.pool_size, Duration::from_millis(storage.timeout_ms)).await?;
-    tracing::info!(data_dir = %storage.data_dir.display(), "storage ready");
+    let store = DbStore::open(&store_config(&config), clock.now_ms()).await?;
+    tracing::info!(common = %crate::storage::db::redact(&config.storage.common()), "storage ready");
     start_with_store(config, clock, Arc::new(store)).await
+}
+
+/// The store settings of `config`.
+pub fn store_config(config: &Config) -> DbStoreConfig {
+    let storage = &config.storage;
+    DbStoreConfig {
+        common_url: storage.common(),
+        clan_url: storage.clan(),
+        game_urls: storage.game(),
+        log_urls: storage.log(),
+        pool_size: storage.pool_size,
+        timeout: Duration::from_millis(storage.timeout_ms),
+        node_id: storage.node_id,
+        batch_max_writes: storage.batch_max_writes,
+        batch_delay: Duration::from_millis(storage.batch_delay_ms),
+    }
 }
 
 /// Starts the server over an already-open store.

@@ -61,7 +61,10 @@ impl UserBackend for GameBackend {
         if !changes.events.is_empty() {
             tracing::debug!(user.id = user, events = ?changes.events, "quest events");
         }
-        self.store.commit(user, Commit { writes: changes.writes, reply }).map(|r| r.map_err(to_backend)).boxed()
+        self.store
+            .commit(user, changes.shards, Commit { writes: changes.writes, reply })
+            .map(|r| r.map_err(to_backend))
+            .boxed()
     }
 
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, Result<(), BackendError>> {

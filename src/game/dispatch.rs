@@ -80,7 +80,8 @@ pub fn dispatch(
         writes.push(Write::Profile(draft.clone()));
     }
     writes.extend(logs.into_iter().map(Write::ActionLog));
-    let change = (!writes.is_empty()).then_some((draft, Changes { writes, events }));
+    let shards = draft.shards;
+    let change = (!writes.is_empty()).then_some((draft, Changes { writes, events, shards }));
     Handled { response, change, ends_session }
 }
 

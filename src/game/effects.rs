@@ -28,4 +28,6 @@ pub struct Changes {
     pub writes: Vec<crate::storage::Write>,
     /// Events for quests.
     pub events: Vec<GameEvent>,
+    /// Where the writes go.
+    pub shards: crate::game::state::UserShards,
 }

@@ -22,6 +22,15 @@ pub struct UserState {
     pub rng_word_pos: u64,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// Where the user's rows live (assigned at registration, never changed).
+    pub shards: UserShards,
+}
+
+/// The game and log shards a user is placed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UserShards {
+    pub game: i16,
+    pub log: i16,
 }
 
 impl UserState {
@@ -40,6 +49,7 @@ impl UserState {
             rng_word_pos: 0,
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
+            shards: UserShards::default(),
         }
     }
 

@@ -8,7 +8,7 @@ use futures_util::future::{BoxFuture, ready};
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
 use crate::game::effects::ActionLog;
-use crate::game::state::UserState;
+use crate::game::state::{UserShards, UserState};
 use crate::storage::{AuthId, Registered, Store, StoreError, StoreResult, Write};
 
 #[derive(Default)]
@@ -78,7 +78,17 @@ impl Store for MemoryStore {
         Box::pin(ready(result))
     }
 
-    fn commit(&self, user: UserId, commit: Commit<Vec<Write>>) -> BoxFuture<'static, StoreResult<()>> {
+    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>> {
+        let inner = self.inner();
+        Box::pin(ready(Ok(users.iter().filter_map(|u| inner.users.get(u).cloned()).collect())))
+    }
+
+    fn commit(
+        &self,
+        user: UserId,
+        _shards: UserShards,
+        commit: Commit<Vec<Write>>,
+    ) -> BoxFuture<'static, StoreResult<()>> {
         let mut inner = self.inner();
         for write in commit.writes {
             match write {

@@ -8,15 +8,18 @@
 //! it becomes an HTTP status only at the transport edge (`crate::api`), always a retryable
 //! 500, because a failed operation applied nothing.
 
+pub mod db;
+pub mod db_store;
 pub mod memory;
+pub mod persistence;
+pub mod registry;
 pub mod schema;
-pub mod sqlite;
 
 use futures_util::future::BoxFuture;
 use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 
 use crate::game::effects::ActionLog;
-use crate::game::state::UserState;
+use crate::game::state::{UserShards, UserState};
 
 /// A way of signing in: ("device", device id) or (platform, platform user id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -71,8 +74,18 @@ pub trait Store: Send + Sync + 'static {
     /// The user's state, session and last reply.
     fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>>;
 
-    /// Applies `commit.writes` and stores `commit.reply` in one transaction.
-    fn commit(&self, user: UserId, commit: Commit<Vec<Write>>) -> BoxFuture<'static, StoreResult<()>>;
+    /// Applies `commit.writes` and stores `commit.reply` in one transaction on the user's
+    /// game shard; action logs go to the user's log shard.
+    fn commit(
+        &self,
+        user: UserId,
+        shards: UserShards,
+        commit: Commit<Vec<Write>>,
+    ) -> BoxFuture<'static, StoreResult<()>>;
+
+    /// The profiles of `users` (a friend list), in no particular order; unknown ids are
+    /// left out. One query per shard touched, never one per user.
+    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>>;
 
     /// Replaces the user's session (None: no session).
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>>;

@@ -64,3 +64,34 @@ diesel::table! {
         at_ms -> BigInt,
     }
 }
+
+diesel::table! {
+    shards (shard_idx) {
+        shard_idx -> Integer,
+        kind -> Text,
+        shard_no -> SmallInt,
+        location -> Text,
+        world -> SmallInt,
+        in_use -> Bool,
+        created_at_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    clans (clan_id) {
+        clan_id -> BigInt,
+        name -> Text,
+        leader_id -> BigInt,
+        created_at_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    clan_members (clan_id, user_id) {
+        clan_id -> BigInt,
+        user_id -> BigInt,
+        joined_at_ms -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(accounts, sessions);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use summoner::game::state::UserState;
+use summoner::game::state::{UserShards, UserState};
 use summoner::storage::memory::MemoryStore;
 use summoner::storage::{AuthId, Registered, Store, StoreResult, Write};
 use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
@@ -46,13 +46,21 @@ impl Store for GatedStore {
     fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>> {
         self.inner.load_user(user)
     }
-    fn commit(&self, user: UserId, commit: Commit<Vec<Write>>) -> BoxFuture<'static, StoreResult<()>> {
+    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>> {
+        self.inner.load_profiles(users)
+    }
+    fn commit(
+        &self,
+        user: UserId,
+        shards: UserShards,
+        commit: Commit<Vec<Write>>,
+    ) -> BoxFuture<'static, StoreResult<()>> {
         let (gate, inner, entered) = (self.gate.clone(), self.inner.clone(), self.entered.clone());
         async move {
             let _ = entered.send(user);
             let permit = gate.acquire().await.expect("gate stays open");
             permit.forget();
-            inner.commit(user, commit).await
+            inner.commit(user, shards, commit).await
         }
         .boxed()
     }

@@ -1,0 +1,2 @@
+DROP TABLE last_replies;
+DROP TABLE users;

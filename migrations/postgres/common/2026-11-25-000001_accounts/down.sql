@@ -1,0 +1,4 @@
+DROP TABLE shards;
+DROP TABLE sessions;
+DROP TABLE account_auth;
+DROP TABLE accounts;

@@ -1,0 +1,2 @@
+DROP TABLE clan_members;
+DROP TABLE clans;

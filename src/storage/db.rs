@@ -1,0 +1,332 @@
+//! One database, whatever its backend: SQLite (the embedded default), PostgreSQL or
+//! MySQL/MariaDB, each through diesel-async (pure-Rust clients, no C library for the
+//! servers). [`Db`] is a pool of one of the three; [`with_conn!`] runs the *same* diesel
+//! code on whichever it is, so every query is written once.
+//!
+//! Migrations are embedded per backend and per database kind (`migrations/<backend>/<kind>/`)
+//! and applied on a blocking thread, as diesel's migration harness is synchronous.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::result::ConnectionError;
+use diesel::{Connection, SqliteConnection};
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures_util::FutureExt;
+
+use crate::storage::{StoreError, StoreResult};
+
+/// The SQLite connection type, run on tokio's blocking pool.
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// Applied to every SQLite connection. WAL with `synchronous = FULL`: a committed
+/// transaction survives a crash of the process and of the machine; writers wait for the
+/// lock (`busy_timeout`) instead of failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+
+/// What a database holds, which decides its migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DbKind {
+    Common,
+    Game,
+    Log,
+    Clan,
+}
+
+impl DbKind {
+    /// The registry's name of shard kinds.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbKind::Common => "common",
+            DbKind::Game => "game",
+            DbKind::Log => "log",
+            DbKind::Clan => "clan",
+        }
+    }
+}
+
+/// Which server a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Backend {
+    /// The backend of a URL: `sqlite://PATH`, `postgres://...` (or `postgresql://`),
+    /// `mysql://...` (MySQL and MariaDB).
+    pub fn of(url: &str) -> StoreResult<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else if url.starts_with("mysql://") {
+            Ok(Backend::Mysql)
+        } else {
+            Err(StoreError::Database(
+                format!("database URL {}", redact(url)),
+                "use sqlite://PATH, postgres://... or mysql://...".into(),
+            ))
+        }
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")
+}
+
+const SQLITE_COMMON: EmbeddedMigrations = embed_migrations!("migrations/sqlite/common");
+const SQLITE_GAME: EmbeddedMigrations = embed_migrations!("migrations/sqlite/game");
+const SQLITE_LOG: EmbeddedMigrations = embed_migrations!("migrations/sqlite/log");
+const SQLITE_CLAN: EmbeddedMigrations = embed_migrations!("migrations/sqlite/clan");
+const POSTGRES_COMMON: EmbeddedMigrations = embed_migrations!("migrations/postgres/common");
+const POSTGRES_GAME: EmbeddedMigrations = embed_migrations!("migrations/postgres/game");
+const POSTGRES_LOG: EmbeddedMigrations = embed_migrations!("migrations/postgres/log");
+const POSTGRES_CLAN: EmbeddedMigrations = embed_migrations!("migrations/postgres/clan");
+const MYSQL_COMMON: EmbeddedMigrations = embed_migrations!("migrations/mysql/common");
+const MYSQL_GAME: EmbeddedMigrations = embed_migrations!("migrations/mysql/game");
+const MYSQL_LOG: EmbeddedMigrations = embed_migrations!("migrations/mysql/log");
+const MYSQL_CLAN: EmbeddedMigrations = embed_migrations!("migrations/mysql/clan");
+
+fn migrations(backend: Backend, kind: DbKind) -> EmbeddedMigrations {
+    match (backend, kind) {
+        (Backend::Sqlite, DbKind::Common) => SQLITE_COMMON,
+        (Backend::Sqlite, DbKind::Game) => SQLITE_GAME,
+        (Backend::Sqlite, DbKind::Log) => SQLITE_LOG,
+        (Backend::Sqlite, DbKind::Clan) => SQLITE_CLAN,
+        (Backend::Postgres, DbKind::Common) => POSTGRES_COMMON,
+        (Backend::Postgres, DbKind::Game) => POSTGRES_GAME,
+        (Backend::Postgres, DbKind::Log) => POSTGRES_LOG,
+        (Backend::Postgres, DbKind::Clan) => POSTGRES_CLAN,
+        (Backend::Mysql, DbKind::Common) => MYSQL_COMMON,
+        (Backend::Mysql, DbKind::Game) => MYSQL_GAME,
+        (Backend::Mysql, DbKind::Log) => MYSQL_LOG,
+        (Backend::Mysql, DbKind::Clan) => MYSQL_CLAN,
+    }
+}
+
+/// Counts the statements a database runs (tests assert query counts with it).
+#[derive(Debug, Default)]
+pub struct QueryCounter(AtomicU64);
+
+impl QueryCounter {
+    /// Statements started so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+struct CountingInstrumentation(Arc<QueryCounter>);
+
+impl Instrumentation for CountingInstrumentation {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// A pool of connections to one database.
+#[derive(Clone)]
+pub enum Pools {
+    Sqlite(Pool<SqliteConn>),
+    Postgres(Pool<AsyncPgConnection>),
+    Mysql(Pool<AsyncMysqlConnection>),
+}
+
+/// One database: its pool, where it is, and its statement counter.
+#[derive(Clone)]
+pub struct Db {
+    pub pools: Pools,
+    /// The URL without password.
+    pub location: String,
+    pub queries: Arc<QueryCounter>,
+}
+
+fn manager_config<C>(counter: Arc<QueryCounter>, setup_sql: Option<&'static str>) -> ManagerConfig<C>
+where
+    C: AsyncConnection + SimpleAsyncConnection + 'static,
+{
+    let mut config = ManagerConfig::<C>::default();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        let counter = counter.clone();
+        async move {
+            let mut conn = C::establish(&url).await?;
+            if let Some(sql) = setup_sql {
+                conn.batch_execute(sql).await.map_err(ConnectionError::CouldntSetupConfiguration)?;
+            }
+            conn.set_instrumentation(CountingInstrumentation(counter));
+            Ok(conn)
+        }
+        .boxed()
+    });
+    config
+}
+
+impl Db {
+    /// Applies pending migrations of `kind` to the database at `url`, creating an SQLite
+    /// file (and its folder) if needed.
+    pub async fn migrate(url: &str, kind: DbKind) -> StoreResult<()> {
+        let backend = Backend::of(url)?;
+        let url = url.to_owned();
+        let what = format!("migrate {} database {}", kind.as_str(), redact(&url));
+        let migrations = migrations(backend, kind);
+        let run = move || -> Result<(), String> {
+            match backend {
+                Backend::Sqlite => {
+                    let path = std::path::Path::new(sqlite_path(&url));
+                    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                    }
+                    let mut conn = SqliteConnection::establish(sqlite_path(&url)).map_err(|e| e.to_string())?;
+                    diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)
+                        .map_err(|e| e.to_string())?;
+                    conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| e.to_string())
+                }
+                Backend::Postgres => {
+                    let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
+                        .map_err(|e| e.to_string())?;
+                    conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| e.to_string())
+                }
+                Backend::Mysql => {
+                    let mut conn = <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&url)
+                        .map_err(|e| e.to_string())?;
+                    conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| e.to_string())
+                }
+            }
+        };
+        tokio::task::spawn_blocking(run)
+            .await
+            .map_err(|e| StoreError::Database(what.clone(), e.to_string()))?
+            .map_err(|e| StoreError::Database(what, e))
+    }
+
+    /// A pool of at most `size` connections to `url`; waiting for a connection is bounded
+    /// by `timeout`.
+    pub fn connect(url: &str, size: usize, timeout: Duration) -> StoreResult<Self> {
+        let backend = Backend::of(url)?;
+        let queries = Arc::new(QueryCounter::default());
+        let what = format!("pool for {}", redact(url));
+        let fail = |e: diesel_async::pooled_connection::deadpool::BuildError| {
+            StoreError::Database(what.clone(), e.to_string())
+        };
+        let timeouts =
+            deadpool::managed::Timeouts { wait: Some(timeout), create: Some(timeout), recycle: Some(timeout) };
+        let pools = match backend {
+            Backend::Sqlite => {
+                let config = manager_config::<SqliteConn>(queries.clone(), Some(SQLITE_PRAGMAS));
+                let manager = AsyncDieselConnectionManager::new_with_config(sqlite_path(url), config);
+                Pools::Sqlite(
+                    Pool::builder(manager)
+                        .max_size(size)
+                        .timeouts(timeouts)
+                        .runtime(deadpool::Runtime::Tokio1)
+                        .build()
+                        .map_err(fail)?,
+                )
+            }
+            Backend::Postgres => {
+                let config = manager_config::<AsyncPgConnection>(queries.clone(), None);
+                let manager = AsyncDieselConnectionManager::new_with_config(url, config);
+                Pools::Postgres(
+                    Pool::builder(manager)
+                        .max_size(size)
+                        .timeouts(timeouts)
+                        .runtime(deadpool::Runtime::Tokio1)
+                        .build()
+                        .map_err(fail)?,
+                )
+            }
+            Backend::Mysql => {
+                let config = manager_config::<AsyncMysqlConnection>(queries.clone(), None);
+                let manager = AsyncDieselConnectionManager::new_with_config(url, config);
+                Pools::Mysql(
+                    Pool::builder(manager)
+                        .max_size(size)
+                        .timeouts(timeouts)
+                        .runtime(deadpool::Runtime::Tokio1)
+                        .build()
+                        .map_err(fail)?,
+                )
+            }
+        };
+        Ok(Self { pools, location: redact(url), queries })
+    }
+}
+
+/// Runs `$body` with `$conn` bound to a `&mut` connection of `$db`, whichever backend it
+/// is: the same diesel code, compiled once per backend. Evaluates to `StoreResult<T>`;
+/// `$what` names the operation in errors.
+#[macro_export]
+macro_rules! with_conn {
+    ($db:expr, $what:expr, |$conn:ident| $body:expr) => {{
+        let what: &str = $what;
+        match &$db.pools {
+            $crate::storage::db::Pools::Sqlite(pool) => match pool.get().await {
+                Ok(mut guard) => {
+                    let $conn = &mut *guard;
+                    $body
+                }
+                Err(e) => Err($crate::storage::StoreError::Database(what.to_owned(), e.to_string())),
+            },
+            $crate::storage::db::Pools::Postgres(pool) => match pool.get().await {
+                Ok(mut guard) => {
+                    let $conn = &mut *guard;
+                    $body
+                }
+                Err(e) => Err($crate::storage::StoreError::Database(what.to_owned(), e.to_string())),
+            },
+            $crate::storage::db::Pools::Mysql(pool) => match pool.get().await {
+                Ok(mut guard) => {
+                    let $conn = &mut *guard;
+                    $body
+                }
+                Err(e) => Err($crate::storage::StoreError::Database(what.to_owned(), e.to_string())),
+            },
+        }
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_are_recognised_by_scheme() {
+        assert_eq!(Backend::of("sqlite://data/common.sqlite").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::of("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::of("mysql://root@h/db").unwrap(), Backend::Mysql);
+        assert!(Backend::of("redis://h").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(redact("sqlite://data/x.sqlite"), "sqlite://data/x.sqlite");
+    }
+}
