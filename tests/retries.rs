@@ -1,10 +1,11 @@
 //! Idempotent retries over real HTTP, across passivation and across a server restart.
 
+#[macro_use]
 mod common;
 
 use std::sync::Arc;
 
-use common::{TestServer, assert_status, config, logged_in, profile};
+use common::{TestServer, assert_status, logged_in, profile};
 use summoner_actors::ManualClock;
 use summoner_proto::api::{ErrorCode, ExploreReq, GetUserReq, request::Payload, response};
 
@@ -15,81 +16,81 @@ fn gold_gained(answer: &summoner::client::Answer) -> u64 {
     }
 }
 
-/// The same seq returns identical bytes and applies nothing; then DUPLICATE, and older
-/// seqs are STALE.
-#[actix_web::test]
-async fn a_retry_returns_identical_bytes_and_applies_nothing_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(config(dir.path()), Arc::new(ManualClock::new())).await;
-    let (mut client, _) = logged_in(&server, "dev-retry").await;
-    let start = profile(&mut client).await; // seq 1
+on_every_backend! {
+    /// The same seq returns identical bytes and applies nothing; then DUPLICATE, and older
+    /// seqs are STALE.
+    async fn a_retry_returns_identical_bytes_and_applies_nothing_twice(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (mut client, _) = logged_in(&server, "dev-retry").await;
+        let start = profile(&mut client).await; // seq 1
 
-    let first = client.call(Payload::Explore(ExploreReq {})).await.unwrap(); // seq 2
-    assert_status(&first, 200, ErrorCode::Ok);
-    server.clock.advance_ms(10_000);
-    let retry = client.send(2, Payload::Explore(ExploreReq {})).await.unwrap();
-    assert_eq!(retry.status, 200);
-    assert_eq!(retry.bytes, first.bytes, "a retry answers the stored bytes");
-    let again = client.send(2, Payload::Explore(ExploreReq {})).await.unwrap();
-    assert_status(&again, 200, ErrorCode::DuplicateRequest);
-    let older = client.send(1, Payload::GetUser(GetUserReq {})).await.unwrap();
-    assert_status(&older, 200, ErrorCode::StaleRequest);
+        let first = client.call(Payload::Explore(ExploreReq {})).await.unwrap(); // seq 2
+        assert_status(&first, 200, ErrorCode::Ok);
+        server.clock.advance_ms(10_000);
+        let retry = client.send(2, Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_eq!(retry.status, 200);
+        assert_eq!(retry.bytes, first.bytes, "a retry answers the stored bytes");
+        let again = client.send(2, Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_status(&again, 200, ErrorCode::DuplicateRequest);
+        let older = client.send(1, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&older, 200, ErrorCode::StaleRequest);
 
-    let now = profile(&mut client).await; // seq 3
-    assert_eq!(now.gold, start.gold + gold_gained(&first), "Explore applied exactly once");
-    assert_eq!(common::action_log_count(dir.path(), "explore"), 1, "logged exactly once");
-    server.stop().await;
+        let now = profile(&mut client).await; // seq 3
+        assert_eq!(now.gold, start.gold + gold_gained(&first), "Explore applied exactly once");
+        assert_eq!(common::action_log_count(&config, "explore").await, 1, "logged exactly once");
+        server.stop().await;
+    }
 }
 
-/// Passivation frees the actor; the next request re-activates it with the same state,
-/// and the stored reply still answers a retry.
-#[actix_web::test]
-async fn passivation_and_reactivation_keep_state_and_stored_reply() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(config(dir.path()), Arc::new(ManualClock::new())).await;
-    let (mut client, _) = logged_in(&server, "dev-passive").await;
-    let explored = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
-    assert_status(&explored, 200, ErrorCode::Ok);
-    let seq = client.last_seq();
+on_every_backend! {
+    /// Passivation frees the actor; the next request re-activates it with the same state,
+    /// and the stored reply still answers a retry.
+    async fn passivation_and_reactivation_keep_state_and_stored_reply(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (mut client, _) = logged_in(&server, "dev-passive").await;
+        let explored = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_status(&explored, 200, ErrorCode::Ok);
+        let seq = client.last_seq();
 
-    assert_eq!(server.running.passivate_idle().await, 0, "an active actor stays");
-    server.clock.advance_ms(301_000);
-    assert_eq!(server.running.passivate_idle().await, 1);
-    assert_eq!(server.running.directory.live_actors(), 0);
+        assert_eq!(server.running.passivate_idle().await, 0, "an active actor stays");
+        server.clock.advance_ms(301_000);
+        assert_eq!(server.running.passivate_idle().await, 1);
+        assert_eq!(server.running.directory.live_actors(), 0);
 
-    let retry = client.send(seq, Payload::Explore(ExploreReq {})).await.unwrap();
-    assert_eq!(retry.bytes, explored.bytes);
-    assert_eq!(server.running.directory.live_actors(), 1);
-    let Some(response::Payload::Explore(e)) = explored.response.payload else { panic!("no payload") };
-    let user = profile(&mut client).await;
-    assert_eq!(Some(user.gold), e.user.map(|u| u.gold));
-    server.stop().await;
+        let retry = client.send(seq, Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_eq!(retry.bytes, explored.bytes);
+        assert_eq!(server.running.directory.live_actors(), 1);
+        let Some(response::Payload::Explore(e)) = explored.response.payload else { panic!("no payload") };
+        let user = profile(&mut client).await;
+        assert_eq!(Some(user.gold), e.user.map(|u| u.gold));
+        server.stop().await;
+    }
 }
 
-/// After a restart the session is valid without a new login, and a retry of the last
-/// request is answered from storage instead of being applied again.
-#[actix_web::test]
-async fn a_restart_keeps_sessions_and_stored_responses() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new());
-    let server = TestServer::start(config(dir.path()), clock.clone()).await;
-    let (mut client, _) = logged_in(&server, "dev-restart").await;
-    let explored = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
-    assert_status(&explored, 200, ErrorCode::Ok);
-    let gold_after = match &explored.response.payload {
-        Some(response::Payload::Explore(e)) => e.user.as_ref().map(|u| u.gold),
-        _ => None,
-    };
-    server.stop().await;
+on_every_backend! {
+    /// After a restart the session is valid without a new login, and a retry of the last
+    /// request is answered from storage instead of being applied again.
+    async fn a_restart_keeps_sessions_and_stored_responses(config) {
+        let clock = Arc::new(ManualClock::new());
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let (mut client, _) = logged_in(&server, "dev-restart").await;
+        let explored = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_status(&explored, 200, ErrorCode::Ok);
+        let gold_after = match &explored.response.payload {
+            Some(response::Payload::Explore(e)) => e.user.as_ref().map(|u| u.gold),
+            _ => None,
+        };
+        server.stop().await;
 
-    let server = TestServer::start(config(dir.path()), clock).await;
-    let mut client2 = server.client();
-    client2.set_token(client.token().to_vec());
-    let retry = client2.send(1, Payload::Explore(ExploreReq {})).await.unwrap();
-    assert_eq!(retry.bytes, explored.bytes, "the stored answer survives the restart");
-    let again = client2.send(2, Payload::GetUser(GetUserReq {})).await.unwrap();
-    assert_status(&again, 200, ErrorCode::Ok);
-    let Some(response::Payload::GetUser(u)) = again.response.payload else { panic!("no payload") };
-    assert_eq!(u.user.map(|u| u.gold), gold_after, "Explore applied once in all");
-    server.stop().await;
+        let server = TestServer::start(config.clone(), clock).await;
+        let mut client2 = server.client();
+        client2.set_token(client.token().to_vec());
+        let retry = client2.send(1, Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_eq!(retry.bytes, explored.bytes, "the stored answer survives the restart");
+        let again = client2.send(2, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&again, 200, ErrorCode::Ok);
+        let Some(response::Payload::GetUser(u)) = again.response.payload else { panic!("no payload") };
+        assert_eq!(u.user.map(|u| u.gold), gold_after, "Explore applied once in all");
+        server.stop().await;
+    }
 }

@@ -1,130 +1,127 @@
 //! Accounts and sessions over real HTTP: register, login, authenticated calls, 401s,
 //! expiry and renewal, logout, and a new login ending the previous session.
 
+#[macro_use]
 mod common;
 
 use std::sync::Arc;
 
-use common::{TestServer, assert_status, config, logged_in, profile};
+use common::{TestServer, assert_status, logged_in, profile};
 use summoner::client::device;
 use summoner_actors::ManualClock;
 use summoner_proto::api::{
     Credential, ErrorCode, GetUserReq, LogoutReq, PlatformId, SetNicknameReq, credential, request::Payload, response,
 };
 
-async fn server(dir: &tempfile::TempDir) -> TestServer {
-    TestServer::start(config(dir.path()), Arc::new(ManualClock::new())).await
-}
+on_every_backend! {
+    /// Register, login and an authenticated call; Register is idempotent per sign-in id.
+    async fn register_login_and_call(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let mut client = server.client();
 
-/// Register, login and an authenticated call; Register is idempotent per sign-in id.
-#[actix_web::test]
-async fn register_login_and_call() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = server(&dir).await;
-    let mut client = server.client();
+        let first = client.register(device("dev-1")).await.unwrap();
+        assert_status(&first, 200, ErrorCode::Ok);
+        let Some(response::Payload::Register(first)) = first.response.payload else { panic!("no payload") };
+        assert!(first.created);
+        let again = client.register(device("dev-1")).await.unwrap();
+        let Some(response::Payload::Register(again)) = again.response.payload else { panic!("no payload") };
+        assert_eq!((again.user_id, again.created), (first.user_id, false));
+        let other = client.register(device("dev-2")).await.unwrap();
+        let Some(response::Payload::Register(other)) = other.response.payload else { panic!("no payload") };
+        assert_ne!(other.user_id, first.user_id);
 
-    let first = client.register(device("dev-1")).await.unwrap();
-    assert_status(&first, 200, ErrorCode::Ok);
-    let Some(response::Payload::Register(first)) = first.response.payload else { panic!("no payload") };
-    assert!(first.created);
-    let again = client.register(device("dev-1")).await.unwrap();
-    let Some(response::Payload::Register(again)) = again.response.payload else { panic!("no payload") };
-    assert_eq!((again.user_id, again.created), (first.user_id, false));
-    let other = client.register(device("dev-2")).await.unwrap();
-    let Some(response::Payload::Register(other)) = other.response.payload else { panic!("no payload") };
-    assert_ne!(other.user_id, first.user_id);
+        let login = client.login(device("dev-1")).await.unwrap();
+        assert_status(&login, 200, ErrorCode::Ok);
+        let Some(response::Payload::Login(login)) = login.response.payload else { panic!("no payload") };
+        assert_eq!(login.session_token.len(), 32);
+        assert_eq!(login.ttl_secs, 3600);
+        assert_eq!(login.user.as_ref().map(|u| u.user_id), Some(first.user_id));
 
-    let login = client.login(device("dev-1")).await.unwrap();
-    assert_status(&login, 200, ErrorCode::Ok);
-    let Some(response::Payload::Login(login)) = login.response.payload else { panic!("no payload") };
-    assert_eq!(login.session_token.len(), 32);
-    assert_eq!(login.ttl_secs, 3600);
-    assert_eq!(login.user.as_ref().map(|u| u.user_id), Some(first.user_id));
-
-    let renamed = client.call(Payload::SetNickname(SetNicknameReq { nickname: "  Miho  ".into() })).await.unwrap();
-    assert_status(&renamed, 200, ErrorCode::Ok);
-    assert_eq!(renamed.response.seq, 1);
-    let user = profile(&mut client).await;
-    assert_eq!((user.user_id, user.nickname.as_str()), (first.user_id, "Miho"));
-    server.stop().await;
-}
-
-/// Game-logic refusals are 200 with a code, and change nothing.
-#[actix_web::test]
-async fn refusals_answer_200_with_a_code() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = server(&dir).await;
-    let mut client = server.client();
-    assert_status(&client.register(device("")).await.unwrap(), 200, ErrorCode::InvalidArgument);
-    let bad_platform = Credential {
-        kind: Some(credential::Kind::Platform(PlatformId { provider: "Bad Provider".into(), id: "x".into() })),
-    };
-    assert_status(&client.register(bad_platform).await.unwrap(), 200, ErrorCode::InvalidArgument);
-    assert_status(&client.login(device("nobody")).await.unwrap(), 200, ErrorCode::NotRegistered);
-
-    let (mut client, _) = logged_in(&server, "dev-r").await;
-    let before = profile(&mut client).await;
-    let refused = client.call(Payload::SetNickname(SetNicknameReq { nickname: "x".into() })).await.unwrap();
-    assert_status(&refused, 200, ErrorCode::InvalidArgument);
-    assert_eq!(profile(&mut client).await, before);
-    server.stop().await;
-}
-
-/// A missing, malformed or unknown token is 401 UNAUTHENTICATED with a decodable body.
-#[actix_web::test]
-async fn unknown_tokens_are_401() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = server(&dir).await;
-    let mut client = server.client();
-    for token in [vec![], vec![7u8; 5], vec![7u8; 32]] {
-        client.set_token(token);
-        let answer = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
-        assert_status(&answer, 401, ErrorCode::Unauthenticated);
+        let renamed = client.call(Payload::SetNickname(SetNicknameReq { nickname: "  Miho  ".into() })).await.unwrap();
+        assert_status(&renamed, 200, ErrorCode::Ok);
+        assert_eq!(renamed.response.seq, 1);
+        let user = profile(&mut client).await;
+        assert_eq!((user.user_id, user.nickname.as_str()), (first.user_id, "Miho"));
+        server.stop().await;
     }
-    server.stop().await;
 }
 
-/// A session idle past its TTL is 401 SESSION_EXPIRED; activity renews it.
-#[actix_web::test]
-async fn sessions_expire_unless_renewed_by_activity() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = server(&dir).await;
-    let (mut client, _) = logged_in(&server, "dev-e").await;
-    let ttl_ms = 3600 * 1000;
+on_every_backend! {
+    /// Game-logic refusals are 200 with a code, and change nothing.
+    async fn refusals_answer_200_with_a_code(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let mut client = server.client();
+        assert_status(&client.register(device("")).await.unwrap(), 200, ErrorCode::InvalidArgument);
+        let bad_platform = Credential {
+            kind: Some(credential::Kind::Platform(PlatformId { provider: "Bad Provider".into(), id: "x".into() })),
+        };
+        assert_status(&client.register(bad_platform).await.unwrap(), 200, ErrorCode::InvalidArgument);
+        assert_status(&client.login(device("nobody")).await.unwrap(), 200, ErrorCode::NotRegistered);
 
-    server.clock.advance_ms(ttl_ms - 1000);
-    profile(&mut client).await; // renews
-    server.clock.advance_ms(ttl_ms - 1000);
-    profile(&mut client).await; // still valid: renewed by the previous call
-
-    server.clock.advance_ms(ttl_ms);
-    let expired = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
-    assert_status(&expired, 401, ErrorCode::SessionExpired);
-
-    // Logging in again gives a working session.
-    client.login(device("dev-e")).await.unwrap();
-    profile(&mut client).await;
-    server.stop().await;
+        let (mut client, _) = logged_in(&server, "dev-r").await;
+        let before = profile(&mut client).await;
+        let refused = client.call(Payload::SetNickname(SetNicknameReq { nickname: "x".into() })).await.unwrap();
+        assert_status(&refused, 200, ErrorCode::InvalidArgument);
+        assert_eq!(profile(&mut client).await, before);
+        server.stop().await;
+    }
 }
 
-/// Logout ends the session; a new login ends the previous one.
-#[actix_web::test]
-async fn logout_and_relogin_end_sessions() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = server(&dir).await;
-    let (mut client, _) = logged_in(&server, "dev-l").await;
-    let old_token = client.token().to_vec();
+on_every_backend! {
+    /// A missing, malformed or unknown token is 401 UNAUTHENTICATED with a decodable body.
+    async fn unknown_tokens_are_401(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let mut client = server.client();
+        for token in [vec![], vec![7u8; 5], vec![7u8; 32]] {
+            client.set_token(token);
+            let answer = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+            assert_status(&answer, 401, ErrorCode::Unauthenticated);
+        }
+        server.stop().await;
+    }
+}
 
-    let mut second = server.client();
-    second.login(device("dev-l")).await.unwrap();
-    assert_ne!(second.token(), old_token.as_slice());
-    let stale = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
-    assert_status(&stale, 401, ErrorCode::Unauthenticated);
-    profile(&mut second).await;
+on_every_backend! {
+    /// A session idle past its TTL is 401 SESSION_EXPIRED; activity renews it.
+    async fn sessions_expire_unless_renewed_by_activity(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (mut client, _) = logged_in(&server, "dev-e").await;
+        let ttl_ms = 3600 * 1000;
 
-    let logout = second.call(Payload::Logout(LogoutReq {})).await.unwrap();
-    assert_status(&logout, 200, ErrorCode::Ok);
-    let after = second.call(Payload::GetUser(GetUserReq {})).await.unwrap();
-    assert_status(&after, 401, ErrorCode::Unauthenticated);
-    server.stop().await;
+        server.clock.advance_ms(ttl_ms - 1000);
+        profile(&mut client).await; // renews
+        server.clock.advance_ms(ttl_ms - 1000);
+        profile(&mut client).await; // still valid: renewed by the previous call
+
+        server.clock.advance_ms(ttl_ms);
+        let expired = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&expired, 401, ErrorCode::SessionExpired);
+
+        // Logging in again gives a working session.
+        client.login(device("dev-e")).await.unwrap();
+        profile(&mut client).await;
+        server.stop().await;
+    }
+}
+
+on_every_backend! {
+    /// Logout ends the session; a new login ends the previous one.
+    async fn logout_and_relogin_end_sessions(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (mut client, _) = logged_in(&server, "dev-l").await;
+        let old_token = client.token().to_vec();
+
+        let mut second = server.client();
+        second.login(device("dev-l")).await.unwrap();
+        assert_ne!(second.token(), old_token.as_slice());
+        let stale = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&stale, 401, ErrorCode::Unauthenticated);
+        profile(&mut second).await;
+
+        let logout = second.call(Payload::Logout(LogoutReq {})).await.unwrap();
+        assert_status(&logout, 200, ErrorCode::Ok);
+        let after = second.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&after, 401, ErrorCode::Unauthenticated);
+        server.stop().await;
+    }
 }

@@ -1,6 +1,7 @@
 //! The HTTP edge: undecodable bodies, unknown payloads, size and content-type limits, and
 //! overload answers, each with a decodable `Response` body.
 
+#[macro_use]
 mod common;
 
 use std::sync::Arc;
@@ -11,35 +12,35 @@ use prost::Message;
 use summoner_actors::ManualClock;
 use summoner_proto::api::{ErrorCode, ExploreReq, GetUserReq, Request, SetNicknameReq, request::Payload};
 
-/// Garbage bytes and a request without a known payload are 400.
-#[actix_web::test]
-async fn undecodable_bodies_are_400() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(config(dir.path()), Arc::new(ManualClock::new())).await;
-    let client = server.client();
-    let garbage = client.post_raw(vec![0xff, 0xff, 0xff, 0x01, 0x02], "application/x-protobuf").await.unwrap();
-    assert_status(&garbage, 400, ErrorCode::MalformedRequest);
-    let empty = client.post_raw(Request { seq: 1, ..Default::default() }.encode_to_vec(), "application/x-protobuf");
-    assert_status(&empty.await.unwrap(), 400, ErrorCode::UnknownOperation);
-    let json = client.post_raw(b"{}".to_vec(), "application/json").await.unwrap();
-    assert_status(&json, 415, ErrorCode::UnsupportedMediaType);
-    server.stop().await;
+on_every_backend! {
+    /// Garbage bytes and a request without a known payload are 400.
+    async fn undecodable_bodies_are_400(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let client = server.client();
+        let garbage = client.post_raw(vec![0xff, 0xff, 0xff, 0x01, 0x02], "application/x-protobuf").await.unwrap();
+        assert_status(&garbage, 400, ErrorCode::MalformedRequest);
+        let empty = client.post_raw(Request { seq: 1, ..Default::default() }.encode_to_vec(), "application/x-protobuf");
+        assert_status(&empty.await.unwrap(), 400, ErrorCode::UnknownOperation);
+        let json = client.post_raw(b"{}".to_vec(), "application/json").await.unwrap();
+        assert_status(&json, 415, ErrorCode::UnsupportedMediaType);
+        server.stop().await;
+    }
 }
 
-/// A body over the configured limit is 413, with a decodable body; one under it is served.
-#[actix_web::test]
-async fn large_bodies_are_413() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = config(dir.path());
-    config.limits.max_body_bytes = 1024;
-    let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
-    let (client, _) = logged_in(&server, "dev-big").await;
-    let big = Payload::SetNickname(SetNicknameReq { nickname: "n".repeat(2048) });
-    let answer = client.send(1, big).await.unwrap();
-    assert_status(&answer, 413, ErrorCode::PayloadTooLarge);
-    let fits = Payload::SetNickname(SetNicknameReq { nickname: "n".repeat(900) });
-    assert_status(&client.send(1, fits).await.unwrap(), 200, ErrorCode::InvalidArgument);
-    server.stop().await;
+on_every_backend! {
+    /// A body over the configured limit is 413, with a decodable body; one under it is served.
+    async fn large_bodies_are_413(config) {
+        let mut config = config.clone();
+        config.limits.max_body_bytes = 1024;
+        let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
+        let (client, _) = logged_in(&server, "dev-big").await;
+        let big = Payload::SetNickname(SetNicknameReq { nickname: "n".repeat(2048) });
+        let answer = client.send(1, big).await.unwrap();
+        assert_status(&answer, 413, ErrorCode::PayloadTooLarge);
+        let fits = Payload::SetNickname(SetNicknameReq { nickname: "n".repeat(900) });
+        assert_status(&client.send(1, fits).await.unwrap(), 200, ErrorCode::InvalidArgument);
+        server.stop().await;
+    }
 }
 
 /// A user's full mailbox and a full server answer 503 with Retry-After; others go on.

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test file uses a different part of this module
 
+pub mod backends;
 pub mod gated_store;
 pub mod sheets;
 
@@ -86,20 +87,45 @@ pub fn assert_status(answer: &Answer, status: u16, code: ErrorCode) {
     assert_eq!((answer.status, answer.code()), (status, code), "answer: {:?}", answer.response);
 }
 
-/// How many action-log rows of `action` the SQLite log database under `data_dir` holds.
-pub fn action_log_count(data_dir: &Path, action: &str) -> i64 {
-    use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query, sql_types};
+/// How many action-log rows of `action` the log shards of `config` hold.
+pub async fn action_log_count(config: &Config, action: &str) -> i64 {
+    use diesel::{ExpressionMethods, QueryDsl};
+    use diesel_async::RunQueryDsl;
+    use summoner::storage::db::Db;
+    use summoner::storage::schema::action_log;
 
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = sql_types::BigInt)]
-        n: i64,
-    }
-    let path = data_dir.join("log-1.sqlite");
-    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("log database opens");
-    let count: Count = sql_query("SELECT COUNT(*) AS n FROM action_log WHERE action = ?")
-        .bind::<sql_types::Text, _>(action)
-        .get_result(&mut conn)
+    let mut total = 0;
+    for url in config.storage.log() {
+        let db = Db::connect(&url, 1, std::time::Duration::from_secs(10)).expect("log shard connects");
+        let n: i64 = summoner::with_conn!(db, "count action logs", |conn| {
+            action_log::table
+                .filter(action_log::action.eq(action))
+                .count()
+                .get_result(conn)
+                .await
+                .map_err(|e| summoner::storage::StoreError::Database("count".into(), e.to_string()))
+        })
         .expect("count query");
-    count.n
+        total += n;
+    }
+    total
+}
+
+/// Defines an integration test that runs `body` once per database backend, each time with
+/// a configuration over fresh databases (`$config`).
+#[macro_export]
+macro_rules! on_every_backend {
+    ($(#[$meta:meta])* async fn $name:ident($config:ident) $body:block) => {
+        $(#[$meta])*
+        #[actix_web::test]
+        async fn $name() {
+            for backend in $crate::common::backends::backends() {
+                let databases = $crate::common::backends::TestDatabases::create(backend);
+                let $config = databases.config.clone();
+                eprintln!("-- {} on {}", stringify!($name), databases.backend.name());
+                $body;
+                drop(databases);
+            }
+        }
+    };
 }
