@@ -76,23 +76,34 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Stops taking requests, lets in-flight ones finish (graceful) and stops.
-    pub async fn stop(mut self) {
-        self.tasks.iter().for_each(|t| t.abort());
+    /// Stops taking requests, lets in-flight ones finish (graceful), commits every queued
+    /// write and stops.
+    pub async fn stop(mut self) -> std::io::Result<()> {
         self.handle.stop(true).await;
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
+        self.finish().await
     }
 
-    /// Runs until the server stops (SIGINT or SIGTERM: graceful stop).
+    /// Runs until the server stops (SIGINT or SIGTERM: a graceful stop, as [`Self::stop`]).
     pub async fn wait(mut self) -> std::io::Result<()> {
-        let result = match self.server.take() {
+        self.finish().await
+    }
+
+    async fn finish(&mut self) -> std::io::Result<()> {
+        let served = match self.server.take() {
             Some(server) => server.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
         };
         self.tasks.iter().for_each(|t| t.abort());
-        result
+        // In-flight requests have finished, and each waited for its commit; flushing
+        // commits whatever else is still queued before the process may exit.
+        let flushed = self.directory.backend().store().flush().await;
+        if let Err(e) = &flushed {
+            tracing::error!(error = %e, "queued writes could not be committed at shutdown");
+        } else {
+            tracing::info!("all queued writes committed; stopped");
+        }
+        served?;
+        flushed.map_err(std::io::Error::other)
     }
 
     /// Passivates every actor idle for the configured timeout now; returns how many.

@@ -182,14 +182,6 @@ impl DbStore {
         &self.dbs
     }
 
-    /// Commits every write still queued in the persistence actors (graceful shutdown).
-    pub async fn flush(&self) -> StoreResult<()> {
-        self.router
-            .send(crate::storage::persistence::FlushAll)
-            .await
-            .map_err(|e| StoreError::Database("flush queued writes".into(), e.to_string()))
-    }
-
     fn timed<T: Send + 'static>(
         &self,
         what: String,
@@ -484,6 +476,16 @@ impl Store for DbStore {
                 }
             }
             Ok(())
+        })
+    }
+
+    fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {
+        let router = self.router.clone();
+        Box::pin(async move {
+            router
+                .send(crate::storage::persistence::FlushAll)
+                .await
+                .map_err(|e| StoreError::Database("flush queued writes".into(), e.to_string()))
         })
     }
 

@@ -87,6 +87,12 @@ pub trait Store: Send + Sync + 'static {
     /// left out. One query per shard touched, never one per user.
     fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>>;
 
+    /// Commits every write still queued (graceful shutdown). Stores that queue nothing
+    /// have nothing to do.
+    fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {
+        Box::pin(futures_util::future::ready(Ok(())))
+    }
+
     /// Replaces the user's session (None: no session).
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>>;
 }

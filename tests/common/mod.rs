@@ -56,7 +56,7 @@ impl TestServer {
 
     /// Stops the server gracefully.
     pub async fn stop(self) {
-        self.running.stop().await;
+        self.running.stop().await.expect("the server stops cleanly");
     }
 }
 
