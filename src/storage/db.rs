@@ -15,7 +15,7 @@ use diesel::result::ConnectionError;
 use diesel::{Connection, SqliteConnection};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -140,9 +140,14 @@ impl QueryCounter {
 
 struct CountingInstrumentation(Arc<QueryCounter>);
 
+/// What the pool runs to check a connection before handing it out again; not counted.
+const HEALTH_CHECK: &str = "SELECT 1 /* pool health check */";
+
 impl Instrumentation for CountingInstrumentation {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
+        if let InstrumentationEvent::StartQuery { query, .. } = event
+            && !query.to_string().contains("pool health check")
+        {
             self.0.0.fetch_add(1, Ordering::SeqCst);
         }
     }
@@ -170,6 +175,7 @@ where
     C: AsyncConnection + SimpleAsyncConnection + 'static,
 {
     let mut config = ManagerConfig::<C>::default();
+    config.recycling_method = RecyclingMethod::CustomQuery(HEALTH_CHECK.into());
     config.custom_setup = Box::new(move |url| {
         let url = url.to_owned();
         let counter = counter.clone();
