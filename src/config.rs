@@ -238,7 +238,10 @@ impl Config {
             .merge(
                 Env::prefixed("SUMMONER_")
                     // SUMMONER_CONFIG names the file; SUMMONER_TEST_* configure the test suite.
-                    .filter(|key| key.as_str() != "config" && !key.as_str().starts_with("test_"))
+                    .filter(|key| {
+                        let key = key.as_str().to_ascii_lowercase();
+                        key != "config" && !key.starts_with("test_")
+                    })
                     .split("__"),
             )
             .extract()

@@ -212,34 +212,30 @@ async fn shards_of(common: &Db, user: i64) -> StoreResult<Option<UserShards>> {
     Ok(row.map(|(game, log)| UserShards { game, log }))
 }
 
-/// Creates the user's rows on its game shard unless they exist.
+/// Creates the user's rows on its game shard unless they exist. Each insert stands alone
+/// and "already there" counts as done, so a Register retried after any failure completes
+/// the rows; no transaction reads before it writes (SQLite cannot upgrade a read lock
+/// without failing under concurrent writers).
 async fn ensure_user_rows(game: &Db, template: &UserState) -> StoreResult<()> {
     let what = "create the user on its game shard";
     let row = UserRow::from(template);
+    let exists_ok = |result: Result<usize, DieselError>| match result {
+        Err(e) if is_unique_violation(&e) => Ok(()),
+        other => other.map(|_| ()).map_err(db(what)),
+    };
     with_conn!(game, what, |conn| {
-        let result = conn
-            .transaction::<_, DieselError, _>(async |conn| {
-                let exists: i64 = users::table.filter(users::user_id.eq(row.user_id)).count().get_result(conn).await?;
-                if exists == 0 {
-                    diesel::insert_into(users::table).values(&row).execute(conn).await?;
-                    diesel::insert_into(last_replies::table)
-                        .values((
-                            last_replies::user_id.eq(row.user_id),
-                            last_replies::session_id.eq(0i64),
-                            last_replies::seq.eq(0i64),
-                            last_replies::response.eq(Vec::<u8>::new()),
-                        ))
-                        .execute(conn)
-                        .await?;
-                }
-                Ok(())
-            })
-            .await;
-        match result {
-            // A concurrent Register of the same id created them first.
-            Err(e) if is_unique_violation(&e) => Ok(()),
-            other => other.map_err(db(what)),
-        }
+        exists_ok(diesel::insert_into(users::table).values(&row).execute(conn).await)?;
+        exists_ok(
+            diesel::insert_into(last_replies::table)
+                .values((
+                    last_replies::user_id.eq(row.user_id),
+                    last_replies::session_id.eq(0i64),
+                    last_replies::seq.eq(0i64),
+                    last_replies::response.eq(Vec::<u8>::new()),
+                ))
+                .execute(conn)
+                .await,
+        )
     })
 }
 
