@@ -22,6 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the game API (the default).
     Serve,
+    /// Apply pending database migrations to the common and clan databases and to every
+    /// shard in the registry (seeding it from the configuration), then list the shards.
+    Migrate,
     /// Game data: build the sheets into protobuf files, or diff two builds.
     Gdata {
         #[command(subcommand)]

@@ -6,6 +6,7 @@ use clap::Parser;
 use summoner::cli::{Cli, Command, GdataCommand};
 use summoner::config::Config;
 use summoner::gdata::commands;
+use summoner::storage::db_store::migrate_all;
 use summoner::{server, telemetry};
 
 fn main() -> ExitCode {
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
     telemetry::init(&config.log);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
+        Command::Migrate => migrate(config),
         Command::Gdata { .. } => ExitCode::SUCCESS,
     }
 }
@@ -39,6 +41,32 @@ fn serve(config: Config) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "summoner stopped");
+            eprintln!("summoner: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(config: Config) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("summoner: cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let now_ms = summoner_actors::Clock::now_ms(&summoner_actors::SystemClock);
+    match runtime.block_on(migrate_all(&server::store_config(&config), now_ms)) {
+        Ok(shards) => {
+            println!("migrated: common, clan and {} shard(s)", shards.len());
+            for shard in shards {
+                let location = summoner::storage::db::redact(&shard.location);
+                let state = if shard.in_use { "in use" } else { "not in use" };
+                println!("  {} shard {} ({state}): {location}", shard.kind, shard.shard_no);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
             eprintln!("summoner: {e}");
             ExitCode::FAILURE
         }
