@@ -123,7 +123,7 @@ macro_rules! on_every_backend {
                 let databases = $crate::common::backends::TestDatabases::create(backend);
                 let $config = databases.config.clone();
                 eprintln!("-- {} on {}", stringify!($name), databases.backend.name());
-                $body;
+                async move $body.await;
                 drop(databases);
             }
         }
