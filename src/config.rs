@@ -189,7 +189,7 @@ impl Default for StorageConfig {
             timeout_ms: 5_000,
             pool_size: 8,
             batch_max_writes: 256,
-            batch_delay_ms: 0,
+            batch_delay_ms: 1,
             node_id: 0,
         }
     }

@@ -102,3 +102,31 @@ on_every_backend! {
         assert_eq!(profiles, expected);
     }
 }
+
+on_every_backend! {
+    /// A batch of good writes on PostgreSQL or MySQL costs a handful of statements whatever
+    /// its size (multi-row statements), where one transaction per write would cost several
+    /// per write.
+    async fn a_batch_is_a_few_statements(config) {
+        let sqlite = config.storage.common().starts_with("sqlite:");
+        let store = open(&config, 4, Duration::from_secs(2)).await;
+        let users: Vec<UserState> = register(&store, 8).await.into_iter().filter(|u| u.shards.game == 1).collect();
+        assert_eq!(users.len(), 4);
+        let shard = &store.databases().game[&1];
+        let before = shard.queries.get();
+        let commits = users.iter().enumerate().map(|(i, u)| {
+            let (shards, commit) = commit_of(u, 1_000 + i as u64);
+            store.commit(u.user_id, shards, commit)
+        });
+        for result in futures_util::future::join_all(commits).await {
+            result.expect("committed");
+        }
+        let statements = shard.queries.get() - before;
+        if !sqlite {
+            assert!(statements <= 6, "{statements} statements for a batch of 4");
+        }
+        for (i, u) in users.iter().enumerate() {
+            assert_eq!(store.load_user(u.user_id).await.unwrap().state.gold, 1_000 + i as u64);
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //! it becomes an HTTP status only at the transport edge (`crate::api`), always a retryable
 //! 500, because a failed operation applied nothing.
 
+pub mod bulk;
 pub mod db;
 pub mod db_store;
 pub mod memory;

@@ -258,9 +258,26 @@ impl Handler<Drain> for PersistenceActor {
     }
 }
 
-/// One transaction for all `jobs`, each in its own savepoint. Per job: Ok, or why it
-/// failed (and was rolled back alone).
-async fn run_batch(db: &Db, jobs: &[Job]) -> StoreResult<Vec<Result<(), String>>> {
+/// Commits `jobs` in one transaction. Per job: Ok, or why it failed (and was rolled back
+/// alone).
+///
+/// On PostgreSQL and MySQL a batch is first tried as a few multi-row statements (one per
+/// table, whatever the batch size: the round trips, not the rows, are the cost). If that
+/// fails on a constraint or a missing row, the batch runs again job by job in savepoints,
+/// which isolates the culprit. SQLite, with no round trips to save, goes job by job.
+pub async fn run_batch(db: &Db, jobs: &[Job]) -> StoreResult<Vec<Result<(), String>>> {
+    if jobs.len() > 1 {
+        match crate::storage::bulk::write_all(db, jobs).await {
+            Ok(true) => return Ok(jobs.iter().map(|_| Ok(())).collect()),
+            Ok(false) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    run_isolated(db, jobs).await
+}
+
+/// One transaction for all `jobs`, each in its own savepoint.
+async fn run_isolated(db: &Db, jobs: &[Job]) -> StoreResult<Vec<Result<(), String>>> {
     let what = "commit a batch";
     with_conn!(db, what, |conn| {
         conn.transaction::<_, DieselError, _>(async |conn| {

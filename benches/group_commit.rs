@@ -1,0 +1,126 @@
+//! The persistence path alone on PostgreSQL: writes per second committed on one shard
+//! with group commit, against one transaction per write, in the same run.
+//!
+//! Run: `cargo bench --bench group_commit` (PostgreSQL at `SUMMONER_BENCH_POSTGRES_URL`,
+//! default `postgres://postgres@127.0.0.1:5432/postgres`; a scratch database is created and
+//! dropped). Each write is what a request commits: a profile row, the stored reply, and
+//! (group commit only goes through the actors) the same SQL in both modes.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use futures_util::future::join_all;
+use summoner::game::data::GameData;
+use summoner::game::state::UserState;
+use summoner::storage::db_store::{DbStore, DbStoreConfig};
+use summoner::storage::persistence::{Job, run_batch};
+use summoner::storage::{AuthId, Store, Write};
+use summoner_actors::{Commit, StoredReply};
+
+const USERS: usize = 256;
+const WRITES_PER_USER: usize = 40;
+
+fn admin(base: &str, sql: &str) {
+    let (base, sql) = (base.to_owned(), sql.to_owned());
+    std::thread::spawn(move || {
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&base).expect("connect");
+        conn.batch_execute(&sql).expect("admin statement");
+    })
+    .join()
+    .expect("admin thread");
+}
+
+fn database_url(base: &str, name: &str) -> String {
+    let root = base.rsplit_once('/').map_or(base, |(root, _)| root);
+    format!("{root}/{name}")
+}
+
+fn write_of(user: &UserState, i: usize) -> (Job, Commit<Vec<Write>>) {
+    let state = UserState { gold: user.gold + i as u64, ..user.clone() };
+    let reply = StoredReply { session_id: 1, seq: i as u64 + 1, bytes: vec![7; 120] };
+    let job =
+        Job { user: user.user_id as i64, writes: vec![Write::Profile(state.clone())], reply: Some(reply.clone()) };
+    (job, Commit { writes: vec![Write::Profile(state)], reply })
+}
+
+async fn open(url: &str, max_writes: usize, delay: Duration) -> DbStore {
+    let config = DbStoreConfig {
+        common_url: url.to_owned(),
+        clan_url: url.to_owned(),
+        game_urls: vec![url.to_owned()],
+        log_urls: vec![url.to_owned()],
+        pool_size: 8,
+        timeout: Duration::from_secs(30),
+        node_id: 0,
+        batch_max_writes: max_writes,
+        batch_delay: delay,
+    };
+    DbStore::open(&config, 0).await.expect("store opens")
+}
+
+/// Every user writes `WRITES_PER_USER` times, one write at a time, all users at once.
+async fn group_commit(store: &DbStore, users: &[UserState]) -> f64 {
+    let started = Instant::now();
+    join_all(users.iter().map(|user| async move {
+        for i in 0..WRITES_PER_USER {
+            let (_, commit) = write_of(user, i);
+            store.commit(user.user_id, user.shards, commit).await.expect("commit");
+        }
+    }))
+    .await;
+    (users.len() * WRITES_PER_USER) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The same writes, each in its own transaction, on 8 connections at once.
+async fn one_transaction_per_write(store: &DbStore, users: &[UserState]) -> f64 {
+    let db = store.databases().game[&1].clone();
+    let started = Instant::now();
+    join_all(users.iter().map(|user| {
+        let db = db.clone();
+        async move {
+            for i in 0..WRITES_PER_USER {
+                let (job, _) = write_of(user, i);
+                let outcome = run_batch(&db, &[job]).await.expect("transaction");
+                assert!(outcome.iter().all(Result::is_ok));
+            }
+        }
+    }))
+    .await;
+    (users.len() * WRITES_PER_USER) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let base = std::env::var("SUMMONER_BENCH_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("summoner_bench_{}", std::process::id());
+    admin(&base, &format!("CREATE DATABASE {name}"));
+    let url = database_url(&base, &name);
+    let system = actix::System::new();
+    system.block_on(async {
+        let data = GameData::embedded().expect("game data");
+        let setup = open(&url, 256, Duration::ZERO).await;
+        let mut users = Vec::new();
+        for i in 0..USERS {
+            let auth = AuthId { provider: "device".into(), id: format!("bench-{i}") };
+            let id = setup.register(auth, UserState::new_user(&data, i as u64, 0), 0).await.expect("register").user_id;
+            users.push(setup.load_user(id).await.expect("load").state);
+        }
+        let users = Arc::new(users);
+        println!("PostgreSQL, one shard, {USERS} users writing concurrently, {WRITES_PER_USER} writes each");
+        let baseline = one_transaction_per_write(&setup, &users).await;
+        println!("one transaction per write (8 connections): {baseline:>9.0} writes/s");
+        for (max, delay_ms) in [(256, 0), (64, 0), (256, 1), (256, 2)] {
+            let store = open(&url, max, Duration::from_millis(delay_ms)).await;
+            let rate = group_commit(&store, &users).await;
+            println!(
+                "group commit (batch_max_writes {max:>3}, batch_delay_ms {delay_ms}): {rate:>9.0} writes/s  ({:.1}x)",
+                rate / baseline
+            );
+        }
+    });
+    admin(&base, &format!("DROP DATABASE {name} WITH (FORCE)"));
+}
