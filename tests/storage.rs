@@ -130,3 +130,31 @@ on_every_backend! {
         }
     }
 }
+
+on_every_backend! {
+    /// Adding a game shard later (one more URL in the configuration) moves nobody: existing
+    /// users stay where they are, and new accounts fill the new shard first.
+    async fn adding_a_shard_moves_no_user(config) {
+        let mut first = config.clone();
+        first.storage.game_shards.truncate(1);
+        let old_users = {
+            let store = open(&first, 16, Duration::ZERO).await;
+            register(&store, 3).await
+        };
+        assert!(old_users.iter().all(|u| u.shards.game == 1));
+        let store = open(&config, 16, Duration::ZERO).await;
+        for user in &old_users {
+            let loaded = store.load_user(user.user_id).await.unwrap().state;
+            assert_eq!(loaded.shards.game, 1);
+            assert_eq!(&loaded, user);
+        }
+        let data = GameData::embedded().expect("game data");
+        let mut placed = Vec::new();
+        for i in 0..3 {
+            let auth = AuthId { provider: "device".into(), id: format!("new-{i}") };
+            let id = store.register(auth, UserState::new_user(&data, 9, 1_000), 1_000).await.unwrap().user_id;
+            placed.push(store.load_user(id).await.unwrap().state.shards.game);
+        }
+        assert_eq!(placed, [2, 2, 2], "the new shard has the fewest users");
+    }
+}
