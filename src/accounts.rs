@@ -12,7 +12,8 @@ use summoner_actors::{AskError, Clock, Directory, OpenSession, Session};
 use summoner_proto::api::{Credential, LoginReq, LoginRes, RegisterReq, RegisterRes, credential};
 
 use crate::game::backend::GameBackend;
-use crate::game::state::UserState;
+use crate::game::effects::ActionLog;
+use crate::game::state::{UserShards, UserState};
 use crate::storage::{AuthId, StoreError};
 use crate::tokens::{RandomError, hash_token, new_token, random_u63};
 
@@ -85,15 +86,26 @@ impl Accounts {
         self.directory.clock()
     }
 
+    /// Appends an action-log row. The action itself is already durable and answered either
+    /// way, so a failure is reported, not returned.
+    async fn log(&self, user: u64, shards: UserShards, action: &'static str, params: String, now: i64) {
+        let log = ActionLog { user_id: user, action, params, result: "ok".into(), at_ms: now };
+        if let Err(e) = self.directory.backend().store().append_logs(shards, vec![log]).await {
+            tracing::error!(user.id = user, action, error = %e, "action log not written");
+        }
+    }
+
     /// Register: the existing account for this id, or a new one.
     pub async fn register(&self, req: &RegisterReq) -> Result<RegisterRes, AccountError> {
         let auth = auth_id(req.credential.as_ref())?;
         let now = self.clock().now_ms();
         let backend = self.directory.backend();
         let template = UserState::new_user(&backend.catalog().current(), random_u63()?, now);
+        let provider = auth.provider.clone();
         let registered = backend.store().register(auth, template, now).await?;
         if registered.created {
             tracing::info!(user.id = registered.user_id, "account registered");
+            self.log(registered.user_id, registered.shards, "register", format!("provider={provider}"), now).await;
         }
         Ok(RegisterRes { user_id: registered.user_id, created: registered.created })
     }
@@ -110,6 +122,7 @@ impl Accounts {
         let expires_at_ms = session.expires_at_ms;
         let state =
             self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone())).await?;
+        self.log(user, state.shards, "login", String::new(), now).await;
         let ttl_secs = u32::try_from(self.session_ttl_ms / 1000).unwrap_or(u32::MAX);
         let res = LoginRes {
             session_token: token.to_vec(),

@@ -123,5 +123,7 @@ on_every_backend! {
         let after = second.call(Payload::GetUser(GetUserReq {})).await.unwrap();
         assert_status(&after, 401, ErrorCode::Unauthenticated);
         server.stop().await;
+        assert_eq!(common::action_log_count(&config, "logout").await, 1);
+        assert_eq!(common::action_log_count(&config, "login").await, 2);
     }
 }

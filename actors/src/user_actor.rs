@@ -278,7 +278,7 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
         let Some((draft, writes)) = change else {
             live.last = Some(LastAnswer { seq, bytes: bytes.clone(), replays: 0 });
             if let Some(token) = ended {
-                return self.end_session(token, bytes);
+                return AtomicResponse::new(self.end_session(token, bytes));
             }
             return self.finish(Ok(bytes), renewal);
         };
@@ -300,6 +300,17 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
                 }
             }
         });
+        if let Some(token) = ended {
+            // Logout with writes (its action log): the session ends once they are durable.
+            return AtomicResponse::new(Box::pin(fut.then(
+                move |result, act, _| -> actix::ResponseActFuture<Self, Result<Vec<u8>, CallError>> {
+                    match result {
+                        Ok(bytes) => act.end_session(token, bytes),
+                        Err(e) => Box::pin(fut::ready(Err(e))),
+                    }
+                },
+            )));
+        }
         let renewal = self.renewal(renewal);
         AtomicResponse::new(Box::pin(fut.then(move |result, _, _| renewal.map(move |(), _, _| result))))
     }
@@ -339,10 +350,14 @@ impl<B: UserBackend> UserActor<B> {
     }
 
     /// Ends the session (Logout): stores "no session", then forgets the token.
-    fn end_session(&mut self, token: TokenHash, bytes: Vec<u8>) -> AtomicResponse<Self, Result<Vec<u8>, CallError>> {
+    fn end_session(
+        &mut self,
+        token: TokenHash,
+        bytes: Vec<u8>,
+    ) -> actix::ResponseActFuture<Self, Result<Vec<u8>, CallError>> {
         let user = self.user();
         let save = self.settings.backend.save_session(user, None);
-        AtomicResponse::new(Box::pin(save.into_actor(self).map(move |result, act, _| {
+        Box::pin(save.into_actor(self).map(move |result, act, _| {
             result.map_err(|err| {
                 tracing::error!(user.id = user, error = %err, "logout not stored");
                 CallError::Internal("storage is unavailable; retry".into())
@@ -355,7 +370,7 @@ impl<B: UserBackend> UserActor<B> {
                 directory.forget_token(&token);
             }
             Ok(bytes)
-        })))
+        }))
     }
 }
 

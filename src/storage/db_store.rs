@@ -24,6 +24,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
+use crate::game::effects::ActionLog;
 use crate::game::state::{UserShards, UserState};
 use crate::ids::IdGenerator;
 use crate::storage::db::{Db, DbKind};
@@ -263,7 +264,7 @@ impl Store for DbStore {
                     let shards = shards_of(&store.dbs.common, user_id).await?.unwrap_or_default();
                     let state = UserState { user_id: user_id as u64, shards, ..template.clone() };
                     ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &state).await?;
-                    return Ok(Registered { user_id: user_id as u64, created: false });
+                    return Ok(Registered { user_id: user_id as u64, created: false, shards });
                 }
                 let user_id = store.ids.next_id() as i64;
                 let shards =
@@ -309,7 +310,7 @@ impl Store for DbStore {
                     Ok(()) => {
                         let state = UserState { user_id: user_id as u64, shards, ..template.clone() };
                         ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &state).await?;
-                        return Ok(Registered { user_id: user_id as u64, created: true });
+                        return Ok(Registered { user_id: user_id as u64, created: true, shards });
                     }
                     Err(e) => {
                         store.placement.unplace(DbKind::Game, shards.game);
@@ -472,6 +473,16 @@ impl Store for DbStore {
                 }
             }
             Ok(())
+        })
+    }
+
+    fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
+        let router = self.router.clone();
+        let what = "append action logs".to_owned();
+        self.timed(what.clone(), async move {
+            let Some(user) = logs.as_slice().first().map(|l| l.user_id as i64) else { return Ok(()) };
+            let job = Job { user, writes: logs.into_iter().map(Write::ActionLog).collect(), reply: None };
+            router.send(Submit { kind: DbKind::Log, shard_no: shards.log, job }).await.map_err(db(&what))?
         })
     }
 

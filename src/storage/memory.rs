@@ -46,13 +46,13 @@ impl Store for MemoryStore {
     fn register(&self, auth: AuthId, template: UserState, _now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
         let mut inner = self.inner();
         if let Some(&user_id) = inner.auth.get(&auth) {
-            return Box::pin(ready(Ok(Registered { user_id, created: false })));
+            return Box::pin(ready(Ok(Registered { user_id, created: false, shards: UserShards::default() })));
         }
         inner.next_id += 1;
         let user_id = inner.next_id;
         inner.auth.insert(auth, user_id);
         inner.users.insert(user_id, UserState { user_id, ..template });
-        Box::pin(ready(Ok(Registered { user_id, created: true })))
+        Box::pin(ready(Ok(Registered { user_id, created: true, shards: UserShards::default() })))
     }
 
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
@@ -76,6 +76,11 @@ impl Store for MemoryStore {
             }),
         };
         Box::pin(ready(result))
+    }
+
+    fn append_logs(&self, _shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner().logs.extend(logs);
+        Box::pin(ready(Ok(())))
     }
 
     fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>> {

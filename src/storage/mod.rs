@@ -44,6 +44,8 @@ pub struct Registered {
     pub user_id: UserId,
     /// False when the sign-in id was already registered.
     pub created: bool,
+    /// Where the user lives.
+    pub shards: UserShards,
 }
 
 /// A storage failure, with what was being done.
@@ -87,6 +89,10 @@ pub trait Store: Send + Sync + 'static {
     /// The profiles of `users` (a friend list), in no particular order; unknown ids are
     /// left out. One query per shard touched, never one per user.
     fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>>;
+
+    /// Appends action-log rows for actions outside a user's request handling (register,
+    /// login) to the user's log shard.
+    fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>>;
 
     /// Commits every write still queued (graceful shutdown). Stores that queue nothing
     /// have nothing to do.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use summoner::game::effects::ActionLog;
 use summoner::game::state::{UserShards, UserState};
 use summoner::storage::memory::MemoryStore;
 use summoner::storage::{AuthId, Registered, Store, StoreResult, Write};
@@ -45,6 +46,9 @@ impl Store for GatedStore {
     }
     fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>> {
         self.inner.load_user(user)
+    }
+    fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.append_logs(shards, logs)
     }
     fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>> {
         self.inner.load_profiles(users)

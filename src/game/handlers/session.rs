@@ -6,6 +6,7 @@ use summoner_proto::api::{LogoutReq, LogoutRes};
 use crate::game::context::{HandlerCtx, HandlerResult};
 
 /// Logout: the dispatcher marks the session as ended; the actor stores that.
-pub fn logout(_ctx: &mut HandlerCtx, _req: &LogoutReq) -> HandlerResult<LogoutRes> {
+pub fn logout(ctx: &mut HandlerCtx, _req: &LogoutReq) -> HandlerResult<LogoutRes> {
+    ctx.log("logout", String::new(), String::new());
     Ok(LogoutRes {})
 }
