@@ -179,20 +179,16 @@ fn currency(value: &str) -> Option<Currency> {
     }
 }
 
-/// Remembers the first row of each id; reports a repeat.
-fn unique<'a>(
-    seen: &mut HashMap<String, usize>,
-    row: &Cells<'a>,
-    column: &str,
-    id: &str,
-    problems: &mut Problems,
-) -> bool {
-    if let Some(first) = seen.get(id) {
+/// The id in `column`, if present and not seen before in this sheet (a repeat is
+/// reported with the row it first appeared on).
+fn new_id(seen: &mut HashMap<String, usize>, row: &Cells, column: &str, problems: &mut Problems) -> Option<String> {
+    let id = row.text(column, problems)?;
+    if let Some(first) = seen.get(&id) {
         row.problem(problems, column, format!("duplicate id {id:?} (first on row {first})"));
-        return false;
+        return None;
     }
-    seen.insert(id.to_owned(), row.line());
-    true
+    seen.insert(id.clone(), row.line());
+    Some(id)
 }
 
 impl Builder {
@@ -286,12 +282,9 @@ impl Builder {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
         for row in sheet.each() {
-            let Some(uid) = row.text("uid", &mut self.problems) else {
+            let Some(uid) = new_id(&mut seen, &row, "uid", &mut self.problems) else {
                 continue;
             };
-            if !unique(&mut seen, &row, "uid", &uid, &mut self.problems) {
-                continue;
-            }
             let name_key = self.key(&row, "name_key");
             out.push(Element { uid, name_key, strong_against: row.list("strong_against") });
         }
@@ -311,12 +304,9 @@ impl Builder {
         let mut out = Vec::new();
         for row in sheet.each() {
             let p = &mut self.problems;
-            let Some(uid) = row.text("uid", p) else {
+            let Some(uid) = new_id(&mut seen, &row, "uid", p) else {
                 continue;
             };
-            if !unique(&mut seen, &row, "uid", &uid, p) {
-                continue;
-            }
             let element = row.str("element").to_owned();
             if !elements.contains(element.as_str()) {
                 row.problem(p, "element", format!("unknown element {element:?}"));
@@ -536,12 +526,9 @@ impl Builder {
         let mut out = Vec::new();
         for row in sheet.each() {
             let p = &mut self.problems;
-            let Some(uid) = row.text("uid", p) else {
+            let Some(uid) = new_id(&mut seen, &row, "uid", p) else {
                 continue;
             };
-            if !unique(&mut seen, &row, "uid", &uid, p) {
-                continue;
-            }
             let kind = match row.str("kind") {
                 "daily" => QuestKind::Daily,
                 "achievement" => QuestKind::Achievement,
@@ -587,12 +574,9 @@ impl Builder {
         let mut out = Vec::new();
         for row in sheet.each() {
             let p = &mut self.problems;
-            let Some(uid) = row.text("uid", p) else {
+            let Some(uid) = new_id(&mut seen, &row, "uid", p) else {
                 continue;
             };
-            if !unique(&mut seen, &row, "uid", &uid, p) {
-                continue;
-            }
             let price_currency = currency(row.str("price_currency")).unwrap_or_else(|| {
                 row.problem(p, "price_currency", "must be gold or gems");
                 Currency::Unspecified
@@ -628,12 +612,9 @@ impl Builder {
         out.sort_by(|a, b| a.language.cmp(&b.language));
         let mut seen = HashMap::new();
         for row in sheet.each() {
-            let Some(key) = row.text("key", &mut self.problems) else {
+            let Some(key) = new_id(&mut seen, &row, "key", &mut self.problems) else {
                 continue;
             };
-            if !unique(&mut seen, &row, "key", &key, &mut self.problems) {
-                continue;
-            }
             for strings in &mut out {
                 let text = row.str(&strings.language);
                 if text.is_empty() {

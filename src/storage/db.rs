@@ -192,6 +192,30 @@ where
     config
 }
 
+/// How every pool is sized and bounded.
+struct PoolSettings {
+    size: usize,
+    timeout: Duration,
+    queries: Arc<QueryCounter>,
+    what: String,
+}
+
+/// Builds a pool of `$conn` connections to `$url` with `$settings` (a macro: the pool's
+/// trait bounds differ per backend and do not fit one generic function).
+macro_rules! build_pool {
+    ($settings:expr, $conn:ty, $url:expr, $setup:expr) => {{
+        let settings: &PoolSettings = $settings;
+        let config = manager_config::<$conn>(settings.queries.clone(), $setup);
+        let bound = Some(settings.timeout);
+        Pool::builder(AsyncDieselConnectionManager::new_with_config($url, config))
+            .max_size(settings.size)
+            .timeouts(deadpool::managed::Timeouts { wait: bound, create: bound, recycle: bound })
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|e| StoreError::Database(settings.what.clone(), e.to_string()))?
+    }};
+}
+
 impl Db {
     /// Applies pending migrations of `kind` to the database at `url`, creating an SQLite
     /// file (and its folder) if needed.
@@ -235,49 +259,14 @@ impl Db {
     pub fn connect(url: &str, size: usize, timeout: Duration) -> StoreResult<Self> {
         let backend = Backend::of(url)?;
         let queries = Arc::new(QueryCounter::default());
-        let what = format!("pool for {}", redact(url));
-        let fail = |e: diesel_async::pooled_connection::deadpool::BuildError| {
-            StoreError::Database(what.clone(), e.to_string())
-        };
-        let timeouts =
-            deadpool::managed::Timeouts { wait: Some(timeout), create: Some(timeout), recycle: Some(timeout) };
+        let settings =
+            PoolSettings { size, timeout, queries: queries.clone(), what: format!("pool for {}", redact(url)) };
         let pools = match backend {
             Backend::Sqlite => {
-                let config = manager_config::<SqliteConn>(queries.clone(), Some(SQLITE_PRAGMAS));
-                let manager = AsyncDieselConnectionManager::new_with_config(sqlite_path(url), config);
-                Pools::Sqlite(
-                    Pool::builder(manager)
-                        .max_size(size)
-                        .timeouts(timeouts)
-                        .runtime(deadpool::Runtime::Tokio1)
-                        .build()
-                        .map_err(fail)?,
-                )
+                Pools::Sqlite(build_pool!(&settings, SqliteConn, sqlite_path(url), Some(SQLITE_PRAGMAS)))
             }
-            Backend::Postgres => {
-                let config = manager_config::<AsyncPgConnection>(queries.clone(), None);
-                let manager = AsyncDieselConnectionManager::new_with_config(url, config);
-                Pools::Postgres(
-                    Pool::builder(manager)
-                        .max_size(size)
-                        .timeouts(timeouts)
-                        .runtime(deadpool::Runtime::Tokio1)
-                        .build()
-                        .map_err(fail)?,
-                )
-            }
-            Backend::Mysql => {
-                let config = manager_config::<AsyncMysqlConnection>(queries.clone(), None);
-                let manager = AsyncDieselConnectionManager::new_with_config(url, config);
-                Pools::Mysql(
-                    Pool::builder(manager)
-                        .max_size(size)
-                        .timeouts(timeouts)
-                        .runtime(deadpool::Runtime::Tokio1)
-                        .build()
-                        .map_err(fail)?,
-                )
-            }
+            Backend::Postgres => Pools::Postgres(build_pool!(&settings, AsyncPgConnection, url, None)),
+            Backend::Mysql => Pools::Mysql(build_pool!(&settings, AsyncMysqlConnection, url, None)),
         };
         Ok(Self { pools, location: redact(url), queries })
     }
