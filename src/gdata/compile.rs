@@ -2,7 +2,7 @@
 //! unknown ids, duplicate ids, non-positive weights, unreachable stages, quests no event
 //! can satisfy, missing translations. All problems are collected, not just the first.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use prost::Message;
@@ -12,6 +12,7 @@ use summoner_proto::gamedata::{
     SummonPool, Weighted,
 };
 
+use crate::gdata::links::{World, check_quest_param, check_reachability};
 use crate::gdata::problem::{Problem, Problems};
 use crate::gdata::sheet::{Cells, Sheet};
 
@@ -163,12 +164,6 @@ pub fn content_hash_of_strings(strings: &Strings) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-struct World<'a> {
-    stages: &'a [Stage],
-    max_level: u32,
-    max_summon_rarity: u32,
 }
 
 fn currency(value: &str) -> Option<Currency> {
@@ -452,51 +447,8 @@ impl Builder {
                 }
             }
         }
-        self.check_reachability(sheet, &rows_of, &unlocks);
+        check_reachability(&mut self.problems, sheet, &rows_of, &unlocks);
         out
-    }
-
-    /// Every stage difficulty must be reachable from an open one through unlock rules.
-    fn check_reachability(
-        &mut self,
-        sheet: &Sheet,
-        nodes: &HashMap<String, usize>,
-        unlocks: &[(String, String, usize)],
-    ) {
-        let mut opens: HashMap<&str, Vec<&str>> = HashMap::new();
-        let mut queue = VecDeque::new();
-        for (node, after, line) in unlocks {
-            if after.is_empty() {
-                queue.push_back(node.as_str());
-            } else if !nodes.contains_key(after) {
-                self.problems.at(
-                    &sheet.name,
-                    *line,
-                    "unlock_after",
-                    format!("unknown stage {after:?} (use stage.XX.YY:difficulty)"),
-                );
-            } else {
-                opens.entry(after.as_str()).or_default().push(node.as_str());
-            }
-        }
-        let mut reached: HashSet<&str> = queue.iter().copied().collect();
-        while let Some(node) = queue.pop_front() {
-            for next in opens.get(node).into_iter().flatten() {
-                if reached.insert(next) {
-                    queue.push_back(next);
-                }
-            }
-        }
-        for (node, after, line) in unlocks {
-            if !reached.contains(node.as_str()) && nodes.contains_key(after) {
-                self.problems.at(
-                    &sheet.name,
-                    *line,
-                    "unlock_after",
-                    format!("{node} is unreachable: no chain of unlocks leads to it"),
-                );
-            }
-        }
     }
 
     fn levels(&mut self, sheet: &Sheet) -> Vec<Level> {
@@ -629,35 +581,5 @@ impl Builder {
             }
         }
         out
-    }
-}
-
-fn check_quest_param(row: &Cells, condition: &str, param: &str, world: &World, p: &mut Problems) {
-    match condition {
-        "stage_clear" if !param.is_empty() => {
-            let known = param.split_once(':').is_some_and(|(stage, difficulty)| {
-                world.stages.iter().any(|s| s.uid == stage) && DIFFICULTIES.contains(&difficulty)
-            });
-            if !known {
-                row.problem(p, "param", format!("no stage {param:?} exists to clear (use stage.XX.YY:difficulty)"));
-            }
-        }
-        "summon" if !param.is_empty() => match param.parse::<u32>() {
-            Ok(r) if r <= world.max_summon_rarity => {}
-            Ok(r) => row.problem(
-                p,
-                "param",
-                format!("no summon pool yields rarity {r} (highest is {})", world.max_summon_rarity),
-            ),
-            Err(_) => row.problem(p, "param", format!("{param:?} is not a rarity")),
-        },
-        "level_reached" => match param.parse::<u32>() {
-            Ok(l) if (2..=world.max_level).contains(&l) => {}
-            _ => row.problem(p, "param", format!("{param:?} is not a level from 2 to {}", world.max_level)),
-        },
-        "explore" | "login" if !param.is_empty() => {
-            row.problem(p, "param", format!("{condition} takes no parameter"));
-        }
-        _ => {}
     }
 }

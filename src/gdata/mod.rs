@@ -8,6 +8,7 @@ pub mod commands;
 pub mod compile;
 pub mod diff;
 pub mod files;
+pub mod links;
 pub mod problem;
 pub mod sheet;
 

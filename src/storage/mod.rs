@@ -1,8 +1,9 @@
 //! Durable storage: accounts and sessions (the common database) and users' game state
 //! with their last replies (the game database).
 //!
-//! [`Store`] is the interface the rest of the server uses; [`sqlite::SqliteStore`] is the
-//! embedded default and [`memory::MemoryStore`] serves benchmarks and unit tests.
+//! [`Store`] is the interface the rest of the server uses; [`db_store::DbStore`] implements
+//! it over SQL databases (SQLite, the embedded default; PostgreSQL; MySQL/MariaDB) and
+//! [`memory::MemoryStore`] serves benchmarks and unit tests.
 //!
 //! Error policy: every storage failure is a [`StoreError`] carrying what was being done;
 //! it becomes an HTTP status only at the transport edge (`crate::api`), always a retryable
