@@ -15,6 +15,7 @@ pub mod db_store;
 pub mod memory;
 pub mod persistence;
 pub mod registry;
+pub mod rows;
 pub mod schema;
 
 use futures_util::future::BoxFuture;
