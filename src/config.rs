@@ -25,7 +25,18 @@ pub struct Config {
     pub log: LogConfig,
     pub gamedata: GamedataConfig,
     pub admin: AdminConfig,
+    pub sentry: SentryConfig,
     pub debug: DebugConfig,
+}
+
+/// Error reporting to Sentry.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SentryConfig {
+    /// The project's DSN. Empty: nothing is sent.
+    pub dsn: String,
+    /// The environment events are tagged with (e.g. `production`, `staging`).
+    pub environment: String,
 }
 
 /// Where compiled game data comes from.
@@ -173,6 +184,7 @@ impl Default for Config {
             log: LogConfig::default(),
             gamedata: GamedataConfig::default(),
             admin: AdminConfig::default(),
+            sentry: SentryConfig::default(),
             debug: DebugConfig::default(),
         }
     }
@@ -264,6 +276,9 @@ impl Config {
         }
         if self.storage.pool_size == 0 || self.storage.timeout_ms == 0 || self.storage.batch_max_writes == 0 {
             return fail("storage.pool_size, storage.timeout_ms and storage.batch_max_writes must be at least 1");
+        }
+        if !self.sentry.dsn.is_empty() && self.sentry.dsn.parse::<sentry::types::Dsn>().is_err() {
+            return fail("sentry.dsn is not a valid DSN");
         }
         if self.storage.node_id > crate::ids::MAX_NODE {
             return fail("storage.node_id must be at most 1023");

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let _sentry = telemetry::init_sentry(&config.sentry);
     telemetry::init(&config.log);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
