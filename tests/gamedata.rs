@@ -1,6 +1,7 @@
 //! Game data: the shipped sheets build, every validation error is located, diffs name
 //! what changed, and reloads swap versions atomically while requests go on.
 
+#[macro_use]
 mod common;
 
 use std::fs;
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::sheets::{build_with, edit, sheets_copy, shipped_sheets, write_version};
-use common::{TestServer, config, logged_in};
+use common::{TestServer, logged_in};
 use futures_util::future::join_all;
 use summoner::gdata::commands::changes;
 use summoner::gdata::{Compiled, Problem, compile, files};
@@ -146,73 +147,73 @@ async fn admin(server: &TestServer, path: &str, token: Option<&str>) -> (u16, St
     (reply.status().as_u16(), reply.text().await.unwrap())
 }
 
-/// Reloads swap whole versions while requests run: none fails, and each answer comes from
-/// exactly one version. A bad version is refused and the old one keeps serving.
-#[actix_web::test]
-async fn reload_swaps_versions_atomically_and_refuses_bad_ones() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let gamedata_dir = tempfile::tempdir().unwrap();
-    write_version(gamedata_dir.path(), 2, 1000, 7);
-    let mut config = config(data_dir.path());
-    config.gamedata.dir = gamedata_dir.path().to_path_buf();
-    config.admin.token = "s3cret".into();
-    let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
-    assert_eq!(admin(&server, "/admin/gamedata/reload", None).await.0, 401);
-    assert_eq!(admin(&server, "/admin/gamedata/reload", Some("wrong")).await.0, 401);
-    assert!(admin(&server, "/admin/gamedata", Some("s3cret")).await.1.starts_with("version 2 "));
+on_every_backend! {
+    /// Reloads swap whole versions while requests run: none fails, and each answer comes from
+    /// exactly one version. A bad version is refused and the old one keeps serving.
+    async fn reload_swaps_versions_atomically_and_refuses_bad_ones(config) {
+        let gamedata_dir = tempfile::tempdir().unwrap();
+        write_version(gamedata_dir.path(), 2, 1000, 7);
+        let mut config = config.clone();
+        config.gamedata.dir = gamedata_dir.path().to_path_buf();
+        config.admin.token = "s3cret".into();
+        let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
+        assert_eq!(admin(&server, "/admin/gamedata/reload", None).await.0, 401);
+        assert_eq!(admin(&server, "/admin/gamedata/reload", Some("wrong")).await.0, 401);
+        assert!(admin(&server, "/admin/gamedata", Some("s3cret")).await.1.starts_with("version 2 "));
 
-    let running = Arc::new(AtomicBool::new(true));
-    let mut players = Vec::new();
-    for i in 0..4 {
-        let (client, _) = logged_in(&server, &format!("dev-reload-{i}")).await;
-        let running = running.clone();
-        players.push(async move {
-            let mut client = client;
-            let mut seen = Vec::new();
-            for _ in 0..200 {
-                if !running.load(Ordering::SeqCst) && seen.len() > 5 {
-                    break;
+        let running = Arc::new(AtomicBool::new(true));
+        let mut players = Vec::new();
+        for i in 0..4 {
+            let (client, _) = logged_in(&server, &format!("dev-reload-{i}")).await;
+            let running = running.clone();
+            players.push(async move {
+                let mut client = client;
+                let mut seen = Vec::new();
+                for _ in 0..200 {
+                    if !running.load(Ordering::SeqCst) && seen.len() > 5 {
+                        break;
+                    }
+                    let answer = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+                    assert_eq!(answer.status, 200, "{:?}", answer.response);
+                    match (answer.code(), answer.response.payload) {
+                        (ErrorCode::Ok, Some(response::Payload::Explore(e))) => seen.push((e.gold_gained, e.exp_gained)),
+                        (ErrorCode::NotEnoughStamina, _) => {}
+                        (code, _) => panic!("unexpected {code:?}"),
+                    }
                 }
-                let answer = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
-                assert_eq!(answer.status, 200, "{:?}", answer.response);
-                match (answer.code(), answer.response.payload) {
-                    (ErrorCode::Ok, Some(response::Payload::Explore(e))) => seen.push((e.gold_gained, e.exp_gained)),
-                    (ErrorCode::NotEnoughStamina, _) => {}
-                    (code, _) => panic!("unexpected {code:?}"),
-                }
-            }
-            seen
-        });
-    }
-    let reloader = async {
-        for (version, gold, exp) in [(3, 2000, 8), (4, 3000, 9), (5, 4000, 11)] {
-            write_version(gamedata_dir.path(), version, gold, exp);
-            let (status, body) = admin(&server, "/admin/gamedata/reload", Some("s3cret")).await;
-            assert_eq!(status, 200, "{body}");
-            assert!(body.contains(&format!("-> {version}")), "{body}");
+                seen
+            });
         }
-        running.store(false, Ordering::SeqCst);
-    };
-    let (seen, ()) = tokio::join!(join_all(players), reloader);
-    let versions = [(1000, 7), (2000, 8), (3000, 9), (4000, 11)];
-    let all: Vec<_> = seen.into_iter().flatten().collect();
-    assert!(all.iter().all(|pair| versions.contains(pair)), "an answer mixed versions: {all:?}");
-    assert!(all.contains(&(4000, 11)), "the last version serves");
+        let reloader = async {
+            for (version, gold, exp) in [(3, 2000, 8), (4, 3000, 9), (5, 4000, 11)] {
+                write_version(gamedata_dir.path(), version, gold, exp);
+                let (status, body) = admin(&server, "/admin/gamedata/reload", Some("s3cret")).await;
+                assert_eq!(status, 200, "{body}");
+                assert!(body.contains(&format!("-> {version}")), "{body}");
+            }
+            running.store(false, Ordering::SeqCst);
+        };
+        let (seen, ()) = tokio::join!(join_all(players), reloader);
+        let versions = [(1000, 7), (2000, 8), (3000, 9), (4000, 11)];
+        let all: Vec<_> = seen.into_iter().flatten().collect();
+        assert!(all.iter().all(|pair| versions.contains(pair)), "an answer mixed versions: {all:?}");
+        assert!(all.contains(&(4000, 11)), "the last version serves");
 
-    // A corrupt build is refused; the old version keeps serving.
-    fs::write(gamedata_dir.path().join("gamedata.pb"), b"not game data").unwrap();
-    let (status, body) = admin(&server, "/admin/gamedata/reload", Some("s3cret")).await;
-    assert_eq!(status, 422, "{body}");
-    assert!(body.contains("gamedata.pb"), "{body}");
-    // An older version is refused too.
-    write_version(gamedata_dir.path(), 4, 1, 1);
-    let (status, body) = admin(&server, "/admin/gamedata/reload", Some("s3cret")).await;
-    assert_eq!(status, 422);
-    assert!(body.contains("older"), "{body}");
-    assert!(admin(&server, "/admin/gamedata", Some("s3cret")).await.1.starts_with("version 5 "));
-    let (mut client, _) = logged_in(&server, "dev-after").await;
-    let answer = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
-    let Some(response::Payload::Explore(e)) = answer.response.payload else { panic!("no payload") };
-    assert_eq!((e.gold_gained, e.exp_gained), (4000, 11));
-    server.stop().await;
+        // A corrupt build is refused; the old version keeps serving.
+        fs::write(gamedata_dir.path().join("gamedata.pb"), b"not game data").unwrap();
+        let (status, body) = admin(&server, "/admin/gamedata/reload", Some("s3cret")).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("gamedata.pb"), "{body}");
+        // An older version is refused too.
+        write_version(gamedata_dir.path(), 4, 1, 1);
+        let (status, body) = admin(&server, "/admin/gamedata/reload", Some("s3cret")).await;
+        assert_eq!(status, 422);
+        assert!(body.contains("older"), "{body}");
+        assert!(admin(&server, "/admin/gamedata", Some("s3cret")).await.1.starts_with("version 5 "));
+        let (mut client, _) = logged_in(&server, "dev-after").await;
+        let answer = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+        let Some(response::Payload::Explore(e)) = answer.response.payload else { panic!("no payload") };
+        assert_eq!((e.gold_gained, e.exp_gained), (4000, 11));
+        server.stop().await;
+    }
 }
