@@ -318,24 +318,21 @@ impl Store for DbStore {
             };
             let shards = UserShards { game, log };
             let shard = store.shard(DbKind::Game, game)?;
-            let (row, reply) = with_conn!(shard, &what, |conn| {
-                let row = users::table
-                    .find(id)
-                    .select(UserRow::as_select())
-                    .first::<UserRow>(conn)
+            type Reply = Option<(i64, i64, Vec<u8>)>;
+            let found: Option<(UserRow, Reply)> = with_conn!(shard, &what, |conn| {
+                users::table
+                    .left_join(last_replies::table.on(last_replies::user_id.eq(users::user_id)))
+                    .filter(users::user_id.eq(id))
+                    .select((
+                        UserRow::as_select(),
+                        (last_replies::session_id, last_replies::seq, last_replies::response).nullable(),
+                    ))
+                    .first(conn)
                     .await
                     .optional()
-                    .map_err(db(&what))?;
-                let reply = last_replies::table
-                    .find(id)
-                    .select((last_replies::session_id, last_replies::seq, last_replies::response))
-                    .first::<(i64, i64, Vec<u8>)>(conn)
-                    .await
-                    .optional()
-                    .map_err(db(&what))?;
-                Ok((row, reply))
+                    .map_err(db(&what))
             })?;
-            let row = row.ok_or_else(|| StoreError::NotFound(what.clone()))?;
+            let (row, reply) = found.ok_or_else(|| StoreError::NotFound(what.clone()))?;
             let session = match (session_id, hash, expires) {
                 (Some(session_id), Some(hash), Some(expires_at_ms)) => <[u8; 32]>::try_from(hash)
                     .ok()

@@ -95,3 +95,4 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(accounts, sessions);
+diesel::allow_tables_to_appear_in_same_query!(users, last_replies);
