@@ -14,6 +14,7 @@ pub mod client;
 pub mod config;
 pub mod game;
 pub mod gdata;
+pub mod health;
 pub mod ids;
 pub mod server;
 pub mod storage;

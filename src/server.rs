@@ -178,6 +178,7 @@ pub async fn start_with_store(
             .app_data(admin_state.clone())
             .route("/api", web::post().to(api::endpoint))
             .configure(admin::routes)
+            .configure(crate::health::routes)
     })
     // The endpoint bounds the body itself, to answer 413 with a decodable Response.
     .shutdown_timeout(30);

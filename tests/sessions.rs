@@ -42,6 +42,10 @@ on_every_backend! {
         assert_eq!(renamed.response.seq, 1);
         let user = profile(&mut client).await;
         assert_eq!((user.user_id, user.nickname.as_str()), (first.user_id, "Miho"));
+        for probe in ["healthz", "readyz"] {
+            let answer = reqwest::get(format!("{}/{probe}", server.url)).await.unwrap();
+            assert_eq!(answer.status().as_u16(), 200, "{probe}");
+        }
         server.stop().await;
     }
 }

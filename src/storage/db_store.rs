@@ -17,8 +17,8 @@ use std::time::Duration;
 use actix::Addr;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{
-    BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl,
-    SelectableHelper,
+    BoolExpressionMethods, ExpressionMethods, IntoSql, JoinOnDsl, NullableExpressionMethods, OptionalExtension,
+    QueryDsl, SelectableHelper,
 };
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
@@ -422,6 +422,24 @@ impl Store for DbStore {
             let Some(user) = logs.as_slice().first().map(|l| l.user_id as i64) else { return Ok(()) };
             let job = Job { user, writes: logs.into_iter().map(Write::ActionLog).collect(), reply: None };
             router.send(Submit { kind: DbKind::Log, shard_no: shards.log, job }).await.map_err(db(&what))?
+        })
+    }
+
+    fn ping(&self) -> BoxFuture<'static, StoreResult<()>> {
+        let dbs = self.dbs.clone();
+        self.timed("check the databases".into(), async move {
+            let all = [&dbs.common, &dbs.clan].into_iter().chain(dbs.game.values()).chain(dbs.log.values());
+            for database in all {
+                let what = format!("reach {}", database.location);
+                with_conn!(database, &what, |conn| {
+                    diesel::select(1i32.into_sql::<diesel::sql_types::Integer>())
+                        .get_result::<i32>(conn)
+                        .await
+                        .map(|_| ())
+                        .map_err(db(&what))
+                })?;
+            }
+            Ok(())
         })
     }
 

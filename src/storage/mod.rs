@@ -96,6 +96,11 @@ pub trait Store: Send + Sync + 'static {
     /// login) to the user's log shard.
     fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>>;
 
+    /// Checks that every database answers; the error names the first that does not.
+    fn ping(&self) -> BoxFuture<'static, StoreResult<()>> {
+        Box::pin(futures_util::future::ready(Ok(())))
+    }
+
     /// Commits every write still queued (graceful shutdown). Stores that queue nothing
     /// have nothing to do.
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {
