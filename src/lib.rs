@@ -16,6 +16,7 @@ pub mod game;
 pub mod gdata;
 pub mod health;
 pub mod ids;
+pub mod metrics;
 pub mod server;
 pub mod storage;
 pub mod telemetry;

@@ -179,6 +179,7 @@ pub async fn start_with_store(
             .route("/api", web::post().to(api::endpoint))
             .configure(admin::routes)
             .configure(crate::health::routes)
+            .configure(crate::metrics::routes)
     })
     // The endpoint bounds the body itself, to answer 413 with a decodable Response.
     .shutdown_timeout(30);

@@ -46,6 +46,17 @@ on_every_backend! {
             let answer = reqwest::get(format!("{}/{probe}", server.url)).await.unwrap();
             assert_eq!(answer.status().as_u16(), 200, "{probe}");
         }
+        let metrics = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+        for expected in [
+            r#"summoner_requests_total{op="SetNickname",status="200"}"#,
+            r#"summoner_request_duration_seconds_bucket{op="Login""#,
+            "summoner_live_user_actors 1",
+            "summoner_gamedata_version 1",
+            r#"summoner_batch_size_count{shard="game-"#,
+            r#"summoner_commit_duration_seconds_count{shard="log-"#,
+        ] {
+            assert!(metrics.contains(expected), "no {expected} in /metrics:\n{metrics}");
+        }
         server.stop().await;
     }
 }

@@ -43,19 +43,40 @@ impl ApiState {
 pub async fn endpoint(req: HttpRequest, payload: web::Payload, state: web::Data<ApiState>) -> HttpResponse {
     let started = Instant::now();
     let span = tracing::info_span!("request", op = Empty, user.id = Empty, seq = Empty);
-    let mut seq = 0;
-    let result = serve(&req, payload, &state, &span, &mut seq).instrument(span.clone()).await;
+    let mut seen = Seen { seq: 0, op: "none" };
+    let result = serve(&req, payload, &state, &span, &mut seen).instrument(span.clone()).await;
     let response = match result {
         Ok(bytes) => HttpResponse::Ok().content_type(PROTOBUF).body(bytes),
-        Err(e) => e.to_http(seq, state.now_ms(), state.retry_after_secs),
+        Err(e) => e.to_http(seen.seq, state.now_ms(), state.retry_after_secs),
     };
-    tracing::info!(
-        parent: &span,
-        status = response.status().as_u16(),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
-    );
+    let elapsed = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    tracing::info!(parent: &span, status, duration_ms = elapsed * 1000.0, "request");
+    let metrics = &*crate::metrics::METRICS;
+    metrics.requests.with_label_values(&[seen.op, status_label(status)]).inc();
+    metrics.request_seconds.with_label_values(&[seen.op]).observe(elapsed);
     response
+}
+
+/// What the endpoint learned of a request, for its log line and metrics.
+struct Seen {
+    seq: u64,
+    /// The operation's name; "none" when the body never decoded.
+    op: &'static str,
+}
+
+/// Status codes as metric labels (a fixed set, so label values stay few).
+fn status_label(status: u16) -> &'static str {
+    match status {
+        200 => "200",
+        400 => "400",
+        401 => "401",
+        413 => "413",
+        415 => "415",
+        500 => "500",
+        503 => "503",
+        _ => "other",
+    }
 }
 
 async fn serve(
@@ -63,17 +84,18 @@ async fn serve(
     payload: web::Payload,
     state: &ApiState,
     span: &tracing::Span,
-    seq: &mut u64,
+    seen: &mut Seen,
 ) -> Result<Vec<u8>, ApiError> {
     let _permit = state.admission.try_acquire().map_err(|_| ApiError::Overloaded)?;
     body::check_content_type(req)?;
     let bytes = body::read_body(req, payload, state.max_body_bytes).await?;
     let request = decode::decode_request(&bytes)?;
-    *seq = request.seq;
+    seen.seq = request.seq;
     let Some(op) = &request.payload else {
         return Err(ApiError::UnknownOperation);
     };
-    span.record("op", decode::operation(op));
+    seen.op = decode::operation(op);
+    span.record("op", seen.op);
     span.record("seq", request.seq);
     let answer = match op {
         Payload::Register(r) => response::Payload::Register(state.accounts.register(r).await?),
@@ -84,7 +106,8 @@ async fn serve(
         }
         _ => return call_actor(state, request, span).await,
     };
-    let response = Response { seq: *seq, server_time_ms: state.now_ms(), payload: Some(answer), ..Default::default() };
+    let response =
+        Response { seq: seen.seq, server_time_ms: state.now_ms(), payload: Some(answer), ..Default::default() };
     Ok(response.encode_to_vec())
 }
 

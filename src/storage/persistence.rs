@@ -200,7 +200,11 @@ impl PersistenceActor {
             }
         };
         let size = senders.len();
+        let started = std::time::Instant::now();
         ctx.spawn(batch.into_actor(self).map(move |result, actor, ctx| {
+            let metrics = &*crate::metrics::METRICS;
+            metrics.batch_size.with_label_values(&[actor.label.as_str()]).observe(size as f64);
+            metrics.commit_seconds.with_label_values(&[actor.label.as_str()]).observe(started.elapsed().as_secs_f64());
             match result {
                 Ok(outcomes) => {
                     for (sender, outcome) in senders.into_iter().zip(outcomes) {

@@ -1,0 +1,76 @@
+//! Prometheus metrics, served as text on `GET /metrics`: requests and their latency per
+//! operation and status, live user actors, game-data version, and per shard the size and
+//! commit latency of group-commit batches.
+//!
+//! The metrics live in one process-wide registry: they describe the process, and code deep
+//! in the storage layer records into them without being handed a handle.
+
+use std::sync::LazyLock;
+
+use actix_web::{HttpResponse, web};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+
+use crate::api::ApiState;
+
+/// Every metric of the process.
+pub struct Metrics {
+    registry: Registry,
+    pub requests: IntCounterVec,
+    pub request_seconds: HistogramVec,
+    pub live_actors: IntGauge,
+    pub gamedata_version: IntGauge,
+    pub batch_size: HistogramVec,
+    pub commit_seconds: HistogramVec,
+}
+
+fn build() -> Result<Metrics, prometheus::Error> {
+    let registry = Registry::new_custom(Some("summoner".into()), None)?;
+    let requests = IntCounterVec::new(
+        Opts::new("requests_total", "API requests by operation and HTTP status"),
+        &["op", "status"],
+    )?;
+    let latency_buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+    let request_seconds = HistogramVec::new(
+        HistogramOpts::new("request_duration_seconds", "API request latency by operation")
+            .buckets(latency_buckets.clone()),
+        &["op"],
+    )?;
+    let live_actors = IntGauge::new("live_user_actors", "User actors live in this process")?;
+    let gamedata_version = IntGauge::new("gamedata_version", "Game-data version in force")?;
+    let batch_size = HistogramVec::new(
+        HistogramOpts::new("batch_size", "Jobs per group-commit batch")
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0]),
+        &["shard"],
+    )?;
+    let commit_seconds = HistogramVec::new(
+        HistogramOpts::new("commit_duration_seconds", "Group-commit batch latency").buckets(latency_buckets),
+        &["shard"],
+    )?;
+    registry.register(Box::new(requests.clone()))?;
+    registry.register(Box::new(request_seconds.clone()))?;
+    registry.register(Box::new(live_actors.clone()))?;
+    registry.register(Box::new(gamedata_version.clone()))?;
+    registry.register(Box::new(batch_size.clone()))?;
+    registry.register(Box::new(commit_seconds.clone()))?;
+    Ok(Metrics { registry, requests, request_seconds, live_actors, gamedata_version, batch_size, commit_seconds })
+}
+
+/// The process's metrics. Building them can only fail on a programming error (a duplicate
+/// or malformed name), which the tests would show at once.
+pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| build().expect("metric definitions are valid"));
+
+/// Mounts `GET /metrics`.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config.route("/metrics", web::get().to(scrape));
+}
+
+async fn scrape(state: web::Data<ApiState>) -> HttpResponse {
+    let metrics = &*METRICS;
+    metrics.live_actors.set(state.directory.live_actors() as i64);
+    metrics.gamedata_version.set(i64::from(state.directory.backend().catalog().current().version));
+    let mut body = Vec::new();
+    match TextEncoder::new().encode(&metrics.registry.gather(), &mut body) {
+        Ok(()) => HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body),
+        Err(e) => HttpResponse::InternalServerError().body(format!("metrics could not be encoded: {e}\n")),
+    }
+}
