@@ -98,6 +98,8 @@ fn main() {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("summoner_bench_{}", std::process::id());
     admin(&base, &format!("CREATE DATABASE {name}"));
+    // Dropped however the run ends, panics included.
+    let _scratch = Scratch { base: base.clone(), name: name.clone() };
     let url = database_url(&base, &name);
     let system = actix::System::new();
     system.block_on(async {
@@ -122,5 +124,16 @@ fn main() {
             );
         }
     });
-    admin(&base, &format!("DROP DATABASE {name} WITH (FORCE)"));
+}
+
+/// The scratch database, dropped with this guard.
+struct Scratch {
+    base: String,
+    name: String,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        admin(&self.base, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
 }
