@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use prost::Message;
 use summoner::api::decode::decode_request;
+use summoner::cache::local::LocalCache;
 use summoner::game::backend::GameBackend;
 use summoner::game::catalog::Catalog;
 use summoner::game::data::GameData;
@@ -32,7 +33,8 @@ async fn fixture() -> Fixture {
     let template = UserState::new_user(&data, 1, 0);
     let auth = AuthId { provider: "device".into(), id: "bench".into() };
     let user = store.register(auth, template, 0).await.expect("register").user_id;
-    let backend = GameBackend::new(store, Arc::new(Catalog::new(data, None)), false);
+    let cache = Arc::new(LocalCache::new(Arc::new(SystemClock), None));
+    let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), false, 0);
     let directory = Directory::new(
         Arc::new(backend),
         Arc::new(SystemClock),
@@ -61,7 +63,7 @@ impl Fixture {
         let request = decode_request(&body).expect("decodes");
         let token_hash = hash_token(&request.session_token);
         self.directory
-            .ask(self.user, Duration::from_secs(5), || Call { token_hash, request: request.clone() })
+            .ask(self.user, Duration::from_secs(5), || Call { token_hash, request: request.clone(), cached: None })
             .await
             .expect("answered")
     }

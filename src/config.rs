@@ -20,6 +20,7 @@ pub struct Config {
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
     pub storage: StorageConfig,
+    pub redis: RedisConfig,
     pub limits: LimitsConfig,
     pub sessions: SessionsConfig,
     pub log: LogConfig,
@@ -118,6 +119,26 @@ impl StorageConfig {
     }
 }
 
+/// The cache: Redis shards, or the in-process cache when no URL is given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    /// One URL per Redis shard, in shard order (keys are placed by hash % count, so the
+    /// order matters and changing the count ends the sessions that move). Empty: the
+    /// in-process cache.
+    pub urls: Vec<String>,
+    /// Connections per shard.
+    pub pool_size: usize,
+    /// Longest a cache call may take, connecting included (ms).
+    pub timeout_ms: u64,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self { urls: Vec::new(), pool_size: 16, timeout_ms: 1_000 }
+    }
+}
+
 /// Bounds that protect the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -179,6 +200,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             workers: 0,
             storage: StorageConfig::default(),
+            redis: RedisConfig::default(),
             limits: LimitsConfig::default(),
             sessions: SessionsConfig::default(),
             log: LogConfig::default(),

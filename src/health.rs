@@ -1,6 +1,6 @@
 //! Probes for load balancers and orchestrators: `GET /healthz` (the process serves HTTP) and
-//! `GET /readyz` (every database answers within the storage timeout; 503 naming the first
-//! that does not). Both are cheap and need no token.
+//! `GET /readyz` (every database and cache shard answers within its timeout; 503 naming
+//! the first that does not). Both are cheap and need no token.
 
 use actix_web::{HttpResponse, web};
 
@@ -16,7 +16,12 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<ApiState>) -> HttpResponse {
-    match state.directory.backend().store().ping().await {
+    let backend = state.directory.backend();
+    let checked = match backend.store().ping().await {
+        Ok(()) => backend.cache().ping().await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match checked {
         Ok(()) => HttpResponse::Ok().body("ready\n"),
         Err(e) => HttpResponse::ServiceUnavailable().body(format!("not ready: {e}\n")),
     }

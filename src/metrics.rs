@@ -1,6 +1,6 @@
 //! Prometheus metrics, served as text on `GET /metrics`: requests and their latency per
-//! operation and status, live user actors, game-data version, and per shard the size and
-//! commit latency of group-commit batches.
+//! operation and status, live user actors, game-data version, per shard the size and
+//! commit latency of group-commit batches, and the cache's round trips and bytes sent.
 //!
 //! The metrics live in one process-wide registry: they describe the process, and code deep
 //! in the storage layer records into them without being handed a handle.
@@ -21,6 +21,8 @@ pub struct Metrics {
     pub gamedata_version: IntGauge,
     pub batch_size: HistogramVec,
     pub commit_seconds: HistogramVec,
+    pub cache_round_trips: IntGauge,
+    pub cache_bytes_sent: IntGauge,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -46,13 +48,27 @@ fn build() -> Result<Metrics, prometheus::Error> {
         HistogramOpts::new("commit_duration_seconds", "Group-commit batch latency").buckets(latency_buckets),
         &["shard"],
     )?;
+    let cache_round_trips = IntGauge::new("cache_round_trips_total", "Round trips to the cache (Redis) so far")?;
+    let cache_bytes_sent = IntGauge::new("cache_sent_bytes_total", "Bytes of commands sent to the cache so far")?;
+    registry.register(Box::new(cache_round_trips.clone()))?;
+    registry.register(Box::new(cache_bytes_sent.clone()))?;
     registry.register(Box::new(requests.clone()))?;
     registry.register(Box::new(request_seconds.clone()))?;
     registry.register(Box::new(live_actors.clone()))?;
     registry.register(Box::new(gamedata_version.clone()))?;
     registry.register(Box::new(batch_size.clone()))?;
     registry.register(Box::new(commit_seconds.clone()))?;
-    Ok(Metrics { registry, requests, request_seconds, live_actors, gamedata_version, batch_size, commit_seconds })
+    Ok(Metrics {
+        registry,
+        requests,
+        request_seconds,
+        live_actors,
+        gamedata_version,
+        batch_size,
+        commit_seconds,
+        cache_round_trips,
+        cache_bytes_sent,
+    })
 }
 
 /// The process's metrics. Building them can only fail on a programming error (a duplicate
@@ -68,6 +84,9 @@ async fn scrape(state: web::Data<ApiState>) -> HttpResponse {
     let metrics = &*METRICS;
     metrics.live_actors.set(state.directory.live_actors() as i64);
     metrics.gamedata_version.set(i64::from(state.directory.backend().catalog().current().version));
+    let traffic = state.directory.backend().cache().traffic();
+    metrics.cache_round_trips.set(traffic.round_trips as i64);
+    metrics.cache_bytes_sent.set(traffic.bytes_sent as i64);
     let mut body = Vec::new();
     match TextEncoder::new().encode(&metrics.registry.gather(), &mut body) {
         Ok(()) => HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body),

@@ -12,6 +12,9 @@ use tokio::sync::Semaphore;
 use crate::accounts::Accounts;
 use crate::admin::{self, AdminState};
 use crate::api::{self, ApiState};
+use crate::cache::Cache;
+use crate::cache::local::LocalCache;
+use crate::cache::redis::{RedisCache, RedisSettings, RedisSetupError};
 use crate::config::Config;
 use crate::game::backend::GameBackend;
 use crate::game::catalog::Catalog;
@@ -29,6 +32,8 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error("game data: {0}")]
     GameData(#[from] DataError),
+    #[error("cache: {0}")]
+    Cache(#[from] RedisSetupError),
     #[error("cannot listen for SIGHUP: {0}")]
     Signal(std::io::Error),
 }
@@ -45,6 +50,23 @@ fn open_catalog(config: &Config) -> Result<Catalog, DataError> {
     };
     tracing::info!(version = data.version, content = %data.content_hash, "game data loaded");
     Ok(Catalog::new(data, Some(dir.clone())))
+}
+
+/// The cache: Redis shards when URLs are configured, else the in-process cache (whose
+/// sessions the store keeps durable).
+fn open_cache(config: &Config, clock: &Arc<dyn Clock>, store: &Arc<dyn Store>) -> Result<Arc<dyn Cache>, StartError> {
+    let redis = &config.redis;
+    if redis.urls.is_empty() {
+        tracing::info!("cache: in process");
+        return Ok(Arc::new(LocalCache::new(clock.clone(), Some(store.clone()))));
+    }
+    let cache = RedisCache::new(&RedisSettings {
+        urls: redis.urls.clone(),
+        pool_size: redis.pool_size,
+        timeout: Duration::from_millis(redis.timeout_ms),
+    })?;
+    tracing::info!(shards = cache.shard_count(), "cache: redis");
+    Ok(Arc::new(cache))
 }
 
 /// Reloads game data on every SIGHUP, as `POST /admin/gamedata/reload` does.
@@ -148,7 +170,8 @@ pub async fn start_with_store(
     store: Arc<dyn Store>,
 ) -> Result<RunningServer, StartError> {
     let catalog = Arc::new(open_catalog(&config)?);
-    let backend = GameBackend::new(store, catalog.clone(), config.debug.test_operations);
+    let cache = open_cache(&config, &clock, &store)?;
+    let backend = GameBackend::new(store, cache, catalog.clone(), config.debug.test_operations, config.storage.node_id);
     let sessions = &config.sessions;
     let directory = Directory::new(
         Arc::new(backend),

@@ -19,7 +19,7 @@ pub mod user_actor;
 /// A user's id: 64 bits, unique across every shard.
 pub type UserId = u64;
 
-pub use backend::{BackendError, Commit, Handled, Loaded, StoredReply, UserBackend};
+pub use backend::{BackendError, Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{AskError, Directory, DirectoryConfig, RouteError};
 pub use session::{Session, TokenHash};

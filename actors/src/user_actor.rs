@@ -21,7 +21,7 @@ use actix::{
 use prost::Message as _;
 use summoner_proto::api::{ErrorCode, Request, Response};
 
-use crate::backend::{Commit, Handled, Loaded, StoredReply, UserBackend};
+use crate::backend::{BackendError, Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 use crate::directory::Directory;
 use crate::replay::{self, Decision, LastAnswer};
 use crate::{Clock, Session, TokenHash, UserId};
@@ -41,6 +41,9 @@ pub enum CallError {
     /// A server fault; nothing was applied.
     #[error("{0}")]
     Internal(String),
+    /// A service the request needs (the cache) is down; nothing was applied.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// One API request of this user. Answers the encoded `Response`.
@@ -48,6 +51,9 @@ pub enum CallError {
 pub struct Call {
     pub token_hash: TokenHash,
     pub request: Request,
+    /// The session's last reply as the cache kept it, when the caller looked it up (the
+    /// actor may have retired since answering it).
+    pub cached: Option<StoredReply>,
 }
 
 impl Message for Call {
@@ -105,6 +111,8 @@ struct Live<S> {
     /// The session expiry last written to storage.
     stored_expiry_ms: i64,
     last: Option<LastAnswer>,
+    /// Whether `last` is held outside this actor too (database or cache).
+    last_kept: bool,
 }
 
 enum Phase<S> {
@@ -183,6 +191,7 @@ impl<S> From<Loaded<S>> for Live<S> {
             session: loaded.session,
             state: loaded.state,
             last,
+            last_kept: true,
         }
     }
 }
@@ -235,54 +244,108 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
         }
         session.expires_at_ms = now + ttl;
         let renewal = (session.expires_at_ms - live.stored_expiry_ms >= renew_step).then(|| session.clone());
+        // A reply kept in the cache by an earlier activation of this session, newer than
+        // what the database gave: the client may be retrying it.
+        if let Some(cached) = call.cached
+            && cached.session_id == session.id
+            && live.last.as_ref().is_none_or(|last| cached.seq > last.seq)
+        {
+            live.last = Some(LastAnswer { seq: cached.seq, bytes: cached.bytes, replays: 0 });
+            live.last_kept = true;
+        }
 
-        let handled = match replay::decide(live.last.as_mut(), seq) {
-            Decision::Replay(bytes) => Err(bytes.to_vec()),
+        let early = match replay::decide(live.last.as_mut(), seq) {
+            Decision::Replay(bytes) => Some(bytes.to_vec()),
             Decision::Duplicate => {
-                Err(Self::error_bytes(seq, now, ErrorCode::DuplicateRequest, "this seq was already answered"))
+                Some(Self::error_bytes(seq, now, ErrorCode::DuplicateRequest, "this seq was already answered"))
             }
             Decision::Stale => {
-                Err(Self::error_bytes(seq, now, ErrorCode::StaleRequest, "seq is older than the last request"))
+                Some(Self::error_bytes(seq, now, ErrorCode::StaleRequest, "seq is older than the last request"))
             }
-            Decision::Fresh => {
-                let backend = &self.settings.backend;
-                let state = &live.state;
-                let request = &call.request;
-                match catch_unwind(AssertUnwindSafe(|| backend.handle(user, state, request, now))) {
-                    Ok(handled) => Ok(handled),
-                    Err(_) => {
-                        tracing::error!(
-                            user.id = user,
-                            request.seq = seq,
-                            "handler panicked; restarting the user actor"
-                        );
-                        self.phase = Phase::Loading;
-                        // Stop only after this answer is sent: stopping now would drop it.
-                        ctx.notify(Restart);
-                        return done(Err(CallError::Internal("the server failed while handling this request".into())));
+            Decision::Fresh => None,
+        };
+        if let Some(bytes) = early {
+            return AtomicResponse::new(self.finish(Ok(bytes), renewal));
+        }
+        let request = call.request;
+        let Some(fetch) = self.settings.backend.fetch(user, &live.state, &request, now) else {
+            return AtomicResponse::new(self.run_fresh(ctx, request, None, now, renewal));
+        };
+        AtomicResponse::new(Box::pin(fetch.into_actor(self).then(
+            move |fetched, act, ctx| -> actix::ResponseActFuture<Self, Result<Vec<u8>, CallError>> {
+                match fetched {
+                    Ok(fetched) => act.run_fresh(ctx, request, Some(fetched), now, renewal),
+                    Err(err) => {
+                        tracing::warn!(user.id = user, request.seq = seq, error = %err, "could not read what the request needs");
+                        act.finish(Err(err.into()), renewal)
                     }
                 }
-            }
+            },
+        )))
+    }
+}
+
+impl From<BackendError> for CallError {
+    fn from(err: BackendError) -> Self {
+        if err.unavailable {
+            CallError::Unavailable(format!("{err}; retry"))
+        } else {
+            CallError::Internal("storage is unavailable; retry".into())
+        }
+    }
+}
+
+type Answer<A> = actix::ResponseActFuture<A, Result<Vec<u8>, CallError>>;
+
+impl<B: UserBackend> UserActor<B> {
+    /// Runs the handler of a fresh request on the current state, commits what it changed,
+    /// and answers.
+    fn run_fresh(
+        &mut self,
+        ctx: &mut Context<Self>,
+        request: Request,
+        fetched: Option<B::Fetched>,
+        now: i64,
+        renewal: Option<Session>,
+    ) -> Answer<Self> {
+        let user = self.user();
+        let seq = request.seq;
+        let Phase::Ready(live) = &mut self.phase else {
+            return Box::pin(fut::ready(Err(CallError::Internal("user state is not loaded".into()))));
         };
-        let handled = match handled {
-            Err(bytes) => return self.finish(Ok(bytes), renewal),
+        let Some(session) = live.session.clone() else {
+            return Box::pin(fut::ready(Err(CallError::Unauthenticated)));
+        };
+        let backend = &self.settings.backend;
+        let state = &live.state;
+        let handled = match catch_unwind(AssertUnwindSafe(|| backend.handle(user, state, &request, fetched, now))) {
             Ok(handled) => handled,
+            Err(_) => {
+                tracing::error!(user.id = user, request.seq = seq, "handler panicked; restarting the user actor");
+                self.phase = Phase::Loading;
+                // Stop only after this answer is sent: stopping now would drop it.
+                ctx.notify(Restart);
+                return Box::pin(fut::ready(Err(CallError::Internal(
+                    "the server failed while handling this request".into(),
+                ))));
+            }
         };
         let Handled { mut response, change, ends_session } = handled;
         response.seq = seq;
         response.server_time_ms = now;
         let bytes = response.encode_to_vec();
-        let session_id = session.id;
-        let ended = ends_session.then_some(session.token_hash);
+        let ended = ends_session.then(|| session.clone());
 
         let Some((draft, writes)) = change else {
             live.last = Some(LastAnswer { seq, bytes: bytes.clone(), replays: 0 });
-            if let Some(token) = ended {
-                return AtomicResponse::new(self.end_session(token, bytes));
+            // Only this actor holds it now; it goes to the cache when the actor retires.
+            live.last_kept = false;
+            if let Some(session) = ended {
+                return self.end_session(session, bytes, now);
             }
             return self.finish(Ok(bytes), renewal);
         };
-        let reply = StoredReply { session_id, seq, bytes };
+        let reply = StoredReply { session_id: session.id, seq, bytes };
         let commit = self.settings.backend.commit(user, Commit { writes, reply: reply.clone() });
         let fut = commit.into_actor(self).map(move |result, act, _ctx| {
             let Phase::Ready(live) = &mut act.phase else {
@@ -292,6 +355,7 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
                 Ok(()) => {
                     live.state = draft;
                     live.last = Some(LastAnswer { seq, bytes: reply.bytes.clone(), replays: 0 });
+                    live.last_kept = true;
                     Ok(reply.bytes)
                 }
                 Err(err) => {
@@ -300,43 +364,36 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
                 }
             }
         });
-        if let Some(token) = ended {
+        if let Some(session) = ended {
             // Logout with writes (its action log): the session ends once they are durable.
-            return AtomicResponse::new(Box::pin(fut.then(
-                move |result, act, _| -> actix::ResponseActFuture<Self, Result<Vec<u8>, CallError>> {
-                    match result {
-                        Ok(bytes) => act.end_session(token, bytes),
-                        Err(e) => Box::pin(fut::ready(Err(e))),
-                    }
-                },
-            )));
+            return Box::pin(fut.then(move |result, act, _| -> Answer<Self> {
+                match result {
+                    Ok(bytes) => act.end_session(session, bytes, now),
+                    Err(e) => Box::pin(fut::ready(Err(e))),
+                }
+            }));
         }
-        let renewal = self.renewal(renewal);
-        AtomicResponse::new(Box::pin(fut.then(move |result, _, _| renewal.map(move |(), _, _| result))))
+        let renewal = self.renewal(renewal, now);
+        Box::pin(fut.then(move |result, _, _| renewal.map(move |(), _, _| result)))
     }
-}
 
-impl<B: UserBackend> UserActor<B> {
     /// Answers `result` after writing a due session renewal (best effort: the actor's own
     /// expiry stays authoritative while it lives).
-    fn finish(
-        &mut self,
-        result: Result<Vec<u8>, CallError>,
-        renewal: Option<Session>,
-    ) -> AtomicResponse<Self, Result<Vec<u8>, CallError>> {
+    fn finish(&mut self, result: Result<Vec<u8>, CallError>, renewal: Option<Session>) -> Answer<Self> {
         if renewal.is_none() {
-            return done(result);
+            return Box::pin(fut::ready(result));
         }
-        AtomicResponse::new(Box::pin(self.renewal(renewal).map(move |(), _, _| result)))
+        let now = self.settings.clock.now_ms();
+        Box::pin(self.renewal(renewal, now).map(move |(), _, _| result))
     }
 
-    fn renewal(&mut self, renewal: Option<Session>) -> actix::ResponseActFuture<Self, ()> {
-        let Some(session) = renewal else {
+    fn renewal(&mut self, renewal: Option<Session>, now: i64) -> actix::ResponseActFuture<Self, ()> {
+        let (Some(session), Phase::Ready(live)) = (renewal, &self.phase) else {
             return Box::pin(fut::ready(()));
         };
         let user = self.user();
         let expiry = session.expires_at_ms;
-        let save = self.settings.backend.save_session(user, Some(session));
+        let save = self.settings.backend.save_session(user, &live.state, SessionChange::Renew(session), now);
         Box::pin(save.into_actor(self).map(move |result, act, _| match result {
             Ok(()) => {
                 if let Phase::Ready(live) = &mut act.phase {
@@ -350,21 +407,22 @@ impl<B: UserBackend> UserActor<B> {
     }
 
     /// Ends the session (Logout): stores "no session", then forgets the token.
-    fn end_session(
-        &mut self,
-        token: TokenHash,
-        bytes: Vec<u8>,
-    ) -> actix::ResponseActFuture<Self, Result<Vec<u8>, CallError>> {
+    fn end_session(&mut self, session: Session, bytes: Vec<u8>, now: i64) -> Answer<Self> {
         let user = self.user();
-        let save = self.settings.backend.save_session(user, None);
+        let Phase::Ready(live) = &self.phase else {
+            return Box::pin(fut::ready(Err(CallError::Internal("user state is not loaded".into()))));
+        };
+        let token = session.token_hash;
+        let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(session), now);
         Box::pin(save.into_actor(self).map(move |result, act, _| {
             result.map_err(|err| {
                 tracing::error!(user.id = user, error = %err, "logout not stored");
-                CallError::Internal("storage is unavailable; retry".into())
+                CallError::from(err)
             })?;
             if let Phase::Ready(live) = &mut act.phase {
                 live.session = None;
                 live.last = None;
+                live.last_kept = true;
             }
             if let Some(directory) = act.settings.directory.upgrade() {
                 directory.forget_token(&token);
@@ -385,13 +443,19 @@ impl<B: UserBackend> Handler<OpenSession<B::State>> for UserActor<B> {
                 return done(Err(CallError::Internal("user state is not loaded".into())));
             }
         }
+        let Phase::Ready(live) = &self.phase else {
+            return done(Err(CallError::Retired));
+        };
         let user = self.user();
         let session = msg.session;
-        let save = self.settings.backend.save_session(user, Some(session.clone()));
+        let replaced = live.session.as_ref().map(|s| s.token_hash);
+        let change = SessionChange::Open { session: session.clone(), replaced };
+        let now = self.settings.clock.now_ms();
+        let save = self.settings.backend.save_session(user, &live.state, change, now);
         AtomicResponse::new(Box::pin(save.into_actor(self).map(move |result, act, _| {
             result.map_err(|err| {
                 tracing::error!(user.id = user, error = %err, "session not stored");
-                CallError::Internal("storage is unavailable; retry".into())
+                CallError::from(err)
             })?;
             let Phase::Ready(live) = &mut act.phase else {
                 return Err(CallError::Retired);
@@ -406,19 +470,38 @@ impl<B: UserBackend> Handler<OpenSession<B::State>> for UserActor<B> {
             live.stored_expiry_ms = session.expires_at_ms;
             live.session = Some(session);
             live.last = None;
+            live.last_kept = true;
             Ok(live.state.clone())
         })))
     }
 }
 
 impl<B: UserBackend> Handler<Passivate> for UserActor<B> {
-    type Result = bool;
+    type Result = actix::ResponseFuture<bool>;
 
-    fn handle(&mut self, _: Passivate, ctx: &mut Context<Self>) -> bool {
-        match self.phase {
-            Phase::Ready(_) => self.retire(ctx, false),
-            Phase::Loading | Phase::Retired => false,
+    fn handle(&mut self, _: Passivate, ctx: &mut Context<Self>) -> Self::Result {
+        let unkept = match &self.phase {
+            Phase::Ready(live) if !live.last_kept => live.session.clone().zip(live.last.clone()),
+            Phase::Ready(_) => None,
+            Phase::Loading | Phase::Retired => return Box::pin(std::future::ready(false)),
+        };
+        if !self.retire(ctx, false) {
+            return Box::pin(std::future::ready(false));
         }
+        let Some((session, last)) = unkept else {
+            return Box::pin(std::future::ready(true));
+        };
+        let user = self.user();
+        let reply = StoredReply { session_id: session.id, seq: last.seq, bytes: last.bytes };
+        // Answered once the reply is kept, so whoever passivates knows it is there; this
+        // future runs on its own, as the actor is stopping.
+        let keep = self.settings.backend.keep_reply(user, &session, reply);
+        Box::pin(async move {
+            if let Err(err) = keep.await {
+                tracing::warn!(user.id = user, error = %err, "last reply not kept; a retry of it is answered afresh");
+            }
+            true
+        })
     }
 }
 

@@ -12,3 +12,8 @@ pub mod api {
 pub mod gamedata {
     include!(concat!(env!("OUT_DIR"), "/summoner.gamedata.rs"));
 }
+
+/// `summoner.cache`: what the server keeps in its cache (Redis or in-process); internal.
+pub mod cache {
+    include!(concat!(env!("OUT_DIR"), "/summoner.cache.rs"));
+}

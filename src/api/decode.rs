@@ -24,7 +24,10 @@ pub fn operation(payload: &Payload) -> &'static str {
         Payload::GetUser(_) => "GetUser",
         Payload::SetNickname(_) => "SetNickname",
         Payload::Explore(_) => "Explore",
+        Payload::RecommendFriends(_) => "RecommendFriends",
+        Payload::GetFriendSnapshot(_) => "GetFriendSnapshot",
         Payload::DebugPanic(_) => "DebugPanic",
+        Payload::DebugAddFriend(_) => "DebugAddFriend",
     }
 }
 

@@ -10,7 +10,7 @@
 //! | 413 | `PAYLOAD_TOO_LARGE` | send less |
 //! | 415 | `UNSUPPORTED_MEDIA_TYPE` | send `application/x-protobuf` |
 //! | 500 | `INTERNAL` | retry with the same seq; nothing was applied twice |
-//! | 503 | `OVERLOADED` | retry with the same seq after `Retry-After` seconds |
+//! | 503 | `OVERLOADED`, `UNAVAILABLE` | retry with the same seq after `Retry-After` seconds |
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -40,6 +40,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the server is overloaded; retry later")]
     Overloaded,
+    /// A service the request needs (the cache) did not answer; nothing was applied.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Internal(String),
     /// A game-level refusal (200 + code).
@@ -58,6 +61,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType),
             Self::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::Refused(code, _) => (StatusCode::OK, *code),
         }
@@ -68,6 +72,8 @@ impl ApiError {
         let (status, code) = self.status_and_code();
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
+        } else if matches!(self, Self::Unavailable(_)) {
+            tracing::warn!(error = %self, "request needs the cache, which is unavailable");
         }
         let body = Response {
             seq,
@@ -93,6 +99,7 @@ impl From<AskError> for ApiError {
             AskError::Call(CallError::Unauthenticated) => Self::Unauthenticated,
             AskError::Call(CallError::SessionExpired) => Self::SessionExpired,
             AskError::Call(CallError::Internal(m)) => Self::Internal(m),
+            AskError::Call(CallError::Unavailable(m)) => Self::Unavailable(m),
             AskError::Call(CallError::Retired) => Self::Internal("the user's actor is restarting; retry".into()),
             AskError::Timeout => Self::Internal("the request timed out; retry with the same seq".into()),
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use prost::Message;
-use summoner_actors::{Call, Directory};
+use summoner_actors::{Call, Directory, StoredReply};
 use summoner_proto::api::{Request, Response, request::Payload, response};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -121,18 +121,31 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
     let mut request = request;
     request.session_token.clear();
     let directory = &state.directory;
-    let user = match directory.user_for_token(&token_hash) {
-        Some(user) => user,
+    let (user, cached) = match directory.user_for_token(&token_hash) {
+        // The user's actor is live here and holds the session: no cache round trip.
+        Some(user) => (user, None),
         None => {
-            let store = directory.backend().store();
-            let user = store.user_for_token(token_hash).await.map_err(|e| ApiError::Internal(e.to_string()))?;
-            let user = user.ok_or(ApiError::Unauthenticated)?;
+            let found = directory
+                .backend()
+                .cache()
+                .find_session(token_hash)
+                .await
+                .map_err(|e| ApiError::Unavailable(format!("{e}; retry")))?;
+            let session = found.session.ok_or(ApiError::Unauthenticated)?;
+            let user = session.user_id;
             directory.remember_token(token_hash, user);
-            user
+            let cached = found.reply.filter(|r| r.user_id == user).map(|r| StoredReply {
+                session_id: r.session_id,
+                seq: r.seq,
+                bytes: r.response,
+            });
+            (user, cached)
         }
     };
     span.record("user.id", user);
-    let answer = directory.ask(user, state.request_timeout, || Call { token_hash, request: request.clone() }).await;
+    let answer = directory
+        .ask(user, state.request_timeout, || Call { token_hash, request: request.clone(), cached: cached.clone() })
+        .await;
     answer.map_err(|e| {
         let e = ApiError::from(e);
         if matches!(e, ApiError::Unauthenticated) {

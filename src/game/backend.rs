@@ -1,30 +1,49 @@
 //! `GameBackend`: the server's implementation of the actors' `UserBackend`: the pure
-//! dispatcher for `handle`, the configured [`Store`] for everything durable.
+//! dispatcher for `handle`, the configured [`Store`] for everything durable and the
+//! [`Cache`] for sessions, kept replies and friend data.
+//!
+//! Order of writes on Login: the cache first (so an unreachable cache refuses the login
+//! before anything changed), then the database. The database's sessions row stays the
+//! truth of which session is current: the actor loads it and checks every token against it.
 
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
-use summoner_actors::{BackendError, Commit, Handled, Loaded, Session, UserBackend, UserId};
-use summoner_proto::api::Request;
+use futures_util::future::{BoxFuture, join, join3};
+use summoner_actors::{
+    BackendError, Commit, Handled, Loaded, Session, SessionChange, StoredReply, UserBackend, UserId,
+};
+use summoner_proto::api::{FriendSnapshot, Request};
+use summoner_proto::cache::{CachedReply, SessionRecord};
 
+use crate::cache::{Cache, CacheError};
 use crate::game::catalog::Catalog;
 use crate::game::dispatch::dispatch;
 use crate::game::effects::Changes;
+use crate::game::friends::{self, Fetched, Need};
 use crate::game::state::UserState;
 use crate::storage::{Store, StoreError};
 
 /// Game logic plus storage, as user actors need them.
 pub struct GameBackend {
     store: Arc<dyn Store>,
+    cache: Arc<dyn Cache>,
     catalog: Arc<Catalog>,
     test_operations: bool,
+    /// This server node, recorded in session entries.
+    node_id: u16,
 }
 
 impl GameBackend {
-    /// A backend over `store` with the game data of `catalog`.
-    pub fn new(store: Arc<dyn Store>, catalog: Arc<Catalog>, test_operations: bool) -> Self {
-        Self { store, catalog, test_operations }
+    /// A backend over `store` and `cache` with the game data of `catalog`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        cache: Arc<dyn Cache>,
+        catalog: Arc<Catalog>,
+        test_operations: bool,
+        node_id: u16,
+    ) -> Self {
+        Self { store, cache, catalog, test_operations, node_id }
     }
 
     /// Where handlers get the game-data version in force.
@@ -36,24 +55,135 @@ impl GameBackend {
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
+
+    /// The cache.
+    pub fn cache(&self) -> &Arc<dyn Cache> {
+        &self.cache
+    }
+
+    fn record(&self, state: &UserState, session: &Session) -> SessionRecord {
+        SessionRecord {
+            user_id: state.user_id,
+            session_id: session.id,
+            expires_at_ms: session.expires_at_ms,
+            node_id: u32::from(self.node_id),
+            game_shard: state.shards.game as u32,
+            log_shard: state.shards.log as u32,
+        }
+    }
+
+    /// Refreshes what other players see of the user: their recommendation bucket entry
+    /// and their friend snapshot. Best effort: stale data here only ages out.
+    fn advertise(&self, state: &UserState, now_ms: i64) -> BoxFuture<'static, ()> {
+        let user = state.user_id;
+        let noted = self.cache.note_active(
+            friends::bucket(state.level),
+            friends::card(state, now_ms),
+            friends::ACTIVE_WINDOW_MS,
+            friends::BUCKET_CAP,
+        );
+        let snapshot = self.cache.put_snapshot(friends::snapshot(state, now_ms));
+        async move {
+            let (noted, snapshot) = join(noted, snapshot).await;
+            if let Err(e) = noted.and(snapshot) {
+                tracing::warn!(user.id = user, error = %e, "friend data not refreshed");
+            }
+        }
+        .boxed()
+    }
 }
 
-fn to_backend(e: StoreError) -> BackendError {
+fn storage(e: StoreError) -> BackendError {
     BackendError::new("storage", e)
+}
+
+fn cache(e: CacheError) -> BackendError {
+    BackendError::unavailable("cache", e)
+}
+
+/// A user's snapshot from the cache, else from their profile (then cached).
+async fn snapshot_or_load(
+    cache_: Arc<dyn Cache>,
+    store: Arc<dyn Store>,
+    user: UserId,
+    now_ms: i64,
+) -> Result<Option<FriendSnapshot>, BackendError> {
+    if let Some(snapshot) = cache_.snapshot(user).await.map_err(cache)? {
+        return Ok(Some(snapshot));
+    }
+    let profiles = store.load_profiles(vec![user]).await.map_err(storage)?;
+    let Some(profile) = profiles.into_iter().find(|p| p.user_id == user) else {
+        return Ok(None);
+    };
+    let snapshot = friends::snapshot(&profile, now_ms);
+    if let Err(e) = cache_.put_snapshot(snapshot.clone()).await {
+        tracing::warn!(user.id = user, error = %e, "snapshot not cached");
+    }
+    Ok(Some(snapshot))
+}
+
+/// Recently active players of `bucket`, and of its neighbours when it alone has too few
+/// eligible for `state` (a second round trip, only for thin buckets).
+async fn candidates(
+    cache_: Arc<dyn Cache>,
+    state: UserState,
+    bucket: u32,
+    now_ms: i64,
+) -> Result<Fetched, BackendError> {
+    let since = now_ms - friends::ACTIVE_WINDOW_MS;
+    let mut cards = cache_.recent_active(bucket, since, friends::BUCKET_READ).await.map_err(cache)?;
+    if friends::eligible_count(&state, &cards) < friends::RECOMMEND_COUNT {
+        let below = bucket.checked_sub(1).map(|b| cache_.recent_active(b, since, friends::BUCKET_READ));
+        let above = cache_.recent_active(bucket + 1, since, friends::BUCKET_READ);
+        let below = async move {
+            match below {
+                Some(below) => below.await,
+                None => Ok(Vec::new()),
+            }
+        };
+        let (below, above) = join(below, above).await;
+        cards.extend(below.map_err(cache)?);
+        cards.extend(above.map_err(cache)?);
+    }
+    Ok(Fetched::Candidates(cards))
 }
 
 impl UserBackend for GameBackend {
     type State = UserState;
     type Writes = Changes;
+    type Fetched = Fetched;
 
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
-        self.store.load_user(user).map(|r| r.map_err(to_backend)).boxed()
+        self.store.load_user(user).map(|r| r.map_err(storage)).boxed()
     }
 
-    fn handle(&self, _user: UserId, state: &UserState, request: &Request, now_ms: i64) -> Handled<UserState, Changes> {
+    fn fetch(
+        &self,
+        _user: UserId,
+        state: &UserState,
+        request: &Request,
+        now_ms: i64,
+    ) -> Option<BoxFuture<'static, Result<Fetched, BackendError>>> {
+        let cache_ = self.cache.clone();
+        match friends::needs(state, request, self.test_operations)? {
+            Need::Candidates { bucket } => Some(candidates(cache_, state.clone(), bucket, now_ms).boxed()),
+            Need::Snapshot { user } => Some(
+                snapshot_or_load(cache_, self.store.clone(), user, now_ms).map(|r| r.map(Fetched::Snapshot)).boxed(),
+            ),
+        }
+    }
+
+    fn handle(
+        &self,
+        _user: UserId,
+        state: &UserState,
+        request: &Request,
+        fetched: Option<Fetched>,
+        now_ms: i64,
+    ) -> Handled<UserState, Changes> {
         // One version for the whole request, even if a reload swaps it meanwhile.
         let data = self.catalog.current();
-        dispatch(&data, state, request, now_ms, self.test_operations)
+        dispatch(&data, state, request, fetched.as_ref(), now_ms, self.test_operations)
     }
 
     fn commit(&self, user: UserId, commit: Commit<Changes>) -> BoxFuture<'static, Result<(), BackendError>> {
@@ -63,11 +193,64 @@ impl UserBackend for GameBackend {
         }
         self.store
             .commit(user, changes.shards, Commit { writes: changes.writes, reply })
-            .map(|r| r.map_err(to_backend))
+            .map(|r| r.map_err(storage))
             .boxed()
     }
 
-    fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, Result<(), BackendError>> {
-        self.store.save_session(user, session).map(|r| r.map_err(to_backend)).boxed()
+    fn save_session(
+        &self,
+        user: UserId,
+        state: &UserState,
+        change: SessionChange,
+        now_ms: i64,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let store = self.store.clone();
+        match change {
+            SessionChange::Open { session, replaced } => {
+                let indexed =
+                    self.cache.put_session(session.token_hash, self.record(state, &session), now_ms, replaced);
+                let advertised = self.advertise(state, now_ms);
+                async move {
+                    let (indexed, ()) = join(indexed, advertised).await;
+                    indexed.map_err(cache)?;
+                    store.save_session(user, Some(session)).await.map_err(storage)
+                }
+                .boxed()
+            }
+            SessionChange::Renew(session) => {
+                let indexed = self.cache.put_session(session.token_hash, self.record(state, &session), now_ms, None);
+                let advertised = self.advertise(state, now_ms);
+                let saved = store.save_session(user, Some(session));
+                async move {
+                    let (indexed, (), saved) = join3(indexed, advertised, saved).await;
+                    saved.map_err(storage)?;
+                    indexed.map_err(cache)
+                }
+                .boxed()
+            }
+            SessionChange::End(session) => {
+                let cache_ = self.cache.clone();
+                async move {
+                    store.save_session(user, None).await.map_err(storage)?;
+                    // The database no longer has the session, so the actor refuses the token
+                    // whatever the cache says; a stale entry only expires.
+                    if let Err(e) = cache_.end_session(session.token_hash).await {
+                        tracing::warn!(user.id = user, error = %e, "ended session left in the cache until it expires");
+                    }
+                    Ok(())
+                }
+                .boxed()
+            }
+        }
+    }
+
+    fn keep_reply(
+        &self,
+        user: UserId,
+        session: &Session,
+        reply: StoredReply,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let cached = CachedReply { user_id: user, session_id: reply.session_id, seq: reply.seq, response: reply.bytes };
+        self.cache.keep_reply(session.token_hash, cached).map(|r| r.map_err(cache)).boxed()
     }
 }

@@ -6,6 +6,7 @@ use summoner_proto::api::{ErrorCode, Extra};
 
 use crate::game::data::GameData;
 use crate::game::effects::{ActionLog, GameEvent};
+use crate::game::friends::Fetched;
 use crate::game::state::UserState;
 
 /// The world as one handler call sees it. Changes to `user` are kept only if the handler
@@ -17,6 +18,10 @@ pub struct HandlerCtx<'a> {
     /// The user's own ChaCha20 stream, positioned where the last request left it.
     pub rng: &'a mut ChaCha20Rng,
     pub now_ms: i64,
+    /// The request's seq (seeds draws that must repeat on a retry but change nothing).
+    pub seq: u64,
+    /// What the actor read for this request before the handler ran.
+    pub fetched: Option<&'a Fetched>,
     /// Side effects to report in the response's `extra` part, in order.
     pub extras: Vec<Extra>,
     /// Events for quests to count.

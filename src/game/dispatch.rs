@@ -14,7 +14,8 @@ use summoner_proto::api::{ErrorCode, Request, Response, request::Payload as Q, r
 use crate::game::context::{HandlerCtx, Refusal};
 use crate::game::data::GameData;
 use crate::game::effects::Changes;
-use crate::game::handlers::{debug, explore, session, user};
+use crate::game::friends::Fetched;
+use crate::game::handlers::{debug, explore, friends, session, user};
 use crate::game::state::UserState;
 use crate::storage::Write;
 
@@ -24,7 +25,10 @@ fn route(ctx: &mut HandlerCtx, payload: &Q) -> Result<A, Refusal> {
         Q::SetNickname(r) => user::set_nickname(ctx, r).map(A::SetNickname),
         Q::Explore(r) => explore::explore(ctx, r).map(A::Explore),
         Q::Logout(r) => session::logout(ctx, r).map(A::Logout),
+        Q::RecommendFriends(r) => friends::recommend_friends(ctx, r).map(A::RecommendFriends),
+        Q::GetFriendSnapshot(r) => friends::get_friend_snapshot(ctx, r).map(A::GetFriendSnapshot),
         Q::DebugPanic(r) => debug::panic(ctx, r).map(|never| match never {}),
+        Q::DebugAddFriend(r) => debug::add_friend(ctx, r).map(A::DebugAddFriend),
         Q::Register(_) | Q::Login(_) => {
             Err(Refusal::new(ErrorCode::UnknownOperation, "Register and Login are served without a session"))
         }
@@ -43,6 +47,7 @@ pub fn dispatch(
     data: &GameData,
     state: &UserState,
     request: &Request,
+    fetched: Option<&Fetched>,
     now_ms: i64,
     test_operations: bool,
 ) -> Handled<UserState, Changes> {
@@ -59,6 +64,8 @@ pub fn dispatch(
         user: &mut draft,
         rng: &mut rng,
         now_ms,
+        seq: request.seq,
+        fetched,
         extras: Vec::new(),
         events: Vec::new(),
         logs: Vec::new(),
@@ -109,7 +116,7 @@ mod tests {
     #[test]
     fn read_changes_nothing() {
         let (data, user) = fresh();
-        let handled = dispatch(&data, &user, &request(Q::GetUser(GetUserReq {})), 1_000_000, false);
+        let handled = dispatch(&data, &user, &request(Q::GetUser(GetUserReq {})), None, 1_000_000, false);
         assert!(handled.change.is_none());
         assert!(matches!(handled.response.payload, Some(A::GetUser(_))));
     }
@@ -117,7 +124,7 @@ mod tests {
     #[test]
     fn explore_writes_the_new_profile_and_advances_the_rng() {
         let (data, user) = fresh();
-        let handled = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), 1_000_000, false);
+        let handled = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 1_000_000, false);
         let (draft, changes) = handled.change.expect("explore changes the user");
         let Some(A::Explore(res)) = handled.response.payload else { panic!("not an explore answer") };
         assert_eq!(draft.gold, user.gold + u64::from(res.gold_gained));
@@ -132,8 +139,8 @@ mod tests {
     #[test]
     fn same_seed_and_position_draw_the_same_rewards() {
         let (data, user) = fresh();
-        let a = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), 1_000_000, false);
-        let b = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), 1_000_000, false);
+        let a = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 1_000_000, false);
+        let b = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 1_000_000, false);
         assert_eq!(a.response, b.response);
     }
 
@@ -141,7 +148,7 @@ mod tests {
     fn refusal_changes_nothing_and_carries_its_code() {
         let (data, user) = fresh();
         let req = request(Q::SetNickname(SetNicknameReq { nickname: "x".into() }));
-        let handled = dispatch(&data, &user, &req, 1_000_000, false);
+        let handled = dispatch(&data, &user, &req, None, 1_000_000, false);
         assert!(handled.change.is_none());
         assert_eq!(handled.response.error, ErrorCode::InvalidArgument as i32);
     }
@@ -150,7 +157,7 @@ mod tests {
     fn debug_operations_are_refused_unless_enabled() {
         let (data, user) = fresh();
         let req = request(Q::DebugPanic(summoner_proto::api::DebugPanicReq {}));
-        let handled = dispatch(&data, &user, &req, 1_000_000, false);
+        let handled = dispatch(&data, &user, &req, None, 1_000_000, false);
         assert_eq!(handled.response.error, ErrorCode::OperationDisabled as i32);
     }
 
@@ -158,7 +165,7 @@ mod tests {
     fn missing_payload_is_an_unknown_operation() {
         let (data, user) = fresh();
         let req = Request { seq: 1, session_token: Vec::new(), payload: None };
-        let handled = dispatch(&data, &user, &req, 1_000_000, false);
+        let handled = dispatch(&data, &user, &req, None, 1_000_000, false);
         assert_eq!(handled.response.error, ErrorCode::UnknownOperation as i32);
     }
 }

@@ -9,5 +9,6 @@ pub mod context;
 pub mod data;
 pub mod dispatch;
 pub mod effects;
+pub mod friends;
 pub mod handlers;
 pub mod state;

@@ -24,6 +24,8 @@ pub struct UserState {
     pub updated_at_ms: i64,
     /// Where the user's rows live (assigned at registration, never changed).
     pub shards: UserShards,
+    /// Friends' user ids, in the order they were added.
+    pub friends: Vec<u64>,
 }
 
 /// The game and log shards a user is placed on.
@@ -50,6 +52,7 @@ impl UserState {
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
             shards: UserShards::default(),
+            friends: Vec::new(),
         }
     }
 
@@ -118,6 +121,7 @@ impl UserState {
             stamina: self.stamina_now(data, now_ms),
             stamina_max: data.stamina_max(self.level),
             created_at_ms: self.created_at_ms,
+            friend_ids: self.friends.clone(),
         }
     }
 }

@@ -140,6 +140,7 @@ pub async fn write_all(db: &Db, jobs: &[Job]) -> StoreResult<bool> {
                             users::rng_seed.eq(excluded(users::rng_seed)),
                             users::rng_word_pos.eq(excluded(users::rng_word_pos)),
                             users::updated_at_ms.eq(excluded(users::updated_at_ms)),
+                            users::friends.eq(excluded(users::friends)),
                         ))
                         .execute(conn)
                         .await?;

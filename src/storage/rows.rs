@@ -19,6 +19,8 @@ pub struct UserRow {
     pub rng_word_pos: i64,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// Friends' user ids, comma-separated.
+    pub friends: String,
 }
 
 // Unsigned values are stored as their two's-complement bit pattern: lossless both ways.
@@ -37,6 +39,7 @@ impl From<&UserState> for UserRow {
             rng_word_pos: u.rng_word_pos as i64,
             created_at_ms: u.created_at_ms,
             updated_at_ms: u.updated_at_ms,
+            friends: u.friends.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
         }
     }
 }
@@ -57,6 +60,8 @@ impl UserRow {
             rng_word_pos: self.rng_word_pos as u64,
             created_at_ms: self.created_at_ms,
             updated_at_ms: self.updated_at_ms,
+            // Written only by `From<&UserState>`; an id that does not parse cannot occur.
+            friends: self.friends.split(',').filter_map(|id| id.parse().ok()).collect(),
             shards,
         }
     }

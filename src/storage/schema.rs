@@ -42,6 +42,7 @@ diesel::table! {
         rng_word_pos -> BigInt,
         created_at_ms -> BigInt,
         updated_at_ms -> BigInt,
+        friends -> Text,
     }
 }
 

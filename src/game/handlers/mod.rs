@@ -4,5 +4,6 @@
 
 pub mod debug;
 pub mod explore;
+pub mod friends;
 pub mod session;
 pub mod user;

@@ -1,0 +1,123 @@
+//! The cache: what must outlive a user's actor or be shared between server nodes, but is
+//! not durable game data. Sessions (token → user), the last reply of a session that no
+//! database holds, recently active players bucketed by level (friend recommendations),
+//! friend snapshots, and a server cache for shared read-mostly data.
+//!
+//! [`Cache`] is the interface; [`redis::RedisCache`] implements it over Redis shards
+//! (pipelined: one round trip per shard touched), [`local::LocalCache`] in process for the
+//! embedded default. [`keys`] owns the key scheme and the placement of keys on shards.
+//!
+//! Error policy: a cache failure is a [`CacheError`]; requests that need the cache answer
+//! 503 `UNAVAILABLE` (retryable, nothing applied). Nothing durable lives only here: losing
+//! the cache ends sessions of users whose actor is not live, and nothing else.
+
+pub mod keys;
+pub mod local;
+pub mod redis;
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use summoner_actors::{TokenHash, UserId};
+use summoner_proto::api::{FriendCard, FriendSnapshot};
+use summoner_proto::cache::{CachedReply, SessionRecord};
+
+/// How long a cached reply and a friend snapshot are kept.
+pub const ENTRY_TTL: Duration = Duration::from_secs(3600);
+
+/// A cache failure, with what was being done.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CacheError {
+    #[error("{0}: timed out")]
+    Timeout(String),
+    #[error("{0}: {1}")]
+    Unavailable(String, String),
+    #[error("{0}: unreadable entry: {1}")]
+    Corrupt(String, String),
+}
+
+/// Result of a cache call.
+pub type CacheResult<T> = Result<T, CacheError>;
+
+/// What the cache knows of a session token: the session and the session's cached reply.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FoundSession {
+    pub session: Option<SessionRecord>,
+    pub reply: Option<CachedReply>,
+}
+
+/// Counters of what a cache sent over the network, for benchmarks and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Network round trips (one per pipeline sent to one shard).
+    pub round_trips: u64,
+    /// Commands sent.
+    pub commands: u64,
+    /// Bytes of the encoded commands sent.
+    pub bytes_sent: u64,
+}
+
+/// The cache interface. Every call has a timeout inside the implementation.
+pub trait Cache: Send + Sync + 'static {
+    /// The session of `token` and its cached reply, in one round trip.
+    fn find_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<FoundSession>>;
+
+    /// Stores `record` under `token` until the session expires, and removes the entries
+    /// of `replaced` (the session this one replaces).
+    fn put_session(
+        &self,
+        token: TokenHash,
+        record: SessionRecord,
+        now_ms: i64,
+        replaced: Option<TokenHash>,
+    ) -> BoxFuture<'static, CacheResult<()>>;
+
+    /// Removes a session and its cached reply (Logout).
+    fn end_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<()>>;
+
+    /// Keeps the last reply of the session `token` for [`ENTRY_TTL`].
+    fn keep_reply(&self, token: TokenHash, reply: CachedReply) -> BoxFuture<'static, CacheResult<()>>;
+
+    /// Records that a player was active at `card.active_at_ms`, in level bucket `bucket`;
+    /// entries older than `window_ms` are dropped and at most `cap` kept per bucket.
+    fn note_active(
+        &self,
+        bucket: u32,
+        card: FriendCard,
+        window_ms: i64,
+        cap: usize,
+    ) -> BoxFuture<'static, CacheResult<()>>;
+
+    /// The players active in `bucket` since `since_ms`, most recent first, at most `limit`.
+    fn recent_active(
+        &self,
+        bucket: u32,
+        since_ms: i64,
+        limit: usize,
+    ) -> BoxFuture<'static, CacheResult<Vec<FriendCard>>>;
+
+    /// A user's friend snapshot, if cached.
+    fn snapshot(&self, user: UserId) -> BoxFuture<'static, CacheResult<Option<FriendSnapshot>>>;
+
+    /// Caches a user's friend snapshot for [`ENTRY_TTL`].
+    fn put_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>>;
+
+    /// A server-cache entry (shared read-mostly data, e.g. notices), if present.
+    fn server_get(&self, name: &str) -> BoxFuture<'static, CacheResult<Option<Vec<u8>>>>;
+
+    /// Sets a server-cache entry for `ttl`.
+    fn server_put(&self, name: &str, value: Vec<u8>, ttl: Duration) -> BoxFuture<'static, CacheResult<()>>;
+
+    /// Checks that every shard answers; the error names the first that does not.
+    fn ping(&self) -> BoxFuture<'static, CacheResult<()>>;
+
+    /// What this cache sent so far (zero for the in-process cache).
+    fn traffic(&self) -> Traffic {
+        Traffic::default()
+    }
+}
+
+/// Milliseconds left until `expires_at_ms`, at least 1 (a TTL of 0 is refused by Redis).
+pub fn ttl_until(expires_at_ms: i64, now_ms: i64) -> u64 {
+    u64::try_from(expires_at_ms - now_ms).unwrap_or(0).max(1)
+}

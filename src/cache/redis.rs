@@ -1,0 +1,354 @@
+//! `RedisCache`: the cache over Redis shards, one deadpool-redis pool per shard.
+//!
+//! Each call builds at most one pipeline per shard it touches and sends them at once, so
+//! a call costs one network round trip per shard (one for everything a request needs, as
+//! the key scheme puts a session's keys on one shard). Every call is bounded by the
+//! configured timeout, covering the wait for a connection, connecting and the answer.
+//!
+//! A connection that failed is dropped from its pool rather than returned, and a pooled
+//! connection is pinged only when it sat idle (deadpool-redis pings on every check-out,
+//! which would double the round trips), so after an outage the pool reconnects by itself.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use deadpool::managed::{self, Metrics, Object, Pool, RecycleResult};
+use deadpool_redis::redis::aio::MultiplexedConnection;
+use deadpool_redis::redis::{self, FromRedisValue, Pipeline, RedisError};
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, try_join_all};
+use prost::Message;
+use summoner_actors::{TokenHash, UserId};
+use summoner_proto::api::{FriendCard, FriendSnapshot};
+use summoner_proto::cache::{CachedReply, SessionRecord};
+
+use crate::cache::{Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, Traffic, keys, ttl_until};
+
+/// A pooled connection idle longer than this is pinged before use.
+const PING_IF_IDLE: Duration = Duration::from_secs(5);
+
+/// deadpool-redis's manager, minus the ping on every check-out.
+pub struct FreshManager(deadpool_redis::Manager);
+
+impl managed::Manager for FreshManager {
+    type Type = MultiplexedConnection;
+    type Error = RedisError;
+
+    async fn create(&self) -> Result<MultiplexedConnection, RedisError> {
+        self.0.create().await
+    }
+
+    async fn recycle(&self, conn: &mut MultiplexedConnection, metrics: &Metrics) -> RecycleResult<RedisError> {
+        if metrics.last_used() < PING_IF_IDLE {
+            return Ok(());
+        }
+        self.0.recycle(conn, metrics).await
+    }
+}
+
+/// Settings of a [`RedisCache`].
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    /// One URL per shard, in shard order (the order is part of the placement).
+    pub urls: Vec<String>,
+    /// Connections per shard.
+    pub pool_size: usize,
+    /// Bound of every call.
+    pub timeout: Duration,
+}
+
+#[derive(Default)]
+struct Counters {
+    round_trips: AtomicU64,
+    commands: AtomicU64,
+    bytes_sent: AtomicU64,
+}
+
+struct Shard {
+    pool: Pool<FreshManager>,
+    /// The URL without its password, for errors.
+    name: String,
+}
+
+/// The cache over Redis shards.
+#[derive(Clone)]
+pub struct RedisCache {
+    shards: Arc<Vec<Shard>>,
+    timeout: Duration,
+    counters: Arc<Counters>,
+}
+
+/// Why the cache could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum RedisSetupError {
+    #[error("redis shard {0}: {1}")]
+    Url(String, RedisError),
+    #[error("redis shard {0}: {1}")]
+    Pool(String, String),
+}
+
+impl RedisCache {
+    /// Pools for every shard. Connects lazily: a Redis that is down at start-up makes
+    /// requests fail with `UNAVAILABLE` until it answers, not the start.
+    pub fn new(settings: &RedisSettings) -> Result<Self, RedisSetupError> {
+        let shards = settings
+            .urls
+            .iter()
+            .map(|url| {
+                let name = crate::storage::db::redact(url);
+                let config = redis::AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(settings.timeout))
+                    .set_response_timeout(Some(settings.timeout));
+                let manager = deadpool_redis::Manager::new_with_config(url.as_str(), config)
+                    .map_err(|e| RedisSetupError::Url(name.clone(), e))?;
+                let pool = Pool::builder(FreshManager(manager))
+                    .max_size(settings.pool_size.max(1))
+                    .runtime(deadpool::Runtime::Tokio1)
+                    .wait_timeout(Some(settings.timeout))
+                    .create_timeout(Some(settings.timeout))
+                    .recycle_timeout(Some(settings.timeout))
+                    .build()
+                    .map_err(|e| RedisSetupError::Pool(name.clone(), e.to_string()))?;
+                Ok(Shard { pool, name })
+            })
+            .collect::<Result<Vec<_>, RedisSetupError>>()?;
+        Ok(Self { shards: Arc::new(shards), timeout: settings.timeout, counters: Arc::default() })
+    }
+
+    /// How many shards.
+    pub fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Sends `pipe` to shard `shard` as one round trip and reads its answer.
+    async fn run<T: FromRedisValue + Send + 'static>(
+        &self,
+        what: &str,
+        shard: usize,
+        pipe: Pipeline,
+    ) -> CacheResult<T> {
+        let shard_ref = &self.shards[shard];
+        let unavailable = |e: String| CacheError::Unavailable(format!("{what} (redis {})", shard_ref.name), e);
+        self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
+        self.counters.commands.fetch_add(pipe.len() as u64, Ordering::Relaxed);
+        self.counters.bytes_sent.fetch_add(pipe.get_packed_pipeline().len() as u64, Ordering::Relaxed);
+        let call = async {
+            let mut conn = shard_ref.pool.get().await.map_err(|e| unavailable(e.to_string()))?;
+            match pipe.query_async::<T>(&mut *conn).await {
+                Ok(value) => Ok(value),
+                Err(e) => {
+                    // A failed connection never goes back to the pool.
+                    if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
+                        drop(Object::take(conn));
+                    }
+                    Err(unavailable(e.to_string()))
+                }
+            }
+        };
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(CacheError::Timeout(format!("{what} (redis {})", shard_ref.name))),
+        }
+    }
+
+    fn token_shard(&self, token: &TokenHash) -> usize {
+        keys::token_shard(token, self.shards.len())
+    }
+
+    fn key_shard(&self, key: &str) -> usize {
+        keys::key_shard(key, self.shards.len())
+    }
+}
+
+fn decode<M: Message + Default>(what: &str, bytes: Option<Vec<u8>>) -> CacheResult<Option<M>> {
+    bytes.map(|b| M::decode(b.as_slice()).map_err(|e| CacheError::Corrupt(what.to_owned(), e.to_string()))).transpose()
+}
+
+/// `SET key value PX ttl` on `pipe`.
+fn set_px(pipe: &mut Pipeline, key: String, value: Vec<u8>, ttl_ms: u64) {
+    pipe.cmd("SET").arg(key).arg(value).arg("PX").arg(ttl_ms).ignore();
+}
+
+impl Cache for RedisCache {
+    fn find_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<FoundSession>> {
+        let this = self.clone();
+        async move {
+            let mut pipe = redis::pipe();
+            pipe.get(keys::session(&token)).get(keys::reply(&token));
+            let (session, reply): (Option<Vec<u8>>, Option<Vec<u8>>) =
+                this.run("look up a session", this.token_shard(&token), pipe).await?;
+            Ok(FoundSession { session: decode("session", session)?, reply: decode("cached reply", reply)? })
+        }
+        .boxed()
+    }
+
+    fn put_session(
+        &self,
+        token: TokenHash,
+        record: SessionRecord,
+        now_ms: i64,
+        replaced: Option<TokenHash>,
+    ) -> BoxFuture<'static, CacheResult<()>> {
+        let this = self.clone();
+        async move {
+            let shard = this.token_shard(&token);
+            let mut pipe = redis::pipe();
+            set_px(&mut pipe, keys::session(&token), record.encode_to_vec(), ttl_until(record.expires_at_ms, now_ms));
+            let mut other = None;
+            if let Some(old) = replaced {
+                let old_shard = this.token_shard(&old);
+                let target =
+                    if old_shard == shard { &mut pipe } else { &mut other.insert((old_shard, redis::pipe())).1 };
+                target.del(keys::session(&old)).ignore().del(keys::reply(&old)).ignore();
+            }
+            let store = this.run::<()>("store a session", shard, pipe);
+            match other {
+                None => store.await,
+                Some((old_shard, old_pipe)) => {
+                    let drop_old = this.run::<()>("end the replaced session", old_shard, old_pipe);
+                    futures_util::future::try_join(store, drop_old).await.map(|_| ())
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn end_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<()>> {
+        let this = self.clone();
+        async move {
+            let mut pipe = redis::pipe();
+            pipe.del(keys::session(&token)).ignore().del(keys::reply(&token)).ignore();
+            this.run("end a session", this.token_shard(&token), pipe).await
+        }
+        .boxed()
+    }
+
+    fn keep_reply(&self, token: TokenHash, reply: CachedReply) -> BoxFuture<'static, CacheResult<()>> {
+        let this = self.clone();
+        async move {
+            let mut pipe = redis::pipe();
+            set_px(&mut pipe, keys::reply(&token), reply.encode_to_vec(), ENTRY_TTL.as_millis() as u64);
+            this.run("keep a reply", this.token_shard(&token), pipe).await
+        }
+        .boxed()
+    }
+
+    fn note_active(
+        &self,
+        bucket: u32,
+        card: FriendCard,
+        window_ms: i64,
+        cap: usize,
+    ) -> BoxFuture<'static, CacheResult<()>> {
+        let this = self.clone();
+        async move {
+            let key = keys::active_bucket(bucket);
+            let since = card.active_at_ms - window_ms;
+            let mut pipe = redis::pipe();
+            pipe.zadd(&key, card.encode_to_vec(), card.active_at_ms)
+                .ignore()
+                .zrembyscore(&key, "-inf", format!("({since}"))
+                .ignore()
+                // Keeps the newest `cap` (ranks count from the oldest).
+                .zremrangebyrank(&key, 0, -(cap.max(1) as isize) - 1)
+                .ignore()
+                .pexpire(&key, window_ms.saturating_mul(2).max(1))
+                .ignore();
+            this.run("note an active player", this.key_shard(&key), pipe).await
+        }
+        .boxed()
+    }
+
+    fn recent_active(
+        &self,
+        bucket: u32,
+        since_ms: i64,
+        limit: usize,
+    ) -> BoxFuture<'static, CacheResult<Vec<FriendCard>>> {
+        let this = self.clone();
+        async move {
+            let key = keys::active_bucket(bucket);
+            let mut pipe = redis::pipe();
+            pipe.zrevrangebyscore_limit(&key, "+inf", since_ms, 0, limit as isize);
+            let (members,): (Vec<Vec<u8>>,) = this.run("read active players", this.key_shard(&key), pipe).await?;
+            members
+                .iter()
+                .map(|m| {
+                    FriendCard::decode(m.as_slice()).map_err(|e| CacheError::Corrupt("card".into(), e.to_string()))
+                })
+                .collect()
+        }
+        .boxed()
+    }
+
+    fn snapshot(&self, user: UserId) -> BoxFuture<'static, CacheResult<Option<FriendSnapshot>>> {
+        let this = self.clone();
+        async move {
+            let key = keys::snapshot(user);
+            let mut pipe = redis::pipe();
+            pipe.get(&key);
+            let (bytes,): (Option<Vec<u8>>,) = this.run("read a snapshot", this.key_shard(&key), pipe).await?;
+            decode("snapshot", bytes)
+        }
+        .boxed()
+    }
+
+    fn put_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>> {
+        let this = self.clone();
+        async move {
+            let key = keys::snapshot(snapshot.user_id);
+            let shard = this.key_shard(&key);
+            let mut pipe = redis::pipe();
+            set_px(&mut pipe, key, snapshot.encode_to_vec(), ENTRY_TTL.as_millis() as u64);
+            this.run("store a snapshot", shard, pipe).await
+        }
+        .boxed()
+    }
+
+    fn server_get(&self, name: &str) -> BoxFuture<'static, CacheResult<Option<Vec<u8>>>> {
+        let this = self.clone();
+        let key = keys::server(name);
+        async move {
+            let mut pipe = redis::pipe();
+            pipe.get(&key);
+            let (bytes,): (Option<Vec<u8>>,) = this.run("read the server cache", this.key_shard(&key), pipe).await?;
+            Ok(bytes)
+        }
+        .boxed()
+    }
+
+    fn server_put(&self, name: &str, value: Vec<u8>, ttl: Duration) -> BoxFuture<'static, CacheResult<()>> {
+        let this = self.clone();
+        let key = keys::server(name);
+        async move {
+            let shard = this.key_shard(&key);
+            let mut pipe = redis::pipe();
+            set_px(&mut pipe, key, value, (ttl.as_millis() as u64).max(1));
+            this.run("write the server cache", shard, pipe).await
+        }
+        .boxed()
+    }
+
+    fn ping(&self) -> BoxFuture<'static, CacheResult<()>> {
+        let this = self.clone();
+        async move {
+            try_join_all((0..this.shards.len()).map(|shard| {
+                let mut pipe = redis::pipe();
+                pipe.cmd("PING").ignore();
+                this.run::<()>("ping", shard, pipe)
+            }))
+            .await
+            .map(|_| ())
+        }
+        .boxed()
+    }
+
+    fn traffic(&self) -> Traffic {
+        Traffic {
+            round_trips: self.counters.round_trips.load(Ordering::Relaxed),
+            commands: self.counters.commands.load(Ordering::Relaxed),
+            bytes_sent: self.counters.bytes_sent.load(Ordering::Relaxed),
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Friend rules: level buckets for recommendations, how candidates are picked, and what a
+//! friend operation reads before its handler runs ([`Fetched`]).
+//!
+//! Recently active players are kept in the cache by level bucket ([`bucket`]); a
+//! recommendation reads the caller's bucket (its neighbours too only when that is thin),
+//! drops the caller and their friends, and draws [`RECOMMEND_COUNT`] of the rest at random
+//! from a stream seeded by the user's seed and the request's seq: varied from call to
+//! call, the same for a retry.
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use summoner_proto::api::{FriendCard, FriendSnapshot, Request, request::Payload};
+
+use crate::game::state::UserState;
+
+/// Levels per recommendation bucket (levels 1–5 are bucket 0, 6–10 bucket 1, ...).
+pub const LEVELS_PER_BUCKET: u32 = 5;
+/// Candidates a recommendation returns.
+pub const RECOMMEND_COUNT: usize = 5;
+/// Players read from one bucket per recommendation (the most recently active).
+pub const BUCKET_READ: usize = 100;
+/// Players kept per bucket.
+pub const BUCKET_CAP: usize = 2000;
+/// How recently a player must have been active to be recommended.
+pub const ACTIVE_WINDOW_MS: i64 = 3_600_000;
+/// Most friends a user may have.
+pub const MAX_FRIENDS: usize = 50;
+
+/// The recommendation bucket of a level.
+pub fn bucket(level: u32) -> u32 {
+    level.saturating_sub(1) / LEVELS_PER_BUCKET
+}
+
+/// A user's card as recommendation lists show it.
+pub fn card(user: &UserState, now_ms: i64) -> FriendCard {
+    FriendCard { user_id: user.user_id, nickname: user.nickname.clone(), level: user.level, active_at_ms: now_ms }
+}
+
+/// A user as friends see them.
+pub fn snapshot(user: &UserState, now_ms: i64) -> FriendSnapshot {
+    FriendSnapshot { user_id: user.user_id, nickname: user.nickname.clone(), level: user.level, taken_at_ms: now_ms }
+}
+
+/// What a request must read before its handler runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// Recently active players of the user's level bucket.
+    Candidates { bucket: u32 },
+    /// Another user's snapshot (from the cache, else their profile).
+    Snapshot { user: u64 },
+}
+
+/// What was read for a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched {
+    /// Recently active players, most recent first (duplicates possible).
+    Candidates(Vec<FriendCard>),
+    /// The snapshot asked for; None when no such user exists.
+    Snapshot(Option<FriendSnapshot>),
+}
+
+/// What `request` needs read for `user`; None for requests served from the state alone
+/// (and for requests the handler refuses without reading anything).
+pub fn needs(user: &UserState, request: &Request, test_operations: bool) -> Option<Need> {
+    match request.payload.as_ref()? {
+        Payload::RecommendFriends(_) => Some(Need::Candidates { bucket: bucket(user.level) }),
+        Payload::GetFriendSnapshot(r) if user.friends.contains(&r.user_id) => Some(Need::Snapshot { user: r.user_id }),
+        Payload::DebugAddFriend(r)
+            if test_operations && r.user_id != user.user_id && !user.friends.contains(&r.user_id) =>
+        {
+            Some(Need::Snapshot { user: r.user_id })
+        }
+        _ => None,
+    }
+}
+
+/// Whether `card` may be recommended to `user`.
+pub fn eligible(user: &UserState, card: &FriendCard) -> bool {
+    card.user_id != user.user_id && !user.friends.contains(&card.user_id)
+}
+
+/// How many distinct eligible players `cards` hold.
+pub fn eligible_count(user: &UserState, cards: &[FriendCard]) -> usize {
+    let mut ids: Vec<u64> = cards.iter().filter(|c| eligible(user, c)).map(|c| c.user_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len()
+}
+
+/// Picks up to [`RECOMMEND_COUNT`] distinct eligible players from `cards` (most recent
+/// first), at random from a stream of the user's seed and `seq`.
+pub fn pick(user: &UserState, cards: &[FriendCard], seq: u64) -> Vec<FriendCard> {
+    let mut seen = std::collections::HashSet::new();
+    // A player may be listed twice (a changed nickname or level); the first is the newest.
+    let mut pool: Vec<FriendCard> =
+        cards.iter().filter(|c| eligible(user, c) && seen.insert(c.user_id)).cloned().collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(user.rng_seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let (chosen, _) = pool.partial_shuffle(&mut rng, RECOMMEND_COUNT);
+    chosen.to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use summoner_proto::api::{GetFriendSnapshotReq, RecommendFriendsReq};
+
+    use super::*;
+    use crate::game::data::GameData;
+
+    fn user(id: u64, friends: Vec<u64>) -> UserState {
+        let data = GameData::embedded().expect("embedded game data loads");
+        UserState { user_id: id, friends, ..UserState::new_user(&data, id * 31, 0) }
+    }
+
+    fn cards(ids: impl IntoIterator<Item = u64>) -> Vec<FriendCard> {
+        ids.into_iter().map(|id| FriendCard { user_id: id, level: 3, ..Default::default() }).collect()
+    }
+
+    #[test]
+    fn buckets_group_five_levels() {
+        assert_eq!([bucket(1), bucket(5), bucket(6), bucket(50)], [0, 0, 1, 9]);
+    }
+
+    #[test]
+    fn picks_exclude_self_friends_and_duplicates_and_vary_with_seq() {
+        let me = user(1, vec![2, 3]);
+        let pool = cards([1, 2, 3, 4, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        let mut seen_lists = std::collections::HashSet::new();
+        for seq in 1..20 {
+            let picked = pick(&me, &pool, seq);
+            let ids: Vec<u64> = picked.iter().map(|c| c.user_id).collect();
+            assert_eq!(ids.len(), RECOMMEND_COUNT);
+            assert!(ids.iter().all(|id| ![1, 2, 3].contains(id)), "{ids:?}");
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), ids.len(), "{ids:?}");
+            assert_eq!(pick(&me, &pool, seq), picked, "a retry gets the same list");
+            seen_lists.insert(unique);
+        }
+        assert!(seen_lists.len() > 5, "recommendations hardly vary: {seen_lists:?}");
+        assert_eq!(eligible_count(&me, &pool), 9);
+    }
+
+    #[test]
+    fn only_friend_operations_need_a_read() {
+        let me = user(1, vec![2]);
+        let req = |p| Request { seq: 1, session_token: Vec::new(), payload: Some(p) };
+        assert_eq!(
+            needs(&me, &req(Payload::RecommendFriends(RecommendFriendsReq {})), false),
+            Some(Need::Candidates { bucket: 0 })
+        );
+        assert_eq!(
+            needs(&me, &req(Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: 2 })), false),
+            Some(Need::Snapshot { user: 2 })
+        );
+        assert_eq!(needs(&me, &req(Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: 9 })), false), None);
+        assert_eq!(needs(&me, &req(Payload::GetUser(Default::default())), false), None);
+    }
+}
