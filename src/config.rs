@@ -131,11 +131,13 @@ pub struct RedisConfig {
     pub pool_size: usize,
     /// Longest a cache call may take, connecting included (ms).
     pub timeout_ms: u64,
+    /// Prefix of every key, so several deployments can share a Redis.
+    pub key_prefix: String,
 }
 
 impl Default for RedisConfig {
     fn default() -> Self {
-        Self { urls: Vec::new(), pool_size: 16, timeout_ms: 1_000 }
+        Self { urls: Vec::new(), pool_size: 16, timeout_ms: 1_000, key_prefix: "sm".into() }
     }
 }
 
@@ -293,6 +295,18 @@ impl Config {
         if self.limits.user_mailbox == 0 || self.limits.max_in_flight == 0 {
             return fail("limits.user_mailbox and limits.max_in_flight must be at least 1");
         }
+        let redis = &self.redis;
+        if redis.urls.iter().any(|u| !u.starts_with("redis://") && !u.starts_with("rediss://")) {
+            return fail("redis.urls must be redis:// or rediss:// URLs");
+        }
+        if redis.pool_size == 0 || redis.timeout_ms == 0 {
+            return fail("redis.pool_size and redis.timeout_ms must be at least 1");
+        }
+        if redis.key_prefix.is_empty()
+            || !redis.key_prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            return fail("redis.key_prefix must be 1 or more of a-z, A-Z, 0-9, '-', '_', '.'");
+        }
         if self.sessions.ttl_secs == 0 || self.sessions.sweep_interval_secs == 0 {
             return fail("sessions.ttl_secs and sessions.sweep_interval_secs must be at least 1");
         }
@@ -320,12 +334,14 @@ mod tests {
             jail.create_file("s.toml", "listen = \"0.0.0.0:9000\"\n[limits]\nmax_body_bytes = 100\n")?;
             jail.set_env("SUMMONER_LIMITS__USER_MAILBOX", "3");
             jail.set_env("SUMMONER_LOG__FORMAT", "json");
+            jail.set_env("SUMMONER_REDIS__URLS", "[redis://127.0.0.1:6379, redis://127.0.0.1:6380/2]");
             let config = Config::load(Some(Path::new("s.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(config.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
             assert_eq!(config.limits.max_body_bytes, 100);
             assert_eq!(config.limits.user_mailbox, 3);
             assert_eq!(config.log.format, LogFormat::Json);
             assert_eq!(config.sessions.ttl_secs, 3600);
+            assert_eq!(config.redis.urls, ["redis://127.0.0.1:6379", "redis://127.0.0.1:6380/2"]);
             Ok(())
         });
     }
@@ -338,6 +354,10 @@ mod tests {
             jail.create_file("b.toml", "[limits]\nmax_body_bytes = 0\n")?;
             assert!(Config::load(Some(Path::new("b.toml"))).is_err());
             assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            jail.create_file("c.toml", "[redis]\nurls = [\"http://127.0.0.1:6379\"]\n")?;
+            assert!(Config::load(Some(Path::new("c.toml"))).is_err());
+            jail.create_file("d.toml", "[redis]\nkey_prefix = \"a b\"\n")?;
+            assert!(Config::load(Some(Path::new("d.toml"))).is_err());
             Ok(())
         });
     }

@@ -64,6 +64,7 @@ fn open_cache(config: &Config, clock: &Arc<dyn Clock>, store: &Arc<dyn Store>) -
         urls: redis.urls.clone(),
         pool_size: redis.pool_size,
         timeout: Duration::from_millis(redis.timeout_ms),
+        key_prefix: redis.key_prefix.clone(),
     })?;
     tracing::info!(shards = cache.shard_count(), "cache: redis");
     Ok(Arc::new(cache))

@@ -2,14 +2,15 @@
 //!
 //! | key | value | TTL | shard |
 //! |---|---|---|---|
-//! | `sm:s:{token}` | `SessionRecord` | until the session expires | token |
-//! | `sm:r:{token}` | `CachedReply` (the session's last reply no database holds) | 3600 s | token |
-//! | `sm:f:{bucket}` | sorted set of `FriendCard`, scored by last activity (ms) | 2 × window | key |
-//! | `sm:p:{user}` | `FriendSnapshot` | 3600 s | key |
-//! | `sm:c:{name}` | bytes (server cache) | set by the writer | key |
+//! | `{p}:s:{token}` | `SessionRecord` | until the session expires | token |
+//! | `{p}:r:{token}` | `CachedReply` (the session's last reply no database holds) | 3600 s | token |
+//! | `{p}:f:{bucket}` | sorted set of `FriendCard`, scored by last activity (ms) | 2 × window | key |
+//! | `{p}:p:{user}` | `FriendSnapshot` | 3600 s | key |
+//! | `{p}:c:{name}` | bytes (server cache) | set by the writer | key |
 //!
-//! `{token}` is the lowercase hex SHA-256 of the session token (the token itself is never
-//! stored). Values are protobuf (`proto/cache.proto`, `proto/api.proto`).
+//! `{p}` is the configured prefix (`redis.key_prefix`, default `sm`), so deployments can
+//! share a Redis. `{token}` is the lowercase hex SHA-256 of the session token (the token
+//! itself is never stored). Values are protobuf (`proto/cache.proto`, `proto/api.proto`).
 //!
 //! Placement: *token* keys go to shard `u64::from_be_bytes(sha256(token)[0..8]) % n`, so a
 //! session and its reply share a shard and one pipeline reads both; every other key goes to
@@ -20,29 +21,51 @@
 use sha2::{Digest, Sha256};
 use summoner_actors::{TokenHash, UserId};
 
-/// The key of a session.
-pub fn session(token: &TokenHash) -> String {
-    format!("sm:s:{}", hex(&token.0))
+/// The default key prefix.
+pub const DEFAULT_PREFIX: &str = "sm";
+
+/// Makes the keys of one deployment (one prefix).
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
 }
 
-/// The key of a session's cached reply.
-pub fn reply(token: &TokenHash) -> String {
-    format!("sm:r:{}", hex(&token.0))
+impl Default for Keys {
+    fn default() -> Self {
+        Self::new(DEFAULT_PREFIX)
+    }
 }
 
-/// The key of a level bucket of recently active players.
-pub fn active_bucket(bucket: u32) -> String {
-    format!("sm:f:{bucket}")
-}
+impl Keys {
+    /// Keys under `prefix`.
+    pub fn new(prefix: &str) -> Self {
+        Self { prefix: prefix.to_owned() }
+    }
 
-/// The key of a user's friend snapshot.
-pub fn snapshot(user: UserId) -> String {
-    format!("sm:p:{user}")
-}
+    /// The key of a session.
+    pub fn session(&self, token: &TokenHash) -> String {
+        format!("{}:s:{}", self.prefix, hex(&token.0))
+    }
 
-/// The key of a server-cache entry.
-pub fn server(name: &str) -> String {
-    format!("sm:c:{name}")
+    /// The key of a session's cached reply.
+    pub fn reply(&self, token: &TokenHash) -> String {
+        format!("{}:r:{}", self.prefix, hex(&token.0))
+    }
+
+    /// The key of a level bucket of recently active players.
+    pub fn active_bucket(&self, bucket: u32) -> String {
+        format!("{}:f:{bucket}", self.prefix)
+    }
+
+    /// The key of a user's friend snapshot.
+    pub fn snapshot(&self, user: UserId) -> String {
+        format!("{}:p:{user}", self.prefix)
+    }
+
+    /// The key of a server-cache entry.
+    pub fn server(&self, name: &str) -> String {
+        format!("{}:c:{name}", self.prefix)
+    }
 }
 
 /// The shard of every key of a session.
@@ -77,7 +100,7 @@ mod tests {
     fn placement_is_fixed_by_the_hash_not_the_process() {
         // Pinned values: a change here moves every key in every deployment.
         let token = TokenHash([7; 32]);
-        assert_eq!(session(&token), format!("sm:s:{}", "07".repeat(32)));
+        assert_eq!(Keys::default().session(&token), format!("sm:s:{}", "07".repeat(32)));
         assert_eq!(token_shard(&token, 2), (0x0707_0707_0707_0707u64 % 2) as usize);
         assert_eq!(token_shard(&token, 3), (0x0707_0707_0707_0707u64 % 3) as usize);
         let digest = Sha256::digest(b"sm:f:3");
@@ -89,10 +112,10 @@ mod tests {
     fn a_session_and_its_reply_share_a_shard_and_sessions_spread() {
         let mut seen = [0usize; 4];
         for i in 0..400u32 {
-            let token = TokenHash(*Sha256::digest(i.to_be_bytes()).as_ref());
+            let token = TokenHash(Sha256::digest(i.to_be_bytes()).into());
             let shard = token_shard(&token, 4);
             seen[shard] += 1;
-            assert_ne!(session(&token), reply(&token));
+            assert_ne!(Keys::default().session(&token), Keys::default().reply(&token));
         }
         assert!(seen.iter().all(|&n| n > 60), "uneven spread: {seen:?}");
     }

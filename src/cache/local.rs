@@ -16,7 +16,8 @@ use summoner_actors::{Clock, TokenHash, UserId};
 use summoner_proto::api::{FriendCard, FriendSnapshot};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
-use crate::cache::{Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, keys, ttl_until};
+use crate::cache::keys::Keys;
+use crate::cache::{Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, ttl_until};
 use crate::storage::Store;
 
 /// Expired entries are swept after this many writes (reads skip them meanwhile).
@@ -40,13 +41,14 @@ pub struct LocalCache {
     clock: Arc<dyn Clock>,
     /// Where sessions are durable; looked up when the index here has no entry.
     sessions: Option<Arc<dyn Store>>,
+    keys: Keys,
     maps: Mutex<Maps>,
 }
 
 impl LocalCache {
     /// An in-process cache on `clock`; `sessions` (the store) backs the session index.
     pub fn new(clock: Arc<dyn Clock>, sessions: Option<Arc<dyn Store>>) -> Self {
-        Self { clock, sessions, maps: Mutex::new(Maps::default()) }
+        Self { clock, sessions, keys: Keys::default(), maps: Mutex::new(Maps::default()) }
     }
 
     fn maps(&self) -> MutexGuard<'_, Maps> {
@@ -87,8 +89,8 @@ impl Cache for LocalCache {
     fn find_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<FoundSession>> {
         let found = (|| {
             Ok(FoundSession {
-                session: decode("session", self.get(&keys::session(&token)))?,
-                reply: decode("cached reply", self.get(&keys::reply(&token)))?,
+                session: decode("session", self.get(&self.keys.session(&token)))?,
+                reply: decode("cached reply", self.get(&self.keys.reply(&token)))?,
             })
         })();
         let (found, store) = match found {
@@ -116,22 +118,22 @@ impl Cache for LocalCache {
         replaced: Option<TokenHash>,
     ) -> BoxFuture<'static, CacheResult<()>> {
         if let Some(old) = replaced {
-            self.remove(&keys::session(&old));
-            self.remove(&keys::reply(&old));
+            self.remove(&self.keys.session(&old));
+            self.remove(&self.keys.reply(&old));
         }
         let ttl = ttl_until(record.expires_at_ms, now_ms);
-        self.put(keys::session(&token), record.encode_to_vec(), ttl);
+        self.put(self.keys.session(&token), record.encode_to_vec(), ttl);
         done(Ok(()))
     }
 
     fn end_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<()>> {
-        self.remove(&keys::session(&token));
-        self.remove(&keys::reply(&token));
+        self.remove(&self.keys.session(&token));
+        self.remove(&self.keys.reply(&token));
         done(Ok(()))
     }
 
     fn keep_reply(&self, token: TokenHash, reply: CachedReply) -> BoxFuture<'static, CacheResult<()>> {
-        self.put(keys::reply(&token), reply.encode_to_vec(), ENTRY_TTL.as_millis() as u64);
+        self.put(self.keys.reply(&token), reply.encode_to_vec(), ENTRY_TTL.as_millis() as u64);
         done(Ok(()))
     }
 
@@ -180,24 +182,87 @@ impl Cache for LocalCache {
     }
 
     fn snapshot(&self, user: UserId) -> BoxFuture<'static, CacheResult<Option<FriendSnapshot>>> {
-        done(decode("snapshot", self.get(&keys::snapshot(user))))
+        done(decode("snapshot", self.get(&self.keys.snapshot(user))))
     }
 
     fn put_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>> {
-        self.put(keys::snapshot(snapshot.user_id), snapshot.encode_to_vec(), ENTRY_TTL.as_millis() as u64);
+        self.put(self.keys.snapshot(snapshot.user_id), snapshot.encode_to_vec(), ENTRY_TTL.as_millis() as u64);
         done(Ok(()))
     }
 
     fn server_get(&self, name: &str) -> BoxFuture<'static, CacheResult<Option<Vec<u8>>>> {
-        done(Ok(self.get(&keys::server(name))))
+        done(Ok(self.get(&self.keys.server(name))))
     }
 
     fn server_put(&self, name: &str, value: Vec<u8>, ttl: Duration) -> BoxFuture<'static, CacheResult<()>> {
-        self.put(keys::server(name), value, ttl.as_millis() as u64);
+        self.put(self.keys.server(name), value, ttl.as_millis() as u64);
         done(Ok(()))
     }
 
     fn ping(&self) -> BoxFuture<'static, CacheResult<()>> {
         done(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use summoner_actors::ManualClock;
+
+    use super::*;
+
+    fn cache() -> (Arc<ManualClock>, LocalCache) {
+        let clock = Arc::new(ManualClock::new());
+        (clock.clone(), LocalCache::new(clock, None))
+    }
+
+    fn block<T>(f: BoxFuture<'static, T>) -> T {
+        futures_util::FutureExt::now_or_never(f).expect("the in-process cache answers at once")
+    }
+
+    #[test]
+    fn entries_expire_on_the_server_clock() {
+        let (clock, cache) = cache();
+        let now = clock.now_ms();
+        let token = TokenHash([1; 32]);
+        let record = SessionRecord { user_id: 7, session_id: 9, expires_at_ms: now + 1_000, ..Default::default() };
+        block(cache.put_session(token, record, now, None)).unwrap();
+        let reply = CachedReply { user_id: 7, session_id: 9, seq: 3, response: vec![1, 2] };
+        block(cache.keep_reply(token, reply.clone())).unwrap();
+        let found = block(cache.find_session(token)).unwrap();
+        assert_eq!((found.session, found.reply.clone()), (Some(record), Some(reply.clone())));
+
+        clock.advance_ms(1_000);
+        let found = block(cache.find_session(token)).unwrap();
+        assert_eq!((found.session, found.reply), (None, Some(reply)), "the session ends at its expiry");
+        clock.advance_ms(ENTRY_TTL.as_millis() as i64);
+        assert_eq!(block(cache.find_session(token)).unwrap(), FoundSession::default());
+    }
+
+    #[test]
+    fn a_new_session_removes_the_one_it_replaces() {
+        let (clock, cache) = cache();
+        let now = clock.now_ms();
+        let (old, new) = (TokenHash([1; 32]), TokenHash([2; 32]));
+        let record = SessionRecord { user_id: 7, expires_at_ms: now + 10_000, ..Default::default() };
+        block(cache.put_session(old, record, now, None)).unwrap();
+        block(cache.put_session(new, record, now, Some(old))).unwrap();
+        assert!(block(cache.find_session(old)).unwrap().session.is_none());
+        assert!(block(cache.find_session(new)).unwrap().session.is_some());
+    }
+
+    #[test]
+    fn buckets_keep_the_most_recent_within_the_window_and_cap() {
+        let (_, cache) = cache();
+        let card = |id: u64, at: i64| FriendCard { user_id: id, level: 1, nickname: String::new(), active_at_ms: at };
+        for id in 1..=5 {
+            block(cache.note_active(0, card(id, id as i64 * 100), 1_000, 3)).unwrap();
+        }
+        let recent = block(cache.recent_active(0, 0, 10)).unwrap();
+        assert_eq!(recent.iter().map(|c| c.user_id).collect::<Vec<_>>(), [5, 4, 3], "newest first, capped");
+        block(cache.note_active(0, card(6, 1_450), 1_000, 3)).unwrap();
+        let recent = block(cache.recent_active(0, 0, 10)).unwrap();
+        assert_eq!(recent.iter().map(|c| c.user_id).collect::<Vec<_>>(), [6, 5], "older than the window dropped");
+        assert_eq!(block(cache.recent_active(0, 460, 10)).unwrap().len(), 2);
+        assert!(block(cache.recent_active(1, 0, 10)).unwrap().is_empty());
     }
 }

@@ -23,7 +23,8 @@ use summoner_actors::{TokenHash, UserId};
 use summoner_proto::api::{FriendCard, FriendSnapshot};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
-use crate::cache::{Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, Traffic, keys, ttl_until};
+use crate::cache::keys::{self, Keys};
+use crate::cache::{Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, Traffic, ttl_until};
 
 /// A pooled connection idle longer than this is pinged before use.
 const PING_IF_IDLE: Duration = Duration::from_secs(5);
@@ -56,6 +57,8 @@ pub struct RedisSettings {
     pub pool_size: usize,
     /// Bound of every call.
     pub timeout: Duration,
+    /// Prefix of every key ([`keys`]).
+    pub key_prefix: String,
 }
 
 #[derive(Default)]
@@ -76,6 +79,7 @@ struct Shard {
 pub struct RedisCache {
     shards: Arc<Vec<Shard>>,
     timeout: Duration,
+    keys: Keys,
     counters: Arc<Counters>,
 }
 
@@ -113,7 +117,12 @@ impl RedisCache {
                 Ok(Shard { pool, name })
             })
             .collect::<Result<Vec<_>, RedisSetupError>>()?;
-        Ok(Self { shards: Arc::new(shards), timeout: settings.timeout, counters: Arc::default() })
+        Ok(Self {
+            shards: Arc::new(shards),
+            timeout: settings.timeout,
+            keys: Keys::new(&settings.key_prefix),
+            counters: Arc::default(),
+        })
     }
 
     /// How many shards.
@@ -175,7 +184,7 @@ impl Cache for RedisCache {
         let this = self.clone();
         async move {
             let mut pipe = redis::pipe();
-            pipe.get(keys::session(&token)).get(keys::reply(&token));
+            pipe.get(this.keys.session(&token)).get(this.keys.reply(&token));
             let (session, reply): (Option<Vec<u8>>, Option<Vec<u8>>) =
                 this.run("look up a session", this.token_shard(&token), pipe).await?;
             Ok(FoundSession { session: decode("session", session)?, reply: decode("cached reply", reply)? })
@@ -194,13 +203,18 @@ impl Cache for RedisCache {
         async move {
             let shard = this.token_shard(&token);
             let mut pipe = redis::pipe();
-            set_px(&mut pipe, keys::session(&token), record.encode_to_vec(), ttl_until(record.expires_at_ms, now_ms));
+            set_px(
+                &mut pipe,
+                this.keys.session(&token),
+                record.encode_to_vec(),
+                ttl_until(record.expires_at_ms, now_ms),
+            );
             let mut other = None;
             if let Some(old) = replaced {
                 let old_shard = this.token_shard(&old);
                 let target =
                     if old_shard == shard { &mut pipe } else { &mut other.insert((old_shard, redis::pipe())).1 };
-                target.del(keys::session(&old)).ignore().del(keys::reply(&old)).ignore();
+                target.del(this.keys.session(&old)).ignore().del(this.keys.reply(&old)).ignore();
             }
             let store = this.run::<()>("store a session", shard, pipe);
             match other {
@@ -218,7 +232,7 @@ impl Cache for RedisCache {
         let this = self.clone();
         async move {
             let mut pipe = redis::pipe();
-            pipe.del(keys::session(&token)).ignore().del(keys::reply(&token)).ignore();
+            pipe.del(this.keys.session(&token)).ignore().del(this.keys.reply(&token)).ignore();
             this.run("end a session", this.token_shard(&token), pipe).await
         }
         .boxed()
@@ -228,7 +242,7 @@ impl Cache for RedisCache {
         let this = self.clone();
         async move {
             let mut pipe = redis::pipe();
-            set_px(&mut pipe, keys::reply(&token), reply.encode_to_vec(), ENTRY_TTL.as_millis() as u64);
+            set_px(&mut pipe, this.keys.reply(&token), reply.encode_to_vec(), ENTRY_TTL.as_millis() as u64);
             this.run("keep a reply", this.token_shard(&token), pipe).await
         }
         .boxed()
@@ -243,7 +257,7 @@ impl Cache for RedisCache {
     ) -> BoxFuture<'static, CacheResult<()>> {
         let this = self.clone();
         async move {
-            let key = keys::active_bucket(bucket);
+            let key = this.keys.active_bucket(bucket);
             let since = card.active_at_ms - window_ms;
             let mut pipe = redis::pipe();
             pipe.zadd(&key, card.encode_to_vec(), card.active_at_ms)
@@ -268,7 +282,7 @@ impl Cache for RedisCache {
     ) -> BoxFuture<'static, CacheResult<Vec<FriendCard>>> {
         let this = self.clone();
         async move {
-            let key = keys::active_bucket(bucket);
+            let key = this.keys.active_bucket(bucket);
             let mut pipe = redis::pipe();
             pipe.zrevrangebyscore_limit(&key, "+inf", since_ms, 0, limit as isize);
             let (members,): (Vec<Vec<u8>>,) = this.run("read active players", this.key_shard(&key), pipe).await?;
@@ -285,7 +299,7 @@ impl Cache for RedisCache {
     fn snapshot(&self, user: UserId) -> BoxFuture<'static, CacheResult<Option<FriendSnapshot>>> {
         let this = self.clone();
         async move {
-            let key = keys::snapshot(user);
+            let key = this.keys.snapshot(user);
             let mut pipe = redis::pipe();
             pipe.get(&key);
             let (bytes,): (Option<Vec<u8>>,) = this.run("read a snapshot", this.key_shard(&key), pipe).await?;
@@ -297,7 +311,7 @@ impl Cache for RedisCache {
     fn put_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>> {
         let this = self.clone();
         async move {
-            let key = keys::snapshot(snapshot.user_id);
+            let key = this.keys.snapshot(snapshot.user_id);
             let shard = this.key_shard(&key);
             let mut pipe = redis::pipe();
             set_px(&mut pipe, key, snapshot.encode_to_vec(), ENTRY_TTL.as_millis() as u64);
@@ -308,7 +322,7 @@ impl Cache for RedisCache {
 
     fn server_get(&self, name: &str) -> BoxFuture<'static, CacheResult<Option<Vec<u8>>>> {
         let this = self.clone();
-        let key = keys::server(name);
+        let key = this.keys.server(name);
         async move {
             let mut pipe = redis::pipe();
             pipe.get(&key);
@@ -320,7 +334,7 @@ impl Cache for RedisCache {
 
     fn server_put(&self, name: &str, value: Vec<u8>, ttl: Duration) -> BoxFuture<'static, CacheResult<()>> {
         let this = self.clone();
-        let key = keys::server(name);
+        let key = this.keys.server(name);
         async move {
             let shard = this.key_shard(&key);
             let mut pipe = redis::pipe();

@@ -1,0 +1,370 @@
+//! The cache, on the in-process store and on two real Redis shards: sessions found by token
+//! after a restart, a reply kept at passivation and served to a retry, TTLs, keys spread
+//! over both shards, no round trip where the actor holds what is needed, friend
+//! recommendations and snapshots, and a Redis outage with recovery.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+
+use common::redis::{OwnRedis, caches, connect, pttl, shard_urls, with_redis};
+use common::{TestServer, assert_status, logged_in, profile};
+use summoner::cache::keys::{self, Keys};
+use summoner::client::{Client, device};
+use summoner::config::Config;
+use summoner::tokens::hash_token;
+use summoner_actors::{Clock, ManualClock};
+use summoner_proto::api::{
+    DebugAddFriendReq, ErrorCode, ExploreReq, FriendCard, GetFriendSnapshotReq, GetUserReq, RecommendFriendsReq,
+    SetNicknameReq, request::Payload, response,
+};
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// A configuration on fresh SQLite databases, with the cache `redis` (None: in process).
+fn config_with(dir: &tempfile::TempDir, redis: &Option<Vec<String>>) -> Config {
+    let config = common::config(dir.path());
+    match redis {
+        Some(urls) => with_redis(config, urls),
+        None => config,
+    }
+}
+
+fn cache_name(redis: &Option<Vec<String>>) -> &'static str {
+    if redis.is_some() { "redis" } else { "in-process" }
+}
+
+/// Moves the clock past the idle timeout and passivates every idle actor.
+async fn passivate_all(server: &TestServer) -> usize {
+    server.clock.advance_ms(301_000);
+    server.running.passivate_idle().await
+}
+
+#[actix_web::test]
+async fn a_restart_keeps_sessions_valid_without_a_new_login() {
+    for redis in caches() {
+        eprintln!("-- on the {} cache", cache_name(&redis));
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_with(&dir, &redis);
+        let clock = Arc::new(ManualClock::new());
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let (mut client, user) = logged_in(&server, "dev-restart").await;
+        let renamed = client.call(Payload::SetNickname(SetNicknameReq { nickname: "Before".into() })).await.unwrap();
+        assert_status(&renamed, 200, ErrorCode::Ok);
+        server.stop().await;
+
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        assert_eq!(server.running.directory.live_actors(), 0);
+        let mut again = server.client();
+        again.set_token(client.token().to_vec());
+        let answer = again.send(client.last_seq() + 1, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&answer, 200, ErrorCode::Ok);
+        let Some(response::Payload::GetUser(me)) = answer.response.payload else { panic!("no payload") };
+        let me = me.user.expect("a user");
+        assert_eq!((me.user_id, me.nickname.as_str()), (user, "Before"));
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn a_reply_no_database_holds_is_kept_when_the_actor_retires() {
+    for redis in caches() {
+        eprintln!("-- on the {} cache", cache_name(&redis));
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let (mut client, _) = logged_in(&server, "dev-kept").await;
+        let read = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&read, 200, ErrorCode::Ok);
+        let seq = client.last_seq();
+
+        assert_eq!(passivate_all(&server).await, 1);
+        assert_eq!(server.running.directory.live_actors(), 0);
+        // Answered afresh, the reply would carry the later clock; the kept one has the old.
+        let retry = client.send(seq, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_eq!(retry.bytes, read.bytes, "the retry gets the kept bytes");
+        let again = client.send(seq, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&again, 200, ErrorCode::DuplicateRequest);
+
+        // A refusal is kept the same way.
+        let refused = client.call(Payload::SetNickname(SetNicknameReq { nickname: String::new() })).await.unwrap();
+        assert_status(&refused, 200, ErrorCode::InvalidArgument);
+        assert_eq!(passivate_all(&server).await, 1);
+        let retry = client.send(client.last_seq(), Payload::SetNickname(SetNicknameReq::default())).await.unwrap();
+        assert_eq!(retry.bytes, refused.bytes);
+        server.stop().await;
+    }
+}
+
+/// The Redis shards, or None (the test is skipped outside CI when none are configured).
+fn redis_shards() -> Option<Vec<String>> {
+    let urls = shard_urls();
+    if urls.is_none() {
+        eprintln!("SUMMONER_TEST_REDIS_URLS is not set; skipping (CI sets it)");
+    }
+    urls
+}
+
+#[actix_web::test]
+async fn redis_keys_spread_over_both_shards_with_their_ttls() {
+    let Some(urls) = redis_shards() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_with(&dir, &Some(urls.clone()));
+    let keys = Keys::new(&config.redis.key_prefix);
+    let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+    let mut shards = Vec::new();
+    for url in &urls {
+        shards.push(connect(url).await);
+    }
+
+    let mut clients = Vec::new();
+    let mut per_shard = vec![0; urls.len()];
+    for i in 0..16 {
+        let (client, user) = logged_in(&server, &format!("dev-spread-{i}")).await;
+        let token = hash_token(client.token());
+        let home = keys::token_shard(&token, urls.len());
+        per_shard[home] += 1;
+        for (n, conn) in shards.iter_mut().enumerate() {
+            let ttl = pttl(conn, &keys.session(&token)).await;
+            if n == home {
+                assert!(ttl > HOUR_MS - 10_000 && ttl <= HOUR_MS, "session TTL {ttl} ms");
+            } else {
+                assert_eq!(ttl, -2, "a session lives on its own shard only");
+            }
+        }
+        clients.push((client, user, token, home));
+    }
+    assert!(per_shard.iter().all(|&n| n > 0), "sessions on every shard: {per_shard:?}");
+
+    // Reads of live users are served by their actors: no round trip.
+    let before = server.running.directory.backend().cache().traffic();
+    for (client, ..) in &mut clients {
+        let read = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&read, 200, ErrorCode::Ok);
+        let explored = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_status(&explored, 200, ErrorCode::Ok);
+    }
+    assert_eq!(server.running.directory.backend().cache().traffic(), before, "requests of live actors touched Redis");
+    let read = clients[0].0.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+    for (_, _, token, home) in &clients {
+        assert_eq!(pttl(&mut shards[*home], &keys.reply(token)).await, -2, "the actor holds its reply");
+    }
+
+    assert_eq!(passivate_all(&server).await, clients.len());
+    let (_, _, token, home) = &clients[0];
+    let ttl = pttl(&mut shards[*home], &keys.reply(token)).await;
+    assert!(ttl > HOUR_MS - 10_000 && ttl <= HOUR_MS, "kept reply TTL {ttl} ms");
+    // A reply already durable with its writes (Explore) is not copied to the cache.
+    let (_, _, token, home) = &clients[1];
+    assert_eq!(pttl(&mut shards[*home], &keys.reply(token)).await, -2);
+
+    // One round trip for a passivated user's request: its session and kept reply together.
+    let before = server.running.directory.backend().cache().traffic();
+    let seq = clients[0].0.last_seq();
+    let retry = clients[0].0.send(seq, Payload::GetUser(GetUserReq {})).await.unwrap();
+    assert_eq!(retry.bytes, read.bytes);
+    assert_eq!(server.running.directory.backend().cache().traffic().round_trips - before.round_trips, 1);
+
+    // Friend data: every user's snapshot and their level bucket, with their TTLs.
+    let mut snapshot_shards = vec![0; urls.len()];
+    for (_, user, ..) in &clients {
+        let key = keys.snapshot(*user);
+        let shard = keys::key_shard(&key, urls.len());
+        snapshot_shards[shard] += 1;
+        let ttl = pttl(&mut shards[shard], &key).await;
+        assert!(ttl > HOUR_MS - 10_000 && ttl <= HOUR_MS, "snapshot TTL {ttl} ms");
+    }
+    assert!(snapshot_shards.iter().all(|&n| n > 0), "snapshots on every shard: {snapshot_shards:?}");
+    let bucket = keys.active_bucket(0);
+    let ttl = pttl(&mut shards[keys::key_shard(&bucket, urls.len())], &bucket).await;
+    assert!(ttl > 2 * HOUR_MS - 10_000 && ttl <= 2 * HOUR_MS, "bucket TTL {ttl} ms");
+
+    // Logout removes the session from Redis.
+    let (client, _, token, home) = &mut clients[2];
+    let out = client.call(Payload::Logout(Default::default())).await.unwrap();
+    assert_status(&out, 200, ErrorCode::Ok);
+    assert_eq!(pttl(&mut shards[*home], &keys.session(token)).await, -2);
+    server.stop().await;
+}
+
+async fn call_ok(client: &mut Client, payload: Payload) -> response::Payload {
+    let answer = client.call(payload).await.unwrap();
+    assert_status(&answer, 200, ErrorCode::Ok);
+    answer.response.payload.expect("a payload")
+}
+
+#[actix_web::test]
+async fn recommendations_are_near_in_level_varied_and_never_friends() {
+    for redis in caches() {
+        eprintln!("-- on the {} cache", cache_name(&redis));
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let (mut me, my_id) = logged_in(&server, "dev-me").await;
+        let mut others = Vec::new();
+        for i in 0..12 {
+            others.push(logged_in(&server, &format!("dev-other-{i}")).await.1);
+        }
+        let friends = [others[0], others[1]];
+        for friend in friends {
+            call_ok(&mut me, Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend })).await;
+        }
+        // Players far above (bucket 5: levels 26-30), active just now.
+        let cache = server.running.directory.backend().cache().clone();
+        let now = server.clock.now_ms();
+        for id in 1..=20u64 {
+            let card = FriendCard { user_id: 1_000 + id, nickname: format!("far-{id}"), level: 27, active_at_ms: now };
+            cache.note_active(5, card, HOUR_MS, 2000).await.unwrap();
+        }
+
+        let mut seen = std::collections::HashSet::new();
+        let mut lists = std::collections::HashSet::new();
+        for _ in 0..8 {
+            let before = cache.traffic().round_trips;
+            let Some(response::Payload::RecommendFriends(r)) =
+                Some(call_ok(&mut me, Payload::RecommendFriends(RecommendFriendsReq {})).await)
+            else {
+                panic!("not a recommendation")
+            };
+            if redis.is_some() {
+                assert_eq!(cache.traffic().round_trips - before, 1, "one round trip per recommendation");
+            }
+            let ids: Vec<u64> = r.candidates.iter().map(|c| c.user_id).collect();
+            assert_eq!(ids.len(), 5, "{ids:?}");
+            for card in &r.candidates {
+                assert!(card.user_id != my_id && !friends.contains(&card.user_id), "{ids:?}");
+                assert!(others.contains(&card.user_id), "not a near-level active player: {card:?}");
+                assert_eq!(card.level, 1);
+            }
+            let mut sorted = ids.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 5, "duplicates in {ids:?}");
+            seen.extend(ids);
+            lists.insert(sorted);
+        }
+        assert!(lists.len() > 1 && seen.len() > 5, "recommendations do not vary: {lists:?}");
+
+        // A retry of the same seq gets the same list.
+        let seq = me.last_seq();
+        let first = me.send(seq, Payload::RecommendFriends(RecommendFriendsReq {})).await.unwrap();
+        let again = me.send(seq, Payload::RecommendFriends(RecommendFriendsReq {})).await.unwrap();
+        assert_status(&again, 200, ErrorCode::DuplicateRequest);
+        assert_eq!(first.code(), ErrorCode::Ok);
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn friend_snapshots_are_for_friends_and_refusals_change_nothing() {
+    for redis in caches() {
+        eprintln!("-- on the {} cache", cache_name(&redis));
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let (mut me, my_id) = logged_in(&server, "dev-snap-me").await;
+        let (mut friend, friend_id) = logged_in(&server, "dev-snap-friend").await;
+        let (_, stranger_id) = logged_in(&server, "dev-snap-stranger").await;
+        call_ok(&mut friend, Payload::SetNickname(SetNicknameReq { nickname: "Buddy".into() })).await;
+        // The friend's snapshot is refreshed when their session is: log in again.
+        friend.login(device("dev-snap-friend")).await.unwrap();
+
+        let not_friend =
+            me.call(Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await.unwrap();
+        assert_status(&not_friend, 200, ErrorCode::NotFriends);
+        let added = call_ok(&mut me, Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend_id })).await;
+        let response::Payload::DebugAddFriend(added) = added else { panic!("not an add-friend answer") };
+        assert_eq!(added.friend_ids, [friend_id]);
+        let snapshot = call_ok(&mut me, Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await;
+        let response::Payload::GetFriendSnapshot(snapshot) = snapshot else { panic!("not a snapshot") };
+        let snapshot = snapshot.snapshot.expect("a snapshot");
+        assert_eq!((snapshot.user_id, snapshot.nickname.as_str(), snapshot.level), (friend_id, "Buddy", 1));
+
+        for (target, code) in [(my_id, ErrorCode::InvalidArgument), (987_654_321, ErrorCode::UnknownUser)] {
+            let refused = me.call(Payload::DebugAddFriend(DebugAddFriendReq { user_id: target })).await.unwrap();
+            assert_status(&refused, 200, code);
+        }
+        let mine = profile(&mut me).await;
+        assert_eq!(mine.friend_ids, [friend_id], "refusals changed the friend list");
+        // The list is durable: it survives the actor.
+        assert_eq!(passivate_all(&server).await, 3);
+        assert_eq!(profile(&mut me).await.friend_ids, [friend_id]);
+        assert!(!mine.friend_ids.contains(&stranger_id));
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
+    let mut redis = OwnRedis::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::config(dir.path());
+    config.redis.urls = vec![redis.url()];
+    config.redis.timeout_ms = 500;
+    let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
+    let (mut live, _) = logged_in(&server, "dev-live").await;
+    let (mut idle, _) = logged_in(&server, "dev-idle").await;
+    let mut newcomer = server.client();
+    assert!(newcomer.register(device("dev-new")).await.unwrap().is_ok());
+    // Only the idle user's actor retires.
+    server.clock.advance_ms(301_000);
+    call_ok(&mut live, Payload::GetUser(GetUserReq {})).await;
+    assert_eq!(server.running.passivate_idle().await, 1);
+
+    redis.stop();
+    let mut gold = 0;
+    for _ in 0..3 {
+        let Some(response::Payload::Explore(e)) = Some(call_ok(&mut live, Payload::Explore(ExploreReq {})).await)
+        else {
+            panic!("not an explore answer")
+        };
+        gold = e.user.expect("a user").gold;
+    }
+    let down = idle.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+    assert_status(&down, 503, ErrorCode::Unavailable);
+    assert_eq!(down.retry_after, Some(1));
+    let login = newcomer.login(device("dev-new")).await.unwrap();
+    assert_status(&login, 503, ErrorCode::Unavailable);
+    let ready = reqwest::get(format!("{}/readyz", server.url)).await.unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+
+    redis.resume();
+    // The client's retry of the same seq, as after any 503.
+    let seq = idle.last_seq();
+    let mut answer = idle.send(seq, Payload::GetUser(GetUserReq {})).await.unwrap();
+    for _ in 0..3 {
+        if answer.status != 503 {
+            break;
+        }
+        answer = idle.send(seq, Payload::GetUser(GetUserReq {})).await.unwrap();
+    }
+    assert_status(&answer, 200, ErrorCode::Ok);
+    let login = newcomer.login(device("dev-new")).await.unwrap();
+    assert_status(&login, 200, ErrorCode::Ok);
+    assert_eq!(reqwest::get(format!("{}/readyz", server.url)).await.unwrap().status().as_u16(), 200);
+
+    // Writes acknowledged during the outage are durable: reload the user from storage.
+    assert_eq!(passivate_all(&server).await, 3);
+    assert_eq!(profile(&mut live).await.gold, gold);
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn level_buckets_keep_the_newest_within_window_and_cap_on_every_cache() {
+    for redis in caches() {
+        eprintln!("-- on the {} cache", cache_name(&redis));
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let cache = server.running.directory.backend().cache().clone();
+        let card =
+            |id: u64, at: i64| FriendCard { user_id: id, level: 12, nickname: format!("p{id}"), active_at_ms: at };
+        for id in 1..=5 {
+            cache.note_active(2, card(id, id as i64 * 100), 1_000, 3).await.unwrap();
+        }
+        let ids = |cards: Vec<FriendCard>| cards.into_iter().map(|c| c.user_id).collect::<Vec<_>>();
+        assert_eq!(ids(cache.recent_active(2, 0, 10).await.unwrap()), [5, 4, 3], "newest first, capped at 3");
+        assert_eq!(ids(cache.recent_active(2, 0, 2).await.unwrap()), [5, 4], "limit");
+        cache.note_active(2, card(6, 1_450), 1_000, 3).await.unwrap();
+        assert_eq!(ids(cache.recent_active(2, 0, 10).await.unwrap()), [6, 5], "older than the window dropped");
+        assert!(cache.recent_active(3, 0, 10).await.unwrap().is_empty());
+        server.stop().await;
+    }
+}
