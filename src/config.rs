@@ -127,7 +127,8 @@ pub struct RedisConfig {
     /// order matters and changing the count ends the sessions that move). Empty: the
     /// in-process cache.
     pub urls: Vec<String>,
-    /// Connections per shard.
+    /// Connections per shard. Each is multiplexed (many callers' commands in flight on one
+    /// socket), and fewer sockets batch better: 2 served 64 callers fastest here.
     pub pool_size: usize,
     /// Longest a cache call may take, connecting included (ms).
     pub timeout_ms: u64,
@@ -137,7 +138,7 @@ pub struct RedisConfig {
 
 impl Default for RedisConfig {
     fn default() -> Self {
-        Self { urls: Vec::new(), pool_size: 16, timeout_ms: 1_000, key_prefix: "sm".into() }
+        Self { urls: Vec::new(), pool_size: 2, timeout_ms: 1_000, key_prefix: "sm".into() }
     }
 }
 

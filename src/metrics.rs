@@ -1,6 +1,6 @@
 //! Prometheus metrics, served as text on `GET /metrics`: requests and their latency per
 //! operation and status, live user actors, game-data version, per shard the size and
-//! commit latency of group-commit batches, and the cache's round trips and bytes sent.
+//! commit latency of group-commit batches, and the cache's round trips and commands.
 //!
 //! The metrics live in one process-wide registry: they describe the process, and code deep
 //! in the storage layer records into them without being handed a handle.
@@ -22,7 +22,7 @@ pub struct Metrics {
     pub batch_size: HistogramVec,
     pub commit_seconds: HistogramVec,
     pub cache_round_trips: IntGauge,
-    pub cache_bytes_sent: IntGauge,
+    pub cache_commands: IntGauge,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -49,9 +49,9 @@ fn build() -> Result<Metrics, prometheus::Error> {
         &["shard"],
     )?;
     let cache_round_trips = IntGauge::new("cache_round_trips_total", "Round trips to the cache (Redis) so far")?;
-    let cache_bytes_sent = IntGauge::new("cache_sent_bytes_total", "Bytes of commands sent to the cache so far")?;
+    let cache_commands = IntGauge::new("cache_commands_total", "Commands sent to the cache (Redis) so far")?;
     registry.register(Box::new(cache_round_trips.clone()))?;
-    registry.register(Box::new(cache_bytes_sent.clone()))?;
+    registry.register(Box::new(cache_commands.clone()))?;
     registry.register(Box::new(requests.clone()))?;
     registry.register(Box::new(request_seconds.clone()))?;
     registry.register(Box::new(live_actors.clone()))?;
@@ -67,7 +67,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         batch_size,
         commit_seconds,
         cache_round_trips,
-        cache_bytes_sent,
+        cache_commands,
     })
 }
 
@@ -86,7 +86,7 @@ async fn scrape(state: web::Data<ApiState>) -> HttpResponse {
     metrics.gamedata_version.set(i64::from(state.directory.backend().catalog().current().version));
     let traffic = state.directory.backend().cache().traffic();
     metrics.cache_round_trips.set(traffic.round_trips as i64);
-    metrics.cache_bytes_sent.set(traffic.bytes_sent as i64);
+    metrics.cache_commands.set(traffic.commands as i64);
     let mut body = Vec::new();
     match TextEncoder::new().encode(&metrics.registry.gather(), &mut body) {
         Ok(()) => HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body),

@@ -53,8 +53,6 @@ pub struct Traffic {
     pub round_trips: u64,
     /// Commands sent.
     pub commands: u64,
-    /// Bytes of the encoded commands sent.
-    pub bytes_sent: u64,
 }
 
 /// The cache interface. Every call has a timeout inside the implementation.

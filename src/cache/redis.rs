@@ -5,15 +5,17 @@
 //! the key scheme puts a session's keys on one shard). Every call is bounded by the
 //! configured timeout, covering the wait for a connection, connecting and the answer.
 //!
-//! A connection that failed is dropped from its pool rather than returned, and a pooled
-//! connection is pinged only when it sat idle (deadpool-redis pings on every check-out,
-//! which would double the round trips), so after an outage the pool reconnects by itself.
+//! Connections are multiplexed: a caller takes a clone of a pooled connection and returns
+//! the pooled one at once, so many callers' pipelines share a socket. When a connection
+//! fails, the shard's pooled connections are dropped and the next calls reconnect, so
+//! after an outage service returns by itself. A pooled connection is pinged only when it
+//! sat idle (deadpool-redis pings on every check-out, which would double the round trips).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use deadpool::managed::{self, Metrics, Object, Pool, RecycleResult};
+use deadpool::managed::{self, Metrics, Pool, RecycleResult};
 use deadpool_redis::redis::aio::MultiplexedConnection;
 use deadpool_redis::redis::{self, FromRedisValue, Pipeline, RedisError};
 use futures_util::FutureExt;
@@ -65,7 +67,6 @@ pub struct RedisSettings {
 struct Counters {
     round_trips: AtomicU64,
     commands: AtomicU64,
-    bytes_sent: AtomicU64,
 }
 
 struct Shard {
@@ -141,19 +142,22 @@ impl RedisCache {
         let unavailable = |e: String| CacheError::Unavailable(format!("{what} (redis {})", shard_ref.name), e);
         self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
         self.counters.commands.fetch_add(pipe.len() as u64, Ordering::Relaxed);
-        self.counters.bytes_sent.fetch_add(pipe.get_packed_pipeline().len() as u64, Ordering::Relaxed);
         let call = async {
-            let mut conn = shard_ref.pool.get().await.map_err(|e| unavailable(e.to_string()))?;
-            match pipe.query_async::<T>(&mut *conn).await {
-                Ok(value) => Ok(value),
-                Err(e) => {
-                    // A failed connection never goes back to the pool.
-                    if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
-                        drop(Object::take(conn));
-                    }
-                    Err(unavailable(e.to_string()))
+            // A multiplexed connection carries many callers' pipelines at once: take a
+            // clone and give the pooled one back at once, so callers are not limited to
+            // one in flight per pooled connection.
+            let mut conn = {
+                let pooled = shard_ref.pool.get().await.map_err(|e| unavailable(e.to_string()))?;
+                MultiplexedConnection::clone(&pooled)
+            };
+            pipe.query_async::<T>(&mut conn).await.map_err(|e| {
+                if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
+                    // The socket died, and the shard's other connections most likely with
+                    // it: drop them all; the next calls connect afresh.
+                    shard_ref.pool.retain(|_, _| false);
                 }
-            }
+                unavailable(e.to_string())
+            })
         };
         match tokio::time::timeout(self.timeout, call).await {
             Ok(result) => result,
@@ -362,7 +366,6 @@ impl Cache for RedisCache {
         Traffic {
             round_trips: self.counters.round_trips.load(Ordering::Relaxed),
             commands: self.counters.commands.load(Ordering::Relaxed),
-            bytes_sent: self.counters.bytes_sent.load(Ordering::Relaxed),
         }
     }
 }
