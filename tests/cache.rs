@@ -368,3 +368,49 @@ async fn level_buckets_keep_the_newest_within_window_and_cap_on_every_cache() {
         server.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn the_server_cache_keeps_entries_for_their_ttl_on_every_cache() {
+    for redis in caches() {
+        eprintln!("-- on the {} cache", cache_name(&redis));
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_with(&dir, &redis);
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let cache = server.running.directory.backend().cache().clone();
+        assert_eq!(cache.server_get("notice").await.unwrap(), None);
+        cache.server_put("notice", b"maintenance at 04:00".to_vec(), std::time::Duration::from_secs(60)).await.unwrap();
+        assert_eq!(cache.server_get("notice").await.unwrap().as_deref(), Some(&b"maintenance at 04:00"[..]));
+        if let Some(urls) = &redis {
+            let key = Keys::new(&config.redis.key_prefix).server("notice");
+            let mut conn = connect(&urls[keys::key_shard(&key, urls.len())]).await;
+            let ttl = pttl(&mut conn, &key).await;
+            assert!(ttl > 50_000 && ttl <= 60_000, "server-cache TTL {ttl} ms");
+        } else {
+            server.clock.advance_ms(60_000);
+            assert_eq!(cache.server_get("notice").await.unwrap(), None, "expired on the server clock");
+        }
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn ended_sessions_stay_ended_after_the_actor_retires_on_every_cache() {
+    for redis in caches() {
+        eprintln!("-- on the {} cache", cache_name(&redis));
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let (mut first, _) = logged_in(&server, "dev-twice").await;
+        let mut second = server.client();
+        assert!(second.login(device("dev-twice")).await.unwrap().is_ok());
+        assert_eq!(passivate_all(&server).await, 1);
+        let old = first.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&old, 401, ErrorCode::Unauthenticated);
+        call_ok(&mut second, Payload::GetUser(GetUserReq {})).await;
+
+        call_ok(&mut second, Payload::Logout(Default::default())).await;
+        assert_eq!(passivate_all(&server).await, 1);
+        let gone = second.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&gone, 401, ErrorCode::Unauthenticated);
+        server.stop().await;
+    }
+}
