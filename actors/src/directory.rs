@@ -19,7 +19,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use actix::{Addr, Supervisor};
 use futures_util::future::join_all;
 
-use crate::user_actor::{ActorSettings, Passivate, UserActor};
+use crate::messages::Passivate;
+use crate::user_actor::{ActorSettings, UserActor};
 use crate::{Clock, TokenHash, UserBackend, UserId};
 
 /// Lock stripes of the actor map; enough that the HTTP workers rarely wait on each other.

@@ -12,6 +12,7 @@
 pub mod backend;
 pub mod clock;
 pub mod directory;
+pub mod messages;
 pub mod replay;
 pub mod session;
 pub mod user_actor;
@@ -22,5 +23,6 @@ pub type UserId = u64;
 pub use backend::{BackendError, Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{AskError, Directory, DirectoryConfig, RouteError};
+pub use messages::{Call, CallError, OpenSession, Passivate};
 pub use session::{Session, TokenHash};
-pub use user_actor::{Call, CallError, OpenSession, Passivate, UserActor};
+pub use user_actor::UserActor;

@@ -21,70 +21,11 @@ use actix::{
 use prost::Message as _;
 use summoner_proto::api::{ErrorCode, Request, Response};
 
-use crate::backend::{BackendError, Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
+use crate::backend::{Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 use crate::directory::Directory;
+use crate::messages::{Call, CallError, OpenSession, Passivate};
 use crate::replay::{self, Decision, LastAnswer};
-use crate::{Clock, Session, TokenHash, UserId};
-
-/// Why a request got no game-level answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CallError {
-    /// The token is not this user's current session.
-    #[error("unknown session")]
-    Unauthenticated,
-    /// The session was idle past its time to live.
-    #[error("session expired")]
-    SessionExpired,
-    /// This actor was passivated; route the request again to reach the live one.
-    #[error("actor retired")]
-    Retired,
-    /// A server fault; nothing was applied.
-    #[error("{0}")]
-    Internal(String),
-    /// A service the request needs (the cache) is down; nothing was applied.
-    #[error("{0}")]
-    Unavailable(String),
-}
-
-/// One API request of this user. Answers the encoded `Response`.
-#[derive(Debug)]
-pub struct Call {
-    pub token_hash: TokenHash,
-    pub request: Request,
-    /// The session's last reply as the cache kept it, when the caller looked it up (the
-    /// actor may have retired since answering it).
-    pub cached: Option<StoredReply>,
-}
-
-impl Message for Call {
-    type Result = Result<Vec<u8>, CallError>;
-}
-
-/// Starts a new session (Login), ending the previous one. Answers the user's state.
-#[derive(Debug)]
-pub struct OpenSession<S> {
-    pub session: Session,
-    _state: std::marker::PhantomData<fn() -> S>,
-}
-
-impl<S> OpenSession<S> {
-    /// A request to open `session`.
-    pub fn new(session: Session) -> Self {
-        Self { session, _state: std::marker::PhantomData }
-    }
-}
-
-impl<S: 'static> Message for OpenSession<S> {
-    type Result = Result<S, CallError>;
-}
-
-/// Asks the actor to retire if it is still idle. Answers whether it did.
-#[derive(Debug)]
-pub struct Passivate;
-
-impl Message for Passivate {
-    type Result = bool;
-}
+use crate::{Clock, Session, UserId};
 
 /// Sent by the actor to itself after a handler panic: stop, so the supervisor restarts it.
 struct Restart;
@@ -282,16 +223,6 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
                 }
             },
         )))
-    }
-}
-
-impl From<BackendError> for CallError {
-    fn from(err: BackendError) -> Self {
-        if err.unavailable {
-            CallError::Unavailable(format!("{err}; retry"))
-        } else {
-            CallError::Internal("storage is unavailable; retry".into())
-        }
     }
 }
 
