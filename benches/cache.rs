@@ -231,7 +231,7 @@ async fn session_path(urls: &[String], prefix: &str) {
     for (i, t) in tokens.iter().enumerate() {
         let record =
             SessionRecord { user_id: i as u64, session_id: 1, expires_at_ms: now + 3_600_000, ..Default::default() };
-        cache.put_session(*t, record, now, None).await.expect("put");
+        cache.put_session(*t, record, now, None, None).await.expect("put");
         let reply = CachedReply { user_id: i as u64, session_id: 1, seq: 3, response: vec![7; 120] };
         cache.keep_reply(*t, reply).await.expect("keep");
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use common::redis::{OwnRedis, caches, connect, pttl, shard_urls, with_redis};
 use common::{TestServer, assert_status, logged_in, profile};
+use summoner::cache::Activity;
 use summoner::cache::keys::{self, Keys};
 use summoner::client::{Client, device};
 use summoner::config::Config;
@@ -19,6 +20,7 @@ use summoner_proto::api::{
     DebugAddFriendReq, ErrorCode, ExploreReq, FriendCard, GetFriendSnapshotReq, GetUserReq, RecommendFriendsReq,
     SetNicknameReq, request::Payload, response,
 };
+use summoner_proto::cache::SessionRecord;
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -120,7 +122,10 @@ async fn redis_keys_spread_over_both_shards_with_their_ttls() {
     let mut clients = Vec::new();
     let mut per_shard = vec![0; urls.len()];
     for i in 0..16 {
+        let before = server.running.directory.backend().cache().traffic().round_trips;
         let (client, user) = logged_in(&server, &format!("dev-spread-{i}")).await;
+        let trips = server.running.directory.backend().cache().traffic().round_trips - before;
+        assert_eq!(trips, 1, "Login is one round trip");
         let token = hash_token(client.token());
         let home = keys::token_shard(&token, urls.len());
         per_shard[home] += 1;
@@ -165,7 +170,11 @@ async fn redis_keys_spread_over_both_shards_with_their_ttls() {
     assert_eq!(retry.bytes, read.bytes);
     assert_eq!(server.running.directory.backend().cache().traffic().round_trips - before.round_trips, 1);
 
-    // Friend data: every user's snapshot and their level bucket, with their TTLs.
+    // Friend data: snapshots (published by the nickname change below), and the level
+    // buckets, on every shard, with their TTLs.
+    for (client, ..) in &mut clients {
+        call_ok(client, Payload::SetNickname(SetNicknameReq { nickname: "Seen".into() })).await;
+    }
     let mut snapshot_shards = vec![0; urls.len()];
     for (_, user, ..) in &clients {
         let key = keys.snapshot(*user);
@@ -175,9 +184,10 @@ async fn redis_keys_spread_over_both_shards_with_their_ttls() {
         assert!(ttl > HOUR_MS - 10_000 && ttl <= HOUR_MS, "snapshot TTL {ttl} ms");
     }
     assert!(snapshot_shards.iter().all(|&n| n > 0), "snapshots on every shard: {snapshot_shards:?}");
-    let bucket = keys.active_bucket(0);
-    let ttl = pttl(&mut shards[keys::key_shard(&bucket, urls.len())], &bucket).await;
-    assert!(ttl > 2 * HOUR_MS - 10_000 && ttl <= 2 * HOUR_MS, "bucket TTL {ttl} ms");
+    for (shard, conn) in shards.iter_mut().enumerate() {
+        let ttl = pttl(conn, &keys.active_bucket(0)).await;
+        assert!(ttl > 2 * HOUR_MS - 10_000 && ttl <= 2 * HOUR_MS, "bucket TTL {ttl} ms on shard {shard}");
+    }
 
     // Logout removes the session from Redis.
     let (client, _, token, home) = &mut clients[2];
@@ -200,20 +210,39 @@ async fn recommendations_are_near_in_level_varied_and_never_friends() {
         let dir = tempfile::tempdir().unwrap();
         let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
         let (mut me, my_id) = logged_in(&server, "dev-me").await;
+        let shard_count = redis.as_ref().map_or(1, Vec::len);
+        let my_shard = keys::token_shard(&hash_token(me.token()), shard_count);
+        // A recommendation reads the buckets on the caller's session shard: enough players
+        // must have their session there.
         let mut others = Vec::new();
-        for i in 0..12 {
-            others.push(logged_in(&server, &format!("dev-other-{i}")).await.1);
+        let mut i = 0;
+        while others.len() < 10 {
+            let (client, id) = logged_in(&server, &format!("dev-other-{i}")).await;
+            i += 1;
+            if keys::token_shard(&hash_token(client.token()), shard_count) == my_shard {
+                others.push(id);
+            }
         }
         let friends = [others[0], others[1]];
         for friend in friends {
             call_ok(&mut me, Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend })).await;
         }
-        // Players far above (bucket 5: levels 26-30), active just now.
+        // Players far above (bucket 5: levels 26-30), active just now, on the same shard.
         let cache = server.running.directory.backend().cache().clone();
         let now = server.clock.now_ms();
+        let mut n = 0u32;
         for id in 1..=20u64 {
+            let token = loop {
+                n += 1;
+                let token = hash_token(&n.to_be_bytes());
+                if keys::token_shard(&token, shard_count) == my_shard {
+                    break token;
+                }
+            };
             let card = FriendCard { user_id: 1_000 + id, nickname: format!("far-{id}"), level: 27, active_at_ms: now };
-            cache.note_active(5, card, HOUR_MS, 2000).await.unwrap();
+            let record = SessionRecord { user_id: 1_000 + id, expires_at_ms: now + HOUR_MS, ..Default::default() };
+            let activity = Activity { bucket: 5, card, window_ms: HOUR_MS, cap: 2000 };
+            cache.put_session(token, record, now, None, Some(activity)).await.unwrap();
         }
 
         let mut seen = std::collections::HashSet::new();
@@ -264,8 +293,6 @@ async fn friend_snapshots_are_for_friends_and_refusals_change_nothing() {
         let (mut friend, friend_id) = logged_in(&server, "dev-snap-friend").await;
         let (_, stranger_id) = logged_in(&server, "dev-snap-stranger").await;
         call_ok(&mut friend, Payload::SetNickname(SetNicknameReq { nickname: "Buddy".into() })).await;
-        // The friend's snapshot is refreshed when their session is: log in again.
-        friend.login(device("dev-snap-friend")).await.unwrap();
 
         let not_friend =
             me.call(Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await.unwrap();
@@ -277,6 +304,11 @@ async fn friend_snapshots_are_for_friends_and_refusals_change_nothing() {
         let response::Payload::GetFriendSnapshot(snapshot) = snapshot else { panic!("not a snapshot") };
         let snapshot = snapshot.snapshot.expect("a snapshot");
         assert_eq!((snapshot.user_id, snapshot.nickname.as_str(), snapshot.level), (friend_id, "Buddy", 1));
+        // A change friends see is published when it commits: the cached snapshot follows.
+        call_ok(&mut friend, Payload::SetNickname(SetNicknameReq { nickname: "Pal".into() })).await;
+        let snapshot = call_ok(&mut me, Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await;
+        let response::Payload::GetFriendSnapshot(snapshot) = snapshot else { panic!("not a snapshot") };
+        assert_eq!(snapshot.snapshot.map(|s| s.nickname), Some("Pal".to_owned()));
 
         for (target, code) in [(my_id, ErrorCode::InvalidArgument), (987_654_321, ErrorCode::UnknownUser)] {
             let refused = me.call(Payload::DebugAddFriend(DebugAddFriendReq { user_id: target })).await.unwrap();
@@ -356,15 +388,31 @@ async fn level_buckets_keep_the_newest_within_window_and_cap_on_every_cache() {
         let cache = server.running.directory.backend().cache().clone();
         let card =
             |id: u64, at: i64| FriendCard { user_id: id, level: 12, nickname: format!("p{id}"), active_at_ms: at };
-        for id in 1..=5 {
-            cache.note_active(2, card(id, id as i64 * 100), 1_000, 3).await.unwrap();
+        let note = |id: u64, at: i64| {
+            let record = SessionRecord { user_id: id, expires_at_ms: at + HOUR_MS, ..Default::default() };
+            let activity = Activity { bucket: 2, card: card(id, at), window_ms: 1_000, cap: 3 };
+            cache.put_session(hash_token(&id.to_be_bytes()), record, at, None, Some(activity))
+        };
+        // Every player's session on one shard, so they share its buckets.
+        let shard_count = redis.as_ref().map_or(1, Vec::len);
+        let on_shard_0: Vec<u64> = (1..)
+            .filter(|id: &u64| keys::token_shard(&hash_token(&id.to_be_bytes()), shard_count) == 0)
+            .take(6)
+            .collect();
+        let token = hash_token(&on_shard_0[0].to_be_bytes());
+        for (i, id) in on_shard_0[..5].iter().enumerate() {
+            note(*id, (i as i64 + 1) * 100).await.unwrap();
         }
-        let ids = |cards: Vec<FriendCard>| cards.into_iter().map(|c| c.user_id).collect::<Vec<_>>();
-        assert_eq!(ids(cache.recent_active(2, 0, 10).await.unwrap()), [5, 4, 3], "newest first, capped at 3");
-        assert_eq!(ids(cache.recent_active(2, 0, 2).await.unwrap()), [5, 4], "limit");
-        cache.note_active(2, card(6, 1_450), 1_000, 3).await.unwrap();
-        assert_eq!(ids(cache.recent_active(2, 0, 10).await.unwrap()), [6, 5], "older than the window dropped");
-        assert!(cache.recent_active(3, 0, 10).await.unwrap().is_empty());
+        let ids = |lists: Vec<Vec<FriendCard>>| -> Vec<Vec<u64>> {
+            lists.into_iter().map(|l| l.into_iter().map(|c| c.user_id).collect()).collect()
+        };
+        let read = |limit: usize| cache.recent_active(token, vec![(2, limit), (3, limit)], 0);
+        let newest = |n: usize| on_shard_0[..5].iter().rev().take(n).copied().collect::<Vec<_>>();
+        assert_eq!(ids(read(10).await.unwrap()), [newest(3), vec![]], "newest first, capped at 3");
+        assert_eq!(ids(read(2).await.unwrap()), [newest(2), vec![]], "limit");
+        note(on_shard_0[5], 1_450).await.unwrap();
+        let expected = [vec![on_shard_0[5], on_shard_0[4]], vec![]];
+        assert_eq!(ids(read(10).await.unwrap()), expected, "older than the window dropped");
         server.stop().await;
     }
 }
@@ -398,13 +446,21 @@ async fn ended_sessions_stay_ended_after_the_actor_retires_on_every_cache() {
     for redis in caches() {
         eprintln!("-- on the {} cache", cache_name(&redis));
         let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let config = config_with(&dir, &redis);
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
         let (mut first, _) = logged_in(&server, "dev-twice").await;
         let mut second = server.client();
         assert!(second.login(device("dev-twice")).await.unwrap().is_ok());
         assert_eq!(passivate_all(&server).await, 1);
         let old = first.call(Payload::GetUser(GetUserReq {})).await.unwrap();
         assert_status(&old, 401, ErrorCode::Unauthenticated);
+        if let Some(urls) = &redis {
+            // The refused token's entry is gone, wherever it lived.
+            let key = Keys::new(&config.redis.key_prefix).session(&hash_token(first.token()));
+            for url in urls {
+                assert_eq!(pttl(&mut connect(url).await, &key).await, -2);
+            }
+        }
         call_ok(&mut second, Payload::GetUser(GetUserReq {})).await;
 
         call_ok(&mut second, Payload::Logout(Default::default())).await;

@@ -109,6 +109,7 @@ pub trait UserBackend: Send + Sync + 'static {
         &self,
         user: UserId,
         state: &Self::State,
+        session: &Session,
         request: &Request,
         now_ms: i64,
     ) -> Option<BoxFuture<'static, Result<Self::Fetched, BackendError>>>;

@@ -209,7 +209,7 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
             return AtomicResponse::new(self.finish(Ok(bytes), renewal));
         }
         let request = call.request;
-        let Some(fetch) = self.settings.backend.fetch(user, &live.state, &request, now) else {
+        let Some(fetch) = self.settings.backend.fetch(user, &live.state, session, &request, now) else {
             return AtomicResponse::new(self.run_fresh(ctx, request, None, now, renewal));
         };
         AtomicResponse::new(Box::pin(fetch.into_actor(self).then(

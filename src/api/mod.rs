@@ -121,9 +121,9 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
     let mut request = request;
     request.session_token.clear();
     let directory = &state.directory;
-    let (user, cached) = match directory.user_for_token(&token_hash) {
+    let (user, cached, from_cache) = match directory.user_for_token(&token_hash) {
         // The user's actor is live here and holds the session: no cache round trip.
-        Some(user) => (user, None),
+        Some(user) => (user, None, false),
         None => {
             let found = directory
                 .backend()
@@ -139,18 +139,28 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
                 seq: r.seq,
                 bytes: r.response,
             });
-            (user, cached)
+            (user, cached, true)
         }
     };
     span.record("user.id", user);
     let answer = directory
         .ask(user, state.request_timeout, || Call { token_hash, request: request.clone(), cached: cached.clone() })
         .await;
-    answer.map_err(|e| {
-        let e = ApiError::from(e);
-        if matches!(e, ApiError::Unauthenticated) {
-            directory.forget_token(&token_hash);
+    match answer {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
+            let e = ApiError::from(e);
+            if matches!(e, ApiError::Unauthenticated) {
+                directory.forget_token(&token_hash);
+                if from_cache {
+                    // The cache still names a session the user's actor refused (replaced by a
+                    // later login whose session lives on another shard, or never stored).
+                    if let Err(e) = directory.backend().cache().end_session(token_hash).await {
+                        tracing::debug!(error = %e, "stale session entry left to expire");
+                    }
+                }
+            }
+            Err(e)
         }
-        e
-    })
+    }
 }

@@ -4,7 +4,7 @@
 //! |---|---|---|---|
 //! | `{p}:s:{token}` | `SessionRecord` | until the session expires | token |
 //! | `{p}:r:{token}` | `CachedReply` (the session's last reply no database holds) | 3600 s | token |
-//! | `{p}:f:{bucket}` | sorted set of `FriendCard`, scored by last activity (ms) | 2 × window | key |
+//! | `{p}:f:{bucket}` | sorted set of `FriendCard`, scored by last activity (ms) | 2 × window | every shard: the players whose session lives there |
 //! | `{p}:p:{user}` | `FriendSnapshot` | 3600 s | key |
 //! | `{p}:c:{name}` | bytes (server cache) | set by the writer | key |
 //!
@@ -13,8 +13,11 @@
 //! itself is never stored). Values are protobuf (`proto/cache.proto`, `proto/api.proto`).
 //!
 //! Placement: *token* keys go to shard `u64::from_be_bytes(sha256(token)[0..8]) % n`, so a
-//! session and its reply share a shard and one pipeline reads both; every other key goes to
-//! shard `u64::from_be_bytes(sha256(key)[0..8]) % n`. SHA-256 is fixed by its standard, so
+//! session and its reply share a shard and one pipeline reads both; so does the level bucket
+//! entry of the session's player, so Login and a renewal are one pipeline, and a
+//! recommendation reads its player's own shard (each shard's buckets sample the active
+//! players evenly, as tokens are uniform). Every other *key* goes to shard
+//! `u64::from_be_bytes(sha256(key)[0..8]) % n`. SHA-256 is fixed by its standard, so
 //! every process and version places a key alike. Changing the shard count moves keys:
 //! sessions on a moved shard end (their users log in again); nothing durable is lost.
 

@@ -17,7 +17,7 @@ use summoner_proto::api::{FriendCard, FriendSnapshot};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
 use crate::cache::keys::Keys;
-use crate::cache::{Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, ttl_until};
+use crate::cache::{Activity, Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, ttl_until};
 use crate::storage::Store;
 
 /// Expired entries are swept after this many writes (reads skip them meanwhile).
@@ -75,6 +75,22 @@ impl LocalCache {
     fn remove(&self, key: &str) {
         self.maps().values.remove(key);
     }
+
+    /// Notes a player in their level bucket, keeping the newest `cap` within the window.
+    fn note_active(&self, activity: Activity) {
+        let Activity { bucket, card, window_ms, cap } = activity;
+        let mut maps = self.maps();
+        let members = maps.buckets.entry(bucket).or_default();
+        let since = card.active_at_ms - window_ms;
+        members.insert(card.user_id, (card.active_at_ms, card.encode_to_vec()));
+        members.retain(|_, (at, _)| *at >= since);
+        if members.len() > cap.max(1) {
+            let mut times: Vec<i64> = members.values().map(|(at, _)| *at).collect();
+            times.sort_unstable_by_key(|t| std::cmp::Reverse(*t));
+            let cutoff = times[cap.max(1) - 1];
+            members.retain(|_, (at, _)| *at >= cutoff);
+        }
+    }
 }
 
 fn decode<M: Message + Default>(what: &str, bytes: Option<Vec<u8>>) -> CacheResult<Option<M>> {
@@ -116,6 +132,7 @@ impl Cache for LocalCache {
         record: SessionRecord,
         now_ms: i64,
         replaced: Option<TokenHash>,
+        activity: Option<Activity>,
     ) -> BoxFuture<'static, CacheResult<()>> {
         if let Some(old) = replaced {
             self.remove(&self.keys.session(&old));
@@ -123,6 +140,9 @@ impl Cache for LocalCache {
         }
         let ttl = ttl_until(record.expires_at_ms, now_ms);
         self.put(self.keys.session(&token), record.encode_to_vec(), ttl);
+        if let Some(activity) = activity {
+            self.note_active(activity);
+        }
         done(Ok(()))
     }
 
@@ -137,48 +157,32 @@ impl Cache for LocalCache {
         done(Ok(()))
     }
 
-    fn note_active(
-        &self,
-        bucket: u32,
-        card: FriendCard,
-        window_ms: i64,
-        cap: usize,
-    ) -> BoxFuture<'static, CacheResult<()>> {
-        let mut maps = self.maps();
-        let members = maps.buckets.entry(bucket).or_default();
-        let since = card.active_at_ms - window_ms;
-        members.insert(card.user_id, (card.active_at_ms, card.encode_to_vec()));
-        members.retain(|_, (at, _)| *at >= since);
-        if members.len() > cap {
-            let mut times: Vec<i64> = members.values().map(|(at, _)| *at).collect();
-            times.sort_unstable_by_key(|t| std::cmp::Reverse(*t));
-            let cutoff = times[cap - 1];
-            members.retain(|_, (at, _)| *at >= cutoff);
-        }
-        done(Ok(()))
-    }
-
     fn recent_active(
         &self,
-        bucket: u32,
+        _token: TokenHash,
+        buckets: Vec<(u32, usize)>,
         since_ms: i64,
-        limit: usize,
-    ) -> BoxFuture<'static, CacheResult<Vec<FriendCard>>> {
+    ) -> BoxFuture<'static, CacheResult<Vec<Vec<FriendCard>>>> {
         let maps = self.maps();
-        let mut recent: Vec<(i64, &Vec<u8>)> = maps
-            .buckets
-            .get(&bucket)
-            .map(|m| m.values().filter(|(at, _)| *at >= since_ms).map(|(at, b)| (*at, b)).collect())
-            .unwrap_or_default();
-        recent.sort_unstable_by_key(|r| std::cmp::Reverse(r.0));
-        let cards = recent
-            .into_iter()
-            .take(limit)
-            .map(|(_, b)| {
-                FriendCard::decode(b.as_slice()).map_err(|e| CacheError::Corrupt("card".into(), e.to_string()))
+        let lists = buckets
+            .iter()
+            .map(|(bucket, limit)| {
+                let mut recent: Vec<(i64, &Vec<u8>)> = maps
+                    .buckets
+                    .get(bucket)
+                    .map(|m| m.values().filter(|(at, _)| *at >= since_ms).map(|(at, b)| (*at, b)).collect())
+                    .unwrap_or_default();
+                recent.sort_unstable_by_key(|r| std::cmp::Reverse(r.0));
+                recent
+                    .into_iter()
+                    .take(*limit)
+                    .map(|(_, b)| {
+                        FriendCard::decode(b.as_slice()).map_err(|e| CacheError::Corrupt("card".into(), e.to_string()))
+                    })
+                    .collect()
             })
             .collect();
-        done(cards)
+        done(lists)
     }
 
     fn snapshot(&self, user: UserId) -> BoxFuture<'static, CacheResult<Option<FriendSnapshot>>> {
@@ -225,7 +229,7 @@ mod tests {
         let now = clock.now_ms();
         let token = TokenHash([1; 32]);
         let record = SessionRecord { user_id: 7, session_id: 9, expires_at_ms: now + 1_000, ..Default::default() };
-        block(cache.put_session(token, record, now, None)).unwrap();
+        block(cache.put_session(token, record, now, None, None)).unwrap();
         let reply = CachedReply { user_id: 7, session_id: 9, seq: 3, response: vec![1, 2] };
         block(cache.keep_reply(token, reply.clone())).unwrap();
         let found = block(cache.find_session(token)).unwrap();
@@ -244,8 +248,8 @@ mod tests {
         let now = clock.now_ms();
         let (old, new) = (TokenHash([1; 32]), TokenHash([2; 32]));
         let record = SessionRecord { user_id: 7, expires_at_ms: now + 10_000, ..Default::default() };
-        block(cache.put_session(old, record, now, None)).unwrap();
-        block(cache.put_session(new, record, now, Some(old))).unwrap();
+        block(cache.put_session(old, record, now, None, None)).unwrap();
+        block(cache.put_session(new, record, now, Some(old), None)).unwrap();
         assert!(block(cache.find_session(old)).unwrap().session.is_none());
         assert!(block(cache.find_session(new)).unwrap().session.is_some());
     }
@@ -254,15 +258,19 @@ mod tests {
     fn buckets_keep_the_most_recent_within_the_window_and_cap() {
         let (_, cache) = cache();
         let card = |id: u64, at: i64| FriendCard { user_id: id, level: 1, nickname: String::new(), active_at_ms: at };
+        let note =
+            |id: u64, at: i64| cache.note_active(Activity { bucket: 0, card: card(id, at), window_ms: 1_000, cap: 3 });
         for id in 1..=5 {
-            block(cache.note_active(0, card(id, id as i64 * 100), 1_000, 3)).unwrap();
+            note(id, id as i64 * 100);
         }
-        let recent = block(cache.recent_active(0, 0, 10)).unwrap();
-        assert_eq!(recent.iter().map(|c| c.user_id).collect::<Vec<_>>(), [5, 4, 3], "newest first, capped");
-        block(cache.note_active(0, card(6, 1_450), 1_000, 3)).unwrap();
-        let recent = block(cache.recent_active(0, 0, 10)).unwrap();
-        assert_eq!(recent.iter().map(|c| c.user_id).collect::<Vec<_>>(), [6, 5], "older than the window dropped");
-        assert_eq!(block(cache.recent_active(0, 460, 10)).unwrap().len(), 2);
-        assert!(block(cache.recent_active(1, 0, 10)).unwrap().is_empty());
+        let read = |since: i64| {
+            let lists = block(cache.recent_active(TokenHash([0; 32]), vec![(0, 10), (1, 10)], since)).unwrap();
+            lists.iter().map(|l| l.iter().map(|c| c.user_id).collect::<Vec<_>>()).collect::<Vec<_>>()
+        };
+        assert_eq!(read(0), [vec![5, 4, 3], vec![]], "newest first, capped");
+        note(6, 1_450);
+        assert_eq!(read(0), [vec![6, 5], vec![]], "older than the window dropped");
+        assert_eq!(read(460), [vec![6, 5], vec![]]);
+        assert_eq!(read(1_000), [vec![6], vec![]]);
     }
 }

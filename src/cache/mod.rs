@@ -46,6 +46,16 @@ pub struct FoundSession {
     pub reply: Option<CachedReply>,
 }
 
+/// A player seen active, for friend recommendations: kept in level bucket `bucket`;
+/// entries older than `window_ms` are dropped and at most `cap` kept per bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    pub bucket: u32,
+    pub card: FriendCard,
+    pub window_ms: i64,
+    pub cap: usize,
+}
+
 /// Counters of what a cache sent over the network, for benchmarks and metrics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Traffic {
@@ -60,14 +70,17 @@ pub trait Cache: Send + Sync + 'static {
     /// The session of `token` and its cached reply, in one round trip.
     fn find_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<FoundSession>>;
 
-    /// Stores `record` under `token` until the session expires, and removes the entries
-    /// of `replaced` (the session this one replaces).
+    /// Stores `record` under `token` until the session expires and, with `activity`, notes
+    /// the player in their level bucket on the same shard: one round trip. The entries of
+    /// `replaced` (the session this one replaces) go too when they share that shard; else
+    /// they are left to expire, or to be dropped when next presented ([`Self::end_session`]).
     fn put_session(
         &self,
         token: TokenHash,
         record: SessionRecord,
         now_ms: i64,
         replaced: Option<TokenHash>,
+        activity: Option<Activity>,
     ) -> BoxFuture<'static, CacheResult<()>>;
 
     /// Removes a session and its cached reply (Logout).
@@ -76,23 +89,15 @@ pub trait Cache: Send + Sync + 'static {
     /// Keeps the last reply of the session `token` for [`ENTRY_TTL`].
     fn keep_reply(&self, token: TokenHash, reply: CachedReply) -> BoxFuture<'static, CacheResult<()>>;
 
-    /// Records that a player was active at `card.active_at_ms`, in level bucket `bucket`;
-    /// entries older than `window_ms` are dropped and at most `cap` kept per bucket.
-    fn note_active(
-        &self,
-        bucket: u32,
-        card: FriendCard,
-        window_ms: i64,
-        cap: usize,
-    ) -> BoxFuture<'static, CacheResult<()>>;
-
-    /// The players active in `bucket` since `since_ms`, most recent first, at most `limit`.
+    /// Players active since `since_ms` in each of `buckets` (bucket, at most how many), most
+    /// recent first, as noted on the shard of `token`: one round trip. Each shard holds the
+    /// players whose sessions live there, so any shard's buckets are a fair sample.
     fn recent_active(
         &self,
-        bucket: u32,
+        token: TokenHash,
+        buckets: Vec<(u32, usize)>,
         since_ms: i64,
-        limit: usize,
-    ) -> BoxFuture<'static, CacheResult<Vec<FriendCard>>>;
+    ) -> BoxFuture<'static, CacheResult<Vec<Vec<FriendCard>>>>;
 
     /// A user's friend snapshot, if cached.
     fn snapshot(&self, user: UserId) -> BoxFuture<'static, CacheResult<Option<FriendSnapshot>>>;

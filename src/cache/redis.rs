@@ -26,7 +26,7 @@ use summoner_proto::api::{FriendCard, FriendSnapshot};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
 use crate::cache::keys::{self, Keys};
-use crate::cache::{Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, Traffic, ttl_until};
+use crate::cache::{Activity, Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, Traffic, ttl_until};
 
 /// A pooled connection idle longer than this is pinged before use.
 const PING_IF_IDLE: Duration = Duration::from_secs(5);
@@ -178,6 +178,22 @@ fn decode<M: Message + Default>(what: &str, bytes: Option<Vec<u8>>) -> CacheResu
     bytes.map(|b| M::decode(b.as_slice()).map_err(|e| CacheError::Corrupt(what.to_owned(), e.to_string()))).transpose()
 }
 
+/// Notes `activity` in the bucket `key`: add, drop entries older than the window, keep the
+/// newest `cap`, and let the bucket expire when nobody is noted for two windows.
+fn note_active(pipe: &mut Pipeline, key: &str, activity: &Activity) {
+    let card = &activity.card;
+    let since = card.active_at_ms - activity.window_ms;
+    pipe.zadd(key, card.encode_to_vec(), card.active_at_ms)
+        .ignore()
+        .zrembyscore(key, "-inf", format!("({since}"))
+        .ignore()
+        // Ranks count from the oldest: remove all but the newest `cap`.
+        .zremrangebyrank(key, 0, -(activity.cap.max(1) as isize) - 1)
+        .ignore()
+        .pexpire(key, activity.window_ms.saturating_mul(2).max(1))
+        .ignore();
+}
+
 /// `SET key value PX ttl` on `pipe`.
 fn set_px(pipe: &mut Pipeline, key: String, value: Vec<u8>, ttl_ms: u64) {
     pipe.cmd("SET").arg(key).arg(value).arg("PX").arg(ttl_ms).ignore();
@@ -202,6 +218,7 @@ impl Cache for RedisCache {
         record: SessionRecord,
         now_ms: i64,
         replaced: Option<TokenHash>,
+        activity: Option<Activity>,
     ) -> BoxFuture<'static, CacheResult<()>> {
         let this = self.clone();
         async move {
@@ -213,21 +230,13 @@ impl Cache for RedisCache {
                 record.encode_to_vec(),
                 ttl_until(record.expires_at_ms, now_ms),
             );
-            let mut other = None;
-            if let Some(old) = replaced {
-                let old_shard = this.token_shard(&old);
-                let target =
-                    if old_shard == shard { &mut pipe } else { &mut other.insert((old_shard, redis::pipe())).1 };
-                target.del(this.keys.session(&old)).ignore().del(this.keys.reply(&old)).ignore();
+            if let Some(old) = replaced.filter(|old| this.token_shard(old) == shard) {
+                pipe.del(this.keys.session(&old)).ignore().del(this.keys.reply(&old)).ignore();
             }
-            let store = this.run::<()>("store a session", shard, pipe);
-            match other {
-                None => store.await,
-                Some((old_shard, old_pipe)) => {
-                    let drop_old = this.run::<()>("end the replaced session", old_shard, old_pipe);
-                    futures_util::future::try_join(store, drop_old).await.map(|_| ())
-                }
+            if let Some(activity) = activity {
+                note_active(&mut pipe, &this.keys.active_bucket(activity.bucket), &activity);
             }
+            this.run("store a session", shard, pipe).await
         }
         .boxed()
     }
@@ -252,48 +261,29 @@ impl Cache for RedisCache {
         .boxed()
     }
 
-    fn note_active(
-        &self,
-        bucket: u32,
-        card: FriendCard,
-        window_ms: i64,
-        cap: usize,
-    ) -> BoxFuture<'static, CacheResult<()>> {
-        let this = self.clone();
-        async move {
-            let key = this.keys.active_bucket(bucket);
-            let since = card.active_at_ms - window_ms;
-            let mut pipe = redis::pipe();
-            pipe.zadd(&key, card.encode_to_vec(), card.active_at_ms)
-                .ignore()
-                .zrembyscore(&key, "-inf", format!("({since}"))
-                .ignore()
-                // Keeps the newest `cap` (ranks count from the oldest).
-                .zremrangebyrank(&key, 0, -(cap.max(1) as isize) - 1)
-                .ignore()
-                .pexpire(&key, window_ms.saturating_mul(2).max(1))
-                .ignore();
-            this.run("note an active player", this.key_shard(&key), pipe).await
-        }
-        .boxed()
-    }
-
     fn recent_active(
         &self,
-        bucket: u32,
+        token: TokenHash,
+        buckets: Vec<(u32, usize)>,
         since_ms: i64,
-        limit: usize,
-    ) -> BoxFuture<'static, CacheResult<Vec<FriendCard>>> {
+    ) -> BoxFuture<'static, CacheResult<Vec<Vec<FriendCard>>>> {
         let this = self.clone();
         async move {
-            let key = this.keys.active_bucket(bucket);
             let mut pipe = redis::pipe();
-            pipe.zrevrangebyscore_limit(&key, "+inf", since_ms, 0, limit as isize);
-            let (members,): (Vec<Vec<u8>>,) = this.run("read active players", this.key_shard(&key), pipe).await?;
-            members
+            for (bucket, limit) in &buckets {
+                pipe.zrevrangebyscore_limit(this.keys.active_bucket(*bucket), "+inf", since_ms, 0, *limit as isize);
+            }
+            let lists: Vec<Vec<Vec<u8>>> = this.run("read active players", this.token_shard(&token), pipe).await?;
+            lists
                 .iter()
-                .map(|m| {
-                    FriendCard::decode(m.as_slice()).map_err(|e| CacheError::Corrupt("card".into(), e.to_string()))
+                .map(|members| {
+                    members
+                        .iter()
+                        .map(|m| {
+                            FriendCard::decode(m.as_slice())
+                                .map_err(|e| CacheError::Corrupt("card".into(), e.to_string()))
+                        })
+                        .collect()
                 })
                 .collect()
         }

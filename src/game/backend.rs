@@ -9,14 +9,14 @@
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use futures_util::future::{BoxFuture, join, join3};
+use futures_util::future::{BoxFuture, join};
 use summoner_actors::{
-    BackendError, Commit, Handled, Loaded, Session, SessionChange, StoredReply, UserBackend, UserId,
+    BackendError, Commit, Handled, Loaded, Session, SessionChange, StoredReply, TokenHash, UserBackend, UserId,
 };
 use summoner_proto::api::{FriendSnapshot, Request};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
-use crate::cache::{Cache, CacheError};
+use crate::cache::{Activity, Cache, CacheError};
 use crate::game::catalog::Catalog;
 use crate::game::dispatch::dispatch;
 use crate::game::effects::Changes;
@@ -72,24 +72,13 @@ impl GameBackend {
         }
     }
 
-    /// Refreshes what other players see of the user: their recommendation bucket entry
-    /// and their friend snapshot. Best effort: stale data here only ages out.
-    fn advertise(&self, state: &UserState, now_ms: i64) -> BoxFuture<'static, ()> {
-        let user = state.user_id;
-        let noted = self.cache.note_active(
-            friends::bucket(state.level),
-            friends::card(state, now_ms),
-            friends::ACTIVE_WINDOW_MS,
-            friends::BUCKET_CAP,
-        );
-        let snapshot = self.cache.put_snapshot(friends::snapshot(state, now_ms));
-        async move {
-            let (noted, snapshot) = join(noted, snapshot).await;
-            if let Err(e) = noted.and(snapshot) {
-                tracing::warn!(user.id = user, error = %e, "friend data not refreshed");
-            }
+    fn activity(state: &UserState, now_ms: i64) -> Activity {
+        Activity {
+            bucket: friends::bucket(state.level),
+            card: friends::card(state, now_ms),
+            window_ms: friends::ACTIVE_WINDOW_MS,
+            cap: friends::BUCKET_CAP,
         }
-        .boxed()
     }
 }
 
@@ -122,30 +111,24 @@ async fn snapshot_or_load(
     Ok(Some(snapshot))
 }
 
-/// Recently active players of `bucket`, and of its neighbours when it alone has too few
-/// eligible for `state` (a second round trip, only for thin buckets).
+/// Recently active players of `bucket` and its neighbours, from the shard of the caller's
+/// session: one round trip.
 async fn candidates(
     cache_: Arc<dyn Cache>,
-    state: UserState,
+    token: TokenHash,
     bucket: u32,
     now_ms: i64,
 ) -> Result<Fetched, BackendError> {
     let since = now_ms - friends::ACTIVE_WINDOW_MS;
-    let mut cards = cache_.recent_active(bucket, since, friends::BUCKET_READ).await.map_err(cache)?;
-    if friends::eligible_count(&state, &cards) < friends::RECOMMEND_COUNT {
-        let below = bucket.checked_sub(1).map(|b| cache_.recent_active(b, since, friends::BUCKET_READ));
-        let above = cache_.recent_active(bucket + 1, since, friends::BUCKET_READ);
-        let below = async move {
-            match below {
-                Some(below) => below.await,
-                None => Ok(Vec::new()),
-            }
-        };
-        let (below, above) = join(below, above).await;
-        cards.extend(below.map_err(cache)?);
-        cards.extend(above.map_err(cache)?);
+    let mut reads = vec![(bucket, friends::BUCKET_READ), (bucket + 1, friends::NEIGHBOUR_READ)];
+    if let Some(below) = bucket.checked_sub(1) {
+        reads.push((below, friends::NEIGHBOUR_READ));
     }
-    Ok(Fetched::Candidates(cards))
+    let mut lists = cache_.recent_active(token, reads, since).await.map_err(cache)?.into_iter();
+    let own = lists.next().unwrap_or_default();
+    let mut near: Vec<_> = lists.flatten().collect();
+    near.sort_by_key(|c| std::cmp::Reverse(c.active_at_ms));
+    Ok(Fetched::Candidates { own, near })
 }
 
 impl UserBackend for GameBackend {
@@ -161,12 +144,13 @@ impl UserBackend for GameBackend {
         &self,
         _user: UserId,
         state: &UserState,
+        session: &Session,
         request: &Request,
         now_ms: i64,
     ) -> Option<BoxFuture<'static, Result<Fetched, BackendError>>> {
         let cache_ = self.cache.clone();
         match friends::needs(state, request, self.test_operations)? {
-            Need::Candidates { bucket } => Some(candidates(cache_, state.clone(), bucket, now_ms).boxed()),
+            Need::Candidates { bucket } => Some(candidates(cache_, session.token_hash, bucket, now_ms).boxed()),
             Need::Snapshot { user } => Some(
                 snapshot_or_load(cache_, self.store.clone(), user, now_ms).map(|r| r.map(Fetched::Snapshot)).boxed(),
             ),
@@ -191,10 +175,21 @@ impl UserBackend for GameBackend {
         if !changes.events.is_empty() {
             tracing::debug!(user.id = user, events = ?changes.events, "quest events");
         }
-        self.store
-            .commit(user, changes.shards, Commit { writes: changes.writes, reply })
-            .map(|r| r.map_err(storage))
-            .boxed()
+        let committed = self.store.commit(user, changes.shards, Commit { writes: changes.writes, reply });
+        let Some(snapshot) = changes.snapshot else {
+            return committed.map(|r| r.map_err(storage)).boxed();
+        };
+        let cache_ = self.cache.clone();
+        async move {
+            committed.await.map_err(storage)?;
+            // Friends read the snapshot from the cache: publish the new one (best effort; a
+            // stale one ages out within the hour).
+            if let Err(e) = cache_.put_snapshot(snapshot).await {
+                tracing::warn!(user.id = user, error = %e, "friend snapshot not refreshed");
+            }
+            Ok(())
+        }
+        .boxed()
     }
 
     fn save_session(
@@ -207,22 +202,27 @@ impl UserBackend for GameBackend {
         let store = self.store.clone();
         match change {
             SessionChange::Open { session, replaced } => {
-                let indexed =
-                    self.cache.put_session(session.token_hash, self.record(state, &session), now_ms, replaced);
-                let advertised = self.advertise(state, now_ms);
+                let record = self.record(state, &session);
+                let indexed = self.cache.put_session(
+                    session.token_hash,
+                    record,
+                    now_ms,
+                    replaced,
+                    Some(Self::activity(state, now_ms)),
+                );
                 async move {
-                    let (indexed, ()) = join(indexed, advertised).await;
-                    indexed.map_err(cache)?;
+                    indexed.await.map_err(cache)?;
                     store.save_session(user, Some(session)).await.map_err(storage)
                 }
                 .boxed()
             }
             SessionChange::Renew(session) => {
-                let indexed = self.cache.put_session(session.token_hash, self.record(state, &session), now_ms, None);
-                let advertised = self.advertise(state, now_ms);
+                let record = self.record(state, &session);
+                let activity = Some(Self::activity(state, now_ms));
+                let indexed = self.cache.put_session(session.token_hash, record, now_ms, None, activity);
                 let saved = store.save_session(user, Some(session));
                 async move {
-                    let (indexed, (), saved) = join3(indexed, advertised, saved).await;
+                    let (indexed, saved) = join(indexed, saved).await;
                     saved.map_err(storage)?;
                     indexed.map_err(cache)
                 }

@@ -14,8 +14,8 @@ use summoner_proto::api::{ErrorCode, Request, Response, request::Payload as Q, r
 use crate::game::context::{HandlerCtx, Refusal};
 use crate::game::data::GameData;
 use crate::game::effects::Changes;
-use crate::game::friends::Fetched;
-use crate::game::handlers::{debug, explore, friends, session, user};
+use crate::game::friends::{self, Fetched};
+use crate::game::handlers::{debug, explore, friends as friend_ops, session, user};
 use crate::game::state::UserState;
 use crate::storage::Write;
 
@@ -25,8 +25,8 @@ fn route(ctx: &mut HandlerCtx, payload: &Q) -> Result<A, Refusal> {
         Q::SetNickname(r) => user::set_nickname(ctx, r).map(A::SetNickname),
         Q::Explore(r) => explore::explore(ctx, r).map(A::Explore),
         Q::Logout(r) => session::logout(ctx, r).map(A::Logout),
-        Q::RecommendFriends(r) => friends::recommend_friends(ctx, r).map(A::RecommendFriends),
-        Q::GetFriendSnapshot(r) => friends::get_friend_snapshot(ctx, r).map(A::GetFriendSnapshot),
+        Q::RecommendFriends(r) => friend_ops::recommend_friends(ctx, r).map(A::RecommendFriends),
+        Q::GetFriendSnapshot(r) => friend_ops::get_friend_snapshot(ctx, r).map(A::GetFriendSnapshot),
         Q::DebugPanic(r) => debug::panic(ctx, r).map(|never| match never {}),
         Q::DebugAddFriend(r) => debug::add_friend(ctx, r).map(A::DebugAddFriend),
         Q::Register(_) | Q::Login(_) => {
@@ -88,7 +88,9 @@ pub fn dispatch(
     }
     writes.extend(logs.into_iter().map(Write::ActionLog));
     let shards = draft.shards;
-    let change = (!writes.is_empty()).then_some((draft, Changes { writes, events, shards }));
+    let seen_by_friends_changed = draft.nickname != state.nickname || draft.level != state.level;
+    let snapshot = seen_by_friends_changed.then(|| friends::snapshot(&draft, now_ms));
+    let change = (!writes.is_empty()).then_some((draft, Changes { writes, events, shards, snapshot }));
     Handled { response, change, ends_session }
 }
 

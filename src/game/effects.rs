@@ -30,4 +30,6 @@ pub struct Changes {
     pub events: Vec<GameEvent>,
     /// Where the writes go.
     pub shards: crate::game::state::UserShards,
+    /// What friends now see of the user, when that changed (published once committed).
+    pub snapshot: Option<summoner_proto::api::FriendSnapshot>,
 }

@@ -2,10 +2,10 @@
 //! friend operation reads before its handler runs ([`Fetched`]).
 //!
 //! Recently active players are kept in the cache by level bucket ([`bucket`]); a
-//! recommendation reads the caller's bucket (its neighbours too only when that is thin),
-//! drops the caller and their friends, and draws [`RECOMMEND_COUNT`] of the rest at random
-//! from a stream seeded by the user's seed and the request's seq: varied from call to
-//! call, the same for a retry.
+//! recommendation reads the caller's bucket and its two neighbours (one round trip), drops
+//! the caller and their friends, and draws [`RECOMMEND_COUNT`] at random from the caller's
+//! bucket, filling from the neighbours only when it is thin, from a stream seeded by the
+//! user's seed and the request's seq: varied from call to call, the same for a retry.
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -18,8 +18,10 @@ use crate::game::state::UserState;
 pub const LEVELS_PER_BUCKET: u32 = 5;
 /// Candidates a recommendation returns.
 pub const RECOMMEND_COUNT: usize = 5;
-/// Players read from one bucket per recommendation (the most recently active).
+/// Players read from the caller's bucket per recommendation (the most recently active) ...
 pub const BUCKET_READ: usize = 100;
+/// ... and from each neighbouring bucket.
+pub const NEIGHBOUR_READ: usize = 20;
 /// Players kept per bucket.
 pub const BUCKET_CAP: usize = 2000;
 /// How recently a player must have been active to be recommended.
@@ -54,8 +56,9 @@ pub enum Need {
 /// What was read for a request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fetched {
-    /// Recently active players, most recent first (duplicates possible).
-    Candidates(Vec<FriendCard>),
+    /// Recently active players, most recent first (duplicates possible): of the caller's
+    /// bucket, and of the neighbouring buckets.
+    Candidates { own: Vec<FriendCard>, near: Vec<FriendCard> },
     /// The snapshot asked for; None when no such user exists.
     Snapshot(Option<FriendSnapshot>),
 }
@@ -80,24 +83,24 @@ pub fn eligible(user: &UserState, card: &FriendCard) -> bool {
     card.user_id != user.user_id && !user.friends.contains(&card.user_id)
 }
 
-/// How many distinct eligible players `cards` hold.
-pub fn eligible_count(user: &UserState, cards: &[FriendCard]) -> usize {
-    let mut ids: Vec<u64> = cards.iter().filter(|c| eligible(user, c)).map(|c| c.user_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.len()
-}
-
-/// Picks up to [`RECOMMEND_COUNT`] distinct eligible players from `cards` (most recent
-/// first), at random from a stream of the user's seed and `seq`.
-pub fn pick(user: &UserState, cards: &[FriendCard], seq: u64) -> Vec<FriendCard> {
+/// Picks up to [`RECOMMEND_COUNT`] distinct eligible players, from `own` (the caller's
+/// bucket) first and from `near` (the neighbouring buckets) only to fill up, at random
+/// from a stream of the user's seed and `seq`.
+pub fn pick(user: &UserState, own: &[FriendCard], near: &[FriendCard], seq: u64) -> Vec<FriendCard> {
     let mut seen = std::collections::HashSet::new();
-    // A player may be listed twice (a changed nickname or level); the first is the newest.
-    let mut pool: Vec<FriendCard> =
-        cards.iter().filter(|c| eligible(user, c) && seen.insert(c.user_id)).cloned().collect();
+    // A player may be listed twice (a changed nickname or level, or a move between buckets);
+    // lists are newest first, so the first is kept.
+    let mut distinct = |cards: &[FriendCard]| -> Vec<FriendCard> {
+        cards.iter().filter(|c| eligible(user, c) && seen.insert(c.user_id)).cloned().collect()
+    };
+    let (mut own, mut near) = (distinct(own), distinct(near));
     let mut rng = ChaCha8Rng::seed_from_u64(user.rng_seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let (chosen, _) = pool.partial_shuffle(&mut rng, RECOMMEND_COUNT);
-    chosen.to_vec()
+    let (chosen, _) = own.partial_shuffle(&mut rng, RECOMMEND_COUNT);
+    let mut chosen = chosen.to_vec();
+    let missing = RECOMMEND_COUNT - chosen.len();
+    let (filled, _) = near.partial_shuffle(&mut rng, missing);
+    chosen.extend_from_slice(filled);
+    chosen
 }
 
 #[cfg(test)]
@@ -127,7 +130,7 @@ mod tests {
         let pool = cards([1, 2, 3, 4, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
         let mut seen_lists = std::collections::HashSet::new();
         for seq in 1..20 {
-            let picked = pick(&me, &pool, seq);
+            let picked = pick(&me, &pool, &cards([100, 101]), seq);
             let ids: Vec<u64> = picked.iter().map(|c| c.user_id).collect();
             assert_eq!(ids.len(), RECOMMEND_COUNT);
             assert!(ids.iter().all(|id| ![1, 2, 3].contains(id)), "{ids:?}");
@@ -135,11 +138,22 @@ mod tests {
             unique.sort_unstable();
             unique.dedup();
             assert_eq!(unique.len(), ids.len(), "{ids:?}");
-            assert_eq!(pick(&me, &pool, seq), picked, "a retry gets the same list");
+            assert_eq!(pick(&me, &pool, &cards([100, 101]), seq), picked, "a retry gets the same list");
+            assert!(ids.iter().all(|id| *id < 100), "neighbours only fill a thin bucket: {ids:?}");
             seen_lists.insert(unique);
         }
         assert!(seen_lists.len() > 5, "recommendations hardly vary: {seen_lists:?}");
-        assert_eq!(eligible_count(&me, &pool), 9);
+    }
+
+    #[test]
+    fn a_thin_bucket_is_filled_from_the_neighbours() {
+        let me = user(1, vec![2]);
+        let picked = pick(&me, &cards([1, 2, 3, 4]), &cards([3, 50, 51, 52, 53]), 9);
+        let ids: Vec<u64> = picked.iter().map(|c| c.user_id).collect();
+        assert_eq!(ids.len(), RECOMMEND_COUNT);
+        assert!(ids.contains(&3) && ids.contains(&4), "the own bucket comes first: {ids:?}");
+        assert_eq!(ids.iter().filter(|id| **id >= 50).count(), 3, "{ids:?}");
+        assert!(pick(&me, &cards([1, 2]), &[], 9).is_empty());
     }
 
     #[test]

@@ -10,11 +10,11 @@ use crate::game::friends::{self, Fetched};
 
 /// RecommendFriends: recently active players near the user's level, not friends yet.
 pub fn recommend_friends(ctx: &mut HandlerCtx, _req: &RecommendFriendsReq) -> HandlerResult<RecommendFriendsRes> {
-    let cards = match ctx.fetched {
-        Some(Fetched::Candidates(cards)) => cards.as_slice(),
-        _ => &[],
+    let (own, near) = match ctx.fetched {
+        Some(Fetched::Candidates { own, near }) => (own.as_slice(), near.as_slice()),
+        _ => (&[][..], &[][..]),
     };
-    Ok(RecommendFriendsRes { candidates: friends::pick(ctx.user, cards, ctx.seq) })
+    Ok(RecommendFriendsRes { candidates: friends::pick(ctx.user, own, near, ctx.seq) })
 }
 
 /// GetFriendSnapshot: a friend as the friend dungeon shows them.
