@@ -326,6 +326,10 @@ async fn friend_snapshots_are_for_friends_and_refusals_change_nothing() {
 
 #[actix_web::test]
 async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
+    // Where Redis is provided (CI), redis-server is installed too: start one of our own.
+    if redis_shards().is_none() {
+        return;
+    }
     let mut redis = OwnRedis::start();
     let dir = tempfile::tempdir().unwrap();
     let mut config = common::config(dir.path());
