@@ -346,6 +346,9 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
     assert_eq!(server.running.passivate_idle().await, 1);
 
     redis.stop();
+    // The live user's session renewal falls due: tried once, not on every request.
+    server.clock.advance_ms(400_000);
+    let before = server.running.directory.backend().cache().traffic().round_trips;
     let mut gold = 0;
     for _ in 0..3 {
         let Some(response::Payload::Explore(e)) = Some(call_ok(&mut live, Payload::Explore(ExploreReq {})).await)
@@ -354,6 +357,7 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
         };
         gold = e.user.expect("a user").gold;
     }
+    assert_eq!(server.running.directory.backend().cache().traffic().round_trips - before, 1);
     let down = idle.call(Payload::GetUser(GetUserReq {})).await.unwrap();
     assert_status(&down, 503, ErrorCode::Unavailable);
     assert_eq!(down.retry_after, Some(1));

@@ -325,14 +325,15 @@ impl<B: UserBackend> UserActor<B> {
         let user = self.user();
         let expiry = session.expires_at_ms;
         let save = self.settings.backend.save_session(user, &live.state, SessionChange::Renew(session), now);
-        Box::pin(save.into_actor(self).map(move |result, act, _| match result {
-            Ok(()) => {
-                if let Phase::Ready(live) = &mut act.phase {
-                    live.stored_expiry_ms = expiry;
-                }
+        Box::pin(save.into_actor(self).map(move |result, act, _| {
+            if let Err(err) = result {
+                tracing::warn!(user.id = user, error = %err, "session renewal not stored; next try in one renewal step");
             }
-            Err(err) => {
-                tracing::warn!(user.id = user, error = %err, "session renewal not stored")
+            // Even after a failure: trying again on every request would make each one wait
+            // for the storage timeout during an outage. The actor's expiry stays the truth
+            // while it lives.
+            if let Phase::Ready(live) = &mut act.phase {
+                live.stored_expiry_ms = expiry;
             }
         }))
     }
