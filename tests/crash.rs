@@ -39,6 +39,12 @@ fn start(config: &Config, dir: &std::path::Path) -> ServerProcess {
         list(storage.log()),
         dir.join("no-gamedata").display().to_string(),
     );
+    let redis = &config.redis;
+    let toml = if redis.urls.is_empty() {
+        toml
+    } else {
+        format!("{toml}[redis]\nurls = [{}]\nkey_prefix = {:?}\n", list(redis.urls.clone()), redis.key_prefix)
+    };
     let file = dir.join("summoner.toml");
     std::fs::write(&file, toml).expect("config written");
     let mut child = Command::new(env!("CARGO_BIN_EXE_summoner"))
@@ -189,4 +195,17 @@ on_every_backend! {
     async fn sigterm_exits_cleanly_with_every_acknowledged_write(config) {
         crash_and_restart(config, "TERM").await;
     }
+}
+
+/// kill -9 with the sessions in Redis (two shards): after the restart every player goes on
+/// with the token it had, and every acknowledged write is there.
+#[actix_web::test]
+async fn sigkill_with_sessions_in_redis_loses_no_acknowledged_write() {
+    let Some(urls) = common::redis::shard_urls() else {
+        eprintln!("SUMMONER_TEST_REDIS_URLS is not set; skipping (CI sets it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::redis::with_redis(common::config(dir.path()), &urls);
+    crash_and_restart(config, "KILL").await;
 }
