@@ -14,6 +14,7 @@ use summoner_proto::api::{Credential, LoginReq, LoginRes, RegisterReq, RegisterR
 use crate::game::backend::GameBackend;
 use crate::game::effects::ActionLog;
 use crate::game::state::{UserShards, UserState};
+use crate::notice::NoticeBoard;
 use crate::storage::{AuthId, StoreError};
 use crate::tokens::{RandomError, hash_token, new_token, random_u63};
 
@@ -44,6 +45,7 @@ pub enum AccountError {
 /// Register and Login, over the store and the user actors.
 pub struct Accounts {
     directory: Arc<Directory<GameBackend>>,
+    notices: Arc<NoticeBoard>,
     session_ttl_ms: i64,
     request_timeout: Duration,
 }
@@ -77,9 +79,14 @@ pub fn auth_id(credential: Option<&Credential>) -> Result<AuthId, AccountError> 
 }
 
 impl Accounts {
-    /// Accounts over the directory's backend and store.
-    pub fn new(directory: Arc<Directory<GameBackend>>, session_ttl_ms: i64, request_timeout: Duration) -> Self {
-        Self { directory, session_ttl_ms, request_timeout }
+    /// Accounts over the directory's backend and store; Login shows the notice of `notices`.
+    pub fn new(
+        directory: Arc<Directory<GameBackend>>,
+        notices: Arc<NoticeBoard>,
+        session_ttl_ms: i64,
+        request_timeout: Duration,
+    ) -> Self {
+        Self { directory, notices, session_ttl_ms, request_timeout }
     }
 
     fn clock(&self) -> &Arc<dyn Clock> {
@@ -123,12 +130,18 @@ impl Accounts {
         let state =
             self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone())).await?;
         self.log(user, state.shards, "login", String::new(), now).await;
+        // The session is open: a notice that cannot be read now is shown at the next login.
+        let notice = self.notices.current().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "notice not read");
+            String::new()
+        });
         let ttl_secs = u32::try_from(self.session_ttl_ms / 1000).unwrap_or(u32::MAX);
         let res = LoginRes {
             session_token: token.to_vec(),
             expires_at_ms,
             ttl_secs,
             user: Some(state.to_proto(&backend.catalog().current(), now)),
+            notice,
         };
         Ok((user, res))
     }

@@ -1,21 +1,36 @@
 //! Admin endpoints, behind the bearer token from config (`admin.token`):
-//! `GET /admin/gamedata` (the version in force) and `POST /admin/gamedata/reload`.
+//! `GET /admin/gamedata` (the version in force), `POST /admin/gamedata/reload`, and
+//! `GET`/`PUT /admin/notice` (the notice Login shows; `PUT` takes the text as the body and
+//! `?ttl_secs=` (default a day), an empty body takes it down).
 //!
 //! Answers are plain text for operators and scripts: 200 done, 401 without the token,
-//! 422 when a new game-data version is refused (the old one keeps serving).
+//! 422 when a new game-data version or a notice is refused (nothing changes), 503 when the
+//! cache is unreachable.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::game::catalog::{Catalog, Reloaded};
+use crate::notice::{NoticeBoard, NoticeError};
 
 /// What the admin endpoints need.
 pub struct AdminState {
     pub token: String,
     pub catalog: Arc<Catalog>,
+    pub notices: Arc<NoticeBoard>,
 }
+
+/// The query of `PUT /admin/notice`.
+#[derive(Debug, serde::Deserialize)]
+struct NoticeQuery {
+    ttl_secs: Option<u64>,
+}
+
+/// How long a notice stays up unless told.
+const NOTICE_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// Compares without leaking, through timing, how much of a guess was right.
 fn same(a: &[u8], b: &[u8]) -> bool {
@@ -39,7 +54,43 @@ fn unauthorized() -> HttpResponse {
 
 /// Mounts the admin routes.
 pub fn routes(config: &mut web::ServiceConfig) {
-    config.route("/admin/gamedata", web::get().to(gamedata)).route("/admin/gamedata/reload", web::post().to(reload));
+    config
+        .route("/admin/gamedata", web::get().to(gamedata))
+        .route("/admin/gamedata/reload", web::post().to(reload))
+        .route("/admin/notice", web::get().to(get_notice))
+        .route("/admin/notice", web::put().to(put_notice));
+}
+
+async fn get_notice(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    match state.notices.current().await {
+        Ok(text) => HttpResponse::Ok().body(text),
+        Err(e) => HttpResponse::ServiceUnavailable().body(format!("the cache is unreachable: {e}\n")),
+    }
+}
+
+async fn put_notice(
+    req: HttpRequest,
+    body: web::Bytes,
+    query: web::Query<NoticeQuery>,
+    state: web::Data<AdminState>,
+) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return HttpResponse::UnprocessableEntity().body("refused: the notice must be UTF-8 text\n");
+    };
+    let ttl = query.ttl_secs.map_or(NOTICE_TTL, Duration::from_secs);
+    match state.notices.set(text, ttl).await {
+        Ok(()) => HttpResponse::Ok().body(format!("notice set for {} s\n", ttl.as_secs())),
+        Err(NoticeError::Cache(e)) => {
+            HttpResponse::ServiceUnavailable().body(format!("the cache is unreachable: {e}\n"))
+        }
+        Err(e) => HttpResponse::UnprocessableEntity().body(format!("refused: {e}\n")),
+    }
 }
 
 async fn gamedata(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {

@@ -18,6 +18,7 @@ pub mod gdata;
 pub mod health;
 pub mod ids;
 pub mod metrics;
+pub mod notice;
 pub mod server;
 pub mod storage;
 pub mod telemetry;

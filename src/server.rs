@@ -20,6 +20,7 @@ use crate::game::backend::GameBackend;
 use crate::game::catalog::Catalog;
 use crate::game::data::{DataError, GameData};
 use crate::gdata::files::GAMEDATA_FILE;
+use crate::notice::NoticeBoard;
 use crate::storage::db_store::{DbStore, DbStoreConfig};
 use crate::storage::{Store, StoreError};
 
@@ -187,15 +188,22 @@ pub async fn start_with_store(
         },
     );
     let request_timeout = Duration::from_millis(config.limits.request_timeout_ms);
+    let notices = Arc::new(NoticeBoard::new(directory.backend().cache().clone(), directory.clock().clone()));
     let state = web::Data::new(ApiState {
         directory: directory.clone(),
-        accounts: Accounts::new(directory.clone(), i64::from(sessions.ttl_secs) * 1000, request_timeout),
+        accounts: Accounts::new(
+            directory.clone(),
+            notices.clone(),
+            i64::from(sessions.ttl_secs) * 1000,
+            request_timeout,
+        ),
         admission: Arc::new(Semaphore::new(config.limits.max_in_flight)),
         max_body_bytes: config.limits.max_body_bytes,
         request_timeout,
         retry_after_secs: config.limits.retry_after_secs,
     });
-    let admin_state = web::Data::new(AdminState { token: config.admin.token.clone(), catalog: catalog.clone() });
+    let admin_state =
+        web::Data::new(AdminState { token: config.admin.token.clone(), catalog: catalog.clone(), notices });
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

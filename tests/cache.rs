@@ -478,3 +478,47 @@ async fn ended_sessions_stay_ended_after_the_actor_retires_on_every_cache() {
         server.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn the_operators_notice_reaches_logins_on_every_node() {
+    for redis in caches() {
+        eprintln!("-- on the {} cache", cache_name(&redis));
+        let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mut config = config_with(&dir_a, &redis);
+        config.admin.token = "admin-secret".into();
+        let node_a = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        // A second node shares the cache (same Redis, same prefix); in process, there is one.
+        let node_b = match &redis {
+            Some(_) => {
+                let mut config_b = config.clone();
+                config_b.storage.data_dir = dir_b.path().to_path_buf();
+                Some(TestServer::start(config_b, Arc::new(ManualClock::new())).await)
+            }
+            None => None,
+        };
+        let http = reqwest::Client::new();
+        let put = |text: &'static str, token: &'static str| {
+            http.put(format!("{}/admin/notice?ttl_secs=600", node_a.url)).bearer_auth(token).body(text).send()
+        };
+        assert_eq!(put("sneaky", "wrong").await.unwrap().status().as_u16(), 401);
+        assert_eq!(put("bell\u{7}", "admin-secret").await.unwrap().status().as_u16(), 422);
+        assert_eq!(put("Maintenance at 04:00 UTC", "admin-secret").await.unwrap().status().as_u16(), 200);
+
+        for node in std::iter::once(&node_a).chain(node_b.as_ref()) {
+            let mut client = node.client();
+            assert!(client.register(device("dev-notice")).await.unwrap().is_ok());
+            let login = client.login(device("dev-notice")).await.unwrap();
+            let Some(response::Payload::Login(login)) = login.response.payload else { panic!("no login") };
+            assert_eq!(login.notice, "Maintenance at 04:00 UTC", "on {}", node.url);
+        }
+        if let Some(urls) = &redis {
+            let key = Keys::new(&config.redis.key_prefix).server("notice");
+            let ttl = pttl(&mut connect(&urls[keys::key_shard(&key, urls.len())]).await, &key).await;
+            assert!(ttl > 590_000 && ttl <= 600_000, "notice TTL {ttl} ms");
+        }
+        if let Some(node_b) = node_b {
+            node_b.stop().await;
+        }
+        node_a.stop().await;
+    }
+}
