@@ -194,6 +194,18 @@ impl Cache for LocalCache {
         done(Ok(()))
     }
 
+    fn fill_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>> {
+        let key = self.keys.snapshot(snapshot.user_id);
+        let now = self.clock.now_ms();
+        let mut maps = self.maps();
+        // Checked and written under one lock, as Redis's SET NX does.
+        if maps.values.get(&key).is_none_or(|e| e.expires_at_ms <= now) {
+            let expires_at_ms = now + ENTRY_TTL.as_millis() as i64;
+            maps.values.insert(key, Entry { value: snapshot.encode_to_vec(), expires_at_ms });
+        }
+        done(Ok(()))
+    }
+
     fn server_get(&self, name: &str) -> BoxFuture<'static, CacheResult<Option<Vec<u8>>>> {
         done(Ok(self.get(&self.keys.server(name))))
     }

@@ -105,6 +105,10 @@ pub trait Cache: Send + Sync + 'static {
     /// Caches a user's friend snapshot for [`ENTRY_TTL`].
     fn put_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>>;
 
+    /// Caches a snapshot read from the database unless one is cached already: a snapshot
+    /// the owner published meanwhile is newer than this read and must win.
+    fn fill_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>>;
+
     /// A server-cache entry (shared read-mostly data, e.g. notices), if present.
     fn server_get(&self, name: &str) -> BoxFuture<'static, CacheResult<Option<Vec<u8>>>>;
 

@@ -314,6 +314,19 @@ impl Cache for RedisCache {
         .boxed()
     }
 
+    fn fill_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>> {
+        let this = self.clone();
+        async move {
+            let key = this.keys.snapshot(snapshot.user_id);
+            let shard = this.key_shard(&key);
+            let mut pipe = redis::pipe();
+            let ttl = ENTRY_TTL.as_millis() as u64;
+            pipe.cmd("SET").arg(key).arg(snapshot.encode_to_vec()).arg("PX").arg(ttl).arg("NX").ignore();
+            this.run("fill a snapshot", shard, pipe).await
+        }
+        .boxed()
+    }
+
     fn server_get(&self, name: &str) -> BoxFuture<'static, CacheResult<Option<Vec<u8>>>> {
         let this = self.clone();
         let key = this.keys.server(name);

@@ -105,7 +105,7 @@ async fn snapshot_or_load(
         return Ok(None);
     };
     let snapshot = friends::snapshot(&profile, now_ms);
-    if let Err(e) = cache_.put_snapshot(snapshot.clone()).await {
+    if let Err(e) = cache_.fill_snapshot(snapshot.clone()).await {
         tracing::warn!(user.id = user, error = %e, "snapshot not cached");
     }
     Ok(Some(snapshot))
