@@ -223,6 +223,7 @@ async fn session_path(urls: &[String], prefix: &str) {
         pool_size: Config::default().redis.pool_size,
         timeout: Duration::from_secs(5),
         key_prefix: prefix.to_owned(),
+        cooldown: Duration::from_millis(Config::default().redis.cooldown_ms),
     })
     .expect("pools");
     let keys = summoner::cache::keys::Keys::new(prefix);

@@ -134,11 +134,14 @@ pub struct RedisConfig {
     pub timeout_ms: u64,
     /// Prefix of every key, so several deployments can share a Redis.
     pub key_prefix: String,
+    /// After a shard failed to answer, calls to it fail at once for this long (ms) instead
+    /// of each waiting for the timeout; 0 turns this off.
+    pub cooldown_ms: u64,
 }
 
 impl Default for RedisConfig {
     fn default() -> Self {
-        Self { urls: Vec::new(), pool_size: 2, timeout_ms: 1_000, key_prefix: "sm".into() }
+        Self { urls: Vec::new(), pool_size: 2, timeout_ms: 1_000, key_prefix: "sm".into(), cooldown_ms: 1_000 }
     }
 }
 

@@ -66,6 +66,7 @@ fn open_cache(config: &Config, clock: &Arc<dyn Clock>, store: &Arc<dyn Store>) -
         pool_size: redis.pool_size,
         timeout: Duration::from_millis(redis.timeout_ms),
         key_prefix: redis.key_prefix.clone(),
+        cooldown: Duration::from_millis(redis.cooldown_ms),
     })?;
     tracing::info!(shards = cache.shard_count(), "cache: redis");
     Ok(Arc::new(cache))

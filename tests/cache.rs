@@ -11,7 +11,9 @@ use std::sync::Arc;
 use common::redis::{OwnRedis, caches, connect, pttl, shard_urls, with_redis};
 use common::{TestServer, assert_status, logged_in, profile};
 use summoner::cache::Activity;
+use summoner::cache::Cache as _;
 use summoner::cache::keys::{self, Keys};
+use summoner::cache::redis::{RedisCache, RedisSettings};
 use summoner::client::{Client, device};
 use summoner::config::Config;
 use summoner::tokens::hash_token;
@@ -336,6 +338,9 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
     let mut config = common::config(dir.path());
     config.redis.urls = vec![redis.url()];
     config.redis.timeout_ms = 500;
+    // This test is about recovery: no cool-down after a failure, so the first retry after
+    // Redis returns reaches it (the cool-down has a test of its own).
+    config.redis.cooldown_ms = 0;
     let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
     let (mut live, _) = logged_in(&server, "dev-live").await;
     let (mut idle, _) = logged_in(&server, "dev-idle").await;
@@ -540,4 +545,30 @@ async fn a_snapshot_filled_from_the_database_never_hides_a_published_one() {
         assert_eq!(cache.snapshot(77).await.unwrap(), Some(snapshot("published")));
         server.stop().await;
     }
+}
+
+#[actix_web::test]
+async fn a_shard_that_does_not_answer_is_left_alone_for_a_cool_down() {
+    // Accepts connections and never answers: a black-holed Redis.
+    let blackhole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("redis://{}", blackhole.local_addr().unwrap());
+    let cache = RedisCache::new(&RedisSettings {
+        urls: vec![url],
+        pool_size: 2,
+        timeout: std::time::Duration::from_millis(300),
+        key_prefix: "cooldown".into(),
+        cooldown: std::time::Duration::from_secs(60),
+    })
+    .unwrap();
+    let token = hash_token(b"anyone");
+    // Connecting or reading times out (whichever the black hole stalls first).
+    assert!(cache.find_session(token).await.is_err());
+    assert_eq!(cache.traffic().round_trips, 1);
+    for _ in 0..3 {
+        let next = cache.find_session(token).await;
+        let Err(summoner::cache::CacheError::Unavailable(_, why)) = &next else { panic!("{next:?}") };
+        assert!(why.contains("failed moments ago"), "{why}");
+    }
+    assert_eq!(cache.traffic().round_trips, 1, "calls during the cool-down are not sent");
+    drop(blackhole);
 }

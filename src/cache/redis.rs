@@ -5,15 +5,19 @@
 //! the key scheme puts a session's keys on one shard). Every call is bounded by the
 //! configured timeout, covering the wait for a connection, connecting and the answer.
 //!
+//! A shard that failed to answer is left alone for a cool-down (`redis.cooldown_ms`):
+//! calls to it fail at once meanwhile, so an unreachable Redis costs requests a fast 503
+//! rather than a timeout each.
+//!
 //! Connections are multiplexed: a caller takes a clone of a pooled connection and returns
 //! the pooled one at once, so many callers' pipelines share a socket. When a connection
 //! fails, the shard's pooled connections are dropped and the next calls reconnect, so
 //! after an outage service returns by itself. A pooled connection is pinged only when it
 //! sat idle (deadpool-redis pings on every check-out, which would double the round trips).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use deadpool::managed::{self, Metrics, Pool, RecycleResult};
 use deadpool_redis::redis::aio::MultiplexedConnection;
@@ -61,6 +65,9 @@ pub struct RedisSettings {
     pub timeout: Duration,
     /// Prefix of every key ([`keys`]).
     pub key_prefix: String,
+    /// After a shard failed to answer, calls to it fail at once for this long instead of
+    /// each waiting for the timeout (zero: never).
+    pub cooldown: Duration,
 }
 
 #[derive(Default)]
@@ -73,6 +80,21 @@ struct Shard {
     pool: Pool<FreshManager>,
     /// The URL without its password, for errors.
     name: String,
+    /// Until when calls fail at once after the shard failed to answer (cool-down).
+    down_until: Mutex<Option<Instant>>,
+}
+
+impl Shard {
+    fn cooling_down(&self) -> bool {
+        let down_until = self.down_until.lock().unwrap_or_else(|p| p.into_inner());
+        down_until.is_some_and(|until| Instant::now() < until)
+    }
+
+    fn failed(&self, cooldown: Duration) {
+        if !cooldown.is_zero() {
+            *self.down_until.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + cooldown);
+        }
+    }
 }
 
 /// The cache over Redis shards.
@@ -80,6 +102,7 @@ struct Shard {
 pub struct RedisCache {
     shards: Arc<Vec<Shard>>,
     timeout: Duration,
+    cooldown: Duration,
     keys: Keys,
     counters: Arc<Counters>,
 }
@@ -115,12 +138,13 @@ impl RedisCache {
                     .recycle_timeout(Some(settings.timeout))
                     .build()
                     .map_err(|e| RedisSetupError::Pool(name.clone(), e.to_string()))?;
-                Ok(Shard { pool, name })
+                Ok(Shard { pool, name, down_until: Mutex::new(None) })
             })
             .collect::<Result<Vec<_>, RedisSetupError>>()?;
         Ok(Self {
             shards: Arc::new(shards),
             timeout: settings.timeout,
+            cooldown: settings.cooldown,
             keys: Keys::new(&settings.key_prefix),
             counters: Arc::default(),
         })
@@ -140,29 +164,43 @@ impl RedisCache {
     ) -> CacheResult<T> {
         let shard_ref = &self.shards[shard];
         let unavailable = |e: String| CacheError::Unavailable(format!("{what} (redis {})", shard_ref.name), e);
+        // A shard that just failed is most likely still down: answer at once rather than
+        // have every request wait for the timeout (a black-holed Redis would hold each one).
+        if shard_ref.cooling_down() {
+            return Err(unavailable("the shard failed moments ago; not retried yet".into()));
+        }
         self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
         self.counters.commands.fetch_add(pipe.len() as u64, Ordering::Relaxed);
+        // Errors carry whether the shard itself failed (no connection, no answer) rather
+        // than one command (a Redis error reply): only the former starts a cool-down.
         let call = async {
             // A multiplexed connection carries many callers' pipelines at once: take a
             // clone and give the pooled one back at once, so callers are not limited to
             // one in flight per pooled connection.
             let mut conn = {
-                let pooled = shard_ref.pool.get().await.map_err(|e| unavailable(e.to_string()))?;
+                let pooled = shard_ref.pool.get().await.map_err(|e| (unavailable(e.to_string()), true))?;
                 MultiplexedConnection::clone(&pooled)
             };
             pipe.query_async::<T>(&mut conn).await.map_err(|e| {
-                if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
+                let down = e.is_io_error() || e.is_connection_dropped() || e.is_timeout();
+                if down {
                     // The socket died, and the shard's other connections most likely with
                     // it: drop them all; the next calls connect afresh.
                     shard_ref.pool.retain(|_, _| false);
                 }
-                unavailable(e.to_string())
+                (unavailable(e.to_string()), down)
             })
         };
-        match tokio::time::timeout(self.timeout, call).await {
+        let result = match tokio::time::timeout(self.timeout, call).await {
             Ok(result) => result,
-            Err(_) => Err(CacheError::Timeout(format!("{what} (redis {})", shard_ref.name))),
-        }
+            Err(_) => Err((CacheError::Timeout(format!("{what} (redis {})", shard_ref.name)), true)),
+        };
+        result.map_err(|(error, down)| {
+            if down {
+                shard_ref.failed(self.cooldown);
+            }
+            error
+        })
     }
 
     fn token_shard(&self, token: &TokenHash) -> usize {
