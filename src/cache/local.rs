@@ -17,7 +17,9 @@ use summoner_proto::api::{FriendCard, FriendSnapshot};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
 use crate::cache::keys::Keys;
-use crate::cache::{Activity, Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, ttl_until};
+use crate::cache::{
+    Activity, Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, decode, decode_cards, ttl_until,
+};
 use crate::storage::Store;
 
 /// Expired entries are swept after this many writes (reads skip them meanwhile).
@@ -62,9 +64,22 @@ impl LocalCache {
     }
 
     fn put(&self, key: String, value: Vec<u8>, ttl_ms: u64) {
+        self.write(key, value, ttl_ms, false);
+    }
+
+    /// Sets `key` unless it holds a live entry (Redis's `SET NX`), checked and written
+    /// under one lock.
+    fn put_if_absent(&self, key: String, value: Vec<u8>, ttl_ms: u64) {
+        self.write(key, value, ttl_ms, true);
+    }
+
+    fn write(&self, key: String, value: Vec<u8>, ttl_ms: u64, only_if_absent: bool) {
         let now = self.clock.now_ms();
         let expires_at_ms = now.saturating_add(i64::try_from(ttl_ms).unwrap_or(i64::MAX));
         let mut maps = self.maps();
+        if only_if_absent && maps.values.get(&key).is_some_and(|e| e.expires_at_ms > now) {
+            return;
+        }
         maps.values.insert(key, Entry { value, expires_at_ms });
         maps.writes += 1;
         if maps.writes.is_multiple_of(SWEEP_EVERY_WRITES) {
@@ -93,10 +108,6 @@ impl LocalCache {
     }
 }
 
-fn decode<M: Message + Default>(what: &str, bytes: Option<Vec<u8>>) -> CacheResult<Option<M>> {
-    bytes.map(|b| M::decode(b.as_slice()).map_err(|e| CacheError::Corrupt(what.to_owned(), e.to_string()))).transpose()
-}
-
 fn done<T: Send + 'static>(value: CacheResult<T>) -> BoxFuture<'static, CacheResult<T>> {
     ready(value).boxed()
 }
@@ -105,8 +116,8 @@ impl Cache for LocalCache {
     fn find_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<FoundSession>> {
         let found = (|| {
             Ok(FoundSession {
-                session: decode("session", self.get(&self.keys.session(&token)))?,
-                reply: decode("cached reply", self.get(&self.keys.reply(&token)))?,
+                session: decode("session", self.get(&self.keys.session(&token)).as_deref())?,
+                reply: decode("cached reply", self.get(&self.keys.reply(&token)).as_deref())?,
             })
         })();
         let (found, store) = match found {
@@ -173,20 +184,14 @@ impl Cache for LocalCache {
                     .map(|m| m.values().filter(|(at, _)| *at >= since_ms).map(|(at, b)| (*at, b)).collect())
                     .unwrap_or_default();
                 recent.sort_unstable_by_key(|r| std::cmp::Reverse(r.0));
-                recent
-                    .into_iter()
-                    .take(*limit)
-                    .map(|(_, b)| {
-                        FriendCard::decode(b.as_slice()).map_err(|e| CacheError::Corrupt("card".into(), e.to_string()))
-                    })
-                    .collect()
+                decode_cards(recent.into_iter().take(*limit).map(|(_, b)| b.as_slice()))
             })
             .collect();
         done(lists)
     }
 
     fn snapshot(&self, user: UserId) -> BoxFuture<'static, CacheResult<Option<FriendSnapshot>>> {
-        done(decode("snapshot", self.get(&self.keys.snapshot(user))))
+        done(decode("snapshot", self.get(&self.keys.snapshot(user)).as_deref()))
     }
 
     fn put_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>> {
@@ -195,14 +200,11 @@ impl Cache for LocalCache {
     }
 
     fn fill_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>> {
-        let key = self.keys.snapshot(snapshot.user_id);
-        let now = self.clock.now_ms();
-        let mut maps = self.maps();
-        // Checked and written under one lock, as Redis's SET NX does.
-        if maps.values.get(&key).is_none_or(|e| e.expires_at_ms <= now) {
-            let expires_at_ms = now + ENTRY_TTL.as_millis() as i64;
-            maps.values.insert(key, Entry { value: snapshot.encode_to_vec(), expires_at_ms });
-        }
+        self.put_if_absent(
+            self.keys.snapshot(snapshot.user_id),
+            snapshot.encode_to_vec(),
+            ENTRY_TTL.as_millis() as u64,
+        );
         done(Ok(()))
     }
 

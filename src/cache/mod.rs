@@ -124,6 +124,16 @@ pub trait Cache: Send + Sync + 'static {
     }
 }
 
+/// Decodes a stored value (`what` names it in the error); None stays None.
+pub(crate) fn decode<M: prost::Message + Default>(what: &str, bytes: Option<&[u8]>) -> CacheResult<Option<M>> {
+    bytes.map(|b| M::decode(b).map_err(|e| CacheError::Corrupt(what.to_owned(), e.to_string()))).transpose()
+}
+
+/// Decodes the members of a level bucket.
+pub(crate) fn decode_cards<'a>(members: impl IntoIterator<Item = &'a [u8]>) -> CacheResult<Vec<FriendCard>> {
+    members.into_iter().map(|m| Ok(decode("card", Some(m))?.unwrap_or_default())).collect()
+}
+
 /// Milliseconds left until `expires_at_ms`, at least 1 (a TTL of 0 is refused by Redis).
 pub fn ttl_until(expires_at_ms: i64, now_ms: i64) -> u64 {
     u64::try_from(expires_at_ms - now_ms).unwrap_or(0).max(1)

@@ -30,7 +30,9 @@ use summoner_proto::api::{FriendCard, FriendSnapshot};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
 use crate::cache::keys::{self, Keys};
-use crate::cache::{Activity, Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, Traffic, ttl_until};
+use crate::cache::{
+    Activity, Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, Traffic, decode, decode_cards, ttl_until,
+};
 
 /// A pooled connection idle longer than this is pinged before use.
 const PING_IF_IDLE: Duration = Duration::from_secs(5);
@@ -212,10 +214,6 @@ impl RedisCache {
     }
 }
 
-fn decode<M: Message + Default>(what: &str, bytes: Option<Vec<u8>>) -> CacheResult<Option<M>> {
-    bytes.map(|b| M::decode(b.as_slice()).map_err(|e| CacheError::Corrupt(what.to_owned(), e.to_string()))).transpose()
-}
-
 /// Notes `activity` in the bucket `key`: add, drop entries older than the window, keep the
 /// newest `cap`, and let the bucket expire when nobody is noted for two windows.
 fn note_active(pipe: &mut Pipeline, key: &str, activity: &Activity) {
@@ -245,7 +243,10 @@ impl Cache for RedisCache {
             pipe.get(this.keys.session(&token)).get(this.keys.reply(&token));
             let (session, reply): (Option<Vec<u8>>, Option<Vec<u8>>) =
                 this.run("look up a session", this.token_shard(&token), pipe).await?;
-            Ok(FoundSession { session: decode("session", session)?, reply: decode("cached reply", reply)? })
+            Ok(FoundSession {
+                session: decode("session", session.as_deref())?,
+                reply: decode("cached reply", reply.as_deref())?,
+            })
         }
         .boxed()
     }
@@ -312,18 +313,7 @@ impl Cache for RedisCache {
                 pipe.zrevrangebyscore_limit(this.keys.active_bucket(*bucket), "+inf", since_ms, 0, *limit as isize);
             }
             let lists: Vec<Vec<Vec<u8>>> = this.run("read active players", this.token_shard(&token), pipe).await?;
-            lists
-                .iter()
-                .map(|members| {
-                    members
-                        .iter()
-                        .map(|m| {
-                            FriendCard::decode(m.as_slice())
-                                .map_err(|e| CacheError::Corrupt("card".into(), e.to_string()))
-                        })
-                        .collect()
-                })
-                .collect()
+            lists.iter().map(|members| decode_cards(members.iter().map(Vec::as_slice))).collect()
         }
         .boxed()
     }
@@ -335,7 +325,7 @@ impl Cache for RedisCache {
             let mut pipe = redis::pipe();
             pipe.get(&key);
             let (bytes,): (Option<Vec<u8>>,) = this.run("read a snapshot", this.key_shard(&key), pipe).await?;
-            decode("snapshot", bytes)
+            decode("snapshot", bytes.as_deref())
         }
         .boxed()
     }

@@ -82,30 +82,30 @@ impl GameBackend {
     }
 }
 
-fn storage(e: StoreError) -> BackendError {
+fn storage_error(e: StoreError) -> BackendError {
     BackendError::new("storage", e)
 }
 
-fn cache(e: CacheError) -> BackendError {
+fn cache_error(e: CacheError) -> BackendError {
     BackendError::unavailable("cache", e)
 }
 
 /// A user's snapshot from the cache, else from their profile (then cached).
 async fn snapshot_or_load(
-    cache_: Arc<dyn Cache>,
+    cache: Arc<dyn Cache>,
     store: Arc<dyn Store>,
     user: UserId,
     now_ms: i64,
 ) -> Result<Option<FriendSnapshot>, BackendError> {
-    if let Some(snapshot) = cache_.snapshot(user).await.map_err(cache)? {
+    if let Some(snapshot) = cache.snapshot(user).await.map_err(cache_error)? {
         return Ok(Some(snapshot));
     }
-    let profiles = store.load_profiles(vec![user]).await.map_err(storage)?;
+    let profiles = store.load_profiles(vec![user]).await.map_err(storage_error)?;
     let Some(profile) = profiles.into_iter().find(|p| p.user_id == user) else {
         return Ok(None);
     };
     let snapshot = friends::snapshot(&profile, now_ms);
-    if let Err(e) = cache_.fill_snapshot(snapshot.clone()).await {
+    if let Err(e) = cache.fill_snapshot(snapshot.clone()).await {
         tracing::warn!(user.id = user, error = %e, "snapshot not cached");
     }
     Ok(Some(snapshot))
@@ -114,7 +114,7 @@ async fn snapshot_or_load(
 /// Recently active players of `bucket` and its neighbours, from the shard of the caller's
 /// session: one round trip.
 async fn candidates(
-    cache_: Arc<dyn Cache>,
+    cache: Arc<dyn Cache>,
     token: TokenHash,
     bucket: u32,
     now_ms: i64,
@@ -124,7 +124,7 @@ async fn candidates(
     if let Some(below) = bucket.checked_sub(1) {
         reads.push((below, friends::NEIGHBOUR_READ));
     }
-    let mut lists = cache_.recent_active(token, reads, since).await.map_err(cache)?.into_iter();
+    let mut lists = cache.recent_active(token, reads, since).await.map_err(cache_error)?.into_iter();
     let own = lists.next().unwrap_or_default();
     let mut near: Vec<_> = lists.flatten().collect();
     near.sort_by_key(|c| std::cmp::Reverse(c.active_at_ms));
@@ -137,7 +137,7 @@ impl UserBackend for GameBackend {
     type Fetched = Fetched;
 
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
-        self.store.load_user(user).map(|r| r.map_err(storage)).boxed()
+        self.store.load_user(user).map(|r| r.map_err(storage_error)).boxed()
     }
 
     fn fetch(
@@ -148,11 +148,11 @@ impl UserBackend for GameBackend {
         request: &Request,
         now_ms: i64,
     ) -> Option<BoxFuture<'static, Result<Fetched, BackendError>>> {
-        let cache_ = self.cache.clone();
+        let cache = self.cache.clone();
         match friends::needs(state, request, self.test_operations)? {
-            Need::Candidates { bucket } => Some(candidates(cache_, session.token_hash, bucket, now_ms).boxed()),
+            Need::Candidates { bucket } => Some(candidates(cache, session.token_hash, bucket, now_ms).boxed()),
             Need::Snapshot { user } => Some(
-                snapshot_or_load(cache_, self.store.clone(), user, now_ms).map(|r| r.map(Fetched::Snapshot)).boxed(),
+                snapshot_or_load(cache, self.store.clone(), user, now_ms).map(|r| r.map(Fetched::Snapshot)).boxed(),
             ),
         }
     }
@@ -177,14 +177,14 @@ impl UserBackend for GameBackend {
         }
         let committed = self.store.commit(user, changes.shards, Commit { writes: changes.writes, reply });
         let Some(snapshot) = changes.snapshot else {
-            return committed.map(|r| r.map_err(storage)).boxed();
+            return committed.map(|r| r.map_err(storage_error)).boxed();
         };
-        let cache_ = self.cache.clone();
+        let cache = self.cache.clone();
         async move {
-            committed.await.map_err(storage)?;
+            committed.await.map_err(storage_error)?;
             // Friends read the snapshot from the cache: publish the new one (best effort; a
             // stale one ages out within the hour).
-            if let Err(e) = cache_.put_snapshot(snapshot).await {
+            if let Err(e) = cache.put_snapshot(snapshot).await {
                 tracing::warn!(user.id = user, error = %e, "friend snapshot not refreshed");
             }
             Ok(())
@@ -211,8 +211,8 @@ impl UserBackend for GameBackend {
                     Some(Self::activity(state, now_ms)),
                 );
                 async move {
-                    indexed.await.map_err(cache)?;
-                    store.save_session(user, Some(session)).await.map_err(storage)
+                    indexed.await.map_err(cache_error)?;
+                    store.save_session(user, Some(session)).await.map_err(storage_error)
                 }
                 .boxed()
             }
@@ -223,18 +223,18 @@ impl UserBackend for GameBackend {
                 let saved = store.save_session(user, Some(session));
                 async move {
                     let (indexed, saved) = join(indexed, saved).await;
-                    saved.map_err(storage)?;
-                    indexed.map_err(cache)
+                    saved.map_err(storage_error)?;
+                    indexed.map_err(cache_error)
                 }
                 .boxed()
             }
             SessionChange::End(session) => {
-                let cache_ = self.cache.clone();
+                let cache = self.cache.clone();
                 async move {
-                    store.save_session(user, None).await.map_err(storage)?;
+                    store.save_session(user, None).await.map_err(storage_error)?;
                     // The database no longer has the session, so the actor refuses the token
                     // whatever the cache says; a stale entry only expires.
-                    if let Err(e) = cache_.end_session(session.token_hash).await {
+                    if let Err(e) = cache.end_session(session.token_hash).await {
                         tracing::warn!(user.id = user, error = %e, "ended session left in the cache until it expires");
                     }
                     Ok(())
@@ -251,6 +251,6 @@ impl UserBackend for GameBackend {
         reply: StoredReply,
     ) -> BoxFuture<'static, Result<(), BackendError>> {
         let cached = CachedReply { user_id: user, session_id: reply.session_id, seq: reply.seq, response: reply.bytes };
-        self.cache.keep_reply(session.token_hash, cached).map(|r| r.map_err(cache)).boxed()
+        self.cache.keep_reply(session.token_hash, cached).map(|r| r.map_err(cache_error)).boxed()
     }
 }
