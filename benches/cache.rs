@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo bench --bench cache` (Redis shards at `SUMMONER_BENCH_REDIS_URLS`, comma-
 //! separated, default `redis://127.0.0.1:6379,redis://127.0.0.1:6380`; keys go under a
-//! prefix of their own and are deleted afterwards). Round trips and commands are the
+//! prefix of their own and are deleted afterwards; `SUMMONER_BENCH_REDIS_POOL_SIZE` sets the
+//! connections per shard of the look-up variants, default `redis.pool_size`). Round trips and commands are the
 //! server's own counts; bytes are Redis's counters (`INFO stats`: `total_net_input_bytes`,
 //! `total_net_output_bytes`), minus what reading them costs.
 
@@ -220,7 +221,10 @@ where
 async fn session_path(urls: &[String], prefix: &str) {
     let cache = RedisCache::new(&RedisSettings {
         urls: urls.to_vec(),
-        pool_size: Config::default().redis.pool_size,
+        pool_size: std::env::var("SUMMONER_BENCH_REDIS_POOL_SIZE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(Config::default().redis.pool_size),
         timeout: Duration::from_secs(5),
         key_prefix: prefix.to_owned(),
         cooldown: Duration::from_millis(Config::default().redis.cooldown_ms),
