@@ -28,8 +28,10 @@ pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
 /// Applied to every SQLite connection. WAL with `synchronous = FULL`: a committed
 /// transaction survives a crash of the process and of the machine; writers wait for the
-/// lock (`busy_timeout`) instead of failing.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+/// lock (`busy_timeout`) instead of failing. The timeout comes first: switching the journal
+/// mode needs a lock too, and a connection of a server that just stopped may still hold one
+/// while it checkpoints the WAL on close.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
 
 /// What a database holds, which decides its migrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
