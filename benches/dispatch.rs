@@ -33,7 +33,7 @@ async fn fixture() -> Fixture {
     let template = UserState::new_user(&data, 1, 0);
     let auth = AuthId { provider: "device".into(), id: "bench".into() };
     let user = store.register(auth, template, 0).await.expect("register").user_id;
-    let cache = Arc::new(LocalCache::new(Arc::new(SystemClock), None));
+    let cache = Arc::new(LocalCache::new(Arc::new(SystemClock)));
     let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), false, 0);
     let directory = Directory::new(
         Arc::new(backend),

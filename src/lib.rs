@@ -20,6 +20,7 @@ pub mod ids;
 pub mod metrics;
 pub mod notice;
 pub mod server;
+pub mod sessions;
 pub mod storage;
 pub mod telemetry;
 pub mod tokens;

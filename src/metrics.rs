@@ -1,6 +1,7 @@
 //! Prometheus metrics, served as text on `GET /metrics`: requests and their latency per
 //! operation and status, live user actors, game-data version, per shard the size and
-//! commit latency of group-commit batches, and the cache's round trips and commands.
+//! commit latency of group-commit batches, the cache's round trips and commands, and the
+//! session look-ups the cache could not answer.
 //!
 //! The metrics live in one process-wide registry: they describe the process, and code deep
 //! in the storage layer records into them without being handed a handle.
@@ -8,7 +9,9 @@
 use std::sync::LazyLock;
 
 use actix_web::{HttpResponse, web};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 use crate::api::ApiState;
 
@@ -23,6 +26,7 @@ pub struct Metrics {
     pub commit_seconds: HistogramVec,
     pub cache_round_trips: IntGauge,
     pub cache_commands: IntGauge,
+    pub session_store_lookups: IntCounter,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -50,6 +54,11 @@ fn build() -> Result<Metrics, prometheus::Error> {
     )?;
     let cache_round_trips = IntGauge::new("cache_round_trips_total", "Round trips to the cache (Redis) so far")?;
     let cache_commands = IntGauge::new("cache_commands_total", "Commands sent to the cache (Redis) so far")?;
+    let session_store_lookups = IntCounter::new(
+        "session_store_lookups_total",
+        "Session tokens the cache did not know, looked up in the database (a jump: the cache lost entries)",
+    )?;
+    registry.register(Box::new(session_store_lookups.clone()))?;
     registry.register(Box::new(cache_round_trips.clone()))?;
     registry.register(Box::new(cache_commands.clone()))?;
     registry.register(Box::new(requests.clone()))?;
@@ -68,6 +77,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         commit_seconds,
         cache_round_trips,
         cache_commands,
+        session_store_lookups,
     })
 }
 

@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn a_notice_is_shared_through_the_cache_and_copied_for_a_few_seconds() {
         let clock = Arc::new(ManualClock::new());
-        let cache: Arc<dyn Cache> = Arc::new(LocalCache::new(clock.clone(), None));
+        let cache: Arc<dyn Cache> = Arc::new(LocalCache::new(clock.clone()));
         let (a, b) = (NoticeBoard::new(cache.clone(), clock.clone()), NoticeBoard::new(cache, clock.clone()));
         let now = |f: futures_util::future::BoxFuture<'_, Result<String, CacheError>>| {
             f.now_or_never().expect("in process").expect("no error")

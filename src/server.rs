@@ -53,13 +53,12 @@ fn open_catalog(config: &Config) -> Result<Catalog, DataError> {
     Ok(Catalog::new(data, Some(dir.clone())))
 }
 
-/// The cache: Redis shards when URLs are configured, else the in-process cache (whose
-/// sessions the store keeps durable).
-fn open_cache(config: &Config, clock: &Arc<dyn Clock>, store: &Arc<dyn Store>) -> Result<Arc<dyn Cache>, StartError> {
+/// The cache: Redis shards when URLs are configured, else the in-process cache.
+fn open_cache(config: &Config, clock: &Arc<dyn Clock>) -> Result<Arc<dyn Cache>, StartError> {
     let redis = &config.redis;
     if redis.urls.is_empty() {
         tracing::info!("cache: in process");
-        return Ok(Arc::new(LocalCache::new(clock.clone(), Some(store.clone()))));
+        return Ok(Arc::new(LocalCache::new(clock.clone())));
     }
     let cache = RedisCache::new(&RedisSettings {
         urls: redis.urls.clone(),
@@ -173,7 +172,7 @@ pub async fn start_with_store(
     store: Arc<dyn Store>,
 ) -> Result<RunningServer, StartError> {
     let catalog = Arc::new(open_catalog(&config)?);
-    let cache = open_cache(&config, &clock, &store)?;
+    let cache = open_cache(&config, &clock)?;
     let backend = GameBackend::new(store, cache, catalog.clone(), config.debug.test_operations, config.storage.node_id);
     let sessions = &config.sessions;
     let directory = Directory::new(

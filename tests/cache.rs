@@ -486,6 +486,47 @@ async fn ended_sessions_stay_ended_after_the_actor_retires_on_every_cache() {
 }
 
 #[actix_web::test]
+async fn a_cache_that_lost_a_session_costs_the_player_nothing_on_every_cache() {
+    for redis in caches() {
+        eprintln!("-- on the {} cache", cache_name(&redis));
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_with(&dir, &redis);
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let cache = server.running.directory.backend().cache().clone();
+        let (mut client, user) = logged_in(&server, "dev-lost").await;
+        call_ok(&mut client, Payload::SetNickname(SetNicknameReq { nickname: "Kept".into() })).await;
+        let token = hash_token(client.token());
+        let lose_entries = || async {
+            cache.end_session(token).await.expect("the cache answers");
+            assert!(cache.find_session(token).await.expect("the cache answers").session.is_none());
+        };
+
+        // As a Redis restarted without persistence would: the entry is gone, the session not.
+        assert_eq!(passivate_all(&server).await, 1);
+        lose_entries().await;
+        let Some(response::Payload::GetUser(me)) = call_ok(&mut client, Payload::GetUser(GetUserReq {})).await.into()
+        else {
+            panic!("not a GetUser answer")
+        };
+        let me = me.user.expect("a user");
+        assert_eq!((me.user_id, me.nickname.as_str()), (user, "Kept"));
+
+        // As Redis's TTL would when the session ran out: expired, not unknown.
+        assert_eq!(passivate_all(&server).await, 1);
+        lose_entries().await;
+        server.clock.advance_ms(HOUR_MS);
+        let expired = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&expired, 401, ErrorCode::SessionExpired);
+        // A token no one issued stays unknown.
+        let mut stranger = server.client();
+        stranger.set_token(vec![9u8; 32]);
+        let unknown = stranger.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&unknown, 401, ErrorCode::Unauthenticated);
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
 async fn the_operators_notice_reaches_logins_on_every_node() {
     for redis in caches() {
         eprintln!("-- on the {} cache", cache_name(&redis));

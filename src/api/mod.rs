@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use prost::Message;
-use summoner_actors::{Call, Directory, StoredReply};
+use summoner_actors::{Call, Directory};
 use summoner_proto::api::{Request, Response, request::Payload, response};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -20,6 +20,7 @@ use tracing::field::Empty;
 use crate::accounts::Accounts;
 use crate::api::error::{ApiError, PROTOBUF};
 use crate::game::backend::GameBackend;
+use crate::sessions;
 use crate::tokens::{TOKEN_BYTES, hash_token};
 
 /// What the endpoint needs, shared by every HTTP worker.
@@ -125,21 +126,12 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
         // The user's actor is live here and holds the session: no cache round trip.
         Some(user) => (user, None, false),
         None => {
-            let found = directory
-                .backend()
-                .cache()
-                .find_session(token_hash)
-                .await
-                .map_err(|e| ApiError::Unavailable(format!("{e}; retry")))?;
-            let session = found.session.ok_or(ApiError::Unauthenticated)?;
-            let user = session.user_id;
-            directory.remember_token(token_hash, user);
-            let cached = found.reply.filter(|r| r.user_id == user).map(|r| StoredReply {
-                session_id: r.session_id,
-                seq: r.seq,
-                bytes: r.response,
-            });
-            (user, cached, true)
+            let backend = directory.backend();
+            let owner = sessions::find_owner(backend.cache().as_ref(), backend.store().as_ref(), token_hash)
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            directory.remember_token(token_hash, owner.user);
+            (owner.user, owner.kept_reply, owner.from_cache)
         }
     };
     span.record("user.id", user);

@@ -1,9 +1,8 @@
 //! `LocalCache`: the cache in process, for the embedded default (no Redis). Same
 //! interface and TTLs as Redis, on the server's clock.
 //!
-//! Sessions survive a restart: the token index here is only a front for the sessions
-//! table of the common database (which the user's actor writes on login, renewal and
-//! logout anyway), read on a miss. Everything else is lost with the process, as a cache.
+//! Everything here is lost with the process, as a cache: sessions survive a restart because
+//! a token the cache does not know is looked up in the sessions table ([`crate::sessions`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,10 +16,7 @@ use summoner_proto::api::{FriendCard, FriendSnapshot};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
 use crate::cache::keys::Keys;
-use crate::cache::{
-    Activity, Cache, CacheError, CacheResult, ENTRY_TTL, FoundSession, decode, decode_cards, ttl_until,
-};
-use crate::storage::Store;
+use crate::cache::{Activity, Cache, CacheResult, ENTRY_TTL, FoundSession, decode, decode_cards, ttl_until};
 
 /// Expired entries are swept after this many writes (reads skip them meanwhile).
 const SWEEP_EVERY_WRITES: u64 = 4096;
@@ -41,16 +37,14 @@ struct Maps {
 /// The in-process cache.
 pub struct LocalCache {
     clock: Arc<dyn Clock>,
-    /// Where sessions are durable; looked up when the index here has no entry.
-    sessions: Option<Arc<dyn Store>>,
     keys: Keys,
     maps: Mutex<Maps>,
 }
 
 impl LocalCache {
-    /// An in-process cache on `clock`; `sessions` (the store) backs the session index.
-    pub fn new(clock: Arc<dyn Clock>, sessions: Option<Arc<dyn Store>>) -> Self {
-        Self { clock, sessions, keys: Keys::default(), maps: Mutex::new(Maps::default()) }
+    /// An in-process cache on `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self { clock, keys: Keys::default(), maps: Mutex::new(Maps::default()) }
     }
 
     fn maps(&self) -> MutexGuard<'_, Maps> {
@@ -114,27 +108,12 @@ fn done<T: Send + 'static>(value: CacheResult<T>) -> BoxFuture<'static, CacheRes
 
 impl Cache for LocalCache {
     fn find_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<FoundSession>> {
-        let found = (|| {
+        done((|| {
             Ok(FoundSession {
                 session: decode("session", self.get(&self.keys.session(&token)).as_deref())?,
                 reply: decode("cached reply", self.get(&self.keys.reply(&token)).as_deref())?,
             })
-        })();
-        let (found, store) = match found {
-            Ok(found) if found.session.is_none() => (found, self.sessions.clone()),
-            other => return done(other),
-        };
-        let Some(store) = store else { return done(Ok(found)) };
-        async move {
-            let user = store
-                .user_for_token(token)
-                .await
-                .map_err(|e| CacheError::Unavailable("look up a session".into(), e.to_string()))?;
-            // The actor checks the session itself; the record only has to name the user.
-            let session = user.map(|user_id| SessionRecord { user_id, ..Default::default() });
-            Ok(FoundSession { session, reply: found.reply })
-        }
-        .boxed()
+        })())
     }
 
     fn put_session(
@@ -230,7 +209,7 @@ mod tests {
 
     fn cache() -> (Arc<ManualClock>, LocalCache) {
         let clock = Arc::new(ManualClock::new());
-        (clock.clone(), LocalCache::new(clock, None))
+        (clock.clone(), LocalCache::new(clock))
     }
 
     fn block<T>(f: BoxFuture<'static, T>) -> T {

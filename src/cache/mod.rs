@@ -8,8 +8,9 @@
 //! embedded default. [`keys`] owns the key scheme and the placement of keys on shards.
 //!
 //! Error policy: a cache failure is a [`CacheError`]; requests that need the cache answer
-//! 503 `UNAVAILABLE` (retryable, nothing applied). Nothing durable lives only here: losing
-//! the cache ends sessions of users whose actor is not live, and nothing else.
+//! 503 `UNAVAILABLE` (retryable, nothing applied). Nothing durable lives only here: a lost
+//! session entry is found again in the database ([`crate::sessions`]); a lost kept reply
+//! means a retried read is answered afresh.
 
 pub mod keys;
 pub mod local;

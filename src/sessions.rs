@@ -1,0 +1,60 @@
+//! Finding whose session a token is when no live actor holds it: the cache first (the
+//! session and its kept reply in one round trip), then the common database's sessions table.
+//!
+//! The database is the fallback, not the cache's owner: a cache that lost its entries (a
+//! Redis restarted without persistence, a changed shard count, the in-process cache after
+//! a restart) costs one indexed read per look-up, never the player's session. The user's
+//! actor then checks the token against the session it loads, so an expired session answers
+//! `SESSION_EXPIRED` and a replaced one `UNAUTHENTICATED`, whichever way it was found.
+
+use summoner_actors::{StoredReply, TokenHash, UserId};
+
+use crate::cache::{Cache, CacheError};
+use crate::storage::{Store, StoreError};
+
+/// Where a session token led.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionOwner {
+    pub user: UserId,
+    /// The session's last reply as the cache kept it when the user's actor retired.
+    pub kept_reply: Option<StoredReply>,
+    /// Whether the cache named the user (so a refusal should drop its entry).
+    pub from_cache: bool,
+}
+
+/// A look-up that could not be answered: retryable, nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The user of session `token`, or None when neither the cache nor the database knows it.
+/// An unreachable cache is an error even though the database might answer: the kept reply
+/// a retry must get lives only in the cache, so the request waits for it.
+pub async fn find_owner(
+    cache: &dyn Cache,
+    store: &dyn Store,
+    token: TokenHash,
+) -> Result<Option<SessionOwner>, LookupError> {
+    let found = cache.find_session(token).await?;
+    let (user, from_cache) = match found.session {
+        Some(session) => (session.user_id, true),
+        None => {
+            crate::metrics::METRICS.session_store_lookups.inc();
+            match store.user_for_token(token).await? {
+                Some(user) => (user, false),
+                None => return Ok(None),
+            }
+        }
+    };
+    // A reply kept for another user would be an entry of a reused key: never serve it.
+    let kept_reply = found.reply.filter(|r| r.user_id == user).map(|r| StoredReply {
+        session_id: r.session_id,
+        seq: r.seq,
+        bytes: r.response,
+    });
+    Ok(Some(SessionOwner { user, kept_reply, from_cache }))
+}
