@@ -18,6 +18,7 @@ use summoner::cache::Cache;
 use summoner::cache::redis::{RedisCache, RedisSettings};
 use summoner::client::{Client, device};
 use summoner::config::Config;
+use summoner::game::backend::GameBackend;
 use summoner::server;
 use summoner::tokens::hash_token;
 use summoner_actors::{ManualClock, TokenHash};
@@ -70,19 +71,23 @@ const INFO_REQUEST_BYTES: i64 = 25;
 struct Row {
     op: &'static str,
     round_trips: f64,
+    /// Of those, the ones sent behind the reply (it did not wait for them).
+    behind: f64,
     commands: f64,
     net_in: f64,
     net_out: f64,
 }
 
-async fn measure<F, Fut>(op: &'static str, cache: &Arc<dyn Cache>, net: &mut NetBytes, rows: &mut Vec<Row>, run: F)
+async fn measure<F, Fut>(op: &'static str, backend: &GameBackend, net: &mut NetBytes, rows: &mut Vec<Row>, run: F)
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = usize>,
 {
-    let before = cache.traffic();
+    let (cache, behind) = (backend.cache(), backend.write_behind());
+    let (before, behind_before) = (cache.traffic(), behind.sent());
     let (in0, out0, info0) = net.read().await;
     let count = run().await.max(1) as f64;
+    behind.settled().await;
     let (in1, out1, _) = net.read().await;
     let after = cache.traffic();
     // The second INFO's request counts in its own reading; the first INFO's reply in the second.
@@ -90,6 +95,7 @@ where
     rows.push(Row {
         op,
         round_trips: (after.round_trips - before.round_trips) as f64 / count,
+        behind: (behind.sent() - behind_before) as f64 / count,
         commands: (after.commands - before.commands) as f64 / count,
         net_in: (in1 - in0 - INFO_REQUEST_BYTES * shards) as f64 / count,
         net_out: (out1 - out0 - info0) as f64 / count,
@@ -117,7 +123,7 @@ async fn per_operation(urls: &[String], prefix: &str) {
     let clock = Arc::new(ManualClock::new());
     let running = server::start_with_clock(config, clock.clone()).await.expect("server starts");
     let url = format!("http://{}", running.addr);
-    let cache = running.directory.backend().cache().clone();
+    let backend = running.directory.backend();
     let mut conns = Vec::new();
     for u in urls {
         conns.push(
@@ -131,21 +137,21 @@ async fn per_operation(urls: &[String], prefix: &str) {
     for (i, c) in clients.iter().enumerate() {
         assert!(c.register(device(&format!("bench-{i}"))).await.expect("register").is_ok());
     }
-    measure("Login", &cache, &mut net, &mut rows, || async {
+    measure("Login", backend, &mut net, &mut rows, || async {
         let answers =
             join_all(clients.iter_mut().enumerate().map(|(i, c)| c.login(device(&format!("bench-{i}"))))).await;
         answers.iter().filter(|a| a.as_ref().is_ok_and(|a| a.is_ok())).count()
     })
     .await;
-    measure("GetUser", &cache, &mut net, &mut rows, || call_all(&mut clients, |_| Payload::GetUser(GetUserReq {})))
+    measure("GetUser", backend, &mut net, &mut rows, || call_all(&mut clients, |_| Payload::GetUser(GetUserReq {})))
         .await;
-    measure("Explore", &cache, &mut net, &mut rows, || call_all(&mut clients, |_| Payload::Explore(ExploreReq {})))
+    measure("Explore", backend, &mut net, &mut rows, || call_all(&mut clients, |_| Payload::Explore(ExploreReq {})))
         .await;
-    measure("SetNickname", &cache, &mut net, &mut rows, || {
+    measure("SetNickname", backend, &mut net, &mut rows, || {
         call_all(&mut clients, |i| Payload::SetNickname(SetNicknameReq { nickname: format!("Bench{i}") }))
     })
     .await;
-    measure("RecommendFriends", &cache, &mut net, &mut rows, || {
+    measure("RecommendFriends", backend, &mut net, &mut rows, || {
         call_all(&mut clients, |_| Payload::RecommendFriends(RecommendFriendsReq {}))
     })
     .await;
@@ -161,37 +167,45 @@ async fn per_operation(urls: &[String], prefix: &str) {
         ids
     };
     let friend = |i: usize| ids[(i + 1) % ids.len()];
-    measure("DebugAddFriend (snapshot read)", &cache, &mut net, &mut rows, || {
+    measure("DebugAddFriend (snapshot read)", backend, &mut net, &mut rows, || {
         call_all(&mut clients, |i| Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend(i) }))
     })
     .await;
-    measure("GetFriendSnapshot", &cache, &mut net, &mut rows, || {
+    measure("GetFriendSnapshot", backend, &mut net, &mut rows, || {
         call_all(&mut clients, |i| Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend(i) }))
     })
     .await;
     // Every actor retires holding a read's reply, which goes to the cache.
     call_all(&mut clients, |_| Payload::GetUser(GetUserReq {})).await;
     clock.advance_ms(301_000);
-    measure("(passivation, per actor)", &cache, &mut net, &mut rows, || running.passivate_idle()).await;
-    measure("GetUser, actor passivated", &cache, &mut net, &mut rows, || {
+    measure("(passivation, per actor)", backend, &mut net, &mut rows, || running.passivate_idle()).await;
+    measure("GetUser, actor passivated", backend, &mut net, &mut rows, || {
         call_all(&mut clients, |_| Payload::GetUser(GetUserReq {}))
     })
     .await;
     clock.advance_ms(400_000);
-    measure("GetUser, session renewal due", &cache, &mut net, &mut rows, || {
+    measure("GetUser, session renewal due", backend, &mut net, &mut rows, || {
         call_all(&mut clients, |_| Payload::GetUser(GetUserReq {}))
     })
     .await;
-    measure("Logout", &cache, &mut net, &mut rows, || call_all(&mut clients, |_| Payload::Logout(LogoutReq {}))).await;
+    measure("Logout", backend, &mut net, &mut rows, || call_all(&mut clients, |_| Payload::Logout(LogoutReq {}))).await;
     running.stop().await.expect("server stops");
 
     println!("\nPer request ({USERS} users, {} Redis shards):", urls.len());
     println!(
-        "{:<32} {:>11} {:>9} {:>15} {:>15}",
-        "operation", "round trips", "commands", "bytes to Redis", "bytes from Redis"
+        "{:<32} {:>11} {:>13} {:>9} {:>15} {:>15}",
+        "operation", "round trips", "reply waited", "commands", "bytes to Redis", "bytes from Redis"
     );
     for r in rows {
-        println!("{:<32} {:>11.2} {:>9.2} {:>15.1} {:>15.1}", r.op, r.round_trips, r.commands, r.net_in, r.net_out);
+        println!(
+            "{:<32} {:>11.2} {:>13.2} {:>9.2} {:>15.1} {:>15.1}",
+            r.op,
+            r.round_trips,
+            r.round_trips - r.behind,
+            r.commands,
+            r.net_in,
+            r.net_out
+        );
     }
 }
 

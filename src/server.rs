@@ -121,6 +121,8 @@ impl RunningServer {
         // In-flight requests have finished, and each waited for its commit; flushing
         // commits whatever else is still queued before the process may exit.
         let flushed = self.directory.backend().store().flush().await;
+        // Best-effort cache writes (renewals, snapshots) finish within the cache's timeout.
+        self.directory.backend().write_behind().settled().await;
         if let Err(e) = &flushed {
             tracing::error!(error = %e, "queued writes could not be committed at shutdown");
         } else {

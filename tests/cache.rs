@@ -173,11 +173,27 @@ async fn redis_keys_spread_over_both_shards_with_their_ttls() {
     assert_eq!(retry.bytes, read.bytes);
     assert_eq!(server.running.directory.backend().cache().traffic().round_trips - before.round_trips, 1);
 
+    // With a session renewal due too, the reply still waits for that one round trip: the
+    // renewal's cache write goes behind it.
+    server.clock.advance_ms(400_000);
+    assert!(passivate_all(&server).await > 0);
+    let backend = server.running.directory.backend();
+    let (before, sent_before) = (backend.cache().traffic().round_trips, backend.write_behind().sent());
+    call_ok(&mut clients[0].0, Payload::GetUser(GetUserReq {})).await;
+    let behind = backend.write_behind().sent() - sent_before;
+    backend.write_behind().settled().await;
+    assert_eq!(behind, 1, "the renewal is written behind the reply");
+    assert_eq!(backend.cache().traffic().round_trips - before, 2, "look-up, then the renewal");
+    let (_, _, token, home) = &clients[0];
+    let ttl = pttl(&mut shards[*home], &keys.session(token)).await;
+    assert!(ttl > HOUR_MS - 10_000 && ttl <= HOUR_MS, "renewed session TTL {ttl} ms");
+
     // Friend data: snapshots (published by the nickname change below), and the level
     // buckets, on every shard, with their TTLs.
     for (client, ..) in &mut clients {
         call_ok(client, Payload::SetNickname(SetNicknameReq { nickname: "Seen".into() })).await;
     }
+    server.running.directory.backend().write_behind().settled().await;
     let mut snapshot_shards = vec![0; urls.len()];
     for (_, user, ..) in &clients {
         let key = keys.snapshot(*user);
@@ -309,6 +325,8 @@ async fn friend_snapshots_are_for_friends_and_refusals_change_nothing() {
         assert_eq!((snapshot.user_id, snapshot.nickname.as_str(), snapshot.level), (friend_id, "Buddy", 1));
         // A change friends see is published when it commits: the cached snapshot follows.
         call_ok(&mut friend, Payload::SetNickname(SetNicknameReq { nickname: "Pal".into() })).await;
+        // Published after the reply, which does not wait for it.
+        server.running.directory.backend().write_behind().settled().await;
         let snapshot = call_ok(&mut me, Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await;
         let response::Payload::GetFriendSnapshot(snapshot) = snapshot else { panic!("not a snapshot") };
         assert_eq!(snapshot.snapshot.map(|s| s.nickname), Some("Pal".to_owned()));
@@ -363,6 +381,7 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
         };
         gold = e.user.expect("a user").gold;
     }
+    server.running.directory.backend().write_behind().settled().await;
     assert_eq!(server.running.directory.backend().cache().traffic().round_trips - before, 1);
     let down = idle.call(Payload::GetUser(GetUserReq {})).await.unwrap();
     assert_status(&down, 503, ErrorCode::Unavailable);

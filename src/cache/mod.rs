@@ -12,6 +12,7 @@
 //! session entry is found again in the database ([`crate::sessions`]); a lost kept reply
 //! means a retried read is answered afresh.
 
+pub mod behind;
 pub mod keys;
 pub mod local;
 pub mod redis;

@@ -9,13 +9,14 @@
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use futures_util::future::{BoxFuture, join};
+use futures_util::future::BoxFuture;
 use summoner_actors::{
     BackendError, Commit, Handled, Loaded, Session, SessionChange, StoredReply, TokenHash, UserBackend, UserId,
 };
 use summoner_proto::api::{FriendSnapshot, Request};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
+use crate::cache::behind::WriteBehind;
 use crate::cache::{Activity, Cache, CacheError};
 use crate::game::catalog::Catalog;
 use crate::game::dispatch::dispatch;
@@ -28,6 +29,8 @@ use crate::storage::{Store, StoreError};
 pub struct GameBackend {
     store: Arc<dyn Store>,
     cache: Arc<dyn Cache>,
+    /// Cache writes no reply waits for.
+    behind: Arc<WriteBehind>,
     catalog: Arc<Catalog>,
     test_operations: bool,
     /// This server node, recorded in session entries.
@@ -43,7 +46,7 @@ impl GameBackend {
         test_operations: bool,
         node_id: u16,
     ) -> Self {
-        Self { store, cache, catalog, test_operations, node_id }
+        Self { store, cache, behind: Arc::default(), catalog, test_operations, node_id }
     }
 
     /// Where handlers get the game-data version in force.
@@ -59,6 +62,11 @@ impl GameBackend {
     /// The cache.
     pub fn cache(&self) -> &Arc<dyn Cache> {
         &self.cache
+    }
+
+    /// The cache writes sent without a waiting reply (shutdown and tests wait for them).
+    pub fn write_behind(&self) -> &Arc<WriteBehind> {
+        &self.behind
     }
 
     fn record(&self, state: &UserState, session: &Session) -> SessionRecord {
@@ -90,9 +98,11 @@ fn cache_error(e: CacheError) -> BackendError {
     BackendError::unavailable("cache", e)
 }
 
-/// A user's snapshot from the cache, else from their profile (then cached).
+/// A user's snapshot from the cache, else from their profile (then cached, without
+/// holding the reply).
 async fn snapshot_or_load(
     cache: Arc<dyn Cache>,
+    behind: Arc<WriteBehind>,
     store: Arc<dyn Store>,
     user: UserId,
     now_ms: i64,
@@ -105,9 +115,7 @@ async fn snapshot_or_load(
         return Ok(None);
     };
     let snapshot = friends::snapshot(&profile, now_ms);
-    if let Err(e) = cache.fill_snapshot(snapshot.clone()).await {
-        tracing::warn!(user.id = user, error = %e, "snapshot not cached");
-    }
+    behind.send("friend snapshot read from the database", user, cache.fill_snapshot(snapshot.clone()));
     Ok(Some(snapshot))
 }
 
@@ -152,7 +160,9 @@ impl UserBackend for GameBackend {
         match friends::needs(state, request, self.test_operations)? {
             Need::Candidates { bucket } => Some(candidates(cache, session.token_hash, bucket, now_ms).boxed()),
             Need::Snapshot { user } => Some(
-                snapshot_or_load(cache, self.store.clone(), user, now_ms).map(|r| r.map(Fetched::Snapshot)).boxed(),
+                snapshot_or_load(cache, self.behind.clone(), self.store.clone(), user, now_ms)
+                    .map(|r| r.map(Fetched::Snapshot))
+                    .boxed(),
             ),
         }
     }
@@ -179,14 +189,12 @@ impl UserBackend for GameBackend {
         let Some(snapshot) = changes.snapshot else {
             return committed.map(|r| r.map_err(storage_error)).boxed();
         };
-        let cache = self.cache.clone();
+        let (cache, behind) = (self.cache.clone(), self.behind.clone());
         async move {
             committed.await.map_err(storage_error)?;
             // Friends read the snapshot from the cache: publish the new one (best effort; a
             // stale one ages out within the hour).
-            if let Err(e) = cache.put_snapshot(snapshot).await {
-                tracing::warn!(user.id = user, error = %e, "friend snapshot not refreshed");
-            }
+            behind.send("friend snapshot", user, cache.put_snapshot(snapshot));
             Ok(())
         }
         .boxed()
@@ -220,11 +228,12 @@ impl UserBackend for GameBackend {
                 let record = self.record(state, &session);
                 let activity = Some(Self::activity(state, now_ms));
                 let indexed = self.cache.put_session(session.token_hash, record, now_ms, None, activity);
-                let saved = store.save_session(user, Some(session));
+                let behind = self.behind.clone();
                 async move {
-                    let (indexed, saved) = join(indexed, saved).await;
-                    saved.map_err(storage_error)?;
-                    indexed.map_err(cache_error)
+                    // The database's expiry is what the actor checks; the cache entry only
+                    // finds the user (a lapsed one is looked up in the database).
+                    behind.send("session renewal", user, indexed);
+                    store.save_session(user, Some(session)).await.map_err(storage_error)
                 }
                 .boxed()
             }
