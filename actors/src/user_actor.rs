@@ -21,10 +21,12 @@ use actix::{
 use prost::Message as _;
 use summoner_proto::api::{ErrorCode, Request, Response};
 
-use crate::backend::{Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
+use crate::backend::{Commit, Handled, Loaded, StoredReply, UserBackend};
 use crate::directory::Directory;
-use crate::messages::{Call, CallError, OpenSession, Passivate};
+use crate::messages::{Call, CallError, Passivate};
 use crate::replay::{self, Decision, LastAnswer};
+
+mod sessions;
 use crate::{Clock, Session, UserId};
 
 /// Sent by the actor to itself after a handler panic: stop, so the supervisor restarts it.
@@ -306,105 +308,6 @@ impl<B: UserBackend> UserActor<B> {
         }
         let renewal = self.renewal(renewal, now);
         Box::pin(fut.then(move |result, _, _| renewal.map(move |(), _, _| result)))
-    }
-
-    /// Answers `result` after writing a due session renewal (best effort: the actor's own
-    /// expiry stays authoritative while it lives).
-    fn finish(&mut self, result: Result<Vec<u8>, CallError>, renewal: Option<Session>) -> Answer<Self> {
-        if renewal.is_none() {
-            return Box::pin(fut::ready(result));
-        }
-        let now = self.settings.clock.now_ms();
-        Box::pin(self.renewal(renewal, now).map(move |(), _, _| result))
-    }
-
-    fn renewal(&mut self, renewal: Option<Session>, now: i64) -> actix::ResponseActFuture<Self, ()> {
-        let (Some(session), Phase::Ready(live)) = (renewal, &self.phase) else {
-            return Box::pin(fut::ready(()));
-        };
-        let user = self.user();
-        let expiry = session.expires_at_ms;
-        let save = self.settings.backend.save_session(user, &live.state, SessionChange::Renew(session), now);
-        Box::pin(save.into_actor(self).map(move |result, act, _| {
-            if let Err(err) = result {
-                tracing::warn!(user.id = user, error = %err, "session renewal not stored; next try in one renewal step");
-            }
-            // Even after a failure: trying again on every request would make each one wait
-            // for the storage timeout during an outage. The actor's expiry stays the truth
-            // while it lives.
-            if let Phase::Ready(live) = &mut act.phase {
-                live.stored_expiry_ms = expiry;
-            }
-        }))
-    }
-
-    /// Ends the session (Logout): stores "no session", then forgets the token.
-    fn end_session(&mut self, session: Session, bytes: Vec<u8>, now: i64) -> Answer<Self> {
-        let user = self.user();
-        let Phase::Ready(live) = &self.phase else {
-            return Box::pin(fut::ready(Err(CallError::Internal("user state is not loaded".into()))));
-        };
-        let token = session.token_hash;
-        let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(session), now);
-        Box::pin(save.into_actor(self).map(move |result, act, _| {
-            result.map_err(|err| {
-                tracing::error!(user.id = user, error = %err, "logout not stored");
-                CallError::from(err)
-            })?;
-            if let Phase::Ready(live) = &mut act.phase {
-                live.session = None;
-                live.last = None;
-                live.last_kept = true;
-            }
-            if let Some(directory) = act.settings.directory.upgrade() {
-                directory.forget_token(&token);
-            }
-            Ok(bytes)
-        }))
-    }
-}
-
-impl<B: UserBackend> Handler<OpenSession<B::State>> for UserActor<B> {
-    type Result = AtomicResponse<Self, Result<B::State, CallError>>;
-
-    fn handle(&mut self, msg: OpenSession<B::State>, _ctx: &mut Context<Self>) -> Self::Result {
-        match &self.phase {
-            Phase::Ready(_) => {}
-            Phase::Retired => return done(Err(CallError::Retired)),
-            Phase::Loading => {
-                return done(Err(CallError::Internal("user state is not loaded".into())));
-            }
-        }
-        let Phase::Ready(live) = &self.phase else {
-            return done(Err(CallError::Retired));
-        };
-        let user = self.user();
-        let session = msg.session;
-        let replaced = live.session.as_ref().map(|s| s.token_hash);
-        let change = SessionChange::Open { session: session.clone(), replaced };
-        let now = self.settings.clock.now_ms();
-        let save = self.settings.backend.save_session(user, &live.state, change, now);
-        AtomicResponse::new(Box::pin(save.into_actor(self).map(move |result, act, _| {
-            result.map_err(|err| {
-                tracing::error!(user.id = user, error = %err, "session not stored");
-                CallError::from(err)
-            })?;
-            let Phase::Ready(live) = &mut act.phase else {
-                return Err(CallError::Retired);
-            };
-            let directory = act.settings.directory.upgrade();
-            if let (Some(old), Some(directory)) = (&live.session, &directory) {
-                directory.forget_token(&old.token_hash);
-            }
-            if let Some(directory) = &directory {
-                directory.remember_token(session.token_hash, user);
-            }
-            live.stored_expiry_ms = session.expires_at_ms;
-            live.session = Some(session);
-            live.last = None;
-            live.last_kept = true;
-            Ok(live.state.clone())
-        })))
     }
 }
 
