@@ -63,7 +63,12 @@ impl Fixture {
         let request = decode_request(&body).expect("decodes");
         let token_hash = hash_token(&request.session_token);
         self.directory
-            .ask(self.user, Duration::from_secs(5), || Call { token_hash, request: request.clone(), cached: None })
+            .ask(self.user, Duration::from_secs(5), || Call {
+                token_hash,
+                request: request.clone(),
+                cached: None,
+                unindexed: false,
+            })
             .await
             .expect("answered")
     }

@@ -529,6 +529,10 @@ async fn a_cache_that_lost_a_session_costs_the_player_nothing_on_every_cache() {
         };
         let me = me.user.expect("a user");
         assert_eq!((me.user_id, me.nickname.as_str()), (user, "Kept"));
+        // Found in the database, the session is renewed at once, which writes the entry back.
+        server.running.directory.backend().write_behind().settled().await;
+        let found = cache.find_session(token).await.expect("the cache answers").session.expect("entry written back");
+        assert_eq!(found.user_id, user);
 
         // As Redis's TTL would when the session ran out: expired, not unknown.
         assert_eq!(passivate_all(&server).await, 1);

@@ -34,6 +34,9 @@ pub struct Call {
     /// The session's last reply as the cache kept it, when the caller looked it up (the
     /// actor may have retired since answering it).
     pub cached: Option<StoredReply>,
+    /// The cache did not know the token (it was found in the database): the actor renews
+    /// the session now rather than at the next renewal step, which writes the entry back.
+    pub unindexed: bool,
 }
 
 impl Message for Call {

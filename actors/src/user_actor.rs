@@ -186,7 +186,8 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
             return done(Err(CallError::SessionExpired));
         }
         session.expires_at_ms = now + ttl;
-        let renewal = (session.expires_at_ms - live.stored_expiry_ms >= renew_step).then(|| session.clone());
+        let due = session.expires_at_ms - live.stored_expiry_ms >= renew_step;
+        let renewal = (due || call.unindexed).then(|| session.clone());
         // A reply kept in the cache by an earlier activation of this session, newer than
         // what the database gave: the client may be retrying it.
         if let Some(cached) = call.cached

@@ -122,21 +122,26 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
     let mut request = request;
     request.session_token.clear();
     let directory = &state.directory;
-    let (user, cached, from_cache) = match directory.user_for_token(&token_hash) {
+    let (user, cached, from_cache, unindexed) = match directory.user_for_token(&token_hash) {
         // The user's actor is live here and holds the session: no cache round trip.
-        Some(user) => (user, None, false),
+        Some(user) => (user, None, false, false),
         None => {
             let backend = directory.backend();
             let owner = sessions::find_owner(backend.cache().as_ref(), backend.store().as_ref(), token_hash)
                 .await?
                 .ok_or(ApiError::Unauthenticated)?;
             directory.remember_token(token_hash, owner.user);
-            (owner.user, owner.kept_reply, owner.from_cache)
+            (owner.user, owner.kept_reply, owner.from_cache, !owner.from_cache)
         }
     };
     span.record("user.id", user);
     let answer = directory
-        .ask(user, state.request_timeout, || Call { token_hash, request: request.clone(), cached: cached.clone() })
+        .ask(user, state.request_timeout, || Call {
+            token_hash,
+            request: request.clone(),
+            cached: cached.clone(),
+            unindexed,
+        })
         .await;
     match answer {
         Ok(bytes) => Ok(bytes),
