@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::join;
 use summoner_actors::{AskError, Clock, Directory, OpenSession, Session};
 use summoner_proto::api::{Credential, LoginReq, LoginRes, RegisterReq, RegisterRes, credential};
 
@@ -127,11 +128,13 @@ impl Accounts {
         let session =
             Session { id: random_u63()?, token_hash: hash_token(&token), expires_at_ms: now + self.session_ttl_ms };
         let expires_at_ms = session.expires_at_ms;
-        let state =
-            self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone())).await?;
+        let opened = self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone()));
+        // Read alongside, so a refresh of the node's copy adds no wait of its own.
+        let (opened, notice) = join(opened, self.notices.current()).await;
+        let state = opened?;
         self.log(user, state.shards, "login", String::new(), now).await;
         // The session is open: a notice that cannot be read now is shown at the next login.
-        let notice = self.notices.current().await.unwrap_or_else(|e| {
+        let notice = notice.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "notice not read");
             String::new()
         });
