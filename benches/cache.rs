@@ -188,6 +188,12 @@ async fn per_operation(urls: &[String], prefix: &str) {
         call_all(&mut clients, |_| Payload::GetUser(GetUserReq {}))
     })
     .await;
+    clock.advance_ms(400_000);
+    running.passivate_idle().await;
+    measure("GetUser, passivated, renewal due", backend, &mut net, &mut rows, || {
+        call_all(&mut clients, |_| Payload::GetUser(GetUserReq {}))
+    })
+    .await;
     measure("Logout", backend, &mut net, &mut rows, || call_all(&mut clients, |_| Payload::Logout(LogoutReq {}))).await;
     running.stop().await.expect("server stops");
 
