@@ -1,0 +1,143 @@
+//! Accounts in the common database: registration (account, sign-in id, empty session row
+//! in one transaction; the user's rows on its game shard after) and finding an account.
+
+use diesel::result::Error as DieselError;
+use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+use super::{DbStore, db, is_unique_violation};
+use crate::game::state::{UserShards, UserState};
+use crate::storage::db::{Db, DbKind};
+use crate::storage::rows::UserRow;
+use crate::storage::schema::{account_auth, accounts, last_replies, sessions, users};
+use crate::storage::{AuthId, Registered, StoreError, StoreResult};
+use crate::with_conn;
+
+/// Registers `auth`, or finds its registration: see [`crate::storage::Store::register`].
+pub(super) async fn register(
+    store: DbStore,
+    auth: AuthId,
+    template: UserState,
+    now_ms: i64,
+) -> StoreResult<Registered> {
+    // Two rounds at most: a concurrent Register of the same id wins the first.
+    for _ in 0..2 {
+        if let Some(user_id) = account_of(&store.dbs.common, &auth).await? {
+            let shards = shards_of(&store.dbs.common, user_id).await?.unwrap_or_default();
+            let state = UserState { user_id: user_id as u64, shards, ..template.clone() };
+            ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &state).await?;
+            return Ok(Registered { user_id: user_id as u64, created: false, shards });
+        }
+        let user_id = store.ids.next_id() as i64;
+        let shards =
+            UserShards { game: store.placement.place(DbKind::Game)?, log: store.placement.place(DbKind::Log)? };
+        let what = "create an account";
+        let auth = auth.clone();
+        let created = with_conn!(store.dbs.common, what, |conn| {
+            Ok(conn
+                .transaction::<_, DieselError, _>(async |conn| {
+                    diesel::insert_into(accounts::table)
+                        .values((
+                            accounts::user_id.eq(user_id),
+                            accounts::gamedb_shard_no.eq(shards.game),
+                            accounts::logdb_shard_no.eq(shards.log),
+                            accounts::created_at_ms.eq(now_ms),
+                            accounts::updated_at_ms.eq(now_ms),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    diesel::insert_into(account_auth::table)
+                        .values((
+                            account_auth::provider.eq(&auth.provider),
+                            account_auth::auth_id.eq(&auth.id),
+                            account_auth::user_id.eq(user_id),
+                            account_auth::created_at_ms.eq(now_ms),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    diesel::insert_into(sessions::table)
+                        .values((
+                            sessions::user_id.eq(user_id),
+                            sessions::session_id.eq(0i64),
+                            sessions::token_hash.eq(None::<Vec<u8>>),
+                            sessions::expires_at_ms.eq(0i64),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    Ok(())
+                })
+                .await)
+        })?;
+        match created {
+            Ok(()) => {
+                let state = UserState { user_id: user_id as u64, shards, ..template.clone() };
+                ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &state).await?;
+                return Ok(Registered { user_id: user_id as u64, created: true, shards });
+            }
+            Err(e) => {
+                store.placement.unplace(DbKind::Game, shards.game);
+                store.placement.unplace(DbKind::Log, shards.log);
+                if !is_unique_violation(&e) {
+                    return Err(db(what)(e));
+                }
+            }
+        }
+    }
+    Err(StoreError::Database("register".into(), "the sign-in id is being registered concurrently".into()))
+}
+
+/// The user's shards, from the common database.
+async fn shards_of(common: &Db, user: i64) -> StoreResult<Option<UserShards>> {
+    let what = "find the user's shards";
+    let row: Option<(i16, i16)> = with_conn!(common, what, |conn| {
+        accounts::table
+            .find(user)
+            .select((accounts::gamedb_shard_no, accounts::logdb_shard_no))
+            .first(conn)
+            .await
+            .optional()
+            .map_err(db(what))
+    })?;
+    Ok(row.map(|(game, log)| UserShards { game, log }))
+}
+
+/// Creates the user's rows on its game shard unless they exist. Each insert stands alone
+/// and "already there" counts as done, so a Register retried after any failure completes
+/// the rows; no transaction reads before it writes (SQLite cannot upgrade a read lock
+/// without failing under concurrent writers).
+async fn ensure_user_rows(game: &Db, template: &UserState) -> StoreResult<()> {
+    let what = "create the user on its game shard";
+    let row = UserRow::from(template);
+    let exists_ok = |result: Result<usize, DieselError>| match result {
+        Err(e) if is_unique_violation(&e) => Ok(()),
+        other => other.map(|_| ()).map_err(db(what)),
+    };
+    with_conn!(game, what, |conn| {
+        exists_ok(diesel::insert_into(users::table).values(&row).execute(conn).await)?;
+        exists_ok(
+            diesel::insert_into(last_replies::table)
+                .values((
+                    last_replies::user_id.eq(row.user_id),
+                    last_replies::session_id.eq(0i64),
+                    last_replies::seq.eq(0i64),
+                    last_replies::response.eq(Vec::<u8>::new()),
+                ))
+                .execute(conn)
+                .await,
+        )
+    })
+}
+
+/// Finds the account of `auth`.
+pub(super) async fn account_of(common: &Db, auth: &AuthId) -> StoreResult<Option<i64>> {
+    let what = "find an account";
+    with_conn!(common, what, |conn| {
+        account_auth::table
+            .filter(account_auth::provider.eq(&auth.provider).and(account_auth::auth_id.eq(&auth.id)))
+            .select(account_auth::user_id)
+            .first::<i64>(conn)
+            .await
+            .optional()
+            .map_err(db(what))
+    })
+}
