@@ -1,0 +1,192 @@
+//! The world's content sheets: elements, monsters, summon pools and stages, each checked
+//! against what it refers to (unknown or duplicate ids, non-positive weights, rarities out
+//! of range, stages no player can reach).
+
+use std::collections::{HashMap, HashSet};
+
+use summoner_proto::gamedata::{Currency, Element, Monster, Stage, StageLevel, SummonPool, Weighted};
+
+use super::{Builder, DIFFICULTIES, MAX_RARITY, currency, new_id};
+use crate::gdata::links::check_reachability;
+use crate::gdata::problem::Problems;
+use crate::gdata::sheet::Sheet;
+
+impl Builder {
+    pub(super) fn elements(&mut self, sheet: &Sheet) -> Vec<Element> {
+        let mut seen = HashMap::new();
+        let mut out = Vec::new();
+        for row in sheet.each() {
+            let Some(uid) = new_id(&mut seen, &row, "uid", &mut self.problems) else {
+                continue;
+            };
+            let name_key = self.key(&row, "name_key");
+            out.push(Element { uid, name_key, strong_against: row.list("strong_against") });
+        }
+        let ids: HashSet<String> = out.iter().map(|e| e.uid.clone()).collect();
+        for (row, element) in sheet.each().zip(&out) {
+            for target in &element.strong_against {
+                if !ids.contains(target) {
+                    row.problem(&mut self.problems, "strong_against", format!("unknown element {target:?}"));
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn monsters(&mut self, sheet: &Sheet, elements: &HashSet<&str>) -> Vec<Monster> {
+        let mut seen = HashMap::new();
+        let mut out = Vec::new();
+        for row in sheet.each() {
+            let p = &mut self.problems;
+            let Some(uid) = new_id(&mut seen, &row, "uid", p) else {
+                continue;
+            };
+            let element = row.str("element").to_owned();
+            if !elements.contains(element.as_str()) {
+                row.problem(p, "element", format!("unknown element {element:?}"));
+            }
+            let rarity = row.number("rarity", 1, MAX_RARITY, p).unwrap_or(1) as u32;
+            let stats: Vec<u32> =
+                ["base_hp", "base_attack", "base_defense", "growth_hp", "growth_attack", "growth_defense"]
+                    .iter()
+                    .map(|c| row.u32(c, 1, p).unwrap_or(0))
+                    .collect();
+            let name_key = self.key(&row, "name_key");
+            out.push(Monster {
+                uid,
+                name_key,
+                element,
+                rarity,
+                base_hp: stats[0],
+                base_attack: stats[1],
+                base_defense: stats[2],
+                growth_hp: stats[3],
+                growth_attack: stats[4],
+                growth_defense: stats[5],
+            });
+        }
+        out
+    }
+
+    pub(super) fn pools(&mut self, sheet: &Sheet, monsters: &HashMap<&str, u32>) -> Vec<SummonPool> {
+        let mut out: Vec<SummonPool> = Vec::new();
+        for row in sheet.each() {
+            let Some(pool_id) = row.text("pool", &mut self.problems) else {
+                continue;
+            };
+            let cost_currency = currency(row.str("cost_currency"));
+            if cost_currency.is_none() {
+                row.problem(&mut self.problems, "cost_currency", "must be gold or gems");
+            }
+            let cost = row.u32("cost", 1, &mut self.problems).unwrap_or(0);
+            let monster = row.str("monster").to_owned();
+            if !monsters.contains_key(monster.as_str()) {
+                row.problem(&mut self.problems, "monster", format!("unknown monster {monster:?}"));
+            }
+            let weight = row.number("weight", 1, i64::from(u32::MAX), &mut self.problems).unwrap_or(0) as u32;
+            let index = match out.iter().position(|p| p.uid == pool_id) {
+                Some(i) => i,
+                None => {
+                    let name_key = self.key(&row, "name_key");
+                    out.push(SummonPool {
+                        uid: pool_id.clone(),
+                        name_key,
+                        cost_currency: cost_currency.unwrap_or(Currency::Unspecified) as i32,
+                        cost,
+                        entries: Vec::new(),
+                    });
+                    out.len() - 1
+                }
+            };
+            let pool = &mut out[index];
+            if pool.cost != cost || pool.cost_currency != cost_currency.unwrap_or(Currency::Unspecified) as i32 {
+                row.problem(&mut self.problems, "cost", format!("differs from the first row of pool {pool_id:?}"));
+            }
+            if pool.entries.iter().any(|e| e.uid == monster) {
+                row.problem(&mut self.problems, "monster", format!("{monster:?} is already in pool {pool_id:?}"));
+            }
+            pool.entries.push(Weighted { uid: monster, weight });
+        }
+        out
+    }
+
+    pub(super) fn stages(&mut self, sheet: &Sheet, monsters: &HashMap<&str, u32>) -> Vec<Stage> {
+        let mut out: Vec<Stage> = Vec::new();
+        let mut rows_of: HashMap<String, usize> = HashMap::new();
+        let mut unlocks: Vec<(String, String, usize)> = Vec::new();
+        for row in sheet.each() {
+            let p = &mut self.problems;
+            let Some(stage_id) = row.text("stage", p) else {
+                continue;
+            };
+            let difficulty = row.str("difficulty").to_owned();
+            if !DIFFICULTIES.contains(&difficulty.as_str()) {
+                row.problem(p, "difficulty", format!("{difficulty:?} is not normal, hard or hell"));
+                continue;
+            }
+            let chapter = row.u32("chapter", 1, p).unwrap_or(0);
+            let check = |column: &str, uids: &[String], p: &mut Problems| {
+                for uid in uids {
+                    if !monsters.contains_key(uid.as_str()) {
+                        row.problem(p, column, format!("unknown monster {uid:?}"));
+                    }
+                }
+            };
+            let enemies = row.list("enemies");
+            if enemies.is_empty() {
+                row.problem(p, "enemies", "a stage needs at least one enemy");
+            }
+            check("enemies", &enemies, p);
+            let drops = row.weighted("drops", p);
+            check("drops", &drops.iter().map(|(u, _)| u.clone()).collect::<Vec<_>>(), p);
+            let mut seen_drops = HashSet::new();
+            for (uid, _) in &drops {
+                if !seen_drops.insert(uid) {
+                    row.problem(p, "drops", format!("{uid:?} is listed twice"));
+                }
+            }
+            let display = row.list("display_mons");
+            check("display_mons", &display, p);
+            let level = StageLevel {
+                stamina_cost: row.u32("stamina_cost", 1, p).unwrap_or(0),
+                enemies,
+                drops: drops.into_iter().map(|(uid, weight)| Weighted { uid, weight }).collect(),
+                unlock_after: row.str("unlock_after").to_owned(),
+                display_mons: display,
+            };
+            let node = format!("{stage_id}:{difficulty}");
+            if rows_of.contains_key(&node) {
+                row.problem(p, "difficulty", format!("{node} is defined twice"));
+                continue;
+            }
+            rows_of.insert(node.clone(), row.line());
+            unlocks.push((node, level.unlock_after.clone(), row.line()));
+            let index = match out.iter().position(|s| s.uid == stage_id) {
+                Some(i) => i,
+                None => {
+                    let name_key = self.key(&row, "name_key");
+                    out.push(Stage { uid: stage_id.clone(), name_key, chapter, ..Default::default() });
+                    out.len() - 1
+                }
+            };
+            let stage = &mut out[index];
+            if stage.chapter != chapter {
+                row.problem(&mut self.problems, "chapter", format!("differs from the first row of {stage_id}"));
+            }
+            match difficulty.as_str() {
+                "normal" => stage.normal = Some(level),
+                "hard" => stage.hard = Some(level),
+                _ => stage.hell = Some(level),
+            }
+        }
+        for stage in &out {
+            for (name, level) in [("normal", &stage.normal), ("hard", &stage.hard), ("hell", &stage.hell)] {
+                if level.is_none() {
+                    self.problems.sheet(&sheet.name, format!("stage {} has no {name} row", stage.uid));
+                }
+            }
+        }
+        check_reachability(&mut self.problems, sheet, &rows_of, &unlocks);
+        out
+    }
+}

@@ -1,0 +1,208 @@
+//! The sheets of a player's progression and the build's metadata: version, rules, levels,
+//! quests (each must be completable by some event), shop items and the strings of every
+//! language.
+
+use std::collections::HashMap;
+
+use summoner_proto::gamedata::{Currency, Level, Quest, QuestKind, Rules, ShopItem, Strings};
+
+use super::{Builder, QUEST_CONDITIONS, currency, new_id};
+use crate::gdata::links::{World, check_quest_param};
+use crate::gdata::sheet::Sheet;
+
+impl Builder {
+    pub(super) fn version(&mut self, sheet: &Sheet) -> u32 {
+        let map = self.key_values(sheet);
+        match map.get("version") {
+            Some(row) => row.u32("value", 1, &mut self.problems).unwrap_or(0),
+            None => {
+                self.problems.sheet(&sheet.name, "no \"version\" row");
+                0
+            }
+        }
+    }
+
+    pub(super) fn rules(&mut self, sheet: &Sheet) -> Rules {
+        let map = self.key_values(sheet);
+        let known = [
+            "new_user_gold",
+            "new_user_gems",
+            "stamina_regen_secs",
+            "explore_stamina_cost",
+            "explore_gold_min",
+            "explore_gold_max",
+            "explore_exp_min",
+            "explore_exp_max",
+            "nickname_min_chars",
+            "nickname_max_chars",
+        ];
+        for (key, row) in &map {
+            if !known.contains(key) {
+                row.problem(&mut self.problems, "key", format!("unknown rule {key:?}"));
+            }
+        }
+        let mut get = |key: &str, min: u32| match map.get(key) {
+            Some(row) => row.u32("value", min, &mut self.problems).unwrap_or(0),
+            None => {
+                self.problems.sheet(&sheet.name, format!("no {key:?} row"));
+                0
+            }
+        };
+        let rules = Rules {
+            new_user_gold: u64::from(get("new_user_gold", 0)),
+            new_user_gems: u64::from(get("new_user_gems", 0)),
+            stamina_regen_secs: get("stamina_regen_secs", 1),
+            explore_stamina_cost: get("explore_stamina_cost", 1),
+            explore_gold_min: get("explore_gold_min", 0),
+            explore_gold_max: get("explore_gold_max", 0),
+            explore_exp_min: get("explore_exp_min", 0),
+            explore_exp_max: get("explore_exp_max", 0),
+            nickname_min_chars: get("nickname_min_chars", 1),
+            nickname_max_chars: get("nickname_max_chars", 1),
+        };
+        for (min, max, name) in [
+            (rules.explore_gold_min, rules.explore_gold_max, "explore_gold_max"),
+            (rules.explore_exp_min, rules.explore_exp_max, "explore_exp_max"),
+            (rules.nickname_min_chars, rules.nickname_max_chars, "nickname_max_chars"),
+        ] {
+            if min > max
+                && let Some(row) = map.get(name)
+            {
+                row.problem(&mut self.problems, "value", format!("{max} is below the minimum {min}"));
+            }
+        }
+        rules
+    }
+
+    pub(super) fn levels(&mut self, sheet: &Sheet) -> Vec<Level> {
+        let mut out = Vec::new();
+        let count = sheet.rows.len();
+        for (i, row) in sheet.each().enumerate() {
+            let p = &mut self.problems;
+            let expected = i as i64 + 1;
+            let level = row.number("level", 1, i64::from(u32::MAX), p).unwrap_or(expected);
+            if level != expected {
+                row.problem(p, "level", format!("levels must count up from 1; expected {expected}"));
+            }
+            let last = i + 1 == count;
+            let exp =
+                row.number("exp_to_next", if last { 0 } else { 1 }, if last { 0 } else { i64::MAX }, p).unwrap_or(0);
+            let stamina_max = row.u32("stamina_max", 1, p).unwrap_or(1);
+            out.push(Level { level: level as u32, exp_to_next: exp as u64, stamina_max });
+        }
+        if out.is_empty() {
+            self.problems.sheet(&sheet.name, "needs at least one level");
+        }
+        out
+    }
+
+    pub(super) fn quests(&mut self, sheet: &Sheet, world: &World) -> Vec<Quest> {
+        let mut seen = HashMap::new();
+        let mut out = Vec::new();
+        for row in sheet.each() {
+            let p = &mut self.problems;
+            let Some(uid) = new_id(&mut seen, &row, "uid", p) else {
+                continue;
+            };
+            let kind = match row.str("kind") {
+                "daily" => QuestKind::Daily,
+                "achievement" => QuestKind::Achievement,
+                other => {
+                    row.problem(p, "kind", format!("{other:?} is not daily or achievement"));
+                    QuestKind::Unspecified
+                }
+            };
+            let condition = row.str("condition").to_owned();
+            let param = row.str("param").to_owned();
+            if !QUEST_CONDITIONS.contains(&condition.as_str()) {
+                row.problem(
+                    p,
+                    "condition",
+                    format!("no event can satisfy {condition:?}; use one of {QUEST_CONDITIONS:?}"),
+                );
+            } else {
+                check_quest_param(&row, &condition, &param, world, p);
+            }
+            let reward_currency = currency(row.str("reward_currency")).unwrap_or_else(|| {
+                row.problem(p, "reward_currency", "must be gold or gems");
+                Currency::Unspecified
+            });
+            let target = row.u32("target", 1, p).unwrap_or(1);
+            let reward_amount = row.u32("reward_amount", 1, p).unwrap_or(0);
+            let name_key = self.key(&row, "name_key");
+            out.push(Quest {
+                uid,
+                name_key,
+                kind: kind as i32,
+                condition,
+                param,
+                target,
+                reward_currency: reward_currency as i32,
+                reward_amount,
+            });
+        }
+        out
+    }
+
+    pub(super) fn shop(&mut self, sheet: &Sheet) -> Vec<ShopItem> {
+        let mut seen = HashMap::new();
+        let mut out = Vec::new();
+        for row in sheet.each() {
+            let p = &mut self.problems;
+            let Some(uid) = new_id(&mut seen, &row, "uid", p) else {
+                continue;
+            };
+            let price_currency = currency(row.str("price_currency")).unwrap_or_else(|| {
+                row.problem(p, "price_currency", "must be gold or gems");
+                Currency::Unspecified
+            });
+            let reward = row.str("reward").to_owned();
+            if !["gold", "gems", "stamina"].contains(&reward.as_str()) {
+                row.problem(p, "reward", format!("{reward:?} is not gold, gems or stamina"));
+            }
+            let item = ShopItem {
+                uid,
+                name_key: String::new(),
+                price_currency: price_currency as i32,
+                price: row.u32("price", 1, p).unwrap_or(0),
+                reward,
+                reward_amount: row.u32("reward_amount", 1, p).unwrap_or(0),
+                daily_limit: row.u32("daily_limit", 0, p).unwrap_or(0),
+            };
+            let name_key = self.key(&row, "name_key");
+            out.push(ShopItem { name_key, ..item });
+        }
+        out
+    }
+
+    pub(super) fn strings(&mut self, sheet: &Sheet, version: u32) -> Vec<Strings> {
+        let languages: Vec<String> = sheet.headers().iter().filter(|h| *h != "key").cloned().collect();
+        if languages.is_empty() {
+            self.problems.sheet(&sheet.name, "needs one column per language after \"key\"");
+        }
+        let mut out: Vec<Strings> = languages
+            .iter()
+            .map(|language| Strings { version, language: language.clone(), ..Default::default() })
+            .collect();
+        out.sort_by(|a, b| a.language.cmp(&b.language));
+        let mut seen = HashMap::new();
+        for row in sheet.each() {
+            let Some(key) = new_id(&mut seen, &row, "key", &mut self.problems) else {
+                continue;
+            };
+            for strings in &mut out {
+                let text = row.str(&strings.language);
+                if text.is_empty() {
+                    row.problem(
+                        &mut self.problems,
+                        &strings.language,
+                        format!("no {} text for {key:?}", strings.language),
+                    );
+                } else {
+                    strings.entries.insert(key.clone(), text.to_owned());
+                }
+            }
+        }
+        out
+    }
+}
