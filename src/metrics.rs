@@ -27,6 +27,8 @@ pub struct Metrics {
     pub cache_round_trips: IntGauge,
     pub cache_commands: IntGauge,
     pub session_store_lookups: IntCounter,
+    pub cache_writes_behind: IntGauge,
+    pub cache_writes_dropped: IntGauge,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -59,6 +61,12 @@ fn build() -> Result<Metrics, prometheus::Error> {
         "Session tokens the cache did not know, looked up in the database (a jump: the cache lost entries)",
     )?;
     registry.register(Box::new(session_store_lookups.clone()))?;
+    let cache_writes_behind =
+        IntGauge::new("cache_writes_behind_total", "Cache writes sent behind their reply (renewals, snapshots)")?;
+    let cache_writes_dropped =
+        IntGauge::new("cache_writes_dropped_total", "Cache writes dropped because too many were in flight")?;
+    registry.register(Box::new(cache_writes_behind.clone()))?;
+    registry.register(Box::new(cache_writes_dropped.clone()))?;
     registry.register(Box::new(cache_round_trips.clone()))?;
     registry.register(Box::new(cache_commands.clone()))?;
     registry.register(Box::new(requests.clone()))?;
@@ -78,6 +86,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
         cache_round_trips,
         cache_commands,
         session_store_lookups,
+        cache_writes_behind,
+        cache_writes_dropped,
     })
 }
 
@@ -97,6 +107,9 @@ async fn scrape(state: web::Data<ApiState>) -> HttpResponse {
     let traffic = state.directory.backend().cache().traffic();
     metrics.cache_round_trips.set(traffic.round_trips as i64);
     metrics.cache_commands.set(traffic.commands as i64);
+    let behind = state.directory.backend().write_behind();
+    metrics.cache_writes_behind.set(behind.sent() as i64);
+    metrics.cache_writes_dropped.set(behind.dropped() as i64);
     let mut body = Vec::new();
     match TextEncoder::new().encode(&metrics.registry.gather(), &mut body) {
         Ok(()) => HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body),

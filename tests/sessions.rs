@@ -54,6 +54,9 @@ on_every_backend! {
             "summoner_gamedata_version 1",
             r#"summoner_batch_size_count{shard="game-"#,
             r#"summoner_commit_duration_seconds_count{shard="log-"#,
+            "summoner_session_store_lookups_total ",
+            "summoner_cache_writes_behind_total ",
+            "summoner_cache_writes_dropped_total 0",
         ] {
             assert!(metrics.contains(expected), "no {expected} in /metrics:\n{metrics}");
         }

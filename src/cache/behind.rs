@@ -6,7 +6,9 @@
 //!
 //! [`WriteBehind`] keeps count of the writes in flight so that shutdown and tests can wait
 //! for them to settle, and of how many it sent, so benchmarks can tell a round trip a reply
-//! waited for from one it did not.
+//! waited for from one it did not. It is bounded like every queue here: past
+//! [`MAX_IN_FLIGHT`] writes waiting on a slow cache, further ones are dropped (and counted),
+//! which costs what a failed write costs and keeps memory flat.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -17,12 +19,22 @@ use tokio::sync::Notify;
 
 use crate::cache::CacheResult;
 
+/// Most writes in flight at once; each ends within the cache's timeout.
+pub const MAX_IN_FLIGHT: usize = 10_000;
+
 /// The cache writes sent without a waiting reply.
-#[derive(Default)]
 pub struct WriteBehind {
     in_flight: AtomicUsize,
+    limit: usize,
     sent: AtomicU64,
+    dropped: AtomicU64,
     settled: Notify,
+}
+
+impl Default for WriteBehind {
+    fn default() -> Self {
+        Self::with_limit(MAX_IN_FLIGHT)
+    }
 }
 
 /// Decrements the in-flight count when the write ends, however it ends.
@@ -37,10 +49,30 @@ impl Drop for InFlight {
 }
 
 impl WriteBehind {
+    /// At most `limit` writes in flight.
+    pub fn with_limit(limit: usize) -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            limit,
+            sent: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            settled: Notify::new(),
+        }
+    }
+
     /// Sends `write` (what it stores for `user`) in the background; a failure is logged.
     /// Must be called inside a tokio runtime.
     pub fn send(self: &Arc<Self>, what: &'static str, user: UserId, write: BoxFuture<'static, CacheResult<()>>) {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) >= self.limit {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                user.id = user,
+                limit = self.limit,
+                "{what} not written to the cache: too many writes in flight"
+            );
+            return;
+        }
         self.sent.fetch_add(1, Ordering::Relaxed);
         let guard = InFlight(self.clone());
         tokio::spawn(async move {
@@ -68,6 +100,11 @@ impl WriteBehind {
     /// Writes sent so far (each is one round trip to one shard).
     pub fn sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Writes dropped so far because too many were in flight.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 
@@ -103,5 +140,34 @@ mod tests {
         assert!((&mut settled).now_or_never().is_none(), "one write in flight");
         release_err.send(()).unwrap();
         settled.await;
+    }
+
+    #[tokio::test]
+    async fn writes_past_the_limit_are_dropped_and_counted_not_queued() {
+        let behind = Arc::new(WriteBehind::with_limit(1));
+        let (release, held) = oneshot::channel::<()>();
+        behind.send(
+            "a held write",
+            1,
+            async move { held.await.map_err(|e| CacheError::Timeout(e.to_string())) }.boxed(),
+        );
+        let (ran, was_run) = oneshot::channel::<()>();
+        behind.send(
+            "a write past the limit",
+            2,
+            async move {
+                let _ = ran.send(());
+                Ok(())
+            }
+            .boxed(),
+        );
+        assert_eq!((behind.sent(), behind.dropped()), (1, 1));
+        release.send(()).unwrap();
+        behind.settled().await;
+        assert!(was_run.await.is_err(), "the dropped write never ran");
+        // Room again once the held write ended.
+        behind.send("a later write", 3, async { Ok(()) }.boxed());
+        behind.settled().await;
+        assert_eq!((behind.sent(), behind.dropped()), (2, 1));
     }
 }
