@@ -3,13 +3,14 @@
 //!
 //! The database is the fallback, not the cache's owner: a cache that lost its entries (a
 //! Redis restarted without persistence, a changed shard count, the in-process cache after
-//! a restart) costs one indexed read per look-up, never the player's session. The user's
+//! a restart) or cannot be reached costs one indexed read per look-up, never the player's
+//! session. The user's
 //! actor then checks the token against the session it loads, so an expired session answers
 //! `SESSION_EXPIRED` and a replaced one `UNAUTHENTICATED`, whichever way it was found.
 
 use summoner_actors::{StoredReply, TokenHash, UserId};
 
-use crate::cache::{Cache, CacheError};
+use crate::cache::{Cache, FoundSession};
 use crate::storage::{Store, StoreError};
 
 /// Where a session token led.
@@ -22,24 +23,24 @@ pub struct SessionOwner {
     pub from_cache: bool,
 }
 
-/// A look-up that could not be answered: retryable, nothing was changed.
-#[derive(Debug, thiserror::Error)]
-pub enum LookupError {
-    #[error(transparent)]
-    Cache(#[from] CacheError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// The user of session `token`, or None when neither the cache nor the database knows it.
-/// An unreachable cache is an error even though the database might answer: the kept reply
-/// a retry must get lives only in the cache, so the request waits for it.
+///
+/// An unreachable cache does not stop the look-up: the database answers. What is lost is
+/// only a reply the cache kept for a retry, which then is answered afresh; such replies are
+/// of reads and refusals, so answering again changes nothing. A Redis outage so costs
+/// players nothing but Login and friend operations.
 pub async fn find_owner(
     cache: &dyn Cache,
     store: &dyn Store,
     token: TokenHash,
-) -> Result<Option<SessionOwner>, LookupError> {
-    let found = cache.find_session(token).await?;
+) -> Result<Option<SessionOwner>, StoreError> {
+    let found = match cache.find_session(token).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::debug!(error = %e, "session look-up falls back to the database");
+            FoundSession::default()
+        }
+    };
     let (user, from_cache) = match found.session {
         Some(session) => (session.user_id, true),
         None => {

@@ -19,7 +19,6 @@ use summoner_actors::{AskError, CallError, RouteError};
 use summoner_proto::api::{ErrorCode, Response};
 
 use crate::accounts::AccountError;
-use crate::sessions::LookupError;
 
 /// Content type of every request and answer body.
 pub const PROTOBUF: &str = "application/x-protobuf";
@@ -103,15 +102,6 @@ impl From<AskError> for ApiError {
             AskError::Call(CallError::Unavailable(m)) => Self::Unavailable(m),
             AskError::Call(CallError::Retired) => Self::Internal("the user's actor is restarting; retry".into()),
             AskError::Timeout => Self::Internal("the request timed out; retry with the same seq".into()),
-        }
-    }
-}
-
-impl From<LookupError> for ApiError {
-    fn from(e: LookupError) -> Self {
-        match e {
-            LookupError::Cache(e) => Self::Unavailable(format!("{e}; retry")),
-            LookupError::Store(e) => Self::Internal(format!("{e}; retry")),
         }
     }
 }

@@ -128,7 +128,8 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
         None => {
             let backend = directory.backend();
             let owner = sessions::find_owner(backend.cache().as_ref(), backend.store().as_ref(), token_hash)
-                .await?
+                .await
+                .map_err(|e| ApiError::Internal(format!("{e}; retry")))?
                 .ok_or(ApiError::Unauthenticated)?;
             directory.remember_token(token_hash, owner.user);
             (owner.user, owner.kept_reply, owner.from_cache, !owner.from_cache)
