@@ -4,9 +4,9 @@
 //! The database is the fallback, not the cache's owner: a cache that lost its entries (a
 //! Redis restarted without persistence, a changed shard count, the in-process cache after
 //! a restart) or cannot be reached costs one indexed read per look-up, never the player's
-//! session. The user's
-//! actor then checks the token against the session it loads, so an expired session answers
-//! `SESSION_EXPIRED` and a replaced one `UNAUTHENTICATED`, whichever way it was found.
+//! session. The user's actor then checks the token against the session it loads, so an
+//! expired session answers `SESSION_EXPIRED` and a replaced one `UNAUTHENTICATED`, whichever
+//! way it was found.
 
 use summoner_actors::{StoredReply, TokenHash, UserId};
 
