@@ -108,12 +108,8 @@ fn done<T: Send + 'static>(value: CacheResult<T>) -> BoxFuture<'static, CacheRes
 
 impl Cache for LocalCache {
     fn find_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<FoundSession>> {
-        done((|| {
-            Ok(FoundSession {
-                session: decode("session", self.get(&self.keys.session(&token)).as_deref())?,
-                reply: decode("cached reply", self.get(&self.keys.reply(&token)).as_deref())?,
-            })
-        })())
+        let (session, reply) = (self.get(&self.keys.session(&token)), self.get(&self.keys.reply(&token)));
+        done(FoundSession::decode(session.as_deref(), reply.as_deref()))
     }
 
     fn put_session(

@@ -126,6 +126,13 @@ pub trait Cache: Send + Sync + 'static {
     }
 }
 
+impl FoundSession {
+    /// Decodes the stored session and reply entries of one token.
+    pub(crate) fn decode(session: Option<&[u8]>, reply: Option<&[u8]>) -> CacheResult<Self> {
+        Ok(Self { session: decode("session", session)?, reply: decode("cached reply", reply)? })
+    }
+}
+
 /// Decodes a stored value (`what` names it in the error); None stays None.
 pub(crate) fn decode<M: prost::Message + Default>(what: &str, bytes: Option<&[u8]>) -> CacheResult<Option<M>> {
     bytes.map(|b| M::decode(b).map_err(|e| CacheError::Corrupt(what.to_owned(), e.to_string()))).transpose()

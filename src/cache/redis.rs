@@ -243,10 +243,7 @@ impl Cache for RedisCache {
             pipe.get(this.keys.session(&token)).get(this.keys.reply(&token));
             let (session, reply): (Option<Vec<u8>>, Option<Vec<u8>>) =
                 this.run("look up a session", this.token_shard(&token), pipe).await?;
-            Ok(FoundSession {
-                session: decode("session", session.as_deref())?,
-                reply: decode("cached reply", reply.as_deref())?,
-            })
+            FoundSession::decode(session.as_deref(), reply.as_deref())
         }
         .boxed()
     }
