@@ -13,14 +13,24 @@ use summoner_actors::{StoredReply, TokenHash, UserId};
 use crate::cache::{Cache, FoundSession};
 use crate::storage::{Store, StoreError};
 
+/// Who named a session token's user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoundIn {
+    /// The directory's index: the user's actor is live here and holds the session.
+    Directory,
+    /// The cache (so a token the actor refuses should have its entry dropped).
+    Cache,
+    /// The sessions table (so the cache lacks the entry and the actor should write it back).
+    Database,
+}
+
 /// Where a session token led.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionOwner {
     pub user: UserId,
     /// The session's last reply as the cache kept it when the user's actor retired.
     pub kept_reply: Option<StoredReply>,
-    /// Whether the cache named the user (so a refusal should drop its entry).
-    pub from_cache: bool,
+    pub found_in: FoundIn,
 }
 
 /// The user of session `token`, or None when neither the cache nor the database knows it.
@@ -41,12 +51,12 @@ pub async fn find_owner(
             FoundSession::default()
         }
     };
-    let (user, from_cache) = match found.session {
-        Some(session) => (session.user_id, true),
+    let (user, found_in) = match found.session {
+        Some(session) => (session.user_id, FoundIn::Cache),
         None => {
             crate::metrics::METRICS.session_store_lookups.inc();
             match store.user_for_token(token).await? {
-                Some(user) => (user, false),
+                Some(user) => (user, FoundIn::Database),
                 None => return Ok(None),
             }
         }
@@ -57,5 +67,5 @@ pub async fn find_owner(
         seq: r.seq,
         bytes: r.response,
     });
-    Ok(Some(SessionOwner { user, kept_reply, from_cache }))
+    Ok(Some(SessionOwner { user, kept_reply, found_in }))
 }

@@ -20,7 +20,7 @@ use tracing::field::Empty;
 use crate::accounts::Accounts;
 use crate::api::error::{ApiError, PROTOBUF};
 use crate::game::backend::GameBackend;
-use crate::sessions;
+use crate::sessions::{self, FoundIn, SessionOwner};
 use crate::tokens::{TOKEN_BYTES, hash_token};
 
 /// What the endpoint needs, shared by every HTTP worker.
@@ -122,9 +122,9 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
     let mut request = request;
     request.session_token.clear();
     let directory = &state.directory;
-    let (user, cached, from_cache, unindexed) = match directory.user_for_token(&token_hash) {
-        // The user's actor is live here and holds the session: no cache round trip.
-        Some(user) => (user, None, false, false),
+    let owner = match directory.user_for_token(&token_hash) {
+        // No cache round trip.
+        Some(user) => SessionOwner { user, kept_reply: None, found_in: FoundIn::Directory },
         None => {
             let backend = directory.backend();
             let owner = sessions::find_owner(backend.cache().as_ref(), backend.store().as_ref(), token_hash)
@@ -132,16 +132,17 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
                 .map_err(|e| ApiError::Internal(format!("{e}; retry")))?
                 .ok_or(ApiError::Unauthenticated)?;
             directory.remember_token(token_hash, owner.user);
-            (owner.user, owner.kept_reply, owner.from_cache, !owner.from_cache)
+            owner
         }
     };
+    let user = owner.user;
     span.record("user.id", user);
     let answer = directory
         .ask(user, state.request_timeout, || Call {
             token_hash,
             request: request.clone(),
-            cached: cached.clone(),
-            unindexed,
+            cached: owner.kept_reply.clone(),
+            unindexed: owner.found_in == FoundIn::Database,
         })
         .await;
     match answer {
@@ -150,7 +151,7 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
             let e = ApiError::from(e);
             if matches!(e, ApiError::Unauthenticated) {
                 directory.forget_token(&token_hash);
-                if from_cache {
+                if owner.found_in == FoundIn::Cache {
                     // The cache still names a session the user's actor refused (replaced by a
                     // later login whose session lives on another shard, or never stored).
                     if let Err(e) = directory.backend().cache().end_session(token_hash).await {
