@@ -39,6 +39,16 @@ fn cache_name(redis: &Option<Vec<String>>) -> &'static str {
     if redis.is_some() { "redis" } else { "in-process" }
 }
 
+/// A server on fresh SQLite databases with the cache `redis`; the folder lives as long as
+/// the caller keeps it.
+async fn start_on(redis: &Option<Vec<String>>) -> (tempfile::TempDir, Config, TestServer) {
+    eprintln!("-- on the {} cache", cache_name(redis));
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_with(&dir, redis);
+    let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+    (dir, config, server)
+}
+
 /// Moves the clock past the idle timeout and passivates every idle actor.
 async fn passivate_all(server: &TestServer) -> usize {
     server.clock.advance_ms(301_000);
@@ -48,11 +58,8 @@ async fn passivate_all(server: &TestServer) -> usize {
 #[actix_web::test]
 async fn a_restart_keeps_sessions_valid_without_a_new_login() {
     for redis in caches() {
-        eprintln!("-- on the {} cache", cache_name(&redis));
-        let dir = tempfile::tempdir().unwrap();
-        let config = config_with(&dir, &redis);
-        let clock = Arc::new(ManualClock::new());
-        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let (_dir, config, server) = start_on(&redis).await;
+        let clock = server.clock.clone();
         let (mut client, user) = logged_in(&server, "dev-restart").await;
         let renamed = client.call(Payload::SetNickname(SetNicknameReq { nickname: "Before".into() })).await.unwrap();
         assert_status(&renamed, 200, ErrorCode::Ok);
@@ -74,9 +81,7 @@ async fn a_restart_keeps_sessions_valid_without_a_new_login() {
 #[actix_web::test]
 async fn a_reply_no_database_holds_is_kept_when_the_actor_retires() {
     for redis in caches() {
-        eprintln!("-- on the {} cache", cache_name(&redis));
-        let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let (_dir, _, server) = start_on(&redis).await;
         let (mut client, _) = logged_in(&server, "dev-kept").await;
         let read = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
         assert_status(&read, 200, ErrorCode::Ok);
@@ -225,9 +230,7 @@ async fn call_ok(client: &mut Client, payload: Payload) -> response::Payload {
 #[actix_web::test]
 async fn recommendations_are_near_in_level_varied_and_never_friends() {
     for redis in caches() {
-        eprintln!("-- on the {} cache", cache_name(&redis));
-        let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let (_dir, _, server) = start_on(&redis).await;
         let (mut me, my_id) = logged_in(&server, "dev-me").await;
         let shard_count = redis.as_ref().map_or(1, Vec::len);
         let my_shard = keys::token_shard(&hash_token(me.token()), shard_count);
@@ -305,9 +308,7 @@ async fn recommendations_are_near_in_level_varied_and_never_friends() {
 #[actix_web::test]
 async fn friend_snapshots_are_for_friends_and_refusals_change_nothing() {
     for redis in caches() {
-        eprintln!("-- on the {} cache", cache_name(&redis));
-        let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let (_dir, _, server) = start_on(&redis).await;
         let (mut me, my_id) = logged_in(&server, "dev-snap-me").await;
         let (mut friend, friend_id) = logged_in(&server, "dev-snap-friend").await;
         let (_, stranger_id) = logged_in(&server, "dev-snap-stranger").await;
@@ -422,9 +423,7 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
 #[actix_web::test]
 async fn level_buckets_keep_the_newest_within_window_and_cap_on_every_cache() {
     for redis in caches() {
-        eprintln!("-- on the {} cache", cache_name(&redis));
-        let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let (_dir, _, server) = start_on(&redis).await;
         let cache = server.running.directory.backend().cache().clone();
         let card =
             |id: u64, at: i64| FriendCard { user_id: id, level: 12, nickname: format!("p{id}"), active_at_ms: at };
@@ -460,10 +459,7 @@ async fn level_buckets_keep_the_newest_within_window_and_cap_on_every_cache() {
 #[actix_web::test]
 async fn the_server_cache_keeps_entries_for_their_ttl_on_every_cache() {
     for redis in caches() {
-        eprintln!("-- on the {} cache", cache_name(&redis));
-        let dir = tempfile::tempdir().unwrap();
-        let config = config_with(&dir, &redis);
-        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (_dir, config, server) = start_on(&redis).await;
         let cache = server.running.directory.backend().cache().clone();
         assert_eq!(cache.server_get("notice").await.unwrap(), None);
         cache.server_put("notice", b"maintenance at 04:00".to_vec(), std::time::Duration::from_secs(60)).await.unwrap();
@@ -484,10 +480,7 @@ async fn the_server_cache_keeps_entries_for_their_ttl_on_every_cache() {
 #[actix_web::test]
 async fn ended_sessions_stay_ended_after_the_actor_retires_on_every_cache() {
     for redis in caches() {
-        eprintln!("-- on the {} cache", cache_name(&redis));
-        let dir = tempfile::tempdir().unwrap();
-        let config = config_with(&dir, &redis);
-        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (_dir, config, server) = start_on(&redis).await;
         let (mut first, _) = logged_in(&server, "dev-twice").await;
         let mut second = server.client();
         assert!(second.login(device("dev-twice")).await.unwrap().is_ok());
@@ -514,10 +507,7 @@ async fn ended_sessions_stay_ended_after_the_actor_retires_on_every_cache() {
 #[actix_web::test]
 async fn a_cache_that_lost_a_session_costs_the_player_nothing_on_every_cache() {
     for redis in caches() {
-        eprintln!("-- on the {} cache", cache_name(&redis));
-        let dir = tempfile::tempdir().unwrap();
-        let config = config_with(&dir, &redis);
-        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (_dir, _, server) = start_on(&redis).await;
         let cache = server.running.directory.backend().cache().clone();
         let (mut client, user) = logged_in(&server, "dev-lost").await;
         call_ok(&mut client, Payload::SetNickname(SetNicknameReq { nickname: "Kept".into() })).await;
@@ -603,9 +593,7 @@ async fn the_operators_notice_reaches_logins_on_every_node() {
 #[actix_web::test]
 async fn a_snapshot_filled_from_the_database_never_hides_a_published_one() {
     for redis in caches() {
-        eprintln!("-- on the {} cache", cache_name(&redis));
-        let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start(config_with(&dir, &redis), Arc::new(ManualClock::new())).await;
+        let (_dir, _, server) = start_on(&redis).await;
         let cache = server.running.directory.backend().cache().clone();
         let snapshot =
             |nickname: &str| FriendSnapshot { user_id: 77, nickname: nickname.into(), level: 3, taken_at_ms: 1 };
