@@ -1,6 +1,8 @@
-//! Decode + dispatch + encode of one request through an in-memory user actor, on one
-//! thread (one core): the server's CPU cost per request without HTTP and without a
-//! database. Run: `cargo bench --bench dispatch`.
+//! The server's CPU cost per request without HTTP and without a database: decode +
+//! dispatch + encode of one request through an in-memory user actor, on one thread, for a
+//! user owning 10 and 500 monsters (the cost must not grow with what the user owns). Then,
+//! per request, what it writes: row writes and bytes, and the statements its commit costs
+//! on an SQLite game shard. Run: `cargo bench --bench dispatch`.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -13,12 +15,34 @@ use summoner::cache::local::LocalCache;
 use summoner::game::backend::GameBackend;
 use summoner::game::catalog::Catalog;
 use summoner::game::data::GameData;
+use summoner::game::entities::{Entity, Monster};
+use summoner::game::profile::Profile;
 use summoner::game::state::UserState;
+use summoner::storage::db_store::DbStore;
 use summoner::storage::memory::MemoryStore;
+use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::{AuthId, Store};
 use summoner::tokens::{hash_token, new_token};
-use summoner_actors::{Call, Directory, DirectoryConfig, OpenSession, Session, SystemClock};
-use summoner_proto::api::{GetUserReq, Request, SetNicknameReq, request::Payload};
+use summoner_actors::{Call, Commit, Directory, DirectoryConfig, OpenSession, Session, StoredReply, SystemClock};
+use summoner_proto::api::{DebugFeedMonstersReq, GetUserReq, Request, request::Payload};
+
+/// The monsters a user is given; the first one is the one a request changes.
+fn monsters(user: u64, count: usize, template: &str) -> Vec<RowWrite> {
+    (0..count as u64)
+        .map(|i| {
+            let monster = Monster {
+                id: 1_000_000 + i,
+                template: template.to_owned(),
+                level: 1,
+                exp: 0,
+                grade: 0,
+                locked: false,
+                acquired_at_ms: 0,
+            };
+            RowWrite::Insert(Monster::TABLE, monster.row(user))
+        })
+        .collect()
+}
 
 struct Fixture {
     directory: Arc<Directory<GameBackend>>,
@@ -27,14 +51,16 @@ struct Fixture {
     seq: Cell<u64>,
 }
 
-async fn fixture() -> Fixture {
+async fn fixture(owned: usize) -> Fixture {
     let store = Arc::new(MemoryStore::new());
     let data = GameData::embedded().expect("embedded game data loads");
-    let template = UserState::new_user(&data, 1, 0);
+    let template = data.content.data.monsters[0].uid.clone();
+    let profile = Profile::new_user(&data, 1, 0..0, 0);
     let auth = AuthId { provider: "device".into(), id: "bench".into() };
-    let user = store.register(auth, template, 0).await.expect("register").user_id;
+    let user = store.register(auth, profile.row(), 0).await.expect("register").user_id;
+    store.write_outside(user, monsters(user, owned, &template)).await.expect("monsters given");
     let cache = Arc::new(LocalCache::new(Arc::new(SystemClock)));
-    let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), false, 0);
+    let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), true, 0);
     let directory = Directory::new(
         Arc::new(backend),
         Arc::new(SystemClock),
@@ -74,35 +100,94 @@ impl Fixture {
     }
 }
 
+/// A request that changes one monster (and the gold it costs).
+fn touch_one_monster() -> Payload {
+    Payload::DebugFeedMonsters(DebugFeedMonstersReq { target: 1_000_000, food: Vec::new() })
+}
+
 fn bench(c: &mut Criterion) {
     let system = actix::System::new();
-    let fixture = system.block_on(fixture());
     let mut group = c.benchmark_group("request_through_user_actor");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("GetUser (read)", |b| {
-        b.iter_custom(|iters| {
-            system.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    fixture.round_trip(Payload::GetUser(GetUserReq {})).await;
-                }
-                start.elapsed()
+    for owned in [10, 500] {
+        let fixture = system.block_on(fixture(owned));
+        group.bench_function(format!("GetUser, {owned} monsters owned"), |b| {
+            b.iter_custom(|iters| {
+                system.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        fixture.round_trip(Payload::GetUser(GetUserReq {})).await;
+                    }
+                    start.elapsed()
+                })
             })
-        })
-    });
-    group.bench_function("SetNickname (write to the in-memory store)", |b| {
-        b.iter_custom(|iters| {
-            system.block_on(async {
-                let start = Instant::now();
-                for i in 0..iters {
-                    let nickname = if i % 2 == 0 { "Miho" } else { "Leo" }.to_owned();
-                    fixture.round_trip(Payload::SetNickname(SetNicknameReq { nickname })).await;
-                }
-                start.elapsed()
+        });
+        group.bench_function(format!("one monster changed, {owned} monsters owned"), |b| {
+            b.iter_custom(|iters| {
+                system.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        fixture.round_trip(touch_one_monster()).await;
+                    }
+                    start.elapsed()
+                })
             })
-        })
-    });
+        });
+    }
     group.finish();
+    system.block_on(report_writes());
+}
+
+fn bytes_of(write: &RowWrite) -> usize {
+    let size = |v: &Value| match v {
+        Value::Int(_) => 8,
+        Value::Text(t) => t.len(),
+        Value::Bytes(b) => b.len(),
+    };
+    match write {
+        RowWrite::Insert(_, row) | RowWrite::Upsert(_, row) => row.iter().map(size).sum(),
+        RowWrite::Patch { key, set, .. } => {
+            key.iter().map(size).sum::<usize>() + set.iter().map(|(_, v)| size(v)).sum::<usize>()
+        }
+        RowWrite::Delete(_, key) => key.iter().map(size).sum(),
+    }
+}
+
+/// What one request that changes one monster writes, for users owning 10 and 500: row
+/// writes, their bytes, and the statements of its commit on an SQLite game shard.
+async fn report_writes() {
+    let data = GameData::embedded().expect("embedded game data loads");
+    let template = data.content.data.monsters[0].uid.clone();
+    println!("\nwritten per request (one monster changed):");
+    for owned in [10, 500] {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mut config = summoner::config::Config::default();
+        config.storage.data_dir = dir.path().to_path_buf();
+        let store = DbStore::open(&summoner::server::store_config(&config), 0).await.expect("store opens");
+        let auth = AuthId { provider: "device".into(), id: format!("bench-{owned}") };
+        let profile = Profile::new_user(&data, 1, 0..256, 0);
+        let user = store.register(auth, profile.row(), 0).await.expect("register").user_id;
+        store.write_outside(user, monsters(user, owned, &template)).await.expect("monsters given");
+        let rows = store.load_user(user, summoner::game::entities::TABLES).await.expect("load").state;
+        let state = UserState::from_rows(&rows).expect("state reads");
+        let request = Request { seq: 1, session_token: Vec::new(), payload: Some(touch_one_monster()) };
+        let handled =
+            summoner::game::dispatch::dispatch(&data, &state, &request, None, 1, true, &|| panic!("no block needed"));
+        let (_, changes) = handled.change.expect("the request changes the user");
+        let writes = &changes.durable.rows;
+        let bytes: usize = writes.iter().map(bytes_of).sum();
+        let shard = &store.databases().game[&state.shards.game];
+        let before = shard.queries.get();
+        let reply = StoredReply { session_id: 1, seq: 1, bytes: handled.response.encode_to_vec() };
+        let commit = Commit { writes: changes.durable.clone(), reply };
+        store.commit(user, changes.place, commit).await.expect("committed");
+        let statements = shard.queries.get() - before;
+        println!(
+            "  {owned:>3} monsters owned: {} row writes ({} logs), {bytes} bytes of values, {statements} statements on the game shard (with the reply and the log outbox)",
+            writes.len(),
+            changes.durable.logs.len()
+        );
+    }
 }
 
 criterion_group!(benches, bench);

@@ -1,10 +1,12 @@
-//! The persistence path alone on PostgreSQL: writes per second committed on one shard
-//! with group commit, against one transaction per write, in the same run.
+//! The persistence path alone on PostgreSQL: row-level writes per second committed on one
+//! shard with group commit, against one transaction per write, in the same run.
 //!
 //! Run: `cargo bench --bench group_commit` (PostgreSQL at `SUMMONER_BENCH_POSTGRES_URL`,
 //! default `postgres://postgres@127.0.0.1:5432/postgres`; a scratch database is created and
-//! dropped). Each write is what a request commits: a profile row, the stored reply, and
-//! (group commit only goes through the actors) the same SQL in both modes.
+//! dropped). Each write is what a one-column change commits: the profile column it changed,
+//! the stored reply and an action-log row in the outbox, fenced by the owner epoch; the
+//! same SQL in both modes (group commit also ships the action logs to the log shard, here
+//! the same database).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,13 +17,16 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use futures_util::future::join_all;
 use summoner::game::data::GameData;
-use summoner::game::state::UserState;
+use summoner::game::profile::Profile;
+use summoner::storage::batch::Job;
 use summoner::storage::db_store::{DbStore, DbStoreConfig};
-use summoner::storage::persistence::{Job, run_batch};
-use summoner::storage::{AuthId, Store, Write};
+use summoner::storage::persistence::run_batch;
+use summoner::storage::rows::{RowWrite, Value};
+use summoner::storage::tables::{LAST_REPLIES, LOG_OUTBOX, USERS};
+use summoner::storage::{AuthId, Changes, Store, UserPlace};
 use summoner_actors::{Commit, StoredReply};
 
-const USERS: usize = 256;
+const USER_COUNT: usize = 256;
 const WRITES_PER_USER: usize = 40;
 
 fn admin(base: &str, sql: &str) {
@@ -39,12 +44,38 @@ fn database_url(base: &str, name: &str) -> String {
     format!("{root}/{name}")
 }
 
-fn write_of(user: &UserState, i: usize) -> (Job, Commit<Vec<Write>>) {
-    let state = UserState { gold: user.gold + i as u64, ..user.clone() };
+/// A registered user of the bench.
+struct User {
+    id: u64,
+    place: UserPlace,
+}
+
+fn write_of(user: &User, i: usize) -> (Job, Commit<Changes>) {
+    let gold = vec![(USERS.column("gold").expect("gold column"), Value::Int(i as i64))];
+    let patch = RowWrite::Patch { table: &USERS, key: vec![Value::uint(user.id)], set: gold };
     let reply = StoredReply { session_id: 1, seq: i as u64 + 1, bytes: vec![7; 120] };
-    let job =
-        Job { user: user.user_id as i64, writes: vec![Write::Profile(state.clone())], reply: Some(reply.clone()) };
-    (job, Commit { writes: vec![Write::Profile(state)], reply })
+    let reply_row = vec![Value::uint(user.id), Value::Int(1), Value::Int(i as i64 + 1), Value::Bytes(vec![7; 120])];
+    let log_id = (user.id << 12) + i as u64;
+    let log_row = vec![
+        Value::uint(log_id),
+        Value::uint(user.id),
+        Value::Int(1),
+        Value::Text("bench".into()),
+        Value::Text(String::new()),
+        Value::Text(String::new()),
+        Value::Int(0),
+    ];
+    let writes =
+        vec![patch.clone(), RowWrite::Upsert(&LAST_REPLIES, reply_row), RowWrite::Insert(&LOG_OUTBOX, log_row)];
+    let job = Job { user: user.id as i64, epoch: Some(user.place.epoch), writes };
+    let log = summoner::storage::ActionLog {
+        user_id: user.id,
+        action: "bench",
+        params: String::new(),
+        result: String::new(),
+        at_ms: 0,
+    };
+    (job, Commit { writes: Changes { rows: vec![patch], logs: vec![log] }, reply })
 }
 
 async fn open(url: &str, max_writes: usize, delay: Duration) -> DbStore {
@@ -58,17 +89,18 @@ async fn open(url: &str, max_writes: usize, delay: Duration) -> DbStore {
         node_id: 0,
         batch_max_writes: max_writes,
         batch_delay: delay,
+        hook: None,
     };
     DbStore::open(&config, 0).await.expect("store opens")
 }
 
 /// Every user writes `WRITES_PER_USER` times, one write at a time, all users at once.
-async fn group_commit(store: &DbStore, users: &[UserState]) -> f64 {
+async fn group_commit(store: &DbStore, users: &[User]) -> f64 {
     let started = Instant::now();
     join_all(users.iter().map(|user| async move {
         for i in 0..WRITES_PER_USER {
             let (_, commit) = write_of(user, i);
-            store.commit(user.user_id, user.shards, commit).await.expect("commit");
+            store.commit(user.id, user.place, commit).await.expect("commit");
         }
     }))
     .await;
@@ -76,7 +108,7 @@ async fn group_commit(store: &DbStore, users: &[UserState]) -> f64 {
 }
 
 /// The same writes, each in its own transaction, on 8 connections at once.
-async fn one_transaction_per_write(store: &DbStore, users: &[UserState]) -> f64 {
+async fn one_transaction_per_write(store: &DbStore, users: &[User]) -> f64 {
     let db = store.databases().game[&1].clone();
     let started = Instant::now();
     join_all(users.iter().map(|user| {
@@ -106,13 +138,15 @@ fn main() {
         let data = GameData::embedded().expect("game data");
         let setup = open(&url, 256, Duration::ZERO).await;
         let mut users = Vec::new();
-        for i in 0..USERS {
+        for i in 0..USER_COUNT {
             let auth = AuthId { provider: "device".into(), id: format!("bench-{i}") };
-            let id = setup.register(auth, UserState::new_user(&data, i as u64, 0), 0).await.expect("register").user_id;
-            users.push(setup.load_user(id).await.expect("load").state);
+            let profile = Profile::new_user(&data, i as u64, 0..0, 0);
+            let id = setup.register(auth, profile.row(), 0).await.expect("register").user_id;
+            let rows = setup.load_user(id, &[]).await.expect("load").state;
+            users.push(User { id, place: UserPlace { shards: rows.shards, epoch: rows.epoch } });
         }
         let users = Arc::new(users);
-        println!("PostgreSQL, one shard, {USERS} users writing concurrently, {WRITES_PER_USER} writes each");
+        println!("PostgreSQL, one shard, {USER_COUNT} users writing concurrently, {WRITES_PER_USER} writes each");
         let baseline = one_transaction_per_write(&setup, &users).await;
         println!("one transaction per write (8 connections): {baseline:>9.0} writes/s");
         for (max, delay_ms) in [(256, 0), (64, 0), (256, 1), (256, 2)] {

@@ -13,10 +13,10 @@ use summoner_actors::{AskError, Clock, Directory, OpenSession, Session};
 use summoner_proto::api::{Credential, LoginReq, LoginRes, RegisterReq, RegisterRes, credential};
 
 use crate::game::backend::GameBackend;
-use crate::game::effects::ActionLog;
-use crate::game::state::{UserShards, UserState};
+use crate::game::profile::Profile;
+use crate::game::state::UserState;
 use crate::notice::NoticeBoard;
-use crate::storage::{AuthId, StoreError};
+use crate::storage::{ActionLog, AuthId, StoreError, UserShards};
 use crate::tokens::{RandomError, hash_token, new_token, random_u63};
 
 /// Longest device or platform user id accepted.
@@ -108,9 +108,10 @@ impl Accounts {
         let auth = auth_id(req.credential.as_ref())?;
         let now = self.clock().now_ms();
         let backend = self.directory.backend();
-        let template = UserState::new_user(&backend.catalog().current(), random_u63()?, now);
+        let ids = backend.ids().next_block();
+        let template = Profile::new_user(&backend.catalog().current(), random_u63()?, ids, now);
         let provider = auth.provider.clone();
-        let registered = backend.store().register(auth, template, now).await?;
+        let registered = backend.store().register(auth, template.row(), now).await?;
         if registered.created {
             tracing::info!(user.id = registered.user_id, "account registered");
             self.log(registered.user_id, registered.shards, "register", format!("provider={provider}"), now).await;
@@ -125,8 +126,11 @@ impl Accounts {
         let user = backend.store().find_account(auth).await?.ok_or(AccountError::NotRegistered)?;
         let token = new_token()?;
         let now = self.clock().now_ms();
-        let session =
-            Session { id: random_u63()?, token_hash: hash_token(&token), expires_at_ms: now + self.session_ttl_ms };
+        let session = Session {
+            id: random_u63()?.max(1),
+            token_hash: hash_token(&token),
+            expires_at_ms: now + self.session_ttl_ms,
+        };
         let expires_at_ms = session.expires_at_ms;
         let opened = self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone()));
         // Read alongside, so a refresh of the node's copy adds no wait of its own.

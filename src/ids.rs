@@ -1,8 +1,15 @@
 //! 64-bit ids unique across shards and server nodes, made without asking a database:
 //! 41 bits of milliseconds since 2026-01-01, 10 bits of node id, 12 bits of sequence
 //! (4,096 ids per millisecond per node). Ids grow with time, so indexes stay append-mostly.
+//!
+//! Users get single ids. Entities a handler creates (monsters, mail) take ids from a block of
+//! [`BLOCK_SIZE`] consecutive ids reserved for their user and kept in the user's state
+//! (`id_next`..`id_end`): a handler mints the next one without a clock or any I/O, so replaying
+//! a request from the same state mints the same ids, and the ids stay unique everywhere
+//! because every block is a part of this id space no one else is given.
 
-use std::sync::Mutex;
+use std::ops::Range;
+use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// 2026-01-01T00:00:00Z in ms since the Unix epoch.
@@ -11,6 +18,8 @@ const NODE_BITS: u32 = 10;
 const SEQ_BITS: u32 = 12;
 /// The largest node id.
 pub const MAX_NODE: u16 = (1 << NODE_BITS) - 1;
+/// Ids in one block reserved for a user's entities (a sixteenth of a millisecond's sequence).
+pub const BLOCK_SIZE: u64 = 256;
 
 /// Makes ids for one node.
 #[derive(Debug)]
@@ -24,29 +33,48 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
+/// The generator of node `node` in this process. One per node, so that every part of the
+/// server (registration, entity blocks, action logs) draws from the same sequence.
+pub fn generator(node: u16) -> &'static IdGenerator {
+    static GENERATORS: OnceLock<Mutex<Vec<Option<&'static IdGenerator>>>> = OnceLock::new();
+    let node = node.min(MAX_NODE);
+    let all = GENERATORS.get_or_init(|| Mutex::new(vec![None; usize::from(MAX_NODE) + 1]));
+    let mut all = all.lock().unwrap_or_else(|p| p.into_inner());
+    all[usize::from(node)].get_or_insert_with(|| Box::leak(Box::new(IdGenerator::new(node))))
+}
+
 impl IdGenerator {
-    /// A generator for node `node` (0..=1023).
+    /// A generator for node `node` (0..=1023). Prefer [`generator`]: two generators of one
+    /// node in one process would repeat each other's ids.
     pub fn new(node: u16) -> Self {
         Self { node: u64::from(node.min(MAX_NODE)), last: Mutex::new((0, 0)) }
     }
 
-    /// A new id, larger than every id this generator made before.
-    pub fn next_id(&self) -> u64 {
+    /// Takes `count` consecutive sequence numbers (at most 4,096, starting at a multiple of
+    /// `align`) in the current or a later millisecond; answers the first id.
+    fn take(&self, count: u64, align: u64) -> u64 {
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         // If the wall clock steps back, keep counting from the last millisecond used, so
         // ids never repeat.
         let mut ms = now_ms().saturating_sub(EPOCH_MS).max(last.0);
-        if ms == last.0 {
-            if last.1 >= 1 << SEQ_BITS {
-                ms += 1;
-                *last = (ms, 0);
-            }
-        } else {
-            *last = (ms, 0);
+        let mut seq = if ms == last.0 { last.1.next_multiple_of(align) } else { 0 };
+        if seq + count > 1 << SEQ_BITS {
+            ms += 1;
+            seq = 0;
         }
-        let seq = last.1;
-        last.1 += 1;
+        *last = (ms, seq + count);
         (ms << (NODE_BITS + SEQ_BITS)) | (self.node << SEQ_BITS) | seq
+    }
+
+    /// A new id, larger than every id this generator made before.
+    pub fn next_id(&self) -> u64 {
+        self.take(1, 1)
+    }
+
+    /// A block of [`BLOCK_SIZE`] ids for a user's entities, after every id made before.
+    pub fn next_block(&self) -> Range<u64> {
+        let first = self.take(BLOCK_SIZE, BLOCK_SIZE);
+        first..first + BLOCK_SIZE
     }
 }
 
@@ -72,5 +100,30 @@ mod tests {
         let b = IdGenerator::new(2);
         let ids: HashSet<u64> = (0..5_000).flat_map(|_| [a.next_id(), b.next_id()]).collect();
         assert_eq!(ids.len(), 10_000);
+    }
+
+    #[test]
+    fn blocks_and_single_ids_never_overlap() {
+        let ids = IdGenerator::new(5);
+        let mut seen = HashSet::new();
+        for i in 0..2_000 {
+            if i % 3 == 0 {
+                let block = ids.next_block();
+                assert_eq!(block.end - block.start, BLOCK_SIZE);
+                assert_eq!(block.start % BLOCK_SIZE, 0, "a block stays within one millisecond");
+                for id in block {
+                    assert!(seen.insert(id), "id {id} made twice");
+                }
+            } else {
+                assert!(seen.insert(ids.next_id()));
+            }
+        }
+        assert!(seen.iter().all(|id| (id >> SEQ_BITS) & u64::from(MAX_NODE) == 5));
+    }
+
+    #[test]
+    fn one_generator_per_node_in_a_process() {
+        assert!(std::ptr::eq(generator(7), generator(7)));
+        assert!(!std::ptr::eq(generator(7), generator(8)));
     }
 }

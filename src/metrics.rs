@@ -1,7 +1,8 @@
 //! Prometheus metrics, served as text on `GET /metrics`: requests and their latency per
 //! operation and status, live user actors, game-data version, per shard the size and
-//! commit latency of group-commit batches, the cache's round trips and commands, and the
-//! session look-ups the cache could not answer.
+//! commit latency of group-commit batches, writes dropped past their deadline, refused by
+//! the owner-epoch fence or of unknown outcome, action-log rows shipped from the outboxes,
+//! the cache's round trips and commands, and the session look-ups the cache could not answer.
 //!
 //! The metrics live in one process-wide registry: they describe the process, and code deep
 //! in the storage layer records into them without being handed a handle.
@@ -29,6 +30,10 @@ pub struct Metrics {
     pub session_store_lookups: IntCounter,
     pub cache_writes_behind: IntGauge,
     pub cache_writes_dropped: IntGauge,
+    pub writes_dropped: IntCounter,
+    pub writes_fenced: IntCounter,
+    pub writes_unknown: IntCounter,
+    pub logs_shipped: IntCounter,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -65,6 +70,19 @@ fn build() -> Result<Metrics, prometheus::Error> {
         IntGauge::new("cache_writes_behind_total", "Cache writes sent behind their reply (renewals, snapshots)")?;
     let cache_writes_dropped =
         IntGauge::new("cache_writes_dropped_total", "Cache writes dropped because too many were in flight")?;
+    let writes_dropped = IntCounter::new(
+        "writes_dropped_total",
+        "Writes dropped unapplied because their caller's deadline passed before a batch took them",
+    )?;
+    let writes_fenced =
+        IntCounter::new("writes_fenced_total", "Writes refused because another activation owns the user")?;
+    let writes_unknown =
+        IntCounter::new("writes_outcome_unknown_total", "Writes whose batch's commit got no answer in time")?;
+    let logs_shipped =
+        IntCounter::new("action_logs_shipped_total", "Action-log rows shipped from the game shards' outboxes")?;
+    for counter in [&writes_dropped, &writes_fenced, &writes_unknown, &logs_shipped] {
+        registry.register(Box::new(counter.clone()))?;
+    }
     registry.register(Box::new(cache_writes_behind.clone()))?;
     registry.register(Box::new(cache_writes_dropped.clone()))?;
     registry.register(Box::new(cache_round_trips.clone()))?;
@@ -88,6 +106,10 @@ fn build() -> Result<Metrics, prometheus::Error> {
         session_store_lookups,
         cache_writes_behind,
         cache_writes_dropped,
+        writes_dropped,
+        writes_fenced,
+        writes_unknown,
+        logs_shipped,
     })
 }
 

@@ -164,6 +164,7 @@ pub fn store_config(config: &Config) -> DbStoreConfig {
         node_id: storage.node_id,
         batch_max_writes: storage.batch_max_writes,
         batch_delay: Duration::from_millis(storage.batch_delay_ms),
+        hook: None,
     }
 }
 

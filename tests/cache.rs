@@ -423,15 +423,17 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
 #[actix_web::test]
 async fn level_buckets_keep_the_newest_within_window_and_cap_on_every_cache() {
     for redis in caches() {
-        let (_dir, _, server) = start_on(&redis).await;
+        let (_dir, config, server) = start_on(&redis).await;
         let cache = server.running.directory.backend().cache().clone();
         let card =
             |id: u64, at: i64| FriendCard { user_id: id, level: 12, nickname: format!("p{id}"), active_at_ms: at };
-        let note = |id: u64, at: i64| {
+        let note_card = |card: FriendCard| {
+            let (id, at) = (card.user_id, card.active_at_ms);
             let record = SessionRecord { user_id: id, expires_at_ms: at + HOUR_MS, ..Default::default() };
-            let activity = Activity { bucket: 2, card: card(id, at), window_ms: 1_000, cap: 3 };
+            let activity = Activity { bucket: 2, card, window_ms: 1_000, cap: 3 };
             cache.put_session(hash_token(&id.to_be_bytes()), record, at, None, Some(activity))
         };
+        let note = |id: u64, at: i64| note_card(card(id, at));
         // Every player's session on one shard, so they share its buckets.
         let shard_count = redis.as_ref().map_or(1, Vec::len);
         let on_shard_0: Vec<u64> = (1..)
@@ -452,6 +454,22 @@ async fn level_buckets_keep_the_newest_within_window_and_cap_on_every_cache() {
         note(on_shard_0[5], 1_450).await.unwrap();
         let expected = [vec![on_shard_0[5], on_shard_0[4]], vec![]];
         assert_eq!(ids(read(10).await.unwrap()), expected, "older than the window dropped");
+        // The same players noted again (later logins, one with a new nickname): still one
+        // entry each, with the newest card.
+        note(on_shard_0[4], 1_460).await.unwrap();
+        note_card(FriendCard { nickname: "renamed".into(), ..card(on_shard_0[5], 1_470) }).await.unwrap();
+        let lists = read(10).await.unwrap();
+        assert_eq!(ids(lists.clone()), expected, "one entry per player, however often noted");
+        assert_eq!((lists[0][0].nickname.as_str(), lists[0][0].active_at_ms), ("renamed", 1_470));
+        if let Some(urls) = &redis {
+            // Nothing else is kept for the players that left the bucket.
+            let keys = Keys::new(&config.redis.key_prefix);
+            let mut conn = connect(&urls[0]).await;
+            let count = |cmd: &str, key: String| deadpool_redis::redis::cmd(cmd).arg(key).to_owned();
+            let members: i64 = count("ZCARD", keys.active_bucket(2)).query_async(&mut conn).await.unwrap();
+            let cards: i64 = count("HLEN", keys.active_cards(2)).query_async(&mut conn).await.unwrap();
+            assert_eq!((members, cards), (2, 2));
+        }
         server.stop().await;
     }
 }

@@ -1,17 +1,33 @@
 //! The boundary between the actor runtime and the server: what a user's actor needs from
 //! storage and game logic, as a trait the server crate implements.
 //!
-//! `handle` is pure (no I/O; game data, state, RNG and clock in, response and writes out),
-//! so the actor can run it on a draft, drop the draft on refusal or panic, and apply it
-//! only after `commit` made the writes durable.
+//! `handle` is pure (no I/O; game data, state, RNG and clock in, response, a delta and
+//! writes out), so the actor can drop the delta on refusal or panic, and `apply` it to its
+//! state only after `commit` made the writes durable.
 
 use futures_util::future::BoxFuture;
 use summoner_proto::api::{Request, Response};
 
 use crate::{Session, TokenHash, UserId};
 
-/// A storage or cache failure. Always retryable from the client's point of view: nothing
-/// was applied.
+/// What a failure means for the request and for the actor's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Nothing was applied; the state is as it was (the client retries: 500).
+    Failed,
+    /// A service the request needs (the cache) is down; nothing was applied (503).
+    Unavailable,
+    /// Too much work queued; nothing was applied (503).
+    Overloaded,
+    /// The commit may have been applied or not: the actor must not go on from its state.
+    OutcomeUnknown,
+    /// Another activation owns the user now: the actor must not go on from its state.
+    Superseded,
+}
+
+/// A storage or cache failure. Always retryable from the client's point of view, with the
+/// same seq: either nothing was applied, or the outcome is unknown and the retry finds the
+/// stored reply once the actor reloaded.
 #[derive(Debug, thiserror::Error)]
 #[error("{context}: {message}")]
 pub struct BackendError {
@@ -19,20 +35,28 @@ pub struct BackendError {
     pub context: String,
     /// The underlying error, as text.
     pub message: String,
-    /// The failing part was a service the request needs rather than the database of
-    /// record (the client is told `UNAVAILABLE`, not `INTERNAL`).
-    pub unavailable: bool,
+    pub kind: FailureKind,
 }
 
 impl BackendError {
-    /// A storage error with what was being done and why it failed.
+    /// A storage error with what was being done and why it failed; nothing was applied.
     pub fn new(context: impl Into<String>, error: impl std::fmt::Display) -> Self {
-        Self { context: context.into(), message: error.to_string(), unavailable: false }
+        Self::of(FailureKind::Failed, context, error)
     }
 
     /// A failure of a needed service (the cache), with what was being done.
     pub fn unavailable(context: impl Into<String>, error: impl std::fmt::Display) -> Self {
-        Self { context: context.into(), message: error.to_string(), unavailable: true }
+        Self::of(FailureKind::Unavailable, context, error)
+    }
+
+    /// A failure of the given kind.
+    pub fn of(kind: FailureKind, context: impl Into<String>, error: impl std::fmt::Display) -> Self {
+        Self { context: context.into(), message: error.to_string(), kind }
+    }
+
+    /// Whether the actor's state may no longer match storage (it must reload).
+    pub fn state_in_doubt(&self) -> bool {
+        matches!(self.kind, FailureKind::OutcomeUnknown | FailureKind::Superseded)
     }
 }
 
@@ -66,17 +90,17 @@ pub struct Loaded<S> {
 
 /// What a handler made of one request.
 #[derive(Debug)]
-pub struct Handled<S, W> {
+pub struct Handled<D, W> {
     /// The answer, without seq and server time (the actor fills those in).
     pub response: Response,
-    /// The new state and the writes that make it durable; None when nothing changed
-    /// (a read, or a game-logic refusal).
-    pub change: Option<(S, W)>,
+    /// What changed (to apply to the state once durable) and the writes that make it
+    /// durable; None when nothing changed (a read, or a game-logic refusal).
+    pub change: Option<(D, W)>,
     /// The request ends the session (Logout).
     pub ends_session: bool,
 }
 
-impl<S, W> Handled<S, W> {
+impl<D, W> Handled<D, W> {
     /// An answer that changes nothing.
     pub fn read_only(response: Response) -> Self {
         Self { response, change: None, ends_session: false }
@@ -94,6 +118,8 @@ pub struct Commit<W> {
 pub trait UserBackend: Send + Sync + 'static {
     /// Everything an actor holds about its user.
     type State: Clone + Send + 'static;
+    /// What one request changed, to apply to the state once it is durable.
+    type Delta: Send + 'static;
     /// What one request changed, in a form storage can write.
     type Writes: Send + 'static;
     /// What a request needs from outside the user's state (other users, shared caches).
@@ -123,10 +149,14 @@ pub trait UserBackend: Send + Sync + 'static {
         request: &Request,
         fetched: Option<Self::Fetched>,
         now_ms: i64,
-    ) -> Handled<Self::State, Self::Writes>;
+    ) -> Handled<Self::Delta, Self::Writes>;
 
-    /// Makes `commit` durable: writes and reply in one transaction.
+    /// Makes `commit` durable: writes and reply in one transaction. An error whose
+    /// [`BackendError::state_in_doubt`] holds means the commit may have landed.
     fn commit(&self, user: UserId, commit: Commit<Self::Writes>) -> BoxFuture<'static, Result<(), BackendError>>;
+
+    /// Applies a committed request's delta to the state.
+    fn apply(&self, state: &mut Self::State, delta: Self::Delta);
 
     /// Makes a session change durable (and findable by token).
     fn save_session(

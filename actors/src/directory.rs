@@ -72,7 +72,8 @@ pub struct Directory<B: UserBackend> {
     config: DirectoryConfig,
     stripes: Vec<Mutex<HashMap<UserId, Entry<B>>>>,
     hasher: RandomState,
-    tokens: Mutex<HashMap<TokenHash, UserId>>,
+    /// The token index, striped like the actor map so requests do not queue on one lock.
+    tokens: Vec<Mutex<HashMap<TokenHash, UserId>>>,
     next_actor_id: AtomicU64,
     me: Weak<Self>,
 }
@@ -92,7 +93,7 @@ impl<B: UserBackend> Directory<B> {
             config,
             stripes: (0..STRIPES).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: RandomState::new(),
-            tokens: Mutex::new(HashMap::new()),
+            tokens: (0..STRIPES).map(|_| Mutex::new(HashMap::new())).collect(),
             next_actor_id: AtomicU64::new(1),
             me: me.clone(),
         })
@@ -178,19 +179,24 @@ impl<B: UserBackend> Directory<B> {
         true
     }
 
+    fn token_stripe(&self, token: &TokenHash) -> &Mutex<HashMap<TokenHash, UserId>> {
+        // Token hashes are SHA-256 output: any of their bytes is evenly spread.
+        &self.tokens[usize::from(token.0[0]) % STRIPES]
+    }
+
     /// The user a session token hash belongs to, if a live actor registered it.
     pub fn user_for_token(&self, token: &TokenHash) -> Option<UserId> {
-        lock(&self.tokens).get(token).copied()
+        lock(self.token_stripe(token)).get(token).copied()
     }
 
     /// Records that `token` belongs to `user` (after a login or a storage look-up).
     pub fn remember_token(&self, token: TokenHash, user: UserId) {
-        lock(&self.tokens).insert(token, user);
+        lock(self.token_stripe(&token)).insert(token, user);
     }
 
     /// Forgets a token (logout, a newer login, passivation).
     pub fn forget_token(&self, token: &TokenHash) {
-        lock(&self.tokens).remove(token);
+        lock(self.token_stripe(token)).remove(token);
     }
 
     /// How many user actors are live.

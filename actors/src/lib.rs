@@ -20,7 +20,7 @@ pub mod user_actor;
 /// A user's id: 64 bits, unique across every shard.
 pub type UserId = u64;
 
-pub use backend::{BackendError, Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
+pub use backend::{BackendError, Commit, FailureKind, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{AskError, Directory, DirectoryConfig, RouteError};
 pub use messages::{Call, CallError, OpenSession, Passivate};

@@ -3,7 +3,7 @@
 use actix::Message;
 use summoner_proto::api::Request;
 
-use crate::backend::{BackendError, StoredReply};
+use crate::backend::{BackendError, FailureKind, StoredReply};
 use crate::{Session, TokenHash};
 
 /// Why a request got no game-level answer.
@@ -24,6 +24,9 @@ pub enum CallError {
     /// A service the request needs (the cache) is down; nothing was applied.
     #[error("{0}")]
     Unavailable(String),
+    /// Too much work queued (the shard's write queue); nothing was applied.
+    #[error("{0}")]
+    Overloaded(String),
 }
 
 /// One API request of this user. Answers the encoded `Response`.
@@ -71,10 +74,13 @@ impl Message for Passivate {
 
 impl From<BackendError> for CallError {
     fn from(err: BackendError) -> Self {
-        if err.unavailable {
-            CallError::Unavailable(format!("{err}; retry"))
-        } else {
-            CallError::Internal("storage is unavailable; retry".into())
+        match err.kind {
+            FailureKind::Unavailable => CallError::Unavailable(format!("{err}; retry")),
+            FailureKind::Overloaded => CallError::Overloaded("too many writes queued; retry".into()),
+            FailureKind::Failed => CallError::Internal("storage is unavailable; retry".into()),
+            FailureKind::OutcomeUnknown | FailureKind::Superseded => {
+                CallError::Internal("the outcome of this request is not known yet; retry with the same seq".into())
+            }
         }
     }
 }

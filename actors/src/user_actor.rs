@@ -115,6 +115,21 @@ impl<B: UserBackend> UserActor<B> {
         true
     }
 
+    /// Retires now (no new request reaches this actor; those queued are sent to a fresh
+    /// activation) and stops once the answer being made is sent.
+    fn retire_after_reply(&mut self, ctx: &mut Context<Self>) {
+        if let Some(directory) = self.settings.directory.upgrade() {
+            directory.try_retire(self.user(), self.settings.actor_id, true);
+            if let Phase::Ready(live) = &self.phase
+                && let Some(session) = &live.session
+            {
+                directory.forget_token(&session.token_hash);
+            }
+        }
+        self.phase = Phase::Retired;
+        ctx.notify(Restart);
+    }
+
     fn error_bytes(seq: u64, now_ms: i64, code: ErrorCode, message: &str) -> Vec<u8> {
         Response { seq, error: code as i32, message: message.to_owned(), server_time_ms: now_ms, ..Default::default() }
             .encode_to_vec()
@@ -270,7 +285,7 @@ impl<B: UserBackend> UserActor<B> {
         let bytes = response.encode_to_vec();
         let ended = ends_session.then(|| session.clone());
 
-        let Some((draft, writes)) = change else {
+        let Some((delta, writes)) = change else {
             live.last = Some(LastAnswer { seq, bytes: bytes.clone(), replays: 0 });
             // Only this actor holds it now; it goes to the cache when the actor retires.
             live.last_kept = false;
@@ -281,20 +296,29 @@ impl<B: UserBackend> UserActor<B> {
         };
         let reply = StoredReply { session_id: session.id, seq, bytes };
         let commit = self.settings.backend.commit(user, Commit { writes, reply: reply.clone() });
-        let fut = commit.into_actor(self).map(move |result, act, _ctx| {
-            let Phase::Ready(live) = &mut act.phase else {
-                return Err(CallError::Internal("user actor stopped during commit".into()));
-            };
+        let fut = commit.into_actor(self).map(move |result, act, ctx| {
             match result {
                 Ok(()) => {
-                    live.state = draft;
+                    let Phase::Ready(live) = &mut act.phase else {
+                        return Err(CallError::Internal("user actor stopped during commit".into()));
+                    };
+                    act.settings.backend.apply(&mut live.state, delta);
                     live.last = Some(LastAnswer { seq, bytes: reply.bytes.clone(), replays: 0 });
                     live.last_kept = true;
                     Ok(reply.bytes)
                 }
+                Err(err) if err.state_in_doubt() => {
+                    // The commit may have landed (or another activation owns the user): going
+                    // on from this state could apply a retry twice. Retire; the next request
+                    // reaches a fresh activation, which loads once the write is decided and
+                    // finds this request's stored reply if it landed.
+                    tracing::error!(user.id = user, request.seq = seq, error = %err, "commit outcome unknown; the actor retires and reloads");
+                    act.retire_after_reply(ctx);
+                    Err(err.into())
+                }
                 Err(err) => {
-                    tracing::error!(user.id = user, request.seq = seq, error = %err, "commit failed");
-                    Err(CallError::Internal("storage is unavailable; retry".into()))
+                    tracing::error!(user.id = user, request.seq = seq, error = %err, "commit failed; nothing was applied");
+                    Err(err.into())
                 }
             }
         });

@@ -5,12 +5,19 @@ use summoner_proto::api::{Request, request::Payload};
 
 use crate::api::error::ApiError;
 
+/// The largest seq a request may carry: seqs are stored as signed 64-bit numbers, so 2^63
+/// and above are refused rather than stored as something else.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
+
 /// Decodes a body into a `Request` with a known payload, or says why it is not one.
 /// Never panics, whatever the bytes.
 pub fn decode_request(body: &[u8]) -> Result<Request, ApiError> {
     let request = Request::decode(body).map_err(|e| ApiError::Malformed(format!("the body is not a Request: {e}")))?;
     if request.payload.is_none() {
         return Err(ApiError::UnknownOperation);
+    }
+    if request.seq > MAX_SEQ {
+        return Err(ApiError::Malformed(format!("seq {} is above the largest allowed, 2^63 - 1", request.seq)));
     }
     Ok(request)
 }
@@ -28,6 +35,8 @@ pub fn operation(payload: &Payload) -> &'static str {
         Payload::GetFriendSnapshot(_) => "GetFriendSnapshot",
         Payload::DebugPanic(_) => "DebugPanic",
         Payload::DebugAddFriend(_) => "DebugAddFriend",
+        Payload::DebugGrantMonsters(_) => "DebugGrantMonsters",
+        Payload::DebugFeedMonsters(_) => "DebugFeedMonsters",
     }
 }
 
@@ -42,6 +51,16 @@ mod tests {
     fn a_valid_request_decodes() {
         let req = Request { seq: 3, session_token: vec![1; 32], payload: Some(Payload::GetUser(GetUserReq {})) };
         assert_eq!(decode_request(&req.encode_to_vec()).unwrap(), req);
+    }
+
+    #[test]
+    fn seqs_of_2_pow_63_and_above_are_refused() {
+        let at = |seq| Request { seq, session_token: vec![1; 32], payload: Some(Payload::GetUser(GetUserReq {})) };
+        assert_eq!(decode_request(&at(MAX_SEQ).encode_to_vec()).unwrap().seq, MAX_SEQ);
+        for seq in [MAX_SEQ + 1, u64::MAX] {
+            let refused = decode_request(&at(seq).encode_to_vec()).expect_err("refused");
+            assert_eq!(refused.status_and_code().0, actix_web::http::StatusCode::BAD_REQUEST);
+        }
     }
 
     #[test]

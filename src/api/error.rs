@@ -9,7 +9,7 @@
 //! | 401 | `UNAUTHENTICATED`, `SESSION_EXPIRED` | log in again |
 //! | 413 | `PAYLOAD_TOO_LARGE` | send less |
 //! | 415 | `UNSUPPORTED_MEDIA_TYPE` | send `application/x-protobuf` |
-//! | 500 | `INTERNAL` | retry with the same seq; nothing was applied twice |
+//! | 500 | `INTERNAL` | retry with the same seq: it was not applied, or it was and its stored answer comes back; never twice |
 //! | 503 | `OVERLOADED`, `UNAVAILABLE` | retry with the same seq after `Retry-After` seconds |
 
 use actix_web::HttpResponse;
@@ -100,6 +100,7 @@ impl From<AskError> for ApiError {
             AskError::Call(CallError::SessionExpired) => Self::SessionExpired,
             AskError::Call(CallError::Internal(m)) => Self::Internal(m),
             AskError::Call(CallError::Unavailable(m)) => Self::Unavailable(m),
+            AskError::Call(CallError::Overloaded(_)) => Self::Overloaded,
             AskError::Call(CallError::Retired) => Self::Internal("the user's actor is restarting; retry".into()),
             AskError::Timeout => Self::Internal("the request timed out; retry with the same seq".into()),
         }

@@ -4,7 +4,8 @@
 //! |---|---|---|---|
 //! | `{p}:s:{token}` | `SessionRecord` | until the session expires | token |
 //! | `{p}:r:{token}` | `CachedReply` (the session's last reply no database holds) | 3600 s | token |
-//! | `{p}:f:{bucket}` | sorted set of `FriendCard`, scored by last activity (ms) | 2 × window | every shard: the players whose session lives there |
+//! | `{p}:f:{bucket}` | sorted set of user ids, scored by last activity (ms) | 2 × window | every shard: the players whose session lives there |
+//! | `{p}:fc:{bucket}` | hash: user id → `FriendCard` of the players in `{p}:f:{bucket}` | 2 × window | as `{p}:f:{bucket}` |
 //! | `{p}:p:{user}` | `FriendSnapshot` | 3600 s | key |
 //! | `{p}:c:{name}` | bytes (server cache) | set by the writer | key |
 //!
@@ -58,6 +59,11 @@ impl Keys {
     /// The key of a level bucket of recently active players.
     pub fn active_bucket(&self, bucket: u32) -> String {
         format!("{}:f:{bucket}", self.prefix)
+    }
+
+    /// The key of the cards of a level bucket's players.
+    pub fn active_cards(&self, bucket: u32) -> String {
+        format!("{}:fc:{bucket}", self.prefix)
     }
 
     /// The key of a user's friend snapshot.

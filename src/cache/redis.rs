@@ -214,19 +214,52 @@ impl RedisCache {
     }
 }
 
-/// Notes `activity` in the bucket `key`: add, drop entries older than the window, keep the
-/// newest `cap`, and let the bucket expire when nobody is noted for two windows.
-fn note_active(pipe: &mut Pipeline, key: &str, activity: &Activity) {
+/// Notes a player in a level bucket (KEYS[1], user ids scored by activity) and its cards
+/// (KEYS[2], user id → card): one entry per player, however often noted. Drops players
+/// older than the window and all but the newest `cap`, from both, and lets both expire when
+/// nobody is noted for two windows. ARGV: user id, active at, card, window start, cap, TTL.
+const NOTE_ACTIVE: &str = r"
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[4])
+local extra = redis.call('ZCARD', KEYS[1]) - #gone - tonumber(ARGV[5])
+if extra > 0 then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[4], '+inf', 'LIMIT', 0, extra)) do
+    gone[#gone + 1] = id
+  end
+end
+for i = 1, #gone, 500 do
+  local part = {unpack(gone, i, math.min(i + 499, #gone))}
+  redis.call('ZREM', KEYS[1], unpack(part))
+  redis.call('HDEL', KEYS[2], unpack(part))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('PEXPIRE', KEYS[2], ARGV[6])
+return 0
+";
+
+/// The cards of the newest players of a level bucket (KEYS as [`NOTE_ACTIVE`]) active since
+/// ARGV[1], at most ARGV[2] of them, newest first.
+const RECENT_ACTIVE: &str = r"
+local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+if #ids == 0 then return {} end
+return redis.call('HMGET', KEYS[2], unpack(ids))
+";
+
+/// Notes `activity` in its level bucket (see [`NOTE_ACTIVE`]).
+fn note_active(pipe: &mut Pipeline, keys: &Keys, activity: &Activity) {
     let card = &activity.card;
-    let since = card.active_at_ms - activity.window_ms;
-    pipe.zadd(key, card.encode_to_vec(), card.active_at_ms)
-        .ignore()
-        .zrembyscore(key, "-inf", format!("({since}"))
-        .ignore()
-        // Ranks count from the oldest: remove all but the newest `cap`.
-        .zremrangebyrank(key, 0, -(activity.cap.max(1) as isize) - 1)
-        .ignore()
-        .pexpire(key, activity.window_ms.saturating_mul(2).max(1))
+    pipe.cmd("EVAL")
+        .arg(NOTE_ACTIVE)
+        .arg(2)
+        .arg(keys.active_bucket(activity.bucket))
+        .arg(keys.active_cards(activity.bucket))
+        .arg(card.user_id)
+        .arg(card.active_at_ms)
+        .arg(card.encode_to_vec())
+        .arg(card.active_at_ms - activity.window_ms)
+        .arg(activity.cap.max(1))
+        .arg(activity.window_ms.saturating_mul(2).max(1))
         .ignore();
 }
 
@@ -270,7 +303,7 @@ impl Cache for RedisCache {
                 pipe.del(this.keys.session(&old)).ignore().del(this.keys.reply(&old)).ignore();
             }
             if let Some(activity) = activity {
-                note_active(&mut pipe, &this.keys.active_bucket(activity.bucket), &activity);
+                note_active(&mut pipe, &this.keys, &activity);
             }
             this.run("store a session", shard, pipe).await
         }
@@ -307,10 +340,19 @@ impl Cache for RedisCache {
         async move {
             let mut pipe = redis::pipe();
             for (bucket, limit) in &buckets {
-                pipe.zrevrangebyscore_limit(this.keys.active_bucket(*bucket), "+inf", since_ms, 0, *limit as isize);
+                pipe.cmd("EVAL")
+                    .arg(RECENT_ACTIVE)
+                    .arg(2)
+                    .arg(this.keys.active_bucket(*bucket))
+                    .arg(this.keys.active_cards(*bucket))
+                    .arg(since_ms)
+                    .arg(*limit);
             }
-            let lists: Vec<Vec<Vec<u8>>> = this.run("read active players", this.token_shard(&token), pipe).await?;
-            lists.iter().map(|members| decode_cards(members.iter().map(Vec::as_slice))).collect()
+            let lists: Vec<Vec<Option<Vec<u8>>>> =
+                this.run("read active players", this.token_shard(&token), pipe).await?;
+            // A card missing from the hash (only if the keys were edited outside these
+            // scripts) is skipped.
+            lists.iter().map(|cards| decode_cards(cards.iter().flatten().map(Vec::as_slice))).collect()
         }
         .boxed()
     }

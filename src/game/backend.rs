@@ -11,7 +11,8 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use summoner_actors::{
-    BackendError, Commit, Handled, Loaded, Session, SessionChange, StoredReply, TokenHash, UserBackend, UserId,
+    BackendError, Commit, FailureKind, Handled, Loaded, Session, SessionChange, StoredReply, TokenHash, UserBackend,
+    UserId,
 };
 use summoner_proto::api::{FriendSnapshot, Request};
 use summoner_proto::cache::{CachedReply, SessionRecord};
@@ -21,8 +22,11 @@ use crate::cache::{Activity, Cache, CacheError};
 use crate::game::catalog::Catalog;
 use crate::game::dispatch::dispatch;
 use crate::game::effects::Changes;
+use crate::game::entities::TABLES;
 use crate::game::friends::{self, Fetched, Need};
-use crate::game::state::UserState;
+use crate::game::profile::Profile;
+use crate::game::state::{Delta, MINT_RESERVE, UserState};
+use crate::ids::IdGenerator;
 use crate::storage::{Store, StoreError};
 
 /// Game logic plus storage, as user actors need them.
@@ -35,6 +39,8 @@ pub struct GameBackend {
     test_operations: bool,
     /// This server node, recorded in session entries.
     node_id: u16,
+    /// Where blocks of entity ids come from.
+    ids: &'static IdGenerator,
 }
 
 impl GameBackend {
@@ -46,7 +52,20 @@ impl GameBackend {
         test_operations: bool,
         node_id: u16,
     ) -> Self {
-        Self { store, cache, behind: Arc::default(), catalog, test_operations, node_id }
+        Self {
+            store,
+            cache,
+            behind: Arc::default(),
+            catalog,
+            test_operations,
+            node_id,
+            ids: crate::ids::generator(node_id),
+        }
+    }
+
+    /// This node's id generator (blocks of entity ids for new users).
+    pub fn ids(&self) -> &'static IdGenerator {
+        self.ids
     }
 
     /// Where handlers get the game-data version in force.
@@ -71,7 +90,7 @@ impl GameBackend {
 
     fn record(&self, state: &UserState, session: &Session) -> SessionRecord {
         SessionRecord {
-            user_id: state.user_id,
+            user_id: state.user_id(),
             session_id: session.id,
             expires_at_ms: session.expires_at_ms,
             node_id: u32::from(self.node_id),
@@ -82,8 +101,8 @@ impl GameBackend {
 
     fn activity(state: &UserState, now_ms: i64) -> Activity {
         Activity {
-            bucket: friends::bucket(state.level),
-            card: friends::card(state, now_ms),
+            bucket: friends::bucket(state.profile.level),
+            card: friends::card(&state.profile, now_ms),
             window_ms: friends::ACTIVE_WINDOW_MS,
             cap: friends::BUCKET_CAP,
         }
@@ -91,7 +110,13 @@ impl GameBackend {
 }
 
 fn storage_error(e: StoreError) -> BackendError {
-    BackendError::new("storage", e)
+    let kind = match e {
+        StoreError::OutcomeUnknown(_) => FailureKind::OutcomeUnknown,
+        StoreError::Fenced(_) => FailureKind::Superseded,
+        StoreError::Overloaded(_) => FailureKind::Overloaded,
+        StoreError::Timeout(_) | StoreError::Database(..) | StoreError::NotFound(_) => FailureKind::Failed,
+    };
+    BackendError::of(kind, "storage", e)
 }
 
 fn cache_error(e: CacheError) -> BackendError {
@@ -111,7 +136,8 @@ async fn snapshot_or_load(
         return Ok(Some(snapshot));
     }
     let profiles = store.load_profiles(vec![user]).await.map_err(storage_error)?;
-    let Some(profile) = profiles.into_iter().find(|p| p.user_id == user) else {
+    let Some(profile) = profiles.into_iter().find_map(|p| Profile::from_row(&p.row).ok().filter(|p| p.user_id == user))
+    else {
         return Ok(None);
     };
     let snapshot = friends::snapshot(&profile, now_ms);
@@ -141,11 +167,26 @@ async fn candidates(
 
 impl UserBackend for GameBackend {
     type State = UserState;
+    type Delta = Delta;
     type Writes = Changes;
     type Fetched = Fetched;
 
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
-        self.store.load_user(user).map(|r| r.map_err(storage_error)).boxed()
+        let (loading, ids) = (self.store.load_user(user, TABLES), self.ids);
+        async move {
+            let Loaded { state: rows, session, last_reply } = loading.await.map_err(storage_error)?;
+            let mut state = UserState::from_rows(&rows)
+                .map_err(|e| BackendError::new(format!("read the rows of user {user}"), e))?;
+            // Handlers mint ids without asking anyone: keep a block ready. It is written with
+            // the next commit (an activation that only reads leaves it unused).
+            if state.profile.ids_left() < MINT_RESERVE {
+                let block = ids.next_block();
+                (state.profile.id_next, state.profile.id_end) = (block.start, block.end);
+                state.ids_unsaved = true;
+            }
+            Ok(Loaded { state, session, last_reply })
+        }
+        .boxed()
     }
 
     fn fetch(
@@ -174,10 +215,15 @@ impl UserBackend for GameBackend {
         request: &Request,
         fetched: Option<Fetched>,
         now_ms: i64,
-    ) -> Handled<UserState, Changes> {
+    ) -> Handled<Delta, Changes> {
         // One version for the whole request, even if a reload swaps it meanwhile.
         let data = self.catalog.current();
-        dispatch(&data, state, request, fetched.as_ref(), now_ms, self.test_operations)
+        let ids = self.ids;
+        dispatch(&data, state, request, fetched.as_ref(), now_ms, self.test_operations, &|| ids.next_block())
+    }
+
+    fn apply(&self, state: &mut UserState, delta: Delta) {
+        state.apply(delta);
     }
 
     fn commit(&self, user: UserId, commit: Commit<Changes>) -> BoxFuture<'static, Result<(), BackendError>> {
@@ -185,7 +231,7 @@ impl UserBackend for GameBackend {
         if !changes.events.is_empty() {
             tracing::debug!(user.id = user, events = ?changes.events, "quest events");
         }
-        let committed = self.store.commit(user, changes.shards, Commit { writes: changes.writes, reply });
+        let committed = self.store.commit(user, changes.place, Commit { writes: changes.durable, reply });
         let Some(snapshot) = changes.snapshot else {
             return committed.map(|r| r.map_err(storage_error)).boxed();
         };

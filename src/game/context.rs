@@ -5,16 +5,17 @@ use rand_chacha::ChaCha20Rng;
 use summoner_proto::api::{ErrorCode, Extra};
 
 use crate::game::data::GameData;
-use crate::game::effects::{ActionLog, GameEvent};
+use crate::game::effects::GameEvent;
 use crate::game::friends::Fetched;
-use crate::game::state::UserState;
+use crate::game::state::{Draft, MINT_RESERVE};
+use crate::storage::ActionLog;
 
 /// The world as one handler call sees it. Changes to `user` are kept only if the handler
 /// succeeds and the writes commit.
-pub struct HandlerCtx<'a> {
+pub struct HandlerCtx<'a, 's> {
     pub data: &'a GameData,
-    /// A draft of the user's state.
-    pub user: &'a mut UserState,
+    /// A draft of the user's state: the profile, and overlays of what the user owns.
+    pub user: &'a mut Draft<'s>,
     /// The user's own ChaCha20 stream, positioned where the last request left it.
     pub rng: &'a mut ChaCha20Rng,
     pub now_ms: i64,
@@ -30,12 +31,55 @@ pub struct HandlerCtx<'a> {
     pub logs: Vec<ActionLog>,
     /// Whether debug operations are served.
     pub test_operations: bool,
+    /// Ids minted by this request so far.
+    minted: u64,
 }
 
-impl HandlerCtx<'_> {
+impl<'a, 's> HandlerCtx<'a, 's> {
+    /// A context for one request.
+    pub fn new(
+        data: &'a GameData,
+        user: &'a mut Draft<'s>,
+        rng: &'a mut ChaCha20Rng,
+        now_ms: i64,
+        seq: u64,
+        fetched: Option<&'a Fetched>,
+        test_operations: bool,
+    ) -> Self {
+        Self {
+            data,
+            user,
+            rng,
+            now_ms,
+            seq,
+            fetched,
+            extras: Vec::new(),
+            events: Vec::new(),
+            logs: Vec::new(),
+            test_operations,
+            minted: 0,
+        }
+    }
+
     /// Records an action-log entry for the user at the current time.
     pub fn log(&mut self, action: &'static str, params: String, result: String) {
-        self.logs.push(ActionLog { user_id: self.user.user_id, action, params, result, at_ms: self.now_ms });
+        self.logs.push(ActionLog { user_id: self.user.user_id(), action, params, result, at_ms: self.now_ms });
+    }
+
+    /// A new id for an entity the request creates: the next of the user's id block, so the
+    /// same request on the same state mints the same ids. At most [`MINT_RESERVE`] per
+    /// request (the dispatcher keeps that many in the block); more is a handler bug and
+    /// panics, which answers that request with a server error.
+    pub fn mint_id(&mut self) -> u64 {
+        let profile = &mut self.user.profile;
+        assert!(
+            self.minted < MINT_RESERVE && profile.id_next < profile.id_end,
+            "a request may mint at most {MINT_RESERVE} ids"
+        );
+        self.minted += 1;
+        let id = profile.id_next;
+        profile.id_next += 1;
+        id
     }
 }
 

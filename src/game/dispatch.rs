@@ -4,7 +4,11 @@
 //!
 //! Around the table, [`dispatch`] does what every operation shares: it makes the draft
 //! and positions the user's RNG stream, turns a refusal into an error response that
-//! changes nothing, and turns a changed draft into the writes that make it durable.
+//! changes nothing, and turns what the draft recorded into row writes: the profile columns
+//! that changed (a patch), and each entity inserted, changed or removed. A request that
+//! changed nothing writes nothing.
+
+use std::ops::Range;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -16,8 +20,11 @@ use crate::game::data::GameData;
 use crate::game::effects::Changes;
 use crate::game::friends::{self, Fetched};
 use crate::game::handlers::{debug, explore, friends as friend_ops, session, user};
-use crate::game::state::UserState;
-use crate::storage::Write;
+use crate::game::profile::Profile;
+use crate::game::state::{Delta, MINT_RESERVE, UserState};
+use crate::storage::UserPlace;
+use crate::storage::rows::{RowWrite, Value};
+use crate::storage::tables::USERS;
 
 fn route(ctx: &mut HandlerCtx, payload: &Q) -> Result<A, Refusal> {
     match payload {
@@ -29,20 +36,24 @@ fn route(ctx: &mut HandlerCtx, payload: &Q) -> Result<A, Refusal> {
         Q::GetFriendSnapshot(r) => friend_ops::get_friend_snapshot(ctx, r).map(A::GetFriendSnapshot),
         Q::DebugPanic(r) => debug::panic(ctx, r).map(|never| match never {}),
         Q::DebugAddFriend(r) => debug::add_friend(ctx, r).map(A::DebugAddFriend),
+        Q::DebugGrantMonsters(r) => debug::grant_monsters(ctx, r).map(A::DebugGrantMonsters),
+        Q::DebugFeedMonsters(r) => debug::feed_monsters(ctx, r).map(A::DebugFeedMonsters),
         Q::Register(_) | Q::Login(_) => {
             Err(Refusal::new(ErrorCode::UnknownOperation, "Register and Login are served without a session"))
         }
     }
 }
 
-/// The user's RNG stream at the position the state records.
-pub fn rng_for(user: &UserState) -> ChaCha20Rng {
-    let mut rng = ChaCha20Rng::seed_from_u64(user.rng_seed);
-    rng.set_word_pos(u128::from(user.rng_word_pos));
+/// The user's RNG stream at the position the profile records.
+pub fn rng_for(profile: &Profile) -> ChaCha20Rng {
+    let mut rng = ChaCha20Rng::seed_from_u64(profile.rng_seed);
+    rng.set_word_pos(u128::from(profile.rng_word_pos));
     rng
 }
 
-/// Handles one request for `state` at `now_ms`. Pure: no I/O.
+/// Handles one request for `state` at `now_ms`. Pure but for `fresh_ids`, which is asked
+/// for a new block of entity ids when a committing request left fewer than [`MINT_RESERVE`]
+/// (that block serves the next requests, so this one's answer depends on the state alone).
 pub fn dispatch(
     data: &GameData,
     state: &UserState,
@@ -50,48 +61,60 @@ pub fn dispatch(
     fetched: Option<&Fetched>,
     now_ms: i64,
     test_operations: bool,
-) -> Handled<UserState, Changes> {
+    fresh_ids: &dyn Fn() -> Range<u64>,
+) -> Handled<Delta, Changes> {
     let Some(payload) = &request.payload else {
         return Handled::read_only(refusal_response(Refusal::new(
             ErrorCode::UnknownOperation,
             "the request has no payload this server knows",
         )));
     };
-    let mut draft = state.clone();
-    let mut rng = rng_for(&draft);
-    let mut ctx = HandlerCtx {
-        data,
-        user: &mut draft,
-        rng: &mut rng,
-        now_ms,
-        seq: request.seq,
-        fetched,
-        extras: Vec::new(),
-        events: Vec::new(),
-        logs: Vec::new(),
-        test_operations,
-    };
+    let mut draft = state.draft();
+    let mut rng = rng_for(&draft.profile);
+    let mut ctx = HandlerCtx::new(data, &mut draft, &mut rng, now_ms, request.seq, fetched, test_operations);
     let answer = route(&mut ctx, payload);
     let HandlerCtx { extras, events, logs, .. } = ctx;
     let answer = match answer {
         Ok(answer) => answer,
         Err(refusal) => return Handled::read_only(refusal_response(refusal)),
     };
-    // The stream position is part of the state: a draw is consumed only if the request commits.
-    draft.rng_word_pos = u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX);
     let response = Response { payload: Some(answer), extra: extras, ..Default::default() };
     let ends_session = matches!(payload, Q::Logout(_));
-    let mut writes = Vec::new();
-    if draft != *state {
-        draft.updated_at_ms = now_ms;
-        writes.push(Write::Profile(draft.clone()));
+    let mut profile = draft.profile;
+    // The stream position is part of the state: a draw is consumed only if the request commits.
+    profile.rng_word_pos = u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX);
+    let owned = draft.owned.finish();
+    let changed = profile != state.profile || !owned.is_empty() || !logs.is_empty();
+    if !changed {
+        return Handled { response, change: None, ends_session };
     }
-    writes.extend(logs.into_iter().map(Write::ActionLog));
-    let shards = draft.shards;
-    let seen_by_friends_changed = draft.nickname != state.nickname || draft.level != state.level;
-    let snapshot = seen_by_friends_changed.then(|| friends::snapshot(&draft, now_ms));
-    let change = (!writes.is_empty()).then_some((draft, Changes { writes, events, shards, snapshot }));
-    Handled { response, change, ends_session }
+    profile.updated_at_ms = now_ms;
+    if profile.ids_left() < MINT_RESERVE {
+        let block = fresh_ids();
+        (profile.id_next, profile.id_end) = (block.start, block.end);
+    }
+    let user = state.user_id();
+    let mut set = profile.changed_since(&state.profile);
+    let ids_saved = state.ids_unsaved;
+    if ids_saved {
+        for column in profile.id_columns() {
+            if !set.iter().any(|(i, _)| *i == column.0) {
+                set.push(column);
+            }
+        }
+        set.sort_by_key(|(i, _)| *i);
+    }
+    let mut rows = Vec::new();
+    if !set.is_empty() {
+        rows.push(RowWrite::Patch { table: &USERS, key: vec![Value::uint(user)], set });
+    }
+    owned.rows(user, &mut rows);
+    let seen_by_friends_changed = profile.nickname != state.profile.nickname || profile.level != state.profile.level;
+    let snapshot = seen_by_friends_changed.then(|| friends::snapshot(&profile, now_ms));
+    let place = UserPlace { shards: state.shards, epoch: state.epoch };
+    let changes = Changes { durable: crate::storage::Changes { rows, logs }, events, place, snapshot };
+    let delta = Delta { profile: (profile != state.profile).then_some(profile), owned, ids_saved };
+    Handled { response, change: Some((delta, changes)), ends_session }
 }
 
 fn refusal_response(refusal: Refusal) -> Response {
@@ -109,40 +132,52 @@ mod tests {
         Request { seq: 1, session_token: Vec::new(), payload: Some(payload) }
     }
 
+    fn no_ids() -> Range<u64> {
+        panic!("no id block needed")
+    }
+
     fn fresh() -> (GameData, UserState) {
         let data = GameData::embedded().expect("embedded game data loads");
-        let user = UserState::new_user(&data, 42, 1_000_000);
+        let mut user = UserState::new(Profile::new_user(&data, 42, 1024..1280, 1_000_000));
+        user.profile.user_id = 9;
         (data, user)
     }
 
     #[test]
     fn read_changes_nothing() {
         let (data, user) = fresh();
-        let handled = dispatch(&data, &user, &request(Q::GetUser(GetUserReq {})), None, 1_000_000, false);
+        let handled = dispatch(&data, &user, &request(Q::GetUser(GetUserReq {})), None, 1_000_000, false, &no_ids);
         assert!(handled.change.is_none());
         assert!(matches!(handled.response.payload, Some(A::GetUser(_))));
     }
 
     #[test]
-    fn explore_writes_the_new_profile_and_advances_the_rng() {
+    fn explore_patches_the_columns_it_changed_and_advances_the_rng() {
         let (data, user) = fresh();
-        let handled = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 1_000_000, false);
-        let (draft, changes) = handled.change.expect("explore changes the user");
+        let handled = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 2_000_000, false, &no_ids);
+        let (delta, changes) = handled.change.expect("explore changes the user");
         let Some(A::Explore(res)) = handled.response.payload else { panic!("not an explore answer") };
-        assert_eq!(draft.gold, user.gold + u64::from(res.gold_gained));
+        let profile = delta.profile.expect("the profile changed");
+        assert_eq!(profile.gold, user.profile.gold + u64::from(res.gold_gained));
         assert!(data.explore.gold.contains(&res.gold_gained));
-        assert!(draft.rng_word_pos > user.rng_word_pos);
-        assert_eq!(changes.writes[0], Write::Profile(draft.clone()));
-        let Write::ActionLog(log) = &changes.writes[1] else { panic!("no action log") };
-        assert_eq!((log.user_id, log.action), (draft.user_id, "explore"));
+        assert!(profile.rng_word_pos > user.profile.rng_word_pos);
+        let [RowWrite::Patch { table, key, set }] = changes.durable.rows.as_slice() else {
+            panic!("one patch of the profile: {:?}", changes.durable.rows)
+        };
+        assert_eq!((table.name, key.as_slice()), ("users", &[Value::Int(9)][..]));
+        let names: Vec<&str> = set.iter().map(|(i, _)| USERS.columns[*i].name).collect();
+        assert!(names.contains(&"gold") && names.contains(&"rng_word_pos"), "{names:?}");
+        assert!(!names.contains(&"nickname") && !names.contains(&"gems"), "untouched columns are not written");
+        let log = &changes.durable.logs[0];
+        assert_eq!((log.user_id, log.action), (9, "explore"));
         assert!(changes.events.contains(&GameEvent::Explored { gold: res.gold_gained, exp: res.exp_gained }));
     }
 
     #[test]
     fn same_seed_and_position_draw_the_same_rewards() {
         let (data, user) = fresh();
-        let a = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 1_000_000, false);
-        let b = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 1_000_000, false);
+        let a = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 1_000_000, false, &no_ids);
+        let b = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 1_000_000, false, &no_ids);
         assert_eq!(a.response, b.response);
     }
 
@@ -150,7 +185,7 @@ mod tests {
     fn refusal_changes_nothing_and_carries_its_code() {
         let (data, user) = fresh();
         let req = request(Q::SetNickname(SetNicknameReq { nickname: "x".into() }));
-        let handled = dispatch(&data, &user, &req, None, 1_000_000, false);
+        let handled = dispatch(&data, &user, &req, None, 1_000_000, false, &no_ids);
         assert!(handled.change.is_none());
         assert_eq!(handled.response.error, ErrorCode::InvalidArgument as i32);
     }
@@ -159,7 +194,7 @@ mod tests {
     fn debug_operations_are_refused_unless_enabled() {
         let (data, user) = fresh();
         let req = request(Q::DebugPanic(summoner_proto::api::DebugPanicReq {}));
-        let handled = dispatch(&data, &user, &req, None, 1_000_000, false);
+        let handled = dispatch(&data, &user, &req, None, 1_000_000, false, &no_ids);
         assert_eq!(handled.response.error, ErrorCode::OperationDisabled as i32);
     }
 
@@ -167,7 +202,30 @@ mod tests {
     fn missing_payload_is_an_unknown_operation() {
         let (data, user) = fresh();
         let req = Request { seq: 1, session_token: Vec::new(), payload: None };
-        let handled = dispatch(&data, &user, &req, None, 1_000_000, false);
+        let handled = dispatch(&data, &user, &req, None, 1_000_000, false, &no_ids);
         assert_eq!(handled.response.error, ErrorCode::UnknownOperation as i32);
+    }
+
+    #[test]
+    fn minted_ids_repeat_on_the_same_state_and_a_low_block_is_refilled_after() {
+        let (data, mut user) = fresh();
+        user.profile.id_end = user.profile.id_next + MINT_RESERVE + 3;
+        let req = request(Q::DebugGrantMonsters(summoner_proto::api::DebugGrantMonstersReq {
+            template: data.content.data.monsters[0].uid.clone(),
+            count: 5,
+        }));
+        let block = || 5_000..5_256;
+        let a = dispatch(&data, &user, &req, None, 1_000_000, true, &block);
+        let b = dispatch(&data, &user, &req, None, 1_000_000, true, &block);
+        assert_eq!(a.response, b.response, "the same state mints the same ids");
+        let Some(A::DebugGrantMonsters(res)) = &a.response.payload else { panic!("no grant answer") };
+        let first = user.profile.id_next;
+        assert_eq!(res.monster_ids, (first..first + 5).collect::<Vec<_>>());
+        let (delta, changes) = a.change.expect("monsters granted");
+        let profile = delta.profile.expect("profile changed");
+        assert_eq!((profile.id_next, profile.id_end), (5_000, 5_256), "fewer than the reserve left: a new block");
+        let inserts =
+            changes.durable.rows.iter().filter(|w| matches!(w, RowWrite::Insert(t, _) if t.name == "monsters"));
+        assert_eq!(inserts.count(), 5);
     }
 }

@@ -1,5 +1,9 @@
-//! What a handler produces besides the new state and its answer: events for quests to
-//! count, and action-log records for audit and analytics.
+//! What a handler produces besides its answer: events for quests to count, and what the
+//! request makes durable ([`Changes`]).
+
+use summoner_proto::api::FriendSnapshot;
+
+use crate::storage::UserPlace;
 
 /// Something that happened to the user, as quests count it. The QuestActor that turns
 /// events into progress consumes these; until it exists they are traced at debug level.
@@ -11,25 +15,15 @@ pub enum GameEvent {
     LevelReached { level: u32 },
 }
 
-/// One action-log record: who did what, with which parameters, to what result, when.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionLog {
-    pub user_id: u64,
-    pub action: &'static str,
-    pub params: String,
-    pub result: String,
-    pub at_ms: i64,
-}
-
 /// Everything one request changes, as the user's actor hands it to storage.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
-    /// Durable writes (profile, action logs), applied with the stored reply.
-    pub writes: Vec<crate::storage::Write>,
+    /// Row writes and action-log records, committed with the stored reply.
+    pub durable: crate::storage::Changes,
     /// Events for quests.
     pub events: Vec<GameEvent>,
-    /// Where the writes go.
-    pub shards: crate::game::state::UserShards,
+    /// Where the writes go, and the owner epoch that fences them.
+    pub place: UserPlace,
     /// What friends now see of the user, when that changed (published once committed).
-    pub snapshot: Option<summoner_proto::api::FriendSnapshot>,
+    pub snapshot: Option<FriendSnapshot>,
 }

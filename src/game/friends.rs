@@ -12,6 +12,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use summoner_proto::api::{FriendCard, FriendSnapshot, Request, request::Payload};
 
+use crate::game::profile::Profile;
 use crate::game::state::UserState;
 
 /// Levels per recommendation bucket (levels 1–5 are bucket 0, 6–10 bucket 1, ...).
@@ -35,12 +36,12 @@ pub fn bucket(level: u32) -> u32 {
 }
 
 /// A user's card as recommendation lists show it.
-pub fn card(user: &UserState, now_ms: i64) -> FriendCard {
+pub fn card(user: &Profile, now_ms: i64) -> FriendCard {
     FriendCard { user_id: user.user_id, nickname: user.nickname.clone(), level: user.level, active_at_ms: now_ms }
 }
 
 /// A user as friends see them.
-pub fn snapshot(user: &UserState, now_ms: i64) -> FriendSnapshot {
+pub fn snapshot(user: &Profile, now_ms: i64) -> FriendSnapshot {
     FriendSnapshot { user_id: user.user_id, nickname: user.nickname.clone(), level: user.level, taken_at_ms: now_ms }
 }
 
@@ -66,35 +67,40 @@ pub enum Fetched {
 /// What `request` needs read for `user`; None for requests served from the state alone
 /// (and for requests the handler refuses without reading anything).
 pub fn needs(user: &UserState, request: &Request, test_operations: bool) -> Option<Need> {
+    let is_friend = |id: &u64| user.owned.friends.contains_key(id);
     match request.payload.as_ref()? {
-        Payload::RecommendFriends(_) => Some(Need::Candidates { bucket: bucket(user.level) }),
-        Payload::GetFriendSnapshot(r) if user.friends.contains(&r.user_id) => Some(Need::Snapshot { user: r.user_id }),
-        Payload::DebugAddFriend(r)
-            if test_operations && r.user_id != user.user_id && !user.friends.contains(&r.user_id) =>
-        {
+        Payload::RecommendFriends(_) => Some(Need::Candidates { bucket: bucket(user.profile.level) }),
+        Payload::GetFriendSnapshot(r) if is_friend(&r.user_id) => Some(Need::Snapshot { user: r.user_id }),
+        Payload::DebugAddFriend(r) if test_operations && r.user_id != user.user_id() && !is_friend(&r.user_id) => {
             Some(Need::Snapshot { user: r.user_id })
         }
         _ => None,
     }
 }
 
+/// Who asks for recommendations: their profile and whether a user is their friend.
+pub struct Asker<'a> {
+    pub profile: &'a Profile,
+    pub is_friend: &'a dyn Fn(u64) -> bool,
+}
+
 /// Whether `card` may be recommended to `user`.
-pub fn eligible(user: &UserState, card: &FriendCard) -> bool {
-    card.user_id != user.user_id && !user.friends.contains(&card.user_id)
+pub fn eligible(user: &Asker, card: &FriendCard) -> bool {
+    card.user_id != user.profile.user_id && !(user.is_friend)(card.user_id)
 }
 
 /// Picks up to [`RECOMMEND_COUNT`] distinct eligible players, from `own` (the caller's
 /// bucket) first and from `near` (the neighbouring buckets) only to fill up, at random
 /// from a stream of the user's seed and `seq`.
-pub fn pick(user: &UserState, own: &[FriendCard], near: &[FriendCard], seq: u64) -> Vec<FriendCard> {
+pub fn pick(user: &Asker, own: &[FriendCard], near: &[FriendCard], seq: u64) -> Vec<FriendCard> {
     let mut seen = std::collections::HashSet::new();
-    // A player may be listed twice (a changed nickname or level, or a move between buckets);
-    // lists are newest first, so the first is kept.
+    // A player may be listed twice (a move between buckets); lists are newest first, so the
+    // first is kept.
     let mut distinct = |cards: &[FriendCard]| -> Vec<FriendCard> {
         cards.iter().filter(|c| eligible(user, c) && seen.insert(c.user_id)).cloned().collect()
     };
     let (mut own, mut near) = (distinct(own), distinct(near));
-    let mut rng = ChaCha8Rng::seed_from_u64(user.rng_seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng = ChaCha8Rng::seed_from_u64(user.profile.rng_seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let (chosen, _) = own.partial_shuffle(&mut rng, RECOMMEND_COUNT);
     let mut chosen = chosen.to_vec();
     let missing = RECOMMEND_COUNT - chosen.len();
@@ -109,10 +115,18 @@ mod tests {
 
     use super::*;
     use crate::game::data::GameData;
+    use crate::game::entities::Friend;
 
     fn user(id: u64, friends: Vec<u64>) -> UserState {
         let data = GameData::embedded().expect("embedded game data loads");
-        UserState { user_id: id, friends, ..UserState::new_user(&data, id * 31, 0) }
+        let mut user = UserState::new(Profile { user_id: id, ..Profile::new_user(&data, id * 31, 0..0, 0) });
+        user.owned.friends = friends.into_iter().map(|id| (id, Friend { id, since_ms: 0 })).collect();
+        user
+    }
+
+    fn pick(user: &UserState, own: &[FriendCard], near: &[FriendCard], seq: u64) -> Vec<FriendCard> {
+        let is_friend = |id| user.owned.friends.contains_key(&id);
+        super::pick(&Asker { profile: &user.profile, is_friend: &is_friend }, own, near, seq)
     }
 
     fn cards(ids: impl IntoIterator<Item = u64>) -> Vec<FriendCard> {

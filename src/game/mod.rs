@@ -9,6 +9,8 @@ pub mod context;
 pub mod data;
 pub mod dispatch;
 pub mod effects;
+pub mod entities;
 pub mod friends;
 pub mod handlers;
+pub mod profile;
 pub mod state;

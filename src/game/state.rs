@@ -1,190 +1,120 @@
-//! `UserState`: everything a user's actor holds about its user, and the rules that derive
-//! values from it (stamina regenerated from timestamps, level-ups).
+//! `UserState`: everything a user's actor holds about its user (the profile and the entities
+//! the user owns), the [`Draft`] a request works on, and the [`Delta`] a committed request
+//! applies to the state.
+//!
+//! A draft copies the profile (a fixed handful of values) and lays [`Overlays`] over the
+//! entities, so making it and finding what changed cost what the request touches, not what
+//! the user owns.
 
 use summoner_proto::api;
 
 use crate::game::data::GameData;
+use crate::game::entities::{Overlays, Owned, OwnedChanges};
+use crate::game::profile::Profile;
+use crate::storage::rows::RowError;
+use crate::storage::{UserRows, UserShards};
 
-/// A user's game state. Handlers work on a draft copy of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Ids a single request may mint at most; the dispatcher keeps at least this many in the
+/// user's block before every request.
+pub const MINT_RESERVE: u64 = 64;
+
+/// A user's game state.
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserState {
-    pub user_id: u64,
-    pub nickname: String,
-    pub level: u32,
-    pub exp: u64,
-    pub gold: u64,
-    pub gems: u64,
-    /// Stamina as of `stamina_at_ms`; the current value adds what regenerated since.
-    pub stamina: u32,
-    pub stamina_at_ms: i64,
-    /// Seed and position of the user's own ChaCha20 stream: every draw can be replayed.
-    pub rng_seed: u64,
-    pub rng_word_pos: u64,
-    pub created_at_ms: i64,
-    pub updated_at_ms: i64,
+    pub profile: Profile,
+    pub owned: Owned,
     /// Where the user's rows live (assigned at registration, never changed).
     pub shards: UserShards,
-    /// Friends' user ids, in the order they were added.
-    pub friends: Vec<u64>,
-}
-
-/// The game and log shards a user is placed on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct UserShards {
-    pub game: i16,
-    pub log: i16,
+    /// The owner epoch this activation loaded; its commits are fenced by it.
+    pub epoch: i64,
+    /// The id block was taken when the state loaded and is not stored yet: the next commit
+    /// writes it.
+    pub ids_unsaved: bool,
 }
 
 impl UserState {
-    /// A new user as Register creates it (id assigned by storage).
-    pub fn new_user(data: &GameData, rng_seed: u64, now_ms: i64) -> Self {
-        Self {
-            user_id: 0,
-            nickname: String::new(),
-            level: 1,
-            exp: 0,
-            gold: data.new_user.gold,
-            gems: data.new_user.gems,
-            stamina: data.stamina_max(1),
-            stamina_at_ms: now_ms,
-            rng_seed,
-            rng_word_pos: 0,
-            created_at_ms: now_ms,
-            updated_at_ms: now_ms,
-            shards: UserShards::default(),
-            friends: Vec::new(),
-        }
+    /// A state with a profile and nothing owned (new users, tests).
+    pub fn new(profile: Profile) -> Self {
+        Self { profile, owned: Owned::default(), shards: UserShards::default(), epoch: 0, ids_unsaved: false }
     }
 
-    /// Stamina at `now_ms`: the stored amount plus one point per regeneration period
-    /// elapsed, up to the level's maximum (stamina above the maximum is kept, not cut).
-    pub fn stamina_now(&self, data: &GameData, now_ms: i64) -> u32 {
-        let max = data.stamina_max(self.level);
-        if self.stamina >= max {
-            return self.stamina;
-        }
-        let elapsed = (now_ms - self.stamina_at_ms).max(0);
-        let gained = elapsed / data.stamina.regen_ms.max(1);
-        let gained = u32::try_from(gained).unwrap_or(u32::MAX);
-        self.stamina.saturating_add(gained).min(max)
+    /// The state stored in `rows` (loaded for [`crate::game::entities::TABLES`]).
+    pub fn from_rows(rows: &UserRows) -> Result<Self, RowError> {
+        Ok(Self {
+            profile: Profile::from_row(&rows.profile)?,
+            owned: Owned::from_tables(&rows.tables)?,
+            shards: rows.shards,
+            epoch: rows.epoch,
+            ids_unsaved: false,
+        })
     }
 
-    /// Spends `cost` stamina at `now_ms`, keeping the progress towards the next point.
-    /// Returns false (and changes nothing) when there is not enough.
-    pub fn spend_stamina(&mut self, data: &GameData, cost: u32, now_ms: i64) -> bool {
-        let current = self.stamina_now(data, now_ms);
-        if current < cost {
-            return false;
-        }
-        let max = data.stamina_max(self.level);
-        if current >= max {
-            self.stamina_at_ms = now_ms;
-        } else {
-            let regen = data.stamina.regen_ms.max(1);
-            let periods = (now_ms - self.stamina_at_ms).max(0) / regen;
-            self.stamina_at_ms += periods * regen;
-        }
-        self.stamina = current - cost;
-        true
+    /// The user's id.
+    pub fn user_id(&self) -> u64 {
+        self.profile.user_id
     }
 
-    /// Adds experience, levelling up as often as it reaches the table's thresholds.
-    /// Each level-up refills stamina to the new maximum. Returns (from, to) if the level changed.
-    pub fn gain_exp(&mut self, data: &GameData, exp: u64, now_ms: i64) -> Option<(u32, u32)> {
-        let from = self.level;
-        self.exp = self.exp.saturating_add(exp);
-        while let Some(need) = data.exp_to_next(self.level) {
-            if self.exp < need {
-                break;
-            }
-            self.exp -= need;
-            self.level += 1;
+    /// A draft for one request.
+    pub fn draft(&self) -> Draft<'_> {
+        Draft { profile: self.profile.clone(), owned: self.owned.overlays() }
+    }
+
+    /// Applies a committed request's changes.
+    pub fn apply(&mut self, delta: Delta) {
+        if let Some(profile) = delta.profile {
+            self.profile = profile;
         }
-        if self.level == from {
-            return None;
+        if delta.ids_saved {
+            self.ids_unsaved = false;
         }
-        let max = data.stamina_max(self.level);
-        self.stamina = self.stamina_now(data, now_ms).max(max);
-        self.stamina_at_ms = now_ms;
-        Some((from, self.level))
+        self.owned.apply(delta.owned);
     }
 
     /// The profile as the client sees it at `now_ms`.
     pub fn to_proto(&self, data: &GameData, now_ms: i64) -> api::User {
-        api::User {
-            user_id: self.user_id,
-            nickname: self.nickname.clone(),
-            level: self.level,
-            exp: self.exp,
-            gold: self.gold,
-            gems: self.gems,
-            stamina: self.stamina_now(data, now_ms),
-            stamina_max: data.stamina_max(self.level),
-            created_at_ms: self.created_at_ms,
-            friend_ids: self.friends.clone(),
-        }
+        user_proto(&self.profile, self.owned.friends.keys().copied(), data, now_ms)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// What a request works on: a copy of the profile and overlays of the entities.
+pub struct Draft<'s> {
+    pub profile: Profile,
+    pub owned: Overlays<'s>,
+}
 
-    fn user(data: &GameData) -> UserState {
-        UserState::new_user(data, 7, 1_000_000)
+impl Draft<'_> {
+    /// The user's id.
+    pub fn user_id(&self) -> u64 {
+        self.profile.user_id
     }
 
-    #[test]
-    fn stamina_regenerates_one_point_per_period_up_to_the_maximum() {
-        let data = GameData::embedded().expect("embedded game data loads");
-        let mut u = user(&data);
-        let t0 = u.stamina_at_ms;
-        assert!(u.spend_stamina(&data, 10, t0));
-        let left = data.stamina_max(1) - 10;
-        assert_eq!(u.stamina_now(&data, t0), left);
-        assert_eq!(u.stamina_now(&data, t0 + data.stamina.regen_ms - 1), left);
-        assert_eq!(u.stamina_now(&data, t0 + 3 * data.stamina.regen_ms), left + 3);
-        assert_eq!(u.stamina_now(&data, t0 + 1_000 * data.stamina.regen_ms), data.stamina_max(1));
+    /// The profile as the client sees it at `now_ms`, with the request's changes.
+    pub fn to_proto(&self, data: &GameData, now_ms: i64) -> api::User {
+        user_proto(&self.profile, self.owned.friends.iter().map(|f| f.id), data, now_ms)
     }
+}
 
-    #[test]
-    fn spending_keeps_partial_regeneration() {
-        let data = GameData::embedded().expect("embedded game data loads");
-        let mut u = user(&data);
-        let t0 = u.stamina_at_ms;
-        assert!(u.spend_stamina(&data, 10, t0));
-        let half = data.stamina.regen_ms / 2;
-        assert!(u.spend_stamina(&data, 1, t0 + data.stamina.regen_ms + half));
-        // One point regenerated and spent; the half period already elapsed still counts.
-        assert_eq!(u.stamina_now(&data, t0 + 2 * data.stamina.regen_ms), data.stamina_max(1) - 10 + 1);
-    }
+/// What a committed request changes of the state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delta {
+    /// The new profile, when it changed.
+    pub profile: Option<Profile>,
+    pub owned: OwnedChanges,
+    /// The commit stored the id block taken at load.
+    pub ids_saved: bool,
+}
 
-    #[test]
-    fn not_enough_stamina_changes_nothing() {
-        let data = GameData::embedded().expect("embedded game data loads");
-        let mut u = user(&data);
-        let before = u.clone();
-        assert!(!u.spend_stamina(&data, data.stamina_max(1) + 1, u.stamina_at_ms));
-        assert_eq!(u, before);
-    }
-
-    #[test]
-    fn exp_levels_up_through_several_levels_and_refills_stamina() {
-        let data = GameData::embedded().expect("embedded game data loads");
-        let mut u = user(&data);
-        assert!(u.spend_stamina(&data, 5, u.stamina_at_ms));
-        let need = data.exp_to_next(1).unwrap() + data.exp_to_next(2).unwrap();
-        assert_eq!(u.gain_exp(&data, need + 3, 2_000_000), Some((1, 3)));
-        assert_eq!(u.exp, 3);
-        assert_eq!(u.stamina, data.stamina_max(3));
-        assert_eq!(u.gain_exp(&data, 1, 2_000_000), None);
-    }
-
-    #[test]
-    fn level_stops_at_the_table_maximum() {
-        let data = GameData::embedded().expect("embedded game data loads");
-        let mut u = user(&data);
-        u.gain_exp(&data, u64::MAX / 2, 0);
-        assert_eq!(u.level, data.max_level());
+fn user_proto(profile: &Profile, friends: impl Iterator<Item = u64>, data: &GameData, now_ms: i64) -> api::User {
+    api::User {
+        user_id: profile.user_id,
+        nickname: profile.nickname.clone(),
+        level: profile.level,
+        exp: profile.exp,
+        gold: profile.gold,
+        gems: profile.gems,
+        stamina: profile.stamina_now(data, now_ms),
+        stamina_max: data.stamina_max(profile.level),
+        created_at_ms: profile.created_at_ms,
+        friend_ids: friends.collect(),
     }
 }

@@ -6,8 +6,9 @@
 //! Migrations are embedded per backend and per database kind (`migrations/<backend>/<kind>/`)
 //! and applied on a blocking thread, as diesel's migration harness is synchronous.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
@@ -21,6 +22,8 @@ use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, Sim
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 
+use crate::storage::rows::RowWrite;
+use crate::storage::sql::Dialect;
 use crate::storage::{StoreError, StoreResult};
 
 /// The SQLite connection type, run on tokio's blocking pool.
@@ -142,16 +145,44 @@ impl QueryCounter {
 
 struct CountingInstrumentation(Arc<QueryCounter>);
 
-/// What the pool runs to check a connection before handing it out again; not counted.
-const HEALTH_CHECK: &str = "SELECT 1 /* pool health check */";
-
 impl Instrumentation for CountingInstrumentation {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { query, .. } = event
-            && !query.to_string().contains("pool health check")
-        {
+        if let InstrumentationEvent::StartQuery { .. } = event {
             self.0.0.fetch_add(1, Ordering::SeqCst);
         }
+    }
+}
+
+/// Rows committed per table and kind of change (tests assert that a request writes only
+/// what it changed).
+#[derive(Debug, Default)]
+pub struct WriteStats(Mutex<HashMap<(&'static str, &'static str), u64>>);
+
+impl WriteStats {
+    /// Counts the rows of committed `writes`.
+    pub fn record(&self, writes: &[RowWrite]) {
+        let mut counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        for write in writes {
+            let kind = match write {
+                RowWrite::Insert(..) => "insert",
+                RowWrite::Upsert(..) => "upsert",
+                RowWrite::Patch { .. } => "patch",
+                RowWrite::Delete(..) => "delete",
+            };
+            *counts.entry((write.table().name, kind)).or_default() += 1;
+        }
+    }
+
+    /// Rows of `table` committed so far with a change of `kind` (insert, upsert, patch,
+    /// delete).
+    pub fn get(&self, table: &str, kind: &str) -> u64 {
+        let counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        counts.iter().filter(|((t, k), _)| *t == table && *k == kind).map(|(_, n)| *n).sum()
+    }
+
+    /// Rows of every table and kind committed so far.
+    pub fn total(&self) -> u64 {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).values().sum()
     }
 }
 
@@ -163,13 +194,14 @@ pub enum Pools {
     Mysql(Pool<AsyncMysqlConnection>),
 }
 
-/// One database: its pool, where it is, and its statement counter.
+/// One database: its pool, where it is, its statement counter and its committed rows.
 #[derive(Clone)]
 pub struct Db {
     pub pools: Pools,
     /// The URL without password.
     pub location: String,
     pub queries: Arc<QueryCounter>,
+    pub stats: Arc<WriteStats>,
 }
 
 fn manager_config<C>(counter: Arc<QueryCounter>, setup_sql: Option<&'static str>) -> ManagerConfig<C>
@@ -177,7 +209,10 @@ where
     C: AsyncConnection + SimpleAsyncConnection + 'static,
 {
     let mut config = ManagerConfig::<C>::default();
-    config.recycling_method = RecyclingMethod::CustomQuery(HEALTH_CHECK.into());
+    // Only checks that no transaction was left open (a query per checkout would be a round
+    // trip per batch); a dead connection fails its first statement, which fails that batch
+    // with a retryable error, and the pool replaces it.
+    config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
         let url = url.to_owned();
         let counter = counter.clone();
@@ -219,6 +254,15 @@ macro_rules! build_pool {
 }
 
 impl Db {
+    /// The SQL this database speaks.
+    pub fn dialect(&self) -> Dialect {
+        match self.pools {
+            Pools::Sqlite(_) => Dialect::Sqlite,
+            Pools::Postgres(_) => Dialect::Postgres,
+            Pools::Mysql(_) => Dialect::Mysql,
+        }
+    }
+
     /// Applies pending migrations of `kind` to the database at `url`, creating an SQLite
     /// file (and its folder) if needed.
     pub async fn migrate(url: &str, kind: DbKind) -> StoreResult<()> {
@@ -270,41 +314,42 @@ impl Db {
             Backend::Postgres => Pools::Postgres(build_pool!(&settings, AsyncPgConnection, url, None)),
             Backend::Mysql => Pools::Mysql(build_pool!(&settings, AsyncMysqlConnection, url, None)),
         };
-        Ok(Self { pools, location: redact(url), queries })
+        Ok(Self { pools, location: redact(url), queries, stats: Arc::default() })
     }
 }
 
 /// Runs `$body` with `$conn` bound to a `&mut` connection of `$db`, whichever backend it
 /// is: the same diesel code, compiled once per backend. Evaluates to `StoreResult<T>`;
 /// `$what` names the operation in errors.
+///
+/// A connection whose work failed is closed rather than returned to the pool: the pool's
+/// check on checkout is the fast one (no query), so a connection broken by an outage must
+/// not be handed out again. Failures are rare, so the cost is a reconnect now and then.
 #[macro_export]
 macro_rules! with_conn {
     ($db:expr, $what:expr, |$conn:ident| $body:expr) => {{
         let what: &str = $what;
         match &$db.pools {
-            $crate::storage::db::Pools::Sqlite(pool) => match pool.get().await {
-                Ok(mut guard) => {
-                    let $conn = &mut *guard;
-                    $body
-                }
-                Err(e) => Err($crate::storage::StoreError::Database(what.to_owned(), e.to_string())),
-            },
-            $crate::storage::db::Pools::Postgres(pool) => match pool.get().await {
-                Ok(mut guard) => {
-                    let $conn = &mut *guard;
-                    $body
-                }
-                Err(e) => Err($crate::storage::StoreError::Database(what.to_owned(), e.to_string())),
-            },
-            $crate::storage::db::Pools::Mysql(pool) => match pool.get().await {
-                Ok(mut guard) => {
-                    let $conn = &mut *guard;
-                    $body
-                }
-                Err(e) => Err($crate::storage::StoreError::Database(what.to_owned(), e.to_string())),
-            },
+            $crate::storage::db::Pools::Sqlite(pool) => $crate::with_conn!(@run pool, what, |$conn| $body),
+            $crate::storage::db::Pools::Postgres(pool) => $crate::with_conn!(@run pool, what, |$conn| $body),
+            $crate::storage::db::Pools::Mysql(pool) => $crate::with_conn!(@run pool, what, |$conn| $body),
         }
     }};
+    (@run $pool:expr, $what:expr, |$conn:ident| $body:expr) => {
+        match $pool.get().await {
+            Ok(mut guard) => {
+                let result = {
+                    let $conn = &mut *guard;
+                    $body
+                };
+                if result.is_err() {
+                    drop(deadpool::managed::Object::take(guard));
+                }
+                result
+            }
+            Err(e) => Err($crate::storage::StoreError::Database($what.to_owned(), e.to_string())),
+        }
+    };
 }
 
 #[cfg(test)]

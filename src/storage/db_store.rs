@@ -6,15 +6,16 @@
 //! (no `RETURNING`), and "insert if absent" is an insert whose unique violation is read
 //! as "already there" (no upsert dialects). No foreign key crosses databases.
 //!
-//! Writes of user requests go through the [`ShardRouter`] to one [`PersistenceActor`] per
-//! shard, which commits many users' writes in one transaction (group commit). The queries
-//! of registration and of loading users and sessions live in [`registration`] and
-//! [`user_data`]; this module wires them to the [`Store`] interface with a timeout each.
+//! Writes of user requests go through the [`ShardRouter`] to one
+//! [`crate::storage::persistence::PersistenceActor`] per shard, which commits many users'
+//! writes in one transaction (group commit). The queries of registration and of loading
+//! users and sessions live in [`registration`] and [`user_data`]; this module wires them to
+//! the [`Store`] interface with a time bound each.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::Addr;
 use diesel::IntoSql;
@@ -23,14 +24,16 @@ use diesel_async::RunQueryDsl;
 use futures_util::future::BoxFuture;
 use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 
-use crate::game::effects::ActionLog;
-use crate::game::state::{UserShards, UserState};
 use crate::ids::IdGenerator;
+use crate::storage::batch::{BatchHook, Job};
 use crate::storage::db::{Db, DbKind};
-use crate::storage::persistence::{Job, ShardRouter, Submit};
+use crate::storage::persistence::{BatchSettings, ShardRouter, Submit};
 use crate::storage::registry::{Placement, ShardRow};
-pub use crate::storage::rows::UserRow;
-use crate::storage::{AuthId, Registered, Store, StoreError, StoreResult, Write};
+use crate::storage::rows::{Row, RowWrite, TableDef, Value};
+use crate::storage::tables::{ACTION_LOG, LAST_REPLIES, LOG_OUTBOX};
+use crate::storage::{
+    ActionLog, AuthId, Changes, ProfileRow, Registered, Store, StoreError, StoreResult, UserPlace, UserRows, UserShards,
+};
 use crate::with_conn;
 
 mod registration;
@@ -58,13 +61,13 @@ pub struct Databases {
 pub struct DbStore {
     dbs: Arc<Databases>,
     placement: Arc<Placement>,
-    ids: Arc<IdGenerator>,
+    ids: &'static IdGenerator,
     router: Addr<ShardRouter>,
     timeout: Duration,
 }
 
 /// How [`DbStore::open`] finds and connects its databases.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DbStoreConfig {
     pub common_url: String,
     pub clan_url: String,
@@ -78,6 +81,8 @@ pub struct DbStoreConfig {
     pub batch_max_writes: usize,
     /// ... or this long after the first write queued.
     pub batch_delay: Duration,
+    /// Fault injection around batch commits (tests only).
+    pub hook: Option<Arc<dyn BatchHook>>,
 }
 
 /// Applies every pending migration: common, clan, and every shard in the registry
@@ -111,11 +116,18 @@ impl DbStore {
         }
         let placement = Placement::new(&common, &rows).await?;
         let dbs = Arc::new(Databases { common, game, log, clan });
-        let router = ShardRouter::start(&dbs, config.batch_max_writes, config.batch_delay, config.timeout);
+        let settings = BatchSettings {
+            max_writes: config.batch_max_writes.max(1),
+            delay: config.batch_delay,
+            // A batch past this has an unknown outcome; its jobs' callers are told so.
+            limit: config.timeout * 2,
+            hook: config.hook.clone(),
+        };
+        let router = ShardRouter::start(&dbs.game, &dbs.log, settings);
         Ok(Self {
             dbs,
             placement: Arc::new(placement),
-            ids: Arc::new(IdGenerator::new(config.node_id)),
+            ids: crate::ids::generator(config.node_id),
             router,
             timeout: config.timeout,
         })
@@ -141,10 +153,45 @@ impl DbStore {
     }
 }
 
+/// The row of a stored reply.
+fn reply_row(user: UserId, reply: &summoner_actors::StoredReply) -> Row {
+    vec![Value::uint(user), Value::uint(reply.session_id), Value::uint(reply.seq), Value::Bytes(reply.bytes.clone())]
+}
+
+impl DbStore {
+    /// An action-log record as a row of `table` (`log_outbox` names the log shard).
+    fn log_row(&self, log: ActionLog, log_shard: Option<i16>) -> Row {
+        let mut row = vec![Value::uint(self.ids.next_id()), Value::uint(log.user_id)];
+        if let Some(shard) = log_shard {
+            row.push(Value::Int(i64::from(shard)));
+        }
+        row.extend([Value::Text(log.action.to_owned()), Value::Text(log.params), Value::Text(log.result)]);
+        row.push(Value::Int(log.at_ms));
+        row
+    }
+
+    /// Submits `job` to its shard and waits for its outcome. The persistence actor answers
+    /// within the job's deadline plus a batch's time bound; past that the outcome is unknown.
+    fn submit(&self, kind: DbKind, shard_no: i16, job: Job) -> BoxFuture<'static, StoreResult<()>> {
+        let router = self.router.clone();
+        let deadline = Instant::now() + self.timeout;
+        let bound = self.timeout * 3 + Duration::from_secs(1);
+        let what = format!("commit for user {} on {} shard {shard_no}", job.user, kind.as_str());
+        Box::pin(async move {
+            match tokio::time::timeout(bound, router.send(Submit { kind, shard_no, job, deadline })).await {
+                Ok(Ok(outcome)) => outcome,
+                // The job may have been queued before the router went away.
+                Ok(Err(e)) => Err(StoreError::OutcomeUnknown(format!("{what}: {e}"))),
+                Err(_) => Err(StoreError::OutcomeUnknown(format!("{what}: no answer in {} ms", bound.as_millis()))),
+            }
+        })
+    }
+}
+
 impl Store for DbStore {
-    fn register(&self, auth: AuthId, template: UserState, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
+    fn register(&self, auth: AuthId, profile: Row, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
         let what = format!("register {}", auth.provider);
-        self.timed(what, registration::register(self.clone(), auth, template, now_ms))
+        self.timed(what, registration::register(self.clone(), auth, profile, now_ms))
     }
 
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
@@ -158,50 +205,49 @@ impl Store for DbStore {
         self.timed("look up a session".into(), user_data::user_for_token(self.dbs.clone(), token))
     }
 
-    fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>> {
-        self.timed(format!("load user {user}"), user_data::load_user(self.clone(), user))
+    fn load_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Loaded<UserRows>>> {
+        // Settling may wait for a batch in flight, which is bounded by twice the timeout.
+        let bound = self.timeout * 3;
+        let work = user_data::load_user(self.clone(), user, tables);
+        Box::pin(async move {
+            tokio::time::timeout(bound, work).await.map_err(|_| StoreError::Timeout(format!("load user {user}")))?
+        })
     }
 
-    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>> {
+    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
         self.timed("load profiles".into(), user_data::load_profiles(self.clone(), users))
     }
 
-    fn commit(
-        &self,
-        user: UserId,
-        shards: UserShards,
-        commit: Commit<Vec<Write>>,
-    ) -> BoxFuture<'static, StoreResult<()>> {
-        let router = self.router.clone();
-        let what = format!("commit for user {user}");
-        self.timed(what.clone(), async move {
-            let Commit { writes, reply } = commit;
-            let (logs, writes): (Vec<Write>, Vec<Write>) =
-                writes.into_iter().partition(|w| matches!(w, Write::ActionLog(_)));
-            let job = Job { user: user as i64, writes, reply: Some(reply) };
-            router.send(Submit { kind: DbKind::Game, shard_no: shards.game, job }).await.map_err(db(&what))??;
-            if !logs.is_empty() {
-                // The change is durable and will be acknowledged; the log shard is another
-                // database, so a failed log write is reported, not turned into a failed request.
-                let job = Job { user: user as i64, writes: logs, reply: None };
-                match router.send(Submit { kind: DbKind::Log, shard_no: shards.log, job }).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(user.id = user, error = %e, "action log not written"),
-                    Err(e) => tracing::error!(user.id = user, error = %e, "action log not written"),
-                }
-            }
-            Ok(())
+    fn commit(&self, user: UserId, place: UserPlace, commit: Commit<Changes>) -> BoxFuture<'static, StoreResult<()>> {
+        let Commit { writes: Changes { rows, logs }, reply } = commit;
+        let mut writes = rows;
+        writes.push(RowWrite::Upsert(&LAST_REPLIES, reply_row(user, &reply)));
+        for log in logs {
+            writes.push(RowWrite::Insert(&LOG_OUTBOX, self.log_row(log, Some(place.shards.log))));
+        }
+        let job = Job { user: user as i64, epoch: Some(place.epoch), writes };
+        self.submit(DbKind::Game, place.shards.game, job)
+    }
+
+    fn write_outside(&self, user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
+        let store = self.clone();
+        Box::pin(async move {
+            let shards = registration::shards_of(&store.dbs.common, user as i64)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("user {user}")))?;
+            let job = Job { user: user as i64, epoch: None, writes: rows };
+            store.submit(DbKind::Game, shards.game, job).await
         })
     }
 
     fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
-        let router = self.router.clone();
-        let what = "append action logs".to_owned();
-        self.timed(what.clone(), async move {
-            let Some(user) = logs.as_slice().first().map(|l| l.user_id as i64) else { return Ok(()) };
-            let job = Job { user, writes: logs.into_iter().map(Write::ActionLog).collect(), reply: None };
-            router.send(Submit { kind: DbKind::Log, shard_no: shards.log, job }).await.map_err(db(&what))?
-        })
+        let Some(user) = <[_]>::first(&logs).map(|l| l.user_id as i64) else { return Box::pin(async { Ok(()) }) };
+        let writes = logs.into_iter().map(|log| RowWrite::Insert(&ACTION_LOG, self.log_row(log, None))).collect();
+        self.submit(DbKind::Log, shards.log, Job { user, epoch: None, writes })
     }
 
     fn ping(&self) -> BoxFuture<'static, StoreResult<()>> {

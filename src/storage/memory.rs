@@ -1,27 +1,70 @@
-//! An in-memory [`Store`]: the same contract as SQLite without durability. For benchmarks
-//! of the request path and for tests that exercise logic rather than storage.
+//! An in-memory [`Store`]: the same contract as the SQL store (rows per table, the owner-epoch
+//! fence, the reply stored with its writes) without durability. For benchmarks of the
+//! request path and for tests that exercise logic rather than storage.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::future::{BoxFuture, ready};
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
-use crate::game::effects::ActionLog;
-use crate::game::state::{UserShards, UserState};
-use crate::storage::{AuthId, Registered, Store, StoreError, StoreResult, Write};
+use crate::storage::rows::{Row, RowWrite, TableDef, Value};
+use crate::storage::tables::USERS;
+use crate::storage::{
+    ActionLog, AuthId, Changes, ProfileRow, Registered, Store, StoreError, StoreResult, UserPlace, UserRows, UserShards,
+};
 
 #[derive(Default)]
 struct Inner {
     next_id: u64,
     auth: HashMap<AuthId, UserId>,
-    users: HashMap<UserId, UserState>,
+    /// Rows by table name, then key.
+    tables: HashMap<&'static str, BTreeMap<Vec<Value>, Row>>,
+    epochs: HashMap<UserId, i64>,
     sessions: HashMap<UserId, Session>,
     replies: HashMap<UserId, StoredReply>,
     logs: Vec<ActionLog>,
 }
 
-/// Storage in a map; lost when the process ends.
+impl Inner {
+    fn apply(&mut self, writes: &[RowWrite]) -> StoreResult<()> {
+        // Checked first, so a refused commit changes nothing.
+        for write in writes {
+            write.check().map_err(|e| StoreError::Database("commit".into(), e.to_string()))?;
+            if let RowWrite::Insert(t, row) = write
+                && self.tables.get(t.name).is_some_and(|rows| rows.contains_key(&row[..t.key.len()]))
+            {
+                return Err(StoreError::Database("commit".into(), format!("{t}: duplicate key")));
+            }
+        }
+        for write in writes {
+            let table = self.tables.entry(write.table().name).or_default();
+            match write {
+                RowWrite::Insert(t, row) | RowWrite::Upsert(t, row) => {
+                    table.insert(row[..t.key.len()].to_vec(), row.clone());
+                }
+                RowWrite::Patch { table: t, key, set } => {
+                    if let Some(row) = table.get_mut(key) {
+                        for (index, value) in set {
+                            row[t.key.len() + index] = value.clone();
+                        }
+                    }
+                }
+                RowWrite::Delete(_, key) => {
+                    table.remove(key);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rows_of(&self, table: &TableDef, user: UserId) -> Vec<Row> {
+        let Some(rows) = self.tables.get(table.name) else { return Vec::new() };
+        rows.values().filter(|r| r.first() == Some(&Value::uint(user))).cloned().collect()
+    }
+}
+
+/// Storage in maps; lost when the process ends.
 #[derive(Clone, Default)]
 pub struct MemoryStore(Arc<Mutex<Inner>>);
 
@@ -36,14 +79,19 @@ impl MemoryStore {
         self.inner().logs.iter().filter(|l| l.user_id == user).cloned().collect()
     }
 
+    /// Sets the stored owner epoch of `user` (a takeover by another activation, in tests).
+    pub fn set_epoch(&self, user: UserId, epoch: i64) {
+        self.inner().epochs.insert(user, epoch);
+    }
+
     fn inner(&self) -> MutexGuard<'_, Inner> {
-        // Each critical section is one map operation; a poisoned lock holds consistent maps.
+        // Each critical section leaves the maps consistent; a poisoned lock is safe to reuse.
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 impl Store for MemoryStore {
-    fn register(&self, auth: AuthId, template: UserState, _now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
+    fn register(&self, auth: AuthId, profile: Row, _now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
         let mut inner = self.inner();
         if let Some(&user_id) = inner.auth.get(&auth) {
             return Box::pin(ready(Ok(Registered { user_id, created: false, shards: UserShards::default() })));
@@ -51,8 +99,12 @@ impl Store for MemoryStore {
         inner.next_id += 1;
         let user_id = inner.next_id;
         inner.auth.insert(auth, user_id);
-        inner.users.insert(user_id, UserState { user_id, ..template });
-        Box::pin(ready(Ok(Registered { user_id, created: true, shards: UserShards::default() })))
+        let mut row = profile;
+        if let Some(first) = row.first_mut() {
+            *first = Value::uint(user_id);
+        }
+        let result = inner.apply(&[RowWrite::Insert(&USERS, row)]);
+        Box::pin(ready(result.map(|()| Registered { user_id, created: true, shards: UserShards::default() })))
     }
 
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
@@ -65,17 +117,27 @@ impl Store for MemoryStore {
         Box::pin(ready(Ok(user)))
     }
 
-    fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>> {
+    fn load_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Loaded<UserRows>>> {
         let inner = self.inner();
-        let result = match inner.users.get(&user) {
-            None => Err(StoreError::NotFound(format!("load user {user}"))),
-            Some(state) => Ok(Loaded {
-                state: state.clone(),
-                session: inner.sessions.get(&user).cloned(),
-                last_reply: inner.replies.get(&user).cloned(),
-            }),
+        let Some(profile) = inner.rows_of(&USERS, user).pop() else {
+            return Box::pin(ready(Err(StoreError::NotFound(format!("load user {user}")))));
         };
-        Box::pin(ready(result))
+        let rows = UserRows {
+            shards: UserShards::default(),
+            epoch: inner.epochs.get(&user).copied().unwrap_or(0),
+            profile,
+            tables: tables.iter().map(|t| inner.rows_of(t, user)).collect(),
+        };
+        let loaded = Loaded {
+            state: rows,
+            session: inner.sessions.get(&user).cloned(),
+            last_reply: inner.replies.get(&user).cloned(),
+        };
+        Box::pin(ready(Ok(loaded)))
     }
 
     fn append_logs(&self, _shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
@@ -83,28 +145,33 @@ impl Store for MemoryStore {
         Box::pin(ready(Ok(())))
     }
 
-    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>> {
+    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
         let inner = self.inner();
-        Box::pin(ready(Ok(users.iter().filter_map(|u| inner.users.get(u).cloned()).collect())))
+        let rows = users
+            .iter()
+            .filter_map(|u| inner.rows_of(&USERS, *u).pop())
+            .map(|row| ProfileRow { shards: UserShards::default(), row })
+            .collect();
+        Box::pin(ready(Ok(rows)))
     }
 
-    fn commit(
-        &self,
-        user: UserId,
-        _shards: UserShards,
-        commit: Commit<Vec<Write>>,
-    ) -> BoxFuture<'static, StoreResult<()>> {
+    fn commit(&self, user: UserId, place: UserPlace, commit: Commit<Changes>) -> BoxFuture<'static, StoreResult<()>> {
         let mut inner = self.inner();
-        for write in commit.writes {
-            match write {
-                Write::Profile(state) => {
-                    inner.users.insert(user, state);
-                }
-                Write::ActionLog(log) => inner.logs.push(log),
-            }
+        let stored = inner.epochs.get(&user).copied().unwrap_or(0);
+        if stored > place.epoch {
+            let message = format!("user {user}: owner epoch {stored} is newer than {}", place.epoch);
+            return Box::pin(ready(Err(StoreError::Fenced(message))));
         }
-        inner.replies.insert(user, commit.reply);
-        Box::pin(ready(Ok(())))
+        let Commit { writes: Changes { rows, logs }, reply } = commit;
+        let result = inner.apply(&rows).map(|()| {
+            inner.logs.extend(logs);
+            inner.replies.insert(user, reply);
+        });
+        Box::pin(ready(result))
+    }
+
+    fn write_outside(&self, _user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
+        Box::pin(ready(self.inner().apply(&rows)))
     }
 
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {

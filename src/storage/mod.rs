@@ -1,28 +1,37 @@
-//! Durable storage: accounts and sessions (the common database) and users' game state
-//! with their last replies (the game database).
+//! Durable storage: accounts and sessions (the common database), users' rows with their
+//! last replies (game shards) and action logs (log shards).
 //!
 //! [`Store`] is the interface the rest of the server uses; [`db_store::DbStore`] implements
 //! it over SQL databases (SQLite, the embedded default; PostgreSQL; MySQL/MariaDB) and
 //! [`memory::MemoryStore`] serves benchmarks and unit tests.
 //!
+//! Storage knows tables and rows ([`rows`], [`tables`]), never game types: the game layer
+//! turns its entities and changes into rows.
+//!
 //! Error policy: every storage failure is a [`StoreError`] carrying what was being done;
-//! it becomes an HTTP status only at the transport edge (`crate::api`), always a retryable
-//! 500, because a failed operation applied nothing.
+//! it becomes an HTTP status only at the transport edge (`crate::api`), always one the
+//! client retries with the same seq: a 500 when nothing was applied or the outcome is
+//! unknown (the retry then finds the stored reply, or applies the request once), a 503 when
+//! the write queue is full.
 
-pub mod bulk;
+pub mod batch;
+pub mod conn;
 pub mod db;
 pub mod db_store;
 pub mod memory;
 pub mod persistence;
+pub mod queue;
 pub mod registry;
 pub mod rows;
 pub mod schema;
+pub mod shipper;
+pub mod sql;
+pub mod tables;
 
 use futures_util::future::BoxFuture;
 use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 
-use crate::game::effects::ActionLog;
-use crate::game::state::{UserShards, UserState};
+use crate::storage::rows::{Row, RowWrite, TableDef};
 
 /// A way of signing in: ("device", device id) or (platform, platform user id).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -31,13 +40,55 @@ pub struct AuthId {
     pub id: String,
 }
 
-/// One change to make durable.
+/// The game and log shards a user is placed on (assigned at registration, never changed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UserShards {
+    pub game: i16,
+    pub log: i16,
+}
+
+/// Where a commit goes and which activation makes it: the owner epoch its actor loaded,
+/// which fences the commit (refused if the stored epoch is newer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UserPlace {
+    pub shards: UserShards,
+    pub epoch: i64,
+}
+
+/// One action-log record: who did what, with which parameters, to what result, when.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Write {
-    /// The user's profile row, as in the draft.
-    Profile(UserState),
-    /// An action-log row for the user's log database.
-    ActionLog(ActionLog),
+pub struct ActionLog {
+    pub user_id: u64,
+    pub action: &'static str,
+    pub params: String,
+    pub result: String,
+    pub at_ms: i64,
+}
+
+/// What one request makes durable: its row writes and its action-log records.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Changes {
+    pub rows: Vec<RowWrite>,
+    pub logs: Vec<ActionLog>,
+}
+
+/// A user's rows as an activation loads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRows {
+    pub shards: UserShards,
+    /// The owner epoch stored now; this activation's commits are fenced by it.
+    pub epoch: i64,
+    /// The `users` row.
+    pub profile: Row,
+    /// The rows of each table asked for, in the order asked.
+    pub tables: Vec<Vec<Row>>,
+}
+
+/// A user's profile row, as friend lists read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRow {
+    pub shards: UserShards,
+    pub row: Row,
 }
 
 /// The outcome of Register.
@@ -53,22 +104,33 @@ pub struct Registered {
 /// A storage failure, with what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Not done in time; nothing was applied.
     #[error("{0}: timed out")]
     Timeout(String),
+    /// The database refused or failed; nothing was applied.
     #[error("{0}: {1}")]
     Database(String, String),
     #[error("{0}: not found")]
     NotFound(String),
+    /// Too many writes queued; nothing was applied.
+    #[error("{0}: overloaded")]
+    Overloaded(String),
+    /// Another activation owns the user (its owner epoch is newer); nothing was applied.
+    #[error("{0}")]
+    Fenced(String),
+    /// The commit may or may not have been applied (its answer was lost).
+    #[error("{0}: outcome unknown")]
+    OutcomeUnknown(String),
 }
 
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// What the server stores. Every call has a timeout inside the implementation.
+/// What the server stores. Every call has a time bound inside the implementation.
 pub trait Store: Send + Sync + 'static {
-    /// Registers `auth` (idempotent: an existing registration is returned as is) with
-    /// `template` as the new user's initial state.
-    fn register(&self, auth: AuthId, template: UserState, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>>;
+    /// Registers `auth` (idempotent: an existing registration is returned as is). `profile`
+    /// is the new user's `users` row; its `user_id` is set by the store.
+    fn register(&self, auth: AuthId, profile: Row, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>>;
 
     /// The user registered with `auth`, if any.
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>>;
@@ -76,21 +138,27 @@ pub trait Store: Send + Sync + 'static {
     /// The user whose current session has this token hash, if any.
     fn user_for_token(&self, token: TokenHash) -> BoxFuture<'static, StoreResult<Option<UserId>>>;
 
-    /// The user's state, session and last reply.
-    fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>>;
-
-    /// Applies `commit.writes` and stores `commit.reply` in one transaction on the user's
-    /// game shard; action logs go to the user's log shard.
-    fn commit(
+    /// The user's rows (profile and `tables`), session and last reply. Waits until every
+    /// earlier write of the user is decided (committed or dropped), so what it reads is final.
+    fn load_user(
         &self,
         user: UserId,
-        shards: UserShards,
-        commit: Commit<Vec<Write>>,
-    ) -> BoxFuture<'static, StoreResult<()>>;
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Loaded<UserRows>>>;
+
+    /// Applies `commit.writes` and stores `commit.reply` in one transaction on the user's
+    /// game shard, fenced by `place.epoch`; the action logs ride in the same transaction and
+    /// reach the user's log shard after. `OutcomeUnknown` means the commit may have landed.
+    fn commit(&self, user: UserId, place: UserPlace, commit: Commit<Changes>) -> BoxFuture<'static, StoreResult<()>>;
+
+    /// Writes rows of `user` from outside the user's actor (an operator's grant): not fenced,
+    /// no reply. The user's actor sees them when it next loads; its own writes touch only the
+    /// rows and columns they change, so they never undo these.
+    fn write_outside(&self, user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>>;
 
     /// The profiles of `users` (a friend list), in no particular order; unknown ids are
     /// left out. One query per shard touched, never one per user.
-    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>>;
+    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>>;
 
     /// Appends action-log rows for actions outside a user's request handling (register,
     /// login) to the user's log shard.
@@ -101,8 +169,8 @@ pub trait Store: Send + Sync + 'static {
         Box::pin(futures_util::future::ready(Ok(())))
     }
 
-    /// Commits every write still queued (graceful shutdown). Stores that queue nothing
-    /// have nothing to do.
+    /// Commits every write still queued and ships the action logs (graceful shutdown, and
+    /// tests that count rows). Stores that queue nothing have nothing to do.
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {
         Box::pin(futures_util::future::ready(Ok(())))
     }

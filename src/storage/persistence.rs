@@ -1,60 +1,73 @@
 //! Group commit: a [`ShardRouter`] actor in front of one [`PersistenceActor`] per shard.
 //!
-//! A persistence actor queues the writes of many users and commits them in one database
-//! transaction (a batch): it flushes when `batch_max_writes` jobs are queued or
-//! `batch_delay` after the first one queued, and while a batch is in flight the next one
-//! gathers, so under load batches grow by themselves without adding latency.
+//! A persistence actor queues the jobs of many users and commits them in one database
+//! transaction (a batch, [`crate::storage::batch`]): it flushes when `batch_max_writes` jobs
+//! are queued or `batch_delay` after the first one queued, and while a batch is in flight the
+//! next one gathers, so under load batches grow by themselves without adding latency.
 //!
-//! Each job runs inside its own savepoint: a job that fails (a constraint violation, a
-//! missing row) is rolled back alone and only its request fails; the rest of the batch
-//! commits. If the transaction itself fails (the database is down), every job of the
-//! batch fails with a retryable error. A caller is answered only after the commit.
+//! The queue is bounded ([`QUEUE_CAPACITY`] jobs; past that a job is refused at once as
+//! overload) and every job carries its caller's deadline: a job still queued when its
+//! deadline passes is dropped, answered as not applied, before anything later of its user
+//! runs. One batch is in flight per shard, so a user's jobs land in the order they came.
+//! [`Settle`] answers once a user has nothing queued or in flight: a user's state is loaded
+//! only after its earlier writes are decided, so a write whose caller gave up can never land
+//! after the state was read.
 //!
-//! Writes are whole rows computed by the user's actor, so a batch that timed out but
-//! committed late and is then retried by the client writes the same row again: never a
-//! double charge.
+//! Every caller gets a definite answer: committed; not applied (dropped, refused by the
+//! fence, rolled back alone, or the batch failed before its commit); or, when the commit
+//! itself got no answer (or the batch ran past its time bound), outcome unknown.
+//! Committed action-log rows (`log_outbox`) go to the shard's [`LogShipper`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Message, ResponseFuture, SpawnHandle, WrapFuture};
-use diesel::ExpressionMethods;
-use diesel::QueryDsl;
-use diesel::result::Error as DieselError;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use actix::{
+    Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, Message, ResponseFuture, SpawnHandle, WrapFuture,
+};
 use futures_util::future::join_all;
-use summoner_actors::StoredReply;
 use tokio::sync::oneshot;
 
+use crate::storage::batch::{self, BatchError, BatchHook, Job, JobError};
 use crate::storage::db::{Db, DbKind};
-use crate::storage::db_store::{Databases, UserRow};
-use crate::storage::schema::{action_log, last_replies, users};
-use crate::storage::{StoreError, StoreResult, Write};
+use crate::storage::queue::{Queue, Queued};
+use crate::storage::rows::{Row, RowWrite};
+use crate::storage::shipper::{LogShipper, Ship};
+use crate::storage::tables::LOG_OUTBOX;
+use crate::storage::{StoreError, StoreResult};
 use crate::with_conn;
 
-/// The writes of one request for one shard.
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub user: i64,
-    pub writes: Vec<Write>,
-    /// The reply to store with the writes (game shards only).
-    pub reply: Option<StoredReply>,
-}
+/// Jobs a shard queues at most; more are refused as overload (503) rather than queued
+/// without bound. Requests are bounded before this too (user mailboxes, server admission).
+pub const QUEUE_CAPACITY: usize = 16_384;
 
-/// Commit `job` on shard `shard_no` of `kind`. Answers once it is durable.
+/// Commit `job` on shard `shard_no` of `kind` unless `deadline` passes before a batch takes
+/// it. Answers once the outcome is known.
 #[derive(Debug)]
 pub struct Submit {
     pub kind: DbKind,
     pub shard_no: i16,
     pub job: Job,
+    pub deadline: Instant,
 }
 
 impl Message for Submit {
     type Result = StoreResult<()>;
 }
 
-/// Commit everything queued on every shard; answers when all queues are empty.
+/// Answers once `user` has nothing queued or in flight on shard `shard_no` of `kind`.
+#[derive(Debug)]
+pub struct Settle {
+    pub kind: DbKind,
+    pub shard_no: i16,
+    pub user: i64,
+}
+
+impl Message for Settle {
+    type Result = ();
+}
+
+/// Commit everything queued on every shard and ship the action logs; answers when done.
 #[derive(Debug)]
 pub struct FlushAll;
 
@@ -62,58 +75,97 @@ impl Message for FlushAll {
     type Result = ();
 }
 
+/// How persistence actors batch and bound their work.
+#[derive(Clone)]
+pub struct BatchSettings {
+    pub max_writes: usize,
+    pub delay: Duration,
+    /// Longest a batch may take; past it the batch's outcome is unknown.
+    pub limit: Duration,
+    pub hook: Option<Arc<dyn BatchHook>>,
+}
+
 /// Routes jobs to the persistence actor of their shard.
 pub struct ShardRouter {
-    shards: HashMap<(DbKind, i16), actix::Addr<PersistenceActor>>,
+    shards: HashMap<(DbKind, i16), Addr<PersistenceActor>>,
+    shippers: Vec<Addr<LogShipper>>,
 }
 
 impl Actor for ShardRouter {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        // Every request's commit passes here; the bound is a backstop, not a policy
-        // (requests are bounded before, by user mailboxes and server admission).
+        // Every commit passes here; a backstop, as each shard's queue is bounded itself.
         ctx.set_mailbox_capacity(1 << 16);
     }
 }
 
 impl ShardRouter {
-    /// Starts one persistence actor per game and log shard, and the router.
-    pub fn start(dbs: &Arc<Databases>, max_writes: usize, delay: Duration, timeout: Duration) -> actix::Addr<Self> {
+    /// Starts one persistence actor per game and log shard (and a log shipper per game
+    /// shard), and the router.
+    pub fn start(game: &BTreeMapOfDbs, log: &BTreeMapOfDbs, settings: BatchSettings) -> Addr<Self> {
         let mut shards = HashMap::new();
-        for (kind, map) in [(DbKind::Game, &dbs.game), (DbKind::Log, &dbs.log)] {
+        let mut shippers = Vec::new();
+        for (kind, map) in [(DbKind::Game, game), (DbKind::Log, log)] {
             for (no, db) in map {
+                let label = format!("{}-{no}", kind.as_str());
+                let shipper = (kind == DbKind::Game).then(|| LogShipper::new(db.clone(), log.clone(), &label).start());
+                if let Some(s) = &shipper {
+                    shippers.push(s.clone());
+                }
                 let actor = PersistenceActor {
                     db: db.clone(),
-                    label: format!("{}-{no}", kind.as_str()),
-                    queue: Vec::new(),
+                    label,
+                    queue: Queue::new(QUEUE_CAPACITY),
+                    in_flight: HashSet::new(),
                     flushing: false,
                     timer: None,
                     drained: Vec::new(),
-                    max_writes: max_writes.max(1),
-                    delay,
-                    timeout,
+                    settles: Vec::new(),
+                    settings: settings.clone(),
+                    shipper,
                 };
                 shards.insert((kind, *no), actor.start());
             }
         }
-        ShardRouter { shards }.start()
+        ShardRouter { shards, shippers }.start()
     }
+
+    fn shard(&self, kind: DbKind, no: i16) -> StoreResult<Addr<PersistenceActor>> {
+        self.shards
+            .get(&(kind, no))
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(format!("{} shard {no}", kind.as_str())))
+    }
+}
+
+/// The databases of one kind, by shard number.
+pub type BTreeMapOfDbs = std::collections::BTreeMap<i16, Db>;
+
+fn unreachable_actor(e: actix::MailboxError) -> StoreError {
+    StoreError::Database("reach the shard's persistence actor".into(), e.to_string())
 }
 
 impl Handler<Submit> for ShardRouter {
     type Result = ResponseFuture<StoreResult<()>>;
 
     fn handle(&mut self, msg: Submit, _: &mut Context<Self>) -> Self::Result {
-        let Some(shard) = self.shards.get(&(msg.kind, msg.shard_no)).cloned() else {
-            let missing = StoreError::NotFound(format!("{} shard {}", msg.kind.as_str(), msg.shard_no));
-            return Box::pin(async move { Err(missing) });
-        };
+        let shard = self.shard(msg.kind, msg.shard_no);
         Box::pin(async move {
-            shard
-                .send(Enqueue(msg.job))
-                .await
-                .map_err(|e| StoreError::Database("reach the shard's persistence actor".into(), e.to_string()))?
+            shard?.send(Enqueue { job: msg.job, deadline: msg.deadline }).await.map_err(unreachable_actor)?
+        })
+    }
+}
+
+impl Handler<Settle> for ShardRouter {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, msg: Settle, _: &mut Context<Self>) -> Self::Result {
+        let shard = self.shard(msg.kind, msg.shard_no);
+        Box::pin(async move {
+            if let Ok(shard) = shard {
+                let _ = shard.send(SettleUser(msg.user)).await;
+            }
         })
     }
 }
@@ -123,14 +175,19 @@ impl Handler<FlushAll> for ShardRouter {
 
     fn handle(&mut self, _: FlushAll, _: &mut Context<Self>) -> Self::Result {
         let shards: Vec<_> = self.shards.values().cloned().collect();
+        let shippers = self.shippers.clone();
         Box::pin(async move {
             join_all(shards.iter().map(|s| s.send(Drain))).await;
+            join_all(shippers.iter().map(|s| s.send(crate::storage::shipper::ShipAll))).await;
         })
     }
 }
 
 /// Queue one job.
-struct Enqueue(Job);
+struct Enqueue {
+    job: Job,
+    deadline: Instant,
+}
 
 impl Message for Enqueue {
     type Result = StoreResult<()>;
@@ -143,17 +200,28 @@ impl Message for Drain {
     type Result = ();
 }
 
+/// Answer when the user has nothing queued or in flight.
+struct SettleUser(i64);
+
+impl Message for SettleUser {
+    type Result = ();
+}
+
+type Pending = (Job, oneshot::Sender<StoreResult<()>>);
+
 /// Commits the jobs of one shard in batches.
 pub struct PersistenceActor {
     db: Db,
     label: String,
-    queue: Vec<(Job, oneshot::Sender<StoreResult<()>>)>,
+    queue: Queue<Pending>,
+    /// Users with a job in the batch in flight.
+    in_flight: HashSet<i64>,
     flushing: bool,
     timer: Option<SpawnHandle>,
     drained: Vec<oneshot::Sender<()>>,
-    max_writes: usize,
-    delay: Duration,
-    timeout: Duration,
+    settles: Vec<(i64, oneshot::Sender<()>)>,
+    settings: BatchSettings,
+    shipper: Option<Addr<LogShipper>>,
 }
 
 impl Actor for PersistenceActor {
@@ -164,15 +232,26 @@ impl Actor for PersistenceActor {
     }
 }
 
+/// What a caller is told when its job was not committed.
+fn job_error(label: &str, user: i64, e: JobError) -> StoreError {
+    match e {
+        JobError::Failed(m) => StoreError::Database(format!("commit for user {user} on {label}"), m),
+        JobError::Fenced { stored, loaded } => StoreError::Fenced(format!(
+            "user {user} on {label}: owner epoch {stored} is newer than the {loaded} this commit was made from"
+        )),
+        JobError::NoUser => StoreError::NotFound(format!("user {user} on {label}")),
+    }
+}
+
 impl PersistenceActor {
     fn schedule(&mut self, ctx: &mut Context<Self>) {
         if self.flushing || self.queue.is_empty() {
             return;
         }
-        if self.queue.len() >= self.max_writes || self.delay.is_zero() {
+        if self.queue.len() >= self.settings.max_writes || self.settings.delay.is_zero() {
             self.flush(ctx);
         } else if self.timer.is_none() {
-            self.timer = Some(ctx.run_later(self.delay, |actor, ctx| {
+            self.timer = Some(ctx.run_later(self.settings.delay, |actor, ctx| {
                 actor.timer = None;
                 actor.flush(ctx);
             }));
@@ -180,55 +259,126 @@ impl PersistenceActor {
     }
 
     fn flush(&mut self, ctx: &mut Context<Self>) {
-        if self.flushing || self.queue.is_empty() {
+        if self.flushing {
             return;
         }
         if let Some(timer) = self.timer.take() {
             ctx.cancel_future(timer);
         }
-        let take = self.queue.len().min(self.max_writes);
-        let (jobs, senders): (Vec<Job>, Vec<_>) = self.queue.drain(..take).unzip();
+        let (batch, expired) = self.queue.take(self.settings.max_writes, Instant::now());
+        for Queued { user, item: (_, tx), .. } in expired {
+            crate::metrics::METRICS.writes_dropped.inc();
+            tracing::warn!(shard = %self.label, user.id = user, "write dropped before it started: its caller gave up");
+            let _ = tx.send(Err(StoreError::Timeout(format!(
+                "commit for user {user} on {}: dropped before it started",
+                self.label
+            ))));
+        }
+        if batch.is_empty() {
+            self.after_batch(ctx);
+            return;
+        }
+        let (jobs, senders): (Vec<Job>, Vec<_>) = batch.into_iter().map(|q| q.item).unzip();
+        self.in_flight = jobs.iter().map(|j| j.user).collect();
         self.flushing = true;
-        let db = self.db.clone();
-        // The batch is bounded in time too: a database that stops answering fails the
-        // batch (retryable) instead of holding the shard forever.
-        let limit = self.timeout * 2;
+        let (db, label, hook, limit) =
+            (self.db.clone(), self.label.clone(), self.settings.hook.clone(), self.settings.limit);
         let batch = async move {
-            match tokio::time::timeout(limit, run_batch(&db, &jobs)).await {
-                Ok(result) => result,
-                Err(_) => Err(StoreError::Timeout("commit a batch".into())),
-            }
+            let refs: Vec<&Job> = jobs.iter().collect();
+            let run = async { run_on(&db, &label, &refs, hook.as_ref()).await };
+            let outcome = match tokio::time::timeout(limit, run).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(BatchError::Unknown(format!("the batch took longer than {} ms", limit.as_millis()))),
+            };
+            (jobs, outcome)
         };
         let size = senders.len();
-        let started = std::time::Instant::now();
-        ctx.spawn(batch.into_actor(self).map(move |result, actor, ctx| {
+        let started = Instant::now();
+        ctx.spawn(batch.into_actor(self).map(move |(jobs, outcome), actor, ctx| {
             let metrics = &*crate::metrics::METRICS;
             metrics.batch_size.with_label_values(&[actor.label.as_str()]).observe(size as f64);
             metrics.commit_seconds.with_label_values(&[actor.label.as_str()]).observe(started.elapsed().as_secs_f64());
-            match result {
-                Ok(outcomes) => {
-                    for (sender, outcome) in senders.into_iter().zip(outcomes) {
-                        let _ = sender.send(outcome.map_err(|e| StoreError::Database("commit".into(), e)));
+            actor.answer(jobs, senders, outcome);
+            actor.flushing = false;
+            actor.in_flight.clear();
+            actor.after_batch(ctx);
+        }));
+    }
+
+    /// Tells each caller its job's outcome; records and ships what committed.
+    fn answer(
+        &mut self,
+        jobs: Vec<Job>,
+        senders: Vec<oneshot::Sender<StoreResult<()>>>,
+        outcome: Result<Vec<Result<(), JobError>>, BatchError>,
+    ) {
+        let outcomes = match outcome {
+            Ok(outcomes) => outcomes,
+            Err(e) => {
+                if matches!(e, BatchError::Unknown(_)) {
+                    crate::metrics::METRICS.writes_unknown.inc_by(jobs.len() as u64);
+                }
+                tracing::error!(shard = %self.label, batch.size = jobs.len(), error = ?e, "batch failed");
+                for (job, tx) in jobs.iter().zip(senders) {
+                    let what = format!("commit for user {} on {}", job.user, self.label);
+                    let _ = tx.send(Err(match &e {
+                        BatchError::NotApplied(m) => StoreError::Database(what, m.clone()),
+                        BatchError::Unknown(m) => StoreError::OutcomeUnknown(format!("{what}: {m}")),
+                    }));
+                }
+                return;
+            }
+        };
+        let mut shipped: Vec<Row> = Vec::new();
+        for ((job, tx), outcome) in jobs.into_iter().zip(senders).zip(outcomes) {
+            match outcome {
+                Ok(()) => {
+                    self.db.stats.record(&job.writes);
+                    for write in job.writes {
+                        if let RowWrite::Insert(table, row) = write
+                            && std::ptr::eq(table, &LOG_OUTBOX)
+                        {
+                            shipped.push(row);
+                        }
                     }
+                    let _ = tx.send(Ok(()));
                 }
                 Err(e) => {
-                    tracing::error!(shard = %actor.label, batch.size = size, error = %e, "batch failed");
-                    for sender in senders {
-                        let _ = sender.send(Err(StoreError::Database("commit a batch".into(), e.to_string())));
+                    if matches!(e, JobError::Fenced { .. }) {
+                        crate::metrics::METRICS.writes_fenced.inc();
                     }
+                    let e = job_error(&self.label, job.user, e);
+                    tracing::warn!(shard = %self.label, user.id = job.user, error = %e, "write refused");
+                    let _ = tx.send(Err(e));
                 }
             }
-            tracing::trace!(shard = %actor.label, batch.size = size, "batch done");
-            actor.flushing = false;
-            // What queued during this batch has waited long enough: flush it now.
-            if !actor.queue.is_empty() {
-                actor.flush(ctx);
+        }
+        if let (Some(shipper), false) = (&self.shipper, shipped.is_empty()) {
+            shipper.do_send(Ship(shipped));
+        }
+    }
+
+    /// Starts the next batch if jobs wait; answers drains and settles that are due.
+    fn after_batch(&mut self, ctx: &mut Context<Self>) {
+        if !self.queue.is_empty() {
+            // What queued meanwhile has waited long enough.
+            self.flush(ctx);
+        }
+        let (queue, in_flight) = (&self.queue, &self.in_flight);
+        let mut waiting = Vec::new();
+        for (user, tx) in self.settles.drain(..) {
+            if queue.has_user(user) || in_flight.contains(&user) {
+                waiting.push((user, tx));
             } else {
-                actor.drained.drain(..).for_each(|tx| {
-                    let _ = tx.send(());
-                });
+                let _ = tx.send(());
             }
-        }));
+        }
+        self.settles = waiting;
+        if !self.flushing && self.queue.is_empty() {
+            self.drained.drain(..).for_each(|tx| {
+                let _ = tx.send(());
+            });
+        }
     }
 }
 
@@ -237,11 +387,17 @@ impl Handler<Enqueue> for PersistenceActor {
 
     fn handle(&mut self, msg: Enqueue, ctx: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
-        self.queue.push((msg.0, tx));
+        let user = msg.job.user;
+        if let Err(refused) = self.queue.push(Queued { user, deadline: msg.deadline, item: (msg.job, tx) }) {
+            drop(refused);
+            let label = self.label.clone();
+            return Box::pin(async move {
+                Err(StoreError::Overloaded(format!("{label}: {QUEUE_CAPACITY} writes are queued already")))
+            });
+        }
         self.schedule(ctx);
         Box::pin(async move {
-            rx.await
-                .unwrap_or_else(|_| Err(StoreError::Database("commit".into(), "the persistence actor stopped".into())))
+            rx.await.unwrap_or_else(|_| Err(StoreError::OutcomeUnknown("the persistence actor stopped".into())))
         })
     }
 }
@@ -262,77 +418,49 @@ impl Handler<Drain> for PersistenceActor {
     }
 }
 
-/// Commits `jobs` in one transaction. Per job: Ok, or why it failed (and was rolled back
-/// alone).
-///
-/// On PostgreSQL and MySQL a batch is first tried as a few multi-row statements (one per
-/// table, whatever the batch size: the round trips, not the rows, are the cost). If that
-/// fails on a constraint or a missing row, the batch runs again job by job in savepoints,
-/// which isolates the culprit. SQLite, with no round trips to save, goes job by job.
-pub async fn run_batch(db: &Db, jobs: &[Job]) -> StoreResult<Vec<Result<(), String>>> {
-    if jobs.len() > 1 {
-        match crate::storage::bulk::write_all(db, jobs).await {
-            Ok(true) => return Ok(jobs.iter().map(|_| Ok(())).collect()),
-            Ok(false) => {}
-            Err(e) => return Err(e),
+impl Handler<SettleUser> for PersistenceActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, SettleUser(user): SettleUser, ctx: &mut Context<Self>) -> Self::Result {
+        if !self.queue.has_user(user) && !self.in_flight.contains(&user) {
+            return Box::pin(async {});
         }
+        let (tx, rx) = oneshot::channel();
+        self.settles.push((user, tx));
+        // Its queued jobs need not wait for the batch delay.
+        self.flush(ctx);
+        Box::pin(async move {
+            let _ = rx.await;
+        })
     }
-    run_isolated(db, jobs).await
 }
 
-/// One transaction for all `jobs`, each in its own savepoint.
-async fn run_isolated(db: &Db, jobs: &[Job]) -> StoreResult<Vec<Result<(), String>>> {
-    let what = "commit a batch";
-    with_conn!(db, what, |conn| {
-        conn.transaction::<_, DieselError, _>(async |conn| {
-            let mut outcomes = Vec::with_capacity(jobs.len());
-            for job in jobs {
-                let outcome = conn
-                    .transaction::<_, DieselError, _>(async |conn| {
-                        for write in &job.writes {
-                            match write {
-                                Write::Profile(state) => {
-                                    let row = UserRow::from(state);
-                                    let n = diesel::update(users::table.find(job.user)).set(&row).execute(conn).await?;
-                                    if n == 0 {
-                                        return Err(DieselError::NotFound);
-                                    }
-                                }
-                                Write::ActionLog(log) => {
-                                    diesel::insert_into(action_log::table)
-                                        .values((
-                                            action_log::user_id.eq(log.user_id as i64),
-                                            action_log::action.eq(log.action),
-                                            action_log::params.eq(&log.params),
-                                            action_log::result.eq(&log.result),
-                                            action_log::at_ms.eq(log.at_ms),
-                                        ))
-                                        .execute(conn)
-                                        .await?;
-                                }
-                            }
-                        }
-                        if let Some(reply) = &job.reply {
-                            let n = diesel::update(last_replies::table.find(job.user))
-                                .set((
-                                    last_replies::session_id.eq(reply.session_id as i64),
-                                    last_replies::seq.eq(reply.seq as i64),
-                                    last_replies::response.eq(&reply.bytes),
-                                ))
-                                .execute(conn)
-                                .await?;
-                            if n == 0 {
-                                return Err(DieselError::NotFound);
-                            }
-                        }
-                        Ok(())
-                    })
-                    .await;
-                outcomes.push(outcome.map_err(|e| format!("user {}: {e}", job.user)));
-            }
-            Ok(outcomes)
-        })
-        .await
-        .map_err(|e| StoreError::Database(what.into(), e.to_string()))
+/// Commits `jobs` in one transaction on a connection of `db`.
+async fn run_on(
+    db: &Db,
+    label: &str,
+    jobs: &[&Job],
+    hook: Option<&Arc<dyn BatchHook>>,
+) -> Result<Vec<Result<(), JobError>>, BatchError> {
+    // A failed batch is an error of `with_conn!`, so its connection is not reused.
+    let result =
+        with_conn!(db, "commit a batch", |conn| batch::run(conn, label, jobs, hook).await.map_err(|e| match e {
+            BatchError::NotApplied(m) => StoreError::Database("commit a batch".into(), m),
+            BatchError::Unknown(m) => StoreError::OutcomeUnknown(m),
+        }));
+    result.map_err(|e| match e {
+        StoreError::OutcomeUnknown(m) => BatchError::Unknown(m),
+        other => BatchError::NotApplied(other.to_string()),
     })
+}
+
+/// Commits `jobs` in one transaction on `db`, outside any actor (benchmarks compare this
+/// against group commit).
+pub async fn run_batch(db: &Db, jobs: &[Job]) -> StoreResult<Vec<Result<(), String>>> {
+    let refs: Vec<&Job> = jobs.iter().collect();
+    match run_on(db, &db.location, &refs, None).await {
+        Ok(outcomes) => Ok(outcomes.into_iter().map(|o| o.map_err(|e| format!("{e:?}"))).collect()),
+        Err(BatchError::NotApplied(m)) => Err(StoreError::Database("commit a batch".into(), m)),
+        Err(BatchError::Unknown(m)) => Err(StoreError::OutcomeUnknown(m)),
+    }
 }

@@ -1,4 +1,6 @@
-//! Diesel table definitions, matching `migrations/sqlite/`.
+//! Diesel table definitions of the common and clan databases (accounts, sessions, the
+//! shard registry, clans), for queries written with diesel's DSL. The tables written
+//! through rows (users' tables, the action log) are described in `crate::storage::tables`.
 
 diesel::table! {
     accounts (user_id) {
@@ -25,44 +27,6 @@ diesel::table! {
         session_id -> BigInt,
         token_hash -> Nullable<Binary>,
         expires_at_ms -> BigInt,
-    }
-}
-
-diesel::table! {
-    users (user_id) {
-        user_id -> BigInt,
-        nickname -> Text,
-        level -> Integer,
-        exp -> BigInt,
-        gold -> BigInt,
-        gems -> BigInt,
-        stamina -> Integer,
-        stamina_at_ms -> BigInt,
-        rng_seed -> BigInt,
-        rng_word_pos -> BigInt,
-        created_at_ms -> BigInt,
-        updated_at_ms -> BigInt,
-        friends -> Text,
-    }
-}
-
-diesel::table! {
-    last_replies (user_id) {
-        user_id -> BigInt,
-        session_id -> BigInt,
-        seq -> BigInt,
-        response -> Binary,
-    }
-}
-
-diesel::table! {
-    action_log (id) {
-        id -> BigInt,
-        user_id -> BigInt,
-        action -> Text,
-        params -> Text,
-        result -> Text,
-        at_ms -> BigInt,
     }
 }
 
@@ -96,4 +60,3 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(accounts, sessions);
-diesel::allow_tables_to_appear_in_same_query!(users, last_replies);

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use summoner::game::effects::ActionLog;
-use summoner::game::state::{UserShards, UserState};
 use summoner::storage::memory::MemoryStore;
-use summoner::storage::{AuthId, Registered, Store, StoreResult, Write};
+use summoner::storage::rows::{Row, RowWrite, TableDef};
+use summoner::storage::{
+    ActionLog, AuthId, Changes, ProfileRow, Registered, Store, StoreResult, UserPlace, UserRows, UserShards,
+};
 use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 use tokio::sync::{Semaphore, mpsc};
 
@@ -35,8 +36,8 @@ impl GatedStore {
 }
 
 impl Store for GatedStore {
-    fn register(&self, auth: AuthId, template: UserState, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
-        self.inner.register(auth, template, now_ms)
+    fn register(&self, auth: AuthId, profile: Row, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
+        self.inner.register(auth, profile, now_ms)
     }
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
         self.inner.find_account(auth)
@@ -44,29 +45,31 @@ impl Store for GatedStore {
     fn user_for_token(&self, token: TokenHash) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
         self.inner.user_for_token(token)
     }
-    fn load_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Loaded<UserState>>> {
-        self.inner.load_user(user)
+    fn load_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Loaded<UserRows>>> {
+        self.inner.load_user(user, tables)
     }
     fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
         self.inner.append_logs(shards, logs)
     }
-    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserState>>> {
+    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
         self.inner.load_profiles(users)
     }
-    fn commit(
-        &self,
-        user: UserId,
-        shards: UserShards,
-        commit: Commit<Vec<Write>>,
-    ) -> BoxFuture<'static, StoreResult<()>> {
+    fn commit(&self, user: UserId, place: UserPlace, commit: Commit<Changes>) -> BoxFuture<'static, StoreResult<()>> {
         let (gate, inner, entered) = (self.gate.clone(), self.inner.clone(), self.entered.clone());
         async move {
             let _ = entered.send(user);
             let permit = gate.acquire().await.expect("gate stays open");
             permit.forget();
-            inner.commit(user, shards, commit).await
+            inner.commit(user, place, commit).await
         }
         .boxed()
+    }
+    fn write_outside(&self, user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.write_outside(user, rows)
     }
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
         self.inner.save_session(user, session)

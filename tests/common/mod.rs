@@ -90,26 +90,34 @@ pub fn assert_status(answer: &Answer, status: u16, code: ErrorCode) {
 
 /// How many action-log rows of `action` the log shards of `config` hold.
 pub async fn action_log_count(config: &Config, action: &str) -> i64 {
-    use diesel::{ExpressionMethods, QueryDsl};
-    use diesel_async::RunQueryDsl;
-    use summoner::storage::db::Db;
-    use summoner::storage::schema::action_log;
-
     let mut total = 0;
     for url in config.storage.log() {
-        let db = Db::connect(&url, 1, std::time::Duration::from_secs(10)).expect("log shard connects");
-        let n: i64 = summoner::with_conn!(db, "count action logs", |conn| {
-            action_log::table
-                .filter(action_log::action.eq(action))
-                .count()
-                .get_result(conn)
-                .await
-                .map_err(|e| summoner::storage::StoreError::Database("count".into(), e.to_string()))
-        })
-        .expect("count query");
-        total += n;
+        total += count_rows(&url, "action_log", &format!("action = '{action}'")).await;
     }
     total
+}
+
+/// How many rows of `table` in the database at `url` match `condition` (SQL).
+pub async fn count_rows(url: &str, table: &str, condition: &str) -> i64 {
+    use summoner::storage::conn::SqlConn;
+    use summoner::storage::db::Db;
+    use summoner::storage::rows::Value;
+    use summoner::storage::sql::Statement;
+
+    let db = Db::connect(url, 1, std::time::Duration::from_secs(10)).expect("database connects");
+    let sql = format!("SELECT COUNT(*) AS i0 FROM {table} WHERE {condition}");
+    let rows = summoner::with_conn!(db, "count rows", |conn| {
+        let statement = Statement::new(summoner::storage::conn::dialect_of(conn), sql.as_str());
+        conn.rows(statement).await.map_err(|e| summoner::storage::StoreError::Database("count".into(), e.to_string()))
+    })
+    .expect("count query");
+    match rows.as_slice() {
+        [row] => match row.as_slice() {
+            [Value::Int(n)] => *n,
+            other => panic!("count answered {other:?}"),
+        },
+        other => panic!("count answered {other:?}"),
+    }
 }
 
 /// Defines an integration test that runs `body` once per database backend, each time with

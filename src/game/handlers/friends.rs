@@ -14,12 +14,15 @@ pub fn recommend_friends(ctx: &mut HandlerCtx, _req: &RecommendFriendsReq) -> Ha
         Some(Fetched::Candidates { own, near }) => (own.as_slice(), near.as_slice()),
         _ => (&[][..], &[][..]),
     };
-    Ok(RecommendFriendsRes { candidates: friends::pick(ctx.user, own, near, ctx.seq) })
+    let draft = &*ctx.user;
+    let is_friend = |id| draft.owned.friends.contains(&id);
+    let asker = friends::Asker { profile: &draft.profile, is_friend: &is_friend };
+    Ok(RecommendFriendsRes { candidates: friends::pick(&asker, own, near, ctx.seq) })
 }
 
 /// GetFriendSnapshot: a friend as the friend dungeon shows them.
 pub fn get_friend_snapshot(ctx: &mut HandlerCtx, req: &GetFriendSnapshotReq) -> HandlerResult<GetFriendSnapshotRes> {
-    if !ctx.user.friends.contains(&req.user_id) {
+    if !ctx.user.owned.friends.contains(&req.user_id) {
         return Err(Refusal::new(ErrorCode::NotFriends, format!("user {} is not on your friend list", req.user_id)));
     }
     match ctx.fetched {

@@ -23,7 +23,7 @@ pub fn set_nickname(ctx: &mut HandlerCtx, req: &SetNicknameReq) -> HandlerResult
     if nickname.chars().any(|c| c.is_control()) {
         return Err(Refusal::new(ErrorCode::InvalidArgument, "nickname must not contain control characters"));
     }
-    let previous = std::mem::replace(&mut ctx.user.nickname, nickname.to_owned());
+    let previous = std::mem::replace(&mut ctx.user.profile.nickname, nickname.to_owned());
     ctx.log("set_nickname", format!("nickname={nickname:?}"), format!("was={previous:?}"));
     Ok(SetNicknameRes { user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)) })
 }

@@ -1,31 +1,35 @@
 //! Accounts in the common database: registration (account, sign-in id, empty session row
-//! in one transaction; the user's rows on its game shard after) and finding an account.
+//! in one transaction; the user's profile row on its game shard after) and finding an
+//! account.
 
 use diesel::result::Error as DieselError;
 use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::{DbStore, db, is_unique_violation};
-use crate::game::state::{UserShards, UserState};
+use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::{Db, DbKind};
-use crate::storage::rows::UserRow;
-use crate::storage::schema::{account_auth, accounts, last_replies, sessions, users};
-use crate::storage::{AuthId, Registered, StoreError, StoreResult};
+use crate::storage::rows::{Row, Value};
+use crate::storage::schema::{account_auth, accounts, sessions};
+use crate::storage::sql;
+use crate::storage::tables::USERS;
+use crate::storage::{AuthId, Registered, StoreError, StoreResult, UserShards};
 use crate::with_conn;
 
 /// Registers `auth`, or finds its registration: see [`crate::storage::Store::register`].
-pub(super) async fn register(
-    store: DbStore,
-    auth: AuthId,
-    template: UserState,
-    now_ms: i64,
-) -> StoreResult<Registered> {
+pub(super) async fn register(store: DbStore, auth: AuthId, profile: Row, now_ms: i64) -> StoreResult<Registered> {
+    let with_id = |user_id: i64| {
+        let mut row = profile.clone();
+        if let Some(first) = row.first_mut() {
+            *first = Value::Int(user_id);
+        }
+        row
+    };
     // Two rounds at most: a concurrent Register of the same id wins the first.
     for _ in 0..2 {
         if let Some(user_id) = account_of(&store.dbs.common, &auth).await? {
             let shards = shards_of(&store.dbs.common, user_id).await?.unwrap_or_default();
-            let state = UserState { user_id: user_id as u64, shards, ..template.clone() };
-            ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &state).await?;
+            ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &with_id(user_id)).await?;
             return Ok(Registered { user_id: user_id as u64, created: false, shards });
         }
         let user_id = store.ids.next_id() as i64;
@@ -70,8 +74,7 @@ pub(super) async fn register(
         })?;
         match created {
             Ok(()) => {
-                let state = UserState { user_id: user_id as u64, shards, ..template.clone() };
-                ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &state).await?;
+                ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &with_id(user_id)).await?;
                 return Ok(Registered { user_id: user_id as u64, created: true, shards });
             }
             Err(e) => {
@@ -87,7 +90,7 @@ pub(super) async fn register(
 }
 
 /// The user's shards, from the common database.
-async fn shards_of(common: &Db, user: i64) -> StoreResult<Option<UserShards>> {
+pub(super) async fn shards_of(common: &Db, user: i64) -> StoreResult<Option<UserShards>> {
     let what = "find the user's shards";
     let row: Option<(i16, i16)> = with_conn!(common, what, |conn| {
         accounts::table
@@ -101,30 +104,21 @@ async fn shards_of(common: &Db, user: i64) -> StoreResult<Option<UserShards>> {
     Ok(row.map(|(game, log)| UserShards { game, log }))
 }
 
-/// Creates the user's rows on its game shard unless they exist. Each insert stands alone
-/// and "already there" counts as done, so a Register retried after any failure completes
-/// the rows; no transaction reads before it writes (SQLite cannot upgrade a read lock
-/// without failing under concurrent writers).
-async fn ensure_user_rows(game: &Db, template: &UserState) -> StoreResult<()> {
+/// Creates the user's profile row on its game shard unless it exists ("already there"
+/// counts as done, so a Register retried after any failure completes it). A plain insert, no
+/// read first: SQLite cannot upgrade a read lock without failing under concurrent writers.
+async fn ensure_user_rows(game: &Db, profile: &Row) -> StoreResult<()> {
     let what = "create the user on its game shard";
-    let row = UserRow::from(template);
-    let exists_ok = |result: Result<usize, DieselError>| match result {
-        Err(e) if is_unique_violation(&e) => Ok(()),
-        other => other.map(|_| ()).map_err(db(what)),
-    };
     with_conn!(game, what, |conn| {
-        exists_ok(diesel::insert_into(users::table).values(&row).execute(conn).await)?;
-        exists_ok(
-            diesel::insert_into(last_replies::table)
-                .values((
-                    last_replies::user_id.eq(row.user_id),
-                    last_replies::session_id.eq(0i64),
-                    last_replies::seq.eq(0i64),
-                    last_replies::response.eq(Vec::<u8>::new()),
-                ))
-                .execute(conn)
-                .await,
-        )
+        for statement in sql::insert(dialect_of(conn), &USERS, &[(profile, 0)]) {
+            match conn.exec(statement).await {
+                Err(e) if is_unique_violation(&e) => {}
+                other => {
+                    other.map_err(db(what))?;
+                }
+            }
+        }
+        Ok(())
     })
 }
 

@@ -1,20 +1,25 @@
-//! Users as their actors load them (account, current session, state and last reply: one
-//! read of the common database and one of the game shard), profiles of many users at once
-//! (one query per shard touched), and the sessions table: a token's user, a session saved.
+//! Users as their actors load them (account and current session from the common database;
+//! profile, last reply and entity rows from the game shard in one locking transaction),
+//! profiles of many users at once (one query per shard touched), and the sessions table: a
+//! token's user, a session saved.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use diesel::{ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
-use diesel_async::RunQueryDsl;
+use diesel::result::Error as DieselError;
+use diesel::{ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use summoner_actors::{Loaded, Session, StoredReply, TokenHash, UserId};
 
 use super::{Databases, DbStore, db};
-use crate::game::state::{UserShards, UserState};
+use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::DbKind;
-use crate::storage::rows::UserRow;
-use crate::storage::schema::{accounts, last_replies, sessions, users};
-use crate::storage::{StoreError, StoreResult};
+use crate::storage::persistence::Settle;
+use crate::storage::rows::{Row, TableDef, Value};
+use crate::storage::schema::{accounts, sessions};
+use crate::storage::sql::{self, Dialect};
+use crate::storage::tables::{LAST_REPLIES, USERS};
+use crate::storage::{ProfileRow, StoreError, StoreResult, UserRows, UserShards};
 use crate::with_conn;
 
 /// The user whose current session has `token`.
@@ -32,8 +37,16 @@ pub(super) async fn user_for_token(dbs: Arc<Databases>, token: TokenHash) -> Sto
     Ok(user.map(|u| u as u64))
 }
 
-/// A user's state, session and last reply.
-pub(super) async fn load_user(store: DbStore, user: UserId) -> StoreResult<Loaded<UserState>> {
+/// A user's rows, session and last reply: the account and session from the common
+/// database; then, once the user's earlier writes are decided ([`Settle`]), one transaction
+/// on the game shard that locks the user's row (waiting for any transaction still holding
+/// it, such as a batch whose caller gave up) and reads the profile, the last reply and
+/// `tables`.
+pub(super) async fn load_user(
+    store: DbStore,
+    user: UserId,
+    tables: &'static [&'static TableDef],
+) -> StoreResult<Loaded<UserRows>> {
     let what = format!("load user {user}");
     let id = user as i64;
     type AccountRow = (i16, i16, Option<i64>, Option<Vec<u8>>, Option<i64>);
@@ -57,22 +70,14 @@ pub(super) async fn load_user(store: DbStore, user: UserId) -> StoreResult<Loade
         return Err(StoreError::NotFound(what));
     };
     let shards = UserShards { game, log };
+    store.router.send(Settle { kind: DbKind::Game, shard_no: game, user: id }).await.map_err(db(&what))?;
     let shard = store.shard(DbKind::Game, game)?;
-    type Reply = Option<(i64, i64, Vec<u8>)>;
-    let found: Option<(UserRow, Reply)> = with_conn!(shard, &what, |conn| {
-        users::table
-            .left_join(last_replies::table.on(last_replies::user_id.eq(users::user_id)))
-            .filter(users::user_id.eq(id))
-            .select((
-                UserRow::as_select(),
-                (last_replies::session_id, last_replies::seq, last_replies::response).nullable(),
-            ))
-            .first(conn)
-            .await
-            .optional()
-            .map_err(db(&what))
+    let read = with_conn!(shard, &what, |conn| {
+        conn.transaction::<_, DieselError, _>(async |conn| read_user(conn, id, tables).await).await.map_err(db(&what))
     })?;
-    let (row, reply) = found.ok_or_else(|| StoreError::NotFound(what.clone()))?;
+    let Some(UserRead { epoch, profile, reply, tables }) = read else {
+        return Err(StoreError::NotFound(what));
+    };
     let session = match (session_id, hash, expires) {
         (Some(session_id), Some(hash), Some(expires_at_ms)) => <[u8; 32]>::try_from(hash).ok().map(|h| Session {
             id: session_id as u64,
@@ -81,16 +86,51 @@ pub(super) async fn load_user(store: DbStore, user: UserId) -> StoreResult<Loade
         }),
         _ => None,
     };
-    let last_reply = reply.filter(|(_, seq, _)| *seq > 0).map(|(session_id, seq, bytes)| StoredReply {
-        session_id: session_id as u64,
-        seq: seq as u64,
-        bytes,
+    // The actor keeps a reply only for its own session, whatever seq it has.
+    let last_reply = reply.and_then(|row| match row.as_slice() {
+        [_, Value::Int(session_id), Value::Int(seq), Value::Bytes(bytes)] => {
+            Some(StoredReply { session_id: *session_id as u64, seq: *seq as u64, bytes: bytes.clone() })
+        }
+        _ => None,
     });
-    Ok(Loaded { state: row.into_state(shards), session, last_reply })
+    Ok(Loaded { state: UserRows { shards, epoch, profile, tables }, session, last_reply })
 }
 
-/// The states of `users`, batched per game shard.
-pub(super) async fn load_profiles(store: DbStore, users: Vec<UserId>) -> StoreResult<Vec<UserState>> {
+/// What one activation reads of a user on its game shard.
+struct UserRead {
+    epoch: i64,
+    profile: Row,
+    reply: Option<Row>,
+    tables: Vec<Vec<Row>>,
+}
+
+async fn read_user<C: SqlConn>(
+    conn: &mut C,
+    user: i64,
+    tables: &'static [&'static TableDef],
+) -> Result<Option<UserRead>, DieselError> {
+    let ids = [Value::Int(user)];
+    if C::DIALECT == Dialect::Sqlite {
+        conn.exec(sql::lock_users(C::DIALECT, &ids)).await?;
+    }
+    let fence = conn.rows(sql::fence(C::DIALECT, &ids)).await?;
+    let Some([_, Value::Int(epoch)]) = <[_]>::first(&fence).map(Vec::as_slice) else {
+        return Ok(None);
+    };
+    let epoch = *epoch;
+    let Some(profile) = conn.rows(sql::select_users(C::DIALECT, &USERS, &ids)).await?.pop() else {
+        return Ok(None);
+    };
+    let reply = conn.rows(sql::select_users(C::DIALECT, &LAST_REPLIES, &ids)).await?.pop();
+    let mut rows = Vec::with_capacity(tables.len());
+    for table in tables {
+        rows.push(conn.rows(sql::select_users(C::DIALECT, table, &ids)).await?);
+    }
+    Ok(Some(UserRead { epoch, profile, reply, tables: rows }))
+}
+
+/// The profile rows of `users`, batched per game shard.
+pub(super) async fn load_profiles(store: DbStore, users: Vec<UserId>) -> StoreResult<Vec<ProfileRow>> {
     let what = "load profiles";
     let ids: Vec<i64> = users.iter().map(|&u| u as i64).collect();
     let placed: Vec<(i64, i16, i16)> = with_conn!(store.dbs.common, what, |conn| {
@@ -108,19 +148,17 @@ pub(super) async fn load_profiles(store: DbStore, users: Vec<UserId>) -> StoreRe
     let mut out = Vec::with_capacity(users.len());
     for (shard_no, members) in by_shard {
         let shard = store.shard(DbKind::Game, shard_no)?;
-        let ids: Vec<i64> = members.iter().map(|(id, _)| *id).collect();
-        let rows: Vec<UserRow> = with_conn!(shard, what, |conn| {
-            users::table
-                .filter(users::user_id.eq_any(&ids))
-                .select(UserRow::as_select())
-                .load(conn)
-                .await
-                .map_err(db(what))
+        let ids: Vec<Value> = members.iter().map(|(id, _)| Value::Int(*id)).collect();
+        let rows = with_conn!(shard, what, |conn| {
+            conn.rows(sql::select_users(dialect_of(conn), &USERS, &ids)).await.map_err(db(what))
         })?;
         let shards: HashMap<i64, UserShards> = members.into_iter().collect();
-        out.extend(rows.into_iter().map(|r| {
-            let placed = shards.get(&r.user_id).copied().unwrap_or_default();
-            r.into_state(placed)
+        out.extend(rows.into_iter().map(|row| {
+            let id = match <[_]>::first(&row) {
+                Some(Value::Int(id)) => *id,
+                _ => 0,
+            };
+            ProfileRow { shards: shards.get(&id).copied().unwrap_or_default(), row }
         }));
     }
     Ok(out)

@@ -1,0 +1,344 @@
+//! End to end over HTTP: the real `summoner` binary on PostgreSQL (2 game and 2 log shards)
+//! and two Redis shards, driven from this process by concurrent clients, one connection each.
+//!
+//! Three figures, each over its own phase: Register + Login pairs per second (with the CPU
+//! the server, PostgreSQL and Redis spent per pair, read from /proc), durable writes
+//! (SetNickname: profile, stored reply, action log) per second with p50/p99, and reads
+//! (GetUser) per second with p50/p99.
+//!
+//! Run: `cargo bench --bench http`. Settings from the environment:
+//! `SUMMONER_BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`; six
+//! scratch databases are created and dropped), `SUMMONER_BENCH_REDIS_URLS` (default
+//! `redis://127.0.0.1:6379,redis://127.0.0.1:6380`), `SUMMONER_BENCH_SECONDS` per phase
+//! (default 10), `SUMMONER_BENCH_CONNECTIONS` (default 32), `SUMMONER_BENCH_JSON` (where the
+//! results go as JSON, default `target/bench-http.json`).
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use hdrhistogram::Histogram;
+use summoner::client::{Client, device};
+use summoner_proto::api::{GetUserReq, SetNicknameReq, request::Payload};
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+fn admin(base: &str, sql: &str) {
+    let (base, sql) = (base.to_owned(), sql.to_owned());
+    std::thread::spawn(move || {
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&base).expect("connect");
+        conn.batch_execute(&sql).expect("admin statement");
+    })
+    .join()
+    .expect("admin thread");
+}
+
+/// The scratch databases, dropped with this guard however the run ends.
+struct Scratch {
+    base: String,
+    names: Vec<String>,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for name in &self.names {
+            admin(&self.base, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// The server child process, killed with this guard.
+struct Server {
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// CPU seconds (user + system) of the processes whose command name is `comm`, or of `pid`.
+fn cpu_seconds(select: impl Fn(u32, &str) -> bool) -> f64 {
+    let ticks_per_sec = 100.0; // USER_HZ on Linux
+    let mut total = 0u64;
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let comm = &stat[open + 1..close];
+        if !select(pid, comm) {
+            continue;
+        }
+        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+        // utime and stime are fields 14 and 15 of the line; here 0-based after the comm.
+        let utime: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let stime: u64 = fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+        total += utime + stime;
+    }
+    total as f64 / ticks_per_sec
+}
+
+#[derive(Clone, Copy)]
+struct CpuSample {
+    server: f64,
+    postgres: f64,
+    redis: f64,
+}
+
+fn sample(server_pid: u32) -> CpuSample {
+    CpuSample {
+        server: cpu_seconds(|pid, _| pid == server_pid),
+        postgres: cpu_seconds(|_, comm| comm == "postgres"),
+        redis: cpu_seconds(|_, comm| comm.starts_with("redis-server")),
+    }
+}
+
+/// What one phase measured.
+#[derive(Debug, serde::Serialize)]
+struct PhaseResult {
+    phase: &'static str,
+    operations: u64,
+    errors: u64,
+    seconds: f64,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    server_cpu_us_per_op: f64,
+    postgres_cpu_us_per_op: f64,
+    redis_cpu_us_per_op: f64,
+}
+
+/// Runs `work` on `connections` workers for `seconds`; each call is one measured operation.
+async fn phase<F, Fut>(name: &'static str, server_pid: u32, seconds: u64, mut workers: Vec<F>) -> PhaseResult
+where
+    F: FnMut(u64) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let before = sample(server_pid);
+    let started = Instant::now();
+    let tasks: Vec<_> = workers
+        .drain(..)
+        .map(|mut work| {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let mut histogram = Histogram::<u64>::new(3).expect("histogram");
+                let (mut ops, mut errors) = (0u64, 0u64);
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    let ok = work(i).await;
+                    i += 1;
+                    let _ = histogram.record(t.elapsed().as_micros() as u64);
+                    if ok { ops += 1 } else { errors += 1 }
+                }
+                (histogram, ops, errors)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut histogram = Histogram::<u64>::new(3).expect("histogram");
+    let (mut ops, mut errors) = (0, 0);
+    for task in tasks {
+        let (h, o, e) = task.await.expect("worker");
+        histogram.add(h).expect("same histogram bounds");
+        ops += o;
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let after = sample(server_pid);
+    let per_op = |a: f64, b: f64| if ops == 0 { 0.0 } else { (a - b) * 1e6 / ops as f64 };
+    PhaseResult {
+        phase: name,
+        operations: ops,
+        errors,
+        seconds: elapsed,
+        per_second: ops as f64 / elapsed,
+        p50_ms: histogram.value_at_quantile(0.5) as f64 / 1000.0,
+        p99_ms: histogram.value_at_quantile(0.99) as f64 / 1000.0,
+        server_cpu_us_per_op: per_op(after.server, before.server),
+        postgres_cpu_us_per_op: per_op(after.postgres, before.postgres),
+        redis_cpu_us_per_op: per_op(after.redis, before.redis),
+    }
+}
+
+async fn logged_in(url: &str, name: &str) -> Client {
+    let mut client = Client::new(url);
+    let registered = client.register(device(name)).await.expect("register");
+    assert!(registered.is_ok(), "register: {:?}", registered.response);
+    let login = client.login(device(name)).await.expect("login");
+    assert!(login.is_ok(), "login: {:?}", login.response);
+    client
+}
+
+fn main() {
+    let base = env_or("SUMMONER_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres");
+    let redis: Vec<String> = env_or("SUMMONER_BENCH_REDIS_URLS", "redis://127.0.0.1:6379,redis://127.0.0.1:6380")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let seconds: u64 = env_or("SUMMONER_BENCH_SECONDS", "10").parse().expect("SUMMONER_BENCH_SECONDS is a number");
+    let connections: usize =
+        env_or("SUMMONER_BENCH_CONNECTIONS", "32").parse().expect("SUMMONER_BENCH_CONNECTIONS is a number");
+    let json_path = env_or("SUMMONER_BENCH_JSON", "target/bench-http.json");
+
+    let run = format!("sbh_{}", std::process::id());
+    let root = base.rsplit_once('/').map_or(base.as_str(), |(root, _)| root).to_owned();
+    let kinds = ["common", "clan", "game1", "game2", "log1", "log2"];
+    let mut scratch = Scratch { base: base.clone(), names: Vec::new() };
+    let urls: Vec<String> = kinds
+        .iter()
+        .map(|k| {
+            let name = format!("{run}_{k}");
+            admin(&base, &format!("CREATE DATABASE {name}"));
+            scratch.names.push(name.clone());
+            format!("{root}/{name}")
+        })
+        .collect();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let quoted = |list: &[String]| list.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", ");
+    let toml = format!(
+        "listen = \"127.0.0.1:{port}\"\n[storage]\ncommon_url = {:?}\nclan_url = {:?}\ngame_shards = [{}]\nlog_shards = [{}]\n\
+         [redis]\nurls = [{}]\nkey_prefix = {:?}\n[log]\nfilter = \"warn\"\n[gamedata]\ndir = {:?}\n",
+        urls[0],
+        urls[1],
+        quoted(&urls[2..4]),
+        quoted(&urls[4..6]),
+        quoted(&redis),
+        run,
+        dir.path().join("no-gamedata").display().to_string(),
+    );
+    let config = dir.path().join("summoner.toml");
+    std::fs::write(&config, toml).expect("config written");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_summoner"));
+    // The server refuses SUMMONER_* variables it does not know, such as this bench's own.
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SUMMONER_")) {
+        command.env_remove(name);
+    }
+    let child = command
+        .arg("--config")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("summoner starts");
+    let mut server = Server { child };
+    let pid = server.child.id();
+    let url = format!("http://127.0.0.1:{port}");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let results = runtime.block_on(async {
+        let health = format!("{url}/healthz");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while http.get(&health).send().await.is_err() {
+            assert!(Instant::now() < deadline, "the server did not start within two minutes");
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("the server exited at start: {status}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        println!(
+            "summoner at {url}: PostgreSQL (2 game, 2 log shards), {} Redis shards, {connections} connections, {seconds} s per phase",
+            redis.len()
+        );
+
+        let pairs = (0..connections)
+            .map(|w| {
+                let run = run.clone();
+                let client = Arc::new(tokio::sync::Mutex::new(Client::new(&url)));
+                move |i: u64| {
+                    let (client, name) = (client.clone(), format!("{run}-pair-{w}-{i}"));
+                    async move {
+                        let mut client = client.lock().await;
+                        let registered = client.register(device(&name)).await.is_ok_and(|a| a.is_ok());
+                        registered && client.login(device(&name)).await.is_ok_and(|a| a.is_ok())
+                    }
+                }
+            })
+            .collect();
+        let pairs = phase("register + login (pairs)", pid, seconds, pairs).await;
+        print_phase(&pairs);
+
+        let mut writers = Vec::new();
+        for w in 0..connections {
+            let client = logged_in(&url, &format!("{run}-writer-{w}")).await;
+            let client = Arc::new(tokio::sync::Mutex::new(client));
+            writers.push(move |i: u64| {
+                let client = client.clone();
+                async move {
+                    let nickname = if i.is_multiple_of(2) { "Miho" } else { "Leo" }.to_owned();
+                    let mut client = client.lock().await;
+                    client.call(Payload::SetNickname(SetNicknameReq { nickname })).await.is_ok_and(|a| a.is_ok())
+                }
+            });
+        }
+        let writes = phase("writes (SetNickname)", pid, seconds, writers).await;
+        print_phase(&writes);
+
+        let mut readers = Vec::new();
+        for w in 0..connections {
+            let client = logged_in(&url, &format!("{run}-reader-{w}")).await;
+            let client = Arc::new(tokio::sync::Mutex::new(client));
+            readers.push(move |_: u64| {
+                let client = client.clone();
+                async move {
+                    let mut client = client.lock().await;
+                    client.call(Payload::GetUser(GetUserReq {})).await.is_ok_and(|a| a.is_ok())
+                }
+            });
+        }
+        let reads = phase("reads (GetUser)", pid, seconds, readers).await;
+        print_phase(&reads);
+        vec![pairs, writes, reads]
+    });
+    drop(server);
+    let json = serde_json::to_string_pretty(&results).expect("results encode");
+    std::fs::write(&json_path, json).expect("results written");
+    println!(
+        "\n| phase | per s | p50 ms | p99 ms | errors | server CPU µs/op | PostgreSQL CPU µs/op | Redis CPU µs/op |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in &results {
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.0} |",
+            r.phase,
+            r.per_second,
+            r.p50_ms,
+            r.p99_ms,
+            r.errors,
+            r.server_cpu_us_per_op,
+            r.postgres_cpu_us_per_op,
+            r.redis_cpu_us_per_op
+        );
+    }
+    println!("(JSON in {json_path})");
+    drop(scratch);
+}
+
+fn print_phase(r: &PhaseResult) {
+    println!(
+        "{:<28} {:>9.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  CPU µs/op: server {:.0}, PostgreSQL {:.0}, Redis {:.0}",
+        r.phase,
+        r.per_second,
+        r.p50_ms,
+        r.p99_ms,
+        r.errors,
+        r.server_cpu_us_per_op,
+        r.postgres_cpu_us_per_op,
+        r.redis_cpu_us_per_op
+    );
+}

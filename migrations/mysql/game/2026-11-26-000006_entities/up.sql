@@ -1,0 +1,111 @@
+-- Entity state: each kind of thing a user owns in its own table keyed by (user_id, entity
+-- id); the owner epoch that fences commits (users.owner_epoch) and records the writer of
+-- every other row; the block of ids a user's new entities take (id_next..id_end); and the
+-- action-log outbox. Expand-only: old code keeps working while this runs (new columns have
+-- defaults, nothing is dropped or renamed; users.friends stays until a later contract step
+-- and is copied into the friends table here).
+
+ALTER TABLE users ADD COLUMN owner_epoch BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN id_next BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN id_end BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE last_replies ADD COLUMN owner_epoch BIGINT NOT NULL DEFAULT 0;
+
+CREATE TABLE monsters (
+    user_id        BIGINT NOT NULL,
+    monster_id     BIGINT NOT NULL,
+    template       VARCHAR(191) NOT NULL,
+    level          BIGINT NOT NULL,
+    exp            BIGINT NOT NULL,
+    grade          BIGINT NOT NULL,
+    locked         BIGINT NOT NULL,
+    acquired_at_ms BIGINT NOT NULL,
+    owner_epoch    BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, monster_id)
+);
+
+CREATE TABLE friends (
+    user_id     BIGINT NOT NULL,
+    friend_id   BIGINT NOT NULL,
+    since_ms    BIGINT NOT NULL,
+    owner_epoch BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, friend_id)
+);
+
+CREATE TABLE quests (
+    user_id         BIGINT NOT NULL,
+    quest_id        VARCHAR(191) NOT NULL,
+    progress        BIGINT NOT NULL,
+    completed_at_ms BIGINT NOT NULL,
+    claimed_at_ms   BIGINT NOT NULL,
+    resets_at_ms    BIGINT NOT NULL,
+    owner_epoch     BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, quest_id)
+);
+
+CREATE TABLE mail (
+    user_id       BIGINT NOT NULL,
+    mail_id       BIGINT NOT NULL,
+    kind          VARCHAR(191) NOT NULL,
+    sender_id     BIGINT NOT NULL,
+    title         TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    attachments   MEDIUMBLOB NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    expires_at_ms BIGINT NOT NULL,
+    read_at_ms    BIGINT NOT NULL,
+    claimed_at_ms BIGINT NOT NULL,
+    owner_epoch   BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, mail_id)
+);
+
+CREATE TABLE stages (
+    user_id             BIGINT NOT NULL,
+    stage_key           VARCHAR(191) NOT NULL,
+    stars               BIGINT NOT NULL,
+    clears              BIGINT NOT NULL,
+    first_cleared_at_ms BIGINT NOT NULL,
+    best_time_ms        BIGINT NOT NULL,
+    owner_epoch         BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, stage_key)
+);
+
+CREATE TABLE counters (
+    user_id      BIGINT NOT NULL,
+    counter      VARCHAR(191) NOT NULL,
+    value        BIGINT NOT NULL,
+    resets_at_ms BIGINT NOT NULL,
+    owner_epoch  BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, counter)
+);
+
+-- Action-log rows committed with the change they record, until shipped to the log shard.
+CREATE TABLE log_outbox (
+    log_id    BIGINT PRIMARY KEY NOT NULL,
+    user_id   BIGINT NOT NULL,
+    log_shard INTEGER NOT NULL,
+    action    VARCHAR(191) NOT NULL,
+    params    TEXT NOT NULL,
+    result    TEXT NOT NULL,
+    at_ms     BIGINT NOT NULL
+);
+
+-- The comma-separated friend lists become rows; since_ms keeps their order (1, 2, ...),
+-- as the lists recorded no times.
+INSERT INTO friends (user_id, friend_id, since_ms, owner_epoch)
+SELECT s.user_id, s.friend_id, s.n, 0 FROM (
+    SELECT u.user_id AS user_id,
+           CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(u.friends, ',', n.n), ',', -1) AS SIGNED) AS friend_id,
+           n.n AS n
+    FROM users u
+    JOIN (SELECT a.d + 10 * b.d + 100 * c.d + 1 AS n
+          FROM (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+                UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) a
+          CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+                UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) b
+          CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
+                UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) c) n
+      ON n.n <= 1 + LENGTH(u.friends) - LENGTH(REPLACE(u.friends, ',', ''))
+    WHERE u.friends <> ''
+) AS s
+WHERE s.friend_id <> 0
+ON DUPLICATE KEY UPDATE since_ms = friends.since_ms;

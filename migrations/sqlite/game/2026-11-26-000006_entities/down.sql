@@ -1,0 +1,11 @@
+DROP TABLE log_outbox;
+DROP TABLE counters;
+DROP TABLE stages;
+DROP TABLE mail;
+DROP TABLE quests;
+DROP TABLE friends;
+DROP TABLE monsters;
+ALTER TABLE last_replies DROP COLUMN owner_epoch;
+ALTER TABLE users DROP COLUMN id_end;
+ALTER TABLE users DROP COLUMN id_next;
+ALTER TABLE users DROP COLUMN owner_epoch;

@@ -1,0 +1,194 @@
+//! What a user owns besides the profile: one map per kind of entity (monsters, friends,
+//! quests, mail, stages, counters), each kind stored in its own table keyed by
+//! `(user_id, entity id)`.
+//!
+//! A request works on [`Overlays`] of these maps: reads fall through to the user's state, and
+//! only what the handler inserts, changes or removes is recorded, so making the draft and
+//! finding what changed cost what the request touches, never what the user owns. The
+//! recorded changes become row writes (insert, upsert, delete) and, once they are durable,
+//! are applied to the state.
+//!
+//! The kinds are listed once, in [`entity_kinds!`]; a new kind is a line there, its entity
+//! file, its table definition (`crate::storage::tables`) and its migrations.
+
+mod counter;
+mod friend;
+mod mail;
+mod monster;
+mod overlay;
+mod quest;
+mod stage;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub use counter::Counter;
+pub use friend::Friend;
+pub use mail::Mail;
+pub use monster::Monster;
+pub use overlay::{Change, Overlay};
+pub use quest::Quest;
+pub use stage::Stage;
+
+use crate::storage::rows::{Row, RowError, RowReader, RowWrite, TableDef, Value};
+
+/// An entity id: a minted number (monsters, mail, friends' user ids) or a game-data id
+/// (quests, stages, counters).
+pub trait EntityKey: Ord + Clone + fmt::Debug + Send + Sync + 'static {
+    /// As stored.
+    fn value(&self) -> Value;
+    /// Read back from its column.
+    fn read(reader: &mut RowReader<'_>) -> Result<Self, RowError>;
+}
+
+impl EntityKey for u64 {
+    fn value(&self) -> Value {
+        Value::uint(*self)
+    }
+    fn read(reader: &mut RowReader<'_>) -> Result<Self, RowError> {
+        reader.uint()
+    }
+}
+
+impl EntityKey for String {
+    fn value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+    fn read(reader: &mut RowReader<'_>) -> Result<Self, RowError> {
+        reader.text()
+    }
+}
+
+/// One kind of thing a user owns, and its table.
+pub trait Entity: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
+    /// Its id among the user's entities of this kind.
+    type Key: EntityKey;
+    /// Where it is stored: `user_id`, the key, then [`Entity::columns`].
+    const TABLE: &'static TableDef;
+
+    fn key(&self) -> Self::Key;
+
+    /// The values of the table's columns after the key, in order.
+    fn columns(&self) -> Vec<Value>;
+
+    /// Reads the columns after the key (the key is `key`).
+    fn read(key: Self::Key, columns: &mut RowReader<'_>) -> Result<Self, RowError>;
+
+    /// The row of this entity of `user`.
+    fn row(&self, user: u64) -> Row {
+        let mut row = vec![Value::uint(user), self.key().value()];
+        row.extend(self.columns());
+        row
+    }
+
+    /// The entity stored in `row`.
+    fn from_row(row: &Row) -> Result<Self, RowError> {
+        let mut reader = RowReader::new(Self::TABLE, row)?;
+        reader.int()?; // user_id
+        let key = Self::Key::read(&mut reader)?;
+        Self::read(key, &mut reader)
+    }
+}
+
+/// The user's entities of one kind, by key.
+pub type Entities<E> = BTreeMap<<E as Entity>::Key, E>;
+
+fn load<E: Entity>(rows: Option<&Vec<Row>>) -> Result<Entities<E>, RowError> {
+    rows.into_iter().flatten().map(|row| E::from_row(row).map(|e| (e.key(), e))).collect()
+}
+
+fn rows_of<E: Entity>(user: u64, changes: &[(E::Key, Change<E>)], out: &mut Vec<RowWrite>) {
+    for (key, change) in changes {
+        out.push(match change {
+            Change::Inserted(e) => RowWrite::Insert(E::TABLE, e.row(user)),
+            Change::Updated(e) => RowWrite::Upsert(E::TABLE, e.row(user)),
+            Change::Deleted => RowWrite::Delete(E::TABLE, vec![Value::uint(user), key.value()]),
+        });
+    }
+}
+
+fn apply<E: Entity>(map: &mut Entities<E>, changes: Vec<(E::Key, Change<E>)>) {
+    for (key, change) in changes {
+        match change {
+            Change::Inserted(e) | Change::Updated(e) => {
+                map.insert(key, e);
+            }
+            Change::Deleted => {
+                map.remove(&key);
+            }
+        }
+    }
+}
+
+/// Declares the kinds of entities a user owns: the maps of the state ([`Owned`]), their
+/// overlays for a request ([`Overlays`]), the changes a request made ([`OwnedChanges`]) and
+/// the tables an activation loads ([`TABLES`]).
+macro_rules! entity_kinds {
+    ($($field:ident: $kind:ty),* $(,)?) => {
+        /// Everything a user owns besides the profile, one map per kind.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct Owned {
+            $(pub $field: Entities<$kind>,)*
+        }
+
+        /// A request's view of [`Owned`]: reads fall through, changes are recorded.
+        pub struct Overlays<'s> {
+            $(pub $field: Overlay<'s, $kind>,)*
+        }
+
+        /// What one request changed of [`Owned`].
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct OwnedChanges {
+            $(pub $field: Vec<(<$kind as Entity>::Key, Change<$kind>)>,)*
+        }
+
+        /// The tables of the kinds, in declaration order (what an activation loads).
+        pub static TABLES: &[&TableDef] = &[$(<$kind as Entity>::TABLE,)*];
+
+        impl Owned {
+            /// Overlays for one request.
+            pub fn overlays(&self) -> Overlays<'_> {
+                Overlays { $($field: Overlay::new(&self.$field),)* }
+            }
+
+            /// The entities stored in `tables` (rows of [`TABLES`], in order).
+            pub fn from_tables(tables: &[Vec<Row>]) -> Result<Self, RowError> {
+                let mut tables = tables.iter();
+                Ok(Self { $($field: load::<$kind>(tables.next())?,)* })
+            }
+
+            /// Applies a request's changes once they are durable.
+            pub fn apply(&mut self, changes: OwnedChanges) {
+                $(apply(&mut self.$field, changes.$field);)*
+            }
+        }
+
+        impl Overlays<'_> {
+            /// What the request changed.
+            pub fn finish(self) -> OwnedChanges {
+                OwnedChanges { $($field: self.$field.into_changes(),)* }
+            }
+        }
+
+        impl OwnedChanges {
+            /// Whether nothing changed.
+            pub fn is_empty(&self) -> bool {
+                true $(&& self.$field.is_empty())*
+            }
+
+            /// The row writes that make these changes of `user` durable.
+            pub fn rows(&self, user: u64, out: &mut Vec<RowWrite>) {
+                $(rows_of(user, &self.$field, out);)*
+            }
+        }
+    };
+}
+
+entity_kinds! {
+    monsters: Monster,
+    friends: Friend,
+    quests: Quest,
+    mail: Mail,
+    stages: Stage,
+    counters: Counter,
+}

@@ -1,0 +1,231 @@
+//! One batch of jobs in one transaction, on any backend ([`SqlConn`]).
+//!
+//! 1. **Fence.** The `users` rows of every fenced job are locked for the transaction and their
+//!    owner epochs read (one statement). A job whose epoch is older than the stored one (another
+//!    activation took the user over), or whose user has no row, is refused and writes nothing.
+//! 2. **Fast path.** The remaining jobs' writes go out as one multi-row statement per table
+//!    and kind of change (deletes, inserts, upserts, patches), inside a savepoint: a batch of
+//!    256 requests is a handful of statements.
+//! 3. **Isolation.** If a statement fails on something one job caused (a constraint), the
+//!    savepoint is rolled back and the jobs run again one by one, each in its own savepoint,
+//!    so only the culprit fails.
+//! 4. **Commit.** A failure before the commit means nothing was applied; a commit that
+//!    returned an error may have been applied or not, and is reported as unknown.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use futures_util::future::BoxFuture;
+
+use crate::storage::conn::SqlConn;
+use crate::storage::rows::{RowWrite, TableDef, Value};
+use crate::storage::sql::{self, Dialect, Patch, Stamped};
+
+/// The writes of one request (or one operator action) for one shard.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The user the writes belong to.
+    pub user: i64,
+    /// The owner epoch the writer loaded: the job is refused if the stored one is newer.
+    /// None: not fenced (an operator's write, log-shard appends). Also stamped on the rows
+    /// written (0 when None).
+    pub epoch: Option<i64>,
+    pub writes: Vec<RowWrite>,
+}
+
+/// Why one job of a batch was not applied (the others may have been).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobError {
+    /// Rolled back alone: a constraint, a value that does not fit.
+    Failed(String),
+    /// Another activation owns the user now (its epoch is newer).
+    Fenced { stored: i64, loaded: i64 },
+    /// The user has no `users` row on this shard.
+    NoUser,
+}
+
+/// Why a whole batch failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchError {
+    /// Rolled back or never started: nothing of it was applied.
+    NotApplied(String),
+    /// The commit was sent and its answer lost: it may have been applied.
+    Unknown(String),
+}
+
+/// Fault injection around a batch's commit (tests hold a batch, fail it, or lose its commit's
+/// answer). Production runs without one.
+pub trait BatchHook: Send + Sync + 'static {
+    /// Runs inside the transaction, after the writes, before the commit; an error rolls the
+    /// batch back.
+    fn before_commit(&self, shard: &str, users: &[i64]) -> BoxFuture<'static, Result<(), String>>;
+    /// Runs after a successful commit; an error is reported as a lost commit answer.
+    fn after_commit(&self, shard: &str, users: &[i64]) -> BoxFuture<'static, Result<(), String>>;
+}
+
+/// A failure the isolation step can pin on one job (as opposed to a database that is down,
+/// which fails the whole batch either way).
+fn job_specific(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::NotFound
+            | DieselError::SerializationError(_)
+            | DieselError::DatabaseError(
+                DatabaseErrorKind::UniqueViolation
+                    | DatabaseErrorKind::ForeignKeyViolation
+                    | DatabaseErrorKind::NotNullViolation
+                    | DatabaseErrorKind::CheckViolation,
+                _,
+            )
+    )
+}
+
+/// Commits `jobs` in one transaction on `conn`. Per job: applied, or why not.
+pub async fn run<C: SqlConn>(
+    conn: &mut C,
+    label: &str,
+    jobs: &[&Job],
+    hook: Option<&Arc<dyn BatchHook>>,
+) -> Result<Vec<Result<(), JobError>>, BatchError> {
+    let users: Vec<i64> = jobs.iter().map(|j| j.user).collect();
+    let mut outcomes: Vec<Result<(), JobError>> = vec![Ok(()); jobs.len()];
+    let mut reached_commit = false;
+    let result = conn
+        .transaction::<_, DieselError, _>(async |conn| {
+            fence(conn, jobs, &mut outcomes).await?;
+            let live: Vec<usize> = (0..jobs.len()).filter(|&i| outcomes[i].is_ok()).collect();
+            let distinct = live.iter().map(|&i| jobs[i].user).collect::<HashSet<_>>().len() == live.len();
+            let fast = if live.len() > 1 && distinct {
+                let batch: Vec<&Job> = live.iter().map(|&i| jobs[i]).collect();
+                match conn.transaction::<_, DieselError, _>(async |conn| write(conn, &batch).await).await {
+                    Ok(()) => true,
+                    Err(e) if job_specific(&e) => false,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                false
+            };
+            if !fast {
+                for &i in &live {
+                    let job = [jobs[i]];
+                    match conn.transaction::<_, DieselError, _>(async |conn| write(conn, &job).await).await {
+                        Ok(()) => {}
+                        Err(e) if job_specific(&e) => outcomes[i] = Err(JobError::Failed(e.to_string())),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            if let Some(hook) = hook {
+                hook.before_commit(label, &users)
+                    .await
+                    .map_err(|e| DieselError::QueryBuilderError(format!("before commit: {e}").into()))?;
+            }
+            reached_commit = true;
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            if let Some(hook) = hook
+                && let Err(e) = hook.after_commit(label, &users).await
+            {
+                return Err(BatchError::Unknown(format!("commit answer lost: {e}")));
+            }
+            Ok(outcomes)
+        }
+        Err(e) if reached_commit => Err(BatchError::Unknown(format!("commit: {e}"))),
+        Err(e) => Err(BatchError::NotApplied(e.to_string())),
+    }
+}
+
+/// Locks the users of the fenced jobs and refuses the jobs whose epoch is stale.
+async fn fence<C: SqlConn>(
+    conn: &mut C,
+    jobs: &[&Job],
+    outcomes: &mut [Result<(), JobError>],
+) -> Result<(), DieselError> {
+    let mut users: Vec<Value> = jobs.iter().filter(|j| j.epoch.is_some()).map(|j| Value::Int(j.user)).collect();
+    users.sort();
+    users.dedup();
+    if users.is_empty() {
+        return Ok(());
+    }
+    if C::DIALECT == Dialect::Sqlite {
+        conn.exec(sql::lock_users(C::DIALECT, &users)).await?;
+    }
+    let stored: HashMap<i64, i64> = conn
+        .rows(sql::fence(C::DIALECT, &users))
+        .await?
+        .into_iter()
+        .filter_map(|row| match row.as_slice() {
+            [Value::Int(user), Value::Int(epoch)] => Some((*user, *epoch)),
+            _ => None,
+        })
+        .collect();
+    for (job, outcome) in jobs.iter().zip(outcomes.iter_mut()) {
+        let Some(loaded) = job.epoch else { continue };
+        match stored.get(&job.user) {
+            None => *outcome = Err(JobError::NoUser),
+            Some(&stored) if stored > loaded => *outcome = Err(JobError::Fenced { stored, loaded }),
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The writes of `jobs`, one statement (or a few, for very large batches) per table and kind.
+async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselError> {
+    for write in jobs.iter().flat_map(|j| &j.writes) {
+        write.check().map_err(|e| DieselError::SerializationError(e.into()))?;
+    }
+    // Tables in the order first written, so statements come in a stable order.
+    let mut order: Vec<&'static TableDef> = Vec::new();
+    let mut grouped: HashMap<&'static str, Grouped> = HashMap::new();
+    for job in jobs {
+        let epoch = job.epoch.unwrap_or(0);
+        for write in &job.writes {
+            let table = write.table();
+            let group = grouped.entry(table.name).or_insert_with(|| {
+                order.push(table);
+                Grouped::default()
+            });
+            match write {
+                RowWrite::Delete(_, key) => group.deletes.push(key),
+                RowWrite::Insert(_, row) => group.inserts.push((row, epoch)),
+                RowWrite::Upsert(_, row) => group.upserts.push((row, epoch)),
+                RowWrite::Patch { key, set, .. } => group.patches.push((key, set, epoch)),
+            }
+        }
+    }
+    let dialect = C::DIALECT;
+    for table in order {
+        let Some(group) = grouped.get(table.name) else { continue };
+        let mut statements = Vec::new();
+        if !group.deletes.is_empty() {
+            statements.extend(sql::delete(dialect, table, &group.deletes));
+        }
+        if !group.inserts.is_empty() {
+            statements.extend(sql::insert(dialect, table, &group.inserts));
+        }
+        if !group.upserts.is_empty() {
+            statements.extend(sql::upsert(dialect, table, &group.upserts));
+        }
+        if !group.patches.is_empty() {
+            statements.extend(sql::patch(dialect, table, &group.patches));
+        }
+        for statement in statements {
+            conn.exec(statement).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One table's writes of a batch, by kind.
+#[derive(Default)]
+struct Grouped<'a> {
+    deletes: Vec<&'a [Value]>,
+    inserts: Vec<Stamped<'a>>,
+    upserts: Vec<Stamped<'a>>,
+    patches: Vec<Patch<'a>>,
+}

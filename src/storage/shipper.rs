@@ -1,0 +1,219 @@
+//! The action-log outbox of one game shard, shipped to the log shards.
+//!
+//! A request's action-log rows are written to `log_outbox` in the same transaction as its
+//! change (so the reply waits for one durable commit, and a log row exists exactly when the
+//! change does). The [`LogShipper`] of the shard then copies them to each user's log shard
+//! (`action_log`, keyed by `log_id`, so a copy made twice after a crash is one row) and
+//! deletes them from the outbox. Rows it holds in memory come from committed batches
+//! ([`Ship`]); rows left in the outbox by a crash or a log-shard outage are read back at
+//! start and whenever the memory copy was dropped. A failed shipment is retried with a
+//! growing delay (up to [`MAX_BACKOFF`]); nothing is lost meanwhile, the outbox holds it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Message, ResponseFuture, WrapFuture};
+use tokio::sync::oneshot;
+
+use crate::storage::conn::{SqlConn, dialect_of};
+use crate::storage::db::Db;
+use crate::storage::rows::{Row, Value};
+use crate::storage::sql::{self, Bind, Statement};
+use crate::storage::tables::{ACTION_LOG, LOG_OUTBOX};
+use crate::storage::{StoreError, StoreResult};
+use crate::with_conn;
+
+/// Rows shipped per round.
+const ROUND: usize = 2_000;
+/// Rows held in memory at most; beyond, the outbox alone holds them until a re-read.
+const MAX_HELD: usize = 100_000;
+/// Longest wait before retrying after a failure.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+
+/// Outbox rows just committed, to ship.
+#[derive(Debug)]
+pub struct Ship(pub Vec<Row>);
+
+impl Message for Ship {
+    type Result = ();
+}
+
+/// Ship everything held now; answers when the outbox is empty or a shipment failed.
+#[derive(Debug)]
+pub struct ShipAll;
+
+impl Message for ShipAll {
+    type Result = ();
+}
+
+/// Ships one game shard's outbox.
+pub struct LogShipper {
+    game: Db,
+    logs: BTreeMap<i16, Db>,
+    label: String,
+    /// Rows to ship, by log id.
+    held: BTreeMap<i64, Row>,
+    /// The outbox may hold rows not in `held` (at start, after dropping the memory copy).
+    reread: bool,
+    shipping: bool,
+    backoff: Duration,
+    waiting: Vec<oneshot::Sender<()>>,
+}
+
+impl LogShipper {
+    /// A shipper of `game`'s outbox to `logs`.
+    pub fn new(game: Db, logs: BTreeMap<i16, Db>, label: &str) -> Self {
+        Self {
+            game,
+            logs,
+            label: format!("{label} log outbox"),
+            held: BTreeMap::new(),
+            reread: true,
+            shipping: false,
+            backoff: FIRST_BACKOFF,
+            waiting: Vec::new(),
+        }
+    }
+
+    fn log_id(row: &Row) -> i64 {
+        match row.first() {
+            Some(Value::Int(id)) => *id,
+            _ => 0,
+        }
+    }
+
+    /// Starts a round unless one runs: re-read the outbox if needed, then ship.
+    fn round(&mut self, ctx: &mut Context<Self>) {
+        if self.shipping {
+            return;
+        }
+        if self.held.is_empty() && !self.reread {
+            self.waiting.drain(..).for_each(|tx| {
+                let _ = tx.send(());
+            });
+            return;
+        }
+        self.shipping = true;
+        let (game, logs, reread) = (self.game.clone(), self.logs.clone(), self.reread);
+        let rows: Vec<Row> = self.held.values().take(ROUND).cloned().collect();
+        let work = async move {
+            let rows = if reread { read_outbox(&game).await? } else { rows };
+            let count = rows.len();
+            ship(&game, &logs, &rows).await?;
+            Ok::<_, StoreError>((rows, count))
+        };
+        ctx.spawn(work.into_actor(self).map(move |result, actor, ctx| {
+            actor.shipping = false;
+            match result {
+                Ok((rows, count)) => {
+                    actor.backoff = FIRST_BACKOFF;
+                    if reread && count < ROUND {
+                        actor.reread = false;
+                    }
+                    for row in &rows {
+                        actor.held.remove(&Self::log_id(row));
+                    }
+                    crate::metrics::METRICS.logs_shipped.inc_by(count as u64);
+                    actor.round(ctx);
+                }
+                Err(e) => {
+                    tracing::warn!(outbox = %actor.label, error = %e, retry_ms = actor.backoff.as_millis() as u64, "action logs not shipped yet; retrying");
+                    actor.waiting.drain(..).for_each(|tx| {
+                        let _ = tx.send(());
+                    });
+                    let wait = actor.backoff;
+                    actor.backoff = (actor.backoff * 2).min(MAX_BACKOFF);
+                    ctx.run_later(wait, |actor, ctx| actor.round(ctx));
+                }
+            }
+        }));
+    }
+}
+
+impl Actor for LogShipper {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(1 << 16);
+        // Rows a crash left in the outbox.
+        self.round(ctx);
+    }
+}
+
+impl Handler<Ship> for LogShipper {
+    type Result = ();
+
+    fn handle(&mut self, Ship(rows): Ship, ctx: &mut Context<Self>) {
+        if self.held.len() + rows.len() > MAX_HELD {
+            // The outbox has them; read them back once the backlog is shipped.
+            self.reread = true;
+        } else {
+            self.held.extend(rows.into_iter().map(|r| (Self::log_id(&r), r)));
+        }
+        self.round(ctx);
+    }
+}
+
+impl Handler<ShipAll> for LogShipper {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: ShipAll, ctx: &mut Context<Self>) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        self.waiting.push(tx);
+        self.round(ctx);
+        Box::pin(async move {
+            let _ = rx.await;
+        })
+    }
+}
+
+/// The oldest rows of the outbox.
+async fn read_outbox(game: &Db) -> StoreResult<Vec<Row>> {
+    let what = "read the action-log outbox";
+    with_conn!(game, what, |conn| {
+        let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &LOG_OUTBOX));
+        s.push(" ORDER BY log_id LIMIT ");
+        s.param(Bind::Int(ROUND as i64));
+        conn.rows(s).await.map_err(crate::storage::db_store::db(what))
+    })
+}
+
+/// Copies `rows` to their log shards (a row already there is left as it is), then deletes
+/// them from the outbox.
+async fn ship(game: &Db, logs: &BTreeMap<i16, Db>, rows: &[Row]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let place = 1 + LOG_OUTBOX.column("log_shard").unwrap_or(1);
+    let mut by_shard: BTreeMap<i16, Vec<Row>> = BTreeMap::new();
+    for row in rows {
+        let shard = match row.get(place) {
+            Some(Value::Int(no)) => *no as i16,
+            _ => 0,
+        };
+        // action_log has the outbox's columns but the log shard.
+        let logged: Row = row.iter().enumerate().filter(|(i, _)| *i != place).map(|(_, v)| v.clone()).collect();
+        by_shard.entry(shard).or_default().push(logged);
+    }
+    for (shard, logged) in &by_shard {
+        let db = logs.get(shard).ok_or_else(|| StoreError::NotFound(format!("log shard {shard}")))?;
+        let what = format!("ship action logs to log shard {shard}");
+        let stamped: Vec<(&Row, i64)> = logged.iter().map(|r| (r, 0)).collect();
+        with_conn!(db, &what, |conn| {
+            for statement in sql::insert_new(dialect_of(conn), &ACTION_LOG, &stamped) {
+                conn.exec(statement).await.map_err(crate::storage::db_store::db(&what))?;
+            }
+            Ok(())
+        })?;
+    }
+    let keys: Vec<Vec<Value>> = rows.iter().map(|r| vec![Value::Int(LogShipper::log_id(r))]).collect();
+    let keys: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
+    let what = "empty the action-log outbox";
+    with_conn!(game, what, |conn| {
+        for statement in sql::delete(dialect_of(conn), &LOG_OUTBOX, &keys) {
+            conn.exec(statement).await.map_err(crate::storage::db_store::db(what))?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,482 @@
+//! SQL generated from table definitions ([`TableDef`]), per backend dialect: the statements a
+//! batch runs (multi-row insert, upsert, patch, delete), the fence, and the selects that load
+//! rows. Written once for every table; the dialects differ only where the backends do:
+//! placeholders (`$n` or `?`), the upsert clause (`ON CONFLICT ... DO UPDATE` or, on MySQL,
+//! `ON DUPLICATE KEY UPDATE`, never `REPLACE`, which deletes and re-inserts), and how a list
+//! of rows is joined into an `UPDATE`.
+//!
+//! Selected columns are named `i<n>`, `s<n>`, `b<n>` (integer, text, bytes; `n` the column's
+//! place in the row) so that [`crate::storage::conn::DynRow`] decodes any table without a
+//! struct per table.
+
+use crate::storage::rows::{ColType, Row, TableDef, Value};
+
+/// Which SQL a database speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+/// Most bind parameters in one statement: below every backend's limit (SQLite 32,766;
+/// PostgreSQL and MySQL 65,535), so a big batch is split into a few statements.
+const MAX_BINDS: usize = 30_000;
+
+/// Most rows joined into one `UPDATE`.
+const MAX_PATCH_ROWS: usize = 500;
+
+/// One bind parameter.
+#[derive(Debug, Clone)]
+pub enum Bind<'a> {
+    /// A value of a row, bound as its column's type.
+    Value(ColType, &'a Value),
+    /// An integer made for the statement (an epoch, an id).
+    Int(i64),
+    /// NULL of a column's type (a patch's "left as it is").
+    Null(ColType),
+}
+
+/// SQL text and its bind parameters.
+#[derive(Debug, Clone)]
+pub struct Statement<'a> {
+    pub sql: String,
+    pub binds: Vec<Bind<'a>>,
+    dialect: Dialect,
+}
+
+impl<'a> Statement<'a> {
+    /// A statement that starts with `sql`.
+    pub fn new(dialect: Dialect, sql: impl Into<String>) -> Self {
+        Self { sql: sql.into(), binds: Vec::new(), dialect }
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a placeholder for `bind`.
+    pub fn param(&mut self, bind: Bind<'a>) -> &mut Self {
+        self.binds.push(bind);
+        match self.dialect {
+            Dialect::Postgres => {
+                self.sql.push('$');
+                self.sql.push_str(&self.binds.len().to_string());
+            }
+            Dialect::Sqlite | Dialect::Mysql => self.sql.push('?'),
+        }
+        self
+    }
+
+    /// Appends `(p, p, ...)` for `binds`.
+    fn tuple(&mut self, binds: impl IntoIterator<Item = Bind<'a>>) {
+        self.sql.push('(');
+        for (i, bind) in binds.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(", ");
+            }
+            self.param(bind);
+        }
+        self.sql.push(')');
+    }
+}
+
+fn names(columns: impl IntoIterator<Item = &'static str>) -> String {
+    columns.into_iter().collect::<Vec<_>>().join(", ")
+}
+
+/// The columns written for a full row of `table` (with `owner_epoch` when stamped).
+fn written_columns(table: &TableDef) -> String {
+    let mut cols = names(table.all().map(|c| c.name));
+    if table.stamped {
+        cols.push_str(", owner_epoch");
+    }
+    cols
+}
+
+fn row_binds<'a>(table: &TableDef, (row, epoch): &Stamped<'a>) -> Vec<Bind<'a>> {
+    let mut binds: Vec<Bind<'a>> = table.all().zip(row.iter()).map(|(c, v)| Bind::Value(c.ty, v)).collect();
+    if table.stamped {
+        binds.push(Bind::Int(*epoch));
+    }
+    binds
+}
+
+fn chunk_size(width: usize) -> usize {
+    (MAX_BINDS / width.max(1)).max(1)
+}
+
+/// A whole row and the owner epoch of its writer (stamped on stamped tables).
+pub type Stamped<'a> = (&'a Row, i64);
+
+/// `INSERT INTO table (...) VALUES (...), (...)` for `rows`, split so no statement has too
+/// many parameters.
+pub fn insert<'a>(dialect: Dialect, table: &TableDef, rows: &[Stamped<'a>]) -> Vec<Statement<'a>> {
+    multi_row(dialect, table, rows, Conflict::Fail)
+}
+
+/// Inserts `rows`, or replaces every column of the rows whose key exists.
+pub fn upsert<'a>(dialect: Dialect, table: &TableDef, rows: &[Stamped<'a>]) -> Vec<Statement<'a>> {
+    multi_row(dialect, table, rows, Conflict::Update)
+}
+
+/// Inserts `rows`, leaving rows whose key exists as they are (idempotent shipping).
+pub fn insert_new<'a>(dialect: Dialect, table: &TableDef, rows: &[Stamped<'a>]) -> Vec<Statement<'a>> {
+    multi_row(dialect, table, rows, Conflict::Ignore)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Conflict {
+    Fail,
+    Update,
+    Ignore,
+}
+
+fn multi_row<'a>(dialect: Dialect, table: &TableDef, rows: &[Stamped<'a>], conflict: Conflict) -> Vec<Statement<'a>> {
+    let width = table.width() + usize::from(table.stamped);
+    rows.chunks(chunk_size(width))
+        .map(|chunk| {
+            let mut s =
+                Statement::new(dialect, format!("INSERT INTO {} ({}) VALUES ", table.name, written_columns(table)));
+            for (i, row) in chunk.iter().enumerate() {
+                if i > 0 {
+                    s.push(", ");
+                }
+                s.tuple(row_binds(table, row));
+            }
+            let keys = names(table.key.iter().map(|c| c.name));
+            let mut updated: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+            if table.stamped {
+                updated.push("owner_epoch");
+            }
+            match (conflict, dialect) {
+                (Conflict::Fail, _) => {}
+                (Conflict::Update, Dialect::Mysql) => {
+                    let set: Vec<String> = updated.iter().map(|c| format!("{c} = VALUES({c})")).collect();
+                    s.push(&format!(" ON DUPLICATE KEY UPDATE {}", set.join(", ")));
+                }
+                (Conflict::Update, _) => {
+                    let set: Vec<String> = updated.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+                    s.push(&format!(" ON CONFLICT ({keys}) DO UPDATE SET {}", set.join(", ")));
+                }
+                (Conflict::Ignore, Dialect::Mysql) => {
+                    let first = table.key[0].name;
+                    s.push(&format!(" ON DUPLICATE KEY UPDATE {first} = {first}"));
+                }
+                (Conflict::Ignore, _) => {
+                    s.push(&format!(" ON CONFLICT ({keys}) DO NOTHING"));
+                }
+            }
+            s
+        })
+        .collect()
+}
+
+/// One row's patch: its key, the columns to set (index in `columns`, value) and the writer's
+/// owner epoch (stamped on stamped tables).
+pub type Patch<'a> = (&'a [Value], &'a [(usize, Value)], i64);
+
+/// Sets, for each row of `patches`, the columns it lists, leaving the others: one `UPDATE`
+/// joined with a derived table of the rows, where a column a row does not set is NULL and
+/// `COALESCE` keeps the stored value (which is why every column is `NOT NULL`).
+pub fn patch<'a>(dialect: Dialect, table: &TableDef, patches: &[Patch<'a>]) -> Vec<Statement<'a>> {
+    let mut out = Vec::new();
+    let stamp = table.stamped;
+    for chunk in patches.chunks(MAX_PATCH_ROWS.min(chunk_size(table.width() + 1))) {
+        // The columns any row of the chunk sets, in table order.
+        let mut set: Vec<usize> = chunk.iter().flat_map(|(_, cols, _)| cols.iter().map(|(i, _)| *i)).collect();
+        set.sort_unstable();
+        set.dedup();
+        let key_aliases: Vec<String> = (0..table.key.len()).map(|i| format!("k{i}")).collect();
+        let set_aliases: Vec<String> = set.iter().map(|i| format!("c{i}")).collect();
+        let mut aliases: Vec<&str> = key_aliases.iter().chain(&set_aliases).map(String::as_str).collect();
+        if stamp {
+            aliases.push("e");
+        }
+        let row_binds = |(key, cols, epoch): &Patch<'a>| -> Vec<Bind<'a>> {
+            let mut binds: Vec<Bind<'a>> =
+                table.key.iter().zip(key.iter()).map(|(c, v)| Bind::Value(c.ty, v)).collect();
+            for index in &set {
+                let ty = table.columns[*index].ty;
+                binds.push(match cols.iter().find(|(i, _)| i == index) {
+                    Some((_, value)) => Bind::Value(ty, value),
+                    None => Bind::Null(ty),
+                });
+            }
+            if stamp {
+                binds.push(Bind::Int(*epoch));
+            }
+            binds
+        };
+        let mut assignments: Vec<String> = set
+            .iter()
+            .map(|i| {
+                let name = table.columns[*i].name;
+                let target = if dialect == Dialect::Mysql { format!("t.{name}") } else { name.to_owned() };
+                format!("{target} = COALESCE(v.c{i}, t.{name})")
+            })
+            .collect();
+        let mut s = Statement::new(dialect, "");
+        if stamp {
+            let target = if dialect == Dialect::Mysql { "t.owner_epoch" } else { "owner_epoch" };
+            assignments.push(format!("{target} = v.e"));
+        }
+        let join: Vec<String> = table.key.iter().enumerate().map(|(i, c)| format!("t.{} = v.k{i}", c.name)).collect();
+        match dialect {
+            Dialect::Postgres | Dialect::Sqlite => {
+                s.push(&format!("UPDATE {} AS t SET {}", table.name, assignments.join(", ")));
+                if dialect == Dialect::Postgres {
+                    s.push(" FROM (VALUES ");
+                    for (i, p) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            s.push(", ");
+                        }
+                        s.tuple(row_binds(p));
+                    }
+                    s.push(&format!(") AS v({})", aliases.join(", ")));
+                } else {
+                    let columns: Vec<String> =
+                        aliases.iter().enumerate().map(|(i, a)| format!("column{} AS {a}", i + 1)).collect();
+                    s.push(&format!(" FROM (SELECT {} FROM (VALUES ", columns.join(", ")));
+                    for (i, p) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            s.push(", ");
+                        }
+                        s.tuple(row_binds(p));
+                    }
+                    s.push(")) AS v");
+                }
+                s.push(&format!(" WHERE {}", join.join(" AND ")));
+            }
+            Dialect::Mysql => {
+                s.push(&format!("UPDATE {} AS t JOIN (", table.name));
+                for (i, p) in chunk.iter().enumerate() {
+                    s.push(if i == 0 { "SELECT " } else { " UNION ALL SELECT " });
+                    for (j, bind) in row_binds(p).into_iter().enumerate() {
+                        if j > 0 {
+                            s.push(", ");
+                        }
+                        s.param(bind);
+                        if i == 0 {
+                            s.push(&format!(" AS {}", aliases[j]));
+                        }
+                    }
+                }
+                s.push(&format!(") AS v ON {} SET {}", join.join(" AND "), assignments.join(", ")));
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// Deletes the rows with `keys`.
+pub fn delete<'a>(dialect: Dialect, table: &TableDef, keys: &[&'a [Value]]) -> Vec<Statement<'a>> {
+    keys.chunks(chunk_size(table.key.len()))
+        .map(|chunk| {
+            let mut s = Statement::new(dialect, format!("DELETE FROM {} WHERE ", table.name));
+            key_filter(&mut s, table, chunk);
+            s
+        })
+        .collect()
+}
+
+/// Appends a condition matching exactly the rows with `keys`.
+fn key_filter<'a>(s: &mut Statement<'a>, table: &TableDef, keys: &[&'a [Value]]) {
+    let binds = |key: &'a [Value]| table.key.iter().zip(key).map(|(c, v)| Bind::Value(c.ty, v)).collect::<Vec<_>>();
+    if table.key.len() == 1 {
+        s.push(&format!("{} IN ", table.key[0].name));
+        s.tuple(keys.iter().map(|k| Bind::Value(table.key[0].ty, &k[0])));
+        return;
+    }
+    match s.dialect {
+        // MySQL and MariaDB plan an OR of primary-key equalities as a range on the key.
+        Dialect::Mysql => {
+            for (i, key) in keys.iter().enumerate() {
+                s.push(if i == 0 { "(" } else { " OR (" });
+                for (j, (c, bind)) in table.key.iter().zip(binds(key)).enumerate() {
+                    if j > 0 {
+                        s.push(" AND ");
+                    }
+                    s.push(&format!("{} = ", c.name));
+                    s.param(bind);
+                }
+                s.push(")");
+            }
+        }
+        Dialect::Postgres | Dialect::Sqlite => {
+            s.push(&format!("({}) IN (", names(table.key.iter().map(|c| c.name))));
+            if s.dialect == Dialect::Sqlite {
+                s.push("VALUES ");
+            }
+            for (i, key) in keys.iter().enumerate() {
+                if i > 0 {
+                    s.push(", ");
+                }
+                s.tuple(binds(key));
+            }
+            s.push(")");
+        }
+    }
+}
+
+/// The alias a selected column gets: its type's letter and its place in the row.
+pub fn alias(ty: ColType, index: usize) -> String {
+    let letter = match ty {
+        ColType::BigInt | ColType::Integer => 'i',
+        ColType::Text => 's',
+        ColType::Bytes => 'b',
+    };
+    format!("{letter}{index}")
+}
+
+/// `SELECT <every column of table> FROM table` (rows decode as [`crate::storage::conn::DynRow`]).
+pub fn select(dialect: Dialect, table: &TableDef) -> String {
+    let columns: Vec<String> = table
+        .all()
+        .enumerate()
+        .map(|(i, c)| {
+            let expr = match (c.ty, dialect) {
+                // PostgreSQL sends INTEGER as 4 bytes; rows read every integer as 64 bits.
+                (ColType::Integer, Dialect::Postgres) => format!("CAST({} AS BIGINT)", c.name),
+                _ => c.name.to_owned(),
+            };
+            format!("{expr} AS {}", alias(c.ty, i))
+        })
+        .collect();
+    format!("SELECT {} FROM {}", columns.join(", "), table.name)
+}
+
+/// Every row of `table` whose `user_id` (first key column) is one of `users`.
+pub fn select_users<'a>(dialect: Dialect, table: &TableDef, users: &'a [Value]) -> Statement<'a> {
+    let mut s = Statement::new(dialect, select(dialect, table));
+    s.push(&format!(" WHERE {} IN ", table.key[0].name));
+    s.tuple(users.iter().map(|u| Bind::Value(ColType::BigInt, u)));
+    s
+}
+
+/// Locks the `users` rows of `users` until the transaction ends and reads their owner
+/// epochs (`i0` user, `i1` epoch). On SQLite, which locks the whole database for a writer,
+/// [`lock_users`] must run first in the same transaction.
+pub fn fence<'a>(dialect: Dialect, users: &'a [Value]) -> Statement<'a> {
+    let mut s = Statement::new(dialect, "SELECT user_id AS i0, owner_epoch AS i1 FROM users WHERE user_id IN ");
+    s.tuple(users.iter().map(|u| Bind::Value(ColType::BigInt, u)));
+    match dialect {
+        Dialect::Postgres | Dialect::Mysql => {
+            s.push(" FOR UPDATE");
+        }
+        Dialect::Sqlite => {}
+    }
+    s
+}
+
+/// SQLite only: takes the database's write lock at once (a no-op update), so a transaction
+/// that reads before it writes cannot fail on a lock upgrade; waits as `busy_timeout` says.
+pub fn lock_users<'a>(dialect: Dialect, users: &'a [Value]) -> Statement<'a> {
+    let mut s = Statement::new(dialect, "UPDATE users SET owner_epoch = owner_epoch WHERE user_id IN ");
+    s.tuple(users.iter().map(|u| Bind::Value(ColType::BigInt, u)));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::tables::{FRIENDS, USERS};
+
+    fn row(values: &[i64]) -> Row {
+        values.iter().map(|v| Value::Int(*v)).collect()
+    }
+
+    #[test]
+    fn multi_row_insert_numbers_placeholders_per_dialect() {
+        let (a, b) = (row(&[1, 2, 3]), row(&[1, 4, 5]));
+        let pg = insert(Dialect::Postgres, &FRIENDS, &[(&a, 7), (&b, 7)]);
+        assert_eq!(pg.len(), 1);
+        assert_eq!(
+            pg[0].sql,
+            "INSERT INTO friends (user_id, friend_id, since_ms, owner_epoch) VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)"
+        );
+        assert_eq!(pg[0].binds.len(), 8);
+        let my = insert(Dialect::Mysql, &USERS, &[(&a, 0)]);
+        assert!(my[0].sql.starts_with("INSERT INTO users (user_id, nickname, level,"), "{}", my[0].sql);
+        assert!(my[0].sql.ends_with("?)"), "users are not stamped");
+    }
+
+    #[test]
+    fn upserts_use_the_dialects_conflict_clause_never_replace() {
+        let a = row(&[1, 2, 3]);
+        let pg = &upsert(Dialect::Postgres, &FRIENDS, &[(&a, 1)])[0].sql;
+        assert!(
+            pg.ends_with("ON CONFLICT (user_id, friend_id) DO UPDATE SET since_ms = excluded.since_ms, owner_epoch = excluded.owner_epoch"),
+            "{pg}"
+        );
+        let my = &upsert(Dialect::Mysql, &FRIENDS, &[(&a, 1)])[0].sql;
+        assert!(my.starts_with("INSERT INTO friends"), "{my}");
+        assert!(my.ends_with("ON DUPLICATE KEY UPDATE since_ms = VALUES(since_ms), owner_epoch = VALUES(owner_epoch)"));
+    }
+
+    #[test]
+    fn a_patch_sets_only_listed_columns_and_keeps_the_rest() {
+        let gold = USERS.column("gold").unwrap();
+        let nick = USERS.column("nickname").unwrap();
+        let (k1, k2) = ([Value::Int(1)], [Value::Int(2)]);
+        let s1 = [(gold, Value::Int(10))];
+        let s2 = [(nick, Value::Text("x".into()))];
+        let patches: Vec<Patch> = vec![(&k1, &s1, 0), (&k2, &s2, 0)];
+        let pg = &patch(Dialect::Postgres, &USERS, &patches)[0];
+        assert_eq!(
+            pg.sql,
+            "UPDATE users AS t SET nickname = COALESCE(v.c0, t.nickname), gold = COALESCE(v.c3, t.gold) \
+             FROM (VALUES ($1, $2, $3), ($4, $5, $6)) AS v(k0, c0, c3) WHERE t.user_id = v.k0"
+        );
+        assert!(matches!(pg.binds[1], Bind::Null(ColType::Text)));
+        assert!(matches!(pg.binds[5], Bind::Null(ColType::BigInt)));
+        let my = &patch(Dialect::Mysql, &USERS, &patches)[0].sql;
+        assert_eq!(
+            my,
+            "UPDATE users AS t JOIN (SELECT ? AS k0, ? AS c0, ? AS c3 UNION ALL SELECT ?, ?, ?) AS v ON t.user_id = v.k0 \
+             SET t.nickname = COALESCE(v.c0, t.nickname), t.gold = COALESCE(v.c3, t.gold)"
+        );
+        let lite = &patch(Dialect::Sqlite, &USERS, &patches)[0].sql;
+        assert!(lite.contains(
+            "FROM (SELECT column1 AS k0, column2 AS c0, column3 AS c3 FROM (VALUES (?, ?, ?), (?, ?, ?))) AS v"
+        ));
+    }
+
+    #[test]
+    fn deletes_match_whole_keys() {
+        let (k1, k2) = (row(&[1, 2]), row(&[1, 3]));
+        let keys: Vec<&[Value]> = vec![&k1, &k2];
+        assert_eq!(
+            delete(Dialect::Postgres, &FRIENDS, &keys)[0].sql,
+            "DELETE FROM friends WHERE (user_id, friend_id) IN (($1, $2), ($3, $4))"
+        );
+        assert_eq!(
+            delete(Dialect::Sqlite, &FRIENDS, &keys)[0].sql,
+            "DELETE FROM friends WHERE (user_id, friend_id) IN (VALUES (?, ?), (?, ?))"
+        );
+        assert_eq!(
+            delete(Dialect::Mysql, &FRIENDS, &keys)[0].sql,
+            "DELETE FROM friends WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)"
+        );
+    }
+
+    #[test]
+    fn big_batches_split_below_the_parameter_limit() {
+        let rows: Vec<Row> = (0..20_000).map(|i| row(&[1, i, 0])).collect();
+        let refs: Vec<Stamped> = rows.iter().map(|r| (r, 1)).collect();
+        let statements = insert(Dialect::Sqlite, &FRIENDS, &refs);
+        assert!(statements.len() > 1);
+        assert!(statements.iter().all(|s| s.binds.len() <= MAX_BINDS));
+        assert_eq!(statements.iter().map(|s| s.binds.len()).sum::<usize>(), 20_000 * 4);
+    }
+
+    #[test]
+    fn selects_alias_columns_by_type_and_place() {
+        let sql = select(Dialect::Postgres, &USERS);
+        assert!(sql.starts_with("SELECT user_id AS i0, nickname AS s1, CAST(level AS BIGINT) AS i2"), "{sql}");
+        assert!(select(Dialect::Mysql, &USERS).contains("level AS i2"));
+    }
+}

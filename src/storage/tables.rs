@@ -1,0 +1,151 @@
+//! Every table the server writes through rows, described once for all three backends: the
+//! SQL for loading, inserting, upserting, patching and deleting is generated from these
+//! (`crate::storage::sql`). Adding a table is one definition here, its migrations, and the
+//! entity that maps to it (`crate::game::entities`).
+//!
+//! The user's tables live on the user's game shard and are keyed by `(user_id, entity id)`;
+//! `users` holds the profile and the owner epoch that fences commits
+//! (`crate::storage::batch`). `log_outbox` carries action-log rows in the game shard's
+//! transaction until they are shipped to the user's log shard (`action_log`).
+
+use crate::storage::rows::ColType::{BigInt, Bytes, Integer, Text};
+use crate::storage::rows::{Column, TableDef, col};
+
+const USER_ID: Column = col("user_id", BigInt);
+
+/// The profile: one row per user. Its `owner_epoch` (not a column here: only a takeover
+/// changes it) is what commits are fenced by.
+pub static USERS: TableDef = TableDef {
+    name: "users",
+    key: &[USER_ID],
+    columns: &[
+        col("nickname", Text),
+        col("level", Integer),
+        col("exp", BigInt),
+        col("gold", BigInt),
+        col("gems", BigInt),
+        col("stamina", Integer),
+        col("stamina_at_ms", BigInt),
+        col("rng_seed", BigInt),
+        col("rng_word_pos", BigInt),
+        col("created_at_ms", BigInt),
+        col("updated_at_ms", BigInt),
+        col("id_next", BigInt),
+        col("id_end", BigInt),
+    ],
+    stamped: false,
+};
+
+/// The last applied request of the user's session and its encoded answer, written in the
+/// same transaction as the change it made.
+pub static LAST_REPLIES: TableDef = TableDef {
+    name: "last_replies",
+    key: &[USER_ID],
+    columns: &[col("session_id", BigInt), col("seq", BigInt), col("response", Bytes)],
+    stamped: true,
+};
+
+/// Monsters a user owns.
+pub static MONSTERS: TableDef = TableDef {
+    name: "monsters",
+    key: &[USER_ID, col("monster_id", BigInt)],
+    columns: &[
+        col("template", Text),
+        col("level", BigInt),
+        col("exp", BigInt),
+        col("grade", BigInt),
+        col("locked", BigInt),
+        col("acquired_at_ms", BigInt),
+    ],
+    stamped: true,
+};
+
+/// A user's friends (one row per direction).
+pub static FRIENDS: TableDef = TableDef {
+    name: "friends",
+    key: &[USER_ID, col("friend_id", BigInt)],
+    columns: &[col("since_ms", BigInt)],
+    stamped: true,
+};
+
+/// Progress of a quest of the game data, with its reset time for daily ones.
+pub static QUESTS: TableDef = TableDef {
+    name: "quests",
+    key: &[USER_ID, col("quest_id", Text)],
+    columns: &[
+        col("progress", BigInt),
+        col("completed_at_ms", BigInt),
+        col("claimed_at_ms", BigInt),
+        col("resets_at_ms", BigInt),
+    ],
+    stamped: true,
+};
+
+/// The mailbox: rewards and messages, with attachments as encoded protobuf.
+pub static MAIL: TableDef = TableDef {
+    name: "mail",
+    key: &[USER_ID, col("mail_id", BigInt)],
+    columns: &[
+        col("kind", Text),
+        col("sender_id", BigInt),
+        col("title", Text),
+        col("body", Text),
+        col("attachments", Bytes),
+        col("created_at_ms", BigInt),
+        col("expires_at_ms", BigInt),
+        col("read_at_ms", BigInt),
+        col("claimed_at_ms", BigInt),
+    ],
+    stamped: true,
+};
+
+/// Progress per stage and difficulty (`stage_key` is `stage:difficulty`).
+pub static STAGES: TableDef = TableDef {
+    name: "stages",
+    key: &[USER_ID, col("stage_key", Text)],
+    columns: &[
+        col("stars", BigInt),
+        col("clears", BigInt),
+        col("first_cleared_at_ms", BigInt),
+        col("best_time_ms", BigInt),
+    ],
+    stamped: true,
+};
+
+/// Counters that reset (daily purchases, daily gifts): value and when it resets.
+pub static COUNTERS: TableDef = TableDef {
+    name: "counters",
+    key: &[USER_ID, col("counter", Text)],
+    columns: &[col("value", BigInt), col("resets_at_ms", BigInt)],
+    stamped: true,
+};
+
+/// Action-log rows committed with the change they record, waiting to be shipped to the
+/// user's log shard.
+pub static LOG_OUTBOX: TableDef = TableDef {
+    name: "log_outbox",
+    key: &[col("log_id", BigInt)],
+    columns: &[
+        col("user_id", BigInt),
+        col("log_shard", Integer),
+        col("action", Text),
+        col("params", Text),
+        col("result", Text),
+        col("at_ms", BigInt),
+    ],
+    stamped: false,
+};
+
+/// The action log on a log shard, keyed (for idempotent shipping) by `log_id`.
+pub static ACTION_LOG: TableDef = TableDef {
+    name: "action_log",
+    key: &[col("log_id", BigInt)],
+    columns: &[
+        col("user_id", BigInt),
+        col("action", Text),
+        col("params", Text),
+        col("result", Text),
+        col("at_ms", BigInt),
+    ],
+    stamped: false,
+};
