@@ -132,6 +132,26 @@ fn migrations(backend: Backend, kind: DbKind) -> EmbeddedMigrations {
     }
 }
 
+/// Applies the pending `migrations` in order, all of them or those up to version `last`.
+fn apply<C>(conn: &mut C, migrations: EmbeddedMigrations, last: Option<&str>) -> Result<(), String>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+{
+    let Some(last) = last else {
+        return conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| e.to_string());
+    };
+    // Versions compare as their digits (`2026-11-25-000005` and `20261125000005` alike).
+    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    let last = digits(last);
+    for migration in conn.pending_migrations(migrations).map_err(|e| e.to_string())? {
+        if digits(&migration.name().version().to_string()) > last {
+            break;
+        }
+        conn.run_migration(&*migration).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// Counts the statements a database runs (tests assert query counts with it).
 #[derive(Debug, Default)]
 pub struct QueryCounter(AtomicU64);
@@ -266,6 +286,16 @@ impl Db {
     /// Applies pending migrations of `kind` to the database at `url`, creating an SQLite
     /// file (and its folder) if needed.
     pub async fn migrate(url: &str, kind: DbKind) -> StoreResult<()> {
+        Self::migrate_up_to(url, kind, None).await
+    }
+
+    /// Applies the pending migrations of `kind` whose version is at most `last` (an older
+    /// schema, to step through a change or to test a migration on the data it moves).
+    pub async fn migrate_to(url: &str, kind: DbKind, last: &str) -> StoreResult<()> {
+        Self::migrate_up_to(url, kind, Some(last.to_owned())).await
+    }
+
+    async fn migrate_up_to(url: &str, kind: DbKind, last: Option<String>) -> StoreResult<()> {
         let backend = Backend::of(url)?;
         let url = url.to_owned();
         let what = format!("migrate {} database {}", kind.as_str(), redact(&url));
@@ -280,17 +310,17 @@ impl Db {
                     let mut conn = SqliteConnection::establish(sqlite_path(&url)).map_err(|e| e.to_string())?;
                     diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)
                         .map_err(|e| e.to_string())?;
-                    conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| e.to_string())
+                    apply(&mut conn, migrations, last.as_deref())
                 }
                 Backend::Postgres => {
                     let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
                         .map_err(|e| e.to_string())?;
-                    conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| e.to_string())
+                    apply(&mut conn, migrations, last.as_deref())
                 }
                 Backend::Mysql => {
                     let mut conn = <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&url)
                         .map_err(|e| e.to_string())?;
-                    conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| e.to_string())
+                    apply(&mut conn, migrations, last.as_deref())
                 }
             }
         };
@@ -318,13 +348,49 @@ impl Db {
     }
 }
 
+/// A connection taken from a pool for one piece of work. It goes back to the pool only when
+/// the work succeeded; a connection whose work failed, or was abandoned half-way (its future
+/// dropped by a timeout), is closed instead: the pool's check on checkout is the fast one (no
+/// query), so a connection broken by an outage must not be handed out again, and closing one
+/// in the middle of a transaction is what makes the database roll it back and release its
+/// locks at once rather than when the pool next looks at it.
+pub struct Lease<M: deadpool::managed::Manager> {
+    object: Option<deadpool::managed::Object<M>>,
+    succeeded: bool,
+}
+
+impl<M: deadpool::managed::Manager> Lease<M> {
+    /// Leases `object`.
+    pub fn new(object: deadpool::managed::Object<M>) -> Self {
+        Self { object: Some(object), succeeded: false }
+    }
+
+    /// The connection.
+    pub fn conn(&mut self) -> &mut M::Type {
+        // Set in `new` and taken only in `drop`.
+        self.object.as_deref_mut().expect("a lease holds its connection until dropped")
+    }
+
+    /// Records how the work ended: a success returns the connection to the pool.
+    pub fn finish(&mut self, succeeded: bool) {
+        self.succeeded = succeeded;
+    }
+}
+
+impl<M: deadpool::managed::Manager> Drop for Lease<M> {
+    fn drop(&mut self) {
+        if !self.succeeded
+            && let Some(object) = self.object.take()
+        {
+            drop(deadpool::managed::Object::take(object));
+        }
+    }
+}
+
 /// Runs `$body` with `$conn` bound to a `&mut` connection of `$db`, whichever backend it
 /// is: the same diesel code, compiled once per backend. Evaluates to `StoreResult<T>`;
-/// `$what` names the operation in errors.
-///
-/// A connection whose work failed is closed rather than returned to the pool: the pool's
-/// check on checkout is the fast one (no query), so a connection broken by an outage must
-/// not be handed out again. Failures are rare, so the cost is a reconnect now and then.
+/// `$what` names the operation in errors. The connection is a [`Lease`]: closed, not reused,
+/// when the body fails or is abandoned.
 #[macro_export]
 macro_rules! with_conn {
     ($db:expr, $what:expr, |$conn:ident| $body:expr) => {{
@@ -337,14 +403,13 @@ macro_rules! with_conn {
     }};
     (@run $pool:expr, $what:expr, |$conn:ident| $body:expr) => {
         match $pool.get().await {
-            Ok(mut guard) => {
+            Ok(object) => {
+                let mut lease = $crate::storage::db::Lease::new(object);
                 let result = {
-                    let $conn = &mut *guard;
+                    let $conn = lease.conn();
                     $body
                 };
-                if result.is_err() {
-                    drop(deadpool::managed::Object::take(guard));
-                }
+                lease.finish(result.is_ok());
                 result
             }
             Err(e) => Err($crate::storage::StoreError::Database($what.to_owned(), e.to_string())),

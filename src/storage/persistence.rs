@@ -32,7 +32,7 @@ use crate::storage::batch::{self, BatchError, BatchHook, Job, JobError};
 use crate::storage::db::{Db, DbKind};
 use crate::storage::queue::{Queue, Queued};
 use crate::storage::rows::{Row, RowWrite};
-use crate::storage::shipper::{LogShipper, Ship};
+use crate::storage::shipper::{LogShipper, Rescan, Ship};
 use crate::storage::tables::LOG_OUTBOX;
 use crate::storage::{StoreError, StoreResult};
 use crate::with_conn;
@@ -317,6 +317,10 @@ impl PersistenceActor {
             Err(e) => {
                 if matches!(e, BatchError::Unknown(_)) {
                     crate::metrics::METRICS.writes_unknown.inc_by(jobs.len() as u64);
+                    // If it landed, its action logs are in the outbox with nobody to ship them.
+                    if let Some(shipper) = &self.shipper {
+                        shipper.do_send(Rescan);
+                    }
                 }
                 tracing::error!(shard = %self.label, batch.size = jobs.len(), error = ?e, "batch failed");
                 for (job, tx) in jobs.iter().zip(senders) {

@@ -39,6 +39,15 @@ impl Message for Ship {
     type Result = ();
 }
 
+/// A batch's outcome is unknown: it may have committed outbox rows no [`Ship`] announced.
+/// Read the outbox again.
+#[derive(Debug)]
+pub struct Rescan;
+
+impl Message for Rescan {
+    type Result = ();
+}
+
 /// Ship everything held now; answers when the outbox is empty or a shipment failed.
 #[derive(Debug)]
 pub struct ShipAll;
@@ -151,6 +160,15 @@ impl Handler<Ship> for LogShipper {
         } else {
             self.held.extend(rows.into_iter().map(|r| (Self::log_id(&r), r)));
         }
+        self.round(ctx);
+    }
+}
+
+impl Handler<Rescan> for LogShipper {
+    type Result = ();
+
+    fn handle(&mut self, _: Rescan, ctx: &mut Context<Self>) {
+        self.reread = true;
         self.round(ctx);
     }
 }

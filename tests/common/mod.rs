@@ -120,6 +120,20 @@ pub async fn count_rows(url: &str, table: &str, condition: &str) -> i64 {
     }
 }
 
+/// Runs `sql` (no result) on the database at `url`; answers the rows it affected.
+pub async fn exec_sql(url: &str, sql: &str) -> usize {
+    use summoner::storage::conn::SqlConn;
+    use summoner::storage::db::Db;
+    use summoner::storage::sql::Statement;
+
+    let db = Db::connect(url, 1, std::time::Duration::from_secs(10)).expect("database connects");
+    summoner::with_conn!(db, "run a statement", |conn| {
+        let statement = Statement::new(summoner::storage::conn::dialect_of(conn), sql);
+        conn.exec(statement).await.map_err(|e| summoner::storage::StoreError::Database(sql.into(), e.to_string()))
+    })
+    .expect("statement runs")
+}
+
 /// Defines an integration test that runs `body` once per database backend, each time with
 /// a configuration over fresh databases (`$config`).
 #[macro_export]
