@@ -23,12 +23,15 @@ use summoner::storage::db_store::DbStore;
 use summoner_proto::api::{ErrorCode, ExploreReq, request::Payload, response};
 use tokio::sync::{mpsc, oneshot};
 
+/// A held batch: tells the test it is held, and waits for how it ends.
+type Held = (mpsc::UnboundedSender<()>, oneshot::Receiver<Result<(), String>>);
+
 /// Holds, fails or loses the answer of the batches that carry the watched user.
 #[derive(Default)]
 struct Faults {
     watched: AtomicU64,
     /// Hold the next watched batch before its commit until the test says how it ends.
-    hold: Mutex<Option<(mpsc::UnboundedSender<()>, oneshot::Receiver<Result<(), String>>)>>,
+    hold: Mutex<Option<Held>>,
     /// Report the next watched batch's commit as unanswered.
     lose_answer: AtomicBool,
 }
