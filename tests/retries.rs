@@ -96,3 +96,33 @@ on_every_backend! {
         server.stop().await;
     }
 }
+
+on_every_backend! {
+    /// Seqs up to 2^63 - 1 are stored faithfully: a retry of the largest after a restart is
+    /// answered from storage. 2^63 and above are refused with 400 and change nothing.
+    async fn the_largest_seq_survives_a_restart_and_larger_ones_are_refused(config) {
+        let clock = Arc::new(ManualClock::new());
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let (client, _) = logged_in(&server, "dev-seq").await;
+        for seq in [1 << 63, u64::MAX] {
+            let refused = client.send(seq, Payload::Explore(ExploreReq {})).await.unwrap();
+            assert_status(&refused, 400, ErrorCode::MalformedRequest);
+        }
+        let largest = i64::MAX as u64;
+        let explored = client.send(largest, Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_status(&explored, 200, ErrorCode::Ok);
+        server.stop().await;
+
+        let server = TestServer::start(config.clone(), clock).await;
+        let mut again = server.client();
+        again.set_token(client.token().to_vec());
+        let retry = again.send(largest, Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_eq!(retry.bytes, explored.bytes, "the largest seq's reply survives the restart");
+        let beyond = again.send(1 << 63, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&beyond, 400, ErrorCode::MalformedRequest);
+        let stale = again.send(largest - 1, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&stale, 200, ErrorCode::StaleRequest);
+        assert_eq!(common::action_log_count(&config, "explore").await, 1, "applied once");
+        server.stop().await;
+    }
+}
