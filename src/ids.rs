@@ -7,6 +7,11 @@
 //! (`id_next`..`id_end`): a handler mints the next one without a clock or any I/O, so replaying
 //! a request from the same state mints the same ids, and the ids stay unique everywhere
 //! because every block is a part of this id space no one else is given.
+//!
+//! When a millisecond's 4,096 ids are used up, the generator borrows from the next ones, but
+//! never more than [`AHEAD_MS`] ahead of the wall clock (past that it waits for the clock),
+//! and a new generator starts [`AHEAD_MS`] + 1 ms ahead: so a process that restarts after a
+//! crash never hands out ids its predecessor handed out, with no stored high-water mark.
 
 use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
@@ -20,6 +25,8 @@ const SEQ_BITS: u32 = 12;
 pub const MAX_NODE: u16 = (1 << NODE_BITS) - 1;
 /// Ids in one block reserved for a user's entities (a sixteenth of a millisecond's sequence).
 pub const BLOCK_SIZE: u64 = 256;
+/// How far ahead of the wall clock a generator may run when it borrows milliseconds.
+pub const AHEAD_MS: u64 = 1_000;
 
 /// Makes ids for one node.
 #[derive(Debug)]
@@ -29,8 +36,10 @@ pub struct IdGenerator {
     last: Mutex<(u64, u64)>,
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+/// Milliseconds since [`EPOCH_MS`].
+fn clock_ms() -> u64 {
+    let unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    unix.saturating_sub(EPOCH_MS)
 }
 
 /// The generator of node `node` in this process. One per node, so that every part of the
@@ -47,23 +56,34 @@ impl IdGenerator {
     /// A generator for node `node` (0..=1023). Prefer [`generator`]: two generators of one
     /// node in one process would repeat each other's ids.
     pub fn new(node: u16) -> Self {
-        Self { node: u64::from(node.min(MAX_NODE)), last: Mutex::new((0, 0)) }
+        // Past every id a crashed predecessor could have made (it ran at most AHEAD_MS ahead).
+        let start = clock_ms() + AHEAD_MS + 1;
+        Self { node: u64::from(node.min(MAX_NODE)), last: Mutex::new((start, 0)) }
     }
 
     /// Takes `count` consecutive sequence numbers (at most 4,096, starting at a multiple of
     /// `align`) in the current or a later millisecond; answers the first id.
     fn take(&self, count: u64, align: u64) -> u64 {
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        // If the wall clock steps back, keep counting from the last millisecond used, so
-        // ids never repeat.
-        let mut ms = now_ms().saturating_sub(EPOCH_MS).max(last.0);
-        let mut seq = if ms == last.0 { last.1.next_multiple_of(align) } else { 0 };
-        if seq + count > 1 << SEQ_BITS {
-            ms += 1;
-            seq = 0;
+        loop {
+            // If the wall clock steps back, keep counting from the last millisecond used, so
+            // ids never repeat.
+            let now = clock_ms();
+            let mut ms = now.max(last.0);
+            let mut seq = if ms == last.0 { last.1.next_multiple_of(align) } else { 0 };
+            if seq + count > 1 << SEQ_BITS {
+                ms += 1;
+                seq = 0;
+            }
+            if ms > now + AHEAD_MS {
+                // Only a burst of more than 4 million ids a second gets here: wait for the
+                // clock rather than run further ahead of it.
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                continue;
+            }
+            *last = (ms, seq + count);
+            return (ms << (NODE_BITS + SEQ_BITS)) | (self.node << SEQ_BITS) | seq;
         }
-        *last = (ms, seq + count);
-        (ms << (NODE_BITS + SEQ_BITS)) | (self.node << SEQ_BITS) | seq
     }
 
     /// A new id, larger than every id this generator made before.
@@ -119,6 +139,17 @@ mod tests {
             }
         }
         assert!(seen.iter().all(|id| (id >> SEQ_BITS) & u64::from(MAX_NODE) == 5));
+    }
+
+    #[test]
+    fn a_restarted_generator_starts_past_its_predecessor_and_never_runs_far_ahead() {
+        let first = IdGenerator::new(9);
+        let made: Vec<u64> = (0..50_000).map(|_| first.next_id()).collect();
+        let ms = |id: u64| id >> (NODE_BITS + SEQ_BITS);
+        let newest = made.iter().copied().max().unwrap();
+        assert!(ms(newest) <= clock_ms() + AHEAD_MS, "at most AHEAD_MS ahead of the clock");
+        let restarted = IdGenerator::new(9);
+        assert!(restarted.next_id() > newest, "a successor never repeats an id");
     }
 
     #[test]

@@ -95,7 +95,7 @@ struct Cost {
 }
 
 const TABLES: [&str; 8] = ["users", "last_replies", "log_outbox", "monsters", "friends", "quests", "mail", "stages"];
-const KINDS: [&str; 4] = ["insert", "upsert", "patch", "delete"];
+const KINDS: [&str; 5] = ["insert", "upsert", "update", "patch", "delete"];
 
 async fn cost_of(
     store: &DbStore,
@@ -145,7 +145,7 @@ on_every_backend! {
         let expected: BTreeMap<_, _> = [
             (("last_replies", "upsert"), 1),
             (("log_outbox", "insert"), 1),
-            (("monsters", "upsert"), 1),
+            (("monsters", "update"), 1),
             (("users", "patch"), 1),
         ]
         .into();
@@ -158,7 +158,7 @@ on_every_backend! {
         let feed = Payload::DebugFeedMonsters(DebugFeedMonstersReq { target: FIRST_MONSTER, food });
         let (fed, answer) = cost_of(&store, rich_id, &mut rich, feed).await;
         assert_status(&answer, 200, ErrorCode::Ok);
-        assert_eq!(fed.rows[&("monsters", "upsert")], 1);
+        assert_eq!(fed.rows[&("monsters", "update")], 1);
         assert_eq!(fed.rows[&("monsters", "delete")], 5);
         assert_eq!(fed.rows[&("users", "patch")], 1);
         assert!(!fed.rows.contains_key(&("monsters", "insert")));
@@ -277,5 +277,41 @@ on_every_backend! {
         assert_eq!(count_rows(&url, "friends", "user_id = 2").await, 0);
         assert_eq!(count_rows(&url, "friends", "user_id = 3 AND friend_id = 1").await, 1);
         assert_eq!(count_rows(&url, "users", "owner_epoch = 0 AND id_next = 0").await, 3, "new columns have defaults");
+
+        // Rolled back, the lists hold the friends made meanwhile too, in their order.
+        let added = "INSERT INTO friends (user_id, friend_id, since_ms, owner_epoch) VALUES (2, 7, 10, 0)";
+        assert_eq!(exec_sql(&url, added).await, 1);
+        Db::revert_to(&url, DbKind::Game, "2026-11-25-000005").await.expect("reverted");
+        assert_eq!(count_rows(&url, "users", "user_id = 1 AND friends = '3,2,9'").await, 1);
+        assert_eq!(count_rows(&url, "users", "user_id = 2 AND friends = '7'").await, 1);
+        Db::migrate(&url, DbKind::Game).await.expect("migrated again");
+        assert_eq!(count_rows(&url, "friends", "").await, 5);
+    }
+}
+
+on_every_backend! {
+    /// Someone else removes a monster the user's live actor still holds: the actor's change
+    /// of it finds no row and is refused as a conflict, writing nothing; the actor reloads,
+    /// and the retry is answered from what storage holds.
+    async fn a_change_that_meets_another_writers_change_reloads_the_user(config) {
+        let store = open(&config).await;
+        let server = TestServer::start_with_store(config.clone(), store.clone()).await;
+        let (mut client, user) = seeded(&server, &store, "dev-conflict", 2, 0, 0).await;
+        let before = profile(&mut client).await;
+        let gone = RowWrite::Delete(Monster::TABLE, vec![Value::uint(user), Value::uint(FIRST_MONSTER)]);
+        store.write_outside(user, vec![gone]).await.expect("removed");
+
+        let touch = || Payload::DebugFeedMonsters(DebugFeedMonstersReq { target: FIRST_MONSTER, food: Vec::new() });
+        let refused = client.call(touch()).await.unwrap();
+        assert_status(&refused, 500, ErrorCode::Internal);
+        let stored = store.load_user(user, summoner::game::entities::TABLES).await.unwrap().state;
+        let state = summoner::game::state::UserState::from_rows(&stored).unwrap();
+        assert_eq!(state.profile.gold, before.gold, "the refused change wrote nothing");
+        assert!(!state.owned.monsters.contains_key(&FIRST_MONSTER), "the monster was not brought back");
+
+        let retried = client.send(client.last_seq(), touch()).await.unwrap();
+        assert_status(&retried, 200, ErrorCode::InvalidArgument);
+        assert_eq!(profile(&mut client).await.gold, before.gold);
+        server.stop().await;
     }
 }

@@ -23,6 +23,9 @@ pub enum FailureKind {
     OutcomeUnknown,
     /// Another activation owns the user now: the actor must not go on from its state.
     Superseded,
+    /// Nothing was applied, but storage holds something the actor's state does not (another
+    /// writer's row): the actor must reload before it goes on.
+    Conflict,
 }
 
 /// A storage or cache failure. Always retryable from the client's point of view, with the
@@ -56,7 +59,7 @@ impl BackendError {
 
     /// Whether the actor's state may no longer match storage (it must reload).
     pub fn state_in_doubt(&self) -> bool {
-        matches!(self.kind, FailureKind::OutcomeUnknown | FailureKind::Superseded)
+        matches!(self.kind, FailureKind::OutcomeUnknown | FailureKind::Superseded | FailureKind::Conflict)
     }
 }
 

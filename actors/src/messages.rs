@@ -78,6 +78,9 @@ impl From<BackendError> for CallError {
             FailureKind::Unavailable => CallError::Unavailable(format!("{err}; retry")),
             FailureKind::Overloaded => CallError::Overloaded("too many writes queued; retry".into()),
             FailureKind::Failed => CallError::Internal("storage is unavailable; retry".into()),
+            FailureKind::Conflict => {
+                CallError::Internal("the request met a change made elsewhere; retry with the same seq".into())
+            }
             FailureKind::OutcomeUnknown | FailureKind::Superseded => {
                 CallError::Internal("the outcome of this request is not known yet; retry with the same seq".into())
             }

@@ -113,6 +113,7 @@ fn storage_error(e: StoreError) -> BackendError {
     let kind = match e {
         StoreError::OutcomeUnknown(_) => FailureKind::OutcomeUnknown,
         StoreError::Fenced(_) => FailureKind::Superseded,
+        StoreError::Conflict(_) => FailureKind::Conflict,
         StoreError::Overloaded(_) => FailureKind::Overloaded,
         StoreError::Timeout(_) | StoreError::Database(..) | StoreError::NotFound(_) => FailureKind::Failed,
     };

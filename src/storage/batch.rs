@@ -4,23 +4,25 @@
 //!    owner epochs read (one statement). A job whose epoch is older than the stored one (another
 //!    activation took the user over), or whose user has no row, is refused and writes nothing.
 //! 2. **Fast path.** The remaining jobs' writes go out as one multi-row statement per table
-//!    and kind of change (deletes, inserts, upserts, patches), inside a savepoint: a batch of
-//!    256 requests is a handful of statements.
-//! 3. **Isolation.** If a statement fails on something one job caused (a constraint), the
-//!    savepoint is rolled back and the jobs run again one by one, each in its own savepoint,
-//!    so only the culprit fails.
+//!    and kind of change (deletes, inserts, upserts, updates, patches), inside a savepoint: a
+//!    batch of 256 requests is a handful of statements. An update or patch must find every
+//!    row it names (the statement's affected count says so); one that does not has met a
+//!    row someone else removed.
+//! 3. **Isolation.** If the fast path fails and the connection still answers (a probe after
+//!    the savepoint's rollback), the jobs run again one by one, each in its own savepoint, so
+//!    only the culprit fails; if it does not answer, the batch fails as a whole.
 //! 4. **Commit.** A failure before the commit means nothing was applied; a commit that
 //!    returned an error may have been applied or not, and is reported as unknown.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use futures_util::future::BoxFuture;
 
 use crate::storage::conn::SqlConn;
 use crate::storage::rows::{RowWrite, TableDef, Value};
-use crate::storage::sql::{self, Dialect, Patch, Stamped};
+use crate::storage::sql::{self, Dialect, Patch, Stamped, Statement};
 
 /// The writes of one request (or one operator action) for one shard.
 #[derive(Debug, Clone)]
@@ -37,7 +39,8 @@ pub struct Job {
 /// Why one job of a batch was not applied (the others may have been).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobError {
-    /// Rolled back alone: a constraint, a value that does not fit.
+    /// Rolled back alone: a constraint, a value that does not fit, a row to update that is
+    /// not there.
     Failed(String),
     /// Another activation owns the user now (its epoch is newer).
     Fenced { stored: i64, loaded: i64 },
@@ -64,21 +67,11 @@ pub trait BatchHook: Send + Sync + 'static {
     fn after_commit(&self, shard: &str, users: &[i64]) -> BoxFuture<'static, Result<(), String>>;
 }
 
-/// A failure the isolation step can pin on one job (as opposed to a database that is down,
-/// which fails the whole batch either way).
-fn job_specific(e: &DieselError) -> bool {
-    matches!(
-        e,
-        DieselError::NotFound
-            | DieselError::SerializationError(_)
-            | DieselError::DatabaseError(
-                DatabaseErrorKind::UniqueViolation
-                    | DatabaseErrorKind::ForeignKeyViolation
-                    | DatabaseErrorKind::NotNullViolation
-                    | DatabaseErrorKind::CheckViolation,
-                _,
-            )
-    )
+/// Whether the connection and its transaction still answer after a statement failed (and
+/// its savepoint was rolled back): if so, the failure was the statement's, not the
+/// database's. Costs a statement only when something failed.
+async fn still_answers<C: SqlConn>(conn: &mut C) -> bool {
+    conn.exec(Statement::new(C::DIALECT, "SELECT 1")).await.is_ok()
 }
 
 /// Commits `jobs` in one transaction on `conn`. Per job: applied, or why not.
@@ -100,7 +93,10 @@ pub async fn run<C: SqlConn>(
                 let batch: Vec<&Job> = live.iter().map(|&i| jobs[i]).collect();
                 match conn.transaction::<_, DieselError, _>(async |conn| write(conn, &batch).await).await {
                     Ok(()) => true,
-                    Err(e) if job_specific(&e) => false,
+                    Err(e) if still_answers(conn).await => {
+                        tracing::debug!(error = %e, "batch runs job by job to find the failing one");
+                        false
+                    }
                     Err(e) => return Err(e),
                 }
             } else {
@@ -111,7 +107,7 @@ pub async fn run<C: SqlConn>(
                     let job = [jobs[i]];
                     match conn.transaction::<_, DieselError, _>(async |conn| write(conn, &job).await).await {
                         Ok(()) => {}
-                        Err(e) if job_specific(&e) => outcomes[i] = Err(JobError::Failed(e.to_string())),
+                        Err(e) if still_answers(conn).await => outcomes[i] = Err(JobError::Failed(e.to_string())),
                         Err(e) => return Err(e),
                     }
                 }
@@ -194,6 +190,10 @@ async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselErro
                 RowWrite::Delete(_, key) => group.deletes.push(key),
                 RowWrite::Insert(_, row) => group.inserts.push((row, epoch)),
                 RowWrite::Upsert(_, row) => group.upserts.push((row, epoch)),
+                RowWrite::Update(t, row) => {
+                    let (key, columns) = row.split_at(t.key.len());
+                    group.updates.push((key, columns.iter().cloned().enumerate().collect(), epoch));
+                }
                 RowWrite::Patch { key, set, .. } => group.patches.push((key, set, epoch)),
             }
         }
@@ -203,23 +203,36 @@ async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselErro
         let Some(group) = grouped.get(table.name) else { continue };
         let mut statements = Vec::new();
         if !group.deletes.is_empty() {
-            statements.extend(sql::delete(dialect, table, &group.deletes));
+            statements.extend(sql::delete(dialect, table, &group.deletes).into_iter().map(|s| (s, false)));
         }
         if !group.inserts.is_empty() {
-            statements.extend(sql::insert(dialect, table, &group.inserts));
+            statements.extend(sql::insert(dialect, table, &group.inserts).into_iter().map(|s| (s, false)));
         }
         if !group.upserts.is_empty() {
-            statements.extend(sql::upsert(dialect, table, &group.upserts));
+            statements.extend(sql::upsert(dialect, table, &group.upserts).into_iter().map(|s| (s, false)));
         }
-        if !group.patches.is_empty() {
-            statements.extend(sql::patch(dialect, table, &group.patches));
+        let updates: Vec<Patch> =
+            group.updates.iter().map(|(key, set, epoch)| (*key, set.as_slice(), *epoch)).collect();
+        for patches in [updates.as_slice(), group.patches.as_slice()] {
+            if !patches.is_empty() {
+                statements.extend(sql::patch(dialect, table, patches).into_iter().map(|s| (s, true)));
+            }
         }
-        for statement in statements {
-            conn.exec(statement).await?;
+        for (statement, must_find_all) in statements {
+            let expected = statement.rows;
+            let affected = conn.exec(statement).await?;
+            if must_find_all && affected != expected {
+                return Err(DieselError::QueryBuilderError(
+                    format!("{table}: {affected} of {expected} rows to update are there").into(),
+                ));
+            }
         }
     }
     Ok(())
 }
+
+/// A whole-row update as a patch of every column: key, (column, value), epoch.
+type RowUpdate<'a> = (&'a [Value], Vec<(usize, Value)>, i64);
 
 /// One table's writes of a batch, by kind.
 #[derive(Default)]
@@ -227,5 +240,7 @@ struct Grouped<'a> {
     deletes: Vec<&'a [Value]>,
     inserts: Vec<Stamped<'a>>,
     upserts: Vec<Stamped<'a>>,
+    /// Whole rows over stored ones, as patches of every column.
+    updates: Vec<RowUpdate<'a>>,
     patches: Vec<Patch<'a>>,
 }

@@ -132,18 +132,30 @@ fn migrations(backend: Backend, kind: DbKind) -> EmbeddedMigrations {
     }
 }
 
-/// Applies the pending `migrations` in order, all of them or those up to version `last`.
-fn apply<C>(conn: &mut C, migrations: EmbeddedMigrations, last: Option<&str>) -> Result<(), String>
+/// Applies the pending `migrations` in order, all of them or those up to version `last`; a
+/// `last` of `-VERSION` reverts the applied ones newer than VERSION instead.
+fn apply<C>(conn: &mut C, source: &dyn Fn() -> EmbeddedMigrations, last: Option<&str>) -> Result<(), String>
 where
     C: MigrationHarness<C::Backend> + Connection,
 {
     let Some(last) = last else {
-        return conn.run_pending_migrations(migrations).map(|_| ()).map_err(|e| e.to_string());
+        return conn.run_pending_migrations(source()).map(|_| ()).map_err(|e| e.to_string());
     };
     // Versions compare as their digits (`2026-11-25-000005` and `20261125000005` alike).
     let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
+    if let Some(keep) = last.strip_prefix('-') {
+        let keep = digits(keep);
+        loop {
+            let applied = conn.applied_migrations().map_err(|e| e.to_string())?;
+            let Some(newest) = applied.iter().map(|v| digits(&v.to_string())).max() else { return Ok(()) };
+            if newest <= keep {
+                return Ok(());
+            }
+            conn.revert_last_migration(source()).map_err(|e| e.to_string())?;
+        }
+    }
     let last = digits(last);
-    for migration in conn.pending_migrations(migrations).map_err(|e| e.to_string())? {
+    for migration in conn.pending_migrations(source()).map_err(|e| e.to_string())? {
         if digits(&migration.name().version().to_string()) > last {
             break;
         }
@@ -186,6 +198,7 @@ impl WriteStats {
             let kind = match write {
                 RowWrite::Insert(..) => "insert",
                 RowWrite::Upsert(..) => "upsert",
+                RowWrite::Update(..) => "update",
                 RowWrite::Patch { .. } => "patch",
                 RowWrite::Delete(..) => "delete",
             };
@@ -193,8 +206,8 @@ impl WriteStats {
         }
     }
 
-    /// Rows of `table` committed so far with a change of `kind` (insert, upsert, patch,
-    /// delete).
+    /// Rows of `table` committed so far with a change of `kind` (insert, upsert, update,
+    /// patch, delete).
     pub fn get(&self, table: &str, kind: &str) -> u64 {
         let counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
         counts.iter().filter(|((t, k), _)| *t == table && *k == kind).map(|(_, n)| *n).sum()
@@ -295,11 +308,17 @@ impl Db {
         Self::migrate_up_to(url, kind, Some(last.to_owned())).await
     }
 
+    /// Reverts the applied migrations of `kind` newer than version `last`, newest first
+    /// (each migration's down: rolling a deployment back).
+    pub async fn revert_to(url: &str, kind: DbKind, last: &str) -> StoreResult<()> {
+        Self::migrate_up_to(url, kind, Some(format!("-{last}"))).await
+    }
+
     async fn migrate_up_to(url: &str, kind: DbKind, last: Option<String>) -> StoreResult<()> {
         let backend = Backend::of(url)?;
         let url = url.to_owned();
         let what = format!("migrate {} database {}", kind.as_str(), redact(&url));
-        let migrations = migrations(backend, kind);
+        let source = move || migrations(backend, kind);
         let run = move || -> Result<(), String> {
             match backend {
                 Backend::Sqlite => {
@@ -310,17 +329,17 @@ impl Db {
                     let mut conn = SqliteConnection::establish(sqlite_path(&url)).map_err(|e| e.to_string())?;
                     diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)
                         .map_err(|e| e.to_string())?;
-                    apply(&mut conn, migrations, last.as_deref())
+                    apply(&mut conn, &source, last.as_deref())
                 }
                 Backend::Postgres => {
                     let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
                         .map_err(|e| e.to_string())?;
-                    apply(&mut conn, migrations, last.as_deref())
+                    apply(&mut conn, &source, last.as_deref())
                 }
                 Backend::Mysql => {
                     let mut conn = <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&url)
                         .map_err(|e| e.to_string())?;
-                    apply(&mut conn, migrations, last.as_deref())
+                    apply(&mut conn, &source, last.as_deref())
                 }
             }
         };

@@ -31,16 +31,21 @@ impl Inner {
         // Checked first, so a refused commit changes nothing.
         for write in writes {
             write.check().map_err(|e| StoreError::Database("commit".into(), e.to_string()))?;
-            if let RowWrite::Insert(t, row) = write
-                && self.tables.get(t.name).is_some_and(|rows| rows.contains_key(&row[..t.key.len()]))
-            {
-                return Err(StoreError::Database("commit".into(), format!("{t}: duplicate key")));
+            let exists = self.tables.get(write.table().name).is_some_and(|rows| rows.contains_key(write.key()));
+            match write {
+                RowWrite::Insert(t, _) if exists => {
+                    return Err(StoreError::Conflict(format!("{t}: a row with this key exists")));
+                }
+                RowWrite::Update(t, _) | RowWrite::Patch { table: t, .. } if !exists => {
+                    return Err(StoreError::Conflict(format!("{t}: no row with this key")));
+                }
+                _ => {}
             }
         }
         for write in writes {
             let table = self.tables.entry(write.table().name).or_default();
             match write {
-                RowWrite::Insert(t, row) | RowWrite::Upsert(t, row) => {
+                RowWrite::Insert(t, row) | RowWrite::Upsert(t, row) | RowWrite::Update(t, row) => {
                     table.insert(row[..t.key.len()].to_vec(), row.clone());
                 }
                 RowWrite::Patch { table: t, key, set } => {
@@ -157,6 +162,9 @@ impl Store for MemoryStore {
 
     fn commit(&self, user: UserId, place: UserPlace, commit: Commit<Changes>) -> BoxFuture<'static, StoreResult<()>> {
         let mut inner = self.inner();
+        if inner.rows_of(&USERS, user).is_empty() {
+            return Box::pin(ready(Err(StoreError::NotFound(format!("user {user}")))));
+        }
         let stored = inner.epochs.get(&user).copied().unwrap_or(0);
         if stored > place.epoch {
             let message = format!("user {user}: owner epoch {stored} is newer than {}", place.epoch);

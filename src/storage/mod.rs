@@ -118,6 +118,10 @@ pub enum StoreError {
     /// Another activation owns the user (its owner epoch is newer); nothing was applied.
     #[error("{0}")]
     Fenced(String),
+    /// The writes do not fit what storage holds (a row another writer added, changed or
+    /// removed); nothing was applied, and the writer's view of the user is out of date.
+    #[error("{0}")]
+    Conflict(String),
     /// The commit may or may not have been applied (its answer was lost).
     #[error("{0}: outcome unknown")]
     OutcomeUnknown(String),
@@ -152,8 +156,12 @@ pub trait Store: Send + Sync + 'static {
     fn commit(&self, user: UserId, place: UserPlace, commit: Commit<Changes>) -> BoxFuture<'static, StoreResult<()>>;
 
     /// Writes rows of `user` from outside the user's actor (an operator's grant): not fenced,
-    /// no reply. The user's actor sees them when it next loads; its own writes touch only the
-    /// rows and columns they change, so they never undo these.
+    /// no reply. The user's actor sees them when it next loads. Its own writes touch only the
+    /// rows and columns they change, so rows added here (mail, say) and columns its requests
+    /// do not change survive them; a column the live actor changes too ends with the actor's
+    /// value, which it computed from what it held, so outside writers add rows rather than
+    /// change the user's own values. A row removed or added here under a live actor makes the
+    /// actor's next change of it fail as a conflict, and the actor reloads.
     fn write_outside(&self, user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>>;
 
     /// The profiles of `users` (a friend list), in no particular order; unknown ids are

@@ -232,9 +232,14 @@ impl Actor for PersistenceActor {
     }
 }
 
-/// What a caller is told when its job was not committed.
-fn job_error(label: &str, user: i64, e: JobError) -> StoreError {
+/// What a caller is told when its job was not committed. A user's own (fenced) job that
+/// failed alone met rows its actor does not know of: a conflict, so the actor reloads.
+fn job_error(label: &str, job: &Job, e: JobError) -> StoreError {
+    let user = job.user;
     match e {
+        JobError::Failed(m) if job.epoch.is_some() => {
+            StoreError::Conflict(format!("commit for user {user} on {label}: {m}"))
+        }
         JobError::Failed(m) => StoreError::Database(format!("commit for user {user} on {label}"), m),
         JobError::Fenced { stored, loaded } => StoreError::Fenced(format!(
             "user {user} on {label}: owner epoch {stored} is newer than the {loaded} this commit was made from"
@@ -351,7 +356,7 @@ impl PersistenceActor {
                     if matches!(e, JobError::Fenced { .. }) {
                         crate::metrics::METRICS.writes_fenced.inc();
                     }
-                    let e = job_error(&self.label, job.user, e);
+                    let e = job_error(&self.label, &job, e);
                     tracing::warn!(shard = %self.label, user.id = job.user, error = %e, "write refused");
                     let _ = tx.send(Err(e));
                 }

@@ -112,8 +112,11 @@ pub enum RowWrite {
     Insert(&'static TableDef, Row),
     /// The whole row, inserted or replacing the one with its key.
     Upsert(&'static TableDef, Row),
-    /// Sets the listed columns of the row with key `key` (index in `columns`, value); the
-    /// others keep what they hold, whoever wrote them.
+    /// The whole row, over the existing one with its key (fails if there is none).
+    Update(&'static TableDef, Row),
+    /// Sets the listed columns of the existing row with key `key` (index in `columns`,
+    /// value; fails if there is no such row); the others keep what they hold, whoever wrote
+    /// them.
     Patch { table: &'static TableDef, key: Vec<Value>, set: Vec<(usize, Value)> },
     /// Removes the row with key `key`.
     Delete(&'static TableDef, Vec<Value>),
@@ -123,7 +126,7 @@ impl RowWrite {
     /// The table it writes.
     pub fn table(&self) -> &'static TableDef {
         match self {
-            RowWrite::Insert(t, _) | RowWrite::Upsert(t, _) | RowWrite::Delete(t, _) => t,
+            RowWrite::Insert(t, _) | RowWrite::Upsert(t, _) | RowWrite::Update(t, _) | RowWrite::Delete(t, _) => t,
             RowWrite::Patch { table, .. } => table,
         }
     }
@@ -131,7 +134,9 @@ impl RowWrite {
     /// The key of the row it writes.
     pub fn key(&self) -> &[Value] {
         match self {
-            RowWrite::Insert(t, row) | RowWrite::Upsert(t, row) => &row[..t.key.len().min(row.len())],
+            RowWrite::Insert(t, row) | RowWrite::Upsert(t, row) | RowWrite::Update(t, row) => {
+                &row[..t.key.len().min(row.len())]
+            }
             RowWrite::Patch { key, .. } | RowWrite::Delete(_, key) => key,
         }
     }
@@ -151,7 +156,7 @@ impl RowWrite {
             Ok(())
         };
         match self {
-            RowWrite::Insert(_, row) | RowWrite::Upsert(_, row) => {
+            RowWrite::Insert(_, row) | RowWrite::Upsert(_, row) | RowWrite::Update(_, row) => {
                 if row.len() != table.width() {
                     return Err(RowError::new(
                         table,
@@ -167,6 +172,9 @@ impl RowWrite {
             }
             RowWrite::Patch { key, set, .. } => {
                 check_key(key)?;
+                if set.is_empty() {
+                    return Err(RowError::new(table, "a patch sets no column"));
+                }
                 for (index, value) in set {
                     let Some(column) = table.columns.get(*index) else {
                         return Err(RowError::new(table, format!("no column {index}")));
@@ -267,6 +275,8 @@ mod tests {
         assert!(good.check().is_ok());
         let short = RowWrite::Delete(&tables::FRIENDS, vec![Value::Int(1)]);
         assert!(short.check().is_err());
+        let empty = RowWrite::Patch { table: &tables::USERS, key: vec![Value::Int(1)], set: Vec::new() };
+        assert!(empty.check().is_err(), "an empty patch would be malformed SQL");
         let typed = RowWrite::Patch {
             table: &tables::USERS,
             key: vec![Value::Int(1)],

@@ -5,9 +5,11 @@
 //! change does). The [`LogShipper`] of the shard then copies them to each user's log shard
 //! (`action_log`, keyed by `log_id`, so a copy made twice after a crash is one row) and
 //! deletes them from the outbox. Rows it holds in memory come from committed batches
-//! ([`Ship`]); rows left in the outbox by a crash or a log-shard outage are read back at
-//! start and whenever the memory copy was dropped. A failed shipment is retried with a
-//! growing delay (up to [`MAX_BACKOFF`]); nothing is lost meanwhile, the outbox holds it.
+//! ([`Ship`]); the outbox is read back at start (rows a crash left), whenever the memory copy
+//! was dropped or a batch's outcome was unknown ([`Rescan`]), and every [`SWEEP`] (a batch
+//! abandoned past its time bound may still have committed after that). A failed shipment is
+//! retried with a growing delay (up to [`MAX_BACKOFF`]); nothing is lost meanwhile, the
+//! outbox holds it.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -30,6 +32,8 @@ const MAX_HELD: usize = 100_000;
 /// Longest wait before retrying after a failure.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// How often the outbox is read back even when nothing asked for it.
+pub const SWEEP: Duration = Duration::from_secs(30);
 
 /// Outbox rows just committed, to ship.
 #[derive(Debug)]
@@ -63,8 +67,11 @@ pub struct LogShipper {
     label: String,
     /// Rows to ship, by log id.
     held: BTreeMap<i64, Row>,
-    /// The outbox may hold rows not in `held` (at start, after dropping the memory copy).
-    reread: bool,
+    /// Read-backs of the outbox asked for so far, and the last one a round completed (the
+    /// outbox may hold rows not in `held` while they differ). Counted, so a read-back asked
+    /// for while one runs is not taken as done by it.
+    rereads_asked: u64,
+    rereads_done: u64,
     shipping: bool,
     backoff: Duration,
     waiting: Vec<oneshot::Sender<()>>,
@@ -78,7 +85,9 @@ impl LogShipper {
             logs,
             label: format!("{label} log outbox"),
             held: BTreeMap::new(),
-            reread: true,
+            // Rows a crash left in the outbox.
+            rereads_asked: 1,
+            rereads_done: 0,
             shipping: false,
             backoff: FIRST_BACKOFF,
             waiting: Vec::new(),
@@ -92,22 +101,32 @@ impl LogShipper {
         }
     }
 
+    fn reread_due(&self) -> bool {
+        self.rereads_done < self.rereads_asked
+    }
+
+    fn ask_reread(&mut self, ctx: &mut Context<Self>) {
+        self.rereads_asked += 1;
+        self.round(ctx);
+    }
+
     /// Starts a round unless one runs: re-read the outbox if needed, then ship.
     fn round(&mut self, ctx: &mut Context<Self>) {
         if self.shipping {
             return;
         }
-        if self.held.is_empty() && !self.reread {
+        if self.held.is_empty() && !self.reread_due() {
             self.waiting.drain(..).for_each(|tx| {
                 let _ = tx.send(());
             });
             return;
         }
         self.shipping = true;
-        let (game, logs, reread) = (self.game.clone(), self.logs.clone(), self.reread);
+        let (game, logs) = (self.game.clone(), self.logs.clone());
+        let reread = self.reread_due().then_some(self.rereads_asked);
         let rows: Vec<Row> = self.held.values().take(ROUND).cloned().collect();
         let work = async move {
-            let rows = if reread { read_outbox(&game).await? } else { rows };
+            let rows = if reread.is_some() { read_outbox(&game).await? } else { rows };
             let count = rows.len();
             ship(&game, &logs, &rows).await?;
             Ok::<_, StoreError>((rows, count))
@@ -117,8 +136,11 @@ impl LogShipper {
             match result {
                 Ok((rows, count)) => {
                     actor.backoff = FIRST_BACKOFF;
-                    if reread && count < ROUND {
-                        actor.reread = false;
+                    // A full page leaves more to read: the next round reads again.
+                    if let Some(asked) = reread
+                        && count < ROUND
+                    {
+                        actor.rereads_done = asked;
                     }
                     for row in &rows {
                         actor.held.remove(&Self::log_id(row));
@@ -145,8 +167,8 @@ impl Actor for LogShipper {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(1 << 16);
-        // Rows a crash left in the outbox.
         self.round(ctx);
+        ctx.run_interval(SWEEP, |actor, ctx| actor.ask_reread(ctx));
     }
 }
 
@@ -156,11 +178,11 @@ impl Handler<Ship> for LogShipper {
     fn handle(&mut self, Ship(rows): Ship, ctx: &mut Context<Self>) {
         if self.held.len() + rows.len() > MAX_HELD {
             // The outbox has them; read them back once the backlog is shipped.
-            self.reread = true;
+            self.ask_reread(ctx);
         } else {
             self.held.extend(rows.into_iter().map(|r| (Self::log_id(&r), r)));
+            self.round(ctx);
         }
-        self.round(ctx);
     }
 }
 
@@ -168,8 +190,7 @@ impl Handler<Rescan> for LogShipper {
     type Result = ();
 
     fn handle(&mut self, _: Rescan, ctx: &mut Context<Self>) {
-        self.reread = true;
-        self.round(ctx);
+        self.ask_reread(ctx);
     }
 }
 

@@ -42,13 +42,16 @@ pub enum Bind<'a> {
 pub struct Statement<'a> {
     pub sql: String,
     pub binds: Vec<Bind<'a>>,
+    /// How many rows it writes (0 for others): an `UPDATE` that affects fewer met a row that
+    /// is not there.
+    pub rows: usize,
     dialect: Dialect,
 }
 
 impl<'a> Statement<'a> {
     /// A statement that starts with `sql`.
     pub fn new(dialect: Dialect, sql: impl Into<String>) -> Self {
-        Self { sql: sql.into(), binds: Vec::new(), dialect }
+        Self { sql: sql.into(), binds: Vec::new(), rows: 0, dialect }
     }
 
     /// Appends SQL text.
@@ -169,6 +172,7 @@ fn multi_row<'a>(dialect: Dialect, table: &TableDef, rows: &[Stamped<'a>], confl
                     s.push(&format!(" ON CONFLICT ({keys}) DO NOTHING"));
                 }
             }
+            s.rows = chunk.len();
             s
         })
         .collect()
@@ -180,7 +184,8 @@ pub type Patch<'a> = (&'a [Value], &'a [(usize, Value)], i64);
 
 /// Sets, for each row of `patches`, the columns it lists, leaving the others: one `UPDATE`
 /// joined with a derived table of the rows, where a column a row does not set is NULL and
-/// `COALESCE` keeps the stored value (which is why every column is `NOT NULL`).
+/// `COALESCE` keeps the stored value (which is why every column is `NOT NULL`). A whole-row
+/// update is a patch that sets every column.
 pub fn patch<'a>(dialect: Dialect, table: &TableDef, patches: &[Patch<'a>]) -> Vec<Statement<'a>> {
     let mut out = Vec::new();
     let stamp = table.stamped;
@@ -267,6 +272,7 @@ pub fn patch<'a>(dialect: Dialect, table: &TableDef, patches: &[Patch<'a>]) -> V
                 s.push(&format!(") AS v ON {} SET {}", join.join(" AND "), assignments.join(", ")));
             }
         }
+        s.rows = chunk.len();
         out.push(s);
     }
     out
@@ -278,6 +284,7 @@ pub fn delete<'a>(dialect: Dialect, table: &TableDef, keys: &[&'a [Value]]) -> V
         .map(|chunk| {
             let mut s = Statement::new(dialect, format!("DELETE FROM {} WHERE ", table.name));
             key_filter(&mut s, table, chunk);
+            s.rows = chunk.len();
             s
         })
         .collect()

@@ -44,6 +44,7 @@ impl TestServer {
 
     /// Starts a server over `store`.
     pub async fn start_with_store(config: Config, store: Arc<dyn Store>) -> Self {
+        summoner::telemetry::init(&config.log);
         let clock = Arc::new(ManualClock::new());
         let running = server::start_with_store(config, clock.clone(), store).await.expect("server starts");
         let url = format!("http://{}", running.addr);
@@ -97,7 +98,7 @@ pub async fn action_log_count(config: &Config, action: &str) -> i64 {
     total
 }
 
-/// How many rows of `table` in the database at `url` match `condition` (SQL).
+/// How many rows of `table` in the database at `url` match `condition` (SQL; empty: all).
 pub async fn count_rows(url: &str, table: &str, condition: &str) -> i64 {
     use summoner::storage::conn::SqlConn;
     use summoner::storage::db::Db;
@@ -105,7 +106,8 @@ pub async fn count_rows(url: &str, table: &str, condition: &str) -> i64 {
     use summoner::storage::sql::Statement;
 
     let db = Db::connect(url, 1, std::time::Duration::from_secs(10)).expect("database connects");
-    let sql = format!("SELECT COUNT(*) AS i0 FROM {table} WHERE {condition}");
+    let filter = if condition.is_empty() { String::new() } else { format!(" WHERE {condition}") };
+    let sql = format!("SELECT COUNT(*) AS i0 FROM {table}{filter}");
     let rows = summoner::with_conn!(db, "count rows", |conn| {
         let statement = Statement::new(summoner::storage::conn::dialect_of(conn), sql.as_str());
         conn.rows(statement).await.map_err(|e| summoner::storage::StoreError::Database("count".into(), e.to_string()))

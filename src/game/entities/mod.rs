@@ -101,7 +101,7 @@ fn rows_of<E: Entity>(user: u64, changes: &[(E::Key, Change<E>)], out: &mut Vec<
     for (key, change) in changes {
         out.push(match change {
             Change::Inserted(e) => RowWrite::Insert(E::TABLE, e.row(user)),
-            Change::Updated(e) => RowWrite::Upsert(E::TABLE, e.row(user)),
+            Change::Updated(e) => RowWrite::Update(E::TABLE, e.row(user)),
             Change::Deleted => RowWrite::Delete(E::TABLE, vec![Value::uint(user), key.value()]),
         });
     }

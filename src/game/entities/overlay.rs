@@ -12,7 +12,7 @@ use super::{Entities, Entity};
 pub enum Change<E> {
     /// New: stored with an insert.
     Inserted(E),
-    /// Existed and changed: stored whole (upsert).
+    /// Existed and changed: stored whole over the stored row.
     Updated(E),
     /// Existed and is gone.
     Deleted,

@@ -2,8 +2,9 @@
 -- id); the owner epoch that fences commits (users.owner_epoch) and records the writer of
 -- every other row; the block of ids a user's new entities take (id_next..id_end); and the
 -- action-log outbox. Expand-only: old code keeps working while this runs (new columns have
--- defaults, nothing is dropped or renamed; users.friends stays until a later contract step
--- and is copied into the friends table here).
+-- constant defaults, nothing is dropped or renamed; users.friends stays, and the next
+-- migration copies it into the friends table, in its own transaction so that the brief
+-- lock these ALTERs take is not held while it reads every user).
 
 ALTER TABLE users ADD COLUMN owner_epoch BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN id_next BIGINT NOT NULL DEFAULT 0;
@@ -88,24 +89,3 @@ CREATE TABLE log_outbox (
     result    TEXT NOT NULL,
     at_ms     BIGINT NOT NULL
 );
-
--- The comma-separated friend lists become rows; since_ms keeps their order (1, 2, ...),
--- as the lists recorded no times.
-INSERT INTO friends (user_id, friend_id, since_ms, owner_epoch)
-SELECT s.user_id, s.friend_id, s.n, 0 FROM (
-    SELECT u.user_id AS user_id,
-           CAST(SUBSTRING_INDEX(SUBSTRING_INDEX(u.friends, ',', n.n), ',', -1) AS SIGNED) AS friend_id,
-           n.n AS n
-    FROM users u
-    JOIN (SELECT a.d + 10 * b.d + 100 * c.d + 1 AS n
-          FROM (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
-                UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) a
-          CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
-                UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) b
-          CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
-                UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) c) n
-      ON n.n <= 1 + LENGTH(u.friends) - LENGTH(REPLACE(u.friends, ',', ''))
-    WHERE u.friends <> ''
-) AS s
-WHERE s.friend_id <> 0
-ON DUPLICATE KEY UPDATE since_ms = friends.since_ms;

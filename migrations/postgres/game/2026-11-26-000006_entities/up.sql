@@ -2,8 +2,9 @@
 -- id); the owner epoch that fences commits (users.owner_epoch) and records the writer of
 -- every other row; the block of ids a user's new entities take (id_next..id_end); and the
 -- action-log outbox. Expand-only: old code keeps working while this runs (new columns have
--- defaults, nothing is dropped or renamed; users.friends stays until a later contract step
--- and is copied into the friends table here).
+-- constant defaults, nothing is dropped or renamed; users.friends stays, and the next
+-- migration copies it into the friends table, in its own transaction so that the brief
+-- lock these ALTERs take is not held while it reads every user).
 
 ALTER TABLE users ADD COLUMN owner_epoch BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN id_next BIGINT NOT NULL DEFAULT 0;
@@ -88,11 +89,3 @@ CREATE TABLE log_outbox (
     result    TEXT NOT NULL,
     at_ms     BIGINT NOT NULL
 );
-
--- The comma-separated friend lists become rows; since_ms keeps their order (1, 2, ...),
--- as the lists recorded no times.
-INSERT INTO friends (user_id, friend_id, since_ms, owner_epoch)
-SELECT u.user_id, CAST(f.id AS BIGINT), f.ord, 0
-FROM users u CROSS JOIN LATERAL unnest(string_to_array(u.friends, ',')) WITH ORDINALITY AS f(id, ord)
-WHERE u.friends <> '' AND f.id <> ''
-ON CONFLICT (user_id, friend_id) DO NOTHING;

@@ -2,8 +2,9 @@
 -- id); the owner epoch that fences commits (users.owner_epoch) and records the writer of
 -- every other row; the block of ids a user's new entities take (id_next..id_end); and the
 -- action-log outbox. Expand-only: old code keeps working while this runs (new columns have
--- defaults, nothing is dropped or renamed; users.friends stays until a later contract step
--- and is copied into the friends table here).
+-- constant defaults, nothing is dropped or renamed; users.friends stays, and the next
+-- migration copies it into the friends table, in its own transaction so that the brief
+-- lock these ALTERs take is not held while it reads every user).
 
 ALTER TABLE users ADD COLUMN owner_epoch BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN id_next BIGINT NOT NULL DEFAULT 0;
@@ -88,14 +89,3 @@ CREATE TABLE log_outbox (
     result    TEXT NOT NULL,
     at_ms     BIGINT NOT NULL
 );
-
--- The comma-separated friend lists become rows; since_ms keeps their order (1, 2, ...),
--- as the lists recorded no times.
-INSERT OR IGNORE INTO friends (user_id, friend_id, since_ms, owner_epoch)
-WITH RECURSIVE split(user_id, rest, id, ord) AS (
-    SELECT user_id, friends || ',', '', 0 FROM users WHERE friends <> ''
-    UNION ALL
-    SELECT user_id, substr(rest, instr(rest, ',') + 1), substr(rest, 1, instr(rest, ',') - 1), ord + 1
-    FROM split WHERE rest <> ''
-)
-SELECT user_id, CAST(id AS INTEGER), ord, 0 FROM split WHERE id <> '';

@@ -1,4 +1,3 @@
 -- Action-log rows are shipped from the game shards' outboxes keyed by log_id, so a row
 -- shipped twice (after a crash) is stored once. Expand-only: existing rows keep a NULL log_id.
 ALTER TABLE action_log ADD COLUMN log_id BIGINT;
-CREATE UNIQUE INDEX action_log_log_id ON action_log (log_id);

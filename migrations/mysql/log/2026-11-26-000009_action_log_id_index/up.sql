@@ -1,0 +1,2 @@
+-- InnoDB builds a secondary index online: inserts go on meanwhile.
+CREATE UNIQUE INDEX action_log_log_id ON action_log (log_id);

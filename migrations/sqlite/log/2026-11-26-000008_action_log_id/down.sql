@@ -1,0 +1,1 @@
+ALTER TABLE action_log DROP COLUMN log_id;
