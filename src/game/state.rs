@@ -9,7 +9,7 @@
 use summoner_proto::api;
 
 use crate::game::data::GameData;
-use crate::game::entities::{Overlays, Owned, OwnedChanges};
+use crate::game::entities::{Friend, Overlays, Owned, OwnedChanges};
 use crate::game::profile::Profile;
 use crate::storage::rows::RowError;
 use crate::storage::{UserRows, UserShards};
@@ -72,7 +72,7 @@ impl UserState {
 
     /// The profile as the client sees it at `now_ms`.
     pub fn to_proto(&self, data: &GameData, now_ms: i64) -> api::User {
-        user_proto(&self.profile, self.owned.friends.keys().copied(), data, now_ms)
+        user_proto(&self.profile, self.owned.friends.values(), data, now_ms)
     }
 }
 
@@ -90,7 +90,7 @@ impl Draft<'_> {
 
     /// The profile as the client sees it at `now_ms`, with the request's changes.
     pub fn to_proto(&self, data: &GameData, now_ms: i64) -> api::User {
-        user_proto(&self.profile, self.owned.friends.iter().map(|f| f.id), data, now_ms)
+        user_proto(&self.profile, self.owned.friends.iter(), data, now_ms)
     }
 }
 
@@ -104,7 +104,15 @@ pub struct Delta {
     pub ids_saved: bool,
 }
 
-fn user_proto(profile: &Profile, friends: impl Iterator<Item = u64>, data: &GameData, now_ms: i64) -> api::User {
+/// The profile as the client sees it, with the friends in the order they were made.
+fn user_proto<'f>(
+    profile: &Profile,
+    friends: impl Iterator<Item = &'f Friend>,
+    data: &GameData,
+    now_ms: i64,
+) -> api::User {
+    let mut friends: Vec<&Friend> = friends.collect();
+    friends.sort_by_key(|f| (f.since_ms, f.id));
     api::User {
         user_id: profile.user_id,
         nickname: profile.nickname.clone(),
@@ -115,6 +123,6 @@ fn user_proto(profile: &Profile, friends: impl Iterator<Item = u64>, data: &Game
         stamina: profile.stamina_now(data, now_ms),
         stamina_max: data.stamina_max(profile.level),
         created_at_ms: profile.created_at_ms,
-        friend_ids: friends.collect(),
+        friend_ids: friends.into_iter().map(|f| f.id).collect(),
     }
 }

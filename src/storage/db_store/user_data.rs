@@ -17,7 +17,7 @@ use crate::storage::db::DbKind;
 use crate::storage::persistence::Settle;
 use crate::storage::rows::{Row, TableDef, Value};
 use crate::storage::schema::{accounts, sessions};
-use crate::storage::sql::{self, Dialect};
+use crate::storage::sql::{self, Dialect, Statement};
 use crate::storage::tables::{LAST_REPLIES, USERS};
 use crate::storage::{ProfileRow, StoreError, StoreResult, UserRows, UserShards};
 use crate::with_conn;
@@ -40,8 +40,8 @@ pub(super) async fn user_for_token(dbs: Arc<Databases>, token: TokenHash) -> Sto
 /// A user's rows, session and last reply: the account and session from the common
 /// database; then, once the user's earlier writes are decided ([`Settle`]), one transaction
 /// on the game shard that locks the user's row (waiting for any transaction still holding
-/// it, such as a batch whose caller gave up) and reads the profile, the last reply and
-/// `tables`.
+/// it, such as a batch abandoned past its time bound) and reads the profile, the last reply
+/// and `tables`.
 pub(super) async fn load_user(
     store: DbStore,
     user: UserId,
@@ -73,7 +73,12 @@ pub(super) async fn load_user(
     store.router.send(Settle { kind: DbKind::Game, shard_no: game, user: id }).await.map_err(db(&what))?;
     let shard = store.shard(DbKind::Game, game)?;
     let read = with_conn!(shard, &what, |conn| {
-        conn.transaction::<_, DieselError, _>(async |conn| read_user(conn, id, tables).await).await.map_err(db(&what))
+        let read = if dialect_of(conn) == Dialect::Sqlite {
+            read_sqlite(conn, id, tables).await
+        } else {
+            conn.transaction::<_, DieselError, _>(async |conn| read_user(conn, id, tables).await).await
+        };
+        read.map_err(db(&what))
     })?;
     let Some(UserRead { epoch, profile, reply, tables }) = read else {
         return Err(StoreError::NotFound(what));
@@ -104,15 +109,27 @@ struct UserRead {
     tables: Vec<Vec<Row>>,
 }
 
+/// SQLite reads the user in a transaction that first takes the database's write lock
+/// (`BEGIN IMMEDIATE`: it waits for a writer, then reads without writing, so it costs no
+/// commit to disk); elsewhere `read_user`'s `FOR UPDATE` takes the user's row lock.
+async fn read_sqlite<C: SqlConn>(
+    conn: &mut C,
+    user: i64,
+    tables: &'static [&'static TableDef],
+) -> Result<Option<UserRead>, DieselError> {
+    // On failure the lease closes the connection, which ends the transaction either way.
+    conn.exec(Statement::new(C::DIALECT, "BEGIN IMMEDIATE")).await?;
+    let read = read_user(conn, user, tables).await;
+    conn.exec(Statement::new(C::DIALECT, if read.is_ok() { "COMMIT" } else { "ROLLBACK" })).await?;
+    read
+}
+
 async fn read_user<C: SqlConn>(
     conn: &mut C,
     user: i64,
     tables: &'static [&'static TableDef],
 ) -> Result<Option<UserRead>, DieselError> {
     let ids = [Value::Int(user)];
-    if C::DIALECT == Dialect::Sqlite {
-        conn.exec(sql::lock_users(C::DIALECT, &ids)).await?;
-    }
     let fence = conn.rows(sql::fence(C::DIALECT, &ids)).await?;
     let Some([_, Value::Int(epoch)]) = <[_]>::first(&fence).map(Vec::as_slice) else {
         return Ok(None);
