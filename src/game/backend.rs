@@ -21,7 +21,7 @@ use crate::cache::behind::WriteBehind;
 use crate::cache::{Activity, Cache, CacheError};
 use crate::game::catalog::Catalog;
 use crate::game::dispatch::dispatch;
-use crate::game::effects::Changes;
+use crate::game::effects::Effects;
 use crate::game::entities::TABLES;
 use crate::game::friends::{self, Fetched, Need};
 use crate::game::profile::Profile;
@@ -169,7 +169,7 @@ async fn candidates(
 impl UserBackend for GameBackend {
     type State = UserState;
     type Delta = Delta;
-    type Writes = Changes;
+    type Writes = Effects;
     type Fetched = Fetched;
 
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
@@ -216,7 +216,7 @@ impl UserBackend for GameBackend {
         request: &Request,
         fetched: Option<Fetched>,
         now_ms: i64,
-    ) -> Handled<Delta, Changes> {
+    ) -> Handled<Delta, Effects> {
         // One version for the whole request, even if a reload swaps it meanwhile.
         let data = self.catalog.current();
         let ids = self.ids;
@@ -227,13 +227,13 @@ impl UserBackend for GameBackend {
         state.apply(delta);
     }
 
-    fn commit(&self, user: UserId, commit: Commit<Changes>) -> BoxFuture<'static, Result<(), BackendError>> {
-        let Commit { writes: changes, reply } = commit;
-        if !changes.events.is_empty() {
-            tracing::debug!(user.id = user, events = ?changes.events, "quest events");
+    fn commit(&self, user: UserId, commit: Commit<Effects>) -> BoxFuture<'static, Result<(), BackendError>> {
+        let Commit { writes: effects, reply } = commit;
+        if !effects.events.is_empty() {
+            tracing::debug!(user.id = user, events = ?effects.events, "quest events");
         }
-        let committed = self.store.commit(user, changes.place, Commit { writes: changes.durable, reply });
-        let Some(snapshot) = changes.snapshot else {
+        let committed = self.store.commit(user, effects.place, Commit { writes: effects.durable, reply });
+        let Some(snapshot) = effects.snapshot else {
             return committed.map(|r| r.map_err(storage_error)).boxed();
         };
         let (cache, behind) = (self.cache.clone(), self.behind.clone());

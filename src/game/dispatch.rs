@@ -17,7 +17,7 @@ use summoner_proto::api::{ErrorCode, Request, Response, request::Payload as Q, r
 
 use crate::game::context::{HandlerCtx, Refusal};
 use crate::game::data::GameData;
-use crate::game::effects::Changes;
+use crate::game::effects::Effects;
 use crate::game::friends::{self, Fetched};
 use crate::game::handlers::{debug, explore, friends as friend_ops, session, user};
 use crate::game::profile::Profile;
@@ -62,7 +62,7 @@ pub fn dispatch(
     now_ms: i64,
     test_operations: bool,
     fresh_ids: &dyn Fn() -> Range<u64>,
-) -> Handled<Delta, Changes> {
+) -> Handled<Delta, Effects> {
     let Some(payload) = &request.payload else {
         return Handled::read_only(refusal_response(Refusal::new(
             ErrorCode::UnknownOperation,
@@ -112,9 +112,9 @@ pub fn dispatch(
     let seen_by_friends_changed = profile.nickname != state.profile.nickname || profile.level != state.profile.level;
     let snapshot = seen_by_friends_changed.then(|| friends::snapshot(&profile, now_ms));
     let place = UserPlace { shards: state.shards, epoch: state.epoch };
-    let changes = Changes { durable: crate::storage::Changes { rows, logs }, events, place, snapshot };
+    let effects = Effects { durable: crate::storage::Changes { rows, logs }, events, place, snapshot };
     let delta = Delta { profile: (profile != state.profile).then_some(profile), owned, ids_saved };
-    Handled { response, change: Some((delta, changes)), ends_session }
+    Handled { response, change: Some((delta, effects)), ends_session }
 }
 
 fn refusal_response(refusal: Refusal) -> Response {

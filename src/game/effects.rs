@@ -1,5 +1,5 @@
 //! What a handler produces besides its answer: events for quests to count, and what the
-//! request makes durable ([`Changes`]).
+//! request makes durable, together its [`Effects`].
 
 use summoner_proto::api::FriendSnapshot;
 
@@ -15,9 +15,9 @@ pub enum GameEvent {
     LevelReached { level: u32 },
 }
 
-/// Everything one request changes, as the user's actor hands it to storage.
+/// Everything one request changes, as the user's actor hands it to storage and quests.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Changes {
+pub struct Effects {
     /// Row writes and action-log records, committed with the stored reply.
     pub durable: crate::storage::Changes,
     /// Events for quests.

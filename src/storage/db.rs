@@ -3,8 +3,7 @@
 //! servers). [`Db`] is a pool of one of the three; [`with_conn!`] runs the *same* diesel
 //! code on whichever it is, so every query is written once.
 //!
-//! Migrations are embedded per backend and per database kind (`migrations/<backend>/<kind>/`)
-//! and applied on a blocking thread, as diesel's migration harness is synchronous.
+//! Migrations are in [`crate::storage::migrations`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,13 +12,11 @@ use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::result::ConnectionError;
-use diesel::{Connection, SqliteConnection};
-use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, SimpleAsyncConnection};
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 
 use crate::storage::rows::RowWrite;
@@ -34,7 +31,7 @@ pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 /// lock (`busy_timeout`) instead of failing. The timeout comes first: switching the journal
 /// mode needs a lock too, and a connection of a server that just stopped may still hold one
 /// while it checkpoints the WAL on close.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
 
 /// What a database holds, which decides its migrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,70 +95,8 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-fn sqlite_path(url: &str) -> &str {
+pub(crate) fn sqlite_path(url: &str) -> &str {
     url.trim_start_matches("sqlite://").trim_start_matches("sqlite:")
-}
-
-const SQLITE_COMMON: EmbeddedMigrations = embed_migrations!("migrations/sqlite/common");
-const SQLITE_GAME: EmbeddedMigrations = embed_migrations!("migrations/sqlite/game");
-const SQLITE_LOG: EmbeddedMigrations = embed_migrations!("migrations/sqlite/log");
-const SQLITE_CLAN: EmbeddedMigrations = embed_migrations!("migrations/sqlite/clan");
-const POSTGRES_COMMON: EmbeddedMigrations = embed_migrations!("migrations/postgres/common");
-const POSTGRES_GAME: EmbeddedMigrations = embed_migrations!("migrations/postgres/game");
-const POSTGRES_LOG: EmbeddedMigrations = embed_migrations!("migrations/postgres/log");
-const POSTGRES_CLAN: EmbeddedMigrations = embed_migrations!("migrations/postgres/clan");
-const MYSQL_COMMON: EmbeddedMigrations = embed_migrations!("migrations/mysql/common");
-const MYSQL_GAME: EmbeddedMigrations = embed_migrations!("migrations/mysql/game");
-const MYSQL_LOG: EmbeddedMigrations = embed_migrations!("migrations/mysql/log");
-const MYSQL_CLAN: EmbeddedMigrations = embed_migrations!("migrations/mysql/clan");
-
-fn migrations(backend: Backend, kind: DbKind) -> EmbeddedMigrations {
-    match (backend, kind) {
-        (Backend::Sqlite, DbKind::Common) => SQLITE_COMMON,
-        (Backend::Sqlite, DbKind::Game) => SQLITE_GAME,
-        (Backend::Sqlite, DbKind::Log) => SQLITE_LOG,
-        (Backend::Sqlite, DbKind::Clan) => SQLITE_CLAN,
-        (Backend::Postgres, DbKind::Common) => POSTGRES_COMMON,
-        (Backend::Postgres, DbKind::Game) => POSTGRES_GAME,
-        (Backend::Postgres, DbKind::Log) => POSTGRES_LOG,
-        (Backend::Postgres, DbKind::Clan) => POSTGRES_CLAN,
-        (Backend::Mysql, DbKind::Common) => MYSQL_COMMON,
-        (Backend::Mysql, DbKind::Game) => MYSQL_GAME,
-        (Backend::Mysql, DbKind::Log) => MYSQL_LOG,
-        (Backend::Mysql, DbKind::Clan) => MYSQL_CLAN,
-    }
-}
-
-/// Applies the pending `migrations` in order, all of them or those up to version `last`; a
-/// `last` of `-VERSION` reverts the applied ones newer than VERSION instead.
-fn apply<C>(conn: &mut C, source: &dyn Fn() -> EmbeddedMigrations, last: Option<&str>) -> Result<(), String>
-where
-    C: MigrationHarness<C::Backend> + Connection,
-{
-    let Some(last) = last else {
-        return conn.run_pending_migrations(source()).map(|_| ()).map_err(|e| e.to_string());
-    };
-    // Versions compare as their digits (`2026-11-25-000005` and `20261125000005` alike).
-    let digits = |v: &str| v.chars().filter(char::is_ascii_digit).collect::<String>();
-    if let Some(keep) = last.strip_prefix('-') {
-        let keep = digits(keep);
-        loop {
-            let applied = conn.applied_migrations().map_err(|e| e.to_string())?;
-            let Some(newest) = applied.iter().map(|v| digits(&v.to_string())).max() else { return Ok(()) };
-            if newest <= keep {
-                return Ok(());
-            }
-            conn.revert_last_migration(source()).map_err(|e| e.to_string())?;
-        }
-    }
-    let last = digits(last);
-    for migration in conn.pending_migrations(source()).map_err(|e| e.to_string())? {
-        if digits(&migration.name().version().to_string()) > last {
-            break;
-        }
-        conn.run_migration(&*migration).map_err(|e| e.to_string())?;
-    }
-    Ok(())
 }
 
 /// Counts the statements a database runs (tests assert query counts with it).
@@ -218,6 +153,9 @@ impl WriteStats {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).values().sum()
     }
 }
+
+/// The databases of one kind of shard, by shard number.
+pub type ShardDbs = std::collections::BTreeMap<i16, Db>;
 
 /// A pool of connections to one database.
 #[derive(Clone)]
@@ -294,59 +232,6 @@ impl Db {
             Pools::Postgres(_) => Dialect::Postgres,
             Pools::Mysql(_) => Dialect::Mysql,
         }
-    }
-
-    /// Applies pending migrations of `kind` to the database at `url`, creating an SQLite
-    /// file (and its folder) if needed.
-    pub async fn migrate(url: &str, kind: DbKind) -> StoreResult<()> {
-        Self::migrate_up_to(url, kind, None).await
-    }
-
-    /// Applies the pending migrations of `kind` whose version is at most `last` (an older
-    /// schema, to step through a change or to test a migration on the data it moves).
-    pub async fn migrate_to(url: &str, kind: DbKind, last: &str) -> StoreResult<()> {
-        Self::migrate_up_to(url, kind, Some(last.to_owned())).await
-    }
-
-    /// Reverts the applied migrations of `kind` newer than version `last`, newest first
-    /// (each migration's down: rolling a deployment back).
-    pub async fn revert_to(url: &str, kind: DbKind, last: &str) -> StoreResult<()> {
-        Self::migrate_up_to(url, kind, Some(format!("-{last}"))).await
-    }
-
-    async fn migrate_up_to(url: &str, kind: DbKind, last: Option<String>) -> StoreResult<()> {
-        let backend = Backend::of(url)?;
-        let url = url.to_owned();
-        let what = format!("migrate {} database {}", kind.as_str(), redact(&url));
-        let source = move || migrations(backend, kind);
-        let run = move || -> Result<(), String> {
-            match backend {
-                Backend::Sqlite => {
-                    let path = std::path::Path::new(sqlite_path(&url));
-                    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-                    }
-                    let mut conn = SqliteConnection::establish(sqlite_path(&url)).map_err(|e| e.to_string())?;
-                    diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)
-                        .map_err(|e| e.to_string())?;
-                    apply(&mut conn, &source, last.as_deref())
-                }
-                Backend::Postgres => {
-                    let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
-                        .map_err(|e| e.to_string())?;
-                    apply(&mut conn, &source, last.as_deref())
-                }
-                Backend::Mysql => {
-                    let mut conn = <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&url)
-                        .map_err(|e| e.to_string())?;
-                    apply(&mut conn, &source, last.as_deref())
-                }
-            }
-        };
-        tokio::task::spawn_blocking(run)
-            .await
-            .map_err(|e| StoreError::Database(what.clone(), e.to_string()))?
-            .map_err(|e| StoreError::Database(what, e))
     }
 
     /// A pool of at most `size` connections to `url`; waiting for a connection is bounded

@@ -26,9 +26,10 @@ use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 
 use crate::ids::IdGenerator;
 use crate::storage::batch::{BatchHook, Job};
-use crate::storage::db::{Db, DbKind};
-use crate::storage::persistence::{BatchSettings, ShardRouter, Submit};
+use crate::storage::db::{Db, DbKind, ShardDbs};
+use crate::storage::persistence::BatchSettings;
 use crate::storage::registry::{Placement, ShardRow};
+use crate::storage::router::{ShardRouter, Submit};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{ACTION_LOG, LAST_REPLIES, LOG_OUTBOX};
 use crate::storage::{
@@ -51,8 +52,8 @@ fn is_unique_violation(e: &DieselError) -> bool {
 /// The databases of a deployment.
 pub struct Databases {
     pub common: Db,
-    pub game: BTreeMap<i16, Db>,
-    pub log: BTreeMap<i16, Db>,
+    pub game: ShardDbs,
+    pub log: ShardDbs,
     pub clan: Db,
 }
 
@@ -158,18 +159,19 @@ fn reply_row(user: UserId, reply: &summoner_actors::StoredReply) -> Row {
     vec![Value::uint(user), Value::uint(reply.session_id), Value::uint(reply.seq), Value::Bytes(reply.bytes.clone())]
 }
 
-impl DbStore {
-    /// An action-log record as a row of `table` (`log_outbox` names the log shard).
-    fn log_row(&self, log: ActionLog, log_shard: Option<i16>) -> Row {
-        let mut row = vec![Value::uint(self.ids.next_id()), Value::uint(log.user_id)];
-        if let Some(shard) = log_shard {
-            row.push(Value::Int(i64::from(shard)));
-        }
-        row.extend([Value::Text(log.action.to_owned()), Value::Text(log.params), Value::Text(log.result)]);
-        row.push(Value::Int(log.at_ms));
-        row
+/// An action-log record as a row of `log_outbox` (with the log shard it goes to) or, with
+/// no shard, of `action_log`.
+fn log_row(log_id: u64, log: ActionLog, log_shard: Option<i16>) -> Row {
+    let mut row = vec![Value::uint(log_id), Value::uint(log.user_id)];
+    if let Some(shard) = log_shard {
+        row.push(Value::Int(i64::from(shard)));
     }
+    row.extend([Value::Text(log.action.to_owned()), Value::Text(log.params), Value::Text(log.result)]);
+    row.push(Value::Int(log.at_ms));
+    row
+}
 
+impl DbStore {
     /// Submits `job` to its shard and waits for its outcome. The persistence actor answers
     /// within the job's deadline plus a batch's time bound; past that the outcome is unknown.
     fn submit(&self, kind: DbKind, shard_no: i16, job: Job) -> BoxFuture<'static, StoreResult<()>> {
@@ -227,7 +229,7 @@ impl Store for DbStore {
         let mut writes = rows;
         writes.push(RowWrite::Upsert(&LAST_REPLIES, reply_row(user, &reply)));
         for log in logs {
-            writes.push(RowWrite::Insert(&LOG_OUTBOX, self.log_row(log, Some(place.shards.log))));
+            writes.push(RowWrite::Insert(&LOG_OUTBOX, log_row(self.ids.next_id(), log, Some(place.shards.log))));
         }
         let job = Job { user: user as i64, epoch: Some(place.epoch), writes };
         self.submit(DbKind::Game, place.shards.game, job)
@@ -246,7 +248,8 @@ impl Store for DbStore {
 
     fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
         let Some(user) = <[_]>::first(&logs).map(|l| l.user_id as i64) else { return Box::pin(async { Ok(()) }) };
-        let writes = logs.into_iter().map(|log| RowWrite::Insert(&ACTION_LOG, self.log_row(log, None))).collect();
+        let writes =
+            logs.into_iter().map(|log| RowWrite::Insert(&ACTION_LOG, log_row(self.ids.next_id(), log, None))).collect();
         self.submit(DbKind::Log, shards.log, Job { user, epoch: None, writes })
     }
 
@@ -272,7 +275,7 @@ impl Store for DbStore {
         let router = self.router.clone();
         Box::pin(async move {
             router
-                .send(crate::storage::persistence::FlushAll)
+                .send(crate::storage::router::FlushAll)
                 .await
                 .map_err(|e| StoreError::Database("flush queued writes".into(), e.to_string()))
         })
@@ -280,5 +283,20 @@ impl Store for DbStore {
 
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
         self.timed(format!("save session of user {user}"), user_data::save_session(self.dbs.clone(), user, session))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_rows_fit_the_outbox_and_the_action_log_and_ship_from_one_to_the_other() {
+        let log = ActionLog { user_id: 7, action: "explore", params: "p".into(), result: "r".into(), at_ms: 9 };
+        let outbox = log_row(1, log.clone(), Some(2));
+        let logged = log_row(1, log, None);
+        assert!(RowWrite::Insert(&LOG_OUTBOX, outbox.clone()).check().is_ok());
+        assert!(RowWrite::Insert(&ACTION_LOG, logged.clone()).check().is_ok());
+        assert_eq!(crate::storage::shipper::logged(&outbox), (2, logged));
     }
 }

@@ -1,4 +1,5 @@
-//! Group commit: a [`ShardRouter`] actor in front of one [`PersistenceActor`] per shard.
+//! Group commit: one [`PersistenceActor`] per shard (started and addressed by the
+//! [`crate::storage::router::ShardRouter`]).
 //!
 //! A persistence actor queues the jobs of many users and commits them in one database
 //! transaction (a batch, [`crate::storage::batch`]): it flushes when `batch_max_writes` jobs
@@ -18,18 +19,17 @@
 //! itself got no answer (or the batch ran past its time bound), outcome unknown.
 //! Committed action-log rows (`log_outbox`) go to the shard's [`LogShipper`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::{
     Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, Message, ResponseFuture, SpawnHandle, WrapFuture,
 };
-use futures_util::future::join_all;
 use tokio::sync::oneshot;
 
 use crate::storage::batch::{self, BatchError, BatchHook, Job, JobError};
-use crate::storage::db::{Db, DbKind};
+use crate::storage::db::Db;
 use crate::storage::queue::{Queue, Queued};
 use crate::storage::rows::{Row, RowWrite};
 use crate::storage::shipper::{LogShipper, Rescan, Ship};
@@ -41,40 +41,6 @@ use crate::with_conn;
 /// without bound. Requests are bounded before this too (user mailboxes, server admission).
 pub const QUEUE_CAPACITY: usize = 16_384;
 
-/// Commit `job` on shard `shard_no` of `kind` unless `deadline` passes before a batch takes
-/// it. Answers once the outcome is known.
-#[derive(Debug)]
-pub struct Submit {
-    pub kind: DbKind,
-    pub shard_no: i16,
-    pub job: Job,
-    pub deadline: Instant,
-}
-
-impl Message for Submit {
-    type Result = StoreResult<()>;
-}
-
-/// Answers once `user` has nothing queued or in flight on shard `shard_no` of `kind`.
-#[derive(Debug)]
-pub struct Settle {
-    pub kind: DbKind,
-    pub shard_no: i16,
-    pub user: i64,
-}
-
-impl Message for Settle {
-    type Result = ();
-}
-
-/// Commit everything queued on every shard and ship the action logs; answers when done.
-#[derive(Debug)]
-pub struct FlushAll;
-
-impl Message for FlushAll {
-    type Result = ();
-}
-
 /// How persistence actors batch and bound their work.
 #[derive(Clone)]
 pub struct BatchSettings {
@@ -85,108 +51,10 @@ pub struct BatchSettings {
     pub hook: Option<Arc<dyn BatchHook>>,
 }
 
-/// Routes jobs to the persistence actor of their shard.
-pub struct ShardRouter {
-    shards: HashMap<(DbKind, i16), Addr<PersistenceActor>>,
-    shippers: Vec<Addr<LogShipper>>,
-}
-
-impl Actor for ShardRouter {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Context<Self>) {
-        // Every commit passes here; a backstop, as each shard's queue is bounded itself.
-        ctx.set_mailbox_capacity(1 << 16);
-    }
-}
-
-impl ShardRouter {
-    /// Starts one persistence actor per game and log shard (and a log shipper per game
-    /// shard), and the router.
-    pub fn start(game: &BTreeMapOfDbs, log: &BTreeMapOfDbs, settings: BatchSettings) -> Addr<Self> {
-        let mut shards = HashMap::new();
-        let mut shippers = Vec::new();
-        for (kind, map) in [(DbKind::Game, game), (DbKind::Log, log)] {
-            for (no, db) in map {
-                let label = format!("{}-{no}", kind.as_str());
-                let shipper = (kind == DbKind::Game).then(|| LogShipper::new(db.clone(), log.clone(), &label).start());
-                if let Some(s) = &shipper {
-                    shippers.push(s.clone());
-                }
-                let actor = PersistenceActor {
-                    db: db.clone(),
-                    label,
-                    queue: Queue::new(QUEUE_CAPACITY),
-                    in_flight: HashSet::new(),
-                    flushing: false,
-                    timer: None,
-                    drained: Vec::new(),
-                    settles: Vec::new(),
-                    settings: settings.clone(),
-                    shipper,
-                };
-                shards.insert((kind, *no), actor.start());
-            }
-        }
-        ShardRouter { shards, shippers }.start()
-    }
-
-    fn shard(&self, kind: DbKind, no: i16) -> StoreResult<Addr<PersistenceActor>> {
-        self.shards
-            .get(&(kind, no))
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound(format!("{} shard {no}", kind.as_str())))
-    }
-}
-
-/// The databases of one kind, by shard number.
-pub type BTreeMapOfDbs = std::collections::BTreeMap<i16, Db>;
-
-fn unreachable_actor(e: actix::MailboxError) -> StoreError {
-    StoreError::Database("reach the shard's persistence actor".into(), e.to_string())
-}
-
-impl Handler<Submit> for ShardRouter {
-    type Result = ResponseFuture<StoreResult<()>>;
-
-    fn handle(&mut self, msg: Submit, _: &mut Context<Self>) -> Self::Result {
-        let shard = self.shard(msg.kind, msg.shard_no);
-        Box::pin(async move {
-            shard?.send(Enqueue { job: msg.job, deadline: msg.deadline }).await.map_err(unreachable_actor)?
-        })
-    }
-}
-
-impl Handler<Settle> for ShardRouter {
-    type Result = ResponseFuture<()>;
-
-    fn handle(&mut self, msg: Settle, _: &mut Context<Self>) -> Self::Result {
-        let shard = self.shard(msg.kind, msg.shard_no);
-        Box::pin(async move {
-            if let Ok(shard) = shard {
-                let _ = shard.send(SettleUser(msg.user)).await;
-            }
-        })
-    }
-}
-
-impl Handler<FlushAll> for ShardRouter {
-    type Result = ResponseFuture<()>;
-
-    fn handle(&mut self, _: FlushAll, _: &mut Context<Self>) -> Self::Result {
-        let shards: Vec<_> = self.shards.values().cloned().collect();
-        let shippers = self.shippers.clone();
-        Box::pin(async move {
-            join_all(shards.iter().map(|s| s.send(Drain))).await;
-            join_all(shippers.iter().map(|s| s.send(crate::storage::shipper::ShipAll))).await;
-        })
-    }
-}
-
 /// Queue one job.
-struct Enqueue {
-    job: Job,
-    deadline: Instant,
+pub(crate) struct Enqueue {
+    pub job: Job,
+    pub deadline: Instant,
 }
 
 impl Message for Enqueue {
@@ -194,14 +62,14 @@ impl Message for Enqueue {
 }
 
 /// Answer when nothing is queued or in flight.
-struct Drain;
+pub(crate) struct Drain;
 
 impl Message for Drain {
     type Result = ();
 }
 
 /// Answer when the user has nothing queued or in flight.
-struct SettleUser(i64);
+pub(crate) struct SettleUser(pub i64);
 
 impl Message for SettleUser {
     type Result = ();
@@ -222,6 +90,25 @@ pub struct PersistenceActor {
     settles: Vec<(i64, oneshot::Sender<()>)>,
     settings: BatchSettings,
     shipper: Option<Addr<LogShipper>>,
+}
+
+impl PersistenceActor {
+    /// The actor of the shard `db`, named `label` in logs and metrics; committed action logs
+    /// go to `shipper`.
+    pub fn new(db: Db, label: String, settings: BatchSettings, shipper: Option<Addr<LogShipper>>) -> Self {
+        Self {
+            db,
+            label,
+            queue: Queue::new(QUEUE_CAPACITY),
+            in_flight: HashSet::new(),
+            flushing: false,
+            timer: None,
+            drained: Vec::new(),
+            settles: Vec::new(),
+            settings,
+            shipper,
+        }
+    }
 }
 
 impl Actor for PersistenceActor {

@@ -218,21 +218,26 @@ async fn read_outbox(game: &Db) -> StoreResult<Vec<Row>> {
     })
 }
 
+/// An outbox row's log shard, and the row as `action_log` stores it: the outbox's columns
+/// but the log shard.
+pub(crate) fn logged(row: &Row) -> (i16, Row) {
+    let place = LOG_OUTBOX.key.len() + LOG_OUTBOX.column("log_shard").unwrap_or(1);
+    let shard = match row.get(place) {
+        Some(Value::Int(no)) => i16::try_from(*no).unwrap_or(0),
+        _ => 0,
+    };
+    (shard, row.iter().enumerate().filter(|(i, _)| *i != place).map(|(_, v)| v.clone()).collect())
+}
+
 /// Copies `rows` to their log shards (a row already there is left as it is), then deletes
 /// them from the outbox.
 async fn ship(game: &Db, logs: &BTreeMap<i16, Db>, rows: &[Row]) -> StoreResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let place = 1 + LOG_OUTBOX.column("log_shard").unwrap_or(1);
     let mut by_shard: BTreeMap<i16, Vec<Row>> = BTreeMap::new();
     for row in rows {
-        let shard = match row.get(place) {
-            Some(Value::Int(no)) => *no as i16,
-            _ => 0,
-        };
-        // action_log has the outbox's columns but the log shard.
-        let logged: Row = row.iter().enumerate().filter(|(i, _)| *i != place).map(|(_, v)| v.clone()).collect();
+        let (shard, logged) = logged(row);
         by_shard.entry(shard).or_default().push(logged);
     }
     for (shard, logged) in &by_shard {

@@ -73,6 +73,16 @@ impl<'a> Statement<'a> {
         self
     }
 
+    /// Appends `(p, p, ...), (p, p, ...)` for `rows`.
+    fn tuples(&mut self, rows: Vec<Vec<Bind<'a>>>) {
+        for (i, row) in rows.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(", ");
+            }
+            self.tuple(row);
+        }
+    }
+
     /// Appends `(p, p, ...)` for `binds`.
     fn tuple(&mut self, binds: impl IntoIterator<Item = Bind<'a>>) {
         self.sql.push('(');
@@ -187,20 +197,26 @@ pub type Patch<'a> = (&'a [Value], &'a [(usize, Value)], i64);
 /// `COALESCE` keeps the stored value (which is why every column is `NOT NULL`). A whole-row
 /// update is a patch that sets every column.
 pub fn patch<'a>(dialect: Dialect, table: &TableDef, patches: &[Patch<'a>]) -> Vec<Statement<'a>> {
-    let mut out = Vec::new();
-    let stamp = table.stamped;
-    for chunk in patches.chunks(MAX_PATCH_ROWS.min(chunk_size(table.width() + 1))) {
-        // The columns any row of the chunk sets, in table order.
-        let mut set: Vec<usize> = chunk.iter().flat_map(|(_, cols, _)| cols.iter().map(|(i, _)| *i)).collect();
-        set.sort_unstable();
-        set.dedup();
-        let key_aliases: Vec<String> = (0..table.key.len()).map(|i| format!("k{i}")).collect();
-        let set_aliases: Vec<String> = set.iter().map(|i| format!("c{i}")).collect();
-        let mut aliases: Vec<&str> = key_aliases.iter().chain(&set_aliases).map(String::as_str).collect();
-        if stamp {
-            aliases.push("e");
-        }
-        let row_binds = |(key, cols, epoch): &Patch<'a>| -> Vec<Bind<'a>> {
+    patches
+        .chunks(MAX_PATCH_ROWS.min(chunk_size(table.width() + 1)))
+        .map(|chunk| patch_chunk(dialect, table, chunk))
+        .collect()
+}
+
+fn patch_chunk<'a>(dialect: Dialect, table: &TableDef, chunk: &[Patch<'a>]) -> Statement<'a> {
+    // The derived table `v`: the key (k0, k1 ...), every column some row sets (c<i>, NULL
+    // where a row leaves it), and the writer's epoch (e) on stamped tables.
+    let mut set: Vec<usize> = chunk.iter().flat_map(|(_, cols, _)| cols.iter().map(|(i, _)| *i)).collect();
+    set.sort_unstable();
+    set.dedup();
+    let mut aliases: Vec<String> = (0..table.key.len()).map(|i| format!("k{i}")).collect();
+    aliases.extend(set.iter().map(|i| format!("c{i}")));
+    if table.stamped {
+        aliases.push("e".into());
+    }
+    let rows: Vec<Vec<Bind<'a>>> = chunk
+        .iter()
+        .map(|(key, cols, epoch)| {
             let mut binds: Vec<Bind<'a>> =
                 table.key.iter().zip(key.iter()).map(|(c, v)| Bind::Value(c.ty, v)).collect();
             for index in &set {
@@ -210,72 +226,65 @@ pub fn patch<'a>(dialect: Dialect, table: &TableDef, patches: &[Patch<'a>]) -> V
                     None => Bind::Null(ty),
                 });
             }
-            if stamp {
+            if table.stamped {
                 binds.push(Bind::Int(*epoch));
             }
             binds
-        };
-        let mut assignments: Vec<String> = set
-            .iter()
-            .map(|i| {
-                let name = table.columns[*i].name;
-                let target = if dialect == Dialect::Mysql { format!("t.{name}") } else { name.to_owned() };
-                format!("{target} = COALESCE(v.c{i}, t.{name})")
-            })
-            .collect();
-        let mut s = Statement::new(dialect, "");
-        if stamp {
-            let target = if dialect == Dialect::Mysql { "t.owner_epoch" } else { "owner_epoch" };
-            assignments.push(format!("{target} = v.e"));
-        }
-        let join: Vec<String> = table.key.iter().enumerate().map(|(i, c)| format!("t.{} = v.k{i}", c.name)).collect();
-        match dialect {
-            Dialect::Postgres | Dialect::Sqlite => {
-                s.push(&format!("UPDATE {} AS t SET {}", table.name, assignments.join(", ")));
-                if dialect == Dialect::Postgres {
-                    s.push(" FROM (VALUES ");
-                    for (i, p) in chunk.iter().enumerate() {
-                        if i > 0 {
-                            s.push(", ");
-                        }
-                        s.tuple(row_binds(p));
-                    }
-                    s.push(&format!(") AS v({})", aliases.join(", ")));
-                } else {
-                    let columns: Vec<String> =
-                        aliases.iter().enumerate().map(|(i, a)| format!("column{} AS {a}", i + 1)).collect();
-                    s.push(&format!(" FROM (SELECT {} FROM (VALUES ", columns.join(", ")));
-                    for (i, p) in chunk.iter().enumerate() {
-                        if i > 0 {
-                            s.push(", ");
-                        }
-                        s.tuple(row_binds(p));
-                    }
-                    s.push(")) AS v");
-                }
-                s.push(&format!(" WHERE {}", join.join(" AND ")));
-            }
-            Dialect::Mysql => {
-                s.push(&format!("UPDATE {} AS t JOIN (", table.name));
-                for (i, p) in chunk.iter().enumerate() {
-                    s.push(if i == 0 { "SELECT " } else { " UNION ALL SELECT " });
-                    for (j, bind) in row_binds(p).into_iter().enumerate() {
-                        if j > 0 {
-                            s.push(", ");
-                        }
-                        s.param(bind);
-                        if i == 0 {
-                            s.push(&format!(" AS {}", aliases[j]));
-                        }
-                    }
-                }
-                s.push(&format!(") AS v ON {} SET {}", join.join(" AND "), assignments.join(", ")));
-            }
-        }
-        s.rows = chunk.len();
-        out.push(s);
+        })
+        .collect();
+    // MySQL names the target's columns in SET with the table's alias; the others must not.
+    let target = |name: &str| if dialect == Dialect::Mysql { format!("t.{name}") } else { name.to_owned() };
+    let mut assignments: Vec<String> = set
+        .iter()
+        .map(|i| {
+            let name = table.columns[*i].name;
+            format!("{} = COALESCE(v.c{i}, t.{name})", target(name))
+        })
+        .collect();
+    if table.stamped {
+        assignments.push(format!("{} = v.e", target("owner_epoch")));
     }
-    out
+    let join: Vec<String> = table.key.iter().enumerate().map(|(i, c)| format!("t.{} = v.k{i}", c.name)).collect();
+    let mut s = Statement::new(dialect, "");
+    match dialect {
+        Dialect::Postgres => {
+            s.push(&format!("UPDATE {} AS t SET {} FROM (VALUES ", table.name, assignments.join(", ")));
+            s.tuples(rows);
+            s.push(&format!(") AS v({}) WHERE {}", aliases.join(", "), join.join(" AND ")));
+        }
+        Dialect::Sqlite => {
+            // SQLite names a VALUES table's columns column1, column2 ...
+            let columns: Vec<String> =
+                aliases.iter().enumerate().map(|(i, a)| format!("column{} AS {a}", i + 1)).collect();
+            s.push(&format!(
+                "UPDATE {} AS t SET {} FROM (SELECT {} FROM (VALUES ",
+                table.name,
+                assignments.join(", "),
+                columns.join(", ")
+            ));
+            s.tuples(rows);
+            s.push(&format!(")) AS v WHERE {}", join.join(" AND ")));
+        }
+        Dialect::Mysql => {
+            // MySQL and MariaDB: a derived table of SELECTs (VALUES has no column names there).
+            s.push(&format!("UPDATE {} AS t JOIN (", table.name));
+            for (i, row) in rows.into_iter().enumerate() {
+                s.push(if i == 0 { "SELECT " } else { " UNION ALL SELECT " });
+                for (j, bind) in row.into_iter().enumerate() {
+                    if j > 0 {
+                        s.push(", ");
+                    }
+                    s.param(bind);
+                    if i == 0 {
+                        s.push(&format!(" AS {}", aliases[j]));
+                    }
+                }
+            }
+            s.push(&format!(") AS v ON {} SET {}", join.join(" AND "), assignments.join(", ")));
+        }
+    }
+    s.rows = chunk.len();
+    s
 }
 
 /// Deletes the rows with `keys`.

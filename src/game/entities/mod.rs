@@ -192,3 +192,85 @@ entity_kinds! {
     stages: Stage,
     counters: Counter,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<E: Entity>(entity: E) {
+        let user = u64::MAX - 7;
+        let row = entity.row(user);
+        assert!(RowWrite::Insert(E::TABLE, row.clone()).check().is_ok(), "{} row does not fit its table", E::TABLE);
+        assert_eq!(E::from_row(&row).expect("reads back"), entity);
+    }
+
+    #[test]
+    fn every_kind_of_entity_matches_its_table_and_reads_back() {
+        round_trip(Monster {
+            id: u64::MAX - 1,
+            template: "mon.slime.water.1".into(),
+            level: 70,
+            exp: u64::MAX,
+            grade: 3,
+            locked: true,
+            acquired_at_ms: -5,
+        });
+        round_trip(Friend { id: 12, since_ms: 1_800_000_000_000 });
+        round_trip(Quest {
+            id: "quest.daily.login".into(),
+            progress: 3,
+            completed_at_ms: 1,
+            claimed_at_ms: 2,
+            resets_at_ms: 3,
+        });
+        round_trip(Mail {
+            id: 99,
+            kind: "gift".into(),
+            sender_id: u64::MAX,
+            title: "t".into(),
+            body: "b".into(),
+            attachments: vec![0, 255],
+            created_at_ms: 1,
+            expires_at_ms: 2,
+            read_at_ms: 3,
+            claimed_at_ms: 4,
+        });
+        round_trip(Stage {
+            key: "stage.01.01:hard".into(),
+            stars: 3,
+            clears: 9,
+            first_cleared_at_ms: 5,
+            best_time_ms: 6,
+        });
+        round_trip(Counter { name: "shop.stamina.small".into(), value: -1, resets_at_ms: 7 });
+    }
+
+    #[test]
+    fn a_request_s_changes_become_inserts_updates_and_deletes_and_apply_to_the_state() {
+        let mut owned = Owned::default();
+        for id in 1..=3 {
+            owned.friends.insert(id, Friend { id, since_ms: 0 });
+        }
+        let mut overlays = owned.overlays();
+        overlays.friends.insert(Friend { id: 4, since_ms: 4 });
+        overlays.friends.get_mut(&2).expect("friend 2").since_ms = 2;
+        overlays.friends.remove(&3);
+        let changes = overlays.finish();
+        let mut rows = Vec::new();
+        changes.rows(10, &mut rows);
+        let kinds: Vec<&str> = rows
+            .iter()
+            .map(|w| match w {
+                RowWrite::Insert(..) => "insert",
+                RowWrite::Update(..) => "update",
+                RowWrite::Delete(..) => "delete",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["update", "delete", "insert"]);
+        assert!(rows.iter().all(|w| w.check().is_ok() && w.table().name == "friends"));
+        owned.apply(changes);
+        let ids: Vec<(u64, i64)> = owned.friends.values().map(|f| (f.id, f.since_ms)).collect();
+        assert_eq!(ids, [(1, 0), (2, 2), (4, 4)]);
+    }
+}

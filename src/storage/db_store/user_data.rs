@@ -14,7 +14,7 @@ use summoner_actors::{Loaded, Session, StoredReply, TokenHash, UserId};
 use super::{Databases, DbStore, db};
 use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::DbKind;
-use crate::storage::persistence::Settle;
+use crate::storage::router::Settle;
 use crate::storage::rows::{Row, TableDef, Value};
 use crate::storage::schema::{accounts, sessions};
 use crate::storage::sql::{self, Dialect, Statement};

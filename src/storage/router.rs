@@ -1,0 +1,134 @@
+//! The [`ShardRouter`]: one actor in front of the persistence actors of every game and log
+//! shard (`crate::storage::persistence`) and the log shippers of the game shards
+//! (`crate::storage::shipper`). It starts them, and routes each job, settle and flush to the
+//! shard it names.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use actix::{Actor, Addr, Context, Handler, Message, ResponseFuture};
+use futures_util::future::join_all;
+
+use crate::storage::batch::Job;
+use crate::storage::db::{DbKind, ShardDbs};
+use crate::storage::persistence::{BatchSettings, Drain, Enqueue, PersistenceActor, SettleUser};
+use crate::storage::shipper::{LogShipper, ShipAll};
+use crate::storage::{StoreError, StoreResult};
+
+/// Commit `job` on shard `shard_no` of `kind` unless `deadline` passes before a batch takes
+/// it. Answers once the outcome is known.
+#[derive(Debug)]
+pub struct Submit {
+    pub kind: DbKind,
+    pub shard_no: i16,
+    pub job: Job,
+    pub deadline: Instant,
+}
+
+impl Message for Submit {
+    type Result = StoreResult<()>;
+}
+
+/// Answers once `user` has nothing queued or in flight on shard `shard_no` of `kind`.
+#[derive(Debug)]
+pub struct Settle {
+    pub kind: DbKind,
+    pub shard_no: i16,
+    pub user: i64,
+}
+
+impl Message for Settle {
+    type Result = ();
+}
+
+/// Commit everything queued on every shard and ship the action logs; answers when done.
+#[derive(Debug)]
+pub struct FlushAll;
+
+impl Message for FlushAll {
+    type Result = ();
+}
+
+/// Routes jobs to the persistence actor of their shard.
+pub struct ShardRouter {
+    shards: HashMap<(DbKind, i16), Addr<PersistenceActor>>,
+    shippers: Vec<Addr<LogShipper>>,
+}
+
+impl Actor for ShardRouter {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        // Every commit passes here; a backstop, as each shard's queue is bounded itself.
+        ctx.set_mailbox_capacity(1 << 16);
+    }
+}
+
+impl ShardRouter {
+    /// Starts one persistence actor per game and log shard (and a log shipper per game
+    /// shard), and the router.
+    pub fn start(game: &ShardDbs, log: &ShardDbs, settings: BatchSettings) -> Addr<Self> {
+        let mut shards = HashMap::new();
+        let mut shippers = Vec::new();
+        for (kind, map) in [(DbKind::Game, game), (DbKind::Log, log)] {
+            for (no, db) in map {
+                let label = format!("{}-{no}", kind.as_str());
+                let shipper = (kind == DbKind::Game).then(|| LogShipper::new(db.clone(), log.clone(), &label).start());
+                if let Some(s) = &shipper {
+                    shippers.push(s.clone());
+                }
+                let actor = PersistenceActor::new(db.clone(), label, settings.clone(), shipper);
+                shards.insert((kind, *no), actor.start());
+            }
+        }
+        ShardRouter { shards, shippers }.start()
+    }
+
+    fn shard(&self, kind: DbKind, no: i16) -> StoreResult<Addr<PersistenceActor>> {
+        self.shards
+            .get(&(kind, no))
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(format!("{} shard {no}", kind.as_str())))
+    }
+}
+
+fn unreachable_actor(e: actix::MailboxError) -> StoreError {
+    StoreError::Database("reach the shard's persistence actor".into(), e.to_string())
+}
+
+impl Handler<Submit> for ShardRouter {
+    type Result = ResponseFuture<StoreResult<()>>;
+
+    fn handle(&mut self, msg: Submit, _: &mut Context<Self>) -> Self::Result {
+        let shard = self.shard(msg.kind, msg.shard_no);
+        Box::pin(async move {
+            shard?.send(Enqueue { job: msg.job, deadline: msg.deadline }).await.map_err(unreachable_actor)?
+        })
+    }
+}
+
+impl Handler<Settle> for ShardRouter {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, msg: Settle, _: &mut Context<Self>) -> Self::Result {
+        let shard = self.shard(msg.kind, msg.shard_no);
+        Box::pin(async move {
+            if let Ok(shard) = shard {
+                let _ = shard.send(SettleUser(msg.user)).await;
+            }
+        })
+    }
+}
+
+impl Handler<FlushAll> for ShardRouter {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: FlushAll, _: &mut Context<Self>) -> Self::Result {
+        let shards: Vec<_> = self.shards.values().cloned().collect();
+        let shippers = self.shippers.clone();
+        Box::pin(async move {
+            join_all(shards.iter().map(|s| s.send(Drain))).await;
+            join_all(shippers.iter().map(|s| s.send(ShipAll))).await;
+        })
+    }
+}
