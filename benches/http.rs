@@ -10,8 +10,9 @@
 //! `SUMMONER_BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`; six
 //! scratch databases are created and dropped), `SUMMONER_BENCH_REDIS_URLS` (default
 //! `redis://127.0.0.1:6379,redis://127.0.0.1:6380`), `SUMMONER_BENCH_SECONDS` per phase
-//! (default 10), `SUMMONER_BENCH_CONNECTIONS` (default 32), `SUMMONER_BENCH_JSON` (where the
-//! results go as JSON, default `target/bench-http.json`).
+//! (default 10), `SUMMONER_BENCH_CONNECTIONS` (default 32), `SUMMONER_BENCH_PHASES` (which
+//! to run, of `pairs,writes,reads`; default all), `SUMMONER_BENCH_JSON` (where the results go
+//! as JSON, default `target/bench-http.json`).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -116,15 +117,44 @@ struct PhaseResult {
     server_cpu_us_per_op: f64,
     postgres_cpu_us_per_op: f64,
     redis_cpu_us_per_op: f64,
+    /// Mean jobs per group-commit batch on the game shards during the phase.
+    mean_game_batch: f64,
+    /// Mean time a game-shard batch took, from taking its jobs to the commit's answer.
+    mean_game_commit_ms: f64,
+}
+
+/// (jobs, batches, seconds in commits) on the game shards so far, from the server's
+/// `/metrics`.
+async fn game_batches(url: &str) -> (f64, f64, f64) {
+    let Ok(reply) = reqwest::get(format!("{url}/metrics")).await else { return (0.0, 0.0, 0.0) };
+    let text = reply.text().await.unwrap_or_default();
+    let (mut jobs, mut batches, mut seconds) = (0.0, 0.0, 0.0);
+    for line in text.lines().filter(|l| l.contains("shard=\"game-")) {
+        let value = line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        if line.starts_with("summoner_batch_size_sum") {
+            jobs += value;
+        } else if line.starts_with("summoner_batch_size_count") {
+            batches += value;
+        } else if line.starts_with("summoner_commit_duration_seconds_sum") {
+            seconds += value;
+        }
+    }
+    (jobs, batches, seconds)
 }
 
 /// Runs `work` on `connections` workers for `seconds`; each call is one measured operation.
-async fn phase<F, Fut>(name: &'static str, server_pid: u32, seconds: u64, mut workers: Vec<F>) -> PhaseResult
+async fn phase<F, Fut>(
+    name: &'static str,
+    (server_pid, url): (u32, &str),
+    seconds: u64,
+    mut workers: Vec<F>,
+) -> PhaseResult
 where
     F: FnMut(u64) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = bool> + Send,
 {
     let stop = Arc::new(AtomicBool::new(false));
+    let batches_before = game_batches(url).await;
     let before = sample(server_pid);
     let started = Instant::now();
     let tasks: Vec<_> = workers
@@ -158,6 +188,11 @@ where
     }
     let elapsed = started.elapsed().as_secs_f64();
     let after = sample(server_pid);
+    let batches_after = game_batches(url).await;
+    let batches = batches_after.1 - batches_before.1;
+    let mean_game_batch = if batches > 0.0 { (batches_after.0 - batches_before.0) / batches } else { 0.0 };
+    let mean_game_commit_ms =
+        if batches > 0.0 { (batches_after.2 - batches_before.2) * 1000.0 / batches } else { 0.0 };
     let per_op = |a: f64, b: f64| if ops == 0 { 0.0 } else { (a - b) * 1e6 / ops as f64 };
     PhaseResult {
         phase: name,
@@ -170,6 +205,8 @@ where
         server_cpu_us_per_op: per_op(after.server, before.server),
         postgres_cpu_us_per_op: per_op(after.postgres, before.postgres),
         redis_cpu_us_per_op: per_op(after.redis, before.redis),
+        mean_game_batch,
+        mean_game_commit_ms,
     }
 }
 
@@ -192,6 +229,8 @@ fn main() {
     let connections: usize =
         env_or("SUMMONER_BENCH_CONNECTIONS", "32").parse().expect("SUMMONER_BENCH_CONNECTIONS is a number");
     let json_path = env_or("SUMMONER_BENCH_JSON", "target/bench-http.json");
+    let phases = env_or("SUMMONER_BENCH_PHASES", "pairs,writes,reads");
+    let runs = |phase: &str| phases.split(',').any(|p| p.trim() == phase);
 
     let run = format!("sbh_{}", std::process::id());
     let root = base.rsplit_once('/').map_or(base.as_str(), |(root, _)| root).to_owned();
@@ -256,6 +295,8 @@ fn main() {
             redis.len()
         );
 
+        let mut results = Vec::new();
+        if runs("pairs") {
         let pairs = (0..connections)
             .map(|w| {
                 let run = run.clone();
@@ -270,9 +311,11 @@ fn main() {
                 }
             })
             .collect();
-        let pairs = phase("register + login (pairs)", pid, seconds, pairs).await;
+        let pairs = phase("register + login (pairs)", (pid, &url), seconds, pairs).await;
         print_phase(&pairs);
-
+        results.push(pairs);
+        }
+        if runs("writes") {
         let mut writers = Vec::new();
         for w in 0..connections {
             let client = logged_in(&url, &format!("{run}-writer-{w}")).await;
@@ -286,9 +329,11 @@ fn main() {
                 }
             });
         }
-        let writes = phase("writes (SetNickname)", pid, seconds, writers).await;
+        let writes = phase("writes (SetNickname)", (pid, &url), seconds, writers).await;
         print_phase(&writes);
-
+        results.push(writes);
+        }
+        if runs("reads") {
         let mut readers = Vec::new();
         for w in 0..connections {
             let client = logged_in(&url, &format!("{run}-reader-{w}")).await;
@@ -301,9 +346,11 @@ fn main() {
                 }
             });
         }
-        let reads = phase("reads (GetUser)", pid, seconds, readers).await;
+        let reads = phase("reads (GetUser)", (pid, &url), seconds, readers).await;
         print_phase(&reads);
-        vec![pairs, writes, reads]
+        results.push(reads);
+        }
+        results
     });
     drop(server);
     let json = serde_json::to_string_pretty(&results).expect("results encode");
@@ -331,7 +378,7 @@ fn main() {
 
 fn print_phase(r: &PhaseResult) {
     println!(
-        "{:<28} {:>9.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  CPU µs/op: server {:.0}, PostgreSQL {:.0}, Redis {:.0}",
+        "{:<28} {:>9.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  CPU µs/op: server {:.0}, PostgreSQL {:.0}, Redis {:.0}; {:.1} jobs per game batch of {:.2} ms",
         r.phase,
         r.per_second,
         r.p50_ms,
@@ -339,6 +386,8 @@ fn print_phase(r: &PhaseResult) {
         r.errors,
         r.server_cpu_us_per_op,
         r.postgres_cpu_us_per_op,
-        r.redis_cpu_us_per_op
+        r.redis_cpu_us_per_op,
+        r.mean_game_batch,
+        r.mean_game_commit_ms
     );
 }

@@ -4,13 +4,14 @@
 //!    owner epochs read (one statement). A job whose epoch is older than the stored one (another
 //!    activation took the user over), or whose user has no row, is refused and writes nothing.
 //! 2. **Fast path.** The remaining jobs' writes go out as one multi-row statement per table
-//!    and kind of change (deletes, inserts, upserts, updates, patches), inside a savepoint: a
-//!    batch of 256 requests is a handful of statements. An update or patch must find every
-//!    row it names (the statement's affected count says so); one that does not has met a
-//!    row someone else removed.
-//! 3. **Isolation.** If the fast path fails and the connection still answers (a probe after
-//!    the savepoint's rollback), the jobs run again one by one, each in its own savepoint, so
-//!    only the culprit fails; if it does not answer, the batch fails as a whole.
+//!    and kind of change (deletes, inserts, upserts, updates, patches): a batch of 256
+//!    requests is a handful of statements. An update or patch must find every row it names
+//!    (the statement's affected count says so); one that does not has met a row someone
+//!    else removed.
+//! 3. **Isolation.** If a write of the fast path fails, its transaction rolls back; if the
+//!    connection still answers (a probe), the batch runs again in a new transaction (fenced
+//!    anew) with each job in its own savepoint, so only the culprit fails; if it does not
+//!    answer, the batch fails as a whole. A batch of one job takes this path at once.
 //! 4. **Commit.** A failure before the commit means nothing was applied; a commit that
 //!    returned an error may have been applied or not, and is reported as unknown.
 
@@ -71,7 +72,9 @@ pub trait BatchHook: Send + Sync + 'static {
 /// its savepoint was rolled back): if so, the failure was the statement's, not the
 /// database's. Costs a statement only when something failed.
 async fn still_answers<C: SqlConn>(conn: &mut C) -> bool {
-    conn.exec(Statement::new(C::DIALECT, "SELECT 1")).await.is_ok()
+    let mut probe = Statement::new(C::DIALECT, "SELECT 1");
+    probe.cacheable = true;
+    conn.exec(probe).await.is_ok()
 }
 
 /// Commits `jobs` in one transaction on `conn`. Per job: applied, or why not.
@@ -81,28 +84,58 @@ pub async fn run<C: SqlConn>(
     jobs: &[&Job],
     hook: Option<&Arc<dyn BatchHook>>,
 ) -> Result<Vec<Result<(), JobError>>, BatchError> {
+    let distinct = jobs.iter().map(|j| j.user).collect::<HashSet<_>>().len() == jobs.len();
+    if jobs.len() > 1 && distinct {
+        match attempt(conn, label, jobs, hook, Mode::Together).await {
+            Attempt::Done(result) => return result,
+            Attempt::Isolate(e) => tracing::debug!(error = %e, "batch runs again job by job to find the failing one"),
+        }
+    }
+    match attempt(conn, label, jobs, hook, Mode::OneByOne).await {
+        Attempt::Done(result) => result,
+        Attempt::Isolate(e) => Err(BatchError::NotApplied(e)),
+    }
+}
+
+/// How a transaction writes its jobs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// One statement per table and kind for all of them (no savepoint: a failure rolls the
+    /// transaction back, and the batch runs again one by one).
+    Together,
+    /// Each job in its own savepoint, so a failing one rolls back alone.
+    OneByOne,
+}
+
+/// How one transaction of a batch ended.
+enum Attempt {
+    Done(Result<Vec<Result<(), JobError>>, BatchError>),
+    /// A write failed, the transaction rolled back and the connection still answers: run
+    /// the jobs one by one.
+    Isolate(String),
+}
+
+async fn attempt<C: SqlConn>(
+    conn: &mut C,
+    label: &str,
+    jobs: &[&Job],
+    hook: Option<&Arc<dyn BatchHook>>,
+    mode: Mode,
+) -> Attempt {
     let users: Vec<i64> = jobs.iter().map(|j| j.user).collect();
     let mut outcomes: Vec<Result<(), JobError>> = vec![Ok(()); jobs.len()];
-    let mut reached_commit = false;
+    let (mut write_failed, mut reached_commit) = (false, false);
     let result = conn
         .transaction::<_, DieselError, _>(async |conn| {
             fence(conn, jobs, &mut outcomes).await?;
             let live: Vec<usize> = (0..jobs.len()).filter(|&i| outcomes[i].is_ok()).collect();
-            let distinct = live.iter().map(|&i| jobs[i].user).collect::<HashSet<_>>().len() == live.len();
-            let fast = if live.len() > 1 && distinct {
+            if mode == Mode::Together {
                 let batch: Vec<&Job> = live.iter().map(|&i| jobs[i]).collect();
-                match conn.transaction::<_, DieselError, _>(async |conn| write(conn, &batch).await).await {
-                    Ok(()) => true,
-                    Err(e) if still_answers(conn).await => {
-                        tracing::debug!(error = %e, "batch runs job by job to find the failing one");
-                        false
-                    }
-                    Err(e) => return Err(e),
+                if let Err(e) = write(conn, &batch).await {
+                    write_failed = true;
+                    return Err(e);
                 }
             } else {
-                false
-            };
-            if !fast {
                 for &i in &live {
                     let job = [jobs[i]];
                     match conn.transaction::<_, DieselError, _>(async |conn| write(conn, &job).await).await {
@@ -126,12 +159,13 @@ pub async fn run<C: SqlConn>(
             if let Some(hook) = hook
                 && let Err(e) = hook.after_commit(label, &users).await
             {
-                return Err(BatchError::Unknown(format!("commit answer lost: {e}")));
+                return Attempt::Done(Err(BatchError::Unknown(format!("commit answer lost: {e}"))));
             }
-            Ok(outcomes)
+            Attempt::Done(Ok(outcomes))
         }
-        Err(e) if reached_commit => Err(BatchError::Unknown(format!("commit: {e}"))),
-        Err(e) => Err(BatchError::NotApplied(e.to_string())),
+        Err(e) if reached_commit => Attempt::Done(Err(BatchError::Unknown(format!("commit: {e}")))),
+        Err(e) if write_failed && still_answers(conn).await => Attempt::Isolate(e.to_string()),
+        Err(e) => Attempt::Done(Err(BatchError::NotApplied(e.to_string()))),
     }
 }
 
@@ -199,6 +233,7 @@ async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselErro
         }
     }
     let dialect = C::DIALECT;
+    let (mut all, mut checks) = (Vec::new(), Vec::new());
     for table in order {
         let Some(group) = grouped.get(table.name) else { continue };
         let mut statements = Vec::new();
@@ -219,13 +254,17 @@ async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselErro
             }
         }
         for (statement, must_find_all) in statements {
-            let expected = statement.rows;
-            let affected = conn.exec(statement).await?;
-            if must_find_all && affected != expected {
-                return Err(DieselError::QueryBuilderError(
-                    format!("{table}: {affected} of {expected} rows to update are there").into(),
-                ));
-            }
+            checks.push((table, statement.rows, must_find_all));
+            all.push(statement);
+        }
+    }
+    // Sent together (pipelined where the backend can): one round trip for the batch's writes.
+    let affected = conn.exec_all(all).await?;
+    for ((table, expected, must_find_all), affected) in checks.into_iter().zip(affected) {
+        if must_find_all && affected != expected {
+            return Err(DieselError::QueryBuilderError(
+                format!("{table}: {affected} of {expected} rows to update are there").into(),
+            ));
         }
     }
     Ok(())

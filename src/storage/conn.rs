@@ -6,6 +6,8 @@
 use diesel::QueryResult;
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, QueryableByName};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
 use diesel::row::{Field, NamedRow};
 use diesel::sql_types::{BigInt, Binary, Integer, Nullable, Text};
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, RunQueryDsl};
@@ -54,6 +56,30 @@ pub trait SqlConn: AsyncConnection + Send {
 
     /// Runs a select made by `crate::storage::sql`; answers its rows.
     fn rows<'c, 'a: 'c>(&'c mut self, statement: Statement<'a>) -> BoxFuture<'c, QueryResult<Vec<Row>>>;
+
+    /// Runs `statements` in order; answers the rows each affected. PostgreSQL sends them all
+    /// before it reads the first answer (pipelining: one round trip instead of one each).
+    fn exec_all<'c, 'a: 'c>(&'c mut self, statements: Vec<Statement<'a>>) -> BoxFuture<'c, QueryResult<Vec<usize>>> {
+        Box::pin(async move {
+            let mut affected = Vec::with_capacity(statements.len());
+            for statement in statements {
+                affected.push(self.exec(statement).await?);
+            }
+            Ok(affected)
+        })
+    }
+
+    /// Runs the selects `statements` in order; answers each one's rows (pipelined like
+    /// [`SqlConn::exec_all`] on PostgreSQL).
+    fn rows_all<'c, 'a: 'c>(&'c mut self, statements: Vec<Statement<'a>>) -> BoxFuture<'c, QueryResult<Vec<Vec<Row>>>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(statements.len());
+            for statement in statements {
+                out.push(self.rows(statement).await?);
+            }
+            Ok(out)
+        })
+    }
 }
 
 /// The dialect of a connection (inside `with_conn!`, where its type has no name).
@@ -65,24 +91,25 @@ fn mismatch(ty: ColType) -> diesel::result::Error {
     diesel::result::Error::SerializationError(format!("a value does not fit its {ty:?} column").into())
 }
 
-/// Implements [`SqlConn`] for `$conn` on backend `$db`: the binds are the same code per
-/// backend, compiled once for each (a macro, as the three backends' bind bounds differ).
+/// Implements [`SqlConn`] for `$conn` on backend `$db` (a macro: the backends' bounds differ
+/// and a generic implementation would have to name them all at every use).
 macro_rules! sql_conn {
     ($conn:ty, $db:ty, $dialect:expr) => {
+        sql_conn!($conn, $db, $dialect, {});
+    };
+    ($conn:ty, $db:ty, $dialect:expr, { $($more:item)* }) => {
         impl SqlConn for $conn {
+            $($more)*
+
             const DIALECT: Dialect = $dialect;
 
             fn exec<'c, 'a: 'c>(&'c mut self, statement: Statement<'a>) -> BoxFuture<'c, QueryResult<usize>> {
-                Box::pin(async move {
-                    let query = bound::<$db>(&statement)?;
-                    query.execute(self).await
-                })
+                Box::pin(async move { Generated(&statement).execute(self).await })
             }
 
             fn rows<'c, 'a: 'c>(&'c mut self, statement: Statement<'a>) -> BoxFuture<'c, QueryResult<Vec<Row>>> {
                 Box::pin(async move {
-                    let query = bound::<$db>(&statement)?;
-                    let rows: Vec<DynRow> = query.load(self).await?;
+                    let rows: Vec<DynRow> = Generated(&statement).load(self).await?;
                     Ok(rows.into_iter().map(|r| r.0).collect())
                 })
             }
@@ -90,45 +117,88 @@ macro_rules! sql_conn {
     };
 }
 
-/// The statement as a diesel query with its parameters bound by their column types.
-fn bound<'s, DB>(
-    statement: &'s Statement<'_>,
-) -> QueryResult<diesel::query_builder::BoxedSqlQuery<'s, DB, diesel::query_builder::SqlQuery>>
+/// A [`Statement`] as a diesel query: its text, with each bind pushed where its mark is (so
+/// diesel writes the backend's placeholder), typed by its column. Cacheable statements are
+/// prepared once per connection and reused.
+struct Generated<'s, 'a>(&'s Statement<'a>);
+
+static NULL_BIGINT: Option<i64> = None;
+static NULL_INTEGER: Option<i32> = None;
+static NULL_TEXT: Option<&str> = None;
+static NULL_BYTES: Option<&[u8]> = None;
+
+impl<DB> QueryFragment<DB> for Generated<'_, '_>
 where
     DB: Backend
         + diesel::sql_types::HasSqlType<BigInt>
         + diesel::sql_types::HasSqlType<Integer>
         + diesel::sql_types::HasSqlType<Text>
         + diesel::sql_types::HasSqlType<Binary>,
-    i64: diesel::serialize::ToSql<BigInt, DB>,
-    i32: diesel::serialize::ToSql<Integer, DB>,
-    str: diesel::serialize::ToSql<Text, DB>,
-    [u8]: diesel::serialize::ToSql<Binary, DB>,
-    Option<i64>: diesel::serialize::ToSql<Nullable<BigInt>, DB>,
-    Option<i32>: diesel::serialize::ToSql<Nullable<Integer>, DB>,
-    Option<&'s str>: diesel::serialize::ToSql<Nullable<Text>, DB>,
-    Option<&'s [u8]>: diesel::serialize::ToSql<Nullable<Binary>, DB>,
+    i64: ToSql<BigInt, DB>,
+    i32: ToSql<Integer, DB>,
+    str: ToSql<Text, DB>,
+    [u8]: ToSql<Binary, DB>,
+    Option<i64>: ToSql<Nullable<BigInt>, DB>,
+    Option<i32>: ToSql<Nullable<Integer>, DB>,
+    Option<&'static str>: ToSql<Nullable<Text>, DB>,
+    Option<&'static [u8]>: ToSql<Nullable<Binary>, DB>,
 {
-    let mut query = diesel::sql_query(statement.sql.as_str()).into_boxed::<DB>();
-    for bind in &statement.binds {
-        query = match *bind {
-            Bind::Int(v) => query.bind::<BigInt, _>(v),
-            Bind::Value(ColType::BigInt, Value::Int(v)) => query.bind::<BigInt, _>(*v),
-            Bind::Value(ColType::Integer, Value::Int(v)) => {
-                query.bind::<Integer, _>(i32::try_from(*v).map_err(|_| mismatch(ColType::Integer))?)
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let statement = self.0;
+        if !statement.cacheable {
+            out.unsafe_to_cache_prepared();
+        }
+        let (sql, marks) = statement.parts();
+        let mut at = 0;
+        for (mark, bind) in marks.iter().zip(&statement.binds) {
+            out.push_sql(&sql[at..*mark]);
+            at = *mark;
+            match bind {
+                Bind::Int(v) => out.push_bind_param::<BigInt, i64>(v)?,
+                Bind::Int32(v) => out.push_bind_param::<Integer, i32>(v)?,
+                Bind::Value(ColType::BigInt, Value::Int(v)) => out.push_bind_param::<BigInt, i64>(v)?,
+                Bind::Value(ColType::Text, Value::Text(v)) => out.push_bind_param::<Text, str>(v.as_str())?,
+                Bind::Value(ColType::Bytes, Value::Bytes(v)) => out.push_bind_param::<Binary, [u8]>(v.as_slice())?,
+                Bind::Value(ty, _) | Bind::Unfit(ty) => return Err(mismatch(*ty)),
+                Bind::Null(ColType::BigInt) => out.push_bind_param::<Nullable<BigInt>, _>(&NULL_BIGINT)?,
+                Bind::Null(ColType::Integer) => out.push_bind_param::<Nullable<Integer>, _>(&NULL_INTEGER)?,
+                Bind::Null(ColType::Text) => out.push_bind_param::<Nullable<Text>, _>(&NULL_TEXT)?,
+                Bind::Null(ColType::Bytes) => out.push_bind_param::<Nullable<Binary>, _>(&NULL_BYTES)?,
             }
-            Bind::Value(ColType::Text, Value::Text(v)) => query.bind::<Text, _>(v.as_str()),
-            Bind::Value(ColType::Bytes, Value::Bytes(v)) => query.bind::<Binary, _>(v.as_slice()),
-            Bind::Value(ty, _) => return Err(mismatch(ty)),
-            Bind::Null(ColType::BigInt) => query.bind::<Nullable<BigInt>, _>(None::<i64>),
-            Bind::Null(ColType::Integer) => query.bind::<Nullable<Integer>, _>(None::<i32>),
-            Bind::Null(ColType::Text) => query.bind::<Nullable<Text>, _>(None::<&str>),
-            Bind::Null(ColType::Bytes) => query.bind::<Nullable<Binary>, _>(None::<&[u8]>),
-        };
+        }
+        out.push_sql(&sql[at..]);
+        Ok(())
     }
-    Ok(query)
+}
+
+impl QueryId for Generated<'_, '_> {
+    type QueryId = ();
+    // Its text is its identity: cached statements are keyed by it.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for Generated<'_, '_> {
+    type SqlType = diesel::sql_types::Untyped;
 }
 
 sql_conn!(SqliteConn, diesel::sqlite::Sqlite, Dialect::Sqlite);
-sql_conn!(AsyncPgConnection, diesel::pg::Pg, Dialect::Postgres);
+sql_conn!(AsyncPgConnection, diesel::pg::Pg, Dialect::Postgres, {
+    fn exec_all<'c, 'a: 'c>(&'c mut self, statements: Vec<Statement<'a>>) -> BoxFuture<'c, QueryResult<Vec<usize>>> {
+        Box::pin(async move {
+            // Futures made through a shared reference pipeline on one connection.
+            let shared: &AsyncPgConnection = self;
+            let sent: Vec<_> = statements.iter().map(|s| Generated(s).execute(&mut &*shared)).collect();
+            futures_util::future::try_join_all(sent).await
+        })
+    }
+
+    fn rows_all<'c, 'a: 'c>(&'c mut self, statements: Vec<Statement<'a>>) -> BoxFuture<'c, QueryResult<Vec<Vec<Row>>>> {
+        Box::pin(async move {
+            let shared: &AsyncPgConnection = self;
+            let sent: Vec<_> = statements.iter().map(|s| Generated(s).load::<DynRow>(&mut &*shared)).collect();
+            let loaded = futures_util::future::try_join_all(sent).await?;
+            Ok(loaded.into_iter().map(|rows| rows.into_iter().map(|r| r.0).collect()).collect())
+        })
+    }
+});
 sql_conn!(AsyncMysqlConnection, diesel::mysql::Mysql, Dialect::Mysql);

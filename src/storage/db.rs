@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use diesel::SqliteConnection;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::result::ConnectionError;
-use diesel::SqliteConnection;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
@@ -31,7 +31,8 @@ pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 /// lock (`busy_timeout`) instead of failing. The timeout comes first: switching the journal
 /// mode needs a lock too, and a connection of a server that just stopped may still hold one
 /// while it checkpoints the WAL on close.
-pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+pub(crate) const SQLITE_PRAGMAS: &str =
+    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
 
 /// What a database holds, which decides its migrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

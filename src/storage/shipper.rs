@@ -4,7 +4,8 @@
 //! change (so the reply waits for one durable commit, and a log row exists exactly when the
 //! change does). The [`LogShipper`] of the shard then copies them to each user's log shard
 //! (`action_log`, keyed by `log_id`, so a copy made twice after a crash is one row) and
-//! deletes them from the outbox. Rows it holds in memory come from committed batches
+//! deletes them from the outbox, in rounds at most every [`LINGER`] while rows keep coming.
+//! Rows it holds in memory come from committed batches
 //! ([`Ship`]); the outbox is read back at start (rows a crash left), whenever the memory copy
 //! was dropped or a batch's outcome was unknown ([`Rescan`]), and every [`SWEEP`] (a batch
 //! abandoned past its time bound may still have committed after that). A failed shipment is
@@ -34,6 +35,10 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 /// How often the outbox is read back even when nothing asked for it.
 pub const SWEEP: Duration = Duration::from_secs(30);
+/// The pause after a round, so that one round ships the logs of many batches (each round is
+/// a statement on the log shard and one on the game shard): the most a log row waits for
+/// its round while rows keep coming.
+pub const LINGER: Duration = Duration::from_millis(100);
 
 /// Outbox rows just committed, to ship.
 #[derive(Debug)]
@@ -73,6 +78,8 @@ pub struct LogShipper {
     rereads_asked: u64,
     rereads_done: u64,
     shipping: bool,
+    /// Resting after a round ([`LINGER`]).
+    resting: bool,
     backoff: Duration,
     waiting: Vec<oneshot::Sender<()>>,
 }
@@ -89,6 +96,7 @@ impl LogShipper {
             rereads_asked: 1,
             rereads_done: 0,
             shipping: false,
+            resting: false,
             backoff: FIRST_BACKOFF,
             waiting: Vec::new(),
         }
@@ -110,9 +118,10 @@ impl LogShipper {
         self.round(ctx);
     }
 
-    /// Starts a round unless one runs: re-read the outbox if needed, then ship.
+    /// Starts a round unless one runs or the shipper rests (a flush does not wait for the
+    /// rest): re-read the outbox if needed, then ship.
     fn round(&mut self, ctx: &mut Context<Self>) {
-        if self.shipping {
+        if self.shipping || (self.resting && self.waiting.is_empty()) {
             return;
         }
         if self.held.is_empty() && !self.reread_due() {
@@ -146,7 +155,15 @@ impl LogShipper {
                         actor.held.remove(&Self::log_id(row));
                     }
                     crate::metrics::METRICS.logs_shipped.inc_by(count as u64);
-                    actor.round(ctx);
+                    if actor.waiting.is_empty() && !actor.held.is_empty() {
+                        actor.resting = true;
+                        ctx.run_later(LINGER, |actor, ctx| {
+                            actor.resting = false;
+                            actor.round(ctx);
+                        });
+                    } else {
+                        actor.round(ctx);
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(outbox = %actor.label, error = %e, retry_ms = actor.backoff.as_millis() as u64, "action logs not shipped yet; retrying");
@@ -214,6 +231,7 @@ async fn read_outbox(game: &Db) -> StoreResult<Vec<Row>> {
         let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &LOG_OUTBOX));
         s.push(" ORDER BY log_id LIMIT ");
         s.param(Bind::Int(ROUND as i64));
+        s.cacheable = true;
         conn.rows(s).await.map_err(crate::storage::db_store::db(what))
     })
 }

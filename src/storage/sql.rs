@@ -33,25 +33,36 @@ pub enum Bind<'a> {
     Value(ColType, &'a Value),
     /// An integer made for the statement (an epoch, an id).
     Int(i64),
+    /// A value of an `INTEGER` column, narrowed when bound.
+    Int32(i32),
+    /// A value that does not fit its column (the statement fails when it runs).
+    Unfit(ColType),
     /// NULL of a column's type (a patch's "left as it is").
     Null(ColType),
 }
 
-/// SQL text and its bind parameters.
+/// SQL text and its bind parameters. The text holds no placeholders: the backend's own
+/// (`$1` or `?`) go at `marks` when the statement runs, where diesel writes them, so a
+/// statement whose text repeats can be prepared once per connection ([`Statement::cacheable`]).
 #[derive(Debug, Clone)]
 pub struct Statement<'a> {
-    pub sql: String,
+    sql: String,
+    /// Where in `sql` each bind goes.
+    marks: Vec<usize>,
     pub binds: Vec<Bind<'a>>,
     /// How many rows it writes (0 for others): an `UPDATE` that affects fewer met a row that
     /// is not there.
     pub rows: usize,
+    /// Its text is one of few (a statement of one row or one user): worth keeping prepared on
+    /// the connection. Multi-row statements vary with the batch and are prepared each time.
+    pub cacheable: bool,
     dialect: Dialect,
 }
 
 impl<'a> Statement<'a> {
     /// A statement that starts with `sql`.
     pub fn new(dialect: Dialect, sql: impl Into<String>) -> Self {
-        Self { sql: sql.into(), binds: Vec::new(), rows: 0, dialect }
+        Self { sql: sql.into(), marks: Vec::new(), binds: Vec::new(), rows: 0, cacheable: false, dialect }
     }
 
     /// Appends SQL text.
@@ -62,15 +73,37 @@ impl<'a> Statement<'a> {
 
     /// Appends a placeholder for `bind`.
     pub fn param(&mut self, bind: Bind<'a>) -> &mut Self {
+        let bind = match bind {
+            Bind::Value(ColType::Integer, Value::Int(v)) => match i32::try_from(*v) {
+                Ok(v) => Bind::Int32(v),
+                Err(_) => Bind::Unfit(ColType::Integer),
+            },
+            other => other,
+        };
+        self.marks.push(self.sql.len());
         self.binds.push(bind);
-        match self.dialect {
-            Dialect::Postgres => {
-                self.sql.push('$');
-                self.sql.push_str(&self.binds.len().to_string());
-            }
-            Dialect::Sqlite | Dialect::Mysql => self.sql.push('?'),
-        }
         self
+    }
+
+    /// The text and where each bind goes in it.
+    pub fn parts(&self) -> (&str, &[usize]) {
+        (&self.sql, &self.marks)
+    }
+
+    /// The SQL with the dialect's placeholders, as the database receives it.
+    pub fn text(&self) -> String {
+        let mut text = String::with_capacity(self.sql.len() + 4 * self.marks.len());
+        let mut at = 0;
+        for (i, mark) in self.marks.iter().enumerate() {
+            text.push_str(&self.sql[at..*mark]);
+            match self.dialect {
+                Dialect::Postgres => text.push_str(&format!("${}", i + 1)),
+                Dialect::Sqlite | Dialect::Mysql => text.push('?'),
+            }
+            at = *mark;
+        }
+        text.push_str(&self.sql[at..]);
+        text
     }
 
     /// Appends `(p, p, ...), (p, p, ...)` for `rows`.
@@ -183,6 +216,7 @@ fn multi_row<'a>(dialect: Dialect, table: &TableDef, rows: &[Stamped<'a>], confl
                 }
             }
             s.rows = chunk.len();
+            s.cacheable = chunk.len() == 1;
             s
         })
         .collect()
@@ -284,6 +318,7 @@ fn patch_chunk<'a>(dialect: Dialect, table: &TableDef, chunk: &[Patch<'a>]) -> S
         }
     }
     s.rows = chunk.len();
+    s.cacheable = chunk.len() == 1;
     s
 }
 
@@ -294,6 +329,7 @@ pub fn delete<'a>(dialect: Dialect, table: &TableDef, keys: &[&'a [Value]]) -> V
             let mut s = Statement::new(dialect, format!("DELETE FROM {} WHERE ", table.name));
             key_filter(&mut s, table, chunk);
             s.rows = chunk.len();
+            s.cacheable = chunk.len() == 1;
             s
         })
         .collect()
@@ -370,6 +406,7 @@ pub fn select_users<'a>(dialect: Dialect, table: &TableDef, users: &'a [Value]) 
     let mut s = Statement::new(dialect, select(dialect, table));
     s.push(&format!(" WHERE {} IN ", table.key[0].name));
     s.tuple(users.iter().map(|u| Bind::Value(ColType::BigInt, u)));
+    s.cacheable = users.len() == 1;
     s
 }
 
@@ -385,6 +422,7 @@ pub fn fence<'a>(dialect: Dialect, users: &'a [Value]) -> Statement<'a> {
         }
         Dialect::Sqlite => {}
     }
+    s.cacheable = users.len() == 1;
     s
 }
 
@@ -411,24 +449,24 @@ mod tests {
         let pg = insert(Dialect::Postgres, &FRIENDS, &[(&a, 7), (&b, 7)]);
         assert_eq!(pg.len(), 1);
         assert_eq!(
-            pg[0].sql,
+            pg[0].text(),
             "INSERT INTO friends (user_id, friend_id, since_ms, owner_epoch) VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)"
         );
         assert_eq!(pg[0].binds.len(), 8);
         let my = insert(Dialect::Mysql, &USERS, &[(&a, 0)]);
-        assert!(my[0].sql.starts_with("INSERT INTO users (user_id, nickname, level,"), "{}", my[0].sql);
-        assert!(my[0].sql.ends_with("?)"), "users are not stamped");
+        assert!(my[0].text().starts_with("INSERT INTO users (user_id, nickname, level,"), "{}", my[0].text());
+        assert!(my[0].text().ends_with("?)"), "users are not stamped");
     }
 
     #[test]
     fn upserts_use_the_dialects_conflict_clause_never_replace() {
         let a = row(&[1, 2, 3]);
-        let pg = &upsert(Dialect::Postgres, &FRIENDS, &[(&a, 1)])[0].sql;
+        let pg = &upsert(Dialect::Postgres, &FRIENDS, &[(&a, 1)])[0].text();
         assert!(
             pg.ends_with("ON CONFLICT (user_id, friend_id) DO UPDATE SET since_ms = excluded.since_ms, owner_epoch = excluded.owner_epoch"),
             "{pg}"
         );
-        let my = &upsert(Dialect::Mysql, &FRIENDS, &[(&a, 1)])[0].sql;
+        let my = &upsert(Dialect::Mysql, &FRIENDS, &[(&a, 1)])[0].text();
         assert!(my.starts_with("INSERT INTO friends"), "{my}");
         assert!(my.ends_with("ON DUPLICATE KEY UPDATE since_ms = VALUES(since_ms), owner_epoch = VALUES(owner_epoch)"));
     }
@@ -443,19 +481,19 @@ mod tests {
         let patches: Vec<Patch> = vec![(&k1, &s1, 0), (&k2, &s2, 0)];
         let pg = &patch(Dialect::Postgres, &USERS, &patches)[0];
         assert_eq!(
-            pg.sql,
+            pg.text(),
             "UPDATE users AS t SET nickname = COALESCE(v.c0, t.nickname), gold = COALESCE(v.c3, t.gold) \
              FROM (VALUES ($1, $2, $3), ($4, $5, $6)) AS v(k0, c0, c3) WHERE t.user_id = v.k0"
         );
         assert!(matches!(pg.binds[1], Bind::Null(ColType::Text)));
         assert!(matches!(pg.binds[5], Bind::Null(ColType::BigInt)));
-        let my = &patch(Dialect::Mysql, &USERS, &patches)[0].sql;
+        let my = &patch(Dialect::Mysql, &USERS, &patches)[0].text();
         assert_eq!(
             my,
             "UPDATE users AS t JOIN (SELECT ? AS k0, ? AS c0, ? AS c3 UNION ALL SELECT ?, ?, ?) AS v ON t.user_id = v.k0 \
              SET t.nickname = COALESCE(v.c0, t.nickname), t.gold = COALESCE(v.c3, t.gold)"
         );
-        let lite = &patch(Dialect::Sqlite, &USERS, &patches)[0].sql;
+        let lite = &patch(Dialect::Sqlite, &USERS, &patches)[0].text();
         assert!(lite.contains(
             "FROM (SELECT column1 AS k0, column2 AS c0, column3 AS c3 FROM (VALUES (?, ?, ?), (?, ?, ?))) AS v"
         ));
@@ -466,15 +504,15 @@ mod tests {
         let (k1, k2) = (row(&[1, 2]), row(&[1, 3]));
         let keys: Vec<&[Value]> = vec![&k1, &k2];
         assert_eq!(
-            delete(Dialect::Postgres, &FRIENDS, &keys)[0].sql,
+            delete(Dialect::Postgres, &FRIENDS, &keys)[0].text(),
             "DELETE FROM friends WHERE (user_id, friend_id) IN (($1, $2), ($3, $4))"
         );
         assert_eq!(
-            delete(Dialect::Sqlite, &FRIENDS, &keys)[0].sql,
+            delete(Dialect::Sqlite, &FRIENDS, &keys)[0].text(),
             "DELETE FROM friends WHERE (user_id, friend_id) IN (VALUES (?, ?), (?, ?))"
         );
         assert_eq!(
-            delete(Dialect::Mysql, &FRIENDS, &keys)[0].sql,
+            delete(Dialect::Mysql, &FRIENDS, &keys)[0].text(),
             "DELETE FROM friends WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)"
         );
     }

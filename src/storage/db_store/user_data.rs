@@ -135,15 +135,12 @@ async fn read_user<C: SqlConn>(
         return Ok(None);
     };
     let epoch = *epoch;
-    let Some(profile) = conn.rows(sql::select_users(C::DIALECT, &USERS, &ids)).await?.pop() else {
-        return Ok(None);
-    };
-    let reply = conn.rows(sql::select_users(C::DIALECT, &LAST_REPLIES, &ids)).await?.pop();
-    let mut rows = Vec::with_capacity(tables.len());
-    for table in tables {
-        rows.push(conn.rows(sql::select_users(C::DIALECT, table, &ids)).await?);
-    }
-    Ok(Some(UserRead { epoch, profile, reply, tables: rows }))
+    // The row lock is held: the rest is read in one go (pipelined where the backend can).
+    let selects = [&USERS, &LAST_REPLIES].into_iter().chain(tables.iter().copied());
+    let mut read = conn.rows_all(selects.map(|t| sql::select_users(C::DIALECT, t, &ids)).collect()).await?.into_iter();
+    let (Some(mut profile), Some(mut reply)) = (read.next(), read.next()) else { return Ok(None) };
+    let Some(profile) = profile.pop() else { return Ok(None) };
+    Ok(Some(UserRead { epoch, profile, reply: reply.pop(), tables: read.collect() }))
 }
 
 /// The profile rows of `users`, batched per game shard.
