@@ -191,8 +191,7 @@ where
     let batches_after = game_batches(url).await;
     let batches = batches_after.1 - batches_before.1;
     let mean_game_batch = if batches > 0.0 { (batches_after.0 - batches_before.0) / batches } else { 0.0 };
-    let mean_game_commit_ms =
-        if batches > 0.0 { (batches_after.2 - batches_before.2) * 1000.0 / batches } else { 0.0 };
+    let mean_game_commit_ms = if batches > 0.0 { (batches_after.2 - batches_before.2) * 1000.0 / batches } else { 0.0 };
     let per_op = |a: f64, b: f64| if ops == 0 { 0.0 } else { (a - b) * 1e6 / ops as f64 };
     PhaseResult {
         phase: name,
@@ -356,12 +355,12 @@ fn main() {
     let json = serde_json::to_string_pretty(&results).expect("results encode");
     std::fs::write(&json_path, json).expect("results written");
     println!(
-        "\n| phase | per s | p50 ms | p99 ms | errors | server CPU µs/op | PostgreSQL CPU µs/op | Redis CPU µs/op |"
+        "\n| phase | per s | p50 ms | p99 ms | errors | server CPU µs/op | PostgreSQL CPU µs/op | Redis CPU µs/op | jobs per game batch | game batch ms |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for r in &results {
         println!(
-            "| {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.0} |",
+            "| {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} |",
             r.phase,
             r.per_second,
             r.p50_ms,
@@ -369,7 +368,9 @@ fn main() {
             r.errors,
             r.server_cpu_us_per_op,
             r.postgres_cpu_us_per_op,
-            r.redis_cpu_us_per_op
+            r.redis_cpu_us_per_op,
+            r.mean_game_batch,
+            r.mean_game_commit_ms
         );
     }
     println!("(JSON in {json_path})");
