@@ -185,3 +185,36 @@ on_every_backend! {
         assert_eq!(placed, [2, 2, 2], "the new shard has the fewest users");
     }
 }
+
+on_every_backend! {
+    /// A batch whose one job changes a row that is not there: the batch runs again job by
+    /// job, the other two commit, and that one is refused as a conflict, writing nothing.
+    async fn a_job_that_meets_a_missing_row_fails_alone_as_a_conflict(config) {
+        let store = open(&config, 3, Duration::from_secs(2)).await;
+        let users: Vec<Registered> = register(&store, 6).await.into_iter().filter(|u| u.place.shards.game == 1).collect();
+        let (one, two, three) = (&users[0], &users[1], &users[2]);
+        let mut broken = commit_of(three, 333);
+        let ghost = summoner::game::entities::Monster {
+            id: 5,
+            template: "mon.slime.water.1".into(),
+            level: 2,
+            exp: 0,
+            grade: 0,
+            locked: false,
+            acquired_at_ms: 0,
+        };
+        use summoner::game::entities::Entity;
+        broken.writes.rows.push(RowWrite::Update(summoner::game::entities::Monster::TABLE, ghost.row(three.id)));
+        let (ra, rb, rc) = tokio::join!(
+            store.commit(one.id, one.place, commit_of(one, 111)),
+            store.commit(two.id, two.place, commit_of(two, 222)),
+            store.commit(three.id, three.place, broken),
+        );
+        assert!(ra.is_ok() && rb.is_ok(), "{ra:?} {rb:?}");
+        assert!(matches!(rc, Err(summoner::storage::StoreError::Conflict(_))), "{rc:?}");
+        assert_eq!(load(&store, one.id).await.profile.gold, 111);
+        assert_eq!(load(&store, two.id).await.profile.gold, 222);
+        assert_eq!(load(&store, three.id).await.profile.gold, three.profile.gold, "the refused job wrote nothing");
+        assert!(store.load_user(three.id, &[]).await.unwrap().last_reply.is_none(), "nor its reply");
+    }
+}

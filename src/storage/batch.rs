@@ -11,7 +11,8 @@
 //! 3. **Isolation.** If a write of the fast path fails, its transaction rolls back; if the
 //!    connection still answers (a probe), the batch runs again in a new transaction (fenced
 //!    anew) with each job in its own savepoint, so only the culprit fails; if it does not
-//!    answer, the batch fails as a whole. A batch of one job takes this path at once.
+//!    answer, the batch fails as a whole. (A batch of one job needs no second run: its job
+//!    failed. A batch with two jobs of one user runs one by one at once, in order.)
 //! 4. **Commit.** A failure before the commit means nothing was applied; a commit that
 //!    returned an error may have been applied or not, and is reported as unknown.
 
@@ -85,9 +86,11 @@ pub async fn run<C: SqlConn>(
     hook: Option<&Arc<dyn BatchHook>>,
 ) -> Result<Vec<Result<(), JobError>>, BatchError> {
     let distinct = jobs.iter().map(|j| j.user).collect::<HashSet<_>>().len() == jobs.len();
-    if jobs.len() > 1 && distinct {
+    if distinct {
         match attempt(conn, label, jobs, hook, Mode::Together).await {
             Attempt::Done(result) => return result,
+            // A batch of one: its job is the culprit, and its transaction rolled back.
+            Attempt::Isolate(e) if jobs.len() == 1 => return Ok(vec![Err(JobError::Failed(e))]),
             Attempt::Isolate(e) => tracing::debug!(error = %e, "batch runs again job by job to find the failing one"),
         }
     }
