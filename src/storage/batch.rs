@@ -8,11 +8,15 @@
 //!    requests is a handful of statements. An update or patch must find every row it names
 //!    (the statement's affected count says so); one that does not has met a row someone
 //!    else removed.
-//! 3. **Isolation.** If a write of the fast path fails, its transaction rolls back; if the
-//!    connection still answers (a probe), the batch runs again in a new transaction (fenced
-//!    anew) with each job in its own savepoint, so only the culprit fails; if it does not
-//!    answer, the batch fails as a whole. (A batch of one job needs no second run: its job
-//!    failed. A batch with two jobs of one user runs one by one at once, in order.)
+//! 3. **Isolation.** If a write fails, the whole transaction rolls back. If the connection
+//!    still answers (a probe), the write failed, not the database: the batch runs again in a
+//!    new transaction (fenced anew) job after job, the first job that fails is left out, and
+//!    the rest run again together, until the batch commits; only the culprits fail. If it
+//!    does not answer, the batch fails as a whole. (A batch of one job needs no second run:
+//!    its job failed. A batch with two jobs of one user runs job after job, in order.) No
+//!    savepoints: after some errors (a deadlock on MySQL, a full disk on SQLite) the backend
+//!    ends the whole transaction, and statements run after a lost savepoint would commit
+//!    one by one.
 //! 4. **Commit.** A failure before the commit means nothing was applied; a commit that
 //!    returned an error may have been applied or not, and is reported as unknown.
 
@@ -85,37 +89,56 @@ pub async fn run<C: SqlConn>(
     jobs: &[&Job],
     hook: Option<&Arc<dyn BatchHook>>,
 ) -> Result<Vec<Result<(), JobError>>, BatchError> {
+    // Jobs found failing, each alone: the batch runs again without them.
+    let mut culprits: Vec<Option<String>> = vec![None; jobs.len()];
     let distinct = jobs.iter().map(|j| j.user).collect::<HashSet<_>>().len() == jobs.len();
-    if distinct {
-        match attempt(conn, label, jobs, hook, Mode::Together).await {
-            Attempt::Done(result) => return result,
-            // A batch of one: its job is the culprit, and its transaction rolled back.
-            Attempt::Isolate(e) if jobs.len() == 1 => return Ok(vec![Err(JobError::Failed(e))]),
-            Attempt::Isolate(e) => tracing::debug!(error = %e, "batch runs again job by job to find the failing one"),
+    let mut mode = if distinct { Mode::Together } else { Mode::InOrder };
+    loop {
+        let left: Vec<usize> = (0..jobs.len()).filter(|&i| culprits[i].is_none()).collect();
+        let subset: Vec<&Job> = left.iter().map(|&i| jobs[i]).collect();
+        match attempt(conn, label, &subset, hook, mode).await {
+            Attempt::Done(Err(e)) => return Err(e),
+            Attempt::Done(Ok(outcomes)) => {
+                let mut all: Vec<Result<(), JobError>> =
+                    culprits.into_iter().map(|c| c.map_or(Ok(()), |e| Err(JobError::Failed(e)))).collect();
+                for (i, outcome) in left.into_iter().zip(outcomes) {
+                    all[i] = outcome;
+                }
+                return Ok(all);
+            }
+            // With one job left, it is the one that failed.
+            Attempt::WriteFailed { job: _, error } if subset.len() == 1 => culprits[left[0]] = Some(error),
+            Attempt::WriteFailed { job: Some(job), error } => {
+                culprits[left[job]] = Some(error);
+                mode = if distinct { Mode::Together } else { Mode::InOrder };
+            }
+            Attempt::WriteFailed { job: None, error } => {
+                tracing::debug!(error = %error, "batch runs again job by job to find the failing one");
+                mode = Mode::InOrder;
+            }
         }
-    }
-    match attempt(conn, label, jobs, hook, Mode::OneByOne).await {
-        Attempt::Done(result) => result,
-        Attempt::Isolate(e) => Err(BatchError::NotApplied(e)),
     }
 }
 
 /// How a transaction writes its jobs.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// One statement per table and kind for all of them (no savepoint: a failure rolls the
-    /// transaction back, and the batch runs again one by one).
+    /// One statement per table and kind for all of them.
     Together,
-    /// Each job in its own savepoint, so a failing one rolls back alone.
-    OneByOne,
+    /// Job after job, in order, so the first that fails is known.
+    InOrder,
 }
 
 /// How one transaction of a batch ended.
 enum Attempt {
     Done(Result<Vec<Result<(), JobError>>, BatchError>),
-    /// A write failed, the transaction rolled back and the connection still answers: run
-    /// the jobs one by one.
-    Isolate(String),
+    /// A write failed, the whole transaction rolled back, and the connection still answers
+    /// (so the write failed, not the database): the batch runs again without the job that
+    /// failed, when it is known (`InOrder`).
+    WriteFailed {
+        job: Option<usize>,
+        error: String,
+    },
 }
 
 async fn attempt<C: SqlConn>(
@@ -127,7 +150,7 @@ async fn attempt<C: SqlConn>(
 ) -> Attempt {
     let users: Vec<i64> = jobs.iter().map(|j| j.user).collect();
     let mut outcomes: Vec<Result<(), JobError>> = vec![Ok(()); jobs.len()];
-    let (mut write_failed, mut reached_commit) = (false, false);
+    let (mut failed_write, mut reached_commit) = (None, false);
     let result = conn
         .transaction::<_, DieselError, _>(async |conn| {
             fence(conn, jobs, &mut outcomes).await?;
@@ -135,16 +158,14 @@ async fn attempt<C: SqlConn>(
             if mode == Mode::Together {
                 let batch: Vec<&Job> = live.iter().map(|&i| jobs[i]).collect();
                 if let Err(e) = write(conn, &batch).await {
-                    write_failed = true;
+                    failed_write = Some(None);
                     return Err(e);
                 }
             } else {
                 for &i in &live {
-                    let job = [jobs[i]];
-                    match conn.transaction::<_, DieselError, _>(async |conn| write(conn, &job).await).await {
-                        Ok(()) => {}
-                        Err(e) if still_answers(conn).await => outcomes[i] = Err(JobError::Failed(e.to_string())),
-                        Err(e) => return Err(e),
+                    if let Err(e) = write(conn, &[jobs[i]]).await {
+                        failed_write = Some(Some(i));
+                        return Err(e);
                     }
                 }
             }
@@ -167,8 +188,10 @@ async fn attempt<C: SqlConn>(
             Attempt::Done(Ok(outcomes))
         }
         Err(e) if reached_commit => Attempt::Done(Err(BatchError::Unknown(format!("commit: {e}")))),
-        Err(e) if write_failed && still_answers(conn).await => Attempt::Isolate(e.to_string()),
-        Err(e) => Attempt::Done(Err(BatchError::NotApplied(e.to_string()))),
+        Err(e) => match failed_write {
+            Some(job) if still_answers(conn).await => Attempt::WriteFailed { job, error: e.to_string() },
+            _ => Attempt::Done(Err(BatchError::NotApplied(e.to_string()))),
+        },
     }
 }
 
@@ -261,7 +284,7 @@ async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselErro
             all.push(statement);
         }
     }
-    // Sent together (pipelined where the backend can): one round trip for the batch's writes.
+    // Sent together: pipelined on PostgreSQL, so the batch's writes overlap their round trips.
     let affected = conn.exec_all(all).await?;
     for ((table, expected, must_find_all), affected) in checks.into_iter().zip(affected) {
         if must_find_all && affected != expected {
