@@ -9,13 +9,16 @@
 //! because every block is a part of this id space no one else is given.
 //!
 //! When a millisecond's 4,096 ids are used up, the generator borrows from the next ones, but
-//! never more than [`AHEAD_MS`] ahead of the wall clock (past that it waits for the clock),
-//! and a new generator starts [`AHEAD_MS`] + 1 ms ahead: so a process that restarts after a
-//! crash never hands out ids its predecessor handed out, with no stored high-water mark.
+//! never more than [`AHEAD_MS`] ahead of the time it started plus the time elapsed since
+//! (a monotonic clock: a wall clock stepped back changes nothing; past that it waits for
+//! time to pass, without holding its lock), and a new generator starts [`AHEAD_MS`] ahead
+//! of the wall clock. So a process restarted after a crash, at least a millisecond later and
+//! on a wall clock that did not step back meanwhile, never hands out ids its predecessor
+//! did, with no stored high-water mark. Each running process needs a node id of its own.
 
 use std::ops::Range;
 use std::sync::{Mutex, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// 2026-01-01T00:00:00Z in ms since the Unix epoch.
 const EPOCH_MS: u64 = 1_767_225_600_000;
@@ -34,6 +37,8 @@ pub struct IdGenerator {
     node: u64,
     /// (last millisecond used, next sequence number in it)
     last: Mutex<(u64, u64)>,
+    /// The wall clock when the generator started, and the monotonic instant of it.
+    started: (u64, std::time::Instant),
 }
 
 /// Milliseconds since [`EPOCH_MS`].
@@ -56,33 +61,39 @@ impl IdGenerator {
     /// A generator for node `node` (0..=1023). Prefer [`generator`]: two generators of one
     /// node in one process would repeat each other's ids.
     pub fn new(node: u16) -> Self {
+        let wall = clock_ms();
         // Past every id a crashed predecessor could have made (it ran at most AHEAD_MS ahead).
-        let start = clock_ms() + AHEAD_MS + 1;
-        Self { node: u64::from(node.min(MAX_NODE)), last: Mutex::new((start, 0)) }
+        let start = wall + AHEAD_MS;
+        Self { node: u64::from(node.min(MAX_NODE)), last: Mutex::new((start, 0)), started: (wall, Instant::now()) }
+    }
+
+    /// The start's wall clock plus the time elapsed since, in ms since [`EPOCH_MS`].
+    fn steady_ms(&self) -> u64 {
+        self.started.0 + self.started.1.elapsed().as_millis() as u64
     }
 
     /// Takes `count` consecutive sequence numbers (at most 4,096, starting at a multiple of
     /// `align`) in the current or a later millisecond; answers the first id.
     fn take(&self, count: u64, align: u64) -> u64 {
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         loop {
-            // If the wall clock steps back, keep counting from the last millisecond used, so
-            // ids never repeat.
-            let now = clock_ms();
-            let mut ms = now.max(last.0);
-            let mut seq = if ms == last.0 { last.1.next_multiple_of(align) } else { 0 };
-            if seq + count > 1 << SEQ_BITS {
-                ms += 1;
-                seq = 0;
+            {
+                let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+                // If the wall clock steps back, keep counting from the last millisecond used,
+                // so ids never repeat.
+                let mut ms = clock_ms().max(last.0);
+                let mut seq = if ms == last.0 { last.1.next_multiple_of(align) } else { 0 };
+                if seq + count > 1 << SEQ_BITS {
+                    ms += 1;
+                    seq = 0;
+                }
+                if ms <= self.steady_ms() + AHEAD_MS {
+                    *last = (ms, seq + count);
+                    return (ms << (NODE_BITS + SEQ_BITS)) | (self.node << SEQ_BITS) | seq;
+                }
             }
-            if ms > now + AHEAD_MS {
-                // Only a burst of more than 4 million ids a second gets here: wait for the
-                // clock rather than run further ahead of it.
-                std::thread::sleep(std::time::Duration::from_millis(1));
-                continue;
-            }
-            *last = (ms, seq + count);
-            return (ms << (NODE_BITS + SEQ_BITS)) | (self.node << SEQ_BITS) | seq;
+            // Only a burst of more than 4 million ids a second gets here: wait for time to
+            // pass rather than run further ahead, without holding the lock.
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
     }
 
@@ -147,7 +158,8 @@ mod tests {
         let made: Vec<u64> = (0..50_000).map(|_| first.next_id()).collect();
         let ms = |id: u64| id >> (NODE_BITS + SEQ_BITS);
         let newest = made.iter().copied().max().unwrap();
-        assert!(ms(newest) <= clock_ms() + AHEAD_MS, "at most AHEAD_MS ahead of the clock");
+        assert!(ms(newest) <= first.steady_ms() + AHEAD_MS, "at most AHEAD_MS ahead of the clock");
+        std::thread::sleep(std::time::Duration::from_millis(2));
         let restarted = IdGenerator::new(9);
         assert!(restarted.next_id() > newest, "a successor never repeats an id");
     }
