@@ -89,7 +89,11 @@ pub struct StorageConfig {
     /// ... or this many milliseconds after the first one queued (0: as soon as the
     /// previous batch is done).
     pub batch_delay_ms: u64,
-    /// This server node's number (0–1023), part of every id it makes.
+    /// How often the action-log outbox of each game shard is read back, besides when a
+    /// batch's outcome was unknown (a batch abandoned past its time bound may commit later).
+    pub log_sweep_secs: u64,
+    /// This server node's number (0–1023), part of every id it makes; each running server
+    /// process needs its own.
     pub node_id: u16,
 }
 
@@ -231,6 +235,7 @@ impl Default for StorageConfig {
             pool_size: 8,
             batch_max_writes: 256,
             batch_delay_ms: 1,
+            log_sweep_secs: 30,
             node_id: 0,
         }
     }
@@ -315,8 +320,14 @@ impl Config {
         if self.sessions.ttl_secs == 0 || self.sessions.sweep_interval_secs == 0 {
             return fail("sessions.ttl_secs and sessions.sweep_interval_secs must be at least 1");
         }
-        if self.storage.pool_size == 0 || self.storage.timeout_ms == 0 || self.storage.batch_max_writes == 0 {
-            return fail("storage.pool_size, storage.timeout_ms and storage.batch_max_writes must be at least 1");
+        if self.storage.pool_size == 0
+            || self.storage.timeout_ms == 0
+            || self.storage.batch_max_writes == 0
+            || self.storage.log_sweep_secs == 0
+        {
+            return fail(
+                "storage.pool_size, storage.timeout_ms, storage.batch_max_writes and storage.log_sweep_secs must be at least 1",
+            );
         }
         if !self.sentry.dsn.is_empty() && self.sentry.dsn.parse::<sentry::types::Dsn>().is_err() {
             return fail("sentry.dsn is not a valid DSN");

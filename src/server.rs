@@ -164,6 +164,8 @@ pub fn store_config(config: &Config) -> DbStoreConfig {
         node_id: storage.node_id,
         batch_max_writes: storage.batch_max_writes,
         batch_delay: Duration::from_millis(storage.batch_delay_ms),
+        batch_limit: Duration::from_millis(storage.timeout_ms) * 2,
+        log_sweep: Duration::from_secs(storage.log_sweep_secs),
         hook: None,
     }
 }

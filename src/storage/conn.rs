@@ -57,8 +57,9 @@ pub trait SqlConn: AsyncConnection + Send {
     /// Runs a select made by `crate::storage::sql`; answers its rows.
     fn rows<'c, 'a: 'c>(&'c mut self, statement: Statement<'a>) -> BoxFuture<'c, QueryResult<Vec<Row>>>;
 
-    /// Runs `statements` in order; answers the rows each affected. PostgreSQL sends them all
-    /// before it reads the first answer (pipelining: one round trip instead of one each).
+    /// Runs `statements` in order; answers the rows each affected. On PostgreSQL they are
+    /// pipelined: their executions are all sent before the first answer is read (a statement
+    /// not prepared yet waits for its own prepare first).
     fn exec_all<'c, 'a: 'c>(&'c mut self, statements: Vec<Statement<'a>>) -> BoxFuture<'c, QueryResult<Vec<usize>>> {
         Box::pin(async move {
             let mut affected = Vec::with_capacity(statements.len());

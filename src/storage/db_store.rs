@@ -65,6 +65,7 @@ pub struct DbStore {
     ids: &'static IdGenerator,
     router: Addr<ShardRouter>,
     timeout: Duration,
+    batch_limit: Duration,
 }
 
 /// How [`DbStore::open`] finds and connects its databases.
@@ -82,6 +83,10 @@ pub struct DbStoreConfig {
     pub batch_max_writes: usize,
     /// ... or this long after the first write queued.
     pub batch_delay: Duration,
+    /// Longest a batch may take; past it, its outcome is unknown.
+    pub batch_limit: Duration,
+    /// How often each game shard's action-log outbox is read back anyway.
+    pub log_sweep: Duration,
     /// Fault injection around batch commits (tests only).
     pub hook: Option<Arc<dyn BatchHook>>,
 }
@@ -120,8 +125,8 @@ impl DbStore {
         let settings = BatchSettings {
             max_writes: config.batch_max_writes.max(1),
             delay: config.batch_delay,
-            // A batch past this has an unknown outcome; its jobs' callers are told so.
-            limit: config.timeout * 2,
+            limit: config.batch_limit,
+            log_sweep: config.log_sweep,
             hook: config.hook.clone(),
         };
         let router = ShardRouter::start(&dbs.game, &dbs.log, settings);
@@ -131,6 +136,7 @@ impl DbStore {
             ids: crate::ids::generator(config.node_id),
             router,
             timeout: config.timeout,
+            batch_limit: config.batch_limit,
         })
     }
 
@@ -177,7 +183,7 @@ impl DbStore {
     fn submit(&self, kind: DbKind, shard_no: i16, job: Job) -> BoxFuture<'static, StoreResult<()>> {
         let router = self.router.clone();
         let deadline = Instant::now() + self.timeout;
-        let bound = self.timeout * 3 + Duration::from_secs(1);
+        let bound = self.timeout + self.batch_limit + Duration::from_secs(1);
         let what = format!("commit for user {} on {} shard {shard_no}", job.user, kind.as_str());
         Box::pin(async move {
             match tokio::time::timeout(bound, router.send(Submit { kind, shard_no, job, deadline })).await {
@@ -212,8 +218,8 @@ impl Store for DbStore {
         user: UserId,
         tables: &'static [&'static TableDef],
     ) -> BoxFuture<'static, StoreResult<Loaded<UserRows>>> {
-        // Settling may wait for a batch in flight, which is bounded by twice the timeout.
-        let bound = self.timeout * 3;
+        // Settling may wait for a batch in flight, which is bounded by the batch limit.
+        let bound = self.timeout * 2 + self.batch_limit;
         let work = user_data::load_user(self.clone(), user, tables);
         Box::pin(async move {
             tokio::time::timeout(bound, work).await.map_err(|_| StoreError::Timeout(format!("load user {user}")))?

@@ -48,6 +48,8 @@ pub struct BatchSettings {
     pub delay: Duration,
     /// Longest a batch may take; past it the batch's outcome is unknown.
     pub limit: Duration,
+    /// How often a game shard's action-log outbox is read back anyway.
+    pub log_sweep: Duration,
     pub hook: Option<Arc<dyn BatchHook>>,
 }
 

@@ -73,7 +73,9 @@ impl ShardRouter {
         for (kind, map) in [(DbKind::Game, game), (DbKind::Log, log)] {
             for (no, db) in map {
                 let label = format!("{}-{no}", kind.as_str());
-                let shipper = (kind == DbKind::Game).then(|| LogShipper::new(db.clone(), log.clone(), &label).start());
+                let shipper = (kind == DbKind::Game).then(|| {
+                    LogShipper::new(db.clone(), log.clone(), &label, settings.limit, settings.log_sweep).start()
+                });
                 if let Some(s) = &shipper {
                     shippers.push(s.clone());
                 }

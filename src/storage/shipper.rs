@@ -7,10 +7,11 @@
 //! deletes them from the outbox, in rounds at most every [`LINGER`] while rows keep coming.
 //! Rows it holds in memory come from committed batches
 //! ([`Ship`]); the outbox is read back at start (rows a crash left), whenever the memory copy
-//! was dropped or a batch's outcome was unknown ([`Rescan`]), and every [`SWEEP`] (a batch
-//! abandoned past its time bound may still have committed after that). A failed shipment is
-//! retried with a growing delay (up to [`MAX_BACKOFF`]); nothing is lost meanwhile, the
-//! outbox holds it.
+//! was dropped or a batch's outcome was unknown ([`Rescan`]), and every `storage.log_sweep_secs`
+//! (a batch abandoned past its time bound may still have committed after that). A round has
+//! a time bound; a failed or late one is retried with a growing delay (up to
+//! [`MAX_BACKOFF`]); nothing is lost meanwhile, the outbox holds it. Rows for a log shard this
+//! node does not know wait in the outbox (logged), without holding up the others.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -20,7 +21,7 @@ use tokio::sync::oneshot;
 
 use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::Db;
-use crate::storage::rows::{Row, Value};
+use crate::storage::rows::{ColType, Row, Value};
 use crate::storage::sql::{self, Bind, Statement};
 use crate::storage::tables::{ACTION_LOG, LOG_OUTBOX};
 use crate::storage::{StoreError, StoreResult};
@@ -33,8 +34,6 @@ const MAX_HELD: usize = 100_000;
 /// Longest wait before retrying after a failure.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-/// How often the outbox is read back even when nothing asked for it.
-pub const SWEEP: Duration = Duration::from_secs(30);
 /// The pause after a round, so that one round ships the logs of many batches (each round is
 /// a statement on the log shard and one on the game shard): the most a log row waits for
 /// its round while rows keep coming.
@@ -70,6 +69,10 @@ pub struct LogShipper {
     game: Db,
     logs: BTreeMap<i16, Db>,
     label: String,
+    /// Longest a round may take.
+    limit: Duration,
+    /// How often the outbox is read back anyway.
+    sweep: Duration,
     /// Rows to ship, by log id.
     held: BTreeMap<i64, Row>,
     /// Read-backs of the outbox asked for so far, and the last one a round completed (the
@@ -85,12 +88,15 @@ pub struct LogShipper {
 }
 
 impl LogShipper {
-    /// A shipper of `game`'s outbox to `logs`.
-    pub fn new(game: Db, logs: BTreeMap<i16, Db>, label: &str) -> Self {
+    /// A shipper of `game`'s outbox to `logs`, each round at most `limit` long, reading the
+    /// outbox back every `sweep`.
+    pub fn new(game: Db, logs: BTreeMap<i16, Db>, label: &str, limit: Duration, sweep: Duration) -> Self {
         Self {
             game,
             logs,
             label: format!("{label} log outbox"),
+            limit,
+            sweep,
             held: BTreeMap::new(),
             // Rows a crash left in the outbox.
             rereads_asked: 1,
@@ -134,11 +140,17 @@ impl LogShipper {
         let (game, logs) = (self.game.clone(), self.logs.clone());
         let reread = self.reread_due().then_some(self.rereads_asked);
         let rows: Vec<Row> = self.held.values().take(ROUND).cloned().collect();
+        let limit = self.limit;
         let work = async move {
-            let rows = if reread.is_some() { read_outbox(&game).await? } else { rows };
-            let count = rows.len();
-            ship(&game, &logs, &rows).await?;
-            Ok::<_, StoreError>((rows, count))
+            let round = async {
+                let rows = if reread.is_some() { read_outbox(&game, &logs).await? } else { rows };
+                let count = rows.len();
+                ship(&game, &logs, &rows).await?;
+                Ok::<_, StoreError>((rows, count))
+            };
+            tokio::time::timeout(limit, round)
+                .await
+                .unwrap_or_else(|_| Err(StoreError::Timeout("ship action logs".into())))
         };
         ctx.spawn(work.into_actor(self).map(move |result, actor, ctx| {
             actor.shipping = false;
@@ -185,7 +197,11 @@ impl Actor for LogShipper {
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(1 << 16);
         self.round(ctx);
-        ctx.run_interval(SWEEP, |actor, ctx| actor.ask_reread(ctx));
+        ctx.run_interval(self.sweep, |actor, ctx| {
+            actor.ask_reread(ctx);
+            let logs = actor.logs.keys().copied().collect();
+            ctx.spawn(report_stranded(actor.game.clone(), logs).into_actor(actor));
+        });
     }
 }
 
@@ -224,11 +240,15 @@ impl Handler<ShipAll> for LogShipper {
     }
 }
 
-/// The oldest rows of the outbox.
-async fn read_outbox(game: &Db) -> StoreResult<Vec<Row>> {
+/// The oldest rows of the outbox bound for the log shards in `logs` (rows for another shard
+/// wait, and are logged).
+async fn read_outbox(game: &Db, logs: &BTreeMap<i16, Db>) -> StoreResult<Vec<Row>> {
     let what = "read the action-log outbox";
+    let shards: Vec<Value> = logs.keys().map(|no| Value::Int(i64::from(*no))).collect();
     with_conn!(game, what, |conn| {
         let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &LOG_OUTBOX));
+        s.push(" WHERE log_shard IN ");
+        s.tuple_of(shards.iter().map(|v| Bind::Value(ColType::BigInt, v)));
         s.push(" ORDER BY log_id LIMIT ");
         s.param(Bind::Int(ROUND as i64));
         s.cacheable = true;
@@ -245,6 +265,24 @@ pub(crate) fn logged(row: &Row) -> (i16, Row) {
         _ => 0,
     };
     (shard, row.iter().enumerate().filter(|(i, _)| *i != place).map(|(_, v)| v.clone()).collect())
+}
+
+/// Logs the outbox rows bound for a log shard this node does not know (they wait there).
+async fn report_stranded(game: Db, logs: Vec<i16>) {
+    let what = "count stranded action logs";
+    let shards: Vec<Value> = logs.iter().map(|no| Value::Int(i64::from(*no))).collect();
+    let counted = with_conn!(game, what, |conn| {
+        let mut s = Statement::new(dialect_of(conn), "SELECT COUNT(*) AS i0 FROM log_outbox WHERE log_shard NOT IN ");
+        s.tuple_of(shards.iter().map(|v| Bind::Value(ColType::BigInt, v)));
+        conn.rows(s).await.map_err(crate::storage::db_store::db(what))
+    });
+    match counted.as_deref().map(<[_]>::first) {
+        Ok(Some(row)) if !matches!(row.as_slice(), [Value::Int(0)]) => {
+            tracing::error!(rows = ?row, "action logs wait in the outbox for a log shard this node does not know");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "stranded action logs not counted"),
+    }
 }
 
 /// Copies `rows` to their log shards (a row already there is left as it is), then deletes

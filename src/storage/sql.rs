@@ -53,8 +53,9 @@ pub struct Statement<'a> {
     /// How many rows it writes (0 for others): an `UPDATE` that affects fewer met a row that
     /// is not there.
     pub rows: usize,
-    /// Its text is one of few (a statement of one row or one user): worth keeping prepared on
-    /// the connection. Multi-row statements vary with the batch and are prepared each time.
+    /// Its text is one of few per table (a statement of one row or one user): worth keeping
+    /// prepared on the connection. Multi-row statements vary with the batch and are prepared
+    /// each time.
     pub cacheable: bool,
     dialect: Dialect,
 }
@@ -104,6 +105,12 @@ impl<'a> Statement<'a> {
         }
         text.push_str(&self.sql[at..]);
         text
+    }
+
+    /// Appends `(p, p, ...)` for `binds` (a list of values for `IN`).
+    pub fn tuple_of(&mut self, binds: impl IntoIterator<Item = Bind<'a>>) -> &mut Self {
+        self.tuple(binds);
+        self
     }
 
     /// Appends `(p, p, ...), (p, p, ...)` for `rows`.
@@ -240,7 +247,13 @@ pub fn patch<'a>(dialect: Dialect, table: &TableDef, patches: &[Patch<'a>]) -> V
 fn patch_chunk<'a>(dialect: Dialect, table: &TableDef, chunk: &[Patch<'a>]) -> Statement<'a> {
     // The derived table `v`: the key (k0, k1 ...), every column some row sets (c<i>, NULL
     // where a row leaves it), and the writer's epoch (e) on stamped tables.
-    let mut set: Vec<usize> = chunk.iter().flat_map(|(_, cols, _)| cols.iter().map(|(i, _)| *i)).collect();
+    // A patch of one row names every column (NULL for those it leaves), so that its text is
+    // one per table and worth keeping prepared; a multi-row one, the columns its rows set.
+    let mut set: Vec<usize> = if chunk.len() == 1 {
+        (0..table.columns.len()).collect()
+    } else {
+        chunk.iter().flat_map(|(_, cols, _)| cols.iter().map(|(i, _)| *i)).collect()
+    };
     set.sort_unstable();
     set.dedup();
     let mut aliases: Vec<String> = (0..table.key.len()).map(|i| format!("k{i}")).collect();
