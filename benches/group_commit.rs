@@ -11,10 +11,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
-use diesel_async::AsyncPgConnection;
-use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use futures_util::future::join_all;
 use summoner::game::data::GameData;
 use summoner::game::profile::Profile;
@@ -26,23 +22,12 @@ use summoner::storage::tables::{LAST_REPLIES, LOG_OUTBOX, USERS};
 use summoner::storage::{AuthId, Changes, Store, UserPlace};
 use summoner_actors::{Commit, StoredReply};
 
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::Scratch;
+
 const USER_COUNT: usize = 256;
 const WRITES_PER_USER: usize = 40;
-
-fn admin(base: &str, sql: &str) {
-    let (base, sql) = (base.to_owned(), sql.to_owned());
-    std::thread::spawn(move || {
-        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&base).expect("connect");
-        conn.batch_execute(&sql).expect("admin statement");
-    })
-    .join()
-    .expect("admin thread");
-}
-
-fn database_url(base: &str, name: &str) -> String {
-    let root = base.rsplit_once('/').map_or(base, |(root, _)| root);
-    format!("{root}/{name}")
-}
 
 /// A registered user of the bench.
 struct User {
@@ -89,6 +74,8 @@ async fn open(url: &str, max_writes: usize, delay: Duration) -> DbStore {
         node_id: 0,
         batch_max_writes: max_writes,
         batch_delay: delay,
+        batch_limit: Duration::from_secs(60),
+        log_sweep: Duration::from_secs(30),
         hook: None,
     };
     DbStore::open(&config, 0).await.expect("store opens")
@@ -128,11 +115,9 @@ async fn one_transaction_per_write(store: &DbStore, users: &[User]) -> f64 {
 fn main() {
     let base = std::env::var("SUMMONER_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("summoner_bench_{}", std::process::id());
-    admin(&base, &format!("CREATE DATABASE {name}"));
+    let mut scratch = Scratch::new(&base);
     // Dropped however the run ends, panics included.
-    let _scratch = Scratch { base: base.clone(), name: name.clone() };
-    let url = database_url(&base, &name);
+    let url = scratch.create(&format!("summoner_bench_{}", std::process::id()));
     let system = actix::System::new();
     system.block_on(async {
         let data = GameData::embedded().expect("game data");
@@ -158,16 +143,4 @@ fn main() {
             );
         }
     });
-}
-
-/// The scratch database, dropped with this guard.
-struct Scratch {
-    base: String,
-    name: String,
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        admin(&self.base, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-    }
 }

@@ -19,40 +19,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
-use diesel_async::AsyncPgConnection;
-use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use hdrhistogram::Histogram;
 use summoner::client::{Client, device};
 use summoner_proto::api::{GetUserReq, SetNicknameReq, request::Payload};
 
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::Scratch;
+
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
-}
-
-fn admin(base: &str, sql: &str) {
-    let (base, sql) = (base.to_owned(), sql.to_owned());
-    std::thread::spawn(move || {
-        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&base).expect("connect");
-        conn.batch_execute(&sql).expect("admin statement");
-    })
-    .join()
-    .expect("admin thread");
-}
-
-/// The scratch databases, dropped with this guard however the run ends.
-struct Scratch {
-    base: String,
-    names: Vec<String>,
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        for name in &self.names {
-            admin(&self.base, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
-    }
 }
 
 /// The server child process, killed with this guard.
@@ -209,6 +185,27 @@ where
     }
 }
 
+/// `count` logged-in players, each a worker that sends `payload(i)` as its i-th request.
+async fn players(
+    url: &str,
+    prefix: &str,
+    count: usize,
+    payload: fn(u64) -> Payload,
+) -> Vec<impl FnMut(u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + 'static> {
+    let mut workers = Vec::with_capacity(count);
+    for w in 0..count {
+        let client = Arc::new(tokio::sync::Mutex::new(logged_in(url, &format!("{prefix}-{w}")).await));
+        workers.push(move |i: u64| {
+            let client = client.clone();
+            Box::pin(async move {
+                let mut client = client.lock().await;
+                client.call(payload(i)).await.is_ok_and(|a| a.is_ok())
+            }) as std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
+        });
+    }
+    workers
+}
+
 async fn logged_in(url: &str, name: &str) -> Client {
     let mut client = Client::new(url);
     let registered = client.register(device(name)).await.expect("register");
@@ -232,18 +229,9 @@ fn main() {
     let runs = |phase: &str| phases.split(',').any(|p| p.trim() == phase);
 
     let run = format!("sbh_{}", std::process::id());
-    let root = base.rsplit_once('/').map_or(base.as_str(), |(root, _)| root).to_owned();
     let kinds = ["common", "clan", "game1", "game2", "log1", "log2"];
-    let mut scratch = Scratch { base: base.clone(), names: Vec::new() };
-    let urls: Vec<String> = kinds
-        .iter()
-        .map(|k| {
-            let name = format!("{run}_{k}");
-            admin(&base, &format!("CREATE DATABASE {name}"));
-            scratch.names.push(name.clone());
-            format!("{root}/{name}")
-        })
-        .collect();
+    let mut scratch = Scratch::new(&base);
+    let urls: Vec<String> = kinds.iter().map(|k| scratch.create(&format!("{run}_{k}"))).collect();
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -315,36 +303,17 @@ fn main() {
         results.push(pairs);
         }
         if runs("writes") {
-        let mut writers = Vec::new();
-        for w in 0..connections {
-            let client = logged_in(&url, &format!("{run}-writer-{w}")).await;
-            let client = Arc::new(tokio::sync::Mutex::new(client));
-            writers.push(move |i: u64| {
-                let client = client.clone();
-                async move {
-                    let nickname = if i.is_multiple_of(2) { "Miho" } else { "Leo" }.to_owned();
-                    let mut client = client.lock().await;
-                    client.call(Payload::SetNickname(SetNicknameReq { nickname })).await.is_ok_and(|a| a.is_ok())
-                }
-            });
-        }
+        let writers = players(&url, &format!("{run}-writer"), connections, |i| {
+            let nickname = if i.is_multiple_of(2) { "Miho" } else { "Leo" }.to_owned();
+            Payload::SetNickname(SetNicknameReq { nickname })
+        })
+        .await;
         let writes = phase("writes (SetNickname)", (pid, &url), seconds, writers).await;
         print_phase(&writes);
         results.push(writes);
         }
         if runs("reads") {
-        let mut readers = Vec::new();
-        for w in 0..connections {
-            let client = logged_in(&url, &format!("{run}-reader-{w}")).await;
-            let client = Arc::new(tokio::sync::Mutex::new(client));
-            readers.push(move |_: u64| {
-                let client = client.clone();
-                async move {
-                    let mut client = client.lock().await;
-                    client.call(Payload::GetUser(GetUserReq {})).await.is_ok_and(|a| a.is_ok())
-                }
-            });
-        }
+        let readers = players(&url, &format!("{run}-reader"), connections, |_| Payload::GetUser(GetUserReq {})).await;
         let reads = phase("reads (GetUser)", (pid, &url), seconds, readers).await;
         print_phase(&reads);
         results.push(reads);

@@ -150,9 +150,8 @@ on_every_backend! {
             }
         };
         let (one, many) = (statements(1).await, statements(16).await);
-        // Begin, fence, savepoint, the profile patch, the replies, the log outbox, release,
-        // commit (SQLite takes its write lock with one statement more), and the shipper's
-        // delete from the outbox.
+        // Begin, fence, the profile patch, the replies, the log outbox, commit (SQLite takes its
+        // write lock with one statement more), and the shipper's delete from the outbox.
         assert!(many <= 11, "{many} statements for a batch of 16");
         assert!(many <= one + 2, "a batch of 16 costs {many} statements, a batch of 1 {one}");
     }

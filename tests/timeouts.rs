@@ -15,6 +15,7 @@ use common::{TestServer, assert_status, logged_in, profile};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use summoner::client::Answer;
+use summoner::client::Client;
 use summoner::config::Config;
 use summoner::server::store_config;
 use summoner::storage::Store;
@@ -70,27 +71,71 @@ impl BatchHook for Faults {
     }
 }
 
-/// A server over the real store with `faults` around its batches; requests wait for their
-/// actor at most `request_timeout_ms`, storage operations `storage_timeout_ms`.
-async fn start(
-    config: &Config,
-    faults: &Arc<Faults>,
-    request_timeout_ms: u64,
-    storage_timeout_ms: u64,
-) -> (TestServer, Arc<DbStore>) {
-    let mut config = config.clone();
-    config.limits.request_timeout_ms = request_timeout_ms;
-    config.storage.timeout_ms = storage_timeout_ms;
-    let mut settings = store_config(&config);
-    settings.hook = Some(faults.clone());
-    let store = Arc::new(DbStore::open(&settings, 0).await.expect("store opens"));
-    (TestServer::start_with_store(config, store.clone()).await, store)
+/// One player of a server whose store has faults around its batches.
+struct Scene {
+    faults: Arc<Faults>,
+    server: TestServer,
+    store: Arc<DbStore>,
+    client: Client,
+    user: u64,
+    /// The player's gold before the request under test.
+    gold: u64,
 }
 
-fn gold_after(answer: &Answer) -> u64 {
-    match &answer.response.payload {
-        Some(response::Payload::Explore(e)) => e.user.as_ref().map_or(0, |u| u.gold),
-        other => panic!("not an explore answer: {other:?}"),
+impl Scene {
+    /// A server whose requests wait for their actor at most `request_timeout_ms` and whose
+    /// batches may take at most `batch_limit_ms`, and a player logged in to it, whose batches
+    /// the faults watch.
+    async fn start(config: &Config, name: &str, request_timeout_ms: u64, batch_limit_ms: u64) -> Self {
+        let mut config = config.clone();
+        config.limits.request_timeout_ms = request_timeout_ms;
+        let faults = Arc::new(Faults::default());
+        let mut settings = store_config(&config);
+        settings.hook = Some(faults.clone());
+        settings.batch_limit = std::time::Duration::from_millis(batch_limit_ms);
+        let store = Arc::new(DbStore::open(&settings, 0).await.expect("store opens"));
+        let server = TestServer::start_with_store(config, store.clone()).await;
+        let (mut client, user) = logged_in(&server, name).await;
+        let gold = profile(&mut client).await.gold;
+        faults.watched.store(user, Ordering::SeqCst);
+        Self { faults, server, store, client, user, gold }
+    }
+
+    /// Sends an explore while its batch is held; answers the client's (timed out or failed)
+    /// answer and how to end the held batch.
+    async fn explore_held(&mut self) -> (Answer, oneshot::Sender<Result<(), String>>) {
+        let (mut entered, end) = self.faults.hold_next();
+        let held = tokio::time::timeout(std::time::Duration::from_secs(60), entered.recv());
+        let (first, held) = tokio::join!(self.client.call(Payload::Explore(ExploreReq {})), held);
+        held.expect("the batch is held within a minute");
+        (first.expect("answered"), end)
+    }
+
+    /// Retries the last seq; answers the retry's answer.
+    async fn retry(&mut self) -> Answer {
+        let retry = self.client.send(self.client.last_seq(), Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_status(&retry, 200, ErrorCode::Ok);
+        retry
+    }
+
+    /// Checks that the retry's reply is the one stored with the change.
+    async fn assert_stored(&self, retry: &Answer) {
+        let stored = self.store.load_user(self.user, &[]).await.unwrap().last_reply.expect("a stored reply");
+        assert_eq!(
+            (stored.seq, &stored.bytes),
+            (self.client.last_seq(), &retry.bytes),
+            "the retry gets the stored bytes"
+        );
+    }
+
+    /// Checks that the explore was applied once, and logged once; stops the server. (A profile
+    /// patch applied twice from one state writes the same values; the log row, written with
+    /// a new id each time, is what would show it.)
+    async fn assert_applied_once(mut self, config: &Config, retry: &Answer) {
+        assert_eq!(profile(&mut self.client).await.gold, self.gold + gold_gained(retry), "applied once");
+        self.store.flush().await.unwrap();
+        assert_eq!(common::action_log_count(config, "explore").await, 1, "logged once");
+        self.server.stop().await;
     }
 }
 
@@ -105,28 +150,13 @@ on_every_backend! {
     /// The batch is held past the request timeout, then commits: the client got a 500, and
     /// its retry of the seq gets the stored reply's bytes; applied and logged once.
     async fn a_commit_held_past_the_request_timeout_then_committed_is_answered_from_its_stored_reply(config) {
-        let faults = Arc::new(Faults::default());
-        let (server, store) = start(&config, &faults, 1_000, 10_000).await;
-        let (mut client, user) = logged_in(&server, "dev-held").await;
-        let before = profile(&mut client).await;
-        faults.watched.store(user, Ordering::SeqCst);
-        let (mut entered, end) = faults.hold_next();
-
-        let first = client.call(Payload::Explore(ExploreReq {}));
-        let (first, _) = tokio::join!(first, entered.recv());
-        assert_status(&first.unwrap(), 500, ErrorCode::Internal);
-        let seq = client.last_seq();
+        let mut scene = Scene::start(&config, "dev-held", 1_000, 20_000).await;
+        let (first, end) = scene.explore_held().await;
+        assert_status(&first, 500, ErrorCode::Internal);
         end.send(Ok(())).unwrap();
-
-        let retry = client.send(seq, Payload::Explore(ExploreReq {})).await.unwrap();
-        assert_status(&retry, 200, ErrorCode::Ok);
-        let stored = store.load_user(user, &[]).await.unwrap().last_reply.expect("a stored reply");
-        assert_eq!((stored.seq, &stored.bytes), (seq, &retry.bytes), "the retry gets the stored bytes");
-        assert_eq!(gold_after(&retry), before.gold + gold_gained(&retry));
-        assert_eq!(profile(&mut client).await.gold, gold_after(&retry), "applied once");
-        store.flush().await.unwrap();
-        assert_eq!(common::action_log_count(&config, "explore").await, 1);
-        server.stop().await;
+        let retry = scene.retry().await;
+        scene.assert_stored(&retry).await;
+        scene.assert_applied_once(&config, &retry).await;
     }
 }
 
@@ -134,26 +164,12 @@ on_every_backend! {
     /// The batch is held past the request timeout, then fails: nothing was applied, and the
     /// retry of the seq applies the request, once.
     async fn a_commit_held_past_the_request_timeout_then_failed_is_applied_once_by_the_retry(config) {
-        let faults = Arc::new(Faults::default());
-        let (server, store) = start(&config, &faults, 1_000, 10_000).await;
-        let (mut client, user) = logged_in(&server, "dev-failed").await;
-        let before = profile(&mut client).await;
-        faults.watched.store(user, Ordering::SeqCst);
-        let (mut entered, end) = faults.hold_next();
-
-        let first = client.call(Payload::Explore(ExploreReq {}));
-        let (first, _) = tokio::join!(first, entered.recv());
-        assert_status(&first.unwrap(), 500, ErrorCode::Internal);
-        let seq = client.last_seq();
+        let mut scene = Scene::start(&config, "dev-failed", 1_000, 20_000).await;
+        let (first, end) = scene.explore_held().await;
+        assert_status(&first, 500, ErrorCode::Internal);
         end.send(Err("the database refused the commit".into())).unwrap();
-
-        let retry = client.send(seq, Payload::Explore(ExploreReq {})).await.unwrap();
-        assert_status(&retry, 200, ErrorCode::Ok);
-        assert_eq!(gold_after(&retry), before.gold + gold_gained(&retry));
-        assert_eq!(profile(&mut client).await.gold, gold_after(&retry), "applied once");
-        store.flush().await.unwrap();
-        assert_eq!(common::action_log_count(&config, "explore").await, 1);
-        server.stop().await;
+        let retry = scene.retry().await;
+        scene.assert_applied_once(&config, &retry).await;
     }
 }
 
@@ -161,24 +177,13 @@ on_every_backend! {
     /// The commit lands but its answer is lost (outcome unknown): the actor does not go on
     /// from its old state; the retry reaches a fresh activation, which finds the stored reply.
     async fn a_commit_whose_answer_is_lost_is_answered_from_storage(config) {
-        let faults = Arc::new(Faults::default());
-        let (server, store) = start(&config, &faults, 10_000, 10_000).await;
-        let (mut client, user) = logged_in(&server, "dev-lost").await;
-        let before = profile(&mut client).await;
-        faults.watched.store(user, Ordering::SeqCst);
-        faults.lose_answer.store(true, Ordering::SeqCst);
-
-        let first = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+        let mut scene = Scene::start(&config, "dev-lost", 10_000, 20_000).await;
+        scene.faults.lose_answer.store(true, Ordering::SeqCst);
+        let first = scene.client.call(Payload::Explore(ExploreReq {})).await.unwrap();
         assert_status(&first, 500, ErrorCode::Internal);
-        let seq = client.last_seq();
-        let retry = client.send(seq, Payload::Explore(ExploreReq {})).await.unwrap();
-        assert_status(&retry, 200, ErrorCode::Ok);
-        let stored = store.load_user(user, &[]).await.unwrap().last_reply.expect("a stored reply");
-        assert_eq!((stored.seq, &stored.bytes), (seq, &retry.bytes), "the retry gets the stored bytes");
-        assert_eq!(profile(&mut client).await.gold, before.gold + gold_gained(&retry), "applied once");
-        store.flush().await.unwrap();
-        assert_eq!(common::action_log_count(&config, "explore").await, 1);
-        server.stop().await;
+        let retry = scene.retry().await;
+        scene.assert_stored(&retry).await;
+        scene.assert_applied_once(&config, &retry).await;
     }
 }
 
@@ -186,24 +191,11 @@ on_every_backend! {
     /// The batch outlives its own time bound (the database hangs): its outcome is unknown, the
     /// actor retires, and the retry, once the user's state is settled, applies it once.
     async fn a_batch_past_its_time_bound_is_not_applied_twice(config) {
-        let faults = Arc::new(Faults::default());
-        // Batches are bounded by twice the storage timeout: 600 ms here.
-        let (server, store) = start(&config, &faults, 10_000, 300).await;
-        let (mut client, user) = logged_in(&server, "dev-hung").await;
-        let before = profile(&mut client).await;
-        faults.watched.store(user, Ordering::SeqCst);
-        let (mut entered, end) = faults.hold_next();
-
-        let first = client.call(Payload::Explore(ExploreReq {}));
-        let (first, _) = tokio::join!(first, entered.recv());
-        assert_status(&first.unwrap(), 500, ErrorCode::Internal);
+        let mut scene = Scene::start(&config, "dev-hung", 10_000, 600).await;
+        let (first, end) = scene.explore_held().await;
+        assert_status(&first, 500, ErrorCode::Internal);
         drop(end);
-        let seq = client.last_seq();
-        let retry = client.send(seq, Payload::Explore(ExploreReq {})).await.unwrap();
-        assert_status(&retry, 200, ErrorCode::Ok);
-        assert_eq!(profile(&mut client).await.gold, before.gold + gold_gained(&retry), "applied once");
-        store.flush().await.unwrap();
-        assert_eq!(common::action_log_count(&config, "explore").await, 1);
-        server.stop().await;
+        let retry = scene.retry().await;
+        scene.assert_applied_once(&config, &retry).await;
     }
 }
