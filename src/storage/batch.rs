@@ -73,9 +73,9 @@ pub trait BatchHook: Send + Sync + 'static {
     fn after_commit(&self, shard: &str, users: &[i64]) -> BoxFuture<'static, Result<(), String>>;
 }
 
-/// Whether the connection and its transaction still answer after a statement failed (and
-/// its savepoint was rolled back): if so, the failure was the statement's, not the
-/// database's. Costs a statement only when something failed.
+/// Whether the connection still answers after a write failed and its transaction rolled
+/// back: if so, the failure was the write's, not the database's. Costs a statement only when
+/// something failed.
 async fn still_answers<C: SqlConn>(conn: &mut C) -> bool {
     let mut probe = Statement::new(C::DIALECT, "SELECT 1");
     probe.cacheable = true;
