@@ -113,7 +113,7 @@ pub fn dispatch(
     let snapshot = seen_by_friends_changed.then(|| friends::snapshot(&profile, now_ms));
     let place = UserPlace { shards: state.shards, epoch: state.epoch };
     let effects = Effects { durable: crate::storage::Changes { rows, logs }, events, place, snapshot };
-    let delta = Delta { profile: (profile != state.profile).then_some(profile), owned, ids_saved };
+    let delta = Delta { profile, owned, ids_saved };
     Handled { response, change: Some((delta, effects)), ends_session }
 }
 
@@ -157,7 +157,7 @@ mod tests {
         let handled = dispatch(&data, &user, &request(Q::Explore(ExploreReq {})), None, 2_000_000, false, &no_ids);
         let (delta, changes) = handled.change.expect("explore changes the user");
         let Some(A::Explore(res)) = handled.response.payload else { panic!("not an explore answer") };
-        let profile = delta.profile.expect("the profile changed");
+        let profile = delta.profile;
         assert_eq!(profile.gold, user.profile.gold + u64::from(res.gold_gained));
         assert!(data.explore.gold.contains(&res.gold_gained));
         assert!(profile.rng_word_pos > user.profile.rng_word_pos);
@@ -222,7 +222,7 @@ mod tests {
         let first = user.profile.id_next;
         assert_eq!(res.monster_ids, (first..first + 5).collect::<Vec<_>>());
         let (delta, changes) = a.change.expect("monsters granted");
-        let profile = delta.profile.expect("profile changed");
+        let profile = delta.profile;
         assert_eq!((profile.id_next, profile.id_end), (5_000, 5_256), "fewer than the reserve left: a new block");
         let inserts =
             changes.durable.rows.iter().filter(|w| matches!(w, RowWrite::Insert(t, _) if t.name == "monsters"));

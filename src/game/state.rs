@@ -61,9 +61,7 @@ impl UserState {
 
     /// Applies a committed request's changes.
     pub fn apply(&mut self, delta: Delta) {
-        if let Some(profile) = delta.profile {
-            self.profile = profile;
-        }
+        self.profile = delta.profile;
         if delta.ids_saved {
             self.ids_unsaved = false;
         }
@@ -97,8 +95,8 @@ impl Draft<'_> {
 /// What a committed request changes of the state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delta {
-    /// The new profile, when it changed.
-    pub profile: Option<Profile>,
+    /// The new profile (a committed request at least moved its `updated_at_ms`).
+    pub profile: Profile,
     pub owned: OwnedChanges,
     /// The commit stored the id block taken at load.
     pub ids_saved: bool,

@@ -20,7 +20,6 @@ use diesel_async::{AsyncConnection, AsyncMysqlConnection, AsyncPgConnection, Sim
 use futures_util::FutureExt;
 
 use crate::storage::rows::RowWrite;
-use crate::storage::sql::Dialect;
 use crate::storage::{StoreError, StoreResult};
 
 /// The SQLite connection type, run on tokio's blocking pool.
@@ -148,11 +147,6 @@ impl WriteStats {
         let counts = self.0.lock().unwrap_or_else(|p| p.into_inner());
         counts.iter().filter(|((t, k), _)| *t == table && *k == kind).map(|(_, n)| *n).sum()
     }
-
-    /// Rows of every table and kind committed so far.
-    pub fn total(&self) -> u64 {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).values().sum()
-    }
 }
 
 /// The databases of one kind of shard, by shard number.
@@ -226,15 +220,6 @@ macro_rules! build_pool {
 }
 
 impl Db {
-    /// The SQL this database speaks.
-    pub fn dialect(&self) -> Dialect {
-        match self.pools {
-            Pools::Sqlite(_) => Dialect::Sqlite,
-            Pools::Postgres(_) => Dialect::Postgres,
-            Pools::Mysql(_) => Dialect::Mysql,
-        }
-    }
-
     /// A pool of at most `size` connections to `url`; waiting for a connection is bounded
     /// by `timeout`.
     pub fn connect(url: &str, size: usize, timeout: Duration) -> StoreResult<Self> {

@@ -55,11 +55,6 @@ impl<T> Queue<T> {
         self.per_user.contains_key(&user)
     }
 
-    /// The deadline of the oldest job, if any.
-    pub fn oldest_deadline(&self) -> Option<Instant> {
-        self.items.front().map(|q| q.deadline)
-    }
-
     /// Takes up to `max` jobs, oldest first, for the next batch; the jobs whose deadline
     /// passed before `now` are taken out too and returned apart, to be answered as dropped.
     pub fn take(&mut self, max: usize, now: Instant) -> (Vec<Queued<T>>, Vec<Queued<T>>) {

@@ -388,7 +388,7 @@ fn key_filter<'a>(s: &mut Statement<'a>, table: &TableDef, keys: &[&'a [Value]])
 }
 
 /// The alias a selected column gets: its type's letter and its place in the row.
-pub fn alias(ty: ColType, index: usize) -> String {
+fn alias(ty: ColType, index: usize) -> String {
     let letter = match ty {
         ColType::BigInt | ColType::Integer => 'i',
         ColType::Text => 's',

@@ -14,13 +14,6 @@ pub struct Counter {
     pub resets_at_ms: i64,
 }
 
-impl Counter {
-    /// The count at `now_ms`: 0 once the reset time has passed.
-    pub fn value_at(&self, now_ms: i64) -> i64 {
-        if self.resets_at_ms > 0 && now_ms >= self.resets_at_ms { 0 } else { self.value }
-    }
-}
-
 impl Entity for Counter {
     type Key = String;
     const TABLE: &'static TableDef = &COUNTERS;
