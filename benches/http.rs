@@ -328,36 +328,33 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for r in &results {
-        println!(
-            "| {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} |",
-            r.phase,
-            r.per_second,
-            r.p50_ms,
-            r.p99_ms,
-            r.errors,
-            r.server_cpu_us_per_op,
-            r.postgres_cpu_us_per_op,
-            r.redis_cpu_us_per_op,
-            r.mean_game_batch,
-            r.mean_game_commit_ms
-        );
+        println!("| {} |", r.cells().join(" | "));
     }
     println!("(JSON in {json_path})");
     drop(scratch);
 }
 
 fn print_phase(r: &PhaseResult) {
+    let [phase, rate, p50, p99, errors, server, postgres, redis, batch, batch_ms] = r.cells();
     println!(
-        "{:<28} {:>9.0}/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  CPU µs/op: server {:.0}, PostgreSQL {:.0}, Redis {:.0}; {:.1} jobs per game batch of {:.2} ms",
-        r.phase,
-        r.per_second,
-        r.p50_ms,
-        r.p99_ms,
-        r.errors,
-        r.server_cpu_us_per_op,
-        r.postgres_cpu_us_per_op,
-        r.redis_cpu_us_per_op,
-        r.mean_game_batch,
-        r.mean_game_commit_ms
+        "{phase:<28} {rate:>9}/s  p50 {p50:>6} ms  p99 {p99:>6} ms  errors {errors}  CPU µs/op: server {server}, PostgreSQL {postgres}, Redis {redis}; {batch} jobs per game batch of {batch_ms} ms"
     );
+}
+
+impl PhaseResult {
+    /// The figures as the results table shows them.
+    fn cells(&self) -> [String; 10] {
+        [
+            self.phase.to_owned(),
+            format!("{:.0}", self.per_second),
+            format!("{:.2}", self.p50_ms),
+            format!("{:.2}", self.p99_ms),
+            self.errors.to_string(),
+            format!("{:.0}", self.server_cpu_us_per_op),
+            format!("{:.0}", self.postgres_cpu_us_per_op),
+            format!("{:.0}", self.redis_cpu_us_per_op),
+            format!("{:.1}", self.mean_game_batch),
+            format!("{:.2}", self.mean_game_commit_ms),
+        ]
+    }
 }
