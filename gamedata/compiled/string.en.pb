@@ -1,9 +1,11 @@
-@ff4af751dd20552dfeff74a8ed921504186ee17067c4fb26a7f33f812004527fen"
+@747d341e7052836fdcf7ccc60a8526b438a713099682866c80062f55adf2a119en"
 name.elem.darkDark"
 name.elem.fireFire"
 name.elem.lightLight"
 name.elem.treeTree"
-name.elem.waterWater"
+name.elem.waterWater"-
+name.item.awaken_crystalAwakening Crystal")
+name.item.evolve_stoneEvolution Stone"
 name.mon.anu.dark.3Dark Anu"
 name.mon.anu.fire.3Fire Anu"!
 name.mon.anu.light.3	Light Anu"
@@ -81,7 +83,8 @@ Water Sura"+
 name.pool.premiumPremium Summon"&
 name.quest.ach.ch1Finish chapter 1"&
 name.quest.ach.ch2Finish chapter 2"&
-name.quest.ach.ch3Finish chapter 3".
+name.quest.ach.ch3Finish chapter 3",
+name.quest.ach.enhance50Enhance 50 times".
 name.quest.ach.explore100Explore 100 times")
 name.quest.ach.hellClear 3-10 on hell"(
 name.quest.ach.level10Reach level 10"(
@@ -90,7 +93,11 @@ Water Sura"+
 name.quest.ach.level5Reach level 5"-
 name.quest.ach.level50Reach the top level"/
 name.quest.ach.rare4Summon a 4-star monster"/
-name.quest.ach.rare5Summon a 5-star monster".
+name.quest.ach.rare5Summon a 5-star monster",
+name.quest.ach.summon100Summon 100 times"2
+name.quest.daily.buy1Buy something in the shop"$
+name.quest.daily.checkinCheck in".
+name.quest.daily.enhance1Enhance a monster".
 name.quest.daily.explore15Explore 15 times",
 name.quest.daily.explore5Explore 5 times"*
 name.quest.daily.hardClear 1-5 on hard" 
@@ -98,7 +105,9 @@ Water Sura"+
 name.quest.daily.stage10Clear 10 stages")
 name.quest.daily.stage3Clear 3 stages"'
 name.quest.daily.summon1Summon once"*
-name.quest.daily.summon3Summon 3 times""
+name.quest.daily.summon3Summon 3 times"8
+name.quest.daily.win3starsWin 3 battles with 3 stars")
+name.shop.evolve_stoneEvolution Stone""
 name.shop.gems.daily
 Daily Gems"%
 name.shop.gold.largeChest of Gold"%
@@ -107,7 +116,8 @@ Daily Gems"%
 30 Stamina"*
 name.shop.stamina.gold5 Stamina (gold)"%
 name.shop.stamina.small
-15 Stamina"
+15 Stamina"&
+name.shop.starter_packStarter Pack"
 name.stage.01.01Chapter 1-1"
 name.stage.01.02Chapter 1-2"
 name.stage.01.03Chapter 1-3"

@@ -1,9 +1,11 @@
-@5cbbd1925c8543063c9da4ab9f0e9125eb493b004ceb343b4d5eb796bfa0a4acko"
+@ea5256f3ceca82e010ba5ae59569329ba8319f337df6e1a26514a1b26c13f884ko"
 name.elem.dark어둠"
 name.elem.fire불"
 name.elem.light빛"
 name.elem.tree나무"
-name.elem.water물"$
+name.elem.water물")
+name.item.awaken_crystal각성 수정"#
+name.item.evolve_stone	진화석"$
 name.mon.anu.dark.3어둠 아누"!
 name.mon.anu.fire.3
 불 아누""
@@ -84,7 +86,8 @@
 name.pool.premium고급 소환"%
 name.quest.ach.ch1챕터 1 완료"%
 name.quest.ach.ch2챕터 2 완료"%
-name.quest.ach.ch3챕터 3 완료"*
+name.quest.ach.ch3챕터 3 완료"(
+name.quest.ach.enhance50강화 50회"*
 name.quest.ach.explore100탐험 100회",
 name.quest.ach.hell3-10 지옥 클리어"*
 name.quest.ach.level10레벨 10 달성"*
@@ -93,7 +96,11 @@
 name.quest.ach.level5레벨 5 달성".
 name.quest.ach.level50최고 레벨 달성"-
 name.quest.ach.rare44성 몬스터 소환"-
-name.quest.ach.rare55성 몬스터 소환"*
+name.quest.ach.rare55성 몬스터 소환")
+name.quest.ach.summon100소환 100회"1
+name.quest.daily.buy1상점에서 1회 구매")
+name.quest.daily.checkin출석 체크"2
+name.quest.daily.enhance1몬스터 강화 1회"*
 name.quest.daily.explore15탐험 15회"(
 name.quest.daily.explore5탐험 5회"0
 name.quest.daily.hard1-5 어려움 클리어"&
@@ -101,13 +108,16 @@
 name.quest.daily.stage10스테이지 10회 클리어"6
 name.quest.daily.stage3스테이지 3회 클리어"'
 name.quest.daily.summon1소환 1회"'
-name.quest.daily.summon3소환 3회"%
+name.quest.daily.summon3소환 3회"5
+name.quest.daily.win3stars별 3개로 3회 승리"#
+name.shop.evolve_stone	진화석"%
 name.shop.gems.daily일일 보석"%
 name.shop.gold.large골드 상자"(
 name.shop.gold.small골드 주머니")
 name.shop.stamina.full스태미나 30"1
 name.shop.stamina.gold스태미나 5 (골드)"*
-name.shop.stamina.small스태미나 15"
+name.shop.stamina.small스태미나 15"-
+name.shop.starter_pack초보자 패키지"
 name.stage.01.01
 챕터 1-1"
 name.stage.01.02

@@ -4,11 +4,15 @@
 //! Handlers read game data only through `&GameData`; [`crate::game::catalog::Catalog`]
 //! hands each request the version that was current when it started.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::RangeInclusive;
 use std::path::Path;
 
-use summoner_proto::gamedata;
+use summoner_proto::gamedata::{self, Quest, ShopItem};
 
+use crate::game::calendar::DailyReset;
+use crate::game::gacha::Pool;
+use crate::game::stats;
 use crate::gdata::Compiled;
 use crate::gdata::files::{self, FilesError};
 
@@ -27,8 +31,22 @@ pub struct GameData {
     pub stamina: StaminaRules,
     pub explore: ExploreRules,
     pub nickname: NicknameRules,
+    pub box_rules: BoxRules,
+    pub battle: BattleRules,
+    /// How long system mail (rewards) is kept before it expires.
+    pub mail_expire_ms: i64,
+    /// When the game's day starts over.
+    pub reset: DailyReset,
     /// Per level: experience to the next level (0 at the top) and stamina maximum.
     levels: Vec<gamedata::Level>,
+    monsters: HashMap<String, usize>,
+    /// Element → the elements it is strong against.
+    strong: HashMap<String, Vec<String>>,
+    pools: Vec<Pool>,
+    stages: HashMap<String, StageInfo>,
+    quests: HashMap<String, usize>,
+    shop: HashMap<String, usize>,
+    items: HashSet<String>,
     /// The whole compiled content (monsters, pools, stages, quests, shop) and its strings.
     pub content: Compiled,
 }
@@ -55,6 +73,38 @@ pub struct ExploreRules {
     pub exp: RangeInclusive<u32>,
 }
 
+/// Monster box and teams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoxRules {
+    /// Most monsters a user may own.
+    pub limit: usize,
+    pub team_slots: u32,
+    pub team_size: usize,
+    /// A monster's experience from level L to L + 1 is L times this.
+    pub exp_per_level: u64,
+}
+
+/// Battles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BattleRules {
+    pub expire_ms: i64,
+    /// The least team power, in percent of the enemy power, for which a win is plausible.
+    pub min_power_pct: u64,
+}
+
+/// One difficulty of one stage, with what a battle needs of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageInfo {
+    /// `stage.01.01:normal`
+    pub key: String,
+    pub level: gamedata::StageLevel,
+    /// The sum of the enemies' powers at the stage's enemy level.
+    pub enemy_power: u64,
+    pub enemy_elements: Vec<String>,
+    /// Stage difficulties a first win here unlocks.
+    pub unlocks: Vec<String>,
+}
+
 /// What a nickname may be.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NicknameRules {
@@ -76,7 +126,7 @@ impl GameData {
     pub fn from_compiled(content: Compiled) -> Result<Self, DataError> {
         let version = content.data.version;
         let invalid = |message: &str| Err(DataError::Invalid { version, message: message.to_owned() });
-        let Some(rules) = content.data.rules else {
+        let Some(rules) = content.data.rules.clone() else {
             return invalid("no rules");
         };
         let levels = content.data.levels.clone();
@@ -96,7 +146,29 @@ impl GameData {
         if content.strings.is_empty() {
             return invalid("no strings");
         }
-        Ok(Self {
+        let reset = match DailyReset::new(rules.daily_reset_hour, &rules.time_zone) {
+            Ok(reset) => reset,
+            Err(message) => return invalid(&message),
+        };
+        let d = &content.data;
+        if d.rarities.len() < 5 || d.rarities.iter().enumerate().any(|(i, r)| r.rarity as usize != i + 1) {
+            return invalid("rarities must count up from 1 to at least 5");
+        }
+        if rules.team_slots == 0 || rules.team_size == 0 || rules.box_limit == 0 || rules.monster_exp_per_level == 0 {
+            return invalid("box limit, team slots, team size and monster experience must be positive");
+        }
+        let monsters: HashMap<String, usize> = d.monsters.iter().enumerate().map(|(i, m)| (m.uid.clone(), i)).collect();
+        let rarity_of = |uid: &str| monsters.get(uid).map(|&i| d.monsters[i].rarity);
+        let mut pools = Vec::new();
+        for pool in &d.summon_pools {
+            match Pool::new(pool, rarity_of) {
+                Some(p) => pools.push(p),
+                None => return invalid(&format!("summon pool {} has no usable rates", pool.uid)),
+            }
+        }
+        let strong = d.elements.iter().map(|e| (e.uid.clone(), e.strong_against.clone())).collect();
+        let index = |uids: Vec<&String>| uids.into_iter().enumerate().map(|(i, u)| (u.clone(), i)).collect();
+        let mut data = Self {
             version,
             content_hash: content.data.content_hash.clone(),
             new_user: NewUserRules { gold: rules.new_user_gold, gems: rules.new_user_gems },
@@ -110,9 +182,129 @@ impl GameData {
                 min_chars: rules.nickname_min_chars as usize,
                 max_chars: rules.nickname_max_chars as usize,
             },
+            box_rules: BoxRules {
+                limit: rules.box_limit as usize,
+                team_slots: rules.team_slots,
+                team_size: rules.team_size as usize,
+                exp_per_level: u64::from(rules.monster_exp_per_level),
+            },
+            battle: BattleRules {
+                expire_ms: i64::from(rules.battle_expire_secs) * 1000,
+                min_power_pct: u64::from(rules.battle_min_power_pct),
+            },
+            mail_expire_ms: i64::from(rules.mail_expire_days) * 86_400_000,
+            reset,
             levels,
-            content,
-        })
+            monsters,
+            strong,
+            pools,
+            stages: HashMap::new(),
+            quests: index(d.quests.iter().map(|q| &q.uid).collect()),
+            shop: index(d.shop_items.iter().map(|s| &s.uid).collect()),
+            items: d.items.iter().map(|i| i.uid.clone()).collect(),
+            content: content.clone(),
+        };
+        data.stages = data.index_stages();
+        Ok(data)
+    }
+
+    /// Every stage difficulty by `stage:difficulty`, with its enemy power and what it unlocks.
+    fn index_stages(&self) -> HashMap<String, StageInfo> {
+        let mut out: HashMap<String, StageInfo> = HashMap::new();
+        for stage in &self.content.data.stages {
+            for (difficulty, level) in [("normal", &stage.normal), ("hard", &stage.hard), ("hell", &stage.hell)] {
+                let Some(level) = level else { continue };
+                let enemies: Vec<_> = level.enemies.iter().filter_map(|uid| self.monster(uid)).collect();
+                let enemy_power = enemies
+                    .iter()
+                    .filter_map(|m| stats::stats_of(self, &m.uid, level.enemy_level, 0))
+                    .map(|s| s.power())
+                    .sum();
+                let mut enemy_elements: Vec<String> = enemies.iter().map(|m| m.element.clone()).collect();
+                enemy_elements.dedup();
+                let key = format!("{}:{difficulty}", stage.uid);
+                let info = StageInfo {
+                    key: key.clone(),
+                    level: level.clone(),
+                    enemy_power,
+                    enemy_elements,
+                    unlocks: Vec::new(),
+                };
+                out.insert(key, info);
+            }
+        }
+        let edges: Vec<(String, String)> = out
+            .values()
+            .filter(|s| !s.level.unlock_after.is_empty())
+            .map(|s| (s.level.unlock_after.clone(), s.key.clone()))
+            .collect();
+        for (after, node) in edges {
+            if let Some(info) = out.get_mut(&after) {
+                info.unlocks.push(node);
+                info.unlocks.sort();
+            }
+        }
+        out
+    }
+
+    /// A monster template.
+    pub fn monster(&self, uid: &str) -> Option<&gamedata::Monster> {
+        self.monsters.get(uid).map(|&i| &self.content.data.monsters[i])
+    }
+
+    /// Whether element `a` deals extra damage to element `b`.
+    pub fn strong_against(&self, a: &str, b: &str) -> bool {
+        self.strong.get(a).is_some_and(|targets| targets.iter().any(|t| t == b))
+    }
+
+    /// What `rarity` means (1 to [`GameData::max_rarity`]).
+    pub fn rarity(&self, rarity: u32) -> Option<&gamedata::Rarity> {
+        self.content.data.rarities.get((rarity as usize).checked_sub(1)?)
+    }
+
+    /// The highest rarity a monster can evolve to.
+    pub fn max_rarity(&self) -> u32 {
+        self.content.data.rarities.len() as u32
+    }
+
+    /// A summon pool.
+    pub fn pool(&self, uid: &str) -> Option<&Pool> {
+        self.pools.iter().find(|p| p.uid == uid)
+    }
+
+    /// Every summon pool, in the sheet's order.
+    pub fn pools(&self) -> &[Pool] {
+        &self.pools
+    }
+
+    /// A stage difficulty by `stage:difficulty`.
+    pub fn stage(&self, key: &str) -> Option<&StageInfo> {
+        self.stages.get(key)
+    }
+
+    /// A quest.
+    pub fn quest(&self, uid: &str) -> Option<&Quest> {
+        self.quests.get(uid).map(|&i| &self.content.data.quests[i])
+    }
+
+    /// Every quest, in the sheet's order.
+    pub fn quests(&self) -> &[Quest] {
+        &self.content.data.quests
+    }
+
+    /// A shop item.
+    pub fn shop_item(&self, uid: &str) -> Option<&ShopItem> {
+        self.shop.get(uid).map(|&i| &self.content.data.shop_items[i])
+    }
+
+    /// Whether `uid` is an item (a material users hold counts of).
+    pub fn is_item(&self, uid: &str) -> bool {
+        self.items.contains(uid)
+    }
+
+    /// The check-in calendar: the reward of the Nth check-in of a month, from 1.
+    pub fn check_in_days(&self) -> &[gamedata::CheckInDay] {
+        &self.content.data.check_in_days
     }
 
     /// Reads and checks the compiled files in `dir`.

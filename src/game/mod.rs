@@ -4,6 +4,7 @@
 //! this logic meets storage, on behalf of the user actors.
 
 pub mod backend;
+pub mod calendar;
 pub mod catalog;
 pub mod context;
 pub mod data;
@@ -11,6 +12,8 @@ pub mod dispatch;
 pub mod effects;
 pub mod entities;
 pub mod friends;
+pub mod gacha;
 pub mod handlers;
 pub mod profile;
 pub mod state;
+pub mod stats;

@@ -14,13 +14,35 @@ use crate::gdata::problem::{Problem, Problems};
 use crate::gdata::sheet::{Cells, Sheet};
 
 mod content;
+mod economy;
 mod progression;
 
-/// The events quests can count; a quest on anything else could never complete.
-pub const QUEST_CONDITIONS: [&str; 5] = ["explore", "level_reached", "summon", "stage_clear", "login"];
+/// The events quests can count; a quest on anything else could never complete. The social
+/// ones (friend_added, gift_sent, dungeon_won, clan_joined) come from players' actions on
+/// each other.
+pub const QUEST_CONDITIONS: [&str; 14] = [
+    "explore",
+    "level_reached",
+    "summon",
+    "stage_clear",
+    "login",
+    "enhance",
+    "battle_won",
+    "purchase",
+    "check_in",
+    "evolve",
+    "friend_added",
+    "gift_sent",
+    "dungeon_won",
+    "clan_joined",
+];
 /// Stage difficulties, in unlock order.
 pub const DIFFICULTIES: [&str; 3] = ["normal", "hard", "hell"];
+/// The highest rarity a monster template may have (evolving can go beyond, up to the last
+/// row of rarities.csv).
 const MAX_RARITY: i64 = 5;
+/// The rewards that are not an item or a monster.
+pub const PLAIN_REWARDS: [&str; 3] = ["gold", "gems", "stamina"];
 
 /// What a build produces.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +88,29 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
             "growth_defense",
         ],
     );
-    let pools = sheet(&mut b, "summon_pools.csv", &["pool", "name_key", "cost_currency", "cost", "monster", "weight"]);
+    let pools = sheet(
+        &mut b,
+        "summon_pools.csv",
+        &["pool", "name_key", "cost_currency", "cost", "monster", "weight", "ten_cost", "pity_after", "pity_rarity"],
+    );
+    let rates = sheet(&mut b, "summon_rates.csv", &["pool", "rarity", "weight"]);
+    let rarities = sheet(
+        &mut b,
+        "rarities.csv",
+        &[
+            "rarity",
+            "level_cap",
+            "feed_exp",
+            "enhance_gold",
+            "evolve_gold",
+            "evolve_item",
+            "evolve_item_count",
+            "sell_gold",
+            "evolve_stat_pct",
+        ],
+    );
+    let items = sheet(&mut b, "items.csv", &["uid", "name_key"]);
+    let check_in = sheet(&mut b, "check_in.csv", &["day", "reward", "amount"]);
     let stages = sheet(
         &mut b,
         "stages.csv",
@@ -80,17 +124,33 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
             "drops",
             "unlock_after",
             "display_mons",
+            "enemy_level",
+            "min_clear_secs",
+            "gold",
+            "user_exp",
+            "monster_exp",
+            "first_clear_gems",
         ],
     );
     let quests = sheet(
         &mut b,
         "quests.csv",
-        &["uid", "name_key", "kind", "condition", "param", "target", "reward_currency", "reward_amount"],
+        &[
+            "uid",
+            "name_key",
+            "kind",
+            "condition",
+            "param",
+            "target",
+            "reward_currency",
+            "reward_amount",
+            "reward_by_mail",
+        ],
     );
     let shop = sheet(
         &mut b,
         "shop.csv",
-        &["uid", "name_key", "price_currency", "price", "reward", "reward_amount", "daily_limit"],
+        &["uid", "name_key", "price_currency", "price", "reward", "reward_amount", "daily_limit", "account_limit"],
     );
     let levels = sheet(&mut b, "levels.csv", &["level", "exp_to_next", "stamina_max"]);
     let strings = sheet(&mut b, "strings.csv", &["key"]);
@@ -101,14 +161,22 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
     let element_ids: HashSet<&str> = elements.iter().map(|e| e.uid.as_str()).collect();
     let monsters = monsters.as_ref().map_or_else(Vec::new, |s| b.monsters(s, &element_ids));
     let monster_rarity: HashMap<&str, u32> = monsters.iter().map(|m| (m.uid.as_str(), m.rarity)).collect();
-    let pools = pools.as_ref().map_or_else(Vec::new, |s| b.pools(s, &monster_rarity));
+    let items = items.as_ref().map_or_else(Vec::new, |s| b.items(s));
+    let item_ids: HashSet<&str> = items.iter().map(|i| i.uid.as_str()).collect();
+    let rarities = rarities.as_ref().map_or_else(Vec::new, |s| b.rarities(s, &item_ids));
+    let mut pools = pools.as_ref().map_or_else(Vec::new, |s| b.pools(s, &monster_rarity));
+    if let Some(rates) = &rates {
+        b.rates(rates, &mut pools, &monster_rarity);
+    }
     let stages = stages.as_ref().map_or_else(Vec::new, |s| b.stages(s, &monster_rarity));
     let levels = levels.as_ref().map_or_else(Vec::new, |s| b.levels(s));
+    let known = economy::Rewardable { items: &item_ids, monsters: &monster_rarity };
+    let check_in_days = check_in.as_ref().map_or_else(Vec::new, |s| b.check_in(s, &known));
     let summonable = pools.iter().flat_map(|p| &p.entries).filter_map(|e| monster_rarity.get(e.uid.as_str()));
     let max_summon_rarity = summonable.copied().max().unwrap_or(0);
     let world = World { stages: &stages, max_level: levels.len() as u32, max_summon_rarity };
     let quests = quests.as_ref().map_or_else(Vec::new, |s| b.quests(s, &world));
-    let shop = shop.as_ref().map_or_else(Vec::new, |s| b.shop(s));
+    let shop = shop.as_ref().map_or_else(Vec::new, |s| b.shop(s, &known));
     let strings = strings.as_ref().map_or_else(Vec::new, |s| b.strings(s, version));
 
     let mut problems = b.problems;
@@ -138,6 +206,9 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
         quests,
         shop_items: shop,
         levels,
+        rarities,
+        items,
+        check_in_days,
     };
     data.content_hash = content_hash_of_data(&data);
     let strings = strings

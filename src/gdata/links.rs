@@ -83,7 +83,12 @@ pub fn check_quest_param(row: &Cells, condition: &str, param: &str, world: &Worl
             Ok(l) if (2..=world.max_level).contains(&l) => {}
             _ => row.problem(p, "param", format!("{param:?} is not a level from 2 to {}", world.max_level)),
         },
-        "explore" | "login" if !param.is_empty() => {
+        "battle_won" if !param.is_empty() => match param.parse::<u32>() {
+            Ok(1..=3) => {}
+            _ => row.problem(p, "param", format!("{param:?} is not a number of stars from 1 to 3")),
+        },
+        "summon" | "stage_clear" | "battle_won" => {}
+        _ if !param.is_empty() => {
             row.problem(p, "param", format!("{condition} takes no parameter"));
         }
         _ => {}

@@ -84,6 +84,16 @@ impl Builder {
                 row.problem(&mut self.problems, "monster", format!("unknown monster {monster:?}"));
             }
             let weight = row.number("weight", 1, i64::from(u32::MAX), &mut self.problems).unwrap_or(0) as u32;
+            let ten_cost = row.u32("ten_cost", 1, &mut self.problems).unwrap_or(0);
+            let pity_after = row.u32("pity_after", 0, &mut self.problems).unwrap_or(0);
+            let pity_rarity = row.number("pity_rarity", 0, MAX_RARITY, &mut self.problems).unwrap_or(0) as u32;
+            if (pity_after == 0) != (pity_rarity == 0) {
+                row.problem(
+                    &mut self.problems,
+                    "pity_rarity",
+                    "pity needs both pity_after and pity_rarity, or neither",
+                );
+            }
             let index = match out.iter().position(|p| p.uid == pool_id) {
                 Some(i) => i,
                 None => {
@@ -94,13 +104,26 @@ impl Builder {
                         cost_currency: cost_currency.unwrap_or(Currency::Unspecified) as i32,
                         cost,
                         entries: Vec::new(),
+                        ten_cost,
+                        rarity_weights: Vec::new(),
+                        pity_after,
+                        pity_rarity,
                     });
                     out.len() - 1
                 }
             };
             let pool = &mut out[index];
-            if pool.cost != cost || pool.cost_currency != cost_currency.unwrap_or(Currency::Unspecified) as i32 {
-                row.problem(&mut self.problems, "cost", format!("differs from the first row of pool {pool_id:?}"));
+            if pool.cost != cost
+                || pool.ten_cost != ten_cost
+                || pool.pity_after != pity_after
+                || pool.pity_rarity != pity_rarity
+                || pool.cost_currency != cost_currency.unwrap_or(Currency::Unspecified) as i32
+            {
+                row.problem(
+                    &mut self.problems,
+                    "cost",
+                    format!("cost, ten_cost or pity differs from the first row of pool {pool_id:?}"),
+                );
             }
             if pool.entries.iter().any(|e| e.uid == monster) {
                 row.problem(&mut self.problems, "monster", format!("{monster:?} is already in pool {pool_id:?}"));
@@ -153,6 +176,12 @@ impl Builder {
                 drops: drops.into_iter().map(|(uid, weight)| Weighted { uid, weight }).collect(),
                 unlock_after: row.str("unlock_after").to_owned(),
                 display_mons: display,
+                enemy_level: row.u32("enemy_level", 1, p).unwrap_or(1),
+                min_clear_secs: row.u32("min_clear_secs", 1, p).unwrap_or(1),
+                gold: row.u32("gold", 0, p).unwrap_or(0),
+                user_exp: row.u32("user_exp", 0, p).unwrap_or(0),
+                monster_exp: row.u32("monster_exp", 0, p).unwrap_or(0),
+                first_clear_gems: row.u32("first_clear_gems", 0, p).unwrap_or(0),
             };
             let node = format!("{stage_id}:{difficulty}");
             if rows_of.contains_key(&node) {

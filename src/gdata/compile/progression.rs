@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use summoner_proto::gamedata::{Currency, Level, Quest, QuestKind, Rules, ShopItem, Strings};
 
+use super::economy::Rewardable;
 use super::{Builder, QUEST_CONDITIONS, currency, new_id};
 use crate::gdata::links::{World, check_quest_param};
 use crate::gdata::sheet::Sheet;
@@ -35,30 +36,62 @@ impl Builder {
             "explore_exp_max",
             "nickname_min_chars",
             "nickname_max_chars",
+            "box_limit",
+            "team_slots",
+            "team_size",
+            "battle_expire_secs",
+            "battle_min_power_pct",
+            "monster_exp_per_level",
+            "mail_expire_days",
+            "daily_reset_hour",
+            "time_zone",
         ];
         for (key, row) in &map {
             if !known.contains(key) {
                 row.problem(&mut self.problems, "key", format!("unknown rule {key:?}"));
             }
         }
-        let mut get = |key: &str, min: u32| match map.get(key) {
-            Some(row) => row.u32("value", min, &mut self.problems).unwrap_or(0),
+        let time_zone = match map.get("time_zone") {
+            Some(row) => {
+                let name = row.str("value").to_owned();
+                if jiff::tz::TimeZone::get(&name).is_err() {
+                    row.problem(&mut self.problems, "value", format!("{name:?} is not a known IANA time zone"));
+                }
+                name
+            }
+            None => {
+                self.problems.sheet(&sheet.name, "no \"time_zone\" row");
+                String::new()
+            }
+        };
+        let mut get = |key: &str, min: u32, max: u32| match map.get(key) {
+            Some(row) => row.number("value", i64::from(min), i64::from(max), &mut self.problems).unwrap_or(0) as u32,
             None => {
                 self.problems.sheet(&sheet.name, format!("no {key:?} row"));
                 0
             }
         };
+        let any = u32::MAX;
         let rules = Rules {
-            new_user_gold: u64::from(get("new_user_gold", 0)),
-            new_user_gems: u64::from(get("new_user_gems", 0)),
-            stamina_regen_secs: get("stamina_regen_secs", 1),
-            explore_stamina_cost: get("explore_stamina_cost", 1),
-            explore_gold_min: get("explore_gold_min", 0),
-            explore_gold_max: get("explore_gold_max", 0),
-            explore_exp_min: get("explore_exp_min", 0),
-            explore_exp_max: get("explore_exp_max", 0),
-            nickname_min_chars: get("nickname_min_chars", 1),
-            nickname_max_chars: get("nickname_max_chars", 1),
+            new_user_gold: u64::from(get("new_user_gold", 0, any)),
+            new_user_gems: u64::from(get("new_user_gems", 0, any)),
+            stamina_regen_secs: get("stamina_regen_secs", 1, any),
+            explore_stamina_cost: get("explore_stamina_cost", 1, any),
+            explore_gold_min: get("explore_gold_min", 0, any),
+            explore_gold_max: get("explore_gold_max", 0, any),
+            explore_exp_min: get("explore_exp_min", 0, any),
+            explore_exp_max: get("explore_exp_max", 0, any),
+            nickname_min_chars: get("nickname_min_chars", 1, any),
+            nickname_max_chars: get("nickname_max_chars", 1, any),
+            box_limit: get("box_limit", 1, any),
+            team_slots: get("team_slots", 1, 10),
+            team_size: get("team_size", 1, 10),
+            battle_expire_secs: get("battle_expire_secs", 1, any),
+            battle_min_power_pct: get("battle_min_power_pct", 0, 1000),
+            monster_exp_per_level: get("monster_exp_per_level", 1, any),
+            mail_expire_days: get("mail_expire_days", 1, 3650),
+            daily_reset_hour: get("daily_reset_hour", 0, 23),
+            time_zone,
         };
         for (min, max, name) in [
             (rules.explore_gold_min, rules.explore_gold_max, "explore_gold_max"),
@@ -129,6 +162,14 @@ impl Builder {
             });
             let target = row.u32("target", 1, p).unwrap_or(1);
             let reward_amount = row.u32("reward_amount", 1, p).unwrap_or(0);
+            let reward_by_mail = match row.str("reward_by_mail") {
+                "true" => true,
+                "false" | "" => false,
+                other => {
+                    row.problem(p, "reward_by_mail", format!("{other:?} is not true or false"));
+                    false
+                }
+            };
             let name_key = self.key(&row, "name_key");
             out.push(Quest {
                 uid,
@@ -139,12 +180,13 @@ impl Builder {
                 target,
                 reward_currency: reward_currency as i32,
                 reward_amount,
+                reward_by_mail,
             });
         }
         out
     }
 
-    pub(super) fn shop(&mut self, sheet: &Sheet) -> Vec<ShopItem> {
+    pub(super) fn shop(&mut self, sheet: &Sheet, known: &Rewardable) -> Vec<ShopItem> {
         let mut seen = HashMap::new();
         let mut out = Vec::new();
         for row in sheet.each() {
@@ -156,18 +198,16 @@ impl Builder {
                 row.problem(p, "price_currency", "must be gold or gems");
                 Currency::Unspecified
             });
-            let reward = row.str("reward").to_owned();
-            if !["gold", "gems", "stamina"].contains(&reward.as_str()) {
-                row.problem(p, "reward", format!("{reward:?} is not gold, gems or stamina"));
-            }
+            let reward = known.reward(&row, "reward", "reward_amount", p);
             let item = ShopItem {
                 uid,
                 name_key: String::new(),
                 price_currency: price_currency as i32,
                 price: row.u32("price", 1, p).unwrap_or(0),
-                reward,
-                reward_amount: row.u32("reward_amount", 1, p).unwrap_or(0),
+                reward: reward.what,
+                reward_amount: reward.amount,
                 daily_limit: row.u32("daily_limit", 0, p).unwrap_or(0),
+                account_limit: row.u32("account_limit", 0, p).unwrap_or(0),
             };
             let name_key = self.key(&row, "name_key");
             out.push(ShopItem { name_key, ..item });
