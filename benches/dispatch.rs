@@ -60,7 +60,7 @@ async fn fixture(owned: usize) -> Fixture {
     let user = store.register(auth, profile.row(), 0).await.expect("register").user_id;
     store.write_outside(user, monsters(user, owned, &template)).await.expect("monsters given");
     let cache = Arc::new(LocalCache::new(Arc::new(SystemClock)));
-    let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), true, 0);
+    let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), true, 0, 1);
     let directory = Directory::new(
         Arc::new(backend),
         Arc::new(SystemClock),

@@ -178,7 +178,18 @@ pub async fn start_with_store(
 ) -> Result<RunningServer, StartError> {
     let catalog = Arc::new(open_catalog(&config)?);
     let cache = open_cache(&config, &clock)?;
-    let backend = GameBackend::new(store, cache, catalog.clone(), config.debug.test_operations, config.storage.node_id);
+    let quest_actors = match config.limits.quest_actors {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let backend = GameBackend::new(
+        store,
+        cache,
+        catalog.clone(),
+        config.debug.test_operations,
+        config.storage.node_id,
+        quest_actors,
+    );
     let sessions = &config.sessions;
     let directory = Directory::new(
         Arc::new(backend),

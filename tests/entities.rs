@@ -144,12 +144,12 @@ on_every_backend! {
         assert_status(&answer, 200, ErrorCode::Ok);
         let expected: BTreeMap<_, _> = [
             (("last_replies", "upsert"), 1),
-            (("log_outbox", "insert"), 1),
+            (("log_outbox", "insert"), 2),
             (("monsters", "update"), 1),
             (("users", "patch"), 1),
         ]
         .into();
-        assert_eq!(one.rows, expected, "one monster row, the profile, the reply, the log");
+        assert_eq!(one.rows, expected, "one monster row, the profile, the reply, the logs (the feed, its gold)");
         let (few, answer) = cost_of(&store, poor_id, &mut poor, touch()).await;
         assert_status(&answer, 200, ErrorCode::Ok);
         assert_eq!(few, one, "the cost does not grow with what the user owns");

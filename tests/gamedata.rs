@@ -107,7 +107,7 @@ fn change_lines(old: &Compiled, new: &Compiled) -> Vec<String> {
 fn diff_reports_changes_by_path() {
     let base = build_with(&[]);
     let modified = build_with(&[
-        ("meta.csv", "version,1", "version,2"),
+        ("meta.csv", "version,2", "version,3"),
         (
             "monsters.csv",
             "mon.slime.water.1,name.mon.slime.water.1,elem.water,1,",

@@ -51,7 +51,7 @@ on_every_backend! {
             r#"summoner_requests_total{op="SetNickname",status="200"}"#,
             r#"summoner_request_duration_seconds_bucket{op="Login""#,
             "summoner_live_user_actors 1",
-            "summoner_gamedata_version 1",
+            "summoner_gamedata_version 2",
             r#"summoner_batch_size_count{shard="game-"#,
             r#"summoner_commit_duration_seconds_count{shard="log-"#,
             "summoner_session_store_lookups_total ",

@@ -127,6 +127,8 @@ pub trait UserBackend: Send + Sync + 'static {
     type Writes: Send + 'static;
     /// What a request needs from outside the user's state (other users, shared caches).
     type Fetched: Send + 'static;
+    /// What other actors add to a handled request before it commits (quest progress).
+    type FollowUp: Send + 'static;
 
     /// Loads a user's state, session and last reply.
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<Self::State>, BackendError>>;
@@ -153,6 +155,20 @@ pub trait UserBackend: Send + Sync + 'static {
         fetched: Option<Self::Fetched>,
         now_ms: i64,
     ) -> Handled<Self::Delta, Self::Writes>;
+
+    /// Asks other actors for what must join a handled request's commit and reply (quest
+    /// progress for its events), or None when nothing must. Runs inside the request's turn,
+    /// after `handle` and before the reply is encoded; an error fails the request, nothing
+    /// applied.
+    fn follow_up(
+        &self,
+        user: UserId,
+        state: &Self::State,
+        handled: &Handled<Self::Delta, Self::Writes>,
+    ) -> Option<BoxFuture<'static, Result<Self::FollowUp, BackendError>>>;
+
+    /// Adds what `follow_up` answered to the handled request: its delta, writes and reply.
+    fn merge(&self, state: &Self::State, handled: &mut Handled<Self::Delta, Self::Writes>, follow_up: Self::FollowUp);
 
     /// Makes `commit` durable: writes and reply in one transaction. An error whose
     /// [`BackendError::state_in_doubt`] holds means the commit may have landed.

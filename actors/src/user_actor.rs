@@ -279,6 +279,39 @@ impl<B: UserBackend> UserActor<B> {
                 ))));
             }
         };
+        let Some(follow_up) = backend.follow_up(user, state, &handled) else {
+            return self.answer(handled, session, seq, now, renewal);
+        };
+        let mut handled = handled;
+        Box::pin(follow_up.into_actor(self).then(move |added, act, _| -> Answer<Self> {
+            let added = match added {
+                Ok(added) => added,
+                Err(err) => {
+                    tracing::warn!(user.id = user, request.seq = seq, error = %err, "follow-up failed; nothing was applied");
+                    return act.finish(Err(err.into()), renewal);
+                }
+            };
+            let Phase::Ready(live) = &act.phase else {
+                return Box::pin(fut::ready(Err(CallError::Internal("user actor stopped during the request".into()))));
+            };
+            act.settings.backend.merge(&live.state, &mut handled, added);
+            act.answer(handled, session, seq, now, renewal)
+        }))
+    }
+
+    /// Encodes a handled request's reply, commits its change with it, and answers.
+    fn answer(
+        &mut self,
+        handled: Handled<B::Delta, B::Writes>,
+        session: Session,
+        seq: u64,
+        now: i64,
+        renewal: Option<Session>,
+    ) -> Answer<Self> {
+        let user = self.user();
+        let Phase::Ready(live) = &mut self.phase else {
+            return Box::pin(fut::ready(Err(CallError::Internal("user state is not loaded".into()))));
+        };
         let Handled { mut response, change, ends_session } = handled;
         response.seq = seq;
         response.server_time_ms = now;

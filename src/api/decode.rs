@@ -22,22 +22,9 @@ pub fn decode_request(body: &[u8]) -> Result<Request, ApiError> {
     Ok(request)
 }
 
-/// The operation's name, as logged.
+/// The operation's name, as logged (the dispatch table names them).
 pub fn operation(payload: &Payload) -> &'static str {
-    match payload {
-        Payload::Register(_) => "Register",
-        Payload::Login(_) => "Login",
-        Payload::Logout(_) => "Logout",
-        Payload::GetUser(_) => "GetUser",
-        Payload::SetNickname(_) => "SetNickname",
-        Payload::Explore(_) => "Explore",
-        Payload::RecommendFriends(_) => "RecommendFriends",
-        Payload::GetFriendSnapshot(_) => "GetFriendSnapshot",
-        Payload::DebugPanic(_) => "DebugPanic",
-        Payload::DebugAddFriend(_) => "DebugAddFriend",
-        Payload::DebugGrantMonsters(_) => "DebugGrantMonsters",
-        Payload::DebugFeedMonsters(_) => "DebugFeedMonsters",
-    }
+    crate::game::dispatch::operation_name(payload)
 }
 
 #[cfg(test)]

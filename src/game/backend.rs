@@ -22,9 +22,11 @@ use crate::cache::{Activity, Cache, CacheError};
 use crate::game::catalog::Catalog;
 use crate::game::dispatch::dispatch;
 use crate::game::effects::Effects;
-use crate::game::entities::TABLES;
+use crate::game::entities::{Change, Quest, TABLES};
 use crate::game::friends::{self, Fetched, Need};
 use crate::game::profile::Profile;
+use crate::game::quest_actor::{Advance, QuestActors};
+use crate::game::quests;
 use crate::game::state::{Delta, MINT_RESERVE, UserState};
 use crate::ids::IdGenerator;
 use crate::storage::{Store, StoreError};
@@ -41,18 +43,23 @@ pub struct GameBackend {
     node_id: u16,
     /// Where blocks of entity ids come from.
     ids: &'static IdGenerator,
+    /// Where quest events go.
+    quests: QuestActors,
 }
 
 impl GameBackend {
-    /// A backend over `store` and `cache` with the game data of `catalog`.
+    /// A backend over `store` and `cache` with the game data of `catalog`, and
+    /// `quest_actors` QuestActors (needs a running actix system).
     pub fn new(
         store: Arc<dyn Store>,
         cache: Arc<dyn Cache>,
         catalog: Arc<Catalog>,
         test_operations: bool,
         node_id: u16,
+        quest_actors: usize,
     ) -> Self {
         Self {
+            quests: QuestActors::start(quest_actors),
             store,
             cache,
             behind: Arc::default(),
@@ -171,6 +178,7 @@ impl UserBackend for GameBackend {
     type Delta = Delta;
     type Writes = Effects;
     type Fetched = Fetched;
+    type FollowUp = Vec<Quest>;
 
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
         let (loading, ids) = (self.store.load_user(user, TABLES), self.ids);
@@ -220,7 +228,43 @@ impl UserBackend for GameBackend {
         // One version for the whole request, even if a reload swaps it meanwhile.
         let data = self.catalog.current();
         let ids = self.ids;
-        dispatch(&data, state, request, fetched.as_ref(), now_ms, self.test_operations, &|| ids.next_block())
+        let mut handled =
+            dispatch(&data, state, request, fetched.as_ref(), now_ms, self.test_operations, &|| ids.next_block());
+        if let Some((_, effects)) = &mut handled.change {
+            effects.data = Some(data);
+        }
+        handled
+    }
+
+    fn follow_up(
+        &self,
+        user: UserId,
+        state: &UserState,
+        handled: &Handled<Delta, Effects>,
+    ) -> Option<BoxFuture<'static, Result<Vec<Quest>, BackendError>>> {
+        let (delta, effects) = handled.change.as_ref()?;
+        let data = effects.data.clone()?;
+        if effects.events.is_empty() {
+            return None;
+        }
+        // The user's rows of the quests these events concern, as this request left them.
+        let conditions: Vec<&str> = effects.events.iter().map(|e| e.condition()).collect();
+        let stored = data
+            .quests()
+            .iter()
+            .filter(|def| conditions.contains(&def.condition.as_str()))
+            .filter_map(|def| match delta.owned.quests.iter().find(|(key, _)| *key == def.uid) {
+                Some((_, Change::Inserted(q) | Change::Updated(q))) => Some(q.clone()),
+                Some((_, Change::Deleted)) => None,
+                None => state.owned.quests.get(&def.uid).cloned(),
+            })
+            .collect();
+        let advance = Advance { data, stored, events: effects.events.clone(), now_ms: effects.now_ms };
+        Some(self.quests.advance(user, advance))
+    }
+
+    fn merge(&self, state: &UserState, handled: &mut Handled<Delta, Effects>, moved: Vec<Quest>) {
+        quests::merge(state, handled, moved);
     }
 
     fn apply(&self, state: &mut UserState, delta: Delta) {
@@ -229,9 +273,6 @@ impl UserBackend for GameBackend {
 
     fn commit(&self, user: UserId, commit: Commit<Effects>) -> BoxFuture<'static, Result<(), BackendError>> {
         let Commit { writes: effects, reply } = commit;
-        if !effects.events.is_empty() {
-            tracing::debug!(user.id = user, events = ?effects.events, "quest events");
-        }
         let committed = self.store.commit(user, effects.place, Commit { writes: effects.durable, reply });
         let Some(snapshot) = effects.snapshot else {
             return committed.map(|r| r.map_err(storage_error)).boxed();

@@ -83,17 +83,26 @@ impl<'a, 's> HandlerCtx<'a, 's> {
     }
 }
 
-/// A game-logic refusal: answered with HTTP 200 and `code`; nothing changes.
+/// A game-logic refusal: answered with HTTP 200 and `code`; nothing of the user's state
+/// changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub code: ErrorCode,
     pub message: String,
+    /// The request looks like cheating: the refusal is recorded in the action log
+    /// (`suspicious`) for review, though the user's state stays as it was.
+    pub suspicious: bool,
 }
 
 impl Refusal {
     /// A refusal with its code and a developer-facing message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), suspicious: false }
+    }
+
+    /// A refusal of a request that looks forged, replayed or impossible, to be logged.
+    pub fn suspicious(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), suspicious: true }
     }
 }
 

@@ -18,30 +18,69 @@ use summoner_proto::api::{ErrorCode, Request, Response, request::Payload as Q, r
 use crate::game::context::{HandlerCtx, Refusal};
 use crate::game::data::GameData;
 use crate::game::effects::Effects;
+use crate::game::effects::GameEvent;
 use crate::game::friends::{self, Fetched};
-use crate::game::handlers::{debug, explore, friends as friend_ops, session, user};
+use crate::game::handlers::{
+    battle, debug, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
+};
 use crate::game::profile::Profile;
 use crate::game::state::{Delta, MINT_RESERVE, UserState};
 use crate::storage::UserPlace;
 use crate::storage::rows::{RowWrite, Value};
 use crate::storage::tables::USERS;
 
-fn route(ctx: &mut HandlerCtx, payload: &Q) -> Result<A, Refusal> {
-    match payload {
-        Q::GetUser(r) => user::get_user(ctx, r).map(A::GetUser),
-        Q::SetNickname(r) => user::set_nickname(ctx, r).map(A::SetNickname),
-        Q::Explore(r) => explore::explore(ctx, r).map(A::Explore),
-        Q::Logout(r) => session::logout(ctx, r).map(A::Logout),
-        Q::RecommendFriends(r) => friend_ops::recommend_friends(ctx, r).map(A::RecommendFriends),
-        Q::GetFriendSnapshot(r) => friend_ops::get_friend_snapshot(ctx, r).map(A::GetFriendSnapshot),
-        Q::DebugPanic(r) => debug::panic(ctx, r).map(|never| match never {}),
-        Q::DebugAddFriend(r) => debug::add_friend(ctx, r).map(A::DebugAddFriend),
-        Q::DebugGrantMonsters(r) => debug::grant_monsters(ctx, r).map(A::DebugGrantMonsters),
-        Q::DebugFeedMonsters(r) => debug::feed_monsters(ctx, r).map(A::DebugFeedMonsters),
-        Q::Register(_) | Q::Login(_) => {
-            Err(Refusal::new(ErrorCode::UnknownOperation, "Register and Login are served without a session"))
+/// The dispatch table: each operation's payload variant and its handler. It makes
+/// [`route`] and [`operation_name`], so an operation is one line here.
+macro_rules! operations {
+    ($($variant:ident => $handler:path),* $(,)?) => {
+        fn route(ctx: &mut HandlerCtx, payload: &Q) -> Result<A, Refusal> {
+            match payload {
+                $(Q::$variant(r) => $handler(ctx, r).map(A::$variant),)*
+                Q::DebugPanic(r) => debug::panic(ctx, r).map(|never| match never {}),
+                Q::Register(_) | Q::Login(_) => {
+                    Err(Refusal::new(ErrorCode::UnknownOperation, "Register and Login are served without a session"))
+                }
+            }
         }
-    }
+
+        /// The operation's name, as logs and metrics show it.
+        pub fn operation_name(payload: &Q) -> &'static str {
+            match payload {
+                $(Q::$variant(_) => stringify!($variant),)*
+                Q::DebugPanic(_) => "DebugPanic",
+                Q::Register(_) => "Register",
+                Q::Login(_) => "Login",
+            }
+        }
+    };
+}
+
+operations! {
+    GetUser => user::get_user,
+    SetNickname => user::set_nickname,
+    Explore => explore::explore,
+    Logout => session::logout,
+    RecommendFriends => friend_ops::recommend_friends,
+    GetFriendSnapshot => friend_ops::get_friend_snapshot,
+    Summon => summon::summon,
+    GetSummonRates => summon::get_summon_rates,
+    ListMonsters => monsters::list_monsters,
+    EnhanceMonster => monsters::enhance_monster,
+    EvolveMonster => monsters::evolve_monster,
+    LockMonster => monsters::lock_monster,
+    SellMonster => monsters::sell_monster,
+    SetTeam => monsters::set_team,
+    StartBattle => battle::start_battle,
+    FinishBattle => battle::finish_battle,
+    ListQuests => quests::list_quests,
+    ClaimQuest => quests::claim_quest,
+    BuyItem => shop::buy_item,
+    CheckIn => shop::check_in,
+    ListMail => mail::list_mail,
+    ClaimMail => mail::claim_mail,
+    DebugAddFriend => debug::add_friend,
+    DebugGrantMonsters => debug::grant_monsters,
+    DebugFeedMonsters => debug::feed_monsters,
 }
 
 /// The user's RNG stream at the position the profile records.
@@ -73,18 +112,23 @@ pub fn dispatch(
     let mut rng = rng_for(&draft.profile);
     let mut ctx = HandlerCtx::new(data, &mut draft, &mut rng, now_ms, request.seq, fetched, test_operations);
     let answer = route(&mut ctx, payload);
-    let HandlerCtx { extras, events, logs, .. } = ctx;
+    let HandlerCtx { extras, mut events, logs, .. } = ctx;
     let answer = match answer {
         Ok(answer) => answer,
+        Err(refusal) if refusal.suspicious => return suspicious(state, payload, refusal, now_ms),
         Err(refusal) => return Handled::read_only(refusal_response(refusal)),
     };
+    // The first request of a game day counts as the day's login for quests.
+    if data.reset.game_day(state.profile.updated_at_ms) < data.reset.game_day(now_ms) {
+        events.push(GameEvent::LoggedIn);
+    }
     let response = Response { payload: Some(answer), extra: extras, ..Default::default() };
     let ends_session = matches!(payload, Q::Logout(_));
     let mut profile = draft.profile;
     // The stream position is part of the state: a draw is consumed only if the request commits.
     profile.rng_word_pos = u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX);
     let owned = draft.owned.finish();
-    let changed = profile != state.profile || !owned.is_empty() || !logs.is_empty();
+    let changed = profile != state.profile || !owned.is_empty() || !logs.is_empty() || !events.is_empty();
     if !changed {
         return Handled { response, change: None, ends_session };
     }
@@ -112,13 +156,34 @@ pub fn dispatch(
     let seen_by_friends_changed = profile.nickname != state.profile.nickname || profile.level != state.profile.level;
     let snapshot = seen_by_friends_changed.then(|| friends::snapshot(&profile, now_ms));
     let place = UserPlace { shards: state.shards, epoch: state.epoch };
-    let effects = Effects { durable: crate::storage::Changes { rows, logs }, events, place, snapshot };
+    let durable = crate::storage::Changes { rows, logs };
+    let effects = Effects { durable, events, place, snapshot, data: None, now_ms };
     let delta = Delta { profile, owned, ids_saved };
     Handled { response, change: Some((delta, effects)), ends_session }
 }
 
 fn refusal_response(refusal: Refusal) -> Response {
     Response { error: refusal.code as i32, message: refusal.message, ..Default::default() }
+}
+
+/// A suspicious refusal: the user's state stays as it was, but an action-log row records
+/// the attempt for review (committed with the stored refusal).
+fn suspicious(state: &UserState, payload: &Q, refusal: Refusal, now_ms: i64) -> Handled<Delta, Effects> {
+    let log = crate::storage::ActionLog {
+        user_id: state.user_id(),
+        action: "suspicious",
+        params: format!("operation={} code={}", operation_name(payload), refusal.code.as_str_name()),
+        result: refusal.message.clone(),
+        at_ms: now_ms,
+    };
+    let delta = Delta { profile: state.profile.clone(), owned: Default::default(), ids_saved: false };
+    let effects = Effects {
+        durable: crate::storage::Changes { rows: Vec::new(), logs: vec![log] },
+        place: UserPlace { shards: state.shards, epoch: state.epoch },
+        now_ms,
+        ..Default::default()
+    };
+    Handled { response: refusal_response(refusal), change: Some((delta, effects)), ends_session: false }
 }
 
 #[cfg(test)]
@@ -168,8 +233,8 @@ mod tests {
         let names: Vec<&str> = set.iter().map(|(i, _)| USERS.columns[*i].name).collect();
         assert!(names.contains(&"gold") && names.contains(&"rng_word_pos"), "{names:?}");
         assert!(!names.contains(&"nickname") && !names.contains(&"gems"), "untouched columns are not written");
-        let log = &changes.durable.logs[0];
-        assert_eq!((log.user_id, log.action), (9, "explore"));
+        let log = changes.durable.logs.iter().find(|l| l.action == "explore").expect("an explore log");
+        assert_eq!(log.user_id, 9);
         assert!(changes.events.contains(&GameEvent::Explored { gold: res.gold_gained, exp: res.exp_gained }));
     }
 

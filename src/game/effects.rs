@@ -1,22 +1,71 @@
 //! What a handler produces besides its answer: events for quests to count, and what the
 //! request makes durable, together its [`Effects`].
 
+use std::sync::Arc;
+
 use summoner_proto::api::FriendSnapshot;
 
+use crate::game::data::GameData;
 use crate::storage::UserPlace;
 
-/// Something that happened to the user, as quests count it. The QuestActor that turns
-/// events into progress consumes these; until it exists they are traced at debug level.
+/// Something that happened to the user, as quests count it. Handlers emit them; the
+/// QuestActor matches them against the quests of the game data (`crate::game::quests`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GameEvent {
+    /// The first request of a game day.
+    LoggedIn,
     /// An expedition finished.
     Explored { gold: u32, exp: u32 },
     /// The user reached a new level.
     LevelReached { level: u32 },
+    /// A monster of `rarity` was summoned (one event per draw).
+    Summoned { rarity: u32 },
+    /// A monster was fed others.
+    Enhanced,
+    /// A monster rose a rarity.
+    Evolved,
+    /// A battle was won with `stars`.
+    BattleWon { stars: u32 },
+    /// A stage difficulty (`stage:difficulty`) was won.
+    StageCleared { stage: String },
+    /// Something was bought in the shop.
+    Purchased,
+    /// The daily check-in.
+    CheckedIn,
+    /// A friendship was made.
+    FriendAdded,
+    /// Friendship points were sent.
+    GiftSent,
+    /// A friend's dungeon was won.
+    DungeonWon,
+    /// The user joined a clan.
+    ClanJoined,
+}
+
+impl GameEvent {
+    /// The quest condition it counts for (`quests.csv`).
+    pub fn condition(&self) -> &'static str {
+        match self {
+            Self::LoggedIn => "login",
+            Self::Explored { .. } => "explore",
+            Self::LevelReached { .. } => "level_reached",
+            Self::Summoned { .. } => "summon",
+            Self::Enhanced => "enhance",
+            Self::Evolved => "evolve",
+            Self::BattleWon { .. } => "battle_won",
+            Self::StageCleared { .. } => "stage_clear",
+            Self::Purchased => "purchase",
+            Self::CheckedIn => "check_in",
+            Self::FriendAdded => "friend_added",
+            Self::GiftSent => "gift_sent",
+            Self::DungeonWon => "dungeon_won",
+            Self::ClanJoined => "clan_joined",
+        }
+    }
 }
 
 /// Everything one request changes, as the user's actor hands it to storage and quests.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Effects {
     /// Row writes and action-log records, committed with the stored reply.
     pub durable: crate::storage::Changes,
@@ -26,4 +75,8 @@ pub struct Effects {
     pub place: UserPlace,
     /// What friends now see of the user, when that changed (published once committed).
     pub snapshot: Option<FriendSnapshot>,
+    /// The game-data version the request ran on (quests are matched on the same one).
+    pub data: Option<Arc<GameData>>,
+    /// The request's time.
+    pub now_ms: i64,
 }

@@ -14,6 +14,13 @@ pub mod entities;
 pub mod friends;
 pub mod gacha;
 pub mod handlers;
+pub mod monsters;
 pub mod profile;
+pub mod quest_actor;
+pub mod quests;
 pub mod state;
 pub mod stats;
+pub mod wallet;
+
+#[cfg(test)]
+pub mod testkit;

@@ -150,6 +150,21 @@ impl Profile {
         true
     }
 
+    /// Adds `amount` stamina at `now_ms` (it may go above the maximum), keeping the progress
+    /// towards the next regenerated point.
+    pub fn add_stamina(&mut self, data: &GameData, amount: u32, now_ms: i64) {
+        let current = self.stamina_now(data, now_ms);
+        let max = data.stamina_max(self.level);
+        if current >= max {
+            self.stamina_at_ms = now_ms;
+        } else {
+            let regen = data.stamina.regen_ms.max(1);
+            let periods = (now_ms - self.stamina_at_ms).max(0) / regen;
+            self.stamina_at_ms += periods * regen;
+        }
+        self.stamina = current.saturating_add(amount);
+    }
+
     /// Adds experience, levelling up as often as it reaches the table's thresholds.
     /// Each level-up refills stamina to the new maximum. Returns (from, to) if the level changed.
     pub fn gain_exp(&mut self, data: &GameData, exp: u64, now_ms: i64) -> Option<(u32, u32)> {

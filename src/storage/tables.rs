@@ -120,6 +120,24 @@ pub static COUNTERS: TableDef = TableDef {
     stamped: true,
 };
 
+/// Teams: a slot's monster ids, in order, separated by `,`.
+pub static TEAMS: TableDef =
+    TableDef { name: "teams", key: &[USER_ID, col("slot", BigInt)], columns: &[col("members", Text)], stamped: true };
+
+/// Battles started and not finished, keyed by their single-use token.
+pub static BATTLES: TableDef = TableDef {
+    name: "battles",
+    key: &[USER_ID, col("token", BigInt)],
+    columns: &[
+        col("stage_key", Text),
+        col("team_slot", BigInt),
+        col("power", BigInt),
+        col("started_at_ms", BigInt),
+        col("expires_at_ms", BigInt),
+    ],
+    stamped: true,
+};
+
 /// Action-log rows committed with the change they record, waiting to be shipped to the
 /// user's log shard.
 pub static LOG_OUTBOX: TableDef = TableDef {

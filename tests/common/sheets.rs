@@ -40,7 +40,7 @@ pub fn build_with(edits: &[(&str, &str, &str)]) -> Compiled {
 /// Writes a build with `version` and explore rewards fixed to `gold` and `exp` into `dir`.
 pub fn write_version(dir: &Path, version: u32, gold: u32, exp: u32) {
     let compiled = build_with(&[
-        ("meta.csv", "version,1", &format!("version,{version}")),
+        ("meta.csv", "version,2", &format!("version,{version}")),
         ("rules.csv", "explore_gold_min,20", &format!("explore_gold_min,{gold}")),
         ("rules.csv", "explore_gold_max,40", &format!("explore_gold_max,{gold}")),
         ("rules.csv", "explore_exp_min,10", &format!("explore_exp_min,{exp}")),

@@ -1,5 +1,5 @@
 //! What a user owns besides the profile: one map per kind of entity (monsters, friends,
-//! quests, mail, stages, counters), each kind stored in its own table keyed by
+//! quests, mail, stages, counters, teams, open battles), each kind stored in its own table keyed by
 //! `(user_id, entity id)`.
 //!
 //! A request works on [`Overlays`] of these maps: reads fall through to the user's state, and
@@ -11,6 +11,7 @@
 //! The kinds are listed once, in [`entity_kinds!`]; a new kind is a line there, its entity
 //! file, its table definition (`crate::storage::tables`) and its migrations.
 
+mod battle;
 mod counter;
 mod friend;
 mod mail;
@@ -18,10 +19,12 @@ mod monster;
 mod overlay;
 mod quest;
 mod stage;
+mod team;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use battle::Battle;
 pub use counter::Counter;
 pub use friend::Friend;
 pub use mail::Mail;
@@ -29,6 +32,7 @@ pub use monster::Monster;
 pub use overlay::{Change, Overlay};
 pub use quest::Quest;
 pub use stage::Stage;
+pub use team::Team;
 
 use crate::storage::rows::{Row, RowError, RowReader, RowWrite, TableDef, Value};
 
@@ -97,7 +101,8 @@ fn load<E: Entity>(rows: Option<&Vec<Row>>) -> Result<Entities<E>, RowError> {
     rows.into_iter().flatten().map(|row| E::from_row(row).map(|e| (e.key(), e))).collect()
 }
 
-fn rows_of<E: Entity>(user: u64, changes: &[(E::Key, Change<E>)], out: &mut Vec<RowWrite>) {
+/// The row writes that make `changes` of one kind of entity of `user` durable.
+pub fn rows_of<E: Entity>(user: u64, changes: &[(E::Key, Change<E>)], out: &mut Vec<RowWrite>) {
     for (key, change) in changes {
         out.push(match change {
             Change::Inserted(e) => RowWrite::Insert(E::TABLE, e.row(user)),
@@ -191,6 +196,8 @@ entity_kinds! {
     mail: Mail,
     stages: Stage,
     counters: Counter,
+    teams: Team,
+    battles: Battle,
 }
 
 #[cfg(test)]
@@ -243,6 +250,16 @@ mod tests {
             best_time_ms: 6,
         });
         round_trip(Counter { name: "shop.stamina.small".into(), value: -1, resets_at_ms: 7 });
+        round_trip(Team { slot: 3, members: vec![u64::MAX >> 1, 1, 2] });
+        round_trip(Team { slot: 1, members: Vec::new() });
+        round_trip(Battle {
+            token: u64::MAX >> 1,
+            stage: "stage.01.01:hell".into(),
+            team_slot: 2,
+            power: 12_345,
+            started_at_ms: 1,
+            expires_at_ms: 2,
+        });
     }
 
     #[test]

@@ -71,6 +71,17 @@ impl<'s, E: Entity> Overlay<'s, E> {
         true
     }
 
+    /// Stores `entity`, replacing the one with its key if there is one.
+    pub fn put(&mut self, entity: E) {
+        let key = entity.key();
+        match self.get_mut(&key) {
+            Some(existing) => *existing = entity,
+            None => {
+                self.insert(entity);
+            }
+        }
+    }
+
     /// Removes the entity with `key`; answers it, or None if there was none.
     pub fn remove(&mut self, key: &E::Key) -> Option<E> {
         let removed = self.get(key)?.clone();

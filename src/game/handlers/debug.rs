@@ -8,10 +8,12 @@ use summoner_proto::api::{
     DebugAddFriendReq, DebugAddFriendRes, DebugFeedMonstersReq, DebugFeedMonstersRes, DebugGrantMonstersReq,
     DebugGrantMonstersRes, DebugPanicReq, ErrorCode,
 };
+use summoner_proto::gamedata::Currency;
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::entities::{Friend, Monster};
 use crate::game::friends::{Fetched, MAX_FRIENDS};
+use crate::game::wallet;
 
 /// Most monsters one DebugGrantMonsters creates.
 pub const MAX_GRANT: u32 = 50;
@@ -107,10 +109,7 @@ pub fn feed_monsters(ctx: &mut HandlerCtx, req: &DebugFeedMonstersReq) -> Handle
         }
     }
     let cost = FEED_GOLD * (1 + req.food.len() as u64);
-    if ctx.user.profile.gold < cost {
-        return Err(Refusal::new(ErrorCode::InvalidArgument, format!("feeding costs {cost} gold")));
-    }
-    ctx.user.profile.gold -= cost;
+    wallet::spend(ctx, Currency::Gold, cost, "debug_feed")?;
     for food in &req.food {
         ctx.user.owned.monsters.remove(food);
     }

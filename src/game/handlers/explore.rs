@@ -2,9 +2,11 @@
 
 use rand::RngExt;
 use summoner_proto::api::{ErrorCode, ExploreReq, ExploreRes, Extra, LevelUp, extra};
+use summoner_proto::gamedata::Currency;
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
+use crate::game::wallet;
 
 /// Explore once.
 pub fn explore(ctx: &mut HandlerCtx, _req: &ExploreReq) -> HandlerResult<ExploreRes> {
@@ -14,7 +16,7 @@ pub fn explore(ctx: &mut HandlerCtx, _req: &ExploreReq) -> HandlerResult<Explore
     }
     let gold = ctx.rng.random_range(rules.gold.clone());
     let exp = ctx.rng.random_range(rules.exp.clone());
-    ctx.user.profile.gold = ctx.user.profile.gold.saturating_add(u64::from(gold));
+    wallet::earn(ctx, Currency::Gold, u64::from(gold), "explore");
     ctx.events.push(GameEvent::Explored { gold, exp });
     let level_up = ctx.user.profile.gain_exp(ctx.data, u64::from(exp), ctx.now_ms);
     if let Some((from_level, to_level)) = level_up {

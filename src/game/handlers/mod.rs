@@ -2,8 +2,17 @@
 //! `fn(&mut HandlerCtx, &XxxReq) -> HandlerResult<XxxRes>`, registered in
 //! [`crate::game::dispatch`].
 
+pub mod battle;
 pub mod debug;
 pub mod explore;
 pub mod friends;
+pub mod mail;
+pub mod monsters;
+pub mod quests;
 pub mod session;
+pub mod shop;
+pub mod summon;
 pub mod user;
+
+#[cfg(test)]
+mod tests;

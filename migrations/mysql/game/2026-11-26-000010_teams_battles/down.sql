@@ -1,0 +1,2 @@
+DROP TABLE battles;
+DROP TABLE teams;

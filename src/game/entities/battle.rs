@@ -1,0 +1,49 @@
+//! A battle the user started and has not finished.
+
+use super::Entity;
+use crate::storage::rows::{RowError, RowReader, TableDef, Value};
+use crate::storage::tables::BATTLES;
+
+/// An open battle, keyed by its single-use token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Battle {
+    /// Drawn from the user's stream when the battle started (below 2^63).
+    pub token: u64,
+    /// `stage:difficulty`.
+    pub stage: String,
+    pub team_slot: u64,
+    /// The team's power against the stage when it started.
+    pub power: u64,
+    pub started_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+impl Entity for Battle {
+    type Key = u64;
+    const TABLE: &'static TableDef = &BATTLES;
+
+    fn key(&self) -> u64 {
+        self.token
+    }
+
+    fn columns(&self) -> Vec<Value> {
+        vec![
+            Value::Text(self.stage.clone()),
+            Value::uint(self.team_slot),
+            Value::uint(self.power),
+            Value::Int(self.started_at_ms),
+            Value::Int(self.expires_at_ms),
+        ]
+    }
+
+    fn read(token: u64, r: &mut RowReader<'_>) -> Result<Self, RowError> {
+        Ok(Self {
+            token,
+            stage: r.text()?,
+            team_slot: r.uint()?,
+            power: r.uint()?,
+            started_at_ms: r.int()?,
+            expires_at_ms: r.int()?,
+        })
+    }
+}

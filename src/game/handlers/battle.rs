@@ -1,0 +1,206 @@
+//! Stage battles: `StartBattle` opens one (an unlocked stage difficulty, a team, stamina) and
+//! answers a single-use token; `FinishBattle` settles it, after checking that the finish is
+//! plausible, and pays the rewards.
+//!
+//! The plausibility rule (`docs/PROTOCOL.md`): a win needs 1 to 3 stars (a loss 0), at least
+//! the stage's `min_clear_secs` between start and finish as the server saw them and as the
+//! client reports them, and a team power (element bonus included, as of the start) of at
+//! least the game data's `battle_min_power_pct` percent of the stage's enemy power. A finish
+//! that breaks it, or names a token that is not open (forged) or was finished already
+//! (replayed), is refused with its own code and logged as suspicious.
+
+use rand::{Rng, RngExt};
+use summoner_proto::api::{
+    Enemy, ErrorCode, Extra, FinishBattleReq, FinishBattleRes, LevelUp, StartBattleReq, StartBattleRes, extra,
+};
+use summoner_proto::gamedata::Currency;
+
+use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
+use crate::game::effects::GameEvent;
+use crate::game::entities::{Battle, Stage};
+use crate::game::{monsters, stats, wallet};
+
+/// The counter holding the token of the last battle finished (to tell a replay from a forgery).
+const LAST_TOKEN: &str = "battle.last_token";
+
+fn unlocked(ctx: &HandlerCtx, after: &str) -> bool {
+    after.is_empty() || ctx.user.owned.stages.get(&after.to_owned()).is_some_and(|s| s.clears > 0)
+}
+
+/// StartBattle: opens a battle and answers its token and enemies.
+pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult<StartBattleRes> {
+    let data = ctx.data;
+    let Some(stage) = data.stage(&req.stage) else {
+        return Err(Refusal::new(
+            ErrorCode::UnknownStage,
+            format!("no stage {:?} (use stage.XX.YY:difficulty)", req.stage),
+        ));
+    };
+    if !unlocked(ctx, &stage.level.unlock_after) {
+        return Err(Refusal::new(ErrorCode::StageLocked, format!("clear {} first", stage.level.unlock_after)));
+    }
+    let slot = u64::from(req.team_slot);
+    let Some(team) = ctx.user.owned.teams.get(&slot).filter(|t| !t.members.is_empty()).cloned() else {
+        return Err(Refusal::new(ErrorCode::InvalidTeam, format!("team slot {} is empty", req.team_slot)));
+    };
+    if ctx.user.owned.monsters.len() >= data.box_rules.limit {
+        return Err(Refusal::new(ErrorCode::BoxFull, "the monster box is full: a drop would not fit"));
+    }
+    let now = ctx.now_ms;
+    let open: Vec<Battle> = ctx.user.owned.battles.iter().cloned().collect();
+    if let Some(battle) = open.iter().find(|b| now < b.expires_at_ms) {
+        return Err(Refusal::new(ErrorCode::BattleInProgress, format!("battle on {} is still open", battle.stage)));
+    }
+    if !ctx.user.profile.spend_stamina(data, stage.level.stamina_cost, now) {
+        return Err(Refusal::new(
+            ErrorCode::NotEnoughStamina,
+            format!("{} costs {} stamina", stage.key, stage.level.stamina_cost),
+        ));
+    }
+    for expired in open {
+        ctx.user.owned.battles.remove(&expired.token);
+        ctx.log("battle_expired", format!("token={} stage={}", expired.token, expired.stage), String::new());
+    }
+    let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
+    let power = stats::team_power(data, members, &stage.enemy_elements);
+    let token = (ctx.rng.next_u64() >> 1).max(1);
+    let battle = Battle {
+        token,
+        stage: stage.key.clone(),
+        team_slot: slot,
+        power,
+        started_at_ms: now,
+        expires_at_ms: now.saturating_add(data.battle.expire_ms),
+    };
+    ctx.user.owned.battles.insert(battle.clone());
+    ctx.log("battle_start", format!("stage={} slot={slot}", stage.key), format!("power={power} token={token}"));
+    let enemies = stage
+        .level
+        .enemies
+        .iter()
+        .map(|uid| {
+            let s = stats::stats_of(data, uid, stage.level.enemy_level, 0).unwrap_or_default();
+            Enemy {
+                template: uid.clone(),
+                level: stage.level.enemy_level,
+                hp: s.hp,
+                attack: s.attack,
+                defense: s.defense,
+            }
+        })
+        .collect();
+    Ok(StartBattleRes {
+        battle_token: token,
+        enemies,
+        enemy_power: stage.enemy_power,
+        team_power: power,
+        expires_at_ms: battle.expires_at_ms,
+        user: Some(ctx.user.to_proto(data, now)),
+    })
+}
+
+/// FinishBattle: checks the finish and settles the battle.
+pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResult<FinishBattleRes> {
+    let data = ctx.data;
+    let now = ctx.now_ms;
+    let Some(battle) = ctx.user.owned.battles.get(&req.battle_token).cloned() else {
+        let last = wallet::counter(ctx, LAST_TOKEN);
+        if req.battle_token != 0 && last == req.battle_token as i64 {
+            return Err(Refusal::suspicious(ErrorCode::BattleReplayed, "this battle was finished already"));
+        }
+        return Err(Refusal::suspicious(ErrorCode::BattleNotFound, "no open battle has this token"));
+    };
+    if now >= battle.expires_at_ms {
+        return Err(Refusal::new(ErrorCode::BattleExpired, "the battle expired; start a new one"));
+    }
+    let stars_ok = if req.won { (1..=3).contains(&req.stars) } else { req.stars == 0 };
+    if !stars_ok {
+        return Err(Refusal::suspicious(ErrorCode::BattleStarsInvalid, "a win has 1 to 3 stars, a loss 0"));
+    }
+    let Some(stage) = data.stage(&battle.stage) else {
+        return Err(Refusal::new(
+            ErrorCode::UnknownStage,
+            format!("stage {} is no longer in the game data", battle.stage),
+        ));
+    };
+    if req.won {
+        let min_ms = i64::from(stage.level.min_clear_secs) * 1000;
+        if now - battle.started_at_ms < min_ms || i64::from(req.elapsed_ms) < min_ms {
+            return Err(Refusal::suspicious(
+                ErrorCode::BattleTooFast,
+                format!("{} takes at least {} s", stage.key, stage.level.min_clear_secs),
+            ));
+        }
+        if battle.power.saturating_mul(100) < stage.enemy_power.saturating_mul(data.battle.min_power_pct) {
+            return Err(Refusal::suspicious(
+                ErrorCode::BattleImplausible,
+                format!("a team of power {} cannot beat enemies of power {}", battle.power, stage.enemy_power),
+            ));
+        }
+    }
+    ctx.user.owned.battles.remove(&battle.token);
+    wallet::set_counter(ctx, LAST_TOKEN, battle.token as i64, 0);
+    let mut res = FinishBattleRes { won: req.won, stars: req.stars, ..Default::default() };
+    if !req.won {
+        ctx.log("battle_finish", format!("stage={} token={}", stage.key, battle.token), "won=false".into());
+        res.user = Some(ctx.user.to_proto(data, now));
+        return Ok(res);
+    }
+    let level = &stage.level;
+    wallet::earn(ctx, Currency::Gold, u64::from(level.gold), "battle");
+    if let Some((from_level, to_level)) = ctx.user.profile.gain_exp(data, u64::from(level.user_exp), now) {
+        ctx.events.push(GameEvent::LevelReached { level: to_level });
+        ctx.extras.push(Extra { kind: Some(extra::Kind::LevelUp(LevelUp { from_level, to_level })) });
+    }
+    let team = ctx.user.owned.teams.get(&battle.team_slot).map(|t| t.members.clone()).unwrap_or_default();
+    for id in &team {
+        if let Some(monster) = ctx.user.owned.monsters.get_mut(id) {
+            monsters::gain_exp(data, monster, u64::from(level.monster_exp));
+        }
+    }
+    res.team = team.iter().filter_map(|id| ctx.user.owned.monsters.get(id)).map(|m| monsters::info(data, m)).collect();
+    let total: u64 = level.drops.iter().map(|d| u64::from(d.weight)).sum();
+    if total > 0 {
+        let mut roll = ctx.rng.random_range(0..total);
+        if let Some(drop) = level.drops.iter().find(|d| {
+            let hit = roll < u64::from(d.weight);
+            roll = roll.saturating_sub(u64::from(d.weight));
+            hit
+        }) {
+            let monster = monsters::mint(ctx, &drop.uid);
+            res.drops.push(monsters::info(data, &monster));
+        }
+    }
+    let key = stage.key.clone();
+    let mut progress = ctx.user.owned.stages.get(&key).cloned().unwrap_or(Stage {
+        key: key.clone(),
+        stars: 0,
+        clears: 0,
+        first_cleared_at_ms: 0,
+        best_time_ms: 0,
+    });
+    res.first_clear = progress.clears == 0;
+    progress.clears += 1;
+    progress.stars = progress.stars.max(req.stars);
+    let time = i64::from(req.elapsed_ms);
+    progress.best_time_ms = if progress.best_time_ms == 0 { time } else { progress.best_time_ms.min(time) };
+    if res.first_clear {
+        progress.first_cleared_at_ms = now;
+        res.first_clear_gems = u64::from(level.first_clear_gems);
+        wallet::earn(ctx, Currency::Gems, res.first_clear_gems, "first_clear");
+        res.unlocked = stage.unlocks.clone();
+    }
+    ctx.user.owned.stages.put(progress);
+    ctx.events.push(GameEvent::BattleWon { stars: req.stars });
+    ctx.events.push(GameEvent::StageCleared { stage: key.clone() });
+    res.gold = u64::from(level.gold);
+    res.user_exp = u64::from(level.user_exp);
+    res.monster_exp = u64::from(level.monster_exp);
+    ctx.log(
+        "battle_finish",
+        format!("stage={key} token={} stars={} elapsed_ms={}", battle.token, req.stars, req.elapsed_ms),
+        format!("won=true drops={} first_clear={}", res.drops.len(), res.first_clear),
+    );
+    res.user = Some(ctx.user.to_proto(data, now));
+    Ok(res)
+}

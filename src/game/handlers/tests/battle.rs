@@ -1,0 +1,104 @@
+use summoner_proto::api::{ErrorCode, FinishBattleReq, SetTeamReq, StartBattleReq};
+
+use super::*;
+
+const FIRST: &str = "stage.01.01:normal";
+
+fn start(stage: &str, slot: u32) -> Q {
+    Q::StartBattle(StartBattleReq { stage: stage.into(), team_slot: slot })
+}
+
+fn finish(token: u64, won: bool, stars: u32, elapsed_ms: u32) -> Q {
+    Q::FinishBattle(FinishBattleReq { battle_token: token, won, stars, elapsed_ms })
+}
+
+/// A player with a team of `size` common monsters in slot 1.
+fn with_team(size: usize) -> Player {
+    let mut p = Player::new();
+    let ids = p.grant("mon.slime.fire.1", size as u32);
+    p.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: ids }));
+    p
+}
+
+fn min_ms(p: &Player, stage: &str) -> u32 {
+    p.data.stage(stage).expect("a stage").level.min_clear_secs * 1000
+}
+
+#[test]
+fn a_won_battle_pays_unlocks_and_is_settled_once() {
+    let mut p = with_team(5);
+    let stamina = p.state.profile.stamina_now(&p.data, p.now);
+    let started = answer!(p.ok(start(FIRST, 1)), StartBattle);
+    assert_eq!(started.enemies.len(), 3);
+    assert!(started.team_power > 0 && started.enemy_power > 0);
+    assert_eq!(p.state.profile.stamina_now(&p.data, p.now), stamina - 4);
+    let (gold, gems) = (p.state.profile.gold, p.state.profile.gems);
+    let ms = min_ms(&p, FIRST);
+    p.now += i64::from(ms);
+    let token = started.battle_token;
+    let res = answer!(p.ok(finish(token, true, 3, ms)), FinishBattle);
+    assert!(res.first_clear);
+    assert_eq!(res.unlocked, ["stage.01.01:hard", "stage.01.02:normal"]);
+    assert_eq!(res.drops.len(), 1);
+    assert_eq!(p.state.profile.gold, gold + res.gold);
+    assert_eq!(p.state.profile.gems, gems + res.first_clear_gems);
+    assert!(res.team.iter().all(|m| m.exp > 0 || m.level > 1));
+    assert_eq!(p.state.owned.stages["stage.01.01:normal"].stars, 3);
+    assert!(p.state.owned.battles.is_empty());
+    p.refused(finish(token, true, 3, ms), ErrorCode::BattleReplayed);
+    assert_eq!(p.logged("suspicious").len(), 1, "a replayed finish is logged for review");
+    // The next stage is open now; a second win is no first clear.
+    p.ok(start("stage.01.02:normal", 1));
+}
+
+#[test]
+fn start_refusals() {
+    let mut p = with_team(5);
+    p.refused(start("stage.99.01:normal", 1), ErrorCode::UnknownStage);
+    p.refused(start("stage.01.01:hard", 1), ErrorCode::StageLocked);
+    p.refused(start(FIRST, 2), ErrorCode::InvalidTeam);
+    p.ok(start(FIRST, 1));
+    p.refused(start(FIRST, 1), ErrorCode::BattleInProgress);
+    p.now += p.data.battle.expire_ms;
+    let mut tired = with_team(1);
+    tired.state.profile.stamina = 0;
+    tired.state.profile.stamina_at_ms = tired.now;
+    tired.refused(start(FIRST, 1), ErrorCode::NotEnoughStamina);
+    // An expired battle does not block a new one, and is removed.
+    let again = answer!(p.ok(start(FIRST, 1)), StartBattle);
+    assert_eq!(p.state.owned.battles.len(), 1);
+    assert!(p.state.owned.battles.contains_key(&again.battle_token));
+}
+
+#[test]
+fn implausible_finishes_are_refused_and_logged() {
+    let mut p = with_team(5);
+    let token = answer!(p.ok(start(FIRST, 1)), StartBattle).battle_token;
+    let ms = min_ms(&p, FIRST);
+    p.refused(finish(token ^ 1, true, 3, ms), ErrorCode::BattleNotFound);
+    p.refused(finish(token, true, 4, ms), ErrorCode::BattleStarsInvalid);
+    p.refused(finish(token, false, 1, ms), ErrorCode::BattleStarsInvalid);
+    p.refused(finish(token, true, 3, ms), ErrorCode::BattleTooFast);
+    p.now += i64::from(ms);
+    p.refused(finish(token, true, 3, ms - 1), ErrorCode::BattleTooFast);
+    assert_eq!(p.logged("suspicious").len(), 5);
+    assert!(p.logged("suspicious")[4].params.contains("BATTLE_TOO_FAST"));
+    let mut weak = with_team(1);
+    let token = answer!(weak.ok(start(FIRST, 1)), StartBattle).battle_token;
+    weak.now += i64::from(ms);
+    weak.refused(finish(token, true, 1, ms), ErrorCode::BattleImplausible);
+    // A loss is always plausible, and ends the battle without rewards.
+    let gold = weak.state.profile.gold;
+    let res = answer!(weak.ok(finish(token, false, 0, 1)), FinishBattle);
+    assert!(!res.won && res.drops.is_empty());
+    assert_eq!(weak.state.profile.gold, gold);
+    assert!(weak.state.owned.battles.is_empty());
+}
+
+#[test]
+fn an_expired_battle_cannot_be_finished() {
+    let mut p = with_team(5);
+    let token = answer!(p.ok(start(FIRST, 1)), StartBattle).battle_token;
+    p.now += p.data.battle.expire_ms;
+    p.refused(finish(token, true, 3, min_ms(&p, FIRST)), ErrorCode::BattleExpired);
+}

@@ -1,0 +1,72 @@
+use summoner_proto::api::{ErrorCode, GetSummonRatesReq, SummonReq};
+
+use super::*;
+use crate::game::handlers::summon::SUMMON_LOG;
+
+fn summon(pool: &str, count: u32) -> Q {
+    Q::Summon(SummonReq { pool: pool.into(), count })
+}
+
+#[test]
+fn a_single_draw_costs_the_pool_price_and_logs_what_replays_it() {
+    let mut p = Player::rich(5_000, 0);
+    let res = answer!(p.ok(summon("pool.normal", 1)), Summon);
+    assert_eq!(res.monsters.len(), 1);
+    assert_eq!(p.state.profile.gold, 4_000);
+    let id = res.monsters[0].monster.as_ref().expect("a monster").id;
+    assert!(p.state.owned.monsters.contains_key(&id));
+    let logs = p.logged(SUMMON_LOG);
+    assert_eq!(logs.len(), 1);
+    assert!(logs[0].params.starts_with("pool=pool.normal version=2 position=0 pity=0"), "{}", logs[0].params);
+    assert!(logs[0].result.contains(&format!("id={id}")));
+    let currency = p.logged("currency");
+    assert_eq!(currency[0].params, "name=gold delta=-1000 reason=summon");
+    assert_eq!(currency[0].result, "balance=4000");
+}
+
+#[test]
+fn ten_draws_cost_the_ten_price_and_count_pity() {
+    let mut p = Player::rich(0, 10_000);
+    let pool = p.data.pool("pool.premium").expect("premium").clone();
+    let res = answer!(p.ok(summon("pool.premium", 10)), Summon);
+    assert_eq!(res.monsters.len(), 10);
+    assert_eq!(p.state.profile.gems, 10_000 - pool.ten_cost);
+    let hits = res.monsters.iter().rposition(|m| m.monster.as_ref().is_some_and(|m| m.rarity >= pool.pity_rarity));
+    let expected = hits.map_or(10, |i| 9 - i) as u32;
+    assert_eq!(res.pity, expected);
+    let rates = answer!(p.ok(Q::GetSummonRates(GetSummonRatesReq {})), GetSummonRates);
+    assert_eq!(rates.pools.iter().find(|r| r.pool == "pool.premium").map(|r| r.pity), Some(expected));
+}
+
+#[test]
+fn summon_refusals_have_their_own_codes() {
+    let mut p = Player::rich(500, 10);
+    p.refused(summon("pool.nowhere", 1), ErrorCode::UnknownPool);
+    p.refused(summon("pool.normal", 3), ErrorCode::InvalidArgument);
+    p.refused(summon("pool.normal", 1), ErrorCode::NotEnoughGold);
+    p.refused(summon("pool.premium", 1), ErrorCode::NotEnoughGems);
+    let mut full = Player::rich(1_000_000, 0);
+    let limit = full.data.box_rules.limit as u32;
+    while (full.state.owned.monsters.len() as u32) < limit {
+        let n = (limit - full.state.owned.monsters.len() as u32).min(50);
+        full.grant("mon.slime.water.1", n);
+    }
+    full.refused(summon("pool.normal", 1), ErrorCode::BoxFull);
+}
+
+#[test]
+fn published_rates_are_the_draw_tables() {
+    let mut p = Player::new();
+    let res = answer!(p.ok(Q::GetSummonRates(GetSummonRatesReq {})), GetSummonRates);
+    assert_eq!(res.gamedata_version, p.data.version);
+    assert_eq!(res.pools.len(), p.data.pools().len());
+    for published in &res.pools {
+        let pool = p.data.pool(&published.pool).expect("a pool");
+        let rates = pool.rates();
+        let rarities: Vec<(u32, f64)> = published.rarities.iter().map(|r| (r.rarity, r.probability)).collect();
+        assert_eq!(rarities, rates.rarities);
+        assert_eq!(published.monsters.len(), rates.monsters.len());
+        assert_eq!((published.pity_after, published.pity_rarity), (pool.pity_after, pool.pity_rarity));
+    }
+    assert_eq!(p.last_rows, 0, "reading the rates writes nothing");
+}

@@ -1,0 +1,122 @@
+//! A player for handler tests: a user's state driven through the dispatcher, with quest
+//! progress merged as the QuestActor would, deltas applied as a commit would, and the
+//! action-log rows kept. No database, no actors.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use summoner_proto::api::{ErrorCode, Request, Response, request::Payload as Q, response::Payload as A};
+
+use crate::game::data::GameData;
+use crate::game::dispatch::dispatch;
+use crate::game::profile::Profile;
+use crate::game::quests;
+use crate::game::state::UserState;
+use crate::storage::ActionLog;
+
+/// 2027-01-15 12:00 UTC: a weekday in the middle of a month.
+pub const START_MS: i64 = 1_800_000_000_000;
+
+pub struct Player {
+    pub data: Arc<GameData>,
+    pub state: UserState,
+    pub now: i64,
+    pub seq: u64,
+    /// Every action-log row committed so far.
+    pub logs: Vec<ActionLog>,
+    /// The row writes of the last committed request.
+    pub last_rows: usize,
+    next_block: u64,
+}
+
+impl Default for Player {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Player {
+    /// A new user with the game data's starting gold and gems.
+    pub fn new() -> Self {
+        let data = Arc::new(GameData::embedded().expect("embedded game data"));
+        let mut profile = Profile::new_user(&data, 42, 1 << 20..(1 << 20) + 256, START_MS);
+        profile.user_id = 9;
+        Self {
+            data,
+            state: UserState::new(profile),
+            now: START_MS,
+            seq: 0,
+            logs: Vec::new(),
+            last_rows: 0,
+            next_block: 1 << 21,
+        }
+    }
+
+    /// A user with `gold` and `gems`.
+    pub fn rich(gold: u64, gems: u64) -> Self {
+        let mut p = Self::new();
+        p.state.profile.gold = gold;
+        p.state.profile.gems = gems;
+        p
+    }
+
+    /// Sends one request and commits what it changed.
+    pub fn call(&mut self, payload: Q) -> Response {
+        self.seq += 1;
+        let request = Request { seq: self.seq, session_token: Vec::new(), payload: Some(payload) };
+        let block = self.next_block;
+        let mut handled = dispatch(&self.data, &self.state, &request, None, self.now, true, &|| block..block + 256);
+        if let Some((_, effects)) = &mut handled.change {
+            self.next_block += 256;
+            effects.data = Some(self.data.clone());
+            let stored: BTreeMap<String, _> = self.state.owned.quests.clone();
+            let moved = quests::advance(&self.data, |id| stored.get(id), &effects.events, self.now);
+            quests::merge(&self.state, &mut handled, moved);
+        }
+        if let Some((delta, effects)) = handled.change {
+            self.last_rows = effects.durable.rows.len();
+            self.logs.extend(effects.durable.logs);
+            self.state.apply(delta);
+        } else {
+            self.last_rows = 0;
+        }
+        handled.response
+    }
+
+    /// Sends a request that must succeed; answers its payload.
+    pub fn ok(&mut self, payload: Q) -> A {
+        let response = self.call(payload);
+        assert_eq!(response.error, ErrorCode::Ok as i32, "refused: {}", response.message);
+        response.payload.expect("a payload")
+    }
+
+    /// Sends a request that must be refused with `code` and change nothing of the state.
+    pub fn refused(&mut self, payload: Q, code: ErrorCode) -> Response {
+        let before = self.state.clone();
+        let response = self.call(payload);
+        assert_eq!(
+            ErrorCode::try_from(response.error).ok(),
+            Some(code),
+            "expected {code:?}, got {}: {}",
+            response.error,
+            response.message
+        );
+        assert_eq!(self.state.owned, before.owned, "a refusal changed what the user owns");
+        assert_eq!(self.state.profile, before.profile, "a refusal changed the profile");
+        response
+    }
+
+    /// Gives the user `count` level-1 monsters of `template`; answers their ids.
+    pub fn grant(&mut self, template: &str, count: u32) -> Vec<u64> {
+        let req = summoner_proto::api::DebugGrantMonstersReq { template: template.into(), count };
+        match self.ok(Q::DebugGrantMonsters(req)) {
+            A::DebugGrantMonsters(res) => res.monster_ids,
+            other => panic!("not a grant answer: {other:?}"),
+        }
+    }
+
+    /// Action-log rows of `action`.
+    pub fn logged(&self, action: &str) -> Vec<&ActionLog> {
+        self.logs.iter().filter(|l| l.action == action).collect()
+    }
+}
