@@ -1,11 +1,12 @@
 //! Admin endpoints, behind the bearer token from config (`admin.token`):
 //! `GET /admin/gamedata` (the version in force), `POST /admin/gamedata/reload`, and
 //! `GET`/`PUT /admin/notice` (the notice Login shows; `PUT` takes the text as the body and
-//! `?ttl_secs=` (default a day), an empty body takes it down).
+//! `?ttl_secs=` (default a day), an empty body takes it down), and
+//! `POST /admin/users/{id}/mail` (an operator's grant: `admin/mail.rs`).
 //!
-//! Answers are plain text for operators and scripts: 200 done, 401 without the token,
-//! 422 when a new game-data version or a notice is refused (nothing changes), 503 when the
-//! cache is unreachable.
+//! Answers are plain text for operators and scripts (the grant answers JSON): 200 done, 401
+//! without the token, 422 when a new game-data version, a notice or a grant is refused
+//! (nothing changes), 503 when the cache or storage is unreachable.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,14 +14,21 @@ use std::time::Duration;
 use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use summoner_actors::Directory;
+
+use crate::game::backend::GameBackend;
 use crate::game::catalog::{Catalog, Reloaded};
 use crate::notice::{NoticeBoard, NoticeError};
+
+mod mail;
 
 /// What the admin endpoints need.
 pub struct AdminState {
     pub token: String,
     pub catalog: Arc<Catalog>,
     pub notices: Arc<NoticeBoard>,
+    /// The user actors (grants tell a live one to read its mailbox again).
+    pub directory: Arc<Directory<GameBackend>>,
 }
 
 /// The query of `PUT /admin/notice`.
@@ -58,7 +66,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/gamedata", web::get().to(gamedata))
         .route("/admin/gamedata/reload", web::post().to(reload))
         .route("/admin/notice", web::get().to(get_notice))
-        .route("/admin/notice", web::put().to(put_notice));
+        .route("/admin/notice", web::put().to(put_notice))
+        .route("/admin/users/{id}/mail", web::post().to(mail::grant));
 }
 
 async fn get_notice(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {

@@ -218,8 +218,12 @@ pub async fn start_with_store(
         request_timeout,
         retry_after_secs: config.limits.retry_after_secs,
     });
-    let admin_state =
-        web::Data::new(AdminState { token: config.admin.token.clone(), catalog: catalog.clone(), notices });
+    let admin_state = web::Data::new(AdminState {
+        token: config.admin.token.clone(),
+        catalog: catalog.clone(),
+        notices,
+        directory: directory.clone(),
+    });
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

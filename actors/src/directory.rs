@@ -199,6 +199,11 @@ impl<B: UserBackend> Directory<B> {
         lock(self.token_stripe(token)).remove(token);
     }
 
+    /// The live actor of `user`, if there is one (no activation).
+    pub fn live(&self, user: UserId) -> Option<Addr<UserActor<B>>> {
+        lock(self.stripe(user)).get(&user).map(|e| e.addr.clone())
+    }
+
     /// How many user actors are live.
     pub fn live_actors(&self) -> usize {
         self.stripes.iter().map(|s| lock(s).len()).sum()

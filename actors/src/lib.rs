@@ -23,6 +23,6 @@ pub type UserId = u64;
 pub use backend::{BackendError, Commit, FailureKind, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{AskError, Directory, DirectoryConfig, RouteError};
-pub use messages::{Call, CallError, OpenSession, Passivate};
+pub use messages::{Call, CallError, OpenSession, Passivate, Refresh};
 pub use session::{Session, TokenHash};
 pub use user_actor::UserActor;

@@ -64,6 +64,16 @@ impl<S: 'static> Message for OpenSession<S> {
     type Result = Result<S, CallError>;
 }
 
+/// Tells the actor that someone else wrote rows of its user (an operator's grant): it reads
+/// its state again from storage before its next request. Answers whether it did (false: it
+/// is not serving, and the next activation loads anyway).
+#[derive(Debug)]
+pub struct Refresh;
+
+impl Message for Refresh {
+    type Result = bool;
+}
+
 /// Asks the actor to retire if it is still idle. Answers whether it did.
 #[derive(Debug)]
 pub struct Passivate;

@@ -23,7 +23,7 @@ use summoner_proto::api::{ErrorCode, Request, Response};
 
 use crate::backend::{Commit, Handled, Loaded, StoredReply, UserBackend};
 use crate::directory::Directory;
-use crate::messages::{Call, CallError, Passivate};
+use crate::messages::{Call, CallError, Passivate, Refresh};
 use crate::replay::{self, Decision, LastAnswer};
 
 mod sessions;
@@ -395,6 +395,31 @@ impl<B: UserBackend> Handler<Passivate> for UserActor<B> {
             }
             true
         })
+    }
+}
+
+impl<B: UserBackend> Handler<Refresh> for UserActor<B> {
+    type Result = actix::ResponseActFuture<Self, bool>;
+
+    fn handle(&mut self, _: Refresh, _ctx: &mut Context<Self>) -> Self::Result {
+        if !matches!(self.phase, Phase::Ready(_)) {
+            return Box::pin(fut::ready(false));
+        }
+        let user = self.user();
+        let load = self.settings.backend.load(user);
+        // Atomic: no request of the user runs until the state is read again.
+        Box::pin(load.into_actor(self).map(move |loaded, act, ctx| match (loaded, &mut act.phase) {
+            (Ok(loaded), Phase::Ready(live)) => {
+                live.state = loaded.state;
+                true
+            }
+            (Ok(_), _) => false,
+            (Err(err), _) => {
+                tracing::warn!(user.id = user, error = %err, "could not read the state again; the actor retires");
+                act.retire_after_reply(ctx);
+                false
+            }
+        }))
     }
 }
 

@@ -13,6 +13,7 @@ pub mod effects;
 pub mod entities;
 pub mod friends;
 pub mod gacha;
+pub mod grants;
 pub mod handlers;
 pub mod monsters;
 pub mod profile;

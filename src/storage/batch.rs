@@ -249,6 +249,7 @@ async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselErro
             match write {
                 RowWrite::Delete(_, key) => group.deletes.push(key),
                 RowWrite::Insert(_, row) => group.inserts.push((row, epoch)),
+                RowWrite::InsertNew(_, row) => group.inserts_new.push((row, epoch)),
                 RowWrite::Upsert(_, row) => group.upserts.push((row, epoch)),
                 RowWrite::Update(t, row) => {
                     let (key, columns) = row.split_at(t.key.len());
@@ -268,6 +269,9 @@ async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselErro
         }
         if !group.inserts.is_empty() {
             statements.extend(sql::insert(dialect, table, &group.inserts).into_iter().map(|s| (s, false)));
+        }
+        if !group.inserts_new.is_empty() {
+            statements.extend(sql::insert_new(dialect, table, &group.inserts_new).into_iter().map(|s| (s, false)));
         }
         if !group.upserts.is_empty() {
             statements.extend(sql::upsert(dialect, table, &group.upserts).into_iter().map(|s| (s, false)));
@@ -304,6 +308,7 @@ type RowUpdate<'a> = (&'a [Value], Vec<(usize, Value)>, i64);
 struct Grouped<'a> {
     deletes: Vec<&'a [Value]>,
     inserts: Vec<Stamped<'a>>,
+    inserts_new: Vec<Stamped<'a>>,
     upserts: Vec<Stamped<'a>>,
     /// Whole rows over stored ones, as patches of every column.
     updates: Vec<RowUpdate<'a>>,

@@ -132,6 +132,7 @@ impl WriteStats {
         for write in writes {
             let kind = match write {
                 RowWrite::Insert(..) => "insert",
+                RowWrite::InsertNew(..) => "insert_new",
                 RowWrite::Upsert(..) => "upsert",
                 RowWrite::Update(..) => "update",
                 RowWrite::Patch { .. } => "patch",

@@ -48,6 +48,9 @@ impl Inner {
                 RowWrite::Insert(t, row) | RowWrite::Upsert(t, row) | RowWrite::Update(t, row) => {
                     table.insert(row[..t.key.len()].to_vec(), row.clone());
                 }
+                RowWrite::InsertNew(t, row) => {
+                    table.entry(row[..t.key.len()].to_vec()).or_insert_with(|| row.clone());
+                }
                 RowWrite::Patch { table: t, key, set } => {
                     if let Some(row) = table.get_mut(key) {
                         for (index, value) in set {

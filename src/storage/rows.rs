@@ -110,6 +110,9 @@ pub type Row = Vec<Value>;
 pub enum RowWrite {
     /// A new row (fails if the key exists).
     Insert(&'static TableDef, Row),
+    /// A new row, unless one with its key exists (then that one stays as it is): a write
+    /// that may be sent twice, such as an operator's grant.
+    InsertNew(&'static TableDef, Row),
     /// The whole row, inserted or replacing the one with its key.
     Upsert(&'static TableDef, Row),
     /// The whole row, over the existing one with its key (fails if there is none).
@@ -126,7 +129,11 @@ impl RowWrite {
     /// The table it writes.
     pub fn table(&self) -> &'static TableDef {
         match self {
-            RowWrite::Insert(t, _) | RowWrite::Upsert(t, _) | RowWrite::Update(t, _) | RowWrite::Delete(t, _) => t,
+            RowWrite::Insert(t, _)
+            | RowWrite::InsertNew(t, _)
+            | RowWrite::Upsert(t, _)
+            | RowWrite::Update(t, _)
+            | RowWrite::Delete(t, _) => t,
             RowWrite::Patch { table, .. } => table,
         }
     }
@@ -134,9 +141,10 @@ impl RowWrite {
     /// The key of the row it writes.
     pub fn key(&self) -> &[Value] {
         match self {
-            RowWrite::Insert(t, row) | RowWrite::Upsert(t, row) | RowWrite::Update(t, row) => {
-                &row[..t.key.len().min(row.len())]
-            }
+            RowWrite::Insert(t, row)
+            | RowWrite::InsertNew(t, row)
+            | RowWrite::Upsert(t, row)
+            | RowWrite::Update(t, row) => &row[..t.key.len().min(row.len())],
             RowWrite::Patch { key, .. } | RowWrite::Delete(_, key) => key,
         }
     }
@@ -156,7 +164,10 @@ impl RowWrite {
             Ok(())
         };
         match self {
-            RowWrite::Insert(_, row) | RowWrite::Upsert(_, row) | RowWrite::Update(_, row) => {
+            RowWrite::Insert(_, row)
+            | RowWrite::InsertNew(_, row)
+            | RowWrite::Upsert(_, row)
+            | RowWrite::Update(_, row) => {
                 if row.len() != table.width() {
                     return Err(RowError::new(
                         table,

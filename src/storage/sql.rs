@@ -321,7 +321,16 @@ fn patch_chunk<'a>(dialect: Dialect, table: &TableDef, chunk: &[Patch<'a>]) -> S
                     if j > 0 {
                         s.push(", ");
                     }
+                    // A derived table's column takes the connection's character set unless
+                    // told: bytes that are not valid text would be refused.
+                    let bytes = matches!(bind, Bind::Value(ColType::Bytes, _) | Bind::Null(ColType::Bytes));
+                    if bytes {
+                        s.push("CAST(");
+                    }
                     s.param(bind);
+                    if bytes {
+                        s.push(" AS BINARY)");
+                    }
                     if i == 0 {
                         s.push(&format!(" AS {}", aliases[j]));
                     }

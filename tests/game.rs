@@ -1,0 +1,171 @@
+//! The game's operations over HTTP on every backend: a player summons, builds a team, wins
+//! a battle, checks in, claims quests and mail and shops, and all of it is there after the
+//! actor retired; an operator's grant reaches a live and a retired user exactly once.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+
+use common::{TestServer, action_log_count, assert_status, count_rows, logged_in, profile};
+use summoner::client::{Answer, Client};
+use summoner::config::Config;
+use summoner_actors::ManualClock;
+use summoner_proto::api::{
+    BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, DebugGrantMonstersReq, ErrorCode, FinishBattleReq,
+    ListMailReq, ListMonstersReq, ListQuestsReq, SetTeamReq, StartBattleReq, SummonReq, request::Payload,
+    response::Payload as A,
+};
+
+const ADMIN: &str = "admin-secret";
+const FIRST: &str = "stage.01.01:normal";
+
+async fn ok(client: &mut Client, payload: Payload) -> A {
+    let answer = client.call(payload).await.expect("answered");
+    assert_status(&answer, 200, ErrorCode::Ok);
+    answer.response.payload.expect("a payload")
+}
+
+async fn call(client: &mut Client, payload: Payload) -> Answer {
+    client.call(payload).await.expect("answered")
+}
+
+macro_rules! answer {
+    ($value:expr, $variant:ident) => {
+        match $value {
+            A::$variant(res) => res,
+            other => panic!("expected {}, got {other:?}", stringify!($variant)),
+        }
+    };
+}
+
+async fn start(config: &Config) -> TestServer {
+    let mut config = config.clone();
+    config.admin.token = ADMIN.into();
+    TestServer::start(config, Arc::new(ManualClock::new())).await
+}
+
+async fn grant(server: &TestServer, user: u64, grant_id: &str) -> (u16, String) {
+    let body = serde_json::json!({
+        "grant_id": grant_id,
+        "title": "Sorry for the downtime",
+        "rewards": [{ "what": "gems", "amount": 300 }, { "what": "item.evolve_stone", "amount": 2 }],
+        "expires_in_days": 7,
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{}/admin/users/{user}/mail", server.url))
+        .header("Authorization", format!("Bearer {ADMIN}"))
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("admin answers");
+    (response.status().as_u16(), response.text().await.expect("a body"))
+}
+
+on_every_backend! {
+    /// A session of play, then the same state after the actor retired and reloaded.
+    async fn a_player_summons_builds_a_team_battles_and_claims(config) {
+        let server = start(&config).await;
+        let (mut client, user) = logged_in(&server, "dev-player").await;
+        let granted = ok(&mut client, Payload::DebugGrantMonsters(DebugGrantMonstersReq {
+            template: "mon.slime.fire.1".into(),
+            count: 5,
+        })).await;
+        let team = answer!(granted, DebugGrantMonsters).monster_ids;
+        let summoned = answer!(ok(&mut client, Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 1 })).await, Summon);
+        let drawn = summoned.monsters[0].monster.as_ref().expect("a monster").id;
+        let poor = call(&mut client, Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 1 })).await;
+        assert_status(&poor, 200, ErrorCode::NotEnoughGold);
+
+        ok(&mut client, Payload::SetTeam(SetTeamReq { slot: 1, monster_ids: team.clone() })).await;
+        let started = answer!(ok(&mut client, Payload::StartBattle(StartBattleReq { stage: FIRST.into(), team_slot: 1 })).await, StartBattle);
+        let too_fast = call(&mut client, Payload::FinishBattle(FinishBattleReq {
+            battle_token: started.battle_token, won: true, stars: 3, elapsed_ms: 60_000,
+        })).await;
+        assert_status(&too_fast, 200, ErrorCode::BattleTooFast);
+        server.clock.advance_ms(60_000);
+        let finish = FinishBattleReq { battle_token: started.battle_token, won: true, stars: 3, elapsed_ms: 60_000 };
+        let won = answer!(ok(&mut client, Payload::FinishBattle(finish.clone())).await, FinishBattle);
+        assert!(won.first_clear && won.drops.len() == 1);
+        let replayed = call(&mut client, Payload::FinishBattle(finish)).await;
+        assert_status(&replayed, 200, ErrorCode::BattleReplayed);
+
+        let checked = answer!(ok(&mut client, Payload::CheckIn(CheckInReq {})).await, CheckIn);
+        ok(&mut client, Payload::ClaimQuest(ClaimQuestReq { quest: "quest.daily.checkin".into() })).await;
+        let again = call(&mut client, Payload::ClaimQuest(ClaimQuestReq { quest: "quest.daily.checkin".into() })).await;
+        assert_status(&again, 200, ErrorCode::QuestAlreadyClaimed);
+        let mail = answer!(ok(&mut client, Payload::ListMail(ListMailReq {})).await, ListMail).mail;
+        assert_eq!(mail.iter().map(|m| m.id).collect::<Vec<_>>(), [checked.mail_id]);
+        ok(&mut client, Payload::ClaimMail(ClaimMailReq { mail_id: checked.mail_id, all: false })).await;
+        ok(&mut client, Payload::BuyItem(BuyItemReq { item: "shop.stamina.small".into() })).await;
+        let before = profile(&mut client).await;
+
+        // Everything above is in storage: a fresh activation sees the same.
+        server.clock.advance_ms(301_000);
+        assert_eq!(server.running.passivate_idle().await, 1);
+        let after = profile(&mut client).await;
+        assert_eq!((after.gold, after.gems, after.level, after.exp), (before.gold, before.gems, before.level, before.exp));
+        let listed = answer!(ok(&mut client, Payload::ListMonsters(ListMonstersReq { offset: 0, limit: 100 })).await, ListMonsters);
+        let ids: Vec<u64> = listed.monsters.iter().map(|m| m.id).collect();
+        assert!(ids.contains(&drawn) && ids.contains(&won.drops[0].id) && team.iter().all(|id| ids.contains(id)));
+        let quests = answer!(ok(&mut client, Payload::ListQuests(ListQuestsReq {})).await, ListQuests).quests;
+        let stage3 = quests.iter().find(|q| q.quest == "quest.daily.stage3").expect("listed");
+        assert_eq!(stage3.progress, 1);
+        assert!(quests.iter().any(|q| q.quest == "quest.daily.checkin" && q.claimed));
+        let battle = call(&mut client, Payload::StartBattle(StartBattleReq { stage: "stage.01.01:hard".into(), team_slot: 1 })).await;
+        assert_status(&battle, 200, ErrorCode::Ok);
+
+        server.running.directory.backend().store().flush().await.expect("logs shipped");
+        assert_eq!(action_log_count(&config, "summon").await, 1, "one summon-log row per draw");
+        assert_eq!(action_log_count(&config, "suspicious").await, 2, "the fast and the replayed finish");
+        let _ = user;
+        server.stop().await;
+    }
+}
+
+on_every_backend! {
+    /// The same grant sent twice to a user who is playing and to one whose actor retired:
+    /// each finds one mail at their next request, claims it once, and a third send after
+    /// the claim writes nothing.
+    async fn an_operator_grant_reaches_live_and_retired_users_once(config) {
+        let server = start(&config).await;
+        let (mut retired, retired_id) = logged_in(&server, "dev-away").await;
+        profile(&mut retired).await;
+        server.clock.advance_ms(301_000);
+        assert_eq!(server.running.passivate_idle().await, 1);
+        let (mut live, live_id) = logged_in(&server, "dev-here").await;
+        profile(&mut live).await;
+
+        for (user, client) in [(live_id, &mut live), (retired_id, &mut retired)] {
+            let (status, first) = grant(&server, user, "outage-2026-11").await;
+            assert_eq!(status, 200, "{first}");
+            let (status, second) = grant(&server, user, "outage-2026-11").await;
+            assert_eq!(status, 200, "{second}");
+            let sent: serde_json::Value = serde_json::from_str(&first).expect("json");
+            let mail_id = sent["mail_id"].as_u64().expect("a mail id");
+            let listed = answer!(ok(client, Payload::ListMail(ListMailReq {})).await, ListMail).mail;
+            assert_eq!(listed.iter().map(|m| m.id).collect::<Vec<_>>(), [mail_id]);
+            let gems = profile(client).await.gems;
+            ok(client, Payload::ClaimMail(ClaimMailReq { mail_id, all: false })).await;
+            assert_eq!(profile(client).await.gems, gems + 300);
+            assert_eq!(grant(&server, user, "outage-2026-11").await.0, 200);
+            let none = call(client, Payload::ClaimMail(ClaimMailReq { mail_id: 0, all: true })).await;
+            assert_status(&none, 200, ErrorCode::NothingToClaim);
+            let mut rows = 0;
+            for url in config.storage.game() {
+                rows += count_rows(&url, "mail", &format!("user_id = {user}")).await;
+            }
+            assert_eq!(rows, 1, "one mail row, however often the grant was sent");
+        }
+        assert_eq!(grant(&server, 424_242, "outage-2026-11").await.0, 404);
+        let refused = reqwest::Client::new()
+            .post(format!("{}/admin/users/{live_id}/mail", server.url))
+            .header("Authorization", format!("Bearer {ADMIN}"))
+            .body(r#"{"grant_id":"x","title":"t","rewards":[{"what":"diamonds","amount":1}],"expires_in_days":1}"#)
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(refused.status().as_u16(), 422);
+        server.stop().await;
+    }
+}
