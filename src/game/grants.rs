@@ -117,7 +117,7 @@ mod tests {
         let (c, _) = mail_row(&data, 6, &grant(), 1).expect("valid");
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert!(a >= DERIVED && a < 1 << 63);
+        assert!((DERIVED..1 << 63).contains(&a));
         assert!(matches!(row, RowWrite::InsertNew(t, _) if t.name == "mail") && row.check().is_ok());
     }
 
