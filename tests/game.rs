@@ -85,7 +85,7 @@ on_every_backend! {
         assert_status(&too_fast, 200, ErrorCode::BattleTooFast);
         server.clock.advance_ms(60_000);
         let finish = FinishBattleReq { battle_token: started.battle_token, won: true, stars: 3, elapsed_ms: 60_000 };
-        let won = answer!(ok(&mut client, Payload::FinishBattle(finish.clone())).await, FinishBattle);
+        let won = answer!(ok(&mut client, Payload::FinishBattle(finish)).await, FinishBattle);
         assert!(won.first_clear && won.drops.len() == 1);
         let replayed = call(&mut client, Payload::FinishBattle(finish)).await;
         assert_status(&replayed, 200, ErrorCode::BattleReplayed);
