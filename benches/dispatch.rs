@@ -145,7 +145,10 @@ fn bytes_of(write: &RowWrite) -> usize {
         Value::Bytes(b) => b.len(),
     };
     match write {
-        RowWrite::Insert(_, row) | RowWrite::Upsert(_, row) | RowWrite::Update(_, row) => row.iter().map(size).sum(),
+        RowWrite::Insert(_, row)
+        | RowWrite::InsertNew(_, row)
+        | RowWrite::Upsert(_, row)
+        | RowWrite::Update(_, row) => row.iter().map(size).sum(),
         RowWrite::Patch { key, set, .. } => {
             key.iter().map(size).sum::<usize>() + set.iter().map(|(_, v)| size(v)).sum::<usize>()
         }
