@@ -2,9 +2,10 @@
 //! `GET /admin/gamedata` (the version in force), `POST /admin/gamedata/reload`, and
 //! `GET`/`PUT /admin/notice` (the notice Login shows; `PUT` takes the text as the body and
 //! `?ttl_secs=` (default a day), an empty body takes it down), and
-//! `POST /admin/users/{id}/mail` (an operator's grant: `admin/mail.rs`).
+//! `POST /admin/users/{id}/mail` (an operator's grant: `admin/mail.rs`) and
+//! `GET /admin/audit/summon?user=&draw=` (a logged draw replayed: `admin/audit.rs`).
 //!
-//! Answers are plain text for operators and scripts (the grant answers JSON): 200 done, 401
+//! Answers are plain text for operators and scripts (grants and audits answer JSON): 200 done, 401
 //! without the token, 422 when a new game-data version, a notice or a grant is refused
 //! (nothing changes), 503 when the cache or storage is unreachable.
 
@@ -20,6 +21,7 @@ use crate::game::backend::GameBackend;
 use crate::game::catalog::{Catalog, Reloaded};
 use crate::notice::{NoticeBoard, NoticeError};
 
+mod audit;
 mod mail;
 
 /// What the admin endpoints need.
@@ -67,7 +69,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/gamedata/reload", web::post().to(reload))
         .route("/admin/notice", web::get().to(get_notice))
         .route("/admin/notice", web::put().to(put_notice))
-        .route("/admin/users/{id}/mail", web::post().to(mail::grant));
+        .route("/admin/users/{id}/mail", web::post().to(mail::grant))
+        .route("/admin/audit/summon", web::get().to(audit::replay_summon));
 }
 
 async fn get_notice(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {

@@ -30,6 +30,30 @@ pub enum Command {
         #[command(subcommand)]
         command: GdataCommand,
     },
+    /// Audits of logged summons: replay one draw, or compare observed with published rates.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+/// `summoner audit ...`
+#[derive(Debug, Subcommand, Clone, PartialEq, Eq)]
+pub enum AuditCommand {
+    /// Recompute a logged draw from the user's seed, the stream position and the game-data
+    /// version it was drawn with, and say whether it matches. Exit code 0: it matches; 1: it
+    /// does not; 2: it could not be checked.
+    ReplaySummon {
+        /// The user.
+        #[arg(long)]
+        user: u64,
+        /// The draw: the id of the monster it gave.
+        #[arg(long)]
+        draw: u64,
+    },
+    /// Read the summon logs of every log shard and print, per pool and game-data version,
+    /// observed against published rates with a chi-square p-value.
+    Rates,
 }
 
 /// `summoner gdata ...`
@@ -44,6 +68,13 @@ pub enum GdataCommand {
         /// Folder the compiled files go to.
         #[arg(long, default_value = "gamedata/compiled")]
         out: PathBuf,
+        /// Folder of every version built (`v<N>/`), kept so old summons can be replayed.
+        #[arg(long, default_value = "gamedata/archive")]
+        archive: PathBuf,
+        /// Overwrite the archived build of this version even if its content differs (only
+        /// for a version never deployed).
+        #[arg(long)]
+        replace_archived: bool,
     },
     /// Print what differs between two builds (folders of compiled files). Exit code 0: the
     /// same content; 1: different; 2: a build could not be read.

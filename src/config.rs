@@ -48,11 +48,14 @@ pub struct GamedataConfig {
     /// reloads. If it holds no `gamedata.pb` at start-up, the build shipped inside the
     /// binary serves until a reload.
     pub dir: PathBuf,
+    /// Folder where every version put in force is kept (`v<N>/`), so old summons replay on
+    /// the tables they were drawn with (`summoner audit replay-summon`).
+    pub archive: PathBuf,
 }
 
 impl Default for GamedataConfig {
     fn default() -> Self {
-        Self { dir: PathBuf::from("gamedata/compiled") }
+        Self { dir: PathBuf::from("gamedata/compiled"), archive: PathBuf::from("gamedata/archive") }
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod client;

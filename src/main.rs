@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use summoner::cli::{Cli, Command, GdataCommand};
+use summoner::cli::{AuditCommand, Cli, Command, GdataCommand};
 use summoner::config::Config;
 use summoner::gdata::commands;
 use summoner::storage::db_store::migrate_all;
@@ -13,7 +13,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Gdata { command }) = &cli.command {
         return match command {
-            GdataCommand::Build { sheets, out } => commands::build(sheets, out),
+            GdataCommand::Build { sheets, out, archive, replace_archived } => {
+                commands::build(sheets, out, archive, *replace_archived)
+            }
             GdataCommand::Diff { old, new } => commands::diff_builds(old, new),
         };
     }
@@ -29,6 +31,10 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Migrate => migrate(config),
+        Command::Audit { command } => match command {
+            AuditCommand::ReplaySummon { user, draw } => summoner::audit::commands::replay_summon(&config, user, draw),
+            AuditCommand::Rates => summoner::audit::commands::rates(&config),
+        },
         Command::Gdata { .. } => ExitCode::SUCCESS,
     }
 }

@@ -40,8 +40,8 @@ pub enum StartError {
 }
 
 /// The game data to start with: the configured folder's build if it has one (it must
-/// load), else the build shipped in the binary.
-fn open_catalog(config: &Config) -> Result<Catalog, DataError> {
+/// load), else the build shipped in the binary; versions kept in the configured archive.
+pub fn open_catalog(config: &Config) -> Result<Catalog, DataError> {
     let dir = &config.gamedata.dir;
     let data = if dir.join(GAMEDATA_FILE).is_file() {
         GameData::load(dir)?
@@ -50,7 +50,7 @@ fn open_catalog(config: &Config) -> Result<Catalog, DataError> {
         GameData::embedded()?
     };
     tracing::info!(version = data.version, content = %data.content_hash, "game data loaded");
-    Ok(Catalog::new(data, Some(dir.clone())))
+    Ok(Catalog::new(data, Some(dir.clone())).with_archive(config.gamedata.archive.clone()))
 }
 
 /// The cache: Redis shards when URLs are configured, else the in-process cache.

@@ -53,6 +53,9 @@ fn shipped_sheets_build_and_match_the_committed_files() {
 
     let committed = files::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("gamedata/compiled")).unwrap();
     assert_eq!(committed, compiled, "gamedata/compiled is stale: run `summoner gdata build`");
+    let archive = Path::new(env!("CARGO_MANIFEST_DIR")).join("gamedata/archive");
+    let archived = files::read(&summoner::game::catalog::archived(&archive, compiled.data.version)).unwrap();
+    assert_eq!(archived, compiled, "the archive lacks this version: run `summoner gdata build`");
 }
 
 /// Every kind of mistake is caught with its sheet, row and column.
@@ -93,9 +96,26 @@ fn a_failed_build_writes_nothing() {
     edit(dir.path(), "monsters.csv", "elem.water", "elem.steam");
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("compiled");
-    let code = summoner::gdata::commands::build(dir.path(), &target);
+    let archive = out.path().join("archive");
+    let code = summoner::gdata::commands::build(dir.path(), &target, &archive, false);
     assert_eq!(code, std::process::ExitCode::FAILURE);
-    assert!(!target.exists());
+    assert!(!target.exists() && !archive.exists());
+}
+
+/// A build is kept in the archive by version; another build under the same version is
+/// refused, so a version never means two sets of tables.
+#[test]
+fn a_version_is_archived_once() {
+    let dir = sheets_copy();
+    let out = tempfile::tempdir().unwrap();
+    let (target, archive) = (out.path().join("compiled"), out.path().join("archive"));
+    let build = |replace| summoner::gdata::commands::build(dir.path(), &target, &archive, replace);
+    assert_eq!(build(false), std::process::ExitCode::SUCCESS);
+    assert!(archive.join("v2").join("gamedata.pb").is_file());
+    assert_eq!(build(false), std::process::ExitCode::SUCCESS, "the same content again is fine");
+    edit(dir.path(), "rules.csv", "new_user_gold,1000", "new_user_gold,1001");
+    assert_eq!(build(false), std::process::ExitCode::FAILURE, "other content under version 2 is refused");
+    assert_eq!(build(true), std::process::ExitCode::SUCCESS);
 }
 
 fn change_lines(old: &Compiled, new: &Compiled) -> Vec<String> {

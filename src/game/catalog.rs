@@ -4,14 +4,24 @@
 //! in-flight request finishes on the version it started with and no request ever sees a
 //! half-loaded one. A new version is fully read and checked before the swap; one that fails
 //! is refused and the old one keeps serving.
+//!
+//! Every version put in force is also kept by version, in memory and in the archive folder
+//! (`gamedata.archive`, one folder `v<N>` of compiled files per version), so a summon drawn
+//! under an older version replays on the tables it was drawn with.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use tokio::sync::watch;
 
 use crate::game::data::{DataError, GameData};
+use crate::gdata::files;
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// What a reload did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,13 +53,64 @@ pub struct Catalog {
     reloading: Mutex<()>,
     /// The version in force, for whoever waits for a reload.
     version: watch::Sender<u32>,
+    /// Every version seen, by number.
+    versions: Mutex<HashMap<u32, Arc<GameData>>>,
+    archive: Option<PathBuf>,
+}
+
+/// The archive folder of `version` under `archive`.
+pub fn archived(archive: &Path, version: u32) -> PathBuf {
+    archive.join(format!("v{version}"))
 }
 
 impl Catalog {
     /// A catalog serving `initial`, reloading from `folder`.
     pub fn new(initial: GameData, folder: Option<PathBuf>) -> Self {
         let version = watch::Sender::new(initial.version);
-        Self { current: ArcSwap::from_pointee(initial), folder, reloading: Mutex::new(()), version }
+        let initial = Arc::new(initial);
+        let versions = Mutex::new(HashMap::from([(initial.version, initial.clone())]));
+        Self { current: ArcSwap::new(initial), folder, reloading: Mutex::new(()), version, versions, archive: None }
+    }
+
+    /// Keeps every version put in force in `archive` too (and finds old ones there).
+    pub fn with_archive(mut self, archive: PathBuf) -> Self {
+        self.archive = Some(archive);
+        self.keep(&self.current());
+        self
+    }
+
+    /// Writes `data` into the archive unless its version is there already. Best effort: a
+    /// failure is logged, and the version stays in memory.
+    fn keep(&self, data: &Arc<GameData>) {
+        let Some(archive) = &self.archive else { return };
+        let dir = archived(archive, data.version);
+        match GameData::load(&dir) {
+            Ok(kept) if kept.content_hash == data.content_hash => {}
+            Ok(_) => {
+                tracing::warn!(version = data.version, dir = %dir.display(), "the archive holds other content for this version; left as it is")
+            }
+            Err(_) => {
+                if let Err(e) = files::write(&dir, &data.content) {
+                    tracing::warn!(version = data.version, error = %e, "game-data version not archived");
+                }
+            }
+        }
+    }
+
+    /// Game-data version `version`: one this process loaded, else the archive's.
+    pub fn version(&self, version: u32) -> Result<Arc<GameData>, DataError> {
+        if let Some(data) = lock(&self.versions).get(&version) {
+            return Ok(data.clone());
+        }
+        let Some(archive) = &self.archive else {
+            return Err(DataError::Invalid { version, message: "not loaded and no archive is configured".into() });
+        };
+        let data = Arc::new(GameData::load(&archived(archive, version))?);
+        if data.version != version {
+            return Err(DataError::Invalid { version, message: format!("the archive holds version {}", data.version) });
+        }
+        lock(&self.versions).insert(version, data.clone());
+        Ok(data)
     }
 
     /// Follows the version in force.
@@ -83,7 +144,10 @@ impl Catalog {
             content_hash: offered.content_hash.clone(),
         };
         let to = offered.version;
-        self.current.store(Arc::new(offered));
+        let offered = Arc::new(offered);
+        lock(&self.versions).insert(to, offered.clone());
+        self.keep(&offered);
+        self.current.store(offered);
         self.version.send_replace(to);
         tracing::info!(?swapped, "game data reloaded");
         Ok(swapped)

@@ -181,6 +181,55 @@ mod tests {
         }
     }
 
+    /// 100,000 draws of every pool from a fixed seed follow the published rates (chi-square
+    /// over monsters and over rarities), so what is published is what is drawn with.
+    #[test]
+    fn a_hundred_thousand_draws_follow_the_published_rates() {
+        use crate::audit::chi_square::chi_square;
+        let data = GameData::embedded().expect("embedded game data");
+        for pool in data.pools() {
+            let rates = pool.rates();
+            let mut rng = ChaCha20Rng::seed_from_u64(20_261_126);
+            let mut seen = std::collections::HashMap::<String, u64>::new();
+            for _ in 0..100_000 {
+                *seen.entry(pool.draw(&mut rng, 0).monster).or_default() += 1;
+            }
+            let observed: Vec<u64> =
+                rates.monsters.iter().map(|(uid, _, _)| seen.get(uid).copied().unwrap_or(0)).collect();
+            let probabilities: Vec<f64> = rates.monsters.iter().map(|(_, _, p)| *p).collect();
+            assert_eq!(observed.iter().sum::<u64>(), 100_000, "{}: every draw is a published monster", pool.uid);
+            let by_monster = chi_square(&observed, &probabilities).expect("testable");
+            assert!(by_monster.p_value > 0.001, "{}: {by_monster:?}", pool.uid);
+            let tiers: Vec<u64> = rates
+                .rarities
+                .iter()
+                .map(|(r, _)| {
+                    rates.monsters.iter().zip(&observed).filter(|((_, mr, _), _)| mr == r).map(|(_, o)| o).sum()
+                })
+                .collect();
+            let by_rarity = chi_square(&tiers, &rates.rarities.iter().map(|(_, p)| *p).collect::<Vec<_>>());
+            assert!(by_rarity.is_none_or(|t| t.p_value > 0.001), "{}: {by_rarity:?}", pool.uid);
+        }
+    }
+
+    /// Over a long run with the pity count kept as the summon handler keeps it, no stretch
+    /// of `pity_after` draws lacks a pity-rarity monster, and pity decides exactly the draws
+    /// that come after `pity_after - 1` misses.
+    #[test]
+    fn pity_holds_over_a_long_run() {
+        let (_, pool) = premium();
+        let mut rng = ChaCha20Rng::seed_from_u64(99);
+        let (mut pity, mut forced) = (0u32, 0);
+        for _ in 0..100_000 {
+            let draw = pool.draw(&mut rng, pity);
+            assert_eq!(draw.by_pity, pity == pool.pity_after - 1);
+            forced += u32::from(draw.by_pity);
+            pity = if pool.resets_pity(draw.rarity) { 0 } else { pity + 1 };
+            assert!(pity < pool.pity_after);
+        }
+        assert!(forced > 0, "a long run meets the pity rule");
+    }
+
     #[test]
     fn the_same_stream_draws_the_same() {
         let (_, pool) = premium();

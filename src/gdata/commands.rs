@@ -5,11 +5,14 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use crate::game::catalog::archived;
 use crate::gdata::diff::{Change, diff};
 use crate::gdata::{Compiled, compile, files};
 
-/// `gdata build`: compile `sheets` into `out`; exit 1 listing every problem.
-pub fn build(sheets: &Path, out: &Path) -> ExitCode {
+/// `gdata build`: compile `sheets` into `out` and into the archive (`archive/v<N>`); exit 1
+/// listing every problem, or when the archive holds other content for this version (unless
+/// `replace_archived`).
+pub fn build(sheets: &Path, out: &Path, archive: &Path, replace_archived: bool) -> ExitCode {
     let started = Instant::now();
     let compiled = match compile(sheets) {
         Ok(compiled) => compiled,
@@ -21,6 +24,22 @@ pub fn build(sheets: &Path, out: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let kept = archived(archive, compiled.data.version);
+    if let Ok(old) = files::read(&kept)
+        && old.data.content_hash != compiled.data.content_hash
+        && !replace_archived
+    {
+        eprintln!(
+            "error: {} holds another build of version {}: raise the version in meta.csv (or pass --replace-archived for a version never deployed)",
+            kept.display(),
+            compiled.data.version
+        );
+        return ExitCode::FAILURE;
+    }
+    if let Err(e) = files::write(&kept, &compiled) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     match files::write(out, &compiled) {
         Ok(paths) => {
             for path in paths {

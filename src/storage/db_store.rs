@@ -33,10 +33,12 @@ use crate::storage::router::{ShardRouter, Submit};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{ACTION_LOG, LAST_REPLIES, LOG_OUTBOX};
 use crate::storage::{
-    ActionLog, AuthId, Changes, ProfileRow, Registered, Store, StoreError, StoreResult, UserPlace, UserRows, UserShards,
+    ActionLog, AuthId, Changes, LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserPlace,
+    UserRows, UserShards,
 };
 use crate::with_conn;
 
+mod logs;
 mod registration;
 mod user_data;
 
@@ -239,6 +241,16 @@ impl Store for DbStore {
         }
         let job = Job { user: user as i64, epoch: Some(place.epoch), writes };
         self.submit(DbKind::Game, place.shards.game, job)
+    }
+
+    fn scan_logs(
+        &self,
+        action: String,
+        user: Option<UserId>,
+        after: u64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
+        self.timed("scan the action log".into(), logs::scan_logs(self.clone(), action, user, after, limit))
     }
 
     fn write_outside(&self, user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {

@@ -11,7 +11,8 @@ use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::USERS;
 use crate::storage::{
-    ActionLog, AuthId, Changes, ProfileRow, Registered, Store, StoreError, StoreResult, UserPlace, UserRows, UserShards,
+    ActionLog, AuthId, Changes, LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserPlace,
+    UserRows, UserShards,
 };
 
 #[derive(Default)]
@@ -151,6 +152,31 @@ impl Store for MemoryStore {
     fn append_logs(&self, _shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
         self.inner().logs.extend(logs);
         Box::pin(ready(Ok(())))
+    }
+
+    fn scan_logs(
+        &self,
+        action: String,
+        user: Option<UserId>,
+        after: u64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
+        // Log ids here are positions in the log, from 1.
+        let inner = self.inner();
+        let rows = (1u64..)
+            .zip(&inner.logs)
+            .filter(|(id, l)| *id > after && l.action == action && user.is_none_or(|u| l.user_id == u))
+            .take(limit)
+            .map(|(log_id, l)| LoggedAction {
+                log_id,
+                user_id: l.user_id,
+                action: l.action.to_owned(),
+                params: l.params.clone(),
+                result: l.result.clone(),
+                at_ms: l.at_ms,
+            })
+            .collect();
+        Box::pin(ready(Ok(rows)))
     }
 
     fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {

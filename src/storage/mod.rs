@@ -67,6 +67,17 @@ pub struct ActionLog {
     pub at_ms: i64,
 }
 
+/// An action-log record as the log shard holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedAction {
+    pub log_id: u64,
+    pub user_id: u64,
+    pub action: String,
+    pub params: String,
+    pub result: String,
+    pub at_ms: i64,
+}
+
 /// What one request makes durable: its row writes and its action-log records.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
@@ -173,6 +184,16 @@ pub trait Store: Send + Sync + 'static {
     /// Appends action-log rows for actions outside a user's request handling (register,
     /// login) to the user's log shard.
     fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>>;
+
+    /// Action-log rows of `action` (of `user` only, when given) with a log id above `after`,
+    /// in log-id order, at most `limit`, from every log shard (audits page through them).
+    fn scan_logs(
+        &self,
+        action: String,
+        user: Option<UserId>,
+        after: u64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>>;
 
     /// Checks that every database answers; the error names the first that does not.
     fn ping(&self) -> BoxFuture<'static, StoreResult<()>> {

@@ -10,6 +10,7 @@
 //! struct per table.
 
 use crate::storage::rows::{ColType, Row, TableDef, Value};
+use crate::storage::tables::ACTION_LOG;
 
 /// Which SQL a database speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -421,6 +422,25 @@ pub fn select(dialect: Dialect, table: &TableDef) -> String {
         })
         .collect();
     format!("SELECT {} FROM {}", columns.join(", "), table.name)
+}
+
+/// Action-log rows of `action` (of `user` only, when given) with a log id above `after`, in
+/// log-id order, at most `limit`.
+pub fn select_logs<'a>(
+    dialect: Dialect,
+    action: &'a Value,
+    user: Option<&'a Value>,
+    after: &'a Value,
+    limit: usize,
+) -> Statement<'a> {
+    let mut s = Statement::new(dialect, select(dialect, &ACTION_LOG));
+    s.push(" WHERE action = ").param(Bind::Value(ColType::Text, action));
+    if let Some(user) = user {
+        s.push(" AND user_id = ").param(Bind::Value(ColType::BigInt, user));
+    }
+    s.push(" AND log_id > ").param(Bind::Value(ColType::BigInt, after));
+    s.push(&format!(" ORDER BY log_id LIMIT {limit}"));
+    s
 }
 
 /// Every row of `table` whose `user_id` (first key column) is one of `users`.

@@ -58,6 +58,15 @@ impl Store for GatedStore {
     fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
         self.inner.load_profiles(users)
     }
+    fn scan_logs(
+        &self,
+        action: String,
+        user: Option<UserId>,
+        after: u64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::LoggedAction>>> {
+        self.inner.scan_logs(action, user, after, limit)
+    }
     fn commit(&self, user: UserId, place: UserPlace, commit: Commit<Changes>) -> BoxFuture<'static, StoreResult<()>> {
         let (gate, inner, entered) = (self.gate.clone(), self.inner.clone(), self.entered.clone());
         async move {

@@ -29,6 +29,8 @@ pub struct TestServer {
 pub fn config(data_dir: &Path) -> Config {
     let mut config = Config { listen: "127.0.0.1:0".parse().expect("valid address"), workers: 2, ..Config::default() };
     config.storage.data_dir = data_dir.to_path_buf();
+    // Versions the tests build stay out of the repository's archive.
+    config.gamedata.archive = data_dir.join("gamedata-archive");
     config.debug.test_operations = true;
     // No periodic outbox read in the middle of a test that counts statements.
     config.storage.log_sweep_secs = 3_600;

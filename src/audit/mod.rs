@@ -1,0 +1,229 @@
+//! Audits of summons, for operators and regulators: replay one logged draw from the user's
+//! seed, the stream position before it and the game-data version it was drawn with; and
+//! compare the draws of every log shard with the published rates.
+//!
+//! Both read the `summon` rows of the action log (`crate::game::handlers::summon`), the
+//! user's seed from the profile, and old game-data versions from the catalog's archive. The
+//! CLI (`summoner audit`) and the admin endpoint (`GET /admin/audit/summon`) call these.
+
+pub mod chi_square;
+pub mod commands;
+
+use std::collections::BTreeMap;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use serde::Serialize;
+
+use crate::game::catalog::Catalog;
+use crate::game::gacha::Draw;
+use crate::game::handlers::summon::SUMMON_LOG;
+use crate::game::profile::Profile;
+use crate::storage::{LoggedAction, Store, StoreError};
+use chi_square::{ChiSquare, chi_square};
+
+/// Rows read per page of the action log.
+const PAGE: usize = 5_000;
+
+/// A draw as its log row records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedDraw {
+    pub log_id: u64,
+    pub user_id: u64,
+    pub pool: String,
+    pub version: u32,
+    /// The stream's word position before the draw.
+    pub position: u128,
+    pub pity: u32,
+    pub monster: String,
+    pub rarity: u32,
+    /// The id of the monster it gave.
+    pub monster_id: u64,
+    pub by_pity: bool,
+}
+
+/// Why an audit could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("user {0} has no logged draw that gave monster {1}")]
+    NoSuchDraw(u64, u64),
+    #[error("user {0} does not exist")]
+    NoSuchUser(u64),
+    #[error("game-data version {0} is not available: {1}")]
+    Version(u32, String),
+    #[error("pool {pool} is not in game-data version {version}")]
+    NoSuchPool { pool: String, version: u32 },
+    #[error("log row {0} is not a summon record: {1}")]
+    Unreadable(u64, String),
+}
+
+fn fields(text: &str) -> BTreeMap<&str, &str> {
+    text.split(' ').filter_map(|kv| kv.split_once('=')).collect()
+}
+
+impl LoggedDraw {
+    /// Reads a `summon` log row.
+    pub fn parse(row: &LoggedAction) -> Result<Self, AuditError> {
+        let bad = |what: &str| AuditError::Unreadable(row.log_id, what.to_owned());
+        let (params, result) = (fields(&row.params), fields(&row.result));
+        let get = |map: &BTreeMap<&str, &str>, key: &str| map.get(key).map(|v| v.to_string()).ok_or_else(|| bad(key));
+        let num = |map: &BTreeMap<&str, &str>, key: &str| -> Result<u128, AuditError> {
+            get(map, key)?.parse().map_err(|_| bad(key))
+        };
+        Ok(Self {
+            log_id: row.log_id,
+            user_id: row.user_id,
+            pool: get(&params, "pool")?,
+            version: u32::try_from(num(&params, "version")?).map_err(|_| bad("version"))?,
+            position: num(&params, "position")?,
+            pity: u32::try_from(num(&params, "pity")?).map_err(|_| bad("pity"))?,
+            monster: get(&result, "monster")?,
+            rarity: u32::try_from(num(&result, "rarity")?).map_err(|_| bad("rarity"))?,
+            monster_id: u64::try_from(num(&result, "id")?).map_err(|_| bad("id"))?,
+            by_pity: get(&result, "by_pity")? == "true",
+        })
+    }
+}
+
+/// A replayed draw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Replay {
+    pub logged: LoggedDraw,
+    pub seed: u64,
+    pub replayed_monster: String,
+    pub replayed_rarity: u32,
+    pub replayed_by_pity: bool,
+    pub matches: bool,
+}
+
+/// Redraws `logged` for a user whose stream has `seed`, on the version it was drawn with.
+pub fn redraw(catalog: &Catalog, seed: u64, logged: &LoggedDraw) -> Result<Draw, AuditError> {
+    let data = catalog.version(logged.version).map_err(|e| AuditError::Version(logged.version, e.to_string()))?;
+    let pool = data
+        .pool(&logged.pool)
+        .ok_or_else(|| AuditError::NoSuchPool { pool: logged.pool.clone(), version: logged.version })?;
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    rng.set_word_pos(logged.position);
+    Ok(pool.draw(&mut rng, logged.pity))
+}
+
+/// Finds the draw of `user` that gave monster `draw` and replays it.
+pub async fn replay_summon(store: &dyn Store, catalog: &Catalog, user: u64, draw: u64) -> Result<Replay, AuditError> {
+    let mut after = 0;
+    let logged = loop {
+        let page = store.scan_logs(SUMMON_LOG.to_owned(), Some(user), after, PAGE).await?;
+        let Some(last) = page.last() else { return Err(AuditError::NoSuchDraw(user, draw)) };
+        after = last.log_id;
+        if let Some(found) = page.iter().map(LoggedDraw::parse).find(|d| d.as_ref().is_ok_and(|d| d.monster_id == draw))
+        {
+            break found?;
+        }
+    };
+    let profiles = store.load_profiles(vec![user]).await?;
+    let profile = profiles
+        .iter()
+        .find_map(|p| Profile::from_row(&p.row).ok().filter(|p| p.user_id == user))
+        .ok_or(AuditError::NoSuchUser(user))?;
+    let drawn = redraw(catalog, profile.rng_seed, &logged)?;
+    let matches = drawn.monster == logged.monster && drawn.rarity == logged.rarity && drawn.by_pity == logged.by_pity;
+    Ok(Replay {
+        seed: profile.rng_seed,
+        replayed_monster: drawn.monster,
+        replayed_rarity: drawn.rarity,
+        replayed_by_pity: drawn.by_pity,
+        matches,
+        logged,
+    })
+}
+
+/// Observed against published rates for one pool under one game-data version. Draws the pity
+/// rule decided are counted apart: the published rates are those of the other draws.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolReport {
+    pub pool: String,
+    pub version: u32,
+    pub draws: u64,
+    pub pity_draws: u64,
+    /// (rarity, observed, published probability)
+    pub rarities: Vec<(u32, u64, f64)>,
+    /// (monster, observed, published probability)
+    pub monsters: Vec<(String, u64, f64)>,
+    pub rarity_test: Option<ChiSquareReport>,
+    pub monster_test: Option<ChiSquareReport>,
+}
+
+/// A chi-square result as reports show it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ChiSquareReport {
+    pub statistic: f64,
+    pub degrees_of_freedom: usize,
+    pub p_value: f64,
+}
+
+impl From<ChiSquare> for ChiSquareReport {
+    fn from(c: ChiSquare) -> Self {
+        Self { statistic: c.statistic, degrees_of_freedom: c.degrees_of_freedom, p_value: c.p_value }
+    }
+}
+
+/// Reads every summon log row of every log shard and reports each pool and version.
+pub async fn rates(store: &dyn Store, catalog: &Catalog) -> Result<Vec<PoolReport>, AuditError> {
+    // (pool, version) → (monster → count of draws not decided by pity, pity draws)
+    let mut counts: BTreeMap<(String, u32), (BTreeMap<String, u64>, u64)> = BTreeMap::new();
+    let mut after = 0;
+    loop {
+        let page = store.scan_logs(SUMMON_LOG.to_owned(), None, after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.log_id;
+        for row in &page {
+            let draw = LoggedDraw::parse(row)?;
+            let entry = counts.entry((draw.pool, draw.version)).or_default();
+            if draw.by_pity {
+                entry.1 += 1;
+            } else {
+                *entry.0.entry(draw.monster).or_default() += 1;
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    for ((pool_id, version), (observed, pity_draws)) in counts {
+        let data = catalog.version(version).map_err(|e| AuditError::Version(version, e.to_string()))?;
+        let pool = data.pool(&pool_id).ok_or_else(|| AuditError::NoSuchPool { pool: pool_id.clone(), version })?;
+        let published = pool.rates();
+        let monsters: Vec<(String, u64, f64)> = published
+            .monsters
+            .iter()
+            .map(|(uid, _, p)| (uid.clone(), observed.get(uid).copied().unwrap_or(0), *p))
+            .collect();
+        let rarities: Vec<(u32, u64, f64)> = published
+            .rarities
+            .iter()
+            .map(|&(rarity, p)| {
+                let seen = published
+                    .monsters
+                    .iter()
+                    .filter(|(_, r, _)| *r == rarity)
+                    .map(|(uid, _, _)| observed.get(uid).copied().unwrap_or(0))
+                    .sum();
+                (rarity, seen, p)
+            })
+            .collect();
+        let test = |cells: Vec<(u64, f64)>| {
+            let (o, p): (Vec<u64>, Vec<f64>) = cells.into_iter().unzip();
+            chi_square(&o, &p).map(ChiSquareReport::from)
+        };
+        reports.push(PoolReport {
+            pool: pool_id,
+            version,
+            draws: observed.values().sum::<u64>() + pity_draws,
+            pity_draws,
+            rarity_test: test(rarities.iter().map(|r| (r.1, r.2)).collect()),
+            monster_test: test(monsters.iter().map(|m| (m.1, m.2)).collect()),
+            rarities,
+            monsters,
+        });
+    }
+    Ok(reports)
+}

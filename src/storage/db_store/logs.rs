@@ -1,0 +1,57 @@
+//! Reading the action logs back (audits): one page of one action's rows from every log
+//! shard, or from the user's own when the audit is about one user.
+
+use summoner_actors::UserId;
+
+use super::{DbStore, db, registration};
+use crate::storage::conn::{SqlConn, dialect_of};
+use crate::storage::rows::{RowReader, Value};
+use crate::storage::sql;
+use crate::storage::tables::ACTION_LOG;
+use crate::storage::{LoggedAction, StoreError, StoreResult};
+use crate::with_conn;
+
+pub(super) async fn scan_logs(
+    store: DbStore,
+    action: String,
+    user: Option<UserId>,
+    after: u64,
+    limit: usize,
+) -> StoreResult<Vec<LoggedAction>> {
+    let what = "scan the action log";
+    let shards: Vec<i16> = match user {
+        Some(user) => {
+            let placed = registration::shards_of(&store.dbs.common, user as i64).await?;
+            vec![placed.ok_or_else(|| StoreError::NotFound(format!("user {user}")))?.log]
+        }
+        None => store.dbs.log.keys().copied().collect(),
+    };
+    let (action_value, after_value) = (Value::Text(action), Value::uint(after));
+    let user_value = user.map(Value::uint);
+    let mut out = Vec::new();
+    for no in shards {
+        let shard = store.shard(crate::storage::db::DbKind::Log, no)?;
+        let rows = with_conn!(shard, what, |conn| {
+            let statement = sql::select_logs(dialect_of(conn), &action_value, user_value.as_ref(), &after_value, limit);
+            conn.rows(statement).await.map_err(db(what))
+        })?;
+        for row in rows {
+            let mut r =
+                RowReader::new(&ACTION_LOG, &row).map_err(|e| StoreError::Database(what.into(), e.to_string()))?;
+            let read = |r: &mut RowReader| -> Result<LoggedAction, crate::storage::rows::RowError> {
+                Ok(LoggedAction {
+                    log_id: r.uint()?,
+                    user_id: r.uint()?,
+                    action: r.text()?,
+                    params: r.text()?,
+                    result: r.text()?,
+                    at_ms: r.int()?,
+                })
+            };
+            out.push(read(&mut r).map_err(|e| StoreError::Database(what.into(), e.to_string()))?);
+        }
+    }
+    out.sort_by_key(|l| l.log_id);
+    out.truncate(limit);
+    Ok(out)
+}

@@ -1,0 +1,115 @@
+//! Summon audits on every backend: a logged draw replays to the same monster, through the
+//! admin endpoint and the library the CLI calls, also after a newer game-data version is in
+//! force and from a fresh catalog that finds the old version in the archive; a tampered log
+//! row does not; and observed rates are reported per pool and version.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+
+use common::sheets::build_with;
+use common::{TestServer, exec_sql, logged_in};
+use summoner::audit;
+use summoner::client::Client;
+use summoner::config::Config;
+use summoner::gdata::files;
+use summoner::server::open_catalog;
+use summoner::storage::rows::{RowWrite, Value};
+use summoner::storage::tables::USERS;
+use summoner_actors::ManualClock;
+use summoner_proto::api::{ErrorCode, SummonReq, request::Payload, response::Payload as A};
+
+const ADMIN: &str = "admin-secret";
+
+/// Ten draws from the normal pool; answers the ids of the monsters drawn.
+async fn ten_pull(client: &mut Client) -> Vec<u64> {
+    let answer =
+        client.call(Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 10 })).await.expect("answered");
+    assert_eq!(answer.code(), ErrorCode::Ok, "{:?}", answer.response);
+    match answer.response.payload {
+        Some(A::Summon(res)) => res.monsters.iter().map(|m| m.monster.as_ref().expect("a monster").id).collect(),
+        other => panic!("not a summon answer: {other:?}"),
+    }
+}
+
+async fn replay(server: &TestServer, user: u64, draw: u64) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{}/admin/audit/summon?user={user}&draw={draw}", server.url))
+        .header("Authorization", format!("Bearer {ADMIN}"))
+        .send()
+        .await
+        .expect("admin answers");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("a body");
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+async fn reload(server: &TestServer) -> u16 {
+    let response = reqwest::Client::new()
+        .post(format!("{}/admin/gamedata/reload", server.url))
+        .header("Authorization", format!("Bearer {ADMIN}"))
+        .send()
+        .await
+        .expect("admin answers");
+    response.status().as_u16()
+}
+
+on_every_backend! {
+    async fn logged_draws_replay_across_versions_and_rates_are_reported(config) {
+        let gamedata = tempfile::tempdir().expect("a folder");
+        files::write(gamedata.path(), &build_with(&[])).expect("version 2 written");
+        let mut config: Config = config.clone();
+        config.admin.token = ADMIN.into();
+        config.gamedata.dir = gamedata.path().to_path_buf();
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (mut client, user) = logged_in(&server, "dev-gambler").await;
+        let gold = USERS.column("gold").expect("gold column");
+        let store = server.running.directory.backend().store().clone();
+        store
+            .write_outside(user, vec![RowWrite::Patch { table: &USERS, key: vec![Value::uint(user)], set: vec![(gold, Value::Int(1_000_000))] }])
+            .await
+            .expect("gold granted");
+        server.running.directory.live(user).expect("live").send(summoner_actors::Refresh).await.expect("refreshed");
+
+        let under_v2 = ten_pull(&mut client).await;
+        let (status, replayed) = replay(&server, user, under_v2[3]).await;
+        assert_eq!(status, 200, "{replayed}");
+        assert_eq!(replayed["matches"], true, "{replayed}");
+        assert_eq!(replayed["logged"]["version"], 2);
+        assert_eq!(replay(&server, user, 12_345).await.0, 404);
+
+        // Version 3 draws rarity 1 far less often; version 2's draws still replay on version 2.
+        let v3 = build_with(&[("meta.csv", "version,2", "version,3"), ("summon_rates.csv", "pool.normal,1,900", "pool.normal,1,90")]);
+        files::write(gamedata.path(), &v3).expect("version 3 written");
+        assert_eq!(reload(&server).await, 200);
+        let under_v3 = ten_pull(&mut client).await;
+        for draw in [under_v2[0], under_v2[9], under_v3[0], under_v3[9]] {
+            let (status, replayed) = replay(&server, user, draw).await;
+            assert_eq!((status, &replayed["matches"]), (200, &serde_json::Value::Bool(true)), "{replayed}");
+        }
+        let reports = audit::rates(store.as_ref(), &server.running.catalog).await.expect("rates");
+        let versions: Vec<(String, u32, u64)> = reports.iter().map(|r| (r.pool.clone(), r.version, r.draws)).collect();
+        assert_eq!(versions, [("pool.normal".to_string(), 2, 10), ("pool.normal".to_string(), 3, 10)]);
+        assert!(reports.iter().all(|r| r.rarity_test.is_some()));
+        server.stop().await;
+
+        // A fresh catalog (as the CLI opens one) serves version 3 and finds version 2 in the archive.
+        let catalog = open_catalog(&config).expect("catalog");
+        assert_eq!(catalog.current().version, 3);
+        let store = Arc::new(summoner::storage::db_store::DbStore::open(&summoner::server::store_config(&config), 0).await.expect("store"));
+        let again = audit::replay_summon(store.as_ref(), &catalog, user, under_v2[5]).await.expect("replayed");
+        assert!(again.matches && again.logged.version == 2);
+
+        // A log row changed after the fact no longer matches.
+        let other = if again.logged.monster == "mon.slime.water.1" { "mon.slime.fire.1" } else { "mon.slime.water.1" };
+        for url in config.storage.log() {
+            exec_sql(&url, &format!(
+                "UPDATE action_log SET result = REPLACE(result, 'monster={}', 'monster={other}') WHERE log_id = {}",
+                again.logged.monster, again.logged.log_id
+            )).await;
+        }
+        let tampered = audit::replay_summon(store.as_ref(), &catalog, user, under_v2[5]).await.expect("replayed");
+        assert!(!tampered.matches);
+    }
+}
