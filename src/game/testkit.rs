@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use prost::Message;
+use summoner_actors::replay::{self, Decision, LastAnswer};
 use summoner_proto::api::{ErrorCode, Request, Response, request::Payload as Q, response::Payload as A};
 
 use crate::game::data::GameData;
@@ -26,6 +28,8 @@ pub struct Player {
     pub logs: Vec<ActionLog>,
     /// The row writes of the last committed request.
     pub last_rows: usize,
+    /// The last answer, as the user's actor keeps it for retries.
+    pub last: Option<LastAnswer>,
     next_block: u64,
 }
 
@@ -48,6 +52,7 @@ impl Player {
             seq: 0,
             logs: Vec::new(),
             last_rows: 0,
+            last: None,
             next_block: 1 << 21,
         }
     }
@@ -80,7 +85,21 @@ impl Player {
         } else {
             self.last_rows = 0;
         }
+        self.last = Some(LastAnswer { seq: self.seq, bytes: handled.response.encode_to_vec(), replays: 0 });
         handled.response
+    }
+
+    /// The same request again, with its seq, as a client retries it: the actor's replay rule
+    /// answers the kept bytes, and nothing runs (checked: the state is unchanged).
+    pub fn retry_last(&mut self) -> Response {
+        let before = self.state.clone();
+        let seq = self.seq;
+        let bytes = match replay::decide(self.last.as_mut(), seq) {
+            Decision::Replay(bytes) => bytes.to_vec(),
+            _ => panic!("a retry of the last seq is replayed"),
+        };
+        assert_eq!(self.state, before);
+        Response::decode(bytes.as_slice()).expect("the kept answer decodes")
     }
 
     /// Sends a request that must succeed; answers its payload.

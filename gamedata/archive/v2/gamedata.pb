@@ -1,4 +1,4 @@
-@3b6563ff2a5cb399cc2a19518c270340c60351777b997da5b59098f205008d238èd¬ (0(8
+@4b05c9642f0f2b22e7cfaea0e1320748a0489517ea3203bc480b5a6cdd2b98238èd¬ (0(8
 @HPXÈ`hpˆx<€dˆš
 Asia/SeoulR(
 
@@ -224,11 +224,11 @@ elem.light (Ä0‘8@~HPZO
 mon.miho.light.5*
 mon.miho.dark.5*
 mon.persephone.light.5*
-mon.persephone.dark.50”#:¤:`:@Hj®
-stage.01.01name.stage.01.01"Ämon.slime.tree.1mon.squir.water.1mon.squir.tree.1
+mon.persephone.dark.50”#:¤:`:@Hj‰
+stage.01.01name.stage.01.01"Ÿmon.slime.tree.1
 mon.slime.tree.17
 mon.squir.tree.1
-mon.cocomaru.tree.1*mon.slime.tree.1*mon.squir.tree.1*mon.cocomaru.tree.108@ŒHP<X*ãmon.squir.water.1mon.squir.tree.1mon.cocomaru.water.1
+mon.cocomaru.tree.1*mon.slime.tree.1*mon.squir.tree.1*mon.cocomaru.tree.108@ŒHP<X*ãmon.squir.water.1mon.squir.tree.1mon.cocomaru.water.1
 mon.squir.water.17
 mon.cocomaru.water.1
 mon.slime.water.1"stage.01.01:normal*mon.squir.water.1*mon.cocomaru.water.1*mon.slime.water.108 @ÔHPèX

@@ -1,6 +1,7 @@
 use summoner_proto::api::{ErrorCode, FinishBattleReq, SetTeamReq, StartBattleReq};
 
 use super::*;
+use crate::game::entities::Stage;
 
 const FIRST: &str = "stage.01.01:normal";
 
@@ -29,7 +30,7 @@ fn a_won_battle_pays_unlocks_and_is_settled_once() {
     let mut p = with_team(5);
     let stamina = p.state.profile.stamina_now(&p.data, p.now);
     let started = answer!(p.ok(start(FIRST, 1)), StartBattle);
-    assert_eq!(started.enemies.len(), 3);
+    assert_eq!(started.enemies.len(), p.data.stage(FIRST).expect("a stage").level.enemies.len());
     assert!(started.team_power > 0 && started.enemy_power > 0);
     assert_eq!(p.state.profile.stamina_now(&p.data, p.now), stamina - 4);
     let (gold, gems) = (p.state.profile.gold, p.state.profile.gems);
@@ -84,7 +85,11 @@ fn implausible_finishes_are_refused_and_logged() {
     assert_eq!(p.logged("suspicious").len(), 5);
     assert!(p.logged("suspicious")[4].params.contains("BATTLE_TOO_FAST"));
     let mut weak = with_team(1);
-    let token = answer!(weak.ok(start(FIRST, 1)), StartBattle).battle_token;
+    let cleared = Stage { key: FIRST.into(), stars: 1, clears: 1, first_cleared_at_ms: 1, best_time_ms: 1 };
+    weak.state.owned.stages.insert(FIRST.into(), cleared);
+    let second = "stage.01.02:normal";
+    let token = answer!(weak.ok(start(second, 1)), StartBattle).battle_token;
+    let ms = min_ms(&weak, second);
     weak.now += i64::from(ms);
     weak.refused(finish(token, true, 1, ms), ErrorCode::BattleImplausible);
     // A loss is always plausible, and ends the battle without rewards.

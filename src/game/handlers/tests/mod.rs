@@ -3,6 +3,7 @@
 mod battle;
 mod economy;
 mod monsters;
+mod properties;
 mod summon;
 
 pub use summoner_proto::api::request::Payload as Q;
