@@ -136,6 +136,9 @@ on_every_backend! {
         let (mut poor, poor_id) = seeded(&server, &store, "dev-poor", 1, 0, 0).await;
         let touch = || Payload::DebugFeedMonsters(DebugFeedMonstersReq { target: FIRST_MONSTER, food: Vec::new() });
 
+        // The first request of a day records the login (a counter, maybe quest progress).
+        profile(&mut rich).await;
+        profile(&mut poor).await;
         let (read, answer) = cost_of(&store, rich_id, &mut rich, Payload::GetUser(GetUserReq {})).await;
         assert_status(&answer, 200, ErrorCode::Ok);
         assert_eq!(read, Cost { statements: 0, rows: BTreeMap::new() }, "a read writes nothing");
@@ -167,7 +170,7 @@ on_every_backend! {
         let shard = store.load_user(rich_id, &[]).await.unwrap().state.shards.game;
         let url = &config.storage.game()[shard as usize - 1];
         assert_eq!(count_rows(url, "monsters", &format!("user_id = {rich_id}")).await, 495);
-        assert_eq!(count_rows(url, "quests", &format!("user_id = {rich_id}")).await, 50);
+        assert_eq!(count_rows(url, "quests", &format!("user_id = {rich_id}")).await, 51, "and the day's login quest");
         assert_eq!(count_rows(url, "mail", &format!("user_id = {rich_id}")).await, 100);
         server.stop().await;
     }

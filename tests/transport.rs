@@ -54,7 +54,11 @@ async fn overload_is_503_with_retry_after() {
     config.limits.retry_after_secs = 3;
     let server = TestServer::start_with_store(config, store).await;
     let (a, a_id) = logged_in(&server, "dev-a").await;
-    let (mut b, _) = logged_in(&server, "dev-b").await;
+    let (mut b, b_id) = logged_in(&server, "dev-b").await;
+    // B's first request of the day records its login: let that one commit now.
+    gate.gate.add_permits(1);
+    assert_status(&b.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 200, ErrorCode::Ok);
+    assert_eq!(gate.entered.recv().await, Some(b_id));
 
     // A's Explore waits at the commit gate, holding A's only mailbox slot.
     let mut a_explore = a.clone();

@@ -19,6 +19,7 @@ use crate::game::context::{HandlerCtx, Refusal};
 use crate::game::data::GameData;
 use crate::game::effects::Effects;
 use crate::game::effects::GameEvent;
+use crate::game::entities::Counter;
 use crate::game::friends::{self, Fetched};
 use crate::game::handlers::{
     battle, debug, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
@@ -83,6 +84,9 @@ operations! {
     DebugFeedMonsters => debug::feed_monsters,
 }
 
+/// The counter marking that the user was seen this game day (it resets at the daily reset).
+pub const LOGIN_COUNTER: &str = "login.day";
+
 /// The user's RNG stream at the position the profile records.
 pub fn rng_for(profile: &Profile) -> ChaCha20Rng {
     let mut rng = ChaCha20Rng::seed_from_u64(profile.rng_seed);
@@ -119,7 +123,10 @@ pub fn dispatch(
         Err(refusal) => return Handled::read_only(refusal_response(refusal)),
     };
     // The first request of a game day counts as the day's login for quests.
-    if data.reset.game_day(state.profile.updated_at_ms) < data.reset.game_day(now_ms) {
+    let logged_in_today = draft.owned.counters.get(&LOGIN_COUNTER.to_owned()).is_some_and(|c| now_ms < c.resets_at_ms);
+    if !logged_in_today {
+        let resets_at_ms = data.reset.next_reset(now_ms);
+        draft.owned.counters.put(Counter { name: LOGIN_COUNTER.to_owned(), value: 1, resets_at_ms });
         events.push(GameEvent::LoggedIn);
     }
     let response = Response { payload: Some(answer), extra: extras, ..Default::default() };
@@ -192,6 +199,7 @@ mod tests {
 
     use super::*;
     use crate::game::effects::GameEvent;
+    use crate::game::entities::Counter;
 
     fn request(payload: Q) -> Request {
         Request { seq: 1, session_token: Vec::new(), payload: Some(payload) }
@@ -205,6 +213,9 @@ mod tests {
         let data = GameData::embedded().expect("embedded game data loads");
         let mut user = UserState::new(Profile::new_user(&data, 42, 1024..1280, 1_000_000));
         user.profile.user_id = 9;
+        // Seen today already: the first request of a day also records the login.
+        let seen = Counter { name: LOGIN_COUNTER.into(), value: 1, resets_at_ms: i64::MAX };
+        user.owned.counters.insert(seen.name.clone(), seen);
         (data, user)
     }
 

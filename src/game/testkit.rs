@@ -10,7 +10,8 @@ use summoner_actors::replay::{self, Decision, LastAnswer};
 use summoner_proto::api::{ErrorCode, Request, Response, request::Payload as Q, response::Payload as A};
 
 use crate::game::data::GameData;
-use crate::game::dispatch::dispatch;
+use crate::game::dispatch::{LOGIN_COUNTER, dispatch};
+use crate::game::entities::Counter;
 use crate::game::profile::Profile;
 use crate::game::quests;
 use crate::game::state::UserState;
@@ -45,16 +46,11 @@ impl Player {
         let data = Arc::new(GameData::embedded().expect("embedded game data"));
         let mut profile = Profile::new_user(&data, 42, 1 << 20..(1 << 20) + 256, START_MS);
         profile.user_id = 9;
-        Self {
-            data,
-            state: UserState::new(profile),
-            now: START_MS,
-            seq: 0,
-            logs: Vec::new(),
-            last_rows: 0,
-            last: None,
-            next_block: 1 << 21,
-        }
+        let mut state = UserState::new(profile);
+        // Seen today already (the first request of a day records the login).
+        let seen = Counter { name: LOGIN_COUNTER.into(), value: 1, resets_at_ms: data.reset.next_reset(START_MS) };
+        state.owned.counters.insert(seen.name.clone(), seen);
+        Self { data, state, now: START_MS, seq: 0, logs: Vec::new(), last_rows: 0, last: None, next_block: 1 << 21 }
     }
 
     /// A user with `gold` and `gems`.

@@ -65,12 +65,16 @@ fn an_achievement_s_reward_arrives_as_mail() {
 fn the_first_request_of_a_game_day_counts_as_login() {
     let mut p = Player::new();
     p.ok(Q::GetUser(GetUserReq {}));
-    assert_eq!(p.last_rows, 0, "the same day: a read writes nothing");
+    assert_eq!(p.last_rows, 0, "seen today already: a read writes nothing");
     p.now = p.data.reset.next_reset(p.now);
     p.ok(Q::GetUser(GetUserReq {}));
     assert!(p.state.owned.quests["quest.daily.login"].completed_at_ms == p.now);
+    assert!(p.last_rows > 0, "the day's first request records the login");
     p.ok(Q::GetUser(GetUserReq {}));
-    assert_eq!(p.last_rows, 0);
+    assert_eq!(p.last_rows, 0, "later reads that day write nothing");
+    p.state.owned.counters.clear();
+    let response = p.call(Q::GetUser(GetUserReq {}));
+    assert!(response.extra.is_empty(), "a completed login quest does not move again the same day");
 }
 
 #[test]
