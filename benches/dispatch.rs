@@ -2,7 +2,12 @@
 //! dispatch + encode of one request through an in-memory user actor, on one thread, for a
 //! user owning 10 and 500 monsters (the cost must not grow with what the user owns). Then,
 //! per request, what it writes: row writes and bytes, and the statements its commit costs
-//! on an SQLite game shard. Run: `cargo bench --bench dispatch`.
+//! on an SQLite game shard.
+//!
+//! Then each game operation through the dispatcher alone (draft, handler, row writes,
+//! encoded answer; no actor) for a user holding 300 monsters, and the QuestActor's cost: the
+//! same purchase through the user actor with its quest events sent to a QuestActor, and
+//! matched inline. Run: `cargo bench --bench dispatch`.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -17,6 +22,7 @@ use summoner::game::catalog::Catalog;
 use summoner::game::data::GameData;
 use summoner::game::entities::{Entity, Monster};
 use summoner::game::profile::Profile;
+use summoner::game::quest_actor::QuestActors;
 use summoner::game::state::UserState;
 use summoner::storage::db_store::DbStore;
 use summoner::storage::memory::MemoryStore;
@@ -24,7 +30,10 @@ use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::{AuthId, Store};
 use summoner::tokens::{hash_token, new_token};
 use summoner_actors::{Call, Commit, Directory, DirectoryConfig, OpenSession, Session, StoredReply, SystemClock};
-use summoner_proto::api::{DebugFeedMonstersReq, GetUserReq, Request, request::Payload};
+use summoner_proto::api::{BuyItemReq, DebugFeedMonstersReq, GetUserReq, Request, request::Payload};
+
+#[path = "support/operations.rs"]
+mod operations;
 
 /// The monsters a user is given; the first one is the one a request changes.
 fn monsters(user: u64, count: usize, template: &str) -> Vec<RowWrite> {
@@ -52,15 +61,20 @@ struct Fixture {
 }
 
 async fn fixture(owned: usize) -> Fixture {
+    fixture_with(owned, QuestActors::PerWorker).await
+}
+
+async fn fixture_with(owned: usize, quests: QuestActors) -> Fixture {
     let store = Arc::new(MemoryStore::new());
     let data = GameData::embedded().expect("embedded game data loads");
     let template = data.content.data.monsters[0].uid.clone();
-    let profile = Profile::new_user(&data, 1, 0..0, 0);
+    let mut profile = Profile::new_user(&data, 1, 0..0, 0);
+    (profile.gold, profile.gems) = (1 << 50, 1 << 50);
     let auth = AuthId { provider: "device".into(), id: "bench".into() };
     let user = store.register(auth, profile.row(), 0).await.expect("register").user_id;
     store.write_outside(user, monsters(user, owned, &template)).await.expect("monsters given");
     let cache = Arc::new(LocalCache::new(Arc::new(SystemClock)));
-    let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), true, 0, 1);
+    let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), true, 0, quests);
     let directory = Directory::new(
         Arc::new(backend),
         Arc::new(SystemClock),
@@ -135,6 +149,31 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // The QuestActor's cost: a purchase (its event goes to the quests) with the hop to a
+    // QuestActor, and matched inline in the user's actor.
+    let mut group = c.benchmark_group("quest_events");
+    group.throughput(Throughput::Elements(1));
+    let ways = [
+        ("BuyItem, events to the worker's QuestActor", QuestActors::PerWorker),
+        ("BuyItem, events matched inline", QuestActors::Inline),
+    ];
+    for (name, quests) in ways {
+        let fixture = system.block_on(fixture_with(10, quests));
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                system.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        fixture.round_trip(Payload::BuyItem(BuyItemReq { item: "shop.gold.small".into() })).await;
+                    }
+                    start.elapsed()
+                })
+            })
+        });
+    }
+    group.finish();
+    operations::bench(c);
     system.block_on(report_writes());
 }
 

@@ -5,8 +5,8 @@
 //! Start a server first (`cargo run --release`), then: `cargo run --example tour`
 //! (set `SUMMONER_URL` to reach another address).
 
-use summoner::client::{Client, device};
 use std::time::Duration;
+use summoner::client::{Client, device};
 
 use summoner_proto::api::{
     CheckInReq, ClaimMailReq, ClaimQuestReq, ExploreReq, FinishBattleReq, GetUserReq, SetNicknameReq, SetTeamReq,
@@ -82,11 +82,20 @@ async fn play(client: &mut Client) -> Result<(), Box<dyn std::error::Error>> {
     let finished = client.call(Payload::FinishBattle(finish)).await?;
     if let Some(response::Payload::FinishBattle(f)) = &finished.response.payload {
         let drops: Vec<&str> = f.drops.iter().map(|d| d.template.as_str()).collect();
-        println!("FinishBattle: +{} gold, first clear {} (+{} gems), drops {drops:?}, unlocked {:?}", f.gold, f.first_clear, f.first_clear_gems, f.unlocked);
+        println!(
+            "FinishBattle: +{} gold, first clear {} (+{} gems), drops {drops:?}, unlocked {:?}",
+            f.gold, f.first_clear, f.first_clear_gems, f.unlocked
+        );
     }
     for e in &finished.response.extra {
         if let Some(extra::Kind::QuestProgress(q)) = &e.kind {
-            println!("  quest {}: {}/{}{}", q.quest, q.progress, q.target, if q.completed { " (completed)" } else { "" });
+            println!(
+                "  quest {}: {}/{}{}",
+                q.quest,
+                q.progress,
+                q.target,
+                if q.completed { " (completed)" } else { "" }
+            );
         }
     }
     let replayed = client.call(Payload::FinishBattle(finish)).await?;

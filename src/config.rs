@@ -167,9 +167,6 @@ pub struct LimitsConfig {
     pub request_timeout_ms: u64,
     /// Seconds a client is told to wait (Retry-After) after a 503.
     pub retry_after_secs: u32,
-    /// QuestActors, each on a thread of its own; a user's quest events always go to the same
-    /// one. 0: one per CPU.
-    pub quest_actors: usize,
 }
 
 /// Sessions and user actors.
@@ -254,7 +251,6 @@ impl Default for LimitsConfig {
             user_mailbox: 16,
             max_in_flight: 10_000,
             request_timeout_ms: 9_000,
-            quest_actors: 0,
             retry_after_secs: 1,
         }
     }

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::game::backend::GameBackend;
 use crate::game::catalog::Catalog;
 use crate::game::data::{DataError, GameData};
+use crate::game::quest_actor::QuestActors;
 use crate::gdata::files::GAMEDATA_FILE;
 use crate::notice::NoticeBoard;
 use crate::storage::db_store::{DbStore, DbStoreConfig};
@@ -178,17 +179,13 @@ pub async fn start_with_store(
 ) -> Result<RunningServer, StartError> {
     let catalog = Arc::new(open_catalog(&config)?);
     let cache = open_cache(&config, &clock)?;
-    let quest_actors = match config.limits.quest_actors {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
     let backend = GameBackend::new(
         store,
         cache,
         catalog.clone(),
         config.debug.test_operations,
         config.storage.node_id,
-        quest_actors,
+        QuestActors::PerWorker,
     );
     let sessions = &config.sessions;
     let directory = Directory::new(

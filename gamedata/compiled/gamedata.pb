@@ -1,5 +1,5 @@
-@4b05c9642f0f2b22e7cfaea0e1320748a0489517ea3203bc480b5a6cdd2b98238èd¬ (0(8
-@HPXÈ`hpˆx<€dˆš
+@963fe504b81adef1e7b12c7fc9237cfc74d0c72f8b2c4054eb48059821f6a6648èd¬ (0(8
+@HPX`hpˆx<€dˆš
 Asia/SeoulR(
 
 elem.watername.elem.water	elem.fireR&

@@ -48,18 +48,18 @@ pub struct GameBackend {
 }
 
 impl GameBackend {
-    /// A backend over `store` and `cache` with the game data of `catalog`, and
-    /// `quest_actors` QuestActors (needs a running actix system).
+    /// A backend over `store` and `cache` with the game data of `catalog`, matching quest
+    /// events where `quests` says.
     pub fn new(
         store: Arc<dyn Store>,
         cache: Arc<dyn Cache>,
         catalog: Arc<Catalog>,
         test_operations: bool,
         node_id: u16,
-        quest_actors: usize,
+        quests: QuestActors,
     ) -> Self {
         Self {
-            quests: QuestActors::start(quest_actors),
+            quests,
             store,
             cache,
             behind: Arc::default(),
