@@ -168,6 +168,9 @@ impl GameData {
         }
         let strong = d.elements.iter().map(|e| (e.uid.clone(), e.strong_against.clone())).collect();
         let index = |uids: Vec<&String>| uids.into_iter().enumerate().map(|(i, u)| (u.clone(), i)).collect();
+        let quests = index(d.quests.iter().map(|q| &q.uid).collect());
+        let shop = index(d.shop_items.iter().map(|s| &s.uid).collect());
+        let items = d.items.iter().map(|i| i.uid.clone()).collect();
         let mut data = Self {
             version,
             content_hash: content.data.content_hash.clone(),
@@ -199,10 +202,10 @@ impl GameData {
             strong,
             pools,
             stages: HashMap::new(),
-            quests: index(d.quests.iter().map(|q| &q.uid).collect()),
-            shop: index(d.shop_items.iter().map(|s| &s.uid).collect()),
-            items: d.items.iter().map(|i| i.uid.clone()).collect(),
-            content: content.clone(),
+            quests,
+            shop,
+            items,
+            content,
         };
         data.stages = data.index_stages();
         Ok(data)

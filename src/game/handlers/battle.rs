@@ -167,8 +167,9 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
             roll = roll.saturating_sub(u64::from(d.weight));
             hit
         }) {
-            let monster = monsters::mint(ctx, &drop.uid);
-            res.drops.push(monsters::info(data, &monster));
+            if let Some(monster) = wallet::grant(ctx, &wallet::reward(&drop.uid, 1), "battle_drop") {
+                res.drops.push(monsters::info(data, &monster));
+            }
         }
     }
     let key = stage.key.clone();
