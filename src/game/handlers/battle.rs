@@ -13,7 +13,7 @@ use rand::{Rng, RngExt};
 use summoner_proto::api::{
     Enemy, ErrorCode, Extra, FinishBattleReq, FinishBattleRes, LevelUp, StartBattleReq, StartBattleRes, extra,
 };
-use summoner_proto::gamedata::Currency;
+use summoner_proto::gamedata::{Currency, Weighted};
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
@@ -159,18 +159,10 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
         }
     }
     res.team = team.iter().filter_map(|id| ctx.user.owned.monsters.get(id)).map(|m| monsters::info(data, m)).collect();
-    let total: u64 = level.drops.iter().map(|d| u64::from(d.weight)).sum();
-    if total > 0 {
-        let mut roll = ctx.rng.random_range(0..total);
-        if let Some(drop) = level.drops.iter().find(|d| {
-            let hit = roll < u64::from(d.weight);
-            roll = roll.saturating_sub(u64::from(d.weight));
-            hit
-        }) {
-            if let Some(monster) = wallet::grant(ctx, &wallet::reward(&drop.uid, 1), "battle_drop") {
-                res.drops.push(monsters::info(data, &monster));
-            }
-        }
+    if let Some(drop) = pick_drop(ctx, &level.drops)
+        && let Some(monster) = wallet::grant(ctx, &wallet::reward(&drop, 1), "battle_drop")
+    {
+        res.drops.push(monsters::info(data, &monster));
     }
     let key = stage.key.clone();
     let mut progress = ctx.user.owned.stages.get(&key).cloned().unwrap_or(Stage {
@@ -204,4 +196,20 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
     );
     res.user = Some(ctx.user.to_proto(data, now));
     Ok(res)
+}
+
+/// One monster of a stage's drop table, by weight, from the user's stream.
+fn pick_drop(ctx: &mut HandlerCtx, drops: &[Weighted]) -> Option<String> {
+    let total: u64 = drops.iter().map(|d| u64::from(d.weight)).sum();
+    if total == 0 {
+        return None;
+    }
+    let mut roll = ctx.rng.random_range(0..total);
+    for drop in drops {
+        if roll < u64::from(drop.weight) {
+            return Some(drop.uid.clone());
+        }
+        roll -= u64::from(drop.weight);
+    }
+    None
 }
