@@ -66,6 +66,11 @@ impl<'a, 's> HandlerCtx<'a, 's> {
         self.logs.push(ActionLog { user_id: self.user.user_id(), action, params, result, at_ms: self.now_ms });
     }
 
+    /// How many more ids this request may mint.
+    pub fn mint_room(&self) -> u64 {
+        MINT_RESERVE.saturating_sub(self.minted).min(self.user.profile.ids_left())
+    }
+
     /// A new id for an entity the request creates: the next of the user's id block, so the
     /// same request on the same state mints the same ids. At most [`MINT_RESERVE`] per
     /// request (the dispatcher keeps that many in the block); more is a handler bug and

@@ -31,11 +31,24 @@ pub fn list_mail(ctx: &mut HandlerCtx, _req: &ListMailReq) -> HandlerResult<List
     Ok(ListMailRes { mail: mail.into_iter().map(info).collect() })
 }
 
-/// ClaimMail: one mail, or all claimable.
+/// ClaimMail: one mail, or all claimable (as many as one request can give: see
+/// [`HandlerCtx::mint_room`]).
 pub fn claim_mail(ctx: &mut HandlerCtx, req: &ClaimMailReq) -> HandlerResult<ClaimMailRes> {
     let now = ctx.now_ms;
     let ids: Vec<u64> = if req.all {
-        let ids: Vec<u64> = ctx.user.owned.mail.iter().filter(|m| claimable(m, now)).map(|m| m.id).collect();
+        // Monsters given mint ids, at most so many per request: the mail beyond waits for the
+        // next claim.
+        let mut room = ctx.mint_room();
+        let mut ids = Vec::new();
+        for mail in ctx.user.owned.mail.iter().filter(|m| claimable(m, now)) {
+            let monsters =
+                wallet::attachments(mail).iter().filter(|r| ctx.data.monster(&r.what).is_some()).count() as u64;
+            if monsters > room {
+                break;
+            }
+            room -= monsters;
+            ids.push(mail.id);
+        }
         if ids.is_empty() {
             return Err(Refusal::new(ErrorCode::NothingToClaim, "no mail can be claimed"));
         }

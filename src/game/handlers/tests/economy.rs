@@ -176,3 +176,29 @@ fn every_balance_change_is_logged_with_the_balance_after() {
     }
     assert_eq!(gold, i128::from(p.state.profile.gold));
 }
+
+#[test]
+fn claim_all_gives_at_most_what_one_request_can_mint_and_the_rest_next_time() {
+    let mut p = Player::new();
+    for id in 1..=70u64 {
+        let rewards = vec![crate::game::wallet::reward("mon.slime.water.1", 1)];
+        let mail = crate::game::entities::Mail {
+            id,
+            kind: "grant".into(),
+            sender_id: 0,
+            title: "a monster".into(),
+            body: String::new(),
+            attachments: prost::Message::encode_to_vec(&summoner_proto::api::MailAttachments { rewards }),
+            created_at_ms: START_MS,
+            expires_at_ms: START_MS + 86_400_000,
+            read_at_ms: 0,
+            claimed_at_ms: 0,
+        };
+        p.state.owned.mail.insert(id, mail);
+    }
+    let first = answer!(p.ok(Q::ClaimMail(ClaimMailReq { mail_id: 0, all: true })), ClaimMail);
+    assert_eq!(first.claimed.len() as u64, crate::game::state::MINT_RESERVE);
+    let second = answer!(p.ok(Q::ClaimMail(ClaimMailReq { mail_id: 0, all: true })), ClaimMail);
+    assert_eq!(first.claimed.len() + second.claimed.len(), 70);
+    assert_eq!(p.state.owned.monsters.len(), 70);
+}
