@@ -10,11 +10,14 @@ use std::sync::Arc;
 use common::{TestServer, action_log_count, assert_status, count_rows, logged_in, profile};
 use summoner::client::{Answer, Client};
 use summoner::config::Config;
+use summoner::game::entities::{Entity, Monster};
+use summoner::storage::rows::{RowWrite, Value};
+use summoner::storage::tables::USERS;
 use summoner_actors::ManualClock;
 use summoner_proto::api::{
-    BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, DebugGrantMonstersReq, ErrorCode, FinishBattleReq,
-    ListMailReq, ListMonstersReq, ListQuestsReq, SetTeamReq, StartBattleReq, SummonReq, request::Payload,
-    response::Payload as A,
+    BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, DebugGrantMonstersReq, EnhanceMonsterReq, ErrorCode,
+    EvolveMonsterReq, FinishBattleReq, ListMailReq, ListMonstersReq, ListQuestsReq, LockMonsterReq, SellMonsterReq,
+    SetTeamReq, StartBattleReq, SummonReq, request::Payload, response::Payload as A,
 };
 
 const ADMIN: &str = "admin-secret";
@@ -166,6 +169,53 @@ on_every_backend! {
             .await
             .expect("answers");
         assert_eq!(refused.status().as_u16(), 422);
+        server.stop().await;
+    }
+}
+
+on_every_backend! {
+    /// The monster box over HTTP: lock, feed, sell, and evolve with stones from a grant;
+    /// what each refused changed nothing, and all of it is there after the actor retired.
+    async fn the_monster_box_locks_feeds_sells_and_evolves(config) {
+        let server = start(&config).await;
+        let (mut client, user) = logged_in(&server, "dev-keeper").await;
+        let granted = ok(&mut client, Payload::DebugGrantMonsters(DebugGrantMonstersReq {
+            template: "mon.slime.water.1".into(),
+            count: 8,
+        })).await;
+        let ids = answer!(granted, DebugGrantMonsters).monster_ids;
+        ok(&mut client, Payload::LockMonster(LockMonsterReq { monster_id: ids[1], locked: true })).await;
+        let locked = call(&mut client, Payload::EnhanceMonster(EnhanceMonsterReq { target: ids[0], food: vec![ids[1]] })).await;
+        assert_status(&locked, 200, ErrorCode::MonsterLocked);
+        let fed = answer!(ok(&mut client, Payload::EnhanceMonster(EnhanceMonsterReq { target: ids[0], food: vec![ids[2], ids[3]] })).await, EnhanceMonster);
+        assert!(fed.monster.expect("a monster").level > 1);
+        let sold = answer!(ok(&mut client, Payload::SellMonster(SellMonsterReq { monster_ids: vec![ids[4]] })).await, SellMonster);
+        assert!(sold.gold_gained > 0);
+        let gone = call(&mut client, Payload::SellMonster(SellMonsterReq { monster_ids: vec![ids[4]] })).await;
+        assert_status(&gone, 200, ErrorCode::NoSuchMonster);
+
+        // An operator raises one to its level cap and grants stones; then it evolves.
+        let capped = Monster { id: ids[5], template: "mon.slime.water.1".into(), level: 20, exp: 0, grade: 0, locked: false, acquired_at_ms: 0 };
+        let store = server.running.directory.backend().store().clone();
+        let gold = USERS.column("gold").expect("gold column");
+        let rich = RowWrite::Patch { table: &USERS, key: vec![Value::uint(user)], set: vec![(gold, Value::Int(100_000))] };
+        store.write_outside(user, vec![RowWrite::Update(Monster::TABLE, capped.row(user)), rich]).await.expect("raised");
+        let (status, body) = grant(&server, user, "stones").await;
+        assert_eq!(status, 200, "{body}");
+        let short = call(&mut client, Payload::EvolveMonster(EvolveMonsterReq { monster_id: ids[5] })).await;
+        assert_status(&short, 200, ErrorCode::NotEnoughItems);
+        ok(&mut client, Payload::ClaimMail(ClaimMailReq { mail_id: 0, all: true })).await;
+        let evolved = answer!(ok(&mut client, Payload::EvolveMonster(EvolveMonsterReq { monster_id: ids[5] })).await, EvolveMonster);
+        assert_eq!(evolved.monster.expect("a monster").rarity, 2);
+
+        server.clock.advance_ms(301_000);
+        assert_eq!(server.running.passivate_idle().await, 1);
+        let listed = answer!(ok(&mut client, Payload::ListMonsters(ListMonstersReq { offset: 0, limit: 0 })).await, ListMonsters);
+        let by_id = |id: u64| listed.monsters.iter().find(|m| m.id == id).cloned();
+        assert_eq!(listed.total, 5, "8 granted, 2 fed, 1 sold");
+        assert!(by_id(ids[1]).expect("kept").locked);
+        assert_eq!(by_id(ids[5]).expect("kept").rarity, 2);
+        assert!(by_id(ids[0]).expect("kept").level > 1);
         server.stop().await;
     }
 }

@@ -65,8 +65,9 @@ impl<S: 'static> Message for OpenSession<S> {
 }
 
 /// Tells the actor that someone else wrote rows of its user (an operator's grant): it reads
-/// its state again from storage before its next request. Answers whether it did (false: it
-/// is not serving, and the next activation loads anyway).
+/// its state again from storage, handling nothing else meanwhile, so its next request sees
+/// them. Answers whether it did (false: it is not serving, and the next activation loads
+/// anyway).
 #[derive(Debug)]
 pub struct Refresh;
 

@@ -399,27 +399,30 @@ impl<B: UserBackend> Handler<Passivate> for UserActor<B> {
 }
 
 impl<B: UserBackend> Handler<Refresh> for UserActor<B> {
-    type Result = actix::ResponseActFuture<Self, bool>;
+    type Result = AtomicResponse<Self, bool>;
 
     fn handle(&mut self, _: Refresh, _ctx: &mut Context<Self>) -> Self::Result {
         if !matches!(self.phase, Phase::Ready(_)) {
-            return Box::pin(fut::ready(false));
+            return done(false);
         }
         let user = self.user();
         let load = self.settings.backend.load(user);
-        // Atomic: no request of the user runs until the state is read again.
-        Box::pin(load.into_actor(self).map(move |loaded, act, ctx| match (loaded, &mut act.phase) {
-            (Ok(loaded), Phase::Ready(live)) => {
-                live.state = loaded.state;
-                true
+        // Atomic: no other message (no request of the user, no other refresh) is handled
+        // until the state is read again, so nothing applied meanwhile can be overwritten.
+        AtomicResponse::new(Box::pin(load.into_actor(self).map(move |loaded, act, ctx| {
+            match (loaded, &mut act.phase) {
+                (Ok(loaded), Phase::Ready(live)) => {
+                    live.state = loaded.state;
+                    true
+                }
+                (Ok(_), _) => false,
+                (Err(err), _) => {
+                    tracing::warn!(user.id = user, error = %err, "could not read the state again; the actor retires");
+                    act.retire_after_reply(ctx);
+                    false
+                }
             }
-            (Ok(_), _) => false,
-            (Err(err), _) => {
-                tracing::warn!(user.id = user, error = %err, "could not read the state again; the actor retires");
-                act.retire_after_reply(ctx);
-                false
-            }
-        }))
+        })))
     }
 }
 

@@ -74,6 +74,7 @@ fn state(data: &GameData, in_battle: bool) -> UserState {
             token: TOKEN,
             stage: "stage.01.01:normal".into(),
             team_slot: 1,
+            members: (FIRST..FIRST + 5).collect(),
             power: 1_000,
             started_at_ms: NOW - 60_000,
             expires_at_ms: NOW + 60_000,

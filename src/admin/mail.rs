@@ -15,6 +15,9 @@ use super::{AdminState, authorized, unauthorized};
 use crate::game::grants::{self, Grant};
 use crate::storage::StoreError;
 
+/// How long a grant waits for a live actor to read its state again.
+const REFRESH_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub(super) async fn grant(
     req: HttpRequest,
     path: web::Path<u64>,
@@ -50,7 +53,8 @@ pub(super) async fn grant(
     }
     tracing::info!(user.id = user, mail.id = mail_id, grant = %grant.grant_id, "operator grant written");
     let live = match state.directory.live(user) {
-        Some(actor) => actor.send(Refresh).await.unwrap_or(false),
+        // Bounded like every call: past it, the actor still refreshes; the answer says it may not have.
+        Some(actor) => matches!(tokio::time::timeout(REFRESH_WITHIN, actor.send(Refresh)).await, Ok(Ok(true))),
         None => false,
     };
     HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "mail_id": mail_id, "live": live }))

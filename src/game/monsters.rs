@@ -82,7 +82,8 @@ pub fn info(data: &GameData, monster: &Monster) -> MonsterInfo {
     }
 }
 
-/// Whether the monster is in any of the user's teams.
+/// Whether the monster is in any of the user's teams, or fighting an open battle.
 pub fn in_team(ctx: &HandlerCtx, id: u64) -> bool {
     ctx.user.owned.teams.iter().any(|t| t.members.contains(&id))
+        || ctx.user.owned.battles.iter().any(|b| ctx.now_ms < b.expires_at_ms && b.members.contains(&id))
 }

@@ -131,6 +131,7 @@ pub static BATTLES: TableDef = TableDef {
     columns: &[
         col("stage_key", Text),
         col("team_slot", BigInt),
+        col("members", Text),
         col("power", BigInt),
         col("started_at_ms", BigInt),
         col("expires_at_ms", BigInt),

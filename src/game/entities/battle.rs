@@ -12,6 +12,8 @@ pub struct Battle {
     /// `stage:difficulty`.
     pub stage: String,
     pub team_slot: u64,
+    /// The monsters that fight it (the team as it was at the start).
+    pub members: Vec<u64>,
     /// The team's power against the stage when it started.
     pub power: u64,
     pub started_at_ms: i64,
@@ -30,6 +32,7 @@ impl Entity for Battle {
         vec![
             Value::Text(self.stage.clone()),
             Value::uint(self.team_slot),
+            Value::Text(super::team::ids_text(&self.members)),
             Value::uint(self.power),
             Value::Int(self.started_at_ms),
             Value::Int(self.expires_at_ms),
@@ -41,6 +44,7 @@ impl Entity for Battle {
             token,
             stage: r.text()?,
             team_slot: r.uint()?,
+            members: super::team::ids_of(&BATTLES, &r.text()?)?,
             power: r.uint()?,
             started_at_ms: r.int()?,
             expires_at_ms: r.int()?,

@@ -256,6 +256,7 @@ mod tests {
             token: u64::MAX >> 1,
             stage: "stage.01.01:hell".into(),
             team_slot: 2,
+            members: vec![1, u64::MAX >> 1],
             power: 12_345,
             started_at_ms: 1,
             expires_at_ms: 2,

@@ -21,17 +21,23 @@ impl Entity for Team {
     }
 
     fn columns(&self) -> Vec<Value> {
-        let members: Vec<String> = self.members.iter().map(u64::to_string).collect();
-        vec![Value::Text(members.join(","))]
+        vec![Value::Text(ids_text(&self.members))]
     }
 
     fn read(slot: u64, r: &mut RowReader<'_>) -> Result<Self, RowError> {
-        let text = r.text()?;
-        let members = text
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse::<u64>().map_err(|_| RowError::new(&TEAMS, format!("team member {s:?} is not an id"))))
-            .collect::<Result<_, _>>()?;
-        Ok(Self { slot, members })
+        Ok(Self { slot, members: ids_of(&TEAMS, &r.text()?)? })
     }
+}
+
+/// Monster ids as a column stores them: `1,2,3`.
+pub(super) fn ids_text(ids: &[u64]) -> String {
+    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Monster ids read back from their column.
+pub(super) fn ids_of(table: &TableDef, text: &str) -> Result<Vec<u64>, RowError> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<u64>().map_err(|_| RowError::new(table, format!("monster id {s:?} is not an id"))))
+        .collect()
 }

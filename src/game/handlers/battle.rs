@@ -5,7 +5,9 @@
 //! The plausibility rule (`docs/PROTOCOL.md`): a win needs 1 to 3 stars (a loss 0), at least
 //! the stage's `min_clear_secs` between start and finish as the server saw them and as the
 //! client reports them, and a team power (element bonus included, as of the start) of at
-//! least the game data's `battle_min_power_pct` percent of the stage's enemy power. A finish
+//! least the game data's `battle_min_power_pct` percent of the stage's enemy power; 3 stars
+//! need at least the enemy power, 2 at least 80% of it. The monsters that started the battle
+//! are the ones that earn its experience. A finish
 //! that breaks it, or names a token that is not open (forged) or was finished already
 //! (replayed), is refused with its own code and logged as suspicious.
 
@@ -68,6 +70,7 @@ pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult
         token,
         stage: stage.key.clone(),
         team_slot: slot,
+        members: team.members.clone(),
         power,
         started_at_ms: now,
         expires_at_ms: now.saturating_add(data.battle.expire_ms),
@@ -137,6 +140,13 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
                 format!("a team of power {} cannot beat enemies of power {}", battle.power, stage.enemy_power),
             ));
         }
+        let most = max_stars(battle.power, stage.enemy_power);
+        if req.stars > most {
+            return Err(Refusal::suspicious(
+                ErrorCode::BattleStarsInvalid,
+                format!("a team of power {} wins at most {most} stars against {}", battle.power, stage.enemy_power),
+            ));
+        }
     }
     ctx.user.owned.battles.remove(&battle.token);
     wallet::set_counter(ctx, LAST_TOKEN, battle.token as i64, 0);
@@ -152,7 +162,8 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
         ctx.events.push(GameEvent::LevelReached { level: to_level });
         ctx.extras.push(Extra { kind: Some(extra::Kind::LevelUp(LevelUp { from_level, to_level })) });
     }
-    let team = ctx.user.owned.teams.get(&battle.team_slot).map(|t| t.members.clone()).unwrap_or_default();
+    // The monsters that fought (the team as it started; they could not be fed or sold since).
+    let team = battle.members.clone();
     for id in &team {
         if let Some(monster) = ctx.user.owned.monsters.get_mut(id) {
             monsters::gain_exp(data, monster, u64::from(level.monster_exp));
@@ -196,6 +207,18 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
     );
     res.user = Some(ctx.user.to_proto(data, now));
     Ok(res)
+}
+
+/// The most stars a win can have: 3 with at least the enemy power, 2 with at least 80% of
+/// it, else 1.
+pub fn max_stars(power: u64, enemy_power: u64) -> u32 {
+    if power >= enemy_power {
+        3
+    } else if power.saturating_mul(100) >= enemy_power.saturating_mul(80) {
+        2
+    } else {
+        1
+    }
 }
 
 /// One monster of a stage's drop table, by weight, from the user's stream.

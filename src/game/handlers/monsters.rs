@@ -38,7 +38,7 @@ fn consumable(ctx: &HandlerCtx, ids: &[u64], except: Option<u64>) -> HandlerResu
             return Err(Refusal::new(ErrorCode::MonsterLocked, format!("monster {id} is locked")));
         }
         if monsters::in_team(ctx, id) {
-            return Err(Refusal::new(ErrorCode::MonsterInTeam, format!("monster {id} is in a team")));
+            return Err(Refusal::new(ErrorCode::MonsterInTeam, format!("monster {id} is in a team or an open battle")));
         }
     }
     Ok(())

@@ -1,5 +1,6 @@
 -- Teams (a few slots of up to five monster ids each) and open battles (one row per battle
--- started and not yet finished, keyed by its single-use token). New tables only.
+-- started and not yet finished, keyed by its single-use token, with the monsters that fight
+-- it). New tables only.
 
 CREATE TABLE teams (
     user_id     BIGINT NOT NULL,
@@ -14,6 +15,7 @@ CREATE TABLE battles (
     token         BIGINT NOT NULL,
     stage_key     TEXT NOT NULL,
     team_slot     BIGINT NOT NULL,
+    members       TEXT NOT NULL,
     power         BIGINT NOT NULL,
     started_at_ms BIGINT NOT NULL,
     expires_at_ms BIGINT NOT NULL,

@@ -107,3 +107,26 @@ fn an_expired_battle_cannot_be_finished() {
     p.now += p.data.battle.expire_ms;
     p.refused(finish(token, true, 3, min_ms(&p, FIRST)), ErrorCode::BattleExpired);
 }
+
+#[test]
+fn the_monsters_that_started_a_battle_earn_its_experience_and_stay_until_it_ends() {
+    let mut p = with_team(5);
+    let fighters: Vec<u64> = p.state.owned.teams[&1].members.clone();
+    let token = answer!(p.ok(start(FIRST, 1)), StartBattle).battle_token;
+    let others = p.grant("mon.slime.water.1", 5);
+    p.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: others.clone() }));
+    let sell = Q::SellMonster(summoner_proto::api::SellMonsterReq { monster_ids: vec![fighters[0]] });
+    p.refused(sell, ErrorCode::MonsterInTeam);
+    let ms = min_ms(&p, FIRST);
+    p.now += i64::from(ms);
+    let res = answer!(p.ok(finish(token, true, 1, ms)), FinishBattle);
+    assert_eq!(res.team.iter().map(|m| m.id).collect::<Vec<_>>(), fighters, "those that fought earn");
+    assert!(others.iter().all(|id| p.state.owned.monsters[id].exp == 0 && p.state.owned.monsters[id].level == 1));
+}
+
+#[test]
+fn stars_are_bounded_by_the_team_s_power() {
+    assert_eq!(crate::game::handlers::battle::max_stars(100, 100), 3);
+    assert_eq!(crate::game::handlers::battle::max_stars(80, 100), 2);
+    assert_eq!(crate::game::handlers::battle::max_stars(79, 100), 1);
+}
