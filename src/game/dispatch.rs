@@ -86,6 +86,10 @@ operations! {
 
 /// The counter marking that the user was seen this game day (it resets at the daily reset).
 pub const LOGIN_COUNTER: &str = "login.day";
+/// The counter of the day's suspicious requests logged.
+const SUSPICIOUS_COUNTER: &str = "suspicious.day";
+/// Suspicious requests of a user logged per game day at most.
+pub const SUSPICIOUS_LOGS_PER_DAY: i64 = 20;
 
 /// The user's RNG stream at the position the profile records.
 pub fn rng_for(profile: &Profile) -> ChaCha20Rng {
@@ -119,7 +123,7 @@ pub fn dispatch(
     let HandlerCtx { extras, mut events, logs, .. } = ctx;
     let answer = match answer {
         Ok(answer) => answer,
-        Err(refusal) if refusal.suspicious => return suspicious(state, payload, refusal, now_ms),
+        Err(refusal) if refusal.suspicious => return suspicious(data, state, payload, refusal, now_ms),
         Err(refusal) => return Handled::read_only(refusal_response(refusal)),
     };
     // The first request of a game day counts as the day's login for quests.
@@ -173,9 +177,29 @@ fn refusal_response(refusal: Refusal) -> Response {
     Response { error: refusal.code as i32, message: refusal.message, ..Default::default() }
 }
 
-/// A suspicious refusal: the user's state stays as it was, but an action-log row records
-/// the attempt for review (committed with the stored refusal).
-fn suspicious(state: &UserState, payload: &Q, refusal: Refusal, now_ms: i64) -> Handled<Delta, Effects> {
+/// A suspicious refusal: the user's game state stays as it was, but an action-log row
+/// records the attempt for review, committed with the stored refusal and a count of the
+/// day's suspicious requests. Past [`SUSPICIOUS_LOGS_PER_DAY`] of them a day, they are
+/// refused like any other, writing nothing: a client looping on forged finishes cannot make
+/// every request cost a commit.
+fn suspicious(
+    data: &GameData,
+    state: &UserState,
+    payload: &Q,
+    refusal: Refusal,
+    now_ms: i64,
+) -> Handled<Delta, Effects> {
+    let mut draft = state.draft();
+    let counted = draft.owned.counters.get(&SUSPICIOUS_COUNTER.to_owned()).filter(|c| now_ms < c.resets_at_ms);
+    let today = counted.map_or(0, |c| c.value);
+    if today >= SUSPICIOUS_LOGS_PER_DAY {
+        return Handled::read_only(refusal_response(refusal));
+    }
+    let resets_at_ms = data.reset.next_reset(now_ms);
+    draft.owned.counters.put(Counter { name: SUSPICIOUS_COUNTER.to_owned(), value: today + 1, resets_at_ms });
+    let owned = draft.owned.finish();
+    let mut rows = Vec::new();
+    owned.rows(state.user_id(), &mut rows);
     let log = crate::storage::ActionLog {
         user_id: state.user_id(),
         action: "suspicious",
@@ -183,9 +207,9 @@ fn suspicious(state: &UserState, payload: &Q, refusal: Refusal, now_ms: i64) -> 
         result: refusal.message.clone(),
         at_ms: now_ms,
     };
-    let delta = Delta { profile: state.profile.clone(), owned: Default::default(), ids_saved: false };
+    let delta = Delta { profile: state.profile.clone(), owned, ids_saved: false };
     let effects = Effects {
-        durable: crate::storage::Changes { rows: Vec::new(), logs: vec![log] },
+        durable: crate::storage::Changes { rows, logs: vec![log] },
         place: UserPlace { shards: state.shards, epoch: state.epoch },
         now_ms,
         ..Default::default()
@@ -199,7 +223,6 @@ mod tests {
 
     use super::*;
     use crate::game::effects::GameEvent;
-    use crate::game::entities::Counter;
 
     fn request(payload: Q) -> Request {
         Request { seq: 1, session_token: Vec::new(), payload: Some(payload) }

@@ -130,3 +130,17 @@ fn stars_are_bounded_by_the_team_s_power() {
     assert_eq!(crate::game::handlers::battle::max_stars(80, 100), 2);
     assert_eq!(crate::game::handlers::battle::max_stars(79, 100), 1);
 }
+
+#[test]
+fn suspicious_requests_are_logged_up_to_a_daily_bound_then_refused_plainly() {
+    let mut p = with_team(1);
+    let bound = crate::game::dispatch::SUSPICIOUS_LOGS_PER_DAY as usize;
+    for _ in 0..bound + 5 {
+        p.refused(finish(12_345, true, 1, 1), ErrorCode::BattleNotFound);
+    }
+    assert_eq!(p.logged("suspicious").len(), bound);
+    assert_eq!(p.last_rows, 0, "past the bound a forged finish writes nothing");
+    p.now = p.data.reset.next_reset(p.now);
+    p.refused(finish(12_345, true, 1, 1), ErrorCode::BattleNotFound);
+    assert_eq!(p.logged("suspicious").len(), bound + 1, "a new day logs again");
+}
