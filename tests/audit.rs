@@ -15,6 +15,7 @@ use summoner::client::Client;
 use summoner::config::Config;
 use summoner::gdata::files;
 use summoner::server::open_catalog;
+use summoner::storage::Store;
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
 use summoner_actors::ManualClock;
@@ -92,13 +93,23 @@ on_every_backend! {
         let versions: Vec<(String, u32, u64)> = reports.iter().map(|r| (r.pool.clone(), r.version, r.draws)).collect();
         assert_eq!(versions, [("pool.normal".to_string(), 2, 10), ("pool.normal".to_string(), 3, 10)]);
         assert!(reports.iter().all(|r| r.rarity_test.is_some()));
+
+        // A version the archive holds with other content is refused: its draws would not replay.
+        let other_v4 = build_with(&[("meta.csv", "version,2", "version,4")]);
+        files::write(&summoner::game::catalog::archived(&config.gamedata.archive, 4), &other_v4).expect("archived");
+        let v4 = build_with(&[("meta.csv", "version,2", "version,4"), ("summon_rates.csv", "pool.normal,1,900", "pool.normal,1,9")]);
+        files::write(gamedata.path(), &v4).expect("version 4 written");
+        assert_eq!(reload(&server).await, 422);
+        assert_eq!(server.running.catalog.current().version, 3);
+        files::write(gamedata.path(), &v3).expect("version 3 back");
         server.stop().await;
 
         // A fresh catalog (as the CLI opens one) serves version 3 and finds version 2 in the archive.
         let catalog = open_catalog(&config).expect("catalog");
         assert_eq!(catalog.current().version, 3);
-        let store = Arc::new(summoner::storage::db_store::DbStore::open(&summoner::server::store_config(&config), 0).await.expect("store"));
+        let store = Arc::new(summoner::storage::db_store::DbStore::open_reader(&summoner::server::store_config(&config)).await.expect("store"));
         let again = audit::replay_summon(store.as_ref(), &catalog, user, under_v2[5]).await.expect("replayed");
+        assert!(store.write_outside(user, Vec::new()).await.is_err(), "an audit's store writes nothing");
         assert!(again.matches && again.logged.version == 2);
 
         // A log row changed after the fact no longer matches.

@@ -3,25 +3,22 @@
 
 use std::process::ExitCode;
 
-use summoner_actors::Clock;
-
 use crate::audit::{self, AuditError, PoolReport};
 use crate::config::Config;
 use crate::game::catalog::Catalog;
 use crate::server::{open_catalog, store_config};
 use crate::storage::db_store::DbStore;
 
-/// Runs `work` on the configured store and catalog, inside an actor system (the store's
-/// write side needs one).
+/// Runs `work` on a reader of the configured databases (no migrations, no writers beside a
+/// running server's) and the configured catalog.
 fn with_store<T>(
     config: &Config,
     work: impl AsyncFnOnce(&DbStore, &Catalog) -> Result<T, AuditError>,
 ) -> Result<T, String> {
     let catalog = open_catalog(config).map_err(|e| format!("game data: {e}"))?;
-    let now = summoner_actors::SystemClock.now_ms();
     let settings = store_config(config);
     actix_web::rt::System::new().block_on(async move {
-        let store = DbStore::open(&settings, now).await.map_err(|e| format!("storage: {e}"))?;
+        let store = DbStore::open_reader(&settings).await.map_err(|e| format!("storage: {e}"))?;
         work(&store, &catalog).await.map_err(|e| e.to_string())
     })
 }
@@ -38,8 +35,8 @@ pub fn replay_summon(config: &Config, user: u64, draw: u64) -> ExitCode {
             );
             println!("  logged:   {} (rarity {}, by pity: {})", l.monster, l.rarity, l.by_pity);
             println!(
-                "  replayed: {} (rarity {}, by pity: {}) from seed {}",
-                replay.replayed_monster, replay.replayed_rarity, replay.replayed_by_pity, replay.seed
+                "  replayed: {} (rarity {}, by pity: {}) from the user's seed",
+                replay.replayed_monster, replay.replayed_rarity, replay.replayed_by_pity
             );
             if replay.matches {
                 println!("MATCH");

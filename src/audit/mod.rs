@@ -91,7 +91,6 @@ impl LoggedDraw {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Replay {
     pub logged: LoggedDraw,
-    pub seed: u64,
     pub replayed_monster: String,
     pub replayed_rarity: u32,
     pub replayed_by_pity: bool,
@@ -128,8 +127,9 @@ pub async fn replay_summon(store: &dyn Store, catalog: &Catalog, user: u64, draw
         .ok_or(AuditError::NoSuchUser(user))?;
     let drawn = redraw(catalog, profile.rng_seed, &logged)?;
     let matches = drawn.monster == logged.monster && drawn.rarity == logged.rarity && drawn.by_pity == logged.by_pity;
+    // The seed itself is not answered: with it and a position, anyone could foresee the
+    // user's next draws.
     Ok(Replay {
-        seed: profile.rng_seed,
         replayed_monster: drawn.monster,
         replayed_rarity: drawn.rarity,
         replayed_by_pity: drawn.by_pity,

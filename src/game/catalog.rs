@@ -43,6 +43,8 @@ pub enum ReloadError {
     Older { current: u32, offered: u32 },
     #[error("version {0} is already in force with other content; give the new build a new version")]
     VersionReused(u32),
+    #[error("the archive holds other content for version {0}; give the new build a new version")]
+    Archived(u32),
 }
 
 /// The current game data and where new versions come from.
@@ -72,11 +74,24 @@ impl Catalog {
         Self { current: ArcSwap::new(initial), folder, reloading: Mutex::new(()), version, versions, archive: None }
     }
 
-    /// Keeps every version put in force in `archive` too (and finds old ones there).
-    pub fn with_archive(mut self, archive: PathBuf) -> Self {
+    /// Keeps every version put in force in `archive` too (and finds old ones there). Refused
+    /// when the archive holds other content under the version in force: summons drawn under
+    /// that version could no longer be replayed.
+    pub fn with_archive(mut self, archive: PathBuf) -> Result<Self, ReloadError> {
         self.archive = Some(archive);
-        self.keep(&self.current());
-        self
+        let current = self.current();
+        self.check_archive(&current)?;
+        self.keep(&current);
+        Ok(self)
+    }
+
+    /// Refuses a version whose number the archive holds with other content.
+    fn check_archive(&self, data: &GameData) -> Result<(), ReloadError> {
+        let Some(archive) = &self.archive else { return Ok(()) };
+        match GameData::load(&archived(archive, data.version)) {
+            Ok(kept) if kept.content_hash != data.content_hash => Err(ReloadError::Archived(data.version)),
+            _ => Ok(()),
+        }
     }
 
     /// Writes `data` into the archive unless its version is there already. Best effort: a
@@ -84,16 +99,10 @@ impl Catalog {
     fn keep(&self, data: &Arc<GameData>) {
         let Some(archive) = &self.archive else { return };
         let dir = archived(archive, data.version);
-        match GameData::load(&dir) {
-            Ok(kept) if kept.content_hash == data.content_hash => {}
-            Ok(_) => {
-                tracing::warn!(version = data.version, dir = %dir.display(), "the archive holds other content for this version; left as it is")
-            }
-            Err(_) => {
-                if let Err(e) = files::write(&dir, &data.content) {
-                    tracing::warn!(version = data.version, error = %e, "game-data version not archived");
-                }
-            }
+        if GameData::load(&dir).is_err()
+            && let Err(e) = files::write(&dir, &data.content)
+        {
+            tracing::warn!(version = data.version, error = %e, "game-data version not archived");
         }
     }
 
@@ -138,6 +147,7 @@ impl Catalog {
             }
             return Err(ReloadError::VersionReused(current.version));
         }
+        self.check_archive(&offered)?;
         let swapped = Reloaded::Swapped {
             from: current.version,
             to: offered.version,

@@ -65,7 +65,8 @@ pub struct DbStore {
     dbs: Arc<Databases>,
     placement: Arc<Placement>,
     ids: &'static IdGenerator,
-    router: Addr<ShardRouter>,
+    /// None: a reader, which writes nothing ([`DbStore::open_reader`]).
+    router: Option<Addr<ShardRouter>>,
     timeout: Duration,
     batch_limit: Duration,
 }
@@ -136,10 +137,44 @@ impl DbStore {
             dbs,
             placement: Arc::new(placement),
             ids: crate::ids::generator(config.node_id),
-            router,
+            router: Some(router),
             timeout: config.timeout,
             batch_limit: config.batch_limit,
         })
+    }
+
+    /// Connects to the databases the registry names, to read only (audits beside a running
+    /// server): no migrations, no seeding, no persistence actors or log shippers; every
+    /// write is refused.
+    pub async fn open_reader(config: &DbStoreConfig) -> StoreResult<Self> {
+        let common = Db::connect(&config.common_url, config.pool_size, config.timeout)?;
+        let rows = crate::storage::registry::read(&common).await?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound("shards: the registry is empty (run `summoner migrate` first)".into()));
+        }
+        let clan = Db::connect(&config.clan_url, config.pool_size, config.timeout)?;
+        let (mut game, mut log) = (BTreeMap::new(), BTreeMap::new());
+        for row in &rows {
+            let db = Db::connect(&row.location, config.pool_size, config.timeout)?;
+            match row.kind.as_str() {
+                "game" => game.insert(row.shard_no, db),
+                _ => log.insert(row.shard_no, db),
+            };
+        }
+        let placement = Placement::new(&common, &rows).await?;
+        Ok(Self {
+            dbs: Arc::new(Databases { common, game, log, clan }),
+            placement: Arc::new(placement),
+            ids: crate::ids::generator(config.node_id),
+            router: None,
+            timeout: config.timeout,
+            batch_limit: config.batch_limit,
+        })
+    }
+
+    /// The persistence side, or the refusal of a reader.
+    fn router(&self) -> StoreResult<Addr<ShardRouter>> {
+        self.router.clone().ok_or_else(|| StoreError::Database("write".into(), "this store only reads".into()))
     }
 
     /// The databases (tests count their queries).
@@ -183,7 +218,10 @@ impl DbStore {
     /// Submits `job` to its shard and waits for its outcome. The persistence actor answers
     /// within the job's deadline plus a batch's time bound; past that the outcome is unknown.
     fn submit(&self, kind: DbKind, shard_no: i16, job: Job) -> BoxFuture<'static, StoreResult<()>> {
-        let router = self.router.clone();
+        let router = match self.router() {
+            Ok(router) => router,
+            Err(e) => return Box::pin(async move { Err(e) }),
+        };
         let deadline = Instant::now() + self.timeout;
         let bound = self.timeout + self.batch_limit + Duration::from_secs(1);
         let what = format!("commit for user {} on {} shard {shard_no}", job.user, kind.as_str());
@@ -200,6 +238,9 @@ impl DbStore {
 
 impl Store for DbStore {
     fn register(&self, auth: AuthId, profile: Row, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
+        if let Err(e) = self.router() {
+            return Box::pin(async move { Err(e) });
+        }
         let what = format!("register {}", auth.provider);
         self.timed(what, registration::register(self.clone(), auth, profile, now_ms))
     }
@@ -290,7 +331,7 @@ impl Store for DbStore {
     }
 
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {
-        let router = self.router.clone();
+        let Some(router) = self.router.clone() else { return Box::pin(async { Ok(()) }) };
         Box::pin(async move {
             router
                 .send(crate::storage::router::FlushAll)
@@ -300,6 +341,9 @@ impl Store for DbStore {
     }
 
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
+        if let Err(e) = self.router() {
+            return Box::pin(async move { Err(e) });
+        }
         self.timed(format!("save session of user {user}"), user_data::save_session(self.dbs.clone(), user, session))
     }
 }

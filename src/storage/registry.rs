@@ -75,7 +75,7 @@ pub async fn load_or_seed(common: &Db, game: &[String], log: &[String], now_ms: 
     read(common).await
 }
 
-async fn read(common: &Db) -> StoreResult<Vec<ShardRow>> {
+pub async fn read(common: &Db) -> StoreResult<Vec<ShardRow>> {
     with_conn!(common, "read the shard registry", |conn| {
         shards::table
             .order((shards::kind, shards::shard_no))

@@ -70,7 +70,10 @@ pub(super) async fn load_user(
         return Err(StoreError::NotFound(what));
     };
     let shards = UserShards { game, log };
-    store.router.send(Settle { kind: DbKind::Game, shard_no: game, user: id }).await.map_err(db(&what))?;
+    // A reader has no queue to settle; it reads what is committed.
+    if let Some(router) = &store.router {
+        router.send(Settle { kind: DbKind::Game, shard_no: game, user: id }).await.map_err(db(&what))?;
+    }
     let shard = store.shard(DbKind::Game, game)?;
     let read = with_conn!(shard, &what, |conn| {
         let read = if dialect_of(conn) == Dialect::Sqlite {
