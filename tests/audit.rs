@@ -110,14 +110,14 @@ on_every_backend! {
         let store = Arc::new(summoner::storage::db_store::DbStore::open_reader(&summoner::server::store_config(&config)).await.expect("store"));
         let again = audit::replay_summon(store.as_ref(), &catalog, user, under_v2[5]).await.expect("replayed");
         assert!(store.write_outside(user, Vec::new()).await.is_err(), "an audit's store writes nothing");
-        assert!(again.matches && again.logged.version == 2);
+        assert!(again.matches && again.logged.record.version == 2);
 
         // A log row changed after the fact no longer matches.
-        let other = if again.logged.monster == "mon.slime.water.1" { "mon.slime.fire.1" } else { "mon.slime.water.1" };
+        let other = if again.logged.record.monster == "mon.slime.water.1" { "mon.slime.fire.1" } else { "mon.slime.water.1" };
         for url in config.storage.log() {
             exec_sql(&url, &format!(
                 "UPDATE action_log SET result = REPLACE(result, 'monster={}', 'monster={other}') WHERE log_id = {}",
-                again.logged.monster, again.logged.log_id
+                again.logged.record.monster, again.logged.log_id
             )).await;
         }
         let tampered = audit::replay_summon(store.as_ref(), &catalog, user, under_v2[5]).await.expect("replayed");

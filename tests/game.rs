@@ -161,6 +161,8 @@ on_every_backend! {
             assert_eq!(rows, 1, "one mail row, however often the grant was sent");
         }
         assert_eq!(grant(&server, 424_242, "outage-2026-11").await.0, 404);
+        server.running.directory.backend().store().flush().await.expect("logs shipped");
+        assert_eq!(action_log_count(&config, "operator_grant").await, 6, "every send is on record");
         let refused = reqwest::Client::new()
             .post(format!("{}/admin/users/{live_id}/mail", server.url))
             .header("Authorization", format!("Bearer {ADMIN}"))

@@ -4,6 +4,8 @@
 //! any, reads its state again, so the mail shows at the user's next request; a user not
 //! playing finds it when their actor next loads.
 //!
+//! Each send is also recorded in the user's action log (`operator_grant`).
+//!
 //! Answers JSON `{"user_id", "mail_id", "live"}` (200), or text: 400 a body that is not a
 //! grant, 404 no such user, 422 a grant the game data refuses, 503 storage busy or the
 //! write not confirmed (sending the same grant again is safe).
@@ -13,7 +15,7 @@ use summoner_actors::Refresh;
 
 use super::{AdminState, authorized, unauthorized};
 use crate::game::grants::{self, Grant};
-use crate::storage::StoreError;
+use crate::storage::{ActionLog, StoreError};
 
 /// How long a grant waits for a live actor to read its state again.
 const REFRESH_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
@@ -52,6 +54,24 @@ pub(super) async fn grant(
         }
     }
     tracing::info!(user.id = user, mail.id = mail_id, grant = %grant.grant_id, "operator grant written");
+    // The grant's trail on the user's log shard (each send is recorded; the mail is one).
+    let log = ActionLog {
+        user_id: user,
+        action: "operator_grant",
+        params: format!("grant={:?} mail={mail_id}", grant.grant_id),
+        result: format!("rewards={}", grant.rewards.len()),
+        at_ms: now,
+    };
+    let logged = match store.load_profiles(vec![user]).await {
+        Ok(rows) => match rows.first() {
+            Some(row) => store.append_logs(row.shards, vec![log]).await,
+            None => Err(StoreError::NotFound(format!("user {user}"))),
+        },
+        Err(e) => Err(e),
+    };
+    if let Err(e) = logged {
+        tracing::warn!(user.id = user, mail.id = mail_id, error = %e, "operator grant not recorded in the action log");
+    }
     let live = match state.directory.live(user) {
         // Bounded like every call: past it, the actor still refreshes; the answer says it may not have.
         Some(actor) => matches!(tokio::time::timeout(REFRESH_WITHIN, actor.send(Refresh)).await, Ok(Ok(true))),

@@ -27,13 +27,13 @@ fn with_store<T>(
 pub fn replay_summon(config: &Config, user: u64, draw: u64) -> ExitCode {
     match with_store(config, async |store, catalog| audit::replay_summon(store, catalog, user, draw).await) {
         Ok(replay) => {
-            let l = &replay.logged;
-            println!("draw: user {} monster id {} (log row {})", l.user_id, l.monster_id, l.log_id);
+            let (l, r) = (&replay.logged, &replay.logged.record);
+            println!("draw: user {} monster id {} (log row {})", l.user_id, r.monster_id, l.log_id);
             println!(
                 "  pool {} under game-data version {}, stream position {}, pity {}",
-                l.pool, l.version, l.position, l.pity
+                r.pool, r.version, r.position, r.pity
             );
-            println!("  logged:   {} (rarity {}, by pity: {})", l.monster, l.rarity, l.by_pity);
+            println!("  logged:   {} (rarity {}, by pity: {})", r.monster, r.rarity, r.by_pity);
             println!(
                 "  replayed: {} (rarity {}, by pity: {}) from the user's seed",
                 replay.replayed_monster, replay.replayed_rarity, replay.replayed_by_pity

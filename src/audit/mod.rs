@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::game::catalog::Catalog;
 use crate::game::gacha::Draw;
-use crate::game::handlers::summon::SUMMON_LOG;
+use crate::game::handlers::summon::{SUMMON_LOG, SummonRecord};
 use crate::game::profile::Profile;
 use crate::storage::{LoggedAction, Store, StoreError};
 use chi_square::{ChiSquare, chi_square};
@@ -30,16 +30,8 @@ const PAGE: usize = 5_000;
 pub struct LoggedDraw {
     pub log_id: u64,
     pub user_id: u64,
-    pub pool: String,
-    pub version: u32,
-    /// The stream's word position before the draw.
-    pub position: u128,
-    pub pity: u32,
-    pub monster: String,
-    pub rarity: u32,
-    /// The id of the monster it gave.
-    pub monster_id: u64,
-    pub by_pity: bool,
+    #[serde(flatten)]
+    pub record: SummonRecord,
 }
 
 /// Why an audit could not be made.
@@ -55,35 +47,16 @@ pub enum AuditError {
     Version(u32, String),
     #[error("pool {pool} is not in game-data version {version}")]
     NoSuchPool { pool: String, version: u32 },
-    #[error("log row {0} is not a summon record: {1}")]
+    #[error("log row {0} is not a summon record: {1} is missing or wrong")]
     Unreadable(u64, String),
-}
-
-fn fields(text: &str) -> BTreeMap<&str, &str> {
-    text.split(' ').filter_map(|kv| kv.split_once('=')).collect()
 }
 
 impl LoggedDraw {
     /// Reads a `summon` log row.
     pub fn parse(row: &LoggedAction) -> Result<Self, AuditError> {
-        let bad = |what: &str| AuditError::Unreadable(row.log_id, what.to_owned());
-        let (params, result) = (fields(&row.params), fields(&row.result));
-        let get = |map: &BTreeMap<&str, &str>, key: &str| map.get(key).map(|v| v.to_string()).ok_or_else(|| bad(key));
-        let num = |map: &BTreeMap<&str, &str>, key: &str| -> Result<u128, AuditError> {
-            get(map, key)?.parse().map_err(|_| bad(key))
-        };
-        Ok(Self {
-            log_id: row.log_id,
-            user_id: row.user_id,
-            pool: get(&params, "pool")?,
-            version: u32::try_from(num(&params, "version")?).map_err(|_| bad("version"))?,
-            position: num(&params, "position")?,
-            pity: u32::try_from(num(&params, "pity")?).map_err(|_| bad("pity"))?,
-            monster: get(&result, "monster")?,
-            rarity: u32::try_from(num(&result, "rarity")?).map_err(|_| bad("rarity"))?,
-            monster_id: u64::try_from(num(&result, "id")?).map_err(|_| bad("id"))?,
-            by_pity: get(&result, "by_pity")? == "true",
-        })
+        let record =
+            SummonRecord::parse(&row.params, &row.result).map_err(|field| AuditError::Unreadable(row.log_id, field))?;
+        Ok(Self { log_id: row.log_id, user_id: row.user_id, record })
     }
 }
 
@@ -99,6 +72,7 @@ pub struct Replay {
 
 /// Redraws `logged` for a user whose stream has `seed`, on the version it was drawn with.
 pub fn redraw(catalog: &Catalog, seed: u64, logged: &LoggedDraw) -> Result<Draw, AuditError> {
+    let logged = &logged.record;
     let data = catalog.version(logged.version).map_err(|e| AuditError::Version(logged.version, e.to_string()))?;
     let pool = data
         .pool(&logged.pool)
@@ -115,7 +89,8 @@ pub async fn replay_summon(store: &dyn Store, catalog: &Catalog, user: u64, draw
         let page = store.scan_logs(SUMMON_LOG.to_owned(), Some(user), after, PAGE).await?;
         let Some(last) = page.last() else { return Err(AuditError::NoSuchDraw(user, draw)) };
         after = last.log_id;
-        if let Some(found) = page.iter().map(LoggedDraw::parse).find(|d| d.as_ref().is_ok_and(|d| d.monster_id == draw))
+        if let Some(found) =
+            page.iter().map(LoggedDraw::parse).find(|d| d.as_ref().is_ok_and(|d| d.record.monster_id == draw))
         {
             break found?;
         }
@@ -126,7 +101,8 @@ pub async fn replay_summon(store: &dyn Store, catalog: &Catalog, user: u64, draw
         .find_map(|p| Profile::from_row(&p.row).ok().filter(|p| p.user_id == user))
         .ok_or(AuditError::NoSuchUser(user))?;
     let drawn = redraw(catalog, profile.rng_seed, &logged)?;
-    let matches = drawn.monster == logged.monster && drawn.rarity == logged.rarity && drawn.by_pity == logged.by_pity;
+    let r = &logged.record;
+    let matches = drawn.monster == r.monster && drawn.rarity == r.rarity && drawn.by_pity == r.by_pity;
     // The seed itself is not answered: with it and a position, anyone could foresee the
     // user's next draws.
     Ok(Replay {
@@ -178,7 +154,7 @@ pub async fn rates(store: &dyn Store, catalog: &Catalog) -> Result<Vec<PoolRepor
         let Some(last) = page.last() else { break };
         after = last.log_id;
         for row in &page {
-            let draw = LoggedDraw::parse(row)?;
+            let draw = LoggedDraw::parse(row)?.record;
             let entry = counts.entry((draw.pool, draw.version)).or_default();
             if draw.by_pity {
                 entry.1 += 1;

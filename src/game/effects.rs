@@ -32,14 +32,6 @@ pub enum GameEvent {
     Purchased,
     /// The daily check-in.
     CheckedIn,
-    /// A friendship was made.
-    FriendAdded,
-    /// Friendship points were sent.
-    GiftSent,
-    /// A friend's dungeon was won.
-    DungeonWon,
-    /// The user joined a clan.
-    ClanJoined,
 }
 
 impl GameEvent {
@@ -56,10 +48,6 @@ impl GameEvent {
             Self::StageCleared { .. } => "stage_clear",
             Self::Purchased => "purchase",
             Self::CheckedIn => "check_in",
-            Self::FriendAdded => "friend_added",
-            Self::GiftSent => "gift_sent",
-            Self::DungeonWon => "dungeon_won",
-            Self::ClanJoined => "clan_joined",
         }
     }
 }
@@ -79,4 +67,31 @@ pub struct Effects {
     pub data: Option<Arc<GameData>>,
     /// The request's time.
     pub now_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gdata::compile::QUEST_CONDITIONS;
+
+    #[test]
+    fn every_condition_the_sheets_accept_has_an_event() {
+        let events = [
+            GameEvent::LoggedIn,
+            GameEvent::Explored { gold: 0, exp: 0 },
+            GameEvent::LevelReached { level: 2 },
+            GameEvent::Summoned { rarity: 1 },
+            GameEvent::Enhanced,
+            GameEvent::Evolved,
+            GameEvent::BattleWon { stars: 1 },
+            GameEvent::StageCleared { stage: String::new() },
+            GameEvent::Purchased,
+            GameEvent::CheckedIn,
+        ];
+        let mut conditions: Vec<&str> = events.iter().map(GameEvent::condition).collect();
+        let mut accepted = QUEST_CONDITIONS.to_vec();
+        conditions.sort_unstable();
+        accepted.sort_unstable();
+        assert_eq!(conditions, accepted);
+    }
 }

@@ -134,18 +134,10 @@ impl Profile {
     /// Spends `cost` stamina at `now_ms`, keeping the progress towards the next point.
     /// Returns false (and changes nothing) when there is not enough.
     pub fn spend_stamina(&mut self, data: &GameData, cost: u32, now_ms: i64) -> bool {
-        let current = self.stamina_now(data, now_ms);
-        if current < cost {
+        if self.stamina_now(data, now_ms) < cost {
             return false;
         }
-        let max = data.stamina_max(self.level);
-        if current >= max {
-            self.stamina_at_ms = now_ms;
-        } else {
-            let regen = data.stamina.regen_ms.max(1);
-            let periods = (now_ms - self.stamina_at_ms).max(0) / regen;
-            self.stamina_at_ms += periods * regen;
-        }
+        let current = self.settle_stamina(data, now_ms);
         self.stamina = current - cost;
         true
     }
@@ -153,16 +145,23 @@ impl Profile {
     /// Adds `amount` stamina at `now_ms` (it may go above the maximum), keeping the progress
     /// towards the next regenerated point.
     pub fn add_stamina(&mut self, data: &GameData, amount: u32, now_ms: i64) {
+        let current = self.settle_stamina(data, now_ms);
+        self.stamina = current.saturating_add(amount);
+    }
+
+    /// Counts what regenerated up to `now_ms` into `stamina_at_ms`, keeping the part of a
+    /// period already elapsed (none at the maximum, where nothing regenerates); answers the
+    /// stamina now, for the caller to set.
+    fn settle_stamina(&mut self, data: &GameData, now_ms: i64) -> u32 {
         let current = self.stamina_now(data, now_ms);
-        let max = data.stamina_max(self.level);
-        if current >= max {
+        if current >= data.stamina_max(self.level) {
             self.stamina_at_ms = now_ms;
         } else {
             let regen = data.stamina.regen_ms.max(1);
             let periods = (now_ms - self.stamina_at_ms).max(0) / regen;
             self.stamina_at_ms += periods * regen;
         }
-        self.stamina = current.saturating_add(amount);
+        current
     }
 
     /// Adds experience, levelling up as often as it reaches the table's thresholds.

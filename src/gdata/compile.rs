@@ -17,10 +17,9 @@ mod content;
 mod economy;
 mod progression;
 
-/// The events quests can count; a quest on anything else could never complete. The social
-/// ones (friend_added, gift_sent, dungeon_won, clan_joined) come from players' actions on
-/// each other.
-pub const QUEST_CONDITIONS: [&str; 14] = [
+/// The events quests can count (the `GameEvent` conditions); a quest on anything else could
+/// never complete.
+pub const QUEST_CONDITIONS: [&str; 10] = [
     "explore",
     "level_reached",
     "summon",
@@ -31,10 +30,6 @@ pub const QUEST_CONDITIONS: [&str; 14] = [
     "purchase",
     "check_in",
     "evolve",
-    "friend_added",
-    "gift_sent",
-    "dungeon_won",
-    "clan_joined",
 ];
 /// Stage difficulties, in unlock order.
 pub const DIFFICULTIES: [&str; 3] = ["normal", "hard", "hell"];

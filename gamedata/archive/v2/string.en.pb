@@ -1,11 +1,12 @@
-@747d341e7052836fdcf7ccc60a8526b438a713099682866c80062f55adf2a119en"
+@5d6fbca3721b786f768729e4db7bfc167ab9d6b7373963439515706cd4a8fbeaen"
 name.elem.darkDark"
 name.elem.fireFire"
 name.elem.lightLight"
 name.elem.treeTree"
 name.elem.waterWater"-
 name.item.awaken_crystalAwakening Crystal")
-name.item.evolve_stoneEvolution Stone"
+name.item.evolve_stoneEvolution Stone"%
+name.mail.check_inCheck-in reward"
 name.mon.anu.dark.3Dark Anu"
 name.mon.anu.fire.3Fire Anu"!
 name.mon.anu.light.3	Light Anu"

@@ -1,11 +1,12 @@
-@ea5256f3ceca82e010ba5ae59569329ba8319f337df6e1a26514a1b26c13f884ko"
+@38a16027eb70052fdea7fa9488e8533e36b4d117960aec1bafdee6e8d03d88dcko"
 name.elem.dark어둠"
 name.elem.fire불"
 name.elem.light빛"
 name.elem.tree나무"
 name.elem.water물")
 name.item.awaken_crystal각성 수정"#
-name.item.evolve_stone	진화석"$
+name.item.evolve_stone	진화석"#
+name.mail.check_in출석 보상"$
 name.mon.anu.dark.3어둠 아누"!
 name.mon.anu.fire.3
 불 아누""

@@ -24,6 +24,9 @@ use crate::game::{monsters, stats, wallet};
 
 /// The counter holding the token of the last battle finished (to tell a replay from a forgery).
 const LAST_TOKEN: &str = "battle.last_token";
+/// The counter holding the token of the last expired battle dropped (its late finish is no
+/// forgery).
+const EXPIRED_TOKEN: &str = "battle.expired_token";
 
 fn unlocked(ctx: &HandlerCtx, after: &str) -> bool {
     after.is_empty() || ctx.user.owned.stages.get(&after.to_owned()).is_some_and(|s| s.clears > 0)
@@ -61,6 +64,7 @@ pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult
     }
     for expired in open {
         ctx.user.owned.battles.remove(&expired.token);
+        wallet::set_counter(ctx, EXPIRED_TOKEN, expired.token as i64, 0);
         ctx.log("battle_expired", format!("token={} stage={}", expired.token, expired.stage), String::new());
     }
     let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
@@ -107,9 +111,12 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
     let data = ctx.data;
     let now = ctx.now_ms;
     let Some(battle) = ctx.user.owned.battles.get(&req.battle_token).cloned() else {
-        let last = wallet::counter(ctx, LAST_TOKEN);
-        if req.battle_token != 0 && last == req.battle_token as i64 {
+        let token = req.battle_token as i64;
+        if req.battle_token != 0 && wallet::counter(ctx, LAST_TOKEN) == token {
             return Err(Refusal::suspicious(ErrorCode::BattleReplayed, "this battle was finished already"));
+        }
+        if req.battle_token != 0 && wallet::counter(ctx, EXPIRED_TOKEN) == token {
+            return Err(Refusal::new(ErrorCode::BattleExpired, "the battle expired; start a new one"));
         }
         return Err(Refusal::suspicious(ErrorCode::BattleNotFound, "no open battle has this token"));
     };

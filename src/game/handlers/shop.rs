@@ -12,6 +12,8 @@ use crate::game::wallet;
 /// The counter of today's check-in, and of this month's.
 const CHECKED_IN_TODAY: &str = "check_in.day";
 const CHECK_INS_THIS_MONTH: &str = "check_in.month";
+/// The string key of a check-in mail's title.
+const CHECK_IN_TITLE: &str = "name.mail.check_in";
 
 /// BuyItem: one purchase of a shop item.
 pub fn buy_item(ctx: &mut HandlerCtx, req: &BuyItemReq) -> HandlerResult<BuyItemRes> {
@@ -52,7 +54,8 @@ pub fn buy_item(ctx: &mut HandlerCtx, req: &BuyItemReq) -> HandlerResult<BuyItem
     })
 }
 
-/// CheckIn: once per game day; the Nth check-in of the month mails the calendar's Nth reward.
+/// CheckIn: once per game day; the Nth check-in of the month mails the calendar's Nth reward
+/// (past the calendar's last day, the last day's).
 pub fn check_in(ctx: &mut HandlerCtx, _req: &CheckInReq) -> HandlerResult<CheckInRes> {
     let data = ctx.data;
     let now = ctx.now_ms;
@@ -68,7 +71,7 @@ pub fn check_in(ctx: &mut HandlerCtx, _req: &CheckInReq) -> HandlerResult<CheckI
     let reward = day.reward.as_ref().map_or_else(Default::default, |r| wallet::reward(&r.what, u64::from(r.amount)));
     wallet::set_counter(ctx, CHECKED_IN_TODAY, 1, next_day);
     wallet::set_counter(ctx, CHECK_INS_THIS_MONTH, nth, data.reset.next_month(now));
-    let mail_id = wallet::send_mail(ctx, "check_in", &format!("check_in.day.{nth}"), vec![reward.clone()]);
+    let mail_id = wallet::send_mail(ctx, "check_in", CHECK_IN_TITLE, vec![reward.clone()]);
     ctx.events.push(GameEvent::CheckedIn);
     ctx.log("check_in", format!("day={nth}"), format!("mail={mail_id}"));
     Ok(CheckInRes { day: nth as u32, reward: Some(reward), mail_id, next_at_ms: next_day })

@@ -16,6 +16,59 @@ use crate::game::{monsters, wallet};
 /// The action-log action of one draw.
 pub const SUMMON_LOG: &str = "summon";
 
+/// One draw as its action-log row records it (written here, read back by audits).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SummonRecord {
+    pub pool: String,
+    /// The game-data version drawn with.
+    pub version: u32,
+    /// The stream's word position before the draw.
+    pub position: u128,
+    /// Draws without a pity-rarity monster before this one.
+    pub pity: u32,
+    pub monster: String,
+    pub rarity: u32,
+    /// The id of the monster it gave.
+    pub monster_id: u64,
+    pub by_pity: bool,
+}
+
+impl SummonRecord {
+    /// The row's `params`.
+    pub fn params(&self) -> String {
+        format!("pool={} version={} position={} pity={}", self.pool, self.version, self.position, self.pity)
+    }
+
+    /// The row's `result`.
+    pub fn result(&self) -> String {
+        format!("monster={} rarity={} id={} by_pity={}", self.monster, self.rarity, self.monster_id, self.by_pity)
+    }
+
+    /// Reads a row's `params` and `result` back; the error names the field that is wrong.
+    pub fn parse(params: &str, result: &str) -> Result<Self, String> {
+        let fields = |text: &str| -> std::collections::BTreeMap<String, String> {
+            text.split(' ').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+        };
+        let (p, r) = (fields(params), fields(result));
+        let text = |map: &std::collections::BTreeMap<String, String>, key: &str| {
+            map.get(key).cloned().ok_or_else(|| key.to_owned())
+        };
+        fn number<T: std::str::FromStr>(value: String, key: &str) -> Result<T, String> {
+            value.parse().map_err(|_| key.to_owned())
+        }
+        Ok(Self {
+            pool: text(&p, "pool")?,
+            version: number(text(&p, "version")?, "version")?,
+            position: number(text(&p, "position")?, "position")?,
+            pity: number(text(&p, "pity")?, "pity")?,
+            monster: text(&r, "monster")?,
+            rarity: number(text(&r, "rarity")?, "rarity")?,
+            monster_id: number(text(&r, "id")?, "id")?,
+            by_pity: number(text(&r, "by_pity")?, "by_pity")?,
+        })
+    }
+}
+
 /// The counter holding a pool's draws since its last pity-rarity monster.
 pub fn pity_counter(pool: &str) -> String {
     format!("pity.{pool}")
@@ -45,11 +98,17 @@ pub fn summon(ctx: &mut HandlerCtx, req: &SummonReq) -> HandlerResult<SummonRes>
         let position = ctx.rng.get_word_pos();
         let draw = pool.draw(ctx.rng, pity);
         let monster = monsters::mint(ctx, &draw.monster);
-        ctx.log(
-            SUMMON_LOG,
-            format!("pool={} version={} position={position} pity={pity}", pool.uid, data.version),
-            format!("monster={} rarity={} id={} by_pity={}", draw.monster, draw.rarity, monster.id, draw.by_pity),
-        );
+        let record = SummonRecord {
+            pool: pool.uid.clone(),
+            version: data.version,
+            position,
+            pity,
+            monster: draw.monster.clone(),
+            rarity: draw.rarity,
+            monster_id: monster.id,
+            by_pity: draw.by_pity,
+        };
+        ctx.log(SUMMON_LOG, record.params(), record.result());
         pity = if pool.resets_pity(draw.rarity) { 0 } else { pity.saturating_add(1) };
         ctx.events.push(GameEvent::Summoned { rarity: draw.rarity });
         out.push(SummonedMonster { monster: Some(monsters::info(data, &monster)), by_pity: draw.by_pity });

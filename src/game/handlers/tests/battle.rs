@@ -106,6 +106,10 @@ fn an_expired_battle_cannot_be_finished() {
     let token = answer!(p.ok(start(FIRST, 1)), StartBattle).battle_token;
     p.now += p.data.battle.expire_ms;
     p.refused(finish(token, true, 3, min_ms(&p, FIRST)), ErrorCode::BattleExpired);
+    // Dropped by the next start, its late finish is still an expiry, not a forgery.
+    p.ok(start(FIRST, 1));
+    p.refused(finish(token, true, 3, min_ms(&p, FIRST)), ErrorCode::BattleExpired);
+    assert!(p.logged("suspicious").is_empty());
 }
 
 #[test]

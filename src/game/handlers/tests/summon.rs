@@ -70,3 +70,21 @@ fn published_rates_are_the_draw_tables() {
     }
     assert_eq!(p.last_rows, 0, "reading the rates writes nothing");
 }
+
+#[test]
+fn the_summon_log_reads_back() {
+    use crate::game::handlers::summon::SummonRecord;
+    let mut p = Player::rich(0, 10_000);
+    let res = answer!(p.ok(summon("pool.premium", 10)), Summon);
+    let logs = p.logged(SUMMON_LOG);
+    for (log, drawn) in logs.iter().zip(&res.monsters) {
+        let record = SummonRecord::parse(&log.params, &log.result).expect("reads back");
+        let monster = drawn.monster.as_ref().expect("a monster");
+        assert_eq!(
+            (record.monster_id, record.monster.as_str(), record.by_pity),
+            (monster.id, monster.template.as_str(), drawn.by_pity)
+        );
+        assert_eq!((record.params(), record.result()), (log.params.clone(), log.result.clone()));
+    }
+    assert!(SummonRecord::parse("pool=x version=2", "monster=y").is_err());
+}
