@@ -189,7 +189,7 @@ on_every_backend! {
         ok(&mut client, Payload::LockMonster(LockMonsterReq { monster_id: ids[1], locked: true })).await;
         let locked = call(&mut client, Payload::EnhanceMonster(EnhanceMonsterReq { target: ids[0], food: vec![ids[1]] })).await;
         assert_status(&locked, 200, ErrorCode::MonsterLocked);
-        let fed = answer!(ok(&mut client, Payload::EnhanceMonster(EnhanceMonsterReq { target: ids[0], food: vec![ids[2], ids[3]] })).await, EnhanceMonster);
+        let fed = answer!(ok(&mut client, Payload::EnhanceMonster(EnhanceMonsterReq { target: ids[0], food: vec![ids[2], ids[3], ids[6]] })).await, EnhanceMonster);
         assert!(fed.monster.expect("a monster").level > 1);
         let sold = answer!(ok(&mut client, Payload::SellMonster(SellMonsterReq { monster_ids: vec![ids[4]] })).await, SellMonster);
         assert!(sold.gold_gained > 0);
@@ -214,7 +214,7 @@ on_every_backend! {
         assert_eq!(server.running.passivate_idle().await, 1);
         let listed = answer!(ok(&mut client, Payload::ListMonsters(ListMonstersReq { offset: 0, limit: 0 })).await, ListMonsters);
         let by_id = |id: u64| listed.monsters.iter().find(|m| m.id == id).cloned();
-        assert_eq!(listed.total, 5, "8 granted, 2 fed, 1 sold");
+        assert_eq!(listed.total, 4, "8 granted, 3 fed, 1 sold");
         assert!(by_id(ids[1]).expect("kept").locked);
         assert_eq!(by_id(ids[5]).expect("kept").rarity, 2);
         assert!(by_id(ids[0]).expect("kept").level > 1);

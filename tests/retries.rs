@@ -37,6 +37,7 @@ on_every_backend! {
 
         let now = profile(&mut client).await; // seq 3
         assert_eq!(now.gold, start.gold + gold_gained(&first), "Explore applied exactly once");
+        server.running.directory.backend().store().flush().await.expect("logs shipped");
         assert_eq!(common::action_log_count(&config, "explore").await, 1, "logged exactly once");
         assert_eq!(common::action_log_count(&config, "register").await, 1);
         assert_eq!(common::action_log_count(&config, "login").await, 1);
