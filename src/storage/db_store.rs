@@ -108,23 +108,30 @@ pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec
     Ok(rows)
 }
 
+/// Connects the clan database and every shard of the registry `rows`, and reads where new
+/// users go.
+async fn connect(config: &DbStoreConfig, common: Db, rows: &[ShardRow]) -> StoreResult<(Databases, Placement)> {
+    let clan = Db::connect(&config.clan_url, config.pool_size, config.timeout)?;
+    let (mut game, mut log) = (BTreeMap::new(), BTreeMap::new());
+    for row in rows {
+        let db = Db::connect(&row.location, config.pool_size, config.timeout)?;
+        match row.kind.as_str() {
+            "game" => game.insert(row.shard_no, db),
+            _ => log.insert(row.shard_no, db),
+        };
+    }
+    let placement = Placement::new(&common, rows).await?;
+    Ok((Databases { common, game, log, clan }, placement))
+}
+
 impl DbStore {
     /// Migrates, reads the registry, connects every database and starts one persistence
     /// actor per shard. Must run inside an actix system.
     pub async fn open(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Self> {
         let rows = migrate_all(config, now_ms).await?;
         let common = Db::connect(&config.common_url, config.pool_size, config.timeout)?;
-        let clan = Db::connect(&config.clan_url, config.pool_size, config.timeout)?;
-        let (mut game, mut log) = (BTreeMap::new(), BTreeMap::new());
-        for row in &rows {
-            let db = Db::connect(&row.location, config.pool_size, config.timeout)?;
-            match row.kind.as_str() {
-                "game" => game.insert(row.shard_no, db),
-                _ => log.insert(row.shard_no, db),
-            };
-        }
-        let placement = Placement::new(&common, &rows).await?;
-        let dbs = Arc::new(Databases { common, game, log, clan });
+        let (dbs, placement) = connect(config, common, &rows).await?;
+        let dbs = Arc::new(dbs);
         let settings = BatchSettings {
             max_writes: config.batch_max_writes.max(1),
             delay: config.batch_delay,
@@ -152,18 +159,9 @@ impl DbStore {
         if rows.is_empty() {
             return Err(StoreError::NotFound("shards: the registry is empty (run `summoner migrate` first)".into()));
         }
-        let clan = Db::connect(&config.clan_url, config.pool_size, config.timeout)?;
-        let (mut game, mut log) = (BTreeMap::new(), BTreeMap::new());
-        for row in &rows {
-            let db = Db::connect(&row.location, config.pool_size, config.timeout)?;
-            match row.kind.as_str() {
-                "game" => game.insert(row.shard_no, db),
-                _ => log.insert(row.shard_no, db),
-            };
-        }
-        let placement = Placement::new(&common, &rows).await?;
+        let (dbs, placement) = connect(config, common, &rows).await?;
         Ok(Self {
-            dbs: Arc::new(Databases { common, game, log, clan }),
+            dbs: Arc::new(dbs),
             placement: Arc::new(placement),
             ids: crate::ids::generator(config.node_id),
             router: None,
