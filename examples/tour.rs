@@ -78,8 +78,9 @@ async fn play(client: &mut Client) -> Result<(), Box<dyn std::error::Error>> {
     println!("StartBattle {stage}: team power {} against {}; playing ...", b.team_power, b.enemy_power);
     // The server refuses a win sooner than the stage can be played.
     tokio::time::sleep(Duration::from_millis(3_500)).await;
-    // A single common monster's win is worth one star (three need the enemies' power).
-    let finish = FinishBattleReq { battle_token: b.battle_token, won: true, stars: 1, elapsed_ms: 3_500 };
+    // As many stars as the team's power makes plausible (three need the enemies' power).
+    let stars = summoner::game::handlers::battle::max_stars(b.team_power, b.enemy_power);
+    let finish = FinishBattleReq { battle_token: b.battle_token, won: true, stars, elapsed_ms: 3_500 };
     let finished = client.call(Payload::FinishBattle(finish)).await?;
     if let Some(response::Payload::FinishBattle(f)) = &finished.response.payload {
         let drops: Vec<&str> = f.drops.iter().map(|d| d.template.as_str()).collect();

@@ -51,9 +51,10 @@ pub fn open_catalog(config: &Config) -> Result<Catalog, DataError> {
         GameData::embedded()?
     };
     tracing::info!(version = data.version, content = %data.content_hash, "game data loaded");
+    let version = data.version;
     Catalog::new(data, Some(dir.clone()))
         .with_archive(config.gamedata.archive.clone())
-        .map_err(|e| DataError::Invalid { version: 0, message: e.to_string() })
+        .map_err(|e| DataError::Invalid { version, message: e.to_string() })
 }
 
 /// The cache: Redis shards when URLs are configured, else the in-process cache.

@@ -148,3 +148,16 @@ fn suspicious_requests_are_logged_up_to_a_daily_bound_then_refused_plainly() {
     p.refused(finish(12_345, true, 1, 1), ErrorCode::BattleNotFound);
     assert_eq!(p.logged("suspicious").len(), bound + 1, "a new day logs again");
 }
+
+#[test]
+fn more_stars_than_the_power_allows_are_refused() {
+    let mut p = Player::new();
+    let id = p.grant("mon.slime.water.1", 1)[0];
+    p.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: vec![id] }));
+    let started = answer!(p.ok(start(FIRST, 1)), StartBattle);
+    assert!(started.team_power < started.enemy_power && started.team_power * 100 >= started.enemy_power * 80);
+    let ms = min_ms(&p, FIRST);
+    p.now += i64::from(ms);
+    p.refused(finish(started.battle_token, true, 3, ms), ErrorCode::BattleStarsInvalid);
+    assert_eq!(answer!(p.ok(finish(started.battle_token, true, 2, ms)), FinishBattle).stars, 2);
+}
