@@ -79,30 +79,25 @@ impl Catalog {
     /// that version could no longer be replayed.
     pub fn with_archive(mut self, archive: PathBuf) -> Result<Self, ReloadError> {
         self.archive = Some(archive);
-        let current = self.current();
-        self.check_archive(&current)?;
-        self.keep(&current);
+        self.archive_version(&self.current())?;
         Ok(self)
     }
 
-    /// Refuses a version whose number the archive holds with other content.
-    fn check_archive(&self, data: &GameData) -> Result<(), ReloadError> {
+    /// Keeps `data` in the archive: refused when the archive holds other content under its
+    /// version; written when it holds none (best effort: a failed write is logged, and the
+    /// version stays in memory). One read of the archived files either way.
+    fn archive_version(&self, data: &GameData) -> Result<(), ReloadError> {
         let Some(archive) = &self.archive else { return Ok(()) };
-        match GameData::load(&archived(archive, data.version)) {
-            Ok(kept) if kept.content_hash != data.content_hash => Err(ReloadError::Archived(data.version)),
-            _ => Ok(()),
-        }
-    }
-
-    /// Writes `data` into the archive unless its version is there already. Best effort: a
-    /// failure is logged, and the version stays in memory.
-    fn keep(&self, data: &Arc<GameData>) {
-        let Some(archive) = &self.archive else { return };
         let dir = archived(archive, data.version);
-        if GameData::load(&dir).is_err()
-            && let Err(e) = files::write(&dir, &data.content)
-        {
-            tracing::warn!(version = data.version, error = %e, "game-data version not archived");
+        match files::read(&dir) {
+            Ok(kept) if kept.data.content_hash != data.content_hash => Err(ReloadError::Archived(data.version)),
+            Ok(_) => Ok(()),
+            Err(_) => {
+                if let Err(e) = files::write(&dir, &data.content) {
+                    tracing::warn!(version = data.version, error = %e, "game-data version not archived");
+                }
+                Ok(())
+            }
         }
     }
 
@@ -147,7 +142,7 @@ impl Catalog {
             }
             return Err(ReloadError::VersionReused(current.version));
         }
-        self.check_archive(&offered)?;
+        self.archive_version(&offered)?;
         let swapped = Reloaded::Swapped {
             from: current.version,
             to: offered.version,
@@ -156,7 +151,6 @@ impl Catalog {
         let to = offered.version;
         let offered = Arc::new(offered);
         lock(&self.versions).insert(to, offered.clone());
-        self.keep(&offered);
         self.current.store(offered);
         self.version.send_replace(to);
         tracing::info!(?swapped, "game data reloaded");
