@@ -305,6 +305,11 @@ impl GameData {
         self.items.contains(uid)
     }
 
+    /// Whether `what` can be given as a reward: gold, gems, stamina, an item or a monster.
+    pub fn is_reward(&self, what: &str) -> bool {
+        crate::gdata::compile::PLAIN_REWARDS.contains(&what) || self.is_item(what) || self.monster(what).is_some()
+    }
+
     /// The check-in calendar: the reward of the Nth check-in of a month, from 1.
     pub fn check_in_days(&self) -> &[gamedata::CheckInDay] {
         &self.content.data.check_in_days

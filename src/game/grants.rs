@@ -65,10 +65,7 @@ pub fn mail_row(data: &GameData, user: u64, grant: &Grant, now_ms: i64) -> Resul
         return Err(format!("a grant has 1 to {MAX_REWARDS} rewards"));
     }
     for reward in &grant.rewards {
-        let known = ["gold", "gems", "stamina"].contains(&reward.what.as_str())
-            || data.is_item(&reward.what)
-            || data.monster(&reward.what).is_some();
-        if !known {
+        if !data.is_reward(&reward.what) {
             return Err(format!("{:?} is not gold, gems, stamina, an item or a monster", reward.what));
         }
         let most = if data.monster(&reward.what).is_some() { 1 } else { 1_000_000_000 };
