@@ -127,7 +127,7 @@ pub fn dispatch(
         Err(refusal) => return Handled::read_only(refusal_response(refusal)),
     };
     // The first request of a game day counts as the day's login for quests.
-    let logged_in_today = draft.owned.counters.get(&LOGIN_COUNTER.to_owned()).is_some_and(|c| now_ms < c.resets_at_ms);
+    let logged_in_today = draft.owned.counters.get(LOGIN_COUNTER).is_some_and(|c| now_ms < c.resets_at_ms);
     if !logged_in_today {
         let resets_at_ms = data.reset.next_reset(now_ms);
         draft.owned.counters.put(Counter { name: LOGIN_COUNTER.to_owned(), value: 1, resets_at_ms });
@@ -190,7 +190,7 @@ fn suspicious(
     now_ms: i64,
 ) -> Handled<Delta, Effects> {
     let mut draft = state.draft();
-    let counted = draft.owned.counters.get(&SUSPICIOUS_COUNTER.to_owned()).filter(|c| now_ms < c.resets_at_ms);
+    let counted = draft.owned.counters.get(SUSPICIOUS_COUNTER).filter(|c| now_ms < c.resets_at_ms);
     let today = counted.map_or(0, |c| c.value);
     if today >= SUSPICIOUS_LOGS_PER_DAY {
         return Handled::read_only(refusal_response(refusal));

@@ -75,7 +75,7 @@ fn log_change(ctx: &mut HandlerCtx, name: &str, delta: i128, after: u64, reason:
 
 /// How many of item `uid` the user holds.
 pub fn items(ctx: &HandlerCtx, uid: &str) -> u64 {
-    ctx.user.owned.counters.get(&uid.to_owned()).map_or(0, |c| c.value.max(0) as u64)
+    ctx.user.owned.counters.get(uid).map_or(0, |c| c.value.max(0) as u64)
 }
 
 /// Takes `count` of item `uid`, or refuses with NOT_ENOUGH_ITEMS.
@@ -125,7 +125,7 @@ pub fn grant(ctx: &mut HandlerCtx, reward: &Reward, reason: &str) -> Option<Mons
 
 /// The value of a counter that starts over at its reset time (0 once that time passed).
 pub fn counter(ctx: &HandlerCtx, name: &str) -> i64 {
-    match ctx.user.owned.counters.get(&name.to_owned()) {
+    match ctx.user.owned.counters.get(name) {
         Some(c) if c.resets_at_ms == 0 || ctx.now_ms < c.resets_at_ms => c.value,
         _ => 0,
     }

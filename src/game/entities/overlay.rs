@@ -32,8 +32,12 @@ impl<'s, E: Entity> Overlay<'s, E> {
         Self { base, changes: BTreeMap::new(), grown: 0 }
     }
 
-    /// The entity with `key`, as the request left it.
-    pub fn get(&self, key: &E::Key) -> Option<&E> {
+    /// The entity with `key` (or a borrowed form of it, such as `&str`), as the request left it.
+    pub fn get<Q>(&self, key: &Q) -> Option<&E>
+    where
+        E::Key: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         match self.changes.get(key) {
             Some(Change::Inserted(e) | Change::Updated(e)) => Some(e),
             Some(Change::Deleted) => None,
@@ -42,7 +46,11 @@ impl<'s, E: Entity> Overlay<'s, E> {
     }
 
     /// Whether an entity with `key` exists.
-    pub fn contains(&self, key: &E::Key) -> bool {
+    pub fn contains<Q>(&self, key: &Q) -> bool
+    where
+        E::Key: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.get(key).is_some()
     }
 

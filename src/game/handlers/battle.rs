@@ -29,7 +29,7 @@ const LAST_TOKEN: &str = "battle.last_token";
 const EXPIRED_TOKEN: &str = "battle.expired_token";
 
 fn unlocked(ctx: &HandlerCtx, after: &str) -> bool {
-    after.is_empty() || ctx.user.owned.stages.get(&after.to_owned()).is_some_and(|s| s.clears > 0)
+    after.is_empty() || ctx.user.owned.stages.get(after).is_some_and(|s| s.clears > 0)
 }
 
 /// StartBattle: opens a battle and answers its token and enemies.
