@@ -5,6 +5,11 @@
 //! Both read the `summon` rows of the action log (`crate::game::handlers::summon`), the
 //! user's seed from the profile, and old game-data versions from the catalog's archive. The
 //! CLI (`summoner audit`) and the admin endpoint (`GET /admin/audit/summon`) call these.
+//!
+//! Log rows reach the log shards from each game shard's outbox a moment after their commit
+//! (`crate::storage::shipper`), so both first flush the store: in the server, a draw just
+//! made is then found. The CLI's reader store ships nothing; there a draw of the last
+//! fraction of a second may not be found yet.
 
 pub mod chi_square;
 pub mod commands;
@@ -84,6 +89,7 @@ pub fn redraw(catalog: &Catalog, seed: u64, logged: &LoggedDraw) -> Result<Draw,
 
 /// Finds the draw of `user` that gave monster `draw` and replays it.
 pub async fn replay_summon(store: &dyn Store, catalog: &Catalog, user: u64, draw: u64) -> Result<Replay, AuditError> {
+    store.flush().await?;
     let mut after = 0;
     let logged = loop {
         let page = store.scan_logs(SUMMON_LOG.to_owned(), Some(user), after, PAGE).await?;
@@ -146,6 +152,7 @@ impl From<ChiSquare> for ChiSquareReport {
 
 /// Reads every summon log row of every log shard and reports each pool and version.
 pub async fn rates(store: &dyn Store, catalog: &Catalog) -> Result<Vec<PoolReport>, AuditError> {
+    store.flush().await?;
     // (pool, version) → (monster → count of draws not decided by pity, pity draws)
     let mut counts: BTreeMap<(String, u32), (BTreeMap<String, u64>, u64)> = BTreeMap::new();
     let mut after = 0;
