@@ -23,14 +23,26 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to; starts at the system time.
+/// A clock that only moves when told to; starts at the last noon (UTC) before the system
+/// time.
 #[derive(Debug)]
 pub struct ManualClock(AtomicI64);
 
+const DAY_MS: i64 = 86_400_000;
+
 impl ManualClock {
-    /// A manual clock reading the current system time.
+    /// A manual clock at the last noon (UTC) before now: within a day of the real time, and
+    /// at a fixed hour, so that what tests do by the hour of day (a game's daily reset) does
+    /// not depend on when they run.
     pub fn new() -> Self {
-        Self(AtomicI64::new(SystemClock.now_ms()))
+        let now = SystemClock.now_ms();
+        let noon = now - now.rem_euclid(DAY_MS) + DAY_MS / 2;
+        Self::starting_at(if noon > now { noon - DAY_MS } else { noon })
+    }
+
+    /// A manual clock reading `ms` (milliseconds since the Unix epoch).
+    pub fn starting_at(ms: i64) -> Self {
+        Self(AtomicI64::new(ms))
     }
 
     /// Moves the clock forward by `ms` milliseconds.
