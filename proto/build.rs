@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
-    let files = ["api.proto", "gamedata.proto", "cache.proto"].map(|f| dir.join(f));
+    let files = ["api.proto", "gamedata.proto", "cache.proto", "social.proto"].map(|f| dir.join(f));
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
     }

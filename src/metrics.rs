@@ -2,7 +2,8 @@
 //! operation and status, live user actors, game-data version, per shard the size and
 //! commit latency of group-commit batches, writes dropped past their deadline, refused by
 //! the owner-epoch fence or of unknown outcome, action-log rows shipped from the outboxes,
-//! the cache's round trips and commands, and the session look-ups the cache could not answer.
+//! deliveries between users with their lag, the cache's round trips and commands, and the
+//! session look-ups the cache could not answer.
 //!
 //! The metrics live in one process-wide registry: they describe the process, and code deep
 //! in the storage layer records into them without being handed a handle.
@@ -11,7 +12,7 @@ use std::sync::LazyLock;
 
 use actix_web::{HttpResponse, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 use crate::api::ApiState;
@@ -34,6 +35,9 @@ pub struct Metrics {
     pub writes_fenced: IntCounter,
     pub writes_unknown: IntCounter,
     pub logs_shipped: IntCounter,
+    pub deliveries: IntCounter,
+    pub deliveries_dropped: IntCounter,
+    pub delivery_lag_seconds: Histogram,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -80,7 +84,21 @@ fn build() -> Result<Metrics, prometheus::Error> {
         IntCounter::new("writes_outcome_unknown_total", "Writes whose batch's commit got no answer in time")?;
     let logs_shipped =
         IntCounter::new("action_logs_shipped_total", "Action-log rows shipped from the game shards' outboxes")?;
-    for counter in [&writes_dropped, &writes_fenced, &writes_unknown, &logs_shipped] {
+    let deliveries = IntCounter::new(
+        "deliveries_total",
+        "Deliveries between users copied from a sender's outbox into the receiver's inbox",
+    )?;
+    let deliveries_dropped =
+        IntCounter::new("deliveries_dropped_total", "Deliveries dropped because their receiver has no account")?;
+    let delivery_lag_seconds = Histogram::with_opts(
+        HistogramOpts::new(
+            "delivery_lag_seconds",
+            "From the sender's request to the delivery's arrival in the receiver's inbox",
+        )
+        .buckets(vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0]),
+    )?;
+    registry.register(Box::new(delivery_lag_seconds.clone()))?;
+    for counter in [&writes_dropped, &writes_fenced, &writes_unknown, &logs_shipped, &deliveries, &deliveries_dropped] {
         registry.register(Box::new(counter.clone()))?;
     }
     registry.register(Box::new(cache_writes_behind.clone()))?;
@@ -110,6 +128,9 @@ fn build() -> Result<Metrics, prometheus::Error> {
         writes_fenced,
         writes_unknown,
         logs_shipped,
+        deliveries,
+        deliveries_dropped,
+        delivery_lag_seconds,
     })
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
-use summoner_actors::{Clock, Directory, DirectoryConfig, SystemClock};
+use summoner_actors::{Clock, Directory, DirectoryConfig, Refresh, SystemClock};
 use tokio::sync::Semaphore;
 
 use crate::accounts::Accounts;
@@ -174,6 +174,20 @@ pub fn store_config(config: &Config) -> DbStoreConfig {
     }
 }
 
+/// Deliveries from other users reached these users' inboxes: their live actors read them now
+/// (a retired user's next activation loads them).
+fn tell_receivers(directory: &Arc<Directory<GameBackend>>) {
+    let weak = Arc::downgrade(directory);
+    directory.backend().store().on_delivered(Arc::new(move |users| {
+        let Some(directory) = weak.upgrade() else { return };
+        for user in users {
+            if let Some(actor) = directory.live(*user) {
+                actor.do_send(Refresh::Added);
+            }
+        }
+    }));
+}
+
 /// Starts the server over an already-open store.
 pub async fn start_with_store(
     config: Config,
@@ -203,6 +217,7 @@ pub async fn start_with_store(
             session_renew_step_ms: i64::from(sessions.ttl_secs) * 100,
         },
     );
+    tell_receivers(&directory);
     let request_timeout = Duration::from_millis(config.limits.request_timeout_ms);
     let notices = Arc::new(NoticeBoard::new(directory.backend().cache().clone(), directory.clock().clone()));
     let state = web::Data::new(ApiState {

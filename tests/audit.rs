@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::sheets::build_with;
+use common::sheets::{build_with, shipped_version, shipped_version_line};
 use common::{TestServer, exec_sql, logged_in};
 use summoner::audit;
 use summoner::client::Client;
@@ -59,7 +59,10 @@ async fn reload(server: &TestServer) -> u16 {
 on_every_backend! {
     async fn logged_draws_replay_across_versions_and_rates_are_reported(config) {
         let gamedata = tempfile::tempdir().expect("a folder");
-        files::write(gamedata.path(), &build_with(&[])).expect("version 2 written");
+        // The shipped version, then the next two.
+        let v = shipped_version();
+        let (shipped, second, third) = (shipped_version_line(), format!("version,{}", v + 1), format!("version,{}", v + 2));
+        files::write(gamedata.path(), &build_with(&[])).expect("the shipped version written");
         let mut config: Config = config.clone();
         config.admin.token = ADMIN.into();
         config.gamedata.dir = gamedata.path().to_path_buf();
@@ -71,18 +74,19 @@ on_every_backend! {
             .write_outside(user, vec![RowWrite::Patch { table: &USERS, key: vec![Value::uint(user)], set: vec![(gold, Value::Int(1_000_000))] }])
             .await
             .expect("gold granted");
-        server.running.directory.live(user).expect("live").send(summoner_actors::Refresh).await.expect("refreshed");
+        server.running.directory.live(user).expect("live").send(summoner_actors::Refresh::Everything).await.expect("refreshed");
 
         let under_v2 = ten_pull(&mut client).await;
         let (status, replayed) = replay(&server, user, under_v2[3]).await;
         assert_eq!(status, 200, "{replayed}");
         assert_eq!(replayed["matches"], true, "{replayed}");
-        assert_eq!(replayed["logged"]["version"], 2);
+        assert_eq!(replayed["logged"]["version"], v);
         assert_eq!(replay(&server, user, 12_345).await.0, 404);
 
-        // Version 3 draws rarity 1 far less often; version 2's draws still replay on version 2.
-        let v3 = build_with(&[("meta.csv", "version,2", "version,3"), ("summon_rates.csv", "pool.normal,1,900", "pool.normal,1,90")]);
-        files::write(gamedata.path(), &v3).expect("version 3 written");
+        // The next version draws rarity 1 far less often; the shipped version's draws still replay
+        // on the tables they were drawn with.
+        let next = build_with(&[("meta.csv", &shipped, &second), ("summon_rates.csv", "pool.normal,1,900", "pool.normal,1,90")]);
+        files::write(gamedata.path(), &next).expect("the next version written");
         assert_eq!(reload(&server).await, 200);
         let under_v3 = ten_pull(&mut client).await;
         for draw in [under_v2[0], under_v2[9], under_v3[0], under_v3[9]] {
@@ -91,26 +95,27 @@ on_every_backend! {
         }
         let reports = audit::rates(store.as_ref(), &server.running.catalog).await.expect("rates");
         let versions: Vec<(String, u32, u64)> = reports.iter().map(|r| (r.pool.clone(), r.version, r.draws)).collect();
-        assert_eq!(versions, [("pool.normal".to_string(), 2, 10), ("pool.normal".to_string(), 3, 10)]);
+        assert_eq!(versions, [("pool.normal".to_string(), v, 10), ("pool.normal".to_string(), v + 1, 10)]);
         assert!(reports.iter().all(|r| r.rarity_test.is_some()));
 
         // A version the archive holds with other content is refused: its draws would not replay.
-        let other_v4 = build_with(&[("meta.csv", "version,2", "version,4")]);
-        files::write(&summoner::game::catalog::archived(&config.gamedata.archive, 4), &other_v4).expect("archived");
-        let v4 = build_with(&[("meta.csv", "version,2", "version,4"), ("summon_rates.csv", "pool.normal,1,900", "pool.normal,1,9")]);
-        files::write(gamedata.path(), &v4).expect("version 4 written");
+        let other_v4 = build_with(&[("meta.csv", &shipped, &third)]);
+        files::write(&summoner::game::catalog::archived(&config.gamedata.archive, v + 2), &other_v4).expect("archived");
+        let third_build = build_with(&[("meta.csv", &shipped, &third), ("summon_rates.csv", "pool.normal,1,900", "pool.normal,1,9")]);
+        files::write(gamedata.path(), &third_build).expect("the third version written");
         assert_eq!(reload(&server).await, 422);
-        assert_eq!(server.running.catalog.current().version, 3);
-        files::write(gamedata.path(), &v3).expect("version 3 back");
+        assert_eq!(server.running.catalog.current().version, v + 1);
+        files::write(gamedata.path(), &next).expect("the next version back");
         server.stop().await;
 
-        // A fresh catalog (as the CLI opens one) serves version 3 and finds version 2 in the archive.
+        // A fresh catalog (as the CLI opens one) serves the next version and finds the shipped one
+        // in the archive.
         let catalog = open_catalog(&config).expect("catalog");
-        assert_eq!(catalog.current().version, 3);
+        assert_eq!(catalog.current().version, v + 1);
         let store = Arc::new(summoner::storage::db_store::DbStore::open_reader(&summoner::server::store_config(&config)).await.expect("store"));
         let again = audit::replay_summon(store.as_ref(), &catalog, user, under_v2[5]).await.expect("replayed");
         assert!(store.write_outside(user, Vec::new()).await.is_err(), "an audit's store writes nothing");
-        assert!(again.matches && again.logged.record.version == 2);
+        assert!(again.matches && again.logged.record.version == v);
 
         // A log row changed after the fact no longer matches.
         let other = if again.logged.record.monster == "mon.slime.water.1" { "mon.slime.fire.1" } else { "mon.slime.water.1" };

@@ -613,8 +613,13 @@ async fn a_snapshot_filled_from_the_database_never_hides_a_published_one() {
     for redis in caches() {
         let (_dir, _, server) = start_on(&redis).await;
         let cache = server.running.directory.backend().cache().clone();
-        let snapshot =
-            |nickname: &str| FriendSnapshot { user_id: 77, nickname: nickname.into(), level: 3, taken_at_ms: 1 };
+        let snapshot = |nickname: &str| FriendSnapshot {
+            user_id: 77,
+            nickname: nickname.into(),
+            level: 3,
+            taken_at_ms: 1,
+            ..Default::default()
+        };
         cache.fill_snapshot(snapshot("from the database")).await.unwrap();
         assert_eq!(cache.snapshot(77).await.unwrap(), Some(snapshot("from the database")), "a miss is filled");
         cache.put_snapshot(snapshot("published")).await.unwrap();

@@ -202,6 +202,8 @@ on_every_backend! {
         let gold = USERS.column("gold").expect("gold column");
         let rich = RowWrite::Patch { table: &USERS, key: vec![Value::uint(user)], set: vec![(gold, Value::Int(100_000))] };
         store.write_outside(user, vec![RowWrite::Update(Monster::TABLE, capped.row(user)), rich]).await.expect("raised");
+        let live = server.running.directory.live(user).expect("live");
+        assert!(live.send(summoner_actors::Refresh::Everything).await.expect("answered"), "read again");
         let (status, body) = grant(&server, user, "stones").await;
         assert_eq!(status, 200, "{body}");
         let short = call(&mut client, Payload::EvolveMonster(EvolveMonsterReq { monster_id: ids[5] })).await;

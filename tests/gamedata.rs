@@ -9,7 +9,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use common::sheets::{build_with, edit, sheets_copy, shipped_sheets, write_version};
+use common::sheets::{
+    build_with, edit, sheets_copy, shipped_sheets, shipped_version, shipped_version_line, write_version,
+};
 use common::{TestServer, logged_in};
 use futures_util::future::join_all;
 use summoner::gdata::commands::changes;
@@ -111,7 +113,7 @@ fn a_version_is_archived_once() {
     let (target, archive) = (out.path().join("compiled"), out.path().join("archive"));
     let build = |replace| summoner::gdata::commands::build(dir.path(), &target, &archive, replace);
     assert_eq!(build(false), std::process::ExitCode::SUCCESS);
-    assert!(archive.join("v2").join("gamedata.pb").is_file());
+    assert!(archive.join(format!("v{}", shipped_version())).join("gamedata.pb").is_file());
     assert_eq!(build(false), std::process::ExitCode::SUCCESS, "the same content again is fine");
     edit(dir.path(), "rules.csv", "new_user_gold,1000", "new_user_gold,1001");
     assert_eq!(build(false), std::process::ExitCode::FAILURE, "other content under version 2 is refused");
@@ -126,8 +128,9 @@ fn change_lines(old: &Compiled, new: &Compiled) -> Vec<String> {
 #[test]
 fn diff_reports_changes_by_path() {
     let base = build_with(&[]);
+    let (shipped, next) = (shipped_version_line(), format!("version,{}", shipped_version() + 1));
     let modified = build_with(&[
-        ("meta.csv", "version,2", "version,3"),
+        ("meta.csv", &shipped, &next),
         (
             "monsters.csv",
             "mon.slime.water.1,name.mon.slime.water.1,elem.water,1,",

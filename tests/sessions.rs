@@ -47,11 +47,14 @@ on_every_backend! {
             assert_eq!(answer.status().as_u16(), 200, "{probe}");
         }
         let metrics = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+        let version = format!("summoner_gamedata_version {}", summoner::game::data::GameData::embedded().unwrap().version);
         for expected in [
             r#"summoner_requests_total{op="SetNickname",status="200"}"#,
             r#"summoner_request_duration_seconds_bucket{op="Login""#,
             "summoner_live_user_actors 1",
-            "summoner_gamedata_version 2",
+            version.as_str(),
+            "summoner_deliveries_total ",
+            "summoner_delivery_lag_seconds_count ",
             r#"summoner_batch_size_count{shard="game-"#,
             r#"summoner_commit_duration_seconds_count{shard="log-"#,
             "summoner_session_store_lookups_total ",

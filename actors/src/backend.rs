@@ -156,6 +156,16 @@ pub trait UserBackend: Send + Sync + 'static {
         now_ms: i64,
     ) -> Handled<Self::Delta, Self::Writes>;
 
+    /// Reads the user's state again after others added rows of the user (a delivery from
+    /// another user, an operator's grant mail: `Refresh::Added`); the actor handles nothing
+    /// else meanwhile, so every write of its own is durable. By default the whole state is
+    /// loaded; a backend that knows which rows others add reads only those.
+    fn refresh(&self, user: UserId, state: &Self::State) -> BoxFuture<'static, Result<Self::State, BackendError>> {
+        let _ = state;
+        let load = self.load(user);
+        Box::pin(async move { load.await.map(|loaded| loaded.state) })
+    }
+
     /// Asks other actors for what must join a handled request's commit and reply (quest
     /// progress for its events), or None when nothing must. Runs inside the request's turn,
     /// after `handle` and before the reply is encoded; an error fails the request, nothing

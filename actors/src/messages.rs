@@ -64,12 +64,17 @@ impl<S: 'static> Message for OpenSession<S> {
     type Result = Result<S, CallError>;
 }
 
-/// Tells the actor that someone else wrote rows of its user (an operator's grant): it reads
-/// its state again from storage, handling nothing else meanwhile, so its next request sees
-/// them. Answers whether it did (false: it is not serving, and the next activation loads
-/// anyway).
-#[derive(Debug)]
-pub struct Refresh;
+/// Tells the actor that someone else wrote rows of its user: it reads its state again from
+/// storage, handling nothing else meanwhile, so its next request sees them. Answers whether
+/// it did (false: it is not serving, and the next activation loads anyway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Any row may have changed (an operator's edit): the whole state is loaded again.
+    Everything,
+    /// Others added the rows the backend reads again in `UserBackend::refresh` (deliveries
+    /// from other users, an operator's grant mail): only those are read.
+    Added,
+}
 
 impl Message for Refresh {
     type Result = bool;

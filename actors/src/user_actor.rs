@@ -401,18 +401,27 @@ impl<B: UserBackend> Handler<Passivate> for UserActor<B> {
 impl<B: UserBackend> Handler<Refresh> for UserActor<B> {
     type Result = AtomicResponse<Self, bool>;
 
-    fn handle(&mut self, _: Refresh, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, refresh: Refresh, _ctx: &mut Context<Self>) -> Self::Result {
         if !matches!(self.phase, Phase::Ready(_)) {
             return done(false);
         }
         let user = self.user();
-        let load = self.settings.backend.load(user);
+        let Phase::Ready(live) = &self.phase else { return done(false) };
+        let backend = &self.settings.backend;
+        let load = match refresh {
+            Refresh::Everything => {
+                let load = backend.load(user);
+                Box::pin(async move { load.await.map(|loaded| loaded.state) })
+                    as futures_util::future::BoxFuture<'static, _>
+            }
+            Refresh::Added => backend.refresh(user, &live.state),
+        };
         // Atomic: no other message (no request of the user, no other refresh) is handled
         // until the state is read again, so nothing applied meanwhile can be overwritten.
         AtomicResponse::new(Box::pin(load.into_actor(self).map(move |loaded, act, ctx| {
             match (loaded, &mut act.phase) {
-                (Ok(loaded), Phase::Ready(live)) => {
-                    live.state = loaded.state;
+                (Ok(state), Phase::Ready(live)) => {
+                    live.state = state;
                     true
                 }
                 (Ok(_), _) => false,

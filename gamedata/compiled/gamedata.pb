@@ -1,6 +1,7 @@
-@963fe504b81adef1e7b12c7fc9237cfc74d0c72f8b2c4054eb48059821f6a6648Ëd¨ (0(8
+@40ede9b5803b26b99e1dac123670379a3da87c95b5db636579bac264a17678afAËd¨ (0(8
 @HPXê`hpàx<Ädàêö
-Asia/SeoulR(
+Asia/Seoul†2®∞
+R(
 
 elem.watername.elem.water	elem.fireR&
 	elem.firename.elem.fire	elem.treeR'
@@ -224,7 +225,63 @@ elem.light (ƒ0ë8ù@~HPZO
 mon.miho.light.5*
 mon.miho.dark.5*
 mon.persephone.light.5*
-mon.persephone.dark.50î#:§:`:@Hjâ
+mon.persephone.dark.50î#:§:`:@Hb‘
+pool.friendname.pool.friend »*
+mon.slime.water.1<*
+mon.slime.fire.1<*
+mon.slime.tree.1<*
+mon.slime.light.1<*
+mon.slime.dark.1<*
+mon.squir.water.1<*
+mon.squir.fire.1<*
+mon.squir.tree.1<*
+mon.squir.light.1<*
+mon.squir.dark.1<*
+mon.cocomaru.water.1<*
+mon.cocomaru.fire.1<*
+mon.cocomaru.tree.1<*
+mon.cocomaru.light.1<*
+mon.cocomaru.dark.1<*
+mon.jackolittle.water.2*
+mon.jackolittle.fire.2*
+mon.jackolittle.tree.2*
+mon.jackolittle.light.2*
+mon.jackolittle.dark.2*
+mon.slimeb.water.2*
+mon.slimeb.fire.2*
+mon.slimeb.tree.2*
+mon.slimeb.light.2*
+mon.slimeb.dark.2*
+mon.anu.water.3
+*
+mon.anu.fire.3
+*
+mon.anu.tree.3
+*
+mon.anu.light.3
+*
+mon.anu.dark.3
+*
+mon.leo.water.3
+*
+mon.leo.fire.3
+*
+mon.leo.tree.3
+*
+mon.leo.light.3
+*
+mon.leo.dark.3
+*
+mon.lily.water.3
+*
+mon.lily.fire.3
+*
+mon.lily.tree.3
+*
+mon.lily.light.3
+*
+mon.lily.dark.3
+0à:Ñ:¨:<jâ
 stage.01.01name.stage.01.01"ümon.slime.tree.1
 mon.slime.tree.17
 mon.squir.tree.1
@@ -674,7 +731,9 @@ r<
 quest.daily.buy1name.quest.daily.buy1"purchase08@¨rB
 quest.daily.checkinname.quest.daily.checkin"check_in08@¨rB
 quest.ach.summon100name.quest.ach.summon100"summon0d8@¨HrB
-quest.ach.enhance50name.quest.ach.enhance50"enhance028@dHz>
+quest.ach.enhance50name.quest.ach.enhance50"enhance028@dHr>
+quest.daily.gift3name.quest.daily.gift3"	gift_sent08@rC
+quest.ach.friends5name.quest.ach.friends5"friend_added08@2z>
 shop.stamina.smallname.shop.stamina.small *stamina08z<
 shop.stamina.fullname.shop.stamina.full 2*stamina08z4
 shop.gold.smallname.shop.gold.small 2*gold0à'z6

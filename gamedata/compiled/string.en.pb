@@ -1,4 +1,4 @@
-@5d6fbca3721b786f768729e4db7bfc167ab9d6b7373963439515706cd4a8fbeaen"
+@07aa625b020014df8480132144819b563bc078527b6b06f9d049705ff63ac488en"
 name.elem.darkDark"
 name.elem.fireFire"
 name.elem.lightLight"
@@ -6,7 +6,8 @@
 name.elem.waterWater"-
 name.item.awaken_crystalAwakening Crystal")
 name.item.evolve_stoneEvolution Stone"%
-name.mail.check_inCheck-in reward"
+name.mail.check_inCheck-in reward"&
+name.mail.giftA gift from a friend"
 name.mon.anu.dark.3Dark Anu"
 name.mon.anu.fire.3Fire Anu"!
 name.mon.anu.light.3	Light Anu"
@@ -78,7 +79,8 @@ Tree Squir"%
 Light Sura"!
 name.mon.sura.tree.4	Tree Sura"#
 name.mon.sura.water.4
-Water Sura"+
+Water Sura"!
+name.pool.friendFriend Summon"+
 name.pool.light_darkLight & Dark Summon"!
 name.pool.normalNormal Summon"#
 name.pool.premiumPremium Summon"&
@@ -87,6 +89,7 @@ Water Sura"+
 name.quest.ach.ch3Finish chapter 3",
 name.quest.ach.enhance50Enhance 50 times".
 name.quest.ach.explore100Explore 100 times")
+name.quest.ach.friends5Make 5 friends")
 name.quest.ach.hellClear 3-10 on hell"(
 name.quest.ach.level10Reach level 10"(
 name.quest.ach.level20Reach level 20"(
@@ -100,7 +103,8 @@ Water Sura"+
 name.quest.daily.checkinCheck in".
 name.quest.daily.enhance1Enhance a monster".
 name.quest.daily.explore15Explore 15 times",
-name.quest.daily.explore5Explore 5 times"*
+name.quest.daily.explore5Explore 5 times"1
+name.quest.daily.gift3Send 3 gifts to friends"*
 name.quest.daily.hardClear 1-5 on hard" 
 name.quest.daily.loginLog in"+
 name.quest.daily.stage10Clear 10 stages")

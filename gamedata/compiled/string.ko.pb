@@ -1,4 +1,4 @@
-@38a16027eb70052fdea7fa9488e8533e36b4d117960aec1bafdee6e8d03d88dcko"
+@0f393014c6b4b42badcf2c563baef323c216996fc78b92662eb03ea176a705a5ko"
 name.elem.dark어둠"
 name.elem.fire불"
 name.elem.light빛"
@@ -6,7 +6,8 @@
 name.elem.water물")
 name.item.awaken_crystal각성 수정"#
 name.item.evolve_stone	진화석"#
-name.mail.check_in출석 보상"$
+name.mail.check_in출석 보상""
+name.mail.gift친구의 선물"$
 name.mon.anu.dark.3어둠 아누"!
 name.mon.anu.fire.3
 불 아누""
@@ -81,7 +82,8 @@
 빛 수라"%
 name.mon.sura.tree.4나무 수라"#
 name.mon.sura.water.4
-물 수라",
+물 수라"!
+name.pool.friend우정 소환",
 name.pool.light_dark빛과 어둠 소환"!
 name.pool.normal일반 소환""
 name.pool.premium고급 소환"%
@@ -89,7 +91,8 @@
 name.quest.ach.ch2챕터 2 완료"%
 name.quest.ach.ch3챕터 3 완료"(
 name.quest.ach.enhance50강화 50회"*
-name.quest.ach.explore100탐험 100회",
+name.quest.ach.explore100탐험 100회"0
+name.quest.ach.friends5친구 5명 사귀기",
 name.quest.ach.hell3-10 지옥 클리어"*
 name.quest.ach.level10레벨 10 달성"*
 name.quest.ach.level20레벨 20 달성"*
@@ -103,7 +106,8 @@
 name.quest.daily.checkin출석 체크"2
 name.quest.daily.enhance1몬스터 강화 1회"*
 name.quest.daily.explore15탐험 15회"(
-name.quest.daily.explore5탐험 5회"0
+name.quest.daily.explore5탐험 5회"<
+name.quest.daily.gift3"친구에게 선물 3번 보내기"0
 name.quest.daily.hard1-5 어려움 클리어"&
 name.quest.daily.login접속하기"8
 name.quest.daily.stage10스테이지 10회 클리어"6

@@ -17,3 +17,9 @@ pub mod gamedata {
 pub mod cache {
     include!(concat!(env!("OUT_DIR"), "/summoner.cache.rs"));
 }
+
+/// `summoner.social`: what one user's request does to another, between the sender's
+/// outbox and the receiver's inbox; internal.
+pub mod social {
+    include!(concat!(env!("OUT_DIR"), "/summoner.social.rs"));
+}

@@ -74,7 +74,7 @@ pub(super) async fn grant(
     }
     let live = match state.directory.live(user) {
         // Bounded like every call: past it, the actor still refreshes; the answer says it may not have.
-        Some(actor) => matches!(tokio::time::timeout(REFRESH_WITHIN, actor.send(Refresh)).await, Ok(Ok(true))),
+        Some(actor) => matches!(tokio::time::timeout(REFRESH_WITHIN, actor.send(Refresh::Added)).await, Ok(Ok(true))),
         None => false,
     };
     HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "mail_id": mail_id, "live": live }))

@@ -22,7 +22,7 @@ use crate::cache::{Activity, Cache, CacheError};
 use crate::game::catalog::Catalog;
 use crate::game::dispatch::dispatch;
 use crate::game::effects::Effects;
-use crate::game::entities::{Change, Quest, TABLES};
+use crate::game::entities::{Change, OUTSIDE_WRITTEN, Quest, TABLES, load_entities};
 use crate::game::friends::{self, Fetched, Need};
 use crate::game::profile::Profile;
 use crate::game::quest_actor::{Advance, QuestActors};
@@ -148,9 +148,34 @@ async fn snapshot_or_load(
     else {
         return Ok(None);
     };
-    let snapshot = friends::snapshot(&profile, now_ms);
+    // The box of requests is not read here: the receiver's side checks it when a request arrives.
+    let snapshot = friends::snapshot(&profile, false, now_ms);
     behind.send("friend snapshot read from the database", user, cache.fill_snapshot(snapshot.clone()));
     Ok(Some(snapshot))
+}
+
+/// Other users' profiles as friends see them: those on known game shards one query per
+/// shard, the others through the common database first.
+async fn profiles(
+    store: Arc<dyn Store>,
+    placed: Vec<(UserId, i16)>,
+    unplaced: Vec<UserId>,
+    now_ms: i64,
+) -> Result<Fetched, BackendError> {
+    let mut rows = Vec::new();
+    if !placed.is_empty() {
+        rows.extend(store.load_profiles_on(placed).await.map_err(storage_error)?);
+    }
+    if !unplaced.is_empty() {
+        rows.extend(store.load_profiles(unplaced).await.map_err(storage_error)?);
+    }
+    let snapshots = rows
+        .iter()
+        .filter_map(|p| Profile::from_row(&p.row).ok())
+        // Whether their request box is full is not read here (the snapshot in the cache has it).
+        .map(|p| friends::snapshot(&p, false, now_ms))
+        .collect();
+    Ok(Fetched::Profiles(snapshots))
 }
 
 /// Recently active players of `bucket` and its neighbours, from the shard of the caller's
@@ -198,6 +223,30 @@ impl UserBackend for GameBackend {
         .boxed()
     }
 
+    /// Reads again what others than the actor write: the profile row (an operator may set a
+    /// column), mail and the inbox ([`OUTSIDE_WRITTEN`]); the rest is as the actor's own
+    /// durable commits left it.
+    fn refresh(&self, user: UserId, state: &UserState) -> BoxFuture<'static, Result<UserState, BackendError>> {
+        let (loading, mut state) = (self.store.load_user(user, OUTSIDE_WRITTEN), state.clone());
+        async move {
+            let Loaded { state: rows, .. } = loading.await.map_err(storage_error)?;
+            let [mail, inbox] = rows.tables.as_slice() else {
+                return Err(BackendError::new(format!("read the mail and inbox of user {user}"), "tables missing"));
+            };
+            let failed = |e| BackendError::new(format!("read the profile, mail and inbox of user {user}"), e);
+            let mut profile = Profile::from_row(&rows.profile).map_err(failed)?;
+            if state.ids_unsaved {
+                // The block taken at load is not stored yet; the next commit stores it.
+                (profile.id_next, profile.id_end) = (state.profile.id_next, state.profile.id_end);
+            }
+            state.profile = profile;
+            state.owned.mail = load_entities(mail).map_err(failed)?;
+            state.owned.inbox = load_entities(inbox).map_err(failed)?;
+            Ok(state)
+        }
+        .boxed()
+    }
+
     fn fetch(
         &self,
         _user: UserId,
@@ -214,6 +263,7 @@ impl UserBackend for GameBackend {
                     .map(|r| r.map(Fetched::Snapshot))
                     .boxed(),
             ),
+            Need::Profiles { placed, unplaced } => Some(profiles(self.store.clone(), placed, unplaced, now_ms).boxed()),
         }
     }
 

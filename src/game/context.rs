@@ -7,6 +7,7 @@ use summoner_proto::api::{ErrorCode, Extra};
 use crate::game::data::GameData;
 use crate::game::effects::GameEvent;
 use crate::game::friends::Fetched;
+use crate::game::inbox::Outgoing;
 use crate::game::state::{Draft, MINT_RESERVE};
 use crate::storage::ActionLog;
 
@@ -29,6 +30,8 @@ pub struct HandlerCtx<'a, 's> {
     pub events: Vec<GameEvent>,
     /// Action-log records, written with the change.
     pub logs: Vec<ActionLog>,
+    /// Deliveries to other users, committed as outbox rows with the change.
+    pub sent: Vec<Outgoing>,
     /// Whether debug operations are served.
     pub test_operations: bool,
     /// Ids minted by this request so far.
@@ -56,6 +59,7 @@ impl<'a, 's> HandlerCtx<'a, 's> {
             extras: Vec::new(),
             events: Vec::new(),
             logs: Vec::new(),
+            sent: Vec::new(),
             test_operations,
             minted: 0,
         }
@@ -64,6 +68,13 @@ impl<'a, 's> HandlerCtx<'a, 's> {
     /// Records an action-log entry for the user at the current time.
     pub fn log(&mut self, action: &'static str, params: String, result: String) {
         self.logs.push(ActionLog { user_id: self.user.user_id(), action, params, result, at_ms: self.now_ms });
+    }
+
+    /// Sends `delivery` to user `receiver`: an outbox row in this request's commit, which the
+    /// shard's delivery actor moves to the receiver's inbox (`crate::game::delivery`).
+    pub fn send(&mut self, receiver: u64, delivery: summoner_proto::social::delivery::Kind) {
+        let id = self.mint_id();
+        self.sent.push(Outgoing { id, receiver, delivery });
     }
 
     /// How many more ids this request may mint.

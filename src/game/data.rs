@@ -33,6 +33,7 @@ pub struct GameData {
     pub nickname: NicknameRules,
     pub box_rules: BoxRules,
     pub battle: BattleRules,
+    pub social: SocialRules,
     /// How long system mail (rewards) is kept before it expires.
     pub mail_expire_ms: i64,
     /// When the game's day starts over.
@@ -82,6 +83,17 @@ pub struct BoxRules {
     pub team_size: usize,
     /// A monster's experience from level L to L + 1 is L times this.
     pub exp_per_level: u64,
+}
+
+/// Friends and gifts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocialRules {
+    /// Most friends plus friend requests sent.
+    pub friend_limit: usize,
+    /// Most friend requests received waiting.
+    pub request_limit: usize,
+    /// Friendship points a gift gives.
+    pub gift_points: u32,
 }
 
 /// Battles.
@@ -157,6 +169,9 @@ impl GameData {
         if rules.team_slots == 0 || rules.team_size == 0 || rules.box_limit == 0 || rules.monster_exp_per_level == 0 {
             return invalid("box limit, team slots, team size and monster experience must be positive");
         }
+        if rules.friend_limit == 0 || rules.friend_request_limit == 0 {
+            return invalid("the friend and friend-request limits must be positive");
+        }
         let monsters: HashMap<String, usize> = d.monsters.iter().enumerate().map(|(i, m)| (m.uid.clone(), i)).collect();
         let rarity_of = |uid: &str| monsters.get(uid).map(|&i| d.monsters[i].rarity);
         let mut pools = Vec::new();
@@ -194,6 +209,11 @@ impl GameData {
             battle: BattleRules {
                 expire_ms: i64::from(rules.battle_expire_secs) * 1000,
                 min_power_pct: u64::from(rules.battle_min_power_pct),
+            },
+            social: SocialRules {
+                friend_limit: rules.friend_limit as usize,
+                request_limit: rules.friend_request_limit as usize,
+                gift_points: rules.gift_points,
             },
             mail_expire_ms: i64::from(rules.mail_expire_days) * 86_400_000,
             reset,

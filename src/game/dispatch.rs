@@ -24,11 +24,12 @@ use crate::game::friends::{self, Fetched};
 use crate::game::handlers::{
     battle, debug, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
 };
+use crate::game::inbox::{self, Outgoing};
 use crate::game::profile::Profile;
-use crate::game::state::{Delta, MINT_RESERVE, UserState};
+use crate::game::state::{Delta, Draft, MINT_RESERVE, UserState};
 use crate::storage::UserPlace;
 use crate::storage::rows::{RowWrite, Value};
-use crate::storage::tables::USERS;
+use crate::storage::tables::{OUTBOX, USERS};
 
 /// The dispatch table: each operation's payload variant and its handler. It makes
 /// [`route`] and [`operation_name`], so an operation is one line here.
@@ -79,6 +80,14 @@ operations! {
     CheckIn => shop::check_in,
     ListMail => mail::list_mail,
     ClaimMail => mail::claim_mail,
+    SendFriendRequest => friend_ops::send_friend_request,
+    AcceptFriendRequest => friend_ops::accept_friend_request,
+    DeclineFriendRequest => friend_ops::decline_friend_request,
+    CancelFriendRequest => friend_ops::cancel_friend_request,
+    RemoveFriend => friend_ops::remove_friend,
+    ListFriends => friend_ops::list_friends,
+    ListFriendRequests => friend_ops::list_friend_requests,
+    SendGift => friend_ops::send_gift,
     DebugAddFriend => debug::add_friend,
     DebugGrantMonsters => debug::grant_monsters,
     DebugFeedMonsters => debug::feed_monsters,
@@ -101,6 +110,10 @@ pub fn rng_for(profile: &Profile) -> ChaCha20Rng {
 /// Handles one request for `state` at `now_ms`. Pure but for `fresh_ids`, which is asked
 /// for a new block of entity ids when a committing request left fewer than [`MINT_RESERVE`]
 /// (that block serves the next requests, so this one's answer depends on the state alone).
+///
+/// Deliveries waiting in the user's inbox are applied first, in the same draft
+/// (`crate::game::inbox`): they commit with the request, and with its refusal when it is
+/// refused, so what other players did is never lost to a refused request.
 pub fn dispatch(
     data: &GameData,
     state: &UserState,
@@ -119,31 +132,89 @@ pub fn dispatch(
     let mut draft = state.draft();
     let mut rng = rng_for(&draft.profile);
     let mut ctx = HandlerCtx::new(data, &mut draft, &mut rng, now_ms, request.seq, fetched, test_operations);
+    inbox::receive(&mut ctx);
     let answer = route(&mut ctx, payload);
-    let HandlerCtx { extras, mut events, logs, .. } = ctx;
+    let mut turn = Turn::from(ctx);
     let answer = match answer {
         Ok(answer) => answer,
-        Err(refusal) if refusal.suspicious => return suspicious(data, state, payload, refusal, now_ms),
-        Err(refusal) => return Handled::read_only(refusal_response(refusal)),
+        Err(refusal) if !refusal.suspicious && state.owned.inbox.is_empty() => {
+            return Handled::read_only(refusal_response(refusal));
+        }
+        Err(refusal) => {
+            // The handler's changes go; the deliveries received stay (in a draft of their own).
+            drop(turn);
+            let mut draft = state.draft();
+            let mut rng = rng_for(&draft.profile);
+            let mut ctx = HandlerCtx::new(data, &mut draft, &mut rng, now_ms, request.seq, fetched, test_operations);
+            inbox::receive(&mut ctx);
+            let mut turn = Turn::from(ctx);
+            let logged = refusal.suspicious && suspicious(data, &mut draft, &mut turn, payload, &refusal, now_ms);
+            if !logged && state.owned.inbox.is_empty() {
+                return Handled::read_only(refusal_response(refusal));
+            }
+            let response = Response { extra: std::mem::take(&mut turn.extras), ..refusal_response(refusal) };
+            let position = rng.get_word_pos();
+            let played = !state.owned.inbox.is_empty();
+            return finish(data, state, draft, position, turn, response, played, false, now_ms, fresh_ids);
+        }
     };
     // The first request of a game day counts as the day's login for quests.
     let logged_in_today = draft.owned.counters.get(LOGIN_COUNTER).is_some_and(|c| now_ms < c.resets_at_ms);
     if !logged_in_today {
         let resets_at_ms = data.reset.next_reset(now_ms);
         draft.owned.counters.put(Counter { name: LOGIN_COUNTER.to_owned(), value: 1, resets_at_ms });
-        events.push(GameEvent::LoggedIn);
+        turn.events.push(GameEvent::LoggedIn);
     }
-    let response = Response { payload: Some(answer), extra: extras, ..Default::default() };
+    let response = Response { payload: Some(answer), extra: std::mem::take(&mut turn.extras), ..Default::default() };
     let ends_session = matches!(payload, Q::Logout(_));
+    let position = rng.get_word_pos();
+    finish(data, state, draft, position, turn, response, true, ends_session, now_ms, fresh_ids)
+}
+
+/// What a request's handlers recorded besides the draft.
+struct Turn {
+    extras: Vec<summoner_proto::api::Extra>,
+    events: Vec<GameEvent>,
+    logs: Vec<crate::storage::ActionLog>,
+    sent: Vec<Outgoing>,
+}
+
+impl From<HandlerCtx<'_, '_>> for Turn {
+    fn from(ctx: HandlerCtx<'_, '_>) -> Self {
+        let HandlerCtx { extras, events, logs, sent, .. } = ctx;
+        Self { extras, events, logs, sent }
+    }
+}
+
+/// Turns a finished draft into the request's change: the profile columns that changed, the
+/// entities' rows, the outbox rows of what it sent, and what the actor needs after the commit.
+/// None (a read) when nothing changed. `played`: the user did something (the profile's last
+/// activity moves), not only a refusal logged.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    data: &GameData,
+    state: &UserState,
+    draft: Draft<'_>,
+    rng_position: u128,
+    turn: Turn,
+    response: Response,
+    played: bool,
+    ends_session: bool,
+    now_ms: i64,
+    fresh_ids: &dyn Fn() -> Range<u64>,
+) -> Handled<Delta, Effects> {
+    let Turn { events, logs, sent, .. } = turn;
     let mut profile = draft.profile;
     // The stream position is part of the state: a draw is consumed only if the request commits.
-    profile.rng_word_pos = u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX);
+    profile.rng_word_pos = u64::try_from(rng_position).unwrap_or(u64::MAX);
     let owned = draft.owned.finish();
     let changed = profile != state.profile || !owned.is_empty() || !logs.is_empty() || !events.is_empty();
-    if !changed {
+    if !changed && sent.is_empty() {
         return Handled { response, change: None, ends_session };
     }
-    profile.updated_at_ms = now_ms;
+    if played {
+        profile.updated_at_ms = now_ms;
+    }
     if profile.ids_left() < MINT_RESERVE {
         let block = fresh_ids();
         (profile.id_next, profile.id_end) = (block.start, block.end);
@@ -164,8 +235,11 @@ pub fn dispatch(
         rows.push(RowWrite::Patch { table: &USERS, key: vec![Value::uint(user)], set });
     }
     owned.rows(user, &mut rows);
-    let seen_by_friends_changed = profile.nickname != state.profile.nickname || profile.level != state.profile.level;
-    let snapshot = seen_by_friends_changed.then(|| friends::snapshot(&profile, now_ms));
+    // Deliveries to other users ride in this commit; the shard's delivery actor moves them on.
+    rows.extend(sent.iter().map(|o| RowWrite::Insert(&OUTBOX, o.row(user, state.shards.game, now_ms))));
+    let limit = data.social.request_limit;
+    let snapshot = friends::seen_by_friends_changed(state, &profile, &owned, limit)
+        .then(|| friends::snapshot(&profile, friends::requests_received(state, &owned) >= limit, now_ms));
     let place = UserPlace { shards: state.shards, epoch: state.epoch };
     let durable = crate::storage::Changes { rows, logs };
     let effects = Effects { durable, events, place, snapshot, data: None, now_ms };
@@ -180,41 +254,31 @@ fn refusal_response(refusal: Refusal) -> Response {
 /// A suspicious refusal: the user's game state stays as it was, but an action-log row
 /// records the attempt for review, committed with the stored refusal and a count of the
 /// day's suspicious requests. Past [`SUSPICIOUS_LOGS_PER_DAY`] of them a day, they are
-/// refused like any other, writing nothing: a client looping on forged finishes cannot make
-/// every request cost a commit.
+/// refused like any other, writing nothing (answers whether it logged): a client looping on
+/// forged finishes cannot make every request cost a commit.
 fn suspicious(
     data: &GameData,
-    state: &UserState,
+    draft: &mut Draft<'_>,
+    turn: &mut Turn,
     payload: &Q,
-    refusal: Refusal,
+    refusal: &Refusal,
     now_ms: i64,
-) -> Handled<Delta, Effects> {
-    let mut draft = state.draft();
+) -> bool {
     let counted = draft.owned.counters.get(SUSPICIOUS_COUNTER).filter(|c| now_ms < c.resets_at_ms);
     let today = counted.map_or(0, |c| c.value);
     if today >= SUSPICIOUS_LOGS_PER_DAY {
-        return Handled::read_only(refusal_response(refusal));
+        return false;
     }
     let resets_at_ms = data.reset.next_reset(now_ms);
     draft.owned.counters.put(Counter { name: SUSPICIOUS_COUNTER.to_owned(), value: today + 1, resets_at_ms });
-    let owned = draft.owned.finish();
-    let mut rows = Vec::new();
-    owned.rows(state.user_id(), &mut rows);
-    let log = crate::storage::ActionLog {
-        user_id: state.user_id(),
+    turn.logs.push(crate::storage::ActionLog {
+        user_id: draft.user_id(),
         action: "suspicious",
         params: format!("operation={} code={}", operation_name(payload), refusal.code.as_str_name()),
         result: refusal.message.clone(),
         at_ms: now_ms,
-    };
-    let delta = Delta { profile: state.profile.clone(), owned, ids_saved: false };
-    let effects = Effects {
-        durable: crate::storage::Changes { rows, logs: vec![log] },
-        place: UserPlace { shards: state.shards, epoch: state.epoch },
-        now_ms,
-        ..Default::default()
-    };
-    Handled { response: refusal_response(refusal), change: Some((delta, effects)), ends_session: false }
+    });
+    true
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@ pub enum GameEvent {
     Purchased,
     /// The daily check-in.
     CheckedIn,
+    /// A friendship started (on this user's side).
+    FriendAdded,
+    /// A gift went to a friend (one event per friend).
+    GiftSent,
 }
 
 impl GameEvent {
@@ -48,6 +52,8 @@ impl GameEvent {
             Self::StageCleared { .. } => "stage_clear",
             Self::Purchased => "purchase",
             Self::CheckedIn => "check_in",
+            Self::FriendAdded => "friend_added",
+            Self::GiftSent => "gift_sent",
         }
     }
 }
@@ -87,6 +93,8 @@ mod tests {
             GameEvent::StageCleared { stage: String::new() },
             GameEvent::Purchased,
             GameEvent::CheckedIn,
+            GameEvent::FriendAdded,
+            GameEvent::GiftSent,
         ];
         let mut conditions: Vec<&str> = events.iter().map(GameEvent::condition).collect();
         let mut accepted = QUEST_CONDITIONS.to_vec();

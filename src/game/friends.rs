@@ -12,6 +12,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use summoner_proto::api::{FriendCard, FriendSnapshot, Request, request::Payload};
 
+use crate::game::entities::{Change, OwnedChanges};
 use crate::game::profile::Profile;
 use crate::game::state::UserState;
 
@@ -27,8 +28,6 @@ pub const NEIGHBOUR_READ: usize = 20;
 pub const BUCKET_CAP: usize = 2000;
 /// How recently a player must have been active to be recommended.
 pub const ACTIVE_WINDOW_MS: i64 = 3_600_000;
-/// Most friends a user may have.
-pub const MAX_FRIENDS: usize = 50;
 
 /// The recommendation bucket of a level.
 pub fn bucket(level: u32) -> u32 {
@@ -40,9 +39,46 @@ pub fn card(user: &Profile, now_ms: i64) -> FriendCard {
     FriendCard { user_id: user.user_id, nickname: user.nickname.clone(), level: user.level, active_at_ms: now_ms }
 }
 
-/// A user as friends see them.
-pub fn snapshot(user: &Profile, now_ms: i64) -> FriendSnapshot {
-    FriendSnapshot { user_id: user.user_id, nickname: user.nickname.clone(), level: user.level, taken_at_ms: now_ms }
+/// A user as friends see them; `box_full`: their box of friend requests is full.
+pub fn snapshot(user: &Profile, box_full: bool, now_ms: i64) -> FriendSnapshot {
+    FriendSnapshot {
+        user_id: user.user_id,
+        nickname: user.nickname.clone(),
+        level: user.level,
+        taken_at_ms: now_ms,
+        leader: user.leader.clone(),
+        last_active_ms: user.updated_at_ms,
+        request_box_full: box_full,
+    }
+}
+
+/// Friend requests waiting in the box of `state` once `changes` apply.
+pub fn requests_received(state: &UserState, changes: &OwnedChanges) -> usize {
+    let before = state.owned.friend_requests.values().filter(|r| !r.outgoing).count();
+    changes.friend_requests.iter().fold(before, |count, (key, change)| {
+        let was = state.owned.friend_requests.get(key).is_some_and(|r| !r.outgoing);
+        let is = matches!(change, Change::Inserted(r) | Change::Updated(r) if !r.outgoing);
+        (count + usize::from(is)).saturating_sub(usize::from(was))
+    })
+}
+
+/// Whether a committed change alters what friends see of the user (then the snapshot in the
+/// cache is replaced): the nickname, level or leader, or whether the request box is full.
+pub fn seen_by_friends_changed(
+    state: &UserState,
+    profile: &Profile,
+    changes: &OwnedChanges,
+    request_limit: usize,
+) -> bool {
+    let before = &state.profile;
+    if profile.nickname != before.nickname || profile.level != before.level || profile.leader != before.leader {
+        return true;
+    }
+    if changes.friend_requests.is_empty() {
+        return false;
+    }
+    let was_full = state.owned.friend_requests.values().filter(|r| !r.outgoing).count() >= request_limit;
+    was_full != (requests_received(state, changes) >= request_limit)
 }
 
 /// What a request must read before its handler runs.
@@ -52,6 +88,9 @@ pub enum Need {
     Candidates { bucket: u32 },
     /// Another user's snapshot (from the cache, else their profile).
     Snapshot { user: u64 },
+    /// Other users' profiles from the database: `placed` on the game shard given (one query
+    /// per shard), the rest looked up first.
+    Profiles { placed: Vec<(u64, i16)>, unplaced: Vec<u64> },
 }
 
 /// What was read for a request.
@@ -62,6 +101,8 @@ pub enum Fetched {
     Candidates { own: Vec<FriendCard>, near: Vec<FriendCard> },
     /// The snapshot asked for; None when no such user exists.
     Snapshot(Option<FriendSnapshot>),
+    /// The profiles asked for, as friends see them (users that do not exist are left out).
+    Profiles(Vec<FriendSnapshot>),
 }
 
 /// What `request` needs read for `user`; None for requests served from the state alone
@@ -73,6 +114,28 @@ pub fn needs(user: &UserState, request: &Request, test_operations: bool) -> Opti
         Payload::GetFriendSnapshot(r) if is_friend(&r.user_id) => Some(Need::Snapshot { user: r.user_id }),
         Payload::DebugAddFriend(r) if test_operations && r.user_id != user.user_id() && !is_friend(&r.user_id) => {
             Some(Need::Snapshot { user: r.user_id })
+        }
+        Payload::SendFriendRequest(r)
+            if r.user_id != user.user_id()
+                && !is_friend(&r.user_id)
+                && !user.owned.friend_requests.contains_key(&r.user_id) =>
+        {
+            Some(Need::Snapshot { user: r.user_id })
+        }
+        Payload::ListFriends(_) if !user.owned.friends.is_empty() => {
+            let (known, unknown): (Vec<_>, Vec<_>) = user.owned.friends.values().partition(|f| f.shard >= 0);
+            Some(Need::Profiles {
+                placed: known.iter().map(|f| (f.id, f.shard)).collect(),
+                unplaced: unknown.iter().map(|f| f.id).collect(),
+            })
+        }
+        Payload::ListFriendRequests(_) if !user.owned.friend_requests.is_empty() => {
+            let (known, unknown): (Vec<_>, Vec<_>) =
+                user.owned.friend_requests.values().partition(|r| r.other_shard >= 0);
+            Some(Need::Profiles {
+                placed: known.iter().map(|r| (r.other, r.other_shard)).collect(),
+                unplaced: unknown.iter().map(|r| r.other).collect(),
+            })
         }
         _ => None,
     }
@@ -120,7 +183,7 @@ mod tests {
     fn user(id: u64, friends: Vec<u64>) -> UserState {
         let data = GameData::embedded().expect("embedded game data loads");
         let mut user = UserState::new(Profile { user_id: id, ..Profile::new_user(&data, id * 31, 0..0, 0) });
-        user.owned.friends = friends.into_iter().map(|id| (id, Friend { id, since_ms: 0 })).collect();
+        user.owned.friends = friends.into_iter().map(|id| (id, Friend::new(id, 1, 0))).collect();
         user
     }
 

@@ -15,6 +15,7 @@ pub mod friends;
 pub mod gacha;
 pub mod grants;
 pub mod handlers;
+pub mod inbox;
 pub mod monsters;
 pub mod profile;
 pub mod quest_actor;

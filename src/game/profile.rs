@@ -28,11 +28,16 @@ pub struct Profile {
     /// The ids the user's new entities take, in order (`crate::ids::IdGenerator::next_block`).
     pub id_next: u64,
     pub id_end: u64,
+    /// The template of the first monster of the first team, as friends see the user ("" when
+    /// that team is empty).
+    pub leader: String,
 }
 
 /// The columns of `users` after the key, in the table's order; [`Profile::columns`] and
 /// [`Profile::from_row`] follow it (checked by a test).
-const COLUMNS: usize = 13;
+const COLUMNS: usize = 14;
+/// Where `id_next` and `id_end` are among [`COLUMNS`].
+const ID_COLUMNS: [usize; 2] = [11, 12];
 
 impl Profile {
     /// A new user's profile (id assigned at registration) with its first block of ids.
@@ -52,6 +57,7 @@ impl Profile {
             updated_at_ms: now_ms,
             id_next: ids.start,
             id_end: ids.end,
+            leader: String::new(),
         }
     }
 
@@ -70,6 +76,7 @@ impl Profile {
             Value::Int(self.updated_at_ms),
             Value::uint(self.id_next),
             Value::uint(self.id_end),
+            Value::Text(self.leader.clone()),
         ]
     }
 
@@ -98,6 +105,7 @@ impl Profile {
             updated_at_ms: r.int()?,
             id_next: r.uint()?,
             id_end: r.uint()?,
+            leader: r.text()?,
         })
     }
 
@@ -110,7 +118,7 @@ impl Profile {
     /// The columns of the id block (written when a block was taken outside a request).
     pub fn id_columns(&self) -> Vec<(usize, Value)> {
         let columns = self.columns();
-        [COLUMNS - 2, COLUMNS - 1].into_iter().map(|i| (i, columns[i].clone())).collect()
+        ID_COLUMNS.into_iter().map(|i| (i, columns[i].clone())).collect()
     }
 
     /// Ids left in the user's block.

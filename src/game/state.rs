@@ -11,12 +11,13 @@ use summoner_proto::api;
 use crate::game::data::GameData;
 use crate::game::entities::{Friend, Overlays, Owned, OwnedChanges};
 use crate::game::profile::Profile;
+use crate::game::wallet::FRIEND_POINTS;
 use crate::storage::rows::RowError;
 use crate::storage::{UserRows, UserShards};
 
 /// Ids a single request may mint at most; the dispatcher keeps at least this many in the
 /// user's block before every request.
-pub const MINT_RESERVE: u64 = 64;
+pub const MINT_RESERVE: u64 = 128;
 
 /// A user's game state.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +71,8 @@ impl UserState {
 
     /// The profile as the client sees it at `now_ms`.
     pub fn to_proto(&self, data: &GameData, now_ms: i64) -> api::User {
-        user_proto(&self.profile, self.owned.friends.values(), data, now_ms)
+        let points = self.owned.counters.get(FRIEND_POINTS).map_or(0, |c| c.value);
+        user_proto(&self.profile, self.owned.friends.values(), points, data, now_ms)
     }
 }
 
@@ -88,7 +90,8 @@ impl Draft<'_> {
 
     /// The profile as the client sees it at `now_ms`, with the request's changes.
     pub fn to_proto(&self, data: &GameData, now_ms: i64) -> api::User {
-        user_proto(&self.profile, self.owned.friends.iter(), data, now_ms)
+        let points = self.owned.counters.get(FRIEND_POINTS).map_or(0, |c| c.value);
+        user_proto(&self.profile, self.owned.friends.iter(), points, data, now_ms)
     }
 }
 
@@ -106,6 +109,7 @@ pub struct Delta {
 fn user_proto<'f>(
     profile: &Profile,
     friends: impl Iterator<Item = &'f Friend>,
+    friend_points: i64,
     data: &GameData,
     now_ms: i64,
 ) -> api::User {
@@ -122,5 +126,6 @@ fn user_proto<'f>(
         stamina_max: data.stamina_max(profile.level),
         created_at_ms: profile.created_at_ms,
         friend_ids: friends.into_iter().map(|f| f.id).collect(),
+        friend_points: friend_points.max(0) as u64,
     }
 }

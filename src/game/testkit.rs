@@ -1,6 +1,7 @@
 //! A player for handler tests: a user's state driven through the dispatcher, with quest
-//! progress merged as the QuestActor would, deltas applied as a commit would, and the
-//! action-log rows kept. No database, no actors.
+//! progress merged as the QuestActor would, deltas applied as a commit would, the action-log
+//! rows kept, and deliveries to other players held until [`deliver`] moves them. No
+//! database, no actors.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,10 +13,29 @@ use summoner_proto::api::{ErrorCode, Request, Response, request::Payload as Q, r
 use crate::game::data::GameData;
 use crate::game::dispatch::{LOGIN_COUNTER, dispatch};
 use crate::game::entities::Counter;
+use crate::game::entities::{Entity, Received};
+use crate::game::friends::Fetched;
 use crate::game::profile::Profile;
 use crate::game::quests;
 use crate::game::state::UserState;
 use crate::storage::ActionLog;
+use crate::storage::rows::{Row, RowWrite};
+use crate::storage::tables::OUTBOX;
+use summoner_proto::api::FriendSnapshot;
+
+/// Moves every committed outbox row of `players` into its receiver's inbox, as the delivery
+/// actors do (the receiver applies it at its next request). Answers how many moved.
+pub fn deliver(players: &mut [&mut Player]) -> usize {
+    let rows: Vec<Row> = players.iter_mut().flat_map(|p| std::mem::take(&mut p.outbox)).collect();
+    let count = rows.len();
+    for row in rows {
+        let (receiver, inbox) = crate::storage::delivery::inbox_row(&row).expect("an outbox row");
+        let received = Received::from_row(&inbox).expect("an inbox row");
+        let to = players.iter_mut().find(|p| p.state.user_id() == receiver).expect("the receiver plays");
+        to.state.owned.inbox.insert(received.id, received);
+    }
+    count
+}
 
 /// 2027-01-15 12:00 UTC: a weekday in the middle of a month.
 pub const START_MS: i64 = 1_800_000_000_000;
@@ -31,6 +51,10 @@ pub struct Player {
     pub last_rows: usize,
     /// The last answer, as the user's actor keeps it for retries.
     pub last: Option<LastAnswer>,
+    /// Outbox rows committed and not yet delivered ([`deliver`]).
+    pub outbox: Vec<Row>,
+    /// What the actor's fetch step read for the next request (taken by it).
+    pub fetched: Option<Fetched>,
     next_block: u64,
 }
 
@@ -50,7 +74,35 @@ impl Player {
         // Seen today already (the first request of a day records the login).
         let seen = Counter { name: LOGIN_COUNTER.into(), value: 1, resets_at_ms: data.reset.next_reset(START_MS) };
         state.owned.counters.insert(seen.name.clone(), seen);
-        Self { data, state, now: START_MS, seq: 0, logs: Vec::new(), last_rows: 0, last: None, next_block: 1 << 21 }
+        Self {
+            data,
+            state,
+            now: START_MS,
+            seq: 0,
+            logs: Vec::new(),
+            last_rows: 0,
+            last: None,
+            outbox: Vec::new(),
+            fetched: None,
+            next_block: 1 << 21,
+        }
+    }
+
+    /// A new user with id `id` (on game shard `id % 2`), its ids apart from other players'.
+    pub fn with_id(id: u64) -> Self {
+        let mut p = Self::new();
+        p.state.profile.user_id = id;
+        p.state.shards.game = (id % 2) as i16;
+        let first = (id + 1) << 24;
+        (p.state.profile.id_next, p.state.profile.id_end) = (first, first + 256);
+        p.next_block = first + (1 << 20);
+        p
+    }
+
+    /// What friends see of this player (for another player's fetch step).
+    pub fn snapshot(&self) -> FriendSnapshot {
+        let waiting = self.state.owned.friend_requests.values().filter(|r| !r.outgoing).count();
+        crate::game::friends::snapshot(&self.state.profile, waiting >= self.data.social.request_limit, self.now)
     }
 
     /// A user with `gold` and `gems`.
@@ -66,7 +118,9 @@ impl Player {
         self.seq += 1;
         let request = Request { seq: self.seq, session_token: Vec::new(), payload: Some(payload) };
         let block = self.next_block;
-        let mut handled = dispatch(&self.data, &self.state, &request, None, self.now, true, &|| block..block + 256);
+        let fetched = self.fetched.take();
+        let mut handled =
+            dispatch(&self.data, &self.state, &request, fetched.as_ref(), self.now, true, &|| block..block + 256);
         if let Some((_, effects)) = &mut handled.change {
             self.next_block += 256;
             effects.data = Some(self.data.clone());
@@ -76,6 +130,10 @@ impl Player {
         }
         if let Some((delta, effects)) = handled.change {
             self.last_rows = effects.durable.rows.len();
+            self.outbox.extend(effects.durable.rows.iter().filter_map(|w| match w {
+                RowWrite::Insert(table, row) if std::ptr::eq(*table, &OUTBOX) => Some(row.clone()),
+                _ => None,
+            }));
             self.logs.extend(effects.durable.logs);
             self.state.apply(delta);
         } else {
@@ -134,6 +192,12 @@ impl Player {
             A::DebugGrantMonsters(res) => res.monster_ids,
             other => panic!("not a grant answer: {other:?}"),
         }
+    }
+
+    /// Sends a request with what the fetch step would have read for it.
+    pub fn call_with(&mut self, payload: Q, fetched: Fetched) -> Response {
+        self.fetched = Some(fetched);
+        self.call(payload)
     }
 
     /// Action-log rows of `action`.

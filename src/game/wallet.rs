@@ -31,25 +31,49 @@ pub fn reward(what: &str, amount: u64) -> Reward {
 pub fn currency_name(currency: Currency) -> &'static str {
     match currency {
         Currency::Gems => "gems",
+        Currency::FriendPoints => FRIEND_POINTS,
         _ => "gold",
     }
 }
 
-/// Takes `amount` of `currency`, or refuses with NOT_ENOUGH_GOLD / NOT_ENOUGH_GEMS.
+/// Friendship points: a currency kept in a counter of this name (no profile column).
+pub const FRIEND_POINTS: &str = "friend_points";
+
+/// The user's balance of `currency`.
+pub fn balance(ctx: &HandlerCtx, currency: Currency) -> u64 {
+    match currency {
+        Currency::Gems => ctx.user.profile.gems,
+        Currency::FriendPoints => counter(ctx, FRIEND_POINTS).max(0) as u64,
+        _ => ctx.user.profile.gold,
+    }
+}
+
+fn set_balance(ctx: &mut HandlerCtx, currency: Currency, value: u64) {
+    match currency {
+        Currency::Gems => ctx.user.profile.gems = value,
+        Currency::FriendPoints => set_counter(ctx, FRIEND_POINTS, i64::try_from(value).unwrap_or(i64::MAX), 0),
+        _ => ctx.user.profile.gold = value,
+    }
+}
+
+/// Takes `amount` of `currency`, or refuses with NOT_ENOUGH_GOLD / NOT_ENOUGH_GEMS /
+/// NOT_ENOUGH_FRIEND_POINTS.
 pub fn spend(ctx: &mut HandlerCtx, currency: Currency, amount: u64, reason: &str) -> HandlerResult<()> {
-    let (balance, code) = match currency {
-        Currency::Gems => (&mut ctx.user.profile.gems, ErrorCode::NotEnoughGems),
-        _ => (&mut ctx.user.profile.gold, ErrorCode::NotEnoughGold),
+    let code = match currency {
+        Currency::Gems => ErrorCode::NotEnoughGems,
+        Currency::FriendPoints => ErrorCode::NotEnoughFriendPoints,
+        _ => ErrorCode::NotEnoughGold,
     };
-    if *balance < amount {
+    let balance = balance(ctx, currency);
+    if balance < amount {
         return Err(Refusal::new(
             code,
             format!("{reason} costs {amount} {}; you have {balance}", currency_name(currency)),
         ));
     }
-    *balance -= amount;
-    let after = *balance;
+    let after = balance - amount;
     if amount > 0 {
+        set_balance(ctx, currency, after);
         log_change(ctx, currency_name(currency), -i128::from(amount), after, reason);
     }
     Ok(())
@@ -57,14 +81,11 @@ pub fn spend(ctx: &mut HandlerCtx, currency: Currency, amount: u64, reason: &str
 
 /// Adds `amount` of `currency` (saturating at the largest balance a column holds).
 pub fn earn(ctx: &mut HandlerCtx, currency: Currency, amount: u64, reason: &str) {
-    let balance = match currency {
-        Currency::Gems => &mut ctx.user.profile.gems,
-        _ => &mut ctx.user.profile.gold,
-    };
-    let before = *balance;
-    *balance = balance.saturating_add(amount).min(i64::MAX as u64);
-    let (after, delta) = (*balance, i128::from(*balance) - i128::from(before));
+    let before = balance(ctx, currency);
+    let after = before.saturating_add(amount).min(i64::MAX as u64);
+    let delta = i128::from(after) - i128::from(before);
     if delta != 0 {
+        set_balance(ctx, currency, after);
         log_change(ctx, currency_name(currency), delta, after, reason);
     }
 }
@@ -103,6 +124,7 @@ pub fn grant(ctx: &mut HandlerCtx, reward: &Reward, reason: &str) -> Option<Mons
     match reward.what.as_str() {
         "gold" => earn(ctx, Currency::Gold, amount, reason),
         "gems" => earn(ctx, Currency::Gems, amount, reason),
+        FRIEND_POINTS => earn(ctx, Currency::FriendPoints, amount, reason),
         "stamina" => {
             let (data, now) = (ctx.data, ctx.now_ms);
             ctx.user.profile.add_stamina(data, u32::try_from(amount).unwrap_or(u32::MAX), now);

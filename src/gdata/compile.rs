@@ -19,7 +19,7 @@ mod progression;
 
 /// The events quests can count (the `GameEvent` conditions); a quest on anything else could
 /// never complete.
-pub const QUEST_CONDITIONS: [&str; 10] = [
+pub const QUEST_CONDITIONS: [&str; 12] = [
     "explore",
     "level_reached",
     "summon",
@@ -30,6 +30,8 @@ pub const QUEST_CONDITIONS: [&str; 10] = [
     "purchase",
     "check_in",
     "evolve",
+    "friend_added",
+    "gift_sent",
 ];
 /// Stage difficulties, in unlock order.
 pub const DIFFICULTIES: [&str; 3] = ["normal", "hard", "hell"];
@@ -37,7 +39,7 @@ pub const DIFFICULTIES: [&str; 3] = ["normal", "hard", "hell"];
 /// row of rarities.csv).
 const MAX_RARITY: i64 = 5;
 /// The rewards that are not an item or a monster.
-pub const PLAIN_REWARDS: [&str; 3] = ["gold", "gems", "stamina"];
+pub const PLAIN_REWARDS: [&str; 4] = ["gold", "gems", "stamina", "friend_points"];
 
 /// What a build produces.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,6 +238,7 @@ fn currency(value: &str) -> Option<Currency> {
     match value {
         "gold" => Some(Currency::Gold),
         "gems" => Some(Currency::Gems),
+        "friend_points" => Some(Currency::FriendPoints),
         _ => None,
     }
 }

@@ -27,6 +27,7 @@ use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 use crate::ids::IdGenerator;
 use crate::storage::batch::{BatchHook, Job};
 use crate::storage::db::{Db, DbKind, ShardDbs};
+use crate::storage::delivery::{DeliveryListener, Listener};
 use crate::storage::persistence::BatchSettings;
 use crate::storage::registry::{Placement, ShardRow};
 use crate::storage::router::{ShardRouter, Submit};
@@ -67,6 +68,8 @@ pub struct DbStore {
     ids: &'static IdGenerator,
     /// None: a reader, which writes nothing ([`DbStore::open_reader`]).
     router: Option<Addr<ShardRouter>>,
+    /// Told whose inbox got deliveries.
+    listener: Arc<DeliveryListener>,
     timeout: Duration,
     batch_limit: Duration,
 }
@@ -139,12 +142,14 @@ impl DbStore {
             log_sweep: config.log_sweep,
             hook: config.hook.clone(),
         };
-        let router = ShardRouter::start(&dbs.game, &dbs.log, settings);
+        let listener = Arc::new(DeliveryListener::default());
+        let router = ShardRouter::start(&dbs.common, &dbs.game, &dbs.log, listener.clone(), settings);
         Ok(Self {
             dbs,
             placement: Arc::new(placement),
             ids: crate::ids::generator(config.node_id),
             router: Some(router),
+            listener,
             timeout: config.timeout,
             batch_limit: config.batch_limit,
         })
@@ -165,6 +170,7 @@ impl DbStore {
             placement: Arc::new(placement),
             ids: crate::ids::generator(config.node_id),
             router: None,
+            listener: Arc::default(),
             timeout: config.timeout,
             batch_limit: config.batch_limit,
         })
@@ -271,6 +277,10 @@ impl Store for DbStore {
         self.timed("load profiles".into(), user_data::load_profiles(self.clone(), users))
     }
 
+    fn load_profiles_on(&self, users: Vec<(UserId, i16)>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
+        self.timed("load profiles".into(), user_data::load_profiles_on(self.clone(), users))
+    }
+
     fn commit(&self, user: UserId, place: UserPlace, commit: Commit<Changes>) -> BoxFuture<'static, StoreResult<()>> {
         let Commit { writes: Changes { rows, logs }, reply } = commit;
         let mut writes = rows;
@@ -326,6 +336,10 @@ impl Store for DbStore {
             }
             Ok(())
         })
+    }
+
+    fn on_delivered(&self, listener: Listener) {
+        self.listener.set(listener);
     }
 
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {

@@ -1,5 +1,6 @@
 //! An in-memory [`Store`]: the same contract as the SQL store (rows per table, the owner-epoch
-//! fence, the reply stored with its writes) without durability. For benchmarks of the
+//! fence, the reply stored with its writes, deliveries between users) without durability.
+//! Deliveries reach the receiver's inbox in the sender's commit. For benchmarks of the
 //! request path and for tests that exercise logic rather than storage.
 
 use std::collections::{BTreeMap, HashMap};
@@ -9,7 +10,7 @@ use futures_util::future::{BoxFuture, ready};
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
-use crate::storage::tables::USERS;
+use crate::storage::tables::{INBOX, OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, Changes, LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserPlace,
     UserRows, UserShards,
@@ -17,6 +18,8 @@ use crate::storage::{
 
 #[derive(Default)]
 struct Inner {
+    /// Told of deliveries.
+    listener: Option<crate::storage::delivery::Listener>,
     next_id: u64,
     auth: HashMap<AuthId, UserId>,
     /// Rows by table name, then key.
@@ -65,6 +68,35 @@ impl Inner {
             }
         }
         Ok(())
+    }
+
+    /// Moves the outbox rows `writes` inserted to their receivers' inboxes at once (the
+    /// commit that wrote them holds the lock, so no copy can come twice) and purges applied
+    /// inbox rows. Answers the receivers.
+    fn deliver(&mut self, writes: &[RowWrite]) -> Vec<UserId> {
+        let mut receivers = Vec::new();
+        for write in writes {
+            let RowWrite::Insert(table, outbox) = write else { continue };
+            if !std::ptr::eq(*table, &OUTBOX) {
+                continue;
+            }
+            if let Some(rows) = self.tables.get_mut(OUTBOX.name) {
+                rows.remove(&outbox[..1]);
+            }
+            let Some((receiver, row)) = crate::storage::delivery::inbox_row(outbox) else { continue };
+            if self.rows_of(&USERS, receiver).is_empty() {
+                continue;
+            }
+            self.tables.entry(INBOX.name).or_default().insert(row[..INBOX.key.len()].to_vec(), row);
+            receivers.push(receiver);
+        }
+        if writes.iter().any(|w| std::ptr::eq(w.table(), &INBOX)) {
+            let applied = INBOX.key.len() + INBOX.column("applied_at_ms").unwrap_or(0);
+            if let Some(rows) = self.tables.get_mut(INBOX.name) {
+                rows.retain(|_, row| matches!(row.get(applied), Some(Value::Int(0))));
+            }
+        }
+        receivers
     }
 
     fn rows_of(&self, table: &TableDef, user: UserId) -> Vec<Row> {
@@ -203,12 +235,23 @@ impl Store for MemoryStore {
         let result = inner.apply(&rows).map(|()| {
             inner.logs.extend(logs);
             inner.replies.insert(user, reply);
+            inner.deliver(&rows)
         });
-        Box::pin(ready(result))
+        let listener = inner.listener.clone();
+        drop(inner);
+        Box::pin(ready(result.map(|receivers| {
+            if let (Some(tell), false) = (listener, receivers.is_empty()) {
+                tell(&receivers);
+            }
+        })))
     }
 
     fn write_outside(&self, _user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
         Box::pin(ready(self.inner().apply(&rows)))
+    }
+
+    fn on_delivered(&self, listener: crate::storage::delivery::Listener) {
+        self.inner().listener = Some(listener);
     }
 
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {

@@ -16,8 +16,10 @@
 
 pub mod batch;
 pub mod conn;
+pub mod courier;
 pub mod db;
 pub mod db_store;
+pub mod delivery;
 pub mod memory;
 pub mod migrations;
 pub mod persistence;
@@ -181,6 +183,13 @@ pub trait Store: Send + Sync + 'static {
     /// left out. One query per shard touched, never one per user.
     fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>>;
 
+    /// The profiles of `users` whose game shards the caller knows (user, shard): one query
+    /// per shard touched and none on the common database. A user not on the shard given is
+    /// left out.
+    fn load_profiles_on(&self, users: Vec<(UserId, i16)>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
+        self.load_profiles(users.into_iter().map(|(user, _)| user).collect())
+    }
+
     /// Appends action-log rows for actions outside a user's request handling (register,
     /// login) to the user's log shard.
     fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>>;
@@ -200,8 +209,13 @@ pub trait Store: Send + Sync + 'static {
         Box::pin(futures_util::future::ready(Ok(())))
     }
 
-    /// Commits every write still queued and ships the action logs (graceful shutdown, and
-    /// tests that count rows). Stores that queue nothing have nothing to do.
+    /// Tells `listener` the users whose inbox got deliveries (`crate::storage::delivery`),
+    /// once they are durable there. Set once, when the user actors exist.
+    fn on_delivered(&self, listener: delivery::Listener);
+
+    /// Commits every write still queued, carries the deliveries waiting in the outboxes and
+    /// ships the action logs (graceful shutdown, and tests that count rows). Stores that
+    /// queue nothing have nothing to do.
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {
         Box::pin(futures_util::future::ready(Ok(())))
     }

@@ -17,7 +17,8 @@
 //! Every caller gets a definite answer: committed; not applied (dropped, refused by the
 //! fence, rolled back alone, or the batch failed before its commit); or, when the commit
 //! itself got no answer (or the batch ran past its time bound), outcome unknown.
-//! Committed action-log rows (`log_outbox`) go to the shard's [`LogShipper`].
+//! Committed outbox rows go to the shard's couriers: action logs (`log_outbox`) to its
+//! [`LogShipper`], deliveries between users (`outbox`) to its [`DeliveryCourier`].
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -29,11 +30,13 @@ use actix::{
 use tokio::sync::oneshot;
 
 use crate::storage::batch::{self, BatchError, BatchHook, Job, JobError};
+use crate::storage::courier::{Rescan, Ship};
 use crate::storage::db::Db;
+use crate::storage::delivery::DeliveryCourier;
 use crate::storage::queue::{Queue, Queued};
-use crate::storage::rows::{Row, RowWrite};
-use crate::storage::shipper::{LogShipper, Rescan, Ship};
-use crate::storage::tables::LOG_OUTBOX;
+use crate::storage::rows::RowWrite;
+use crate::storage::shipper::LogShipper;
+use crate::storage::tables::{LOG_OUTBOX, OUTBOX};
 use crate::storage::{StoreError, StoreResult};
 use crate::with_conn;
 
@@ -91,13 +94,19 @@ pub struct PersistenceActor {
     drained: Vec<oneshot::Sender<()>>,
     settles: Vec<(i64, oneshot::Sender<()>)>,
     settings: BatchSettings,
-    shipper: Option<Addr<LogShipper>>,
+    couriers: Option<Couriers>,
+}
+
+/// The couriers of a game shard's outboxes.
+pub struct Couriers {
+    pub logs: Addr<LogShipper>,
+    pub deliveries: Addr<DeliveryCourier>,
 }
 
 impl PersistenceActor {
-    /// The actor of the shard `db`, named `label` in logs and metrics; committed action logs
-    /// go to `shipper`.
-    pub fn new(db: Db, label: String, settings: BatchSettings, shipper: Option<Addr<LogShipper>>) -> Self {
+    /// The actor of the shard `db`, named `label` in logs and metrics; committed rows of a
+    /// game shard's outboxes go to its `couriers`.
+    pub fn new(db: Db, label: String, settings: BatchSettings, couriers: Option<Couriers>) -> Self {
         Self {
             db,
             label,
@@ -108,7 +117,7 @@ impl PersistenceActor {
             drained: Vec::new(),
             settles: Vec::new(),
             settings,
-            shipper,
+            couriers,
         }
     }
 }
@@ -211,9 +220,10 @@ impl PersistenceActor {
             Err(e) => {
                 if matches!(e, BatchError::Unknown(_)) {
                     crate::metrics::METRICS.writes_unknown.inc_by(jobs.len() as u64);
-                    // If it landed, its action logs are in the outbox with nobody to ship them.
-                    if let Some(shipper) = &self.shipper {
-                        shipper.do_send(Rescan);
+                    // If it landed, its outbox rows are there with nobody to carry them.
+                    if let Some(couriers) = &self.couriers {
+                        couriers.logs.do_send(Rescan);
+                        couriers.deliveries.do_send(Rescan);
                     }
                 }
                 tracing::error!(shard = %self.label, batch.size = jobs.len(), error = ?e, "batch failed");
@@ -227,18 +237,28 @@ impl PersistenceActor {
                 return;
             }
         };
-        let mut shipped: Vec<Row> = Vec::new();
+        // The couriers hear of committed outbox rows before any caller is answered, so a
+        // flush asked for after an answer finds them announced.
+        let committed = jobs.iter().zip(&outcomes).filter(|(_, o)| o.is_ok()).flat_map(|(job, _)| &job.writes);
+        let (mut logged, mut sent) = (false, false);
+        for write in committed {
+            if let RowWrite::Insert(table, _) = write {
+                logged |= std::ptr::eq(*table, &LOG_OUTBOX);
+                sent |= std::ptr::eq(*table, &OUTBOX);
+            }
+        }
+        if let Some(couriers) = &self.couriers {
+            if logged {
+                couriers.logs.do_send(Ship);
+            }
+            if sent {
+                couriers.deliveries.do_send(Ship);
+            }
+        }
         for ((job, tx), outcome) in jobs.into_iter().zip(senders).zip(outcomes) {
             match outcome {
                 Ok(()) => {
                     self.db.stats.record(&job.writes);
-                    for write in job.writes {
-                        if let RowWrite::Insert(table, row) = write
-                            && std::ptr::eq(table, &LOG_OUTBOX)
-                        {
-                            shipped.push(row);
-                        }
-                    }
                     let _ = tx.send(Ok(()));
                 }
                 Err(e) => {
@@ -250,9 +270,6 @@ impl PersistenceActor {
                     let _ = tx.send(Err(e));
                 }
             }
-        }
-        if let (Some(shipper), false) = (&self.shipper, shipped.is_empty()) {
-            shipper.do_send(Ship(shipped));
         }
     }
 

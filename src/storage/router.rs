@@ -1,18 +1,21 @@
 //! The [`ShardRouter`]: one actor in front of the persistence actors of every game and log
-//! shard (`crate::storage::persistence`) and the log shippers of the game shards
-//! (`crate::storage::shipper`). It starts them, and routes each job, settle and flush to the
+//! shard (`crate::storage::persistence`) and the couriers of the game shards' outboxes
+//! (`crate::storage::shipper`, `crate::storage::delivery`). It starts them, and routes each job, settle and flush to the
 //! shard it names.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix::{Actor, Addr, Context, Handler, Message, ResponseFuture};
 use futures_util::future::join_all;
 
 use crate::storage::batch::Job;
-use crate::storage::db::{DbKind, ShardDbs};
-use crate::storage::persistence::{BatchSettings, Drain, Enqueue, PersistenceActor, SettleUser};
-use crate::storage::shipper::{LogShipper, ShipAll};
+use crate::storage::courier::ShipAll;
+use crate::storage::db::{Db, DbKind, ShardDbs};
+use crate::storage::delivery::{self, DeliveryCourier, DeliveryListener};
+use crate::storage::persistence::{BatchSettings, Couriers, Drain, Enqueue, PersistenceActor, SettleUser};
+use crate::storage::shipper::{self, LogShipper};
 use crate::storage::{StoreError, StoreResult};
 
 /// Commit `job` on shard `shard_no` of `kind` unless `deadline` passes before a batch takes
@@ -41,7 +44,8 @@ impl Message for Settle {
     type Result = ();
 }
 
-/// Commit everything queued on every shard and ship the action logs; answers when done.
+/// Commit everything queued on every shard, carry the deliveries and ship the action logs;
+/// answers when done.
 #[derive(Debug)]
 pub struct FlushAll;
 
@@ -53,6 +57,7 @@ impl Message for FlushAll {
 pub struct ShardRouter {
     shards: HashMap<(DbKind, i16), Addr<PersistenceActor>>,
     shippers: Vec<Addr<LogShipper>>,
+    deliveries: Vec<Addr<DeliveryCourier>>,
 }
 
 impl Actor for ShardRouter {
@@ -65,25 +70,36 @@ impl Actor for ShardRouter {
 }
 
 impl ShardRouter {
-    /// Starts one persistence actor per game and log shard (and a log shipper per game
-    /// shard), and the router.
-    pub fn start(game: &ShardDbs, log: &ShardDbs, settings: BatchSettings) -> Addr<Self> {
+    /// Starts one persistence actor per game and log shard (and a log shipper and a delivery
+    /// courier per game shard, receivers placed through `common`, told to `listener`), and
+    /// the router.
+    pub fn start(
+        common: &Db,
+        game: &ShardDbs,
+        log: &ShardDbs,
+        listener: Arc<DeliveryListener>,
+        settings: BatchSettings,
+    ) -> Addr<Self> {
         let mut shards = HashMap::new();
-        let mut shippers = Vec::new();
+        let (mut shippers, mut deliveries) = (Vec::new(), Vec::new());
         for (kind, map) in [(DbKind::Game, game), (DbKind::Log, log)] {
             for (no, db) in map {
                 let label = format!("{}-{no}", kind.as_str());
-                let shipper = (kind == DbKind::Game).then(|| {
-                    LogShipper::new(db.clone(), log.clone(), &label, settings.limit, settings.log_sweep).start()
+                let couriers = (kind == DbKind::Game).then(|| {
+                    let (limit, sweep) = (settings.limit, settings.log_sweep);
+                    let logs = shipper::log_shipper(db.clone(), log.clone(), &label, limit, sweep).start();
+                    let sent = delivery::courier(*no, common.clone(), game.clone(), listener.clone(), limit, sweep);
+                    Couriers { logs, deliveries: sent.start() }
                 });
-                if let Some(s) = &shipper {
-                    shippers.push(s.clone());
+                if let Some(c) = &couriers {
+                    shippers.push(c.logs.clone());
+                    deliveries.push(c.deliveries.clone());
                 }
-                let actor = PersistenceActor::new(db.clone(), label, settings.clone(), shipper);
+                let actor = PersistenceActor::new(db.clone(), label, settings.clone(), couriers);
                 shards.insert((kind, *no), actor.start());
             }
         }
-        ShardRouter { shards, shippers }.start()
+        ShardRouter { shards, shippers, deliveries }.start()
     }
 
     fn shard(&self, kind: DbKind, no: i16) -> StoreResult<Addr<PersistenceActor>> {
@@ -127,9 +143,10 @@ impl Handler<FlushAll> for ShardRouter {
 
     fn handle(&mut self, _: FlushAll, _: &mut Context<Self>) -> Self::Result {
         let shards: Vec<_> = self.shards.values().cloned().collect();
-        let shippers = self.shippers.clone();
+        let (shippers, deliveries) = (self.shippers.clone(), self.deliveries.clone());
         Box::pin(async move {
             join_all(shards.iter().map(|s| s.send(Drain))).await;
+            join_all(deliveries.iter().map(|s| s.send(ShipAll))).await;
             join_all(shippers.iter().map(|s| s.send(ShipAll))).await;
         })
     }

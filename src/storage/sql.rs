@@ -479,7 +479,16 @@ pub fn lock_users<'a>(dialect: Dialect, users: &'a [Value]) -> Statement<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::tables::{FRIENDS, USERS};
+    use crate::storage::rows::{ColType, col};
+    use crate::storage::tables::USERS;
+
+    /// A stamped table of two key columns and one more, as the SQL below is written for.
+    static PAIRS: TableDef = TableDef {
+        name: "pairs",
+        key: &[col("user_id", ColType::BigInt), col("friend_id", ColType::BigInt)],
+        columns: &[col("since_ms", ColType::BigInt)],
+        stamped: true,
+    };
 
     fn row(values: &[i64]) -> Row {
         values.iter().map(|v| Value::Int(*v)).collect()
@@ -488,11 +497,11 @@ mod tests {
     #[test]
     fn multi_row_insert_numbers_placeholders_per_dialect() {
         let (a, b) = (row(&[1, 2, 3]), row(&[1, 4, 5]));
-        let pg = insert(Dialect::Postgres, &FRIENDS, &[(&a, 7), (&b, 7)]);
+        let pg = insert(Dialect::Postgres, &PAIRS, &[(&a, 7), (&b, 7)]);
         assert_eq!(pg.len(), 1);
         assert_eq!(
             pg[0].text(),
-            "INSERT INTO friends (user_id, friend_id, since_ms, owner_epoch) VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)"
+            "INSERT INTO pairs (user_id, friend_id, since_ms, owner_epoch) VALUES ($1, $2, $3, $4), ($5, $6, $7, $8)"
         );
         assert_eq!(pg[0].binds.len(), 8);
         let my = insert(Dialect::Mysql, &USERS, &[(&a, 0)]);
@@ -503,13 +512,13 @@ mod tests {
     #[test]
     fn upserts_use_the_dialects_conflict_clause_never_replace() {
         let a = row(&[1, 2, 3]);
-        let pg = &upsert(Dialect::Postgres, &FRIENDS, &[(&a, 1)])[0].text();
+        let pg = &upsert(Dialect::Postgres, &PAIRS, &[(&a, 1)])[0].text();
         assert!(
             pg.ends_with("ON CONFLICT (user_id, friend_id) DO UPDATE SET since_ms = excluded.since_ms, owner_epoch = excluded.owner_epoch"),
             "{pg}"
         );
-        let my = &upsert(Dialect::Mysql, &FRIENDS, &[(&a, 1)])[0].text();
-        assert!(my.starts_with("INSERT INTO friends"), "{my}");
+        let my = &upsert(Dialect::Mysql, &PAIRS, &[(&a, 1)])[0].text();
+        assert!(my.starts_with("INSERT INTO pairs"), "{my}");
         assert!(my.ends_with("ON DUPLICATE KEY UPDATE since_ms = VALUES(since_ms), owner_epoch = VALUES(owner_epoch)"));
     }
 
@@ -546,16 +555,16 @@ mod tests {
         let (k1, k2) = (row(&[1, 2]), row(&[1, 3]));
         let keys: Vec<&[Value]> = vec![&k1, &k2];
         assert_eq!(
-            delete(Dialect::Postgres, &FRIENDS, &keys)[0].text(),
-            "DELETE FROM friends WHERE (user_id, friend_id) IN (($1, $2), ($3, $4))"
+            delete(Dialect::Postgres, &PAIRS, &keys)[0].text(),
+            "DELETE FROM pairs WHERE (user_id, friend_id) IN (($1, $2), ($3, $4))"
         );
         assert_eq!(
-            delete(Dialect::Sqlite, &FRIENDS, &keys)[0].text(),
-            "DELETE FROM friends WHERE (user_id, friend_id) IN (VALUES (?, ?), (?, ?))"
+            delete(Dialect::Sqlite, &PAIRS, &keys)[0].text(),
+            "DELETE FROM pairs WHERE (user_id, friend_id) IN (VALUES (?, ?), (?, ?))"
         );
         assert_eq!(
-            delete(Dialect::Mysql, &FRIENDS, &keys)[0].text(),
-            "DELETE FROM friends WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)"
+            delete(Dialect::Mysql, &PAIRS, &keys)[0].text(),
+            "DELETE FROM pairs WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)"
         );
     }
 
@@ -563,7 +572,7 @@ mod tests {
     fn big_batches_split_below_the_parameter_limit() {
         let rows: Vec<Row> = (0..20_000).map(|i| row(&[1, i, 0])).collect();
         let refs: Vec<Stamped> = rows.iter().map(|r| (r, 1)).collect();
-        let statements = insert(Dialect::Sqlite, &FRIENDS, &refs);
+        let statements = insert(Dialect::Sqlite, &PAIRS, &refs);
         assert!(statements.len() > 1);
         assert!(statements.iter().all(|s| s.binds.len() <= MAX_BINDS));
         assert_eq!(statements.iter().map(|s| s.binds.len()).sum::<usize>(), 20_000 * 4);

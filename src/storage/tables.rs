@@ -32,6 +32,7 @@ pub static USERS: TableDef = TableDef {
         col("updated_at_ms", BigInt),
         col("id_next", BigInt),
         col("id_end", BigInt),
+        col("leader", Text),
     ],
     stamped: false,
 };
@@ -60,11 +61,60 @@ pub static MONSTERS: TableDef = TableDef {
     stamped: true,
 };
 
-/// A user's friends (one row per direction).
+/// A user's friends (one row per direction), with the friend's game shard (-1: not known,
+/// for friendships older than the column) and when the next gift to the friend and the next
+/// visit of the friend's dungeon are possible.
 pub static FRIENDS: TableDef = TableDef {
     name: "friends",
     key: &[USER_ID, col("friend_id", BigInt)],
-    columns: &[col("since_ms", BigInt)],
+    columns: &[
+        col("since_ms", BigInt),
+        col("friend_shard", Integer),
+        col("gift_again_at_ms", BigInt),
+        col("visit_again_at_ms", BigInt),
+    ],
+    stamped: true,
+};
+
+/// Friend requests, a row on each side: `outgoing` 1 on the sender's, 0 on the receiver's.
+pub static FRIEND_REQUESTS: TableDef = TableDef {
+    name: "friend_requests",
+    key: &[USER_ID, col("other_id", BigInt)],
+    columns: &[col("outgoing", BigInt), col("other_shard", Integer), col("sent_at_ms", BigInt)],
+    stamped: true,
+};
+
+/// Effects on other users, written in the sender's commit on the sender's game shard and
+/// moved to the receiver's [`INBOX`] by the shard's delivery actor.
+pub static OUTBOX: TableDef = TableDef {
+    name: "outbox",
+    key: &[col("delivery_id", BigInt)],
+    columns: &[
+        col("sender_id", BigInt),
+        col("sender_shard", Integer),
+        col("receiver_id", BigInt),
+        col("kind", Text),
+        col("body", Bytes),
+        col("created_at_ms", BigInt),
+    ],
+    stamped: false,
+};
+
+/// Deliveries a user received: waiting (`applied_at_ms` 0) until the user's actor applies
+/// them and marks them so in one commit. Keyed by the delivery id, so a second copy of a
+/// delivery is the same row; an applied row stays as that record until the delivery's outbox
+/// row is gone (no copy can come after that), then the delivery actor purges it.
+pub static INBOX: TableDef = TableDef {
+    name: "inbox",
+    key: &[USER_ID, col("delivery_id", BigInt)],
+    columns: &[
+        col("sender_id", BigInt),
+        col("sender_shard", Integer),
+        col("kind", Text),
+        col("body", Bytes),
+        col("sent_at_ms", BigInt),
+        col("applied_at_ms", BigInt),
+    ],
     stamped: true,
 };
 

@@ -58,6 +58,12 @@ impl Store for GatedStore {
     fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
         self.inner.load_profiles(users)
     }
+    fn load_profiles_on(&self, users: Vec<(UserId, i16)>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
+        self.inner.load_profiles_on(users)
+    }
+    fn on_delivered(&self, listener: summoner::storage::delivery::Listener) {
+        self.inner.on_delivered(listener)
+    }
     fn scan_logs(
         &self,
         action: String,

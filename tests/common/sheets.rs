@@ -10,6 +10,17 @@ pub fn shipped_sheets() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("gamedata/sheets")
 }
 
+/// The game-data version of the shipped sheets (`meta.csv`).
+pub fn shipped_version() -> u32 {
+    let meta = fs::read_to_string(shipped_sheets().join("meta.csv")).unwrap();
+    meta.lines().find_map(|l| l.strip_prefix("version,")).and_then(|v| v.trim().parse().ok()).expect("a version row")
+}
+
+/// The `meta.csv` line of the shipped version (what a version edit replaces).
+pub fn shipped_version_line() -> String {
+    format!("version,{}", shipped_version())
+}
+
 /// A copy of the shipped sheets to edit.
 pub fn sheets_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -40,7 +51,7 @@ pub fn build_with(edits: &[(&str, &str, &str)]) -> Compiled {
 /// Writes a build with `version` and explore rewards fixed to `gold` and `exp` into `dir`.
 pub fn write_version(dir: &Path, version: u32, gold: u32, exp: u32) {
     let compiled = build_with(&[
-        ("meta.csv", "version,2", &format!("version,{version}")),
+        ("meta.csv", &shipped_version_line(), &format!("version,{version}")),
         ("rules.csv", "explore_gold_min,20", &format!("explore_gold_min,{gold}")),
         ("rules.csv", "explore_gold_max,40", &format!("explore_gold_max,{gold}")),
         ("rules.csv", "explore_exp_min,10", &format!("explore_exp_min,{exp}")),

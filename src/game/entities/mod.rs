@@ -1,5 +1,6 @@
 //! What a user owns besides the profile: one map per kind of entity (monsters, friends,
-//! quests, mail, stages, counters, teams, open battles), each kind stored in its own table keyed by
+//! quests, mail, stages, counters, teams, open battles, friend requests, deliveries received),
+//! each kind stored in its own table keyed by
 //! `(user_id, entity id)`.
 //!
 //! A request works on [`Overlays`] of these maps: reads fall through to the user's state, and
@@ -14,10 +15,12 @@
 mod battle;
 mod counter;
 mod friend;
+mod friend_request;
 mod mail;
 mod monster;
 mod overlay;
 mod quest;
+mod received;
 mod stage;
 mod team;
 
@@ -27,14 +30,21 @@ use std::fmt;
 pub use battle::Battle;
 pub use counter::Counter;
 pub use friend::Friend;
+pub use friend_request::FriendRequest;
 pub use mail::Mail;
 pub use monster::Monster;
 pub use overlay::{Change, Overlay};
 pub use quest::Quest;
+pub use received::Received;
 pub use stage::Stage;
 pub use team::Team;
 
 use crate::storage::rows::{Row, RowError, RowReader, RowWrite, TableDef, Value};
+use crate::storage::tables::{INBOX, MAIL};
+
+/// The tables whose rows others than the user's actor add (an operator's grant mail,
+/// deliveries from other users): what the actor reads again when told of them.
+pub static OUTSIDE_WRITTEN: &[&TableDef] = &[&MAIL, &INBOX];
 
 /// An entity id: a minted number (monsters, mail, friends' user ids) or a game-data id
 /// (quests, stages, counters).
@@ -78,6 +88,12 @@ pub trait Entity: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
     /// Reads the columns after the key (the key is `key`).
     fn read(key: Self::Key, columns: &mut RowReader<'_>) -> Result<Self, RowError>;
 
+    /// Whether it belongs in the state. A kind whose rows outlive their use as records (a
+    /// delivery applied) says no for those: they are neither loaded nor kept once written.
+    fn is_live(&self) -> bool {
+        true
+    }
+
     /// The row of this entity of `user`.
     fn row(&self, user: u64) -> Row {
         let mut row = vec![Value::uint(user), self.key().value()];
@@ -97,8 +113,10 @@ pub trait Entity: Clone + fmt::Debug + PartialEq + Send + Sync + 'static {
 /// The user's entities of one kind, by key.
 pub type Entities<E> = BTreeMap<<E as Entity>::Key, E>;
 
-fn load<E: Entity>(rows: Option<&Vec<Row>>) -> Result<Entities<E>, RowError> {
-    rows.into_iter().flatten().map(|row| E::from_row(row).map(|e| (e.key(), e))).collect()
+/// The live entities stored in `rows`.
+pub fn load_entities<E: Entity>(rows: &[Row]) -> Result<Entities<E>, RowError> {
+    let entities = rows.iter().map(|row| E::from_row(row));
+    entities.filter(|e| e.as_ref().map_or(true, E::is_live)).map(|e| e.map(|e| (e.key(), e))).collect()
 }
 
 /// The row writes that make `changes` of one kind of entity of `user` durable.
@@ -115,8 +133,11 @@ pub fn rows_of<E: Entity>(user: u64, changes: &[(E::Key, Change<E>)], out: &mut 
 fn apply<E: Entity>(map: &mut Entities<E>, changes: Vec<(E::Key, Change<E>)>) {
     for (key, change) in changes {
         match change {
-            Change::Inserted(e) | Change::Updated(e) => {
+            Change::Inserted(e) | Change::Updated(e) if e.is_live() => {
                 map.insert(key, e);
+            }
+            Change::Inserted(_) | Change::Updated(_) => {
+                map.remove(&key);
             }
             Change::Deleted => {
                 map.remove(&key);
@@ -159,7 +180,7 @@ macro_rules! entity_kinds {
             /// The entities stored in `tables` (rows of [`TABLES`], in order).
             pub fn from_tables(tables: &[Vec<Row>]) -> Result<Self, RowError> {
                 let mut tables = tables.iter();
-                Ok(Self { $($field: load::<$kind>(tables.next())?,)* })
+                Ok(Self { $($field: load_entities::<$kind>(tables.next().map_or(&[], Vec::as_slice))?,)* })
             }
 
             /// Applies a request's changes once they are durable.
@@ -198,6 +219,8 @@ entity_kinds! {
     counters: Counter,
     teams: Team,
     battles: Battle,
+    friend_requests: FriendRequest,
+    inbox: Received,
 }
 
 #[cfg(test)]
@@ -222,7 +245,17 @@ mod tests {
             locked: true,
             acquired_at_ms: -5,
         });
-        round_trip(Friend { id: 12, since_ms: 1_800_000_000_000 });
+        round_trip(Friend { id: 12, since_ms: 1_800_000_000_000, shard: 3, gift_again_at_ms: 5, visit_again_at_ms: 6 });
+        round_trip(FriendRequest { other: u64::MAX, outgoing: true, other_shard: -1, sent_at_ms: 9 });
+        round_trip(Received {
+            id: u64::MAX - 2,
+            sender: 7,
+            sender_shard: 2,
+            kind: "gift".into(),
+            body: vec![1, 2],
+            sent_at_ms: 3,
+            applied_at_ms: 4,
+        });
         round_trip(Quest {
             id: "quest.daily.login".into(),
             progress: 3,
@@ -267,10 +300,10 @@ mod tests {
     fn a_request_s_changes_become_inserts_updates_and_deletes_and_apply_to_the_state() {
         let mut owned = Owned::default();
         for id in 1..=3 {
-            owned.friends.insert(id, Friend { id, since_ms: 0 });
+            owned.friends.insert(id, Friend::new(id, 1, 0));
         }
         let mut overlays = owned.overlays();
-        overlays.friends.insert(Friend { id: 4, since_ms: 4 });
+        overlays.friends.insert(Friend::new(4, 1, 4));
         overlays.friends.get_mut(&2).expect("friend 2").since_ms = 2;
         overlays.friends.remove(&3);
         let changes = overlays.finish();

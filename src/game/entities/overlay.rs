@@ -173,7 +173,7 @@ mod tests {
     use crate::game::entities::Friend;
 
     fn friends(ids: &[u64]) -> Entities<Friend> {
-        ids.iter().map(|&id| (id, Friend { id, since_ms: id as i64 })).collect()
+        ids.iter().map(|&id| (id, Friend::new(id, 1, id as i64))).collect()
     }
 
     #[test]
@@ -182,8 +182,8 @@ mod tests {
         let mut o = Overlay::new(&base);
         assert_eq!(o.get(&2).map(|f| f.since_ms), Some(2));
         o.get_mut(&2).unwrap().since_ms = 20;
-        assert!(o.insert(Friend { id: 4, since_ms: 4 }));
-        assert!(!o.insert(Friend { id: 1, since_ms: 9 }), "an existing key is not inserted over");
+        assert!(o.insert(Friend::new(4, 1, 4)));
+        assert!(!o.insert(Friend::new(1, 1, 9)), "an existing key is not inserted over");
         assert_eq!(o.remove(&3).map(|f| f.id), Some(3));
         assert_eq!(o.len(), 3);
         assert_eq!(o.iter().map(|f| (f.id, f.since_ms)).collect::<Vec<_>>(), [(1, 1), (2, 20), (4, 4)]);
@@ -192,9 +192,9 @@ mod tests {
         assert_eq!(
             changes,
             vec![
-                (2, Change::Updated(Friend { id: 2, since_ms: 20 })),
+                (2, Change::Updated(Friend::new(2, 1, 20))),
                 (3, Change::Deleted),
-                (4, Change::Inserted(Friend { id: 4, since_ms: 4 })),
+                (4, Change::Inserted(Friend::new(4, 1, 4))),
             ]
         );
     }
@@ -204,7 +204,7 @@ mod tests {
         let base = friends(&[1]);
         let mut o = Overlay::new(&base);
         o.get_mut(&1); // looked at, left as it was
-        assert!(o.insert(Friend { id: 5, since_ms: 5 }));
+        assert!(o.insert(Friend::new(5, 1, 5)));
         assert!(o.remove(&5).is_some());
         assert!(o.into_changes().is_empty());
     }
@@ -215,7 +215,7 @@ mod tests {
         let mut o = Overlay::new(&base);
         o.remove(&1);
         assert!(!o.contains(&1));
-        assert!(o.insert(Friend { id: 1, since_ms: 7 }));
-        assert_eq!(o.into_changes(), vec![(1, Change::Updated(Friend { id: 1, since_ms: 7 }))]);
+        assert!(o.insert(Friend::new(1, 1, 7)));
+        assert_eq!(o.into_changes(), vec![(1, Change::Updated(Friend::new(1, 1, 7)))]);
     }
 }

@@ -12,7 +12,7 @@ use summoner_proto::gamedata::Currency;
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::entities::{Friend, Monster};
-use crate::game::friends::{Fetched, MAX_FRIENDS};
+use crate::game::friends::Fetched;
 use crate::game::wallet;
 
 /// Most monsters one DebugGrantMonsters creates.
@@ -48,10 +48,11 @@ pub fn add_friend(ctx: &mut HandlerCtx, req: &DebugAddFriendReq) -> HandlerResul
         if !matches!(ctx.fetched, Some(Fetched::Snapshot(Some(_)))) {
             return Err(Refusal::new(ErrorCode::UnknownUser, format!("user {} does not exist", req.user_id)));
         }
-        if friends.len() >= MAX_FRIENDS {
-            return Err(Refusal::new(ErrorCode::FriendListFull, format!("at most {MAX_FRIENDS} friends")));
+        let limit = ctx.data.social.friend_limit;
+        if friends.len() >= limit {
+            return Err(Refusal::new(ErrorCode::FriendListFull, format!("at most {limit} friends")));
         }
-        friends.insert(Friend { id: req.user_id, since_ms: ctx.now_ms });
+        friends.insert(Friend::new(req.user_id, -1, ctx.now_ms));
         ctx.log("add_friend", format!("friend={}", req.user_id), String::new());
     }
     Ok(DebugAddFriendRes { friend_ids: ctx.user.owned.friends.iter().map(|f| f.id).collect() })

@@ -188,6 +188,12 @@ pub fn set_team(ctx: &mut HandlerCtx, req: &SetTeamReq) -> HandlerResult<SetTeam
         ctx.user.owned.teams.put(team.clone());
         ctx.log("set_team", format!("slot={} monsters={ids:?}", req.slot), String::new());
     }
+    // Friends see the first monster of the first team as the user's leader.
+    if req.slot == 1
+        && let Some(leader) = ids.first().and_then(|id| ctx.user.owned.monsters.get(id))
+    {
+        ctx.user.profile.leader = leader.template.clone();
+    }
     Ok(SetTeamRes { team: Some(team_info(ctx, &team)) })
 }
 

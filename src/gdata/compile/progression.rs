@@ -45,6 +45,9 @@ impl Builder {
             "mail_expire_days",
             "daily_reset_hour",
             "time_zone",
+            "friend_limit",
+            "friend_request_limit",
+            "gift_points",
         ];
         for (key, row) in &map {
             if !known.contains(key) {
@@ -91,6 +94,9 @@ impl Builder {
             monster_exp_per_level: get("monster_exp_per_level", 1, any),
             mail_expire_days: get("mail_expire_days", 1, 3650),
             daily_reset_hour: get("daily_reset_hour", 0, 23),
+            friend_limit: get("friend_limit", 1, 1000),
+            friend_request_limit: get("friend_request_limit", 1, 1000),
+            gift_points: get("gift_points", 1, any),
             time_zone,
         };
         for (min, max, name) in [
@@ -157,7 +163,7 @@ impl Builder {
                 check_quest_param(&row, &condition, &param, world, p);
             }
             let reward_currency = currency(row.str("reward_currency")).unwrap_or_else(|| {
-                row.problem(p, "reward_currency", "must be gold or gems");
+                row.problem(p, "reward_currency", "must be gold, gems or friend_points");
                 Currency::Unspecified
             });
             let target = row.u32("target", 1, p).unwrap_or(1);

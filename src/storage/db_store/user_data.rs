@@ -158,24 +158,41 @@ pub(super) async fn load_profiles(store: DbStore, users: Vec<UserId>) -> StoreRe
             .await
             .map_err(db(what))
     })?;
-    let mut by_shard: HashMap<i16, Vec<(i64, UserShards)>> = HashMap::new();
+    let mut by_shard: HashMap<i16, Vec<(i64, i16)>> = HashMap::new();
     for (id, game, log) in placed {
-        by_shard.entry(game).or_default().push((id, UserShards { game, log }));
+        by_shard.entry(game).or_default().push((id, log));
     }
-    let mut out = Vec::with_capacity(users.len());
+    profiles_on(&store, by_shard).await
+}
+
+/// The profile rows of users on known game shards (the log shard is not known: -1).
+pub(super) async fn load_profiles_on(store: DbStore, users: Vec<(UserId, i16)>) -> StoreResult<Vec<ProfileRow>> {
+    let mut by_shard: HashMap<i16, Vec<(i64, i16)>> = HashMap::new();
+    for (user, game) in users {
+        by_shard.entry(game).or_default().push((user as i64, -1));
+    }
+    profiles_on(&store, by_shard).await
+}
+
+/// One query per game shard: the profile rows of the users listed for it, with their log
+/// shards.
+async fn profiles_on(store: &DbStore, by_shard: HashMap<i16, Vec<(i64, i16)>>) -> StoreResult<Vec<ProfileRow>> {
+    let what = "load profiles";
+    let mut out = Vec::new();
     for (shard_no, members) in by_shard {
         let shard = store.shard(DbKind::Game, shard_no)?;
         let ids: Vec<Value> = members.iter().map(|(id, _)| Value::Int(*id)).collect();
         let rows = with_conn!(shard, what, |conn| {
             conn.rows(sql::select_users(dialect_of(conn), &USERS, &ids)).await.map_err(db(what))
         })?;
-        let shards: HashMap<i64, UserShards> = members.into_iter().collect();
+        let logs: HashMap<i64, i16> = members.into_iter().collect();
         out.extend(rows.into_iter().map(|row| {
             let id = match <[_]>::first(&row) {
                 Some(Value::Int(id)) => *id,
                 _ => 0,
             };
-            ProfileRow { shards: shards.get(&id).copied().unwrap_or_default(), row }
+            let log = logs.get(&id).copied().unwrap_or(-1);
+            ProfileRow { shards: UserShards { game: shard_no, log }, row }
         }));
     }
     Ok(out)

@@ -4,6 +4,7 @@ mod battle;
 mod economy;
 mod monsters;
 mod properties;
+mod social;
 mod summon;
 
 pub use summoner_proto::api::request::Payload as Q;

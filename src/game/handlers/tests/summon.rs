@@ -17,7 +17,8 @@ fn a_single_draw_costs_the_pool_price_and_logs_what_replays_it() {
     assert!(p.state.owned.monsters.contains_key(&id));
     let logs = p.logged(SUMMON_LOG);
     assert_eq!(logs.len(), 1);
-    assert!(logs[0].params.starts_with("pool=pool.normal version=2 position=0 pity=0"), "{}", logs[0].params);
+    let expected = format!("pool=pool.normal version={} position=0 pity=0", p.data.version);
+    assert!(logs[0].params.starts_with(&expected), "{}", logs[0].params);
     assert!(logs[0].result.contains(&format!("id={id}")));
     let currency = p.logged("currency");
     assert_eq!(currency[0].params, "name=gold delta=-1000 reason=summon");

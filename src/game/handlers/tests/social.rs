@@ -1,0 +1,387 @@
+//! Friends and gifts between players: requests, answers and their deliveries in every order
+//! they can meet in, the limits on both sides, gifts as mail and friendship points, and a
+//! property test over random interleavings that every friendship ends symmetric.
+
+use proptest::prelude::*;
+use summoner_proto::api::{
+    AcceptFriendRequestReq, CancelFriendRequestReq, ClaimMailReq, DeclineFriendRequestReq, ErrorCode,
+    ListFriendRequestsReq, ListFriendsReq, ListMailReq, RemoveFriendReq, SendFriendRequestReq, SendGiftReq, SummonReq,
+    extra,
+};
+
+use super::*;
+use crate::game::friends::Fetched;
+use crate::game::testkit::deliver;
+
+fn players(n: u64) -> Vec<Player> {
+    (1..=n).map(|i| Player::with_id(100 + i)).collect()
+}
+
+/// `from` asks `to`; answers the response.
+fn ask(from: &mut Player, to: &Player) -> summoner_proto::api::Response {
+    let req = Q::SendFriendRequest(SendFriendRequestReq { user_id: to.state.user_id() });
+    from.call_with(req, Fetched::Snapshot(Some(to.snapshot())))
+}
+
+fn accept(p: &mut Player, from: u64) -> summoner_proto::api::Response {
+    p.call(Q::AcceptFriendRequest(AcceptFriendRequestReq { user_id: from }))
+}
+
+/// A request that reads nothing: applies what waits in the inbox.
+fn touch(p: &mut Player) {
+    p.ok(Q::ListMail(ListMailReq {}));
+}
+
+fn friends_of(p: &Player) -> Vec<u64> {
+    p.state.owned.friends.keys().copied().collect()
+}
+
+fn requests_of(p: &Player) -> Vec<(u64, bool)> {
+    p.state.owned.friend_requests.values().map(|r| (r.other, r.outgoing)).collect()
+}
+
+#[test]
+fn a_request_and_its_acceptance_make_one_friendship_on_both_sides() {
+    let [mut a, mut b] = <[Player; 2]>::try_from(players(2)).ok().expect("two players");
+    let (ia, ib) = (a.state.user_id(), b.state.user_id());
+    let sent = answer!(ask(&mut a, &b).payload.expect("an answer"), SendFriendRequest);
+    assert_eq!(sent.request.expect("the request").user_id, ib);
+    assert_eq!(requests_of(&a), [(ib, true)]);
+    assert_eq!(deliver(&mut [&mut a, &mut b]), 1);
+    let answered = b.call(Q::ListFriendRequests(ListFriendRequestsReq {}));
+    let Some(extra::Kind::Received(received)) = answered.extra.first().and_then(|e| e.kind.clone()) else {
+        panic!("the request is reported in the extras: {:?}", answered.extra)
+    };
+    assert_eq!((received.from_user_id, received.kind.as_str()), (ia, "friend_request"));
+    let listed = answer!(answered.payload.expect("an answer"), ListFriendRequests);
+    assert_eq!(listed.incoming.iter().map(|r| r.user_id).collect::<Vec<_>>(), [ia]);
+    assert!(b.state.owned.inbox.is_empty(), "applied deliveries leave the state");
+
+    let accepted = accept(&mut b, ia);
+    assert_eq!(accepted.error, ErrorCode::Ok as i32, "{}", accepted.message);
+    assert_eq!(friends_of(&b), [ia]);
+    assert_eq!(b.state.owned.friends[&ia].shard, a.state.shards.game, "the sender's shard came with its request");
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut a);
+    assert_eq!(friends_of(&a), [ib]);
+    assert_eq!(a.state.owned.friends[&ib].shard, b.state.shards.game);
+    assert!(requests_of(&a).is_empty() && requests_of(&b).is_empty());
+    assert_eq!(a.logged("quest_completed").len() + b.logged("quest_completed").len(), 0);
+    for p in [&a, &b] {
+        assert!(p.logged("delivery_received").len() == 1, "each side received one delivery");
+    }
+    // Removing ends it on both sides.
+    let removed = a.call(Q::RemoveFriend(RemoveFriendReq { user_id: ib }));
+    assert_eq!(removed.error, ErrorCode::Ok as i32);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut b);
+    assert!(friends_of(&a).is_empty() && friends_of(&b).is_empty());
+}
+
+#[test]
+fn two_requests_that_cross_make_one_friendship() {
+    let [mut a, mut b] = <[Player; 2]>::try_from(players(2)).ok().expect("two players");
+    let (ia, ib) = (a.state.user_id(), b.state.user_id());
+    assert_eq!(ask(&mut a, &b).error, ErrorCode::Ok as i32);
+    assert_eq!(ask(&mut b, &a).error, ErrorCode::Ok as i32);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut a);
+    touch(&mut b);
+    // Each side took the other's request as an answer to its own, and said so.
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut a);
+    touch(&mut b);
+    assert_eq!((friends_of(&a), friends_of(&b)), (vec![ib], vec![ia]));
+    assert!(requests_of(&a).is_empty() && requests_of(&b).is_empty());
+    assert_eq!(deliver(&mut [&mut a, &mut b]), 0, "nothing more travels");
+}
+
+#[test]
+fn both_asking_and_both_accepting_at_once_make_one_friendship() {
+    let [mut a, mut b] = <[Player; 2]>::try_from(players(2)).ok().expect("two players");
+    let (ia, ib) = (a.state.user_id(), b.state.user_id());
+    assert_eq!(ask(&mut a, &b).error, ErrorCode::Ok as i32);
+    assert_eq!(ask(&mut b, &a).error, ErrorCode::Ok as i32);
+    deliver(&mut [&mut a, &mut b]);
+    // Each accepts what it sees at the same moment: the requests applied first decide.
+    let from_a = accept(&mut a, ib);
+    let from_b = accept(&mut b, ia);
+    assert!(
+        [&from_a, &from_b].iter().any(|r| r.error == ErrorCode::Ok as i32),
+        "one side at least still saw a request to accept"
+    );
+    for _ in 0..3 {
+        deliver(&mut [&mut a, &mut b]);
+        touch(&mut a);
+        touch(&mut b);
+    }
+    assert_eq!((friends_of(&a), friends_of(&b)), (vec![ib], vec![ia]));
+    assert!(requests_of(&a).is_empty() && requests_of(&b).is_empty());
+    assert_eq!(deliver(&mut [&mut a, &mut b]), 0, "both sides agree: nothing more travels");
+}
+
+#[test]
+fn an_acceptance_meeting_a_withdrawn_request_is_undone_on_both_sides() {
+    let [mut a, mut b] = <[Player; 2]>::try_from(players(2)).ok().expect("two players");
+    let (ia, ib) = (a.state.user_id(), b.state.user_id());
+    ask(&mut a, &b);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut b);
+    // A withdraws while B accepts.
+    assert_eq!(a.call(Q::CancelFriendRequest(CancelFriendRequestReq { user_id: ib })).error, ErrorCode::Ok as i32);
+    assert_eq!(accept(&mut b, ia).error, ErrorCode::Ok as i32);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut a);
+    touch(&mut b);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut b);
+    assert!(friends_of(&a).is_empty() && friends_of(&b).is_empty());
+    assert!(requests_of(&a).is_empty() && requests_of(&b).is_empty());
+}
+
+#[test]
+fn refusals_name_their_reason_and_change_nothing() {
+    let [mut a, b] = <[Player; 2]>::try_from(players(2)).ok().expect("two players");
+    let ib = b.state.user_id();
+    let me = a.snapshot();
+    let own = Q::SendFriendRequest(SendFriendRequestReq { user_id: a.state.user_id() });
+    a.fetched = Some(Fetched::Snapshot(Some(me)));
+    a.refused(own, ErrorCode::CannotBefriendSelf);
+    a.fetched = Some(Fetched::Snapshot(None));
+    a.refused(Q::SendFriendRequest(SendFriendRequestReq { user_id: 999 }), ErrorCode::UnknownUser);
+    ask(&mut a, &b);
+    a.fetched = Some(Fetched::Snapshot(Some(b.snapshot())));
+    a.refused(Q::SendFriendRequest(SendFriendRequestReq { user_id: ib }), ErrorCode::RequestPending);
+    a.refused(Q::AcceptFriendRequest(AcceptFriendRequestReq { user_id: ib }), ErrorCode::NoSuchRequest);
+    a.refused(Q::DeclineFriendRequest(DeclineFriendRequestReq { user_id: ib }), ErrorCode::NoSuchRequest);
+    a.refused(Q::RemoveFriend(RemoveFriendReq { user_id: ib }), ErrorCode::NotFriends);
+    a.refused(Q::SendGift(SendGiftReq { user_id: ib }), ErrorCode::NotFriends);
+    let c = Player::with_id(500);
+    let full = summoner_proto::api::FriendSnapshot { request_box_full: true, ..c.snapshot() };
+    a.fetched = Some(Fetched::Snapshot(Some(full)));
+    a.refused(Q::SendFriendRequest(SendFriendRequestReq { user_id: c.state.user_id() }), ErrorCode::RequestBoxFull);
+}
+
+#[test]
+fn requests_sent_count_toward_the_friend_limit_and_a_full_box_declines_on_arrival() {
+    let mut a = Player::with_id(1);
+    let limit = a.data.social.friend_limit;
+    let mut others: Vec<Player> = (0..limit as u64 + 1).map(|i| Player::with_id(1_000 + i)).collect();
+    for other in others.iter().take(limit) {
+        assert_eq!(ask(&mut a, other).error, ErrorCode::Ok as i32);
+    }
+    let last = &others[limit];
+    a.fetched = Some(Fetched::Snapshot(Some(last.snapshot())));
+    a.refused(Q::SendFriendRequest(SendFriendRequestReq { user_id: last.state.user_id() }), ErrorCode::FriendListFull);
+
+    // A box holds `request_limit` requests; one more is refused when it arrives, and its
+    // sender learns it (the target has the lower id: it decides each pair).
+    let mut target = Player::with_id(2);
+    let box_limit = target.data.social.request_limit;
+    for other in others.iter_mut().take(box_limit + 1) {
+        ask(other, &target);
+    }
+    let mut all: Vec<&mut Player> = others.iter_mut().collect();
+    all.push(&mut target);
+    deliver(&mut all);
+    let target = all.pop().expect("the target");
+    touch(target);
+    assert_eq!(requests_of(target).len(), box_limit);
+    assert!(target.snapshot().request_box_full);
+    all.push(target);
+    assert_eq!(deliver(&mut all), box_limit + 1, "every asker gets the pair's state back");
+    let target = all.pop().expect("the target");
+    let asked_target = |p: &Player| p.state.owned.friend_requests.contains_key(&target.state.user_id());
+    let mut refused = 0;
+    for p in all.iter_mut().take(box_limit + 1) {
+        touch(p);
+        if !asked_target(p) {
+            refused += 1;
+            let log = p.logged("delivery_received");
+            assert!(log.iter().any(|l| l.result.contains("box of requests is full")), "{log:?}");
+        }
+    }
+    assert_eq!(refused, 1, "one request was refused on arrival, on both sides");
+}
+
+#[test]
+fn gifts_go_once_a_day_per_friend_arrive_as_mail_and_pay_for_the_friend_summon() {
+    let [mut a, mut b] = <[Player; 2]>::try_from(players(2)).ok().expect("two players");
+    let (ia, ib) = (a.state.user_id(), b.state.user_id());
+    ask(&mut a, &b);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut b);
+    accept(&mut b, ia);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut a);
+
+    let gift = answer!(a.ok(Q::SendGift(SendGiftReq { user_id: 0 })), SendGift);
+    assert_eq!(gift.sent_to, [ib]);
+    assert_eq!(gift.again_at_ms, a.data.reset.next_reset(a.now));
+    a.refused(Q::SendGift(SendGiftReq { user_id: ib }), ErrorCode::GiftAlreadySent);
+    a.refused(Q::SendGift(SendGiftReq { user_id: 0 }), ErrorCode::GiftAlreadySent);
+    assert!(a.logged("currency").is_empty(), "sending costs nothing");
+    deliver(&mut [&mut a, &mut b]);
+    let mail = answer!(b.ok(Q::ListMail(ListMailReq {})), ListMail);
+    let gift_mail = mail.mail.iter().find(|m| m.kind == "gift").expect("the gift is mail");
+    assert_eq!(gift_mail.sender_id, ia);
+    let claimed = answer!(b.ok(Q::ClaimMail(ClaimMailReq { mail_id: gift_mail.id, all: false })), ClaimMail);
+    let points = u64::from(b.data.social.gift_points);
+    assert_eq!(claimed.user.expect("the user").friend_points, points);
+
+    // The next game day, the same friend can be gifted again.
+    a.now = gift.again_at_ms;
+    assert_eq!(answer!(a.ok(Q::SendGift(SendGiftReq { user_id: ib })), SendGift).sent_to, [ib]);
+
+    // Points pay for the friend summon, and only points do.
+    let pool = Q::Summon(SummonReq { pool: "pool.friend".into(), count: 1 });
+    b.refused(pool.clone(), ErrorCode::NotEnoughFriendPoints);
+    let gold = b.state.profile.gold;
+    b.state.owned.counters.insert(
+        "friend_points".into(),
+        crate::game::entities::Counter { name: "friend_points".into(), value: 250, resets_at_ms: 0 },
+    );
+    let drawn = answer!(b.ok(pool), Summon);
+    assert_eq!(drawn.monsters.len(), 1);
+    assert_eq!(b.state.owned.counters["friend_points"].value, 50);
+    assert_eq!(b.state.profile.gold, gold);
+    assert_eq!(b.logged("currency").last().expect("logged").params, "name=friend_points delta=-200 reason=summon");
+}
+
+#[test]
+fn deliveries_apply_with_a_refused_request_and_quests_count_social_events() {
+    let [mut a, mut b] = <[Player; 2]>::try_from(players(2)).ok().expect("two players");
+    let ia = a.state.user_id();
+    ask(&mut a, &b);
+    deliver(&mut [&mut a, &mut b]);
+    // B's next request is refused, but the request that arrived is kept.
+    let refused = b.call(Q::RemoveFriend(RemoveFriendReq { user_id: 12_345 }));
+    assert_eq!(refused.error, ErrorCode::NotFriends as i32);
+    assert_eq!(requests_of(&b), [(ia, false)]);
+    assert!(b.state.owned.inbox.is_empty());
+    let accepted = accept(&mut b, ia);
+    let moved: Vec<_> = accepted
+        .extra
+        .iter()
+        .filter_map(|e| match &e.kind {
+            Some(extra::Kind::QuestProgress(q)) => Some(q.quest.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(moved.contains(&"quest.ach.friends5".to_string()), "{moved:?}");
+}
+
+#[test]
+fn the_friend_list_shows_what_was_read_and_the_requests_list_both_ways() {
+    let [mut a, mut b, mut c] = <[Player; 3]>::try_from(players(3)).ok().expect("three players");
+    let (ia, ib, ic) = (a.state.user_id(), b.state.user_id(), c.state.user_id());
+    ask(&mut a, &b);
+    ask(&mut c, &a);
+    deliver(&mut [&mut a, &mut b, &mut c]);
+    touch(&mut b);
+    accept(&mut b, ia);
+    deliver(&mut [&mut a, &mut b, &mut c]);
+    let requests = answer!(a.ok(Q::ListFriendRequests(ListFriendRequestsReq {})), ListFriendRequests);
+    assert_eq!(requests.incoming.iter().map(|r| r.user_id).collect::<Vec<_>>(), [ic]);
+    assert!(requests.outgoing.is_empty(), "b's acceptance applied first");
+    let listed = a.call_with(Q::ListFriends(ListFriendsReq {}), Fetched::Profiles(vec![b.snapshot()]));
+    let listed = answer!(listed.payload.expect("an answer"), ListFriends);
+    assert_eq!(listed.friends.len(), 1);
+    let friend = &listed.friends[0];
+    assert_eq!((friend.user_id, friend.snapshot.as_ref().map(|s| s.user_id)), (ib, Some(ib)));
+    assert_eq!(listed.friend_limit as usize, a.data.social.friend_limit);
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Ask(usize, usize),
+    Accept(usize, usize),
+    Decline(usize, usize),
+    Cancel(usize, usize),
+    Remove(usize, usize),
+    Gift(usize),
+    Deliver,
+    Touch(usize),
+}
+
+fn op(n: usize) -> impl Strategy<Value = Op> {
+    let pair = (0..n, 0..n);
+    prop_oneof![
+        4 => pair.clone().prop_map(|(a, b)| Op::Ask(a, b)),
+        4 => pair.clone().prop_map(|(a, b)| Op::Accept(a, b)),
+        1 => pair.clone().prop_map(|(a, b)| Op::Decline(a, b)),
+        1 => pair.clone().prop_map(|(a, b)| Op::Cancel(a, b)),
+        1 => pair.prop_map(|(a, b)| Op::Remove(a, b)),
+        1 => (0..n).prop_map(Op::Gift),
+        3 => Just(Op::Deliver),
+        2 => (0..n).prop_map(Op::Touch),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    /// Whatever players do to each other and however deliveries interleave with requests,
+    /// once every delivery has arrived and been applied, every friendship is on both sides,
+    /// no request is left half, and nobody is over the limit.
+    #[test]
+    fn friendships_end_symmetric_whatever_the_interleaving(ops in prop::collection::vec(op(5), 1..80)) {
+        let mut ps = players(5);
+        for p in &mut ps {
+            p.state.owned.counters.remove("login.day");
+        }
+        let id = |ps: &[Player], i: usize| ps[i].state.user_id();
+        for op in ops {
+            match op {
+                Op::Ask(a, b) => {
+                    let snapshot = ps[b].snapshot();
+                    let req = Q::SendFriendRequest(SendFriendRequestReq { user_id: id(&ps, b) });
+                    ps[a].call_with(req, Fetched::Snapshot(Some(snapshot)));
+                }
+                Op::Accept(a, b) => { let other = id(&ps, b); accept(&mut ps[a], other); }
+                Op::Decline(a, b) => {
+                    let other = id(&ps, b);
+                    ps[a].call(Q::DeclineFriendRequest(DeclineFriendRequestReq { user_id: other }));
+                }
+                Op::Cancel(a, b) => {
+                    let other = id(&ps, b);
+                    ps[a].call(Q::CancelFriendRequest(CancelFriendRequestReq { user_id: other }));
+                }
+                Op::Remove(a, b) => { let other = id(&ps, b); ps[a].call(Q::RemoveFriend(RemoveFriendReq { user_id: other })); }
+                Op::Gift(a) => { ps[a].call(Q::SendGift(SendGiftReq { user_id: 0 })); }
+                Op::Deliver => { deliver(&mut ps.iter_mut().collect::<Vec<_>>()); }
+                Op::Touch(a) => touch(&mut ps[a]),
+            }
+            for p in &ps {
+                let slots = p.state.owned.friends.len()
+                    + p.state.owned.friend_requests.values().filter(|r| r.outgoing).count();
+                prop_assert!(slots <= p.data.social.friend_limit);
+            }
+        }
+        // Settle: deliver and apply until nothing travels.
+        for _ in 0..10 {
+            for p in &mut ps {
+                touch(p);
+            }
+            if deliver(&mut ps.iter_mut().collect::<Vec<_>>()) == 0 {
+                break;
+            }
+        }
+        for p in &mut ps {
+            touch(p);
+        }
+        prop_assert_eq!(deliver(&mut ps.iter_mut().collect::<Vec<_>>()), 0, "deliveries settle");
+        for a in 0..ps.len() {
+            for b in 0..ps.len() {
+                let (ia, ib) = (id(&ps, a), id(&ps, b));
+                prop_assert_eq!(
+                    ps[a].state.owned.friends.contains_key(&ib),
+                    ps[b].state.owned.friends.contains_key(&ia),
+                    "friendship {} - {} on one side only", ia, ib
+                );
+                let sent = ps[a].state.owned.friend_requests.get(&ib).is_some_and(|r| r.outgoing);
+                let received = ps[b].state.owned.friend_requests.get(&ia).is_some_and(|r| !r.outgoing);
+                prop_assert_eq!(sent, received, "request {} -> {} on one side only", ia, ib);
+            }
+        }
+    }
+}

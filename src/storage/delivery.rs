@@ -1,0 +1,316 @@
+//! Delivery between users: the [`DeliveryRoute`] of a [`Courier`] per game shard, which
+//! copies the shard's `outbox` rows into their receivers' `inbox` on the receivers' game
+//! shards, then deletes them from the outbox, and tells the [`DeliveryListener`] whose inbox
+//! got something (the server tells those users' live actors).
+//!
+//! Exactly once, whatever crashes where: the outbox row is committed with the sender's change;
+//! the inbox row is keyed by the delivery id, so a copy made again after a crash (before the
+//! outbox row was deleted) is the same row; the receiver's actor applies a row and marks it
+//! applied in one commit, so it applies it once; and an applied row is purged only once its
+//! outbox row is gone, when no copy can come any more (the sweep: [`purge_applied`]). No
+//! transaction spans two databases, and nothing here writes a user's own rows: only inbox
+//! rows, which the user's actor reads.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use diesel::{ExpressionMethods, QueryDsl};
+use diesel_async::RunQueryDsl;
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use summoner_actors::UserId;
+
+use crate::storage::conn::{SqlConn, dialect_of};
+use crate::storage::courier::{Courier, Pace, Route};
+use crate::storage::db::{Db, ShardDbs};
+use crate::storage::db_store::db;
+use crate::storage::rows::{ColType, Row, Value};
+use crate::storage::schema::accounts;
+use crate::storage::sql::{self, Bind, Statement};
+use crate::storage::tables::{INBOX, OUTBOX};
+use crate::storage::{StoreError, StoreResult};
+use crate::with_conn;
+
+/// The pause after a round while deliveries keep coming: the most one waits for its round.
+pub const LINGER: Duration = Duration::from_millis(20);
+/// Applied inbox rows looked at per purge.
+const PURGE_PAGE: i64 = 2_000;
+/// How long an applied inbox row is kept at least, however soon its outbox row went: longer
+/// than any statement of an abandoned round could still be running.
+const PURGE_GRACE_MS: i64 = 600_000;
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Who is told of deliveries: set once the user actors exist.
+pub type Listener = Arc<dyn Fn(&[UserId]) + Send + Sync>;
+
+/// The listener of the couriers of one store (set after they start).
+#[derive(Default)]
+pub struct DeliveryListener(OnceLock<Listener>);
+
+impl DeliveryListener {
+    /// Sets who is told; later calls are ignored (one server per store).
+    pub fn set(&self, listener: Listener) {
+        let _ = self.0.set(listener);
+    }
+
+    fn tell(&self, users: &[UserId]) {
+        if let Some(listener) = self.0.get() {
+            listener(users);
+        }
+    }
+}
+
+/// Delivers one game shard's outbox.
+pub type DeliveryCourier = Courier<DeliveryRoute>;
+
+/// From one game shard's `outbox` to the receivers' `inbox`.
+pub struct DeliveryRoute {
+    shard_no: i16,
+    common: Db,
+    game: ShardDbs,
+    listener: Arc<DeliveryListener>,
+}
+
+/// The delivery courier of game shard `shard_no` (of `game`), receivers placed through
+/// `common`.
+pub fn courier(
+    shard_no: i16,
+    common: Db,
+    game: ShardDbs,
+    listener: Arc<DeliveryListener>,
+    limit: Duration,
+    sweep: Duration,
+) -> DeliveryCourier {
+    let route = DeliveryRoute { shard_no, common, game, listener };
+    Courier::new(route, format!("game-{shard_no} delivery outbox"), Pace { limit, sweep, linger: LINGER })
+}
+
+/// What a delivery's outbox row says of where it goes.
+struct Parcel {
+    id: Value,
+    receiver: i64,
+    created_at_ms: i64,
+    inbox: Row,
+}
+
+/// The receiver of an outbox row and the row its inbox gets (None: not an outbox row).
+pub fn inbox_row(outbox: &Row) -> Option<(UserId, Row)> {
+    Parcel::of(outbox).map(|p| (p.receiver as UserId, p.inbox))
+}
+
+impl Parcel {
+    /// Outbox: delivery_id, sender_id, sender_shard, receiver_id, kind, body, created_at_ms.
+    /// Inbox: receiver, delivery_id, sender_id, sender_shard, kind, body, sent, applied (0).
+    fn of(row: &Row) -> Option<Self> {
+        let [id, sender, sender_shard, Value::Int(receiver), kind, body, Value::Int(created)] = row.as_slice() else {
+            return None;
+        };
+        let inbox = vec![
+            Value::Int(*receiver),
+            id.clone(),
+            sender.clone(),
+            sender_shard.clone(),
+            kind.clone(),
+            body.clone(),
+            Value::Int(*created),
+            Value::Int(0),
+        ];
+        Some(Self { id: id.clone(), receiver: *receiver, created_at_ms: *created, inbox })
+    }
+}
+
+impl DeliveryRoute {
+    fn shard(&self, no: i16) -> StoreResult<&Db> {
+        self.game.get(&no).ok_or_else(|| StoreError::NotFound(format!("game shard {no}")))
+    }
+}
+
+impl Route for DeliveryRoute {
+    fn read(&self, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
+        let source = self.shard(self.shard_no).cloned();
+        async move {
+            let source = source?;
+            let what = "read the delivery outbox";
+            with_conn!(source, what, |conn| {
+                let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &OUTBOX));
+                s.push(" ORDER BY delivery_id LIMIT ");
+                s.param(Bind::Int(limit as i64));
+                s.cacheable = true;
+                conn.rows(s).await.map_err(db(what))
+            })
+        }
+        .boxed()
+    }
+
+    fn carry(&self, rows: Vec<Row>) -> BoxFuture<'static, StoreResult<()>> {
+        let (common, game, listener, shard_no) =
+            (self.common.clone(), self.game.clone(), self.listener.clone(), self.shard_no);
+        async move {
+            let delivered = deliver(&common, &game, shard_no, &rows).await?;
+            listener.tell(&delivered.users);
+            match delivered.stranded {
+                // The others went; the courier retries these after a pause rather than at once.
+                Some(shard) => Err(StoreError::NotFound(format!("game shard {shard}, which deliveries wait for"))),
+                None => Ok(()),
+            }
+        }
+        .boxed()
+    }
+
+    fn sweep(&self) -> BoxFuture<'static, ()> {
+        let (game, shard_no) = (self.game.clone(), self.shard_no);
+        async move {
+            match purge_applied(&game, shard_no).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::debug!(shard = shard_no, purged, "applied deliveries purged from the inbox"),
+                Err(e) => tracing::warn!(shard = shard_no, error = %e, "applied deliveries not purged yet"),
+            }
+        }
+        .boxed()
+    }
+}
+
+/// What a round delivered: to whom, and the game shard this node does not know that some
+/// deliveries wait for.
+struct Delivered {
+    users: Vec<UserId>,
+    stranded: Option<i16>,
+}
+
+/// Copies `rows` (just read from game shard `source`'s outbox) into their receivers'
+/// inboxes, then deletes them from the outbox. Answers the receivers. A delivery to a user
+/// with no account is dropped (logged); one to a game shard this node does not know waits in
+/// the outbox.
+async fn deliver(common: &Db, game: &ShardDbs, source: i16, rows: &[Row]) -> StoreResult<Delivered> {
+    let source_db = game.get(&source).ok_or_else(|| StoreError::NotFound(format!("game shard {source}")))?;
+    let parcels: Vec<Parcel> = rows.iter().filter_map(Parcel::of).collect();
+    if parcels.len() < rows.len() {
+        tracing::error!(shard = source, "outbox rows that do not read as deliveries are left in the outbox");
+    }
+    if parcels.is_empty() {
+        return Ok(Delivered { users: Vec::new(), stranded: None });
+    }
+    let receivers: Vec<i64> = parcels.iter().map(|p| p.receiver).collect::<HashSet<_>>().into_iter().collect();
+    let what = "place the receivers of deliveries";
+    let placed: HashMap<i64, i16> = with_conn!(common, what, |conn| {
+        accounts::table
+            .filter(accounts::user_id.eq_any(&receivers))
+            .select((accounts::user_id, accounts::gamedb_shard_no))
+            .load::<(i64, i16)>(conn)
+            .await
+            .map_err(db(what))
+    })?
+    .into_iter()
+    .collect();
+    let mut by_shard: BTreeMap<i16, Vec<&Parcel>> = BTreeMap::new();
+    let mut done: Vec<&Parcel> = Vec::new();
+    let mut stranded = None;
+    for parcel in &parcels {
+        match placed.get(&parcel.receiver) {
+            Some(shard) if game.contains_key(shard) => by_shard.entry(*shard).or_default().push(parcel),
+            Some(shard) => {
+                tracing::error!(
+                    shard,
+                    receiver = parcel.receiver,
+                    "a delivery waits for a game shard this node does not know"
+                );
+                stranded = Some(*shard);
+            }
+            None => {
+                tracing::warn!(receiver = parcel.receiver, "a delivery to a user with no account is dropped");
+                crate::metrics::METRICS.deliveries_dropped.inc();
+                done.push(parcel);
+            }
+        }
+    }
+    for (shard, parcels) in &by_shard {
+        let inbox_db = &game[shard];
+        let what = format!("deliver to the inboxes of game shard {shard}");
+        let stamped: Vec<(&Row, i64)> = parcels.iter().map(|p| (&p.inbox, 0)).collect();
+        with_conn!(inbox_db, &what, |conn| {
+            for statement in sql::insert_new(dialect_of(conn), &INBOX, &stamped) {
+                conn.exec(statement).await.map_err(db(&what))?;
+            }
+            Ok(())
+        })?;
+    }
+    let delivered: Vec<&Parcel> = by_shard.values().flatten().copied().collect();
+    done.extend(delivered.iter().copied());
+    let keys: Vec<Vec<Value>> = done.iter().map(|p| vec![p.id.clone()]).collect();
+    let keys: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
+    let what = "empty the delivery outbox";
+    with_conn!(source_db, what, |conn| {
+        for statement in sql::delete(dialect_of(conn), &OUTBOX, &keys) {
+            conn.exec(statement).await.map_err(db(what))?;
+        }
+        Ok(())
+    })?;
+    let now_ms = wall_ms();
+    for parcel in &delivered {
+        let lag = (now_ms - parcel.created_at_ms).max(0) as f64 / 1000.0;
+        crate::metrics::METRICS.delivery_lag_seconds.observe(lag);
+    }
+    crate::metrics::METRICS.deliveries.inc_by(delivered.len() as u64);
+    let mut users: Vec<UserId> = delivered.iter().map(|p| p.receiver as UserId).collect();
+    users.sort_unstable();
+    users.dedup();
+    Ok(Delivered { users, stranded })
+}
+
+/// Deletes applied inbox rows of game shard `shard_no`, applied more than
+/// [`PURGE_GRACE_MS`] ago, whose outbox rows are gone from their senders' shards (no copy of
+/// them can come any more). Answers how many.
+pub async fn purge_applied(game: &ShardDbs, shard_no: i16) -> StoreResult<usize> {
+    let before = Value::Int(wall_ms() - PURGE_GRACE_MS);
+    let what = "read applied deliveries";
+    let inbox_db = game.get(&shard_no).ok_or_else(|| StoreError::NotFound(format!("game shard {shard_no}")))?;
+    let applied = with_conn!(inbox_db, what, |conn| {
+        let wide = if dialect_of(conn) == sql::Dialect::Mysql { "SIGNED" } else { "BIGINT" };
+        let mut s = Statement::new(
+            dialect_of(conn),
+            format!(
+                "SELECT user_id AS i0, delivery_id AS i1, CAST(sender_shard AS {wide}) AS i2 FROM inbox \
+                 WHERE applied_at_ms > 0 AND applied_at_ms < "
+            ),
+        );
+        s.param(Bind::Value(ColType::BigInt, &before));
+        s.push(" ORDER BY applied_at_ms LIMIT ");
+        s.param(Bind::Int(PURGE_PAGE));
+        conn.rows(s).await.map_err(db(what))
+    })?;
+    let mut by_sender_shard: BTreeMap<i64, Vec<(Value, Value)>> = BTreeMap::new();
+    for row in applied {
+        if let [user, id, Value::Int(sender_shard)] = row.as_slice() {
+            by_sender_shard.entry(*sender_shard).or_default().push((user.clone(), id.clone()));
+        }
+    }
+    let mut gone: Vec<Vec<Value>> = Vec::new();
+    for (sender_shard, entries) in by_sender_shard {
+        let Some(outbox_db) = i16::try_from(sender_shard).ok().and_then(|no| game.get(&no)) else { continue };
+        let what = "look for deliveries still in an outbox";
+        let ids: Vec<Value> = entries.iter().map(|(_, id)| id.clone()).collect();
+        let waiting = with_conn!(outbox_db, what, |conn| {
+            let mut s = Statement::new(dialect_of(conn), "SELECT delivery_id AS i0 FROM outbox WHERE delivery_id IN ");
+            s.tuple_of(ids.iter().map(|v| Bind::Value(ColType::BigInt, v)));
+            conn.rows(s).await.map_err(db(what))
+        })?;
+        let waiting: HashSet<&Value> = waiting.iter().filter_map(|r| <[_]>::first(r)).collect();
+        gone.extend(entries.iter().filter(|(_, id)| !waiting.contains(id)).map(|(u, id)| vec![u.clone(), id.clone()]));
+    }
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    let keys: Vec<&[Value]> = gone.iter().map(Vec::as_slice).collect();
+    let what = "purge applied deliveries";
+    with_conn!(inbox_db, what, |conn| {
+        for statement in sql::delete(dialect_of(conn), &INBOX, &keys) {
+            conn.exec(statement).await.map_err(db(what))?;
+        }
+        Ok(())
+    })?;
+    Ok(gone.len())
+}

@@ -1,0 +1,209 @@
+//! Between players, on every backend, with users on different game shards: a friend request
+//! and a gift reach a receiver whose actor is live and one whose actor retired, at their next
+//! request, exactly once; two users asking and accepting each other at the same moment end
+//! as one friendship; a friend list of 50 friends over two shards costs one query per shard.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+
+use common::{TestServer, assert_status, count_rows, logged_in};
+use summoner::client::{Answer, Client};
+use summoner::config::Config;
+use summoner::server;
+use summoner::storage::Store;
+use summoner::storage::db_store::DbStore;
+use summoner_actors::{Clock, ManualClock};
+use summoner_proto::api::{
+    AcceptFriendRequestReq, ClaimMailReq, ErrorCode, GetUserReq, ListFriendRequestsReq, ListFriendsReq, ListMailReq,
+    SendFriendRequestReq, SendGiftReq, request::Payload, response::Payload as A,
+};
+
+async fn call(client: &mut Client, payload: Payload) -> Answer {
+    client.call(payload).await.expect("answered")
+}
+
+async fn ok(client: &mut Client, payload: Payload) -> A {
+    let answer = call(client, payload).await;
+    assert_status(&answer, 200, ErrorCode::Ok);
+    answer.response.payload.expect("a payload")
+}
+
+macro_rules! answer {
+    ($value:expr, $variant:ident) => {
+        match $value {
+            A::$variant(res) => res,
+            other => panic!("expected {}, got {other:?}", stringify!($variant)),
+        }
+    };
+}
+
+/// A server over a store the test keeps a handle on (to count queries).
+async fn start(config: &Config) -> (TestServer, Arc<DbStore>) {
+    let clock = ManualClock::new();
+    let store = Arc::new(DbStore::open(&server::store_config(config), clock.now_ms()).await.expect("store opens"));
+    let server = TestServer::start_with_store(config.clone(), store.clone()).await;
+    (server, store)
+}
+
+async fn shard_of(store: &DbStore, user: u64) -> i16 {
+    store.load_user(user, &[]).await.expect("the user loads").state.shards.game
+}
+
+/// Every write committed and every delivery and action log carried.
+async fn settle(store: &DbStore) {
+    store.flush().await.expect("flushed");
+}
+
+async fn ask(client: &mut Client, user_id: u64) {
+    ok(client, Payload::SendFriendRequest(SendFriendRequestReq { user_id })).await;
+}
+
+async fn friends(client: &mut Client) -> Vec<u64> {
+    let listed = answer!(ok(client, Payload::ListFriends(ListFriendsReq {})).await, ListFriends);
+    listed.friends.iter().map(|f| f.user_id).collect()
+}
+
+/// Rows of `table` matching `condition` over every game shard.
+async fn rows(config: &Config, table: &str, condition: &str) -> i64 {
+    let mut total = 0;
+    for url in config.storage.game() {
+        total += count_rows(&url, table, condition).await;
+    }
+    total
+}
+
+on_every_backend! {
+    async fn requests_and_gifts_reach_live_and_retired_receivers_once(config) {
+        let (server, store) = start(&config).await;
+        let (mut sender, sender_id) = logged_in(&server, "dev-sender").await;
+        let (mut away, away_id) = logged_in(&server, "dev-away").await;
+        ok(&mut away, Payload::GetUser(GetUserReq {})).await;
+        assert_ne!(shard_of(&store, sender_id).await, shard_of(&store, away_id).await, "placed on two shards");
+        server.clock.advance_ms(301_000);
+        assert_eq!(server.running.passivate_idle().await, 2, "both actors retired");
+        let (mut here, here_id) = logged_in(&server, "dev-here").await;
+        ok(&mut here, Payload::GetUser(GetUserReq {})).await;
+
+        // A request to a live receiver and one to a retired receiver.
+        ask(&mut sender, here_id).await;
+        ask(&mut sender, away_id).await;
+        settle(&store).await;
+        for (client, name) in [(&mut here, "live"), (&mut away, "retired")] {
+            let listed = answer!(ok(client, Payload::ListFriendRequests(ListFriendRequestsReq {})).await, ListFriendRequests);
+            assert_eq!(listed.incoming.iter().map(|r| r.user_id).collect::<Vec<_>>(), [sender_id], "{name} receiver");
+            assert_eq!(listed.incoming[0].nickname, "", "a new user has no nickname yet");
+            ok(client, Payload::AcceptFriendRequest(AcceptFriendRequestReq { user_id: sender_id })).await;
+        }
+        settle(&store).await;
+        let mut made = friends(&mut sender).await;
+        made.sort_unstable();
+        let mut expected = vec![here_id, away_id];
+        expected.sort_unstable();
+        assert_eq!(made, expected);
+
+        // Gifts to both, the retired one retired again first.
+        ok(&mut away, Payload::GetUser(GetUserReq {})).await;
+        server.clock.advance_ms(301_000);
+        assert!(server.running.passivate_idle().await >= 1);
+        let sent = answer!(ok(&mut sender, Payload::SendGift(SendGiftReq { user_id: 0 })).await, SendGift);
+        assert_eq!(sent.sent_to.len(), 2);
+        settle(&store).await;
+        settle(&store).await;
+        for client in [&mut here, &mut away] {
+            let mail = answer!(ok(client, Payload::ListMail(ListMailReq {})).await, ListMail).mail;
+            let gifts: Vec<_> = mail.iter().filter(|m| m.kind == "gift" && m.sender_id == sender_id).collect();
+            assert_eq!(gifts.len(), 1, "one gift mail: {mail:?}");
+            let claimed = answer!(
+                ok(client, Payload::ClaimMail(ClaimMailReq { mail_id: gifts[0].id, all: false })).await,
+                ClaimMail
+            );
+            assert_eq!(claimed.user.expect("the user").friend_points, u64::from(sent.points));
+        }
+        // Exactly once on the database too: one friendship row each way, one gift mail each,
+        // nothing left in an outbox, every inbox row applied.
+        for (a, b) in [(sender_id, here_id), (here_id, sender_id), (sender_id, away_id), (away_id, sender_id)] {
+            assert_eq!(rows(&config, "friends", &format!("user_id = {a} AND friend_id = {b}")).await, 1);
+        }
+        assert_eq!(rows(&config, "mail", "kind = 'gift'").await, 2);
+        assert_eq!(rows(&config, "outbox", "").await, 0);
+        assert_eq!(rows(&config, "inbox", "applied_at_ms = 0").await, 0);
+        server.stop().await;
+    }
+}
+
+on_every_backend! {
+    async fn asking_and_accepting_each_other_at_once_make_one_friendship(config) {
+        let (server, store) = start(&config).await;
+        let (mut a, ia) = logged_in(&server, "dev-left").await;
+        let (mut b, ib) = logged_in(&server, "dev-right").await;
+        assert_ne!(shard_of(&store, ia).await, shard_of(&store, ib).await);
+        let (x, y) = futures_util::join!(
+            call(&mut a, Payload::SendFriendRequest(SendFriendRequestReq { user_id: ib })),
+            call(&mut b, Payload::SendFriendRequest(SendFriendRequestReq { user_id: ia })),
+        );
+        assert_status(&x, 200, ErrorCode::Ok);
+        assert_status(&y, 200, ErrorCode::Ok);
+        settle(&store).await;
+        let (x, y) = futures_util::join!(
+            call(&mut a, Payload::AcceptFriendRequest(AcceptFriendRequestReq { user_id: ib })),
+            call(&mut b, Payload::AcceptFriendRequest(AcceptFriendRequestReq { user_id: ia })),
+        );
+        assert!([&x, &y].iter().all(|r| r.status == 200), "{x:?} {y:?}");
+        for _ in 0..3 {
+            settle(&store).await;
+            ok(&mut a, Payload::GetUser(GetUserReq {})).await;
+            ok(&mut b, Payload::GetUser(GetUserReq {})).await;
+        }
+        assert_eq!((friends(&mut a).await, friends(&mut b).await), (vec![ib], vec![ia]));
+        assert_eq!(rows(&config, "friends", "").await, 2, "one friendship: a row on each side");
+        assert_eq!(rows(&config, "friend_requests", "").await, 0);
+        server.stop().await;
+    }
+}
+
+on_every_backend! {
+    async fn a_friend_list_over_two_shards_reads_one_query_per_shard(config) {
+        let (server, store) = start(&config).await;
+        let (mut me, my_id) = logged_in(&server, "dev-popular").await;
+        let mut others = Vec::new();
+        for i in 0..50 {
+            others.push(logged_in(&server, &format!("dev-friend-{i}")).await);
+        }
+        for (_, id) in &others {
+            ask(&mut me, *id).await;
+        }
+        settle(&store).await;
+        for (client, _) in &mut others {
+            ok(client, Payload::AcceptFriendRequest(AcceptFriendRequestReq { user_id: my_id })).await;
+        }
+        settle(&store).await;
+        ok(&mut me, Payload::GetUser(GetUserReq {})).await;
+        settle(&store).await;
+        // The answers just delivered made the others' actors read their inboxes again; a
+        // request of each waits behind that, so nothing else runs while the list is read.
+        for (client, _) in &mut others {
+            ok(client, Payload::GetUser(GetUserReq {})).await;
+        }
+        // And their action logs are shipped, so no courier reads a shard meanwhile.
+        settle(&store).await;
+        let dbs = store.databases();
+        let counts = || (dbs.common.queries.get(), dbs.game[&1].queries.get(), dbs.game[&2].queries.get());
+        let before = counts();
+        let listed = answer!(ok(&mut me, Payload::ListFriends(ListFriendsReq {})).await, ListFriends);
+        let after = counts();
+        assert_eq!(listed.friends.len(), 50);
+        assert!(listed.friends.iter().all(|f| f.snapshot.as_ref().is_some_and(|s| s.user_id == f.user_id)));
+        let shards: std::collections::BTreeSet<i16> = {
+            let mut set = std::collections::BTreeSet::new();
+            for (_, id) in &others {
+                set.insert(shard_of(&store, *id).await);
+            }
+            set
+        };
+        assert_eq!(shards.len(), 2, "the friends live on both shards");
+        assert_eq!((after.0 - before.0, after.1 - before.1, after.2 - before.2), (0, 1, 1));
+        server.stop().await;
+    }
+}
