@@ -79,6 +79,12 @@ impl Client {
         self.seq
     }
 
+    /// Goes on from `seq` (the next call sends `seq + 1`): a session carried over to another
+    /// client, as after a restart of the caller.
+    pub fn resume_at(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+
     /// Posts raw bytes with the protobuf content type.
     pub async fn post_raw(&self, body: Vec<u8>, content_type: &str) -> Result<Answer, ClientError> {
         let reply = self.http.post(&self.url).header("content-type", content_type).body(body).send().await?;

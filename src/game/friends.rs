@@ -141,15 +141,16 @@ pub fn needs(user: &UserState, request: &Request, test_operations: bool) -> Opti
     }
 }
 
-/// Who asks for recommendations: their profile and whether a user is their friend.
+/// Who asks for recommendations: their profile and whether a user is their friend or has a
+/// friend request pending with them (either way).
 pub struct Asker<'a> {
     pub profile: &'a Profile,
-    pub is_friend: &'a dyn Fn(u64) -> bool,
+    pub is_friend_or_asked: &'a dyn Fn(u64) -> bool,
 }
 
 /// Whether `card` may be recommended to `user`.
 pub fn eligible(user: &Asker, card: &FriendCard) -> bool {
-    card.user_id != user.profile.user_id && !(user.is_friend)(card.user_id)
+    card.user_id != user.profile.user_id && !(user.is_friend_or_asked)(card.user_id)
 }
 
 /// Picks up to [`RECOMMEND_COUNT`] distinct eligible players, from `own` (the caller's
@@ -188,8 +189,8 @@ mod tests {
     }
 
     fn pick(user: &UserState, own: &[FriendCard], near: &[FriendCard], seq: u64) -> Vec<FriendCard> {
-        let is_friend = |id| user.owned.friends.contains_key(&id);
-        super::pick(&Asker { profile: &user.profile, is_friend: &is_friend }, own, near, seq)
+        let taken = |id| user.owned.friends.contains_key(&id) || user.owned.friend_requests.contains_key(&id);
+        super::pick(&Asker { profile: &user.profile, is_friend_or_asked: &taken }, own, near, seq)
     }
 
     fn cards(ids: impl IntoIterator<Item = u64>) -> Vec<FriendCard> {
@@ -202,8 +203,10 @@ mod tests {
     }
 
     #[test]
-    fn picks_exclude_self_friends_and_duplicates_and_vary_with_seq() {
-        let me = user(1, vec![2, 3]);
+    fn picks_exclude_self_friends_pending_requests_and_duplicates_and_vary_with_seq() {
+        let mut me = user(1, vec![2]);
+        let asked = crate::game::entities::FriendRequest { other: 3, outgoing: false, other_shard: 1, sent_at_ms: 0 };
+        me.owned.friend_requests.insert(3, asked);
         let pool = cards([1, 2, 3, 4, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
         let mut seen_lists = std::collections::HashSet::new();
         for seq in 1..20 {

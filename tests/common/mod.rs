@@ -5,6 +5,7 @@
 
 pub mod backends;
 pub mod gated_store;
+pub mod process;
 pub mod redis;
 pub mod sheets;
 

@@ -20,15 +20,16 @@ use crate::game::entities::{Friend, FriendRequest};
 use crate::game::friends::{self, Fetched};
 use crate::game::inbox::{self, Pair};
 
-/// RecommendFriends: recently active players near the user's level, not friends yet.
+/// RecommendFriends: recently active players near the user's level, not friends yet and with
+/// no request pending either way.
 pub fn recommend_friends(ctx: &mut HandlerCtx, _req: &RecommendFriendsReq) -> HandlerResult<RecommendFriendsRes> {
     let (own, near) = match ctx.fetched {
         Some(Fetched::Candidates { own, near }) => (own.as_slice(), near.as_slice()),
         _ => (&[][..], &[][..]),
     };
     let draft = &*ctx.user;
-    let is_friend = |id| draft.owned.friends.contains(&id);
-    let asker = friends::Asker { profile: &draft.profile, is_friend: &is_friend };
+    let taken = |id| draft.owned.friends.contains(&id) || draft.owned.friend_requests.contains(&id);
+    let asker = friends::Asker { profile: &draft.profile, is_friend_or_asked: &taken };
     Ok(RecommendFriendsRes { candidates: friends::pick(&asker, own, near, ctx.seq) })
 }
 
