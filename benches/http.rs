@@ -1,17 +1,21 @@
 //! End to end over HTTP: the real `summoner` binary on PostgreSQL (2 game and 2 log shards)
 //! and two Redis shards, driven from this process by concurrent clients, one connection each.
 //!
-//! Three figures, each over its own phase: Register + Login pairs per second (with the CPU
+//! Four figures, each over its own phase: Register + Login pairs per second (with the CPU
 //! the server, PostgreSQL and Redis spent per pair, read from /proc), durable writes
-//! (SetNickname: profile, stored reply, action log) per second with p50/p99, and reads
-//! (GetUser) per second with p50/p99.
+//! (SetNickname: profile, stored reply, action log) per second with p50/p99, reads
+//! (GetUser) per second with p50/p99, and friend requests between players on different game
+//! shards (each asks its partner, withdraws, accepts or removes, by what the last answer
+//! said) with the deliveries per second between the shards and their lag p50/p99 (from
+//! the server's `summoner_delivery_lag_seconds` histogram: the bound of the bucket the
+//! quantile falls in).
 //!
 //! Run: `cargo bench --bench http`. Settings from the environment:
 //! `SUMMONER_BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`; six
 //! scratch databases are created and dropped), `SUMMONER_BENCH_REDIS_URLS` (default
 //! `redis://127.0.0.1:6379,redis://127.0.0.1:6380`), `SUMMONER_BENCH_SECONDS` per phase
 //! (default 10), `SUMMONER_BENCH_CONNECTIONS` (default 32), `SUMMONER_BENCH_PHASES` (which
-//! to run, of `pairs,writes,reads`; default all), `SUMMONER_BENCH_JSON` (where the results go
+//! to run, of `pairs,writes,reads,social`; default all), `SUMMONER_BENCH_JSON` (where the results go
 //! as JSON, default `target/bench-http.json`).
 
 use std::process::{Child, Command, Stdio};
@@ -21,7 +25,10 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use summoner::client::{Client, device};
-use summoner_proto::api::{GetUserReq, SetNicknameReq, request::Payload};
+use summoner_proto::api::{
+    AcceptFriendRequestReq, CancelFriendRequestReq, ErrorCode, GetUserReq, RemoveFriendReq, SendFriendRequestReq,
+    SetNicknameReq, request::Payload, response,
+};
 
 #[path = "support/scratch.rs"]
 mod scratch;
@@ -97,6 +104,52 @@ struct PhaseResult {
     mean_game_batch: f64,
     /// Mean time a game-shard batch took, from taking its jobs to the commit's answer.
     mean_game_commit_ms: f64,
+    /// Deliveries between users during the phase, per second, and their lag (social phase).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deliveries: Option<DeliveryFigures>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct DeliveryFigures {
+    per_second: f64,
+    lag_p50_ms: f64,
+    lag_p99_ms: f64,
+}
+
+/// Deliveries so far and the lag histogram's cumulative buckets (upper bound in seconds,
+/// count), from the server's `/metrics`.
+async fn deliveries(url: &str) -> (f64, Vec<(f64, f64)>) {
+    let Ok(reply) = reqwest::get(format!("{url}/metrics")).await else { return (0.0, Vec::new()) };
+    let text = reply.text().await.unwrap_or_default();
+    let value = |line: &str| line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let total = text.lines().find(|l| l.starts_with("summoner_deliveries_total ")).map_or(0.0, value);
+    let buckets = text
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("summoner_delivery_lag_seconds_bucket{le=\"")?;
+            let bound = rest.split('"').next()?;
+            let bound = if bound == "+Inf" { f64::INFINITY } else { bound.parse().ok()? };
+            Some((bound, value(l)))
+        })
+        .collect();
+    (total, buckets)
+}
+
+/// The figures of deliveries between two readings of [`deliveries`] `seconds` apart.
+fn delivery_figures(before: &(f64, Vec<(f64, f64)>), after: &(f64, Vec<(f64, f64)>), seconds: f64) -> DeliveryFigures {
+    let counts: Vec<(f64, f64)> = after
+        .1
+        .iter()
+        .map(|(le, n)| (*le, n - before.1.iter().find(|(b, _)| b == le).map_or(0.0, |(_, m)| *m)))
+        .collect();
+    let total = counts.last().map_or(0.0, |(_, n)| *n);
+    let quantile =
+        |q: f64| counts.iter().find(|(_, n)| total > 0.0 && *n >= q * total).map_or(f64::NAN, |(le, _)| le * 1000.0);
+    DeliveryFigures {
+        per_second: (after.0 - before.0) / seconds,
+        lag_p50_ms: quantile(0.5),
+        lag_p99_ms: quantile(0.99),
+    }
 }
 
 /// (jobs, batches, seconds in commits) on the game shards so far, from the server's
@@ -182,6 +235,7 @@ where
         redis_cpu_us_per_op: per_op(after.redis, before.redis),
         mean_game_batch,
         mean_game_commit_ms,
+        deliveries: None,
     }
 }
 
@@ -207,12 +261,65 @@ async fn players(
 }
 
 async fn logged_in(url: &str, name: &str) -> Client {
+    logged_in_as(url, name).await.0
+}
+
+/// A logged-in client and its user id.
+async fn logged_in_as(url: &str, name: &str) -> (Client, u64) {
     let mut client = Client::new(url);
     let registered = client.register(device(name)).await.expect("register");
     assert!(registered.is_ok(), "register: {:?}", registered.response);
+    let Some(response::Payload::Register(r)) = registered.response.payload else { panic!("no register answer") };
     let login = client.login(device(name)).await.expect("login");
     assert!(login.is_ok(), "login: {:?}", login.response);
-    client
+    (client, r.user_id)
+}
+
+/// Pairs of players (registered one after the other, so on the two game shards), each
+/// worker a player that keeps its friendship with its partner moving: ask, and then by the
+/// answer withdraw, accept or remove; every change is a delivery to the other shard.
+async fn social_players(
+    url: &str,
+    prefix: &str,
+    count: usize,
+) -> Vec<impl FnMut(u64) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> + Send + 'static> {
+    let mut joined = Vec::with_capacity(count);
+    for w in 0..count {
+        joined.push(logged_in_as(url, &format!("{prefix}-{w}")).await);
+    }
+    let ids: Vec<u64> = joined.iter().map(|(_, id)| *id).collect();
+    joined
+        .into_iter()
+        .enumerate()
+        .map(|(w, (client, _))| {
+            let partner = ids[w ^ 1];
+            let client = Arc::new(tokio::sync::Mutex::new(client));
+            let next = Arc::new(std::sync::Mutex::new(ErrorCode::Ok));
+            move |_: u64| {
+                let (client, next) = (client.clone(), next.clone());
+                Box::pin(async move {
+                    let last = *next.lock().unwrap_or_else(|p| p.into_inner());
+                    let user_id = partner;
+                    let payload = match last {
+                        ErrorCode::AlreadyFriends => Payload::RemoveFriend(RemoveFriendReq { user_id }),
+                        ErrorCode::RequestPending => Payload::AcceptFriendRequest(AcceptFriendRequestReq { user_id }),
+                        ErrorCode::Ok => Payload::SendFriendRequest(SendFriendRequestReq { user_id }),
+                        _ => Payload::CancelFriendRequest(CancelFriendRequestReq { user_id }),
+                    };
+                    let mut client = client.lock().await;
+                    let Ok(answer) = client.call(payload.clone()).await else { return false };
+                    // After a request sent, withdraw it; after anything else, ask again.
+                    let code = match (&payload, answer.code()) {
+                        (Payload::SendFriendRequest(_), ErrorCode::Ok) => ErrorCode::NoSuchRequest,
+                        (Payload::SendFriendRequest(_), code) => code,
+                        _ => ErrorCode::Ok,
+                    };
+                    *next.lock().unwrap_or_else(|p| p.into_inner()) = code;
+                    answer.status == 200
+                }) as std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
+            }
+        })
+        .collect()
 }
 
 fn main() {
@@ -225,7 +332,7 @@ fn main() {
     let connections: usize =
         env_or("SUMMONER_BENCH_CONNECTIONS", "32").parse().expect("SUMMONER_BENCH_CONNECTIONS is a number");
     let json_path = env_or("SUMMONER_BENCH_JSON", "target/bench-http.json");
-    let phases = env_or("SUMMONER_BENCH_PHASES", "pairs,writes,reads");
+    let phases = env_or("SUMMONER_BENCH_PHASES", "pairs,writes,reads,social");
     let runs = |phase: &str| phases.split(',').any(|p| p.trim() == phase);
 
     let run = format!("sbh_{}", std::process::id());
@@ -317,6 +424,22 @@ fn main() {
         let reads = phase("reads (GetUser)", (pid, &url), seconds, readers).await;
         print_phase(&reads);
         results.push(reads);
+        }
+        if runs("social") {
+        let pairs = social_players(&url, &format!("{run}-social"), connections.max(2) & !1).await;
+        let before = deliveries(&url).await;
+        let started = Instant::now();
+        let mut social = phase("friend requests (deliveries)", (pid, &url), seconds, pairs).await;
+        let after = deliveries(&url).await;
+        social.deliveries = Some(delivery_figures(&before, &after, started.elapsed().as_secs_f64()));
+        print_phase(&social);
+        if let Some(d) = &social.deliveries {
+            println!(
+                "{:<28} {:>9.0}/s  lag p50 ≤ {} ms  p99 ≤ {} ms (bucket bounds)",
+                "deliveries between shards", d.per_second, d.lag_p50_ms, d.lag_p99_ms
+            );
+        }
+        results.push(social);
         }
         results
     });
