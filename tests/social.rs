@@ -1,7 +1,8 @@
 //! Between players, on every backend, with users on different game shards: a friend request
 //! and a gift reach a receiver whose actor is live and one whose actor retired, at their next
 //! request, exactly once; two users asking and accepting each other at the same moment end
-//! as one friendship; a friend list of 50 friends over two shards costs one query per shard.
+//! as one friendship; a friend list of 50 friends over two shards costs one query per shard;
+//! a friend's dungeon team is rebuilt from the database when the cache lost it.
 
 #[macro_use]
 mod common;
@@ -16,8 +17,9 @@ use summoner::storage::Store;
 use summoner::storage::db_store::DbStore;
 use summoner_actors::{Clock, ManualClock};
 use summoner_proto::api::{
-    AcceptFriendRequestReq, ClaimMailReq, ErrorCode, GetUserReq, ListFriendRequestsReq, ListFriendsReq, ListMailReq,
-    SendFriendRequestReq, SendGiftReq, request::Payload, response::Payload as A,
+    AcceptFriendRequestReq, ClaimMailReq, DebugGrantMonstersReq, ErrorCode, GetUserReq, ListFriendRequestsReq,
+    ListFriendsReq, ListMailReq, SendFriendRequestReq, SendGiftReq, SetTeamReq, VisitFriendDungeonReq,
+    request::Payload, response::Payload as A,
 };
 
 async fn call(client: &mut Client, payload: Payload) -> Answer {
@@ -204,6 +206,55 @@ on_every_backend! {
         };
         assert_eq!(shards.len(), 2, "the friends live on both shards");
         assert_eq!((after.0 - before.0, after.1 - before.1, after.2 - before.2), (0, 1, 1));
+        server.stop().await;
+    }
+}
+
+on_every_backend! {
+    /// A friend's dungeon team comes from the cache, and from the friend's rows when the
+    /// cache lost it (a new process); a won visit pays the host by mail.
+    async fn a_friends_dungeon_is_rebuilt_from_the_database_when_the_cache_lost_it(config) {
+        let (server, store) = start(&config).await;
+        let (mut visitor, visitor_id) = logged_in(&server, "dev-visitor").await;
+        let (mut host, host_id) = logged_in(&server, "dev-host").await;
+        ask(&mut visitor, host_id).await;
+        settle(&store).await;
+        ok(&mut host, Payload::AcceptFriendRequest(AcceptFriendRequestReq { user_id: visitor_id })).await;
+        settle(&store).await;
+        let mut teams = Vec::new();
+        for (client, count) in [(&mut visitor, 5), (&mut host, 2)] {
+            let granted = ok(client, Payload::DebugGrantMonsters(DebugGrantMonstersReq { template: "mon.slime.fire.1".into(), count })).await;
+            let ids = answer!(granted, DebugGrantMonsters).monster_ids;
+            ok(client, Payload::SetTeam(SetTeamReq { slot: 1, monster_ids: ids.clone() })).await;
+            teams.push(ids);
+        }
+        server.stop().await;
+
+        // A new process: its cache has nothing of the host.
+        let (server, store) = start(&config).await;
+        let moved = |client: &Client| {
+            let mut moved = server.client();
+            moved.set_token(client.token().to_vec());
+            moved.resume_at(client.last_seq());
+            moved
+        };
+        let (mut visitor, mut host) = (moved(&visitor), moved(&host));
+        let started = answer!(
+            ok(&mut visitor, Payload::VisitFriendDungeon(VisitFriendDungeonReq { friend_id: host_id, team_slot: 1, ..Default::default() })).await,
+            VisitFriendDungeon
+        );
+        let fought = started.friend.expect("the host as fought");
+        assert_eq!(fought.team.iter().map(|m| m.id).collect::<Vec<_>>(), teams[1], "the host's first team, from its rows");
+        assert!(fought.has_team && started.enemy_power == fought.team_power && fought.team_power > 0);
+        server.clock.advance_ms(60_000);
+        let finish = VisitFriendDungeonReq {
+            friend_id: host_id, team_slot: 1, battle_token: started.battle_token, won: true, stars: 3, elapsed_ms: 60_000,
+        };
+        let won = answer!(ok(&mut visitor, Payload::VisitFriendDungeon(finish)).await, VisitFriendDungeon);
+        assert!(won.won && won.host_points > 0);
+        settle(&store).await;
+        let mail = answer!(ok(&mut host, Payload::ListMail(ListMailReq {})).await, ListMail).mail;
+        assert!(mail.iter().any(|m| m.kind == "dungeon_visit" && m.sender_id == visitor_id), "{mail:?}");
         server.stop().await;
     }
 }

@@ -1,7 +1,7 @@
-@40ede9b5803b26b99e1dac123670379a3da87c95b5db636579bac264a17678afAËd¨ (0(8
+@a71a4516a06bfd051ca49eac0b8f2c30377deac42225f7ef4c4b073a2309a535NËd¨ (0(8
 @HPXê`hpàx<Ädàêö
 Asia/Seoul†2®∞
-R(
+∏¿¨»–R(
 
 elem.watername.elem.water	elem.fireR&
 	elem.firename.elem.fire	elem.treeR'
@@ -733,7 +733,8 @@ r<
 quest.ach.summon100name.quest.ach.summon100"summon0d8@¨HrB
 quest.ach.enhance50name.quest.ach.enhance50"enhance028@dHr>
 quest.daily.gift3name.quest.daily.gift3"	gift_sent08@rC
-quest.ach.friends5name.quest.ach.friends5"friend_added08@2z>
+quest.ach.friends5name.quest.ach.friends5"friend_added08@2rG
+quest.daily.dungeon1name.quest.daily.dungeon1"dungeon_won08@Ùz>
 shop.stamina.smallname.shop.stamina.small *stamina08z<
 shop.stamina.fullname.shop.stamina.full 2*stamina08z4
 shop.gold.smallname.shop.gold.small 2*gold0à'z6

@@ -1,4 +1,4 @@
-@07aa625b020014df8480132144819b563bc078527b6b06f9d049705ff63ac488en"
+@1dac3cf998dd746b1dde71e00bcfdcbb423f9457802683dc30bdbb15bf0856c9en"
 name.elem.darkDark"
 name.elem.fireFire"
 name.elem.lightLight"
@@ -6,7 +6,8 @@
 name.elem.waterWater"-
 name.item.awaken_crystalAwakening Crystal")
 name.item.evolve_stoneEvolution Stone"%
-name.mail.check_inCheck-in reward"&
+name.mail.check_inCheck-in reward"8
+name.mail.dungeon_visitA friend visited your dungeon"&
 name.mail.giftA gift from a friend"
 name.mon.anu.dark.3Dark Anu"
 name.mon.anu.fire.3Fire Anu"!
@@ -100,7 +101,8 @@ Water Sura"!
 name.quest.ach.rare5Summon a 5-star monster",
 name.quest.ach.summon100Summon 100 times"2
 name.quest.daily.buy1Buy something in the shop"$
-name.quest.daily.checkinCheck in".
+name.quest.daily.checkinCheck in"6
+name.quest.daily.dungeon1Win in a friend's dungeon".
 name.quest.daily.enhance1Enhance a monster".
 name.quest.daily.explore15Explore 15 times",
 name.quest.daily.explore5Explore 5 times"1

@@ -1,4 +1,4 @@
-@0f393014c6b4b42badcf2c563baef323c216996fc78b92662eb03ea176a705a5ko"
+@cb19b812f1f9c2f51efc15b1d5fe11a337b31166375f8533a85b1612e9f24ce9ko"
 name.elem.dark어둠"
 name.elem.fire불"
 name.elem.light빛"
@@ -6,7 +6,8 @@
 name.elem.water물")
 name.item.awaken_crystal각성 수정"#
 name.item.evolve_stone	진화석"#
-name.mail.check_in출석 보상""
+name.mail.check_in출석 보상"A
+name.mail.dungeon_visit&친구가 던전을 방문했습니다""
 name.mail.gift친구의 선물"$
 name.mon.anu.dark.3어둠 아누"!
 name.mon.anu.fire.3
@@ -103,7 +104,8 @@
 name.quest.ach.rare55성 몬스터 소환")
 name.quest.ach.summon100소환 100회"1
 name.quest.daily.buy1상점에서 1회 구매")
-name.quest.daily.checkin출석 체크"2
+name.quest.daily.checkin출석 체크"=
+name.quest.daily.dungeon1 친구 던전에서 승리하기"2
 name.quest.daily.enhance1몬스터 강화 1회"*
 name.quest.daily.explore15탐험 15회"(
 name.quest.daily.explore5탐험 5회"<

@@ -22,13 +22,14 @@ use crate::cache::{Activity, Cache, CacheError};
 use crate::game::catalog::Catalog;
 use crate::game::dispatch::dispatch;
 use crate::game::effects::Effects;
-use crate::game::entities::{Change, OUTSIDE_WRITTEN, Quest, TABLES, load_entities};
+use crate::game::entities::{Change, OUTSIDE_WRITTEN, Owned, Quest, TABLES, load_entities};
 use crate::game::friends::{self, Fetched, Need};
 use crate::game::profile::Profile;
 use crate::game::quest_actor::{Advance, QuestActors};
 use crate::game::quests;
 use crate::game::state::{Delta, MINT_RESERVE, UserState};
 use crate::ids::IdGenerator;
+use crate::storage::tables::{MONSTERS, TEAMS};
 use crate::storage::{Store, StoreError};
 
 /// Game logic plus storage, as user actors need them.
@@ -154,6 +155,39 @@ async fn snapshot_or_load(
     Ok(Some(snapshot))
 }
 
+/// A friend's snapshot with their dungeon team: from the cache, else rebuilt from their rows
+/// (profile, teams, monsters) as committed, and cached without holding the reply.
+async fn dungeon_snapshot(
+    cache: Arc<dyn Cache>,
+    behind: Arc<WriteBehind>,
+    store: Arc<dyn Store>,
+    catalog: Arc<Catalog>,
+    user: UserId,
+    now_ms: i64,
+) -> Result<Option<FriendSnapshot>, BackendError> {
+    if let Some(snapshot) = cache.snapshot(user).await.map_err(cache_error)?.filter(|s| s.has_team) {
+        return Ok(Some(snapshot));
+    }
+    let Some(rows) = store.peek_user(user, DUNGEON_TABLES).await.map_err(storage_error)? else { return Ok(None) };
+    let read = |e| BackendError::new(format!("read the dungeon team of user {user}"), e);
+    let profile = Profile::from_row(&rows.profile).map_err(read)?;
+    let [teams, monsters] = rows.tables.as_slice() else {
+        return Err(BackendError::new(format!("read the dungeon team of user {user}"), "tables missing"));
+    };
+    let owned = Owned {
+        teams: load_entities(teams).map_err(read)?,
+        monsters: load_entities(monsters).map_err(read)?,
+        ..Owned::default()
+    };
+    let data = catalog.current();
+    let snapshot = friends::with_team(&data, friends::snapshot(&profile, false, now_ms), &friends::first_team(&owned));
+    behind.send("dungeon snapshot read from the database", user, cache.fill_snapshot(snapshot.clone()));
+    Ok(Some(snapshot))
+}
+
+/// What a friend's dungeon team is read from when the cache lost it.
+static DUNGEON_TABLES: &[&crate::storage::rows::TableDef] = &[&TEAMS, &MONSTERS];
+
 /// Other users' profiles as friends see them: those on known game shards one query per
 /// shard, the others through the common database first.
 async fn profiles(
@@ -264,6 +298,14 @@ impl UserBackend for GameBackend {
                     .boxed(),
             ),
             Need::Profiles { placed, unplaced } => Some(profiles(self.store.clone(), placed, unplaced, now_ms).boxed()),
+            Need::Dungeon { user } => {
+                let (behind, store, catalog) = (self.behind.clone(), self.store.clone(), self.catalog.clone());
+                Some(
+                    dungeon_snapshot(cache, behind, store, catalog, user, now_ms)
+                        .map(|r| r.map(Fetched::Snapshot))
+                        .boxed(),
+                )
+            }
         }
     }
 

@@ -94,6 +94,12 @@ pub struct SocialRules {
     pub request_limit: usize,
     /// Friendship points a gift gives.
     pub gift_points: u32,
+    /// The friend dungeon: shortest plausible win, the visitor's gold and its team's
+    /// experience for a win, the host's friendship points.
+    pub dungeon_min_ms: i64,
+    pub dungeon_gold: u64,
+    pub dungeon_monster_exp: u64,
+    pub dungeon_host_points: u32,
 }
 
 /// Battles.
@@ -214,6 +220,10 @@ impl GameData {
                 friend_limit: rules.friend_limit as usize,
                 request_limit: rules.friend_request_limit as usize,
                 gift_points: rules.gift_points,
+                dungeon_min_ms: i64::from(rules.friend_dungeon_min_secs) * 1000,
+                dungeon_gold: u64::from(rules.friend_dungeon_gold),
+                dungeon_monster_exp: u64::from(rules.friend_dungeon_monster_exp),
+                dungeon_host_points: rules.friend_dungeon_host_points,
             },
             mail_expire_ms: i64::from(rules.mail_expire_days) * 86_400_000,
             reset,

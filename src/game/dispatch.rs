@@ -22,7 +22,7 @@ use crate::game::effects::GameEvent;
 use crate::game::entities::Counter;
 use crate::game::friends::{self, Fetched};
 use crate::game::handlers::{
-    battle, debug, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
+    battle, debug, dungeon, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
 };
 use crate::game::inbox::{self, Outgoing};
 use crate::game::profile::Profile;
@@ -88,6 +88,7 @@ operations! {
     ListFriends => friend_ops::list_friends,
     ListFriendRequests => friend_ops::list_friend_requests,
     SendGift => friend_ops::send_gift,
+    VisitFriendDungeon => dungeon::visit_friend_dungeon,
     DebugAddFriend => debug::add_friend,
     DebugGrantMonsters => debug::grant_monsters,
     DebugFeedMonsters => debug::feed_monsters,
@@ -238,8 +239,10 @@ fn finish(
     // Deliveries to other users ride in this commit; the shard's delivery actor moves them on.
     rows.extend(sent.iter().map(|o| RowWrite::Insert(&OUTBOX, o.row(user, state.shards.game, now_ms))));
     let limit = data.social.request_limit;
-    let snapshot = friends::seen_by_friends_changed(state, &profile, &owned, limit)
-        .then(|| friends::snapshot(&profile, friends::requests_received(state, &owned) >= limit, now_ms));
+    let snapshot = friends::seen_by_friends_changed(state, &profile, &owned, limit).then(|| {
+        let seen = friends::snapshot(&profile, friends::requests_received(state, &owned) >= limit, now_ms);
+        friends::with_team(data, seen, &friends::first_team_after(state, &owned))
+    });
     let place = UserPlace { shards: state.shards, epoch: state.epoch };
     let durable = crate::storage::Changes { rows, logs };
     let effects = Effects { durable, events, place, snapshot, data: None, now_ms };

@@ -36,6 +36,8 @@ pub enum GameEvent {
     FriendAdded,
     /// A gift went to a friend (one event per friend).
     GiftSent,
+    /// A friend's dungeon was won.
+    DungeonWon,
 }
 
 impl GameEvent {
@@ -54,6 +56,7 @@ impl GameEvent {
             Self::CheckedIn => "check_in",
             Self::FriendAdded => "friend_added",
             Self::GiftSent => "gift_sent",
+            Self::DungeonWon => "dungeon_won",
         }
     }
 }
@@ -95,6 +98,7 @@ mod tests {
             GameEvent::CheckedIn,
             GameEvent::FriendAdded,
             GameEvent::GiftSent,
+            GameEvent::DungeonWon,
         ];
         let mut conditions: Vec<&str> = events.iter().map(GameEvent::condition).collect();
         let mut accepted = QUEST_CONDITIONS.to_vec();

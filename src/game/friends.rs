@@ -12,9 +12,11 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use summoner_proto::api::{FriendCard, FriendSnapshot, Request, request::Payload};
 
-use crate::game::entities::{Change, OwnedChanges};
+use crate::game::data::GameData;
+use crate::game::entities::{Change, Monster, Owned, OwnedChanges};
 use crate::game::profile::Profile;
 use crate::game::state::UserState;
+use crate::game::{monsters, stats};
 
 /// Levels per recommendation bucket (levels 1–5 are bucket 0, 6–10 bucket 1, ...).
 pub const LEVELS_PER_BUCKET: u32 = 5;
@@ -49,7 +51,50 @@ pub fn snapshot(user: &Profile, box_full: bool, now_ms: i64) -> FriendSnapshot {
         leader: user.leader.clone(),
         last_active_ms: user.updated_at_ms,
         request_box_full: box_full,
+        ..FriendSnapshot::default()
     }
+}
+
+/// The first team (the friend dungeon's) as friends fight it: its monsters with their stats,
+/// and its power.
+pub fn with_team(data: &GameData, mut snapshot: FriendSnapshot, team: &[Monster]) -> FriendSnapshot {
+    snapshot.team_power = stats::team_power(data, team, &[]);
+    snapshot.team = team.iter().map(|m| monsters::info(data, m)).collect();
+    snapshot.has_team = true;
+    snapshot
+}
+
+/// The slot of the team friends fight in the dungeon.
+pub const DUNGEON_SLOT: u64 = 1;
+
+/// The first team's monsters in `owned` (rows read back from storage).
+pub fn first_team(owned: &Owned) -> Vec<Monster> {
+    let members = owned.teams.get(&DUNGEON_SLOT).map(|t| t.members.as_slice()).unwrap_or(&[]);
+    members.iter().filter_map(|id| owned.monsters.get(id)).cloned().collect()
+}
+
+/// The first team's monsters once `changes` apply to `state` (copies only those).
+pub fn first_team_after(state: &UserState, changes: &OwnedChanges) -> Vec<Monster> {
+    let members = match changes.teams.iter().find(|(slot, _)| *slot == DUNGEON_SLOT) {
+        Some((_, Change::Inserted(team) | Change::Updated(team))) => team.members.clone(),
+        Some((_, Change::Deleted)) => Vec::new(),
+        None => state.owned.teams.get(&DUNGEON_SLOT).map(|t| t.members.clone()).unwrap_or_default(),
+    };
+    let monster = |id: &u64| match changes.monsters.iter().find(|(key, _)| key == id) {
+        Some((_, Change::Inserted(m) | Change::Updated(m))) => Some(m.clone()),
+        Some((_, Change::Deleted)) => None,
+        None => state.owned.monsters.get(id).cloned(),
+    };
+    members.iter().filter_map(monster).collect()
+}
+
+/// Whether `changes` touch the first team: its slot, or one of its monsters.
+fn first_team_changed(state: &UserState, changes: &OwnedChanges) -> bool {
+    if changes.teams.iter().any(|(slot, _)| *slot == DUNGEON_SLOT) {
+        return true;
+    }
+    let members = state.owned.teams.get(&DUNGEON_SLOT).map(|t| t.members.as_slice()).unwrap_or(&[]);
+    changes.monsters.iter().any(|(id, _)| members.contains(id))
 }
 
 /// Friend requests waiting in the box of `state` once `changes` apply.
@@ -63,7 +108,8 @@ pub fn requests_received(state: &UserState, changes: &OwnedChanges) -> usize {
 }
 
 /// Whether a committed change alters what friends see of the user (then the snapshot in the
-/// cache is replaced): the nickname, level or leader, or whether the request box is full.
+/// cache is replaced): the nickname, level or leader, the first team (the dungeon's), or
+/// whether the request box is full.
 pub fn seen_by_friends_changed(
     state: &UserState,
     profile: &Profile,
@@ -72,6 +118,9 @@ pub fn seen_by_friends_changed(
 ) -> bool {
     let before = &state.profile;
     if profile.nickname != before.nickname || profile.level != before.level || profile.leader != before.leader {
+        return true;
+    }
+    if first_team_changed(state, changes) {
         return true;
     }
     if changes.friend_requests.is_empty() {
@@ -88,6 +137,9 @@ pub enum Need {
     Candidates { bucket: u32 },
     /// Another user's snapshot (from the cache, else their profile).
     Snapshot { user: u64 },
+    /// A friend's snapshot with their dungeon team (from the cache, else rebuilt from their
+    /// rows).
+    Dungeon { user: u64 },
     /// Other users' profiles from the database: `placed` on the game shard given (one query
     /// per shard), the rest looked up first.
     Profiles { placed: Vec<(u64, i16)>, unplaced: Vec<u64> },
@@ -121,6 +173,9 @@ pub fn needs(user: &UserState, request: &Request, test_operations: bool) -> Opti
                 && !user.owned.friend_requests.contains_key(&r.user_id) =>
         {
             Some(Need::Snapshot { user: r.user_id })
+        }
+        Payload::VisitFriendDungeon(r) if r.battle_token == 0 && is_friend(&r.friend_id) => {
+            Some(Need::Dungeon { user: r.friend_id })
         }
         Payload::ListFriends(_) if !user.owned.friends.is_empty() => {
             let (known, unknown): (Vec<_>, Vec<_>) = user.owned.friends.values().partition(|f| f.shard >= 0);

@@ -14,7 +14,7 @@
 
 use prost::Message;
 use summoner_proto::api::{Extra, Received as ReceivedExtra, extra};
-use summoner_proto::social::{Delivery, Gift, Op, PairState, Proposal, delivery::Kind};
+use summoner_proto::social::{Delivery, DungeonVisit, Gift, Op, PairState, Proposal, delivery::Kind};
 
 use crate::game::context::HandlerCtx;
 use crate::game::effects::GameEvent;
@@ -29,6 +29,8 @@ const KEEP_FOR_HANDLER: u64 = MINT_RESERVE / 2;
 
 /// The title of a gift's mail (a string key of the game data).
 pub const GIFT_MAIL_TITLE: &str = "name.mail.gift";
+/// The title of the mail a dungeon visit brings the host.
+pub const DUNGEON_MAIL_TITLE: &str = "name.mail.dungeon_visit";
 
 /// A delivery a request sends to another user.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +63,7 @@ pub fn kind_name(kind: &Kind) -> &'static str {
         Kind::PairState(_) => "pair_state",
         Kind::Proposal(_) => "proposal",
         Kind::Gift(_) => "gift",
+        Kind::DungeonVisit(_) => "dungeon_visit",
     }
 }
 
@@ -107,6 +110,11 @@ pub fn change(ctx: &mut HandlerCtx, them: u64, op: Op, to: Pair) {
 /// Sends `them` a gift of friendship points.
 pub fn send_gift(ctx: &mut HandlerCtx, them: u64, points: u32) {
     ctx.send(them, Kind::Gift(Gift { points }));
+}
+
+/// Tells `them` that the user won in their dungeon: friendship points for them.
+pub fn send_dungeon_visit(ctx: &mut HandlerCtx, them: u64, points: u32) {
+    ctx.send(them, Kind::DungeonVisit(DungeonVisit { points }));
 }
 
 fn state_of(ctx: &HandlerCtx, them: u64, pair: Pair, refused: String) -> PairState {
@@ -206,6 +214,14 @@ fn apply(ctx: &mut HandlerCtx, item: &Received, kind: &Kind) -> Outcome {
                 mail.sender_id = them;
             }
             Outcome { logged: format!("mail={id}"), reported: Some("gift") }
+        }
+        Kind::DungeonVisit(visit) => {
+            let points = wallet::reward(FRIEND_POINTS, u64::from(visit.points));
+            let id = wallet::send_mail(ctx, "dungeon_visit", DUNGEON_MAIL_TITLE, vec![points]);
+            if let Some(mail) = ctx.user.owned.mail.get_mut(&id) {
+                mail.sender_id = them;
+            }
+            Outcome { logged: format!("mail={id}"), reported: Some("dungeon_visit") }
         }
         Kind::Proposal(_) if !is_authority(ctx, them) => {
             Outcome { logged: "a proposal to the side that does not decide: ignored".into(), reported: None }

@@ -55,6 +55,8 @@ pub struct Player {
     pub outbox: Vec<Row>,
     /// What the actor's fetch step read for the next request (taken by it).
     pub fetched: Option<Fetched>,
+    /// The snapshot the last committed request published for friends, if it published one.
+    pub published: Option<FriendSnapshot>,
     next_block: u64,
 }
 
@@ -84,6 +86,7 @@ impl Player {
             last: None,
             outbox: Vec::new(),
             fetched: None,
+            published: None,
             next_block: 1 << 21,
         }
     }
@@ -102,7 +105,9 @@ impl Player {
     /// What friends see of this player (for another player's fetch step).
     pub fn snapshot(&self) -> FriendSnapshot {
         let waiting = self.state.owned.friend_requests.values().filter(|r| !r.outgoing).count();
-        crate::game::friends::snapshot(&self.state.profile, waiting >= self.data.social.request_limit, self.now)
+        let seen =
+            crate::game::friends::snapshot(&self.state.profile, waiting >= self.data.social.request_limit, self.now);
+        crate::game::friends::with_team(&self.data, seen, &crate::game::friends::first_team(&self.state.owned))
     }
 
     /// A user with `gold` and `gems`.
@@ -128,7 +133,9 @@ impl Player {
             let moved = quests::advance(&self.data, |id| stored.get(id), &effects.events, self.now);
             quests::merge(&self.state, &mut handled, moved);
         }
+        self.published = None;
         if let Some((delta, effects)) = handled.change {
+            self.published = effects.snapshot.clone();
             self.last_rows = effects.durable.rows.len();
             self.outbox.extend(effects.durable.rows.iter().filter_map(|w| match w {
                 RowWrite::Insert(table, row) if std::ptr::eq(*table, &OUTBOX) => Some(row.clone()),

@@ -19,7 +19,7 @@ mod progression;
 
 /// The events quests can count (the `GameEvent` conditions); a quest on anything else could
 /// never complete.
-pub const QUEST_CONDITIONS: [&str; 12] = [
+pub const QUEST_CONDITIONS: [&str; 13] = [
     "explore",
     "level_reached",
     "summon",
@@ -32,6 +32,7 @@ pub const QUEST_CONDITIONS: [&str; 12] = [
     "evolve",
     "friend_added",
     "gift_sent",
+    "dungeon_won",
 ];
 /// Stage difficulties, in unlock order.
 pub const DIFFICULTIES: [&str; 3] = ["normal", "hard", "hell"];

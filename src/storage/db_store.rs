@@ -277,6 +277,14 @@ impl Store for DbStore {
         self.timed("load profiles".into(), user_data::load_profiles(self.clone(), users))
     }
 
+    fn peek_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Option<UserRows>>> {
+        self.timed(format!("read user {user}"), user_data::peek_user(self.clone(), user, tables))
+    }
+
     fn load_profiles_on(&self, users: Vec<(UserId, i16)>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
         self.timed("load profiles".into(), user_data::load_profiles_on(self.clone(), users))
     }

@@ -181,6 +181,21 @@ impl Store for MemoryStore {
         Box::pin(ready(Ok(loaded)))
     }
 
+    fn peek_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Option<UserRows>>> {
+        let inner = self.inner();
+        let rows = inner.rows_of(&USERS, user).pop().map(|profile| UserRows {
+            shards: UserShards::default(),
+            epoch: 0,
+            profile,
+            tables: tables.iter().map(|t| inner.rows_of(t, user)).collect(),
+        });
+        Box::pin(ready(Ok(rows)))
+    }
+
     fn append_logs(&self, _shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
         self.inner().logs.extend(logs);
         Box::pin(ready(Ok(())))

@@ -190,6 +190,15 @@ pub trait Store: Send + Sync + 'static {
         self.load_profiles(users.into_iter().map(|(user, _)| user).collect())
     }
 
+    /// Another user's rows as committed now (profile and `tables`), read without locking
+    /// or waiting for that user's writes in flight: for what other players see of them (a
+    /// friend's dungeon team when the cache lost it). None: no such user.
+    fn peek_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Option<UserRows>>>;
+
     /// Appends action-log rows for actions outside a user's request handling (register,
     /// login) to the user's log shard.
     fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>>;

@@ -61,6 +61,13 @@ impl Store for GatedStore {
     fn load_profiles_on(&self, users: Vec<(UserId, i16)>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
         self.inner.load_profiles_on(users)
     }
+    fn peek_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static summoner::storage::rows::TableDef],
+    ) -> BoxFuture<'static, StoreResult<Option<summoner::storage::UserRows>>> {
+        self.inner.peek_user(user, tables)
+    }
     fn on_delivered(&self, listener: summoner::storage::delivery::Listener) {
         self.inner.on_delivered(listener)
     }

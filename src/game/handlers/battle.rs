@@ -52,20 +52,12 @@ pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult
         return Err(Refusal::new(ErrorCode::BoxFull, "the monster box is full: a drop would not fit"));
     }
     let now = ctx.now_ms;
-    let open: Vec<Battle> = ctx.user.owned.battles.iter().cloned().collect();
-    if let Some(battle) = open.iter().find(|b| now < b.expires_at_ms) {
-        return Err(Refusal::new(ErrorCode::BattleInProgress, format!("battle on {} is still open", battle.stage)));
-    }
+    close_expired(ctx)?;
     if !ctx.user.profile.spend_stamina(data, stage.level.stamina_cost, now) {
         return Err(Refusal::new(
             ErrorCode::NotEnoughStamina,
             format!("{} costs {} stamina", stage.key, stage.level.stamina_cost),
         ));
-    }
-    for expired in open {
-        ctx.user.owned.battles.remove(&expired.token);
-        wallet::set_counter(ctx, EXPIRED_TOKEN, expired.token as i64, 0);
-        ctx.log("battle_expired", format!("token={} stage={}", expired.token, expired.stage), String::new());
     }
     let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
     let power = stats::team_power(data, members, &stage.enemy_elements);
@@ -110,53 +102,17 @@ pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult
 pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResult<FinishBattleRes> {
     let data = ctx.data;
     let now = ctx.now_ms;
-    let Some(battle) = ctx.user.owned.battles.get(&req.battle_token).cloned() else {
-        let token = req.battle_token as i64;
-        if req.battle_token != 0 && wallet::counter(ctx, LAST_TOKEN) == token {
-            return Err(Refusal::suspicious(ErrorCode::BattleReplayed, "this battle was finished already"));
-        }
-        if req.battle_token != 0 && wallet::counter(ctx, EXPIRED_TOKEN) == token {
-            return Err(Refusal::new(ErrorCode::BattleExpired, "the battle expired; start a new one"));
-        }
-        return Err(Refusal::suspicious(ErrorCode::BattleNotFound, "no open battle has this token"));
-    };
-    if now >= battle.expires_at_ms {
-        return Err(Refusal::new(ErrorCode::BattleExpired, "the battle expired; start a new one"));
-    }
-    let stars_ok = if req.won { (1..=3).contains(&req.stars) } else { req.stars == 0 };
-    if !stars_ok {
-        return Err(Refusal::suspicious(ErrorCode::BattleStarsInvalid, "a win has 1 to 3 stars, a loss 0"));
-    }
+    let battle = open_battle(ctx, req.battle_token)?;
     let Some(stage) = data.stage(&battle.stage) else {
         return Err(Refusal::new(
             ErrorCode::UnknownStage,
-            format!("stage {} is no longer in the game data", battle.stage),
+            format!("stage {} is no longer in the game data (or it is a friend dungeon's)", battle.stage),
         ));
     };
-    if req.won {
-        let min_ms = i64::from(stage.level.min_clear_secs) * 1000;
-        if now - battle.started_at_ms < min_ms || i64::from(req.elapsed_ms) < min_ms {
-            return Err(Refusal::suspicious(
-                ErrorCode::BattleTooFast,
-                format!("{} takes at least {} s", stage.key, stage.level.min_clear_secs),
-            ));
-        }
-        if battle.power.saturating_mul(100) < stage.enemy_power.saturating_mul(data.battle.min_power_pct) {
-            return Err(Refusal::suspicious(
-                ErrorCode::BattleImplausible,
-                format!("a team of power {} cannot beat enemies of power {}", battle.power, stage.enemy_power),
-            ));
-        }
-        let most = max_stars(battle.power, stage.enemy_power);
-        if req.stars > most {
-            return Err(Refusal::suspicious(
-                ErrorCode::BattleStarsInvalid,
-                format!("a team of power {} wins at most {most} stars against {}", battle.power, stage.enemy_power),
-            ));
-        }
-    }
-    ctx.user.owned.battles.remove(&battle.token);
-    wallet::set_counter(ctx, LAST_TOKEN, battle.token as i64, 0);
+    let claim = Claim { won: req.won, stars: req.stars, elapsed_ms: req.elapsed_ms };
+    let min_ms = i64::from(stage.level.min_clear_secs) * 1000;
+    check_plausible(ctx, &battle, claim, stage.enemy_power, min_ms, &stage.key)?;
+    settle(ctx, &battle);
     let mut res = FinishBattleRes { won: req.won, stars: req.stars, ..Default::default() };
     if !req.won {
         ctx.log("battle_finish", format!("stage={} token={}", stage.key, battle.token), "won=false".into());
@@ -214,6 +170,94 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
     );
     res.user = Some(ctx.user.to_proto(data, now));
     Ok(res)
+}
+
+/// What a client says of a battle it finished.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    pub won: bool,
+    pub stars: u32,
+    pub elapsed_ms: u32,
+}
+
+/// The plausibility rule (module doc) for `claim` on `battle` against `enemy_power`, a win
+/// taking at least `min_ms`; a refusal is suspicious.
+pub fn check_plausible(
+    ctx: &HandlerCtx,
+    battle: &Battle,
+    claim: Claim,
+    enemy_power: u64,
+    min_ms: i64,
+    what: &str,
+) -> HandlerResult<()> {
+    let stars_ok = if claim.won { (1..=3).contains(&claim.stars) } else { claim.stars == 0 };
+    if !stars_ok {
+        return Err(Refusal::suspicious(ErrorCode::BattleStarsInvalid, "a win has 1 to 3 stars, a loss 0"));
+    }
+    if !claim.won {
+        return Ok(());
+    }
+    if ctx.now_ms - battle.started_at_ms < min_ms || i64::from(claim.elapsed_ms) < min_ms {
+        return Err(Refusal::suspicious(
+            ErrorCode::BattleTooFast,
+            format!("{what} takes at least {} s", min_ms / 1000),
+        ));
+    }
+    if battle.power.saturating_mul(100) < enemy_power.saturating_mul(ctx.data.battle.min_power_pct) {
+        return Err(Refusal::suspicious(
+            ErrorCode::BattleImplausible,
+            format!("a team of power {} cannot beat enemies of power {enemy_power}", battle.power),
+        ));
+    }
+    let most = max_stars(battle.power, enemy_power);
+    if claim.stars > most {
+        return Err(Refusal::suspicious(
+            ErrorCode::BattleStarsInvalid,
+            format!("a team of power {} wins at most {most} stars against {enemy_power}", battle.power),
+        ));
+    }
+    Ok(())
+}
+
+/// The open battle `token` names, or why there is none: forged (never opened: suspicious),
+/// replayed (finished already: suspicious) or expired.
+pub fn open_battle(ctx: &HandlerCtx, token: u64) -> HandlerResult<Battle> {
+    let Some(battle) = ctx.user.owned.battles.get(&token).cloned() else {
+        let logged = token as i64;
+        if token != 0 && wallet::counter(ctx, LAST_TOKEN) == logged {
+            return Err(Refusal::suspicious(ErrorCode::BattleReplayed, "this battle was finished already"));
+        }
+        if token != 0 && wallet::counter(ctx, EXPIRED_TOKEN) == logged {
+            return Err(Refusal::new(ErrorCode::BattleExpired, "the battle expired; start a new one"));
+        }
+        return Err(Refusal::suspicious(ErrorCode::BattleNotFound, "no open battle has this token"));
+    };
+    if ctx.now_ms >= battle.expires_at_ms {
+        return Err(Refusal::new(ErrorCode::BattleExpired, "the battle expired; start a new one"));
+    }
+    Ok(battle)
+}
+
+/// Refuses while another battle is open; drops the expired ones (their late finish is then
+/// answered as expired, not as forged).
+pub fn close_expired(ctx: &mut HandlerCtx) -> HandlerResult<()> {
+    let now = ctx.now_ms;
+    let open: Vec<Battle> = ctx.user.owned.battles.iter().cloned().collect();
+    if let Some(battle) = open.iter().find(|b| now < b.expires_at_ms) {
+        return Err(Refusal::new(ErrorCode::BattleInProgress, format!("battle on {} is still open", battle.stage)));
+    }
+    for expired in open {
+        ctx.user.owned.battles.remove(&expired.token);
+        wallet::set_counter(ctx, EXPIRED_TOKEN, expired.token as i64, 0);
+        ctx.log("battle_expired", format!("token={} stage={}", expired.token, expired.stage), String::new());
+    }
+    Ok(())
+}
+
+/// Ends `battle` (its token is then answered as replayed).
+pub fn settle(ctx: &mut HandlerCtx, battle: &Battle) {
+    ctx.user.owned.battles.remove(&battle.token);
+    wallet::set_counter(ctx, LAST_TOKEN, battle.token as i64, 0);
 }
 
 /// The most stars a win can have: 3 with at least the enemy power, 2 with at least 80% of

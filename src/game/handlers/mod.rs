@@ -4,6 +4,7 @@
 
 pub mod battle;
 pub mod debug;
+pub mod dungeon;
 pub mod explore;
 pub mod friends;
 pub mod mail;

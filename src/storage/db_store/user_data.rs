@@ -146,6 +146,29 @@ async fn read_user<C: SqlConn>(
     Ok(Some(UserRead { epoch, profile, reply: reply.pop(), tables: read.collect() }))
 }
 
+/// A user's profile and `tables` as committed, without a lock: one look-up of the shard,
+/// then the selects on it.
+pub(super) async fn peek_user(
+    store: DbStore,
+    user: UserId,
+    tables: &'static [&'static TableDef],
+) -> StoreResult<Option<UserRows>> {
+    let what = format!("read user {user}");
+    let Some(shards) = super::registration::shards_of(&store.dbs.common, user as i64).await? else {
+        return Ok(None);
+    };
+    let shard = store.shard(DbKind::Game, shards.game)?;
+    let ids = [Value::Int(user as i64)];
+    let read = with_conn!(shard, &what, |conn| {
+        let selects = [&USERS].into_iter().chain(tables.iter().copied());
+        let statements = selects.map(|t| sql::select_users(dialect_of(conn), t, &ids)).collect();
+        conn.rows_all(statements).await.map_err(db(&what))
+    })?;
+    let mut read = read.into_iter();
+    let Some(profile) = read.next().and_then(|mut rows| rows.pop()) else { return Ok(None) };
+    Ok(Some(UserRows { shards, epoch: 0, profile, tables: read.collect() }))
+}
+
 /// The profile rows of `users`, batched per game shard.
 pub(super) async fn load_profiles(store: DbStore, users: Vec<UserId>) -> StoreResult<Vec<ProfileRow>> {
     let what = "load profiles";

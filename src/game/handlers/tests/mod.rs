@@ -1,6 +1,7 @@
 //! Handler unit tests: every operation and every refusal, on a [`Player`] without a database.
 
 mod battle;
+mod dungeon;
 mod economy;
 mod monsters;
 mod properties;

@@ -1,0 +1,125 @@
+//! The friend dungeon: a battle against a friend's first team as their snapshot shows it
+//! (from the cache, rebuilt from their rows when the cache lost it: the actor's fetch step),
+//! once per friend per game day, settled like a stage battle (`battle::check_plausible`,
+//! the game data's `friend_dungeon_min_secs`). A win pays the visitor gold and experience for
+//! the monsters that fought, and sends the friend friendship points (a delivery, as mail).
+//!
+//! The open battle is a row of the user's battles, keyed by its single-use token, whose
+//! stage names the friend and the enemy power fought: `friend:<user id>:<power>`.
+
+use rand::Rng;
+use summoner_proto::api::{ErrorCode, VisitFriendDungeonReq, VisitFriendDungeonRes};
+use summoner_proto::gamedata::Currency;
+
+use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
+use crate::game::effects::GameEvent;
+use crate::game::entities::Battle;
+use crate::game::friends::Fetched;
+use crate::game::handlers::battle::{self, Claim};
+use crate::game::{inbox, monsters, stats, wallet};
+
+const STAGE_PREFIX: &str = "friend:";
+
+/// The friend and the enemy power of a dungeon battle's stage key.
+fn fought(stage: &str) -> Option<(u64, u64)> {
+    let (friend, power) = stage.strip_prefix(STAGE_PREFIX)?.split_once(':')?;
+    Some((friend.parse().ok()?, power.parse().ok()?))
+}
+
+/// VisitFriendDungeon: starts a visit (token 0) or finishes the open one.
+pub fn visit_friend_dungeon(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<VisitFriendDungeonRes> {
+    if req.battle_token == 0 { start(ctx, req) } else { finish(ctx, req) }
+}
+
+fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<VisitFriendDungeonRes> {
+    let (data, now, them) = (ctx.data, ctx.now_ms, req.friend_id);
+    let Some(friend) = ctx.user.owned.friends.get(&them).cloned() else {
+        return Err(Refusal::new(ErrorCode::NotFriends, format!("user {them} is not on your friend list")));
+    };
+    if friend.visit_again_at_ms > now {
+        return Err(Refusal::new(ErrorCode::DungeonVisitedToday, format!("you visited user {them} today already")));
+    }
+    let slot = u64::from(req.team_slot);
+    let Some(team) = ctx.user.owned.teams.get(&slot).filter(|t| !t.members.is_empty()).cloned() else {
+        return Err(Refusal::new(ErrorCode::InvalidTeam, format!("team slot {} is empty", req.team_slot)));
+    };
+    let snapshot = match ctx.fetched {
+        Some(Fetched::Snapshot(Some(snapshot))) if snapshot.user_id == them => snapshot.clone(),
+        _ => return Err(Refusal::new(ErrorCode::UnknownUser, format!("user {them} does not exist"))),
+    };
+    if snapshot.team.is_empty() {
+        return Err(Refusal::new(ErrorCode::FriendTeamEmpty, format!("user {them} has no team to fight")));
+    }
+    battle::close_expired(ctx)?;
+    let enemy_elements: Vec<String> = snapshot.team.iter().map(|m| m.element.clone()).collect();
+    let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
+    let power = stats::team_power(data, members, &enemy_elements);
+    let enemy_power = snapshot.team_power;
+    let token = (ctx.rng.next_u64() >> 1).max(1);
+    let battle = Battle {
+        token,
+        stage: format!("{STAGE_PREFIX}{them}:{enemy_power}"),
+        team_slot: slot,
+        members: team.members.clone(),
+        power,
+        started_at_ms: now,
+        expires_at_ms: now.saturating_add(data.battle.expire_ms),
+    };
+    ctx.user.owned.battles.insert(battle.clone());
+    // The visit of the day is used by starting it: an abandoned visit does not come back.
+    let again = data.reset.next_reset(now);
+    if let Some(friend) = ctx.user.owned.friends.get_mut(&them) {
+        friend.visit_again_at_ms = again;
+    }
+    ctx.log(
+        "dungeon_start",
+        format!("friend={them} slot={slot}"),
+        format!("power={power} enemy={enemy_power} token={token}"),
+    );
+    Ok(VisitFriendDungeonRes {
+        battle_token: token,
+        friend: Some(snapshot),
+        enemy_power,
+        team_power: power,
+        expires_at_ms: battle.expires_at_ms,
+        user: Some(ctx.user.to_proto(data, now)),
+        ..Default::default()
+    })
+}
+
+fn finish(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<VisitFriendDungeonRes> {
+    let (data, now) = (ctx.data, ctx.now_ms);
+    let battle = battle::open_battle(ctx, req.battle_token)?;
+    let Some((them, enemy_power)) = fought(&battle.stage).filter(|(friend, _)| *friend == req.friend_id) else {
+        return Err(Refusal::suspicious(
+            ErrorCode::BattleNotFound,
+            format!("the open battle is not a visit of user {}", req.friend_id),
+        ));
+    };
+    let claim = Claim { won: req.won, stars: req.stars, elapsed_ms: req.elapsed_ms };
+    battle::check_plausible(ctx, &battle, claim, enemy_power, data.social.dungeon_min_ms, "a friend's dungeon")?;
+    battle::settle(ctx, &battle);
+    let mut res = VisitFriendDungeonRes { finished: true, won: req.won, stars: req.stars, ..Default::default() };
+    if req.won {
+        let social = &data.social;
+        wallet::earn(ctx, Currency::Gold, social.dungeon_gold, "friend_dungeon");
+        for id in &battle.members {
+            if let Some(monster) = ctx.user.owned.monsters.get_mut(id) {
+                monsters::gain_exp(data, monster, social.dungeon_monster_exp);
+            }
+        }
+        if social.dungeon_host_points > 0 {
+            inbox::send_dungeon_visit(ctx, them, social.dungeon_host_points);
+        }
+        ctx.events.push(GameEvent::DungeonWon);
+        (res.gold, res.monster_exp, res.host_points) =
+            (social.dungeon_gold, social.dungeon_monster_exp, social.dungeon_host_points);
+    }
+    ctx.log(
+        "dungeon_finish",
+        format!("friend={them} token={} stars={} elapsed_ms={}", battle.token, req.stars, req.elapsed_ms),
+        format!("won={}", req.won),
+    );
+    res.user = Some(ctx.user.to_proto(data, now));
+    Ok(res)
+}

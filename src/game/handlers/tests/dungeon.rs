@@ -1,0 +1,122 @@
+//! The friend dungeon: a visit a day per friend against the friend's first team, settled
+//! like a stage battle, the host paid by a delivery; and the first team published for
+//! friends whenever it changes.
+
+use summoner_proto::api::{ErrorCode, ListMailReq, SetTeamReq, StartBattleReq, VisitFriendDungeonReq};
+
+use super::*;
+use crate::game::entities::Friend;
+use crate::game::friends::Fetched;
+use crate::game::testkit::deliver;
+
+/// Two friends, each with a team of `monsters` level-1 monsters of `template` in slot 1.
+fn friends_with_teams(template: &str, visitor: u32, host: u32) -> (Player, Player) {
+    let (mut a, mut b) = (Player::with_id(201), Player::with_id(202));
+    for (p, other, count) in [(&mut a, 202u64, visitor), (&mut b, 201u64, host)] {
+        p.state.owned.friends.insert(other, Friend::new(other, (other % 2) as i16, 0));
+        if count > 0 {
+            let ids = p.grant(template, count);
+            p.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: ids }));
+        }
+    }
+    (a, b)
+}
+
+fn start(p: &mut Player, host: &Player) -> summoner_proto::api::Response {
+    let req = Q::VisitFriendDungeon(VisitFriendDungeonReq {
+        friend_id: host.state.user_id(),
+        team_slot: 1,
+        ..Default::default()
+    });
+    p.call_with(req, Fetched::Snapshot(Some(host.snapshot())))
+}
+
+fn finish(friend_id: u64, token: u64, stars: u32, elapsed_ms: u32) -> Q {
+    Q::VisitFriendDungeon(VisitFriendDungeonReq {
+        friend_id,
+        team_slot: 1,
+        battle_token: token,
+        won: true,
+        stars,
+        elapsed_ms,
+    })
+}
+
+#[test]
+fn the_first_team_is_published_for_friends_when_it_changes() {
+    let mut p = Player::with_id(300);
+    let ids = p.grant("mon.slime.fire.1", 3);
+    p.ok(Q::SetTeam(SetTeamReq { slot: 2, monster_ids: ids.clone() }));
+    assert!(p.published.is_none(), "another slot is not what friends fight");
+    p.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: ids.clone() }));
+    let published = p.published.clone().expect("the first team is published");
+    assert!(published.has_team);
+    assert_eq!(published.team.iter().map(|m| m.id).collect::<Vec<_>>(), ids);
+    assert!(published.team_power > 0);
+    assert_eq!(published.leader, "mon.slime.fire.1");
+}
+
+#[test]
+fn a_visit_is_settled_like_a_battle_once_a_day_and_pays_the_host() {
+    let (mut a, mut b) = friends_with_teams("mon.slime.fire.1", 5, 1);
+    let ib = b.state.user_id();
+    let started = answer!(start(&mut a, &b).payload.expect("an answer"), VisitFriendDungeon);
+    assert!(started.battle_token > 0 && started.enemy_power == b.snapshot().team_power);
+    assert!(started.team_power >= started.enemy_power, "five against one");
+    let stage = Q::StartBattle(StartBattleReq { stage: "stage.01.01:normal".into(), team_slot: 1 });
+    a.refused(stage, ErrorCode::BattleInProgress);
+
+    a.refused(finish(ib, started.battle_token, 3, 1_000), ErrorCode::BattleTooFast);
+    assert_eq!(a.logged("suspicious").len(), 1);
+    a.refused(finish(999, started.battle_token, 3, 60_000), ErrorCode::BattleNotFound);
+    a.now += a.data.social.dungeon_min_ms;
+    let gold = a.state.profile.gold;
+    let won = answer!(a.ok(finish(ib, started.battle_token, 3, 60_000)), VisitFriendDungeon);
+    assert!(won.finished && won.won);
+    assert_eq!(a.state.profile.gold, gold + a.data.social.dungeon_gold);
+    assert_eq!(won.host_points, a.data.social.dungeon_host_points);
+    a.refused(finish(ib, started.battle_token, 3, 60_000), ErrorCode::BattleReplayed);
+
+    // Once a day: a second visit is refused until the reset.
+    let again = start(&mut a, &b);
+    assert_eq!(again.error, ErrorCode::DungeonVisitedToday as i32);
+    a.now = a.data.reset.next_reset(a.now);
+    assert_eq!(start(&mut a, &b).error, ErrorCode::Ok as i32);
+
+    // The host's friendship points arrive as mail.
+    deliver(&mut [&mut a, &mut b]);
+    let mail = answer!(b.ok(Q::ListMail(ListMailReq {})), ListMail).mail;
+    let visit = mail.iter().find(|m| m.kind == "dungeon_visit").expect("the host's mail");
+    assert_eq!(visit.sender_id, a.state.user_id());
+    assert_eq!(visit.rewards[0].amount, a.data.social.dungeon_host_points);
+}
+
+#[test]
+fn a_visit_needs_a_friend_with_a_team_and_a_team_strong_enough_to_win() {
+    let (mut a, b) = friends_with_teams("mon.slime.fire.1", 1, 0);
+    assert_eq!(start(&mut a, &b).error, ErrorCode::FriendTeamEmpty as i32);
+    let stranger = Player::with_id(999);
+    assert_eq!(start(&mut a, &stranger).error, ErrorCode::NotFriends as i32);
+
+    // One weak monster against five strong ones: a win is implausible.
+    let (mut weak, strong) = friends_with_teams("mon.slime.fire.1", 1, 0);
+    let mut strong = strong;
+    let ids = strong.grant("mon.anu.fire.3", 5);
+    strong.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: ids }));
+    let started = answer!(start(&mut weak, &strong).payload.expect("an answer"), VisitFriendDungeon);
+    weak.now += weak.data.social.dungeon_min_ms;
+    weak.refused(finish(strong.state.user_id(), started.battle_token, 1, 60_000), ErrorCode::BattleImplausible);
+    // A loss is always plausible, and pays nothing.
+    let gold = weak.state.profile.gold;
+    let lost = Q::VisitFriendDungeon(VisitFriendDungeonReq {
+        friend_id: strong.state.user_id(),
+        team_slot: 1,
+        battle_token: started.battle_token,
+        won: false,
+        stars: 0,
+        elapsed_ms: 60_000,
+    });
+    assert!(!answer!(weak.ok(lost), VisitFriendDungeon).won);
+    assert_eq!(weak.state.profile.gold, gold);
+    assert!(weak.outbox.is_empty(), "the host gets nothing from a loss");
+}
