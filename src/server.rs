@@ -181,8 +181,10 @@ fn tell_receivers(directory: &Arc<Directory<GameBackend>>) {
     directory.backend().store().on_delivered(Arc::new(move |users| {
         let Some(directory) = weak.upgrade() else { return };
         for user in users {
+            // Bounded by the actor's mailbox: a busy actor skips this word, and the courier's
+            // sweep tells it again while its deliveries wait.
             if let Some(actor) = directory.live(*user) {
-                actor.do_send(Refresh::Added);
+                let _ = actor.try_send(Refresh::Added);
             }
         }
     }));

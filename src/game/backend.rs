@@ -29,7 +29,7 @@ use crate::game::quest_actor::{Advance, QuestActors};
 use crate::game::quests;
 use crate::game::state::{Delta, MINT_RESERVE, UserState};
 use crate::ids::IdGenerator;
-use crate::storage::tables::{MONSTERS, TEAMS};
+use crate::storage::tables::{FRIEND_REQUESTS, MONSTERS, TEAMS};
 use crate::storage::{Store, StoreError};
 
 /// Game logic plus storage, as user actors need them.
@@ -132,32 +132,11 @@ fn cache_error(e: CacheError) -> BackendError {
     BackendError::unavailable("cache", e)
 }
 
-/// A user's snapshot from the cache, else from their profile (then cached, without
-/// holding the reply).
+/// A user's snapshot, whole (their first team and whether their box of requests is full
+/// included): from the cache, else rebuilt from their rows as committed (profile, teams,
+/// monsters, friend requests) and cached without holding the reply. A cached snapshot
+/// without a team (taken by an older version) is rebuilt too.
 async fn snapshot_or_load(
-    cache: Arc<dyn Cache>,
-    behind: Arc<WriteBehind>,
-    store: Arc<dyn Store>,
-    user: UserId,
-    now_ms: i64,
-) -> Result<Option<FriendSnapshot>, BackendError> {
-    if let Some(snapshot) = cache.snapshot(user).await.map_err(cache_error)? {
-        return Ok(Some(snapshot));
-    }
-    let profiles = store.load_profiles(vec![user]).await.map_err(storage_error)?;
-    let Some(profile) = profiles.into_iter().find_map(|p| Profile::from_row(&p.row).ok().filter(|p| p.user_id == user))
-    else {
-        return Ok(None);
-    };
-    // The box of requests is not read here: the receiver's side checks it when a request arrives.
-    let snapshot = friends::snapshot(&profile, false, now_ms);
-    behind.send("friend snapshot read from the database", user, cache.fill_snapshot(snapshot.clone()));
-    Ok(Some(snapshot))
-}
-
-/// A friend's snapshot with their dungeon team: from the cache, else rebuilt from their rows
-/// (profile, teams, monsters) as committed, and cached without holding the reply.
-async fn dungeon_snapshot(
     cache: Arc<dyn Cache>,
     behind: Arc<WriteBehind>,
     store: Arc<dyn Store>,
@@ -168,25 +147,28 @@ async fn dungeon_snapshot(
     if let Some(snapshot) = cache.snapshot(user).await.map_err(cache_error)?.filter(|s| s.has_team) {
         return Ok(Some(snapshot));
     }
-    let Some(rows) = store.peek_user(user, DUNGEON_TABLES).await.map_err(storage_error)? else { return Ok(None) };
-    let read = |e| BackendError::new(format!("read the dungeon team of user {user}"), e);
+    let Some(rows) = store.peek_user(user, SNAPSHOT_TABLES).await.map_err(storage_error)? else { return Ok(None) };
+    let read = |e| BackendError::new(format!("read what friends see of user {user}"), e);
     let profile = Profile::from_row(&rows.profile).map_err(read)?;
-    let [teams, monsters] = rows.tables.as_slice() else {
-        return Err(BackendError::new(format!("read the dungeon team of user {user}"), "tables missing"));
+    let [teams, monsters, requests] = rows.tables.as_slice() else {
+        return Err(BackendError::new(format!("read what friends see of user {user}"), "tables missing"));
     };
     let owned = Owned {
         teams: load_entities(teams).map_err(read)?,
         monsters: load_entities(monsters).map_err(read)?,
+        friend_requests: load_entities(requests).map_err(read)?,
         ..Owned::default()
     };
     let data = catalog.current();
-    let snapshot = friends::with_team(&data, friends::snapshot(&profile, false, now_ms), &friends::first_team(&owned));
-    behind.send("dungeon snapshot read from the database", user, cache.fill_snapshot(snapshot.clone()));
+    let waiting = owned.friend_requests.values().filter(|r| !r.outgoing).count();
+    let seen = friends::snapshot(&profile, waiting >= data.social.request_limit, now_ms);
+    let snapshot = friends::with_team(&data, seen, &friends::first_team(&owned));
+    behind.send("friend snapshot read from the database", user, cache.fill_snapshot(snapshot.clone()));
     Ok(Some(snapshot))
 }
 
-/// What a friend's dungeon team is read from when the cache lost it.
-static DUNGEON_TABLES: &[&crate::storage::rows::TableDef] = &[&TEAMS, &MONSTERS];
+/// What a snapshot is rebuilt from when the cache lost it (besides the profile).
+static SNAPSHOT_TABLES: &[&crate::storage::rows::TableDef] = &[&TEAMS, &MONSTERS, &FRIEND_REQUESTS];
 
 /// Other users' profiles as friends see them: those on known game shards one query per
 /// shard, the others through the common database first.
@@ -261,21 +243,21 @@ impl UserBackend for GameBackend {
     /// column), mail and the inbox ([`OUTSIDE_WRITTEN`]); the rest is as the actor's own
     /// durable commits left it.
     fn refresh(&self, user: UserId, state: &UserState) -> BoxFuture<'static, Result<UserState, BackendError>> {
-        let (loading, mut state) = (self.store.load_user(user, OUTSIDE_WRITTEN), state.clone());
+        // The actor handles nothing else meanwhile and its own commits are durable: a read
+        // without the user's lock sees every row of theirs as the actor left it.
+        let (reading, mut state) = (self.store.peek_user(user, OUTSIDE_WRITTEN), state.clone());
         async move {
-            let Loaded { state: rows, .. } = loading.await.map_err(storage_error)?;
-            let [mail, inbox] = rows.tables.as_slice() else {
-                return Err(BackendError::new(format!("read the mail and inbox of user {user}"), "tables missing"));
-            };
             let failed = |e| BackendError::new(format!("read the profile, mail and inbox of user {user}"), e);
-            let mut profile = Profile::from_row(&rows.profile).map_err(failed)?;
+            let rows = reading.await.map_err(storage_error)?.ok_or_else(|| failed("no such user".into()))?;
+            let [mail, inbox] = rows.tables.as_slice() else { return Err(failed("tables missing".into())) };
+            let mut profile = Profile::from_row(&rows.profile).map_err(|e| failed(e.to_string()))?;
             if state.ids_unsaved {
                 // The block taken at load is not stored yet; the next commit stores it.
                 (profile.id_next, profile.id_end) = (state.profile.id_next, state.profile.id_end);
             }
             state.profile = profile;
-            state.owned.mail = load_entities(mail).map_err(failed)?;
-            state.owned.inbox = load_entities(inbox).map_err(failed)?;
+            state.owned.mail = load_entities(mail).map_err(|e| failed(e.to_string()))?;
+            state.owned.inbox = load_entities(inbox).map_err(|e| failed(e.to_string()))?;
             Ok(state)
         }
         .boxed()
@@ -292,20 +274,15 @@ impl UserBackend for GameBackend {
         let cache = self.cache.clone();
         match friends::needs(state, request, self.test_operations)? {
             Need::Candidates { bucket } => Some(candidates(cache, session.token_hash, bucket, now_ms).boxed()),
-            Need::Snapshot { user } => Some(
-                snapshot_or_load(cache, self.behind.clone(), self.store.clone(), user, now_ms)
-                    .map(|r| r.map(Fetched::Snapshot))
-                    .boxed(),
-            ),
-            Need::Profiles { placed, unplaced } => Some(profiles(self.store.clone(), placed, unplaced, now_ms).boxed()),
-            Need::Dungeon { user } => {
+            Need::Snapshot { user } => {
                 let (behind, store, catalog) = (self.behind.clone(), self.store.clone(), self.catalog.clone());
                 Some(
-                    dungeon_snapshot(cache, behind, store, catalog, user, now_ms)
+                    snapshot_or_load(cache, behind, store, catalog, user, now_ms)
                         .map(|r| r.map(Fetched::Snapshot))
                         .boxed(),
                 )
             }
+            Need::Profiles { placed, unplaced } => Some(profiles(self.store.clone(), placed, unplaced, now_ms).boxed()),
         }
     }
 

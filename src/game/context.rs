@@ -71,7 +71,7 @@ impl<'a, 's> HandlerCtx<'a, 's> {
     }
 
     /// Sends `delivery` to user `receiver`: an outbox row in this request's commit, which the
-    /// shard's delivery actor moves to the receiver's inbox (`crate::game::delivery`).
+    /// shard's delivery courier moves to the receiver's inbox (`crate::storage::delivery`).
     pub fn send(&mut self, receiver: u64, delivery: summoner_proto::social::delivery::Kind) {
         let id = self.mint_id();
         self.sent.push(Outgoing { id, receiver, delivery });

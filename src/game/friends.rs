@@ -64,6 +64,16 @@ pub fn with_team(data: &GameData, mut snapshot: FriendSnapshot, team: &[Monster]
     snapshot
 }
 
+/// The counter marking that the user gifted friend `id` this game day.
+pub fn gifted(id: u64) -> String {
+    format!("gift.{id}")
+}
+
+/// The counter marking that the user visited friend `id`'s dungeon this game day.
+pub fn visited(id: u64) -> String {
+    format!("dungeon.{id}")
+}
+
 /// The slot of the team friends fight in the dungeon.
 pub const DUNGEON_SLOT: u64 = 1;
 
@@ -135,11 +145,8 @@ pub fn seen_by_friends_changed(
 pub enum Need {
     /// Recently active players of the user's level bucket.
     Candidates { bucket: u32 },
-    /// Another user's snapshot (from the cache, else their profile).
+    /// Another user's snapshot, whole (from the cache, else rebuilt from their rows).
     Snapshot { user: u64 },
-    /// A friend's snapshot with their dungeon team (from the cache, else rebuilt from their
-    /// rows).
-    Dungeon { user: u64 },
     /// Other users' profiles from the database: `placed` on the game shard given (one query
     /// per shard), the rest looked up first.
     Profiles { placed: Vec<(u64, i16)>, unplaced: Vec<u64> },
@@ -161,9 +168,11 @@ pub enum Fetched {
 /// (and for requests the handler refuses without reading anything).
 pub fn needs(user: &UserState, request: &Request, test_operations: bool) -> Option<Need> {
     let is_friend = |id: &u64| user.owned.friends.contains_key(id);
+    // A friendship may arrive with this very request (its inbox is applied first).
+    let may_be_friend = |id: &u64| is_friend(id) || !user.owned.inbox.is_empty();
     match request.payload.as_ref()? {
         Payload::RecommendFriends(_) => Some(Need::Candidates { bucket: bucket(user.profile.level) }),
-        Payload::GetFriendSnapshot(r) if is_friend(&r.user_id) => Some(Need::Snapshot { user: r.user_id }),
+        Payload::GetFriendSnapshot(r) if may_be_friend(&r.user_id) => Some(Need::Snapshot { user: r.user_id }),
         Payload::DebugAddFriend(r) if test_operations && r.user_id != user.user_id() && !is_friend(&r.user_id) => {
             Some(Need::Snapshot { user: r.user_id })
         }
@@ -174,8 +183,8 @@ pub fn needs(user: &UserState, request: &Request, test_operations: bool) -> Opti
         {
             Some(Need::Snapshot { user: r.user_id })
         }
-        Payload::VisitFriendDungeon(r) if r.battle_token == 0 && is_friend(&r.friend_id) => {
-            Some(Need::Dungeon { user: r.friend_id })
+        Payload::VisitFriendDungeon(r) if r.battle_token == 0 && may_be_friend(&r.friend_id) => {
+            Some(Need::Snapshot { user: r.friend_id })
         }
         Payload::ListFriends(_) if !user.owned.friends.is_empty() => {
             let (known, unknown): (Vec<_>, Vec<_>) = user.owned.friends.values().partition(|f| f.shard >= 0);

@@ -26,6 +26,8 @@ use crate::storage::rows::{Row, Value};
 /// Ids a request keeps for its own handler when applying deliveries (a gift mints a mail, an
 /// answer a delivery): deliveries beyond what the rest allows wait for the next request.
 const KEEP_FOR_HANDLER: u64 = MINT_RESERVE / 2;
+/// Deliveries one request applies at most (each is a row written and an extra answered).
+pub const MAX_APPLIED: usize = 64;
 
 /// The title of a gift's mail (a string key of the game data).
 pub const GIFT_MAIL_TITLE: &str = "name.mail.gift";
@@ -165,13 +167,14 @@ fn set_pair(ctx: &mut HandlerCtx, them: u64, to: Pair, shard: i16) {
     }
 }
 
-/// Applies the deliveries in the user's inbox, oldest first, and marks them applied, as far
-/// as the request's ids allow (the rest wait for the next request). What changed is
+/// Applies the deliveries in the user's inbox, oldest first, and marks them applied: at most
+/// [`MAX_APPLIED`], and as far as the request's ids allow (the rest wait for the next
+/// request). What changed is
 /// reported in the response's extras.
 pub fn receive(ctx: &mut HandlerCtx) {
     let mut waiting: Vec<Received> = ctx.user.owned.inbox.iter().filter(|r| r.applied_at_ms == 0).cloned().collect();
     waiting.sort_by_key(|r| r.id);
-    for item in waiting {
+    for item in waiting.into_iter().take(MAX_APPLIED) {
         if ctx.mint_room() <= KEEP_FOR_HANDLER {
             break;
         }
@@ -247,11 +250,14 @@ fn apply(ctx: &mut HandlerCtx, item: &Received, kind: &Kind) -> Outcome {
             };
             // This side's own limits: what it cannot keep, it proposes away.
             let mut refused = String::new();
+            // Asked and Friends take a slot of the friend limit: one this side does not hold
+            // yet must be free (the authority may answer a request this side withdrew since).
             let holds_slot = matches!(before, Pair::Asked | Pair::Friends);
-            let taken = friend_slots_taken(ctx) - usize::from(holds_slot);
-            if after == Pair::Friends && !holds_slot && taken >= ctx.data.social.friend_limit {
+            let needs_slot = matches!(after, Pair::Asked | Pair::Friends) && !holds_slot;
+            if needs_slot && friend_slots_taken(ctx) >= ctx.data.social.friend_limit {
+                let op = if after == Pair::Friends { Op::Remove } else { Op::Cancel };
                 (after, refused) = (Pair::None, "the friend list is full".into());
-                ctx.send(them, Kind::Proposal(Proposal { op: Op::Remove as i32 }));
+                ctx.send(them, Kind::Proposal(Proposal { op: op as i32 }));
             } else if after == Pair::AskedBy && before != Pair::AskedBy && box_full(ctx) {
                 (after, refused) = (Pair::None, "the box of requests is full".into());
                 ctx.send(them, Kind::Proposal(Proposal { op: Op::Decline as i32 }));
@@ -312,4 +318,29 @@ pub fn requests_received(ctx: &HandlerCtx) -> usize {
 pub fn friend_slots_taken(ctx: &HandlerCtx) -> usize {
     let owned = &ctx.user.owned;
     owned.friends.len() + owned.friend_requests.iter().filter(|r| r.outgoing).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::game::entities::Entity;
+    use crate::storage::rows::RowWrite;
+    use crate::storage::tables::{INBOX, OUTBOX};
+
+    /// The outbox row a handler writes fits the table, and the inbox row the courier makes of
+    /// it reads back as the delivery sent (storage maps one to the other by position).
+    #[test]
+    fn an_outbox_row_becomes_the_inbox_row_of_the_delivery_sent() {
+        let sent = Outgoing { id: u64::MAX - 5, receiver: 77, delivery: Kind::Gift(Gift { points: 9 }) };
+        let outbox = sent.row(42, 2, 1_000);
+        assert!(RowWrite::Insert(&OUTBOX, outbox.clone()).check().is_ok());
+        let (receiver, inbox) = crate::storage::delivery::inbox_row(&outbox).expect("an outbox row");
+        assert_eq!(receiver, 77);
+        assert!(RowWrite::Insert(&INBOX, inbox.clone()).check().is_ok());
+        let received = Received::from_row(&inbox).expect("an inbox row");
+        assert_eq!((received.id, received.sender, received.sender_shard), (sent.id, 42, 2));
+        assert_eq!((received.kind.as_str(), received.sent_at_ms, received.applied_at_ms), ("gift", 1_000, 0));
+        let body = Delivery::decode(received.body.as_slice()).expect("the body decodes");
+        assert_eq!(body.kind, Some(sent.delivery));
+    }
 }

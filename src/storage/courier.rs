@@ -171,7 +171,12 @@ impl<R: Route> Courier<R> {
                     actor.release_waiting();
                     let wait = actor.backoff;
                     actor.backoff = (actor.backoff * 2).min(MAX_BACKOFF);
-                    ctx.run_later(wait, |actor, ctx| actor.round(ctx));
+                    // Commits announced meanwhile wait for the pause too.
+                    actor.resting = true;
+                    ctx.run_later(wait, |actor, ctx| {
+                        actor.resting = false;
+                        actor.round(ctx);
+                    });
                 }
             }
         }));

@@ -1,18 +1,20 @@
 //! Delivery between users: the [`DeliveryRoute`] of a [`Courier`] per game shard, which
 //! copies the shard's `outbox` rows into their receivers' `inbox` on the receivers' game
-//! shards, then deletes them from the outbox, and tells the [`DeliveryListener`] whose inbox
-//! got something (the server tells those users' live actors).
+//! shards, tells the [`DeliveryListener`] whose inbox got something (the server tells those
+//! users' live actors), then deletes the rows from the outbox. Its sweep purges applied inbox
+//! rows and tells again the receivers of deliveries that wait unapplied.
 //!
 //! Exactly once, whatever crashes where: the outbox row is committed with the sender's change;
 //! the inbox row is keyed by the delivery id, so a copy made again after a crash (before the
 //! outbox row was deleted) is the same row; the receiver's actor applies a row and marks it
 //! applied in one commit, so it applies it once; and an applied row is purged only once its
-//! outbox row is gone, when no copy can come any more (the sweep: [`purge_applied`]). No
-//! transaction spans two databases, and nothing here writes a user's own rows: only inbox
-//! rows, which the user's actor reads.
+//! outbox row is gone, when no copy can come any more, and [`PURGE_GRACE_MS`] after it was
+//! applied (longer than a statement of an abandoned round could still run; the nodes' clocks
+//! are taken to agree within that). No transaction spans two databases, and nothing here
+//! writes a user's own rows: only inbox rows, which the user's actor reads.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use diesel::{ExpressionMethods, QueryDsl};
@@ -39,6 +41,8 @@ const PURGE_PAGE: i64 = 2_000;
 /// How long an applied inbox row is kept at least, however soon its outbox row went: longer
 /// than any statement of an abandoned round could still be running.
 const PURGE_GRACE_MS: i64 = 600_000;
+/// How long a delivery waits unapplied before its receiver is told again.
+const RETELL_AFTER_MS: i64 = 10_000;
 
 fn wall_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
@@ -47,18 +51,23 @@ fn wall_ms() -> i64 {
 /// Who is told of deliveries: set once the user actors exist.
 pub type Listener = Arc<dyn Fn(&[UserId]) + Send + Sync>;
 
-/// The listener of the couriers of one store (set after they start).
+/// The listener of the couriers of one store (set after they start; a server started again
+/// over the same store replaces it).
 #[derive(Default)]
-pub struct DeliveryListener(OnceLock<Listener>);
+pub struct DeliveryListener(RwLock<Option<Listener>>);
 
 impl DeliveryListener {
-    /// Sets who is told; later calls are ignored (one server per store).
+    /// Sets who is told.
     pub fn set(&self, listener: Listener) {
-        let _ = self.0.set(listener);
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(listener);
     }
 
     fn tell(&self, users: &[UserId]) {
-        if let Some(listener) = self.0.get() {
+        if users.is_empty() {
+            return;
+        }
+        let listener = self.0.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(listener) = listener {
             listener(users);
         }
     }
@@ -150,8 +159,7 @@ impl Route for DeliveryRoute {
         let (common, game, listener, shard_no) =
             (self.common.clone(), self.game.clone(), self.listener.clone(), self.shard_no);
         async move {
-            let delivered = deliver(&common, &game, shard_no, &rows).await?;
-            listener.tell(&delivered.users);
+            let delivered = deliver(&common, &game, shard_no, &rows, &listener).await?;
             match delivered.stranded {
                 // The others went; the courier retries these after a pause rather than at once.
                 Some(shard) => Err(StoreError::NotFound(format!("game shard {shard}, which deliveries wait for"))),
@@ -162,22 +170,26 @@ impl Route for DeliveryRoute {
     }
 
     fn sweep(&self) -> BoxFuture<'static, ()> {
-        let (game, shard_no) = (self.game.clone(), self.shard_no);
+        let (game, shard_no, listener) = (self.game.clone(), self.shard_no, self.listener.clone());
         async move {
             match purge_applied(&game, shard_no).await {
                 Ok(0) => {}
                 Ok(purged) => tracing::debug!(shard = shard_no, purged, "applied deliveries purged from the inbox"),
                 Err(e) => tracing::warn!(shard = shard_no, error = %e, "applied deliveries not purged yet"),
             }
+            // Receivers whose deliveries wait unapplied: told again, in case the first word was
+            // lost (their actor was busy, or the node that delivered was not theirs).
+            match waiting_receivers(&game, shard_no).await {
+                Ok(users) => listener.tell(&users),
+                Err(e) => tracing::warn!(shard = shard_no, error = %e, "receivers of waiting deliveries not read"),
+            }
         }
         .boxed()
     }
 }
 
-/// What a round delivered: to whom, and the game shard this node does not know that some
-/// deliveries wait for.
+/// What a round left: the game shard this node does not know that some deliveries wait for.
 struct Delivered {
-    users: Vec<UserId>,
     stranded: Option<i16>,
 }
 
@@ -185,14 +197,20 @@ struct Delivered {
 /// inboxes, then deletes them from the outbox. Answers the receivers. A delivery to a user
 /// with no account is dropped (logged); one to a game shard this node does not know waits in
 /// the outbox.
-async fn deliver(common: &Db, game: &ShardDbs, source: i16, rows: &[Row]) -> StoreResult<Delivered> {
+async fn deliver(
+    common: &Db,
+    game: &ShardDbs,
+    source: i16,
+    rows: &[Row],
+    listener: &DeliveryListener,
+) -> StoreResult<Delivered> {
     let source_db = game.get(&source).ok_or_else(|| StoreError::NotFound(format!("game shard {source}")))?;
     let parcels: Vec<Parcel> = rows.iter().filter_map(Parcel::of).collect();
     if parcels.len() < rows.len() {
         tracing::error!(shard = source, "outbox rows that do not read as deliveries are left in the outbox");
     }
     if parcels.is_empty() {
-        return Ok(Delivered { users: Vec::new(), stranded: None });
+        return Ok(Delivered { stranded: None });
     }
     let receivers: Vec<i64> = parcels.iter().map(|p| p.receiver).collect::<HashSet<_>>().into_iter().collect();
     let what = "place the receivers of deliveries";
@@ -239,6 +257,12 @@ async fn deliver(common: &Db, game: &ShardDbs, source: i16, rows: &[Row]) -> Sto
         })?;
     }
     let delivered: Vec<&Parcel> = by_shard.values().flatten().copied().collect();
+    let mut users: Vec<UserId> = delivered.iter().map(|p| p.receiver as UserId).collect();
+    users.sort_unstable();
+    users.dedup();
+    // Told as soon as their inbox has the rows, before the outbox is emptied: a round that
+    // fails after this point must not leave a live receiver untold (telling twice is harmless).
+    listener.tell(&users);
     done.extend(delivered.iter().copied());
     let keys: Vec<Vec<Value>> = done.iter().map(|p| vec![p.id.clone()]).collect();
     let keys: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
@@ -255,10 +279,32 @@ async fn deliver(common: &Db, game: &ShardDbs, source: i16, rows: &[Row]) -> Sto
         crate::metrics::METRICS.delivery_lag_seconds.observe(lag);
     }
     crate::metrics::METRICS.deliveries.inc_by(delivered.len() as u64);
-    let mut users: Vec<UserId> = delivered.iter().map(|p| p.receiver as UserId).collect();
-    users.sort_unstable();
-    users.dedup();
-    Ok(Delivered { users, stranded })
+    Ok(Delivered { stranded })
+}
+
+/// Users of game shard `shard_no` with deliveries waiting unapplied for more than
+/// [`RETELL_AFTER_MS`].
+async fn waiting_receivers(game: &ShardDbs, shard_no: i16) -> StoreResult<Vec<UserId>> {
+    let what = "read the receivers of waiting deliveries";
+    let inbox_db = game.get(&shard_no).ok_or_else(|| StoreError::NotFound(format!("game shard {shard_no}")))?;
+    let before = Value::Int(wall_ms() - RETELL_AFTER_MS);
+    let rows = with_conn!(inbox_db, what, |conn| {
+        let mut s = Statement::new(
+            dialect_of(conn),
+            "SELECT DISTINCT user_id AS i0 FROM inbox WHERE applied_at_ms = 0 AND sent_at_ms < ",
+        );
+        s.param(Bind::Value(ColType::BigInt, &before));
+        s.push(" LIMIT ");
+        s.param(Bind::Int(PURGE_PAGE));
+        conn.rows(s).await.map_err(db(what))
+    })?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| match <[_]>::first(r) {
+            Some(Value::Int(user)) => Some(*user as UserId),
+            _ => None,
+        })
+        .collect())
 }
 
 /// Deletes applied inbox rows of game shard `shard_no`, applied more than

@@ -62,17 +62,11 @@ pub static MONSTERS: TableDef = TableDef {
 };
 
 /// A user's friends (one row per direction), with the friend's game shard (-1: not known,
-/// for friendships older than the column) and when the next gift to the friend and the next
-/// visit of the friend's dungeon are possible.
+/// for friendships older than the column).
 pub static FRIENDS: TableDef = TableDef {
     name: "friends",
     key: &[USER_ID, col("friend_id", BigInt)],
-    columns: &[
-        col("since_ms", BigInt),
-        col("friend_shard", Integer),
-        col("gift_again_at_ms", BigInt),
-        col("visit_again_at_ms", BigInt),
-    ],
+    columns: &[col("since_ms", BigInt), col("friend_shard", Integer)],
     stamped: true,
 };
 
@@ -85,7 +79,8 @@ pub static FRIEND_REQUESTS: TableDef = TableDef {
 };
 
 /// Effects on other users, written in the sender's commit on the sender's game shard and
-/// moved to the receiver's [`INBOX`] by the shard's delivery actor.
+/// moved to the receiver's [`INBOX`] by the shard's delivery courier
+/// (`crate::storage::delivery`).
 pub static OUTBOX: TableDef = TableDef {
     name: "outbox",
     key: &[col("delivery_id", BigInt)],
@@ -103,7 +98,7 @@ pub static OUTBOX: TableDef = TableDef {
 /// Deliveries a user received: waiting (`applied_at_ms` 0) until the user's actor applies
 /// them and marks them so in one commit. Keyed by the delivery id, so a second copy of a
 /// delivery is the same row; an applied row stays as that record until the delivery's outbox
-/// row is gone (no copy can come after that), then the delivery actor purges it.
+/// row is gone (no copy can come after that), then the delivery courier purges it.
 pub static INBOX: TableDef = TableDef {
     name: "inbox",
     key: &[USER_ID, col("delivery_id", BigInt)],

@@ -4,8 +4,9 @@ use super::Entity;
 use crate::storage::rows::{RowError, RowReader, TableDef, Value};
 use crate::storage::tables::FRIENDS;
 
-/// A friend: their user id, since when, where their rows live, and the daily gift and
-/// dungeon visit.
+/// A friend: their user id, since when, and where their rows live. (The day's gift and
+/// dungeon visit are counters named after the friend, `crate::game::friends::gifted`: they
+/// outlive a friendship ended and made again the same day.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Friend {
     /// The friend's user id.
@@ -13,16 +14,12 @@ pub struct Friend {
     pub since_ms: i64,
     /// The friend's game shard (-1: not known, a friendship older than the column).
     pub shard: i16,
-    /// When a gift to this friend is possible again (the next daily reset after the last).
-    pub gift_again_at_ms: i64,
-    /// When this friend's dungeon can be visited again.
-    pub visit_again_at_ms: i64,
 }
 
 impl Friend {
     /// A friendship with `id` (on game shard `shard`) starting at `since_ms`.
     pub fn new(id: u64, shard: i16, since_ms: i64) -> Self {
-        Self { id, since_ms, shard, gift_again_at_ms: 0, visit_again_at_ms: 0 }
+        Self { id, since_ms, shard }
     }
 }
 
@@ -35,15 +32,10 @@ impl Entity for Friend {
     }
 
     fn columns(&self) -> Vec<Value> {
-        vec![
-            Value::Int(self.since_ms),
-            Value::Int(i64::from(self.shard)),
-            Value::Int(self.gift_again_at_ms),
-            Value::Int(self.visit_again_at_ms),
-        ]
+        vec![Value::Int(self.since_ms), Value::Int(i64::from(self.shard))]
     }
 
     fn read(id: u64, r: &mut RowReader<'_>) -> Result<Self, RowError> {
-        Ok(Self { id, since_ms: r.int()?, shard: r.i16()?, gift_again_at_ms: r.int()?, visit_again_at_ms: r.int()? })
+        Ok(Self { id, since_ms: r.int()?, shard: r.i16()? })
     }
 }

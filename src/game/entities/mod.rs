@@ -245,7 +245,7 @@ mod tests {
             locked: true,
             acquired_at_ms: -5,
         });
-        round_trip(Friend { id: 12, since_ms: 1_800_000_000_000, shard: 3, gift_again_at_ms: 5, visit_again_at_ms: 6 });
+        round_trip(Friend { id: 12, since_ms: 1_800_000_000_000, shard: 3 });
         round_trip(FriendRequest { other: u64::MAX, outgoing: true, other_shard: -1, sent_at_ms: 9 });
         round_trip(Received {
             id: u64::MAX - 2,

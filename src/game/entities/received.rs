@@ -1,7 +1,7 @@
 //! A delivery from another user waiting in the user's inbox: copied there by the sender's
-//! shard's delivery actor, applied by the user's own actor, which marks it applied in the
-//! same commit (`crate::game::inbox`). An applied row is a record, not state: it is not
-//! loaded, and leaves the state once applied.
+//! shard's delivery courier, applied by the user's own actor, which marks it applied in the
+//! same commit (`crate::game::inbox`). An applied row is a record, not state: it is left out
+//! when the inbox is loaded, and leaves the state once applied.
 
 use super::Entity;
 use crate::storage::rows::{RowError, RowReader, TableDef, Value};
@@ -16,7 +16,7 @@ pub struct Received {
     pub sender_shard: i16,
     /// The variant of the encoded body, for people reading the table.
     pub kind: String,
-    /// A `summoner.delivery.Delivery`, encoded.
+    /// A `summoner.social.Delivery`, encoded.
     pub body: Vec<u8>,
     pub sent_at_ms: i64,
     /// When the user's actor applied it (0: waiting).

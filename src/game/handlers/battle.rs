@@ -104,9 +104,13 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
     let now = ctx.now_ms;
     let battle = open_battle(ctx, req.battle_token)?;
     let Some(stage) = data.stage(&battle.stage) else {
+        if battle.stage.starts_with("friend:") {
+            let message = "this battle is a friend dungeon's: finish it with VisitFriendDungeon";
+            return Err(Refusal::new(ErrorCode::BattleNotFound, message));
+        }
         return Err(Refusal::new(
             ErrorCode::UnknownStage,
-            format!("stage {} is no longer in the game data (or it is a friend dungeon's)", battle.stage),
+            format!("stage {} is no longer in the game data", battle.stage),
         ));
     };
     let claim = Claim { won: req.won, stars: req.stars, elapsed_ms: req.elapsed_ms };

@@ -14,7 +14,7 @@ use summoner_proto::gamedata::Currency;
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
 use crate::game::entities::Battle;
-use crate::game::friends::Fetched;
+use crate::game::friends::{self, Fetched};
 use crate::game::handlers::battle::{self, Claim};
 use crate::game::{inbox, monsters, stats, wallet};
 
@@ -33,10 +33,10 @@ pub fn visit_friend_dungeon(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -
 
 fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<VisitFriendDungeonRes> {
     let (data, now, them) = (ctx.data, ctx.now_ms, req.friend_id);
-    let Some(friend) = ctx.user.owned.friends.get(&them).cloned() else {
+    if !ctx.user.owned.friends.contains(&them) {
         return Err(Refusal::new(ErrorCode::NotFriends, format!("user {them} is not on your friend list")));
-    };
-    if friend.visit_again_at_ms > now {
+    }
+    if wallet::counter(ctx, &friends::visited(them)) > 0 {
         return Err(Refusal::new(ErrorCode::DungeonVisitedToday, format!("you visited user {them} today already")));
     }
     let slot = u64::from(req.team_slot);
@@ -68,9 +68,7 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
     ctx.user.owned.battles.insert(battle.clone());
     // The visit of the day is used by starting it: an abandoned visit does not come back.
     let again = data.reset.next_reset(now);
-    if let Some(friend) = ctx.user.owned.friends.get_mut(&them) {
-        friend.visit_again_at_ms = again;
-    }
+    wallet::set_counter(ctx, &friends::visited(them), 1, again);
     ctx.log(
         "dungeon_start",
         format!("friend={them} slot={slot}"),
@@ -108,12 +106,13 @@ fn finish(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vi
                 monsters::gain_exp(data, monster, social.dungeon_monster_exp);
             }
         }
-        if social.dungeon_host_points > 0 {
+        // The host is paid only while still a friend (the friendship may have ended since).
+        if social.dungeon_host_points > 0 && ctx.user.owned.friends.contains(&them) {
             inbox::send_dungeon_visit(ctx, them, social.dungeon_host_points);
+            res.host_points = social.dungeon_host_points;
         }
         ctx.events.push(GameEvent::DungeonWon);
-        (res.gold, res.monster_exp, res.host_points) =
-            (social.dungeon_gold, social.dungeon_monster_exp, social.dungeon_host_points);
+        (res.gold, res.monster_exp) = (social.dungeon_gold, social.dungeon_monster_exp);
     }
     ctx.log(
         "dungeon_finish",

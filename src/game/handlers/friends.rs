@@ -19,6 +19,7 @@ use crate::game::effects::GameEvent;
 use crate::game::entities::{Friend, FriendRequest};
 use crate::game::friends::{self, Fetched};
 use crate::game::inbox::{self, Pair};
+use crate::game::wallet;
 
 /// RecommendFriends: recently active players near the user's level, not friends yet and with
 /// no request pending either way.
@@ -105,7 +106,8 @@ pub fn accept_friend_request(
     }
     inbox::change(ctx, them, Op::Accept, Pair::Friends);
     ctx.log("friend_request_accepted", format!("from={them}"), String::new());
-    Ok(AcceptFriendRequestRes { friend: ctx.user.owned.friends.get(&them).map(|f| friend_info(f, None)) })
+    let friend = ctx.user.owned.friends.get(&them).map(|f| friend_info(ctx, f, None));
+    Ok(AcceptFriendRequestRes { friend })
 }
 
 /// DeclineFriendRequest: the request goes, and the sender learns it.
@@ -145,8 +147,10 @@ pub fn remove_friend(ctx: &mut HandlerCtx, req: &RemoveFriendReq) -> HandlerResu
     Ok(RemoveFriendRes {})
 }
 
-fn friend_info(friend: &Friend, snapshot: Option<FriendSnapshot>) -> FriendInfo {
-    FriendInfo { snapshot, user_id: friend.id, since_ms: friend.since_ms, gift_again_at_ms: friend.gift_again_at_ms }
+fn friend_info(ctx: &HandlerCtx, friend: &Friend, snapshot: Option<FriendSnapshot>) -> FriendInfo {
+    let gift = ctx.user.owned.counters.get(friends::gifted(friend.id).as_str());
+    let gift_again_at_ms = gift.filter(|c| c.resets_at_ms > ctx.now_ms).map_or(0, |c| c.resets_at_ms);
+    FriendInfo { snapshot, user_id: friend.id, since_ms: friend.since_ms, gift_again_at_ms }
 }
 
 /// The snapshots the fetch step read, by user.
@@ -163,7 +167,7 @@ pub fn list_friends(ctx: &mut HandlerCtx, _req: &ListFriendsReq) -> HandlerResul
     let mut snapshots = fetched_profiles(ctx);
     let mut friends: Vec<&Friend> = ctx.user.owned.friends.iter().collect();
     friends.sort_by_key(|f| (f.since_ms, f.id));
-    let friends = friends.into_iter().map(|f| friend_info(f, snapshots.remove(&f.id))).collect();
+    let friends = friends.into_iter().map(|f| friend_info(ctx, f, snapshots.remove(&f.id))).collect();
     Ok(ListFriendsRes { friends, friend_limit: ctx.data.social.friend_limit as u32 })
 }
 
@@ -189,36 +193,35 @@ pub fn list_friend_requests(
 /// SendGift: friendship points to one friend, or to every friend not gifted today (user 0),
 /// once per friend per game day; they arrive as mail.
 pub fn send_gift(ctx: &mut HandlerCtx, req: &SendGiftReq) -> HandlerResult<SendGiftRes> {
-    let now = ctx.now_ms;
+    let gifted_today = |ctx: &HandlerCtx, id: u64| wallet::counter(ctx, &friends::gifted(id)) > 0;
     let targets: Vec<u64> = if req.user_id == 0 {
-        let mut ready: Vec<&Friend> = ctx.user.owned.friends.iter().filter(|f| f.gift_again_at_ms <= now).collect();
+        let mut ready: Vec<&Friend> = ctx.user.owned.friends.iter().filter(|f| !gifted_today(ctx, f.id)).collect();
+        if ctx.user.owned.friends.is_empty() {
+            return Err(Refusal::new(ErrorCode::NotFriends, "you have no friends to gift"));
+        }
         ready.sort_by_key(|f| (f.since_ms, f.id));
         ready.into_iter().map(|f| f.id).collect()
     } else {
-        match ctx.user.owned.friends.get(&req.user_id) {
-            None => {
-                let message = format!("user {} is not on your friend list", req.user_id);
-                return Err(Refusal::new(ErrorCode::NotFriends, message));
-            }
-            Some(f) if f.gift_again_at_ms > now => {
-                let message = format!("a gift to user {} was sent today already", req.user_id);
-                return Err(Refusal::new(ErrorCode::GiftAlreadySent, message));
-            }
-            Some(f) => vec![f.id],
+        if !ctx.user.owned.friends.contains(&req.user_id) {
+            let message = format!("user {} is not on your friend list", req.user_id);
+            return Err(Refusal::new(ErrorCode::NotFriends, message));
         }
+        if gifted_today(ctx, req.user_id) {
+            let message = format!("a gift to user {} was sent today already", req.user_id);
+            return Err(Refusal::new(ErrorCode::GiftAlreadySent, message));
+        }
+        vec![req.user_id]
     };
     if targets.is_empty() {
         return Err(Refusal::new(ErrorCode::GiftAlreadySent, "every friend had a gift today already"));
     }
     // Each gift mints one delivery id: the rest of the friends wait for the next request.
     let room = usize::try_from(ctx.mint_room()).unwrap_or(0);
-    let again_at_ms = ctx.data.reset.next_reset(now);
+    let again_at_ms = ctx.data.reset.next_reset(ctx.now_ms);
     let points = ctx.data.social.gift_points;
     let mut sent_to = Vec::new();
     for them in targets.into_iter().take(room) {
-        if let Some(friend) = ctx.user.owned.friends.get_mut(&them) {
-            friend.gift_again_at_ms = again_at_ms;
-        }
+        wallet::set_counter(ctx, &friends::gifted(them), 1, again_at_ms);
         inbox::send_gift(ctx, them, points);
         ctx.events.push(GameEvent::GiftSent);
         ctx.log("gift_sent", format!("to={them} points={points}"), String::new());

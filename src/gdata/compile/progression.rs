@@ -101,7 +101,7 @@ impl Builder {
             friend_limit: get("friend_limit", 1, 1000),
             friend_request_limit: get("friend_request_limit", 1, 1000),
             gift_points: get("gift_points", 1, any),
-            friend_dungeon_min_secs: get("friend_dungeon_min_secs", 0, 3600),
+            friend_dungeon_min_secs: get("friend_dungeon_min_secs", 1, 3600),
             friend_dungeon_gold: get("friend_dungeon_gold", 0, any),
             friend_dungeon_monster_exp: get("friend_dungeon_monster_exp", 0, any),
             friend_dungeon_host_points: get("friend_dungeon_host_points", 0, any),

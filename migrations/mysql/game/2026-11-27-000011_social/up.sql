@@ -1,12 +1,11 @@
 -- Between players. An effect on another user is written in the sender's commit as an outbox
--- row on the sender's shard, then copied by the shard's delivery actor into the receiver's
+-- row on the sender's shard, then copied by the shard's delivery courier into the receiver's
 -- inbox (keyed by the delivery id, so a second copy after a crash is the same row), and
 -- applied by the receiver's own actor, which marks the inbox row applied in the same commit.
 -- An applied row stays as the record that the delivery arrived until its outbox row is gone
 -- (then no second copy can come), and is purged after.
 -- Friend requests are rows on both sides; friend rows and requests remember the other
--- user's game shard, so a friend list reads one query per shard, and when a gift to the
--- friend or a visit of the friend's dungeon is possible again. users.leader is the first
+-- user's game shard, so a friend list reads one query per shard. users.leader is the first
 -- monster of the first team, as friends see it. Expand-only: new tables, new columns with
 -- constant defaults.
 
@@ -46,6 +45,4 @@ CREATE TABLE friend_requests (
 CREATE INDEX inbox_applied ON inbox (applied_at_ms);
 
 ALTER TABLE friends ADD COLUMN friend_shard INTEGER NOT NULL DEFAULT -1;
-ALTER TABLE friends ADD COLUMN gift_again_at_ms BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE friends ADD COLUMN visit_again_at_ms BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN leader VARCHAR(191) NOT NULL DEFAULT '';

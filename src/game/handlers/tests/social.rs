@@ -229,6 +229,19 @@ fn gifts_go_once_a_day_per_friend_arrive_as_mail_and_pay_for_the_friend_summon()
     let points = u64::from(b.data.social.gift_points);
     assert_eq!(claimed.user.expect("the user").friend_points, points);
 
+    // Ending the friendship and making it again the same day does not give another gift.
+    assert_eq!(a.call(Q::RemoveFriend(RemoveFriendReq { user_id: ib })).error, ErrorCode::Ok as i32);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut b);
+    ask(&mut a, &b);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut b);
+    accept(&mut b, ia);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut a);
+    assert_eq!(friends_of(&a), [ib]);
+    a.refused(Q::SendGift(SendGiftReq { user_id: ib }), ErrorCode::GiftAlreadySent);
+
     // The next game day, the same friend can be gifted again.
     a.now = gift.again_at_ms;
     assert_eq!(answer!(a.ok(Q::SendGift(SendGiftReq { user_id: ib })), SendGift).sent_to, [ib]);
@@ -325,9 +338,14 @@ proptest! {
     /// no request is left half, and nobody is over the limit.
     #[test]
     fn friendships_end_symmetric_whatever_the_interleaving(ops in prop::collection::vec(op(5), 1..80)) {
+        // Limits small enough for five players to reach them.
+        let mut data = (*Player::new().data).clone();
+        (data.social.friend_limit, data.social.request_limit) = (2, 2);
+        let data = std::sync::Arc::new(data);
         let mut ps = players(5);
         for p in &mut ps {
             p.state.owned.counters.remove("login.day");
+            p.data = data.clone();
         }
         let id = |ps: &[Player], i: usize| ps[i].state.user_id();
         for op in ops {
@@ -352,9 +370,11 @@ proptest! {
                 Op::Touch(a) => touch(&mut ps[a]),
             }
             for p in &ps {
-                let slots = p.state.owned.friends.len()
-                    + p.state.owned.friend_requests.values().filter(|r| r.outgoing).count();
-                prop_assert!(slots <= p.data.social.friend_limit);
+                let owned = &p.state.owned;
+                let slots = owned.friends.len() + owned.friend_requests.values().filter(|r| r.outgoing).count();
+                prop_assert!(slots <= p.data.social.friend_limit, "{} holds {slots} slots", p.state.user_id());
+                let received = owned.friend_requests.values().filter(|r| !r.outgoing).count();
+                prop_assert!(received <= p.data.social.request_limit);
             }
         }
         // Settle: deliver and apply until nothing travels.
@@ -384,4 +404,35 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn an_answer_to_a_withdrawn_request_never_takes_the_asker_past_its_limit() {
+    let mut data = (*Player::new().data).clone();
+    data.social.friend_limit = 1;
+    let data = std::sync::Arc::new(data);
+    // The authority (lowest id), the asker, and another player the asker turns to.
+    let [mut a, mut f, mut x] = <[Player; 3]>::try_from(players(3)).ok().expect("three players");
+    for p in [&mut a, &mut f, &mut x] {
+        p.data = data.clone();
+    }
+    let (ia, if_, ix) = (a.state.user_id(), f.state.user_id(), x.state.user_id());
+    assert!(ia < if_, "a decides the pair");
+    ask(&mut f, &a);
+    deliver(&mut [&mut a, &mut f, &mut x]);
+    // F withdraws and asks X instead while A, not yet told, accepts F's request.
+    assert_eq!(f.call(Q::CancelFriendRequest(CancelFriendRequestReq { user_id: ia })).error, ErrorCode::Ok as i32);
+    ask(&mut f, &x);
+    assert_eq!(accept(&mut a, if_).error, ErrorCode::Ok as i32);
+    for _ in 0..4 {
+        deliver(&mut [&mut a, &mut f, &mut x]);
+        for p in [&mut a, &mut f, &mut x] {
+            touch(p);
+            let owned = &p.state.owned;
+            let slots = owned.friends.len() + owned.friend_requests.values().filter(|r| r.outgoing).count();
+            assert!(slots <= 1, "user {} holds {slots} slots", p.state.user_id());
+        }
+    }
+    assert_eq!(friends_of(&a).contains(&if_), friends_of(&f).contains(&ia), "both sides agree");
+    assert!(requests_of(&f).contains(&(ix, true)) || friends_of(&f).contains(&ia));
 }
