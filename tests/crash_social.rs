@@ -10,10 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::count_rows;
+use common::game_rows;
 use common::process::start;
 use summoner::client::{Client, device};
-use summoner::config::Config;
 use summoner_proto::api::{
     AcceptFriendRequestReq, ErrorCode, GetUserReq, ListFriendRequestsReq, SendFriendRequestReq, SendGiftReq,
     request::Payload, response::Payload as A,
@@ -106,14 +105,6 @@ async fn play(
     (me, sent)
 }
 
-async fn rows(config: &Config, table: &str, condition: &str) -> i64 {
-    let mut total = 0;
-    for url in config.storage.game() {
-        total += count_rows(&url, table, condition).await;
-    }
-    total
-}
-
 on_every_backend! {
     async fn sigkill_loses_and_doubles_no_delivery(config) {
         let dir = tempfile::tempdir().unwrap();
@@ -155,7 +146,7 @@ on_every_backend! {
         let friends: Vec<BTreeSet<u64>> = (0..PLAYERS).map(friends_of).collect();
         let friends_by_id: BTreeMap<u64, BTreeSet<u64>> =
             players.iter().map(|p| p.id).zip(friends.iter().cloned()).collect();
-        assert_eq!(rows(&config, "friends", "").await as usize, 2 * pairs.len(), "every friendship on both sides");
+        assert_eq!(game_rows(&config, "friends", "").await as usize, 2 * pairs.len(), "every friendship on both sides");
 
         // Gifts and requests flying when the server is killed.
         let acked = Arc::new(AtomicUsize::new(0));
@@ -190,14 +181,14 @@ on_every_backend! {
             }
             assert!(server.signal_and_wait("TERM"));
         }
-        assert_eq!(rows(&config, "outbox", "").await, 0, "nothing left to deliver");
-        assert_eq!(rows(&config, "inbox", "applied_at_ms = 0").await, 0, "everything delivered was applied");
+        assert_eq!(game_rows(&config, "outbox", "").await, 0, "nothing left to deliver");
+        assert_eq!(game_rows(&config, "inbox", "applied_at_ms = 0").await, 0, "everything delivered was applied");
         for (&sender, what) in &sent {
             for &receiver in &ids {
-                let mail = rows(&config, "mail", &format!("user_id = {receiver} AND kind = 'gift' AND sender_id = {sender}")).await;
+                let mail = game_rows(&config, "mail", &format!("user_id = {receiver} AND kind = 'gift' AND sender_id = {sender}")).await;
                 let gift = if what.gifts.contains(&receiver) { 1..=1 } else if what.gifts_in_flight.contains(&receiver) { 0..=1 } else { 0..=0 };
                 assert!(gift.contains(&mail), "gift {sender} -> {receiver}: {mail} mail rows, expected {gift:?}");
-                let asked = rows(&config, "inbox", &format!("user_id = {receiver} AND sender_id = {sender} AND kind = 'proposal'")).await;
+                let asked = game_rows(&config, "inbox", &format!("user_id = {receiver} AND sender_id = {sender} AND kind = 'proposal'")).await;
                 let request = if what.requests.contains(&receiver) {
                     1..=1
                 } else if what.request_in_flight == Some(receiver) {

@@ -9,7 +9,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{TestServer, assert_status, count_rows, logged_in};
+use common::{TestServer, assert_status, game_rows, logged_in};
 use summoner::client::{Answer, Client};
 use summoner::config::Config;
 use summoner::server;
@@ -67,15 +67,6 @@ async fn friends(client: &mut Client) -> Vec<u64> {
     listed.friends.iter().map(|f| f.user_id).collect()
 }
 
-/// Rows of `table` matching `condition` over every game shard.
-async fn rows(config: &Config, table: &str, condition: &str) -> i64 {
-    let mut total = 0;
-    for url in config.storage.game() {
-        total += count_rows(&url, table, condition).await;
-    }
-    total
-}
-
 on_every_backend! {
     async fn requests_and_gifts_reach_live_and_retired_receivers_once(config) {
         let (server, store) = start(&config).await;
@@ -126,11 +117,11 @@ on_every_backend! {
         // Exactly once on the database too: one friendship row each way, one gift mail each,
         // nothing left in an outbox, every inbox row applied.
         for (a, b) in [(sender_id, here_id), (here_id, sender_id), (sender_id, away_id), (away_id, sender_id)] {
-            assert_eq!(rows(&config, "friends", &format!("user_id = {a} AND friend_id = {b}")).await, 1);
+            assert_eq!(game_rows(&config, "friends", &format!("user_id = {a} AND friend_id = {b}")).await, 1);
         }
-        assert_eq!(rows(&config, "mail", "kind = 'gift'").await, 2);
-        assert_eq!(rows(&config, "outbox", "").await, 0);
-        assert_eq!(rows(&config, "inbox", "applied_at_ms = 0").await, 0);
+        assert_eq!(game_rows(&config, "mail", "kind = 'gift'").await, 2);
+        assert_eq!(game_rows(&config, "outbox", "").await, 0);
+        assert_eq!(game_rows(&config, "inbox", "applied_at_ms = 0").await, 0);
         server.stop().await;
     }
 }
@@ -159,8 +150,8 @@ on_every_backend! {
             ok(&mut b, Payload::GetUser(GetUserReq {})).await;
         }
         assert_eq!((friends(&mut a).await, friends(&mut b).await), (vec![ib], vec![ia]));
-        assert_eq!(rows(&config, "friends", "").await, 2, "one friendship: a row on each side");
-        assert_eq!(rows(&config, "friend_requests", "").await, 0);
+        assert_eq!(game_rows(&config, "friends", "").await, 2, "one friendship: a row on each side");
+        assert_eq!(game_rows(&config, "friend_requests", "").await, 0);
         server.stop().await;
     }
 }

@@ -103,6 +103,15 @@ pub async fn action_log_count(config: &Config, action: &str) -> i64 {
     total
 }
 
+/// How many rows of `table` match `condition` (SQL; empty: all) over every game shard.
+pub async fn game_rows(config: &Config, table: &str, condition: &str) -> i64 {
+    let mut total = 0;
+    for url in config.storage.game() {
+        total += count_rows(&url, table, condition).await;
+    }
+    total
+}
+
 /// How many rows of `table` in the database at `url` match `condition` (SQL; empty: all).
 pub async fn count_rows(url: &str, table: &str, condition: &str) -> i64 {
     use summoner::storage::conn::SqlConn;

@@ -19,7 +19,7 @@ use summoner_proto::gamedata::{Currency, Weighted};
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
-use crate::game::entities::{Battle, Stage};
+use crate::game::entities::{Battle, Stage, Team};
 use crate::game::{monsters, stats, wallet};
 
 /// The counter holding the token of the last battle finished (to tell a replay from a forgery).
@@ -59,19 +59,8 @@ pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult
             format!("{} costs {} stamina", stage.key, stage.level.stamina_cost),
         ));
     }
-    let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
-    let power = stats::team_power(data, members, &stage.enemy_elements);
-    let token = (ctx.rng.next_u64() >> 1).max(1);
-    let battle = Battle {
-        token,
-        stage: stage.key.clone(),
-        team_slot: slot,
-        members: team.members.clone(),
-        power,
-        started_at_ms: now,
-        expires_at_ms: now.saturating_add(data.battle.expire_ms),
-    };
-    ctx.user.owned.battles.insert(battle.clone());
+    let battle = open(ctx, stage.key.clone(), &team, &stage.enemy_elements);
+    let (power, token) = (battle.power, battle.token);
     ctx.log("battle_start", format!("stage={} slot={slot}", stage.key), format!("power={power} token={token}"));
     let enemies = stage
         .level
@@ -256,6 +245,25 @@ pub fn close_expired(ctx: &mut HandlerCtx) -> HandlerResult<()> {
         ctx.log("battle_expired", format!("token={} stage={}", expired.token, expired.stage), String::new());
     }
     Ok(())
+}
+
+/// Opens a battle on `stage` for `team` (its power against `enemy_elements`, as of now),
+/// with a single-use token from the user's stream.
+pub fn open(ctx: &mut HandlerCtx, stage: String, team: &Team, enemy_elements: &[String]) -> Battle {
+    let (data, now) = (ctx.data, ctx.now_ms);
+    let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
+    let power = stats::team_power(data, members, enemy_elements);
+    let battle = Battle {
+        token: (ctx.rng.next_u64() >> 1).max(1),
+        stage,
+        team_slot: team.slot,
+        members: team.members.clone(),
+        power,
+        started_at_ms: now,
+        expires_at_ms: now.saturating_add(data.battle.expire_ms),
+    };
+    ctx.user.owned.battles.insert(battle.clone());
+    battle
 }
 
 /// Ends `battle` (its token is then answered as replayed).

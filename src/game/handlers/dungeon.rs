@@ -7,16 +7,14 @@
 //! The open battle is a row of the user's battles, keyed by its single-use token, whose
 //! stage names the friend and the enemy power fought: `friend:<user id>:<power>`.
 
-use rand::Rng;
 use summoner_proto::api::{ErrorCode, VisitFriendDungeonReq, VisitFriendDungeonRes};
 use summoner_proto::gamedata::Currency;
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
-use crate::game::entities::Battle;
 use crate::game::friends::{self, Fetched};
 use crate::game::handlers::battle::{self, Claim};
-use crate::game::{inbox, monsters, stats, wallet};
+use crate::game::{inbox, monsters, wallet};
 
 const STAGE_PREFIX: &str = "friend:";
 
@@ -52,20 +50,9 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
     }
     battle::close_expired(ctx)?;
     let enemy_elements: Vec<String> = snapshot.team.iter().map(|m| m.element.clone()).collect();
-    let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
-    let power = stats::team_power(data, members, &enemy_elements);
     let enemy_power = snapshot.team_power;
-    let token = (ctx.rng.next_u64() >> 1).max(1);
-    let battle = Battle {
-        token,
-        stage: format!("{STAGE_PREFIX}{them}:{enemy_power}"),
-        team_slot: slot,
-        members: team.members.clone(),
-        power,
-        started_at_ms: now,
-        expires_at_ms: now.saturating_add(data.battle.expire_ms),
-    };
-    ctx.user.owned.battles.insert(battle.clone());
+    let battle = battle::open(ctx, format!("{STAGE_PREFIX}{them}:{enemy_power}"), &team, &enemy_elements);
+    let (power, token) = (battle.power, battle.token);
     // The visit of the day is used by starting it: an abandoned visit does not come back.
     let again = data.reset.next_reset(now);
     wallet::set_counter(ctx, &friends::visited(them), 1, again);
