@@ -1,4 +1,4 @@
-@1dac3cf998dd746b1dde71e00bcfdcbb423f9457802683dc30bdbb15bf0856c9en"
+@f1ddc34e3375cb8be51bc964f8037ac583be9a587ef5ed4f056f041f98969404en"
 name.elem.darkDark"
 name.elem.fireFire"
 name.elem.lightLight"
@@ -6,7 +6,8 @@
 name.elem.waterWater"-
 name.item.awaken_crystalAwakening Crystal")
 name.item.evolve_stoneEvolution Stone"%
-name.mail.check_inCheck-in reward"8
+name.mail.check_inCheck-in reward"-
+name.mail.clan_rewardClan check-in reward"8
 name.mail.dungeon_visitA friend visited your dungeon"&
 name.mail.giftA gift from a friend"
 name.mon.anu.dark.3Dark Anu"
@@ -87,7 +88,8 @@ Water Sura"!
 name.pool.premiumPremium Summon"&
 name.quest.ach.ch1Finish chapter 1"&
 name.quest.ach.ch2Finish chapter 2"&
-name.quest.ach.ch3Finish chapter 3",
+name.quest.ach.ch3Finish chapter 3""
+name.quest.ach.clanJoin a clan",
 name.quest.ach.enhance50Enhance 50 times".
 name.quest.ach.explore100Explore 100 times")
 name.quest.ach.friends5Make 5 friends")

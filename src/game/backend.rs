@@ -10,16 +10,22 @@ use std::sync::Arc;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
+use std::collections::HashMap;
 use summoner_actors::{
     BackendError, Commit, FailureKind, Handled, Loaded, Session, SessionChange, StoredReply, TokenHash, UserBackend,
     UserId,
 };
-use summoner_proto::api::{FriendSnapshot, Request};
+
+use prost::Message;
+use summoner_proto::api::{ClanMember, ErrorCode, FriendSnapshot, Request};
 use summoner_proto::cache::{CachedReply, SessionRecord};
+use summoner_proto::social::ClanOutcome;
 
 use crate::cache::behind::WriteBehind;
 use crate::cache::{Activity, Cache, CacheError};
 use crate::game::catalog::Catalog;
+use crate::game::clans::{self, Action, ClanNeed, ClanView};
+use crate::game::context::Refusal;
 use crate::game::dispatch::dispatch;
 use crate::game::effects::Effects;
 use crate::game::entities::{Change, OUTSIDE_WRITTEN, Owned, Quest, TABLES, load_entities};
@@ -29,8 +35,9 @@ use crate::game::quest_actor::{Advance, QuestActors};
 use crate::game::quests;
 use crate::game::state::{Delta, MINT_RESERVE, UserState};
 use crate::ids::IdGenerator;
+use crate::storage::rows::Value;
 use crate::storage::tables::{FRIEND_REQUESTS, MONSTERS, TEAMS};
-use crate::storage::{Store, StoreError};
+use crate::storage::{ClanCommit, ClanCommitError, Store, StoreError};
 
 /// Game logic plus storage, as user actors need them.
 pub struct GameBackend {
@@ -167,6 +174,155 @@ async fn snapshot_or_load(
     Ok(Some(snapshot))
 }
 
+/// Who makes a clan action, and the request it is (its result is recorded by it).
+struct Acting {
+    user: UserId,
+    gold: u64,
+    session: u64,
+    seq: u64,
+}
+
+/// Clan actions decided again after the clan changed under them, at most.
+const CLAN_ATTEMPTS: usize = 16;
+
+/// Makes a clan action: its recorded result when this request made it already (a retry);
+/// else the clan read, the action decided on it and committed if the clan is unchanged, read
+/// and decided again if it changed.
+async fn clan_action(
+    store: Arc<dyn Store>,
+    catalog: Arc<Catalog>,
+    ids: &'static IdGenerator,
+    me: Acting,
+    action: Action,
+    now_ms: i64,
+) -> Result<Fetched, BackendError> {
+    let recorded = |bytes: Vec<u8>| {
+        ClanOutcome::decode(bytes.as_slice())
+            .map(|o| Fetched::Clan(Ok(o)))
+            .map_err(|e| BackendError::new("read a clan action's recorded result", e))
+    };
+    if let Some(bytes) = store.clan_op(me.user, me.session, me.seq).await.map_err(storage_error)? {
+        return recorded(bytes);
+    }
+    let data = catalog.current();
+    let read = |e: crate::storage::rows::RowError| BackendError::new("read a clan", e);
+    for _ in 0..CLAN_ATTEMPTS {
+        let mine = store.clan_of(me.user).await.map_err(storage_error)?;
+        let target_id = match &action {
+            Action::Join { clan_id } => Some(*clan_id),
+            Action::Create { .. } => None,
+            _ => mine,
+        };
+        let target = match target_id {
+            Some(id) => store
+                .clan(id)
+                .await
+                .map_err(storage_error)?
+                .map(|rows| ClanView::from_rows(&rows))
+                .transpose()
+                .map_err(read)?,
+            None => None,
+        };
+        let own = match (mine, &action) {
+            (Some(id), Action::Join { .. } | Action::Create { .. }) => store
+                .clan(id)
+                .await
+                .map_err(storage_error)?
+                .map(|rows| ClanView::from_rows(&rows))
+                .transpose()
+                .map_err(read)?,
+            (Some(_), _) => target.clone(),
+            (None, _) => None,
+        };
+        let actor = clans::Actor { user: me.user, gold: me.gold, clan: own.as_ref() };
+        let decision = match clans::decide(&data, &actor, target.as_ref(), &action, now_ms, ids.next_id()) {
+            Ok(decision) => decision,
+            Err(refusal) => return Ok(Fetched::Clan(Err(refusal))),
+        };
+        let op = vec![
+            Value::uint(me.user),
+            Value::uint(me.session),
+            Value::uint(me.seq),
+            Value::Bytes(decision.outcome.encode_to_vec()),
+            Value::Int(now_ms),
+        ];
+        let commit = ClanCommit { clan_id: decision.clan_id, version: decision.version, writes: decision.writes, op };
+        match store.clan_commit(commit).await {
+            Ok(()) => return Ok(Fetched::Clan(Ok(decision.outcome))),
+            Err(ClanCommitError::Moved) => continue,
+            Err(ClanCommitError::Taken(what)) => return Ok(Fetched::Clan(Err(clans::taken(&action, &what)))),
+            Err(ClanCommitError::Store(e)) => {
+                // It may have committed: its recorded result says.
+                if let Ok(Some(bytes)) = store.clan_op(me.user, me.session, me.seq).await {
+                    return recorded(bytes);
+                }
+                return Err(storage_error(e));
+            }
+        }
+    }
+    Err(BackendError::of(FailureKind::Overloaded, "clan", "the clan changed too often meanwhile; retry"))
+}
+
+/// A clan (0: the user's own) with its members' and, for its leader and officers, the
+/// requests' summaries: profiles read one query per game shard.
+async fn clan_page(
+    store: Arc<dyn Store>,
+    catalog: Arc<Catalog>,
+    user: UserId,
+    clan_id: u64,
+    now_ms: i64,
+) -> Result<Fetched, BackendError> {
+    let id = match clan_id {
+        0 => match store.clan_of(user).await.map_err(storage_error)? {
+            Some(id) => id,
+            None => return Ok(Fetched::ClanPage(Err(Refusal::new(ErrorCode::NotInClan, "you are in no clan")))),
+        },
+        id => id,
+    };
+    let Some(rows) = store.clan(id).await.map_err(storage_error)? else {
+        return Ok(Fetched::ClanPage(Err(Refusal::new(ErrorCode::NoSuchClan, format!("no clan {id}")))));
+    };
+    let view = ClanView::from_rows(&rows).map_err(|e| BackendError::new(format!("read clan {id}"), e))?;
+    let staff = view.members.iter().any(|m| m.user == user && m.role != clans::Role::Member);
+    let asking: Vec<(u64, i64)> = if staff { view.requests.clone() } else { Vec::new() };
+    let ids: Vec<UserId> = view.members.iter().map(|m| m.user).chain(asking.iter().map(|(u, _)| *u)).collect();
+    let profiles = if ids.is_empty() { Vec::new() } else { store.load_profiles(ids).await.map_err(storage_error)? };
+    let summaries: HashMap<u64, FriendSnapshot> = profiles
+        .iter()
+        .filter_map(|p| Profile::from_row(&p.row).ok())
+        .map(|p| (p.user_id, friends::snapshot(&p, false, now_ms)))
+        .collect();
+    let data = catalog.current();
+    let member = |user: u64, role: &str, at: i64| ClanMember {
+        user_id: user,
+        role: role.to_owned(),
+        joined_at_ms: at,
+        summary: summaries.get(&user).cloned(),
+    };
+    let mut members: Vec<ClanMember> =
+        view.members.iter().map(|m| member(m.user, m.role.name(), m.joined_at_ms)).collect();
+    members.sort_by_key(|m| (m.role != "leader", m.role != "officer", m.joined_at_ms, m.user_id));
+    let requests = asking.iter().map(|(u, at)| member(*u, "request", *at)).collect();
+    Ok(Fetched::ClanPage(Ok((view.info(&data, now_ms), members, requests))))
+}
+
+/// Clans whose name starts with `prefix`.
+async fn clan_search(
+    store: Arc<dyn Store>,
+    catalog: Arc<Catalog>,
+    prefix: String,
+    now_ms: i64,
+) -> Result<Fetched, BackendError> {
+    if prefix.is_empty() {
+        return Ok(Fetched::Clans(Vec::new()));
+    }
+    let rows = store.search_clans(prefix, clans::SEARCH_LIMIT).await.map_err(storage_error)?;
+    let data = catalog.current();
+    let found =
+        rows.iter().filter_map(|row| clans::from_row(row).ok()).map(|c| clans::info(&c, &data, now_ms)).collect();
+    Ok(Fetched::Clans(found))
+}
+
 /// What a snapshot is rebuilt from when the cache lost it (besides the profile).
 static SNAPSHOT_TABLES: &[&crate::storage::rows::TableDef] = &[&TEAMS, &MONSTERS, &FRIEND_REQUESTS];
 
@@ -272,7 +428,24 @@ impl UserBackend for GameBackend {
         now_ms: i64,
     ) -> Option<BoxFuture<'static, Result<Fetched, BackendError>>> {
         let cache = self.cache.clone();
-        match friends::needs(state, request, self.test_operations)? {
+        let Some(need) = friends::needs(state, request, self.test_operations) else {
+            let need = clans::needs(state, request, now_ms)?;
+            let (store, catalog) = (self.store.clone(), self.catalog.clone());
+            return Some(match need {
+                ClanNeed::Act(action) => {
+                    let me = Acting {
+                        user: state.user_id(),
+                        gold: state.profile.gold,
+                        session: session.id,
+                        seq: request.seq,
+                    };
+                    clan_action(store, catalog, self.ids, me, action, now_ms).boxed()
+                }
+                ClanNeed::Show { clan_id } => clan_page(store, catalog, state.user_id(), clan_id, now_ms).boxed(),
+                ClanNeed::Search { prefix } => clan_search(store, catalog, prefix, now_ms).boxed(),
+            });
+        };
+        match need {
             Need::Candidates { bucket } => Some(candidates(cache, session.token_hash, bucket, now_ms).boxed()),
             Need::Snapshot { user } => {
                 let (behind, store, catalog) = (self.behind.clone(), self.store.clone(), self.catalog.clone());

@@ -100,6 +100,12 @@ pub struct SocialRules {
     pub dungeon_gold: u64,
     pub dungeon_monster_exp: u64,
     pub dungeon_host_points: u32,
+    /// Clans: most members, the gold founding one costs, the day's check-ins that bring the
+    /// reward, and its gems.
+    pub clan_member_limit: u32,
+    pub clan_create_gold: u64,
+    pub clan_checkin_goal: u32,
+    pub clan_checkin_gems: u32,
 }
 
 /// Battles.
@@ -224,6 +230,10 @@ impl GameData {
                 dungeon_gold: u64::from(rules.friend_dungeon_gold),
                 dungeon_monster_exp: u64::from(rules.friend_dungeon_monster_exp),
                 dungeon_host_points: rules.friend_dungeon_host_points,
+                clan_member_limit: rules.clan_member_limit,
+                clan_create_gold: u64::from(rules.clan_create_gold),
+                clan_checkin_goal: rules.clan_checkin_goal,
+                clan_checkin_gems: rules.clan_checkin_gems,
             },
             mail_expire_ms: i64::from(rules.mail_expire_days) * 86_400_000,
             reset,

@@ -22,7 +22,7 @@ use crate::game::effects::GameEvent;
 use crate::game::entities::Counter;
 use crate::game::friends::{self, Fetched};
 use crate::game::handlers::{
-    battle, debug, dungeon, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
+    battle, clans, debug, dungeon, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
 };
 use crate::game::inbox::{self, Outgoing};
 use crate::game::profile::Profile;
@@ -89,6 +89,17 @@ operations! {
     ListFriendRequests => friend_ops::list_friend_requests,
     SendGift => friend_ops::send_gift,
     VisitFriendDungeon => dungeon::visit_friend_dungeon,
+    CreateClan => clans::create_clan,
+    JoinClan => clans::join_clan,
+    ApproveClanRequest => clans::approve_clan_request,
+    RejectClanRequest => clans::reject_clan_request,
+    LeaveClan => clans::leave_clan,
+    KickClanMember => clans::kick_clan_member,
+    PromoteClanMember => clans::promote_clan_member,
+    TransferClanLeader => clans::transfer_clan_leader,
+    DisbandClan => clans::disband_clan,
+    GetClan => clans::get_clan,
+    SearchClans => clans::search_clans,
     DebugAddFriend => debug::add_friend,
     DebugGrantMonsters => debug::grant_monsters,
     DebugFeedMonsters => debug::feed_monsters,

@@ -38,6 +38,8 @@ pub enum GameEvent {
     GiftSent,
     /// A friend's dungeon was won.
     DungeonWon,
+    /// The user joined a clan (founded it, joined it, or was taken in).
+    ClanJoined,
 }
 
 impl GameEvent {
@@ -57,6 +59,7 @@ impl GameEvent {
             Self::FriendAdded => "friend_added",
             Self::GiftSent => "gift_sent",
             Self::DungeonWon => "dungeon_won",
+            Self::ClanJoined => "clan_joined",
         }
     }
 }
@@ -99,6 +102,7 @@ mod tests {
             GameEvent::FriendAdded,
             GameEvent::GiftSent,
             GameEvent::DungeonWon,
+            GameEvent::ClanJoined,
         ];
         let mut conditions: Vec<&str> = events.iter().map(GameEvent::condition).collect();
         let mut accepted = QUEST_CONDITIONS.to_vec();

@@ -10,7 +10,8 @@
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use summoner_proto::api::{FriendCard, FriendSnapshot, Request, request::Payload};
+use summoner_proto::api::{ClanInfo, ClanMember, FriendCard, FriendSnapshot, Request, request::Payload};
+use summoner_proto::social::ClanOutcome;
 
 use crate::game::data::GameData;
 use crate::game::entities::{Change, Monster, Owned, OwnedChanges};
@@ -162,6 +163,13 @@ pub enum Fetched {
     Snapshot(Option<FriendSnapshot>),
     /// The profiles asked for, as friends see them (users that do not exist are left out).
     Profiles(Vec<FriendSnapshot>),
+    /// A clan action, decided and committed (or refused, nothing written).
+    Clan(Result<ClanOutcome, crate::game::context::Refusal>),
+    /// A clan to show: as lists show it, its members and requests with their summaries
+    /// (role and summary), or why it cannot be shown.
+    ClanPage(Result<(ClanInfo, Vec<ClanMember>, Vec<ClanMember>), crate::game::context::Refusal>),
+    /// Clans found.
+    Clans(Vec<ClanInfo>),
 }
 
 /// What `request` needs read for `user`; None for requests served from the state alone

@@ -14,7 +14,7 @@
 
 use prost::Message;
 use summoner_proto::api::{Extra, Received as ReceivedExtra, extra};
-use summoner_proto::social::{Delivery, DungeonVisit, Gift, Op, PairState, Proposal, delivery::Kind};
+use summoner_proto::social::{ClanNews, Delivery, DungeonVisit, Gift, Op, PairState, Proposal, delivery::Kind};
 
 use crate::game::context::HandlerCtx;
 use crate::game::effects::GameEvent;
@@ -31,6 +31,8 @@ pub const MAX_APPLIED: usize = 64;
 
 /// The title of a gift's mail (a string key of the game data).
 pub const GIFT_MAIL_TITLE: &str = "name.mail.gift";
+/// The title of the mail the clan's daily reward comes in.
+pub const CLAN_REWARD_TITLE: &str = "name.mail.clan_reward";
 /// The title of the mail a dungeon visit brings the host.
 pub const DUNGEON_MAIL_TITLE: &str = "name.mail.dungeon_visit";
 
@@ -66,6 +68,7 @@ pub fn kind_name(kind: &Kind) -> &'static str {
         Kind::Proposal(_) => "proposal",
         Kind::Gift(_) => "gift",
         Kind::DungeonVisit(_) => "dungeon_visit",
+        Kind::ClanNews(_) => "clan_news",
     }
 }
 
@@ -112,6 +115,11 @@ pub fn change(ctx: &mut HandlerCtx, them: u64, op: Op, to: Pair) {
 /// Sends `them` a gift of friendship points.
 pub fn send_gift(ctx: &mut HandlerCtx, them: u64, points: u32) {
     ctx.send(them, Kind::Gift(Gift { points }));
+}
+
+/// Tells `them` what a clan action did to them (`change`), or brings them the clan's reward.
+pub fn send_clan_news(ctx: &mut HandlerCtx, them: u64, clan_id: u64, change: &str, gems: u32) {
+    ctx.send(them, Kind::ClanNews(ClanNews { clan_id, change: change.to_owned(), gems }));
 }
 
 /// Tells `them` that the user won in their dungeon: friendship points for them.
@@ -225,6 +233,27 @@ fn apply(ctx: &mut HandlerCtx, item: &Received, kind: &Kind) -> Outcome {
                 mail.sender_id = them;
             }
             Outcome { logged: format!("mail={id}"), reported: Some("dungeon_visit") }
+        }
+        Kind::ClanNews(news) if news.change == "reward" => {
+            let gems = wallet::reward("gems", u64::from(news.gems));
+            let id = wallet::send_mail(ctx, "clan_reward", CLAN_REWARD_TITLE, vec![gems]);
+            Outcome { logged: format!("clan={} mail={id}", news.clan_id), reported: Some("clan_reward") }
+        }
+        Kind::ClanNews(news) => {
+            if news.change == "approved" {
+                ctx.events.push(GameEvent::ClanJoined);
+            }
+            let reported = match news.change.as_str() {
+                "approved" => "clan_approved",
+                "rejected" => "clan_rejected",
+                "kicked" => "clan_kicked",
+                "promoted" => "clan_promoted",
+                "demoted" => "clan_demoted",
+                "leader" => "clan_leader",
+                "disbanded" => "clan_disbanded",
+                _ => "clan_news",
+            };
+            Outcome { logged: format!("clan={} change={}", news.clan_id, news.change), reported: Some(reported) }
         }
         Kind::Proposal(_) if !is_authority(ctx, them) => {
             Outcome { logged: "a proposal to the side that does not decide: ignored".into(), reported: None }

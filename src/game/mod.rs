@@ -6,6 +6,7 @@
 pub mod backend;
 pub mod calendar;
 pub mod catalog;
+pub mod clans;
 pub mod context;
 pub mod data;
 pub mod dispatch;

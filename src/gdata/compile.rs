@@ -19,7 +19,7 @@ mod progression;
 
 /// The events quests can count (the `GameEvent` conditions); a quest on anything else could
 /// never complete.
-pub const QUEST_CONDITIONS: [&str; 13] = [
+pub const QUEST_CONDITIONS: [&str; 14] = [
     "explore",
     "level_reached",
     "summon",
@@ -33,6 +33,7 @@ pub const QUEST_CONDITIONS: [&str; 13] = [
     "friend_added",
     "gift_sent",
     "dungeon_won",
+    "clan_joined",
 ];
 /// Stage difficulties, in unlock order.
 pub const DIFFICULTIES: [&str; 3] = ["normal", "hard", "hell"];

@@ -231,7 +231,7 @@ async fn fence<C: SqlConn>(
 }
 
 /// The writes of `jobs`, one statement (or a few, for very large batches) per table and kind.
-async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselError> {
+pub(crate) async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(), DieselError> {
     for write in jobs.iter().flat_map(|j| &j.writes) {
         write.check().map_err(|e| DieselError::SerializationError(e.into()))?;
     }

@@ -34,11 +34,12 @@ use crate::storage::router::{ShardRouter, Submit};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{ACTION_LOG, LAST_REPLIES, LOG_OUTBOX};
 use crate::storage::{
-    ActionLog, AuthId, Changes, LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserPlace,
-    UserRows, UserShards,
+    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
+    StoreError, StoreResult, UserPlace, UserRows, UserShards,
 };
 use crate::with_conn;
 
+mod clans;
 mod logs;
 mod registration;
 mod user_data;
@@ -275,6 +276,34 @@ impl Store for DbStore {
 
     fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
         self.timed("load profiles".into(), user_data::load_profiles(self.clone(), users))
+    }
+
+    fn clan(&self, clan_id: u64) -> BoxFuture<'static, StoreResult<Option<ClanRows>>> {
+        self.timed(format!("read clan {clan_id}"), clans::clan(self.clone(), clan_id))
+    }
+
+    fn clan_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<u64>>> {
+        self.timed(format!("find the clan of user {user}"), clans::clan_of(self.clone(), user))
+    }
+
+    fn search_clans(&self, prefix: String, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
+        self.timed("search clans".into(), clans::search(self.clone(), prefix, limit))
+    }
+
+    fn clan_op(&self, user: UserId, session: u64, seq: u64) -> BoxFuture<'static, StoreResult<Option<Vec<u8>>>> {
+        self.timed("read a clan action's result".into(), clans::op(self.clone(), user, session, seq))
+    }
+
+    fn clan_commit(&self, commit: ClanCommit) -> BoxFuture<'static, Result<(), ClanCommitError>> {
+        let (store, bound) = (self.clone(), self.timeout);
+        let what = format!("change clan {}", commit.clan_id);
+        Box::pin(async move {
+            match tokio::time::timeout(bound, clans::commit(store, commit)).await {
+                Ok(outcome) => outcome,
+                // The transaction may still commit: the caller reads the action's result again.
+                Err(_) => Err(ClanCommitError::Store(StoreError::OutcomeUnknown(what))),
+            }
+        })
     }
 
     fn peek_user(

@@ -10,10 +10,10 @@ use futures_util::future::{BoxFuture, ready};
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
-use crate::storage::tables::{INBOX, OUTBOX, USERS};
+use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
 use crate::storage::{
-    ActionLog, AuthId, Changes, LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserPlace,
-    UserRows, UserShards,
+    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
+    StoreError, StoreResult, UserPlace, UserRows, UserShards,
 };
 
 #[derive(Default)]
@@ -97,6 +97,56 @@ impl Inner {
             }
         }
         receivers
+    }
+
+    /// The clan `user` is a member of.
+    fn member_of(&self, user: UserId) -> Option<u64> {
+        let members = self.tables.get(CLAN_MEMBERS.name)?;
+        members.keys().find(|key| key.get(1) == Some(&Value::uint(user))).and_then(|key| match key.first() {
+            Some(Value::Int(clan)) => Some(*clan as u64),
+            _ => None,
+        })
+    }
+
+    /// A clan change, with the clan database's unique keys (a clan's name, a member's user).
+    fn clan_commit(&mut self, commit: ClanCommit) -> Result<(), ClanCommitError> {
+        let ClanCommit { clan_id, version, writes, op } = commit;
+        let version_at = CLANS.key.len() + CLANS.column("version").unwrap_or(0);
+        if let Some(expected) = version {
+            let stored = self.rows_of(&CLANS, clan_id).pop().and_then(|row| row.get(version_at).cloned());
+            if stored != Some(Value::Int(expected)) {
+                return Err(ClanCommitError::Moved);
+            }
+        }
+        for write in &writes {
+            match write {
+                RowWrite::Insert(table, row) if std::ptr::eq(*table, &CLANS) => {
+                    let names = self.tables.get(CLANS.name).into_iter().flat_map(|rows| rows.values());
+                    if names.clone().any(|other| other.get(1) == row.get(1)) {
+                        return Err(ClanCommitError::Taken("clans.name".into()));
+                    }
+                }
+                RowWrite::Insert(table, row) if std::ptr::eq(*table, &CLAN_MEMBERS) => {
+                    if let Some(Value::Int(user)) = row.get(1)
+                        && self.member_of(*user as u64).is_some()
+                    {
+                        return Err(ClanCommitError::Taken("clan_members.user_id".into()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut all = writes;
+        all.push(RowWrite::Insert(&CLAN_OPS, op));
+        self.apply(&all)?;
+        if version.is_some()
+            && let Some(row) =
+                self.tables.get_mut(CLANS.name).and_then(|rows| rows.get_mut(&vec![Value::uint(clan_id)]))
+            && let Some(Value::Int(v)) = row.get_mut(version_at)
+        {
+            *v += 1;
+        }
+        Ok(())
     }
 
     fn rows_of(&self, table: &TableDef, user: UserId) -> Vec<Row> {
@@ -263,6 +313,49 @@ impl Store for MemoryStore {
 
     fn write_outside(&self, _user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
         Box::pin(ready(self.inner().apply(&rows)))
+    }
+
+    fn clan(&self, clan_id: u64) -> BoxFuture<'static, StoreResult<Option<ClanRows>>> {
+        let inner = self.inner();
+        let rows = inner.rows_of(&CLANS, clan_id).pop().map(|clan| ClanRows {
+            clan,
+            members: inner.rows_of(&CLAN_MEMBERS, clan_id),
+            requests: inner.rows_of(&CLAN_REQUESTS, clan_id),
+        });
+        Box::pin(ready(Ok(rows)))
+    }
+
+    fn clan_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<u64>>> {
+        Box::pin(ready(Ok(self.inner().member_of(user))))
+    }
+
+    fn search_clans(&self, prefix: String, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
+        let inner = self.inner();
+        let mut found: Vec<Row> = inner
+            .tables
+            .get(CLANS.name)
+            .into_iter()
+            .flat_map(|rows| rows.values())
+            .filter(|row| matches!(row.get(1), Some(Value::Text(name)) if name.starts_with(&prefix)))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| a.get(1).cmp(&b.get(1)));
+        found.truncate(limit);
+        Box::pin(ready(Ok(found)))
+    }
+
+    fn clan_op(&self, user: UserId, session: u64, seq: u64) -> BoxFuture<'static, StoreResult<Option<Vec<u8>>>> {
+        let key = vec![Value::uint(user), Value::uint(session), Value::uint(seq)];
+        let inner = self.inner();
+        let found = inner.tables.get(CLAN_OPS.name).and_then(|rows| rows.get(&key)).and_then(|row| match row.get(3) {
+            Some(Value::Bytes(bytes)) => Some(bytes.clone()),
+            _ => None,
+        });
+        Box::pin(ready(Ok(found)))
+    }
+
+    fn clan_commit(&self, commit: ClanCommit) -> BoxFuture<'static, Result<(), ClanCommitError>> {
+        Box::pin(ready(self.inner().clan_commit(commit)))
     }
 
     fn on_delivered(&self, listener: crate::storage::delivery::Listener) {

@@ -116,6 +116,38 @@ pub struct Registered {
     pub shards: UserShards,
 }
 
+/// A clan's rows as one read saw them (`tables::CLANS`, `CLAN_MEMBERS`, `CLAN_REQUESTS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClanRows {
+    pub clan: Row,
+    pub members: Vec<Row>,
+    pub requests: Vec<Row>,
+}
+
+/// A change of the clan database: `writes`, committed only if clan `clan_id`'s version is
+/// still `version` (None: the writes create the clan), in one transaction with `op`, the
+/// action's `CLAN_OPS` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClanCommit {
+    pub clan_id: u64,
+    pub version: Option<i64>,
+    pub writes: Vec<RowWrite>,
+    pub op: Row,
+}
+
+/// Why a clan change was not committed (nothing of it was).
+#[derive(Debug, thiserror::Error)]
+pub enum ClanCommitError {
+    /// The clan changed since it was read (or is gone): read it again and decide anew.
+    #[error("the clan changed meanwhile")]
+    Moved,
+    /// A unique key holds another row: a name taken, a user in a clan already.
+    #[error("a unique key is taken: {0}")]
+    Taken(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// A storage failure, with what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -212,6 +244,21 @@ pub trait Store: Send + Sync + 'static {
         after: u64,
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>>;
+
+    /// A clan's rows, or None when there is no such clan.
+    fn clan(&self, clan_id: u64) -> BoxFuture<'static, StoreResult<Option<ClanRows>>>;
+
+    /// The clan `user` is a member of, if any.
+    fn clan_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<u64>>>;
+
+    /// Clans whose name starts with `prefix` (`CLANS` rows), by name, at most `limit`.
+    fn search_clans(&self, prefix: String, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>>;
+
+    /// The recorded result of `user`'s clan action of (`session`, `seq`), if it was made.
+    fn clan_op(&self, user: UserId, session: u64, seq: u64) -> BoxFuture<'static, StoreResult<Option<Vec<u8>>>>;
+
+    /// Commits a change of the clan database (see [`ClanCommit`]).
+    fn clan_commit(&self, commit: ClanCommit) -> BoxFuture<'static, Result<(), ClanCommitError>>;
 
     /// Checks that every database answers; the error names the first that does not.
     fn ping(&self) -> BoxFuture<'static, StoreResult<()>> {

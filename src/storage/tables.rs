@@ -213,3 +213,47 @@ pub static ACTION_LOG: TableDef = TableDef {
     ],
     stamped: false,
 };
+
+/// Clans (the clan database), keyed by id. Every change of a clan moves its `version`; a
+/// change is committed only if the version it was decided on is still the clan's.
+pub static CLANS: TableDef = TableDef {
+    name: "clans",
+    key: &[col("clan_id", BigInt)],
+    columns: &[
+        col("name", Text),
+        col("leader_id", BigInt),
+        col("created_at_ms", BigInt),
+        col("open_join", BigInt),
+        col("member_count", BigInt),
+        col("version", BigInt),
+        col("checkin_resets_at_ms", BigInt),
+        col("checkins", BigInt),
+    ],
+    stamped: false,
+};
+
+/// A clan's members (a user is in one clan at most: a unique index on `user_id`), with
+/// their role (0 leader, 1 officer, 2 member).
+pub static CLAN_MEMBERS: TableDef = TableDef {
+    name: "clan_members",
+    key: &[col("clan_id", BigInt), USER_ID],
+    columns: &[col("joined_at_ms", BigInt), col("role", BigInt)],
+    stamped: false,
+};
+
+/// Requests to join a clan that does not take anyone who asks.
+pub static CLAN_REQUESTS: TableDef = TableDef {
+    name: "clan_requests",
+    key: &[col("clan_id", BigInt), USER_ID],
+    columns: &[col("requested_at_ms", BigInt)],
+    stamped: false,
+};
+
+/// The result of each clan action by (user, session, seq), written in the action's own
+/// transaction: a retried request finds it instead of acting again.
+pub static CLAN_OPS: TableDef = TableDef {
+    name: "clan_ops",
+    key: &[USER_ID, col("session_id", BigInt), col("seq", BigInt)],
+    columns: &[col("result", Bytes), col("at_ms", BigInt)],
+    stamped: false,
+};

@@ -68,6 +68,28 @@ impl Store for GatedStore {
     ) -> BoxFuture<'static, StoreResult<Option<summoner::storage::UserRows>>> {
         self.inner.peek_user(user, tables)
     }
+    fn clan(&self, clan_id: u64) -> BoxFuture<'static, StoreResult<Option<summoner::storage::ClanRows>>> {
+        self.inner.clan(clan_id)
+    }
+    fn clan_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<u64>>> {
+        self.inner.clan_of(user)
+    }
+    fn search_clans(
+        &self,
+        prefix: String,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::rows::Row>>> {
+        self.inner.search_clans(prefix, limit)
+    }
+    fn clan_op(&self, user: UserId, session: u64, seq: u64) -> BoxFuture<'static, StoreResult<Option<Vec<u8>>>> {
+        self.inner.clan_op(user, session, seq)
+    }
+    fn clan_commit(
+        &self,
+        commit: summoner::storage::ClanCommit,
+    ) -> BoxFuture<'static, Result<(), summoner::storage::ClanCommitError>> {
+        self.inner.clan_commit(commit)
+    }
     fn on_delivered(&self, listener: summoner::storage::delivery::Listener) {
         self.inner.on_delivered(listener)
     }

@@ -1,7 +1,8 @@
-@a71a4516a06bfd051ca49eac0b8f2c30377deac42225f7ef4c4b073a2309a535NËd¨ (0(8
+@2fe94b529851e402cc4b533cf0d6e39857396681845f3b0c8fdd7a380a874a27[Ëd¨ (0(8
 @HPXê`hpàx<Ädàêö
 Asia/Seoul†2®∞
-∏¿¨»–R(
+∏¿¨»–ÿ2‡êNË
+2R(
 
 elem.watername.elem.water	elem.fireR&
 	elem.firename.elem.fire	elem.treeR'
@@ -734,7 +735,8 @@ r<
 quest.ach.enhance50name.quest.ach.enhance50"enhance028@dHr>
 quest.daily.gift3name.quest.daily.gift3"	gift_sent08@rC
 quest.ach.friends5name.quest.ach.friends5"friend_added08@2rG
-quest.daily.dungeon1name.quest.daily.dungeon1"dungeon_won08@Ùz>
+quest.daily.dungeon1name.quest.daily.dungeon1"dungeon_won08@Ùr:
+quest.ach.clanname.quest.ach.clan"clan_joined08@z>
 shop.stamina.smallname.shop.stamina.small *stamina08z<
 shop.stamina.fullname.shop.stamina.full 2*stamina08z4
 shop.gold.smallname.shop.gold.small 2*gold0à'z6

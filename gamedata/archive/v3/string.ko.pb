@@ -1,4 +1,4 @@
-@cb19b812f1f9c2f51efc15b1d5fe11a337b31166375f8533a85b1612e9f24ce9ko"
+@66d36394282e70095555deed5de6f30baf59e406c8afc2099edbca4cdf410231ko"
 name.elem.dark어둠"
 name.elem.fire불"
 name.elem.light빛"
@@ -6,7 +6,8 @@
 name.elem.water물")
 name.item.awaken_crystal각성 수정"#
 name.item.evolve_stone	진화석"#
-name.mail.check_in출석 보상"A
+name.mail.check_in출석 보상"-
+name.mail.clan_reward클랜 출석 보상"A
 name.mail.dungeon_visit&친구가 던전을 방문했습니다""
 name.mail.gift친구의 선물"$
 name.mon.anu.dark.3어둠 아누"!
@@ -90,7 +91,8 @@
 name.pool.premium고급 소환"%
 name.quest.ach.ch1챕터 1 완료"%
 name.quest.ach.ch2챕터 2 완료"%
-name.quest.ach.ch3챕터 3 완료"(
+name.quest.ach.ch3챕터 3 완료"*
+name.quest.ach.clan클랜 가입하기"(
 name.quest.ach.enhance50강화 50회"*
 name.quest.ach.explore100탐험 100회"0
 name.quest.ach.friends5친구 5명 사귀기",

@@ -3,6 +3,7 @@
 //! [`crate::game::dispatch`].
 
 pub mod battle;
+pub mod clans;
 pub mod debug;
 pub mod dungeon;
 pub mod explore;

@@ -10,7 +10,8 @@ use crate::game::effects::GameEvent;
 use crate::game::wallet;
 
 /// The counter of today's check-in, and of this month's.
-const CHECKED_IN_TODAY: &str = "check_in.day";
+/// The counter marking the day's check-in.
+pub const CHECKED_IN_TODAY: &str = "check_in.day";
 const CHECK_INS_THIS_MONTH: &str = "check_in.month";
 /// The string key of a check-in mail's title.
 const CHECK_IN_TITLE: &str = "name.mail.check_in";
@@ -74,5 +75,13 @@ pub fn check_in(ctx: &mut HandlerCtx, _req: &CheckInReq) -> HandlerResult<CheckI
     let mail_id = wallet::send_mail(ctx, "check_in", CHECK_IN_TITLE, vec![reward.clone()]);
     ctx.events.push(GameEvent::CheckedIn);
     ctx.log("check_in", format!("day={nth}"), format!("mail={mail_id}"));
-    Ok(CheckInRes { day: nth as u32, reward: Some(reward), mail_id, next_at_ms: next_day })
+    let (clan_checkins, clan_checkin_goal) = super::clans::checked_in(ctx);
+    Ok(CheckInRes {
+        day: nth as u32,
+        reward: Some(reward),
+        mail_id,
+        next_at_ms: next_day,
+        clan_checkins,
+        clan_checkin_goal,
+    })
 }

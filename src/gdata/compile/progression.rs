@@ -52,6 +52,10 @@ impl Builder {
             "friend_dungeon_gold",
             "friend_dungeon_monster_exp",
             "friend_dungeon_host_points",
+            "clan_member_limit",
+            "clan_create_gold",
+            "clan_checkin_goal",
+            "clan_checkin_gems",
         ];
         for (key, row) in &map {
             if !known.contains(key) {
@@ -105,6 +109,10 @@ impl Builder {
             friend_dungeon_gold: get("friend_dungeon_gold", 0, any),
             friend_dungeon_monster_exp: get("friend_dungeon_monster_exp", 0, any),
             friend_dungeon_host_points: get("friend_dungeon_host_points", 0, any),
+            clan_member_limit: get("clan_member_limit", 2, 1000),
+            clan_create_gold: get("clan_create_gold", 0, any),
+            clan_checkin_goal: get("clan_checkin_goal", 1, 1000),
+            clan_checkin_gems: get("clan_checkin_gems", 0, any),
             time_zone,
         };
         for (min, max, name) in [

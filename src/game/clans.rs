@@ -1,0 +1,598 @@
+//! Clan rules: what each clan action may do, decided on the clan's rows as one read saw them
+//! and turned into row writes of the clan database, committed only if the clan did not
+//! change meanwhile (`crate::storage::ClanCommit`; the backend reads again and decides anew
+//! when it did). Seats and one clan per user are held by the database itself: a conditional
+//! version, and a unique index on the members' user ids.
+//!
+//! Pure: the rows in, a [`Decision`] or a refusal out.
+
+use summoner_proto::api::{ClanInfo, ErrorCode, Request, request::Payload};
+use summoner_proto::social::ClanOutcome;
+
+use crate::game::context::Refusal;
+use crate::game::data::GameData;
+use crate::game::handlers::shop::CHECKED_IN_TODAY;
+use crate::game::state::UserState;
+use crate::storage::ClanRows;
+use crate::storage::rows::{RowError, RowReader, RowWrite, Value};
+use crate::storage::tables::{CLAN_MEMBERS, CLAN_REQUESTS, CLANS};
+
+/// Results a search answers at most.
+pub const SEARCH_LIMIT: usize = 20;
+/// Characters a clan's name has, at least and at most.
+pub const NAME_CHARS: std::ops::RangeInclusive<usize> = 2..=16;
+
+/// A member's role, as stored (`clan_members.role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Leader = 0,
+    Officer = 1,
+    Member = 2,
+}
+
+impl Role {
+    fn from_stored(v: i64) -> Self {
+        match v {
+            0 => Role::Leader,
+            1 => Role::Officer,
+            _ => Role::Member,
+        }
+    }
+
+    /// As the API names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Leader => "leader",
+            Role::Officer => "officer",
+            Role::Member => "member",
+        }
+    }
+}
+
+/// A clan's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clan {
+    pub id: u64,
+    pub name: String,
+    pub leader: u64,
+    pub created_at_ms: i64,
+    pub open: bool,
+    pub member_count: u32,
+    pub version: i64,
+    pub checkin_resets_at_ms: i64,
+    pub checkins: u32,
+}
+
+/// A member's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    pub user: u64,
+    pub joined_at_ms: i64,
+    pub role: Role,
+}
+
+/// A clan with its members and requests to join, as one read saw them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClanView {
+    pub clan: Clan,
+    pub members: Vec<Member>,
+    /// (user, requested at)
+    pub requests: Vec<(u64, i64)>,
+}
+
+impl ClanView {
+    /// The clan stored in `rows`.
+    pub fn from_rows(rows: &ClanRows) -> Result<Self, RowError> {
+        let mut r = RowReader::new(&CLANS, &rows.clan)?;
+        let clan = Clan {
+            id: r.uint()?,
+            name: r.text()?,
+            leader: r.uint()?,
+            created_at_ms: r.int()?,
+            open: r.int()? != 0,
+            member_count: r.u32()?,
+            version: r.int()?,
+            checkin_resets_at_ms: r.int()?,
+            checkins: r.u32()?,
+        };
+        let members = rows
+            .members
+            .iter()
+            .map(|row| {
+                let mut r = RowReader::new(&CLAN_MEMBERS, row)?;
+                r.int()?;
+                Ok(Member { user: r.uint()?, joined_at_ms: r.int()?, role: Role::from_stored(r.int()?) })
+            })
+            .collect::<Result<_, RowError>>()?;
+        let requests = rows
+            .requests
+            .iter()
+            .map(|row| {
+                let mut r = RowReader::new(&CLAN_REQUESTS, row)?;
+                r.int()?;
+                Ok((r.uint()?, r.int()?))
+            })
+            .collect::<Result<_, RowError>>()?;
+        Ok(Self { clan, members, requests })
+    }
+
+    fn member(&self, user: u64) -> Option<&Member> {
+        self.members.iter().find(|m| m.user == user)
+    }
+
+    /// The clan as lists show it, its day's check-ins as of `now_ms`.
+    pub fn info(&self, data: &GameData, now_ms: i64) -> ClanInfo {
+        info(&self.clan, data, now_ms)
+    }
+}
+
+/// A clan as lists show it.
+pub fn info(clan: &Clan, data: &GameData, now_ms: i64) -> ClanInfo {
+    let today = if now_ms < clan.checkin_resets_at_ms { clan.checkins } else { 0 };
+    ClanInfo {
+        clan_id: clan.id,
+        name: clan.name.clone(),
+        leader_id: clan.leader,
+        open: clan.open,
+        member_count: clan.member_count,
+        member_limit: data.social.clan_member_limit,
+        created_at_ms: clan.created_at_ms,
+        checkins_today: today,
+        checkin_goal: data.social.clan_checkin_goal,
+    }
+}
+
+/// A clan read from a search's row.
+pub fn from_row(row: &crate::storage::rows::Row) -> Result<Clan, RowError> {
+    let rows = ClanRows { clan: row.clone(), members: Vec::new(), requests: Vec::new() };
+    ClanView::from_rows(&rows).map(|v| v.clan)
+}
+
+/// A clan action a request makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Create {
+        name: String,
+        open: bool,
+    },
+    Join {
+        clan_id: u64,
+    },
+    Approve {
+        user: u64,
+    },
+    Reject {
+        user: u64,
+    },
+    Leave,
+    Kick {
+        user: u64,
+    },
+    Promote {
+        user: u64,
+        officer: bool,
+    },
+    Transfer {
+        user: u64,
+    },
+    Disband,
+    /// The member's daily check-in, counted toward the clan's reward.
+    CheckIn,
+}
+
+/// What a request needs of the clan database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClanNeed {
+    /// An action: decided and committed before the handler runs.
+    Act(Action),
+    /// A clan with its members' summaries (0: the user's own).
+    Show {
+        clan_id: u64,
+    },
+    Search {
+        prefix: String,
+    },
+}
+
+/// What `request` needs of the clan database, if anything.
+pub fn needs(state: &UserState, request: &Request, now_ms: i64) -> Option<ClanNeed> {
+    let act = |a| Some(ClanNeed::Act(a));
+    match request.payload.as_ref()? {
+        Payload::CreateClan(r) => act(Action::Create { name: r.name.trim().to_owned(), open: r.open }),
+        Payload::JoinClan(r) => act(Action::Join { clan_id: r.clan_id }),
+        Payload::ApproveClanRequest(r) => act(Action::Approve { user: r.user_id }),
+        Payload::RejectClanRequest(r) => act(Action::Reject { user: r.user_id }),
+        Payload::LeaveClan(_) => act(Action::Leave),
+        Payload::KickClanMember(r) => act(Action::Kick { user: r.user_id }),
+        Payload::PromoteClanMember(r) => act(Action::Promote { user: r.user_id, officer: r.officer }),
+        Payload::TransferClanLeader(r) => act(Action::Transfer { user: r.user_id }),
+        Payload::DisbandClan(_) => act(Action::Disband),
+        Payload::CheckIn(_) => {
+            let done =
+                state.owned.counters.get(CHECKED_IN_TODAY).is_some_and(|c| c.value > 0 && now_ms < c.resets_at_ms);
+            (!done).then_some(ClanNeed::Act(Action::CheckIn))
+        }
+        Payload::GetClan(r) => Some(ClanNeed::Show { clan_id: r.clan_id }),
+        Payload::SearchClans(r) => Some(ClanNeed::Search { prefix: r.prefix.trim().to_owned() }),
+        _ => None,
+    }
+}
+
+/// A decided action: the writes (committed only if the clan's version is still `version`;
+/// None: they create it) and what it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub clan_id: u64,
+    pub version: Option<i64>,
+    pub writes: Vec<RowWrite>,
+    pub outcome: ClanOutcome,
+}
+
+/// Who acts: their id, gold, and the clan they are in (as read).
+pub struct Actor<'a> {
+    pub user: u64,
+    pub gold: u64,
+    pub clan: Option<&'a ClanView>,
+}
+
+fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
+    Refusal::new(code, message)
+}
+
+fn member_row(clan: u64, user: u64, at: i64, role: Role) -> Vec<Value> {
+    vec![Value::uint(clan), Value::uint(user), Value::Int(at), Value::Int(role as i64)]
+}
+
+fn key(clan: u64, user: u64) -> Vec<Value> {
+    vec![Value::uint(clan), Value::uint(user)]
+}
+
+/// A patch of the clan row's columns `set` (by name).
+fn patch_clan(clan: u64, set: &[(&str, Value)]) -> RowWrite {
+    let set = set.iter().filter_map(|(name, v)| CLANS.column(name).map(|i| (i, v.clone()))).collect();
+    RowWrite::Patch { table: &CLANS, key: vec![Value::uint(clan)], set }
+}
+
+fn set_role(clan: u64, user: u64, role: Role) -> RowWrite {
+    let set = vec![(CLAN_MEMBERS.column("role").unwrap_or(1), Value::Int(role as i64))];
+    RowWrite::Patch { table: &CLAN_MEMBERS, key: key(clan, user), set }
+}
+
+/// Decides `action` by `me` on `target` (the clan it is about: the one to join, else the
+/// actor's own), `new_id` the id a new clan takes.
+pub fn decide(
+    data: &GameData,
+    me: &Actor,
+    target: Option<&ClanView>,
+    action: &Action,
+    now_ms: i64,
+    new_id: u64,
+) -> Result<Decision, Refusal> {
+    let rules = &data.social;
+    let done = |view: &ClanView, writes: Vec<RowWrite>, outcome: ClanOutcome| {
+        Ok(Decision { clan_id: view.clan.id, version: Some(view.clan.version), writes, outcome })
+    };
+    if let Action::Create { name, open } = action {
+        let chars = name.chars().count();
+        if !NAME_CHARS.contains(&chars) || name.chars().any(char::is_control) {
+            return Err(refuse(
+                ErrorCode::InvalidArgument,
+                "a clan's name has 2 to 16 characters, no control characters",
+            ));
+        }
+        if me.clan.is_some() {
+            return Err(refuse(ErrorCode::AlreadyInClan, "leave your clan first"));
+        }
+        if me.gold < rules.clan_create_gold {
+            let message = format!("founding a clan costs {} gold; you have {}", rules.clan_create_gold, me.gold);
+            return Err(refuse(ErrorCode::NotEnoughGold, message));
+        }
+        let clan = Clan {
+            id: new_id,
+            name: name.clone(),
+            leader: me.user,
+            created_at_ms: now_ms,
+            open: *open,
+            member_count: 1,
+            version: 0,
+            checkin_resets_at_ms: 0,
+            checkins: 0,
+        };
+        let row = vec![
+            Value::uint(clan.id),
+            Value::Text(clan.name.clone()),
+            Value::uint(clan.leader),
+            Value::Int(now_ms),
+            Value::Int(i64::from(clan.open)),
+            Value::Int(1),
+            Value::Int(0),
+            Value::Int(0),
+            Value::Int(0),
+        ];
+        let writes = vec![
+            RowWrite::Insert(&CLANS, row),
+            RowWrite::Insert(&CLAN_MEMBERS, member_row(new_id, me.user, now_ms, Role::Leader)),
+        ];
+        let outcome = ClanOutcome { clan: Some(info(&clan, data, now_ms)), joined: true, ..Default::default() };
+        return Ok(Decision { clan_id: new_id, version: None, writes, outcome });
+    }
+    let Some(view) = target else {
+        return Err(match action {
+            Action::Join { clan_id } => refuse(ErrorCode::NoSuchClan, format!("no clan {clan_id}")),
+            _ => refuse(ErrorCode::NotInClan, "you are in no clan"),
+        });
+    };
+    let clan = &view.clan;
+    let my_role = view.member(me.user).map(|m| m.role);
+    let outcome = |clan: &Clan, told: Vec<u64>, change: &str| ClanOutcome {
+        clan: Some(info(clan, data, now_ms)),
+        told,
+        change: change.to_owned(),
+        ..Default::default()
+    };
+    let staff = |role: Option<Role>| matches!(role, Some(Role::Leader | Role::Officer));
+    match action {
+        Action::Create { .. } => Err(refuse(ErrorCode::AlreadyInClan, "a clan is founded once")),
+        Action::Join { .. } => {
+            if me.clan.is_some() {
+                return Err(refuse(ErrorCode::AlreadyInClan, "leave your clan first"));
+            }
+            if clan.member_count >= rules.clan_member_limit {
+                return Err(refuse(ErrorCode::ClanFull, format!("{} has {} members", clan.name, clan.member_count)));
+            }
+            if !clan.open {
+                if view.requests.iter().any(|(u, _)| *u == me.user) {
+                    return done(view, Vec::new(), outcome(clan, Vec::new(), "requested"));
+                }
+                let row = vec![Value::uint(clan.id), Value::uint(me.user), Value::Int(now_ms)];
+                return done(view, vec![RowWrite::Insert(&CLAN_REQUESTS, row)], outcome(clan, Vec::new(), "requested"));
+            }
+            let after = Clan { member_count: clan.member_count + 1, ..clan.clone() };
+            let writes = vec![
+                RowWrite::Insert(&CLAN_MEMBERS, member_row(clan.id, me.user, now_ms, Role::Member)),
+                patch_clan(clan.id, &[("member_count", Value::Int(i64::from(after.member_count)))]),
+            ];
+            let mut out = outcome(&after, Vec::new(), "joined");
+            out.joined = true;
+            done(view, writes, out)
+        }
+        Action::Approve { user } | Action::Reject { user } => {
+            if !staff(my_role) {
+                return Err(refuse(ErrorCode::ClanRoleRequired, "only the leader and officers answer requests"));
+            }
+            if !view.requests.iter().any(|(u, _)| u == user) {
+                return Err(refuse(ErrorCode::NotAClanMember, format!("user {user} has not asked to join")));
+            }
+            let mut writes = vec![RowWrite::Delete(&CLAN_REQUESTS, key(clan.id, *user))];
+            if matches!(action, Action::Reject { .. }) {
+                return done(view, writes, outcome(clan, vec![*user], "rejected"));
+            }
+            if clan.member_count >= rules.clan_member_limit {
+                return Err(refuse(ErrorCode::ClanFull, format!("{} has {} members", clan.name, clan.member_count)));
+            }
+            let after = Clan { member_count: clan.member_count + 1, ..clan.clone() };
+            writes.push(RowWrite::Insert(&CLAN_MEMBERS, member_row(clan.id, *user, now_ms, Role::Member)));
+            writes.push(patch_clan(clan.id, &[("member_count", Value::Int(i64::from(after.member_count)))]));
+            done(view, writes, outcome(&after, vec![*user], "approved"))
+        }
+        Action::Leave | Action::Disband => {
+            let Some(role) = my_role else { return Err(refuse(ErrorCode::NotInClan, "you are in no clan")) };
+            let last = clan.member_count <= 1;
+            if matches!(action, Action::Disband) || (role == Role::Leader && last) {
+                if role != Role::Leader {
+                    return Err(refuse(ErrorCode::ClanRoleRequired, "only the leader disbands the clan"));
+                }
+                let mut writes: Vec<RowWrite> =
+                    view.members.iter().map(|m| RowWrite::Delete(&CLAN_MEMBERS, key(clan.id, m.user))).collect();
+                writes.extend(view.requests.iter().map(|(u, _)| RowWrite::Delete(&CLAN_REQUESTS, key(clan.id, *u))));
+                writes.push(RowWrite::Delete(&CLANS, vec![Value::uint(clan.id)]));
+                let told = view.members.iter().map(|m| m.user).filter(|u| *u != me.user).collect();
+                let out = ClanOutcome { told, change: "disbanded".into(), ..Default::default() };
+                return done(view, writes, out);
+            }
+            if role == Role::Leader {
+                return Err(refuse(ErrorCode::ClanRoleRequired, "hand the lead to a member before leaving"));
+            }
+            let after = Clan { member_count: clan.member_count - 1, ..clan.clone() };
+            let writes = vec![
+                RowWrite::Delete(&CLAN_MEMBERS, key(clan.id, me.user)),
+                patch_clan(clan.id, &[("member_count", Value::Int(i64::from(after.member_count)))]),
+            ];
+            done(view, writes, outcome(&after, Vec::new(), "left"))
+        }
+        Action::Kick { user } => {
+            let target_role = view.member(*user).map(|m| m.role);
+            let Some(target_role) = target_role else {
+                return Err(refuse(ErrorCode::NotAClanMember, format!("user {user} is not in your clan")));
+            };
+            if !staff(my_role) || my_role.is_some_and(|r| r >= target_role) {
+                return Err(refuse(ErrorCode::ClanRoleRequired, "you may remove only members of a lower role"));
+            }
+            let after = Clan { member_count: clan.member_count - 1, ..clan.clone() };
+            let writes = vec![
+                RowWrite::Delete(&CLAN_MEMBERS, key(clan.id, *user)),
+                patch_clan(clan.id, &[("member_count", Value::Int(i64::from(after.member_count)))]),
+            ];
+            done(view, writes, outcome(&after, vec![*user], "kicked"))
+        }
+        Action::Promote { user, officer } => {
+            if my_role != Some(Role::Leader) {
+                return Err(refuse(ErrorCode::ClanRoleRequired, "only the leader promotes"));
+            }
+            let Some(target) = view.member(*user).filter(|m| m.role != Role::Leader) else {
+                return Err(refuse(ErrorCode::NotAClanMember, format!("user {user} is not a member of your clan")));
+            };
+            let role = if *officer { Role::Officer } else { Role::Member };
+            if target.role == role {
+                return done(view, Vec::new(), outcome(clan, Vec::new(), role.name()));
+            }
+            let change = if *officer { "promoted" } else { "demoted" };
+            done(view, vec![set_role(clan.id, *user, role)], outcome(clan, vec![*user], change))
+        }
+        Action::Transfer { user } => {
+            if my_role != Some(Role::Leader) {
+                return Err(refuse(ErrorCode::ClanRoleRequired, "only the leader hands the lead over"));
+            }
+            if *user == me.user || view.member(*user).is_none() {
+                return Err(refuse(
+                    ErrorCode::NotAClanMember,
+                    format!("user {user} is not another member of your clan"),
+                ));
+            }
+            let after = Clan { leader: *user, ..clan.clone() };
+            let writes = vec![
+                set_role(clan.id, *user, Role::Leader),
+                set_role(clan.id, me.user, Role::Officer),
+                patch_clan(clan.id, &[("leader_id", Value::uint(*user))]),
+            ];
+            done(view, writes, outcome(&after, vec![*user], "leader"))
+        }
+        Action::CheckIn => {
+            if my_role.is_none() {
+                return Err(refuse(ErrorCode::NotInClan, "you are in no clan"));
+            }
+            let today = if now_ms < clan.checkin_resets_at_ms { clan.checkins } else { 0 };
+            let resets = data.reset.next_reset(now_ms);
+            let after = Clan { checkins: today + 1, checkin_resets_at_ms: resets, ..clan.clone() };
+            let reached = after.checkins == rules.clan_checkin_goal;
+            let writes = vec![patch_clan(
+                clan.id,
+                &[("checkins", Value::Int(i64::from(after.checkins))), ("checkin_resets_at_ms", Value::Int(resets))],
+            )];
+            let told = if reached { view.members.iter().map(|m| m.user).collect() } else { Vec::new() };
+            let mut out = outcome(&after, told, if reached { "reward" } else { "checked_in" });
+            (out.checkins, out.reached_goal) = (after.checkins, reached);
+            done(view, writes, out)
+        }
+    }
+}
+
+/// The refusal for an action whose commit met a unique key another row holds.
+pub fn taken(action: &Action, what: &str) -> Refusal {
+    match action {
+        Action::Create { name, .. } if what.contains("name") || !what.contains("user") => {
+            refuse(ErrorCode::ClanNameTaken, format!("another clan is named {name:?}"))
+        }
+        Action::Approve { user } => {
+            refuse(ErrorCode::AlreadyInClan, format!("user {user} joined another clan; reject their request"))
+        }
+        _ => refuse(ErrorCode::AlreadyInClan, "you are in a clan already"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> GameData {
+        GameData::embedded().expect("embedded game data")
+    }
+
+    /// A clan led by 1, with officer 2, members 3 and 4, and a request from 9.
+    fn clan(open: bool) -> ClanView {
+        let member = |user, role| Member { user, joined_at_ms: user as i64, role };
+        ClanView {
+            clan: Clan {
+                id: 500,
+                name: "Wolves".into(),
+                leader: 1,
+                created_at_ms: 0,
+                open,
+                member_count: 4,
+                version: 7,
+                checkin_resets_at_ms: 0,
+                checkins: 0,
+            },
+            members: vec![
+                member(1, Role::Leader),
+                member(2, Role::Officer),
+                member(3, Role::Member),
+                member(4, Role::Member),
+            ],
+            requests: vec![(9, 5)],
+        }
+    }
+
+    fn act(view: &ClanView, user: u64, action: Action) -> Result<Decision, Refusal> {
+        let data = data();
+        let me = Actor { user, gold: 0, clan: view.members.iter().any(|m| m.user == user).then_some(view) };
+        decide(&data, &me, Some(view), &action, 1_000, 77)
+    }
+
+    fn code(r: Result<Decision, Refusal>) -> ErrorCode {
+        r.err().map_or(ErrorCode::Ok, |e| e.code)
+    }
+
+    #[test]
+    fn roles_decide_who_answers_kicks_promotes_and_leads() {
+        let view = clan(false);
+        assert_eq!(code(act(&view, 3, Action::Approve { user: 9 })), ErrorCode::ClanRoleRequired);
+        let approved = act(&view, 2, Action::Approve { user: 9 }).expect("an officer approves");
+        assert_eq!((approved.version, approved.outcome.told.clone()), (Some(7), vec![9]));
+        assert_eq!(approved.outcome.clan.expect("the clan").member_count, 5);
+        assert_eq!(code(act(&view, 2, Action::Approve { user: 8 })), ErrorCode::NotAClanMember);
+        assert_eq!(code(act(&view, 2, Action::Kick { user: 3 })), ErrorCode::Ok, "an officer removes a member");
+        assert_eq!(code(act(&view, 2, Action::Kick { user: 1 })), ErrorCode::ClanRoleRequired, "not the leader");
+        assert_eq!(code(act(&view, 3, Action::Kick { user: 4 })), ErrorCode::ClanRoleRequired, "members do not kick");
+        assert_eq!(code(act(&view, 2, Action::Promote { user: 3, officer: true })), ErrorCode::ClanRoleRequired);
+        assert_eq!(code(act(&view, 1, Action::Promote { user: 3, officer: true })), ErrorCode::Ok);
+        assert_eq!(code(act(&view, 1, Action::Transfer { user: 1 })), ErrorCode::NotAClanMember);
+        let handed = act(&view, 1, Action::Transfer { user: 3 }).expect("the leader hands over");
+        assert_eq!(handed.outcome.clan.expect("the clan").leader_id, 3);
+        assert_eq!(code(act(&view, 1, Action::Leave)), ErrorCode::ClanRoleRequired, "the leader hands over first");
+        assert_eq!(code(act(&view, 2, Action::Disband)), ErrorCode::ClanRoleRequired);
+        let ended = act(&view, 1, Action::Disband).expect("the leader disbands");
+        assert_eq!(ended.outcome.told, vec![2, 3, 4]);
+        assert!(ended.outcome.clan.is_none());
+    }
+
+    #[test]
+    fn joining_takes_a_seat_or_asks_and_a_full_clan_takes_no_one() {
+        let data = data();
+        let open = clan(true);
+        let outsider = Actor { user: 20, gold: 0, clan: None };
+        let joined = decide(&data, &outsider, Some(&open), &Action::Join { clan_id: 500 }, 1_000, 0).expect("joins");
+        assert!(joined.outcome.joined);
+        let asked =
+            decide(&data, &outsider, Some(&clan(false)), &Action::Join { clan_id: 500 }, 1_000, 0).expect("asks");
+        assert!(!asked.outcome.joined && asked.writes.len() == 1);
+        let mut full = clan(true);
+        full.clan.member_count = data.social.clan_member_limit;
+        let refused = decide(&data, &outsider, Some(&full), &Action::Join { clan_id: 500 }, 1_000, 0);
+        assert_eq!(code(refused), ErrorCode::ClanFull);
+        let member = Actor { user: 3, gold: 0, clan: Some(&open) };
+        assert_eq!(
+            code(decide(&data, &member, Some(&open), &Action::Join { clan_id: 500 }, 1_000, 0)),
+            ErrorCode::AlreadyInClan
+        );
+    }
+
+    #[test]
+    fn founding_needs_a_name_the_gold_and_no_clan() {
+        let data = data();
+        let found = |gold, name: &str| {
+            let me = Actor { user: 20, gold, clan: None };
+            decide(&data, &me, None, &Action::Create { name: name.into(), open: true }, 1_000, 900)
+        };
+        assert_eq!(code(found(0, "Wolves")), ErrorCode::NotEnoughGold);
+        assert_eq!(code(found(u64::MAX, "W")), ErrorCode::InvalidArgument);
+        let made = found(u64::MAX, "Wolves").expect("founded");
+        assert_eq!((made.clan_id, made.version), (900, None));
+        assert_eq!(made.outcome.clan.expect("the clan").leader_id, 20);
+    }
+
+    #[test]
+    fn the_day_s_check_ins_reach_the_goal_once() {
+        let data = data();
+        let mut view = clan(true);
+        view.clan.checkin_resets_at_ms = 10_000;
+        view.clan.checkins = data.social.clan_checkin_goal - 1;
+        let reached = act(&view, 3, Action::CheckIn).expect("counted");
+        assert!(reached.outcome.reached_goal);
+        assert_eq!(reached.outcome.told, vec![1, 2, 3, 4], "every member is rewarded");
+        view.clan.checkins = data.social.clan_checkin_goal;
+        assert!(!act(&view, 4, Action::CheckIn).expect("counted").outcome.reached_goal);
+        view.clan.checkin_resets_at_ms = 500; // yesterday's count
+        assert_eq!(act(&view, 4, Action::CheckIn).expect("counted").outcome.checkins, 1);
+    }
+}

@@ -1,0 +1,160 @@
+//! Clan operations. The clan database's side of each action was decided and committed by the
+//! actor's fetch step (`crate::game::clans`, recorded by the request so a retry answers it
+//! again); what is left here is the user's side: the founding's gold, quest events, telling
+//! the members an action concerns (deliveries), the action log and the answer.
+
+use summoner_proto::api::{
+    ApproveClanRequestReq, ApproveClanRequestRes, CreateClanReq, CreateClanRes, DisbandClanReq, DisbandClanRes,
+    ErrorCode, GetClanReq, GetClanRes, JoinClanReq, JoinClanRes, KickClanMemberReq, KickClanMemberRes, LeaveClanReq,
+    LeaveClanRes, PromoteClanMemberReq, PromoteClanMemberRes, RejectClanRequestReq, RejectClanRequestRes,
+    SearchClansReq, SearchClansRes, TransferClanLeaderReq, TransferClanLeaderRes,
+};
+use summoner_proto::gamedata::Currency;
+use summoner_proto::social::ClanOutcome;
+
+use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
+use crate::game::effects::GameEvent;
+use crate::game::friends::Fetched;
+use crate::game::{inbox, wallet};
+
+/// The committed outcome of the request's clan action, or its refusal.
+fn outcome(ctx: &HandlerCtx) -> HandlerResult<ClanOutcome> {
+    match ctx.fetched {
+        Some(Fetched::Clan(Ok(outcome))) => Ok(outcome.clone()),
+        Some(Fetched::Clan(Err(refusal))) => Err(refusal.clone()),
+        _ => Err(Refusal::new(ErrorCode::Internal, "the clan action was not made")),
+    }
+}
+
+/// Tells the users the action concerns what it did to them.
+fn tell(ctx: &mut HandlerCtx, outcome: &ClanOutcome) {
+    let clan_id = outcome.clan.as_ref().map_or(0, |c| c.clan_id);
+    for user in &outcome.told {
+        inbox::send_clan_news(ctx, *user, clan_id, &outcome.change, 0);
+    }
+}
+
+fn log(ctx: &mut HandlerCtx, action: &'static str, outcome: &ClanOutcome) {
+    let clan = outcome.clan.as_ref().map_or(0, |c| c.clan_id);
+    ctx.log(action, format!("clan={clan} told={:?}", outcome.told), outcome.change.clone());
+}
+
+/// CreateClan: the founder leads the new clan, for `clan_create_gold`.
+pub fn create_clan(ctx: &mut HandlerCtx, _req: &CreateClanReq) -> HandlerResult<CreateClanRes> {
+    let outcome = outcome(ctx)?;
+    // The fetch step refused a founder short of gold before founding anything.
+    wallet::spend(ctx, Currency::Gold, ctx.data.social.clan_create_gold, "clan_create")?;
+    ctx.events.push(GameEvent::ClanJoined);
+    log(ctx, "clan_created", &outcome);
+    Ok(CreateClanRes { clan: outcome.clan, user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)) })
+}
+
+/// JoinClan: into an open clan at once, else a request.
+pub fn join_clan(ctx: &mut HandlerCtx, _req: &JoinClanReq) -> HandlerResult<JoinClanRes> {
+    let outcome = outcome(ctx)?;
+    if outcome.joined {
+        ctx.events.push(GameEvent::ClanJoined);
+    }
+    log(ctx, "clan_join", &outcome);
+    Ok(JoinClanRes { clan: outcome.clan, joined: outcome.joined })
+}
+
+/// ApproveClanRequest: the user asking is taken in, and told.
+pub fn approve_clan_request(
+    ctx: &mut HandlerCtx,
+    _req: &ApproveClanRequestReq,
+) -> HandlerResult<ApproveClanRequestRes> {
+    let outcome = outcome(ctx)?;
+    tell(ctx, &outcome);
+    log(ctx, "clan_approve", &outcome);
+    Ok(ApproveClanRequestRes { clan: outcome.clan })
+}
+
+/// RejectClanRequest: the request goes, and its user is told.
+pub fn reject_clan_request(ctx: &mut HandlerCtx, _req: &RejectClanRequestReq) -> HandlerResult<RejectClanRequestRes> {
+    let outcome = outcome(ctx)?;
+    tell(ctx, &outcome);
+    log(ctx, "clan_reject", &outcome);
+    Ok(RejectClanRequestRes {})
+}
+
+/// LeaveClan: out of the clan (the leader, as its last member, ends it).
+pub fn leave_clan(ctx: &mut HandlerCtx, _req: &LeaveClanReq) -> HandlerResult<LeaveClanRes> {
+    let outcome = outcome(ctx)?;
+    tell(ctx, &outcome);
+    log(ctx, "clan_leave", &outcome);
+    Ok(LeaveClanRes {})
+}
+
+/// KickClanMember: a member of a lower role is out, and told.
+pub fn kick_clan_member(ctx: &mut HandlerCtx, _req: &KickClanMemberReq) -> HandlerResult<KickClanMemberRes> {
+    let outcome = outcome(ctx)?;
+    tell(ctx, &outcome);
+    log(ctx, "clan_kick", &outcome);
+    Ok(KickClanMemberRes { clan: outcome.clan })
+}
+
+/// PromoteClanMember: a member becomes an officer, or an officer a member; they are told.
+pub fn promote_clan_member(ctx: &mut HandlerCtx, _req: &PromoteClanMemberReq) -> HandlerResult<PromoteClanMemberRes> {
+    let outcome = outcome(ctx)?;
+    tell(ctx, &outcome);
+    log(ctx, "clan_promote", &outcome);
+    Ok(PromoteClanMemberRes {})
+}
+
+/// TransferClanLeader: another member leads; the old leader is an officer.
+pub fn transfer_clan_leader(
+    ctx: &mut HandlerCtx,
+    _req: &TransferClanLeaderReq,
+) -> HandlerResult<TransferClanLeaderRes> {
+    let outcome = outcome(ctx)?;
+    tell(ctx, &outcome);
+    log(ctx, "clan_transfer", &outcome);
+    Ok(TransferClanLeaderRes { clan: outcome.clan })
+}
+
+/// DisbandClan: the clan ends; every member is told.
+pub fn disband_clan(ctx: &mut HandlerCtx, _req: &DisbandClanReq) -> HandlerResult<DisbandClanRes> {
+    let outcome = outcome(ctx)?;
+    tell(ctx, &outcome);
+    log(ctx, "clan_disband", &outcome);
+    Ok(DisbandClanRes {})
+}
+
+/// GetClan: a clan with its members (and requests, for its leader and officers).
+pub fn get_clan(ctx: &mut HandlerCtx, _req: &GetClanReq) -> HandlerResult<GetClanRes> {
+    match ctx.fetched {
+        Some(Fetched::ClanPage(Ok((clan, members, requests)))) => {
+            Ok(GetClanRes { clan: Some(clan.clone()), members: members.clone(), requests: requests.clone() })
+        }
+        Some(Fetched::ClanPage(Err(refusal))) => Err(refusal.clone()),
+        _ => Err(Refusal::new(ErrorCode::Internal, "the clan was not read")),
+    }
+}
+
+/// SearchClans: clans by name prefix.
+pub fn search_clans(ctx: &mut HandlerCtx, req: &SearchClansReq) -> HandlerResult<SearchClansRes> {
+    if req.prefix.trim().is_empty() {
+        return Err(Refusal::new(ErrorCode::InvalidArgument, "search with at least one character"));
+    }
+    match ctx.fetched {
+        Some(Fetched::Clans(clans)) => Ok(SearchClansRes { clans: clans.clone() }),
+        _ => Err(Refusal::new(ErrorCode::Internal, "the clans were not read")),
+    }
+}
+
+/// The clan side of a check-in (the fetch step counted it): the day's count for the answer,
+/// and every member rewarded when this check-in reached the goal. Answers (checkins, goal).
+pub fn checked_in(ctx: &mut HandlerCtx) -> (u32, u32) {
+    let Some(Fetched::Clan(Ok(outcome))) = ctx.fetched else { return (0, 0) };
+    let outcome = outcome.clone();
+    let goal = ctx.data.social.clan_checkin_goal;
+    if outcome.reached_goal {
+        let (clan_id, gems) = (outcome.clan.as_ref().map_or(0, |c| c.clan_id), ctx.data.social.clan_checkin_gems);
+        for user in &outcome.told {
+            inbox::send_clan_news(ctx, *user, clan_id, "reward", gems);
+        }
+        log(ctx, "clan_reward", &outcome);
+    }
+    (outcome.checkins, goal)
+}
