@@ -596,3 +596,88 @@ mod tests {
         assert_eq!(act(&view, 4, Action::CheckIn).expect("counted").outcome.checkins, 1);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use futures_util::FutureExt;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::storage::memory::MemoryStore;
+    use crate::storage::{ClanCommit, Store};
+
+    /// Runs a future of the in-memory store (it answers at once).
+    fn now<T>(f: futures_util::future::BoxFuture<'static, T>) -> T {
+        f.now_or_never().expect("the in-memory store answers at once")
+    }
+
+    fn view(store: &MemoryStore, id: u64) -> Option<ClanView> {
+        now(store.clan(id)).expect("read").map(|rows| ClanView::from_rows(&rows).expect("rows read back"))
+    }
+
+    fn action(kind: u8, other: u64, clans: &[u64]) -> Action {
+        let pick = || clans.get(other as usize % clans.len().max(1)).copied().unwrap_or(0);
+        match kind {
+            0 => Action::Create { name: format!("clan{}", other % 4), open: other % 2 == 0 },
+            1 | 2 => Action::Join { clan_id: pick() },
+            3 => Action::Approve { user: other },
+            4 => Action::Reject { user: other },
+            5 => Action::Leave,
+            6 => Action::Kick { user: other },
+            7 => Action::Promote { user: other, officer: other % 2 == 0 },
+            8 => Action::Transfer { user: other },
+            _ => Action::Disband,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        /// Random clan actions of twelve users, some decided on a read and committed only
+        /// after others committed (as concurrent requests are): every clan stays within its
+        /// limit with its count right and one leader, and nobody is in two clans.
+        #[test]
+        fn clans_stay_within_their_limits_whatever_interleaves(
+            steps in prop::collection::vec((0..12u64, 0..10u8, 0..12u64, any::<bool>()), 1..160)
+        ) {
+            let mut data = GameData::embedded().expect("game data");
+            data.social.clan_member_limit = 3;
+            let store = MemoryStore::new();
+            let (mut clans, mut waiting, mut next_id): (Vec<u64>, Vec<Decision>, u64) = (Vec::new(), Vec::new(), 1_000);
+            for (user, kind, other, later) in steps {
+                let action = action(kind, other, &clans);
+                let mine = now(store.clan_of(user)).expect("read");
+                let own = mine.and_then(|id| view(&store, id));
+                let target = match &action {
+                    Action::Join { clan_id } => view(&store, *clan_id),
+                    Action::Create { .. } => None,
+                    _ => own.clone(),
+                };
+                next_id += 1;
+                let me = Actor { user, gold: u64::MAX, clan: own.as_ref() };
+                let Ok(decision) = decide(&data, &me, target.as_ref(), &action, 1_000, next_id) else { continue };
+                if decision.version.is_none() {
+                    clans.push(decision.clan_id);
+                }
+                waiting.push(decision);
+                // Commit now, or let it wait behind the next one (decided on a stale read).
+                if !later || waiting.len() > 2 {
+                    let decision = waiting.remove(0);
+                    let op = vec![Value::uint(user), Value::uint(0), Value::uint(next_id), Value::Bytes(Vec::new()), Value::Int(0)];
+                    let commit = ClanCommit { clan_id: decision.clan_id, version: decision.version, writes: decision.writes, op };
+                    let _ = now(store.clan_commit(commit));
+                }
+                let mut seen = std::collections::HashSet::new();
+                for id in &clans {
+                    let Some(v) = view(&store, *id) else { continue };
+                    prop_assert!(v.clan.member_count as usize == v.members.len(), "clan {id}: count {} for {} members", v.clan.member_count, v.members.len());
+                    prop_assert!(v.clan.member_count <= data.social.clan_member_limit);
+                    let leaders: Vec<u64> = v.members.iter().filter(|m| m.role == Role::Leader).map(|m| m.user).collect();
+                    prop_assert_eq!(leaders, vec![v.clan.leader]);
+                    for m in &v.members {
+                        prop_assert!(seen.insert(m.user), "user {} in two clans", m.user);
+                    }
+                }
+            }
+        }
+    }
+}
