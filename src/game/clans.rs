@@ -618,13 +618,13 @@ mod properties {
     fn action(kind: u8, other: u64, clans: &[u64]) -> Action {
         let pick = || clans.get(other as usize % clans.len().max(1)).copied().unwrap_or(0);
         match kind {
-            0 => Action::Create { name: format!("clan{}", other % 4), open: other % 2 == 0 },
+            0 => Action::Create { name: format!("clan{}", other % 4), open: other.is_multiple_of(2) },
             1 | 2 => Action::Join { clan_id: pick() },
             3 => Action::Approve { user: other },
             4 => Action::Reject { user: other },
             5 => Action::Leave,
             6 => Action::Kick { user: other },
-            7 => Action::Promote { user: other, officer: other % 2 == 0 },
+            7 => Action::Promote { user: other, officer: other.is_multiple_of(2) },
             8 => Action::Transfer { user: other },
             _ => Action::Disband,
         }
