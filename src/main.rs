@@ -40,7 +40,8 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> ExitCode {
-    let result = actix_web::rt::System::new().block_on(async move {
+    let system = actix_web::rt::System::new();
+    let result = system.block_on(async move {
         let running = server::start(config).await.map_err(|e| e.to_string())?;
         running.wait().await.map_err(|e| format!("server failed: {e}"))
     });
@@ -49,7 +50,10 @@ fn serve(config: Config) -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "summoner stopped");
             eprintln!("summoner: {e}");
-            ExitCode::FAILURE
+            // At once: a server that failed half-way through starting has actors (the
+            // storage's) that never ran, and tearing the runtime down under them only adds
+            // noise to the one line that matters.
+            std::process::exit(1)
         }
     }
 }

@@ -235,10 +235,15 @@ async fn clan_action(
             (None, _) => None,
         };
         let actor = clans::Actor { user: me.user, gold: me.gold, clan: own.as_ref() };
-        let decision = match clans::decide(&data, &actor, target.as_ref(), &action, now_ms, ids.next_id()) {
+        let decision = match clans::decide(&data, &actor, target.as_ref(), &action, now_ms, &mut || ids.next_id()) {
             Ok(decision) => decision,
             Err(refusal) => return Ok(Fetched::Clan(Err(refusal))),
         };
+        if decision.writes.is_empty() {
+            // Nothing changes (a request asked again, a check-in counted already): no commit,
+            // so the clan does not move for the others.
+            return Ok(Fetched::Clan(Ok(decision.outcome)));
+        }
         let op = vec![
             Value::uint(me.user),
             Value::uint(me.session),
@@ -247,17 +252,20 @@ async fn clan_action(
             Value::Int(now_ms),
         ];
         let commit = ClanCommit { clan_id: decision.clan_id, version: decision.version, writes: decision.writes, op };
-        match store.clan_commit(commit).await {
+        let failed = match store.clan_commit(commit).await {
             Ok(()) => return Ok(Fetched::Clan(Ok(decision.outcome))),
-            Err(ClanCommitError::Moved) => continue,
-            Err(ClanCommitError::Taken(what)) => return Ok(Fetched::Clan(Err(clans::taken(&action, &what)))),
-            Err(ClanCommitError::Store(e)) => {
-                // It may have committed: its recorded result says.
-                if let Ok(Some(bytes)) = store.clan_op(me.user, me.session, me.seq).await {
-                    return recorded(bytes);
-                }
-                return Err(storage_error(e));
-            }
+            Err(failed) => failed,
+        };
+        // An earlier try of this very request may have committed meanwhile (its answer was
+        // lost, and its transaction finished after): then the clan moved, or a key is taken,
+        // because of it, and its record is the answer.
+        if let Some(bytes) = store.clan_op(me.user, me.session, me.seq).await.map_err(storage_error)? {
+            return recorded(bytes);
+        }
+        match failed {
+            ClanCommitError::Moved => continue,
+            ClanCommitError::Taken(what) => return Ok(Fetched::Clan(Err(clans::taken(&action, &what)))),
+            ClanCommitError::Store(e) => return Err(storage_error(e)),
         }
     }
     Err(BackendError::of(FailureKind::Overloaded, "clan", "the clan changed too often meanwhile; retry"))
@@ -591,5 +599,45 @@ impl UserBackend for GameBackend {
     ) -> BoxFuture<'static, Result<(), BackendError>> {
         let cached = CachedReply { user_id: user, session_id: reply.session_id, seq: reply.seq, response: reply.bytes };
         self.cache.keep_reply(session.token_hash, cached).map(|r| r.map_err(cache_error)).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt;
+
+    use super::*;
+    use crate::game::data::GameData;
+    use crate::storage::memory::MemoryStore;
+
+    fn act(store: &Arc<MemoryStore>, catalog: &Arc<Catalog>, user: u64, seq: u64, action: Action) -> ClanOutcome {
+        let me = Acting { user, gold: u64::MAX, session: 5, seq };
+        let store: Arc<dyn Store> = store.clone();
+        let fetched = clan_action(store, catalog.clone(), crate::ids::generator(0), me, action, 1_000)
+            .now_or_never()
+            .expect("the in-memory store answers at once")
+            .expect("no storage failure");
+        match fetched {
+            Fetched::Clan(Ok(outcome)) => outcome,
+            other => panic!("not a committed clan action: {other:?}"),
+        }
+    }
+
+    /// A clan action retried with its request's (session, seq) is answered from its record,
+    /// not made again.
+    #[test]
+    fn a_retried_clan_action_is_answered_from_its_record() {
+        let store = Arc::new(MemoryStore::new());
+        let catalog = Arc::new(Catalog::new(GameData::embedded().expect("game data"), None));
+        let founded = act(&store, &catalog, 1, 1, Action::Create { name: "Wolves".into(), open: true });
+        let clan = founded.clan_id;
+        let joined = act(&store, &catalog, 2, 9, Action::Join { clan_id: clan });
+        assert!(joined.joined);
+        let again = act(&store, &catalog, 2, 9, Action::Join { clan_id: clan });
+        assert_eq!(again, joined, "the record answers");
+        let rows = store.clan(clan).now_or_never().expect("at once").expect("read").expect("the clan");
+        assert_eq!(rows.members.len(), 2);
+        let view = ClanView::from_rows(&rows).expect("rows read back");
+        assert_eq!(view.clan.member_count, 2);
     }
 }

@@ -7,15 +7,17 @@
 //! Pure: the rows in, a [`Decision`] or a refusal out.
 
 use summoner_proto::api::{ClanInfo, ErrorCode, Request, request::Payload};
-use summoner_proto::social::ClanOutcome;
+use summoner_proto::social::{ClanNews, ClanOutcome, delivery::Kind};
 
 use crate::game::context::Refusal;
 use crate::game::data::GameData;
 use crate::game::handlers::shop::CHECKED_IN_TODAY;
+use crate::game::inbox::Outgoing;
 use crate::game::state::UserState;
 use crate::storage::ClanRows;
+use crate::storage::delivery::CLAN_OUTBOX;
 use crate::storage::rows::{RowError, RowReader, RowWrite, Value};
-use crate::storage::tables::{CLAN_MEMBERS, CLAN_REQUESTS, CLANS};
+use crate::storage::tables::{CLAN_MEMBERS, CLAN_REQUESTS, CLANS, OUTBOX};
 
 /// Results a search answers at most.
 pub const SEARCH_LIMIT: usize = 20;
@@ -69,6 +71,8 @@ pub struct Member {
     pub user: u64,
     pub joined_at_ms: i64,
     pub role: Role,
+    /// Until when the member's check-in of the day is counted already.
+    pub checkin_resets_at_ms: i64,
 }
 
 /// A clan with its members and requests to join, as one read saw them.
@@ -101,7 +105,8 @@ impl ClanView {
             .map(|row| {
                 let mut r = RowReader::new(&CLAN_MEMBERS, row)?;
                 r.int()?;
-                Ok(Member { user: r.uint()?, joined_at_ms: r.int()?, role: Role::from_stored(r.int()?) })
+                let (user, joined_at_ms, role) = (r.uint()?, r.int()?, Role::from_stored(r.int()?));
+                Ok(Member { user, joined_at_ms, role, checkin_resets_at_ms: r.int()? })
             })
             .collect::<Result<_, RowError>>()?;
         let requests = rows
@@ -146,6 +151,21 @@ pub fn info(clan: &Clan, data: &GameData, now_ms: i64) -> ClanInfo {
 pub fn from_row(row: &crate::storage::rows::Row) -> Result<Clan, RowError> {
     let rows = ClanRows { clan: row.clone(), members: Vec::new(), requests: Vec::new() };
     ClanView::from_rows(&rows).map(|v| v.clan)
+}
+
+/// Whether `prefix` can be searched for: 1 to 16 characters once trimmed, none a control
+/// or format character.
+pub fn searchable(prefix: &str) -> bool {
+    let prefix = prefix.trim();
+    (1..=*NAME_CHARS.end()).contains(&prefix.chars().count()) && valid_chars(prefix)
+}
+
+/// No control characters, nor invisible format characters (zero-width, direction marks).
+fn valid_chars(text: &str) -> bool {
+    !text.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+    })
 }
 
 /// A clan action a request makes.
@@ -213,7 +233,9 @@ pub fn needs(state: &UserState, request: &Request, now_ms: i64) -> Option<ClanNe
             (!done).then_some(ClanNeed::Act(Action::CheckIn))
         }
         Payload::GetClan(r) => Some(ClanNeed::Show { clan_id: r.clan_id }),
-        Payload::SearchClans(r) => Some(ClanNeed::Search { prefix: r.prefix.trim().to_owned() }),
+        Payload::SearchClans(r) if searchable(&r.prefix) => {
+            Some(ClanNeed::Search { prefix: r.prefix.trim().to_owned() })
+        }
         _ => None,
     }
 }
@@ -240,7 +262,7 @@ fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
 }
 
 fn member_row(clan: u64, user: u64, at: i64, role: Role) -> Vec<Value> {
-    vec![Value::uint(clan), Value::uint(user), Value::Int(at), Value::Int(role as i64)]
+    vec![Value::uint(clan), Value::uint(user), Value::Int(at), Value::Int(role as i64), Value::Int(0)]
 }
 
 fn key(clan: u64, user: u64) -> Vec<Value> {
@@ -266,10 +288,33 @@ pub fn decide(
     target: Option<&ClanView>,
     action: &Action,
     now_ms: i64,
+    mint: &mut dyn FnMut() -> u64,
+) -> Result<Decision, Refusal> {
+    let mut decision = decide_rows(data, me, target, action, now_ms, mint())?;
+    // What the action does to others goes with it, in the clan database's outbox: delivered
+    // however the actor's own request ends.
+    let change = decision.outcome.change.clone();
+    let gems = if change == "reward" { data.social.clan_checkin_gems } else { 0 };
+    let news = ClanNews { clan_id: decision.outcome.clan_id, change, gems };
+    for user in decision.outcome.told.clone() {
+        let sent = Outgoing { id: mint(), receiver: user, delivery: Kind::ClanNews(news.clone()) };
+        decision.writes.push(RowWrite::Insert(&OUTBOX, sent.row(me.user, CLAN_OUTBOX, now_ms)));
+    }
+    Ok(decision)
+}
+
+/// The clan database's rows an action changes (its deliveries aside).
+fn decide_rows(
+    data: &GameData,
+    me: &Actor,
+    target: Option<&ClanView>,
+    action: &Action,
+    now_ms: i64,
     new_id: u64,
 ) -> Result<Decision, Refusal> {
     let rules = &data.social;
-    let done = |view: &ClanView, writes: Vec<RowWrite>, outcome: ClanOutcome| {
+    let done = |view: &ClanView, writes: Vec<RowWrite>, mut outcome: ClanOutcome| {
+        outcome.clan_id = view.clan.id;
         Ok(Decision { clan_id: view.clan.id, version: Some(view.clan.version), writes, outcome })
     };
     if let Action::Create { name, open } = action {
@@ -313,7 +358,8 @@ pub fn decide(
             RowWrite::Insert(&CLANS, row),
             RowWrite::Insert(&CLAN_MEMBERS, member_row(new_id, me.user, now_ms, Role::Leader)),
         ];
-        let outcome = ClanOutcome { clan: Some(info(&clan, data, now_ms)), joined: true, ..Default::default() };
+        let outcome =
+            ClanOutcome { clan: Some(info(&clan, data, now_ms)), joined: true, clan_id: new_id, ..Default::default() };
         return Ok(Decision { clan_id: new_id, version: None, writes, outcome });
     }
     let Some(view) = target else {
@@ -343,6 +389,12 @@ pub fn decide(
             if !clan.open {
                 if view.requests.iter().any(|(u, _)| *u == me.user) {
                     return done(view, Vec::new(), outcome(clan, Vec::new(), "requested"));
+                }
+                if view.requests.len() >= rules.clan_member_limit as usize {
+                    return Err(refuse(
+                        ErrorCode::ClanFull,
+                        format!("{} has as many requests waiting as it has seats", clan.name),
+                    ));
                 }
                 let row = vec![Value::uint(clan.id), Value::uint(me.user), Value::Int(now_ms)];
                 return done(view, vec![RowWrite::Insert(&CLAN_REQUESTS, row)], outcome(clan, Vec::new(), "requested"));
@@ -448,17 +500,32 @@ pub fn decide(
             done(view, writes, outcome(&after, vec![*user], "leader"))
         }
         Action::CheckIn => {
-            if my_role.is_none() {
+            let Some(member) = view.member(me.user) else {
                 return Err(refuse(ErrorCode::NotInClan, "you are in no clan"));
+            };
+            let stored = if now_ms < clan.checkin_resets_at_ms { clan.checkins } else { 0 };
+            if now_ms < member.checkin_resets_at_ms {
+                // Counted already today (a check-in made again from another session).
+                let mut out = outcome(clan, Vec::new(), "counted");
+                out.checkins = stored;
+                return done(view, Vec::new(), out);
             }
-            let today = if now_ms < clan.checkin_resets_at_ms { clan.checkins } else { 0 };
-            let resets = data.reset.next_reset(now_ms);
-            let after = Clan { checkins: today + 1, checkin_resets_at_ms: resets, ..clan.clone() };
+            // The day the count belongs to never moves back (a check-in decided just before
+            // the reset and committed after one of the new day counts for the new day).
+            let resets = data.reset.next_reset(now_ms).max(clan.checkin_resets_at_ms);
+            let after = Clan { checkins: stored + 1, checkin_resets_at_ms: resets, ..clan.clone() };
             let reached = after.checkins == rules.clan_checkin_goal;
-            let writes = vec![patch_clan(
-                clan.id,
-                &[("checkins", Value::Int(i64::from(after.checkins))), ("checkin_resets_at_ms", Value::Int(resets))],
-            )];
+            let mark = vec![(CLAN_MEMBERS.column("checkin_resets_at_ms").unwrap_or(2), Value::Int(resets))];
+            let writes = vec![
+                patch_clan(
+                    clan.id,
+                    &[
+                        ("checkins", Value::Int(i64::from(after.checkins))),
+                        ("checkin_resets_at_ms", Value::Int(resets)),
+                    ],
+                ),
+                RowWrite::Patch { table: &CLAN_MEMBERS, key: key(clan.id, me.user), set: mark },
+            ];
             let told = if reached { view.members.iter().map(|m| m.user).collect() } else { Vec::new() };
             let mut out = outcome(&after, told, if reached { "reward" } else { "checked_in" });
             (out.checkins, out.reached_goal) = (after.checkins, reached);
@@ -467,10 +534,12 @@ pub fn decide(
     }
 }
 
-/// The refusal for an action whose commit met a unique key another row holds.
+/// The refusal for an action whose commit met a unique key another row holds (`what`: the
+/// database's message, which names the table or constraint).
 pub fn taken(action: &Action, what: &str) -> Refusal {
+    let on_members = what.contains("clan_members");
     match action {
-        Action::Create { name, .. } if what.contains("name") || !what.contains("user") => {
+        Action::Create { name, .. } if !on_members => {
             refuse(ErrorCode::ClanNameTaken, format!("another clan is named {name:?}"))
         }
         Action::Approve { user } => {
@@ -490,7 +559,7 @@ mod tests {
 
     /// A clan led by 1, with officer 2, members 3 and 4, and a request from 9.
     fn clan(open: bool) -> ClanView {
-        let member = |user, role| Member { user, joined_at_ms: user as i64, role };
+        let member = |user, role| Member { user, joined_at_ms: user as i64, role, checkin_resets_at_ms: 0 };
         ClanView {
             clan: Clan {
                 id: 500,
@@ -516,7 +585,11 @@ mod tests {
     fn act(view: &ClanView, user: u64, action: Action) -> Result<Decision, Refusal> {
         let data = data();
         let me = Actor { user, gold: 0, clan: view.members.iter().any(|m| m.user == user).then_some(view) };
-        decide(&data, &me, Some(view), &action, 1_000, 77)
+        let mut next = 77;
+        decide(&data, &me, Some(view), &action, 1_000, &mut || {
+            next += 1;
+            next
+        })
     }
 
     fn code(r: Result<Decision, Refusal>) -> ErrorCode {
@@ -551,18 +624,19 @@ mod tests {
         let data = data();
         let open = clan(true);
         let outsider = Actor { user: 20, gold: 0, clan: None };
-        let joined = decide(&data, &outsider, Some(&open), &Action::Join { clan_id: 500 }, 1_000, 0).expect("joins");
+        let joined =
+            decide(&data, &outsider, Some(&open), &Action::Join { clan_id: 500 }, 1_000, &mut || 0).expect("joins");
         assert!(joined.outcome.joined);
-        let asked =
-            decide(&data, &outsider, Some(&clan(false)), &Action::Join { clan_id: 500 }, 1_000, 0).expect("asks");
+        let asked = decide(&data, &outsider, Some(&clan(false)), &Action::Join { clan_id: 500 }, 1_000, &mut || 0)
+            .expect("asks");
         assert!(!asked.outcome.joined && asked.writes.len() == 1);
         let mut full = clan(true);
         full.clan.member_count = data.social.clan_member_limit;
-        let refused = decide(&data, &outsider, Some(&full), &Action::Join { clan_id: 500 }, 1_000, 0);
+        let refused = decide(&data, &outsider, Some(&full), &Action::Join { clan_id: 500 }, 1_000, &mut || 0);
         assert_eq!(code(refused), ErrorCode::ClanFull);
         let member = Actor { user: 3, gold: 0, clan: Some(&open) };
         assert_eq!(
-            code(decide(&data, &member, Some(&open), &Action::Join { clan_id: 500 }, 1_000, 0)),
+            code(decide(&data, &member, Some(&open), &Action::Join { clan_id: 500 }, 1_000, &mut || 0)),
             ErrorCode::AlreadyInClan
         );
     }
@@ -572,7 +646,7 @@ mod tests {
         let data = data();
         let found = |gold, name: &str| {
             let me = Actor { user: 20, gold, clan: None };
-            decide(&data, &me, None, &Action::Create { name: name.into(), open: true }, 1_000, 900)
+            decide(&data, &me, None, &Action::Create { name: name.into(), open: true }, 1_000, &mut || 900)
         };
         assert_eq!(code(found(0, "Wolves")), ErrorCode::NotEnoughGold);
         assert_eq!(code(found(u64::MAX, "W")), ErrorCode::InvalidArgument);
@@ -594,6 +668,10 @@ mod tests {
         assert!(!act(&view, 4, Action::CheckIn).expect("counted").outcome.reached_goal);
         view.clan.checkin_resets_at_ms = 500; // yesterday's count
         assert_eq!(act(&view, 4, Action::CheckIn).expect("counted").outcome.checkins, 1);
+        // A member counted today is not counted again.
+        view.members[3].checkin_resets_at_ms = 10_000;
+        let again = act(&view, 4, Action::CheckIn).expect("answered");
+        assert!(again.writes.is_empty() && !again.outcome.reached_goal);
     }
 }
 
@@ -652,9 +730,12 @@ mod properties {
                     Action::Create { .. } => None,
                     _ => own.clone(),
                 };
-                next_id += 1;
                 let me = Actor { user, gold: u64::MAX, clan: own.as_ref() };
-                let Ok(decision) = decide(&data, &me, target.as_ref(), &action, 1_000, next_id) else { continue };
+                let mut mint = || {
+                    next_id += 1;
+                    next_id
+                };
+                let Ok(decision) = decide(&data, &me, target.as_ref(), &action, 1_000, &mut mint) else { continue };
                 if decision.version.is_none() {
                     clans.push(decision.clan_id);
                 }

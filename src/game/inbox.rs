@@ -14,7 +14,7 @@
 
 use prost::Message;
 use summoner_proto::api::{Extra, Received as ReceivedExtra, extra};
-use summoner_proto::social::{ClanNews, Delivery, DungeonVisit, Gift, Op, PairState, Proposal, delivery::Kind};
+use summoner_proto::social::{Delivery, DungeonVisit, Gift, Op, PairState, Proposal, delivery::Kind};
 
 use crate::game::context::HandlerCtx;
 use crate::game::effects::GameEvent;
@@ -115,11 +115,6 @@ pub fn change(ctx: &mut HandlerCtx, them: u64, op: Op, to: Pair) {
 /// Sends `them` a gift of friendship points.
 pub fn send_gift(ctx: &mut HandlerCtx, them: u64, points: u32) {
     ctx.send(them, Kind::Gift(Gift { points }));
-}
-
-/// Tells `them` what a clan action did to them (`change`), or brings them the clan's reward.
-pub fn send_clan_news(ctx: &mut HandlerCtx, them: u64, clan_id: u64, change: &str, gems: u32) {
-    ctx.send(them, Kind::ClanNews(ClanNews { clan_id, change: change.to_owned(), gems }));
 }
 
 /// Tells `them` that the user won in their dungeon: friendship points for them.

@@ -27,12 +27,12 @@ use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 use crate::ids::IdGenerator;
 use crate::storage::batch::{BatchHook, Job};
 use crate::storage::db::{Db, DbKind, ShardDbs};
-use crate::storage::delivery::{DeliveryListener, Listener};
+use crate::storage::delivery::{DeliveryDbs, DeliveryListener, Listener};
 use crate::storage::persistence::BatchSettings;
 use crate::storage::registry::{Placement, ShardRow};
 use crate::storage::router::{ShardRouter, Submit};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
-use crate::storage::tables::{ACTION_LOG, LAST_REPLIES, LOG_OUTBOX};
+use crate::storage::tables::{ACTION_LOG, LAST_REPLIES, LOG_OUTBOX, OUTBOX};
 use crate::storage::{
     ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
     StoreError, StoreResult, UserPlace, UserRows, UserShards,
@@ -144,7 +144,8 @@ impl DbStore {
             hook: config.hook.clone(),
         };
         let listener = Arc::new(DeliveryListener::default());
-        let router = ShardRouter::start(&dbs.common, &dbs.game, &dbs.log, listener.clone(), settings);
+        let delivery = DeliveryDbs { common: dbs.common.clone(), game: dbs.game.clone(), clan: dbs.clan.clone() };
+        let router = ShardRouter::start(&delivery, &dbs.log, listener.clone(), settings);
         Ok(Self {
             dbs,
             placement: Arc::new(placement),
@@ -295,12 +296,19 @@ impl Store for DbStore {
     }
 
     fn clan_commit(&self, commit: ClanCommit) -> BoxFuture<'static, Result<(), ClanCommitError>> {
-        let (store, bound) = (self.clone(), self.timeout);
+        let (store, bound, router) = (self.clone(), self.timeout, self.router.clone());
         let what = format!("change clan {}", commit.clan_id);
+        let sends = commit.writes.iter().any(|w| matches!(w, RowWrite::Insert(t, _) if std::ptr::eq(*t, &OUTBOX)));
         Box::pin(async move {
             match tokio::time::timeout(bound, clans::commit(store, commit)).await {
+                Ok(Ok(())) => {
+                    if let (true, Some(router)) = (sends, router) {
+                        router.do_send(crate::storage::router::ClanShipped);
+                    }
+                    Ok(())
+                }
                 Ok(outcome) => outcome,
-                // The transaction may still commit: the caller reads the action's result again.
+                // The transaction may still commit: a retry of the request finds its record.
                 Err(_) => Err(ClanCommitError::Store(StoreError::OutcomeUnknown(what))),
             }
         })

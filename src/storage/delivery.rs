@@ -76,26 +76,46 @@ impl DeliveryListener {
 /// Delivers one game shard's outbox.
 pub type DeliveryCourier = Courier<DeliveryRoute>;
 
-/// From one game shard's `outbox` to the receivers' `inbox`.
+/// The number the clan database's outbox goes by where a game shard's number would stand
+/// (an inbox row's `sender_shard`: where its outbox row waited).
+pub const CLAN_OUTBOX: i16 = -2;
+
+/// The databases a delivery courier works with.
+#[derive(Clone)]
+pub struct DeliveryDbs {
+    pub common: Db,
+    pub game: ShardDbs,
+    pub clan: Db,
+}
+
+impl DeliveryDbs {
+    /// The database whose outbox goes by `no` (a game shard, or [`CLAN_OUTBOX`]).
+    fn outbox(&self, no: i16) -> Option<&Db> {
+        if no == CLAN_OUTBOX { Some(&self.clan) } else { self.game.get(&no) }
+    }
+}
+
+/// From one outbox (a game shard's, or the clan database's) to the receivers' `inbox`.
 pub struct DeliveryRoute {
-    shard_no: i16,
-    common: Db,
-    game: ShardDbs,
+    source_no: i16,
+    source: Db,
+    dbs: DeliveryDbs,
     listener: Arc<DeliveryListener>,
 }
 
-/// The delivery courier of game shard `shard_no` (of `game`), receivers placed through
-/// `common`.
+/// The delivery courier of the outbox that goes by `source_no` (a game shard of `dbs`, or
+/// [`CLAN_OUTBOX`]), receivers placed through the common database.
 pub fn courier(
-    shard_no: i16,
-    common: Db,
-    game: ShardDbs,
+    source_no: i16,
+    dbs: DeliveryDbs,
     listener: Arc<DeliveryListener>,
     limit: Duration,
     sweep: Duration,
-) -> DeliveryCourier {
-    let route = DeliveryRoute { shard_no, common, game, listener };
-    Courier::new(route, format!("game-{shard_no} delivery outbox"), Pace { limit, sweep, linger: LINGER })
+) -> Option<DeliveryCourier> {
+    let source = dbs.outbox(source_no)?.clone();
+    let label = if source_no == CLAN_OUTBOX { "clan".to_owned() } else { format!("game-{source_no}") };
+    let route = DeliveryRoute { source_no, source, dbs, listener };
+    Some(Courier::new(route, format!("{label} delivery outbox"), Pace { limit, sweep, linger: LINGER }))
 }
 
 /// What a delivery's outbox row says of where it goes.
@@ -132,17 +152,10 @@ impl Parcel {
     }
 }
 
-impl DeliveryRoute {
-    fn shard(&self, no: i16) -> StoreResult<&Db> {
-        self.game.get(&no).ok_or_else(|| StoreError::NotFound(format!("game shard {no}")))
-    }
-}
-
 impl Route for DeliveryRoute {
     fn read(&self, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
-        let source = self.shard(self.shard_no).cloned();
+        let source = self.source.clone();
         async move {
-            let source = source?;
             let what = "read the delivery outbox";
             with_conn!(source, what, |conn| {
                 let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &OUTBOX));
@@ -156,10 +169,10 @@ impl Route for DeliveryRoute {
     }
 
     fn carry(&self, rows: Vec<Row>) -> BoxFuture<'static, StoreResult<()>> {
-        let (common, game, listener, shard_no) =
-            (self.common.clone(), self.game.clone(), self.listener.clone(), self.shard_no);
+        let (dbs, source, listener, source_no) =
+            (self.dbs.clone(), self.source.clone(), self.listener.clone(), self.source_no);
         async move {
-            let delivered = deliver(&common, &game, shard_no, &rows, &listener).await?;
+            let delivered = deliver(&dbs, &source, source_no, &rows, &listener).await?;
             match delivered.stranded {
                 // The others went; the courier retries these after a pause rather than at once.
                 Some(shard) => Err(StoreError::NotFound(format!("game shard {shard}, which deliveries wait for"))),
@@ -170,16 +183,21 @@ impl Route for DeliveryRoute {
     }
 
     fn sweep(&self) -> BoxFuture<'static, ()> {
-        let (game, shard_no, listener) = (self.game.clone(), self.shard_no, self.listener.clone());
+        let (dbs, shard_no, listener) = (self.dbs.clone(), self.source_no, self.listener.clone());
         async move {
-            match purge_applied(&game, shard_no).await {
+            // Inboxes are on game shards; the clan database's courier has none to look after.
+            if shard_no == CLAN_OUTBOX {
+                return;
+            }
+            let game = &dbs.game;
+            match purge_applied(&dbs, shard_no).await {
                 Ok(0) => {}
                 Ok(purged) => tracing::debug!(shard = shard_no, purged, "applied deliveries purged from the inbox"),
                 Err(e) => tracing::warn!(shard = shard_no, error = %e, "applied deliveries not purged yet"),
             }
             // Receivers whose deliveries wait unapplied: told again, in case the first word was
             // lost (their actor was busy, or the node that delivered was not theirs).
-            match waiting_receivers(&game, shard_no).await {
+            match waiting_receivers(game, shard_no).await {
                 Ok(users) => listener.tell(&users),
                 Err(e) => tracing::warn!(shard = shard_no, error = %e, "receivers of waiting deliveries not read"),
             }
@@ -193,18 +211,18 @@ struct Delivered {
     stranded: Option<i16>,
 }
 
-/// Copies `rows` (just read from game shard `source`'s outbox) into their receivers'
+/// Copies `rows` (just read from the outbox that goes by `source`) into their receivers'
 /// inboxes, then deletes them from the outbox. Answers the receivers. A delivery to a user
 /// with no account is dropped (logged); one to a game shard this node does not know waits in
 /// the outbox.
 async fn deliver(
-    common: &Db,
-    game: &ShardDbs,
+    dbs: &DeliveryDbs,
+    source_db: &Db,
     source: i16,
     rows: &[Row],
     listener: &DeliveryListener,
 ) -> StoreResult<Delivered> {
-    let source_db = game.get(&source).ok_or_else(|| StoreError::NotFound(format!("game shard {source}")))?;
+    let (common, game) = (&dbs.common, &dbs.game);
     let parcels: Vec<Parcel> = rows.iter().filter_map(Parcel::of).collect();
     if parcels.len() < rows.len() {
         tracing::error!(shard = source, "outbox rows that do not read as deliveries are left in the outbox");
@@ -310,7 +328,8 @@ async fn waiting_receivers(game: &ShardDbs, shard_no: i16) -> StoreResult<Vec<Us
 /// Deletes applied inbox rows of game shard `shard_no`, applied more than
 /// [`PURGE_GRACE_MS`] ago, whose outbox rows are gone from their senders' shards (no copy of
 /// them can come any more). Answers how many.
-pub async fn purge_applied(game: &ShardDbs, shard_no: i16) -> StoreResult<usize> {
+pub async fn purge_applied(dbs: &DeliveryDbs, shard_no: i16) -> StoreResult<usize> {
+    let game = &dbs.game;
     let before = Value::Int(wall_ms() - PURGE_GRACE_MS);
     let what = "read applied deliveries";
     let inbox_db = game.get(&shard_no).ok_or_else(|| StoreError::NotFound(format!("game shard {shard_no}")))?;
@@ -336,7 +355,7 @@ pub async fn purge_applied(game: &ShardDbs, shard_no: i16) -> StoreResult<usize>
     }
     let mut gone: Vec<Vec<Value>> = Vec::new();
     for (sender_shard, entries) in by_sender_shard {
-        let Some(outbox_db) = i16::try_from(sender_shard).ok().and_then(|no| game.get(&no)) else { continue };
+        let Some(outbox_db) = i16::try_from(sender_shard).ok().and_then(|no| dbs.outbox(no)) else { continue };
         let what = "look for deliveries still in an outbox";
         let ids: Vec<Value> = entries.iter().map(|(_, id)| id.clone()).collect();
         let waiting = with_conn!(outbox_db, what, |conn| {

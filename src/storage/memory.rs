@@ -109,7 +109,7 @@ impl Inner {
     }
 
     /// A clan change, with the clan database's unique keys (a clan's name, a member's user).
-    fn clan_commit(&mut self, commit: ClanCommit) -> Result<(), ClanCommitError> {
+    fn clan_commit(&mut self, commit: ClanCommit) -> Result<Vec<UserId>, ClanCommitError> {
         let ClanCommit { clan_id, version, writes, op } = commit;
         let version_at = CLANS.key.len() + CLANS.column("version").unwrap_or(0);
         if let Some(expected) = version {
@@ -146,7 +146,8 @@ impl Inner {
         {
             *v += 1;
         }
-        Ok(())
+        // Its deliveries reach their receivers' inboxes at once, as a commit's do here.
+        Ok(self.deliver(&all))
     }
 
     fn rows_of(&self, table: &TableDef, user: UserId) -> Vec<Row> {
@@ -355,7 +356,15 @@ impl Store for MemoryStore {
     }
 
     fn clan_commit(&self, commit: ClanCommit) -> BoxFuture<'static, Result<(), ClanCommitError>> {
-        Box::pin(ready(self.inner().clan_commit(commit)))
+        let mut inner = self.inner();
+        let result = inner.clan_commit(commit);
+        let listener = inner.listener.clone();
+        drop(inner);
+        Box::pin(ready(result.map(|receivers| {
+            if let (Some(tell), false) = (listener, receivers.is_empty()) {
+                tell(&receivers);
+            }
+        })))
     }
 
     fn on_delivered(&self, listener: crate::storage::delivery::Listener) {

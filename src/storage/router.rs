@@ -11,9 +11,9 @@ use actix::{Actor, Addr, Context, Handler, Message, ResponseFuture};
 use futures_util::future::join_all;
 
 use crate::storage::batch::Job;
-use crate::storage::courier::ShipAll;
-use crate::storage::db::{Db, DbKind, ShardDbs};
-use crate::storage::delivery::{self, DeliveryCourier, DeliveryListener};
+use crate::storage::courier::{Ship, ShipAll};
+use crate::storage::db::{DbKind, ShardDbs};
+use crate::storage::delivery::{self, DeliveryCourier, DeliveryDbs, DeliveryListener};
 use crate::storage::persistence::{BatchSettings, Couriers, Drain, Enqueue, PersistenceActor, SettleUser};
 use crate::storage::shipper::{self, LogShipper};
 use crate::storage::{StoreError, StoreResult};
@@ -58,6 +58,26 @@ pub struct ShardRouter {
     shards: HashMap<(DbKind, i16), Addr<PersistenceActor>>,
     shippers: Vec<Addr<LogShipper>>,
     deliveries: Vec<Addr<DeliveryCourier>>,
+    /// The courier of the clan database's outbox.
+    clan: Option<Addr<DeliveryCourier>>,
+}
+
+/// A clan change committed deliveries in the clan database's outbox.
+#[derive(Debug)]
+pub struct ClanShipped;
+
+impl Message for ClanShipped {
+    type Result = ();
+}
+
+impl Handler<ClanShipped> for ShardRouter {
+    type Result = ();
+
+    fn handle(&mut self, _: ClanShipped, _: &mut Context<Self>) {
+        if let Some(clan) = &self.clan {
+            clan.do_send(Ship);
+        }
+    }
 }
 
 impl Actor for ShardRouter {
@@ -71,35 +91,38 @@ impl Actor for ShardRouter {
 
 impl ShardRouter {
     /// Starts one persistence actor per game and log shard (and a log shipper and a delivery
-    /// courier per game shard, receivers placed through `common`, told to `listener`), and
-    /// the router.
+    /// courier per game shard, a delivery courier for the clan database's outbox, receivers
+    /// placed through the common database, told to `listener`), and the router.
     pub fn start(
-        common: &Db,
-        game: &ShardDbs,
+        dbs: &DeliveryDbs,
         log: &ShardDbs,
         listener: Arc<DeliveryListener>,
         settings: BatchSettings,
     ) -> Addr<Self> {
         let mut shards = HashMap::new();
         let (mut shippers, mut deliveries) = (Vec::new(), Vec::new());
-        for (kind, map) in [(DbKind::Game, game), (DbKind::Log, log)] {
+        let (limit, sweep) = (settings.limit, settings.log_sweep);
+        for (kind, map) in [(DbKind::Game, &dbs.game), (DbKind::Log, log)] {
             for (no, db) in map {
                 let label = format!("{}-{no}", kind.as_str());
                 let couriers = (kind == DbKind::Game).then(|| {
-                    let (limit, sweep) = (settings.limit, settings.log_sweep);
                     let logs = shipper::log_shipper(db.clone(), log.clone(), &label, limit, sweep).start();
-                    let sent = delivery::courier(*no, common.clone(), game.clone(), listener.clone(), limit, sweep);
-                    Couriers { logs, deliveries: sent.start() }
+                    let sent = delivery::courier(*no, dbs.clone(), listener.clone(), limit, sweep).map(Actor::start);
+                    (logs, sent)
                 });
-                if let Some(c) = &couriers {
-                    shippers.push(c.logs.clone());
-                    deliveries.push(c.deliveries.clone());
-                }
+                let couriers = couriers.and_then(|(logs, sent)| {
+                    shippers.push(logs.clone());
+                    let deliveries_addr = sent?;
+                    deliveries.push(deliveries_addr.clone());
+                    Some(Couriers { logs, deliveries: deliveries_addr })
+                });
                 let actor = PersistenceActor::new(db.clone(), label, settings.clone(), couriers);
                 shards.insert((kind, *no), actor.start());
             }
         }
-        ShardRouter { shards, shippers, deliveries }.start()
+        let clan = delivery::courier(delivery::CLAN_OUTBOX, dbs.clone(), listener, limit, sweep).map(Actor::start);
+        deliveries.extend(clan.clone());
+        ShardRouter { shards, shippers, deliveries, clan }.start()
     }
 
     fn shard(&self, kind: DbKind, no: i16) -> StoreResult<Addr<PersistenceActor>> {

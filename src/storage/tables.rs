@@ -233,11 +233,12 @@ pub static CLANS: TableDef = TableDef {
 };
 
 /// A clan's members (a user is in one clan at most: a unique index on `user_id`), with
-/// their role (0 leader, 1 officer, 2 member).
+/// their role (0 leader, 1 officer, 2 member) and until when their check-in of the day is
+/// counted already.
 pub static CLAN_MEMBERS: TableDef = TableDef {
     name: "clan_members",
     key: &[col("clan_id", BigInt), USER_ID],
-    columns: &[col("joined_at_ms", BigInt), col("role", BigInt)],
+    columns: &[col("joined_at_ms", BigInt), col("role", BigInt), col("checkin_resets_at_ms", BigInt)],
     stamped: false,
 };
 

@@ -1,7 +1,8 @@
 //! Clan operations. The clan database's side of each action was decided and committed by the
 //! actor's fetch step (`crate::game::clans`, recorded by the request so a retry answers it
-//! again); what is left here is the user's side: the founding's gold, quest events, telling
-//! the members an action concerns (deliveries), the action log and the answer.
+//! again), with the news of it to the members it concerns in the clan database's outbox;
+//! what is left here is the user's side: the founding's gold, the quest event of joining,
+//! the action log and the answer.
 
 use summoner_proto::api::{
     ApproveClanRequestReq, ApproveClanRequestRes, CreateClanReq, CreateClanRes, DisbandClanReq, DisbandClanRes,
@@ -15,7 +16,7 @@ use summoner_proto::social::ClanOutcome;
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
 use crate::game::friends::Fetched;
-use crate::game::{inbox, wallet};
+use crate::game::wallet;
 
 /// The committed outcome of the request's clan action, or its refusal.
 fn outcome(ctx: &HandlerCtx) -> HandlerResult<ClanOutcome> {
@@ -26,17 +27,8 @@ fn outcome(ctx: &HandlerCtx) -> HandlerResult<ClanOutcome> {
     }
 }
 
-/// Tells the users the action concerns what it did to them.
-fn tell(ctx: &mut HandlerCtx, outcome: &ClanOutcome) {
-    let clan_id = outcome.clan.as_ref().map_or(0, |c| c.clan_id);
-    for user in &outcome.told {
-        inbox::send_clan_news(ctx, *user, clan_id, &outcome.change, 0);
-    }
-}
-
 fn log(ctx: &mut HandlerCtx, action: &'static str, outcome: &ClanOutcome) {
-    let clan = outcome.clan.as_ref().map_or(0, |c| c.clan_id);
-    ctx.log(action, format!("clan={clan} told={:?}", outcome.told), outcome.change.clone());
+    ctx.log(action, format!("clan={} told={:?}", outcome.clan_id, outcome.told), outcome.change.clone());
 }
 
 /// CreateClan: the founder leads the new clan, for `clan_create_gold`.
@@ -59,13 +51,12 @@ pub fn join_clan(ctx: &mut HandlerCtx, _req: &JoinClanReq) -> HandlerResult<Join
     Ok(JoinClanRes { clan: outcome.clan, joined: outcome.joined })
 }
 
-/// ApproveClanRequest: the user asking is taken in, and told.
+/// ApproveClanRequest: the user asking is taken in (and told, from the clan's outbox).
 pub fn approve_clan_request(
     ctx: &mut HandlerCtx,
     _req: &ApproveClanRequestReq,
 ) -> HandlerResult<ApproveClanRequestRes> {
     let outcome = outcome(ctx)?;
-    tell(ctx, &outcome);
     log(ctx, "clan_approve", &outcome);
     Ok(ApproveClanRequestRes { clan: outcome.clan })
 }
@@ -73,7 +64,6 @@ pub fn approve_clan_request(
 /// RejectClanRequest: the request goes, and its user is told.
 pub fn reject_clan_request(ctx: &mut HandlerCtx, _req: &RejectClanRequestReq) -> HandlerResult<RejectClanRequestRes> {
     let outcome = outcome(ctx)?;
-    tell(ctx, &outcome);
     log(ctx, "clan_reject", &outcome);
     Ok(RejectClanRequestRes {})
 }
@@ -81,7 +71,6 @@ pub fn reject_clan_request(ctx: &mut HandlerCtx, _req: &RejectClanRequestReq) ->
 /// LeaveClan: out of the clan (the leader, as its last member, ends it).
 pub fn leave_clan(ctx: &mut HandlerCtx, _req: &LeaveClanReq) -> HandlerResult<LeaveClanRes> {
     let outcome = outcome(ctx)?;
-    tell(ctx, &outcome);
     log(ctx, "clan_leave", &outcome);
     Ok(LeaveClanRes {})
 }
@@ -89,7 +78,6 @@ pub fn leave_clan(ctx: &mut HandlerCtx, _req: &LeaveClanReq) -> HandlerResult<Le
 /// KickClanMember: a member of a lower role is out, and told.
 pub fn kick_clan_member(ctx: &mut HandlerCtx, _req: &KickClanMemberReq) -> HandlerResult<KickClanMemberRes> {
     let outcome = outcome(ctx)?;
-    tell(ctx, &outcome);
     log(ctx, "clan_kick", &outcome);
     Ok(KickClanMemberRes { clan: outcome.clan })
 }
@@ -97,7 +85,6 @@ pub fn kick_clan_member(ctx: &mut HandlerCtx, _req: &KickClanMemberReq) -> Handl
 /// PromoteClanMember: a member becomes an officer, or an officer a member; they are told.
 pub fn promote_clan_member(ctx: &mut HandlerCtx, _req: &PromoteClanMemberReq) -> HandlerResult<PromoteClanMemberRes> {
     let outcome = outcome(ctx)?;
-    tell(ctx, &outcome);
     log(ctx, "clan_promote", &outcome);
     Ok(PromoteClanMemberRes {})
 }
@@ -108,7 +95,6 @@ pub fn transfer_clan_leader(
     _req: &TransferClanLeaderReq,
 ) -> HandlerResult<TransferClanLeaderRes> {
     let outcome = outcome(ctx)?;
-    tell(ctx, &outcome);
     log(ctx, "clan_transfer", &outcome);
     Ok(TransferClanLeaderRes { clan: outcome.clan })
 }
@@ -116,7 +102,6 @@ pub fn transfer_clan_leader(
 /// DisbandClan: the clan ends; every member is told.
 pub fn disband_clan(ctx: &mut HandlerCtx, _req: &DisbandClanReq) -> HandlerResult<DisbandClanRes> {
     let outcome = outcome(ctx)?;
-    tell(ctx, &outcome);
     log(ctx, "clan_disband", &outcome);
     Ok(DisbandClanRes {})
 }
@@ -134,8 +119,8 @@ pub fn get_clan(ctx: &mut HandlerCtx, _req: &GetClanReq) -> HandlerResult<GetCla
 
 /// SearchClans: clans by name prefix.
 pub fn search_clans(ctx: &mut HandlerCtx, req: &SearchClansReq) -> HandlerResult<SearchClansRes> {
-    if req.prefix.trim().is_empty() {
-        return Err(Refusal::new(ErrorCode::InvalidArgument, "search with at least one character"));
+    if !crate::game::clans::searchable(&req.prefix) {
+        return Err(Refusal::new(ErrorCode::InvalidArgument, "search with 1 to 16 characters, no control characters"));
     }
     match ctx.fetched {
         Some(Fetched::Clans(clans)) => Ok(SearchClansRes { clans: clans.clone() }),
@@ -143,17 +128,14 @@ pub fn search_clans(ctx: &mut HandlerCtx, req: &SearchClansReq) -> HandlerResult
     }
 }
 
-/// The clan side of a check-in (the fetch step counted it): the day's count for the answer,
-/// and every member rewarded when this check-in reached the goal. Answers (checkins, goal).
+/// The clan side of a check-in (the fetch step counted it, and sent every member the reward
+/// when it reached the goal): the day's count for the answer. Answers (checkins, goal).
 pub fn checked_in(ctx: &mut HandlerCtx) -> (u32, u32) {
     let Some(Fetched::Clan(Ok(outcome))) = ctx.fetched else { return (0, 0) };
     let outcome = outcome.clone();
     let goal = ctx.data.social.clan_checkin_goal;
     if outcome.reached_goal {
-        let (clan_id, gems) = (outcome.clan.as_ref().map_or(0, |c| c.clan_id), ctx.data.social.clan_checkin_gems);
-        for user in &outcome.told {
-            inbox::send_clan_news(ctx, *user, clan_id, "reward", gems);
-        }
+        // The reward to every member went with the clan's count (its outbox).
         log(ctx, "clan_reward", &outcome);
     }
     (outcome.checkins, goal)

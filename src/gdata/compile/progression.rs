@@ -109,7 +109,9 @@ impl Builder {
             friend_dungeon_gold: get("friend_dungeon_gold", 0, any),
             friend_dungeon_monster_exp: get("friend_dungeon_monster_exp", 0, any),
             friend_dungeon_host_points: get("friend_dungeon_host_points", 0, any),
-            clan_member_limit: get("clan_member_limit", 2, 1000),
+            // A reward reaching every member mints a delivery each in one request: bounded well
+            // under what a request may mint.
+            clan_member_limit: get("clan_member_limit", 2, 60),
             clan_create_gold: get("clan_create_gold", 0, any),
             clan_checkin_goal: get("clan_checkin_goal", 1, 1000),
             clan_checkin_gems: get("clan_checkin_gems", 0, any),

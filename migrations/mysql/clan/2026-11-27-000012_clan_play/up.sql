@@ -1,7 +1,7 @@
 -- Clans in play: open or by-request joining, a member count the seat limit is checked
 -- against, a version every change of the clan moves (changes are committed only if the
 -- version they were decided on is still the clan's), the day's check-ins; members' roles
--- (0 leader, 1 officer, 2 member); requests to join; and the result of every clan action by
+-- (0 leader, 1 officer, 2 member) and when their check-in of the day stops counting; requests to join; and the result of every clan action by
 -- (user, session, seq), written in the action's transaction, so a retried request finds its
 -- own result. Expand-only; existing clans get their member counts and leaders' roles.
 
@@ -11,6 +11,7 @@ ALTER TABLE clans ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE clans ADD COLUMN checkin_resets_at_ms BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE clans ADD COLUMN checkins BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE clan_members ADD COLUMN role BIGINT NOT NULL DEFAULT 2;
+ALTER TABLE clan_members ADD COLUMN checkin_resets_at_ms BIGINT NOT NULL DEFAULT 0;
 
 UPDATE clans SET member_count = (SELECT COUNT(*) FROM clan_members m WHERE m.clan_id = clans.clan_id);
 UPDATE clan_members SET role = 0
@@ -31,4 +32,16 @@ CREATE TABLE clan_ops (
     result     MEDIUMBLOB NOT NULL,
     at_ms      BIGINT NOT NULL,
     PRIMARY KEY (user_id, session_id, seq)
+);
+
+-- What a clan action does to other users (news of it, the day's reward), written in the
+-- action's transaction and delivered to their inboxes like the game shards' outboxes.
+CREATE TABLE outbox (
+    delivery_id   BIGINT PRIMARY KEY NOT NULL,
+    sender_id     BIGINT NOT NULL,
+    sender_shard  INTEGER NOT NULL,
+    receiver_id   BIGINT NOT NULL,
+    kind          VARCHAR(191) NOT NULL,
+    body          MEDIUMBLOB NOT NULL,
+    created_at_ms BIGINT NOT NULL
 );
