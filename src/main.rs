@@ -50,10 +50,12 @@ fn serve(config: Config) -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "summoner stopped");
             eprintln!("summoner: {e}");
-            // At once: a server that failed half-way through starting has actors (the
-            // storage's) that never ran, and tearing the runtime down under them only adds
-            // noise to the one line that matters.
-            std::process::exit(1)
+            // The runtime is not torn down: a server that failed half-way through starting
+            // has actors (the storage's) that never ran, and dropping them under a stopping
+            // runtime only adds noise to the line that matters. The process ends right after
+            // (and the error reporter still flushes as `main` returns).
+            std::mem::forget(system);
+            ExitCode::FAILURE
         }
     }
 }

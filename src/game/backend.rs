@@ -196,10 +196,15 @@ async fn clan_action(
     action: Action,
     now_ms: i64,
 ) -> Result<Fetched, BackendError> {
+    let kind = action.kind();
     let recorded = |bytes: Vec<u8>| {
-        ClanOutcome::decode(bytes.as_slice())
-            .map(|o| Fetched::Clan(Ok(o)))
-            .map_err(|e| BackendError::new("read a clan action's recorded result", e))
+        let outcome = ClanOutcome::decode(bytes.as_slice())
+            .map_err(|e| BackendError::new("read a clan action's recorded result", e))?;
+        if outcome.action != kind {
+            let message = format!("seq {} made another clan action ({})", me.seq, outcome.action);
+            return Ok(Fetched::Clan(Err(Refusal::new(ErrorCode::InvalidArgument, message))));
+        }
+        Ok(Fetched::Clan(Ok(outcome)))
     };
     if let Some(bytes) = store.clan_op(me.user, me.session, me.seq).await.map_err(storage_error)? {
         return recorded(bytes);
@@ -235,15 +240,19 @@ async fn clan_action(
             (None, _) => None,
         };
         let actor = clans::Actor { user: me.user, gold: me.gold, clan: own.as_ref() };
-        let decision = match clans::decide(&data, &actor, target.as_ref(), &action, now_ms, &mut || ids.next_id()) {
-            Ok(decision) => decision,
-            Err(refusal) => return Ok(Fetched::Clan(Err(refusal))),
+        let decided = clans::decide(&data, &actor, target.as_ref(), &action, now_ms, &mut || ids.next_id());
+        let decision = match decided {
+            Ok(decision) if !decision.writes.is_empty() => decision,
+            answer => {
+                // A refusal, or nothing to change (a request asked again, a check-in counted
+                // already): no commit, so the clan does not move for the others. Unless an
+                // earlier try of this request committed late, after the look-up above.
+                if let Some(bytes) = store.clan_op(me.user, me.session, me.seq).await.map_err(storage_error)? {
+                    return recorded(bytes);
+                }
+                return Ok(Fetched::Clan(answer.map(|d| d.outcome)));
+            }
         };
-        if decision.writes.is_empty() {
-            // Nothing changes (a request asked again, a check-in counted already): no commit,
-            // so the clan does not move for the others.
-            return Ok(Fetched::Clan(Ok(decision.outcome)));
-        }
         let op = vec![
             Value::uint(me.user),
             Value::uint(me.session),
@@ -447,7 +456,19 @@ impl UserBackend for GameBackend {
                         session: session.id,
                         seq: request.seq,
                     };
-                    clan_action(store, catalog, self.ids, me, action, now_ms).boxed()
+                    let best_effort = action == Action::CheckIn;
+                    clan_action(store, catalog, self.ids, me, action, now_ms)
+                        .map(move |r| match r {
+                            // The clan's count is best effort: the player's own check-in does not
+                            // wait on the clan database (the member's mark keeps a late commit
+                            // from counting twice).
+                            Err(e) if best_effort => {
+                                tracing::warn!(error = %e, "a check-in not counted for its clan");
+                                Ok(Fetched::Clan(Err(Refusal::new(ErrorCode::Unavailable, e.to_string()))))
+                            }
+                            other => other,
+                        })
+                        .boxed()
                 }
                 ClanNeed::Show { clan_id } => clan_page(store, catalog, state.user_id(), clan_id, now_ms).boxed(),
                 ClanNeed::Search { prefix } => clan_search(store, catalog, prefix, now_ms).boxed(),

@@ -15,9 +15,9 @@ use crate::game::handlers::shop::CHECKED_IN_TODAY;
 use crate::game::inbox::Outgoing;
 use crate::game::state::UserState;
 use crate::storage::ClanRows;
-use crate::storage::delivery::CLAN_OUTBOX;
+use crate::storage::delivery::CLAN_SOURCE;
 use crate::storage::rows::{RowError, RowReader, RowWrite, Value};
-use crate::storage::tables::{CLAN_MEMBERS, CLAN_REQUESTS, CLANS, OUTBOX};
+use crate::storage::tables::{CLAN_MEMBERS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS};
 
 /// Results a search answers at most.
 pub const SEARCH_LIMIT: usize = 20;
@@ -160,11 +160,21 @@ pub fn searchable(prefix: &str) -> bool {
     (1..=*NAME_CHARS.end()).contains(&prefix.chars().count()) && valid_chars(prefix)
 }
 
-/// No control characters, nor invisible format characters (zero-width, direction marks).
+/// No control characters, nor the invisible format characters a name could hide behind
+/// (soft hyphen, zero-width characters, direction marks, embeddings and isolates, BOM).
 fn valid_chars(text: &str) -> bool {
     !text.chars().any(|c| {
         c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+            || matches!(
+                c,
+                '\u{00ad}'
+                    | '\u{061c}'
+                    | '\u{180e}'
+                    | '\u{200b}'..='\u{200f}'
+                    | '\u{202a}'..='\u{202e}'
+                    | '\u{2060}'..='\u{2069}'
+                    | '\u{feff}'
+            )
     })
 }
 
@@ -198,6 +208,25 @@ pub enum Action {
     Disband,
     /// The member's daily check-in, counted toward the clan's reward.
     CheckIn,
+}
+
+impl Action {
+    /// Its name, as the action's record keeps it.
+    pub fn kind(&self) -> String {
+        match self {
+            Action::Create { .. } => "create",
+            Action::Join { .. } => "join",
+            Action::Approve { .. } => "approve",
+            Action::Reject { .. } => "reject",
+            Action::Leave => "leave",
+            Action::Kick { .. } => "kick",
+            Action::Promote { .. } => "promote",
+            Action::Transfer { .. } => "transfer",
+            Action::Disband => "disband",
+            Action::CheckIn => "check_in",
+        }
+        .to_owned()
+    }
 }
 
 /// What a request needs of the clan database.
@@ -291,6 +320,7 @@ pub fn decide(
     mint: &mut dyn FnMut() -> u64,
 ) -> Result<Decision, Refusal> {
     let mut decision = decide_rows(data, me, target, action, now_ms, mint())?;
+    decision.outcome.action = action.kind();
     // What the action does to others goes with it, in the clan database's outbox: delivered
     // however the actor's own request ends.
     let change = decision.outcome.change.clone();
@@ -298,7 +328,7 @@ pub fn decide(
     let news = ClanNews { clan_id: decision.outcome.clan_id, change, gems };
     for user in decision.outcome.told.clone() {
         let sent = Outgoing { id: mint(), receiver: user, delivery: Kind::ClanNews(news.clone()) };
-        decision.writes.push(RowWrite::Insert(&OUTBOX, sent.row(me.user, CLAN_OUTBOX, now_ms)));
+        decision.writes.push(RowWrite::Insert(&CLAN_OUTBOX, sent.row(me.user, CLAN_SOURCE, now_ms)));
     }
     Ok(decision)
 }
@@ -319,7 +349,7 @@ fn decide_rows(
     };
     if let Action::Create { name, open } = action {
         let chars = name.chars().count();
-        if !NAME_CHARS.contains(&chars) || name.chars().any(char::is_control) {
+        if !NAME_CHARS.contains(&chars) || !valid_chars(name) {
             return Err(refuse(
                 ErrorCode::InvalidArgument,
                 "a clan's name has 2 to 16 characters, no control characters",

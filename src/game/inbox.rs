@@ -39,7 +39,8 @@ pub const DUNGEON_MAIL_TITLE: &str = "name.mail.dungeon_visit";
 /// A delivery a request sends to another user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
-    /// Minted from the sender's ids: unique, and rising with each request of the sender.
+    /// Minted from the sender's ids (a clan action's news, from the node's): unique, and
+    /// rising with each request of the sender while one node's clock mints them.
     pub id: u64,
     pub receiver: u64,
     pub delivery: Kind,

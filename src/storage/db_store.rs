@@ -32,7 +32,7 @@ use crate::storage::persistence::BatchSettings;
 use crate::storage::registry::{Placement, ShardRow};
 use crate::storage::router::{ShardRouter, Submit};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
-use crate::storage::tables::{ACTION_LOG, LAST_REPLIES, LOG_OUTBOX, OUTBOX};
+use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, LAST_REPLIES, LOG_OUTBOX};
 use crate::storage::{
     ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
     StoreError, StoreResult, UserPlace, UserRows, UserShards,
@@ -298,7 +298,7 @@ impl Store for DbStore {
     fn clan_commit(&self, commit: ClanCommit) -> BoxFuture<'static, Result<(), ClanCommitError>> {
         let (store, bound, router) = (self.clone(), self.timeout, self.router.clone());
         let what = format!("change clan {}", commit.clan_id);
-        let sends = commit.writes.iter().any(|w| matches!(w, RowWrite::Insert(t, _) if std::ptr::eq(*t, &OUTBOX)));
+        let sends = commit.writes.iter().any(|w| matches!(w, RowWrite::Insert(t, _) if std::ptr::eq(*t, &CLAN_OUTBOX)));
         Box::pin(async move {
             match tokio::time::timeout(bound, clans::commit(store, commit)).await {
                 Ok(Ok(())) => {
@@ -307,9 +307,22 @@ impl Store for DbStore {
                     }
                     Ok(())
                 }
+                Ok(Err(ClanCommitError::Store(e))) => {
+                    // It may have committed: its courier looks (and its sweep, for a late one).
+                    if let Some(router) = router {
+                        router.do_send(crate::storage::router::ClanShipped);
+                    }
+                    Err(ClanCommitError::Store(e))
+                }
                 Ok(outcome) => outcome,
-                // The transaction may still commit: a retry of the request finds its record.
-                Err(_) => Err(ClanCommitError::Store(StoreError::OutcomeUnknown(what))),
+                // The transaction may still commit: a retry of the request finds its record,
+                // and the courier's sweep its deliveries.
+                Err(_) => {
+                    if let Some(router) = router {
+                        router.do_send(crate::storage::router::ClanShipped);
+                    }
+                    Err(ClanCommitError::Store(StoreError::OutcomeUnknown(what)))
+                }
             }
         })
     }

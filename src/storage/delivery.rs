@@ -27,10 +27,11 @@ use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::courier::{Courier, Pace, Route};
 use crate::storage::db::{Db, ShardDbs};
 use crate::storage::db_store::db;
+use crate::storage::rows::TableDef;
 use crate::storage::rows::{ColType, Row, Value};
 use crate::storage::schema::accounts;
 use crate::storage::sql::{self, Bind, Statement};
-use crate::storage::tables::{INBOX, OUTBOX};
+use crate::storage::tables::{CLAN_OUTBOX, INBOX, OUTBOX};
 use crate::storage::{StoreError, StoreResult};
 use crate::with_conn;
 
@@ -78,7 +79,7 @@ pub type DeliveryCourier = Courier<DeliveryRoute>;
 
 /// The number the clan database's outbox goes by where a game shard's number would stand
 /// (an inbox row's `sender_shard`: where its outbox row waited).
-pub const CLAN_OUTBOX: i16 = -2;
+pub const CLAN_SOURCE: i16 = -2;
 
 /// The databases a delivery courier works with.
 #[derive(Clone)]
@@ -89,9 +90,14 @@ pub struct DeliveryDbs {
 }
 
 impl DeliveryDbs {
-    /// The database whose outbox goes by `no` (a game shard, or [`CLAN_OUTBOX`]).
+    /// The outbox table of the source that goes by `no`.
+    fn table(no: i16) -> &'static TableDef {
+        if no == CLAN_SOURCE { &CLAN_OUTBOX } else { &OUTBOX }
+    }
+
+    /// The database whose outbox goes by `no` (a game shard, or [`CLAN_SOURCE`]).
     fn outbox(&self, no: i16) -> Option<&Db> {
-        if no == CLAN_OUTBOX { Some(&self.clan) } else { self.game.get(&no) }
+        if no == CLAN_SOURCE { Some(&self.clan) } else { self.game.get(&no) }
     }
 }
 
@@ -104,7 +110,7 @@ pub struct DeliveryRoute {
 }
 
 /// The delivery courier of the outbox that goes by `source_no` (a game shard of `dbs`, or
-/// [`CLAN_OUTBOX`]), receivers placed through the common database.
+/// [`CLAN_SOURCE`]), receivers placed through the common database.
 pub fn courier(
     source_no: i16,
     dbs: DeliveryDbs,
@@ -113,7 +119,7 @@ pub fn courier(
     sweep: Duration,
 ) -> Option<DeliveryCourier> {
     let source = dbs.outbox(source_no)?.clone();
-    let label = if source_no == CLAN_OUTBOX { "clan".to_owned() } else { format!("game-{source_no}") };
+    let label = if source_no == CLAN_SOURCE { "clan".to_owned() } else { format!("game-{source_no}") };
     let route = DeliveryRoute { source_no, source, dbs, listener };
     Some(Courier::new(route, format!("{label} delivery outbox"), Pace { limit, sweep, linger: LINGER }))
 }
@@ -154,11 +160,11 @@ impl Parcel {
 
 impl Route for DeliveryRoute {
     fn read(&self, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
-        let source = self.source.clone();
+        let (source, table) = (self.source.clone(), DeliveryDbs::table(self.source_no));
         async move {
             let what = "read the delivery outbox";
             with_conn!(source, what, |conn| {
-                let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &OUTBOX));
+                let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), table));
                 s.push(" ORDER BY delivery_id LIMIT ");
                 s.param(Bind::Int(limit as i64));
                 s.cacheable = true;
@@ -186,7 +192,7 @@ impl Route for DeliveryRoute {
         let (dbs, shard_no, listener) = (self.dbs.clone(), self.source_no, self.listener.clone());
         async move {
             // Inboxes are on game shards; the clan database's courier has none to look after.
-            if shard_no == CLAN_OUTBOX {
+            if shard_no == CLAN_SOURCE {
                 return;
             }
             let game = &dbs.game;
@@ -286,7 +292,7 @@ async fn deliver(
     let keys: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
     let what = "empty the delivery outbox";
     with_conn!(source_db, what, |conn| {
-        for statement in sql::delete(dialect_of(conn), &OUTBOX, &keys) {
+        for statement in sql::delete(dialect_of(conn), DeliveryDbs::table(source), &keys) {
             conn.exec(statement).await.map_err(db(what))?;
         }
         Ok(())
@@ -359,7 +365,9 @@ pub async fn purge_applied(dbs: &DeliveryDbs, shard_no: i16) -> StoreResult<usiz
         let what = "look for deliveries still in an outbox";
         let ids: Vec<Value> = entries.iter().map(|(_, id)| id.clone()).collect();
         let waiting = with_conn!(outbox_db, what, |conn| {
-            let mut s = Statement::new(dialect_of(conn), "SELECT delivery_id AS i0 FROM outbox WHERE delivery_id IN ");
+            let from = DeliveryDbs::table(sender_shard as i16).name;
+            let mut s =
+                Statement::new(dialect_of(conn), format!("SELECT delivery_id AS i0 FROM {from} WHERE delivery_id IN "));
             s.tuple_of(ids.iter().map(|v| Bind::Value(ColType::BigInt, v)));
             conn.rows(s).await.map_err(db(what))
         })?;

@@ -10,7 +10,7 @@ use futures_util::future::{BoxFuture, ready};
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
-use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
+use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
     StoreError, StoreResult, UserPlace, UserRows, UserShards,
@@ -77,10 +77,10 @@ impl Inner {
         let mut receivers = Vec::new();
         for write in writes {
             let RowWrite::Insert(table, outbox) = write else { continue };
-            if !std::ptr::eq(*table, &OUTBOX) {
+            if !std::ptr::eq(*table, &OUTBOX) && !std::ptr::eq(*table, &CLAN_OUTBOX) {
                 continue;
             }
-            if let Some(rows) = self.tables.get_mut(OUTBOX.name) {
+            if let Some(rows) = self.tables.get_mut(table.name) {
                 rows.remove(&outbox[..1]);
             }
             let Some((receiver, row)) = crate::storage::delivery::inbox_row(outbox) else { continue };

@@ -62,7 +62,7 @@ pub struct ShardRouter {
     clan: Option<Addr<DeliveryCourier>>,
 }
 
-/// A clan change committed deliveries in the clan database's outbox.
+/// A clan change committed deliveries in the clan database's outbox (or may have).
 #[derive(Debug)]
 pub struct ClanShipped;
 
@@ -120,7 +120,7 @@ impl ShardRouter {
                 shards.insert((kind, *no), actor.start());
             }
         }
-        let clan = delivery::courier(delivery::CLAN_OUTBOX, dbs.clone(), listener, limit, sweep).map(Actor::start);
+        let clan = delivery::courier(delivery::CLAN_SOURCE, dbs.clone(), listener, limit, sweep).map(Actor::start);
         deliveries.extend(clan.clone());
         ShardRouter { shards, shippers, deliveries, clan }.start()
     }

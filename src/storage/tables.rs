@@ -95,6 +95,12 @@ pub static OUTBOX: TableDef = TableDef {
     stamped: false,
 };
 
+/// The clan database's outbox: what a clan action does to other users (news of it, the
+/// day's reward), written in the action's transaction, delivered like [`OUTBOX`] rows (its
+/// columns are the same).
+pub static CLAN_OUTBOX: TableDef =
+    TableDef { name: "clan_outbox", key: OUTBOX.key, columns: OUTBOX.columns, stamped: false };
+
 /// Deliveries a user received: waiting (`applied_at_ms` 0) until the user's actor applies
 /// them and marks them so in one commit. Keyed by the delivery id, so a second copy of a
 /// delivery is the same row; an applied row stays as that record until the delivery's outbox

@@ -109,14 +109,22 @@ impl Builder {
             friend_dungeon_gold: get("friend_dungeon_gold", 0, any),
             friend_dungeon_monster_exp: get("friend_dungeon_monster_exp", 0, any),
             friend_dungeon_host_points: get("friend_dungeon_host_points", 0, any),
-            // A reward reaching every member mints a delivery each in one request: bounded well
-            // under what a request may mint.
+            // A clan's news and reward reach every member in one transaction: a bounded size.
             clan_member_limit: get("clan_member_limit", 2, 60),
             clan_create_gold: get("clan_create_gold", 0, any),
             clan_checkin_goal: get("clan_checkin_goal", 1, 1000),
             clan_checkin_gems: get("clan_checkin_gems", 0, any),
             time_zone,
         };
+        if rules.clan_checkin_goal > rules.clan_member_limit
+            && let Some(row) = map.get("clan_checkin_goal")
+        {
+            let message = format!(
+                "{} check-ins a day cannot come from at most {} members",
+                rules.clan_checkin_goal, rules.clan_member_limit
+            );
+            row.problem(&mut self.problems, "value", message);
+        }
         for (min, max, name) in [
             (rules.explore_gold_min, rules.explore_gold_max, "explore_gold_max"),
             (rules.explore_exp_min, rules.explore_exp_max, "explore_exp_max"),

@@ -1,4 +1,4 @@
-DROP TABLE outbox;
+DROP TABLE clan_outbox;
 DROP TABLE clan_ops;
 DROP TABLE clan_requests;
 ALTER TABLE clan_members DROP COLUMN checkin_resets_at_ms;

@@ -35,8 +35,9 @@ CREATE TABLE clan_ops (
 );
 
 -- What a clan action does to other users (news of it, the day's reward), written in the
--- action's transaction and delivered to their inboxes like the game shards' outboxes.
-CREATE TABLE outbox (
+-- action's transaction and delivered to their inboxes like the game shards' outboxes
+-- (named apart from theirs: the kinds of database may share one).
+CREATE TABLE clan_outbox (
     delivery_id   BIGINT PRIMARY KEY NOT NULL,
     sender_id     BIGINT NOT NULL,
     sender_shard  INTEGER NOT NULL,
