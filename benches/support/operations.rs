@@ -76,6 +76,7 @@ fn state(data: &GameData, in_battle: bool) -> UserState {
             team_slot: 1,
             members: (FIRST..FIRST + 5).collect(),
             power: 1_000,
+            enemy_power: 237,
             started_at_ms: NOW - 60_000,
             expires_at_ms: NOW + 60_000,
         };

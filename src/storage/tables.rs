@@ -184,6 +184,7 @@ pub static BATTLES: TableDef = TableDef {
         col("team_slot", BigInt),
         col("members", Text),
         col("power", BigInt),
+        col("enemy_power", BigInt),
         col("started_at_ms", BigInt),
         col("expires_at_ms", BigInt),
     ],

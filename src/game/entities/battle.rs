@@ -9,13 +9,16 @@ use crate::storage::tables::BATTLES;
 pub struct Battle {
     /// Drawn from the user's stream when the battle started (below 2^63).
     pub token: u64,
-    /// `stage:difficulty`.
+    /// `stage:difficulty`, or `friend:<user id>` for a friend's dungeon.
     pub stage: String,
     pub team_slot: u64,
     /// The monsters that fight it (the team as it was at the start).
     pub members: Vec<u64>,
     /// The team's power against the stage when it started.
     pub power: u64,
+    /// The enemies' power when it started (what its finish is judged against, whatever the
+    /// game data or the friend's team became meanwhile).
+    pub enemy_power: u64,
     pub started_at_ms: i64,
     pub expires_at_ms: i64,
 }
@@ -34,6 +37,7 @@ impl Entity for Battle {
             Value::uint(self.team_slot),
             Value::Text(super::team::ids_text(&self.members)),
             Value::uint(self.power),
+            Value::uint(self.enemy_power),
             Value::Int(self.started_at_ms),
             Value::Int(self.expires_at_ms),
         ]
@@ -46,6 +50,7 @@ impl Entity for Battle {
             team_slot: r.uint()?,
             members: super::team::ids_of(&BATTLES, &r.text()?)?,
             power: r.uint()?,
+            enemy_power: r.uint()?,
             started_at_ms: r.int()?,
             expires_at_ms: r.int()?,
         })

@@ -291,6 +291,7 @@ mod tests {
             team_slot: 2,
             members: vec![1, u64::MAX >> 1],
             power: 12_345,
+            enemy_power: 9_999,
             started_at_ms: 1,
             expires_at_ms: 2,
         });

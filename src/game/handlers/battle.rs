@@ -59,7 +59,7 @@ pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult
             format!("{} costs {} stamina", stage.key, stage.level.stamina_cost),
         ));
     }
-    let battle = open(ctx, stage.key.clone(), &team, &stage.enemy_elements);
+    let battle = open(ctx, stage.key.clone(), &team, &stage.enemy_elements, stage.enemy_power);
     let (power, token) = (battle.power, battle.token);
     ctx.log("battle_start", format!("stage={} slot={slot}", stage.key), format!("power={power} token={token}"));
     let enemies = stage
@@ -104,7 +104,7 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
     };
     let claim = Claim { won: req.won, stars: req.stars, elapsed_ms: req.elapsed_ms };
     let min_ms = i64::from(stage.level.min_clear_secs) * 1000;
-    check_plausible(ctx, &battle, claim, stage.enemy_power, min_ms, &stage.key)?;
+    check_plausible(ctx, &battle, claim, min_ms, &stage.key)?;
     settle(ctx, &battle);
     let mut res = FinishBattleRes { won: req.won, stars: req.stars, ..Default::default() };
     if !req.won {
@@ -173,16 +173,10 @@ pub struct Claim {
     pub elapsed_ms: u32,
 }
 
-/// The plausibility rule (module doc) for `claim` on `battle` against `enemy_power`, a win
-/// taking at least `min_ms`; a refusal is suspicious.
-pub fn check_plausible(
-    ctx: &HandlerCtx,
-    battle: &Battle,
-    claim: Claim,
-    enemy_power: u64,
-    min_ms: i64,
-    what: &str,
-) -> HandlerResult<()> {
+/// The plausibility rule (module doc) for `claim` on `battle`, against the enemy power it
+/// started with, a win taking at least `min_ms`; a refusal is suspicious.
+pub fn check_plausible(ctx: &HandlerCtx, battle: &Battle, claim: Claim, min_ms: i64, what: &str) -> HandlerResult<()> {
+    let enemy_power = battle.enemy_power;
     let stars_ok = if claim.won { (1..=3).contains(&claim.stars) } else { claim.stars == 0 };
     if !stars_ok {
         return Err(Refusal::suspicious(ErrorCode::BattleStarsInvalid, "a win has 1 to 3 stars, a loss 0"));
@@ -247,9 +241,9 @@ pub fn close_expired(ctx: &mut HandlerCtx) -> HandlerResult<()> {
     Ok(())
 }
 
-/// Opens a battle on `stage` for `team` (its power against `enemy_elements`, as of now),
-/// with a single-use token from the user's stream.
-pub fn open(ctx: &mut HandlerCtx, stage: String, team: &Team, enemy_elements: &[String]) -> Battle {
+/// Opens a battle on `stage` for `team` (its power against `enemy_elements`, as of now)
+/// against enemies of `enemy_power`, with a single-use token from the user's stream.
+pub fn open(ctx: &mut HandlerCtx, stage: String, team: &Team, enemy_elements: &[String], enemy_power: u64) -> Battle {
     let (data, now) = (ctx.data, ctx.now_ms);
     let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
     let power = stats::team_power(data, members, enemy_elements);
@@ -259,6 +253,7 @@ pub fn open(ctx: &mut HandlerCtx, stage: String, team: &Team, enemy_elements: &[
         team_slot: team.slot,
         members: team.members.clone(),
         power,
+        enemy_power,
         started_at_ms: now,
         expires_at_ms: now.saturating_add(data.battle.expire_ms),
     };

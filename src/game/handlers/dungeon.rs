@@ -5,7 +5,7 @@
 //! the monsters that fought, and sends the friend friendship points (a delivery, as mail).
 //!
 //! The open battle is a row of the user's battles, keyed by its single-use token, whose
-//! stage names the friend and the enemy power fought: `friend:<user id>:<power>`.
+//! stage names the friend fought: `friend:<user id>`.
 
 use summoner_proto::api::{ErrorCode, VisitFriendDungeonReq, VisitFriendDungeonRes};
 use summoner_proto::gamedata::Currency;
@@ -18,10 +18,9 @@ use crate::game::{inbox, monsters, wallet};
 
 const STAGE_PREFIX: &str = "friend:";
 
-/// The friend and the enemy power of a dungeon battle's stage key.
-fn fought(stage: &str) -> Option<(u64, u64)> {
-    let (friend, power) = stage.strip_prefix(STAGE_PREFIX)?.split_once(':')?;
-    Some((friend.parse().ok()?, power.parse().ok()?))
+/// The friend a dungeon battle's stage key names.
+fn fought(stage: &str) -> Option<u64> {
+    stage.strip_prefix(STAGE_PREFIX)?.parse().ok()
 }
 
 /// VisitFriendDungeon: starts a visit (token 0) or finishes the open one.
@@ -51,7 +50,7 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
     battle::close_expired(ctx)?;
     let enemy_elements: Vec<String> = snapshot.team.iter().map(|m| m.element.clone()).collect();
     let enemy_power = snapshot.team_power;
-    let battle = battle::open(ctx, format!("{STAGE_PREFIX}{them}:{enemy_power}"), &team, &enemy_elements);
+    let battle = battle::open(ctx, format!("{STAGE_PREFIX}{them}"), &team, &enemy_elements, enemy_power);
     let (power, token) = (battle.power, battle.token);
     // The visit of the day is used by starting it: an abandoned visit does not come back.
     let again = data.reset.next_reset(now);
@@ -75,14 +74,14 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
 fn finish(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<VisitFriendDungeonRes> {
     let (data, now) = (ctx.data, ctx.now_ms);
     let battle = battle::open_battle(ctx, req.battle_token)?;
-    let Some((them, enemy_power)) = fought(&battle.stage).filter(|(friend, _)| *friend == req.friend_id) else {
+    let Some(them) = fought(&battle.stage).filter(|friend| *friend == req.friend_id) else {
         return Err(Refusal::suspicious(
             ErrorCode::BattleNotFound,
             format!("the open battle is not a visit of user {}", req.friend_id),
         ));
     };
     let claim = Claim { won: req.won, stars: req.stars, elapsed_ms: req.elapsed_ms };
-    battle::check_plausible(ctx, &battle, claim, enemy_power, data.social.dungeon_min_ms, "a friend's dungeon")?;
+    battle::check_plausible(ctx, &battle, claim, data.social.dungeon_min_ms, "a friend's dungeon")?;
     battle::settle(ctx, &battle);
     let mut res = VisitFriendDungeonRes { finished: true, won: req.won, stars: req.stars, ..Default::default() };
     if req.won {

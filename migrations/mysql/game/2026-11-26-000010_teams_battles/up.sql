@@ -1,6 +1,6 @@
 -- Teams (a few slots of up to five monster ids each) and open battles (one row per battle
 -- started and not yet finished, keyed by its single-use token, with the monsters that fight
--- it). New tables only.
+-- it and both powers as of its start). New tables only.
 
 CREATE TABLE teams (
     user_id     BIGINT NOT NULL,
@@ -17,6 +17,7 @@ CREATE TABLE battles (
     team_slot     BIGINT NOT NULL,
     members       TEXT NOT NULL,
     power         BIGINT NOT NULL,
+    enemy_power   BIGINT NOT NULL,
     started_at_ms BIGINT NOT NULL,
     expires_at_ms BIGINT NOT NULL,
     owner_epoch   BIGINT NOT NULL DEFAULT 0,
