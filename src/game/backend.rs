@@ -167,9 +167,7 @@ async fn snapshot_or_load(
         ..Owned::default()
     };
     let data = catalog.current();
-    let waiting = owned.friend_requests.values().filter(|r| !r.outgoing).count();
-    let seen = friends::snapshot(&profile, waiting >= data.social.request_limit, now_ms);
-    let snapshot = friends::with_team(&data, seen, &friends::first_team(&owned));
+    let snapshot = friends::snapshot_of(&data, &profile, &owned, now_ms);
     behind.send("friend snapshot read from the database", user, cache.fill_snapshot(snapshot.clone()));
     Ok(Some(snapshot))
 }

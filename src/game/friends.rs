@@ -75,6 +75,14 @@ pub fn visited(id: u64) -> String {
     format!("dungeon.{id}")
 }
 
+/// What friends see of a user whose rows are `profile` and `owned` (at least their teams,
+/// monsters and friend requests): the whole snapshot, first team and request box included.
+pub fn snapshot_of(data: &GameData, profile: &Profile, owned: &Owned, now_ms: i64) -> FriendSnapshot {
+    let waiting = owned.friend_requests.values().filter(|r| !r.outgoing).count();
+    let seen = snapshot(profile, waiting >= data.social.request_limit, now_ms);
+    with_team(data, seen, &first_team(owned))
+}
+
 /// The slot of the team friends fight in the dungeon.
 pub const DUNGEON_SLOT: u64 = 1;
 

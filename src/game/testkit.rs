@@ -104,10 +104,7 @@ impl Player {
 
     /// What friends see of this player (for another player's fetch step).
     pub fn snapshot(&self) -> FriendSnapshot {
-        let waiting = self.state.owned.friend_requests.values().filter(|r| !r.outgoing).count();
-        let seen =
-            crate::game::friends::snapshot(&self.state.profile, waiting >= self.data.social.request_limit, self.now);
-        crate::game::friends::with_team(&self.data, seen, &crate::game::friends::first_team(&self.state.owned))
+        crate::game::friends::snapshot_of(&self.data, &self.state.profile, &self.state.owned, self.now)
     }
 
     /// A user with `gold` and `gems`.
