@@ -226,18 +226,7 @@ async fn clan_action(
                 .map_err(read)?,
             None => None,
         };
-        let own = match (mine, &action) {
-            (Some(id), Action::Join { .. } | Action::Create { .. }) => store
-                .clan(id)
-                .await
-                .map_err(storage_error)?
-                .map(|rows| ClanView::from_rows(&rows))
-                .transpose()
-                .map_err(read)?,
-            (Some(_), _) => target.clone(),
-            (None, _) => None,
-        };
-        let actor = clans::Actor { user: me.user, gold: me.gold, clan: own.as_ref() };
+        let actor = clans::Actor { user: me.user, gold: me.gold, in_clan: mine.is_some() };
         let decided = clans::decide(&data, &actor, target.as_ref(), &action, now_ms, &mut || ids.next_id());
         let decision = match decided {
             Ok(decision) if !decision.writes.is_empty() => decision,

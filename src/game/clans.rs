@@ -279,11 +279,11 @@ pub struct Decision {
     pub outcome: ClanOutcome,
 }
 
-/// Who acts: their id, gold, and the clan they are in (as read).
-pub struct Actor<'a> {
+/// Who acts: their id, gold, and whether they are in a clan (as read).
+pub struct Actor {
     pub user: u64,
     pub gold: u64,
-    pub clan: Option<&'a ClanView>,
+    pub in_clan: bool,
 }
 
 fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
@@ -355,7 +355,7 @@ fn decide_rows(
                 "a clan's name has 2 to 16 characters, no control characters",
             ));
         }
-        if me.clan.is_some() {
+        if me.in_clan {
             return Err(refuse(ErrorCode::AlreadyInClan, "leave your clan first"));
         }
         if me.gold < rules.clan_create_gold {
@@ -410,7 +410,7 @@ fn decide_rows(
     match action {
         Action::Create { .. } => Err(refuse(ErrorCode::AlreadyInClan, "a clan is founded once")),
         Action::Join { .. } => {
-            if me.clan.is_some() {
+            if me.in_clan {
                 return Err(refuse(ErrorCode::AlreadyInClan, "leave your clan first"));
             }
             if clan.member_count >= rules.clan_member_limit {
@@ -614,7 +614,7 @@ mod tests {
 
     fn act(view: &ClanView, user: u64, action: Action) -> Result<Decision, Refusal> {
         let data = data();
-        let me = Actor { user, gold: 0, clan: view.members.iter().any(|m| m.user == user).then_some(view) };
+        let me = Actor { user, gold: 0, in_clan: view.members.iter().any(|m| m.user == user) };
         let mut next = 77;
         decide(&data, &me, Some(view), &action, 1_000, &mut || {
             next += 1;
@@ -653,7 +653,7 @@ mod tests {
     fn joining_takes_a_seat_or_asks_and_a_full_clan_takes_no_one() {
         let data = data();
         let open = clan(true);
-        let outsider = Actor { user: 20, gold: 0, clan: None };
+        let outsider = Actor { user: 20, gold: 0, in_clan: false };
         let joined =
             decide(&data, &outsider, Some(&open), &Action::Join { clan_id: 500 }, 1_000, &mut || 0).expect("joins");
         assert!(joined.outcome.joined);
@@ -664,7 +664,7 @@ mod tests {
         full.clan.member_count = data.social.clan_member_limit;
         let refused = decide(&data, &outsider, Some(&full), &Action::Join { clan_id: 500 }, 1_000, &mut || 0);
         assert_eq!(code(refused), ErrorCode::ClanFull);
-        let member = Actor { user: 3, gold: 0, clan: Some(&open) };
+        let member = Actor { user: 3, gold: 0, in_clan: true };
         assert_eq!(
             code(decide(&data, &member, Some(&open), &Action::Join { clan_id: 500 }, 1_000, &mut || 0)),
             ErrorCode::AlreadyInClan
@@ -675,7 +675,7 @@ mod tests {
     fn founding_needs_a_name_the_gold_and_no_clan() {
         let data = data();
         let found = |gold, name: &str| {
-            let me = Actor { user: 20, gold, clan: None };
+            let me = Actor { user: 20, gold, in_clan: false };
             decide(&data, &me, None, &Action::Create { name: name.into(), open: true }, 1_000, &mut || 900)
         };
         assert_eq!(code(found(0, "Wolves")), ErrorCode::NotEnoughGold);
@@ -754,13 +754,12 @@ mod properties {
             for (user, kind, other, later) in steps {
                 let action = action(kind, other, &clans);
                 let mine = now(store.clan_of(user)).expect("read");
-                let own = mine.and_then(|id| view(&store, id));
                 let target = match &action {
                     Action::Join { clan_id } => view(&store, *clan_id),
                     Action::Create { .. } => None,
-                    _ => own.clone(),
+                    _ => mine.and_then(|id| view(&store, id)),
                 };
-                let me = Actor { user, gold: u64::MAX, clan: own.as_ref() };
+                let me = Actor { user, gold: u64::MAX, in_clan: mine.is_some() };
                 let mut mint = || {
                     next_id += 1;
                     next_id
