@@ -89,6 +89,14 @@ fn validation_errors_name_sheet_row_and_column() {
     assert_located(&p, "elements.csv", 2, "name_key", "no en string for \"name.elem.water\"");
     let p = problems_after("monsters.csv", "growth_defense", "growth_def");
     assert_located(&p, "monsters.csv", 1, "growth_defense", "missing column");
+    let p = problems_after("starter_box.csv", "mon.slime.fire.1,2", "mon.slime.nobody.1,2");
+    assert_located(&p, "starter_box.csv", 3, "monster", "unknown monster");
+    let p = problems_after("starter_box.csv", "mon.slime.fire.1,2", "mon.slime.water.1,2");
+    assert_located(&p, "starter_box.csv", 3, "monster", "listed twice");
+    let p = problems_after("starter_box.csv", "mon.slime.fire.1,2", "mon.slime.fire.1,0");
+    assert_located(&p, "starter_box.csv", 3, "count", "out of range");
+    let p = problems_after("starter_box.csv", "mon.slime.fire.1,2", "mon.slime.fire.1,30");
+    assert!(p.iter().any(|p| p.sheet == "starter_box.csv" && p.message.contains("at most 32")), "{p:#?}");
 }
 
 /// A failed build writes nothing, not even part of a set.

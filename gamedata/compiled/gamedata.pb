@@ -1,4 +1,4 @@
-@2fe94b529851e402cc4b533cf0d6e39857396681845f3b0c8fdd7a380a874a27[Ëd¨ (0(8
+@538652f154dc66a3eccc72be58d3367c0262631fa43122845142c4204d00a3aa[Ëd¨ (0(8
 @HPXê`hpàx<Ädàêö
 Asia/Seoul†2®∞
 ∏¿¨»–ÿ2‡êNË
@@ -784,4 +784,11 @@ zG
 item.evolve_stoneö	
 goldêö
 staminaö
-gems2
+gems2¢
+mon.slime.water.1¢
+mon.slime.fire.1¢
+mon.slime.tree.1¢
+mon.squir.light.1¢
+mon.squir.dark.1¢
+mon.jackolittle.fire.2¢
+mon.slimeb.water.2

@@ -26,6 +26,7 @@ use crate::game::handlers::{
 };
 use crate::game::inbox::{self, Outgoing};
 use crate::game::profile::Profile;
+use crate::game::starter;
 use crate::game::state::{Delta, Draft, MINT_RESERVE, UserState};
 use crate::storage::UserPlace;
 use crate::storage::rows::{RowWrite, Value};
@@ -144,6 +145,7 @@ pub fn dispatch(
     let mut draft = state.draft();
     let mut rng = rng_for(&draft.profile);
     let mut ctx = HandlerCtx::new(data, &mut draft, &mut rng, now_ms, request.seq, fetched, test_operations);
+    starter::give_once(&mut ctx);
     inbox::receive(&mut ctx);
     let answer = route(&mut ctx, payload);
     let mut turn = Turn::from(ctx);
@@ -158,6 +160,7 @@ pub fn dispatch(
             let mut draft = state.draft();
             let mut rng = rng_for(&draft.profile);
             let mut ctx = HandlerCtx::new(data, &mut draft, &mut rng, now_ms, request.seq, fetched, test_operations);
+            starter::give_once(&mut ctx);
             inbox::receive(&mut ctx);
             let mut turn = Turn::from(ctx);
             let logged = refusal.suspicious && suspicious(data, &mut draft, &mut turn, payload, &refusal, now_ms);
@@ -317,6 +320,8 @@ mod tests {
         // Seen today already: the first request of a day also records the login.
         let seen = Counter { name: LOGIN_COUNTER.into(), value: 1, resets_at_ms: i64::MAX };
         user.owned.counters.insert(seen.name.clone(), seen);
+        let boxed = Counter { name: starter::STARTER_COUNTER.into(), value: 1, resets_at_ms: 0 };
+        user.owned.counters.insert(boxed.name.clone(), boxed);
         (data, user)
     }
 

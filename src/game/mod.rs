@@ -21,6 +21,7 @@ pub mod monsters;
 pub mod profile;
 pub mod quest_actor;
 pub mod quests;
+pub mod starter;
 pub mod state;
 pub mod stats;
 pub mod wallet;

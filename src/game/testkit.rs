@@ -17,6 +17,7 @@ use crate::game::entities::{Entity, Received};
 use crate::game::friends::Fetched;
 use crate::game::profile::Profile;
 use crate::game::quests;
+use crate::game::starter::STARTER_COUNTER;
 use crate::game::state::UserState;
 use crate::storage::ActionLog;
 use crate::storage::rows::{Row, RowWrite};
@@ -76,6 +77,9 @@ impl Player {
         // Seen today already (the first request of a day records the login).
         let seen = Counter { name: LOGIN_COUNTER.into(), value: 1, resets_at_ms: data.reset.next_reset(START_MS) };
         state.owned.counters.insert(seen.name.clone(), seen);
+        // Given the starter box already: tests count the monsters they grant themselves.
+        let boxed = Counter { name: STARTER_COUNTER.into(), value: 1, resets_at_ms: 0 };
+        state.owned.counters.insert(boxed.name.clone(), boxed);
         Self {
             data,
             state,

@@ -40,6 +40,8 @@ pub const DIFFICULTIES: [&str; 3] = ["normal", "hard", "hell"];
 /// The highest rarity a monster template may have (evolving can go beyond, up to the last
 /// row of rarities.csv).
 const MAX_RARITY: i64 = 5;
+/// The most monsters the starter box may hold (a first request mints them beside its own ids).
+pub const STARTER_BOX_MOST: u32 = 32;
 /// The rewards that are not an item or a monster.
 pub const PLAIN_REWARDS: [&str; 4] = ["gold", "gems", "stamina", "friend_points"];
 
@@ -110,6 +112,7 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
     );
     let items = sheet(&mut b, "items.csv", &["uid", "name_key"]);
     let check_in = sheet(&mut b, "check_in.csv", &["day", "reward", "amount"]);
+    let starter_box = sheet(&mut b, "starter_box.csv", &["monster", "count"]);
     let stages = sheet(
         &mut b,
         "stages.csv",
@@ -171,6 +174,7 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
     let levels = levels.as_ref().map_or_else(Vec::new, |s| b.levels(s));
     let known = economy::Rewardable { items: &item_ids, monsters: &monster_rarity };
     let check_in_days = check_in.as_ref().map_or_else(Vec::new, |s| b.check_in(s, &known));
+    let starter_box = starter_box.as_ref().map_or_else(Vec::new, |s| b.starter_box(s, &monster_rarity));
     let summonable = pools.iter().flat_map(|p| &p.entries).filter_map(|e| monster_rarity.get(e.uid.as_str()));
     let max_summon_rarity = summonable.copied().max().unwrap_or(0);
     let world = World { stages: &stages, max_level: levels.len() as u32, max_summon_rarity };
@@ -208,6 +212,7 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
         rarities,
         items,
         check_in_days,
+        starter_box,
     };
     data.content_hash = content_hash_of_data(&data);
     let strings = strings

@@ -4,9 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use summoner_proto::gamedata::{Currency, Element, Monster, Stage, StageLevel, SummonPool, Weighted};
+use summoner_proto::gamedata::{Currency, Element, Monster, Stage, StageLevel, StarterMonster, SummonPool, Weighted};
 
-use super::{Builder, DIFFICULTIES, MAX_RARITY, currency, new_id};
+use super::{Builder, DIFFICULTIES, MAX_RARITY, STARTER_BOX_MOST, currency, new_id};
 use crate::gdata::links::check_reachability;
 use crate::gdata::problem::Problems;
 use crate::gdata::sheet::Sheet;
@@ -29,6 +29,30 @@ impl Builder {
                     row.problem(&mut self.problems, "strong_against", format!("unknown element {target:?}"));
                 }
             }
+        }
+        out
+    }
+
+    /// The starter box: known monsters, each once, at most [`STARTER_BOX_MOST`] in all (they
+    /// are minted by the player's first request, beside what that request mints itself).
+    pub(super) fn starter_box(&mut self, sheet: &Sheet, monsters: &HashMap<&str, u32>) -> Vec<StarterMonster> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for row in sheet.each() {
+            let p = &mut self.problems;
+            let monster = row.str("monster").to_owned();
+            if !monsters.contains_key(monster.as_str()) {
+                row.problem(p, "monster", format!("unknown monster {monster:?}"));
+            } else if !seen.insert(monster.clone()) {
+                row.problem(p, "monster", format!("{monster} is listed twice; give it one row with its count"));
+            }
+            let count = row.number("count", 1, i64::from(STARTER_BOX_MOST), p).unwrap_or(1) as u32;
+            out.push(StarterMonster { monster, count });
+        }
+        let total: u32 = out.iter().map(|m| m.count).sum();
+        if total > STARTER_BOX_MOST {
+            self.problems
+                .sheet(&sheet.name, format!("the starter box holds {total} monsters; at most {STARTER_BOX_MOST}"));
         }
         out
     }

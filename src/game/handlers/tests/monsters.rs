@@ -150,3 +150,31 @@ fn teams_hold_distinct_owned_monsters_in_valid_slots() {
     p.refused(team(1, vec![ids[0], ids[0]]), ErrorCode::InvalidTeam);
     p.refused(team(1, vec![12_345]), ErrorCode::InvalidTeam);
 }
+
+#[test]
+fn the_first_request_gives_the_starter_box_once_and_a_refusal_does_not() {
+    let mut p = Player::new();
+    p.state.owned.counters.remove(crate::game::starter::STARTER_COUNTER);
+    let expected: u32 = p.data.content.data.starter_box.iter().map(|m| m.count).sum();
+    assert!(expected > 0, "the shipped game data has a starter box");
+    // A refused first request changes nothing: the box waits for one that goes through.
+    p.refused(enhance(1, vec![2]), ErrorCode::NoSuchMonster);
+    assert!(p.state.owned.monsters.is_empty());
+    let page = answer!(p.ok(Q::ListMonsters(ListMonstersReq { offset: 0, limit: 100 })), ListMonsters);
+    assert_eq!(page.total, expected, "the box is in the first answer");
+    let mut templates: Vec<String> = page.monsters.iter().map(|m| m.template.clone()).collect();
+    templates.sort();
+    let mut shipped: Vec<String> = p
+        .data
+        .content
+        .data
+        .starter_box
+        .iter()
+        .flat_map(|m| std::iter::repeat_n(m.monster.clone(), m.count as usize))
+        .collect();
+    shipped.sort();
+    assert_eq!(templates, shipped);
+    assert!(p.logs.iter().any(|l| l.action == "starter_box"), "the box is in the action log");
+    let again = answer!(p.ok(Q::ListMonsters(ListMonstersReq { offset: 0, limit: 100 })), ListMonsters);
+    assert_eq!(again.total, expected, "given once");
+}
