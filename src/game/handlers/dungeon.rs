@@ -90,6 +90,7 @@ fn finish(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vi
         for id in &battle.members {
             if let Some(monster) = ctx.user.owned.monsters.get_mut(id) {
                 monsters::gain_exp(data, monster, social.dungeon_monster_exp);
+                res.team.push(monsters::info(data, monster));
             }
         }
         // The host is paid only while still a friend (the friendship may have ended since).
