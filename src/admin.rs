@@ -3,11 +3,13 @@
 //! `GET`/`PUT /admin/notice` (the notice Login shows; `PUT` takes the text as the body and
 //! `?ttl_secs=` (default a day), an empty body takes it down), and
 //! `POST /admin/users/{id}/mail` (an operator's grant: `admin/mail.rs`) and
-//! `GET /admin/audit/summon?user=&draw=` (a logged draw replayed: `admin/audit.rs`).
+//! `GET /admin/audit/summon?user=&draw=` (a logged draw replayed: `admin/audit.rs`), and
+//! `POST /admin/actors/passivate` (every user actor retires, keeping its last answer; the
+//! next request of each user reads storage again: what the bot swarm's check asks first).
 //!
-//! Answers are plain text for operators and scripts (grants and audits answer JSON): 200 done, 401
-//! without the token, 422 when a new game-data version, a notice or a grant is refused
-//! (nothing changes), 503 when the cache or storage is unreachable.
+//! Answers are plain text for operators and scripts (grants, audits and passivation answer
+//! JSON): 200 done, 401 without the token, 422 when a new game-data version, a notice or a
+//! grant is refused (nothing changes), 503 when the cache or storage is unreachable.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,7 +72,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/notice", web::get().to(get_notice))
         .route("/admin/notice", web::put().to(put_notice))
         .route("/admin/users/{id}/mail", web::post().to(mail::grant))
-        .route("/admin/audit/summon", web::get().to(audit::replay_summon));
+        .route("/admin/audit/summon", web::get().to(audit::replay_summon))
+        .route("/admin/actors/passivate", web::post().to(passivate_all));
 }
 
 async fn get_notice(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
@@ -103,6 +106,15 @@ async fn put_notice(
         }
         Err(e) => HttpResponse::UnprocessableEntity().body(format!("refused: {e}\n")),
     }
+}
+
+async fn passivate_all(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    let passivated = state.directory.passivate_all().await;
+    let live = state.directory.live_actors();
+    HttpResponse::Ok().json(serde_json::json!({ "passivated": passivated, "live": live }))
 }
 
 async fn gamedata(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {

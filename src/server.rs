@@ -140,6 +140,11 @@ impl RunningServer {
     pub async fn passivate_idle(&self) -> usize {
         self.directory.passivate_idle().await
     }
+
+    /// Passivates every actor now, idle or not; returns how many.
+    pub async fn passivate_all(&self) -> usize {
+        self.directory.passivate_all().await
+    }
 }
 
 /// Starts the server on the system clock with the SQLite store from `config`.

@@ -226,7 +226,20 @@ impl<B: UserBackend> Directory<B> {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let results = join_all(candidates.iter().map(|a| a.send(Passivate))).await;
+        let results = join_all(candidates.iter().map(|a| a.send(Passivate { now: false }))).await;
+        results.into_iter().filter(|r| matches!(r, Ok(true))).count()
+    }
+
+    /// Passivates every live actor, busy or not (each after the request it is handling),
+    /// so the next request of each user reads its state from storage again; returns how
+    /// many retired.
+    pub async fn passivate_all(&self) -> usize {
+        let all: Vec<Addr<UserActor<B>>> = self
+            .stripes
+            .iter()
+            .flat_map(|stripe| lock(stripe).values().map(|e| e.addr.clone()).collect::<Vec<_>>())
+            .collect();
+        let results = join_all(all.iter().map(|a| a.send(Passivate { now: true }))).await;
         results.into_iter().filter(|r| matches!(r, Ok(true))).count()
     }
 }

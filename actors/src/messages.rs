@@ -80,9 +80,13 @@ impl Message for Refresh {
     type Result = bool;
 }
 
-/// Asks the actor to retire if it is still idle. Answers whether it did.
+/// Asks the actor to retire: if it is still idle or, with `now`, once the request it is
+/// handling is answered (requests queued behind go to a fresh activation). Its last
+/// answer is kept first. Answers whether it retired.
 #[derive(Debug)]
-pub struct Passivate;
+pub struct Passivate {
+    pub now: bool,
+}
 
 impl Message for Passivate {
     type Result = bool;

@@ -372,13 +372,13 @@ impl<B: UserBackend> UserActor<B> {
 impl<B: UserBackend> Handler<Passivate> for UserActor<B> {
     type Result = actix::ResponseFuture<bool>;
 
-    fn handle(&mut self, _: Passivate, ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, passivate: Passivate, ctx: &mut Context<Self>) -> Self::Result {
         let unkept = match &self.phase {
             Phase::Ready(live) if !live.last_kept => live.session.clone().zip(live.last.clone()),
             Phase::Ready(_) => None,
             Phase::Loading | Phase::Retired => return Box::pin(std::future::ready(false)),
         };
-        if !self.retire(ctx, false) {
+        if !self.retire(ctx, passivate.now) {
             return Box::pin(std::future::ready(false));
         }
         let Some((session, last)) = unkept else {
