@@ -1,5 +1,5 @@
 //! A small client of the Summoner API: what the tour example, the integration tests and
-//! (later) the bot swarm use to talk to a server. It keeps the session token and numbers
+//! the bot swarm use to talk to a server. It keeps the session token and numbers
 //! requests the way PROTOCOL.md asks clients to.
 
 use prost::Message;
@@ -62,6 +62,12 @@ impl Client {
             token: Vec::new(),
             seq: 0,
         }
+    }
+
+    /// A client of the API endpoint `endpoint` (e.g. `http://127.0.0.1:8080/api`) over
+    /// `http`, whose connection pool and timeouts it shares with other clients.
+    pub fn with_endpoint(http: reqwest::Client, endpoint: &str) -> Self {
+        Self { http, url: endpoint.to_owned(), token: Vec::new(), seq: 0 }
     }
 
     /// The current session token (empty before Login).

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod audit;
+pub mod bots;
 pub mod cache;
 pub mod cli;
 pub mod client;

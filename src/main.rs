@@ -19,6 +19,9 @@ fn main() -> ExitCode {
             GdataCommand::Diff { old, new } => commands::diff_builds(old, new),
         };
     }
+    if let Some(Command::Bots(args)) = &cli.command {
+        return summoner::bots::command::run(args);
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {
@@ -35,7 +38,7 @@ fn main() -> ExitCode {
             AuditCommand::ReplaySummon { user, draw } => summoner::audit::commands::replay_summon(&config, user, draw),
             AuditCommand::Rates => summoner::audit::commands::rates(&config),
         },
-        Command::Gdata { .. } => ExitCode::SUCCESS,
+        Command::Gdata { .. } | Command::Bots(_) => ExitCode::SUCCESS,
     }
 }
 

@@ -5,6 +5,8 @@
 
 pub mod backends;
 pub mod gated_store;
+pub mod hooked_store;
+pub mod lossy_store;
 pub mod process;
 pub mod redis;
 pub mod sheets;

@@ -1,0 +1,394 @@
+//! What a bot knows its server acknowledged: its ledger, kept from the answers it received,
+//! and the comparison of that ledger with the server's state at the end of a run.
+//!
+//! Monsters, mail and quests are predicted from each answer's own report (a summon names
+//! the monsters it made, a claim the mail it took, every request its quest progress and the
+//! deliveries it applied). The profile is the last one an answer showed. At the end, what
+//! the server shows must equal the ledger: an acknowledged write missing is *lost*, a thing
+//! no answer accounts for is a *phantom*.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use summoner_proto::api::{
+    Extra, MonsterInfo, QuestInfo, Response, Reward, User, extra, request::Payload as Q, response::Payload as R,
+};
+
+/// Received kinds that bring one mail (`crate::game::inbox`).
+const MAIL_DELIVERIES: [&str; 3] = ["gift", "dungeon_visit", "clan_reward"];
+
+/// A bot's ledger.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub user_id: u64,
+    /// The profile as the last answer that carried one showed it.
+    pub profile: Option<User>,
+    pub monsters: BTreeMap<u64, MonsterInfo>,
+    /// Monsters received without their id (a reward by mail, a shop item), by template.
+    unseen_monsters: BTreeMap<String, u32>,
+    /// Mail known to be claimable.
+    pub mail: BTreeSet<u64>,
+    claimed_mail: BTreeSet<u64>,
+    /// Mail announced (a delivery applied) whose id no answer named yet.
+    unseen_mail: u32,
+    pub quests: BTreeMap<String, QuestInfo>,
+    /// Team slot → members, as SetTeam answered.
+    pub teams: BTreeMap<u32, Vec<u64>>,
+    /// The clan the bot is in, and whether it leads it.
+    pub clan: Option<(u64, bool)>,
+    /// Deliveries from other players applied to this user, as answers reported them.
+    pub received: u64,
+}
+
+/// One way the server's state differs from a ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub user_id: u64,
+    /// "lost", "phantom" or "changed".
+    pub kind: &'static str,
+    /// "profile", "monsters", "mail", "quests" or "friends".
+    pub part: &'static str,
+    pub detail: String,
+}
+
+/// What the server showed of a user at the end.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    pub user: User,
+    pub monsters: Vec<MonsterInfo>,
+    pub mail: Vec<u64>,
+    pub quests: Vec<QuestInfo>,
+    pub friends: Vec<u64>,
+}
+
+impl Ledger {
+    /// Applies what an answer reports: its extras always (a refused request still commits
+    /// the deliveries it applied), its payload when `request` succeeded.
+    pub fn apply(&mut self, request: &Q, response: &Response) {
+        self.apply_extras(&response.extra);
+        let Some(payload) = &response.payload else {
+            return;
+        };
+        if let Some(user) = user_of(payload) {
+            self.profile = Some(user.clone());
+        }
+        match (request, payload) {
+            (_, R::Summon(res)) => {
+                for drawn in &res.monsters {
+                    self.know(drawn.monster.as_ref());
+                }
+            }
+            (_, R::ListMonsters(res)) => {
+                for monster in &res.monsters {
+                    self.know(Some(monster));
+                }
+            }
+            (Q::EnhanceMonster(req), R::EnhanceMonster(res)) => {
+                for food in &req.food {
+                    self.monsters.remove(food);
+                }
+                self.know(res.monster.as_ref());
+            }
+            (_, R::EvolveMonster(res)) => self.know(res.monster.as_ref()),
+            (_, R::LockMonster(res)) => self.know(res.monster.as_ref()),
+            (Q::SellMonster(req), R::SellMonster(_)) => {
+                for id in &req.monster_ids {
+                    self.monsters.remove(id);
+                }
+            }
+            (_, R::SetTeam(res)) => {
+                if let Some(team) = &res.team {
+                    self.teams.insert(team.slot, team.monster_ids.clone());
+                }
+            }
+            (_, R::FinishBattle(res)) => {
+                for monster in res.drops.iter().chain(&res.team) {
+                    self.know(Some(monster));
+                }
+            }
+            (_, R::VisitFriendDungeon(res)) => {
+                for monster in &res.team {
+                    self.know(Some(monster));
+                }
+            }
+            (_, R::ListQuests(res)) => {
+                for quest in &res.quests {
+                    self.quests.insert(quest.quest.clone(), quest.clone());
+                }
+            }
+            (_, R::ClaimQuest(res)) => {
+                if let Some(quest) = &res.quest {
+                    self.quests.insert(quest.quest.clone(), quest.clone());
+                }
+                if res.mail_id != 0 {
+                    self.mail.insert(res.mail_id);
+                } else if let Some(reward) = &res.reward {
+                    self.receive_monsters(std::slice::from_ref(reward));
+                }
+            }
+            (_, R::BuyItem(res)) => self.receive_monsters(res.reward.as_slice()),
+            (_, R::CheckIn(res)) if res.mail_id != 0 => {
+                self.mail.insert(res.mail_id);
+            }
+            (_, R::ListMail(res)) => {
+                let listed: BTreeSet<u64> = res.mail.iter().map(|m| m.id).collect();
+                let new = listed.difference(&self.mail).count() as u32;
+                self.unseen_mail = self.unseen_mail.saturating_sub(new);
+                self.mail.extend(listed);
+            }
+            (_, R::ClaimMail(res)) => {
+                for id in &res.claimed {
+                    if !self.mail.remove(id) {
+                        self.unseen_mail = self.unseen_mail.saturating_sub(1);
+                    }
+                    self.claimed_mail.insert(*id);
+                }
+                self.receive_monsters(&res.rewards);
+            }
+            (_, R::CreateClan(res)) => self.clan = res.clan.as_ref().map(|c| (c.clan_id, true)),
+            (_, R::JoinClan(res)) if res.joined => self.clan = res.clan.as_ref().map(|c| (c.clan_id, false)),
+            (_, R::LeaveClan(_)) => self.clan = None,
+            _ => {}
+        }
+    }
+
+    /// Whether mail may be waiting: known, or announced by a delivery.
+    pub fn has_mail(&self) -> bool {
+        !self.mail.is_empty() || self.unseen_mail > 0
+    }
+
+    /// Applies an answer's extras only (what reading the state at the end may bring).
+    pub fn apply_extras(&mut self, extras: &[Extra]) {
+        for extra in extras {
+            match &extra.kind {
+                Some(extra::Kind::QuestProgress(p)) => {
+                    if let Some(quest) = self.quests.get_mut(&p.quest) {
+                        quest.progress = p.progress;
+                        quest.completed = p.completed;
+                    }
+                }
+                Some(extra::Kind::Received(r)) => {
+                    self.received += 1;
+                    if MAIL_DELIVERIES.contains(&r.kind.as_str()) {
+                        self.unseen_mail += 1;
+                    }
+                    if matches!(r.kind.as_str(), "clan_kicked" | "clan_disbanded") {
+                        self.clan = None;
+                    }
+                }
+                Some(extra::Kind::LevelUp(_)) | None => {}
+            }
+        }
+    }
+
+    fn know(&mut self, monster: Option<&MonsterInfo>) {
+        if let Some(m) = monster {
+            self.monsters.insert(m.id, m.clone());
+        }
+    }
+
+    fn receive_monsters(&mut self, rewards: &[Reward]) {
+        for reward in rewards.iter().filter(|r| r.what.starts_with("mon.")) {
+            *self.unseen_monsters.entry(reward.what.clone()).or_default() += reward.amount;
+        }
+    }
+
+    /// Whether an answer changed what the check compares (a delivery or quest progress
+    /// arrived while the state was being read), so the reading must be taken again.
+    pub fn moves(response: &Response) -> bool {
+        response.extra.iter().any(|e| !matches!(e.kind, Some(extra::Kind::LevelUp(_)) | None))
+    }
+
+    /// Compares the server's state with the ledger at `now_ms`.
+    pub fn compare(&self, observed: &Observed, now_ms: i64) -> Vec<Difference> {
+        let mut out = Vec::new();
+        let mut differ =
+            |kind, part, detail: String| out.push(Difference { user_id: self.user_id, kind, part, detail });
+        if let Some(expected) = &self.profile {
+            let (a, b) = (profile_facts(expected), profile_facts(&observed.user));
+            if a != b {
+                differ("changed", "profile", format!("acknowledged {a}, stored {b}"));
+            }
+        }
+        let mut unseen = self.unseen_monsters.clone();
+        let stored: BTreeMap<u64, &MonsterInfo> = observed.monsters.iter().map(|m| (m.id, m)).collect();
+        for (id, expected) in &self.monsters {
+            match stored.get(id) {
+                None => differ("lost", "monsters", format!("monster {id} ({}) is gone", expected.template)),
+                Some(found) if monster_facts(found) != monster_facts(expected) => differ(
+                    "changed",
+                    "monsters",
+                    format!("monster {id}: acknowledged {}, stored {}", monster_facts(expected), monster_facts(found)),
+                ),
+                Some(_) => {}
+            }
+        }
+        for (id, found) in &stored {
+            if self.monsters.contains_key(id) {
+                continue;
+            }
+            match unseen.get_mut(&found.template) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => differ("phantom", "monsters", format!("monster {id} ({}) no answer gave", found.template)),
+            }
+        }
+        let listed: BTreeSet<u64> = observed.mail.iter().copied().collect();
+        for id in self.mail.difference(&listed) {
+            differ("lost", "mail", format!("mail {id} is no longer claimable"));
+        }
+        for id in self.claimed_mail.intersection(&listed) {
+            differ("phantom", "mail", format!("mail {id} was claimed and is claimable again"));
+        }
+        let extra_mail = listed.difference(&self.mail).filter(|id| !self.claimed_mail.contains(id)).count() as u32;
+        if extra_mail > self.unseen_mail {
+            differ(
+                "phantom",
+                "mail",
+                format!("{extra_mail} mail no answer announced ({} announced)", self.unseen_mail),
+            );
+        }
+        let stored_quests: BTreeMap<&str, &QuestInfo> = observed.quests.iter().map(|q| (q.quest.as_str(), q)).collect();
+        for (name, expected) in &self.quests {
+            if expected.resets_at_ms != 0 && expected.resets_at_ms <= now_ms {
+                continue;
+            }
+            match stored_quests.get(name.as_str()) {
+                None => differ("lost", "quests", format!("quest {name} is gone")),
+                Some(found) if quest_facts(found) != quest_facts(expected) => differ(
+                    "changed",
+                    "quests",
+                    format!("{name}: acknowledged {}, stored {}", quest_facts(expected), quest_facts(found)),
+                ),
+                Some(_) => {}
+            }
+        }
+        let friends: BTreeSet<u64> = observed.friends.iter().copied().collect();
+        let profile_friends: BTreeSet<u64> = observed.user.friend_ids.iter().copied().collect();
+        if friends != profile_friends {
+            differ(
+                "changed",
+                "friends",
+                format!("the friend list {friends:?} is not the profile's {profile_friends:?}"),
+            );
+        }
+        out
+    }
+}
+
+/// The User of an answer that carries one.
+fn user_of(payload: &R) -> Option<&User> {
+    match payload {
+        R::Login(r) => r.user.as_ref(),
+        R::GetUser(r) => r.user.as_ref(),
+        R::SetNickname(r) => r.user.as_ref(),
+        R::Summon(r) => r.user.as_ref(),
+        R::EnhanceMonster(r) => r.user.as_ref(),
+        R::EvolveMonster(r) => r.user.as_ref(),
+        R::SellMonster(r) => r.user.as_ref(),
+        R::StartBattle(r) => r.user.as_ref(),
+        R::FinishBattle(r) => r.user.as_ref(),
+        R::ClaimQuest(r) => r.user.as_ref(),
+        R::BuyItem(r) => r.user.as_ref(),
+        R::ClaimMail(r) => r.user.as_ref(),
+        R::VisitFriendDungeon(r) => r.user.as_ref(),
+        R::CreateClan(r) => r.user.as_ref(),
+        _ => None,
+    }
+}
+
+/// The profile fields a write changes (stamina is left out: it grows with time).
+fn profile_facts(u: &User) -> String {
+    let mut friends = u.friend_ids.clone();
+    friends.sort_unstable();
+    format!(
+        "level {} exp {} gold {} gems {} friend points {} nickname {:?} friends {friends:?}",
+        u.level, u.exp, u.gold, u.gems, u.friend_points, u.nickname
+    )
+}
+
+fn monster_facts(m: &MonsterInfo) -> String {
+    format!("{} level {} exp {} rarity {} locked {}", m.template, m.level, m.exp, m.rarity, m.locked)
+}
+
+fn quest_facts(q: &QuestInfo) -> String {
+    format!("progress {} completed {} claimed {}", q.progress.min(q.target), q.completed, q.claimed)
+}
+
+#[cfg(test)]
+mod tests {
+    use summoner_proto::api::{
+        ClaimMailReq, ClaimMailRes, Received, SellMonsterReq, SellMonsterRes, SummonReq, SummonRes, SummonedMonster,
+    };
+
+    use super::*;
+
+    fn monster(id: u64) -> MonsterInfo {
+        MonsterInfo { id, template: "mon.slime.fire.1".into(), level: 1, ..Default::default() }
+    }
+
+    fn summoned(ids: &[u64]) -> Ledger {
+        let mut ledger = Ledger { user_id: 7, ..Default::default() };
+        let drawn = ids.iter().map(|id| SummonedMonster { monster: Some(monster(*id)), by_pity: false }).collect();
+        let res = Response {
+            payload: Some(R::Summon(SummonRes { monsters: drawn, ..Default::default() })),
+            ..Default::default()
+        };
+        ledger.apply(&Q::Summon(SummonReq::default()), &res);
+        ledger
+    }
+
+    fn observed(monsters: &[u64]) -> Observed {
+        Observed { monsters: monsters.iter().map(|id| monster(*id)).collect(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_monster_acknowledged_and_not_stored_is_lost() {
+        let ledger = summoned(&[1, 2]);
+        assert!(ledger.compare(&observed(&[1, 2]), 0).is_empty());
+        let diff = ledger.compare(&observed(&[1]), 0);
+        assert_eq!(diff.len(), 1);
+        assert_eq!((diff[0].kind, diff[0].part), ("lost", "monsters"));
+    }
+
+    #[test]
+    fn a_monster_sold_and_still_stored_is_a_phantom() {
+        let mut ledger = summoned(&[1, 2]);
+        let sold = Response { payload: Some(R::SellMonster(SellMonsterRes::default())), ..Default::default() };
+        ledger.apply(&Q::SellMonster(SellMonsterReq { monster_ids: vec![2] }), &sold);
+        assert!(ledger.compare(&observed(&[1]), 0).is_empty());
+        let diff = ledger.compare(&observed(&[1, 2]), 0);
+        assert_eq!((diff[0].kind, diff[0].part), ("phantom", "monsters"));
+    }
+
+    #[test]
+    fn a_monster_from_a_mail_reward_is_accounted_by_template() {
+        let mut ledger = summoned(&[1]);
+        let reward = Reward { what: "mon.slime.fire.1".into(), amount: 1 };
+        let claimed = Response {
+            payload: Some(R::ClaimMail(ClaimMailRes { claimed: vec![9], rewards: vec![reward], user: None })),
+            ..Default::default()
+        };
+        ledger.apply(&Q::ClaimMail(ClaimMailReq { mail_id: 9, all: false }), &claimed);
+        assert!(ledger.compare(&observed(&[1, 5]), 0).is_empty());
+        assert_eq!(ledger.compare(&observed(&[1, 5, 6]), 0)[0].kind, "phantom");
+    }
+
+    #[test]
+    fn mail_is_accounted_by_what_was_announced_and_claimed() {
+        let mut ledger = Ledger::default();
+        let gift = Extra {
+            kind: Some(extra::Kind::Received(Received { from_user_id: 3, kind: "gift".into(), sent_at_ms: 1 })),
+        };
+        ledger.apply(&Q::GetUser(Default::default()), &Response { extra: vec![gift], ..Default::default() });
+        let with_mail = |ids: &[u64]| Observed { mail: ids.to_vec(), ..Default::default() };
+        assert!(ledger.compare(&with_mail(&[40]), 0).is_empty(), "an announced gift explains one mail");
+        assert_eq!(ledger.compare(&with_mail(&[40, 41]), 0)[0].kind, "phantom");
+        let claimed = Response {
+            payload: Some(R::ClaimMail(ClaimMailRes { claimed: vec![40], ..Default::default() })),
+            ..Default::default()
+        };
+        ledger.apply(&Q::ClaimMail(ClaimMailReq { mail_id: 0, all: true }), &claimed);
+        assert!(ledger.compare(&with_mail(&[]), 0).is_empty());
+        assert_eq!(ledger.compare(&with_mail(&[40]), 0)[0].kind, "phantom", "claimed mail came back");
+    }
+}

@@ -1,0 +1,253 @@
+//! The bot swarm (`summoner bots`): bots that register, log in and play every operation of
+//! the game against one or more servers, measure them, and check at the end that the
+//! server kept every write it acknowledged.
+//!
+//! A run has three phases: [`play`] (bots start over the ramp-up, then take turns at the
+//! configured rate until the deadline), [`Played::settle`] (every bot reads its profile
+//! until no delivery from another bot is still arriving) and [`Played::check`] (each bot
+//! reads its state and compares it with its ledger). Between the last two, whoever runs the
+//! swarm may passivate the server's actors (`POST /admin/actors/passivate`), so the check
+//! reads what storage holds rather than what actors cached.
+
+pub mod chart;
+pub mod command;
+pub mod ledger;
+pub mod mix;
+pub mod player;
+pub mod report;
+pub mod stats;
+pub mod turns;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use rand::RngExt;
+
+use crate::bots::ledger::Difference;
+use crate::bots::mix::Mix;
+use crate::bots::player::{Bot, Checked, Shared};
+use crate::bots::stats::{Snapshot, Stats};
+use crate::bots::turns::Facts;
+use crate::game::data::GameData;
+
+/// How often a bot sends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pacing {
+    /// An open loop: requests per second per bot, at exponentially spread times (a Poisson
+    /// process), whatever the server's latency.
+    Rate(f64),
+    /// A closed loop: the next request as soon as the answer came.
+    ClosedLoop,
+}
+
+/// A swarm's settings.
+#[derive(Debug, Clone)]
+pub struct SwarmOptions {
+    /// API endpoints; bot `i` plays against `urls[i % len]`.
+    pub urls: Vec<String>,
+    pub bots: usize,
+    pub duration: Duration,
+    /// Bots start evenly spread over this time.
+    pub ramp_up: Duration,
+    pub pacing: Pacing,
+    pub mix: Mix,
+    /// Makes the bots' choices reproducible (the server's answers still vary with timing).
+    pub seed: u64,
+    /// Accounts are `<prefix>-<seed>-<index>` device ids: a run with the same prefix and
+    /// seed plays the same accounts again.
+    pub account_prefix: String,
+    /// One request's time limit; past it the bot sends it again with the same seq.
+    pub request_timeout: Duration,
+    /// Bots reading or checking their state at once at the end.
+    pub check_concurrency: usize,
+    /// The game data the bots know (prices, stage durations), as a client ships it; the
+    /// build embedded in this binary when `None`.
+    pub game_data: Option<Arc<GameData>>,
+}
+
+impl Default for SwarmOptions {
+    fn default() -> Self {
+        Self {
+            urls: vec!["http://127.0.0.1:8080/api".into()],
+            bots: 100,
+            duration: Duration::from_secs(60),
+            ramp_up: Duration::from_secs(10),
+            pacing: Pacing::Rate(0.07),
+            mix: Mix::default_mix(),
+            seed: 1,
+            account_prefix: "bot".into(),
+            request_timeout: Duration::from_secs(10),
+            check_concurrency: 64,
+            game_data: None,
+        }
+    }
+}
+
+/// Why a swarm could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SwarmError {
+    #[error("no target URL")]
+    NoUrl,
+    #[error("the bots read the embedded game data and could not: {0}")]
+    GameData(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// The bots after the load phase, with the figures of that phase.
+pub struct Played {
+    bots: Vec<Bot>,
+    /// Bots that could not register or log in.
+    pub failed_to_start: usize,
+    pub figures: Snapshot,
+    concurrency: usize,
+}
+
+/// The consistency check's result.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Consistency {
+    pub bots_checked: usize,
+    /// Bots whose ledger could not be trusted (an answer they never got) or whose state
+    /// could not be read, with why.
+    pub unverifiable: Vec<(usize, String)>,
+    pub differences: Vec<Difference>,
+    /// Deliveries from other bots applied, over all bots.
+    pub deliveries_received: u64,
+}
+
+impl Consistency {
+    /// Whether the server kept exactly what it acknowledged, for every bot that can tell.
+    pub fn is_clean(&self) -> bool {
+        self.differences.is_empty() && self.unverifiable.is_empty()
+    }
+}
+
+/// Runs the load phase: starts the bots over the ramp-up and lets them play until the
+/// deadline. `progress` is called about once a second with the live figures.
+pub async fn play(options: &SwarmOptions, progress: impl Fn(&Stats) + Send + Sync) -> Result<Played, SwarmError> {
+    if options.urls.is_empty() {
+        return Err(SwarmError::NoUrl);
+    }
+    let data = match &options.game_data {
+        Some(data) => data.clone(),
+        None => Arc::new(GameData::embedded().map_err(|e| SwarmError::GameData(e.to_string()))?),
+    };
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(1024)
+        .tcp_nodelay(true)
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
+    let started = Instant::now();
+    let stats = Arc::new(Stats::new(started));
+    let shared = Arc::new(Shared {
+        facts: Facts::new(&data, &options.account_prefix),
+        stats: stats.clone(),
+        http,
+        timeout: options.request_timeout,
+    });
+    let deadline = started + options.ramp_up + options.duration;
+    let mut tasks = FuturesUnordered::new();
+    for index in 0..options.bots {
+        let url = &options.urls[index % options.urls.len()];
+        let device_id = format!("{}-{}-{index}", options.account_prefix, options.seed);
+        let bot_seed = options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(index as u64);
+        let mut bot = Bot::new(index, device_id, url, bot_seed, shared.clone());
+        let start_at = started + options.ramp_up.mul_f64(index as f64 / options.bots.max(1) as f64);
+        let (mix, pacing) = (options.mix.clone(), options.pacing);
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep_until(start_at.into()).await;
+            let up = bot.start().await;
+            if up {
+                bot.play(&mix, pacing, deadline).await;
+            }
+            (bot, up)
+        }));
+    }
+    let mut bots = Vec::with_capacity(options.bots);
+    let mut failed_to_start = 0;
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    while !tasks.is_empty() {
+        tokio::select! {
+            joined = tasks.next() => match joined {
+                Some(Ok((bot, up))) => {
+                    failed_to_start += usize::from(!up);
+                    bots.push(bot);
+                }
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "a bot's task failed");
+                    failed_to_start += 1;
+                }
+                None => break,
+            },
+            _ = ticker.tick() => progress(&stats),
+        }
+    }
+    progress(&stats);
+    bots.sort_by_key(|b| b.index);
+    let figures = stats.snapshot();
+    Ok(Played { bots, failed_to_start, figures, concurrency: options.check_concurrency.max(1) })
+}
+
+impl Bot {
+    /// Takes turns until `deadline`.
+    async fn play(&mut self, mix: &Mix, pacing: Pacing, deadline: Instant) {
+        let mut next = Instant::now();
+        loop {
+            next = match pacing {
+                Pacing::Rate(rate) => {
+                    // Exponential gaps: the bots together send as a Poisson process would.
+                    let u: f64 = self.rng.random();
+                    next + Duration::from_secs_f64(-(1.0 - u).ln() / rate.max(1e-9))
+                }
+                Pacing::ClosedLoop => Instant::now(),
+            };
+            if next >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(next.into()).await;
+            if let Some(request) = self.next_request(mix, Instant::now()) {
+                // Latency counts from `next`, when the request was meant to go.
+                self.act(request, next).await;
+            }
+        }
+    }
+}
+
+impl Played {
+    /// The bots' ledgers (tests look inside).
+    pub fn bots(&self) -> &[Bot] {
+        &self.bots
+    }
+
+    /// Lets deliveries between bots arrive: each bot reads its profile until none comes.
+    pub async fn settle(&mut self) {
+        let limit = self.concurrency;
+        futures_util::stream::iter(self.bots.iter_mut()).for_each_concurrent(limit, |bot| bot.drain()).await;
+    }
+
+    /// Every bot reads its state and compares it with its ledger.
+    pub async fn check(&mut self) -> Consistency {
+        let limit = self.concurrency;
+        let results: Vec<(usize, Checked)> = futures_util::stream::iter(self.bots.iter_mut())
+            .map(|bot| async move { (bot.index, bot.check().await) })
+            .buffer_unordered(limit)
+            .collect()
+            .await;
+        let mut consistency = Consistency {
+            bots_checked: results.len(),
+            deliveries_received: self.bots.iter().map(|b| b.ledger.received).sum(),
+            ..Default::default()
+        };
+        for (index, checked) in results {
+            match checked {
+                Checked::Compared(differences) => consistency.differences.extend(differences),
+                Checked::Unverifiable(why) => consistency.unverifiable.push((index, why)),
+            }
+        }
+        consistency.unverifiable.sort();
+        consistency.differences.sort_by_key(|d| d.user_id);
+        consistency
+    }
+}

@@ -1,0 +1,372 @@
+//! One bot: its account and session, its ledger, and its calls, sent and retried the way a
+//! real client does (PROTOCOL.md): a 500 or a timeout again with the same seq, 429 and 503
+//! after their `Retry-After`, a 401 by logging in again.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use summoner_proto::api::{
+    ErrorCode, GetUserReq, ListFriendRequestsReq, ListFriendsReq, ListMailReq, ListMonstersReq, ListQuestsReq,
+    Response, request::Payload as Q, response::Payload as R,
+};
+
+use crate::bots::ledger::{Difference, Ledger, Observed};
+use crate::bots::stats::{Outcome, Stats};
+use crate::bots::turns::{Facts, Knowledge};
+use crate::client::{Client, device};
+
+/// Sends of one request at most before it counts as an error (the first included).
+const MOST_SENDS: u32 = 8;
+/// The longest wait a `Retry-After` may impose.
+const MOST_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// Readings of a user's state at the end, at most, while deliveries still arrive.
+const MOST_READINGS: usize = 5;
+/// A page of ListMonsters at the end (the protocol's largest).
+const PAGE: u32 = 100;
+
+/// What every bot of a swarm shares.
+pub struct Shared {
+    pub facts: Facts,
+    pub stats: Arc<Stats>,
+    pub http: reqwest::Client,
+    pub timeout: Duration,
+}
+
+/// How a bot's check ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// The server's state equals the ledger (no differences) or not.
+    Compared(Vec<Difference>),
+    /// The bot could not know what the server acknowledged (an answer it never got) or
+    /// could not read its state: it proves nothing either way.
+    Unverifiable(String),
+}
+
+/// One bot.
+pub struct Bot {
+    pub index: usize,
+    pub device_id: String,
+    pub(crate) client: Client,
+    pub ledger: Ledger,
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) known: Knowledge,
+    pub(crate) shared: Arc<Shared>,
+    /// Whether calls count in the run's figures (the final reading does not).
+    recording: bool,
+    /// Why this bot's ledger cannot be trusted, if it cannot.
+    pub unverifiable: Option<String>,
+}
+
+impl Bot {
+    /// A bot of `endpoint` with the account `device_id`; `seed` makes its choices
+    /// reproducible.
+    pub fn new(index: usize, device_id: String, endpoint: &str, seed: u64, shared: Arc<Shared>) -> Self {
+        Self {
+            index,
+            device_id,
+            client: Client::with_endpoint(shared.http.clone(), endpoint),
+            ledger: Ledger::default(),
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            known: Knowledge::default(),
+            shared,
+            recording: true,
+            unverifiable: None,
+        }
+    }
+
+    /// Registers (or finds) the account, logs in and reads what it holds. Returns whether
+    /// the bot can play.
+    pub async fn start(&mut self) -> bool {
+        let intended = Instant::now();
+        let registered = loop {
+            match self.client.register(device(&self.device_id)).await {
+                Ok(a) if a.is_ok() => break Some(a),
+                Ok(a) if a.status == 503 || a.status >= 500 => self.pause(a.retry_after).await,
+                Ok(a) => {
+                    self.record("register", intended, Outcome::Error { status: a.status, code: a.response.error });
+                    break None;
+                }
+                Err(_) => {
+                    self.record("register", intended, Outcome::Error { status: 0, code: ErrorCode::Internal as i32 });
+                    break None;
+                }
+            }
+        };
+        let Some(registered) = registered else {
+            return false;
+        };
+        self.record("register", intended, Outcome::Ok);
+        if let Some(R::Register(r)) = registered.response.payload {
+            self.ledger.user_id = r.user_id;
+        }
+        if !self.login().await {
+            return false;
+        }
+        self.shared.stats.bots_up.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        self.read_all_monsters(now, true).await;
+        for payload in [
+            Q::ListQuests(ListQuestsReq {}),
+            Q::ListMail(ListMailReq {}),
+            Q::ListFriendRequests(ListFriendRequestsReq {}),
+            Q::ListFriends(ListFriendsReq {}),
+        ] {
+            self.act(payload, Instant::now()).await;
+        }
+        true
+    }
+
+    async fn login(&mut self) -> bool {
+        let intended = Instant::now();
+        for _ in 0..MOST_SENDS {
+            match self.client.login(device(&self.device_id)).await {
+                Ok(a) if a.is_ok() => {
+                    self.record("login", intended, Outcome::Ok);
+                    self.ledger.apply(&Q::Login(Default::default()), &a.response);
+                    return true;
+                }
+                Ok(a) if a.status == 503 || a.status >= 500 => self.pause(a.retry_after).await,
+                Ok(a) => {
+                    self.record("login", intended, Outcome::Error { status: a.status, code: a.response.error });
+                    return false;
+                }
+                Err(_) => self.pause(None).await,
+            }
+        }
+        self.record("login", intended, Outcome::Error { status: 0, code: ErrorCode::Unavailable as i32 });
+        false
+    }
+
+    /// Sends `payload` as the next request (meant to go at `intended`), retrying as a real
+    /// client does, and applies the answer to the ledger and the bot's knowledge. Returns
+    /// the answer if the request succeeded.
+    pub async fn act(&mut self, payload: Q, intended: Instant) -> Option<Response> {
+        let operation = operation_name(&payload);
+        let (outcome, response) = self.call(&payload, intended).await;
+        self.record(operation, intended, outcome);
+        let response = response?;
+        self.ledger.apply(&payload, &response);
+        self.known.learn(&self.shared.facts, &payload, &response);
+        (outcome == Outcome::Ok).then_some(response)
+    }
+
+    /// The exchange itself: the outcome and the answer that settled it (a refusal's answer
+    /// too: its extras count).
+    async fn call(&mut self, payload: &Q, intended: Instant) -> (Outcome, Option<Response>) {
+        let _ = intended;
+        let mut seq = self.client.last_seq() + 1;
+        self.client.resume_at(seq);
+        let mut logged_in_again = false;
+        let mut last = Outcome::Error { status: 0, code: ErrorCode::Internal as i32 };
+        for send in 0..MOST_SENDS {
+            if send > 0 {
+                self.shared.stats.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            let sent = tokio::time::timeout(self.shared.timeout, self.client.send(seq, payload.clone())).await;
+            let answer = match sent {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(_)) | Err(_) => {
+                    // No answer: the request may or may not have been applied; the same seq
+                    // again gets it applied once, or its stored answer.
+                    last = Outcome::Error { status: 0, code: ErrorCode::Internal as i32 };
+                    self.backoff(send).await;
+                    continue;
+                }
+            };
+            let code = answer.response.error;
+            last = Outcome::Error { status: answer.status, code };
+            match (answer.status, answer.code()) {
+                (200, ErrorCode::Ok) => return (Outcome::Ok, Some(answer.response)),
+                (200, ErrorCode::DuplicateRequest | ErrorCode::StaleRequest) => {
+                    // The answer of that seq is gone: what it did is unknown to this bot.
+                    self.unverifiable
+                        .get_or_insert_with(|| format!("seq {seq} answered {:?} without its answer", answer.code()));
+                    return (last, None);
+                }
+                (200, ErrorCode::InvalidArgument) => return (last, Some(answer.response)),
+                (200, _) => return (Outcome::Refused { status: 200, code }, Some(answer.response)),
+                (401, _) if !logged_in_again => {
+                    logged_in_again = true;
+                    if !self.login().await {
+                        return (last, None);
+                    }
+                    seq = 1;
+                    self.client.resume_at(seq);
+                }
+                (429 | 503, _) => self.pause(answer.retry_after).await,
+                (500..=599, _) => self.backoff(send).await,
+                _ => return (last, None),
+            }
+        }
+        (last, None)
+    }
+
+    async fn backoff(&self, send: u32) {
+        tokio::time::sleep(Duration::from_millis(50u64 << send.min(6))).await;
+    }
+
+    async fn pause(&self, retry_after: Option<u32>) {
+        let wait = Duration::from_secs(u64::from(retry_after.unwrap_or(1))).min(MOST_RETRY_AFTER);
+        tokio::time::sleep(wait).await;
+    }
+
+    fn record(&self, operation: &'static str, intended: Instant, outcome: Outcome) {
+        if self.recording {
+            self.shared.stats.record(operation, intended, outcome);
+        }
+    }
+
+    /// Reads every page of monsters; `adopt`: the ledger takes them (only when starting).
+    async fn read_all_monsters(&mut self, intended: Instant, adopt: bool) -> Option<(Vec<Response>, bool)> {
+        let (mut offset, mut pages, mut moved) = (0, Vec::new(), false);
+        loop {
+            let payload = Q::ListMonsters(ListMonstersReq { offset, limit: PAGE });
+            let response = if adopt { self.act(payload, intended).await? } else { self.read(payload).await? };
+            moved |= Ledger::moves(&response);
+            let next = match &response.payload {
+                Some(R::ListMonsters(page)) => page.next_offset,
+                _ => 0,
+            };
+            pages.push(response);
+            if next == 0 {
+                return Some((pages, moved));
+            }
+            offset = next;
+        }
+    }
+
+    /// A request of the final reading: not recorded, only its extras reach the ledger.
+    async fn read(&mut self, payload: Q) -> Option<Response> {
+        let (outcome, response) = self.call(&payload, Instant::now()).await;
+        let response = response?;
+        self.ledger.apply_extras(&response.extra);
+        (outcome == Outcome::Ok).then_some(response)
+    }
+
+    /// Lets deliveries still on their way reach this user: asks for the profile until an
+    /// answer brings none (the ledger takes that profile).
+    pub async fn drain(&mut self) {
+        self.recording = false;
+        for _ in 0..20 {
+            let Some(response) = self.act(Q::GetUser(GetUserReq {}), Instant::now()).await else {
+                return;
+            };
+            if !Ledger::moves(&response) {
+                return;
+            }
+        }
+    }
+
+    /// Reads the user's state from the server and compares it with the ledger.
+    pub async fn check(&mut self) -> Checked {
+        self.recording = false;
+        if let Some(why) = &self.unverifiable {
+            return Checked::Unverifiable(why.clone());
+        }
+        for _ in 0..MOST_READINGS {
+            let Some((observed, moved)) = self.observe().await else {
+                return Checked::Unverifiable("its state could not be read".into());
+            };
+            if moved {
+                // Something arrived while reading: take the new profile and read again.
+                self.drain().await;
+                continue;
+            }
+            let now_ms = observed.1;
+            return Checked::Compared(self.ledger.compare(&observed.0, now_ms));
+        }
+        Checked::Unverifiable("deliveries kept arriving while its state was read".into())
+    }
+
+    async fn observe(&mut self) -> Option<((Observed, i64), bool)> {
+        let mut observed = Observed::default();
+        let user = self.read(Q::GetUser(GetUserReq {})).await?;
+        let mut moved = Ledger::moves(&user);
+        let now_ms = user.server_time_ms;
+        if let Some(R::GetUser(u)) = user.payload {
+            observed.user = u.user.unwrap_or_default();
+        }
+        let (pages, pages_moved) = self.read_all_monsters(Instant::now(), false).await?;
+        moved |= pages_moved;
+        for page in pages {
+            if let Some(R::ListMonsters(p)) = page.payload {
+                observed.monsters.extend(p.monsters);
+            }
+        }
+        let mail = self.read(Q::ListMail(ListMailReq {})).await?;
+        moved |= Ledger::moves(&mail);
+        if let Some(R::ListMail(m)) = mail.payload {
+            observed.mail = m.mail.iter().map(|m| m.id).collect();
+        }
+        let quests = self.read(Q::ListQuests(ListQuestsReq {})).await?;
+        moved |= Ledger::moves(&quests);
+        if let Some(R::ListQuests(q)) = quests.payload {
+            observed.quests = q.quests;
+        }
+        let friends = self.read(Q::ListFriends(ListFriendsReq {})).await?;
+        moved |= Ledger::moves(&friends);
+        if let Some(R::ListFriends(f)) = friends.payload {
+            observed.friends = f.friends.iter().map(|f| f.user_id).collect();
+        }
+        Some(((observed, now_ms), moved))
+    }
+}
+
+/// The operation name of a request, as reports show it.
+pub fn operation_name(payload: &Q) -> &'static str {
+    match payload {
+        Q::Register(_) => "register",
+        Q::Login(_) => "login",
+        Q::Logout(_) => "logout",
+        Q::GetUser(_) => "get_user",
+        Q::SetNickname(_) => "set_nickname",
+        Q::Explore(_) => "explore",
+        Q::RecommendFriends(_) => "recommend_friends",
+        Q::GetFriendSnapshot(_) => "get_friend_snapshot",
+        Q::Summon(s) if s.count == 10 => "summon_x10",
+        Q::Summon(_) => "summon",
+        Q::GetSummonRates(_) => "get_summon_rates",
+        Q::ListMonsters(_) => "list_monsters",
+        Q::EnhanceMonster(_) => "enhance_monster",
+        Q::EvolveMonster(_) => "evolve_monster",
+        Q::LockMonster(_) => "lock_monster",
+        Q::SellMonster(_) => "sell_monster",
+        Q::SetTeam(_) => "set_team",
+        Q::StartBattle(_) => "start_battle",
+        Q::FinishBattle(_) => "finish_battle",
+        Q::ListQuests(_) => "list_quests",
+        Q::ClaimQuest(_) => "claim_quest",
+        Q::BuyItem(_) => "buy_item",
+        Q::CheckIn(_) => "check_in",
+        Q::ListMail(_) => "list_mail",
+        Q::ClaimMail(_) => "claim_mail",
+        Q::SendFriendRequest(_) => "send_friend_request",
+        Q::AcceptFriendRequest(_) => "accept_friend_request",
+        Q::DeclineFriendRequest(_) => "decline_friend_request",
+        Q::CancelFriendRequest(_) => "cancel_friend_request",
+        Q::RemoveFriend(_) => "remove_friend",
+        Q::ListFriends(_) => "list_friends",
+        Q::ListFriendRequests(_) => "list_friend_requests",
+        Q::SendGift(_) => "send_gift",
+        Q::VisitFriendDungeon(v) if v.battle_token == 0 => "friend_dungeon_start",
+        Q::VisitFriendDungeon(_) => "friend_dungeon_finish",
+        Q::CreateClan(_) => "create_clan",
+        Q::JoinClan(_) => "join_clan",
+        Q::ApproveClanRequest(_) => "approve_clan_request",
+        Q::RejectClanRequest(_) => "reject_clan_request",
+        Q::LeaveClan(_) => "leave_clan",
+        Q::KickClanMember(_) => "kick_clan_member",
+        Q::PromoteClanMember(_) => "promote_clan_member",
+        Q::TransferClanLeader(_) => "transfer_clan_leader",
+        Q::DisbandClan(_) => "disband_clan",
+        Q::GetClan(_) => "get_clan",
+        Q::SearchClans(_) => "search_clans",
+        Q::DebugPanic(_) => "debug_panic",
+        Q::DebugAddFriend(_) => "debug_add_friend",
+        Q::DebugGrantMonsters(_) => "debug_grant_monsters",
+        Q::DebugFeedMonsters(_) => "debug_feed_monsters",
+    }
+}

@@ -1,0 +1,136 @@
+//! The bot swarm against an in-process server: a short run plays every behaviour with no
+//! error and the consistency check is clean; a store that loses one acknowledged write
+//! makes the check fail, naming the write.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use summoner::bots::stats::Snapshot;
+use summoner::bots::{Consistency, Pacing, SwarmOptions, play};
+use summoner::game::data::GameData;
+use summoner::gdata::files;
+use summoner::server::{self, RunningServer};
+use summoner::storage::Store;
+use summoner_actors::SystemClock;
+
+use common::lossy_store::LossyStore;
+use common::sheets::{build_with, shipped_version_line};
+
+/// The shipped game data made quick to play: rich new players (every pool and the clan
+/// fee affordable at once) and a one-second friend dungeon.
+fn quick_data(dir: &std::path::Path) -> Arc<GameData> {
+    let compiled = build_with(&[
+        ("meta.csv", &shipped_version_line(), "version,900"),
+        ("rules.csv", "new_user_gold,1000", "new_user_gold,100000"),
+        ("rules.csv", "new_user_gems,100", "new_user_gems,20000"),
+        ("rules.csv", "friend_dungeon_min_secs,20", "friend_dungeon_min_secs,1"),
+        ("rules.csv", "clan_create_gold,10000", "clan_create_gold,500"),
+    ]);
+    files::write(dir, &compiled).expect("the edited build is written");
+    Arc::new(GameData::from_compiled(compiled).expect("the edited build loads"))
+}
+
+struct Run {
+    figures: Snapshot,
+    failed_to_start: usize,
+    consistency: Consistency,
+}
+
+/// Starts a server (on `store`, or SQLite in a temporary folder), lets `bots` bots play
+/// for `secs`, passivates every actor so the check reads storage, and checks.
+async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64) -> Run {
+    let data_dir = tempfile::tempdir().unwrap();
+    let gamedata_dir = tempfile::tempdir().unwrap();
+    let data = quick_data(gamedata_dir.path());
+    let mut config = common::config(data_dir.path());
+    config.gamedata.dir = gamedata_dir.path().to_path_buf();
+    summoner::telemetry::init(&config.log);
+    // The system clock: battles are judged on the time that really passed.
+    let clock = Arc::new(SystemClock);
+    let running: RunningServer = match store {
+        Some(store) => server::start_with_store(config, clock, store).await,
+        None => server::start_with_clock(config, clock).await,
+    }
+    .expect("server starts");
+    let options = SwarmOptions {
+        urls: vec![format!("http://{}/api", running.addr)],
+        bots,
+        duration: Duration::from_secs(secs),
+        ramp_up: Duration::from_millis(500),
+        pacing: Pacing::Rate(10.0),
+        seed: 7,
+        game_data: Some(data),
+        ..SwarmOptions::default()
+    };
+    let mut played = play(&options, |_| {}).await.expect("the swarm runs");
+    played.settle().await;
+    let passivated = running.passivate_all().await;
+    assert!(passivated > 0, "the bots' actors were live before the check");
+    let consistency = played.check().await;
+    running.stop().await.expect("the server stops");
+    Run { figures: played.figures.clone(), failed_to_start: played.failed_to_start, consistency }
+}
+
+/// Operations each behaviour of the default mix sends (a behaviour counts as played when
+/// one of its operations succeeded).
+const BEHAVIOURS: [(&str, &[&str]); 20] = [
+    ("get_user", &["get_user"]),
+    ("summon", &["summon"]),
+    ("ten_pull", &["summon_x10"]),
+    ("enhance", &["enhance_monster"]),
+    ("set_team", &["set_team"]),
+    ("battle (start)", &["start_battle"]),
+    ("battle (finish)", &["finish_battle"]),
+    ("quest_list", &["list_quests"]),
+    ("quest_claim", &["claim_quest"]),
+    ("recommend_friends", &["recommend_friends"]),
+    ("send_friend_request", &["send_friend_request"]),
+    ("friend_requests", &["list_friend_requests"]),
+    ("accept_request", &["accept_friend_request"]),
+    ("list_friends", &["list_friends"]),
+    ("send_gifts", &["send_gift"]),
+    ("claim_mail", &["claim_mail"]),
+    ("friend_dungeon", &["friend_dungeon_start", "friend_dungeon_finish"]),
+    ("clan", &["search_clans", "create_clan", "join_clan", "leave_clan"]),
+    ("shop_buy", &["buy_item"]),
+    ("check_in", &["check_in"]),
+];
+
+#[actix_web::test]
+async fn a_short_run_plays_every_behaviour_and_the_server_kept_every_acknowledged_write() {
+    let run = swarm(None, 16, 8).await;
+    assert_eq!(run.failed_to_start, 0);
+    let ops = &run.figures.operations;
+    let errors: u64 = ops.values().map(|o| o.errors).sum();
+    assert_eq!(
+        errors, 0,
+        "errors by status {:?}, by code {:?}",
+        run.figures.errors_by_status, run.figures.errors_by_code
+    );
+    for (behaviour, operations) in BEHAVIOURS {
+        for op in operations {
+            let ok = ops.get(op).map_or(0, |o| o.ok);
+            assert!(ok > 0, "{behaviour}: no {op} succeeded; played: {:?}", ops.keys().collect::<Vec<_>>());
+        }
+    }
+    let c = &run.consistency;
+    assert_eq!(c.bots_checked, 16);
+    assert!(c.is_clean(), "differences {:?}, unverifiable {:?}", c.differences, c.unverifiable);
+    assert!(c.deliveries_received > 0, "the bots played with one another");
+}
+
+#[actix_web::test]
+async fn the_check_catches_a_write_the_store_lost() {
+    let store = Arc::new(LossyStore::losing_monster(40));
+    let run = swarm(Some(store.clone() as Arc<dyn Store>), 6, 3).await;
+    let lost_for = store.hook.lost_for.lock().unwrap().expect("a monster row was dropped");
+    let c = &run.consistency;
+    assert!(!c.is_clean());
+    assert!(
+        c.differences.iter().any(|d| d.user_id == lost_for && d.kind == "lost" && d.part == "monsters"),
+        "the lost monster of user {lost_for} is reported: {:?}",
+        c.differences
+    );
+}

@@ -1,0 +1,105 @@
+//! A [`MemoryStore`] with a hook on its commits: what tests use to hold a commit at a gate
+//! (`gated_store.rs`) or to lose a write the server acknowledged (`lossy_store.rs`).
+
+use futures_util::future::BoxFuture;
+use summoner::storage::memory::MemoryStore;
+use summoner::storage::rows::{Row, RowWrite, TableDef};
+use summoner::storage::{
+    ActionLog, AuthId, Changes, ProfileRow, Registered, Store, StoreResult, UserPlace, UserRows, UserShards,
+};
+use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
+
+/// What happens to a commit.
+pub trait CommitHook: Send + Sync + 'static {
+    fn commit(
+        &self,
+        inner: &MemoryStore,
+        user: UserId,
+        place: UserPlace,
+        commit: Commit<Changes>,
+    ) -> BoxFuture<'static, StoreResult<()>>;
+}
+
+/// A memory store whose commits go through `hook`; everything else reaches it unchanged.
+pub struct HookedStore<H> {
+    pub inner: MemoryStore,
+    pub hook: H,
+}
+
+impl<H: CommitHook> Store for HookedStore<H> {
+    fn register(&self, auth: AuthId, profile: Row, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
+        self.inner.register(auth, profile, now_ms)
+    }
+    fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
+        self.inner.find_account(auth)
+    }
+    fn user_for_token(&self, token: TokenHash) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
+        self.inner.user_for_token(token)
+    }
+    fn load_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Loaded<UserRows>>> {
+        self.inner.load_user(user, tables)
+    }
+    fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.append_logs(shards, logs)
+    }
+    fn load_profiles(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
+        self.inner.load_profiles(users)
+    }
+    fn load_profiles_on(&self, users: Vec<(UserId, i16)>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
+        self.inner.load_profiles_on(users)
+    }
+    fn peek_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static summoner::storage::rows::TableDef],
+    ) -> BoxFuture<'static, StoreResult<Option<summoner::storage::UserRows>>> {
+        self.inner.peek_user(user, tables)
+    }
+    fn clan(&self, clan_id: u64) -> BoxFuture<'static, StoreResult<Option<summoner::storage::ClanRows>>> {
+        self.inner.clan(clan_id)
+    }
+    fn clan_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<u64>>> {
+        self.inner.clan_of(user)
+    }
+    fn search_clans(
+        &self,
+        prefix: String,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::rows::Row>>> {
+        self.inner.search_clans(prefix, limit)
+    }
+    fn clan_op(&self, user: UserId, session: u64, seq: u64) -> BoxFuture<'static, StoreResult<Option<Vec<u8>>>> {
+        self.inner.clan_op(user, session, seq)
+    }
+    fn clan_commit(
+        &self,
+        commit: summoner::storage::ClanCommit,
+    ) -> BoxFuture<'static, Result<(), summoner::storage::ClanCommitError>> {
+        self.inner.clan_commit(commit)
+    }
+    fn on_delivered(&self, listener: summoner::storage::delivery::Listener) {
+        self.inner.on_delivered(listener)
+    }
+    fn scan_logs(
+        &self,
+        action: String,
+        user: Option<UserId>,
+        after: u64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::LoggedAction>>> {
+        self.inner.scan_logs(action, user, after, limit)
+    }
+    fn commit(&self, user: UserId, place: UserPlace, commit: Commit<Changes>) -> BoxFuture<'static, StoreResult<()>> {
+        self.hook.commit(&self.inner, user, place, commit)
+    }
+    fn write_outside(&self, user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.write_outside(user, rows)
+    }
+    fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.save_session(user, session)
+    }
+}
