@@ -18,7 +18,6 @@
 //! to run, of `pairs,writes,reads,social`; default all), `SUMMONER_BENCH_JSON` (where the results go
 //! as JSON, default `target/bench-http.json`).
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -32,59 +31,13 @@ use summoner_proto::api::{
 
 #[path = "support/scratch.rs"]
 mod scratch;
-use scratch::Scratch;
+#[path = "support/server.rs"]
+#[allow(dead_code)] // shared with the e2e bench, which uses all of it
+mod server;
+use server::{Server, Storage, game_batches, metrics, sample, value};
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
-}
-
-/// The server child process, killed with this guard.
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// CPU seconds (user + system) of the processes whose command name is `comm`, or of `pid`.
-fn cpu_seconds(select: impl Fn(u32, &str) -> bool) -> f64 {
-    let ticks_per_sec = 100.0; // USER_HZ on Linux
-    let mut total = 0u64;
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
-    for entry in dir.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
-        let comm = &stat[open + 1..close];
-        if !select(pid, comm) {
-            continue;
-        }
-        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
-        // utime and stime are fields 14 and 15 of the line; here 0-based after the comm.
-        let utime: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0);
-        let stime: u64 = fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-        total += utime + stime;
-    }
-    total as f64 / ticks_per_sec
-}
-
-#[derive(Clone, Copy)]
-struct CpuSample {
-    server: f64,
-    postgres: f64,
-    redis: f64,
-}
-
-fn sample(server_pid: u32) -> CpuSample {
-    CpuSample {
-        server: cpu_seconds(|pid, _| pid == server_pid),
-        postgres: cpu_seconds(|_, comm| comm == "postgres"),
-        redis: cpu_seconds(|_, comm| comm.starts_with("redis-server")),
-    }
 }
 
 /// What one phase measured.
@@ -119,9 +72,7 @@ struct DeliveryFigures {
 /// Deliveries so far and the lag histogram's cumulative buckets (upper bound in seconds,
 /// count), from the server's `/metrics`.
 async fn deliveries(url: &str) -> (f64, Vec<(f64, f64)>) {
-    let Ok(reply) = reqwest::get(format!("{url}/metrics")).await else { return (0.0, Vec::new()) };
-    let text = reply.text().await.unwrap_or_default();
-    let value = |line: &str| line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let text = metrics(url).await;
     let total = text.lines().find(|l| l.starts_with("summoner_deliveries_total ")).map_or(0.0, value);
     let buckets = text
         .lines()
@@ -150,25 +101,6 @@ fn delivery_figures(before: &(f64, Vec<(f64, f64)>), after: &(f64, Vec<(f64, f64
         lag_p50_ms: quantile(0.5),
         lag_p99_ms: quantile(0.99),
     }
-}
-
-/// (jobs, batches, seconds in commits) on the game shards so far, from the server's
-/// `/metrics`.
-async fn game_batches(url: &str) -> (f64, f64, f64) {
-    let Ok(reply) = reqwest::get(format!("{url}/metrics")).await else { return (0.0, 0.0, 0.0) };
-    let text = reply.text().await.unwrap_or_default();
-    let (mut jobs, mut batches, mut seconds) = (0.0, 0.0, 0.0);
-    for line in text.lines().filter(|l| l.contains("shard=\"game-")) {
-        let value = line.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        if line.starts_with("summoner_batch_size_sum") {
-            jobs += value;
-        } else if line.starts_with("summoner_batch_size_count") {
-            batches += value;
-        } else if line.starts_with("summoner_commit_duration_seconds_sum") {
-            seconds += value;
-        }
-    }
-    (jobs, batches, seconds)
 }
 
 /// Runs `work` on `connections` workers for `seconds`; each call is one measured operation.
@@ -336,54 +268,10 @@ fn main() {
     let runs = |phase: &str| phases.split(',').any(|p| p.trim() == phase);
 
     let run = format!("sbh_{}", std::process::id());
-    let kinds = ["common", "clan", "game1", "game2", "log1", "log2"];
-    let mut scratch = Scratch::new(&base);
-    let urls: Vec<String> = kinds.iter().map(|k| scratch.create(&format!("{run}_{k}"))).collect();
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let quoted = |list: &[String]| list.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", ");
-    let toml = format!(
-        "listen = \"127.0.0.1:{port}\"\n[storage]\ncommon_url = {:?}\nclan_url = {:?}\ngame_shards = [{}]\nlog_shards = [{}]\n\
-         [redis]\nurls = [{}]\nkey_prefix = {:?}\n[log]\nfilter = \"warn\"\n[gamedata]\ndir = {:?}\n",
-        urls[0],
-        urls[1],
-        quoted(&urls[2..4]),
-        quoted(&urls[4..6]),
-        quoted(&redis),
-        run,
-        dir.path().join("no-gamedata").display().to_string(),
-    );
-    let config = dir.path().join("summoner.toml");
-    std::fs::write(&config, toml).expect("config written");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_summoner"));
-    // The server refuses SUMMONER_* variables it does not know, such as this bench's own.
-    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SUMMONER_")) {
-        command.env_remove(name);
-    }
-    let child = command
-        .arg("--config")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("summoner starts");
-    let mut server = Server { child };
-    let pid = server.child.id();
-    let url = format!("http://127.0.0.1:{port}");
-
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let results = runtime.block_on(async {
-        let health = format!("{url}/healthz");
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while http.get(&health).send().await.is_err() {
-            assert!(Instant::now() < deadline, "the server did not start within two minutes");
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("the server exited at start: {status}");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let server = Server::start(&Storage::Postgres { base: base.clone(), redis: redis.clone() }, &run, "").await;
+        let (pid, url) = (server.pid, server.url.clone());
         println!(
             "summoner at {url}: PostgreSQL (2 game, 2 log shards), {} Redis shards, {connections} connections, {seconds} s per phase",
             redis.len()
@@ -441,9 +329,9 @@ fn main() {
         }
         results.push(social);
         }
+        drop(server);
         results
     });
-    drop(server);
     let json = serde_json::to_string_pretty(&results).expect("results encode");
     std::fs::write(&json_path, json).expect("results written");
     println!(
@@ -454,7 +342,6 @@ fn main() {
         println!("| {} |", r.cells().join(" | "));
     }
     println!("(JSON in {json_path})");
-    drop(scratch);
 }
 
 fn print_phase(r: &PhaseResult) {

@@ -1,0 +1,200 @@
+//! The end-to-end benchmark: the bot swarm (`summoner::bots`, the default mix) in this
+//! process against the release `summoner` binary, on PostgreSQL (2 game and 2 log shards)
+//! with two Redis shards and then on the embedded default, everything on this machine.
+//!
+//! Per target: requests/s, p50/p99 (from the intended send time), errors, CPU per request
+//! of the server, PostgreSQL, Redis and the swarm (from /proc, over the load phase), the
+//! server's RSS and its growth per resident user actor, the game shards' mean batch, and the
+//! consistency check (after every actor was passivated, so it reads storage). Results go to
+//! `results.md` and `results.json`, charts to `<target>.png` / `.svg`, in
+//! `SUMMONER_E2E_OUT` (default `target/e2e`).
+//!
+//! Run `benches/e2e/run.sh` (it checks the services first), or `cargo bench --bench e2e`.
+//! Settings from the environment: `SUMMONER_E2E_TARGETS` (`postgres,embedded`),
+//! `SUMMONER_E2E_BOTS` (2000), `SUMMONER_E2E_SECONDS` (60, after the ramp-up),
+//! `SUMMONER_E2E_RAMP` (20 s), `SUMMONER_E2E_RATE` (requests/s per bot, or `closed` for a
+//! closed loop; default 0.07), `SUMMONER_BENCH_POSTGRES_URL`, `SUMMONER_BENCH_REDIS_URLS`.
+
+use std::time::Duration;
+
+use summoner::bots::report::SwarmReport;
+use summoner::bots::{Pacing, SwarmOptions, chart, play};
+
+#[path = "../support/scratch.rs"]
+mod scratch;
+#[path = "../support/server.rs"]
+mod server;
+use server::{Server, Storage, game_batches, metrics, sample, value};
+
+const ADMIN_TOKEN: &str = "e2e-bench";
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: &str) -> T {
+    env_or(name, default).parse().unwrap_or_else(|_| panic!("{name} must be a number"))
+}
+
+/// One target's figures.
+#[derive(Debug, serde::Serialize)]
+struct Row {
+    target: String,
+    bots: usize,
+    pacing: String,
+    seconds: f64,
+    requests: u64,
+    requests_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    refused: u64,
+    server_cpu_us_per_request: f64,
+    postgres_cpu_us_per_request: f64,
+    redis_cpu_us_per_request: f64,
+    swarm_cpu_us_per_request: f64,
+    server_rss_mib: f64,
+    live_actors: f64,
+    rss_growth_bytes_per_actor: f64,
+    mean_game_batch: f64,
+    mean_game_commit_ms: f64,
+    consistency_clean: bool,
+    differences: usize,
+    unverifiable: usize,
+    deliveries_received: u64,
+}
+
+fn live_actors(text: &str) -> f64 {
+    text.lines().find(|l| l.starts_with("summoner_live_user_actors ")).map_or(0.0, value)
+}
+
+async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: &std::path::Path) -> Row {
+    let run = format!("sbe_{}_{name}", std::process::id());
+    let server = Server::start(storage, &run, ADMIN_TOKEN).await;
+    let options =
+        SwarmOptions { urls: vec![format!("{}/api", server.url)], account_prefix: run.clone(), ..options.clone() };
+    println!("{name}: {} bots, {:?}, against {}", options.bots, options.pacing, server.url);
+    let rss_before = server.rss_bytes();
+    let batches_before = game_batches(&server.url).await;
+    let before = sample(server.pid);
+    let mut played = play(&options, |_| {}).await.expect("the swarm runs");
+    let after = sample(server.pid);
+    let batches_after = game_batches(&server.url).await;
+    let rss_after = server.rss_bytes();
+    let actors = live_actors(&metrics(&server.url).await);
+    played.settle().await;
+    let passivated = reqwest::Client::new()
+        .post(format!("{}/admin/actors/passivate", server.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("every actor is passivated");
+    drop(passivated);
+    let consistency = played.check().await;
+    let report = SwarmReport::new(&options, played.failed_to_start, &played.figures, Some(consistency));
+    let stem = out.join(name);
+    chart::draw(&stem, &format!("summoner e2e, {name}: {} bots, {}", report.bots, report.pacing), &report.timeline)
+        .expect("the chart is drawn");
+    std::fs::write(stem.with_extension("report.txt"), report.text()).expect("report written");
+    let per_request = |a: f64, b: f64| if report.requests == 0 { 0.0 } else { (a - b) * 1e6 / report.requests as f64 };
+    let batches = batches_after.1 - batches_before.1;
+    let c = report.consistency.as_ref().expect("checked");
+    Row {
+        target: name.to_owned(),
+        bots: report.bots,
+        pacing: report.pacing.clone(),
+        seconds: report.elapsed_secs,
+        requests: report.requests,
+        requests_per_sec: report.requests_per_sec,
+        p50_ms: report.latency.p50_ms,
+        p99_ms: report.latency.p99_ms,
+        errors: report.errors,
+        refused: report.refused,
+        server_cpu_us_per_request: per_request(after.server, before.server),
+        postgres_cpu_us_per_request: per_request(after.postgres, before.postgres),
+        redis_cpu_us_per_request: per_request(after.redis, before.redis),
+        swarm_cpu_us_per_request: per_request(after.load, before.load),
+        server_rss_mib: rss_after as f64 / (1 << 20) as f64,
+        live_actors: actors,
+        rss_growth_bytes_per_actor: if actors > 0.0 {
+            rss_after.saturating_sub(rss_before) as f64 / actors
+        } else {
+            0.0
+        },
+        mean_game_batch: if batches > 0.0 { (batches_after.0 - batches_before.0) / batches } else { 0.0 },
+        mean_game_commit_ms: if batches > 0.0 { (batches_after.2 - batches_before.2) * 1000.0 / batches } else { 0.0 },
+        consistency_clean: c.is_clean(),
+        differences: c.differences.len(),
+        unverifiable: c.unverifiable.len(),
+        deliveries_received: c.deliveries_received,
+    }
+}
+
+fn main() {
+    let targets = env_or("SUMMONER_E2E_TARGETS", "postgres,embedded");
+    let pacing = match env_or("SUMMONER_E2E_RATE", "0.07").as_str() {
+        "closed" => Pacing::ClosedLoop,
+        rate => Pacing::Rate(rate.parse().expect("SUMMONER_E2E_RATE is a number or `closed`")),
+    };
+    let options = SwarmOptions {
+        bots: number("SUMMONER_E2E_BOTS", "2000"),
+        duration: Duration::from_secs(number("SUMMONER_E2E_SECONDS", "60")),
+        ramp_up: Duration::from_secs(number("SUMMONER_E2E_RAMP", "20")),
+        pacing,
+        ..SwarmOptions::default()
+    };
+    let out = std::path::PathBuf::from(env_or("SUMMONER_E2E_OUT", "target/e2e"));
+    std::fs::create_dir_all(&out).expect("output folder");
+    let postgres = Storage::Postgres {
+        base: env_or("SUMMONER_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        redis: env_or("SUMMONER_BENCH_REDIS_URLS", "redis://127.0.0.1:6379,redis://127.0.0.1:6380")
+            .split(',')
+            .map(str::to_owned)
+            .collect(),
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut rows = Vec::new();
+    for target in targets.split(',').map(str::trim) {
+        let storage = match target {
+            "postgres" => &postgres,
+            "embedded" => &Storage::Embedded,
+            other => panic!("unknown target {other:?} (postgres, embedded)"),
+        };
+        let row = runtime.block_on(run_target(target, storage, &options, &out));
+        println!("{row:#?}");
+        rows.push(row);
+    }
+    std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&rows).expect("encode")).expect("written");
+    let mut md = String::from(
+        "| target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | swarm µs/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch | game batch ms | consistency |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in &rows {
+        md.push_str(&format!(
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {} |\n",
+            r.target,
+            r.bots,
+            r.requests_per_sec,
+            r.p50_ms,
+            r.p99_ms,
+            r.errors,
+            r.server_cpu_us_per_request,
+            r.postgres_cpu_us_per_request,
+            r.redis_cpu_us_per_request,
+            r.swarm_cpu_us_per_request,
+            r.server_rss_mib,
+            r.live_actors,
+            r.rss_growth_bytes_per_actor,
+            r.mean_game_batch,
+            r.mean_game_commit_ms,
+            if r.consistency_clean {
+                "clean".to_owned()
+            } else {
+                format!("{} differences, {} unverifiable", r.differences, r.unverifiable)
+            },
+        ));
+    }
+    std::fs::write(out.join("results.md"), &md).expect("written");
+    println!("\n{md}\n(results in {})", out.display());
+}
