@@ -189,7 +189,7 @@ fn tell_receivers(directory: &Arc<Directory<GameBackend>>) {
             // Bounded by the actor's mailbox: a busy actor skips this word, and the courier's
             // sweep tells it again while its deliveries wait.
             if let Some(actor) = directory.live(*user) {
-                let _ = actor.try_send(Refresh::Added);
+                let _ = actor.try_send(Refresh::Delivered);
             }
         }
     }));

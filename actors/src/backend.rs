@@ -156,12 +156,18 @@ pub trait UserBackend: Send + Sync + 'static {
         now_ms: i64,
     ) -> Handled<Self::Delta, Self::Writes>;
 
-    /// Reads the user's state again after others added rows of the user (a delivery from
-    /// another user, an operator's grant mail: `Refresh::Added`); the actor handles nothing
-    /// else meanwhile, so every write of its own is durable. By default the whole state is
-    /// loaded; a backend that knows which rows others add reads only those.
-    fn refresh(&self, user: UserId, state: &Self::State) -> BoxFuture<'static, Result<Self::State, BackendError>> {
-        let _ = state;
+    /// Reads the user's state again after others added rows of the user (`what`: an
+    /// operator's grant mail is `Refresh::Added`, a delivery from another user
+    /// `Refresh::Delivered`); the actor handles nothing else meanwhile, so every write of its
+    /// own is durable. By default the whole state is loaded; a backend that knows which rows
+    /// others add reads only those.
+    fn refresh(
+        &self,
+        user: UserId,
+        state: &Self::State,
+        what: crate::Refresh,
+    ) -> BoxFuture<'static, Result<Self::State, BackendError>> {
+        let _ = (state, what);
         let load = self.load(user);
         Box::pin(async move { load.await.map(|loaded| loaded.state) })
     }

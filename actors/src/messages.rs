@@ -71,9 +71,12 @@ impl<S: 'static> Message for OpenSession<S> {
 pub enum Refresh {
     /// Any row may have changed (an operator's edit): the whole state is loaded again.
     Everything,
-    /// Others added the rows the backend reads again in `UserBackend::refresh` (deliveries
-    /// from other users, an operator's grant mail): only those are read.
+    /// Others added the rows the backend reads again in `UserBackend::refresh` (an
+    /// operator's grant mail): only those are read.
     Added,
+    /// Deliveries from other users reached the user's inbox: only what they add is read
+    /// (`UserBackend::refresh` with this word).
+    Delivered,
 }
 
 impl Message for Refresh {

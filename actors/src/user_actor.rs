@@ -414,7 +414,7 @@ impl<B: UserBackend> Handler<Refresh> for UserActor<B> {
                 Box::pin(async move { load.await.map(|loaded| loaded.state) })
                     as futures_util::future::BoxFuture<'static, _>
             }
-            Refresh::Added => backend.refresh(user, &live.state),
+            Refresh::Added | Refresh::Delivered => backend.refresh(user, &live.state, refresh),
         };
         // Atomic: no other message (no request of the user, no other refresh) is handled
         // until the state is read again, so nothing applied meanwhile can be overwritten.

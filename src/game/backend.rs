@@ -28,7 +28,7 @@ use crate::game::clans::{self, Action, ClanNeed, ClanView};
 use crate::game::context::Refusal;
 use crate::game::dispatch::dispatch;
 use crate::game::effects::Effects;
-use crate::game::entities::{Change, OUTSIDE_WRITTEN, Owned, Quest, TABLES, load_entities};
+use crate::game::entities::{Change, DELIVERED, OUTSIDE_WRITTEN, Owned, Quest, TABLES, load_entities};
 use crate::game::friends::{self, Fetched, Need};
 use crate::game::profile::Profile;
 use crate::game::quest_actor::{Advance, QuestActors};
@@ -399,12 +399,29 @@ impl UserBackend for GameBackend {
         .boxed()
     }
 
-    /// Reads again what others than the actor write: the profile row (an operator may set a
-    /// column), mail and the inbox ([`OUTSIDE_WRITTEN`]); the rest is as the actor's own
-    /// durable commits left it.
-    fn refresh(&self, user: UserId, state: &UserState) -> BoxFuture<'static, Result<UserState, BackendError>> {
+    /// Reads again what others than the actor write: after deliveries, the inbox only (a
+    /// courier writes nothing else of the user's); after an operator's grant, the profile
+    /// row (an operator may set a column), mail and the inbox ([`OUTSIDE_WRITTEN`]). The
+    /// rest is as the actor's own durable commits left it.
+    fn refresh(
+        &self,
+        user: UserId,
+        state: &UserState,
+        what: summoner_actors::Refresh,
+    ) -> BoxFuture<'static, Result<UserState, BackendError>> {
         // The actor handles nothing else meanwhile and its own commits are durable: a read
         // without the user's lock sees every row of theirs as the actor left it.
+        if what == summoner_actors::Refresh::Delivered {
+            let (reading, mut state) = (self.store.peek_user(user, DELIVERED), state.clone());
+            return async move {
+                let failed = |e| BackendError::new(format!("read the inbox of user {user}"), e);
+                let rows = reading.await.map_err(storage_error)?.ok_or_else(|| failed("no such user".into()))?;
+                let [inbox] = rows.tables.as_slice() else { return Err(failed("tables missing".into())) };
+                state.owned.inbox = load_entities(inbox).map_err(|e| failed(e.to_string()))?;
+                Ok(state)
+            }
+            .boxed();
+        }
         let (reading, mut state) = (self.store.peek_user(user, OUTSIDE_WRITTEN), state.clone());
         async move {
             let failed = |e| BackendError::new(format!("read the profile, mail and inbox of user {user}"), e);

@@ -45,6 +45,8 @@ use crate::storage::tables::{INBOX, MAIL};
 /// The tables whose rows others than the user's actor add (an operator's grant mail,
 /// deliveries from other users): what the actor reads again when told of them.
 pub static OUTSIDE_WRITTEN: &[&TableDef] = &[&MAIL, &INBOX];
+/// What a courier writes of a user: deliveries in the inbox.
+pub static DELIVERED: &[&TableDef] = &[&INBOX];
 
 /// An entity id: a minted number (monsters, mail, friends' user ids) or a game-data id
 /// (quests, stages, counters).
