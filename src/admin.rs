@@ -4,8 +4,9 @@
 //! `?ttl_secs=` (default a day), an empty body takes it down), and
 //! `POST /admin/users/{id}/mail` (an operator's grant: `admin/mail.rs`) and
 //! `GET /admin/audit/summon?user=&draw=` (a logged draw replayed: `admin/audit.rs`), and
-//! `POST /admin/actors/passivate` (every user actor retires, keeping its last answer; the
-//! next request of each user reads storage again: what the bot swarm's check asks first).
+//! `POST /admin/actors/passivate` (every serving user actor retires, keeping its last answer;
+//! one still loading its state reads storage anyway: the next request of each user reads
+//! storage again; what the bot swarm's check asks first).
 //!
 //! Answers are plain text for operators and scripts (grants, audits and passivation answer
 //! JSON): 200 done, 401 without the token, 422 when a new game-data version, a notice or a

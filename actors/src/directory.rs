@@ -230,9 +230,9 @@ impl<B: UserBackend> Directory<B> {
         results.into_iter().filter(|r| matches!(r, Ok(true))).count()
     }
 
-    /// Passivates every live actor, busy or not (each after the request it is handling),
-    /// so the next request of each user reads its state from storage again; returns how
-    /// many retired.
+    /// Passivates every serving actor, busy or not (each after the request it is handling),
+    /// so the next request of each user reads its state from storage again (an actor still
+    /// loading reads storage anyway); returns how many retired.
     pub async fn passivate_all(&self) -> usize {
         let all: Vec<Addr<UserActor<B>>> = self
             .stripes

@@ -2,10 +2,13 @@
 //! process against the release `summoner` binary, on PostgreSQL (2 game and 2 log shards)
 //! with two Redis shards and then on the embedded default, everything on this machine.
 //!
-//! Per target: requests/s, p50/p99 (from the intended send time), errors, CPU per request
-//! of the server, PostgreSQL, Redis and the swarm (from /proc, over the load phase), the
-//! server's RSS and its growth per resident user actor, the game shards' mean batch, and the
-//! consistency check (after every actor was passivated, so it reads storage). Results go to
+//! Per target, over the steady part of the run (after the ramp-up, when every bot plays the
+//! mix): requests/s, p50/p99 (from the intended send time), errors, CPU per request of the
+//! server, PostgreSQL, Redis and the swarm (from /proc, sampled at the ramp-up's end and at
+//! the deadline, divided by the requests answered between); the server's RSS and its growth
+//! since before the bots came, per live user actor (connections, caches and allocator slack
+//! included); the game shards' mean batch over the whole run; and the consistency check
+//! (after every actor was passivated, so it reads storage). Results go to
 //! `results.md` and `results.json`, charts to `<target>.png` / `.svg`, in
 //! `SUMMONER_E2E_OUT` (default `target/e2e`).
 //!
@@ -50,8 +53,9 @@ struct Row {
     errors: u64,
     refused: u64,
     server_cpu_us_per_request: f64,
-    postgres_cpu_us_per_request: f64,
-    redis_cpu_us_per_request: f64,
+    /// `None` on the embedded target (it uses neither).
+    postgres_cpu_us_per_request: Option<f64>,
+    redis_cpu_us_per_request: Option<f64>,
     swarm_cpu_us_per_request: f64,
     server_rss_mib: f64,
     live_actors: f64,
@@ -76,9 +80,29 @@ async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: 
     println!("{name}: {} bots, {:?}, against {}", options.bots, options.pacing, server.url);
     let rss_before = server.rss_bytes();
     let batches_before = game_batches(&server.url).await;
-    let before = sample(server.pid);
-    let mut played = play(&options, |_| {}).await.expect("the swarm runs");
-    let after = sample(server.pid);
+    // CPU and answered requests at the first progress tick after the ramp-up and after the
+    // deadline: the steady window.
+    let (steady_from, steady_to) = (options.ramp_up, options.ramp_up + options.duration);
+    let marks: std::sync::Mutex<Vec<(server::CpuSample, u64)>> = std::sync::Mutex::new(Vec::new());
+    let pid = server.pid;
+    let mut played = play(&options, |stats| {
+        let elapsed = stats.started().elapsed();
+        let mut marks = marks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let due = match marks.len() {
+            0 => elapsed >= steady_from,
+            1 => elapsed >= steady_to,
+            _ => false,
+        };
+        if due {
+            marks.push((sample(pid), stats.requests.load(std::sync::atomic::Ordering::Relaxed)));
+        }
+    })
+    .await
+    .expect("the swarm runs");
+    let marks = marks.into_inner().unwrap_or_default();
+    let [(before, requests_before), (after, requests_after)] = marks[..] else {
+        panic!("the run ended before its steady window did");
+    };
     let batches_after = game_batches(&server.url).await;
     let rss_after = server.rss_bytes();
     let actors = live_actors(&metrics(&server.url).await);
@@ -90,30 +114,33 @@ async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: 
         .await
         .and_then(|r| r.error_for_status())
         .expect("every actor is passivated");
-    drop(passivated);
+    let passivated: serde_json::Value = passivated.json().await.expect("the passivation's answer");
+    println!("{name}: passivated {passivated} before the check");
     let consistency = played.check().await;
     let report = SwarmReport::new(&options, played.failed_to_start, &played.figures, Some(consistency));
     let stem = out.join(name);
     chart::draw(&stem, &format!("summoner e2e, {name}: {} bots, {}", report.bots, report.pacing), &report.timeline)
         .expect("the chart is drawn");
     std::fs::write(stem.with_extension("report.txt"), report.text()).expect("report written");
-    let per_request = |a: f64, b: f64| if report.requests == 0 { 0.0 } else { (a - b) * 1e6 / report.requests as f64 };
+    let answered = requests_after.saturating_sub(requests_before);
+    let per_request = |a: f64, b: f64| if answered == 0 { 0.0 } else { (a - b) * 1e6 / answered as f64 };
+    let remote = matches!(storage, Storage::Postgres { .. });
     let batches = batches_after.1 - batches_before.1;
     let c = report.consistency.as_ref().expect("checked");
     Row {
         target: name.to_owned(),
         bots: report.bots,
         pacing: report.pacing.clone(),
-        seconds: report.elapsed_secs,
-        requests: report.requests,
-        requests_per_sec: report.requests_per_sec,
-        p50_ms: report.latency.p50_ms,
-        p99_ms: report.latency.p99_ms,
+        seconds: (report.steady.to_sec - report.steady.from_sec) as f64,
+        requests: report.steady.requests,
+        requests_per_sec: report.steady.requests_per_sec,
+        p50_ms: report.steady.latency.p50_ms,
+        p99_ms: report.steady.latency.p99_ms,
         errors: report.errors,
         refused: report.refused,
         server_cpu_us_per_request: per_request(after.server, before.server),
-        postgres_cpu_us_per_request: per_request(after.postgres, before.postgres),
-        redis_cpu_us_per_request: per_request(after.redis, before.redis),
+        postgres_cpu_us_per_request: remote.then(|| per_request(after.postgres, before.postgres)),
+        redis_cpu_us_per_request: remote.then(|| per_request(after.redis, before.redis)),
         swarm_cpu_us_per_request: per_request(after.load, before.load),
         server_rss_mib: rss_after as f64 / (1 << 20) as f64,
         live_actors: actors,
@@ -167,12 +194,14 @@ fn main() {
     }
     std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&rows).expect("encode")).expect("written");
     let mut md = String::from(
-        "| target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | swarm µs/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch | game batch ms | consistency |\n\
+        "Steady window (after the ramp-up); errors over the whole run.\n\n\
+         | target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | swarm µs/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch | game batch ms | consistency |\n\
          |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in &rows {
+        let or_na = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.0}"));
         md.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {} |\n",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {} |\n",
             r.target,
             r.bots,
             r.requests_per_sec,
@@ -180,8 +209,8 @@ fn main() {
             r.p99_ms,
             r.errors,
             r.server_cpu_us_per_request,
-            r.postgres_cpu_us_per_request,
-            r.redis_cpu_us_per_request,
+            or_na(r.postgres_cpu_us_per_request),
+            or_na(r.redis_cpu_us_per_request),
             r.swarm_cpu_us_per_request,
             r.server_rss_mib,
             r.live_actors,

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::bots::mix::Mix;
 use crate::bots::report::SwarmReport;
 use crate::bots::stats::Stats;
-use crate::bots::{Pacing, SwarmOptions, chart, play};
+use crate::bots::{Pacing, Played, SwarmOptions, chart, play};
 use crate::cli::BotsArgs;
 
 /// Runs `summoner bots` with `args`.
@@ -48,31 +48,49 @@ pub fn run(args: &BotsArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start a runtime: {e}")),
     };
-    let report = match runtime.block_on(swarm(args, &options)) {
-        Ok(report) => report,
+    if let (Some(url), Some(token)) = (&args.admin_url, &args.admin_token)
+        && let Err(e) = runtime.block_on(admin(url, token, Method::Probe))
+    {
+        return fail(&e);
+    }
+    let (report, late_failure) = match runtime.block_on(swarm(args, &options)) {
+        Ok(done) => done,
         Err(e) => return fail(&e),
     };
     print!("{}", report.text());
+    // What goes wrong after the run fails it (exit 1), with the report printed first.
+    let mut failed = !report.passed;
+    if let Some(e) = late_failure {
+        eprintln!("summoner bots: {e}");
+        failed = true;
+    }
     if let Some(path) = &args.json {
         let written = serde_json::to_vec_pretty(&report)
             .map_err(|e| e.to_string())
             .and_then(|json| std::fs::write(path, json).map_err(|e| e.to_string()));
-        if let Err(e) = written {
-            return fail(&format!("cannot write {}: {e}", path.display()));
+        match written {
+            Ok(()) => println!("report written to {}", path.display()),
+            Err(e) => {
+                eprintln!("summoner bots: cannot write {}: {e}", path.display());
+                failed = true;
+            }
         }
-        println!("report written to {}", path.display());
     }
     if let Some(stem) = &args.chart {
         let title = format!("summoner bots: {} bots, {}", report.bots, report.pacing);
         match chart::draw(stem, &title, &report.timeline) {
             Ok([png, svg]) => println!("chart written to {} and {}", png.display(), svg.display()),
-            Err(e) => return fail(&e.to_string()),
+            Err(e) => {
+                eprintln!("summoner bots: {e}");
+                failed = true;
+            }
         }
     }
-    if report.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
-async fn swarm(args: &BotsArgs, options: &SwarmOptions) -> Result<SwarmReport, String> {
+/// Runs the swarm; answers the report and, when the check could not be made as asked, why.
+async fn swarm(args: &BotsArgs, options: &SwarmOptions) -> Result<(SwarmReport, Option<String>), String> {
     let bar = if args.quiet { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
     bar.set_style(ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}").map_err(|e| e.to_string())?);
     let last = AtomicU64::new(0);
@@ -90,37 +108,58 @@ async fn swarm(args: &BotsArgs, options: &SwarmOptions) -> Result<SwarmReport, S
     };
     let mut played = play(options, show).await.map_err(|e| e.to_string())?;
     bar.finish_and_clear();
+    let report =
+        |played: &Played, consistency| SwarmReport::new(options, played.failed_to_start, &played.figures, consistency);
     if args.no_check {
-        return Ok(SwarmReport::new(options, played.failed_to_start, &played.figures, None));
+        return Ok((report(&played, None), None));
     }
     eprintln!("letting deliveries between bots arrive...");
     played.settle().await;
     if let (Some(url), Some(token)) = (&args.admin_url, &args.admin_token) {
-        let passivated = passivate(url, token).await?;
-        eprintln!("passivated {passivated} actors: the check reads storage");
+        match admin(url, token, Method::Passivate).await {
+            Ok(answer) => eprintln!("passivated the actors ({answer}): the check reads storage"),
+            Err(e) => return Ok((report(&played, None), Some(format!("{e}; the check was not made")))),
+        }
     }
     eprintln!("checking every bot's state against its ledger...");
     let consistency = played.check().await;
-    Ok(SwarmReport::new(options, played.failed_to_start, &played.figures, Some(consistency)))
+    Ok((report(&played, Some(consistency)), None))
 }
 
-/// Asks the server to passivate every actor; returns how many retired.
-async fn passivate(base_url: &str, token: &str) -> Result<u64, String> {
-    let url = format!("{}/admin/actors/passivate", base_url.trim_end_matches('/'));
-    let reply = reqwest::Client::new()
-        .post(&url)
+/// What is asked of the admin endpoint.
+enum Method {
+    /// Whether the URL and token work (before the run).
+    Probe,
+    /// Every actor passivated.
+    Passivate,
+}
+
+/// Calls the server's admin endpoint; answers its body.
+async fn admin(base_url: &str, token: &str, method: Method) -> Result<String, String> {
+    let base = base_url.trim_end_matches('/');
+    let http = reqwest::Client::new();
+    let (url, request) = match method {
+        Method::Probe => {
+            let url = format!("{base}/admin/gamedata");
+            (url.clone(), http.get(url))
+        }
+        Method::Passivate => {
+            let url = format!("{base}/admin/actors/passivate");
+            (url.clone(), http.post(url))
+        }
+    };
+    let reply = request
         .bearer_auth(token)
         .timeout(Duration::from_secs(60))
         .send()
         .await
-        .map_err(|e| format!("cannot passivate the actors ({url}): {e}"))?;
+        .map_err(|e| format!("the admin endpoint {url} does not answer: {e}"))?;
     let status = reply.status();
     let body = reply.text().await.map_err(|e| format!("cannot read the answer of {url}: {e}"))?;
     if !status.is_success() {
-        return Err(format!("{url} answered {status}: {body}"));
+        return Err(format!("{url} answered {status}: {}", body.trim()));
     }
-    let answer: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("{url} answered {body:?}: {e}"))?;
-    Ok(answer["passivated"].as_u64().unwrap_or(0))
+    Ok(body.trim().to_owned())
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -1,11 +1,15 @@
 //! What a bot knows its server acknowledged: its ledger, kept from the answers it received,
 //! and the comparison of that ledger with the server's state at the end of a run.
 //!
-//! Monsters, mail and quests are predicted from each answer's own report (a summon names
-//! the monsters it made, a claim the mail it took, every request its quest progress and the
-//! deliveries it applied). The profile is the last one an answer showed. At the end, what
-//! the server shows must equal the ledger: an acknowledged write missing is *lost*, a thing
-//! no answer accounts for is a *phantom*.
+//! The ledger starts from what the bot read when it started. From then on, monsters, mail,
+//! quests and friends are predicted from each answer's own report (a summon names the
+//! monsters it made, a claim the mail it took, an accept the friend it made, every request
+//! its quest progress and the deliveries from other players it applied); listings read
+//! during play do not overwrite the prediction. The profile's numbers (gold, gems,
+//! experience, level, friendship points) are those of the last answer of the bot's own
+//! requests that showed the profile: other players' deliveries never change them. At the
+//! end, what the server shows must equal the ledger: an acknowledged write missing is
+//! *lost*, a thing no answer accounts for is a *phantom*.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,6 +36,9 @@ pub struct Ledger {
     /// Mail announced (a delivery applied) whose id no answer named yet.
     unseen_mail: u32,
     pub quests: BTreeMap<String, QuestInfo>,
+    /// Friends, predicted: the last profile an answer showed, then accepts, removals and
+    /// the friendships other players' deliveries started or ended.
+    pub friends: BTreeSet<u64>,
     /// Team slot → members, as SetTeam answered.
     pub teams: BTreeMap<u32, Vec<u64>>,
     /// The clan the bot is in, and whether it leads it.
@@ -62,8 +69,28 @@ pub struct Observed {
 }
 
 impl Ledger {
-    /// Applies what an answer reports: its extras always (a refused request still commits
-    /// the deliveries it applied), its payload when `request` succeeded.
+    /// Takes a reading of the bot's start as the ledger's base: a whole listing replaces
+    /// what the ledger knew of its kind.
+    pub fn adopt(&mut self, request: &Q, response: &Response) {
+        self.apply(request, response);
+        match &response.payload {
+            Some(R::ListMonsters(res)) => {
+                for monster in &res.monsters {
+                    self.monsters.insert(monster.id, monster.clone());
+                }
+            }
+            Some(R::ListQuests(res)) => {
+                for quest in &res.quests {
+                    self.quests.insert(quest.quest.clone(), quest.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Applies what an answer of the bot's own request reports: its extras always (a
+    /// refused request still commits the deliveries it applied), its payload when the
+    /// request succeeded.
     pub fn apply(&mut self, request: &Q, response: &Response) {
         self.apply_extras(&response.extra);
         let Some(payload) = &response.payload else {
@@ -71,16 +98,12 @@ impl Ledger {
         };
         if let Some(user) = user_of(payload) {
             self.profile = Some(user.clone());
+            self.friends = user.friend_ids.iter().copied().collect();
         }
         match (request, payload) {
             (_, R::Summon(res)) => {
                 for drawn in &res.monsters {
                     self.know(drawn.monster.as_ref());
-                }
-            }
-            (_, R::ListMonsters(res)) => {
-                for monster in &res.monsters {
-                    self.know(Some(monster));
                 }
             }
             (Q::EnhanceMonster(req), R::EnhanceMonster(res)) => {
@@ -112,8 +135,14 @@ impl Ledger {
                 }
             }
             (_, R::ListQuests(res)) => {
+                // A quest whose period ended starts over: the listing tells the new one.
+                let now = response.server_time_ms;
                 for quest in &res.quests {
-                    self.quests.insert(quest.quest.clone(), quest.clone());
+                    let ended =
+                        self.quests.get(&quest.quest).is_none_or(|q| q.resets_at_ms != 0 && q.resets_at_ms <= now);
+                    if ended {
+                        self.quests.insert(quest.quest.clone(), quest.clone());
+                    }
                 }
             }
             (_, R::ClaimQuest(res)) => {
@@ -145,6 +174,12 @@ impl Ledger {
                 }
                 self.receive_monsters(&res.rewards);
             }
+            (Q::AcceptFriendRequest(req), R::AcceptFriendRequest(_)) => {
+                self.friends.insert(req.user_id);
+            }
+            (Q::RemoveFriend(req), R::RemoveFriend(_)) => {
+                self.friends.remove(&req.user_id);
+            }
             (_, R::CreateClan(res)) => self.clan = res.clan.as_ref().map(|c| (c.clan_id, true)),
             (_, R::JoinClan(res)) if res.joined => self.clan = res.clan.as_ref().map(|c| (c.clan_id, false)),
             (_, R::LeaveClan(_)) => self.clan = None,
@@ -169,6 +204,15 @@ impl Ledger {
                 }
                 Some(extra::Kind::Received(r)) => {
                     self.received += 1;
+                    match r.kind.as_str() {
+                        "friend_added" => {
+                            self.friends.insert(r.from_user_id);
+                        }
+                        "friend_removed" => {
+                            self.friends.remove(&r.from_user_id);
+                        }
+                        _ => {}
+                    }
                     if MAIL_DELIVERIES.contains(&r.kind.as_str()) {
                         self.unseen_mail += 1;
                     }
@@ -262,14 +306,15 @@ impl Ledger {
                 Some(_) => {}
             }
         }
-        let friends: BTreeSet<u64> = observed.friends.iter().copied().collect();
-        let profile_friends: BTreeSet<u64> = observed.user.friend_ids.iter().copied().collect();
-        if friends != profile_friends {
-            differ(
-                "changed",
-                "friends",
-                format!("the friend list {friends:?} is not the profile's {profile_friends:?}"),
-            );
+        let listed: BTreeSet<u64> = observed.friends.iter().copied().collect();
+        let in_profile: BTreeSet<u64> = observed.user.friend_ids.iter().copied().collect();
+        for (what, stored) in [("friend list", &listed), ("profile's friends", &in_profile)] {
+            for id in self.friends.difference(stored) {
+                differ("lost", "friends", format!("user {id} is missing from the {what}"));
+            }
+            for id in stored.difference(&self.friends) {
+                differ("phantom", "friends", format!("user {id} is in the {what}, and no answer made them a friend"));
+            }
         }
         out
     }
@@ -296,12 +341,11 @@ fn user_of(payload: &R) -> Option<&User> {
     }
 }
 
-/// The profile fields a write changes (stamina is left out: it grows with time).
+/// The profile's numbers a write changes (stamina is left out: it grows with time; friends
+/// are compared on their own).
 fn profile_facts(u: &User) -> String {
-    let mut friends = u.friend_ids.clone();
-    friends.sort_unstable();
     format!(
-        "level {} exp {} gold {} gems {} friend points {} nickname {:?} friends {friends:?}",
+        "level {} exp {} gold {} gems {} friend points {} nickname {:?}",
         u.level, u.exp, u.gold, u.gems, u.friend_points, u.nickname
     )
 }

@@ -138,6 +138,8 @@ pub async fn play(options: &SwarmOptions, progress: impl Fn(&Stats) + Send + Syn
         .pool_max_idle_per_host(1024)
         .tcp_nodelay(true)
         .connect_timeout(Duration::from_secs(5))
+        // Register and Login too: no call waits longer than a request may.
+        .timeout(options.request_timeout)
         .build()?;
     let started = Instant::now();
     let stats = Arc::new(Stats::new(started));

@@ -81,21 +81,23 @@ impl Bot {
     /// the bot can play.
     pub async fn start(&mut self) -> bool {
         let intended = Instant::now();
-        let registered = loop {
+        let mut registered = None;
+        for _ in 0..MOST_SENDS {
             match self.client.register(device(&self.device_id)).await {
-                Ok(a) if a.is_ok() => break Some(a),
-                Ok(a) if a.status == 503 || a.status >= 500 => self.pause(a.retry_after).await,
+                Ok(a) if a.is_ok() => {
+                    registered = Some(a);
+                    break;
+                }
+                Ok(a) if a.status >= 500 || a.status == 429 => self.pause(a.retry_after).await,
                 Ok(a) => {
                     self.record("register", intended, Outcome::Error { status: a.status, code: a.response.error });
-                    break None;
+                    return false;
                 }
-                Err(_) => {
-                    self.record("register", intended, Outcome::Error { status: 0, code: ErrorCode::Internal as i32 });
-                    break None;
-                }
+                Err(_) => self.pause(None).await,
             }
-        };
+        }
         let Some(registered) = registered else {
+            self.record("register", intended, Outcome::Error { status: 0, code: ErrorCode::Unavailable as i32 });
             return false;
         };
         self.record("register", intended, Outcome::Ok);
@@ -106,15 +108,20 @@ impl Bot {
             return false;
         }
         self.shared.stats.bots_up.fetch_add(1, Ordering::Relaxed);
-        let now = Instant::now();
-        self.read_all_monsters(now, true).await;
+        // The ledger's base: what the account holds now (the first request also gives the
+        // starter box). A bot that cannot read it plays, but proves nothing at the end.
+        let read = self.read_all_monsters(true).await.is_some();
+        let mut complete = read;
         for payload in [
             Q::ListQuests(ListQuestsReq {}),
             Q::ListMail(ListMailReq {}),
             Q::ListFriendRequests(ListFriendRequestsReq {}),
             Q::ListFriends(ListFriendsReq {}),
         ] {
-            self.act(payload, Instant::now()).await;
+            complete &= self.act_adopting(payload, true).await.is_some();
+        }
+        if !complete {
+            self.untrusted("what its account held at the start could not be read".into());
         }
         true
     }
@@ -128,7 +135,7 @@ impl Bot {
                     self.ledger.apply(&Q::Login(Default::default()), &a.response);
                     return true;
                 }
-                Ok(a) if a.status == 503 || a.status >= 500 => self.pause(a.retry_after).await,
+                Ok(a) if a.status >= 500 || a.status == 429 => self.pause(a.retry_after).await,
                 Ok(a) => {
                     self.record("login", intended, Outcome::Error { status: a.status, code: a.response.error });
                     return false;
@@ -144,22 +151,37 @@ impl Bot {
     /// client does, and applies the answer to the ledger and the bot's knowledge. Returns
     /// the answer if the request succeeded.
     pub async fn act(&mut self, payload: Q, intended: Instant) -> Option<Response> {
+        self.act_as(payload, intended, false).await
+    }
+
+    /// [`Self::act`] now; `adopt`: a reading of the start, which the ledger takes whole.
+    async fn act_adopting(&mut self, payload: Q, adopt: bool) -> Option<Response> {
+        self.act_as(payload, Instant::now(), adopt).await
+    }
+
+    async fn act_as(&mut self, payload: Q, intended: Instant, adopt: bool) -> Option<Response> {
         let operation = operation_name(&payload);
-        let (outcome, response) = self.call(&payload, intended).await;
+        let (outcome, response) = self.call(&payload).await;
         self.record(operation, intended, outcome);
         let response = response?;
-        self.ledger.apply(&payload, &response);
+        if adopt {
+            self.ledger.adopt(&payload, &response);
+        } else {
+            self.ledger.apply(&payload, &response);
+        }
         self.known.learn(&self.shared.facts, &payload, &response);
         (outcome == Outcome::Ok).then_some(response)
     }
 
     /// The exchange itself: the outcome and the answer that settled it (a refusal's answer
     /// too: its extras count).
-    async fn call(&mut self, payload: &Q, intended: Instant) -> (Outcome, Option<Response>) {
-        let _ = intended;
+    async fn call(&mut self, payload: &Q) -> (Outcome, Option<Response>) {
         let mut seq = self.client.last_seq() + 1;
         self.client.resume_at(seq);
         let mut logged_in_again = false;
+        // Whether a send may have been applied without this bot seeing its answer (no
+        // answer, or a 500): only the same seq in the same session settles it.
+        let mut maybe_applied = false;
         let mut last = Outcome::Error { status: 0, code: ErrorCode::Internal as i32 };
         for send in 0..MOST_SENDS {
             if send > 0 {
@@ -172,6 +194,7 @@ impl Bot {
                     // No answer: the request may or may not have been applied; the same seq
                     // again gets it applied once, or its stored answer.
                     last = Outcome::Error { status: 0, code: ErrorCode::Internal as i32 };
+                    maybe_applied = true;
                     self.backoff(send).await;
                     continue;
                 }
@@ -182,12 +205,17 @@ impl Bot {
                 (200, ErrorCode::Ok) => return (Outcome::Ok, Some(answer.response)),
                 (200, ErrorCode::DuplicateRequest | ErrorCode::StaleRequest) => {
                     // The answer of that seq is gone: what it did is unknown to this bot.
-                    self.unverifiable
-                        .get_or_insert_with(|| format!("seq {seq} answered {:?} without its answer", answer.code()));
+                    self.untrusted(format!("seq {seq} answered {:?} without its answer", answer.code()));
                     return (last, None);
                 }
                 (200, ErrorCode::InvalidArgument) => return (last, Some(answer.response)),
                 (200, _) => return (Outcome::Refused { status: 200, code }, Some(answer.response)),
+                (401, _) if maybe_applied => {
+                    // A new session cannot ask for that seq's answer: sending it again could
+                    // apply it twice, so this bot no longer knows what the server holds.
+                    self.untrusted(format!("seq {seq} went unanswered and then the session ended"));
+                    return (last, None);
+                }
                 (401, _) if !logged_in_again => {
                     logged_in_again = true;
                     if !self.login().await {
@@ -197,11 +225,22 @@ impl Bot {
                     self.client.resume_at(seq);
                 }
                 (429 | 503, _) => self.pause(answer.retry_after).await,
-                (500..=599, _) => self.backoff(send).await,
+                (500..=599, _) => {
+                    maybe_applied = true;
+                    self.backoff(send).await;
+                }
                 _ => return (last, None),
             }
         }
+        if maybe_applied {
+            self.untrusted(format!("seq {seq} was never answered after {MOST_SENDS} sends"));
+        }
         (last, None)
+    }
+
+    /// Notes that this bot's ledger can no longer be trusted (the first reason is kept).
+    fn untrusted(&mut self, why: String) {
+        self.unverifiable.get_or_insert(why);
     }
 
     async fn backoff(&self, send: u32) {
@@ -219,12 +258,13 @@ impl Bot {
         }
     }
 
-    /// Reads every page of monsters; `adopt`: the ledger takes them (only when starting).
-    async fn read_all_monsters(&mut self, intended: Instant, adopt: bool) -> Option<(Vec<Response>, bool)> {
+    /// Reads every page of monsters; `adopt`: the ledger takes them (only when starting),
+    /// else only the answers' extras reach it.
+    async fn read_all_monsters(&mut self, adopt: bool) -> Option<(Vec<Response>, bool)> {
         let (mut offset, mut pages, mut moved) = (0, Vec::new(), false);
         loop {
             let payload = Q::ListMonsters(ListMonstersReq { offset, limit: PAGE });
-            let response = if adopt { self.act(payload, intended).await? } else { self.read(payload).await? };
+            let response = if adopt { self.act_adopting(payload, true).await? } else { self.read(payload).await? };
             moved |= Ledger::moves(&response);
             let next = match &response.payload {
                 Some(R::ListMonsters(page)) => page.next_offset,
@@ -240,18 +280,19 @@ impl Bot {
 
     /// A request of the final reading: not recorded, only its extras reach the ledger.
     async fn read(&mut self, payload: Q) -> Option<Response> {
-        let (outcome, response) = self.call(&payload, Instant::now()).await;
+        let (outcome, response) = self.call(&payload).await;
         let response = response?;
         self.ledger.apply_extras(&response.extra);
         (outcome == Outcome::Ok).then_some(response)
     }
 
-    /// Lets deliveries still on their way reach this user: asks for the profile until an
-    /// answer brings none (the ledger takes that profile).
+    /// Lets deliveries waiting for this user apply: asks for the profile until an answer
+    /// brings none (only the answers' extras reach the ledger). Deliveries still on their
+    /// way then arrive during the final reading, which starts over when one does.
     pub async fn drain(&mut self) {
         self.recording = false;
         for _ in 0..20 {
-            let Some(response) = self.act(Q::GetUser(GetUserReq {}), Instant::now()).await else {
+            let Some(response) = self.read(Q::GetUser(GetUserReq {})).await else {
                 return;
             };
             if !Ledger::moves(&response) {
@@ -289,7 +330,7 @@ impl Bot {
         if let Some(R::GetUser(u)) = user.payload {
             observed.user = u.user.unwrap_or_default();
         }
-        let (pages, pages_moved) = self.read_all_monsters(Instant::now(), false).await?;
+        let (pages, pages_moved) = self.read_all_monsters(false).await?;
         moved |= pages_moved;
         for page in pages {
             if let Some(R::ListMonsters(p)) = page.payload {

@@ -54,6 +54,39 @@ pub struct SecondLine {
     pub errors: u64,
 }
 
+/// The steady part of a run: from the end of the ramp-up to the deadline, when every bot
+/// plays the mix (registrations and first readings are over).
+#[derive(Debug, Clone, Serialize)]
+pub struct Window {
+    pub from_sec: usize,
+    pub to_sec: usize,
+    pub requests: u64,
+    pub requests_per_sec: f64,
+    pub errors: u64,
+    pub latency: Latency,
+}
+
+impl Window {
+    fn of(seconds: &[crate::bots::stats::Second], from_sec: usize, to_sec: usize) -> Self {
+        let mut merged = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds");
+        let mut errors = 0;
+        let span = seconds.get(from_sec.min(seconds.len())..to_sec.min(seconds.len())).unwrap_or(&[]);
+        for s in span {
+            let _ = merged.add(&s.latency_us);
+            errors += s.errors;
+        }
+        let width = to_sec.saturating_sub(from_sec).max(1) as f64;
+        Self {
+            from_sec,
+            to_sec,
+            requests: merged.len(),
+            requests_per_sec: merged.len() as f64 / width,
+            errors,
+            latency: Latency::of(&merged),
+        }
+    }
+}
+
 /// Everything a run measured and checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct SwarmReport {
@@ -64,6 +97,9 @@ pub struct SwarmReport {
     pub pacing: String,
     pub seed: u64,
     pub elapsed_secs: f64,
+    /// The figures of the mix, once every bot plays.
+    pub steady: Window,
+    /// The whole run from here on: start-up, play, and the last answers after the deadline.
     pub requests: u64,
     pub requests_per_sec: f64,
     pub ok: u64,
@@ -126,6 +162,9 @@ impl SwarmReport {
             })
             .collect();
         let elapsed_secs = figures.elapsed.as_secs_f64();
+        let ramp = options.ramp_up.as_secs_f64().ceil() as usize;
+        let end = (options.ramp_up + options.duration).as_secs_f64().floor() as usize;
+        let steady = Window::of(&figures.seconds, ramp, end.max(ramp + 1));
         let requests = all.len();
         let passed = errors == 0 && failed_to_start == 0 && consistency.as_ref().is_none_or(Consistency::is_clean);
         Self {
@@ -138,6 +177,7 @@ impl SwarmReport {
             },
             seed: options.seed,
             elapsed_secs,
+            steady,
             requests,
             requests_per_sec: if elapsed_secs > 0.0 { requests as f64 / elapsed_secs } else { 0.0 },
             ok,
@@ -158,19 +198,28 @@ impl SwarmReport {
     /// The report as a person reads it.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        let l = &self.latency;
+        let (w, l) = (&self.steady, &self.steady.latency);
         let _ = writeln!(
             out,
-            "{} bots ({}), {:.1} s: {} requests, {:.0} requests/s; p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.1} ms",
+            "{} bots ({}), steady from second {} to {}: {:.0} requests/s, p50 {:.2} ms, p95 {:.2} ms, \
+             p99 {:.2} ms, max {:.1} ms, {} errors",
             self.bots,
             self.pacing,
-            self.elapsed_secs,
-            self.requests,
-            self.requests_per_sec,
+            w.from_sec,
+            w.to_sec,
+            w.requests_per_sec,
             l.p50_ms,
             l.p95_ms,
             l.p99_ms,
-            l.max_ms
+            l.max_ms,
+            w.errors
+        );
+        let l = &self.latency;
+        let _ = writeln!(
+            out,
+            "whole run, {:.1} s with the start-up: {} requests, {:.0} requests/s; p50 {:.2} ms, p99 {:.2} ms, \
+             max {:.1} ms",
+            self.elapsed_secs, self.requests, self.requests_per_sec, l.p50_ms, l.p99_ms, l.max_ms
         );
         let _ = writeln!(
             out,

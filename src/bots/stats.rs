@@ -21,7 +21,7 @@ fn histogram() -> Histogram<u64> {
 pub enum Outcome {
     /// 200 and OK.
     Ok,
-    /// Refused by a game rule (4xx with a game error code): the bot's knowledge was stale,
+    /// Refused by a game rule (200 with a game error code): the bot's knowledge was stale,
     /// e.g. a friend's request box filled meanwhile. Counted, not an error.
     Refused { status: u16, code: i32 },
     /// A server or protocol error that retries did not cure (5xx, a transport failure, an

@@ -160,7 +160,6 @@ pub fn dispatch(
             let mut draft = state.draft();
             let mut rng = rng_for(&draft.profile);
             let mut ctx = HandlerCtx::new(data, &mut draft, &mut rng, now_ms, request.seq, fetched, test_operations);
-            starter::give_once(&mut ctx);
             inbox::receive(&mut ctx);
             let mut turn = Turn::from(ctx);
             let logged = refusal.suspicious && suspicious(data, &mut draft, &mut turn, payload, &refusal, now_ms);

@@ -9,9 +9,9 @@ use crate::game::wallet;
 pub const STARTER_COUNTER: &str = "starter_box";
 
 /// Gives the starter box if this user has not had it, in the request's draft: it commits
-/// with the request (with its refusal too, as deliveries do), or not at all. A player who
-/// registered before the game data had a box gets it at their next request. The box stops
-/// at the box limit.
+/// with the request if the request goes through (a refusal changes nothing of the player's
+/// own state, so the box waits for the next request). A player who registered before the
+/// game data had a box gets it at their next request. The box stops at the box limit.
 pub fn give_once(ctx: &mut HandlerCtx) {
     let box_contents = &ctx.data.content.data.starter_box;
     if box_contents.is_empty() || wallet::counter(ctx, STARTER_COUNTER) != 0 {

@@ -1,6 +1,7 @@
-//! A store that loses one write the server acknowledged: the N-th new monster row of its
-//! commits is left out while the commit reports success, as a broken disk or a buggy
-//! storage layer would. The bot swarm's check must catch it.
+//! A store that loses one write the server acknowledged: the new monster row of the N-th
+//! commit that makes exactly one monster (a summon, a battle's drop; not a starter box) is
+//! left out while the commit reports success, as a broken disk or a buggy storage layer
+//! would. The bot swarm's check must catch it.
 
 use std::sync::Mutex;
 
@@ -15,7 +16,7 @@ use super::hooked_store::{CommitHook, HookedStore};
 /// A [`MemoryStore`] that drops one monster insert.
 pub type LossyStore = HookedStore<LoseOne>;
 
-/// Counts monster inserts down to the one it drops.
+/// Counts commits that make one monster down to the one whose monster it drops.
 pub struct LoseOne {
     left: Mutex<Option<usize>>,
     /// The user whose write was lost, once it was.
@@ -23,8 +24,8 @@ pub struct LoseOne {
 }
 
 impl LossyStore {
-    /// A store that drops the `n`-th (from 1) new monster row.
-    pub fn losing_monster(n: usize) -> Self {
+    /// A store that drops the monster of the `n`-th (from 1) commit making one monster.
+    pub fn losing_single_monster(n: usize) -> Self {
         HookedStore {
             inner: MemoryStore::new(),
             hook: LoseOne { left: Mutex::new(Some(n)), lost_for: Mutex::new(None) },
@@ -41,21 +42,21 @@ impl CommitHook for LoseOne {
         mut commit: Commit<Changes>,
     ) -> BoxFuture<'static, StoreResult<()>> {
         let mut left = self.left.lock().unwrap();
-        if let Some(n) = *left {
-            let inserts: Vec<usize> = commit
-                .writes
-                .rows
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| matches!(w, RowWrite::Insert(t, _) | RowWrite::Upsert(t, _) if t.name == "monsters"))
-                .map(|(i, _)| i)
-                .collect();
-            if inserts.len() >= n {
-                commit.writes.rows.remove(inserts[n - 1]);
+        let inserts: Vec<usize> = commit
+            .writes
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| matches!(w, RowWrite::Insert(t, _) if t.name == "monsters"))
+            .map(|(i, _)| i)
+            .collect();
+        if let (Some(n), [only]) = (*left, inserts.as_slice()) {
+            if n == 1 {
+                commit.writes.rows.remove(*only);
                 *left = None;
                 *self.lost_for.lock().unwrap() = Some(user);
             } else {
-                *left = Some(n - inserts.len());
+                *left = Some(n - 1);
             }
         }
         inner.commit(user, place, commit)

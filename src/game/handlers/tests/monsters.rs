@@ -178,3 +178,21 @@ fn the_first_request_gives_the_starter_box_once_and_a_refusal_does_not() {
     let again = answer!(p.ok(Q::ListMonsters(ListMonstersReq { offset: 0, limit: 100 })), ListMonsters);
     assert_eq!(again.total, expected, "given once");
 }
+
+#[test]
+fn a_refusal_that_commits_a_delivery_leaves_the_starter_box_for_the_next_request() {
+    use summoner_proto::api::SendFriendRequestReq;
+    let (mut asker, mut newcomer) = (Player::with_id(1), Player::with_id(2));
+    newcomer.state.owned.counters.remove(crate::game::starter::STARTER_COUNTER);
+    let ask = Q::SendFriendRequest(SendFriendRequestReq { user_id: 2 });
+    let sent = asker.call_with(ask, crate::game::friends::Fetched::Snapshot(Some(newcomer.snapshot())));
+    assert_eq!(sent.error, 0, "{}", sent.message);
+    assert_eq!(crate::game::testkit::deliver(&mut [&mut asker, &mut newcomer]), 1);
+    // Refused, yet committed: the request applied the delivery waiting for it.
+    let refused = newcomer.call(enhance(1, vec![2]));
+    assert_eq!(refused.error, ErrorCode::NoSuchMonster as i32);
+    assert!(newcomer.state.owned.inbox.values().all(|r| r.applied_at_ms > 0), "the delivery was applied");
+    assert!(newcomer.state.owned.monsters.is_empty(), "a refusal gives no starter box");
+    let page = answer!(newcomer.ok(Q::ListMonsters(ListMonstersReq { offset: 0, limit: 100 })), ListMonsters);
+    assert!(page.total > 0, "the next request that goes through does");
+}
