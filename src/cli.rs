@@ -126,10 +126,11 @@ pub struct BotsArgs {
     /// Draw throughput, latency and errors over time to FILE.png and FILE.svg.
     #[arg(long)]
     pub chart: Option<PathBuf>,
-    /// The server's admin base URL (e.g. http://127.0.0.1:8080): every actor is passivated
-    /// before the check, so it compares the ledgers with what storage holds.
-    #[arg(long)]
-    pub admin_url: Option<String>,
+    /// A server's admin base URL (e.g. http://127.0.0.1:8080); repeat it for each server
+    /// the bots play against: every actor is passivated before the check, so it compares
+    /// the ledgers with what storage holds.
+    #[arg(long = "admin-url")]
+    pub admin_urls: Vec<String>,
     /// The admin bearer token.
     #[arg(long, env = "SUMMONER_ADMIN__TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,

@@ -7,6 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use summoner::bots::mix::Mix;
 use summoner::bots::stats::Snapshot;
 use summoner::bots::{Consistency, Pacing, SwarmOptions, play};
 use summoner::game::data::GameData;
@@ -40,7 +41,7 @@ struct Run {
 
 /// Starts a server (on `store`, or SQLite in a temporary folder), lets `bots` bots play
 /// for `secs`, passivates every actor so the check reads storage, and checks.
-async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64) -> Run {
+async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64, mix: Mix) -> Run {
     let data_dir = tempfile::tempdir().unwrap();
     let gamedata_dir = tempfile::tempdir().unwrap();
     let data = quick_data(gamedata_dir.path());
@@ -61,6 +62,7 @@ async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64) -> Run {
         ramp_up: Duration::from_millis(500),
         pacing: Pacing::Rate(10.0),
         seed: 7,
+        mix,
         game_data: Some(data),
         ..SwarmOptions::default()
     };
@@ -101,7 +103,7 @@ const BEHAVIOURS: [(&str, &[&str]); 21] = [
 
 #[actix_web::test]
 async fn a_short_run_plays_every_behaviour_and_the_server_kept_every_acknowledged_write() {
-    let run = swarm(None, 16, 8).await;
+    let run = swarm(None, 16, 8, Mix::default_mix()).await;
     assert_eq!(run.failed_to_start, 0);
     let ops = &run.figures.operations;
     let errors: u64 = ops.values().map(|o| o.errors).sum();
@@ -127,7 +129,10 @@ async fn the_check_catches_a_write_the_store_lost() {
     // The third monster a request made alone (a summon, a drop): while the bots play, not
     // in the starter boxes the ledgers start from.
     let store = Arc::new(LossyStore::losing_single_monster(3));
-    let run = swarm(Some(store.clone() as Arc<dyn Store>), 6, 3).await;
+    // No enhancing: feeding the lost monster to another would make the loss invisible.
+    let mix = Mix::parse(&include_str!("../src/bots/default_mix.toml").replace("enhance = 5", "enhance = 0"))
+        .expect("the edited mix parses");
+    let run = swarm(Some(store.clone() as Arc<dyn Store>), 6, 3, mix).await;
     let lost_for = store.hook.lost_for.lock().unwrap().expect("a monster row was dropped");
     let c = &run.consistency;
     assert!(!c.is_clean());

@@ -29,7 +29,7 @@ pub fn run(args: &BotsArgs) -> ExitCode {
     if args.bots == 0 {
         return fail("--bots must be at least 1");
     }
-    if args.admin_url.is_some() && args.admin_token.as_deref().is_none_or(str::is_empty) {
+    if !args.admin_urls.is_empty() && args.admin_token.as_deref().is_none_or(str::is_empty) {
         return fail("--admin-url needs --admin-token (or SUMMONER_ADMIN__TOKEN, as the server reads it)");
     }
     let options = SwarmOptions {
@@ -48,10 +48,15 @@ pub fn run(args: &BotsArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start a runtime: {e}")),
     };
-    if let (Some(url), Some(token)) = (&args.admin_url, &args.admin_token)
-        && let Err(e) = runtime.block_on(admin(url, token, Method::Probe))
-    {
-        return fail(&e);
+    if args.urls.len() > 1 && !args.admin_urls.is_empty() && args.admin_urls.len() != args.urls.len() {
+        return fail("give one --admin-url per --url (each server's actors are passivated before the check)");
+    }
+    if let Some(token) = &args.admin_token {
+        for url in &args.admin_urls {
+            if let Err(e) = runtime.block_on(admin(url, token, Method::Probe)) {
+                return fail(&e);
+            }
+        }
     }
     let (report, late_failure) = match runtime.block_on(swarm(args, &options)) {
         Ok(done) => done,
@@ -115,10 +120,12 @@ async fn swarm(args: &BotsArgs, options: &SwarmOptions) -> Result<(SwarmReport, 
     }
     eprintln!("letting deliveries between bots arrive...");
     played.settle().await;
-    if let (Some(url), Some(token)) = (&args.admin_url, &args.admin_token) {
-        match admin(url, token, Method::Passivate).await {
-            Ok(answer) => eprintln!("passivated the actors ({answer}): the check reads storage"),
-            Err(e) => return Ok((report(&played, None), Some(format!("{e}; the check was not made")))),
+    if let Some(token) = &args.admin_token {
+        for url in &args.admin_urls {
+            match admin(url, token, Method::Passivate).await {
+                Ok(answer) => eprintln!("passivated the actors of {url} ({answer}): the check reads storage"),
+                Err(e) => return Ok((report(&played, None), Some(format!("{e}; the check was not made")))),
+            }
         }
     }
     eprintln!("checking every bot's state against its ledger...");

@@ -45,6 +45,8 @@ pub struct Ledger {
     pub clan: Option<(u64, bool)>,
     /// Deliveries from other players applied to this user, as answers reported them.
     pub received: u64,
+    /// Differences answers showed during play (a mail no answer announced).
+    seen: Vec<Difference>,
 }
 
 /// One way the server's state differs from a ledger.
@@ -72,33 +74,53 @@ impl Ledger {
     /// Takes a reading of the bot's start as the ledger's base: a whole listing replaces
     /// what the ledger knew of its kind.
     pub fn adopt(&mut self, request: &Q, response: &Response) {
-        self.apply(request, response);
-        match &response.payload {
-            Some(R::ListMonsters(res)) => {
-                for monster in &res.monsters {
-                    self.monsters.insert(monster.id, monster.clone());
-                }
-            }
-            Some(R::ListQuests(res)) => {
-                for quest in &res.quests {
-                    self.quests.insert(quest.quest.clone(), quest.clone());
-                }
-            }
-            _ => {}
-        }
+        self.take(request, response, true);
     }
 
     /// Applies what an answer of the bot's own request reports: its extras always (a
     /// refused request still commits the deliveries it applied), its payload when the
     /// request succeeded.
     pub fn apply(&mut self, request: &Q, response: &Response) {
-        self.apply_extras(&response.extra);
-        let Some(payload) = &response.payload else {
-            return;
-        };
+        self.take(request, response, false);
+    }
+
+    fn take(&mut self, request: &Q, response: &Response, adopting: bool) {
+        // In the order the server made them: deliveries applied before the handler ran,
+        // then its answer, then the quest progress of its events (a listing shows quests
+        // as they were before this request's own progress).
+        self.apply_received(&response.extra);
+        if let Some(payload) = &response.payload {
+            if adopting {
+                self.adopt_listing(payload);
+            }
+            self.apply_payload(request, payload, response.server_time_ms);
+        }
+        self.apply_progress(&response.extra);
+    }
+
+    fn adopt_listing(&mut self, payload: &R) {
+        match payload {
+            R::ListMonsters(res) => {
+                for monster in &res.monsters {
+                    self.monsters.insert(monster.id, monster.clone());
+                }
+            }
+            R::ListQuests(res) => {
+                for quest in &res.quests {
+                    self.quests.insert(quest.quest.clone(), quest.clone());
+                }
+            }
+            R::Login(res) => {
+                self.friends = res.user.iter().flat_map(|u| u.friend_ids.iter().copied()).collect();
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_payload(&mut self, request: &Q, payload: &R, now_ms: i64) {
         if let Some(user) = user_of(payload) {
+            // The profile's numbers; its friends are predicted apart (see `friends`).
             self.profile = Some(user.clone());
-            self.friends = user.friend_ids.iter().copied().collect();
         }
         match (request, payload) {
             (_, R::Summon(res)) => {
@@ -136,7 +158,7 @@ impl Ledger {
             }
             (_, R::ListQuests(res)) => {
                 // A quest whose period ended starts over: the listing tells the new one.
-                let now = response.server_time_ms;
+                let now = now_ms;
                 for quest in &res.quests {
                     let ended =
                         self.quests.get(&quest.quest).is_none_or(|q| q.resets_at_ms != 0 && q.resets_at_ms <= now);
@@ -160,15 +182,17 @@ impl Ledger {
                 self.mail.insert(res.mail_id);
             }
             (_, R::ListMail(res)) => {
+                // New ids name mail that deliveries announced; more than that is a phantom.
                 let listed: BTreeSet<u64> = res.mail.iter().map(|m| m.id).collect();
-                let new = listed.difference(&self.mail).count() as u32;
-                self.unseen_mail = self.unseen_mail.saturating_sub(new);
-                self.mail.extend(listed);
+                for id in listed.difference(&self.mail).copied().collect::<Vec<_>>() {
+                    self.name_announced_mail(id, "listed");
+                }
             }
             (_, R::ClaimMail(res)) => {
                 for id in &res.claimed {
                     if !self.mail.remove(id) {
-                        self.unseen_mail = self.unseen_mail.saturating_sub(1);
+                        self.name_announced_mail(*id, "claimed");
+                        self.mail.remove(id);
                     }
                     self.claimed_mail.insert(*id);
                 }
@@ -192,16 +216,43 @@ impl Ledger {
         !self.mail.is_empty() || self.unseen_mail > 0
     }
 
+    /// A mail id not known yet: one of those deliveries announced, or a phantom.
+    fn name_announced_mail(&mut self, id: u64, how: &str) {
+        if self.claimed_mail.contains(&id) {
+            self.noted("phantom", "mail", format!("mail {id} was claimed and is {how} again"));
+        } else if self.unseen_mail > 0 {
+            self.unseen_mail -= 1;
+            self.mail.insert(id);
+        } else {
+            self.noted("phantom", "mail", format!("mail {id} is {how}, and no answer announced it"));
+        }
+    }
+
+    /// Records a difference seen during play (reported with the final comparison).
+    fn noted(&mut self, kind: &'static str, part: &'static str, detail: String) {
+        self.seen.push(Difference { user_id: self.user_id, kind, part, detail });
+    }
+
     /// Applies an answer's extras only (what reading the state at the end may bring).
     pub fn apply_extras(&mut self, extras: &[Extra]) {
+        self.apply_received(extras);
+        self.apply_progress(extras);
+    }
+
+    fn apply_progress(&mut self, extras: &[Extra]) {
+        for extra in extras {
+            if let Some(extra::Kind::QuestProgress(p)) = &extra.kind
+                && let Some(quest) = self.quests.get_mut(&p.quest)
+            {
+                quest.progress = p.progress;
+                quest.completed = p.completed;
+            }
+        }
+    }
+
+    fn apply_received(&mut self, extras: &[Extra]) {
         for extra in extras {
             match &extra.kind {
-                Some(extra::Kind::QuestProgress(p)) => {
-                    if let Some(quest) = self.quests.get_mut(&p.quest) {
-                        quest.progress = p.progress;
-                        quest.completed = p.completed;
-                    }
-                }
                 Some(extra::Kind::Received(r)) => {
                     self.received += 1;
                     match r.kind.as_str() {
@@ -220,7 +271,7 @@ impl Ledger {
                         self.clan = None;
                     }
                 }
-                Some(extra::Kind::LevelUp(_)) | None => {}
+                Some(extra::Kind::QuestProgress(_) | extra::Kind::LevelUp(_)) | None => {}
             }
         }
     }
@@ -245,7 +296,7 @@ impl Ledger {
 
     /// Compares the server's state with the ledger at `now_ms`.
     pub fn compare(&self, observed: &Observed, now_ms: i64) -> Vec<Difference> {
-        let mut out = Vec::new();
+        let mut out = self.seen.clone();
         let mut differ =
             |kind, part, detail: String| out.push(Difference { user_id: self.user_id, kind, part, detail });
         if let Some(expected) = &self.profile {
@@ -276,6 +327,9 @@ impl Ledger {
                 _ => differ("phantom", "monsters", format!("monster {id} ({}) no answer gave", found.template)),
             }
         }
+        for (template, n) in unseen.iter().filter(|(_, n)| **n > 0) {
+            differ("lost", "monsters", format!("{n} {template} given by rewards are not in the box"));
+        }
         let listed: BTreeSet<u64> = observed.mail.iter().copied().collect();
         for id in self.mail.difference(&listed) {
             differ("lost", "mail", format!("mail {id} is no longer claimable"));
@@ -283,13 +337,16 @@ impl Ledger {
         for id in self.claimed_mail.intersection(&listed) {
             differ("phantom", "mail", format!("mail {id} was claimed and is claimable again"));
         }
+        // Every mail a delivery announced is one claimable mail until claimed.
         let extra_mail = listed.difference(&self.mail).filter(|id| !self.claimed_mail.contains(id)).count() as u32;
         if extra_mail > self.unseen_mail {
             differ(
                 "phantom",
                 "mail",
-                format!("{extra_mail} mail no answer announced ({} announced)", self.unseen_mail),
+                format!("{extra_mail} mail no answer accounts for ({} announced)", self.unseen_mail),
             );
+        } else if extra_mail < self.unseen_mail {
+            differ("lost", "mail", format!("{} announced mail are not claimable", self.unseen_mail - extra_mail));
         }
         let stored_quests: BTreeMap<&str, &QuestInfo> = observed.quests.iter().map(|q| (q.quest.as_str(), q)).collect();
         for (name, expected) in &self.quests {
@@ -407,6 +464,7 @@ mod tests {
     #[test]
     fn a_monster_from_a_mail_reward_is_accounted_by_template() {
         let mut ledger = summoned(&[1]);
+        ledger.mail.insert(9); // known from a ClaimQuest's answer, say
         let reward = Reward { what: "mon.slime.fire.1".into(), amount: 1 };
         let claimed = Response {
             payload: Some(R::ClaimMail(ClaimMailRes { claimed: vec![9], rewards: vec![reward], user: None })),
@@ -415,6 +473,20 @@ mod tests {
         ledger.apply(&Q::ClaimMail(ClaimMailReq { mail_id: 9, all: false }), &claimed);
         assert!(ledger.compare(&observed(&[1, 5]), 0).is_empty());
         assert_eq!(ledger.compare(&observed(&[1, 5, 6]), 0)[0].kind, "phantom");
+        let diff = ledger.compare(&observed(&[1]), 0);
+        assert_eq!((diff[0].kind, diff[0].part), ("lost", "monsters"), "the reward's monster is missing");
+    }
+
+    #[test]
+    fn a_claim_of_mail_no_answer_announced_is_a_phantom() {
+        let mut ledger = Ledger::default();
+        let claimed = Response {
+            payload: Some(R::ClaimMail(ClaimMailRes { claimed: vec![9], ..Default::default() })),
+            ..Default::default()
+        };
+        ledger.apply(&Q::ClaimMail(ClaimMailReq { mail_id: 0, all: true }), &claimed);
+        let diff = ledger.compare(&Observed::default(), 0);
+        assert_eq!((diff[0].kind, diff[0].part), ("phantom", "mail"));
     }
 
     #[test]
@@ -426,6 +498,7 @@ mod tests {
         ledger.apply(&Q::GetUser(Default::default()), &Response { extra: vec![gift], ..Default::default() });
         let with_mail = |ids: &[u64]| Observed { mail: ids.to_vec(), ..Default::default() };
         assert!(ledger.compare(&with_mail(&[40]), 0).is_empty(), "an announced gift explains one mail");
+        assert_eq!(ledger.compare(&with_mail(&[]), 0)[0].kind, "lost", "an announced gift is one claimable mail");
         assert_eq!(ledger.compare(&with_mail(&[40, 41]), 0)[0].kind, "phantom");
         let claimed = Response {
             payload: Some(R::ClaimMail(ClaimMailRes { claimed: vec![40], ..Default::default() })),

@@ -135,7 +135,10 @@ pub async fn play(options: &SwarmOptions, progress: impl Fn(&Stats) + Send + Syn
         None => Arc::new(GameData::embedded().map_err(|e| SwarmError::GameData(e.to_string()))?),
     };
     let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(1024)
+        // Every connection opened stays for reuse: closing those beyond a bound after a burst
+        // (a ramp-up of thousands of bots) leaves them in TIME_WAIT until the machine runs
+        // out of local ports and new connections fail.
+        .pool_max_idle_per_host(usize::MAX)
         .tcp_nodelay(true)
         .connect_timeout(Duration::from_secs(5))
         // Register and Login too: no call waits longer than a request may.
@@ -161,6 +164,7 @@ pub async fn play(options: &SwarmOptions, progress: impl Fn(&Stats) + Send + Syn
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep_until(start_at.into()).await;
             let up = bot.start().await;
+            bot.shared.stats.start_done();
             if up {
                 bot.play(&mix, pacing, deadline).await;
             }
@@ -186,6 +190,8 @@ pub async fn play(options: &SwarmOptions, progress: impl Fn(&Stats) + Send + Syn
             _ = ticker.tick() => progress(&stats),
         }
     }
+    // The run lasts until its deadline even when every bot's next turn fell after it.
+    tokio::time::sleep_until(deadline.into()).await;
     progress(&stats);
     bots.sort_by_key(|b| b.index);
     let figures = stats.snapshot();
@@ -226,13 +232,15 @@ impl Played {
     /// Lets deliveries between bots arrive: each bot reads its profile until none comes.
     pub async fn settle(&mut self) {
         let limit = self.concurrency;
-        futures_util::stream::iter(self.bots.iter_mut()).for_each_concurrent(limit, |bot| bot.drain()).await;
+        let playing = self.bots.iter_mut().filter(|b| b.started);
+        futures_util::stream::iter(playing).for_each_concurrent(limit, |bot| bot.drain()).await;
     }
 
     /// Every bot reads its state and compares it with its ledger.
     pub async fn check(&mut self) -> Consistency {
         let limit = self.concurrency;
-        let results: Vec<(usize, Checked)> = futures_util::stream::iter(self.bots.iter_mut())
+        // A bot that never started has no ledger to compare (the run fails on it anyway).
+        let results: Vec<(usize, Checked)> = futures_util::stream::iter(self.bots.iter_mut().filter(|b| b.started))
             .map(|bot| async move { (bot.index, bot.check().await) })
             .buffer_unordered(limit)
             .collect()

@@ -16,7 +16,7 @@ use summoner_proto::api::{
 use crate::bots::ledger::{Difference, Ledger, Observed};
 use crate::bots::stats::{Outcome, Stats};
 use crate::bots::turns::{Facts, Knowledge};
-use crate::client::{Client, device};
+use crate::client::{Client, ClientError, device};
 
 /// Sends of one request at most before it counts as an error (the first included).
 const MOST_SENDS: u32 = 8;
@@ -24,6 +24,8 @@ const MOST_SENDS: u32 = 8;
 const MOST_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// Readings of a user's state at the end, at most, while deliveries still arrive.
 const MOST_READINGS: usize = 5;
+/// Times a reading of the start is asked for before the bot gives up knowing its base.
+const START_READINGS: usize = 3;
 /// A page of ListMonsters at the end (the protocol's largest).
 const PAGE: u32 = 100;
 
@@ -58,6 +60,8 @@ pub struct Bot {
     recording: bool,
     /// Why this bot's ledger cannot be trusted, if it cannot.
     pub unverifiable: Option<String>,
+    /// Whether it logged in and played (a bot that could not is left out of the check).
+    pub started: bool,
 }
 
 impl Bot {
@@ -74,6 +78,7 @@ impl Bot {
             shared,
             recording: true,
             unverifiable: None,
+            started: false,
         }
     }
 
@@ -104,35 +109,54 @@ impl Bot {
         if let Some(R::Register(r)) = registered.response.payload {
             self.ledger.user_id = r.user_id;
         }
-        if !self.login().await {
+        if !self.login(true).await {
             return false;
         }
         self.shared.stats.bots_up.fetch_add(1, Ordering::Relaxed);
         // The ledger's base: what the account holds now (the first request also gives the
         // starter box). A bot that cannot read it plays, but proves nothing at the end.
-        let read = self.read_all_monsters(true).await.is_some();
-        let mut complete = read;
+        // Readings change nothing: one refused by an overloaded server is asked again.
+        let mut complete = false;
+        for _ in 0..START_READINGS {
+            if self.read_all_monsters(true).await.is_some() {
+                complete = true;
+                break;
+            }
+        }
         for payload in [
             Q::ListQuests(ListQuestsReq {}),
             Q::ListMail(ListMailReq {}),
             Q::ListFriendRequests(ListFriendRequestsReq {}),
             Q::ListFriends(ListFriendsReq {}),
         ] {
-            complete &= self.act_adopting(payload, true).await.is_some();
+            let mut read = false;
+            for _ in 0..START_READINGS {
+                if self.act_adopting(payload.clone(), true).await.is_some() {
+                    read = true;
+                    break;
+                }
+            }
+            complete &= read;
         }
         if !complete {
             self.untrusted("what its account held at the start could not be read".into());
         }
+        self.started = true;
         true
     }
 
-    async fn login(&mut self) -> bool {
+    /// Logs in; `first`: the login of the bot's start, whose profile is the ledger's base.
+    async fn login(&mut self, first: bool) -> bool {
         let intended = Instant::now();
         for _ in 0..MOST_SENDS {
             match self.client.login(device(&self.device_id)).await {
                 Ok(a) if a.is_ok() => {
                     self.record("login", intended, Outcome::Ok);
-                    self.ledger.apply(&Q::Login(Default::default()), &a.response);
+                    if first {
+                        self.ledger.adopt(&Q::Login(Default::default()), &a.response);
+                    } else {
+                        self.ledger.apply(&Q::Login(Default::default()), &a.response);
+                    }
                     return true;
                 }
                 Ok(a) if a.status >= 500 || a.status == 429 => self.pause(a.retry_after).await,
@@ -190,6 +214,12 @@ impl Bot {
             let sent = tokio::time::timeout(self.shared.timeout, self.client.send(seq, payload.clone())).await;
             let answer = match sent {
                 Ok(Ok(answer)) => answer,
+                Ok(Err(ClientError::Http(e))) if e.is_connect() => {
+                    // Not sent at all: nothing can have been applied.
+                    last = Outcome::Error { status: 0, code: ErrorCode::Unavailable as i32 };
+                    self.backoff(send).await;
+                    continue;
+                }
                 Ok(Err(_)) | Err(_) => {
                     // No answer: the request may or may not have been applied; the same seq
                     // again gets it applied once, or its stored answer.
@@ -218,7 +248,7 @@ impl Bot {
                 }
                 (401, _) if !logged_in_again => {
                     logged_in_again = true;
-                    if !self.login().await {
+                    if !self.login(false).await {
                         return (last, None);
                     }
                     seq = 1;

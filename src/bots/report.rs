@@ -162,7 +162,8 @@ impl SwarmReport {
             })
             .collect();
         let elapsed_secs = figures.elapsed.as_secs_f64();
-        let ramp = options.ramp_up.as_secs_f64().ceil() as usize;
+        // From when every bot is playing: the ramp-up is over and the last start too.
+        let ramp = options.ramp_up.max(figures.starts_over).as_secs_f64().ceil() as usize;
         let end = (options.ramp_up + options.duration).as_secs_f64().floor() as usize;
         let steady = Window::of(&figures.seconds, ramp, end.max(ramp + 1));
         let requests = all.len();

@@ -78,6 +78,10 @@ pub struct Stats {
     pub errors: AtomicU64,
     pub retries: AtomicU64,
     pub bots_up: AtomicU64,
+    /// Bots whose start (register, login, first readings) is over, played or not, and when
+    /// the last of them ended, in milliseconds since the run started.
+    pub starts_done: AtomicU64,
+    last_start_ms: AtomicU64,
 }
 
 /// A copy of the figures at the end of a run.
@@ -90,6 +94,8 @@ pub struct Snapshot {
     pub refusals_by_code: BTreeMap<i32, u64>,
     pub seconds: Vec<Second>,
     pub retries: u64,
+    /// When the last bot's start was over.
+    pub starts_over: Duration,
 }
 
 impl Stats {
@@ -101,7 +107,16 @@ impl Stats {
             errors: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             bots_up: AtomicU64::new(0),
+            starts_done: AtomicU64::new(0),
+            last_start_ms: AtomicU64::new(0),
         }
+    }
+
+    /// Notes that a bot's start is over.
+    pub fn start_done(&self) {
+        let ms = self.started.elapsed().as_millis() as u64;
+        self.last_start_ms.fetch_max(ms, Ordering::Relaxed);
+        self.starts_done.fetch_add(1, Ordering::Relaxed);
     }
 
     /// When the run started.
@@ -163,6 +178,7 @@ impl Stats {
             refusals_by_code: t.refusals_by_code.clone(),
             seconds: t.seconds.clone(),
             retries: self.retries.load(Ordering::Relaxed),
+            starts_over: Duration::from_millis(self.last_start_ms.load(Ordering::Relaxed)),
         }
     }
 }
