@@ -7,7 +7,8 @@
 //! server, PostgreSQL, Redis and the swarm (from /proc, sampled at the ramp-up's end and at
 //! the deadline, divided by the requests answered between); the server's RSS and its growth
 //! since before the bots came, per live user actor (connections, caches and allocator slack
-//! included); the game shards' mean batch over the whole run; and the consistency check
+//! included); the game shards' mean batch over the whole run (start-ups included); and the
+//! consistency check
 //! (after every actor was passivated, so it reads storage). Results go to
 //! `results.md` and `results.json`, charts to `<target>.png` / `.svg`, in
 //! `SUMMONER_E2E_OUT` (default `target/e2e`).
@@ -84,12 +85,14 @@ async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: 
     // deadline: the steady window.
     let (steady_from, steady_to) = (options.ramp_up, options.ramp_up + options.duration);
     let marks: std::sync::Mutex<Vec<(server::CpuSample, u64)>> = std::sync::Mutex::new(Vec::new());
-    let pid = server.pid;
+    let (pid, bots) = (server.pid, options.bots);
     let mut played = play(&options, |stats| {
         let elapsed = stats.started().elapsed();
         let mut marks = marks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The window opens once the ramp-up is over and every bot's start too.
+        let all_started = stats.starts_done.load(std::sync::atomic::Ordering::Relaxed) == bots as u64;
         let due = match marks.len() {
-            0 => elapsed >= steady_from,
+            0 => elapsed >= steady_from && all_started,
             1 => elapsed >= steady_to,
             _ => false,
         };
@@ -194,8 +197,8 @@ fn main() {
     }
     std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&rows).expect("encode")).expect("written");
     let mut md = String::from(
-        "Steady window (after the ramp-up); errors over the whole run.\n\n\
-         | target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | swarm µs/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch | game batch ms | consistency |\n\
+        "Steady window (after the ramp-up and every bot's start); errors and batches over the whole run.\n\n\
+         | target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | swarm µs/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch (whole run) | game batch ms (whole run) | consistency |\n\
          |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in &rows {

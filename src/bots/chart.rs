@@ -56,7 +56,7 @@ where
     let seconds = timeline.len().max(1) as f64;
     let series: [Panel; 3] = [
         ("throughput", "requests/s", timeline.iter().map(|s| (s.second as f64, s.requests as f64)).collect(), BLUE),
-        ("p99 latency", "ms", timeline.iter().map(|s| (s.second as f64, s.p99_ms)).collect(), RED),
+        ("latency", "ms", timeline.iter().map(|s| (s.second as f64, s.p99_ms)).collect(), RED),
         ("errors", "errors/s", timeline.iter().map(|s| (s.second as f64, s.errors as f64)).collect(), BLACK),
     ];
     for (area, (name, unit, points, color)) in areas.iter().zip(series) {
@@ -70,9 +70,9 @@ where
         chart.configure_mesh().x_desc("second of the run").y_desc(unit).draw()?;
         chart
             .draw_series(LineSeries::new(points, color.stroke_width(2)))?
-            .label(name)
+            .label(if name == "latency" { "p99 latency" } else { name })
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-        if name == "p99 latency" {
+        if name == "latency" {
             let p50: Vec<(f64, f64)> = timeline.iter().map(|s| (s.second as f64, s.p50_ms)).collect();
             chart
                 .draw_series(LineSeries::new(p50, GREEN.stroke_width(2)))?

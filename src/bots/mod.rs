@@ -32,6 +32,9 @@ use crate::bots::stats::{Snapshot, Stats};
 use crate::bots::turns::Facts;
 use crate::game::data::GameData;
 
+/// How long past the deadline a bot still waits to finish the battle it started.
+const FINISH_WITHIN: Duration = Duration::from_secs(5);
+
 /// How often a bot sends.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Pacing {
@@ -199,7 +202,8 @@ pub async fn play(options: &SwarmOptions, progress: impl Fn(&Stats) + Send + Syn
 }
 
 impl Bot {
-    /// Takes turns until `deadline`.
+    /// Takes turns until `deadline`, then finishes the battle it owes if that is due within
+    /// [`FINISH_WITHIN`] (a longer one is left to expire on the server).
     async fn play(&mut self, mix: &Mix, pacing: Pacing, deadline: Instant) {
         let mut next = Instant::now();
         loop {
@@ -212,6 +216,10 @@ impl Bot {
                 Pacing::ClosedLoop => Instant::now(),
             };
             if next >= deadline {
+                if let Some((due, request)) = self.owed().filter(|(due, _)| *due <= deadline + FINISH_WITHIN) {
+                    tokio::time::sleep_until(due.into()).await;
+                    self.act(request, due).await;
+                }
                 return;
             }
             tokio::time::sleep_until(next.into()).await;

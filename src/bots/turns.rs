@@ -214,6 +214,11 @@ impl Bot {
         self.request_for(behaviour)
     }
 
+    /// The second step the bot owes (a battle's finish) and when it is due, taken.
+    pub fn owed(&mut self) -> Option<(Instant, Q)> {
+        self.known.pending.take().map(|p| (p.due, p.payload))
+    }
+
     fn gold(&self) -> u64 {
         self.ledger.profile.as_ref().map_or(0, |u| u.gold)
     }
