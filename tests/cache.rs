@@ -9,12 +9,12 @@ mod common;
 use std::sync::Arc;
 
 use common::redis::{OwnRedis, caches, connect, pttl, shard_urls, with_redis};
-use common::{TestServer, assert_status, logged_in, profile};
+use common::{TestServer, assert_status, logged_in, ok, profile};
 use summoner::cache::Activity;
 use summoner::cache::Cache as _;
 use summoner::cache::keys::{self, Keys};
 use summoner::cache::redis::{RedisCache, RedisSettings};
-use summoner::client::{Client, device};
+use summoner::client::device;
 use summoner::config::Config;
 use summoner::tokens::hash_token;
 use summoner_actors::{Clock, ManualClock};
@@ -184,7 +184,7 @@ async fn redis_keys_spread_over_both_shards_with_their_ttls() {
     assert!(passivate_all(&server).await > 0);
     let backend = server.running.directory.backend();
     let (before, sent_before) = (backend.cache().traffic().round_trips, backend.write_behind().sent());
-    call_ok(&mut clients[0].0, Payload::GetUser(GetUserReq {})).await;
+    ok(&mut clients[0].0, Payload::GetUser(GetUserReq {})).await;
     let behind = backend.write_behind().sent() - sent_before;
     backend.write_behind().settled().await;
     assert_eq!(behind, 1, "the renewal is written behind the reply");
@@ -196,7 +196,7 @@ async fn redis_keys_spread_over_both_shards_with_their_ttls() {
     // Friend data: snapshots (published by the nickname change below), and the level
     // buckets, on every shard, with their TTLs.
     for (client, ..) in &mut clients {
-        call_ok(client, Payload::SetNickname(SetNicknameReq { nickname: "Seen".into() })).await;
+        ok(client, Payload::SetNickname(SetNicknameReq { nickname: "Seen".into() })).await;
     }
     server.running.directory.backend().write_behind().settled().await;
     let mut snapshot_shards = vec![0; urls.len()];
@@ -221,12 +221,6 @@ async fn redis_keys_spread_over_both_shards_with_their_ttls() {
     server.stop().await;
 }
 
-async fn call_ok(client: &mut Client, payload: Payload) -> response::Payload {
-    let answer = client.call(payload).await.unwrap();
-    assert_status(&answer, 200, ErrorCode::Ok);
-    answer.response.payload.expect("a payload")
-}
-
 #[actix_web::test]
 async fn recommendations_are_near_in_level_varied_and_never_friends() {
     for redis in caches() {
@@ -247,7 +241,7 @@ async fn recommendations_are_near_in_level_varied_and_never_friends() {
         }
         let friends = [others[0], others[1]];
         for friend in friends {
-            call_ok(&mut me, Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend })).await;
+            ok(&mut me, Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend })).await;
         }
         // Players far above (bucket 5: levels 26-30), active just now, on the same shard.
         let cache = server.running.directory.backend().cache().clone();
@@ -272,7 +266,7 @@ async fn recommendations_are_near_in_level_varied_and_never_friends() {
         for _ in 0..8 {
             let before = cache.traffic().round_trips;
             let Some(response::Payload::RecommendFriends(r)) =
-                Some(call_ok(&mut me, Payload::RecommendFriends(RecommendFriendsReq {})).await)
+                Some(ok(&mut me, Payload::RecommendFriends(RecommendFriendsReq {})).await)
             else {
                 panic!("not a recommendation")
             };
@@ -312,23 +306,23 @@ async fn friend_snapshots_are_for_friends_and_refusals_change_nothing() {
         let (mut me, my_id) = logged_in(&server, "dev-snap-me").await;
         let (mut friend, friend_id) = logged_in(&server, "dev-snap-friend").await;
         let (_, stranger_id) = logged_in(&server, "dev-snap-stranger").await;
-        call_ok(&mut friend, Payload::SetNickname(SetNicknameReq { nickname: "Buddy".into() })).await;
+        ok(&mut friend, Payload::SetNickname(SetNicknameReq { nickname: "Buddy".into() })).await;
 
         let not_friend =
             me.call(Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await.unwrap();
         assert_status(&not_friend, 200, ErrorCode::NotFriends);
-        let added = call_ok(&mut me, Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend_id })).await;
+        let added = ok(&mut me, Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend_id })).await;
         let response::Payload::DebugAddFriend(added) = added else { panic!("not an add-friend answer") };
         assert_eq!(added.friend_ids, [friend_id]);
-        let snapshot = call_ok(&mut me, Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await;
+        let snapshot = ok(&mut me, Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await;
         let response::Payload::GetFriendSnapshot(snapshot) = snapshot else { panic!("not a snapshot") };
         let snapshot = snapshot.snapshot.expect("a snapshot");
         assert_eq!((snapshot.user_id, snapshot.nickname.as_str(), snapshot.level), (friend_id, "Buddy", 1));
         // A change friends see is published when it commits: the cached snapshot follows.
-        call_ok(&mut friend, Payload::SetNickname(SetNicknameReq { nickname: "Pal".into() })).await;
+        ok(&mut friend, Payload::SetNickname(SetNicknameReq { nickname: "Pal".into() })).await;
         // Published after the reply, which does not wait for it.
         server.running.directory.backend().write_behind().settled().await;
-        let snapshot = call_ok(&mut me, Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await;
+        let snapshot = ok(&mut me, Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: friend_id })).await;
         let response::Payload::GetFriendSnapshot(snapshot) = snapshot else { panic!("not a snapshot") };
         assert_eq!(snapshot.snapshot.map(|s| s.nickname), Some("Pal".to_owned()));
 
@@ -367,7 +361,7 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
     assert!(newcomer.register(device("dev-new")).await.unwrap().is_ok());
     // Only the idle user's actor retires.
     server.clock.advance_ms(301_000);
-    call_ok(&mut live, Payload::GetUser(GetUserReq {})).await;
+    ok(&mut live, Payload::GetUser(GetUserReq {})).await;
     assert_eq!(server.running.passivate_idle().await, 1);
 
     redis.stop();
@@ -376,8 +370,7 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
     let before = server.running.directory.backend().cache().traffic().round_trips;
     let mut gold = 0;
     for _ in 0..3 {
-        let Some(response::Payload::Explore(e)) = Some(call_ok(&mut live, Payload::Explore(ExploreReq {})).await)
-        else {
+        let Some(response::Payload::Explore(e)) = Some(ok(&mut live, Payload::Explore(ExploreReq {})).await) else {
             panic!("not an explore answer")
         };
         gold = e.user.expect("a user").gold;
@@ -385,7 +378,7 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
     server.running.directory.backend().write_behind().settled().await;
     assert_eq!(server.running.directory.backend().cache().traffic().round_trips - before, 1);
     // A user whose actor retired plays on as well: the database finds the session.
-    let Some(response::Payload::Explore(e)) = Some(call_ok(&mut idle, Payload::Explore(ExploreReq {})).await) else {
+    let Some(response::Payload::Explore(e)) = Some(ok(&mut idle, Payload::Explore(ExploreReq {})).await) else {
         panic!("not an explore answer")
     };
     let idle_gold = e.user.expect("a user").gold;
@@ -512,9 +505,9 @@ async fn ended_sessions_stay_ended_after_the_actor_retires_on_every_cache() {
                 assert_eq!(pttl(&mut connect(url).await, &key).await, -2);
             }
         }
-        call_ok(&mut second, Payload::GetUser(GetUserReq {})).await;
+        ok(&mut second, Payload::GetUser(GetUserReq {})).await;
 
-        call_ok(&mut second, Payload::Logout(Default::default())).await;
+        ok(&mut second, Payload::Logout(Default::default())).await;
         assert_eq!(passivate_all(&server).await, 1);
         let gone = second.call(Payload::GetUser(GetUserReq {})).await.unwrap();
         assert_status(&gone, 401, ErrorCode::Unauthenticated);
@@ -528,7 +521,7 @@ async fn a_cache_that_lost_a_session_costs_the_player_nothing_on_every_cache() {
         let (_dir, _, server) = start_on(&redis).await;
         let cache = server.running.directory.backend().cache().clone();
         let (mut client, user) = logged_in(&server, "dev-lost").await;
-        call_ok(&mut client, Payload::SetNickname(SetNicknameReq { nickname: "Kept".into() })).await;
+        ok(&mut client, Payload::SetNickname(SetNicknameReq { nickname: "Kept".into() })).await;
         let token = hash_token(client.token());
         let lose_entries = || async {
             cache.end_session(token).await.expect("the cache answers");
@@ -538,8 +531,7 @@ async fn a_cache_that_lost_a_session_costs_the_player_nothing_on_every_cache() {
         // As a Redis restarted without persistence would: the entry is gone, the session not.
         assert_eq!(passivate_all(&server).await, 1);
         lose_entries().await;
-        let Some(response::Payload::GetUser(me)) = call_ok(&mut client, Payload::GetUser(GetUserReq {})).await.into()
-        else {
+        let Some(response::Payload::GetUser(me)) = ok(&mut client, Payload::GetUser(GetUserReq {})).await.into() else {
             panic!("not a GetUser answer")
         };
         let me = me.user.expect("a user");

@@ -9,7 +9,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{TestServer, assert_status, count_rows, logged_in};
+use common::{TestServer, assert_status, call, count_rows, logged_in, ok};
 use summoner::client::{Answer, Client};
 use summoner::config::Config;
 use summoner::storage::rows::{RowWrite, Value};
@@ -18,18 +18,8 @@ use summoner_actors::{ManualClock, Refresh};
 use summoner_proto::api::{
     ApproveClanRequestReq, CheckInReq, CreateClanReq, DisbandClanReq, ErrorCode, GetClanReq, JoinClanReq,
     KickClanMemberReq, LeaveClanReq, ListMailReq, PromoteClanMemberReq, RejectClanRequestReq, SearchClansReq,
-    TransferClanLeaderReq, request::Payload, response::Payload as A,
+    TransferClanLeaderReq, request::Payload,
 };
-
-async fn call(client: &mut Client, payload: Payload) -> Answer {
-    client.call(payload).await.expect("answered")
-}
-
-async fn ok(client: &mut Client, payload: Payload) -> A {
-    let answer = call(client, payload).await;
-    assert_status(&answer, 200, ErrorCode::Ok);
-    answer.response.payload.expect("a payload")
-}
 
 /// Sends `payload`, and again with the same seq while the server answers 503 (the clan
 /// changed too often meanwhile), as a client does.
@@ -39,15 +29,6 @@ async fn persist(client: &mut Client, payload: Payload) -> Answer {
         answer = client.send(client.last_seq(), payload.clone()).await.expect("answered");
     }
     answer
-}
-
-macro_rules! answer {
-    ($value:expr, $variant:ident) => {
-        match $value {
-            A::$variant(res) => res,
-            other => panic!("expected {}, got {other:?}", stringify!($variant)),
-        }
-    };
 }
 
 async fn start(config: &Config) -> TestServer {

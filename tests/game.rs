@@ -7,8 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{TestServer, action_log_count, assert_status, count_rows, logged_in, profile};
-use summoner::client::{Answer, Client};
+use common::{TestServer, action_log_count, assert_status, call, count_rows, logged_in, ok, profile};
 use summoner::config::Config;
 use summoner::game::entities::{Entity, Monster};
 use summoner::storage::rows::{RowWrite, Value};
@@ -17,30 +16,11 @@ use summoner_actors::ManualClock;
 use summoner_proto::api::{
     BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, DebugGrantMonstersReq, EnhanceMonsterReq, ErrorCode,
     EvolveMonsterReq, FinishBattleReq, ListMailReq, ListMonstersReq, ListQuestsReq, LockMonsterReq, SellMonsterReq,
-    SetTeamReq, StartBattleReq, SummonReq, request::Payload, response::Payload as A,
+    SetTeamReq, StartBattleReq, SummonReq, request::Payload,
 };
 
 const ADMIN: &str = "admin-secret";
 const FIRST: &str = "stage.01.01:normal";
-
-async fn ok(client: &mut Client, payload: Payload) -> A {
-    let answer = client.call(payload).await.expect("answered");
-    assert_status(&answer, 200, ErrorCode::Ok);
-    answer.response.payload.expect("a payload")
-}
-
-async fn call(client: &mut Client, payload: Payload) -> Answer {
-    client.call(payload).await.expect("answered")
-}
-
-macro_rules! answer {
-    ($value:expr, $variant:ident) => {
-        match $value {
-            A::$variant(res) => res,
-            other => panic!("expected {}, got {other:?}", stringify!($variant)),
-        }
-    };
-}
 
 async fn start(config: &Config) -> TestServer {
     let mut config = config.clone();

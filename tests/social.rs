@@ -9,8 +9,8 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{TestServer, assert_status, game_rows, logged_in};
-use summoner::client::{Answer, Client};
+use common::{TestServer, assert_status, call, game_rows, logged_in, ok};
+use summoner::client::Client;
 use summoner::config::Config;
 use summoner::server;
 use summoner::storage::Store;
@@ -19,27 +19,8 @@ use summoner_actors::{Clock, ManualClock};
 use summoner_proto::api::{
     AcceptFriendRequestReq, ClaimMailReq, DebugGrantMonstersReq, ErrorCode, GetUserReq, ListFriendRequestsReq,
     ListFriendsReq, ListMailReq, SendFriendRequestReq, SendGiftReq, SetTeamReq, VisitFriendDungeonReq,
-    request::Payload, response::Payload as A,
+    request::Payload,
 };
-
-async fn call(client: &mut Client, payload: Payload) -> Answer {
-    client.call(payload).await.expect("answered")
-}
-
-async fn ok(client: &mut Client, payload: Payload) -> A {
-    let answer = call(client, payload).await;
-    assert_status(&answer, 200, ErrorCode::Ok);
-    answer.response.payload.expect("a payload")
-}
-
-macro_rules! answer {
-    ($value:expr, $variant:ident) => {
-        match $value {
-            A::$variant(res) => res,
-            other => panic!("expected {}, got {other:?}", stringify!($variant)),
-        }
-    };
-}
 
 /// A server over a store the test keeps a handle on (to count queries).
 async fn start(config: &Config) -> (TestServer, Arc<DbStore>) {

@@ -152,6 +152,30 @@ pub async fn exec_sql(url: &str, sql: &str) -> usize {
     .expect("statement runs")
 }
 
+/// Sends `payload` as the client's next request.
+pub async fn call(client: &mut Client, payload: Payload) -> Answer {
+    client.call(payload).await.expect("answered")
+}
+
+/// Sends `payload` as the next request, which must succeed; answers its payload.
+pub async fn ok(client: &mut Client, payload: Payload) -> response::Payload {
+    let answer = call(client, payload).await;
+    assert_status(&answer, 200, ErrorCode::Ok);
+    answer.response.payload.expect("a payload")
+}
+
+/// The answer of variant `$variant` (e.g. `Summon`) of a `response::Payload`, or a panic
+/// naming what came instead.
+#[macro_export]
+macro_rules! answer {
+    ($value:expr, $variant:ident) => {
+        match $value {
+            summoner_proto::api::response::Payload::$variant(res) => res,
+            other => panic!("expected {}, got {other:?}", stringify!($variant)),
+        }
+    };
+}
+
 /// Defines an integration test that runs `body` once per database backend, each time with
 /// a configuration over fresh databases (`$config`).
 #[macro_export]
