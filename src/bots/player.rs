@@ -131,7 +131,7 @@ impl Bot {
         ] {
             let mut read = false;
             for _ in 0..START_READINGS {
-                if self.act_adopting(payload.clone(), true).await.is_some() {
+                if self.act_adopting(payload.clone()).await.is_some() {
                     read = true;
                     break;
                 }
@@ -178,9 +178,9 @@ impl Bot {
         self.act_as(payload, intended, false).await
     }
 
-    /// [`Self::act`] now; `adopt`: a reading of the start, which the ledger takes whole.
-    async fn act_adopting(&mut self, payload: Q, adopt: bool) -> Option<Response> {
-        self.act_as(payload, Instant::now(), adopt).await
+    /// [`Self::act`] now, for a reading of the start, which the ledger takes whole.
+    async fn act_adopting(&mut self, payload: Q) -> Option<Response> {
+        self.act_as(payload, Instant::now(), true).await
     }
 
     async fn act_as(&mut self, payload: Q, intended: Instant, adopt: bool) -> Option<Response> {
@@ -239,7 +239,7 @@ impl Bot {
                     return (last, None);
                 }
                 (200, ErrorCode::InvalidArgument) => return (last, Some(answer.response)),
-                (200, _) => return (Outcome::Refused { status: 200, code }, Some(answer.response)),
+                (200, _) => return (Outcome::Refused { code }, Some(answer.response)),
                 (401, _) if maybe_applied => {
                     // A new session cannot ask for that seq's answer: sending it again could
                     // apply it twice, so this bot no longer knows what the server holds.
@@ -294,7 +294,7 @@ impl Bot {
         let (mut offset, mut pages, mut moved) = (0, Vec::new(), false);
         loop {
             let payload = Q::ListMonsters(ListMonstersReq { offset, limit: PAGE });
-            let response = if adopt { self.act_adopting(payload, true).await? } else { self.read(payload).await? };
+            let response = if adopt { self.act_adopting(payload).await? } else { self.read(payload).await? };
             moved |= Ledger::moves(&response);
             let next = match &response.payload {
                 Some(R::ListMonsters(page)) => page.next_offset,

@@ -23,7 +23,7 @@ pub enum Outcome {
     Ok,
     /// Refused by a game rule (200 with a game error code): the bot's knowledge was stale,
     /// e.g. a friend's request box filled meanwhile. Counted, not an error.
-    Refused { status: u16, code: i32 },
+    Refused { code: i32 },
     /// A server or protocol error that retries did not cure (5xx, a transport failure, an
     /// unexpected 4xx such as a malformed request).
     Error { status: u16, code: i32 },
@@ -140,7 +140,7 @@ impl Stats {
         let _ = op.latency_us.record(us);
         match outcome {
             Outcome::Ok => op.ok += 1,
-            Outcome::Refused { code, .. } => {
+            Outcome::Refused { code } => {
                 op.refused += 1;
                 *t.refusals_by_code.entry(code).or_default() += 1;
             }
@@ -192,7 +192,7 @@ mod tests {
         let stats = Stats::new(Instant::now());
         let t = Instant::now();
         stats.record("summon", t, Outcome::Ok);
-        stats.record("summon", t, Outcome::Refused { status: 409, code: 30 });
+        stats.record("summon", t, Outcome::Refused { code: 30 });
         stats.record("battle", t, Outcome::Error { status: 500, code: 7 });
         let s = stats.snapshot();
         let summon = &s.operations["summon"];
