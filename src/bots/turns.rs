@@ -115,6 +115,9 @@ pub struct Knowledge {
     server_ms: i64,
 }
 
+/// How long a bot waits before visiting again a friend who had no team.
+const FRIEND_TEAM_RETRY_MS: i64 = 2_000;
+
 impl Knowledge {
     /// Takes what an answer (or a refusal) tells beyond the ledger.
     pub fn learn(&mut self, facts: &Facts, request: &Q, response: &Response) {
@@ -185,8 +188,12 @@ impl Knowledge {
                 };
                 self.owe(Q::VisitFriendDungeon(finish), if won { facts.dungeon_min } else { Duration::ZERO });
             }
-            (Q::VisitFriendDungeon(q), _, ErrorCode::DungeonVisitedToday | ErrorCode::FriendTeamEmpty) => {
+            (Q::VisitFriendDungeon(q), _, ErrorCode::DungeonVisitedToday) => {
                 self.visited_until_ms.insert(q.friend_id, later);
+            }
+            // A new friend often has no team yet: ask again soon rather than tomorrow.
+            (Q::VisitFriendDungeon(q), _, ErrorCode::FriendTeamEmpty) => {
+                self.visited_until_ms.insert(q.friend_id, self.server_ms + FRIEND_TEAM_RETRY_MS);
             }
             _ => {}
         }
