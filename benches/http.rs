@@ -106,7 +106,7 @@ fn delivery_figures(before: &(f64, Vec<(f64, f64)>), after: &(f64, Vec<(f64, f64
 /// Runs `work` on `connections` workers for `seconds`; each call is one measured operation.
 async fn phase<F, Fut>(
     name: &'static str,
-    (server_pid, url): (u32, &str),
+    (server_pid, admin_url): (u32, &str),
     seconds: u64,
     mut workers: Vec<F>,
 ) -> PhaseResult
@@ -115,7 +115,7 @@ where
     Fut: std::future::Future<Output = bool> + Send,
 {
     let stop = Arc::new(AtomicBool::new(false));
-    let batches_before = game_batches(url).await;
+    let batches_before = game_batches(admin_url).await;
     let before = sample(server_pid);
     let started = Instant::now();
     let tasks: Vec<_> = workers
@@ -149,7 +149,7 @@ where
     }
     let elapsed = started.elapsed().as_secs_f64();
     let after = sample(server_pid);
-    let batches_after = game_batches(url).await;
+    let batches_after = game_batches(admin_url).await;
     let batches = batches_after.1 - batches_before.1;
     let mean_game_batch = if batches > 0.0 { (batches_after.0 - batches_before.0) / batches } else { 0.0 };
     let mean_game_commit_ms = if batches > 0.0 { (batches_after.2 - batches_before.2) * 1000.0 / batches } else { 0.0 };
@@ -271,7 +271,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let results = runtime.block_on(async {
         let server = Server::start(&Storage::Postgres { base: base.clone(), redis: redis.clone() }, &run, "").await;
-        let (pid, url) = (server.pid, server.url.clone());
+        let (pid, url, admin) = (server.pid, server.url.clone(), server.admin_url.clone());
         println!(
             "summoner at {url}: PostgreSQL (2 game, 2 log shards), {} Redis shards, {connections} connections, {seconds} s per phase",
             redis.len()
@@ -293,7 +293,7 @@ fn main() {
                 }
             })
             .collect();
-        let pairs = phase("register + login (pairs)", (pid, &url), seconds, pairs).await;
+        let pairs = phase("register + login (pairs)", (pid, &admin), seconds, pairs).await;
         print_phase(&pairs);
         results.push(pairs);
         }
@@ -303,22 +303,22 @@ fn main() {
             Payload::SetNickname(SetNicknameReq { nickname })
         })
         .await;
-        let writes = phase("writes (SetNickname)", (pid, &url), seconds, writers).await;
+        let writes = phase("writes (SetNickname)", (pid, &admin), seconds, writers).await;
         print_phase(&writes);
         results.push(writes);
         }
         if runs("reads") {
         let readers = players(&url, &format!("{run}-reader"), connections, |_| Payload::GetUser(GetUserReq {})).await;
-        let reads = phase("reads (GetUser)", (pid, &url), seconds, readers).await;
+        let reads = phase("reads (GetUser)", (pid, &admin), seconds, readers).await;
         print_phase(&reads);
         results.push(reads);
         }
         if runs("social") {
         let pairs = social_players(&url, &format!("{run}-social"), connections.max(2) & !1).await;
-        let before = deliveries(&url).await;
+        let before = deliveries(&admin).await;
         let started = Instant::now();
-        let mut social = phase("friend requests (deliveries)", (pid, &url), seconds, pairs).await;
-        let after = deliveries(&url).await;
+        let mut social = phase("friend requests (deliveries)", (pid, &admin), seconds, pairs).await;
+        let after = deliveries(&admin).await;
         social.deliveries = Some(delivery_figures(&before, &after, started.elapsed().as_secs_f64()));
         print_phase(&social);
         if let Some(d) = &social.deliveries {

@@ -126,7 +126,7 @@ pub struct BotsArgs {
     /// Draw throughput, latency and errors over time to FILE.png and FILE.svg.
     #[arg(long)]
     pub chart: Option<PathBuf>,
-    /// A server's admin base URL (e.g. http://127.0.0.1:8080); repeat it for each server
+    /// A server's admin base URL (its admin listener, e.g. http://127.0.0.1:9090); repeat it for each server
     /// the bots play against: every actor is passivated before the check, so it compares
     /// the ledgers with what storage holds.
     #[arg(long = "admin-url")]

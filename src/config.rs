@@ -59,12 +59,21 @@ impl Default for GamedataConfig {
     }
 }
 
-/// The admin endpoints (`/admin/...`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// The admin listener: `/admin/...` (behind the token), `/metrics` and the readiness
+/// probe's details, on an address of their own (loopback by default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminConfig {
+    /// Address and port of the admin listener. Keep it off the public network.
+    pub listen: SocketAddr,
     /// Bearer token admin requests must carry. Empty: every admin request is refused.
     pub token: String,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 9090)), token: String::new() }
+    }
 }
 
 /// Where data lives.

@@ -21,6 +21,7 @@ use crate::game::catalog::Catalog;
 use crate::game::data::{DataError, GameData};
 use crate::game::quest_actor::QuestActors;
 use crate::gdata::files::GAMEDATA_FILE;
+use crate::health::Readiness;
 use crate::notice::NoticeBoard;
 use crate::storage::db_store::{DbStore, DbStoreConfig};
 use crate::storage::{Store, StoreError};
@@ -95,10 +96,14 @@ fn reload_on_sighup(catalog: Arc<Catalog>) -> Result<actix_web::rt::task::JoinHa
 pub struct RunningServer {
     /// The address it listens on (the real port when the config asked for port 0).
     pub addr: SocketAddr,
+    /// The admin listener's address (`/admin/...`, `/metrics`, the detailed `/readyz`).
+    pub admin_addr: SocketAddr,
     pub directory: Arc<Directory<GameBackend>>,
     pub catalog: Arc<Catalog>,
     handle: actix_web::dev::ServerHandle,
     server: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
+    admin_handle: actix_web::dev::ServerHandle,
+    admin_server: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
     /// Background tasks (passivation sweeper, SIGHUP listener), ended with the server.
     tasks: Vec<actix_web::rt::task::JoinHandle<()>>,
 }
@@ -111,6 +116,11 @@ impl RunningServer {
         self.finish().await
     }
 
+    /// The admin listener's base URL.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}", self.admin_addr)
+    }
+
     /// Runs until the server stops (SIGINT or SIGTERM: a graceful stop, as [`Self::stop`]).
     pub async fn wait(mut self) -> std::io::Result<()> {
         self.finish().await
@@ -121,6 +131,11 @@ impl RunningServer {
             Some(server) => server.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
             None => Ok(()),
         };
+        // The public listener is done (stopped, or ended by a signal): the admin one follows.
+        self.admin_handle.stop(true).await;
+        if let Some(admin) = self.admin_server.take() {
+            let _ = admin.await;
+        }
         self.tasks.iter().for_each(|t| t.abort());
         // In-flight requests have finished, and each waited for its commit; flushing
         // commits whatever else is still queued before the process may exit.
@@ -246,14 +261,14 @@ pub async fn start_with_store(
         notices,
         directory: directory.clone(),
     });
+    let readiness = web::Data::new(Readiness::default());
+    let public_state = state.clone();
     let mut http = HttpServer::new(move || {
         App::new()
-            .app_data(state.clone())
-            .app_data(admin_state.clone())
+            .app_data(public_state.clone())
+            .app_data(readiness.clone())
             .route("/api", web::post().to(api::endpoint))
-            .configure(admin::routes)
-            .configure(crate::health::routes)
-            .configure(crate::metrics::routes)
+            .configure(crate::health::public_routes)
     })
     // The endpoint bounds the body itself, to answer 413 with a decodable Response.
     .shutdown_timeout(30);
@@ -262,10 +277,27 @@ pub async fn start_with_store(
     }
     let http = http.bind(config.listen).map_err(|e| StartError::Bind(config.listen, e))?;
     let addr = http.addrs().first().copied().unwrap_or(config.listen);
+    let admin_http = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(admin_state.clone())
+            .configure(admin::routes)
+            .configure(crate::health::admin_routes)
+            .configure(crate::metrics::routes)
+    })
+    // Operators' requests are few: one worker, so the game keeps the cores.
+    .workers(1)
+    .shutdown_timeout(5)
+    .bind(config.admin.listen)
+    .map_err(|e| StartError::Bind(config.admin.listen, e))?;
+    let admin_addr = admin_http.addrs().first().copied().unwrap_or(config.admin.listen);
     let server = http.run();
     let handle = server.handle();
-    // The server starts accepting only once its future is polled.
+    let admin_server = admin_http.run();
+    let admin_handle = admin_server.handle();
+    // A server starts accepting only once its future is polled.
     let server = actix_web::rt::spawn(server);
+    let admin_server = actix_web::rt::spawn(admin_server);
     let sweep_every = Duration::from_secs(u64::from(sessions.sweep_interval_secs));
     let sweeper_directory = directory.clone();
     let hangup = reload_on_sighup(catalog.clone())?;
@@ -280,6 +312,16 @@ pub async fn start_with_store(
             }
         }
     });
-    tracing::info!(%addr, "listening");
-    Ok(RunningServer { addr, directory, catalog, handle, server: Some(server), tasks: vec![sweeper, hangup] })
+    tracing::info!(%addr, %admin_addr, "listening");
+    Ok(RunningServer {
+        addr,
+        admin_addr,
+        directory,
+        catalog,
+        handle,
+        server: Some(server),
+        admin_handle,
+        admin_server: Some(admin_server),
+        tasks: vec![sweeper, hangup],
+    })
 }

@@ -36,7 +36,7 @@ async fn ten_pull(client: &mut Client) -> Vec<u64> {
 
 async fn replay(server: &TestServer, user: u64, draw: u64) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new()
-        .get(format!("{}/admin/audit/summon?user={user}&draw={draw}", server.url))
+        .get(format!("{}/admin/audit/summon?user={user}&draw={draw}", server.admin_url))
         .header("Authorization", format!("Bearer {ADMIN}"))
         .send()
         .await
@@ -48,7 +48,7 @@ async fn replay(server: &TestServer, user: u64, draw: u64) -> (u16, serde_json::
 
 async fn reload(server: &TestServer) -> u16 {
     let response = reqwest::Client::new()
-        .post(format!("{}/admin/gamedata/reload", server.url))
+        .post(format!("{}/admin/gamedata/reload", server.admin_url))
         .header("Authorization", format!("Bearer {ADMIN}"))
         .send()
         .await

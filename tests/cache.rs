@@ -388,7 +388,7 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
     assert_eq!(down.retry_after, Some(1));
     let login = newcomer.login(device("dev-new")).await.unwrap();
     assert_status(&login, 503, ErrorCode::Unavailable);
-    let ready = reqwest::get(format!("{}/readyz", server.url)).await.unwrap();
+    let ready = reqwest::get(format!("{}/readyz", server.admin_url)).await.unwrap();
     assert_eq!(ready.status().as_u16(), 503);
 
     redis.resume();
@@ -404,7 +404,7 @@ async fn a_redis_outage_fails_what_needs_it_and_service_returns_by_itself() {
     assert_status(&answer, 200, ErrorCode::Ok);
     let login = newcomer.login(device("dev-new")).await.unwrap();
     assert_status(&login, 200, ErrorCode::Ok);
-    assert_eq!(reqwest::get(format!("{}/readyz", server.url)).await.unwrap().status().as_u16(), 200);
+    assert_eq!(reqwest::get(format!("{}/readyz", server.admin_url)).await.unwrap().status().as_u16(), 200);
 
     // Writes acknowledged during the outage are durable: reload the user from storage.
     assert_eq!(passivate_all(&server).await, 3);
@@ -575,7 +575,7 @@ async fn the_operators_notice_reaches_logins_on_every_node() {
         };
         let http = reqwest::Client::new();
         let put = |text: &'static str, token: &'static str| {
-            http.put(format!("{}/admin/notice?ttl_secs=600", node_a.url)).bearer_auth(token).body(text).send()
+            http.put(format!("{}/admin/notice?ttl_secs=600", node_a.admin_url)).bearer_auth(token).body(text).send()
         };
         assert_eq!(put("sneaky", "wrong").await.unwrap().status().as_u16(), 401);
         assert_eq!(put("bell\u{7}", "admin-secret").await.unwrap().status().as_u16(), 422);

@@ -36,7 +36,7 @@ async fn grant(server: &TestServer, user: u64, grant_id: &str) -> (u16, String) 
         "expires_in_days": 7,
     });
     let response = reqwest::Client::new()
-        .post(format!("{}/admin/users/{user}/mail", server.url))
+        .post(format!("{}/admin/users/{user}/mail", server.admin_url))
         .header("Authorization", format!("Bearer {ADMIN}"))
         .body(body.to_string())
         .send()
@@ -144,7 +144,7 @@ on_every_backend! {
         server.running.directory.backend().store().flush().await.expect("logs shipped");
         assert_eq!(action_log_count(&config, "operator_grant").await, 6, "every send is on record");
         let refused = reqwest::Client::new()
-            .post(format!("{}/admin/users/{live_id}/mail", server.url))
+            .post(format!("{}/admin/users/{live_id}/mail", server.admin_url))
             .header("Authorization", format!("Bearer {ADMIN}"))
             .body(r#"{"grant_id":"x","title":"t","rewards":[{"what":"diamonds","amount":1}],"expires_in_days":1}"#)
             .send()

@@ -167,9 +167,9 @@ fn diff_reports_changes_by_path() {
 async fn admin(server: &TestServer, path: &str, token: Option<&str>) -> (u16, String) {
     let http = reqwest::Client::new();
     let mut req = if path.ends_with("reload") {
-        http.post(format!("{}{path}", server.url))
+        http.post(format!("{}{path}", server.admin_url))
     } else {
-        http.get(format!("{}{path}", server.url))
+        http.get(format!("{}{path}", server.admin_url))
     };
     if let Some(token) = token {
         req = req.header("Authorization", format!("Bearer {token}"));

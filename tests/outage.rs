@@ -95,7 +95,7 @@ on_every_backend! {
         let Some(response::Payload::Explore(e)) = before.response.payload else { panic!("no payload") };
         let acked_gold = e.user.map_or(0, |u| u.gold);
 
-        let ready = reqwest::get(format!("{}/readyz", server.url)).await.unwrap();
+        let ready = reqwest::get(format!("{}/readyz", server.admin_url)).await.unwrap();
         assert_eq!(ready.status().as_u16(), 200);
         proxy.cut().await;
         let started = Instant::now();
@@ -107,7 +107,7 @@ on_every_backend! {
         let read = client.send(seq + 1, Payload::GetUser(GetUserReq {})).await.unwrap();
         assert_status(&read, 200, ErrorCode::Ok);
 
-        let ready = reqwest::get(format!("{}/readyz", server.url)).await.unwrap();
+        let ready = reqwest::get(format!("{}/readyz", server.admin_url)).await.unwrap();
         assert_eq!(ready.status().as_u16(), 503, "not ready while the database is away");
         assert!(reqwest::get(format!("{}/healthz", server.url)).await.unwrap().status().is_success());
         proxy.restore();

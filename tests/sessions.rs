@@ -46,7 +46,7 @@ on_every_backend! {
             let answer = reqwest::get(format!("{}/{probe}", server.url)).await.unwrap();
             assert_eq!(answer.status().as_u16(), 200, "{probe}");
         }
-        let metrics = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+        let metrics = reqwest::get(format!("{}/metrics", server.admin_url)).await.unwrap().text().await.unwrap();
         let version = format!("summoner_gamedata_version {}", summoner::game::data::GameData::embedded().unwrap().version);
         for expected in [
             r#"summoner_requests_total{op="SetNickname",status="200"}"#,

@@ -80,7 +80,7 @@ async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: 
         SwarmOptions { urls: vec![format!("{}/api", server.url)], account_prefix: run.clone(), ..options.clone() };
     println!("{name}: {} bots, {:?}, against {}", options.bots, options.pacing, server.url);
     let rss_before = server.rss_bytes();
-    let batches_before = game_batches(&server.url).await;
+    let batches_before = game_batches(&server.admin_url).await;
     // CPU and answered requests at the first progress tick after the ramp-up and after the
     // deadline: the steady window.
     let (steady_from, steady_to) = (options.ramp_up, options.ramp_up + options.duration);
@@ -106,12 +106,12 @@ async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: 
     let [(before, requests_before), (after, requests_after)] = marks[..] else {
         panic!("the run ended before its steady window did");
     };
-    let batches_after = game_batches(&server.url).await;
+    let batches_after = game_batches(&server.admin_url).await;
     let rss_after = server.rss_bytes();
-    let actors = live_actors(&metrics(&server.url).await);
+    let actors = live_actors(&metrics(&server.admin_url).await);
     played.settle().await;
     let passivated = reqwest::Client::new()
-        .post(format!("{}/admin/actors/passivate", server.url))
+        .post(format!("{}/admin/actors/passivate", server.admin_url))
         .bearer_auth(ADMIN_TOKEN)
         .send()
         .await

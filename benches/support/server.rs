@@ -21,6 +21,8 @@ pub struct Server {
     pub pid: u32,
     /// `http://127.0.0.1:PORT`
     pub url: String,
+    /// The admin listener, `http://127.0.0.1:PORT` (`/admin/...`, `/metrics`).
+    pub admin_url: String,
     _dir: tempfile::TempDir,
     _scratch: Option<Scratch>,
 }
@@ -36,11 +38,13 @@ impl Server {
     /// Starts the server on `storage` (`run` names its databases and keys) with the admin
     /// token `admin_token` and waits until it answers.
     pub async fn start(storage: &Storage, run: &str, admin_token: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let free_port =
+            || std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let (port, admin_port) = (free_port(), free_port());
         let dir = tempfile::tempdir().expect("temporary folder");
         let quoted = |list: &[String]| list.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", ");
         let mut toml = format!(
-            "listen = \"127.0.0.1:{port}\"\n[log]\nfilter = \"warn\"\n[admin]\ntoken = {admin_token:?}\n\
+            "listen = \"127.0.0.1:{port}\"\n[log]\nfilter = \"warn\"\n[admin]\nlisten = \"127.0.0.1:{admin_port}\"\ntoken = {admin_token:?}\n\
              [gamedata]\ndir = {:?}\n",
             dir.path().join("no-gamedata").display().to_string(),
         );
@@ -80,7 +84,14 @@ impl Server {
             .spawn()
             .expect("summoner starts");
         let pid = child.id();
-        let mut server = Self { child, pid, url: format!("http://127.0.0.1:{port}"), _dir: dir, _scratch: scratch };
+        let mut server = Self {
+            child,
+            pid,
+            url: format!("http://127.0.0.1:{port}"),
+            admin_url: format!("http://127.0.0.1:{admin_port}"),
+            _dir: dir,
+            _scratch: scratch,
+        };
         let health = format!("{}/healthz", server.url);
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(120);

@@ -26,11 +26,14 @@ pub struct TestServer {
     pub running: RunningServer,
     pub clock: Arc<ManualClock>,
     pub url: String,
+    /// The admin listener's base URL.
+    pub admin_url: String,
 }
 
 /// The test configuration: a free port, two workers, debug operations on.
 pub fn config(data_dir: &Path) -> Config {
     let mut config = Config { listen: "127.0.0.1:0".parse().expect("valid address"), workers: 2, ..Config::default() };
+    config.admin.listen = "127.0.0.1:0".parse().expect("valid address");
     config.storage.data_dir = data_dir.to_path_buf();
     // Versions the tests build stay out of the repository's archive.
     config.gamedata.archive = data_dir.join("gamedata-archive");
@@ -46,7 +49,8 @@ impl TestServer {
         summoner::telemetry::init(&config.log);
         let running = server::start_with_clock(config, clock.clone()).await.expect("server starts");
         let url = format!("http://{}", running.addr);
-        Self { running, clock, url }
+        let admin_url = running.admin_url();
+        Self { running, clock, url, admin_url }
     }
 
     /// Starts a server over `store`.
@@ -55,7 +59,8 @@ impl TestServer {
         let clock = Arc::new(ManualClock::new());
         let running = server::start_with_store(config, clock.clone(), store).await.expect("server starts");
         let url = format!("http://{}", running.addr);
-        Self { running, clock, url }
+        let admin_url = running.admin_url();
+        Self { running, clock, url, admin_url }
     }
 
     /// A new client of this server.
