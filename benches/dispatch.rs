@@ -108,6 +108,7 @@ impl Fixture {
                 request: request.clone(),
                 cached: None,
                 unindexed: false,
+                probe: None,
             })
             .await
             .expect("answered")

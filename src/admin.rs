@@ -18,13 +18,14 @@ use std::time::Duration;
 use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use summoner_actors::Directory;
+use summoner_actors::{Directory, InFlight};
 
 use crate::game::backend::GameBackend;
 use crate::game::catalog::{Catalog, Reloaded};
 use crate::notice::{NoticeBoard, NoticeError};
 
 mod audit;
+pub mod diagnose;
 mod mail;
 
 /// What the admin endpoints need.
@@ -34,6 +35,8 @@ pub struct AdminState {
     pub notices: Arc<NoticeBoard>,
     /// The user actors (grants tell a live one to read its mailbox again).
     pub directory: Arc<Directory<GameBackend>>,
+    /// Every request in flight.
+    pub in_flight: Arc<InFlight>,
 }
 
 /// The query of `PUT /admin/notice`.
@@ -50,7 +53,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn authorized(req: &HttpRequest, state: &AdminState) -> bool {
+pub(crate) fn authorized(req: &HttpRequest, state: &AdminState) -> bool {
     if state.token.is_empty() {
         return false;
     }
@@ -59,7 +62,7 @@ fn authorized(req: &HttpRequest, state: &AdminState) -> bool {
     presented.is_some_and(|token| same(token.trim().as_bytes(), state.token.as_bytes()))
 }
 
-fn unauthorized() -> HttpResponse {
+pub(crate) fn unauthorized() -> HttpResponse {
     HttpResponse::Unauthorized()
         .insert_header((WWW_AUTHENTICATE, "Bearer"))
         .body("admin requests need Authorization: Bearer <admin.token>\n")
@@ -74,7 +77,9 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/notice", web::put().to(put_notice))
         .route("/admin/users/{id}/mail", web::post().to(mail::grant))
         .route("/admin/audit/summon", web::get().to(audit::replay_summon))
-        .route("/admin/actors/passivate", web::post().to(passivate_all));
+        .route("/admin/actors/passivate", web::post().to(passivate_all))
+        .route("/admin/requests", web::get().to(diagnose::list_requests))
+        .route("/admin/shards", web::get().to(diagnose::list_shards));
 }
 
 async fn get_notice(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {

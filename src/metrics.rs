@@ -3,7 +3,10 @@
 //! commit latency of group-commit batches, writes dropped past their deadline, refused by
 //! the owner-epoch fence or of unknown outcome, action-log rows shipped from the outboxes,
 //! deliveries between users with their lag, the cache's round trips and commands, and the
-//! session look-ups the cache could not answer.
+//! session look-ups the cache could not answer; and, read when scraped, requests in flight
+//! by the stage they wait in, requests queued in user mailboxes, each shard's group-commit
+//! queue depth and oldest job, Redis call latency per shard, and the process's CPU,
+//! memory and file descriptors.
 //!
 //! The metrics live in one process-wide registry: they describe the process, and code deep
 //! in the storage layer records into them without being handed a handle.
@@ -12,15 +15,21 @@ use std::sync::LazyLock;
 
 use actix_web::{HttpResponse, web};
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
+    Opts, Registry, TextEncoder,
 };
+use summoner_actors::Stage;
 
 use crate::api::ApiState;
 
 /// Every metric of the process.
 pub struct Metrics {
     registry: Registry,
+    /// The name of every metric family the process exports (a family shows in a scrape
+    /// once it has a sample).
+    pub families: Vec<String>,
     pub requests: IntCounterVec,
+    pub errors: IntCounterVec,
     pub request_seconds: HistogramVec,
     pub live_actors: IntGauge,
     pub gamedata_version: IntGauge,
@@ -38,14 +47,40 @@ pub struct Metrics {
     pub deliveries: IntCounter,
     pub deliveries_dropped: IntCounter,
     pub delivery_lag_seconds: Histogram,
+    pub in_flight: IntGaugeVec,
+    pub mailbox_queued: IntGauge,
+    pub mailbox_max_depth: IntGauge,
+    pub queue_depth: IntGaugeVec,
+    pub queue_oldest_seconds: GaugeVec,
+    pub redis_seconds: HistogramVec,
+    pub scrape_seconds: Gauge,
 }
 
+/// Registers `collector` and notes the names of the families it exports.
+fn register(
+    registry: &Registry,
+    families: &mut Vec<String>,
+    collector: Box<dyn prometheus::core::Collector>,
+) -> Result<(), prometheus::Error> {
+    families.extend(collector.desc().iter().map(|d| format!("{PREFIX}_{}", d.fq_name)));
+    registry.register(collector)
+}
+
+/// The prefix of every metric's name.
+const PREFIX: &str = "summoner";
+
 fn build() -> Result<Metrics, prometheus::Error> {
-    let registry = Registry::new_custom(Some("summoner".into()), None)?;
+    let registry = Registry::new_custom(Some(PREFIX.into()), None)?;
+    let mut families = Vec::new();
     let requests = IntCounterVec::new(
         Opts::new("requests_total", "API requests by operation and HTTP status"),
         &["op", "status"],
     )?;
+    let errors = IntCounterVec::new(
+        Opts::new("errors_total", "Answers carrying an error code (game refusals and transport errors), by code"),
+        &["code"],
+    )?;
+    register(&registry, &mut families, Box::new(errors.clone()))?;
     let latency_buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
     let request_seconds = HistogramVec::new(
         HistogramOpts::new("request_duration_seconds", "API request latency by operation")
@@ -69,7 +104,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         "session_store_lookups_total",
         "Session tokens the cache did not know, looked up in the database (a jump: the cache lost entries)",
     )?;
-    registry.register(Box::new(session_store_lookups.clone()))?;
+    register(&registry, &mut families, Box::new(session_store_lookups.clone()))?;
     let cache_writes_behind =
         IntGauge::new("cache_writes_behind_total", "Cache writes sent behind their reply (renewals, snapshots)")?;
     let cache_writes_dropped =
@@ -97,23 +132,57 @@ fn build() -> Result<Metrics, prometheus::Error> {
         )
         .buckets(vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0]),
     )?;
-    registry.register(Box::new(delivery_lag_seconds.clone()))?;
+    register(&registry, &mut families, Box::new(delivery_lag_seconds.clone()))?;
+    let in_flight = IntGaugeVec::new(
+        Opts::new("requests_in_flight", "API requests in flight by the stage they wait in"),
+        &["stage"],
+    )?;
+    let mailbox_queued =
+        IntGauge::new("user_mailbox_requests", "Requests admitted to user actors and not yet answered, in all")?;
+    let mailbox_max_depth =
+        IntGauge::new("user_mailbox_max_depth", "Requests admitted to the busiest user actor and not yet answered")?;
+    let queue_depth = IntGaugeVec::new(
+        Opts::new("persistence_queue_jobs", "Jobs in a shard's group-commit queue or its batch in flight"),
+        &["shard"],
+    )?;
+    let queue_oldest_seconds = GaugeVec::new(
+        Opts::new("persistence_oldest_job_seconds", "Age of the oldest job queued or in the batch of a shard"),
+        &["shard"],
+    )?;
+    let redis_seconds = HistogramVec::new(
+        HistogramOpts::new("redis_call_duration_seconds", "Redis round trips (a pipeline each) by shard")
+            .buckets(vec![0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0]),
+        &["shard"],
+    )?;
+    let scrape_seconds = Gauge::new("metrics_scrape_seconds", "How long the last scrape took to gather")?;
+    register(&registry, &mut families, Box::new(in_flight.clone()))?;
+    register(&registry, &mut families, Box::new(mailbox_queued.clone()))?;
+    register(&registry, &mut families, Box::new(mailbox_max_depth.clone()))?;
+    register(&registry, &mut families, Box::new(queue_depth.clone()))?;
+    register(&registry, &mut families, Box::new(queue_oldest_seconds.clone()))?;
+    register(&registry, &mut families, Box::new(redis_seconds.clone()))?;
+    register(&registry, &mut families, Box::new(scrape_seconds.clone()))?;
+    // process_cpu_seconds_total, process_resident_memory_bytes, open file descriptors...
+    register(&registry, &mut families, Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
     for counter in [&writes_dropped, &writes_fenced, &writes_unknown, &logs_shipped, &deliveries, &deliveries_dropped] {
-        registry.register(Box::new(counter.clone()))?;
+        register(&registry, &mut families, Box::new(counter.clone()))?;
     }
-    registry.register(Box::new(cache_writes_behind.clone()))?;
-    registry.register(Box::new(cache_writes_dropped.clone()))?;
-    registry.register(Box::new(cache_round_trips.clone()))?;
-    registry.register(Box::new(cache_commands.clone()))?;
-    registry.register(Box::new(requests.clone()))?;
-    registry.register(Box::new(request_seconds.clone()))?;
-    registry.register(Box::new(live_actors.clone()))?;
-    registry.register(Box::new(gamedata_version.clone()))?;
-    registry.register(Box::new(batch_size.clone()))?;
-    registry.register(Box::new(commit_seconds.clone()))?;
+    register(&registry, &mut families, Box::new(cache_writes_behind.clone()))?;
+    register(&registry, &mut families, Box::new(cache_writes_dropped.clone()))?;
+    register(&registry, &mut families, Box::new(cache_round_trips.clone()))?;
+    register(&registry, &mut families, Box::new(cache_commands.clone()))?;
+    register(&registry, &mut families, Box::new(requests.clone()))?;
+    register(&registry, &mut families, Box::new(request_seconds.clone()))?;
+    register(&registry, &mut families, Box::new(live_actors.clone()))?;
+    register(&registry, &mut families, Box::new(gamedata_version.clone()))?;
+    register(&registry, &mut families, Box::new(batch_size.clone()))?;
+    register(&registry, &mut families, Box::new(commit_seconds.clone()))?;
+    families.sort();
     Ok(Metrics {
         registry,
+        families,
         requests,
+        errors,
         request_seconds,
         live_actors,
         gamedata_version,
@@ -131,6 +200,13 @@ fn build() -> Result<Metrics, prometheus::Error> {
         deliveries,
         deliveries_dropped,
         delivery_lag_seconds,
+        in_flight,
+        mailbox_queued,
+        mailbox_max_depth,
+        queue_depth,
+        queue_oldest_seconds,
+        redis_seconds,
+        scrape_seconds,
     })
 }
 
@@ -144,7 +220,19 @@ pub fn routes(config: &mut web::ServiceConfig) {
 }
 
 async fn scrape(state: web::Data<ApiState>) -> HttpResponse {
+    let started = std::time::Instant::now();
     let metrics = &*METRICS;
+    for (stage, count) in Stage::ALL.iter().zip(state.in_flight.by_stage()) {
+        metrics.in_flight.with_label_values(&[stage.as_str()]).set(count as i64);
+    }
+    let (queued, deepest) = state.directory.mailbox_depths();
+    metrics.mailbox_queued.set(queued as i64);
+    metrics.mailbox_max_depth.set(deepest as i64);
+    for queue in state.directory.backend().store().queues() {
+        metrics.queue_depth.with_label_values(&[queue.shard.as_str()]).set((queue.queued + queue.in_batch) as i64);
+        let oldest = queue.oldest_job_ms.unwrap_or(0.0) / 1000.0;
+        metrics.queue_oldest_seconds.with_label_values(&[queue.shard.as_str()]).set(oldest);
+    }
     metrics.live_actors.set(state.directory.live_actors() as i64);
     metrics.gamedata_version.set(i64::from(state.directory.backend().catalog().current().version));
     let traffic = state.directory.backend().cache().traffic();
@@ -153,6 +241,7 @@ async fn scrape(state: web::Data<ApiState>) -> HttpResponse {
     let behind = state.directory.backend().write_behind();
     metrics.cache_writes_behind.set(behind.sent() as i64);
     metrics.cache_writes_dropped.set(behind.dropped() as i64);
+    metrics.scrape_seconds.set(started.elapsed().as_secs_f64());
     let mut body = Vec::new();
     match TextEncoder::new().encode(&metrics.registry.gather(), &mut body) {
         Ok(()) => HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{App, HttpServer, web};
-use summoner_actors::{Clock, Directory, DirectoryConfig, Refresh, SystemClock};
+use summoner_actors::{Clock, Directory, DirectoryConfig, InFlight, Refresh, SystemClock};
 use tokio::sync::Semaphore;
 
 use crate::accounts::Accounts;
@@ -210,6 +210,24 @@ fn tell_receivers(directory: &Arc<Directory<GameBackend>>) {
     }));
 }
 
+/// Logs a warning for every request past its deadline, naming the stage it waits in.
+async fn warn_overdue(in_flight: Arc<InFlight>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        for late in in_flight.newly_overdue() {
+            tracing::warn!(
+                user.id = late.user,
+                op = late.op,
+                stage = late.stage.as_str(),
+                shard = late.shard,
+                age_ms = late.age.as_millis() as u64,
+                "request past its deadline"
+            );
+        }
+    }
+}
+
 /// Starts the server over an already-open store.
 pub async fn start_with_store(
     config: Config,
@@ -241,6 +259,7 @@ pub async fn start_with_store(
     );
     tell_receivers(&directory);
     let request_timeout = Duration::from_millis(config.limits.request_timeout_ms);
+    let in_flight = Arc::new(InFlight::default());
     let notices = Arc::new(NoticeBoard::new(directory.backend().cache().clone(), directory.clock().clone()));
     let state = web::Data::new(ApiState {
         directory: directory.clone(),
@@ -251,6 +270,7 @@ pub async fn start_with_store(
             request_timeout,
         ),
         admission: Arc::new(Semaphore::new(config.limits.max_in_flight)),
+        in_flight: in_flight.clone(),
         max_body_bytes: config.limits.max_body_bytes,
         request_timeout,
         retry_after_secs: config.limits.retry_after_secs,
@@ -260,6 +280,7 @@ pub async fn start_with_store(
         catalog: catalog.clone(),
         notices,
         directory: directory.clone(),
+        in_flight: in_flight.clone(),
     });
     let readiness = web::Data::new(Readiness::default());
     let public_state = state.clone();
@@ -312,6 +333,7 @@ pub async fn start_with_store(
             }
         }
     });
+    let watchdog = actix_web::rt::spawn(warn_overdue(in_flight));
     tracing::info!(%addr, %admin_addr, "listening");
     Ok(RunningServer {
         addr,
@@ -322,6 +344,6 @@ pub async fn start_with_store(
         server: Some(server),
         admin_handle,
         admin_server: Some(admin_server),
-        tasks: vec![sweeper, hangup],
+        tasks: vec![sweeper, hangup, watchdog],
     })
 }

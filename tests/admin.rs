@@ -3,11 +3,19 @@
 
 mod common;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use summoner::server::store_config;
+use summoner::storage::batch::BatchHook;
+use summoner::storage::db_store::DbStore;
 use summoner_actors::ManualClock;
+use summoner_proto::api::{ErrorCode, ExploreReq, request::Payload};
+use tokio::sync::{mpsc, oneshot};
 
-use common::{TestServer, config};
+use common::{TestServer, assert_status, config, logged_in};
 
 const ADMIN: &str = "admin-secret";
 
@@ -43,5 +51,91 @@ async fn the_public_port_serves_the_api_and_probes_only() {
     assert_eq!(status(http.get(format!("{}/admin/gamedata", server.admin_url)).bearer_auth(ADMIN)).await, 200);
     // The API is not served on the admin port.
     assert_eq!(status(http.post(format!("{}/api", server.admin_url)).body("x")).await, 404);
+    server.stop().await;
+}
+
+/// Holds the next game-shard batch until the test lets it go.
+#[derive(Default)]
+struct HoldNext {
+    held: Mutex<Option<(mpsc::UnboundedSender<()>, oneshot::Receiver<()>)>>,
+}
+
+impl BatchHook for HoldNext {
+    fn before_commit(&self, shard: &str, _users: &[i64]) -> BoxFuture<'static, Result<(), String>> {
+        let held = shard.starts_with("game").then(|| self.held.lock().unwrap().take()).flatten();
+        async move {
+            if let Some((entered, release)) = held {
+                let _ = entered.send(());
+                let _ = release.await;
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn after_commit(&self, _shard: &str, _users: &[i64]) -> BoxFuture<'static, Result<(), String>> {
+        async { Ok(()) }.boxed()
+    }
+}
+
+async fn admin_json(server: &TestServer, path: &str) -> Value {
+    let reply = reqwest::Client::new()
+        .get(format!("{}{path}", server.admin_url))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("the admin listener answers");
+    assert_eq!(reply.status().as_u16(), 200, "{path}");
+    reply.json().await.expect("JSON")
+}
+
+#[actix_web::test]
+async fn a_request_held_at_its_commit_shows_in_flight_at_the_persistence_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.admin.token = ADMIN.into();
+    let hook = Arc::new(HoldNext::default());
+    let mut settings = store_config(&config);
+    settings.hook = Some(hook.clone());
+    let store = Arc::new(DbStore::open(&settings, 0).await.expect("store opens"));
+    let server = TestServer::start_with_store(config, store).await;
+    let (mut client, user) = logged_in(&server, "dev-held").await;
+    let idle = admin_json(&server, "/admin/requests").await;
+    assert_eq!(idle["in_flight"], 0);
+
+    let (entered_tx, mut entered) = mpsc::unbounded_channel();
+    let (release, release_rx) = oneshot::channel();
+    *hook.held.lock().unwrap() = Some((entered_tx, release_rx));
+    let mut explorer = client.clone();
+    let pending = actix_web::rt::spawn(async move { explorer.call(Payload::Explore(ExploreReq {})).await });
+    entered.recv().await.expect("the batch is held");
+
+    let view = admin_json(&server, "/admin/requests").await;
+    assert_eq!(view["in_flight"], 1, "{view}");
+    let held = &view["requests"][0];
+    assert_eq!(held["user_id"], user, "{view}");
+    assert_eq!(held["op"], "Explore");
+    assert_eq!(held["stage"], "persistence");
+    assert_eq!(held["shard"], 1, "the user's game shard");
+    assert!(held["age_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{held}");
+    assert_eq!(held["overdue"], false);
+    let by_stage: Vec<(String, u64)> = serde_json::from_value(view["by_stage"].clone()).unwrap();
+    assert!(by_stage.contains(&("persistence".into(), 1)), "{by_stage:?}");
+
+    let shards = admin_json(&server, "/admin/shards").await;
+    let game = shards["shards"].as_array().unwrap().iter().find(|s| s["shard"] == "game-1").expect("game-1 listed");
+    assert_eq!(game["in_batch"], 1, "{shards}");
+    assert!(game["oldest_job_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{shards}");
+
+    release.send(()).unwrap();
+    assert_status(&pending.await.unwrap().unwrap(), 200, ErrorCode::Ok);
+    let after = admin_json(&server, "/admin/requests").await;
+    assert_eq!(after["in_flight"], 0, "answered requests leave the view");
+    let shards = admin_json(&server, "/admin/shards").await;
+    let game = shards["shards"].as_array().unwrap().iter().find(|s| s["shard"] == "game-1").unwrap().clone();
+    assert_eq!((game["queued"].clone(), game["in_batch"].clone()), (0.into(), 0.into()), "{shards}");
+    assert!(game["oldest_job_ms"].is_null());
+    assert!(game["batches"].as_u64().unwrap() >= 1);
+    let _ = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
     server.stop().await;
 }

@@ -74,6 +74,11 @@ async fn a_restart_keeps_sessions_valid_without_a_new_login() {
         let Some(response::Payload::GetUser(me)) = answer.response.payload else { panic!("no payload") };
         let me = me.user.expect("a user");
         assert_eq!((me.user_id, me.nickname.as_str()), (user, "Before"));
+        if redis.is_some() {
+            let metrics = reqwest::get(format!("{}/metrics", server.admin_url)).await.unwrap().text().await.unwrap();
+            let timed = r#"summoner_redis_call_duration_seconds_count{shard="redis-0"}"#;
+            assert!(metrics.lines().any(|l| l.starts_with(timed) && !l.ends_with(" 0")), "no {timed}:\n{metrics}");
+        }
         server.stop().await;
     }
 }

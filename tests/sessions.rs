@@ -60,6 +60,13 @@ on_every_backend! {
             "summoner_session_store_lookups_total ",
             "summoner_cache_writes_behind_total ",
             "summoner_cache_writes_dropped_total 0",
+            r#"summoner_requests_in_flight{stage="persistence"} 0"#,
+            "summoner_user_mailbox_requests 0",
+            "summoner_user_mailbox_max_depth 0",
+            r#"summoner_persistence_queue_jobs{shard="game-1"} 0"#,
+            r#"summoner_persistence_oldest_job_seconds{shard="log-1"} 0"#,
+            "summoner_process_cpu_seconds_total ",
+            "summoner_process_resident_memory_bytes ",
         ] {
             assert!(metrics.contains(expected), "no {expected} in /metrics:\n{metrics}");
         }

@@ -204,6 +204,20 @@ impl<B: UserBackend> Directory<B> {
         lock(self.stripe(user)).get(&user).map(|e| e.addr.clone())
     }
 
+    /// Requests admitted to live actors and not yet answered: in all, and at the busiest
+    /// actor (its mailbox depth).
+    pub fn mailbox_depths(&self) -> (usize, usize) {
+        let (mut total, mut deepest) = (0, 0);
+        for stripe in &self.stripes {
+            for entry in lock(stripe).values() {
+                let depth = entry.in_flight.load(Ordering::SeqCst);
+                total += depth;
+                deepest = deepest.max(depth);
+            }
+        }
+        (total, deepest)
+    }
+
     /// How many user actors are live.
     pub fn live_actors(&self) -> usize {
         self.stripes.iter().map(|s| lock(s).len()).sum()

@@ -12,6 +12,7 @@
 pub mod backend;
 pub mod clock;
 pub mod directory;
+pub mod in_flight;
 pub mod messages;
 pub mod replay;
 pub mod session;
@@ -23,6 +24,7 @@ pub type UserId = u64;
 pub use backend::{BackendError, Commit, FailureKind, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{AskError, Directory, DirectoryConfig, RouteError};
+pub use in_flight::{InFlight, InFlightView, Probe, Stage, Tracked};
 pub use messages::{Call, CallError, OpenSession, Passivate, Refresh};
 pub use session::{Session, TokenHash};
 pub use user_actor::UserActor;

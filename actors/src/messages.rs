@@ -1,9 +1,12 @@
 //! The messages a user's actor answers, and why a request may get no game-level answer.
 
+use std::sync::Arc;
+
 use actix::Message;
 use summoner_proto::api::Request;
 
 use crate::backend::{BackendError, FailureKind, StoredReply};
+use crate::in_flight::Probe;
 use crate::{Session, TokenHash};
 
 /// Why a request got no game-level answer.
@@ -40,6 +43,8 @@ pub struct Call {
     /// The cache did not know the token (it was found in the database): the actor renews
     /// the session now rather than at the next renewal step, which writes the entry back.
     pub unindexed: bool,
+    /// The request's entry in the in-flight registry: the actor records where it waits.
+    pub probe: Option<Arc<Probe>>,
 }
 
 impl Message for Call {

@@ -23,6 +23,7 @@ use summoner_proto::api::{ErrorCode, Request, Response};
 
 use crate::backend::{Commit, Handled, Loaded, StoredReply, UserBackend};
 use crate::directory::Directory;
+use crate::in_flight::{Probe, Stage, traced};
 use crate::messages::{Call, CallError, Passivate, Refresh};
 use crate::replay::{self, Decision, LastAnswer};
 
@@ -69,11 +70,13 @@ enum Phase<S> {
 pub struct UserActor<B: UserBackend> {
     settings: ActorSettings<B>,
     phase: Phase<B::State>,
+    /// The in-flight probe of the request being handled (one at a time).
+    probe: Option<Arc<Probe>>,
 }
 
 impl<B: UserBackend> UserActor<B> {
     pub(crate) fn new(settings: ActorSettings<B>) -> Self {
-        Self { settings, phase: Phase::Loading }
+        Self { settings, phase: Phase::Loading, probe: None }
     }
 
     fn user(&self) -> UserId {
@@ -182,6 +185,10 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
     type Result = AtomicResponse<Self, Result<Vec<u8>, CallError>>;
 
     fn handle(&mut self, call: Call, ctx: &mut Context<Self>) -> Self::Result {
+        if let Some(probe) = &call.probe {
+            probe.set_stage(Stage::Handler, None);
+        }
+        self.probe = call.probe;
         let now = self.settings.clock.now_ms();
         let user = self.user();
         let seq = call.request.seq;
@@ -230,6 +237,7 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
         let Some(fetch) = self.settings.backend.fetch(user, &live.state, session, &request, now) else {
             return AtomicResponse::new(self.run_fresh(ctx, request, None, now, renewal));
         };
+        let fetch = traced(self.probe.clone(), fetch);
         AtomicResponse::new(Box::pin(fetch.into_actor(self).then(
             move |fetched, act, ctx| -> actix::ResponseActFuture<Self, Result<Vec<u8>, CallError>> {
                 match fetched {
@@ -282,6 +290,10 @@ impl<B: UserBackend> UserActor<B> {
         let Some(follow_up) = backend.follow_up(user, state, &handled) else {
             return self.answer(handled, session, seq, now, renewal);
         };
+        if let Some(probe) = &self.probe {
+            probe.set_stage(Stage::QuestActor, None);
+        }
+        let follow_up = traced(self.probe.clone(), follow_up);
         let mut handled = handled;
         Box::pin(follow_up.into_actor(self).then(move |added, act, _| -> Answer<Self> {
             let added = match added {
@@ -328,7 +340,12 @@ impl<B: UserBackend> UserActor<B> {
             return self.finish(Ok(bytes), renewal);
         };
         let reply = StoredReply { session_id: session.id, seq, bytes };
-        let commit = self.settings.backend.commit(user, Commit { writes, reply: reply.clone() });
+        if let Some(probe) = &self.probe {
+            // The store names the shard when it queues the writes.
+            probe.set_stage(Stage::Persistence, None);
+        }
+        let commit =
+            traced(self.probe.clone(), self.settings.backend.commit(user, Commit { writes, reply: reply.clone() }));
         let fut = commit.into_actor(self).map(move |result, act, ctx| {
             match result {
                 Ok(()) => {

@@ -70,6 +70,7 @@ impl ApiError {
     /// The answer to send: status, `Response` body, and `Retry-After` for 503.
     pub fn to_http(&self, seq: u64, now_ms: i64, retry_after_secs: u32) -> HttpResponse {
         let (status, code) = self.status_and_code();
+        crate::metrics::METRICS.errors.with_label_values(&[code.as_str_name()]).inc();
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
         } else if matches!(self, Self::Unavailable(_)) {

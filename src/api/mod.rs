@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use prost::Message;
-use summoner_actors::{Call, Directory};
+use summoner_actors::in_flight::traced;
+use summoner_actors::{Call, Directory, InFlight, Probe, Stage};
 use summoner_proto::api::{Request, Response, request::Payload, response};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -29,6 +30,8 @@ pub struct ApiState {
     pub accounts: Accounts,
     /// Server-wide admission: one permit per request in flight.
     pub admission: Arc<Semaphore>,
+    /// Every request in flight and the stage it waits in.
+    pub in_flight: Arc<InFlight>,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
     pub retry_after_secs: u32,
@@ -45,7 +48,12 @@ pub async fn endpoint(req: HttpRequest, payload: web::Payload, state: web::Data<
     let started = Instant::now();
     let span = tracing::info_span!("request", op = Empty, user.id = Empty, seq = Empty);
     let mut seen = Seen { seq: 0, op: "none" };
-    let result = serve(&req, payload, &state, &span, &mut seen).instrument(span.clone()).await;
+    let tracked = state.in_flight.begin(state.request_timeout);
+    let probe = tracked.probe().clone();
+    let result = traced(Some(probe.clone()), serve(&req, payload, &state, &span, &mut seen, &probe))
+        .instrument(span.clone())
+        .await;
+    drop(tracked);
     let response = match result {
         Ok(bytes) => HttpResponse::Ok().content_type(PROTOBUF).body(bytes),
         Err(e) => e.to_http(seen.seq, state.now_ms(), state.retry_after_secs),
@@ -86,6 +94,7 @@ async fn serve(
     state: &ApiState,
     span: &tracing::Span,
     seen: &mut Seen,
+    probe: &Arc<Probe>,
 ) -> Result<Vec<u8>, ApiError> {
     let _permit = state.admission.try_acquire().map_err(|_| ApiError::Overloaded)?;
     body::check_content_type(req)?;
@@ -96,6 +105,8 @@ async fn serve(
         return Err(ApiError::UnknownOperation);
     };
     seen.op = decode::operation(op);
+    probe.set_op(seen.op);
+    probe.set_stage(Stage::Handler, None);
     span.record("op", seen.op);
     span.record("seq", request.seq);
     let answer = match op {
@@ -103,9 +114,10 @@ async fn serve(
         Payload::Login(r) => {
             let (user, res) = state.accounts.login(r).await?;
             span.record("user.id", user);
+            probe.set_user(user);
             response::Payload::Login(res)
         }
-        _ => return call_actor(state, request, span).await,
+        _ => return call_actor(state, request, span, probe).await,
     };
     let response =
         Response { seq: seen.seq, server_time_ms: state.now_ms(), payload: Some(answer), ..Default::default() };
@@ -113,7 +125,12 @@ async fn serve(
 }
 
 /// Hands a session request to the user's actor; answers its encoded `Response`.
-async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) -> Result<Vec<u8>, ApiError> {
+async fn call_actor(
+    state: &ApiState,
+    request: Request,
+    span: &tracing::Span,
+    probe: &Arc<Probe>,
+) -> Result<Vec<u8>, ApiError> {
     if request.session_token.len() != TOKEN_BYTES {
         return Err(ApiError::Unauthenticated);
     }
@@ -137,12 +154,15 @@ async fn call_actor(state: &ApiState, request: Request, span: &tracing::Span) ->
     };
     let user = owner.user;
     span.record("user.id", user);
+    probe.set_user(user);
+    probe.set_stage(Stage::Mailbox, None);
     let answer = directory
         .ask(user, state.request_timeout, || Call {
             token_hash,
             request: request.clone(),
             cached: owner.kept_reply.clone(),
             unindexed: owner.found_in == FoundIn::Database,
+            probe: Some(probe.clone()),
         })
         .await;
     match answer {

@@ -25,6 +25,7 @@ use deadpool_redis::redis::{self, FromRedisValue, Pipeline, RedisError};
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, try_join_all};
 use prost::Message;
+use summoner_actors::in_flight::{self, Stage};
 use summoner_actors::{TokenHash, UserId};
 use summoner_proto::api::{FriendCard, FriendSnapshot};
 use summoner_proto::cache::{CachedReply, SessionRecord};
@@ -82,6 +83,8 @@ struct Shard {
     pool: Pool<FreshManager>,
     /// The URL without its password, for errors.
     name: String,
+    /// `redis-<index>`, the shard's metric label.
+    label: String,
     /// Until when calls fail at once after the shard failed to answer (cool-down).
     down_until: Mutex<Option<Instant>>,
 }
@@ -125,7 +128,8 @@ impl RedisCache {
         let shards = settings
             .urls
             .iter()
-            .map(|url| {
+            .enumerate()
+            .map(|(index, url)| {
                 let name = crate::storage::db::redact(url);
                 let config = redis::AsyncConnectionConfig::new()
                     .set_connection_timeout(Some(settings.timeout))
@@ -140,7 +144,7 @@ impl RedisCache {
                     .recycle_timeout(Some(settings.timeout))
                     .build()
                     .map_err(|e| RedisSetupError::Pool(name.clone(), e.to_string()))?;
-                Ok(Shard { pool, name, down_until: Mutex::new(None) })
+                Ok(Shard { pool, name, label: format!("redis-{index}"), down_until: Mutex::new(None) })
             })
             .collect::<Result<Vec<_>, RedisSetupError>>()?;
         Ok(Self {
@@ -171,6 +175,8 @@ impl RedisCache {
         if shard_ref.cooling_down() {
             return Err(unavailable("the shard failed moments ago; not retried yet".into()));
         }
+        let _stage = in_flight::enter(Stage::Redis, i32::try_from(shard).ok());
+        let started = std::time::Instant::now();
         self.counters.round_trips.fetch_add(1, Ordering::Relaxed);
         self.counters.commands.fetch_add(pipe.len() as u64, Ordering::Relaxed);
         // Errors carry whether the shard itself failed (no connection, no answer) rather
@@ -197,6 +203,10 @@ impl RedisCache {
             Ok(result) => result,
             Err(_) => Err((CacheError::Timeout(format!("{what} (redis {})", shard_ref.name)), true)),
         };
+        crate::metrics::METRICS
+            .redis_seconds
+            .with_label_values(&[shard_ref.label.as_str()])
+            .observe(started.elapsed().as_secs_f64());
         result.map_err(|(error, down)| {
             if down {
                 shard_ref.failed(self.cooldown);

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
+use summoner_actors::in_flight::{self, Stage};
 use summoner_actors::{
     BackendError, Commit, FailureKind, Handled, Loaded, Session, SessionChange, StoredReply, TokenHash, UserBackend,
     UserId,
@@ -548,7 +549,13 @@ impl UserBackend for GameBackend {
 
     fn commit(&self, user: UserId, commit: Commit<Effects>) -> BoxFuture<'static, Result<(), BackendError>> {
         let Commit { writes: effects, reply } = commit;
+        let shard = i32::from(effects.place.shards.game);
         let committed = self.store.commit(user, effects.place, Commit { writes: effects.durable, reply });
+        let committed = async move {
+            // A request waiting here waits for its game shard's group commit.
+            let _stage = in_flight::enter(Stage::Persistence, Some(shard));
+            committed.await
+        };
         let Some(snapshot) = effects.snapshot else {
             return committed.map(|r| r.map_err(storage_error)).boxed();
         };

@@ -264,6 +264,7 @@ fn finish(
 }
 
 fn refusal_response(refusal: Refusal) -> Response {
+    crate::metrics::METRICS.errors.with_label_values(&[refusal.code.as_str_name()]).inc();
     Response { error: refusal.code as i32, message: refusal.message, ..Default::default() }
 }
 

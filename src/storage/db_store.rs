@@ -22,6 +22,7 @@ use diesel::IntoSql;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
 use futures_util::future::BoxFuture;
+use summoner_actors::in_flight::{self, Stage};
 use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 
 use crate::ids::IdGenerator;
@@ -29,6 +30,7 @@ use crate::storage::batch::{BatchHook, Job};
 use crate::storage::db::{Db, DbKind, ShardDbs};
 use crate::storage::delivery::{DeliveryDbs, DeliveryListener, Listener};
 use crate::storage::persistence::BatchSettings;
+use crate::storage::queue_gauge::QueueGauges;
 use crate::storage::registry::{Placement, ShardRow};
 use crate::storage::router::{ShardRouter, Submit};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
@@ -73,6 +75,8 @@ pub struct DbStore {
     listener: Arc<DeliveryListener>,
     timeout: Duration,
     batch_limit: Duration,
+    /// What each shard's group-commit queue holds.
+    queues: Arc<QueueGauges>,
 }
 
 /// How [`DbStore::open`] finds and connects its databases.
@@ -145,7 +149,8 @@ impl DbStore {
         };
         let listener = Arc::new(DeliveryListener::default());
         let delivery = DeliveryDbs { common: dbs.common.clone(), game: dbs.game.clone(), clan: dbs.clan.clone() };
-        let router = ShardRouter::start(&delivery, &dbs.log, listener.clone(), settings);
+        let queues = Arc::new(QueueGauges::default());
+        let router = ShardRouter::start(&delivery, &dbs.log, listener.clone(), settings, &queues);
         Ok(Self {
             dbs,
             placement: Arc::new(placement),
@@ -154,6 +159,7 @@ impl DbStore {
             listener,
             timeout: config.timeout,
             batch_limit: config.batch_limit,
+            queues,
         })
     }
 
@@ -175,6 +181,7 @@ impl DbStore {
             listener: Arc::default(),
             timeout: config.timeout,
             batch_limit: config.batch_limit,
+            queues: Arc::default(),
         })
     }
 
@@ -194,7 +201,10 @@ impl DbStore {
         work: impl Future<Output = StoreResult<T>> + Send + 'static,
     ) -> BoxFuture<'static, StoreResult<T>> {
         let timeout = self.timeout;
-        Box::pin(async move { tokio::time::timeout(timeout, work).await.map_err(|_| StoreError::Timeout(what))? })
+        Box::pin(async move {
+            let _stage = in_flight::enter(Stage::Database, None);
+            tokio::time::timeout(timeout, work).await.map_err(|_| StoreError::Timeout(what))?
+        })
     }
 
     fn shard(&self, kind: DbKind, no: i16) -> StoreResult<Db> {
@@ -398,6 +408,10 @@ impl Store for DbStore {
 
     fn on_delivered(&self, listener: Listener) {
         self.listener.set(listener);
+    }
+
+    fn queues(&self) -> Vec<crate::storage::queue_gauge::QueueView> {
+        self.queues.views()
     }
 
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {

@@ -24,6 +24,7 @@ pub mod memory;
 pub mod migrations;
 pub mod persistence;
 pub mod queue;
+pub mod queue_gauge;
 pub mod registry;
 pub mod router;
 pub mod rows;
@@ -274,6 +275,11 @@ pub trait Store: Send + Sync + 'static {
     /// queue nothing have nothing to do.
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {
         Box::pin(futures_util::future::ready(Ok(())))
+    }
+
+    /// What each shard's group-commit queue holds now. Stores that queue nothing have none.
+    fn queues(&self) -> Vec<queue_gauge::QueueView> {
+        Vec::new()
     }
 
     /// Replaces the user's session (None: no session).

@@ -34,6 +34,7 @@ use crate::storage::courier::{Rescan, Ship};
 use crate::storage::db::Db;
 use crate::storage::delivery::DeliveryCourier;
 use crate::storage::queue::{Queue, Queued};
+use crate::storage::queue_gauge::QueueGauge;
 use crate::storage::rows::RowWrite;
 use crate::storage::shipper::LogShipper;
 use crate::storage::tables::{LOG_OUTBOX, OUTBOX};
@@ -95,6 +96,10 @@ pub struct PersistenceActor {
     settles: Vec<(i64, oneshot::Sender<()>)>,
     settings: BatchSettings,
     couriers: Option<Couriers>,
+    gauge: Arc<QueueGauge>,
+    /// When the oldest job of the batch in flight was queued, and how many it holds.
+    batch_oldest: Option<Instant>,
+    in_batch: usize,
 }
 
 /// The couriers of a game shard's outboxes.
@@ -106,7 +111,13 @@ pub struct Couriers {
 impl PersistenceActor {
     /// The actor of the shard `db`, named `label` in logs and metrics; committed rows of a
     /// game shard's outboxes go to its `couriers`.
-    pub fn new(db: Db, label: String, settings: BatchSettings, couriers: Option<Couriers>) -> Self {
+    pub fn new(
+        db: Db,
+        label: String,
+        settings: BatchSettings,
+        couriers: Option<Couriers>,
+        gauge: Arc<QueueGauge>,
+    ) -> Self {
         Self {
             db,
             label,
@@ -118,7 +129,16 @@ impl PersistenceActor {
             settles: Vec::new(),
             settings,
             couriers,
+            gauge,
+            batch_oldest: None,
+            in_batch: 0,
         }
+    }
+
+    /// Publishes what the queue holds now.
+    fn publish(&self) {
+        let oldest = self.batch_oldest.or(self.queue.oldest());
+        self.gauge.set(self.queue.len(), self.in_batch, oldest);
     }
 }
 
@@ -181,6 +201,7 @@ impl PersistenceActor {
             self.after_batch(ctx);
             return;
         }
+        self.batch_oldest = batch.iter().map(|q| q.queued_at).min();
         let (jobs, senders): (Vec<Job>, Vec<_>) = batch.into_iter().map(|q| q.item).unzip();
         self.in_flight = jobs.iter().map(|j| j.user).collect();
         self.flushing = true;
@@ -197,13 +218,18 @@ impl PersistenceActor {
         };
         let size = senders.len();
         let started = Instant::now();
+        self.in_batch = size;
+        self.publish();
         ctx.spawn(batch.into_actor(self).map(move |(jobs, outcome), actor, ctx| {
             let metrics = &*crate::metrics::METRICS;
             metrics.batch_size.with_label_values(&[actor.label.as_str()]).observe(size as f64);
             metrics.commit_seconds.with_label_values(&[actor.label.as_str()]).observe(started.elapsed().as_secs_f64());
+            actor.gauge.batch_done(size, started.elapsed());
             actor.answer(jobs, senders, outcome);
             actor.flushing = false;
             actor.in_flight.clear();
+            actor.batch_oldest = None;
+            actor.in_batch = 0;
             actor.after_batch(ctx);
         }));
     }
@@ -289,6 +315,7 @@ impl PersistenceActor {
             }
         }
         self.settles = waiting;
+        self.publish();
         if !self.flushing && self.queue.is_empty() {
             self.drained.drain(..).for_each(|tx| {
                 let _ = tx.send(());
@@ -303,7 +330,8 @@ impl Handler<Enqueue> for PersistenceActor {
     fn handle(&mut self, msg: Enqueue, ctx: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
         let user = msg.job.user;
-        if let Err(refused) = self.queue.push(Queued { user, deadline: msg.deadline, item: (msg.job, tx) }) {
+        let job = Queued { user, deadline: msg.deadline, queued_at: Instant::now(), item: (msg.job, tx) };
+        if let Err(refused) = self.queue.push(job) {
             drop(refused);
             let label = self.label.clone();
             return Box::pin(async move {
@@ -311,6 +339,7 @@ impl Handler<Enqueue> for PersistenceActor {
             });
         }
         self.schedule(ctx);
+        self.publish();
         Box::pin(async move {
             rx.await.unwrap_or_else(|_| Err(StoreError::OutcomeUnknown("the persistence actor stopped".into())))
         })

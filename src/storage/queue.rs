@@ -12,6 +12,8 @@ pub struct Queued<T> {
     pub user: i64,
     /// After this the caller no longer waits: the job is dropped unless a batch took it.
     pub deadline: Instant,
+    /// When it was queued.
+    pub queued_at: Instant,
     pub item: T,
 }
 
@@ -50,6 +52,11 @@ impl<T> Queue<T> {
         self.items.is_empty()
     }
 
+    /// When the oldest job queued was queued.
+    pub fn oldest(&self) -> Option<Instant> {
+        self.items.front().map(|job| job.queued_at)
+    }
+
     /// Whether `user` has a job queued.
     pub fn has_user(&self, user: i64) -> bool {
         self.per_user.contains_key(&user)
@@ -80,7 +87,7 @@ mod tests {
     use super::*;
 
     fn job(user: i64, deadline: Instant, item: u32) -> Queued<u32> {
-        Queued { user, deadline, item }
+        Queued { user, deadline, queued_at: Instant::now(), item }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::storage::courier::{Ship, ShipAll};
 use crate::storage::db::{DbKind, ShardDbs};
 use crate::storage::delivery::{self, DeliveryCourier, DeliveryDbs, DeliveryListener};
 use crate::storage::persistence::{BatchSettings, Couriers, Drain, Enqueue, PersistenceActor, SettleUser};
+use crate::storage::queue_gauge::QueueGauges;
 use crate::storage::shipper::{self, LogShipper};
 use crate::storage::{StoreError, StoreResult};
 
@@ -98,6 +99,7 @@ impl ShardRouter {
         log: &ShardDbs,
         listener: Arc<DeliveryListener>,
         settings: BatchSettings,
+        gauges: &QueueGauges,
     ) -> Addr<Self> {
         let mut shards = HashMap::new();
         let (mut shippers, mut deliveries) = (Vec::new(), Vec::new());
@@ -116,7 +118,8 @@ impl ShardRouter {
                     deliveries.push(deliveries_addr.clone());
                     Some(Couriers { logs, deliveries: deliveries_addr })
                 });
-                let actor = PersistenceActor::new(db.clone(), label, settings.clone(), couriers);
+                let gauge = gauges.add(label.clone());
+                let actor = PersistenceActor::new(db.clone(), label, settings.clone(), couriers, gauge);
                 shards.insert((kind, *no), actor.start());
             }
         }

@@ -1,0 +1,86 @@
+//! What a hung or slow server is doing, without a debugger: `GET /admin/requests` (every
+//! request in flight, oldest first: its age, user, operation and the stage it waits in)
+//! and `GET /admin/shards` (each shard's group-commit queue: depth, the age of its oldest
+//! job, batches so far). The page (`admin/page.rs`) shows the same views.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use summoner_actors::{InFlight, InFlightView, Stage};
+
+use crate::admin::{AdminState, authorized, unauthorized};
+use crate::storage::queue_gauge::QueueView;
+
+/// One request in flight.
+#[derive(Debug, Serialize)]
+pub struct RequestView {
+    pub id: u64,
+    pub user_id: Option<u64>,
+    pub op: &'static str,
+    pub stage: &'static str,
+    /// The game shard (persistence) or Redis shard (redis) it waits on, when known.
+    pub shard: Option<i32>,
+    pub age_ms: f64,
+    /// Past the request timeout.
+    pub overdue: bool,
+}
+
+impl From<InFlightView> for RequestView {
+    fn from(v: InFlightView) -> Self {
+        Self {
+            id: v.id,
+            user_id: v.user,
+            op: v.op,
+            stage: v.stage.as_str(),
+            shard: v.shard,
+            age_ms: v.age.as_secs_f64() * 1000.0,
+            overdue: v.overdue,
+        }
+    }
+}
+
+/// Every request in flight, and how many wait in each stage.
+#[derive(Debug, Serialize)]
+pub struct RequestsView {
+    pub in_flight: usize,
+    pub by_stage: Vec<(&'static str, usize)>,
+    pub requests: Vec<RequestView>,
+}
+
+/// The requests view, at most `limit` requests (the oldest).
+pub fn requests(in_flight: &InFlight, limit: usize) -> RequestsView {
+    let views = in_flight.views();
+    let by_stage = Stage::ALL.iter().zip(in_flight.by_stage()).map(|(s, n)| (s.as_str(), n)).collect();
+    RequestsView { in_flight: views.len(), by_stage, requests: views.into_iter().take(limit).map(Into::into).collect() }
+}
+
+/// The query of `GET /admin/requests`.
+#[derive(Debug, serde::Deserialize)]
+pub struct RequestsQuery {
+    limit: Option<usize>,
+}
+
+/// Requests listed at most, unless asked.
+const REQUESTS_LIMIT: usize = 200;
+
+pub async fn list_requests(
+    req: HttpRequest,
+    query: web::Query<RequestsQuery>,
+    state: web::Data<AdminState>,
+) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    HttpResponse::Ok().json(requests(&state.in_flight, query.limit.unwrap_or(REQUESTS_LIMIT)))
+}
+
+/// The shards' queues.
+pub fn shards(state: &AdminState) -> Vec<QueueView> {
+    state.directory.backend().store().queues()
+}
+
+pub async fn list_shards(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    HttpResponse::Ok().json(serde_json::json!({ "shards": shards(&state) }))
+}
