@@ -24,6 +24,7 @@ use crate::game::backend::GameBackend;
 use crate::game::catalog::{Catalog, Reloaded};
 use crate::notice::{NoticeBoard, NoticeError};
 
+pub mod actors;
 mod audit;
 pub mod diagnose;
 mod mail;
@@ -79,6 +80,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/audit/summon", web::get().to(audit::replay_summon))
         .route("/admin/actors/passivate", web::post().to(passivate_all))
         .route("/admin/requests", web::get().to(diagnose::list_requests))
+        .route("/admin/actors", web::get().to(actors::list))
+        .route("/admin/users/{id}", web::get().to(actors::show))
+        .route("/admin/users/{id}/passivate", web::post().to(actors::passivate))
+        .route("/admin/users/{id}/kick", web::post().to(actors::kick))
         .route("/admin/shards", web::get().to(diagnose::list_shards));
 }
 

@@ -12,10 +12,10 @@ use summoner::server::store_config;
 use summoner::storage::batch::BatchHook;
 use summoner::storage::db_store::DbStore;
 use summoner_actors::ManualClock;
-use summoner_proto::api::{ErrorCode, ExploreReq, request::Payload};
+use summoner_proto::api::{ErrorCode, ExploreReq, GetUserReq, request::Payload};
 use tokio::sync::{mpsc, oneshot};
 
-use common::{TestServer, assert_status, config, logged_in};
+use common::{TestServer, assert_status, config, logged_in, profile};
 
 const ADMIN: &str = "admin-secret";
 
@@ -137,5 +137,93 @@ async fn a_request_held_at_its_commit_shows_in_flight_at_the_persistence_stage()
     assert!(game["oldest_job_ms"].is_null());
     assert!(game["batches"].as_u64().unwrap() >= 1);
     let _ = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+    server.stop().await;
+}
+
+async fn admin_post(server: &TestServer, path: &str) -> (u16, String) {
+    let reply = reqwest::Client::new()
+        .post(format!("{}{path}", server.admin_url))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("the admin listener answers");
+    (reply.status().as_u16(), reply.text().await.unwrap())
+}
+
+async fn admin_get(server: &TestServer, path: &str) -> (u16, String) {
+    let reply = reqwest::Client::new()
+        .get(format!("{}{path}", server.admin_url))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect("the admin listener answers");
+    (reply.status().as_u16(), reply.text().await.unwrap())
+}
+
+#[actix_web::test]
+async fn operators_list_inspect_passivate_and_kick_live_users() {
+    let (server, _dir) = start().await;
+    let (mut miho, miho_id) = logged_in(&server, "dev-miho").await;
+    server.clock.advance_ms(1_000);
+    let (mut jun, jun_id) = logged_in(&server, "dev-jun").await;
+    assert_status(&miho.call(Payload::Explore(ExploreReq {})).await.unwrap(), 200, ErrorCode::Ok);
+    let gold = profile(&mut miho).await.gold;
+    server.clock.advance_ms(1_000);
+    let _ = profile(&mut jun).await;
+
+    let list = admin_json(&server, "/admin/actors?sort=last_active").await;
+    assert_eq!((list["live"].clone(), list["matched"].clone()), (2.into(), 2.into()), "{list}");
+    let listed: Vec<u64> = list["actors"].as_array().unwrap().iter().map(|a| a["user_id"].as_u64().unwrap()).collect();
+    assert_eq!(listed, [jun_id, miho_id], "the most recently active first");
+    assert_eq!(list["actors"][0]["shard"], 1);
+    assert_eq!(admin_json(&server, "/admin/actors?sort=age").await["actors"][0]["user_id"], miho_id);
+    assert_eq!(
+        admin_json(&server, "/admin/actors?sort=mailbox&shard=1&limit=1").await["actors"].as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(admin_json(&server, "/admin/actors?shard=2").await["matched"], 0);
+    assert_eq!(admin_json(&server, "/admin/actors?offset=1").await["actors"][0]["user_id"], miho_id);
+    for bad in ["sort=sideways", "limit=0", "limit=5000", "shard=x", "colour=red"] {
+        assert_eq!(admin_get(&server, &format!("/admin/actors?{bad}")).await.0, 400, "{bad}");
+    }
+
+    // One user, live: the actor's state, the session without its token, the last seq.
+    let (status, text) = admin_get(&server, &format!("/admin/users/{miho_id}")).await;
+    assert_eq!(status, 200);
+    assert!(!text.contains("token"), "no token in the view: {text}");
+    let view: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!((view["live"].clone(), view["read_only"].clone()), (true.into(), false.into()));
+    assert_eq!(view["state"]["profile"]["gold"], gold);
+    assert_eq!(view["last_seq"], miho.last_seq());
+    assert!(view["session"]["id"].as_u64().is_some() && view["session"]["expires_at_ms"].as_i64().is_some());
+    assert_eq!(view["state"]["monsters"], view["state"]["monsters_shown"].as_array().unwrap().len());
+    assert!(view["state"]["monsters"].as_u64().unwrap() > 0, "the starter box: {view}");
+    assert_eq!(view["mailbox_depth"], 0);
+
+    // Passivated, the user is read from storage without an actor starting.
+    let (status, text) = admin_post(&server, &format!("/admin/users/{miho_id}/passivate")).await;
+    assert_eq!((status, text.contains("\"passivated\":true")), (200, true), "{text}");
+    assert_eq!(server.running.directory.live_actors(), 1);
+    let stored = admin_json(&server, &format!("/admin/users/{miho_id}")).await;
+    assert_eq!((stored["live"].clone(), stored["read_only"].clone()), (false.into(), true.into()));
+    assert_eq!(stored["state"]["profile"]["gold"], gold);
+    assert_eq!(stored["state"]["monsters"], view["state"]["monsters"]);
+    assert_eq!(server.running.directory.live_actors(), 1, "inspecting a retired user activates nothing");
+
+    // A kick ends the session: the next request answers 401; logging in again works.
+    let (status, text) = admin_post(&server, &format!("/admin/users/{jun_id}/kick")).await;
+    assert_eq!((status, text.contains("\"session_ended\":true")), (200, true), "{text}");
+    assert_status(&jun.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 401, ErrorCode::Unauthenticated);
+    // Miho's actor is retired; a kick reaches her too.
+    assert_eq!(admin_post(&server, &format!("/admin/users/{miho_id}/kick")).await.0, 200);
+    assert_status(&miho.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 401, ErrorCode::Unauthenticated);
+
+    for (path, expected) in [("/admin/users/424242", 404), ("/admin/users/abc", 400), ("/admin/users/0", 400)] {
+        assert_eq!(admin_get(&server, path).await.0, expected, "{path}");
+    }
+    assert_eq!(admin_post(&server, "/admin/users/424242/kick").await.0, 404);
+    assert_eq!(admin_post(&server, "/admin/users/abc/passivate").await.0, 400);
+    let anonymous = reqwest::Client::new().get(format!("{}/admin/actors", server.admin_url)).send().await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
     server.stop().await;
 }

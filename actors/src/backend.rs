@@ -130,6 +130,12 @@ pub trait UserBackend: Send + Sync + 'static {
     /// What other actors add to a handled request before it commits (quest progress).
     type FollowUp: Send + 'static;
 
+    /// The shard a user's state lives on, for operators' views (None: not sharded).
+    fn shard(&self, state: &Self::State) -> Option<i32> {
+        let _ = state;
+        None
+    }
+
     /// Loads a user's state, session and last reply.
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<Self::State>, BackendError>>;
 

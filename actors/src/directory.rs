@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use actix::{Addr, Supervisor};
@@ -51,6 +51,38 @@ struct Entry<B: UserBackend> {
     actor_id: u64,
     in_flight: Arc<AtomicUsize>,
     last_active_ms: Arc<AtomicI64>,
+    activated_ms: i64,
+    /// The user's shard once the actor loaded its state; [`NO_SHARD`] before.
+    shard: Arc<AtomicI32>,
+}
+
+impl<B: UserBackend> Entry<B> {
+    fn info(&self, user: UserId) -> ActorInfo {
+        ActorInfo {
+            user,
+            actor_id: self.actor_id,
+            mailbox_depth: self.in_flight.load(Ordering::SeqCst),
+            last_active_ms: self.last_active_ms.load(Ordering::SeqCst),
+            activated_ms: self.activated_ms,
+            shard: Some(self.shard.load(Ordering::Relaxed)).filter(|s| *s != NO_SHARD),
+        }
+    }
+}
+
+/// The shard of an actor that has not loaded its state yet.
+const NO_SHARD: i32 = -1;
+
+/// A live user actor as operators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorInfo {
+    pub user: UserId,
+    pub actor_id: u64,
+    /// Requests admitted and not yet answered (being handled or queued).
+    pub mailbox_depth: usize,
+    pub last_active_ms: i64,
+    pub activated_ms: i64,
+    /// The user's shard, once loaded.
+    pub shard: Option<i32>,
 }
 
 /// A request admitted to a user's actor. Dropping it frees the admission slot.
@@ -138,6 +170,7 @@ impl<B: UserBackend> Directory<B> {
 
     fn activate(&self, user: UserId) -> Entry<B> {
         let actor_id = self.next_actor_id.fetch_add(1, Ordering::Relaxed);
+        let shard = Arc::new(AtomicI32::new(NO_SHARD));
         let settings = ActorSettings {
             user,
             actor_id,
@@ -147,6 +180,7 @@ impl<B: UserBackend> Directory<B> {
             session_ttl_ms: self.config.session_ttl_ms,
             session_renew_step_ms: self.config.session_renew_step_ms,
             mailbox_capacity: self.config.mailbox_capacity,
+            shard: shard.clone(),
         };
         let addr = Supervisor::start(move |_| UserActor::new(settings));
         tracing::debug!(user.id = user, actor.id = actor_id, "user actor activated");
@@ -155,6 +189,8 @@ impl<B: UserBackend> Directory<B> {
             actor_id,
             in_flight: Arc::new(AtomicUsize::new(0)),
             last_active_ms: Arc::new(AtomicI64::new(self.clock.now_ms())),
+            activated_ms: self.clock.now_ms(),
+            shard,
         }
     }
 
@@ -202,6 +238,26 @@ impl<B: UserBackend> Directory<B> {
     /// The live actor of `user`, if there is one (no activation).
     pub fn live(&self, user: UserId) -> Option<Addr<UserActor<B>>> {
         lock(self.stripe(user)).get(&user).map(|e| e.addr.clone())
+    }
+
+    /// Every live actor, as operators see it (in no particular order).
+    pub fn actors(&self) -> Vec<ActorInfo> {
+        self.stripes
+            .iter()
+            .flat_map(|stripe| lock(stripe).iter().map(|(user, e)| e.info(*user)).collect::<Vec<_>>())
+            .collect()
+    }
+
+    /// The live actor of `user` as operators see it.
+    pub fn actor(&self, user: UserId) -> Option<ActorInfo> {
+        lock(self.stripe(user)).get(&user).map(|e| e.info(user))
+    }
+
+    /// Passivates `user`'s actor now (after the request it is handling); answers whether
+    /// it retired (false: none was live).
+    pub async fn passivate(&self, user: UserId) -> bool {
+        let Some(addr) = self.live(user) else { return false };
+        matches!(addr.send(Passivate { now: true }).await, Ok(true))
     }
 
     /// Requests admitted to live actors and not yet answered: in all, and at the busiest

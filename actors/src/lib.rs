@@ -23,8 +23,8 @@ pub type UserId = u64;
 
 pub use backend::{BackendError, Commit, FailureKind, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use directory::{AskError, Directory, DirectoryConfig, RouteError};
+pub use directory::{ActorInfo, AskError, Directory, DirectoryConfig, RouteError};
 pub use in_flight::{InFlight, InFlightView, Probe, Stage, Tracked};
-pub use messages::{Call, CallError, OpenSession, Passivate, Refresh};
+pub use messages::{Call, CallError, Inspect, Inspection, Kick, OpenSession, Passivate, Refresh};
 pub use session::{Session, TokenHash};
 pub use user_actor::UserActor;

@@ -88,6 +88,44 @@ impl Message for Refresh {
     type Result = bool;
 }
 
+/// Asks for a copy of what the actor holds (operators' views). Answered between requests,
+/// never in the middle of one.
+#[derive(Debug)]
+pub struct Inspect<S> {
+    _state: std::marker::PhantomData<fn() -> S>,
+}
+
+impl<S> Default for Inspect<S> {
+    fn default() -> Self {
+        Self { _state: std::marker::PhantomData }
+    }
+}
+
+/// What a user's actor holds.
+#[derive(Debug, Clone)]
+pub struct Inspection<S> {
+    pub state: S,
+    /// The open session (its token hash stays inside the actor crate's callers' hands:
+    /// views show its id and expiry only).
+    pub session: Option<Session>,
+    /// The seq of the last answered request of the session.
+    pub last_seq: Option<u64>,
+}
+
+impl<S: 'static> Message for Inspect<S> {
+    type Result = Result<Inspection<S>, CallError>;
+}
+
+/// Ends the user's session (an operator's kick): stored as ended, the token forgotten, and
+/// the actor retires, so the next request with that token answers `UNAUTHENTICATED`.
+/// Answers whether a session was open.
+#[derive(Debug, Default)]
+pub struct Kick;
+
+impl Message for Kick {
+    type Result = Result<bool, CallError>;
+}
+
 /// Asks the actor to retire: if it is still idle or, with `now`, once the request it is
 /// handling is answered (requests queued behind go to a fresh activation). Its last
 /// answer is kept first. Answers whether it retired.

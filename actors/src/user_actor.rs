@@ -12,6 +12,7 @@
 //! the state from storage. Other users' actors are untouched.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Weak};
 
 use actix::{
@@ -21,10 +22,10 @@ use actix::{
 use prost::Message as _;
 use summoner_proto::api::{ErrorCode, Request, Response};
 
-use crate::backend::{Commit, Handled, Loaded, StoredReply, UserBackend};
+use crate::backend::{Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 use crate::directory::Directory;
 use crate::in_flight::{Probe, Stage, traced};
-use crate::messages::{Call, CallError, Passivate, Refresh};
+use crate::messages::{Call, CallError, Inspect, Inspection, Kick, Passivate, Refresh};
 use crate::replay::{self, Decision, LastAnswer};
 
 mod sessions;
@@ -47,6 +48,8 @@ pub(crate) struct ActorSettings<B: UserBackend> {
     pub session_ttl_ms: i64,
     pub session_renew_step_ms: i64,
     pub mailbox_capacity: usize,
+    /// Where the directory shows the user's shard, once the state is loaded.
+    pub shard: Arc<AtomicI32>,
 }
 
 struct Live<S> {
@@ -88,7 +91,12 @@ impl<B: UserBackend> UserActor<B> {
         let user = self.user();
         let load = self.settings.backend.load(user);
         ctx.wait(load.into_actor(self).map(move |loaded, act, ctx| match loaded {
-            Ok(loaded) => act.phase = Phase::Ready(Box::new(Live::from(loaded))),
+            Ok(loaded) => {
+                if let Some(shard) = act.settings.backend.shard(&loaded.state) {
+                    act.settings.shard.store(shard, Ordering::Relaxed);
+                }
+                act.phase = Phase::Ready(Box::new(Live::from(loaded)));
+            }
             Err(err) => {
                 tracing::error!(user.id = user, error = %err, "user actor could not load its state");
                 act.retire(ctx, true);
@@ -448,6 +456,59 @@ impl<B: UserBackend> Handler<Refresh> for UserActor<B> {
                     false
                 }
             }
+        })))
+    }
+}
+
+impl<B: UserBackend> Handler<Inspect<B::State>> for UserActor<B> {
+    type Result = Result<Inspection<B::State>, CallError>;
+
+    fn handle(&mut self, _: Inspect<B::State>, _ctx: &mut Context<Self>) -> Self::Result {
+        match &self.phase {
+            Phase::Ready(live) => Ok(Inspection {
+                state: live.state.clone(),
+                session: live.session.clone(),
+                last_seq: live.last.as_ref().map(|l| l.seq),
+            }),
+            Phase::Retired => Err(CallError::Retired),
+            Phase::Loading => Err(CallError::Internal("user state is not loaded".into())),
+        }
+    }
+}
+
+impl<B: UserBackend> Handler<Kick> for UserActor<B> {
+    type Result = AtomicResponse<Self, Result<bool, CallError>>;
+
+    fn handle(&mut self, _: Kick, ctx: &mut Context<Self>) -> Self::Result {
+        let live = match &self.phase {
+            Phase::Ready(live) => live,
+            Phase::Retired => return done(Err(CallError::Retired)),
+            Phase::Loading => return done(Err(CallError::Internal("user state is not loaded".into()))),
+        };
+        let Some(session) = live.session.clone() else {
+            self.retire_after_reply(ctx);
+            return done(Ok(false));
+        };
+        let user = self.user();
+        let now = self.settings.clock.now_ms();
+        let token = session.token_hash;
+        let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(session), now);
+        AtomicResponse::new(Box::pin(save.into_actor(self).map(move |result, act, ctx| {
+            result.map_err(|err| {
+                tracing::error!(user.id = user, error = %err, "kick not stored; the session stays");
+                CallError::from(err)
+            })?;
+            if let Phase::Ready(live) = &mut act.phase {
+                live.session = None;
+                live.last = None;
+                live.last_kept = true;
+            }
+            if let Some(directory) = act.settings.directory.upgrade() {
+                directory.forget_token(&token);
+            }
+            tracing::info!(user.id = user, "session ended by an operator");
+            act.retire_after_reply(ctx);
+            Ok(true)
         })))
     }
 }

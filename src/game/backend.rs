@@ -382,6 +382,10 @@ impl UserBackend for GameBackend {
     type Fetched = Fetched;
     type FollowUp = Vec<Quest>;
 
+    fn shard(&self, state: &UserState) -> Option<i32> {
+        Some(i32::from(state.shards.game))
+    }
+
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
         let (loading, ids) = (self.store.load_user(user, TABLES), self.ids);
         async move {

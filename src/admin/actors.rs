@@ -1,0 +1,401 @@
+//! Live user actors for operators: `GET /admin/actors` (paged, sorted by last activity,
+//! mailbox depth or age, filtered by shard), `GET /admin/users/{id}` (what the user's actor
+//! holds, or a read-only copy from storage when none is live, without activating one),
+//! `POST /admin/users/{id}/passivate` and `POST /admin/users/{id}/kick` (ends the session:
+//! the next request with its token answers 401).
+//!
+//! The views are built here once; the JSON endpoints and the page (`admin/page.rs`) both
+//! show them.
+
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use summoner_actors::{ActorInfo, AskError, CallError, Inspect, Kick};
+
+use crate::admin::diagnose::RequestView;
+use crate::admin::{AdminState, authorized, unauthorized};
+use crate::game::data::GameData;
+use crate::game::entities::TABLES;
+use crate::game::state::UserState;
+
+/// How long a view waits for a busy actor before showing what the directory knows.
+const INSPECT_WAIT: Duration = Duration::from_secs(2);
+/// Monsters a user view lists at most (the count is always whole).
+const MONSTERS_SHOWN: usize = 50;
+/// Actors a page lists at most.
+pub const MAX_PAGE: usize = 1_000;
+
+/// How to order the list of actors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SortBy {
+    /// Most recently active first.
+    #[default]
+    LastActive,
+    /// Deepest mailbox first.
+    Mailbox,
+    /// Longest live first.
+    Age,
+}
+
+/// The query of `GET /admin/actors`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ActorsQuery {
+    #[serde(default)]
+    pub sort: SortBy,
+    pub shard: Option<i32>,
+    #[serde(default)]
+    pub offset: usize,
+    pub limit: Option<usize>,
+}
+
+/// One live actor in the list.
+#[derive(Debug, Serialize)]
+pub struct ActorRow {
+    pub user_id: u64,
+    pub shard: Option<i32>,
+    pub mailbox_depth: usize,
+    pub idle_ms: i64,
+    pub age_ms: i64,
+}
+
+/// A page of live actors.
+#[derive(Debug, Serialize)]
+pub struct ActorsView {
+    /// Live actors in all.
+    pub live: usize,
+    /// Those the filter kept.
+    pub matched: usize,
+    pub offset: usize,
+    pub actors: Vec<ActorRow>,
+}
+
+/// The page of live actors `query` asks for.
+pub fn actors(state: &AdminState, query: &ActorsQuery) -> Result<ActorsView, String> {
+    let limit = query.limit.unwrap_or(50);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(format!("limit must be 1 to {MAX_PAGE}"));
+    }
+    let now = state.directory.clock().now_ms();
+    let mut all = state.directory.actors();
+    let live = all.len();
+    if let Some(shard) = query.shard {
+        all.retain(|a| a.shard == Some(shard));
+    }
+    match query.sort {
+        SortBy::LastActive => all.sort_by_key(|a| (std::cmp::Reverse(a.last_active_ms), a.user)),
+        SortBy::Mailbox => all.sort_by_key(|a| (std::cmp::Reverse(a.mailbox_depth), a.user)),
+        SortBy::Age => all.sort_by_key(|a| (a.activated_ms, a.user)),
+    }
+    let matched = all.len();
+    let actors = all
+        .into_iter()
+        .skip(query.offset)
+        .take(limit)
+        .map(|a| ActorRow {
+            user_id: a.user,
+            shard: a.shard,
+            mailbox_depth: a.mailbox_depth,
+            idle_ms: now - a.last_active_ms,
+            age_ms: now - a.activated_ms,
+        })
+        .collect();
+    Ok(ActorsView { live, matched, offset: query.offset, actors })
+}
+
+pub async fn list(req: HttpRequest, query: web::Query<ActorsQuery>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    match actors(&state, &query) {
+        Ok(view) => HttpResponse::Ok().json(view),
+        Err(e) => HttpResponse::BadRequest().body(format!("{e}\n")),
+    }
+}
+
+/// The profile as an operator reads it.
+#[derive(Debug, Serialize)]
+pub struct ProfileView {
+    pub nickname: String,
+    pub level: u32,
+    pub exp: u64,
+    pub gold: u64,
+    pub gems: u64,
+    pub friend_points: u64,
+    pub stamina: u32,
+    pub created_at_ms: i64,
+}
+
+/// One monster.
+#[derive(Debug, Serialize)]
+pub struct MonsterView {
+    pub id: u64,
+    pub template: String,
+    pub level: u32,
+    pub grade: u32,
+    pub locked: bool,
+}
+
+/// One quest's progress.
+#[derive(Debug, Serialize)]
+pub struct QuestView {
+    pub id: String,
+    pub progress: u64,
+    pub completed: bool,
+    pub claimed: bool,
+}
+
+/// One mail.
+#[derive(Debug, Serialize)]
+pub struct MailView {
+    pub id: u64,
+    pub kind: String,
+    pub title: String,
+    pub claimed: bool,
+    pub expires_at_ms: i64,
+}
+
+/// What a user's state holds, part by part.
+#[derive(Debug, Serialize)]
+pub struct StateView {
+    pub profile: ProfileView,
+    pub monsters: usize,
+    /// The first monsters by id, at most [`MONSTERS_SHOWN`].
+    pub monsters_shown: Vec<MonsterView>,
+    pub teams: Vec<(u64, Vec<u64>)>,
+    pub quests: Vec<QuestView>,
+    pub mail: Vec<MailView>,
+    pub friends: Vec<u64>,
+    pub friend_requests: usize,
+    pub open_battles: usize,
+    pub deliveries_waiting: usize,
+    pub game_shard: i16,
+    pub log_shard: i16,
+}
+
+/// The parts of `state`.
+pub fn state_view(state: &UserState, data: &GameData, now_ms: i64) -> StateView {
+    let user = state.to_proto(data, now_ms);
+    let owned = &state.owned;
+    StateView {
+        profile: ProfileView {
+            nickname: user.nickname,
+            level: user.level,
+            exp: user.exp,
+            gold: user.gold,
+            gems: user.gems,
+            friend_points: user.friend_points,
+            stamina: user.stamina,
+            created_at_ms: user.created_at_ms,
+        },
+        monsters: owned.monsters.len(),
+        monsters_shown: owned
+            .monsters
+            .values()
+            .take(MONSTERS_SHOWN)
+            .map(|m| MonsterView {
+                id: m.id,
+                template: m.template.clone(),
+                level: m.level,
+                grade: m.grade,
+                locked: m.locked,
+            })
+            .collect(),
+        teams: owned.teams.values().map(|t| (t.slot, t.members.clone())).collect(),
+        quests: owned
+            .quests
+            .values()
+            .map(|q| QuestView {
+                id: q.id.clone(),
+                progress: q.progress,
+                completed: q.completed_at_ms != 0,
+                claimed: q.claimed_at_ms != 0,
+            })
+            .collect(),
+        mail: owned
+            .mail
+            .values()
+            .map(|m| MailView {
+                id: m.id,
+                kind: m.kind.clone(),
+                title: m.title.clone(),
+                claimed: m.claimed_at_ms != 0,
+                expires_at_ms: m.expires_at_ms,
+            })
+            .collect(),
+        friends: owned.friends.keys().copied().collect(),
+        friend_requests: owned.friend_requests.len(),
+        open_battles: owned.battles.len(),
+        deliveries_waiting: owned.inbox.len(),
+        game_shard: state.shards.game,
+        log_shard: state.shards.log,
+    }
+}
+
+/// The session as an operator sees it: never its token.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    pub id: u64,
+    pub expires_at_ms: i64,
+}
+
+/// One user, live or from storage.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub user_id: u64,
+    /// Whether an actor serves the user now.
+    pub live: bool,
+    /// The live actor did not answer within the wait (it is handling a slow request):
+    /// `state` is absent, the rest is the directory's.
+    pub busy: bool,
+    /// Read from storage without activating an actor (the user is retired).
+    pub read_only: bool,
+    pub shard: Option<i32>,
+    pub mailbox_depth: usize,
+    pub activated_at_ms: Option<i64>,
+    pub last_active_ms: Option<i64>,
+    pub session: Option<SessionView>,
+    pub last_seq: Option<u64>,
+    /// The user's requests in flight now.
+    pub in_flight: Vec<RequestView>,
+    pub state: Option<StateView>,
+}
+
+/// Why a user view could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    #[error("no user {0}")]
+    NoSuchUser(u64),
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+/// What `user`'s actor holds, or a read-only copy from storage when none is live.
+pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, ViewError> {
+    let directory = &state.directory;
+    let now = directory.clock().now_ms();
+    let data = directory.backend().catalog().current();
+    let in_flight: Vec<RequestView> =
+        state.in_flight.views().into_iter().filter(|r| r.user == Some(user)).map(Into::into).collect();
+    if let (Some(info), Some(addr)) = (directory.actor(user), directory.live(user)) {
+        let inspected = tokio::time::timeout(INSPECT_WAIT, addr.send(Inspect::default())).await;
+        let base = |info: &ActorInfo, busy: bool| UserView {
+            user_id: user,
+            live: true,
+            busy,
+            read_only: false,
+            shard: info.shard,
+            mailbox_depth: info.mailbox_depth,
+            activated_at_ms: Some(info.activated_ms),
+            last_active_ms: Some(info.last_active_ms),
+            session: None,
+            last_seq: None,
+            in_flight: Vec::new(),
+            state: None,
+        };
+        if let Ok(Ok(Ok(inspection))) = inspected {
+            return Ok(UserView {
+                session: inspection.session.as_ref().map(|s| SessionView { id: s.id, expires_at_ms: s.expires_at_ms }),
+                last_seq: inspection.last_seq,
+                in_flight,
+                state: Some(state_view(&inspection.state, &data, now)),
+                ..base(&info, false)
+            });
+        }
+        // Retired meanwhile or busy: storage below is the truth once it retired.
+        if inspected.is_err() {
+            return Ok(UserView { in_flight, ..base(&info, true) });
+        }
+    }
+    let rows = directory
+        .backend()
+        .store()
+        .peek_user(user, TABLES)
+        .await
+        .map_err(|e| ViewError::Storage(e.to_string()))?
+        .ok_or(ViewError::NoSuchUser(user))?;
+    let stored = UserState::from_rows(&rows).map_err(|e| ViewError::Storage(e.to_string()))?;
+    Ok(UserView {
+        user_id: user,
+        live: false,
+        busy: false,
+        read_only: true,
+        shard: Some(i32::from(stored.shards.game)),
+        mailbox_depth: 0,
+        activated_at_ms: None,
+        last_active_ms: None,
+        session: None,
+        last_seq: None,
+        in_flight,
+        state: Some(state_view(&stored, &data, now)),
+    })
+}
+
+/// The user id of a path, or the 400 answer.
+fn user_id(path: &str) -> Result<u64, Box<HttpResponse>> {
+    path.parse::<u64>()
+        .ok()
+        .filter(|id| *id != 0)
+        .ok_or_else(|| Box::new(HttpResponse::BadRequest().body(format!("{path:?} is not a user id\n"))))
+}
+
+pub async fn show(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    let user = match user_id(&path) {
+        Ok(user) => user,
+        Err(answer) => return *answer,
+    };
+    match user_view(&state, user).await {
+        Ok(view) => HttpResponse::Ok().json(view),
+        Err(e @ ViewError::NoSuchUser(_)) => HttpResponse::NotFound().body(format!("{e}\n")),
+        Err(e) => HttpResponse::ServiceUnavailable().body(format!("{e}\n")),
+    }
+}
+
+pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    let user = match user_id(&path) {
+        Ok(user) => user,
+        Err(answer) => return *answer,
+    };
+    let passivated = state.directory.passivate(user).await;
+    HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "passivated": passivated }))
+}
+
+/// Ends `user`'s session (activating the user's actor if none is live); answers whether a
+/// session was open.
+pub async fn kick_user(state: &AdminState, user: u64) -> Result<bool, String> {
+    match state.directory.ask(user, INSPECT_WAIT * 5, || Kick).await {
+        Ok(ended) => Ok(ended),
+        Err(AskError::Call(CallError::Internal(m))) if m.contains("not loaded") => Err(format!("no user {user}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    let user = match user_id(&path) {
+        Ok(user) => user,
+        Err(answer) => return *answer,
+    };
+    // A user who does not exist has nothing to kick; do not start an actor for them.
+    if state.directory.live(user).is_none() {
+        match state.directory.backend().store().peek_user(user, &[]).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return HttpResponse::NotFound().body(format!("no user {user}\n")),
+            Err(e) => return HttpResponse::ServiceUnavailable().body(format!("storage: {e}\n")),
+        }
+    }
+    match kick_user(&state, user).await {
+        Ok(ended) => HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "session_ended": ended })),
+        Err(e) => HttpResponse::ServiceUnavailable().body(format!("{e}\n")),
+    }
+}
