@@ -26,8 +26,40 @@ pub struct Config {
     pub log: LogConfig,
     pub gamedata: GamedataConfig,
     pub admin: AdminConfig,
+    pub rate_limits: RateLimitsConfig,
     pub sentry: SentryConfig,
     pub debug: DebugConfig,
+}
+
+/// Rate limits of the public API, each checked in memory before any database or cache call;
+/// over one, a request answers 429 with Retry-After. 0 turns a limit off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitsConfig {
+    /// Register and Login requests per client address per minute (also the burst).
+    pub sign_in_per_minute: u32,
+    /// Requests per session (a user has one at a time) per minute ...
+    pub session_per_minute: u32,
+    /// ... of which this many may come at once.
+    pub session_burst: u32,
+    /// Session tokens per client address per minute that the server's memory does not know
+    /// and must look up in the cache or the database (a flood of made-up tokens stops here).
+    pub session_lookups_per_minute: u32,
+    /// Proxies (addresses or networks, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` names the
+    /// client; from any other peer the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        Self {
+            sign_in_per_minute: 60,
+            session_per_minute: 1_200,
+            session_burst: 60,
+            session_lookups_per_minute: 300,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// Error reporting to Sentry.
@@ -176,6 +208,8 @@ pub struct LimitsConfig {
     pub request_timeout_ms: u64,
     /// Seconds a client is told to wait (Retry-After) after a 503.
     pub retry_after_secs: u32,
+    /// Longest the whole request body may take to arrive (ms); a slower sender gets 408.
+    pub body_timeout_ms: u64,
 }
 
 /// Sessions and user actors.
@@ -229,6 +263,7 @@ impl Default for Config {
             log: LogConfig::default(),
             gamedata: GamedataConfig::default(),
             admin: AdminConfig::default(),
+            rate_limits: RateLimitsConfig::default(),
             sentry: SentryConfig::default(),
             debug: DebugConfig::default(),
         }
@@ -261,6 +296,7 @@ impl Default for LimitsConfig {
             max_in_flight: 10_000,
             request_timeout_ms: 9_000,
             retry_after_secs: 1,
+            body_timeout_ms: 10_000,
         }
     }
 }
@@ -313,6 +349,13 @@ impl Config {
         let fail = |m: &str| Err(ConfigError(m.to_owned()));
         if self.limits.max_body_bytes == 0 {
             return fail("limits.max_body_bytes must be at least 1");
+        }
+        if self.limits.body_timeout_ms == 0 {
+            return fail("limits.body_timeout_ms must be at least 1");
+        }
+        let rates = &self.rate_limits;
+        if rates.session_per_minute > 0 && rates.session_burst == 0 {
+            return fail("rate_limits.session_burst must be at least 1 when rate_limits.session_per_minute is set");
         }
         if self.limits.user_mailbox == 0 || self.limits.max_in_flight == 0 {
             return fail("limits.user_mailbox and limits.max_in_flight must be at least 1");

@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 
 use crate::accounts::Accounts;
 use crate::admin::{self, AdminState};
+use crate::api::rate_limits::RateLimits;
 use crate::api::{self, ApiState};
 use crate::cache::Cache;
 use crate::cache::local::LocalCache;
@@ -272,6 +273,8 @@ pub async fn start_with_store(
         admission: Arc::new(Semaphore::new(config.limits.max_in_flight)),
         in_flight: in_flight.clone(),
         max_body_bytes: config.limits.max_body_bytes,
+        body_timeout: Duration::from_millis(config.limits.body_timeout_ms),
+        rate_limits: RateLimits::new(&config.rate_limits),
         request_timeout,
         retry_after_secs: config.limits.retry_after_secs,
     });
@@ -284,6 +287,7 @@ pub async fn start_with_store(
     });
     let readiness = web::Data::new(Readiness::default());
     let public_state = state.clone();
+    let sweeper_state = state.clone();
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(public_state.clone())
@@ -327,6 +331,7 @@ pub async fn start_with_store(
         tick.tick().await;
         loop {
             tick.tick().await;
+            sweeper_state.rate_limits.forget_idle();
             let retired = sweeper_directory.passivate_idle().await;
             if retired > 0 {
                 tracing::debug!(retired, live = sweeper_directory.live_actors(), "passivated idle user actors");

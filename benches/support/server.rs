@@ -45,6 +45,7 @@ impl Server {
         let quoted = |list: &[String]| list.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", ");
         let mut toml = format!(
             "listen = \"127.0.0.1:{port}\"\n[log]\nfilter = \"warn\"\n[admin]\nlisten = \"127.0.0.1:{admin_port}\"\ntoken = {admin_token:?}\n\
+             [rate_limits]\nsign_in_per_minute = 0\nsession_per_minute = 0\nsession_lookups_per_minute = 0\n\
              [gamedata]\ndir = {:?}\n",
             dir.path().join("no-gamedata").display().to_string(),
         );

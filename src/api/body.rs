@@ -1,4 +1,7 @@
-//! Reading a request body: content type checked, size bounded before and while reading.
+//! Reading a request body: content type checked, size bounded before and while reading,
+//! time bounded as a whole.
+
+use std::time::Duration;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -17,6 +20,18 @@ pub fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     };
     let essence = value.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if ACCEPTED_TYPES.contains(&essence.as_str()) { Ok(()) } else { Err(ApiError::UnsupportedMediaType) }
+}
+
+/// Reads the whole body within `within`, refusing it as soon as it is known to exceed
+/// `limit` bytes. A sender slower than that is cut off (408), so a trickle of bytes cannot
+/// hold an admission slot.
+pub async fn read_body_within(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    within: Duration,
+) -> Result<Bytes, ApiError> {
+    tokio::time::timeout(within, read_body(req, payload, limit)).await.map_err(|_| ApiError::BodyTimeout(within))?
 }
 
 /// Reads the whole body, refusing it as soon as it is known to exceed `limit` bytes.

@@ -10,6 +10,8 @@
 //! | 413 | `PAYLOAD_TOO_LARGE` | send less |
 //! | 415 | `UNSUPPORTED_MEDIA_TYPE` | send `application/x-protobuf` |
 //! | 500 | `INTERNAL` | retry with the same seq: it was not applied, or it was and its stored answer comes back; never twice |
+//! | 408 | `REQUEST_TIMEOUT` | the body came too slowly; send it again, whole |
+//! | 429 | `RATE_LIMITED` | retry with the same seq after `Retry-After` seconds |
 //! | 503 | `OVERLOADED`, `UNAVAILABLE` | retry with the same seq after `Retry-After` seconds |
 
 use actix_web::HttpResponse;
@@ -40,6 +42,12 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the server is overloaded; retry later")]
     Overloaded,
+    /// Over a rate limit; retry after the given wait.
+    #[error("too many requests; retry after {} s", .0.as_secs().max(1))]
+    RateLimited(std::time::Duration),
+    /// The body did not arrive within the given time.
+    #[error("the body did not arrive within {} ms", .0.as_millis())]
+    BodyTimeout(std::time::Duration),
     /// A service the request needs (the cache) did not answer; nothing was applied.
     #[error("{0}")]
     Unavailable(String),
@@ -61,6 +69,8 @@ impl ApiError {
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::UnsupportedMediaType),
             Self::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded),
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestTimeout),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::Refused(code, _) => (StatusCode::OK, *code),
@@ -88,6 +98,15 @@ impl ApiError {
         http.content_type(PROTOBUF);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             http.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        if let Self::RateLimited(wait) = self {
+            // Whole seconds, rounded up: a client that waits that long gets through.
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            http.insert_header(("Retry-After", secs.max(1).to_string()));
+        }
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of a slow body is not read: the connection ends with this answer.
+            http.insert_header(("Connection", "close"));
         }
         http.body(body)
     }

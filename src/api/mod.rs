@@ -5,7 +5,9 @@
 pub mod body;
 pub mod decode;
 pub mod error;
+pub mod rate_limits;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +22,7 @@ use tracing::field::Empty;
 
 use crate::accounts::Accounts;
 use crate::api::error::{ApiError, PROTOBUF};
+use crate::api::rate_limits::RateLimits;
 use crate::game::backend::GameBackend;
 use crate::sessions::{self, FoundIn, SessionOwner};
 use crate::tokens::{TOKEN_BYTES, hash_token};
@@ -33,6 +36,9 @@ pub struct ApiState {
     /// Every request in flight and the stage it waits in.
     pub in_flight: Arc<InFlight>,
     pub max_body_bytes: usize,
+    /// Longest a body may take to arrive.
+    pub body_timeout: Duration,
+    pub rate_limits: RateLimits,
     pub request_timeout: Duration,
     pub retry_after_secs: u32,
 }
@@ -80,7 +86,9 @@ fn status_label(status: u16) -> &'static str {
         200 => "200",
         400 => "400",
         401 => "401",
+        408 => "408",
         413 => "413",
+        429 => "429",
         415 => "415",
         500 => "500",
         503 => "503",
@@ -98,7 +106,7 @@ async fn serve(
 ) -> Result<Vec<u8>, ApiError> {
     let _permit = state.admission.try_acquire().map_err(|_| ApiError::Overloaded)?;
     body::check_content_type(req)?;
-    let bytes = body::read_body(req, payload, state.max_body_bytes).await?;
+    let bytes = body::read_body_within(req, payload, state.max_body_bytes, state.body_timeout).await?;
     let request = decode::decode_request(&bytes)?;
     seen.seq = request.seq;
     let Some(op) = &request.payload else {
@@ -109,6 +117,10 @@ async fn serve(
     probe.set_stage(Stage::Handler, None);
     span.record("op", seen.op);
     span.record("seq", request.seq);
+    let client = state.rate_limits.client_address(req);
+    if matches!(op, Payload::Register(_) | Payload::Login(_)) {
+        state.rate_limits.sign_in(client).map_err(ApiError::RateLimited)?;
+    }
     let answer = match op {
         Payload::Register(r) => response::Payload::Register(state.accounts.register(r).await?),
         Payload::Login(r) => {
@@ -117,7 +129,7 @@ async fn serve(
             probe.set_user(user);
             response::Payload::Login(res)
         }
-        _ => return call_actor(state, request, span, probe).await,
+        _ => return call_actor(state, request, span, probe, client).await,
     };
     let response =
         Response { seq: seen.seq, server_time_ms: state.now_ms(), payload: Some(answer), ..Default::default() };
@@ -130,11 +142,13 @@ async fn call_actor(
     request: Request,
     span: &tracing::Span,
     probe: &Arc<Probe>,
+    client: Option<IpAddr>,
 ) -> Result<Vec<u8>, ApiError> {
     if request.session_token.len() != TOKEN_BYTES {
         return Err(ApiError::Unauthenticated);
     }
     let token_hash = hash_token(&request.session_token);
+    state.rate_limits.session(&token_hash).map_err(ApiError::RateLimited)?;
     // From here on only the hash travels: nothing downstream can log the token by accident.
     let mut request = request;
     request.session_token.clear();
@@ -143,6 +157,8 @@ async fn call_actor(
         // No cache round trip.
         Some(user) => SessionOwner { user, kept_reply: None, found_in: FoundIn::Directory },
         None => {
+            // A token this process does not hold costs a cache and maybe a database read.
+            state.rate_limits.lookup(client).map_err(ApiError::RateLimited)?;
             let backend = directory.backend();
             let owner = sessions::find_owner(backend.cache().as_ref(), backend.store().as_ref(), token_hash)
                 .await

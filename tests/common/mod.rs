@@ -34,6 +34,10 @@ pub struct TestServer {
 pub fn config(data_dir: &Path) -> Config {
     let mut config = Config { listen: "127.0.0.1:0".parse().expect("valid address"), workers: 2, ..Config::default() };
     config.admin.listen = "127.0.0.1:0".parse().expect("valid address");
+    // Every test client comes from 127.0.0.1; the rate limits' own tests turn them on.
+    config.rate_limits.sign_in_per_minute = 0;
+    config.rate_limits.session_per_minute = 0;
+    config.rate_limits.session_lookups_per_minute = 0;
     config.storage.data_dir = data_dir.to_path_buf();
     // Versions the tests build stay out of the repository's archive.
     config.gamedata.archive = data_dir.join("gamedata-archive");

@@ -22,7 +22,7 @@ pub fn start(config: &Config, dir: &std::path::Path) -> ServerProcess {
     let storage = &config.storage;
     let list = |urls: Vec<String>| urls.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", ");
     let toml = format!(
-        "listen = \"127.0.0.1:{port}\"\nworkers = 2\n[storage]\ncommon_url = {:?}\nclan_url = {:?}\ngame_shards = [{}]\nlog_shards = [{}]\n[gamedata]\ndir = {:?}\n[log]\nformat = \"json\"\n[admin]\nlisten = \"127.0.0.1:0\"\n",
+        "listen = \"127.0.0.1:{port}\"\nworkers = 2\n[storage]\ncommon_url = {:?}\nclan_url = {:?}\ngame_shards = [{}]\nlog_shards = [{}]\n[gamedata]\ndir = {:?}\n[log]\nformat = \"json\"\n[admin]\nlisten = \"127.0.0.1:0\"\n[rate_limits]\nsign_in_per_minute = 0\nsession_per_minute = 0\nsession_lookups_per_minute = 0\n",
         storage.common(),
         storage.clan(),
         list(storage.game()),

@@ -1,0 +1,193 @@
+//! The public surface under abuse, over real HTTP: rate limits answer 429 with Retry-After
+//! before any database or cache call; `X-Forwarded-For` counts only from trusted proxies; a
+//! flood of made-up session tokens costs a bounded number of reads; a body that trickles
+//! in is cut off with 408 and its admission slot freed.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use prost::Message;
+use summoner::client::{Client, device};
+use summoner::config::Config;
+use summoner::server::store_config;
+use summoner::storage::db_store::DbStore;
+use summoner_actors::ManualClock;
+use summoner_proto::api::{ErrorCode, GetUserReq, LoginReq, Request, request::Payload};
+
+use common::redis::{caches, with_redis};
+use common::{TestServer, assert_status, config, logged_in};
+
+/// A server on SQLite whose statements the test can count.
+async fn start(config: Config) -> (TestServer, Arc<DbStore>) {
+    let store = Arc::new(DbStore::open(&store_config(&config), 0).await.expect("store opens"));
+    let server = TestServer::start_with_store(config, store.clone()).await;
+    (server, store)
+}
+
+/// Statements run on every database so far, and the cache's round trips.
+fn calls(server: &TestServer, store: &DbStore) -> (u64, u64) {
+    let dbs = store.databases();
+    let statements = dbs.common.queries.get() + dbs.game.values().map(|d| d.queries.get()).sum::<u64>();
+    (statements, server.running.directory.backend().cache().traffic().round_trips)
+}
+
+#[actix_web::test]
+async fn over_a_rate_limit_is_429_with_retry_after_and_costs_no_store_or_cache_call() {
+    for redis in caches() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        if let Some(urls) = &redis {
+            config = with_redis(config, urls);
+        }
+        config.rate_limits.sign_in_per_minute = 3;
+        config.rate_limits.session_per_minute = 6;
+        config.rate_limits.session_burst = 3;
+        let (server, store) = start(config).await;
+        // Register and Login: two of the address's three sign-ins.
+        let (mut client, _) = logged_in(&server, "dev-limited").await;
+        assert_status(&client.login(device("dev-limited")).await.unwrap(), 200, ErrorCode::Ok);
+        server.running.directory.backend().store().flush().await.unwrap();
+        let before = calls(&server, &store);
+        let refused = client.login(device("dev-limited")).await.unwrap();
+        assert_status(&refused, 429, ErrorCode::RateLimited);
+        assert!(refused.retry_after.is_some_and(|s| (1..=60).contains(&s)), "{:?}", refused.retry_after);
+        assert_eq!(calls(&server, &store), before, "a refused sign-in touches neither storage nor cache");
+
+        // Every operation of a session: three at once, then the fourth waits.
+        for _ in 0..3 {
+            assert_status(&client.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 200, ErrorCode::Ok);
+        }
+        server.running.directory.backend().store().flush().await.unwrap();
+        let before = calls(&server, &store);
+        let seq = client.last_seq() + 1;
+        let limited = client.send(seq, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&limited, 429, ErrorCode::RateLimited);
+        assert!(limited.retry_after.is_some_and(|s| s >= 1));
+        assert_eq!(limited.response.seq, seq, "the answer names the seq to retry");
+        assert_eq!(calls(&server, &store), before, "a refused request touches neither storage nor cache");
+        server.stop().await;
+    }
+}
+
+/// A Login sent as if through a proxy that says the client is `forwarded_for`.
+async fn login_forwarded(server: &TestServer, device_id: &str, forwarded_for: &str) -> u16 {
+    let request = Request {
+        seq: 0,
+        payload: Some(Payload::Login(LoginReq { credential: Some(device(device_id)) })),
+        ..Default::default()
+    };
+    reqwest::Client::new()
+        .post(format!("{}/api", server.url))
+        .header("content-type", "application/x-protobuf")
+        .header("x-forwarded-for", forwarded_for)
+        .body(request.encode_to_vec())
+        .send()
+        .await
+        .expect("the server answers")
+        .status()
+        .as_u16()
+}
+
+#[actix_web::test]
+async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+    for trusted in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        config.rate_limits.sign_in_per_minute = 2;
+        if trusted {
+            config.rate_limits.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        }
+        let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
+        let _ = logged_in(&server, "dev-proxy").await;
+        // 127.0.0.1 spent its two sign-ins; a request naming another client through
+        // X-Forwarded-For gets that client's bucket only if 127.0.0.1 is a trusted proxy.
+        let status = login_forwarded(&server, "dev-proxy", "198.51.100.7").await;
+        assert_eq!(status, if trusted { 200 } else { 429 }, "trusted: {trusted}");
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn a_flood_of_made_up_session_tokens_costs_a_bounded_number_of_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.rate_limits.session_lookups_per_minute = 20;
+    let (server, store) = start(config).await;
+    let (mut player, _) = logged_in(&server, "dev-real").await;
+    let sessions_read = || store.databases().common.queries.get();
+    let before = sessions_read();
+    let (mut unauthenticated, mut limited) = (0, 0);
+    let mut forger = Client::new(&server.url);
+    for i in 0..200u32 {
+        let mut token = [0u8; 32];
+        token[..4].copy_from_slice(&i.to_le_bytes());
+        token[4] = 0xAB;
+        forger.set_token(token.to_vec());
+        match forger.call(Payload::GetUser(GetUserReq {})).await.unwrap().status {
+            401 => unauthenticated += 1,
+            429 => limited += 1,
+            other => panic!("a made-up token got {other}"),
+        }
+    }
+    // The bucket holds 20 and refills one every 3 s while the flood goes on.
+    assert!((20..30).contains(&unauthenticated), "{unauthenticated} looked up, {limited} refused");
+    assert_eq!(unauthenticated + limited, 200);
+    let reads = sessions_read() - before;
+    assert!(reads <= unauthenticated, "{reads} reads of the common database for {unauthenticated} look-ups");
+    // A player whose session this process holds is not held back by the flood.
+    assert_status(&player.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 200, ErrorCode::Ok);
+    server.stop().await;
+}
+
+/// Sends the head of a request whose body of `length` bytes then trickles, a byte every
+/// `gap`, until the server answers; answers the status line and how long it took.
+fn trickle(addr: std::net::SocketAddr, length: usize, gap: Duration) -> (String, Duration) {
+    let started = Instant::now();
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    write!(
+        stream,
+        "POST /api HTTP/1.1\r\nHost: test\r\nContent-Type: application/x-protobuf\r\nContent-Length: {length}\r\n\r\n"
+    )
+    .unwrap();
+    stream.set_read_timeout(Some(gap)).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    for _ in 0..length {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                answer.extend_from_slice(&buf[..n]);
+                break;
+            }
+            // Nothing yet: the server still waits for the body; send one more byte.
+            Err(_) => {
+                if stream.write_all(&[0x08]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    (text.lines().next().unwrap_or("").to_owned(), started.elapsed())
+}
+
+#[actix_web::test]
+async fn a_body_that_trickles_in_is_cut_off_with_408_and_its_slot_freed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.limits.body_timeout_ms = 400;
+    config.limits.max_in_flight = 1;
+    let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
+    let addr = server.running.addr;
+    let (status, took) =
+        actix_web::rt::task::spawn_blocking(move || trickle(addr, 1_000, Duration::from_millis(50))).await.unwrap();
+    assert!(status.starts_with("HTTP/1.1 408"), "answered {status:?}");
+    assert!(took < Duration::from_secs(5), "cut off after {took:?}");
+    // The one admission slot is free again: a player is served, not refused as overload.
+    let (mut client, _) = logged_in(&server, "dev-after-trickle").await;
+    assert_status(&client.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 200, ErrorCode::Ok);
+    server.stop().await;
+}
