@@ -61,7 +61,7 @@ pub fn auth_id(credential: Option<&Credential>) -> Result<AuthId, AccountError> 
             if !valid_id(id) {
                 return invalid("device_id must have 1 to 128 characters and no control characters");
             }
-            Ok(AuthId { provider: DEVICE_PROVIDER.into(), id: id.clone() })
+            Ok(AuthId { provider: DEVICE_PROVIDER.into(), id: crate::tokens::device_key(id) })
         }
         Some(credential::Kind::Platform(p)) => {
             let provider_ok = !p.provider.is_empty()
@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn valid_credentials_map_to_provider_and_id() {
         let a = auth_id(Some(&device("abc-123"))).unwrap();
-        assert_eq!((a.provider.as_str(), a.id.as_str()), ("device", "abc-123"));
+        assert_eq!((a.provider.as_str(), a.id), ("device", crate::tokens::device_key("abc-123")));
         let a = auth_id(Some(&platform("google", "g-1"))).unwrap();
         assert_eq!((a.provider.as_str(), a.id.as_str()), ("google", "g-1"));
     }

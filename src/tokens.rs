@@ -23,6 +23,23 @@ pub fn random_u63() -> Result<u64, RandomError> {
     getrandom::u64().map(|v| v >> 1).map_err(|e| RandomError(e.to_string()))
 }
 
+/// What marks a sign-in id stored as its hash.
+pub const HASHED_PREFIX: &str = "sha256:";
+
+/// The form a device id is stored and looked up in: its SHA-256, never the id itself, so
+/// whoever reads the accounts table cannot sign in as the device. Device ids are random
+/// secrets made on the device (a UUID or longer), so an unsalted hash of them cannot be
+/// reversed by guessing; a client that used a guessable id would gain nothing from a salt.
+pub fn device_key(device_id: &str) -> String {
+    let digest = Sha256::digest(device_id.as_bytes());
+    let mut key = String::with_capacity(HASHED_PREFIX.len() + 64);
+    key.push_str(HASHED_PREFIX);
+    for byte in digest {
+        key.push_str(&format!("{byte:02x}"));
+    }
+    key
+}
+
 /// The hash under which a token is stored and indexed.
 pub fn hash_token(token: &[u8]) -> TokenHash {
     TokenHash(Sha256::digest(token).into())
@@ -31,6 +48,15 @@ pub fn hash_token(token: &[u8]) -> TokenHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_keys_are_hashes_that_never_show_the_id() {
+        let key = device_key("device-1234");
+        assert!(key.starts_with(HASHED_PREFIX) && key.len() == HASHED_PREFIX.len() + 64);
+        assert!(!key.contains("device-1234"));
+        assert_eq!(key, device_key("device-1234"));
+        assert_ne!(key, device_key("device-1235"));
+    }
 
     #[test]
     fn tokens_differ_and_hash_to_32_bytes() {

@@ -18,7 +18,8 @@ use summoner_actors::ManualClock;
 use summoner_proto::api::{ErrorCode, GetUserReq, LoginReq, Request, request::Payload};
 
 use common::redis::{caches, with_redis};
-use common::{TestServer, assert_status, config, logged_in};
+use common::{TestServer, assert_status, config, count_rows, exec_sql, logged_in};
+use summoner::tokens::device_key;
 
 /// A server on SQLite whose statements the test can count.
 async fn start(config: Config) -> (TestServer, Arc<DbStore>) {
@@ -190,4 +191,29 @@ async fn a_body_that_trickles_in_is_cut_off_with_408_and_its_slot_freed() {
     let (mut client, _) = logged_in(&server, "dev-after-trickle").await;
     assert_status(&client.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 200, ErrorCode::Ok);
     server.stop().await;
+}
+
+on_every_backend! {
+    async fn device_ids_are_stored_hashed_and_older_rows_are_hashed_at_start(config) {
+        let clock = Arc::new(ManualClock::new());
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let (_, user) = logged_in(&server, "dev-secret-42").await;
+        server.stop().await;
+        let common = config.storage.common();
+        let stored = |id: &str| format!("provider = 'device' AND auth_id = '{id}'");
+        assert_eq!(count_rows(&common, "account_auth", &stored("dev-secret-42")).await, 0, "never the id itself");
+        assert_eq!(count_rows(&common, "account_auth", &stored(&device_key("dev-secret-42"))).await, 1);
+
+        // A row from before hashing holds the id itself: the next start replaces it.
+        let legacy = format!("UPDATE account_auth SET auth_id = 'dev-secret-42' WHERE user_id = {user}");
+        assert_eq!(exec_sql(&common, &legacy).await, 1);
+        let server = TestServer::start(config.clone(), clock).await;
+        assert_eq!(count_rows(&common, "account_auth", &stored("dev-secret-42")).await, 0);
+        let mut again = server.client();
+        let login = again.login(device("dev-secret-42")).await.unwrap();
+        assert_status(&login, 200, ErrorCode::Ok);
+        let Some(summoner_proto::api::response::Payload::Login(res)) = login.response.payload else { panic!("no login") };
+        assert_eq!(res.user.map(|u| u.user_id), Some(user), "the same account");
+        server.stop().await;
+    }
 }

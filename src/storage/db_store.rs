@@ -39,6 +39,7 @@ use crate::storage::{
     ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
     StoreError, StoreResult, UserPlace, UserRows, UserShards,
 };
+use crate::tokens::{HASHED_PREFIX, device_key};
 use crate::with_conn;
 
 mod clans;
@@ -108,6 +109,10 @@ pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec
     Db::migrate(&config.common_url, DbKind::Common).await?;
     Db::migrate(&config.clan_url, DbKind::Clan).await?;
     let common = Db::connect(&config.common_url, 1, config.timeout)?;
+    let hashed = registration::rekey_auth_ids(&common, "device", HASHED_PREFIX, device_key).await?;
+    if hashed > 0 {
+        tracing::info!(hashed, "device ids stored before hashing were replaced by their hashes");
+    }
     let rows = crate::storage::registry::load_or_seed(&common, &config.game_urls, &config.log_urls, now_ms).await?;
     for row in &rows {
         let kind = if row.kind == "game" { DbKind::Game } else { DbKind::Log };

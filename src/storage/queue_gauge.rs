@@ -2,9 +2,12 @@
 //! the admin views and `/metrics`: jobs queued and in the batch in flight, the age of the
 //! oldest, and the batches committed so far.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The value of `oldest` when no job waits.
+const NO_JOB: i64 = i64::MIN;
 
 /// One shard's figures, written by its actor only.
 #[derive(Debug)]
@@ -13,8 +16,9 @@ pub struct QueueGauge {
     base: Instant,
     queued: AtomicUsize,
     in_batch: AtomicUsize,
-    /// Microseconds from `base` to when the oldest job queued, plus one; 0: no job.
-    oldest: AtomicU64,
+    /// Microseconds from `base` to when the oldest job queued (negative: before it);
+    /// [`NO_JOB`]: none.
+    oldest: AtomicI64,
     batches: AtomicU64,
     jobs: AtomicU64,
     last_batch_size: AtomicUsize,
@@ -43,7 +47,7 @@ impl QueueGauge {
             base: Instant::now(),
             queued: AtomicUsize::new(0),
             in_batch: AtomicUsize::new(0),
-            oldest: AtomicU64::new(0),
+            oldest: AtomicI64::new(NO_JOB),
             batches: AtomicU64::new(0),
             jobs: AtomicU64::new(0),
             last_batch_size: AtomicUsize::new(0),
@@ -56,7 +60,10 @@ impl QueueGauge {
     pub fn set(&self, queued: usize, in_batch: usize, oldest: Option<Instant>) {
         self.queued.store(queued, Ordering::Relaxed);
         self.in_batch.store(in_batch, Ordering::Relaxed);
-        let micros = oldest.map_or(0, |at| at.saturating_duration_since(self.base).as_micros() as u64 + 1);
+        let micros = oldest.map_or(NO_JOB, |at| match at.checked_duration_since(self.base) {
+            Some(after) => after.as_micros() as i64,
+            None => -(self.base.duration_since(at).as_micros() as i64),
+        });
         self.oldest.store(micros, Ordering::Relaxed);
     }
 
@@ -71,9 +78,9 @@ impl QueueGauge {
     /// What the gauge says now.
     pub fn view(&self) -> QueueView {
         let oldest = self.oldest.load(Ordering::Relaxed);
-        let oldest_job_ms = (oldest != 0).then(|| {
-            let at = self.base + Duration::from_micros(oldest - 1);
-            Instant::now().saturating_duration_since(at).as_secs_f64() * 1000.0
+        let oldest_job_ms = (oldest != NO_JOB).then(|| {
+            let since_base = Instant::now().saturating_duration_since(self.base).as_micros() as i64;
+            (since_base - oldest).max(0) as f64 / 1000.0
         });
         QueueView {
             shard: self.label.clone(),

@@ -3,7 +3,7 @@
 //! account.
 
 use diesel::result::Error as DieselError;
-use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, TextExpressionMethods};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::{DbStore, db, is_unique_violation};
@@ -120,6 +120,46 @@ async fn ensure_user_rows(game: &Db, profile: &Row) -> StoreResult<()> {
         }
         Ok(())
     })
+}
+
+/// Sign-in ids of `provider` stored before they were hashed are replaced by `rekey(id)`
+/// (what a lookup computes from the id a client sends); ids already starting with
+/// `hashed_prefix` are left. Answers how many were replaced. Idempotent: start-up runs it.
+pub(crate) async fn rekey_auth_ids(
+    common: &Db,
+    provider: &str,
+    hashed_prefix: &str,
+    rekey: fn(&str) -> String,
+) -> StoreResult<usize> {
+    let what = "hash stored sign-in ids";
+    let pattern = format!("{hashed_prefix}%");
+    let mut replaced = 0;
+    loop {
+        let legacy: Vec<String> = with_conn!(common, what, |conn| {
+            account_auth::table
+                .filter(account_auth::provider.eq(provider).and(account_auth::auth_id.not_like(&pattern)))
+                .select(account_auth::auth_id)
+                .limit(500)
+                .load::<String>(conn)
+                .await
+                .map_err(db(what))
+        })?;
+        if legacy.is_empty() {
+            return Ok(replaced);
+        }
+        for id in legacy {
+            let hashed = rekey(&id);
+            with_conn!(common, what, |conn| {
+                diesel::update(account_auth::table)
+                    .filter(account_auth::provider.eq(provider).and(account_auth::auth_id.eq(&id)))
+                    .set(account_auth::auth_id.eq(&hashed))
+                    .execute(conn)
+                    .await
+                    .map_err(db(what))
+            })?;
+            replaced += 1;
+        }
+    }
 }
 
 /// Finds the account of `auth`.
