@@ -16,6 +16,7 @@ use crate::game::backend::GameBackend;
 use crate::game::profile::Profile;
 use crate::game::state::UserState;
 use crate::notice::NoticeBoard;
+use crate::oidc::{Providers, TokenError};
 use crate::storage::{ActionLog, AuthId, StoreError, UserShards};
 use crate::tokens::{RandomError, hash_token, new_token, random_u63};
 
@@ -35,6 +36,12 @@ pub enum AccountError {
     /// Login with an id nobody registered (a game-level refusal).
     #[error("no account is registered for this credential")]
     NotRegistered,
+    /// A platform's token was refused, or its provider is not accepted (a refusal).
+    #[error("{0}")]
+    SignInRefused(String),
+    /// A provider's keys could not be read; nothing was done.
+    #[error("{0}")]
+    ProviderUnavailable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -49,10 +56,23 @@ pub struct Accounts {
     notices: Arc<NoticeBoard>,
     session_ttl_ms: i64,
     request_timeout: Duration,
+    providers: Providers,
 }
 
-/// Validates a credential and turns it into the key accounts are stored under.
-pub fn auth_id(credential: Option<&Credential>) -> Result<AuthId, AccountError> {
+/// A credential whose shape is valid, before a platform's token is verified.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claimed {
+    /// A device id, as the key it is stored under.
+    Device(AuthId),
+    /// A platform's ID token, to verify.
+    Platform { provider: String, id_token: String },
+}
+
+/// Longest ID token accepted (providers' are 1–2 KB).
+const MAX_ID_TOKEN_BYTES: usize = 8 * 1024;
+
+/// Validates a credential's shape.
+pub fn claimed(credential: Option<&Credential>) -> Result<Claimed, AccountError> {
     let invalid = |m: &str| Err(AccountError::InvalidCredential(m.to_owned()));
     let valid_id = |id: &str| !id.is_empty() && id.chars().count() <= MAX_ID_CHARS && !id.chars().any(char::is_control);
     match credential.and_then(|c| c.kind.as_ref()) {
@@ -61,7 +81,7 @@ pub fn auth_id(credential: Option<&Credential>) -> Result<AuthId, AccountError> 
             if !valid_id(id) {
                 return invalid("device_id must have 1 to 128 characters and no control characters");
             }
-            Ok(AuthId { provider: DEVICE_PROVIDER.into(), id: crate::tokens::device_key(id) })
+            Ok(Claimed::Device(AuthId { provider: DEVICE_PROVIDER.into(), id: crate::tokens::device_key(id) }))
         }
         Some(credential::Kind::Platform(p)) => {
             let provider_ok = !p.provider.is_empty()
@@ -71,10 +91,10 @@ pub fn auth_id(credential: Option<&Credential>) -> Result<AuthId, AccountError> 
             if !provider_ok {
                 return invalid("platform provider must be 1 to 32 of a-z, 0-9, '-', '_' and not \"device\"");
             }
-            if !valid_id(&p.id) {
-                return invalid("platform id must have 1 to 128 characters and no control characters");
+            if p.id_token.is_empty() || p.id_token.len() > MAX_ID_TOKEN_BYTES {
+                return invalid("platform sign-in needs the provider's ID token (id_token, at most 8 KiB)");
             }
-            Ok(AuthId { provider: p.provider.clone(), id: p.id.clone() })
+            Ok(Claimed::Platform { provider: p.provider.clone(), id_token: p.id_token.clone() })
         }
     }
 }
@@ -86,8 +106,27 @@ impl Accounts {
         notices: Arc<NoticeBoard>,
         session_ttl_ms: i64,
         request_timeout: Duration,
+        providers: Providers,
     ) -> Self {
-        Self { directory, notices, session_ttl_ms, request_timeout }
+        Self { directory, notices, session_ttl_ms, request_timeout, providers }
+    }
+
+    /// The key an account is stored under for `credential`: a device id's hash, or a
+    /// platform's verified subject.
+    async fn auth_id(&self, credential: Option<&Credential>) -> Result<AuthId, AccountError> {
+        match claimed(credential)? {
+            Claimed::Device(auth) => Ok(auth),
+            Claimed::Platform { provider, id_token } => {
+                let Some(verifier) = self.providers.get(&provider) else {
+                    return Err(AccountError::SignInRefused(format!("sign-in with {provider:?} is not accepted here")));
+                };
+                let subject = verifier.verify(&id_token).await.map_err(|e| match e {
+                    TokenError::Refused(m) => AccountError::SignInRefused(m),
+                    TokenError::Unavailable(m) => AccountError::ProviderUnavailable(m),
+                })?;
+                Ok(AuthId { provider, id: subject })
+            }
+        }
     }
 
     fn clock(&self) -> &Arc<dyn Clock> {
@@ -105,7 +144,7 @@ impl Accounts {
 
     /// Register: the existing account for this id, or a new one.
     pub async fn register(&self, req: &RegisterReq) -> Result<RegisterRes, AccountError> {
-        let auth = auth_id(req.credential.as_ref())?;
+        let auth = self.auth_id(req.credential.as_ref()).await?;
         let now = self.clock().now_ms();
         let backend = self.directory.backend();
         let ids = backend.ids().next_block();
@@ -121,7 +160,7 @@ impl Accounts {
 
     /// Login: a new session for the registered user, ending the previous one.
     pub async fn login(&self, req: &LoginReq) -> Result<(u64, LoginRes), AccountError> {
-        let auth = auth_id(req.credential.as_ref())?;
+        let auth = self.auth_id(req.credential.as_ref()).await?;
         let backend = self.directory.backend();
         let user = backend.store().find_account(auth).await?.ok_or(AccountError::NotRegistered)?;
         let token = new_token()?;
@@ -164,16 +203,18 @@ mod tests {
         Credential { kind: Some(credential::Kind::DeviceId(id.into())) }
     }
 
-    fn platform(provider: &str, id: &str) -> Credential {
-        Credential { kind: Some(credential::Kind::Platform(PlatformId { provider: provider.into(), id: id.into() })) }
+    fn platform(provider: &str, id_token: &str) -> Credential {
+        let id = PlatformId { provider: provider.into(), id_token: id_token.into(), ..Default::default() };
+        Credential { kind: Some(credential::Kind::Platform(id)) }
     }
 
     #[test]
-    fn valid_credentials_map_to_provider_and_id() {
-        let a = auth_id(Some(&device("abc-123"))).unwrap();
-        assert_eq!((a.provider.as_str(), a.id), ("device", crate::tokens::device_key("abc-123")));
-        let a = auth_id(Some(&platform("google", "g-1"))).unwrap();
-        assert_eq!((a.provider.as_str(), a.id.as_str()), ("google", "g-1"));
+    fn valid_credentials_are_a_device_key_or_a_token_to_verify() {
+        let device_key = crate::tokens::device_key("abc-123");
+        let expected = Claimed::Device(AuthId { provider: "device".into(), id: device_key });
+        assert_eq!(claimed(Some(&device("abc-123"))).unwrap(), expected);
+        let expected = Claimed::Platform { provider: "google".into(), id_token: "a.b.c".into() };
+        assert_eq!(claimed(Some(&platform("google", "a.b.c"))).unwrap(), expected);
     }
 
     #[test]
@@ -188,8 +229,9 @@ mod tests {
             Some(platform("Google", "x")),
             Some(platform("device", "x")),
             Some(platform("steam", "")),
+            Some(platform("steam", &"x".repeat(8 * 1024 + 1))),
         ] {
-            assert!(matches!(auth_id(bad.as_ref()), Err(AccountError::InvalidCredential(_))), "{bad:?}");
+            assert!(matches!(claimed(bad.as_ref()), Err(AccountError::InvalidCredential(_))), "{bad:?}");
         }
     }
 }

@@ -27,8 +27,43 @@ pub struct Config {
     pub gamedata: GamedataConfig,
     pub admin: AdminConfig,
     pub rate_limits: RateLimitsConfig,
+    pub sign_in: SignInConfig,
     pub sentry: SentryConfig,
     pub debug: DebugConfig,
+}
+
+/// Platform sign-in: the OpenID Connect providers whose ID tokens are accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignInConfig {
+    /// One entry per provider; a platform sign-in naming any other provider is refused.
+    pub oidc: Vec<OidcProviderConfig>,
+    /// Longest a fetch of a provider's keys may take (ms, 3,000–9,000: it is on a sign-in's path).
+    pub jwks_timeout_ms: u64,
+    /// How long fetched keys are used before they are read again (seconds).
+    pub jwks_cache_secs: u64,
+    /// Clock skew allowed on a token's expiry (seconds).
+    pub leeway_secs: u64,
+}
+
+impl Default for SignInConfig {
+    fn default() -> Self {
+        Self { oidc: Vec::new(), jwks_timeout_ms: 3_000, jwks_cache_secs: 3_600, leeway_secs: 60 }
+    }
+}
+
+/// One OpenID Connect provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProviderConfig {
+    /// The name clients send (`PlatformId.provider`), e.g. `google`.
+    pub provider: String,
+    /// The `iss` its tokens carry, e.g. `https://accounts.google.com`.
+    pub issuer: String,
+    /// The `aud` values accepted (the game's client ids at the provider).
+    pub audiences: Vec<String>,
+    /// Where the provider publishes its signing keys (JWKS).
+    pub jwks_url: String,
 }
 
 /// Rate limits of the public API, each checked in memory before any database or cache call;
@@ -264,6 +299,7 @@ impl Default for Config {
             gamedata: GamedataConfig::default(),
             admin: AdminConfig::default(),
             rate_limits: RateLimitsConfig::default(),
+            sign_in: SignInConfig::default(),
             sentry: SentryConfig::default(),
             debug: DebugConfig::default(),
         }
@@ -352,6 +388,28 @@ impl Config {
         }
         if self.limits.body_timeout_ms == 0 {
             return fail("limits.body_timeout_ms must be at least 1");
+        }
+        let sign_in = &self.sign_in;
+        if !(3_000..=9_000).contains(&sign_in.jwks_timeout_ms) {
+            return fail("sign_in.jwks_timeout_ms must be 3000 to 9000 (it is on a sign-in's path)");
+        }
+        for p in &sign_in.oidc {
+            let name_ok = !p.provider.is_empty()
+                && p.provider.len() <= 32
+                && p.provider.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+                && p.provider != "device";
+            if !name_ok {
+                return fail("sign_in.oidc.provider must be 1 to 32 of a-z, 0-9, '-', '_' and not \"device\"");
+            }
+            if p.issuer.is_empty() || p.audiences.is_empty() || p.audiences.iter().any(String::is_empty) {
+                return fail("each sign_in.oidc entry needs an issuer and at least one audience");
+            }
+            if !(p.jwks_url.starts_with("https://") || p.jwks_url.starts_with("http://")) {
+                return fail("sign_in.oidc.jwks_url must be an http(s) URL");
+            }
+        }
+        if sign_in.oidc.iter().enumerate().any(|(i, p)| sign_in.oidc[..i].iter().any(|q| q.provider == p.provider)) {
+            return fail("sign_in.oidc names a provider twice");
         }
         let rates = &self.rate_limits;
         if rates.session_per_minute > 0 && rates.session_burst == 0 {

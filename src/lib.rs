@@ -21,6 +21,7 @@ pub mod health;
 pub mod ids;
 pub mod metrics;
 pub mod notice;
+pub mod oidc;
 pub mod server;
 pub mod sessions;
 pub mod storage;

@@ -24,6 +24,7 @@ use crate::game::quest_actor::QuestActors;
 use crate::gdata::files::GAMEDATA_FILE;
 use crate::health::Readiness;
 use crate::notice::NoticeBoard;
+use crate::oidc::Providers;
 use crate::storage::db_store::{DbStore, DbStoreConfig};
 use crate::storage::{Store, StoreError};
 
@@ -40,6 +41,8 @@ pub enum StartError {
     Cache(#[from] RedisSetupError),
     #[error("cannot listen for SIGHUP: {0}")]
     Signal(std::io::Error),
+    #[error("sign-in: {0}")]
+    SignIn(String),
 }
 
 /// The game data to start with: the configured folder's build if it has one (it must
@@ -269,6 +272,7 @@ pub async fn start_with_store(
             notices.clone(),
             i64::from(sessions.ttl_secs) * 1000,
             request_timeout,
+            Providers::new(&config.sign_in).map_err(StartError::SignIn)?,
         ),
         admission: Arc::new(Semaphore::new(config.limits.max_in_flight)),
         in_flight: in_flight.clone(),

@@ -117,6 +117,14 @@ on_every_backend! {
         assert!(store.write_outside(user, Vec::new()).await.is_err(), "an audit's store writes nothing");
         assert!(again.matches && again.logged.record.version == v);
 
+        // The same through the CLI, as an operator runs it.
+        let (code, out) = audit_cli(&config, &["replay-summon", "--user", &user.to_string(), "--draw", &under_v2[5].to_string()]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains("MATCH") && out.contains(&format!("under game-data version {v}")), "{out}");
+        let (code, out) = audit_cli(&config, &["rates"]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains("pool.normal (game data v") && out.contains("chi-square over rarities"), "{out}");
+
         // A log row changed after the fact no longer matches.
         let other = if again.logged.record.monster == "mon.slime.water.1" { "mon.slime.fire.1" } else { "mon.slime.water.1" };
         for url in config.storage.log() {
@@ -127,5 +135,32 @@ on_every_backend! {
         }
         let tampered = audit::replay_summon(store.as_ref(), &catalog, user, under_v2[5]).await.expect("replayed");
         assert!(!tampered.matches);
+        let (code, out) = audit_cli(&config, &["replay-summon", "--user", &user.to_string(), "--draw", &under_v2[5].to_string()]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.contains("MISMATCH"), "{out}");
     }
+}
+
+/// Runs `summoner audit ARGS` on the databases and game data of `config`; answers its exit
+/// code and what it printed.
+fn audit_cli(config: &summoner::config::Config, args: &[&str]) -> (Option<i32>, String) {
+    let list = |urls: Vec<String>| format!("[{}]", urls.join(", "));
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_summoner"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SUMMONER_")) {
+        command.env_remove(name);
+    }
+    let output = command
+        .arg("audit")
+        .args(args)
+        .env("SUMMONER_STORAGE__COMMON_URL", config.storage.common())
+        .env("SUMMONER_STORAGE__CLAN_URL", config.storage.clan())
+        .env("SUMMONER_STORAGE__GAME_SHARDS", list(config.storage.game()))
+        .env("SUMMONER_STORAGE__LOG_SHARDS", list(config.storage.log()))
+        .env("SUMMONER_GAMEDATA__DIR", &config.gamedata.dir)
+        .env("SUMMONER_GAMEDATA__ARCHIVE", &config.gamedata.archive)
+        .env("SUMMONER_LOG__FILTER", "warn")
+        .output()
+        .expect("summoner runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.code(), text)
 }

@@ -15,8 +15,8 @@ use summoner::storage::tables::USERS;
 use summoner_actors::ManualClock;
 use summoner_proto::api::{
     BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, DebugGrantMonstersReq, EnhanceMonsterReq, ErrorCode,
-    EvolveMonsterReq, FinishBattleReq, ListMailReq, ListMonstersReq, ListQuestsReq, LockMonsterReq, SellMonsterReq,
-    SetTeamReq, StartBattleReq, SummonReq, request::Payload,
+    EvolveMonsterReq, FinishBattleReq, GetSummonRatesReq, ListMailReq, ListMonstersReq, ListQuestsReq, LockMonsterReq,
+    SellMonsterReq, SetTeamReq, StartBattleReq, SummonReq, request::Payload,
 };
 
 const ADMIN: &str = "admin-secret";
@@ -55,6 +55,14 @@ on_every_backend! {
             count: 5,
         })).await;
         let team = answer!(granted, DebugGrantMonsters).monster_ids;
+        // The odds, as published: every pool of the game data in force, summing to one.
+        let rates = answer!(ok(&mut client, Payload::GetSummonRates(GetSummonRatesReq {})).await, GetSummonRates);
+        let data = server.running.catalog.current();
+        assert_eq!((rates.gamedata_version, rates.pools.len()), (data.version, data.pools().len()));
+        for pool in &rates.pools {
+            let total: f64 = pool.monsters.iter().map(|m| m.probability).sum();
+            assert!((total - 1.0).abs() < 1e-9 && !pool.rarities.is_empty(), "{}", pool.pool);
+        }
         let summoned = answer!(ok(&mut client, Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 1 })).await, Summon);
         let drawn = summoned.monsters[0].monster.as_ref().expect("a monster").id;
         let poor = call(&mut client, Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 1 })).await;

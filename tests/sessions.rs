@@ -81,7 +81,7 @@ on_every_backend! {
         let mut client = server.client();
         assert_status(&client.register(device("")).await.unwrap(), 200, ErrorCode::InvalidArgument);
         let bad_platform = Credential {
-            kind: Some(credential::Kind::Platform(PlatformId { provider: "Bad Provider".into(), id: "x".into() })),
+            kind: Some(credential::Kind::Platform(PlatformId { provider: "Bad Provider".into(), id_token: "x".into(), ..Default::default() })),
         };
         assert_status(&client.register(bad_platform).await.unwrap(), 200, ErrorCode::InvalidArgument);
         assert_status(&client.login(device("nobody")).await.unwrap(), 200, ErrorCode::NotRegistered);

@@ -69,6 +69,25 @@ fn start_refusals() {
     let again = answer!(p.ok(start(FIRST, 1)), StartBattle);
     assert_eq!(p.state.owned.battles.len(), 1);
     assert!(p.state.owned.battles.contains_key(&again.battle_token));
+    // A full box: a drop would not fit, so no battle starts.
+    let mut full = with_team(5);
+    let limit = full.data.box_rules.limit;
+    while full.state.owned.monsters.len() < limit {
+        let n = (limit - full.state.owned.monsters.len()).min(50) as u32;
+        full.grant("mon.slime.water.1", n);
+    }
+    full.refused(start(FIRST, 1), ErrorCode::BoxFull);
+}
+
+#[test]
+fn a_battle_whose_stage_left_the_game_data_cannot_be_finished() {
+    let mut p = with_team(5);
+    let token = answer!(p.ok(start(FIRST, 1)), StartBattle).battle_token;
+    let battle = p.state.owned.battles.get_mut(&token).expect("the open battle");
+    battle.stage = "stage.77.01:normal".into();
+    let ms = min_ms(&p, FIRST);
+    p.now += i64::from(ms);
+    p.refused(finish(token, true, 3, ms), ErrorCode::UnknownStage);
 }
 
 #[test]

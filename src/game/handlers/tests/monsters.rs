@@ -117,6 +117,7 @@ fn selling_pays_by_rarity_and_refuses_what_cannot_go() {
     assert_eq!(p.state.profile.gold, res.gold_gained);
     p.refused(Q::SellMonster(SellMonsterReq { monster_ids: vec![ids[0]] }), ErrorCode::NoSuchMonster);
     p.refused(Q::SellMonster(SellMonsterReq { monster_ids: vec![] }), ErrorCode::InvalidArgument);
+    p.refused(Q::SellMonster(SellMonsterReq { monster_ids: vec![ids[1], ids[1]] }), ErrorCode::InvalidArgument);
     p.ok(Q::LockMonster(LockMonsterReq { monster_id: ids[1], locked: true }));
     p.refused(Q::SellMonster(SellMonsterReq { monster_ids: vec![ids[1]] }), ErrorCode::MonsterLocked);
     p.ok(team(2, vec![ids[2]]));

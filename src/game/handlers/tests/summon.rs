@@ -66,7 +66,13 @@ fn published_rates_are_the_draw_tables() {
         let rates = pool.rates();
         let rarities: Vec<(u32, f64)> = published.rarities.iter().map(|r| (r.rarity, r.probability)).collect();
         assert_eq!(rarities, rates.rarities);
-        assert_eq!(published.monsters.len(), rates.monsters.len());
+        // Every monster's odds, as published, are the table the draw uses (whose draws the
+        // chi-square test in `gacha.rs` checks against these same rates).
+        let monsters: Vec<(String, u32, f64)> =
+            published.monsters.iter().map(|m| (m.monster.clone(), m.rarity, m.probability)).collect();
+        assert_eq!(monsters, rates.monsters);
+        let total: f64 = monsters.iter().map(|m| m.2).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{} sums to {total}", published.pool);
         assert_eq!((published.pity_after, published.pity_rarity), (pool.pity_after, pool.pity_rarity));
     }
     assert_eq!(p.last_rows, 0, "reading the rates writes nothing");
