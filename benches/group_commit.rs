@@ -69,6 +69,7 @@ async fn open(url: &str, max_writes: usize, delay: Duration) -> DbStore {
         clan_url: url.to_owned(),
         game_urls: vec![url.to_owned()],
         log_urls: vec![url.to_owned()],
+        shard_passwords: Default::default(),
         pool_size: 8,
         timeout: Duration::from_secs(30),
         node_id: 0,

@@ -40,6 +40,23 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Configuration: check a file without starting the server.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+/// `summoner config ...`
+#[derive(Debug, Subcommand, Clone, PartialEq, Eq)]
+pub enum ConfigCommand {
+    /// Read FILE as the server would (defaults, the file, then SUMMONER_* variables), check
+    /// every value, and print what it sets up; nothing is opened or connected. Exit code 0:
+    /// valid; 1: not (the reason is printed).
+    Check {
+        /// The TOML configuration file.
+        file: PathBuf,
+    },
 }
 
 /// `summoner audit ...`

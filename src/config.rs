@@ -159,6 +159,10 @@ pub struct StorageConfig {
     pub game_shards: Vec<String>,
     /// Log shard URLs, likewise; their count may differ from the game shards'.
     pub log_shards: Vec<String>,
+    /// Database passwords of shards by name (`game_1`, `log_2`; e.g. the variable
+    /// `SUMMONER_STORAGE__SHARD_PASSWORDS__GAME_1`), over the passwords of the URLs above. The
+    /// registry never stores one; a change takes effect at the next start.
+    pub shard_passwords: std::collections::BTreeMap<String, String>,
     /// Longest a single database operation may take before the request fails (ms).
     pub timeout_ms: u64,
     /// Connections per database.
@@ -314,6 +318,7 @@ impl Default for StorageConfig {
             clan_url: String::new(),
             game_shards: Vec::new(),
             log_shards: Vec::new(),
+            shard_passwords: std::collections::BTreeMap::new(),
             timeout_ms: 5_000,
             pool_size: 8,
             batch_max_writes: 256,
@@ -378,6 +383,45 @@ impl Config {
             .map_err(|e| ConfigError(e.to_string()))?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Checks, without opening or connecting anything, what start-up would build from the
+    /// values beyond their ranges: Redis URLs and sign-in providers.
+    pub fn check_offline(&self) -> Result<(), ConfigError> {
+        for url in &self.redis.urls {
+            deadpool_redis::redis::Client::open(url.as_str())
+                .map_err(|e| ConfigError(format!("redis.urls: {}: {e}", crate::storage::db::redact(url))))?;
+        }
+        for url in std::iter::once(self.storage.common())
+            .chain([self.storage.clan()])
+            .chain(self.storage.game())
+            .chain(self.storage.log())
+        {
+            crate::storage::db::Backend::of(&url)
+                .map_err(|e| ConfigError(format!("storage: {}: {e}", crate::storage::db::redact(&url))))?;
+        }
+        crate::oidc::Providers::new(&self.sign_in).map_err(|e| ConfigError(format!("sign_in: {e}")))?;
+        Ok(())
+    }
+
+    /// What this configuration sets up, a line per part (passwords left out).
+    pub fn summary(&self) -> String {
+        let redact = |url: &String| crate::storage::db::redact(url);
+        let list = |urls: Vec<String>| urls.iter().map(redact).collect::<Vec<_>>().join(", ");
+        let providers: Vec<&str> = self.sign_in.oidc.iter().map(|p| p.provider.as_str()).collect();
+        format!(
+            "public listener: {}\nadmin listener: {} (token {})\ncommon database: {}\nclan database: {}\n\
+             game shards: {}\nlog shards: {}\ncache: {}\nsign-in providers: {}\n",
+            self.listen,
+            self.admin.listen,
+            if self.admin.token.is_empty() { "not set: admin requests are refused" } else { "set" },
+            redact(&self.storage.common()),
+            redact(&self.storage.clan()),
+            list(self.storage.game()),
+            list(self.storage.log()),
+            if self.redis.urls.is_empty() { "in process".to_owned() } else { list(self.redis.urls.clone()) },
+            if providers.is_empty() { "none (device ids only)".to_owned() } else { providers.join(", ") },
+        )
     }
 
     /// Rejects values the server cannot run with.

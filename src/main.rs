@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use summoner::cli::{AuditCommand, Cli, Command, GdataCommand};
+use summoner::cli::{AuditCommand, Cli, Command, ConfigCommand, GdataCommand};
 use summoner::config::Config;
 use summoner::gdata::commands;
 use summoner::storage::db_store::migrate_all;
@@ -22,6 +22,19 @@ fn main() -> ExitCode {
     if let Some(Command::Bots(args)) = &cli.command {
         return summoner::bots::command::run(args);
     }
+    if let Some(Command::Config { command: ConfigCommand::Check { file } }) = &cli.command {
+        return match Config::load(Some(file)).and_then(|config| config.check_offline().map(|()| config)) {
+            Ok(config) => {
+                print!("{}", config.summary());
+                println!("ok: {} is a valid configuration", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("summoner: {}: {e}", file.display());
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
         Err(e) => {
@@ -38,7 +51,7 @@ fn main() -> ExitCode {
             AuditCommand::ReplaySummon { user, draw } => summoner::audit::commands::replay_summon(&config, user, draw),
             AuditCommand::Rates => summoner::audit::commands::rates(&config),
         },
-        Command::Gdata { .. } | Command::Bots(_) => ExitCode::SUCCESS,
+        Command::Gdata { .. } | Command::Bots(_) | Command::Config { .. } => ExitCode::SUCCESS,
     }
 }
 

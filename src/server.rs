@@ -187,6 +187,7 @@ pub fn store_config(config: &Config) -> DbStoreConfig {
         clan_url: storage.clan(),
         game_urls: storage.game(),
         log_urls: storage.log(),
+        shard_passwords: storage.shard_passwords.clone(),
         pool_size: storage.pool_size,
         timeout: Duration::from_millis(storage.timeout_ms),
         node_id: storage.node_id,

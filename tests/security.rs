@@ -217,3 +217,32 @@ on_every_backend! {
         server.stop().await;
     }
 }
+
+on_every_backend! {
+    async fn shard_registry_rows_hold_no_password(config) {
+        if !config.storage.common().starts_with("postgres") {
+            // SQLite has no password; the MariaDB of the tests has none to add.
+            return;
+        }
+        use summoner::storage::registry::with_password;
+        let mut config = config.clone();
+        config.storage.game_shards = config.storage.game().iter().map(|u| with_password(u, "hunter2")).collect();
+        config.storage.log_shards = config.storage.log().iter().map(|u| with_password(u, "hunter2")).collect();
+        let clock = Arc::new(ManualClock::new());
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let (_, _) = logged_in(&server, "dev-registry").await;
+        server.stop().await;
+        let common = config.storage.common();
+        assert!(count_rows(&common, "shards", "").await >= 2);
+        assert_eq!(count_rows(&common, "shards", "location LIKE '%hunter2%'").await, 0, "no password in the registry");
+
+        // A row an earlier version stored with its password: the next start removes it.
+        let legacy = with_password(&config.storage.game()[0], "legacy-pw");
+        assert_eq!(exec_sql(&common, &format!("UPDATE shards SET location = '{legacy}' WHERE kind = 'game' AND shard_no = 1")).await, 1);
+        let server = TestServer::start(config.clone(), clock).await;
+        assert_eq!(count_rows(&common, "shards", "location LIKE '%legacy-pw%'").await, 0);
+        let mut client = server.client();
+        assert_status(&client.login(device("dev-registry")).await.unwrap(), 200, ErrorCode::Ok);
+        server.stop().await;
+    }
+}

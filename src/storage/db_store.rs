@@ -31,7 +31,7 @@ use crate::storage::db::{Db, DbKind, ShardDbs};
 use crate::storage::delivery::{DeliveryDbs, DeliveryListener, Listener};
 use crate::storage::persistence::BatchSettings;
 use crate::storage::queue_gauge::QueueGauges;
-use crate::storage::registry::{Placement, ShardRow};
+use crate::storage::registry::{Placement, ShardCredentials, ShardRow};
 use crate::storage::router::{ShardRouter, Submit};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, LAST_REPLIES, LOG_OUTBOX};
@@ -88,6 +88,8 @@ pub struct DbStoreConfig {
     /// Seeds the registry (see [`crate::storage::registry`]).
     pub game_urls: Vec<String>,
     pub log_urls: Vec<String>,
+    /// Shard passwords by shard name (`game_1`), over those of the URLs above.
+    pub shard_passwords: BTreeMap<String, String>,
     pub pool_size: usize,
     pub timeout: Duration,
     pub node_id: u16,
@@ -103,6 +105,17 @@ pub struct DbStoreConfig {
     pub hook: Option<Arc<dyn BatchHook>>,
 }
 
+impl DbStoreConfig {
+    /// Where the registered shards' passwords come from.
+    fn credentials(&self) -> ShardCredentials {
+        ShardCredentials {
+            by_name: self.shard_passwords.clone(),
+            game_urls: self.game_urls.clone(),
+            log_urls: self.log_urls.clone(),
+        }
+    }
+}
+
 /// Applies every pending migration: common, clan, and every shard in the registry
 /// (seeded from the configuration). What `summoner migrate` and start-up run.
 pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec<ShardRow>> {
@@ -114,9 +127,10 @@ pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec
         tracing::info!(hashed, "device ids stored before hashing were replaced by their hashes");
     }
     let rows = crate::storage::registry::load_or_seed(&common, &config.game_urls, &config.log_urls, now_ms).await?;
+    let credentials = config.credentials();
     for row in &rows {
         let kind = if row.kind == "game" { DbKind::Game } else { DbKind::Log };
-        Db::migrate(&row.location, kind).await?;
+        Db::migrate(&credentials.url_of(row), kind).await?;
     }
     Ok(rows)
 }
@@ -126,8 +140,9 @@ pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec
 async fn connect(config: &DbStoreConfig, common: Db, rows: &[ShardRow]) -> StoreResult<(Databases, Placement)> {
     let clan = Db::connect(&config.clan_url, config.pool_size, config.timeout)?;
     let (mut game, mut log) = (BTreeMap::new(), BTreeMap::new());
+    let credentials = config.credentials();
     for row in rows {
-        let db = Db::connect(&row.location, config.pool_size, config.timeout)?;
+        let db = Db::connect(&credentials.url_of(row), config.pool_size, config.timeout)?;
         match row.kind.as_str() {
             "game" => game.insert(row.shard_no, db),
             _ => log.insert(row.shard_no, db),

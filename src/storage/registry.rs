@@ -6,6 +6,12 @@
 //! the registry are never changed by configuration. An operator takes a shard out of
 //! placement with `UPDATE shards SET in_use = false WHERE ...` (its users stay on it).
 //!
+//! Credentials: registry rows never hold a database password (a row written with one by an
+//! earlier version has it removed at start-up). A shard's password comes from the
+//! configuration by the shard's name (`storage.shard_passwords.game_2`), else from the
+//! password in the configured URL of that shard; changing it there takes effect at the next
+//! start.
+//!
 //! Placement policy: **fewest users**. A new account goes to the in-use game shard with
 //! the fewest accounts (ties: the lowest shard number), and likewise for log shards. The
 //! counts are read once at start-up and kept up to date by this node's registrations.
@@ -34,14 +40,79 @@ pub struct ShardRow {
     pub created_at_ms: i64,
 }
 
-/// Reads the registry, first adding a row for every configured shard it lacks.
+/// `url` without the password of its user info, and that password.
+pub fn split_password(url: &str) -> (String, Option<String>) {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return (url.to_owned(), None) };
+    let authority_end = url[scheme_end..].find('/').map_or(url.len(), |i| scheme_end + i);
+    let Some(at) = url[scheme_end..authority_end].rfind('@').map(|i| scheme_end + i) else {
+        return (url.to_owned(), None);
+    };
+    let Some(colon) = url[scheme_end..at].find(':').map(|i| scheme_end + i) else { return (url.to_owned(), None) };
+    (format!("{}{}", &url[..colon], &url[at..]), Some(url[colon + 1..at].to_owned()))
+}
+
+/// `url` (without a password) with `password` put in its user info.
+pub fn with_password(url: &str, password: &str) -> String {
+    let (bare, _) = split_password(url);
+    let Some(scheme_end) = bare.find("://").map(|i| i + 3) else { return bare };
+    let authority_end = bare[scheme_end..].find('/').map_or(bare.len(), |i| scheme_end + i);
+    match bare[scheme_end..authority_end].rfind('@').map(|i| scheme_end + i) {
+        Some(at) => format!("{}:{password}{}", &bare[..at], &bare[at..]),
+        // No user named: the password alone means nothing to the drivers.
+        None => bare,
+    }
+}
+
+/// Where a registered shard's password comes from.
+#[derive(Debug, Clone, Default)]
+pub struct ShardCredentials {
+    /// By shard name (`game_1`, `log_2`).
+    pub by_name: BTreeMap<String, String>,
+    /// The configured shard URLs, in shard-number order.
+    pub game_urls: Vec<String>,
+    pub log_urls: Vec<String>,
+}
+
+impl ShardCredentials {
+    /// The URL to connect to `row` with: its location and the configured password.
+    pub fn url_of(&self, row: &ShardRow) -> String {
+        let name = format!("{}_{}", row.kind, row.shard_no);
+        let configured = if row.kind == "game" { &self.game_urls } else { &self.log_urls };
+        let from_url = usize::try_from(row.shard_no - 1)
+            .ok()
+            .and_then(|i| configured.get(i))
+            .and_then(|url| split_password(url).1);
+        match self.by_name.get(&name).cloned().or(from_url) {
+            Some(password) => with_password(&row.location, &password),
+            None => row.location.clone(),
+        }
+    }
+}
+
+/// Reads the registry, first adding a row for every configured shard it lacks (without its
+/// password) and removing the password from rows an earlier version stored with one.
 pub async fn load_or_seed(common: &Db, game: &[String], log: &[String], now_ms: i64) -> StoreResult<Vec<ShardRow>> {
+    for row in read(common).await? {
+        let (bare, password) = split_password(&row.location);
+        if password.is_none() {
+            continue;
+        }
+        with_conn!(common, "remove a password from the shard registry", |conn| {
+            diesel::update(shards::table.filter(shards::shard_idx.eq(row.shard_idx)))
+                .set(shards::location.eq(&bare))
+                .execute(conn)
+                .await
+                .map_err(|e| StoreError::Database("remove a password from the shard registry".into(), e.to_string()))
+        })?;
+        tracing::info!(kind = %row.kind, shard.no = row.shard_no, "shard registry row: password removed (the configuration supplies it)");
+    }
     let existing = read(common).await?;
     let mut next_idx = existing.iter().map(|r| r.shard_idx).max().unwrap_or(0) + 1;
     for (kind, urls) in [(DbKind::Game, game), (DbKind::Log, log)] {
         for (i, url) in urls.iter().enumerate() {
             let shard_no =
                 i16::try_from(i + 1).map_err(|_| StoreError::Database("seed shards".into(), "too many".into()))?;
+            let url = &split_password(url).0;
             if let Some(row) = existing.iter().find(|r| r.kind == kind.as_str() && r.shard_no == shard_no) {
                 if &row.location != url {
                     tracing::warn!(
@@ -147,5 +218,43 @@ impl Placement {
         if let Some(n) = counts.get_mut(&(kind, shard_no)) {
             *n = n.saturating_sub(1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_cut_out_of_urls_and_put_back() {
+        let (bare, password) = split_password("postgres://app:s3cr%40t@db.internal:5432/game");
+        assert_eq!((bare.as_str(), password.as_deref()), ("postgres://app@db.internal:5432/game", Some("s3cr%40t")));
+        assert_eq!(split_password("postgres://app@db/game"), ("postgres://app@db/game".into(), None));
+        assert_eq!(split_password("sqlite://data/game-1.sqlite"), ("sqlite://data/game-1.sqlite".into(), None));
+        assert_eq!(with_password("postgres://app@db/game", "new"), "postgres://app:new@db/game");
+        assert_eq!(with_password("postgres://app:old@db/game", "new"), "postgres://app:new@db/game");
+        assert_eq!(with_password("postgres://db/game", "new"), "postgres://db/game");
+    }
+
+    #[test]
+    fn a_shard_password_comes_from_its_name_then_its_configured_url() {
+        let row = |kind: &str, no: i16| ShardRow {
+            shard_idx: 1,
+            kind: kind.into(),
+            shard_no: no,
+            location: "postgres://app@db/x".into(),
+            world: 1,
+            in_use: true,
+            created_at_ms: 0,
+        };
+        let credentials = ShardCredentials {
+            by_name: [("game_2".to_string(), "rotated".to_string())].into(),
+            game_urls: vec!["postgres://app:one@db/x".into(), "postgres://app:two@db/x".into()],
+            log_urls: vec!["postgres://app@db/x".into()],
+        };
+        assert_eq!(credentials.url_of(&row("game", 1)), "postgres://app:one@db/x");
+        assert_eq!(credentials.url_of(&row("game", 2)), "postgres://app:rotated@db/x");
+        assert_eq!(credentials.url_of(&row("log", 1)), "postgres://app@db/x");
+        assert_eq!(credentials.url_of(&row("log", 3)), "postgres://app@db/x");
     }
 }
