@@ -246,3 +246,31 @@ on_every_backend! {
         server.stop().await;
     }
 }
+
+#[actix_web::test]
+async fn public_readiness_probes_reuse_one_check_per_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, store) = start(config(dir.path())).await;
+    let http = reqwest::Client::new();
+    let pings = || store.databases().common.queries.get();
+    let (before, started) = (pings(), Instant::now());
+    for _ in 0..50 {
+        let ready = http.get(format!("{}/readyz", server.url)).send().await.unwrap();
+        assert_eq!((ready.status().as_u16(), ready.text().await.unwrap().as_str()), (200, "ready\n"));
+    }
+    // One check per elapsed second at most (each pings the common database once).
+    let checks = pings() - before;
+    let bound = started.elapsed().as_secs() + 1;
+    assert!(
+        checks >= 1 && checks <= bound,
+        "{checks} pings of the common database for 50 probes in {:?}",
+        started.elapsed()
+    );
+    // The admin listener's probe checks every time.
+    let before = pings();
+    for _ in 0..3 {
+        assert_eq!(http.get(format!("{}/readyz", server.admin_url)).send().await.unwrap().status().as_u16(), 200);
+    }
+    assert!(pings() - before >= 3);
+    server.stop().await;
+}
