@@ -56,7 +56,7 @@ pub struct Accounts {
     notices: Arc<NoticeBoard>,
     session_ttl_ms: i64,
     request_timeout: Duration,
-    providers: Providers,
+    providers: Arc<Providers>,
 }
 
 /// A credential whose shape is valid, before a platform's token is verified.
@@ -106,7 +106,7 @@ impl Accounts {
         notices: Arc<NoticeBoard>,
         session_ttl_ms: i64,
         request_timeout: Duration,
-        providers: Providers,
+        providers: Arc<Providers>,
     ) -> Self {
         Self { directory, notices, session_ttl_ms, request_timeout, providers }
     }

@@ -4,6 +4,8 @@
 //! `?ttl_secs=` (default a day), an empty body takes it down), and
 //! `POST /admin/users/{id}/mail` (an operator's grant: `admin/mail.rs`) and
 //! `GET /admin/audit/summon?user=&draw=` (a logged draw replayed: `admin/audit.rs`), and
+//! the page for a person at `GET /admin/` (`admin/page.rs`: signed in with the token once,
+//! by a form), `GET /admin/jobs` and `POST /admin/jobs/{name}/run` (scheduled jobs: `admin/jobs.rs`),
 //! `POST /admin/actors/passivate` (every serving user actor retires, keeping its last answer;
 //! one still loading its state reads storage anyway: the next request of each user reads
 //! storage again; what the bot swarm's check asks first).
@@ -15,6 +17,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -27,7 +30,9 @@ use crate::notice::{NoticeBoard, NoticeError};
 pub mod actors;
 mod audit;
 pub mod diagnose;
+mod jobs;
 mod mail;
+pub mod page;
 
 /// What the admin endpoints need.
 pub struct AdminState {
@@ -38,6 +43,8 @@ pub struct AdminState {
     pub directory: Arc<Directory<GameBackend>>,
     /// Every request in flight.
     pub in_flight: Arc<InFlight>,
+    /// The scheduled jobs.
+    pub jobs: crate::jobs::Jobs,
 }
 
 /// The query of `PUT /admin/notice`.
@@ -49,18 +56,48 @@ struct NoticeQuery {
 /// How long a notice stays up unless told.
 const NOTICE_TTL: Duration = Duration::from_secs(24 * 3600);
 
-/// Compares without leaking, through timing, how much of a guess was right.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Compares without leaking, through timing, how much of a guess was right, or its length:
+/// the digests compared are always 32 bytes.
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The admin page's cookie. It holds a digest of the token, never the token itself.
+pub(crate) const PAGE_COOKIE: &str = "summoner_admin";
+
+/// The value of the page's cookie for `token`.
+pub(crate) fn page_cookie_value(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(format!("summoner admin page\n{token}")).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `req` carries the admin token: as a bearer token (scripts), or as the page's
+/// cookie (a person signed in at `/admin/`). A change asked with the cookie must come from
+/// the page itself: the cookie is `SameSite=Strict`, and a browser's `Origin` must be
+/// this host's.
 pub(crate) fn authorized(req: &HttpRequest, state: &AdminState) -> bool {
     if state.token.is_empty() {
         return false;
     }
     let presented =
         req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    presented.is_some_and(|token| same(token.trim().as_bytes(), state.token.as_bytes()))
+    if let Some(token) = presented {
+        return same(token.trim().as_bytes(), state.token.as_bytes());
+    }
+    let Some(cookie) = req.cookie(PAGE_COOKIE) else { return false };
+    if !same(cookie.value().as_bytes(), page_cookie_value(&state.token).as_bytes()) {
+        return false;
+    }
+    req.method() == actix_web::http::Method::GET || from_this_host(req)
+}
+
+/// The request's `Origin`, when a browser sent one, is this host.
+fn from_this_host(req: &HttpRequest) -> bool {
+    let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else { return true };
+    let host = req.connection_info().host().to_owned();
+    origin.to_str().is_ok_and(|o| o == format!("http://{host}") || o == format!("https://{host}"))
 }
 
 pub(crate) fn unauthorized() -> HttpResponse {
@@ -84,7 +121,24 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/users/{id}", web::get().to(actors::show))
         .route("/admin/users/{id}/passivate", web::post().to(actors::passivate))
         .route("/admin/users/{id}/kick", web::post().to(actors::kick))
-        .route("/admin/shards", web::get().to(diagnose::list_shards));
+        .route("/admin/shards", web::get().to(diagnose::list_shards))
+        .route("/admin/jobs", web::get().to(jobs::list))
+        .route("/admin/jobs/{name}/run", web::post().to(jobs::run))
+        .route("/admin/", web::get().to(page::overview))
+        .route(
+            "/admin",
+            web::get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/admin/")).finish() }),
+        )
+        .route("/admin/login", web::post().to(page::login))
+        .route("/admin/logout", web::post().to(page::logout))
+        .route("/admin/page/user", web::get().to(page::find))
+        .route("/admin/page/users/{id}", web::get().to(page::user))
+        .route("/admin/page/users/{id}/kick", web::post().to(page::kick))
+        .route("/admin/page/users/{id}/passivate", web::post().to(page::passivate))
+        .route("/admin/page/reload", web::post().to(page::reload))
+        .route("/admin/page/notice", web::post().to(page::notice))
+        .route("/admin/page/jobs/{name}/run", web::post().to(page::run_job));
 }
 
 async fn get_notice(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
@@ -109,13 +163,24 @@ async fn put_notice(
     let Ok(text) = std::str::from_utf8(&body) else {
         return HttpResponse::UnprocessableEntity().body("refused: the notice must be UTF-8 text\n");
     };
-    let ttl = query.ttl_secs.map_or(NOTICE_TTL, Duration::from_secs);
+    match set_notice(&state, text, query.ttl_secs).await {
+        Ok(said) => HttpResponse::Ok().body(format!("{said}\n")),
+        Err((status, said)) => HttpResponse::build(status).body(format!("{said}\n")),
+    }
+}
+
+/// Puts up `text` as the notice for `ttl_secs` (default a day; empty text takes it down).
+pub(crate) async fn set_notice(
+    state: &AdminState,
+    text: &str,
+    ttl_secs: Option<u64>,
+) -> Result<String, (StatusCode, String)> {
+    let ttl = ttl_secs.map_or(NOTICE_TTL, Duration::from_secs);
     match state.notices.set(text, ttl).await {
-        Ok(()) => HttpResponse::Ok().body(format!("notice set for {} s\n", ttl.as_secs())),
-        Err(NoticeError::Cache(e)) => {
-            HttpResponse::ServiceUnavailable().body(format!("the cache is unreachable: {e}\n"))
-        }
-        Err(e) => HttpResponse::UnprocessableEntity().body(format!("refused: {e}\n")),
+        Ok(()) if text.is_empty() => Ok("notice taken down".into()),
+        Ok(()) => Ok(format!("notice set for {} s", ttl.as_secs())),
+        Err(NoticeError::Cache(e)) => Err((StatusCode::SERVICE_UNAVAILABLE, format!("the cache is unreachable: {e}"))),
+        Err(e) => Err((StatusCode::UNPROCESSABLE_ENTITY, format!("refused: {e}"))),
     }
 }
 
@@ -136,23 +201,29 @@ async fn gamedata(req: HttpRequest, state: web::Data<AdminState>) -> HttpRespons
     HttpResponse::Ok().body(format!("version {} content {}\n", data.version, data.content_hash))
 }
 
-async fn reload(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
+/// Reloads the game data from its folder; the operator's answer, or the status and why not.
+pub(crate) async fn reload_gamedata(state: &AdminState) -> Result<String, (StatusCode, String)> {
     let catalog = state.catalog.clone();
     // Reading and checking the files is blocking work; keep it off the HTTP worker.
     match web::block(move || catalog.reload()).await {
         Ok(Ok(Reloaded::Swapped { from, to, content_hash })) => {
-            HttpResponse::Ok().body(format!("reloaded: version {from} -> {to} content {content_hash}\n"))
+            Ok(format!("reloaded: version {from} -> {to} content {content_hash}"))
         }
-        Ok(Ok(Reloaded::Unchanged { version })) => {
-            HttpResponse::Ok().body(format!("unchanged: version {version} is already in force\n"))
-        }
+        Ok(Ok(Reloaded::Unchanged { version })) => Ok(format!("unchanged: version {version} is already in force")),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "game data reload refused");
-            HttpResponse::UnprocessableEntity().body(format!("refused: {e}\n"))
+            Err((StatusCode::UNPROCESSABLE_ENTITY, format!("refused: {e}")))
         }
-        Err(e) => HttpResponse::InternalServerError().body(format!("reload failed: {e}\n")),
+        Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, format!("reload failed: {e}"))),
+    }
+}
+
+async fn reload(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return unauthorized();
+    }
+    match reload_gamedata(&state).await {
+        Ok(said) => HttpResponse::Ok().body(format!("{said}\n")),
+        Err((status, said)) => HttpResponse::build(status).body(format!("{said}\n")),
     }
 }

@@ -28,8 +28,59 @@ pub struct Config {
     pub admin: AdminConfig,
     pub rate_limits: RateLimitsConfig,
     pub sign_in: SignInConfig,
+    pub jobs: JobsConfig,
     pub sentry: SentryConfig,
     pub debug: DebugConfig,
+}
+
+/// Scheduled jobs (`crate::jobs`): how often each runs and what it keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Jobs run on their own every interval; off, they run only when an operator asks
+    /// (`POST /admin/jobs/{name}/run`).
+    pub enabled: bool,
+    /// Longest one run of a job may take (seconds); a run past it is abandoned and counted
+    /// as timed out (what it deleted stays deleted; the next run goes on).
+    pub timeout_secs: u64,
+    /// Rows one delete statement removes at most, so no statement holds locks long.
+    pub batch_rows: usize,
+    /// Expired and claimed mail (not operators' grants, which are kept to stay once-only).
+    pub mail_every_secs: u64,
+    /// Mail is deleted this many days after it expired or was claimed.
+    pub mail_keep_days: u32,
+    /// Battles started and never finished.
+    pub battles_every_secs: u64,
+    /// An unfinished battle's row is deleted this many hours after it expired (its late
+    /// finish is answered BATTLE_EXPIRED until then, BATTLE_NOT_FOUND after).
+    pub battle_keep_hours: u32,
+    /// Friend recommendations' level buckets in the cache.
+    pub recommendations_every_secs: u64,
+    /// Action-log retention (the summon log among them).
+    pub action_log_every_secs: u64,
+    /// Action-log rows older than this many days are deleted; at least 90 (the summon
+    /// log's legal minimum).
+    pub action_log_keep_days: u32,
+}
+
+/// Retention no configuration may go below: the summon log's legal minimum (days).
+pub const MIN_ACTION_LOG_DAYS: u32 = 90;
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            timeout_secs: 300,
+            batch_rows: 1_000,
+            mail_every_secs: 3_600,
+            mail_keep_days: 7,
+            battles_every_secs: 3_600,
+            battle_keep_hours: 24,
+            recommendations_every_secs: 300,
+            action_log_every_secs: 86_400,
+            action_log_keep_days: 400,
+        }
+    }
 }
 
 /// Platform sign-in: the OpenID Connect providers whose ID tokens are accepted.
@@ -304,6 +355,7 @@ impl Default for Config {
             admin: AdminConfig::default(),
             rate_limits: RateLimitsConfig::default(),
             sign_in: SignInConfig::default(),
+            jobs: JobsConfig::default(),
             sentry: SentryConfig::default(),
             debug: DebugConfig::default(),
         }
@@ -352,6 +404,19 @@ impl Default for LogConfig {
     fn default() -> Self {
         Self { format: LogFormat::Human, filter: "info".into() }
     }
+}
+
+/// An `http://` URL of this host's loopback (a stand-in provider in tests, a local proxy):
+/// keys fetched from anywhere else must come over TLS, or whoever is on the path could
+/// serve their own and sign in as anyone.
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The configuration could not be read.
@@ -448,8 +513,8 @@ impl Config {
             if p.issuer.is_empty() || p.audiences.is_empty() || p.audiences.iter().any(String::is_empty) {
                 return fail("each sign_in.oidc entry needs an issuer and at least one audience");
             }
-            if !(p.jwks_url.starts_with("https://") || p.jwks_url.starts_with("http://")) {
-                return fail("sign_in.oidc.jwks_url must be an http(s) URL");
+            if !(p.jwks_url.starts_with("https://") || is_loopback_http(&p.jwks_url)) {
+                return fail("sign_in.oidc.jwks_url must be an https:// URL (http:// only on the loopback)");
             }
         }
         if sign_in.oidc.iter().enumerate().any(|(i, p)| sign_in.oidc[..i].iter().any(|q| q.provider == p.provider)) {
@@ -492,6 +557,22 @@ impl Config {
         if self.storage.node_id > crate::ids::MAX_NODE {
             return fail("storage.node_id must be at most 1023");
         }
+        let jobs = &self.jobs;
+        if jobs.timeout_secs == 0 || jobs.batch_rows == 0 {
+            return fail("jobs.timeout_secs and jobs.batch_rows must be at least 1");
+        }
+        let intervals = [
+            jobs.mail_every_secs,
+            jobs.battles_every_secs,
+            jobs.recommendations_every_secs,
+            jobs.action_log_every_secs,
+        ];
+        if intervals.contains(&0) {
+            return fail("every jobs.*_every_secs must be at least 1");
+        }
+        if jobs.action_log_keep_days < MIN_ACTION_LOG_DAYS {
+            return fail("jobs.action_log_keep_days must be at least 90 (the summon log's legal minimum)");
+        }
         Ok(())
     }
 }
@@ -531,6 +612,24 @@ mod tests {
             assert!(Config::load(Some(Path::new("c.toml"))).is_err());
             jail.create_file("d.toml", "[redis]\nkey_prefix = \"a b\"\n")?;
             assert!(Config::load(Some(Path::new("d.toml"))).is_err());
+            for (url, ok) in [
+                ("https://keys.example.com/jwks", true),
+                ("http://127.0.0.1:9000/jwks", true),
+                ("http://[::1]:9000/jwks", true),
+                ("http://keys.example.com/jwks", false),
+                ("http://127.0.0.1.example.com/jwks", false),
+            ] {
+                let provider = format!(
+                    "[[sign_in.oidc]]\nprovider = \"p\"\nissuer = \"i\"\naudiences = [\"a\"]\njwks_url = \"{url}\"\n"
+                );
+                jail.create_file("g.toml", &provider)?;
+                assert_eq!(Config::load(Some(Path::new("g.toml"))).is_ok(), ok, "{url}");
+            }
+            jail.create_file("e.toml", "[jobs]\naction_log_keep_days = 89\n")?;
+            let short = Config::load(Some(Path::new("e.toml"))).expect_err("below the legal minimum");
+            assert!(short.to_string().contains("action_log_keep_days"), "{short}");
+            jail.create_file("f.toml", "[jobs]\naction_log_keep_days = 90\n")?;
+            assert!(Config::load(Some(Path::new("f.toml"))).is_ok());
             Ok(())
         });
     }

@@ -19,6 +19,7 @@ pub mod game;
 pub mod gdata;
 pub mod health;
 pub mod ids;
+pub mod jobs;
 pub mod metrics;
 pub mod notice;
 pub mod oidc;

@@ -6,7 +6,7 @@
 //! session look-ups the cache could not answer; and, read when scraped, requests in flight
 //! by the stage they wait in, requests queued in user mailboxes, each shard's group-commit
 //! queue depth and oldest job, Redis call latency per shard, and the process's CPU,
-//! memory and file descriptors.
+//! memory and file descriptors; scheduled jobs' runs, durations, items and last success.
 //!
 //! The metrics live in one process-wide registry: they describe the process, and code deep
 //! in the storage layer records into them without being handed a handle.
@@ -54,6 +54,10 @@ pub struct Metrics {
     pub queue_oldest_seconds: GaugeVec,
     pub redis_seconds: HistogramVec,
     pub scrape_seconds: Gauge,
+    pub job_runs: IntCounterVec,
+    pub job_seconds: HistogramVec,
+    pub job_items: IntCounterVec,
+    pub job_last_success: GaugeVec,
 }
 
 /// Registers `collector` and notes the names of the families it exports.
@@ -155,6 +159,27 @@ fn build() -> Result<Metrics, prometheus::Error> {
         &["shard"],
     )?;
     let scrape_seconds = Gauge::new("metrics_scrape_seconds", "How long the last scrape took to gather")?;
+    let job_runs = IntCounterVec::new(
+        Opts::new("job_runs_total", "Runs of scheduled jobs by outcome (done, failed, timed_out)"),
+        &["job", "outcome"],
+    )?;
+    let job_seconds = HistogramVec::new(
+        HistogramOpts::new("job_duration_seconds", "How long runs of scheduled jobs took")
+            .buckets(vec![0.01, 0.05, 0.25, 1.0, 5.0, 15.0, 60.0, 300.0]),
+        &["job"],
+    )?;
+    let job_items = IntCounterVec::new(
+        Opts::new("job_items_total", "Rows, entries or key sets a scheduled job handled"),
+        &["job"],
+    )?;
+    let job_last_success = GaugeVec::new(
+        Opts::new("job_last_success_timestamp_seconds", "When a scheduled job last ran to its end (Unix time)"),
+        &["job"],
+    )?;
+    register(&registry, &mut families, Box::new(job_runs.clone()))?;
+    register(&registry, &mut families, Box::new(job_seconds.clone()))?;
+    register(&registry, &mut families, Box::new(job_items.clone()))?;
+    register(&registry, &mut families, Box::new(job_last_success.clone()))?;
     register(&registry, &mut families, Box::new(in_flight.clone()))?;
     register(&registry, &mut families, Box::new(mailbox_queued.clone()))?;
     register(&registry, &mut families, Box::new(mailbox_max_depth.clone()))?;
@@ -207,6 +232,10 @@ fn build() -> Result<Metrics, prometheus::Error> {
         queue_oldest_seconds,
         redis_seconds,
         scrape_seconds,
+        job_runs,
+        job_seconds,
+        job_items,
+        job_last_success,
     })
 }
 

@@ -3,11 +3,14 @@
 //! cached), and its issuer, audience and expiry are the configured ones. The account is
 //! the token's subject (`sub`): the client's word is never taken for who it is.
 //!
-//! Keys are read again when a token names a key id the cache does not hold (providers
-//! rotate keys), at most once per [`REFETCH_AFTER`], so made-up key ids cannot make the
-//! server hammer the provider.
+//! Keys are read again when they are stale or a token names a key id the cache does not
+//! hold (providers rotate keys): one fetch at a time, a caller waiting for another's fetch
+//! at most the sign-in bound, and at most one attempt per [`REFETCH_AFTER`], so made-up key
+//! ids or a provider that is down cannot make the server hammer it or queue sign-ins behind
+//! fetches. The `signing_keys` job (`crate::jobs`) reads them ahead, so sign-ins rarely wait.
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
@@ -19,6 +22,10 @@ use crate::config::{OidcProviderConfig, SignInConfig};
 
 /// A token naming an unknown key fetches the keys again at most this often.
 pub const REFETCH_AFTER: Duration = Duration::from_secs(30);
+
+/// The longest subject kept as an account id (the accounts table's id column holds 191
+/// characters on MySQL).
+const MAX_SUBJECT: usize = 191;
 
 /// Algorithms accepted (what OpenID providers sign ID tokens with); never `none` or HMAC,
 /// whose "key" a client could choose.
@@ -36,8 +43,9 @@ pub enum TokenError {
     Unavailable(String),
 }
 
+#[derive(Clone)]
 struct Keys {
-    set: JwkSet,
+    set: Arc<JwkSet>,
     fetched: Instant,
 }
 
@@ -45,9 +53,13 @@ struct Keys {
 pub struct OidcProvider {
     config: OidcProviderConfig,
     http: reqwest::Client,
+    /// The bound of a fetch on a sign-in's path.
+    path_timeout: Duration,
     cache_for: Duration,
     leeway_secs: u64,
-    keys: Mutex<Option<Keys>>,
+    keys: RwLock<Option<Keys>>,
+    /// One fetch at a time; holds when the last one was tried (done or failed).
+    fetching: Mutex<Option<Instant>>,
 }
 
 /// The claims read from an ID token (the validation checks `iss`, `aud` and `exp` itself).
@@ -58,49 +70,94 @@ struct Claims {
 
 impl OidcProvider {
     fn new(config: OidcProviderConfig, sign_in: &SignInConfig) -> Result<Self, String> {
+        let path_timeout = Duration::from_millis(sign_in.jwks_timeout_ms);
+        // Each fetch sets its own bound (a sign-in's, or a job's); connecting is bounded here.
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(sign_in.jwks_timeout_ms))
-            .connect_timeout(Duration::from_millis(sign_in.jwks_timeout_ms))
+            .connect_timeout(path_timeout)
             .build()
             .map_err(|e| format!("the HTTP client for {}: {e}", config.provider))?;
         Ok(Self {
             config,
             http,
+            path_timeout,
             cache_for: Duration::from_secs(sign_in.jwks_cache_secs),
             leeway_secs: sign_in.leeway_secs,
-            keys: Mutex::new(None),
+            keys: RwLock::new(None),
+            fetching: Mutex::new(None),
         })
     }
 
-    async fn fetch(&self) -> Result<JwkSet, TokenError> {
+    fn cached(&self) -> Option<Keys> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    async fn fetch(&self, timeout: Duration) -> Result<JwkSet, TokenError> {
         let _stage = in_flight::enter(Stage::Outbound, None);
         let url = &self.config.jwks_url;
         let unavailable =
             |e: String| TokenError::Unavailable(format!("the keys of {} ({url}): {e}", self.config.provider));
-        let reply = self.http.get(url).send().await.map_err(|e| unavailable(e.to_string()))?;
-        if !reply.status().is_success() {
-            return Err(unavailable(format!("HTTP {}", reply.status())));
-        }
-        let body = reply.bytes().await.map_err(|e| unavailable(e.to_string()))?;
-        serde_json::from_slice(&body).map_err(|e| unavailable(format!("not a JWKS: {e}")))
+        let read = async {
+            let reply = self.http.get(url).send().await.map_err(|e| unavailable(e.to_string()))?;
+            if !reply.status().is_success() {
+                return Err(unavailable(format!("HTTP {}", reply.status())));
+            }
+            let body = reply.bytes().await.map_err(|e| unavailable(e.to_string()))?;
+            serde_json::from_slice(&body).map_err(|e| unavailable(format!("not a JWKS: {e}")))
+        };
+        tokio::time::timeout(timeout, read)
+            .await
+            .map_err(|_| unavailable(format!("no answer within {} ms", timeout.as_millis())))?
     }
 
-    /// The key `kid` names, from the cache or, when it is stale or lacks the key (and was
-    /// not read moments ago), from the provider.
-    async fn key(&self, kid: &str) -> Result<DecodingKey, TokenError> {
-        let mut keys = self.keys.lock().await;
-        let fresh = keys.as_ref().is_some_and(|k| k.fetched.elapsed() < self.cache_for);
-        let known = keys.as_ref().and_then(|k| k.set.find(kid)).is_some();
-        let recently = keys.as_ref().is_some_and(|k| k.fetched.elapsed() < REFETCH_AFTER);
-        if !fresh || (!known && !recently) {
-            match self.fetch().await {
-                Ok(set) => *keys = Some(Keys { set, fetched: Instant::now() }),
-                // Stale keys still verify what they can while the provider is away.
-                Err(e) if keys.is_none() => return Err(e),
-                Err(e) => tracing::warn!(provider = %self.config.provider, error = %e, "keeping the cached keys"),
-            }
+    /// Fetches the keys and keeps them (the caller holds `fetching`).
+    async fn fetch_and_keep(&self, timeout: Duration, last: &mut Option<Instant>) -> Result<(), TokenError> {
+        *last = Some(Instant::now());
+        let set = self.fetch(timeout).await?;
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) =
+            Some(Keys { set: Arc::new(set), fetched: Instant::now() });
+        Ok(())
+    }
+
+    /// Reads the keys again now, within `timeout` (a scheduled job's), waiting for a fetch
+    /// in progress first.
+    pub async fn refresh(&self, timeout: Duration) -> Result<(), TokenError> {
+        let mut last = self.fetching.lock().await;
+        self.fetch_and_keep(timeout, &mut last).await
+    }
+
+    /// On a sign-in's path: reads the keys again unless a fetch was tried moments ago
+    /// ([`REFETCH_AFTER`]: a provider that is down, or made-up key ids, are not hammered)
+    /// or finished while this caller waited for it. Waits for another's fetch at most the
+    /// path's bound.
+    async fn refresh_on_path(&self) {
+        let asked = Instant::now();
+        let Ok(mut last) = tokio::time::timeout(self.path_timeout, self.fetching.lock()).await else { return };
+        if last.is_some_and(|at| at >= asked || at.elapsed() < REFETCH_AFTER) {
+            return;
         }
-        let jwk = keys.as_ref().and_then(|k| k.set.find(kid)).ok_or_else(|| {
+        if let Err(e) = self.fetch_and_keep(self.path_timeout, &mut last).await {
+            tracing::warn!(provider = %self.config.provider, error = %e, "the provider's keys could not be read");
+        }
+    }
+
+    /// The key `kid` names, from the cache or, when the cache is stale, empty or lacks the
+    /// key, after reading the provider's keys again (see [`Self::refresh_on_path`]). Stale
+    /// keys still verify what they can while the provider is away.
+    async fn key(&self, kid: &str) -> Result<DecodingKey, TokenError> {
+        let usable = |keys: &Option<Keys>| keys.as_ref().is_some_and(|k| k.set.find(kid).is_some());
+        let mut keys = self.cached();
+        let fresh = keys.as_ref().is_some_and(|k| k.fetched.elapsed() < self.cache_for);
+        if !fresh || !usable(&keys) {
+            self.refresh_on_path().await;
+            keys = self.cached();
+        }
+        let Some(keys) = keys else {
+            return Err(TokenError::Unavailable(format!(
+                "the keys of {} could not be read; try again later",
+                self.config.provider
+            )));
+        };
+        let jwk = keys.set.find(kid).ok_or_else(|| {
             TokenError::Refused(format!("the token is signed with a key {kid:?} the provider does not publish"))
         })?;
         DecodingKey::from_jwk(jwk)
@@ -134,7 +191,7 @@ impl OidcProvider {
             })
         })?;
         let subject = data.claims.sub;
-        if subject.is_empty() || subject.len() > 255 || subject.chars().any(char::is_control) {
+        if subject.is_empty() || subject.len() > MAX_SUBJECT || subject.chars().any(char::is_control) {
             return Err(refused("the token's subject is not a usable id".into()));
         }
         Ok(subject)
@@ -158,5 +215,24 @@ impl Providers {
     /// The provider named `name`, if configured.
     pub fn get(&self, name: &str) -> Option<&OidcProvider> {
         self.0.get(name)
+    }
+
+    /// No provider is configured.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Reads every provider's keys again, each within `timeout`; answers how many were
+    /// read, or which could not be (after trying all).
+    pub async fn refresh_all(&self, timeout: Duration) -> Result<u64, String> {
+        let mut read = 0;
+        let mut failed = Vec::new();
+        for provider in self.0.values() {
+            match provider.refresh(timeout).await {
+                Ok(()) => read += 1,
+                Err(e) => failed.push(e.to_string()),
+            }
+        }
+        if failed.is_empty() { Ok(read) } else { Err(failed.join("; ")) }
     }
 }

@@ -1,5 +1,5 @@
 //! Wiring: opens storage, builds the actor directory and the HTTP server, starts the
-//! passivation sweeper. `main` and the integration tests both start the server here.
+//! passivation sweeper and the scheduled jobs. `main` and the integration tests both start the server here.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +23,7 @@ use crate::game::data::{DataError, GameData};
 use crate::game::quest_actor::QuestActors;
 use crate::gdata::files::GAMEDATA_FILE;
 use crate::health::Readiness;
+use crate::jobs::Jobs;
 use crate::notice::NoticeBoard;
 use crate::oidc::Providers;
 use crate::storage::db_store::{DbStore, DbStoreConfig};
@@ -266,6 +267,15 @@ pub async fn start_with_store(
     let request_timeout = Duration::from_millis(config.limits.request_timeout_ms);
     let in_flight = Arc::new(InFlight::default());
     let notices = Arc::new(NoticeBoard::new(directory.backend().cache().clone(), directory.clock().clone()));
+    let providers = Arc::new(Providers::new(&config.sign_in).map_err(StartError::SignIn)?);
+    let jobs = Jobs::for_server(
+        &config.jobs,
+        directory.backend().store().clone(),
+        directory.backend().cache().clone(),
+        providers.clone(),
+        Duration::from_secs(config.sign_in.jwks_cache_secs),
+        directory.clock().clone(),
+    );
     let state = web::Data::new(ApiState {
         directory: directory.clone(),
         accounts: Accounts::new(
@@ -273,7 +283,7 @@ pub async fn start_with_store(
             notices.clone(),
             i64::from(sessions.ttl_secs) * 1000,
             request_timeout,
-            Providers::new(&config.sign_in).map_err(StartError::SignIn)?,
+            providers,
         ),
         admission: Arc::new(Semaphore::new(config.limits.max_in_flight)),
         in_flight: in_flight.clone(),
@@ -289,6 +299,7 @@ pub async fn start_with_store(
         notices,
         directory: directory.clone(),
         in_flight: in_flight.clone(),
+        jobs,
     });
     let readiness = web::Data::new(Readiness::default());
     let public_state = state.clone();

@@ -2,7 +2,8 @@
 //! signed with the provider's published key, for our audience, unexpired, signs in as its
 //! subject; a bad signature, an unknown key, another audience or issuer, an expired token
 //! or an unconfigured provider is refused; the keys are fetched once and cached; a provider
-//! that does not answer is a 503 within the fetch's timeout.
+//! that does not answer is a 503 within the fetch's timeout, not tried again at once; the
+//! `signing_keys` job reads the keys ahead of sign-ins.
 
 mod common;
 
@@ -90,6 +91,16 @@ fn token(sub: &str, iss: &str, aud: &str, expires_in: i64, kid: &str, key: &[u8]
     encode(&header, &claims, &EncodingKey::from_rsa_pem(key).expect("a test key")).expect("signed")
 }
 
+/// A token signed with HS256 under the provider's key id: HMAC keys are shared secrets, so
+/// a server that took them could be handed a "key" the client chose.
+fn hmac_token(sub: &str) -> String {
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some("stand-in-1".into());
+    let now = now_secs();
+    let claims = Claims { iss: ISSUER, aud: AUDIENCE, sub, iat: now, exp: now + 600 };
+    encode(&header, &claims, &EncodingKey::from_secret(b"chosen by the client")).expect("signed")
+}
+
 fn good(sub: &str) -> String {
     token(sub, ISSUER, AUDIENCE, 600, "stand-in-1", SIGNING_KEY)
 }
@@ -132,6 +143,7 @@ async fn an_id_token_signs_in_as_its_subject_and_every_bad_one_is_refused() {
         ("expired", token("player-7", ISSUER, AUDIENCE, -3_600, "stand-in-1", SIGNING_KEY), "expired"),
         ("an unknown key", token("player-7", ISSUER, AUDIENCE, 600, "rotated-2", OTHER_KEY), "does not publish"),
         ("not a token", "garbage".to_string(), "not an ID token"),
+        ("an HMAC token (whose key a client could pick)", hmac_token("player-7"), "not accepted"),
     ];
     for (case, id_token, says) in refusals {
         for answer in [
@@ -156,15 +168,53 @@ async fn an_id_token_signs_in_as_its_subject_and_every_bad_one_is_refused() {
 
 #[actix_web::test]
 async fn a_provider_that_does_not_answer_is_a_503_within_the_fetch_timeout() {
-    // A port that accepts nothing: bound, then closed.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    // A port that takes connections (the kernel's backlog) and never answers on them.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("http://{closed}/jwks.json");
-    let server = TestServer::start(with_provider(config(dir.path()), &url), Arc::new(ManualClock::new())).await;
+    let url = format!("http://{}/jwks.json", silent.local_addr().unwrap());
+    let mut config = with_provider(config(dir.path()), &url);
+    config.sign_in.jwks_timeout_ms = 3_000;
+    let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
     let started = Instant::now();
     let answer = server.client().login(platform("stand-in", &good("player-7"))).await.unwrap();
     assert_status(&answer, 503, ErrorCode::Unavailable);
     assert!(answer.retry_after.is_some());
-    assert!(started.elapsed() < Duration::from_secs(4), "answered after {:?}", started.elapsed());
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(2_900), "gave up before the fetch's bound: {waited:?}");
+    assert!(waited < Duration::from_secs(8), "answered after {waited:?}");
+    // The failed fetch is not tried again at once: the next sign-in does not wait for it.
+    let started = Instant::now();
+    let again = server.client().login(platform("stand-in", &good("player-7"))).await.unwrap();
+    assert_status(&again, 503, ErrorCode::Unavailable);
+    assert!(started.elapsed() < Duration::from_millis(2_900), "waited {:?}", started.elapsed());
     server.stop().await;
+    drop(silent);
+}
+
+/// The `signing_keys` job reads the provider's keys ahead of sign-ins (with the jobs' 30 s
+/// bound), so the first sign-in does not fetch them on its path.
+#[actix_web::test]
+async fn the_signing_keys_job_reads_the_keys_ahead_of_sign_ins() {
+    let provider = start_provider().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = with_provider(config(dir.path()), &provider.url);
+    config.admin.token = "admin-secret".into();
+    let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
+    assert_eq!(provider.fetches.load(Ordering::SeqCst), 0, "nothing read at start");
+    let run: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/admin/jobs/signing_keys/run", server.admin_url))
+        .bearer_auth("admin-secret")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((run["outcome"].as_str(), run["count"].as_i64()), (Some("done"), Some(1)), "{run}");
+    assert_eq!(provider.fetches.load(Ordering::SeqCst), 1);
+    let login = server.client().register(platform("stand-in", &good("player-9"))).await.unwrap();
+    assert_status(&login, 200, ErrorCode::Ok);
+    assert_eq!(provider.fetches.load(Ordering::SeqCst), 1, "the sign-in used the keys read ahead");
+    server.stop().await;
+    provider.handle.stop(true).await;
 }

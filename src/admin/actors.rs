@@ -368,13 +368,29 @@ pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Da
     HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "passivated": passivated }))
 }
 
-/// Ends `user`'s session (activating the user's actor if none is live); answers whether a
-/// session was open.
-pub async fn kick_user(state: &AdminState, user: u64) -> Result<bool, String> {
+/// Why a kick did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum KickError {
+    #[error("no such user")]
+    NoSuchUser,
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Ends `user`'s session (activating the user's actor if none is live, never for a user who
+/// does not exist); answers whether a session was open.
+pub async fn end_session(state: &AdminState, user: u64) -> Result<bool, KickError> {
+    if state.directory.live(user).is_none() {
+        match state.directory.backend().store().peek_user(user, &[]).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(KickError::NoSuchUser),
+            Err(e) => return Err(KickError::Failed(format!("storage: {e}"))),
+        }
+    }
     match state.directory.ask(user, INSPECT_WAIT * 5, || Kick).await {
         Ok(ended) => Ok(ended),
-        Err(AskError::Call(CallError::Internal(m))) if m.contains("not loaded") => Err(format!("no user {user}")),
-        Err(e) => Err(e.to_string()),
+        Err(AskError::Call(CallError::Internal(m))) if m.contains("not loaded") => Err(KickError::NoSuchUser),
+        Err(e) => Err(KickError::Failed(e.to_string())),
     }
 }
 
@@ -386,16 +402,9 @@ pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<Ad
         Ok(user) => user,
         Err(answer) => return *answer,
     };
-    // A user who does not exist has nothing to kick; do not start an actor for them.
-    if state.directory.live(user).is_none() {
-        match state.directory.backend().store().peek_user(user, &[]).await {
-            Ok(Some(_)) => {}
-            Ok(None) => return HttpResponse::NotFound().body(format!("no user {user}\n")),
-            Err(e) => return HttpResponse::ServiceUnavailable().body(format!("storage: {e}\n")),
-        }
-    }
-    match kick_user(&state, user).await {
+    match end_session(&state, user).await {
         Ok(ended) => HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "session_ended": ended })),
+        Err(KickError::NoSuchUser) => HttpResponse::NotFound().body(format!("no user {user}\n")),
         Err(e) => HttpResponse::ServiceUnavailable().body(format!("{e}\n")),
     }
 }

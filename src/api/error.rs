@@ -84,7 +84,7 @@ impl ApiError {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
         } else if matches!(self, Self::Unavailable(_)) {
-            tracing::warn!(error = %self, "request needs the cache, which is unavailable");
+            tracing::warn!(error = %self, "request needs a service that is unavailable (the cache, or a sign-in provider)");
         }
         let body = Response {
             seq,

@@ -107,6 +107,18 @@ fn done<T: Send + 'static>(value: CacheResult<T>) -> BoxFuture<'static, CacheRes
 }
 
 impl Cache for LocalCache {
+    fn trim_active(&self, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>> {
+        let mut maps = self.maps();
+        let mut removed = 0;
+        maps.buckets.retain(|_, members| {
+            let count = members.len();
+            members.retain(|_, (at, _)| *at >= before_ms);
+            removed += (count - members.len()) as u64;
+            !members.is_empty()
+        });
+        done(Ok(removed))
+    }
+
     fn find_session(&self, token: TokenHash) -> BoxFuture<'static, CacheResult<FoundSession>> {
         let (session, reply) = (self.get(&self.keys.session(&token)), self.get(&self.keys.reply(&token)));
         done(FoundSession::decode(session.as_deref(), reply.as_deref()))

@@ -273,6 +273,18 @@ fn note_active(pipe: &mut Pipeline, keys: &Keys, activity: &Activity) {
         .ignore();
 }
 
+/// Drops from a level bucket (KEYS as [`NOTE_ACTIVE`]) the players active before ARGV[1];
+/// answers how many.
+const TRIM_ACTIVE: &str = r"
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+for i = 1, #gone, 500 do
+  local part = {unpack(gone, i, math.min(i + 499, #gone))}
+  redis.call('ZREM', KEYS[1], unpack(part))
+  redis.call('HDEL', KEYS[2], unpack(part))
+end
+return #gone
+";
+
 /// `SET key value PX ttl` on `pipe`.
 fn set_px(pipe: &mut Pipeline, key: String, value: Vec<u8>, ttl_ms: u64) {
     pipe.cmd("SET").arg(key).arg(value).arg("PX").arg(ttl_ms).ignore();
@@ -424,6 +436,48 @@ impl Cache for RedisCache {
             let mut pipe = redis::pipe();
             set_px(&mut pipe, key, value, (ttl.as_millis() as u64).max(1));
             this.run("write the server cache", shard, pipe).await
+        }
+        .boxed()
+    }
+
+    fn trim_active(&self, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>> {
+        let this = self.clone();
+        async move {
+            let mut removed = 0u64;
+            for shard in 0..this.shards.len() {
+                // SCAN finds the buckets this shard holds, a page per round trip; each
+                // bucket is then trimmed by one script (atomic per bucket).
+                let mut cursor = 0u64;
+                loop {
+                    let mut pipe = redis::pipe();
+                    pipe.cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(this.keys.active_bucket_pattern())
+                        .arg("COUNT")
+                        .arg(500);
+                    let ((next, keys),): ((u64, Vec<String>),) = this.run("find level buckets", shard, pipe).await?;
+                    let buckets: Vec<u32> = keys.iter().filter_map(|k| this.keys.bucket_of(k)).collect();
+                    if !buckets.is_empty() {
+                        let mut pipe = redis::pipe();
+                        for bucket in &buckets {
+                            pipe.cmd("EVAL")
+                                .arg(TRIM_ACTIVE)
+                                .arg(2)
+                                .arg(this.keys.active_bucket(*bucket))
+                                .arg(this.keys.active_cards(*bucket))
+                                .arg(before_ms);
+                        }
+                        let counts: Vec<u64> = this.run("trim level buckets", shard, pipe).await?;
+                        removed += counts.iter().sum::<u64>();
+                    }
+                    if next == 0 {
+                        break;
+                    }
+                    cursor = next;
+                }
+            }
+            Ok(removed)
         }
         .boxed()
     }

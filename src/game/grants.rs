@@ -16,6 +16,10 @@ use crate::storage::rows::RowWrite;
 
 /// Longest grant name.
 pub const MAX_GRANT_ID: usize = 128;
+
+/// The mail kind of operators' grants. Their rows are never deleted (the expired-mail job
+/// spares them): a late retry of a grant must find its mail to stay once-only.
+pub const GRANT_KIND: &str = "grant";
 /// Most rewards in one grant.
 pub const MAX_REWARDS: usize = 20;
 const DERIVED: u64 = 1 << 62;
@@ -79,7 +83,7 @@ pub fn mail_row(data: &GameData, user: u64, grant: &Grant, now_ms: i64) -> Resul
     let rewards = grant.rewards.iter().map(|r| Reward { what: r.what.clone(), amount: r.amount }).collect();
     let mail = Mail {
         id: mail_id(user, name),
-        kind: "grant".into(),
+        kind: GRANT_KIND.into(),
         sender_id: 0,
         title: grant.title.clone(),
         body: grant.body.clone(),

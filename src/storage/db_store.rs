@@ -45,6 +45,7 @@ use crate::with_conn;
 mod clans;
 mod logs;
 mod registration;
+mod sweeps;
 mod user_data;
 
 /// A database error, with what was being done.
@@ -432,6 +433,14 @@ impl Store for DbStore {
 
     fn queues(&self) -> Vec<crate::storage::queue_gauge::QueueView> {
         self.queues.views()
+    }
+
+    fn sweep(&self, sweep: crate::storage::Sweep) -> BoxFuture<'static, StoreResult<u64>> {
+        let store = self.clone();
+        Box::pin(async move {
+            let _stage = in_flight::enter(Stage::Database, None);
+            sweeps::sweep(store, sweep).await
+        })
     }
 
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {

@@ -9,11 +9,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use futures_util::future::{BoxFuture, ready};
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
+use crate::storage::db::DbKind;
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
-    StoreError, StoreResult, UserPlace, UserRows, UserShards,
+    StoreError, StoreResult, Sweep, UserPlace, UserRows, UserShards,
 };
 
 #[derive(Default)]
@@ -27,10 +28,46 @@ struct Inner {
     epochs: HashMap<UserId, i64>,
     sessions: HashMap<UserId, Session>,
     replies: HashMap<UserId, StoredReply>,
-    logs: Vec<ActionLog>,
+    /// Action logs by log id (from 1, in the order they came).
+    logs: BTreeMap<u64, ActionLog>,
+    next_log: u64,
 }
 
 impl Inner {
+    fn log(&mut self, logs: Vec<ActionLog>) {
+        for log in logs {
+            self.next_log += 1;
+            self.logs.insert(self.next_log, log);
+        }
+    }
+
+    fn sweep(&mut self, sweep: &Sweep) -> StoreResult<u64> {
+        let before = sweep.before_ms;
+        let past = |at: i64| at > 0 && at < before;
+        if sweep.on == DbKind::Log {
+            let count = self.logs.len();
+            self.logs.retain(|_, l| !past(l.at_ms));
+            return Ok((count - self.logs.len()) as u64);
+        }
+        let index = |name: &str| -> StoreResult<usize> {
+            sweep.column_named(name)?;
+            Ok(sweep.table.all().position(|c| c.name == name).unwrap_or_default())
+        };
+        let time = index(sweep.column)?;
+        let spare = match &sweep.spare {
+            Some((name, value)) => Some((index(name)?, value)),
+            None => None,
+        };
+        let Some(rows) = self.tables.get_mut(sweep.table.name) else { return Ok(0) };
+        let count = rows.len();
+        rows.retain(|_, row| {
+            let old = matches!(row.get(time), Some(Value::Int(at)) if past(*at));
+            let spared = spare.is_some_and(|(i, value)| row.get(i) == Some(value));
+            !old || spared
+        });
+        Ok((count - rows.len()) as u64)
+    }
+
     fn apply(&mut self, writes: &[RowWrite]) -> StoreResult<()> {
         // Checked first, so a refused commit changes nothing.
         for write in writes {
@@ -168,7 +205,7 @@ impl MemoryStore {
 
     /// The action-log records of `user`, oldest first.
     pub fn action_logs(&self, user: UserId) -> Vec<ActionLog> {
-        self.inner().logs.iter().filter(|l| l.user_id == user).cloned().collect()
+        self.inner().logs.values().filter(|l| l.user_id == user).cloned().collect()
     }
 
     /// Sets the stored owner epoch of `user` (a takeover by another activation, in tests).
@@ -248,7 +285,7 @@ impl Store for MemoryStore {
     }
 
     fn append_logs(&self, _shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>> {
-        self.inner().logs.extend(logs);
+        self.inner().log(logs);
         Box::pin(ready(Ok(())))
     }
 
@@ -259,14 +296,14 @@ impl Store for MemoryStore {
         after: u64,
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
-        // Log ids here are positions in the log, from 1.
         let inner = self.inner();
-        let rows = (1u64..)
-            .zip(&inner.logs)
-            .filter(|(id, l)| *id > after && l.action == action && user.is_none_or(|u| l.user_id == u))
+        let rows = inner
+            .logs
+            .range(after.saturating_add(1)..)
+            .filter(|(_, l)| l.action == action && user.is_none_or(|u| l.user_id == u))
             .take(limit)
             .map(|(log_id, l)| LoggedAction {
-                log_id,
+                log_id: *log_id,
                 user_id: l.user_id,
                 action: l.action.to_owned(),
                 params: l.params.clone(),
@@ -299,7 +336,7 @@ impl Store for MemoryStore {
         }
         let Commit { writes: Changes { rows, logs }, reply } = commit;
         let result = inner.apply(&rows).map(|()| {
-            inner.logs.extend(logs);
+            inner.log(logs);
             inner.replies.insert(user, reply);
             inner.deliver(&rows)
         });
@@ -310,6 +347,10 @@ impl Store for MemoryStore {
                 tell(&receivers);
             }
         })))
+    }
+
+    fn sweep(&self, sweep: Sweep) -> BoxFuture<'static, StoreResult<u64>> {
+        Box::pin(ready(self.inner().sweep(&sweep)))
     }
 
     fn write_outside(&self, _user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {

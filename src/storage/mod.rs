@@ -175,6 +175,29 @@ pub enum StoreError {
     OutcomeUnknown(String),
 }
 
+/// Rows past their time, to delete ([`Store::sweep`]): on every shard of kind `on` (game
+/// or log), the rows of `table` whose time column `column` (ms) is set (above 0) and below
+/// `before_ms`, except those whose column `spare.0` holds `spare.1`. Deleted `batch` rows a
+/// statement, so no statement holds locks long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sweep {
+    pub on: db::DbKind,
+    pub table: &'static TableDef,
+    pub column: &'static str,
+    pub before_ms: i64,
+    pub spare: Option<(&'static str, rows::Value)>,
+    pub batch: usize,
+}
+
+impl Sweep {
+    /// The column `name` of the sweep's table, or why it cannot be swept by it.
+    pub fn column_named(&self, name: &str) -> StoreResult<&'static rows::Column> {
+        self.table.all().find(|c| c.name == name).ok_or_else(|| {
+            StoreError::Database(format!("sweep {}", self.table.name), format!("the table has no column {name}"))
+        })
+    }
+}
+
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -276,6 +299,11 @@ pub trait Store: Send + Sync + 'static {
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {
         Box::pin(futures_util::future::ready(Ok(())))
     }
+
+    /// Deletes the rows `sweep` describes on every shard of its kind; answers how many.
+    /// Rows are gone shard by shard as each statement commits: a sweep cut short (its
+    /// caller's timeout) has deleted some and may simply run again.
+    fn sweep(&self, sweep: Sweep) -> BoxFuture<'static, StoreResult<u64>>;
 
     /// What each shard's group-commit queue holds now. Stores that queue nothing have none.
     fn queues(&self) -> Vec<queue_gauge::QueueView> {

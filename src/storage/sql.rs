@@ -9,7 +9,7 @@
 //! place in the row) so that [`crate::storage::conn::DynRow`] decodes any table without a
 //! struct per table.
 
-use crate::storage::rows::{ColType, Row, TableDef, Value};
+use crate::storage::rows::{ColType, Column, Row, TableDef, Value};
 use crate::storage::tables::ACTION_LOG;
 
 /// Which SQL a database speaks.
@@ -440,6 +440,41 @@ pub fn select_logs<'a>(
     }
     s.push(" AND log_id > ").param(Bind::Value(ColType::BigInt, after));
     s.push(&format!(" ORDER BY log_id LIMIT {limit}"));
+    s
+}
+
+/// Deletes at most `limit` rows of `table` whose time column `column` is set (above 0) and
+/// below `before`, keeping those whose `spare` column holds its value. Each backend bounds a
+/// delete its own way: PostgreSQL by the rows' `ctid`s, SQLite by `rowid`, MySQL by
+/// `DELETE ... LIMIT`.
+pub fn delete_older<'a>(
+    dialect: Dialect,
+    table: &TableDef,
+    column: &Column,
+    before: &'a Value,
+    spare: Option<(&Column, &'a Value)>,
+    limit: usize,
+) -> Statement<'a> {
+    let name = table.name;
+    let mut s = match dialect {
+        Dialect::Postgres => {
+            Statement::new(dialect, format!("DELETE FROM {name} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {name} WHERE "))
+        }
+        Dialect::Sqlite => {
+            Statement::new(dialect, format!("DELETE FROM {name} WHERE rowid IN (SELECT rowid FROM {name} WHERE "))
+        }
+        Dialect::Mysql => Statement::new(dialect, format!("DELETE FROM {name} WHERE ")),
+    };
+    let time = column.name;
+    s.push(&format!("{time} > 0 AND {time} < ")).param(Bind::Value(column.ty, before));
+    if let Some((spared, value)) = spare {
+        s.push(&format!(" AND {} <> ", spared.name)).param(Bind::Value(spared.ty, value));
+    }
+    match dialect {
+        Dialect::Postgres => s.push(&format!(" LIMIT {limit}))")),
+        Dialect::Sqlite => s.push(&format!(" LIMIT {limit})")),
+        Dialect::Mysql => s.push(&format!(" LIMIT {limit}")),
+    };
     s
 }
 

@@ -84,6 +84,9 @@ impl<H: CommitHook> Store for HookedStore<H> {
     fn on_delivered(&self, listener: summoner::storage::delivery::Listener) {
         self.inner.on_delivered(listener)
     }
+    fn sweep(&self, sweep: summoner::storage::Sweep) -> BoxFuture<'static, StoreResult<u64>> {
+        self.inner.sweep(sweep)
+    }
     fn scan_logs(
         &self,
         action: String,

@@ -1,0 +1,514 @@
+//! The admin page for a person: `GET /admin/` (live actors, requests in flight, shards with
+//! their batches, scheduled jobs, the game-data version with a reload button, the notice)
+//! and `GET /admin/page/users/{id}` (one user's detail, with passivate and kick buttons).
+//! Server-rendered HTML with its style inline: no script, no external asset, no build step.
+//!
+//! It shows the same views the JSON endpoints answer (`admin/actors.rs`,
+//! `admin/diagnose.rs`, `jobs`) and acts through the same functions. Signing in
+//! (`POST /admin/login`) checks the admin token once and sets a `SameSite=Strict`,
+//! `HttpOnly` cookie holding a digest of it; each action is a form that posts back and
+//! is redirected to a page saying what happened.
+
+use std::fmt::Write as _;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::actors::{self, ActorsQuery, SortBy, UserView, ViewError};
+use super::{AdminState, PAGE_COOKIE, authorized, diagnose, page_cookie_value, same};
+
+/// Actors and requests the overview lists at most.
+const LISTED: usize = 200;
+
+/// Escapes text for HTML content and attribute values.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole page around `body`.
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Summoner admin</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>\
+         body{{font:14px system-ui,sans-serif;margin:1.5em;color:#222}}h1{{font-size:1.4em}}h2{{font-size:1.1em;margin-top:1.6em}}\
+         table{{border-collapse:collapse;margin:.4em 0}}td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:left}}\
+         th{{background:#f2f2f2}}.said{{background:#eef6ee;border:1px solid #9c9;padding:.4em .8em}}\
+         .warn{{color:#a00;font-weight:bold}}form{{display:inline}}nav a{{margin-right:1em}}\
+         </style></head><body><nav><a href=\"/admin/\">Overview</a>\
+         <form method=\"post\" action=\"/admin/logout\"><button>Sign out</button></form></nav>\n\
+         <h1>{title}</h1>\n{body}</body></html>\n",
+        title = esc(title),
+    )
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body)
+}
+
+/// Sends the browser to `to` after a form (303: the next request is a GET).
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((LOCATION, to.to_owned())).finish()
+}
+
+/// `path?said=...`: a page that says what the action did.
+fn saying(path: &str, said: &str) -> String {
+    let mut query = String::new();
+    for byte in said.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            query.push(byte as char);
+        } else {
+            let _ = write!(query, "%{byte:02X}");
+        }
+    }
+    format!("{path}?said={query}")
+}
+
+fn sign_in_page(status: StatusCode, problem: Option<&str>) -> HttpResponse {
+    let problem = problem.map(|p| format!("<p class=\"warn\">{}</p>", esc(p))).unwrap_or_default();
+    let body = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in · Summoner admin</title></head>\
+         <body style=\"font:14px system-ui,sans-serif;margin:2em\"><h1>Summoner admin</h1>{problem}\
+         <form method=\"post\" action=\"/admin/login\"><label>Admin token \
+         <input type=\"password\" name=\"token\" autocomplete=\"current-password\" autofocus></label> \
+         <button id=\"sign-in\">Sign in</button></form></body></html>\n"
+    );
+    html(status, body)
+}
+
+/// The `said` query every page takes.
+#[derive(Debug, Deserialize)]
+pub struct Said {
+    said: Option<String>,
+}
+
+fn said_box(said: &Said) -> String {
+    said.said.as_deref().map(|s| format!("<p class=\"said\" id=\"said\">{}</p>\n", esc(s))).unwrap_or_default()
+}
+
+fn ms(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("{v:.1} ms"))
+}
+
+fn time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map_or_else(
+        |_| ms.to_string(),
+        |t| t.round(jiff::Unit::Second).map_or_else(|_| t.to_string(), |t| t.to_string()),
+    )
+}
+
+/// `GET /admin/`: the overview, or the sign-in form.
+pub async fn overview(req: HttpRequest, said: web::Query<Said>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return sign_in_page(StatusCode::UNAUTHORIZED, None);
+    }
+    let mut body = said_box(&said);
+    let data = state.catalog.current();
+    let _ = write!(
+        body,
+        "<h2>Game data</h2><p>Version <b id=\"gamedata-version\">{}</b>, content {}. \
+         <form method=\"post\" action=\"/admin/page/reload\"><button id=\"reload\">Reload game data</button></form></p>",
+        data.version,
+        esc(&data.content_hash.to_string()),
+    );
+    let notice = match state.notices.current().await {
+        Ok(text) if text.is_empty() => "<i>none</i>".to_owned(),
+        Ok(text) => format!("<q id=\"notice\">{}</q>", esc(&text)),
+        Err(e) => format!("<span class=\"warn\">the cache is unreachable: {}</span>", esc(&e.to_string())),
+    };
+    let _ = write!(
+        body,
+        "<h2>Notice</h2><p>Shown at login: {notice}</p>\
+         <form method=\"post\" action=\"/admin/page/notice\"><input name=\"text\" size=\"60\" placeholder=\"empty takes it down\"> \
+         for <input name=\"ttl_secs\" size=\"7\" value=\"86400\"> s <button id=\"set-notice\">Set notice</button></form>"
+    );
+
+    let requests = diagnose::requests(&state.in_flight, LISTED);
+    let stages: Vec<String> = requests.by_stage.iter().map(|(stage, n)| format!("{} {n}", esc(stage))).collect();
+    let _ = write!(
+        body,
+        "<h2>Requests in flight: {}</h2><p>By stage: {}</p><table id=\"requests\"><tr><th>id</th><th>user</th><th>operation</th>\
+         <th>waits in</th><th>shard</th><th>age</th></tr>",
+        requests.in_flight,
+        if stages.is_empty() { "–".to_owned() } else { stages.join(", ") },
+    );
+    for r in &requests.requests {
+        let user = r.user_id.map_or_else(|| "–".to_owned(), |u| format!("<a href=\"/admin/page/users/{u}\">{u}</a>"));
+        let late = if r.overdue { " <span class=\"warn\">past its deadline</span>" } else { "" };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{user}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0} ms{late}</td></tr>",
+            r.id,
+            esc(r.op),
+            esc(r.stage),
+            r.shard.map_or_else(String::new, |s| s.to_string()),
+            r.age_ms,
+        );
+    }
+    body.push_str("</table>");
+
+    let _ = write!(
+        body,
+        "<h2>Shards</h2><table id=\"shards\"><tr><th>shard</th><th>queued</th><th>in batch</th><th>oldest job</th>\
+         <th>batches</th><th>jobs</th><th>last batch</th><th>last commit</th></tr>"
+    );
+    for q in diagnose::shards(&state) {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&q.shard),
+            q.queued,
+            q.in_batch,
+            ms(q.oldest_job_ms),
+            q.batches,
+            q.jobs,
+            q.last_batch_size,
+            ms(Some(q.last_commit_ms)),
+        );
+    }
+    body.push_str("</table>");
+
+    body.push_str(
+        "<h2>Scheduled jobs</h2><table id=\"jobs\"><tr><th>job</th><th>every</th><th>runs</th><th>last run</th><th></th></tr>",
+    );
+    for job in state.jobs.views().await {
+        let last = job.last.as_ref().map_or_else(
+            || "–".to_owned(),
+            |r| {
+                let error = r.error.as_deref().map(|e| format!(": {}", esc(e))).unwrap_or_default();
+                format!(
+                    "{} at {}, {} {} in {} ms{error}",
+                    esc(&format!("{:?}", r.outcome)),
+                    time(r.started_at_ms),
+                    r.count,
+                    esc(r.unit),
+                    r.took_ms
+                )
+            },
+        );
+        let every = job.every_secs.map_or_else(|| "when asked".to_owned(), |s| format!("{s} s"));
+        let running = job.running_ms.map(|ms| format!(" (running for {ms} ms)")).unwrap_or_default();
+        let _ = write!(
+            body,
+            "<tr><td>{name}</td><td>{every}</td><td>{}</td><td>{last}{running}</td><td>\
+             <form method=\"post\" action=\"/admin/page/jobs/{name}/run\"><button>Run now</button></form></td></tr>",
+            job.runs,
+            name = esc(job.name),
+        );
+    }
+    body.push_str("</table>");
+
+    let query = ActorsQuery { sort: SortBy::LastActive, shard: None, offset: 0, limit: Some(LISTED) };
+    match actors::actors(&state, &query) {
+        Ok(view) => {
+            let _ = write!(
+                body,
+                "<h2>Live actors: {}</h2><form method=\"get\" action=\"/admin/page/user\">User id \
+                 <input name=\"id\" size=\"20\"> <button>Show</button></form>\
+                 <table id=\"actors\"><tr><th>user</th><th>shard</th><th>mailbox</th><th>idle</th><th>live for</th></tr>",
+                view.live
+            );
+            for a in &view.actors {
+                let _ = write!(
+                    body,
+                    "<tr><td><a href=\"/admin/page/users/{u}\">{u}</a></td><td>{}</td><td>{}</td><td>{} s</td><td>{} s</td></tr>",
+                    a.shard.map_or_else(|| "–".to_owned(), |s| s.to_string()),
+                    a.mailbox_depth,
+                    a.idle_ms / 1000,
+                    a.age_ms / 1000,
+                    u = a.user_id,
+                );
+            }
+            body.push_str("</table>");
+        }
+        Err(e) => {
+            let _ = write!(body, "<p class=\"warn\">{}</p>", esc(&e));
+        }
+    }
+    html(StatusCode::OK, page("Overview", &body))
+}
+
+fn user_page(view: &UserView, said: &Said) -> String {
+    let mut body = said_box(said);
+    let user = view.user_id;
+    let how = if view.busy {
+        "live, busy with a request (its state is not shown)"
+    } else if view.live {
+        "live"
+    } else {
+        "retired: a read-only copy from storage"
+    };
+    let _ = write!(body, "<p id=\"how\">{how}</p><table id=\"actor\">");
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "–".to_owned());
+    let rows = [
+        ("game shard", opt(view.shard.map(|s| s.to_string()))),
+        ("mailbox depth", view.mailbox_depth.to_string()),
+        ("activated", opt(view.activated_at_ms.map(time))),
+        ("last active", opt(view.last_active_ms.map(time))),
+        ("session", opt(view.session.as_ref().map(|s| format!("{} until {}", s.id, time(s.expires_at_ms))))),
+        ("last seq", opt(view.last_seq.map(|s| s.to_string()))),
+    ];
+    for (name, value) in rows {
+        let _ = write!(body, "<tr><th>{name}</th><td>{}</td></tr>", esc(&value));
+    }
+    body.push_str("</table>");
+    let _ = write!(
+        body,
+        "<p><form method=\"post\" action=\"/admin/page/users/{user}/passivate\"><button id=\"passivate\">Passivate</button></form> \
+         <form method=\"post\" action=\"/admin/page/users/{user}/kick\"><button id=\"kick\">Kick (end the session)</button></form></p>"
+    );
+    if !view.in_flight.is_empty() {
+        body.push_str("<h2>In flight</h2><table><tr><th>operation</th><th>waits in</th><th>age</th></tr>");
+        for r in &view.in_flight {
+            let _ = write!(body, "<tr><td>{}</td><td>{}</td><td>{:.0} ms</td></tr>", esc(r.op), esc(r.stage), r.age_ms);
+        }
+        body.push_str("</table>");
+    }
+    let Some(state) = &view.state else { return body };
+    let p = &state.profile;
+    let _ = write!(
+        body,
+        "<h2>Profile</h2><table id=\"profile\"><tr><th>nickname</th><td>{}</td></tr><tr><th>level</th><td>{}</td></tr>\
+         <tr><th>exp</th><td>{}</td></tr><tr><th>gold</th><td id=\"gold\">{}</td></tr><tr><th>gems</th><td id=\"gems\">{}</td></tr>\
+         <tr><th>friend points</th><td>{}</td></tr><tr><th>stamina</th><td>{}</td></tr><tr><th>created</th><td>{}</td></tr></table>",
+        esc(&p.nickname),
+        p.level,
+        p.exp,
+        p.gold,
+        p.gems,
+        p.friend_points,
+        p.stamina,
+        time(p.created_at_ms),
+    );
+    let _ = write!(
+        body,
+        "<h2>Monsters: {}</h2><table id=\"monsters\"><tr><th>id</th><th>template</th><th>level</th><th>grade</th><th>locked</th></tr>",
+        state.monsters
+    );
+    for m in &state.monsters_shown {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            m.id,
+            esc(&m.template),
+            m.level,
+            m.grade,
+            if m.locked { "yes" } else { "" }
+        );
+    }
+    body.push_str("</table><h2>Teams</h2><table><tr><th>slot</th><th>monsters</th></tr>");
+    for (slot, members) in &state.teams {
+        let members: Vec<String> = members.iter().map(u64::to_string).collect();
+        let _ = write!(body, "<tr><td>{slot}</td><td>{}</td></tr>", members.join(", "));
+    }
+    body.push_str("</table><h2>Quests</h2><table><tr><th>quest</th><th>progress</th><th>state</th></tr>");
+    for q in &state.quests {
+        let done = if q.claimed {
+            "claimed"
+        } else if q.completed {
+            "completed"
+        } else {
+            ""
+        };
+        let _ = write!(body, "<tr><td>{}</td><td>{}</td><td>{done}</td></tr>", esc(&q.id), q.progress);
+    }
+    body.push_str(
+        "</table><h2>Mail</h2><table><tr><th>id</th><th>kind</th><th>title</th><th>state</th><th>expires</th></tr>",
+    );
+    for m in &state.mail {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            m.id,
+            esc(&m.kind),
+            esc(&m.title),
+            if m.claimed { "claimed" } else { "" },
+            time(m.expires_at_ms)
+        );
+    }
+    let friends: Vec<String> =
+        state.friends.iter().map(|f| format!("<a href=\"/admin/page/users/{f}\">{f}</a>")).collect();
+    let _ = write!(
+        body,
+        "</table><h2>Friends: {}</h2><p>{}</p><p>Friend requests {}, open battles {}, deliveries waiting {}; log shard {}.</p>",
+        state.friends.len(),
+        friends.join(", "),
+        state.friend_requests,
+        state.open_battles,
+        state.deliveries_waiting,
+        state.log_shard,
+    );
+    body
+}
+
+/// The user id of a path, if it is one.
+fn user_id(text: &str) -> Option<u64> {
+    text.trim().parse::<u64>().ok().filter(|id| *id != 0)
+}
+
+fn not_found(what: &str) -> HttpResponse {
+    html(StatusCode::NOT_FOUND, page("Not found", &format!("<p class=\"warn\">{}</p>", esc(what))))
+}
+
+/// `GET /admin/page/users/{id}`.
+pub async fn user(
+    req: HttpRequest,
+    path: web::Path<String>,
+    said: web::Query<Said>,
+    state: web::Data<AdminState>,
+) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return sign_in_page(StatusCode::UNAUTHORIZED, None);
+    }
+    let Some(user) = user_id(&path) else { return not_found(&format!("{:?} is not a user id", path.as_str())) };
+    match actors::user_view(&state, user).await {
+        Ok(view) => html(StatusCode::OK, page(&format!("User {user}"), &user_page(&view, &said))),
+        Err(e @ ViewError::NoSuchUser(_)) => not_found(&e.to_string()),
+        Err(e) => html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            page("Unavailable", &format!("<p class=\"warn\">{}</p>", esc(&e.to_string()))),
+        ),
+    }
+}
+
+/// The query of `GET /admin/page/user` (the find box).
+#[derive(Debug, Deserialize)]
+pub struct Find {
+    id: String,
+}
+
+/// `GET /admin/page/user?id=`: the user's page.
+pub async fn find(req: HttpRequest, query: web::Query<Find>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return sign_in_page(StatusCode::UNAUTHORIZED, None);
+    }
+    match user_id(&query.id) {
+        Some(user) => see_other(&format!("/admin/page/users/{user}")),
+        None => not_found(&format!("{:?} is not a user id", query.id)),
+    }
+}
+
+/// An action's form was posted without the cookie (or from another site).
+fn refused() -> HttpResponse {
+    sign_in_page(StatusCode::UNAUTHORIZED, Some("sign in first"))
+}
+
+/// `POST /admin/page/users/{id}/kick`.
+pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return refused();
+    }
+    let Some(user) = user_id(&path) else { return not_found(&format!("{:?} is not a user id", path.as_str())) };
+    let back = format!("/admin/page/users/{user}");
+    match actors::end_session(&state, user).await {
+        Ok(true) => see_other(&saying(&back, "kicked: the session ended; the next request with its token answers 401")),
+        Ok(false) => see_other(&saying(&back, "no session was open")),
+        Err(actors::KickError::NoSuchUser) => not_found(&format!("no user {user}")),
+        Err(e) => see_other(&saying(&back, &format!("not kicked: {e}"))),
+    }
+}
+
+/// `POST /admin/page/users/{id}/passivate`.
+pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return refused();
+    }
+    let Some(user) = user_id(&path) else { return not_found(&format!("{:?} is not a user id", path.as_str())) };
+    let said = if state.directory.passivate(user).await { "passivated" } else { "no live actor to passivate" };
+    see_other(&saying(&format!("/admin/page/users/{user}"), said))
+}
+
+/// `POST /admin/page/reload`.
+pub async fn reload(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return refused();
+    }
+    let said = super::reload_gamedata(&state).await.unwrap_or_else(|(_, why)| why);
+    see_other(&saying("/admin/", &said))
+}
+
+/// The notice form.
+#[derive(Debug, Deserialize)]
+pub struct NoticeForm {
+    text: String,
+    ttl_secs: Option<u64>,
+}
+
+/// `POST /admin/page/notice`.
+pub async fn notice(req: HttpRequest, form: web::Form<NoticeForm>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return refused();
+    }
+    let said = super::set_notice(&state, &form.text, form.ttl_secs).await.unwrap_or_else(|(_, why)| why);
+    see_other(&saying("/admin/", &said))
+}
+
+/// `POST /admin/page/jobs/{name}/run`.
+pub async fn run_job(req: HttpRequest, name: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
+    if !authorized(&req, &state) {
+        return refused();
+    }
+    let said = match state.jobs.run(&name).await {
+        Ok(run) => format!("{}: {:?}, {} {}", run.job, run.outcome, run.count, run.unit),
+        Err(e) => e.to_string(),
+    };
+    see_other(&saying("/admin/", &said))
+}
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct SignIn {
+    token: String,
+}
+
+/// `POST /admin/login`: the token checked once; the cookie set.
+pub async fn login(form: web::Form<SignIn>, state: web::Data<AdminState>) -> HttpResponse {
+    if state.token.is_empty() {
+        return sign_in_page(StatusCode::UNAUTHORIZED, Some("admin.token is not set: the admin side is closed"));
+    }
+    if !same(form.token.trim().as_bytes(), state.token.as_bytes()) {
+        return sign_in_page(StatusCode::UNAUTHORIZED, Some("wrong token"));
+    }
+    let cookie = Cookie::build(PAGE_COOKIE, page_cookie_value(&state.token))
+        .path("/admin")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    HttpResponse::SeeOther().cookie(cookie).insert_header((LOCATION, "/admin/")).finish()
+}
+
+/// `POST /admin/logout`: the cookie removed.
+pub async fn logout() -> HttpResponse {
+    let mut cookie = Cookie::build(PAGE_COOKIE, "").path("/admin").http_only(true).same_site(SameSite::Strict).finish();
+    cookie.make_removal();
+    HttpResponse::SeeOther().cookie(cookie).insert_header((LOCATION, "/admin/")).finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_said_is_encoded() {
+        assert_eq!(esc("<b a=\"x\">'&'</b>"), "&lt;b a=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;");
+        assert_eq!(saying("/admin/", "a b&c"), "/admin/?said=a%20b%26c");
+        assert_eq!(user_id(" 42 "), Some(42));
+        assert_eq!((user_id("0"), user_id("x")), (None, None));
+    }
+}

@@ -1,0 +1,393 @@
+//! Scheduled jobs as actors, as the seed ran them under Celery beat: each job is a
+//! [`JobActor`] that runs its work every interval, one run at a time, each run bounded by a
+//! timeout; runs are counted and timed (`summoner_job_*` metrics), the last one is kept for
+//! operators (`GET /admin/jobs`), and an operator can run one now
+//! (`POST /admin/jobs/{name}/run`).
+//!
+//! The jobs: [`sweeps`] (expired and claimed mail, battles never finished, action-log
+//! retention), [`recommendations`] (stale entries of the friend-recommendation buckets)
+//! and [`signing_keys`] (the sign-in providers' keys read ahead of sign-ins).
+
+pub mod recommendations;
+pub mod signing_keys;
+pub mod sweeps;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use summoner_actors::Clock;
+use tokio::sync::oneshot;
+
+use crate::cache::Cache;
+use crate::config::JobsConfig;
+use crate::metrics::METRICS;
+use crate::oidc::Providers;
+use crate::storage::Store;
+
+/// Outbound HTTP calls a job makes are bounded by this (a request's path uses 3–9 s).
+pub const JOB_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Work that runs on a schedule.
+pub trait Job: Send + Sync + 'static {
+    /// Its name, in metrics, logs and the admin path.
+    fn name(&self) -> &'static str;
+    /// What the count a run answers counts ("rows deleted", ...).
+    fn unit(&self) -> &'static str;
+    /// Runs once as of `now_ms`; answers how many items it handled.
+    fn run(&self, now_ms: i64) -> BoxFuture<'static, Result<u64, String>>;
+}
+
+/// How one run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    Failed,
+    TimedOut,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::TimedOut => "timed_out",
+        }
+    }
+}
+
+/// One run of a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobRun {
+    pub job: &'static str,
+    pub started_at_ms: i64,
+    pub took_ms: u64,
+    pub outcome: Outcome,
+    /// Items handled (0 unless done).
+    pub count: u64,
+    pub unit: &'static str,
+    pub error: Option<String>,
+}
+
+/// A job as operators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobView {
+    pub name: &'static str,
+    /// Seconds between runs; None when it runs only when asked.
+    pub every_secs: Option<u64>,
+    pub timeout_secs: u64,
+    /// How long the run in progress has taken, if one is.
+    pub running_ms: Option<u64>,
+    pub runs: u64,
+    pub last: Option<JobRun>,
+}
+
+/// The job's schedule.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    /// None: only when asked.
+    pub every: Option<Duration>,
+    pub timeout: Duration,
+}
+
+/// Runs one job on its schedule.
+pub struct JobActor {
+    job: Arc<dyn Job>,
+    schedule: Schedule,
+    clock: Arc<dyn Clock>,
+    running: Option<Instant>,
+    waiting: Vec<oneshot::Sender<JobRun>>,
+    runs: u64,
+    last: Option<JobRun>,
+}
+
+impl JobActor {
+    pub fn new(job: Arc<dyn Job>, schedule: Schedule, clock: Arc<dyn Clock>) -> Self {
+        Self { job, schedule, clock, running: None, waiting: Vec::new(), runs: 0, last: None }
+    }
+
+    /// Starts a run unless one is in progress; answers whether it started one.
+    fn begin(&mut self, ctx: &mut Context<Self>) -> bool {
+        if self.running.is_some() {
+            return false;
+        }
+        let started = Instant::now();
+        self.running = Some(started);
+        let (job, timeout, now_ms) = (self.job.clone(), self.schedule.timeout, self.clock.now_ms());
+        let work = async move {
+            let outcome = match tokio::time::timeout(timeout, job.run(now_ms)).await {
+                Ok(Ok(count)) => (Outcome::Done, count, None),
+                Ok(Err(error)) => (Outcome::Failed, 0, Some(error)),
+                Err(_) => (Outcome::TimedOut, 0, Some(format!("not done within {} s", timeout.as_secs_f64()))),
+            };
+            (outcome, now_ms, started.elapsed())
+        };
+        ctx.spawn(work.into_actor(self).map(|((outcome, count, error), now_ms, took), actor, _| {
+            actor.finish(JobRun {
+                job: actor.job.name(),
+                started_at_ms: now_ms,
+                took_ms: took.as_millis() as u64,
+                outcome,
+                count,
+                unit: actor.job.unit(),
+                error,
+            })
+        }));
+        true
+    }
+
+    fn finish(&mut self, run: JobRun) {
+        let name = run.job;
+        METRICS.job_runs.with_label_values(&[name, run.outcome.as_str()]).inc();
+        METRICS.job_seconds.with_label_values(&[name]).observe(run.took_ms as f64 / 1000.0);
+        match run.outcome {
+            Outcome::Done => {
+                METRICS.job_items.with_label_values(&[name]).inc_by(run.count);
+                let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                METRICS.job_last_success.with_label_values(&[name]).set(unix.as_secs_f64());
+                tracing::info!(job = name, count = run.count, unit = run.unit, took_ms = run.took_ms, "job done");
+            }
+            Outcome::Failed | Outcome::TimedOut => tracing::warn!(
+                job = name,
+                outcome = run.outcome.as_str(),
+                error = run.error.as_deref().unwrap_or_default(),
+                took_ms = run.took_ms,
+                "job did not finish"
+            ),
+        }
+        self.running = None;
+        self.runs += 1;
+        for waiter in self.waiting.drain(..) {
+            let _ = waiter.send(run.clone());
+        }
+        self.last = Some(run);
+    }
+}
+
+impl Actor for JobActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        if let Some(every) = self.schedule.every {
+            // A run still going when the next falls due is not doubled: that tick is skipped.
+            ctx.run_interval(every, |actor, ctx| {
+                actor.begin(ctx);
+            });
+        }
+    }
+}
+
+/// Runs the job now and answers the run; `Busy` when a run is in progress.
+pub struct RunNow;
+
+/// A run is in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+impl Message for RunNow {
+    type Result = Result<oneshot::Receiver<JobRun>, Busy>;
+}
+
+impl Handler<RunNow> for JobActor {
+    type Result = Result<oneshot::Receiver<JobRun>, Busy>;
+
+    fn handle(&mut self, _: RunNow, ctx: &mut Context<Self>) -> Self::Result {
+        if !self.begin(ctx) {
+            return Err(Busy);
+        }
+        let (tell, told) = oneshot::channel();
+        self.waiting.push(tell);
+        Ok(told)
+    }
+}
+
+/// The job's view.
+pub struct Status;
+
+impl Message for Status {
+    type Result = JobView;
+}
+
+impl Handler<Status> for JobActor {
+    type Result = MessageResult<Status>;
+
+    fn handle(&mut self, _: Status, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(JobView {
+            name: self.job.name(),
+            every_secs: self.schedule.every.map(|d| d.as_secs()),
+            timeout_secs: self.schedule.timeout.as_secs(),
+            running_ms: self.running.map(|at| at.elapsed().as_millis() as u64),
+            runs: self.runs,
+            last: self.last.clone(),
+        })
+    }
+}
+
+/// Why an operator's run did not happen.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RunError {
+    #[error("no job is named {0:?}")]
+    Unknown(String),
+    #[error("job {0} is running already")]
+    Busy(&'static str),
+    #[error("job {0} stopped")]
+    Stopped(&'static str),
+}
+
+/// Every job of the server, by name.
+#[derive(Clone, Default)]
+pub struct Jobs(Vec<(&'static str, Addr<JobActor>)>);
+
+impl Jobs {
+    /// Starts `jobs` with their schedules. Must run inside an actix system.
+    pub fn start(jobs: Vec<(Arc<dyn Job>, Schedule)>, clock: Arc<dyn Clock>) -> Self {
+        Self(
+            jobs.into_iter()
+                .map(|(job, schedule)| (job.name(), JobActor::new(job, schedule, clock.clone()).start()))
+                .collect(),
+        )
+    }
+
+    /// The server's jobs: what `config` and the services call for.
+    pub fn for_server(
+        config: &JobsConfig,
+        store: Arc<dyn Store>,
+        cache: Arc<dyn Cache>,
+        providers: Arc<Providers>,
+        jwks_cache: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let timeout = Duration::from_secs(config.timeout_secs);
+        let every = |secs: u64| Schedule { every: config.enabled.then(|| Duration::from_secs(secs)), timeout };
+        let mut jobs: Vec<(Arc<dyn Job>, Schedule)> = vec![
+            (Arc::new(sweeps::expired_mail(store.clone(), config)), every(config.mail_every_secs)),
+            (Arc::new(sweeps::stale_battles(store.clone(), config)), every(config.battles_every_secs)),
+            (Arc::new(sweeps::action_log_retention(store, config)), every(config.action_log_every_secs)),
+            (Arc::new(recommendations::TrimBuckets::new(cache)), every(config.recommendations_every_secs)),
+        ];
+        if !providers.is_empty() {
+            // Read well before the cached keys go stale, so sign-ins do not wait for a fetch.
+            let secs = (jwks_cache.as_secs() / 2).max(60);
+            jobs.push((Arc::new(signing_keys::RefreshKeys::new(providers)), every(secs)));
+        }
+        Self::start(jobs, clock)
+    }
+
+    /// Every job's view, in the order they were started.
+    pub async fn views(&self) -> Vec<JobView> {
+        let mut out = Vec::with_capacity(self.0.len());
+        for (_, actor) in &self.0 {
+            if let Ok(view) = actor.send(Status).await {
+                out.push(view);
+            }
+        }
+        out
+    }
+
+    /// Runs job `name` now and waits for the run (its own timeout bounds the wait).
+    pub async fn run(&self, name: &str) -> Result<JobRun, RunError> {
+        let (name, actor) = self.0.iter().find(|(n, _)| *n == name).ok_or_else(|| RunError::Unknown(name.into()))?;
+        let told =
+            actor.send(RunNow).await.map_err(|_| RunError::Stopped(name))?.map_err(|Busy| RunError::Busy(name))?;
+        told.await.map_err(|_| RunError::Stopped(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use futures_util::FutureExt;
+    use summoner_actors::ManualClock;
+
+    use super::*;
+
+    /// Counts its runs; a run waits on the gate when it has one.
+    struct Counting {
+        runs: Arc<AtomicU64>,
+        gate: Option<Arc<tokio::sync::Notify>>,
+        fail: bool,
+    }
+
+    impl Job for Counting {
+        fn name(&self) -> &'static str {
+            "counting"
+        }
+        fn unit(&self) -> &'static str {
+            "runs"
+        }
+        fn run(&self, _now_ms: i64) -> BoxFuture<'static, Result<u64, String>> {
+            let (runs, gate, fail) = (self.runs.clone(), self.gate.clone(), self.fail);
+            async move {
+                if let Some(gate) = gate {
+                    gate.notified().await;
+                }
+                if fail {
+                    return Err("the store said no".into());
+                }
+                Ok(runs.fetch_add(1, Ordering::SeqCst) + 1)
+            }
+            .boxed()
+        }
+    }
+
+    fn jobs(job: Counting, timeout: Duration) -> Jobs {
+        let schedule = Schedule { every: None, timeout };
+        Jobs::start(vec![(Arc::new(job), schedule)], Arc::new(ManualClock::new()))
+    }
+
+    #[actix::test]
+    async fn a_run_is_counted_and_kept() {
+        let runs = Arc::new(AtomicU64::new(0));
+        let jobs = jobs(Counting { runs: runs.clone(), gate: None, fail: false }, Duration::from_secs(5));
+        let before = METRICS.job_runs.with_label_values(&["counting", "done"]).get();
+        let run = jobs.run("counting").await.expect("runs");
+        assert_eq!((run.outcome, run.count, run.unit), (Outcome::Done, 1, "runs"));
+        assert_eq!(jobs.run("counting").await.expect("runs again").count, 2);
+        assert!(METRICS.job_runs.with_label_values(&["counting", "done"]).get() >= before + 2);
+        let views = jobs.views().await;
+        assert_eq!((views[0].runs, views[0].last.as_ref().map(|r| r.count)), (2, Some(2)));
+        assert_eq!(jobs.run("nothing").await, Err(RunError::Unknown("nothing".into())));
+    }
+
+    #[actix::test]
+    async fn a_run_past_its_timeout_is_abandoned_and_the_next_goes_on() {
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let runs = Arc::new(AtomicU64::new(0));
+        let jobs =
+            jobs(Counting { runs: runs.clone(), gate: Some(gate.clone()), fail: false }, Duration::from_millis(50));
+        let run = jobs.run("counting").await.expect("answers");
+        assert_eq!(run.outcome, Outcome::TimedOut);
+        assert!(run.error.as_deref().is_some_and(|e| e.contains("not done within")), "{run:?}");
+        assert_eq!(runs.load(Ordering::SeqCst), 0, "the abandoned run did not count");
+        assert!(jobs.views().await[0].running_ms.is_none(), "nothing is left running");
+    }
+
+    #[actix::test]
+    async fn a_second_run_while_one_is_in_progress_is_refused() {
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let jobs =
+            jobs(Counting { runs: Arc::default(), gate: Some(gate.clone()), fail: false }, Duration::from_secs(30));
+        let first = {
+            let jobs = jobs.clone();
+            actix::spawn(async move { jobs.run("counting").await })
+        };
+        // The first run is in progress once the actor reports it running.
+        while jobs.views().await[0].running_ms.is_none() {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(jobs.run("counting").await, Err(RunError::Busy("counting")));
+        gate.notify_one();
+        assert_eq!(first.await.expect("joins").expect("runs").outcome, Outcome::Done);
+    }
+
+    #[actix::test]
+    async fn a_failed_run_says_why() {
+        let jobs = jobs(Counting { runs: Arc::default(), gate: None, fail: true }, Duration::from_secs(5));
+        let run = jobs.run("counting").await.expect("answers");
+        assert_eq!((run.outcome, run.error.as_deref()), (Outcome::Failed, Some("the store said no")));
+    }
+}

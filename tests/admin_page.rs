@@ -1,0 +1,238 @@
+//! The admin page in real headless Chromium (Debian's `chromium` and `chromium-driver`,
+//! driven over WebDriver): what a person sees after signing in with the token — a user who
+//! just played in the list of live actors, their gold on their page, a kick that ends their
+//! session, the game-data version and its reload button, the notice. And, without a
+//! browser: the page's actions refuse a request without the cookie or from another site.
+//!
+//! `.ci/run` installs the packages; elsewhere the browser test says it was skipped when
+//! `chromedriver` is missing (in CI a missing one fails it).
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use summoner_actors::ManualClock;
+use summoner_proto::api::{ErrorCode, ExploreReq, request::Payload};
+
+use common::{TestServer, assert_status, call, config, logged_in, ok, profile};
+
+const ADMIN: &str = "admin-secret";
+/// The key WebDriver names an element by.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process and one browser session in it.
+struct Browser {
+    driver: Child,
+    session: String,
+    base: String,
+    http: reqwest::Client,
+}
+
+fn chromedriver() -> Option<String> {
+    let path = std::env::var("SUMMONER_TEST_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let found = Command::new(&path).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    match found {
+        Ok(status) if status.success() => Some(path),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{path} is not installed: .ci/run must install Debian's chromium and chromium-driver")
+        }
+        _ => None,
+    }
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session.
+    async fn start(driver_path: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut driver = Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        // It says so once it listens.
+        let stdout = driver.stdout.take().expect("piped");
+        let ready = tokio::task::spawn_blocking(move || {
+            BufReader::new(stdout).lines().map_while(Result::ok).any(|line| line.contains("started successfully"))
+        })
+        .await
+        .expect("reads chromedriver's output");
+        assert!(ready, "chromedriver did not start");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let binary = std::env::var("SUMMONER_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": binary,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            },
+        }}});
+        let created: Value =
+            http.post(format!("{base}/session")).json(&capabilities).send().await.unwrap().json().await.unwrap();
+        let session =
+            created["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_owned();
+        let browser = Self { driver, session, base, http };
+        // Finding an element waits up to this long for it to appear: after a click that
+        // submits a form, the test finds something only the next page has.
+        browser.command(reqwest::Method::POST, "/timeouts", json!({ "implicit": 10_000 })).await;
+        browser
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let request = self.http.request(method.clone(), url);
+        let request = if method == reqwest::Method::GET { request } else { request.json(&body) };
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        assert!(answer["value"].get("error").is_none(), "{path}: {answer}");
+        answer["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.command(reqwest::Method::POST, "/url", json!({ "url": url })).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found =
+            self.command(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css })).await;
+        found[ELEMENT].as_str().unwrap_or_else(|| panic!("no {css}")).to_owned()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        self.command(reqwest::Method::GET, &format!("/element/{element}/text"), Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.command(reqwest::Method::POST, &format!("/element/{element}/click"), json!({})).await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.command(reqwest::Method::POST, &format!("/element/{element}/clear"), json!({})).await;
+        self.command(reqwest::Method::POST, &format!("/element/{element}/value"), json!({ "text": text })).await;
+    }
+
+    async fn title(&self) -> String {
+        self.command(reqwest::Method::GET, "/title", Value::Null).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    async fn stop(mut self) {
+        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn start() -> (TestServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.admin.token = ADMIN.into();
+    (TestServer::start(config, Arc::new(ManualClock::new())).await, dir)
+}
+
+#[actix_web::test]
+async fn a_person_signs_in_finds_a_player_sees_their_gold_and_kicks_them() {
+    let Some(driver) = chromedriver() else {
+        eprintln!("skipped: chromedriver is not installed (apt-get install chromium chromium-driver)");
+        return;
+    };
+    let (server, _dir) = start().await;
+    let (mut client, user) = logged_in(&server, "page-player").await;
+    ok(&mut client, Payload::Explore(ExploreReq {})).await;
+    let gold = profile(&mut client).await.gold;
+    assert!(gold > 0, "exploring earns gold");
+
+    let browser = Browser::start(&driver).await;
+    let admin = format!("{}/admin/", server.admin_url);
+    browser.goto(&admin).await;
+    assert!(browser.title().await.starts_with("Sign in"), "the token is asked first");
+    browser.type_into("input[name=token]", "not-the-token").await;
+    browser.click("#sign-in").await;
+    assert_eq!(browser.text(".warn").await, "wrong token");
+    browser.type_into("input[name=token]", ADMIN).await;
+    browser.click("#sign-in").await;
+
+    // The player who just played is listed; their page shows their gold.
+    let listed = browser.text("#actors").await;
+    assert!(browser.title().await.starts_with("Overview"), "signed in: {}", browser.title().await);
+    assert!(listed.contains(&user.to_string()), "{listed}");
+    let version = server.running.catalog.current().version;
+    assert_eq!(browser.text("#gamedata-version").await, version.to_string());
+    browser.click(&format!("#actors a[href='/admin/page/users/{user}']")).await;
+    assert_eq!(browser.text("#gold").await, gold.to_string());
+    assert_eq!(browser.text("#how").await, "live");
+
+    // A kick ends the session: the page says so, and the player's next request is a 401.
+    browser.click("#kick").await;
+    assert!(browser.text("#said").await.starts_with("kicked"), "{}", browser.text("#said").await);
+    let after = call(&mut client, Payload::Explore(ExploreReq {})).await;
+    assert_status(&after, 401, ErrorCode::Unauthenticated);
+
+    // Game data: the reload button answers what it did.
+    browser.goto(&admin).await;
+    browser.click("#reload").await;
+    assert_eq!(browser.text("#said").await, format!("unchanged: version {version} is already in force"));
+    // The notice: set from the page, shown on it.
+    browser.type_into("input[name=text]", "Maintenance at 05:00 <UTC>").await;
+    browser.click("#set-notice").await;
+    assert_eq!(browser.text("#notice").await, "Maintenance at 05:00 <UTC>");
+    browser.stop().await;
+    server.stop().await;
+}
+
+/// The page's actions need its cookie and a request from this host; the token alone never
+/// lands in the browser.
+#[actix_web::test]
+async fn the_page_refuses_actions_without_its_cookie_or_from_another_site() {
+    let (server, _dir) = start().await;
+    let (_, user) = logged_in(&server, "page-guarded").await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let kick = format!("{}/admin/page/users/{user}/kick", server.admin_url);
+    assert_eq!(http.post(&kick).send().await.unwrap().status().as_u16(), 401);
+    assert_eq!(http.get(format!("{}/admin/", server.admin_url)).send().await.unwrap().status().as_u16(), 401);
+
+    let wrong = http
+        .post(format!("{}/admin/login", server.admin_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("token=nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    assert!(wrong.headers().get("set-cookie").is_none());
+    let signed = http
+        .post(format!("{}/admin/login", server.admin_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={ADMIN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status().as_u16(), 303);
+    let cookie = signed.headers().get("set-cookie").expect("a cookie").to_str().unwrap().to_owned();
+    assert!(!cookie.contains(ADMIN), "the cookie is not the token: {cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap().to_owned();
+
+    let page = http.get(format!("{}/admin/", server.admin_url)).header("cookie", &pair).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    // Another site's form posting to the page with the cookie: refused, nothing done.
+    let forged =
+        http.post(&kick).header("cookie", &pair).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(forged.status().as_u16(), 401);
+    assert!(server.running.directory.live(user).is_some(), "the user was not kicked");
+    let own = http.post(&kick).header("cookie", &pair).header("origin", server.admin_url.clone()).send().await.unwrap();
+    assert_eq!(own.status().as_u16(), 303);
+    // The JSON API takes the cookie too, but never on the public port.
+    let public = http.get(format!("{}/admin/", server.url)).header("cookie", &pair).send().await.unwrap();
+    assert_eq!(public.status().as_u16(), 404);
+    server.stop().await;
+}
