@@ -124,7 +124,7 @@ pub struct OidcProviderConfig {
 pub struct RateLimitsConfig {
     /// Register and Login requests per client address per minute (also the burst).
     pub sign_in_per_minute: u32,
-    /// Requests per session (a user has one at a time) per minute ...
+    /// Requests per user (whatever session they come with) per minute ...
     pub session_per_minute: u32,
     /// ... of which this many may come at once.
     pub session_burst: u32,
@@ -556,6 +556,9 @@ impl Config {
         }
         if self.storage.node_id > crate::ids::MAX_NODE {
             return fail("storage.node_id must be at most 1023");
+        }
+        if self.admin.listen == self.listen && self.listen.port() != 0 {
+            return fail("admin.listen must differ from listen (the admin side is never on the public port)");
         }
         let jobs = &self.jobs;
         if jobs.timeout_secs == 0 || jobs.batch_rows == 0 {

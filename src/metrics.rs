@@ -188,6 +188,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
     register(&registry, &mut families, Box::new(redis_seconds.clone()))?;
     register(&registry, &mut families, Box::new(scrape_seconds.clone()))?;
     // process_cpu_seconds_total, process_resident_memory_bytes, open file descriptors...
+    #[cfg(target_os = "linux")]
     register(&registry, &mut families, Box::new(prometheus::process_collector::ProcessCollector::for_self()))?;
     for counter in [&writes_dropped, &writes_fenced, &writes_unknown, &logs_shipped, &deliveries, &deliveries_dropped] {
         register(&registry, &mut families, Box::new(counter.clone()))?;

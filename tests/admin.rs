@@ -140,6 +140,41 @@ async fn a_request_held_at_its_commit_shows_in_flight_at_the_persistence_stage()
     server.stop().await;
 }
 
+/// A request whose caller stopped waiting (its deadline passed, the client got a 500) while
+/// its commit is held stays in view, overdue, where it waits: the actor still works on it.
+#[actix_web::test]
+async fn a_request_past_its_deadline_stays_in_view_while_the_actor_works_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.admin.token = ADMIN.into();
+    config.limits.request_timeout_ms = 300;
+    let hook = Arc::new(HoldNext::default());
+    let mut settings = store_config(&config);
+    settings.hook = Some(hook.clone());
+    let store = Arc::new(DbStore::open(&settings, 0).await.expect("store opens"));
+    let server = TestServer::start_with_store(config, store).await;
+    let (mut client, user) = logged_in(&server, "dev-overdue").await;
+    let (entered_tx, mut entered) = mpsc::unbounded_channel();
+    let (release, release_rx) = oneshot::channel();
+    *hook.held.lock().unwrap() = Some((entered_tx, release_rx));
+    let timed_out = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+    assert_eq!(timed_out.status, 500, "the caller gave up: {:?}", timed_out.response);
+    entered.recv().await.expect("the batch is held");
+
+    let view = admin_json(&server, "/admin/requests").await;
+    let held = &view["requests"][0];
+    assert_eq!((held["user_id"].as_u64(), held["stage"].as_str()), (Some(user), Some("persistence")), "{view}");
+    assert_eq!(held["overdue"], true, "{view}");
+    assert!(held["age_ms"].as_f64().is_some_and(|ms| ms >= 300.0), "{held}");
+
+    release.send(()).unwrap();
+    // The retry finds the write made once; the request then leaves the view.
+    let retried = client.send(client.last_seq(), Payload::Explore(ExploreReq {})).await.unwrap();
+    assert_status(&retried, 200, ErrorCode::Ok);
+    assert_eq!(admin_json(&server, "/admin/requests").await["in_flight"], 0);
+    server.stop().await;
+}
+
 async fn admin_post(server: &TestServer, path: &str) -> (u16, String) {
     let reply = reqwest::Client::new()
         .post(format!("{}{path}", server.admin_url))

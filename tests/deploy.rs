@@ -50,6 +50,22 @@ fn the_scripts_parse_and_the_unit_checks_its_configuration_first() {
     for needed in ["ssl_certificate ", "client_max_body_size 64k;", "upstream summoner", "X-Forwarded-For"] {
         assert!(nginx.contains(needed), "nginx config lacks {needed}");
     }
+    // nginx reaches the node where it listens, and the node believes nginx's X-Forwarded-For.
+    let config: summoner::config::Config =
+        toml::from_str(&deploy("summoner.toml")).expect("the shipped configuration parses");
+    let upstreams: Vec<&str> = nginx
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("server "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(|address| address.trim_end_matches(';'))
+        .filter(|address| *address != "{")
+        .collect();
+    assert_eq!(upstreams, [config.listen.to_string()], "nginx's upstream is the node's listen");
+    let nginx_host = config.listen.ip();
+    assert!(
+        config.rate_limits.trusted_proxies.iter().any(|net| net.contains(&nginx_host)),
+        "the node trusts nginx (on {nginx_host}) to forward client addresses"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use actix::Message;
 use summoner_proto::api::Request;
 
 use crate::backend::{BackendError, FailureKind, StoredReply};
-use crate::in_flight::Probe;
+use crate::in_flight::Tracked;
 use crate::{Session, TokenHash};
 
 /// Why a request got no game-level answer.
@@ -44,7 +44,9 @@ pub struct Call {
     /// the session now rather than at the next renewal step, which writes the entry back.
     pub unindexed: bool,
     /// The request's entry in the in-flight registry: the actor records where it waits.
-    pub probe: Option<Arc<Probe>>,
+    /// The entry stays registered while the actor holds it, also after the caller stopped
+    /// waiting, so a request still being worked on past its deadline stays in view.
+    pub probe: Option<Arc<Tracked>>,
 }
 
 impl Message for Call {

@@ -24,7 +24,7 @@ use summoner_proto::api::{ErrorCode, Request, Response};
 
 use crate::backend::{Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 use crate::directory::Directory;
-use crate::in_flight::{Probe, Stage, traced};
+use crate::in_flight::{Probe, Stage, Tracked, traced};
 use crate::messages::{Call, CallError, Inspect, Inspection, Kick, Passivate, Refresh};
 use crate::replay::{self, Decision, LastAnswer};
 
@@ -74,7 +74,7 @@ pub struct UserActor<B: UserBackend> {
     settings: ActorSettings<B>,
     phase: Phase<B::State>,
     /// The in-flight probe of the request being handled (one at a time).
-    probe: Option<Arc<Probe>>,
+    probe: Option<Arc<Tracked>>,
 }
 
 impl<B: UserBackend> UserActor<B> {
@@ -178,6 +178,8 @@ impl<B: UserBackend> Actor for UserActor<B> {
 
 impl<B: UserBackend> Supervised for UserActor<B> {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        // The request that made it restart is answered: its in-flight entry goes.
+        self.probe = None;
         if !matches!(self.phase, Phase::Retired) {
             tracing::warn!(user.id = self.user(), "user actor restarting; state reloads from storage");
             self.phase = Phase::Loading;
@@ -193,8 +195,25 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
     type Result = AtomicResponse<Self, Result<Vec<u8>, CallError>>;
 
     fn handle(&mut self, call: Call, ctx: &mut Context<Self>) -> Self::Result {
-        if let Some(probe) = &call.probe {
-            probe.set_stage(Stage::Handler, None);
+        let served = self.serve_call(call, ctx);
+        // The request is done here: its in-flight entry goes (unless the caller still waits).
+        AtomicResponse::new(Box::pin(served.map(|answer, actor, _| {
+            actor.probe = None;
+            answer
+        })))
+    }
+}
+
+impl<B: UserBackend> UserActor<B> {
+    /// The probe of the request being handled, for code deeper down ([`traced`]).
+    fn probe(&self) -> Option<Arc<Probe>> {
+        self.probe.as_ref().map(|tracked| tracked.probe().clone())
+    }
+
+    /// Handles `call`: what [`Handler::handle`] answers, before the probe is let go.
+    fn serve_call(&mut self, call: Call, ctx: &mut Context<Self>) -> Answer<Self> {
+        if let Some(tracked) = &call.probe {
+            tracked.probe().set_stage(Stage::Handler, None);
         }
         self.probe = call.probe;
         let now = self.settings.clock.now_ms();
@@ -204,16 +223,16 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
         let renew_step = self.settings.session_renew_step_ms;
         let live = match &mut self.phase {
             Phase::Ready(live) => live,
-            Phase::Retired => return done(Err(CallError::Retired)),
+            Phase::Retired => return Box::pin(fut::ready(Err(CallError::Retired))),
             Phase::Loading => {
-                return done(Err(CallError::Internal("user state is not loaded".into())));
+                return Box::pin(fut::ready(Err(CallError::Internal("user state is not loaded".into()))));
             }
         };
         let Some(session) = live.session.as_mut().filter(|s| s.token_hash == call.token_hash) else {
-            return done(Err(CallError::Unauthenticated));
+            return Box::pin(fut::ready(Err(CallError::Unauthenticated)));
         };
         if session.is_expired(now) {
-            return done(Err(CallError::SessionExpired));
+            return Box::pin(fut::ready(Err(CallError::SessionExpired)));
         }
         session.expires_at_ms = now + ttl;
         let due = session.expires_at_ms - live.stored_expiry_ms >= renew_step;
@@ -239,14 +258,14 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
             Decision::Fresh => None,
         };
         if let Some(bytes) = early {
-            return AtomicResponse::new(self.finish(Ok(bytes), renewal));
+            return self.finish(Ok(bytes), renewal);
         }
         let request = call.request;
         let Some(fetch) = self.settings.backend.fetch(user, &live.state, session, &request, now) else {
-            return AtomicResponse::new(self.run_fresh(ctx, request, None, now, renewal));
+            return self.run_fresh(ctx, request, None, now, renewal);
         };
-        let fetch = traced(self.probe.clone(), fetch);
-        AtomicResponse::new(Box::pin(fetch.into_actor(self).then(
+        let fetch = traced(self.probe(), fetch);
+        Box::pin(fetch.into_actor(self).then(
             move |fetched, act, ctx| -> actix::ResponseActFuture<Self, Result<Vec<u8>, CallError>> {
                 match fetched {
                     Ok(fetched) => act.run_fresh(ctx, request, Some(fetched), now, renewal),
@@ -256,7 +275,7 @@ impl<B: UserBackend> Handler<Call> for UserActor<B> {
                     }
                 }
             },
-        )))
+        ))
     }
 }
 
@@ -298,10 +317,10 @@ impl<B: UserBackend> UserActor<B> {
         let Some(follow_up) = backend.follow_up(user, state, &handled) else {
             return self.answer(handled, session, seq, now, renewal);
         };
-        if let Some(probe) = &self.probe {
-            probe.set_stage(Stage::QuestActor, None);
+        if let Some(tracked) = &self.probe {
+            tracked.probe().set_stage(Stage::QuestActor, None);
         }
-        let follow_up = traced(self.probe.clone(), follow_up);
+        let follow_up = traced(self.probe(), follow_up);
         let mut handled = handled;
         Box::pin(follow_up.into_actor(self).then(move |added, act, _| -> Answer<Self> {
             let added = match added {
@@ -348,13 +367,15 @@ impl<B: UserBackend> UserActor<B> {
             return self.finish(Ok(bytes), renewal);
         };
         let reply = StoredReply { session_id: session.id, seq, bytes };
-        if let Some(probe) = &self.probe {
+        if let Some(tracked) = &self.probe {
             // The store names the shard when it queues the writes.
-            probe.set_stage(Stage::Persistence, None);
+            tracked.probe().set_stage(Stage::Persistence, None);
         }
-        let commit =
-            traced(self.probe.clone(), self.settings.backend.commit(user, Commit { writes, reply: reply.clone() }));
+        let commit = traced(self.probe(), self.settings.backend.commit(user, Commit { writes, reply: reply.clone() }));
         let fut = commit.into_actor(self).map(move |result, act, ctx| {
+            if let Some(tracked) = &act.probe {
+                tracked.probe().set_stage(Stage::Handler, None);
+            }
             match result {
                 Ok(()) => {
                     let Phase::Ready(live) = &mut act.phase else {

@@ -106,7 +106,7 @@ impl ApiError {
         }
         if status == StatusCode::REQUEST_TIMEOUT {
             // The rest of a slow body is not read: the connection ends with this answer.
-            http.insert_header(("Connection", "close"));
+            http.force_close();
         }
         http.body(body)
     }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use prost::Message;
-use summoner_actors::in_flight::traced;
-use summoner_actors::{Call, Directory, InFlight, Probe, Stage};
+use summoner_actors::in_flight::{Tracked, traced};
+use summoner_actors::{Call, Directory, InFlight, Stage};
 use summoner_proto::api::{Request, Response, request::Payload, response};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
@@ -54,11 +54,11 @@ pub async fn endpoint(req: HttpRequest, payload: web::Payload, state: web::Data<
     let started = Instant::now();
     let span = tracing::info_span!("request", op = Empty, user.id = Empty, seq = Empty);
     let mut seen = Seen { seq: 0, op: "none" };
-    let tracked = state.in_flight.begin(state.request_timeout);
+    // Shared with the user's actor, which keeps the request in view while it works on it.
+    let tracked = Arc::new(state.in_flight.begin(state.request_timeout));
     let probe = tracked.probe().clone();
-    let result = traced(Some(probe.clone()), serve(&req, payload, &state, &span, &mut seen, &probe))
-        .instrument(span.clone())
-        .await;
+    let result =
+        traced(Some(probe), serve(&req, payload, &state, &span, &mut seen, &tracked)).instrument(span.clone()).await;
     drop(tracked);
     let response = match result {
         Ok(bytes) => HttpResponse::Ok().content_type(PROTOBUF).body(bytes),
@@ -102,8 +102,9 @@ async fn serve(
     state: &ApiState,
     span: &tracing::Span,
     seen: &mut Seen,
-    probe: &Arc<Probe>,
+    tracked: &Arc<Tracked>,
 ) -> Result<Vec<u8>, ApiError> {
+    let probe = tracked.probe();
     let _permit = state.admission.try_acquire().map_err(|_| ApiError::Overloaded)?;
     body::check_content_type(req)?;
     let bytes = body::read_body_within(req, payload, state.max_body_bytes, state.body_timeout).await?;
@@ -129,7 +130,7 @@ async fn serve(
             probe.set_user(user);
             response::Payload::Login(res)
         }
-        _ => return call_actor(state, request, span, probe, client).await,
+        _ => return call_actor(state, request, span, tracked, client).await,
     };
     let response =
         Response { seq: seen.seq, server_time_ms: state.now_ms(), payload: Some(answer), ..Default::default() };
@@ -141,14 +142,14 @@ async fn call_actor(
     state: &ApiState,
     request: Request,
     span: &tracing::Span,
-    probe: &Arc<Probe>,
+    tracked: &Arc<Tracked>,
     client: Option<IpAddr>,
 ) -> Result<Vec<u8>, ApiError> {
+    let probe = tracked.probe();
     if request.session_token.len() != TOKEN_BYTES {
         return Err(ApiError::Unauthenticated);
     }
     let token_hash = hash_token(&request.session_token);
-    state.rate_limits.session(&token_hash).map_err(ApiError::RateLimited)?;
     // From here on only the hash travels: nothing downstream can log the token by accident.
     let mut request = request;
     request.session_token.clear();
@@ -169,6 +170,7 @@ async fn call_actor(
         }
     };
     let user = owner.user;
+    state.rate_limits.user(user).map_err(ApiError::RateLimited)?;
     span.record("user.id", user);
     probe.set_user(user);
     probe.set_stage(Stage::Mailbox, None);
@@ -178,7 +180,7 @@ async fn call_actor(
             request: request.clone(),
             cached: owner.kept_reply.clone(),
             unindexed: owner.found_in == FoundIn::Database,
-            probe: Some(probe.clone()),
+            probe: Some(tracked.clone()),
         })
         .await;
     match answer {

@@ -1,7 +1,10 @@
-//! Rate limits of the public API, checked in memory before a request costs a database or
-//! cache call: Register and Login per client address, every request per session (one per
-//! user), and session look-ups outside the server's memory per client address (so a flood
-//! of made-up tokens costs at most that many reads). GCRA buckets from `governor`.
+//! Rate limits of the public API, checked in memory: Register and Login per client address
+//! before any store call; every request per user, once its session names the user (from
+//! memory when the user's actor is live, so a live user over the limit costs no database or
+//! cache call; a retired user's token costs one look-up first); and session look-ups
+//! outside the server's memory per client address, before the look-up (so a flood of
+//! made-up tokens costs at most that many reads). IPv6 clients are limited by their /64.
+//! GCRA buckets from `governor`.
 //!
 //! The client address is the TCP peer's, unless that peer is a configured trusted proxy:
 //! then the nearest address of `X-Forwarded-For` that is not itself a trusted proxy.
@@ -16,16 +19,25 @@ use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use ipnet::IpNet;
-use summoner_actors::TokenHash;
+use summoner_actors::UserId;
 
 use crate::config::RateLimitsConfig;
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
 
+/// The key an address is limited by: itself, or for IPv6 its /64 (one subscriber's prefix:
+/// a client rotating through its own addresses is one client).
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        v4 => v4,
+    }
+}
+
 /// Every limit of the public API.
 pub struct RateLimits {
     sign_in: Option<Keyed<IpAddr>>,
-    sessions: Option<Keyed<TokenHash>>,
+    users: Option<Keyed<UserId>>,
     lookups: Option<Keyed<IpAddr>>,
     trusted: Vec<IpNet>,
     clock: DefaultClock,
@@ -42,7 +54,7 @@ impl RateLimits {
     pub fn new(config: &RateLimitsConfig) -> Self {
         Self {
             sign_in: per_minute(config.sign_in_per_minute, config.sign_in_per_minute),
-            sessions: per_minute(config.session_per_minute, config.session_burst),
+            users: per_minute(config.session_per_minute, config.session_burst),
             lookups: per_minute(config.session_lookups_per_minute, config.session_lookups_per_minute),
             trusted: config.trusted_proxies.clone(),
             clock: DefaultClock::default(),
@@ -58,17 +70,17 @@ impl RateLimits {
 
     /// A Register or Login from `client`; Err: how long to wait.
     pub fn sign_in(&self, client: Option<IpAddr>) -> Result<(), Duration> {
-        client.map_or(Ok(()), |ip| self.check(&self.sign_in, &ip))
+        client.map_or(Ok(()), |ip| self.check(&self.sign_in, &address_key(ip)))
     }
 
-    /// A request of the session `token`.
-    pub fn session(&self, token: &TokenHash) -> Result<(), Duration> {
-        self.check(&self.sessions, token)
+    /// A request of `user` (whatever session it comes with: a new login is no new budget).
+    pub fn user(&self, user: UserId) -> Result<(), Duration> {
+        self.check(&self.users, &user)
     }
 
     /// A session look-up outside memory (cache, then database) for `client`.
     pub fn lookup(&self, client: Option<IpAddr>) -> Result<(), Duration> {
-        client.map_or(Ok(()), |ip| self.check(&self.lookups, &ip))
+        client.map_or(Ok(()), |ip| self.check(&self.lookups, &address_key(ip)))
     }
 
     /// Forgets buckets that are full again, so memory follows the clients of the last
@@ -78,16 +90,17 @@ impl RateLimits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        if let Some(sessions) = &self.sessions {
-            sessions.retain_recent();
-            sessions.shrink_to_fit();
+        if let Some(users) = &self.users {
+            users.retain_recent();
+            users.shrink_to_fit();
         }
     }
 
     /// The client's address: the peer's, or through trusted proxies, the nearest untrusted
     /// address they forwarded for.
     pub fn client_address(&self, req: &HttpRequest) -> Option<IpAddr> {
-        let peer = req.peer_addr().map(|a| a.ip())?;
+        // A listener on [::] sees IPv4 peers as ::ffff:a.b.c.d.
+        let peer = req.peer_addr().map(|a| a.ip().to_canonical())?;
         if !self.is_trusted(peer) {
             return Some(peer);
         }
@@ -96,7 +109,7 @@ impl RateLimits {
             .get_all("x-forwarded-for")
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse().ok())
+            .filter_map(|a| a.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical()))
             .collect();
         // Right to left: each hop appends the address it got the request from.
         Some(forwarded.into_iter().rev().find(|ip| !self.is_trusted(*ip)).unwrap_or(peer))
@@ -151,5 +164,33 @@ mod tests {
         assert!(limits.sign_in(Some(b)).is_ok(), "another address is not held back");
         let off = RateLimits::new(&RateLimitsConfig { sign_in_per_minute: 0, ..RateLimitsConfig::default() });
         assert!((0..100).all(|_| off.sign_in(Some(a)).is_ok()));
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_is_one_client_and_mapped_ipv4_is_ipv4() {
+        let limits = limits(&["127.0.0.1/32"]);
+        let (one, two): (IpAddr, IpAddr) =
+            ("2001:db8:1:2::1".parse().unwrap(), "2001:db8:1:2:ffff::9".parse().unwrap());
+        assert!(limits.sign_in(Some(one)).is_ok() && limits.sign_in(Some(two)).is_ok());
+        assert!(limits.sign_in(Some(one)).is_err(), "the same /64 shares its bucket");
+        assert!(limits.sign_in(Some("2001:db8:1:3::1".parse().unwrap())).is_ok(), "another /64 does not");
+        // A listener on [::] sees the trusted IPv4 proxy as ::ffff:127.0.0.1.
+        let mapped = TestRequest::default()
+            .peer_addr("[::ffff:127.0.0.1]:5000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "198.51.100.1"))
+            .to_http_request();
+        assert_eq!(limits.client_address(&mapped), Some("198.51.100.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_user_has_one_budget_whatever_the_session() {
+        let limits = RateLimits::new(&RateLimitsConfig {
+            session_per_minute: 60,
+            session_burst: 2,
+            ..RateLimitsConfig::default()
+        });
+        assert!(limits.user(7).is_ok() && limits.user(7).is_ok());
+        assert!(limits.user(7).is_err());
+        assert!(limits.user(8).is_ok(), "another user is not held back");
     }
 }

@@ -127,8 +127,8 @@ pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec
     if hashed > 0 {
         tracing::info!(hashed, "device ids stored before hashing were replaced by their hashes");
     }
-    let rows = crate::storage::registry::load_or_seed(&common, &config.game_urls, &config.log_urls, now_ms).await?;
     let credentials = config.credentials();
+    let rows = crate::storage::registry::load_or_seed(&common, &credentials, now_ms).await?;
     for row in &rows {
         let kind = if row.kind == "game" { DbKind::Game } else { DbKind::Log };
         Db::migrate(&credentials.url_of(row), kind).await?;

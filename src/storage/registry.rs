@@ -63,6 +63,20 @@ pub fn with_password(url: &str, password: &str) -> String {
     }
 }
 
+/// `text` percent-encoded for a URL's user info (every byte but letters, digits and `-._~`),
+/// so a password holding `@`, `:`, `/` or `%` stays one password.
+fn encode_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Where a registered shard's password comes from.
 #[derive(Debug, Clone, Default)]
 pub struct ShardCredentials {
@@ -82,7 +96,9 @@ impl ShardCredentials {
             .ok()
             .and_then(|i| configured.get(i))
             .and_then(|url| split_password(url).1);
-        match self.by_name.get(&name).cloned().or(from_url) {
+        // A password given by name is the password itself; one inside a URL is encoded already.
+        let by_name = self.by_name.get(&name).map(|password| encode_userinfo(password));
+        match by_name.or(from_url) {
             Some(password) => with_password(&row.location, &password),
             None => row.location.clone(),
         }
@@ -90,11 +106,26 @@ impl ShardCredentials {
 }
 
 /// Reads the registry, first adding a row for every configured shard it lacks (without its
-/// password) and removing the password from rows an earlier version stored with one.
-pub async fn load_or_seed(common: &Db, game: &[String], log: &[String], now_ms: i64) -> StoreResult<Vec<ShardRow>> {
+/// password) and removing the password from rows an earlier version stored with one, once
+/// the configuration supplies that shard's password (until then the row keeps the only copy:
+/// a warning says to configure it).
+pub async fn load_or_seed(common: &Db, credentials: &ShardCredentials, now_ms: i64) -> StoreResult<Vec<ShardRow>> {
+    let (game, log) = (&credentials.game_urls, &credentials.log_urls);
     for row in read(common).await? {
         let (bare, password) = split_password(&row.location);
         if password.is_none() {
+            continue;
+        }
+        let stripped = ShardRow { location: bare.clone(), ..row.clone() };
+        if split_password(&credentials.url_of(&stripped)).1.is_none() {
+            tracing::warn!(
+                kind = %row.kind,
+                shard.no = row.shard_no,
+                "shard registry row holds a password the configuration does not supply: kept until \
+                 storage.shard_passwords.{}_{} (or the shard's URL) gives it",
+                row.kind,
+                row.shard_no
+            );
             continue;
         }
         with_conn!(common, "remove a password from the shard registry", |conn| {
@@ -256,5 +287,7 @@ mod tests {
         assert_eq!(credentials.url_of(&row("game", 2)), "postgres://app:rotated@db/x");
         assert_eq!(credentials.url_of(&row("log", 1)), "postgres://app@db/x");
         assert_eq!(credentials.url_of(&row("log", 3)), "postgres://app@db/x");
+        let odd = ShardCredentials { by_name: [("log_1".to_string(), "p@ss:w/rd%".to_string())].into(), ..credentials };
+        assert_eq!(odd.url_of(&row("log", 1)), "postgres://app:p%40ss%3Aw%2Frd%25@db/x", "encoded, still one password");
     }
 }
