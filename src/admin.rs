@@ -45,6 +45,8 @@ pub struct AdminState {
     pub in_flight: Arc<InFlight>,
     /// The scheduled jobs.
     pub jobs: crate::jobs::Jobs,
+    /// Signs the page's sessions; made at start.
+    pub page_key: [u8; 32],
 }
 
 /// The query of `PUT /admin/notice`.
@@ -64,13 +66,38 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The admin page's cookie. It holds a digest of the token, never the token itself.
+/// The admin page's cookie. It holds an expiry and a digest of it, the token and a key made
+/// at start, never the token itself: it lapses after [`PAGE_SESSION_SECS`], and a restart
+/// (or a new token) ends every page session.
 pub(crate) const PAGE_COOKIE: &str = "summoner_admin";
 
-/// The value of the page's cookie for `token`.
-pub(crate) fn page_cookie_value(token: &str) -> String {
+/// How long a page session lasts.
+pub(crate) const PAGE_SESSION_SECS: u64 = 12 * 3600;
+
+fn unix_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn page_digest(key: &[u8; 32], token: &str, expires: u64) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(format!("summoner admin page\n{token}")).iter().map(|b| format!("{b:02x}")).collect()
+    let mut digest = Sha256::new();
+    digest.update(key);
+    digest.update(expires.to_be_bytes());
+    digest.update(token.as_bytes());
+    digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new page session's cookie value for `token`.
+pub(crate) fn page_cookie_value(state: &AdminState) -> String {
+    let expires = unix_secs() + PAGE_SESSION_SECS;
+    format!("{expires}.{}", page_digest(&state.page_key, &state.token, expires))
+}
+
+/// Whether `value` is a page session of this process for the current token, not lapsed.
+fn page_cookie_valid(state: &AdminState, value: &str) -> bool {
+    let Some((expires, digest)) = value.split_once('.') else { return false };
+    let Ok(expires) = expires.parse::<u64>() else { return false };
+    expires > unix_secs() && same(digest.as_bytes(), page_digest(&state.page_key, &state.token, expires).as_bytes())
 }
 
 /// Whether `req` carries the admin token: as a bearer token (scripts), or as the page's
@@ -87,16 +114,19 @@ pub(crate) fn authorized(req: &HttpRequest, state: &AdminState) -> bool {
         return same(token.trim().as_bytes(), state.token.as_bytes());
     }
     let Some(cookie) = req.cookie(PAGE_COOKIE) else { return false };
-    if !same(cookie.value().as_bytes(), page_cookie_value(&state.token).as_bytes()) {
+    if !page_cookie_valid(state, cookie.value()) {
         return false;
     }
     req.method() == actix_web::http::Method::GET || from_this_host(req)
 }
 
-/// The request's `Origin`, when a browser sent one, is this host.
+/// The request's `Origin`, when a browser sent one, is this host (its `Host` header, not a
+/// forwarding header).
 fn from_this_host(req: &HttpRequest) -> bool {
     let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else { return true };
-    let host = req.connection_info().host().to_owned();
+    let Some(host) = req.headers().get(actix_web::http::header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
     origin.to_str().is_ok_and(|o| o == format!("http://{host}") || o == format!("https://{host}"))
 }
 

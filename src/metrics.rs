@@ -160,21 +160,24 @@ fn build() -> Result<Metrics, prometheus::Error> {
     )?;
     let scrape_seconds = Gauge::new("metrics_scrape_seconds", "How long the last scrape took to gather")?;
     let job_runs = IntCounterVec::new(
-        Opts::new("job_runs_total", "Runs of scheduled jobs by outcome (done, failed, timed_out)"),
-        &["job", "outcome"],
+        Opts::new(
+            "job_runs_total",
+            "Runs of scheduled jobs (label task: Prometheus keeps job for the scrape) by outcome",
+        ),
+        &["task", "outcome"],
     )?;
     let job_seconds = HistogramVec::new(
         HistogramOpts::new("job_duration_seconds", "How long runs of scheduled jobs took")
             .buckets(vec![0.01, 0.05, 0.25, 1.0, 5.0, 15.0, 60.0, 300.0]),
-        &["job"],
+        &["task"],
     )?;
     let job_items = IntCounterVec::new(
         Opts::new("job_items_total", "Rows, entries or key sets a scheduled job handled"),
-        &["job"],
+        &["task"],
     )?;
     let job_last_success = GaugeVec::new(
         Opts::new("job_last_success_timestamp_seconds", "When a scheduled job last ran to its end (Unix time)"),
-        &["job"],
+        &["task"],
     )?;
     register(&registry, &mut families, Box::new(job_runs.clone()))?;
     register(&registry, &mut families, Box::new(job_seconds.clone()))?;

@@ -3,11 +3,12 @@
 //! cached), and its issuer, audience and expiry are the configured ones. The account is
 //! the token's subject (`sub`): the client's word is never taken for who it is.
 //!
-//! Keys are read again when they are stale or a token names a key id the cache does not
-//! hold (providers rotate keys): one fetch at a time, a caller waiting for another's fetch
-//! at most the sign-in bound, and at most one attempt per [`REFETCH_AFTER`], so made-up key
-//! ids or a provider that is down cannot make the server hammer it or queue sign-ins behind
-//! fetches. The `signing_keys` job (`crate::jobs`) reads them ahead, so sign-ins rarely wait.
+//! A cached key serves a sign-in at once; stale keys are read again behind it. A token
+//! naming a key id the cache lacks (providers rotate keys) waits for the keys to be read
+//! again, the wait and the fetch within the sign-in's bound: one fetch at a time, at most one
+//! attempt per [`REFETCH_AFTER`], so made-up key ids or a provider that is down cannot make
+//! the server hammer it. While the provider is unreachable, the keys last read keep serving.
+//! The `signing_keys` job (`crate::jobs`) reads them ahead, so sign-ins rarely wait.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -127,46 +128,75 @@ impl OidcProvider {
 
     /// On a sign-in's path: reads the keys again unless a fetch was tried moments ago
     /// ([`REFETCH_AFTER`]: a provider that is down, or made-up key ids, are not hammered)
-    /// or finished while this caller waited for it. Waits for another's fetch at most the
-    /// path's bound.
+    /// or finished while this caller waited for it. The wait for another's fetch and this
+    /// one's own fetch share one bound, the sign-in's (`sign_in.jwks_timeout_ms`).
     async fn refresh_on_path(&self) {
         let asked = Instant::now();
-        let Ok(mut last) = tokio::time::timeout(self.path_timeout, self.fetching.lock()).await else { return };
-        if last.is_some_and(|at| at >= asked || at.elapsed() < REFETCH_AFTER) {
-            return;
-        }
-        if let Err(e) = self.fetch_and_keep(self.path_timeout, &mut last).await {
-            tracing::warn!(provider = %self.config.provider, error = %e, "the provider's keys could not be read");
-        }
+        let refreshed = async {
+            let mut last = self.fetching.lock().await;
+            if last.is_some_and(|at| at >= asked || at.elapsed() < REFETCH_AFTER) {
+                return;
+            }
+            if let Err(e) = self.fetch_and_keep(self.path_timeout, &mut last).await {
+                tracing::warn!(provider = %self.config.provider, error = %e, "the provider's keys could not be read");
+            }
+        };
+        let _ = tokio::time::timeout(self.path_timeout, refreshed).await;
     }
 
-    /// The key `kid` names, from the cache or, when the cache is stale, empty or lacks the
-    /// key, after reading the provider's keys again (see [`Self::refresh_on_path`]). Stale
-    /// keys still verify what they can while the provider is away.
-    async fn key(&self, kid: &str) -> Result<DecodingKey, TokenError> {
-        let usable = |keys: &Option<Keys>| keys.as_ref().is_some_and(|k| k.set.find(kid).is_some());
-        let mut keys = self.cached();
-        let fresh = keys.as_ref().is_some_and(|k| k.fetched.elapsed() < self.cache_for);
-        if !fresh || !usable(&keys) {
-            self.refresh_on_path().await;
-            keys = self.cached();
+    /// Reads stale keys again behind the sign-in that found them stale, unless a fetch is
+    /// under way or was tried moments ago.
+    fn refresh_behind(self: &Arc<Self>) {
+        let Ok(last) = self.fetching.try_lock() else { return };
+        if last.is_some_and(|at| at.elapsed() < REFETCH_AFTER) {
+            return;
         }
-        let Some(keys) = keys else {
-            return Err(TokenError::Unavailable(format!(
-                "the keys of {} could not be read; try again later",
-                self.config.provider
-            )));
+        drop(last);
+        let provider = self.clone();
+        tokio::spawn(async move { provider.refresh_on_path().await });
+    }
+
+    /// The key `kid` names. A cached key serves at once, even stale (it is read again
+    /// behind the sign-in); a key the cache lacks (or no keys yet) waits for the provider's
+    /// keys to be read again, within the sign-in's bound. Refused only when keys read in
+    /// the last [`REFETCH_AFTER`] lack it; otherwise the provider could not be asked, and
+    /// the answer is retryable.
+    async fn key(self: &Arc<Self>, kid: &str) -> Result<DecodingKey, TokenError> {
+        let found = |keys: &Option<Keys>| keys.as_ref().and_then(|k| k.set.find(kid).cloned());
+        let cached = self.cached();
+        let jwk = match found(&cached) {
+            Some(jwk) => {
+                if cached.as_ref().is_some_and(|k| k.fetched.elapsed() >= self.cache_for) {
+                    self.refresh_behind();
+                }
+                jwk
+            }
+            None => {
+                self.refresh_on_path().await;
+                let keys = self.cached();
+                match (found(&keys), keys) {
+                    (Some(jwk), _) => jwk,
+                    (None, Some(keys)) if keys.fetched.elapsed() < REFETCH_AFTER => {
+                        return Err(TokenError::Refused(format!(
+                            "the token is signed with a key {kid:?} the provider does not publish"
+                        )));
+                    }
+                    (None, _) => {
+                        return Err(TokenError::Unavailable(format!(
+                            "the keys of {} could not be read; try again later",
+                            self.config.provider
+                        )));
+                    }
+                }
+            }
         };
-        let jwk = keys.set.find(kid).ok_or_else(|| {
-            TokenError::Refused(format!("the token is signed with a key {kid:?} the provider does not publish"))
-        })?;
-        DecodingKey::from_jwk(jwk)
+        DecodingKey::from_jwk(&jwk)
             .map_err(|e| TokenError::Refused(format!("the provider's key {kid:?} is unusable: {e}")))
     }
 
     /// The subject of `token`, if the provider signed it for one of our audiences and it
     /// has not expired.
-    pub async fn verify(&self, token: &str) -> Result<String, TokenError> {
+    pub async fn verify(self: &Arc<Self>, token: &str) -> Result<String, TokenError> {
         let refused = |m: String| TokenError::Refused(m);
         let header = decode_header(token).map_err(|e| refused(format!("not an ID token: {e}")))?;
         if !ALGORITHMS.contains(&header.alg) {
@@ -200,20 +230,20 @@ impl OidcProvider {
 
 /// Every configured provider, by name.
 #[derive(Default)]
-pub struct Providers(HashMap<String, OidcProvider>);
+pub struct Providers(HashMap<String, Arc<OidcProvider>>);
 
 impl Providers {
     /// The providers of `config`.
     pub fn new(config: &SignInConfig) -> Result<Self, String> {
         let mut providers = HashMap::new();
         for provider in &config.oidc {
-            providers.insert(provider.provider.clone(), OidcProvider::new(provider.clone(), config)?);
+            providers.insert(provider.provider.clone(), Arc::new(OidcProvider::new(provider.clone(), config)?));
         }
         Ok(Self(providers))
     }
 
     /// The provider named `name`, if configured.
-    pub fn get(&self, name: &str) -> Option<&OidcProvider> {
+    pub fn get(&self, name: &str) -> Option<&Arc<OidcProvider>> {
         self.0.get(name)
     }
 

@@ -44,6 +44,8 @@ pub enum StartError {
     Signal(std::io::Error),
     #[error("sign-in: {0}")]
     SignIn(String),
+    #[error("no randomness for the admin page's key: {0}")]
+    Random(String),
 }
 
 /// The game data to start with: the configured folder's build if it has one (it must
@@ -111,6 +113,8 @@ pub struct RunningServer {
     admin_server: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
     /// Background tasks (passivation sweeper, SIGHUP listener), ended with the server.
     tasks: Vec<actix_web::rt::task::JoinHandle<()>>,
+    /// The scheduled jobs, stopped with the server.
+    jobs: Jobs,
 }
 
 impl RunningServer {
@@ -142,6 +146,7 @@ impl RunningServer {
             let _ = admin.await;
         }
         self.tasks.iter().for_each(|t| t.abort());
+        self.jobs.stop().await;
         // In-flight requests have finished, and each waited for its commit; flushing
         // commits whatever else is still queued before the process may exit.
         let flushed = self.directory.backend().store().flush().await;
@@ -272,6 +277,7 @@ pub async fn start_with_store(
         &config.jobs,
         directory.backend().store().clone(),
         directory.backend().cache().clone(),
+        catalog.clone(),
         providers.clone(),
         Duration::from_secs(config.sign_in.jwks_cache_secs),
         directory.clock().clone(),
@@ -299,7 +305,12 @@ pub async fn start_with_store(
         notices,
         directory: directory.clone(),
         in_flight: in_flight.clone(),
-        jobs,
+        jobs: jobs.clone(),
+        page_key: {
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| StartError::Random(e.to_string()))?;
+            key
+        },
     });
     let readiness = web::Data::new(Readiness::default());
     let public_state = state.clone();
@@ -366,5 +377,6 @@ pub async fn start_with_store(
         admin_handle,
         admin_server: Some(admin_server),
         tasks: vec![sweeper, hangup, watchdog],
+        jobs,
     })
 }

@@ -53,14 +53,17 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        // It says so once it listens.
+        // It says so once it listens; its later output is read on (and dropped), so it never
+        // writes into a closed pipe.
         let stdout = driver.stdout.take().expect("piped");
-        let ready = tokio::task::spawn_blocking(move || {
-            BufReader::new(stdout).lines().map_while(Result::ok).any(|line| line.contains("started successfully"))
-        })
-        .await
-        .expect("reads chromedriver's output");
-        assert!(ready, "chromedriver did not start");
+        let (said_ready, ready) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+            let started = lines.any(|line| line.contains("started successfully"));
+            let _ = said_ready.send(started);
+            lines.for_each(drop);
+        });
+        assert!(ready.await.unwrap_or(false), "chromedriver did not start");
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         let binary = std::env::var("SUMMONER_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());

@@ -199,6 +199,7 @@ async fn jobs_are_listed_run_and_counted_on_the_admin_listener_only() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = common::config(dir.path());
     config.admin.token = ADMIN.into();
+    config.jobs.enabled = true;
     config.jobs.mail_every_secs = 7_200;
     let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
     let http = reqwest::Client::new();
@@ -222,7 +223,12 @@ async fn jobs_are_listed_run_and_counted_on_the_admin_listener_only() {
     assert_eq!(jobs[1]["runs"], 0);
 
     let metrics = http.get(format!("{}/metrics", server.admin_url)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"summoner_job_runs_total{job="expired_mail",outcome="done"}"#), "{metrics}");
-    assert!(metrics.contains(r#"summoner_job_last_success_timestamp_seconds{job="expired_mail"}"#));
+    let done_runs = metrics.lines().find(|l| {
+        l.starts_with("summoner_job_runs_total{")
+            && l.contains(r#"task="expired_mail""#)
+            && l.contains(r#"outcome="done""#)
+    });
+    assert!(done_runs.is_some(), "{metrics}");
+    assert!(metrics.contains(r#"summoner_job_last_success_timestamp_seconds{task="expired_mail"}"#));
     server.stop().await;
 }

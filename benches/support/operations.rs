@@ -10,6 +10,7 @@ use summoner::game::data::GameData;
 use summoner::game::dispatch::{LOGIN_COUNTER, dispatch};
 use summoner::game::entities::{Battle, Counter, Mail, Monster, Quest, Team};
 use summoner::game::profile::Profile;
+use summoner::game::starter::STARTER_COUNTER;
 use summoner::game::state::UserState;
 use summoner_proto::api::{
     BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, EnhanceMonsterReq, EvolveMonsterReq, FinishBattleReq,
@@ -44,7 +45,9 @@ fn state(data: &GameData, in_battle: bool) -> UserState {
         owned.monsters.insert(m.id, m);
     }
     owned.teams.insert(1, Team { slot: 1, members: (FIRST..FIRST + 5).collect() });
-    for (name, value, resets_at_ms) in [("item.evolve_stone", 1_000, 0), (LOGIN_COUNTER, 1, i64::MAX)] {
+    // The starter box was given and today's login recorded: each operation measures itself.
+    let counters = [("item.evolve_stone", 1_000, 0), (LOGIN_COUNTER, 1, i64::MAX), (STARTER_COUNTER, 1, 0)];
+    for (name, value, resets_at_ms) in counters {
         owned.counters.insert(name.into(), Counter { name: name.into(), value, resets_at_ms });
     }
     let done = Quest {

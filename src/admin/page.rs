@@ -6,8 +6,9 @@
 //! It shows the same views the JSON endpoints answer (`admin/actors.rs`,
 //! `admin/diagnose.rs`, `jobs`) and acts through the same functions. Signing in
 //! (`POST /admin/login`) checks the admin token once and sets a `SameSite=Strict`,
-//! `HttpOnly` cookie holding a digest of it; each action is a form that posts back and
-//! is redirected to a page saying what happened.
+//! `HttpOnly` cookie for 12 hours (an expiry signed with a key made at start: never the
+//! token); each action is a form that posts back and is redirected to a page saying what
+//! happened.
 
 use std::fmt::Write as _;
 
@@ -18,7 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::actors::{self, ActorsQuery, SortBy, UserView, ViewError};
-use super::{AdminState, PAGE_COOKIE, authorized, diagnose, page_cookie_value, same};
+use super::{AdminState, PAGE_COOKIE, PAGE_SESSION_SECS, authorized, diagnose, page_cookie_value, same};
 
 /// Actors and requests the overview lists at most.
 const LISTED: usize = 200;
@@ -485,10 +486,11 @@ pub async fn login(form: web::Form<SignIn>, state: web::Data<AdminState>) -> Htt
     if !same(form.token.trim().as_bytes(), state.token.as_bytes()) {
         return sign_in_page(StatusCode::UNAUTHORIZED, Some("wrong token"));
     }
-    let cookie = Cookie::build(PAGE_COOKIE, page_cookie_value(&state.token))
+    let cookie = Cookie::build(PAGE_COOKIE, page_cookie_value(&state))
         .path("/admin")
         .http_only(true)
         .same_site(SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::seconds(PAGE_SESSION_SECS as i64))
         .finish();
     HttpResponse::SeeOther().cookie(cookie).insert_header((LOCATION, "/admin/")).finish()
 }

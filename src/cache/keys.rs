@@ -61,24 +61,6 @@ impl Keys {
         format!("{}:f:{bucket}", self.prefix)
     }
 
-    /// A `SCAN` pattern matching every level bucket's key (the prefix's glob characters
-    /// escaped).
-    pub fn active_bucket_pattern(&self) -> String {
-        let mut escaped = String::with_capacity(self.prefix.len() + 4);
-        for c in self.prefix.chars() {
-            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-                escaped.push('\\');
-            }
-            escaped.push(c);
-        }
-        format!("{escaped}:f:*")
-    }
-
-    /// The bucket a level bucket's key names, if it is one.
-    pub fn bucket_of(&self, key: &str) -> Option<u32> {
-        key.strip_prefix(self.prefix.as_str())?.strip_prefix(":f:")?.parse().ok()
-    }
-
     /// The key of the cards of a level bucket's players.
     pub fn active_cards(&self, bucket: u32) -> String {
         format!("{}:fc:{bucket}", self.prefix)

@@ -107,13 +107,15 @@ fn done<T: Send + 'static>(value: CacheResult<T>) -> BoxFuture<'static, CacheRes
 }
 
 impl Cache for LocalCache {
-    fn trim_active(&self, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>> {
+    fn trim_active(&self, buckets: Vec<u32>, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>> {
         let mut maps = self.maps();
         let mut removed = 0;
-        maps.buckets.retain(|_, members| {
-            let count = members.len();
-            members.retain(|_, (at, _)| *at >= before_ms);
-            removed += (count - members.len()) as u64;
+        maps.buckets.retain(|bucket, members| {
+            if buckets.contains(bucket) {
+                let count = members.len();
+                members.retain(|_, (at, _)| *at >= before_ms);
+                removed += (count - members.len()) as u64;
+            }
             !members.is_empty()
         });
         done(Ok(removed))

@@ -111,9 +111,9 @@ pub trait Cache: Send + Sync + 'static {
     /// the owner published meanwhile is newer than this read and must win.
     fn fill_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>>;
 
-    /// Drops from every level bucket the players last active before `before_ms` (a bucket
-    /// nobody joins keeps them otherwise until it expires); answers how many.
-    fn trim_active(&self, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>>;
+    /// Drops from level buckets `buckets` the players last active before `before_ms` (a
+    /// bucket nobody joins keeps them otherwise until it expires); answers how many.
+    fn trim_active(&self, buckets: Vec<u32>, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>>;
 
     /// A server-cache entry (shared read-mostly data, e.g. notices), if present.
     fn server_get(&self, name: &str) -> BoxFuture<'static, CacheResult<Option<Vec<u8>>>>;

@@ -440,44 +440,28 @@ impl Cache for RedisCache {
         .boxed()
     }
 
-    fn trim_active(&self, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>> {
+    fn trim_active(&self, buckets: Vec<u32>, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>> {
         let this = self.clone();
         async move {
-            let mut removed = 0u64;
-            for shard in 0..this.shards.len() {
-                // SCAN finds the buckets this shard holds, a page per round trip; each
-                // bucket is then trimmed by one script (atomic per bucket).
-                let mut cursor = 0u64;
-                loop {
-                    let mut pipe = redis::pipe();
-                    pipe.cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(this.keys.active_bucket_pattern())
-                        .arg("COUNT")
-                        .arg(500);
-                    let ((next, keys),): ((u64, Vec<String>),) = this.run("find level buckets", shard, pipe).await?;
-                    let buckets: Vec<u32> = keys.iter().filter_map(|k| this.keys.bucket_of(k)).collect();
-                    if !buckets.is_empty() {
-                        let mut pipe = redis::pipe();
-                        for bucket in &buckets {
-                            pipe.cmd("EVAL")
-                                .arg(TRIM_ACTIVE)
-                                .arg(2)
-                                .arg(this.keys.active_bucket(*bucket))
-                                .arg(this.keys.active_cards(*bucket))
-                                .arg(before_ms);
-                        }
-                        let counts: Vec<u64> = this.run("trim level buckets", shard, pipe).await?;
-                        removed += counts.iter().sum::<u64>();
-                    }
-                    if next == 0 {
-                        break;
-                    }
-                    cursor = next;
-                }
+            if buckets.is_empty() {
+                return Ok(0);
             }
-            Ok(removed)
+            // Every shard holds every bucket (of the players whose sessions live there): one
+            // pipeline per shard, a script per bucket (atomic per bucket).
+            let trims = (0..this.shards.len()).map(|shard| {
+                let mut pipe = redis::pipe();
+                for bucket in &buckets {
+                    pipe.cmd("EVAL")
+                        .arg(TRIM_ACTIVE)
+                        .arg(2)
+                        .arg(this.keys.active_bucket(*bucket))
+                        .arg(this.keys.active_cards(*bucket))
+                        .arg(before_ms);
+                }
+                this.run::<Vec<u64>>("trim level buckets", shard, pipe)
+            });
+            let counts = try_join_all(trims).await?;
+            Ok(counts.iter().flatten().sum())
         }
         .boxed()
     }

@@ -23,12 +23,16 @@ use tokio::sync::oneshot;
 
 use crate::cache::Cache;
 use crate::config::JobsConfig;
+use crate::game::catalog::Catalog;
 use crate::metrics::METRICS;
 use crate::oidc::Providers;
 use crate::storage::Store;
 
 /// Outbound HTTP calls a job makes are bounded by this (a request's path uses 3–9 s).
 pub const JOB_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A scheduled job first runs this long after start (or after its interval, if shorter).
+pub const FIRST_RUN_AFTER: Duration = Duration::from_secs(60);
 
 /// Work that runs on a schedule.
 pub trait Job: Send + Sync + 'static {
@@ -118,10 +122,17 @@ impl JobActor {
         self.running = Some(started);
         let (job, timeout, now_ms) = (self.job.clone(), self.schedule.timeout, self.clock.now_ms());
         let work = async move {
-            let outcome = match tokio::time::timeout(timeout, job.run(now_ms)).await {
-                Ok(Ok(count)) => (Outcome::Done, count, None),
-                Ok(Err(error)) => (Outcome::Failed, 0, Some(error)),
-                Err(_) => (Outcome::TimedOut, 0, Some(format!("not done within {} s", timeout.as_secs_f64()))),
+            // A task of its own: a panic in the job is a failed run, not a dead actor, and a
+            // run past its timeout is aborted rather than left running behind the next.
+            let mut run = tokio::spawn(job.run(now_ms));
+            let outcome = match tokio::time::timeout(timeout, &mut run).await {
+                Ok(Ok(Ok(count))) => (Outcome::Done, count, None),
+                Ok(Ok(Err(error))) => (Outcome::Failed, 0, Some(error)),
+                Ok(Err(panicked)) => (Outcome::Failed, 0, Some(format!("the job panicked: {panicked}"))),
+                Err(_) => {
+                    run.abort();
+                    (Outcome::TimedOut, 0, Some(format!("not done within {} s", timeout.as_secs_f64())))
+                }
             };
             (outcome, now_ms, started.elapsed())
         };
@@ -172,11 +183,31 @@ impl Actor for JobActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         if let Some(every) = self.schedule.every {
-            // A run still going when the next falls due is not doubled: that tick is skipped.
+            // The first run soon after start (a node restarted more often than a daily job's
+            // interval still runs it), then every interval. A run still going when the next
+            // falls due is not doubled: that tick is skipped.
+            ctx.run_later(every.min(FIRST_RUN_AFTER), |actor, ctx| {
+                actor.begin(ctx);
+            });
             ctx.run_interval(every, |actor, ctx| {
                 actor.begin(ctx);
             });
         }
+    }
+}
+
+/// Stops the job (at shutdown): a run in progress is abandoned with it.
+pub struct Stop;
+
+impl Message for Stop {
+    type Result = ();
+}
+
+impl Handler<Stop> for JobActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
+        ctx.stop();
     }
 }
 
@@ -256,6 +287,7 @@ impl Jobs {
         config: &JobsConfig,
         store: Arc<dyn Store>,
         cache: Arc<dyn Cache>,
+        catalog: Arc<Catalog>,
         providers: Arc<Providers>,
         jwks_cache: Duration,
         clock: Arc<dyn Clock>,
@@ -266,7 +298,7 @@ impl Jobs {
             (Arc::new(sweeps::expired_mail(store.clone(), config)), every(config.mail_every_secs)),
             (Arc::new(sweeps::stale_battles(store.clone(), config)), every(config.battles_every_secs)),
             (Arc::new(sweeps::action_log_retention(store, config)), every(config.action_log_every_secs)),
-            (Arc::new(recommendations::TrimBuckets::new(cache)), every(config.recommendations_every_secs)),
+            (Arc::new(recommendations::TrimBuckets::new(cache, catalog)), every(config.recommendations_every_secs)),
         ];
         if !providers.is_empty() {
             // Read well before the cached keys go stale, so sign-ins do not wait for a fetch.
@@ -274,6 +306,13 @@ impl Jobs {
             jobs.push((Arc::new(signing_keys::RefreshKeys::new(providers)), every(secs)));
         }
         Self::start(jobs, clock)
+    }
+
+    /// Stops every job (graceful shutdown).
+    pub async fn stop(&self) {
+        for (_, actor) in &self.0 {
+            let _ = actor.send(Stop).await;
+        }
     }
 
     /// Every job's view, in the order they were started.
@@ -362,8 +401,38 @@ mod tests {
         let run = jobs.run("counting").await.expect("answers");
         assert_eq!(run.outcome, Outcome::TimedOut);
         assert!(run.error.as_deref().is_some_and(|e| e.contains("not done within")), "{run:?}");
-        assert_eq!(runs.load(Ordering::SeqCst), 0, "the abandoned run did not count");
         assert!(jobs.views().await[0].running_ms.is_none(), "nothing is left running");
+        // The next run goes on; the abandoned one was aborted, so it never finishes its work.
+        gate.notify_one();
+        let next = jobs.run("counting").await.expect("answers");
+        assert_eq!((next.outcome, next.count), (Outcome::Done, 1), "only the second run counted: {next:?}");
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
+
+    /// Panics in its run.
+    struct Panicking;
+
+    impl Job for Panicking {
+        fn name(&self) -> &'static str {
+            "panicking"
+        }
+        fn unit(&self) -> &'static str {
+            "runs"
+        }
+        fn run(&self, _now_ms: i64) -> BoxFuture<'static, Result<u64, String>> {
+            async { panic!("a bug in the job") }.boxed()
+        }
+    }
+
+    #[actix::test]
+    async fn a_panicking_run_is_a_failed_run_and_the_job_goes_on() {
+        let schedule = Schedule { every: None, timeout: Duration::from_secs(5) };
+        let jobs = Jobs::start(vec![(Arc::new(Panicking), schedule)], Arc::new(ManualClock::new()));
+        for _ in 0..2 {
+            let run = jobs.run("panicking").await.expect("the actor answers");
+            assert_eq!(run.outcome, Outcome::Failed);
+            assert!(run.error.as_deref().is_some_and(|e| e.contains("panicked")), "{run:?}");
+        }
     }
 
     #[actix::test]
@@ -376,9 +445,12 @@ mod tests {
             actix::spawn(async move { jobs.run("counting").await })
         };
         // The first run is in progress once the actor reports it running.
-        while jobs.views().await[0].running_ms.is_none() {
-            tokio::task::yield_now().await;
-        }
+        let started = async {
+            while jobs.views().await[0].running_ms.is_none() {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), started).await.expect("the first run starts");
         assert_eq!(jobs.run("counting").await, Err(RunError::Busy("counting")));
         gate.notify_one();
         assert_eq!(first.await.expect("joins").expect("runs").outcome, Outcome::Done);

@@ -9,16 +9,18 @@ use futures_util::future::BoxFuture;
 
 use super::Job;
 use crate::cache::Cache;
-use crate::game::friends::ACTIVE_WINDOW_MS;
+use crate::game::catalog::Catalog;
+use crate::game::friends::{ACTIVE_WINDOW_MS, bucket};
 
 /// Trims the level buckets to the activity window.
 pub struct TrimBuckets {
     cache: Arc<dyn Cache>,
+    catalog: Arc<Catalog>,
 }
 
 impl TrimBuckets {
-    pub fn new(cache: Arc<dyn Cache>) -> Self {
-        Self { cache }
+    pub fn new(cache: Arc<dyn Cache>, catalog: Arc<Catalog>) -> Self {
+        Self { cache, catalog }
     }
 }
 
@@ -32,7 +34,10 @@ impl Job for TrimBuckets {
     }
 
     fn run(&self, now_ms: i64) -> BoxFuture<'static, Result<u64, String>> {
-        let trimmed = self.cache.trim_active(now_ms.saturating_sub(ACTIVE_WINDOW_MS));
+        // The buckets of every level the game data in force has (a bucket of levels a newer
+        // version dropped expires on its own: nobody is noted there).
+        let buckets = (0..=bucket(self.catalog.current().max_level())).collect();
+        let trimmed = self.cache.trim_active(buckets, now_ms.saturating_sub(ACTIVE_WINDOW_MS));
         async move { trimmed.await.map_err(|e| e.to_string()) }.boxed()
     }
 }

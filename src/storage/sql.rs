@@ -452,7 +452,7 @@ pub fn delete_older<'a>(
     table: &TableDef,
     column: &Column,
     before: &'a Value,
-    spare: Option<(&Column, &'a Value)>,
+    spare: Option<(&Column, &Value)>,
     limit: usize,
 ) -> Statement<'a> {
     let name = table.name;
@@ -468,14 +468,26 @@ pub fn delete_older<'a>(
     let time = column.name;
     s.push(&format!("{time} > 0 AND {time} < ")).param(Bind::Value(column.ty, before));
     if let Some((spared, value)) = spare {
-        s.push(&format!(" AND {} <> ", spared.name)).param(Bind::Value(spared.ty, value));
+        // A literal, not a bind: a partial index `WHERE kind <> 'grant'` serves the statement
+        // only when the planner sees the same condition.
+        s.push(&format!(" AND {} <> {}", spared.name, literal(value)));
     }
     match dialect {
         Dialect::Postgres => s.push(&format!(" LIMIT {limit}))")),
         Dialect::Sqlite => s.push(&format!(" LIMIT {limit})")),
-        Dialect::Mysql => s.push(&format!(" LIMIT {limit}")),
+        // In index order: the same rows whatever the replica (statement-based binlogs).
+        Dialect::Mysql => s.push(&format!(" ORDER BY {time} LIMIT {limit}")),
     };
     s
+}
+
+/// `value` as an SQL literal (text quoted, its quotes doubled; bytes as hex).
+fn literal(value: &Value) -> String {
+    match value {
+        Value::Int(v) => v.to_string(),
+        Value::Text(text) => format!("'{}'", text.replace('\'', "''")),
+        Value::Bytes(bytes) => format!("X'{}'", bytes.iter().map(|b| format!("{b:02X}")).collect::<String>()),
+    }
 }
 
 /// Every row of `table` whose `user_id` (first key column) is one of `users`.

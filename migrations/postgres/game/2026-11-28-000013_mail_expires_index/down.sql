@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY mail_expires_at;

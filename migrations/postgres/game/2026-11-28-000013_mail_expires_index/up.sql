@@ -1,0 +1,7 @@
+-- A scheduled job (src/jobs/sweeps.rs) finds rows past their time by this column; without
+-- the index every run would read the whole table. Operators' grants are never
+-- swept, so they stay out of it.
+-- Built without blocking the writes of running servers (so outside a transaction, one
+-- statement). If it fails half-way it leaves an invalid index and is not recorded as
+-- applied: drop it with `DROP INDEX CONCURRENTLY mail_expires_at;` and start again.
+CREATE INDEX CONCURRENTLY mail_expires_at ON mail (expires_at_ms) WHERE kind <> 'grant';

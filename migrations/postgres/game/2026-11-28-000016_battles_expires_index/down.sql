@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY battles_expires_at;
