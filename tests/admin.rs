@@ -243,6 +243,10 @@ async fn operators_list_inspect_passivate_and_kick_live_users() {
     assert_eq!((stored["live"].clone(), stored["read_only"].clone()), (false.into(), true.into()));
     assert_eq!(stored["state"]["profile"]["gold"], gold);
     assert_eq!(stored["state"]["monsters"], view["state"]["monsters"]);
+    assert_eq!(stored["session"]["id"], view["session"]["id"], "the stored session: {stored}");
+    // Storage holds the reply of the last change; a later read's reply went to the cache.
+    let (stored_seq, live_seq) = (stored["last_seq"].as_u64(), view["last_seq"].as_u64());
+    assert!(stored_seq.is_some_and(|s| Some(s) <= live_seq), "{stored_seq:?} after {live_seq:?}");
     assert_eq!(server.running.directory.live_actors(), 1, "inspecting a retired user activates nothing");
 
     // A kick ends the session: the next request answers 401; logging in again works.

@@ -50,6 +50,18 @@ async fn run_done(server: &TestServer, name: &str) -> i64 {
     run["count"].as_i64().expect("a count")
 }
 
+/// Sends an operator's grant; answers the status.
+async fn send_grant(server: &TestServer, user: u64, grant: &Value) -> u16 {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/admin/users/{user}/mail", server.admin_url))
+        .bearer_auth(ADMIN)
+        .body(grant.to_string())
+        .send()
+        .await
+        .expect("grant answers");
+    answer.status().as_u16()
+}
+
 async fn log_rows(config: &Config, condition: &str) -> i64 {
     let mut total = 0;
     for url in config.storage.log() {
@@ -75,15 +87,7 @@ on_every_backend! {
         let grant = serde_json::json!({
             "grant_id": "jobs-test", "title": "t", "rewards": [{ "what": "gems", "amount": 5 }], "expires_in_days": 1,
         });
-        let http = reqwest::Client::new();
-        let granted = http
-            .post(format!("{}/admin/users/{user}/mail", server.admin_url))
-            .bearer_auth(ADMIN)
-            .body(grant.to_string())
-            .send()
-            .await
-            .expect("grant answers");
-        assert_eq!(granted.status().as_u16(), 200);
+        assert_eq!(send_grant(&server, user, &grant).await, 200);
 
         // The next game day: a second check-in's mail, left unclaimed, and a battle never finished.
         server.clock.advance_ms(DAY_MS);
@@ -119,14 +123,7 @@ on_every_backend! {
         assert_status(&late, 200, ErrorCode::BattleExpired);
         ok(&mut client, Payload::StartBattle(StartBattleReq { stage: "stage.01.01:normal".into(), team_slot: 1 })).await;
         // A grant sent again after its mail expired is still once-only.
-        let again = http
-            .post(format!("{}/admin/users/{user}/mail", server.admin_url))
-            .bearer_auth(ADMIN)
-            .body(grant.to_string())
-            .send()
-            .await
-            .expect("grant answers");
-        assert_eq!(again.status().as_u16(), 200);
+        assert_eq!(send_grant(&server, user, &grant).await, 200);
         assert_eq!(game_rows(&config, "mail", "kind = 'grant'").await, 1);
 
         // A fresh activation reads what is left.

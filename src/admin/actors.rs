@@ -18,6 +18,7 @@ use crate::admin::{AdminState, authorized, unauthorized};
 use crate::game::data::GameData;
 use crate::game::entities::TABLES;
 use crate::game::state::UserState;
+use crate::storage::StoreError;
 
 /// How long a view waits for a busy actor before showing what the directory knows.
 const INSPECT_WAIT: Duration = Duration::from_secs(2);
@@ -309,14 +310,14 @@ pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, ViewEr
             return Ok(UserView { in_flight, ..base(&info, true) });
         }
     }
-    let rows = directory
-        .backend()
-        .store()
-        .peek_user(user, TABLES)
-        .await
-        .map_err(|e| ViewError::Storage(e.to_string()))?
-        .ok_or(ViewError::NoSuchUser(user))?;
-    let stored = UserState::from_rows(&rows).map_err(|e| ViewError::Storage(e.to_string()))?;
+    // What an activation would load (after the user's writes still queued are decided),
+    // read without activating: no actor is started, nothing is written.
+    let loaded = match directory.backend().store().load_user(user, TABLES).await {
+        Ok(loaded) => loaded,
+        Err(StoreError::NotFound(_)) => return Err(ViewError::NoSuchUser(user)),
+        Err(e) => return Err(ViewError::Storage(e.to_string())),
+    };
+    let stored = UserState::from_rows(&loaded.state).map_err(|e| ViewError::Storage(e.to_string()))?;
     Ok(UserView {
         user_id: user,
         live: false,
@@ -326,8 +327,9 @@ pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, ViewEr
         mailbox_depth: 0,
         activated_at_ms: None,
         last_active_ms: None,
-        session: None,
-        last_seq: None,
+        session: loaded.session.as_ref().map(|s| SessionView { id: s.id, expires_at_ms: s.expires_at_ms }),
+        // The last change's seq: a later read's reply was handed to the cache, not stored.
+        last_seq: loaded.last_reply.as_ref().map(|r| r.seq),
         in_flight,
         state: Some(state_view(&stored, &data, now)),
     })

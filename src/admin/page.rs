@@ -40,6 +40,12 @@ fn esc(text: &str) -> String {
     out
 }
 
+/// A table row of `cells` (each already HTML).
+fn row(cells: &[String]) -> String {
+    let cells: String = cells.iter().map(|cell| format!("<td>{cell}</td>")).collect();
+    format!("<tr>{cells}</tr>")
+}
+
 /// A whole page around `body`.
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -303,15 +309,14 @@ fn user_page(view: &UserView, said: &Said) -> String {
         state.monsters
     );
     for m in &state.monsters_shown {
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            m.id,
+        let locked = if m.locked { "yes" } else { "" };
+        body.push_str(&row(&[
+            m.id.to_string(),
             esc(&m.template),
-            m.level,
-            m.grade,
-            if m.locked { "yes" } else { "" }
-        );
+            m.level.to_string(),
+            m.grade.to_string(),
+            locked.into(),
+        ]));
     }
     body.push_str("</table><h2>Teams</h2><table><tr><th>slot</th><th>monsters</th></tr>");
     for (slot, members) in &state.teams {
@@ -333,15 +338,8 @@ fn user_page(view: &UserView, said: &Said) -> String {
         "</table><h2>Mail</h2><table><tr><th>id</th><th>kind</th><th>title</th><th>state</th><th>expires</th></tr>",
     );
     for m in &state.mail {
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            m.id,
-            esc(&m.kind),
-            esc(&m.title),
-            if m.claimed { "claimed" } else { "" },
-            time(m.expires_at_ms)
-        );
+        let claimed = if m.claimed { "claimed" } else { "" };
+        body.push_str(&row(&[m.id.to_string(), esc(&m.kind), esc(&m.title), claimed.into(), time(m.expires_at_ms)]));
     }
     let friends: Vec<String> =
         state.friends.iter().map(|f| format!("<a href=\"/admin/page/users/{f}\">{f}</a>")).collect();
