@@ -175,9 +175,9 @@ async fn a_request_past_its_deadline_stays_in_view_while_the_actor_works_on_it()
     server.stop().await;
 }
 
-async fn admin_post(server: &TestServer, path: &str) -> (u16, String) {
+async fn admin_call(server: &TestServer, method: reqwest::Method, path: &str) -> (u16, String) {
     let reply = reqwest::Client::new()
-        .post(format!("{}{path}", server.admin_url))
+        .request(method, format!("{}{path}", server.admin_url))
         .bearer_auth(ADMIN)
         .send()
         .await
@@ -185,14 +185,12 @@ async fn admin_post(server: &TestServer, path: &str) -> (u16, String) {
     (reply.status().as_u16(), reply.text().await.unwrap())
 }
 
+async fn admin_post(server: &TestServer, path: &str) -> (u16, String) {
+    admin_call(server, reqwest::Method::POST, path).await
+}
+
 async fn admin_get(server: &TestServer, path: &str) -> (u16, String) {
-    let reply = reqwest::Client::new()
-        .get(format!("{}{path}", server.admin_url))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("the admin listener answers");
-    (reply.status().as_u16(), reply.text().await.unwrap())
+    admin_call(server, reqwest::Method::GET, path).await
 }
 
 #[actix_web::test]

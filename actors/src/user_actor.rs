@@ -519,14 +519,7 @@ impl<B: UserBackend> Handler<Kick> for UserActor<B> {
                 tracing::error!(user.id = user, error = %err, "kick not stored; the session stays");
                 CallError::from(err)
             })?;
-            if let Phase::Ready(live) = &mut act.phase {
-                live.session = None;
-                live.last = None;
-                live.last_kept = true;
-            }
-            if let Some(directory) = act.settings.directory.upgrade() {
-                directory.forget_token(&token);
-            }
+            act.session_ended(&token);
             tracing::info!(user.id = user, "session ended by an operator");
             act.retire_after_reply(ctx);
             Ok(true)

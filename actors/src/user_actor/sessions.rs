@@ -6,9 +6,9 @@
 use actix::{ActorFutureExt, AtomicResponse, Context, Handler, WrapFuture, fut};
 
 use super::{Answer, Phase, UserActor, done};
-use crate::Session;
 use crate::backend::{SessionChange, UserBackend};
 use crate::messages::{CallError, OpenSession};
+use crate::{Session, TokenHash};
 
 impl<B: UserBackend> UserActor<B> {
     /// Answers `result` after writing a due session renewal (best effort: the actor's own
@@ -42,6 +42,19 @@ impl<B: UserBackend> UserActor<B> {
     }
 
     /// Ends the session (Logout): stores "no session", then forgets the token.
+    /// The session ended and is stored so (Logout, or an operator's kick): the actor
+    /// forgets it and its last answer, and the directory the token.
+    pub(super) fn session_ended(&mut self, token: &TokenHash) {
+        if let Phase::Ready(live) = &mut self.phase {
+            live.session = None;
+            live.last = None;
+            live.last_kept = true;
+        }
+        if let Some(directory) = self.settings.directory.upgrade() {
+            directory.forget_token(token);
+        }
+    }
+
     pub(super) fn end_session(&mut self, session: Session, bytes: Vec<u8>, now: i64) -> Answer<Self> {
         let user = self.user();
         let Phase::Ready(live) = &self.phase else {
@@ -54,14 +67,7 @@ impl<B: UserBackend> UserActor<B> {
                 tracing::error!(user.id = user, error = %err, "logout not stored");
                 CallError::from(err)
             })?;
-            if let Phase::Ready(live) = &mut act.phase {
-                live.session = None;
-                live.last = None;
-                live.last_kept = true;
-            }
-            if let Some(directory) = act.settings.directory.upgrade() {
-                directory.forget_token(&token);
-            }
+            act.session_ended(&token);
             Ok(bytes)
         }))
     }
