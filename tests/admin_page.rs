@@ -234,6 +234,20 @@ async fn the_page_refuses_actions_without_its_cookie_or_from_another_site() {
     assert!(server.running.directory.live(user).is_some(), "the user was not kicked");
     let own = http.post(&kick).header("cookie", &pair).header("origin", server.admin_url.clone()).send().await.unwrap();
     assert_eq!(own.status().as_u16(), 303);
+    // Guessing the token at speed: the page's sign-in takes 10 tries a minute per address
+    // (two were made above).
+    let guesses: Vec<u16> = futures_util::future::join_all((0..9).map(|_| {
+        http.post(format!("{}/admin/login", server.admin_url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("token=guess")
+            .send()
+    }))
+    .await
+    .into_iter()
+    .map(|answer| answer.unwrap().status().as_u16())
+    .collect();
+    assert_eq!(guesses.iter().filter(|s| **s == 401).count(), 8, "{guesses:?}");
+    assert_eq!(guesses.iter().filter(|s| **s == 429).count(), 1, "{guesses:?}");
     // The JSON API takes the cookie too, but never on the public port.
     let public = http.get(format!("{}/admin/", server.url)).header("cookie", &pair).send().await.unwrap();
     assert_eq!(public.status().as_u16(), 404);

@@ -476,10 +476,19 @@ pub struct SignIn {
     token: String,
 }
 
-/// `POST /admin/login`: the token checked once; the cookie set.
-pub async fn login(form: web::Form<SignIn>, state: web::Data<AdminState>) -> HttpResponse {
+/// `POST /admin/login`: the token checked once; the cookie set. At most
+/// [`super::PAGE_SIGN_INS_PER_MINUTE`] tries per client address.
+pub async fn login(req: HttpRequest, form: web::Form<SignIn>, state: web::Data<AdminState>) -> HttpResponse {
     if state.token.is_empty() {
         return sign_in_page(StatusCode::UNAUTHORIZED, Some("admin.token is not set: the admin side is closed"));
+    }
+    if let Err(wait) = state.page_sign_ins.check(req.peer_addr().map(|a| a.ip())) {
+        let mut answer = sign_in_page(StatusCode::TOO_MANY_REQUESTS, Some("too many tries; wait a minute"));
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&secs.max(1).to_string()) {
+            answer.headers_mut().insert(actix_web::http::header::RETRY_AFTER, value);
+        }
+        return answer;
     }
     if !same(form.token.trim().as_bytes(), state.token.as_bytes()) {
         return sign_in_page(StatusCode::UNAUTHORIZED, Some("wrong token"));

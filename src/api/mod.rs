@@ -156,7 +156,10 @@ async fn call_actor(
     let directory = &state.directory;
     let owner = match directory.user_for_token(&token_hash) {
         // No cache round trip.
-        Some(user) => SessionOwner { user, kept_reply: None, found_in: FoundIn::Directory },
+        Some(user) => {
+            state.rate_limits.user(user).map_err(ApiError::RateLimited)?;
+            SessionOwner { user, kept_reply: None, found_in: FoundIn::Directory }
+        }
         None => {
             // A token this process does not hold costs a cache and maybe a database read.
             state.rate_limits.lookup(client).map_err(ApiError::RateLimited)?;
@@ -165,12 +168,13 @@ async fn call_actor(
                 .await
                 .map_err(|e| ApiError::Internal(format!("{e}; retry")))?
                 .ok_or(ApiError::Unauthenticated)?;
+            // Refused before the token is indexed: an index entry is for a user who gets an actor.
+            state.rate_limits.user(owner.user).map_err(ApiError::RateLimited)?;
             directory.remember_token(token_hash, owner.user);
             owner
         }
     };
     let user = owner.user;
-    state.rate_limits.user(user).map_err(ApiError::RateLimited)?;
     span.record("user.id", user);
     probe.set_user(user);
     probe.set_stage(Stage::Mailbox, None);

@@ -34,6 +34,26 @@ fn address_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// A limit per client address (the admin page's sign-in).
+pub struct AddressLimit(Option<Keyed<IpAddr>>);
+
+impl AddressLimit {
+    /// `per_minute` tries per address (also the burst); 0: no limit.
+    pub fn per_minute(per_minute: u32) -> Self {
+        Self(per_minute_limit(per_minute, per_minute))
+    }
+
+    /// A try from `client`; Err: how long to wait.
+    pub fn check(&self, client: Option<IpAddr>) -> Result<(), Duration> {
+        match (&self.0, client) {
+            (Some(limiter), Some(ip)) => limiter
+                .check_key(&address_key(ip.to_canonical()))
+                .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now())),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Every limit of the public API.
 pub struct RateLimits {
     sign_in: Option<Keyed<IpAddr>>,
@@ -43,7 +63,7 @@ pub struct RateLimits {
     clock: DefaultClock,
 }
 
-fn per_minute<K: Hash + Eq + Clone>(rate: u32, burst: u32) -> Option<Keyed<K>> {
+fn per_minute_limit<K: Hash + Eq + Clone>(rate: u32, burst: u32) -> Option<Keyed<K>> {
     let rate = NonZeroU32::new(rate)?;
     let burst = NonZeroU32::new(burst).unwrap_or(rate);
     Some(RateLimiter::hashmap(Quota::per_minute(rate).allow_burst(burst)))
@@ -53,9 +73,9 @@ impl RateLimits {
     /// The limits `config` sets.
     pub fn new(config: &RateLimitsConfig) -> Self {
         Self {
-            sign_in: per_minute(config.sign_in_per_minute, config.sign_in_per_minute),
-            users: per_minute(config.session_per_minute, config.session_burst),
-            lookups: per_minute(config.session_lookups_per_minute, config.session_lookups_per_minute),
+            sign_in: per_minute_limit(config.sign_in_per_minute, config.sign_in_per_minute),
+            users: per_minute_limit(config.session_per_minute, config.session_burst),
+            lookups: per_minute_limit(config.session_lookups_per_minute, config.session_lookups_per_minute),
             trusted: config.trusted_proxies.clone(),
             clock: DefaultClock::default(),
         }
