@@ -89,7 +89,7 @@ fn page_digest(key: &[u8; 32], token: &str, expires: u64) -> String {
     digest.update(key);
     digest.update(expires.to_be_bytes());
     digest.update(token.as_bytes());
-    digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest.finalize())
 }
 
 /// A new page session's cookie value for `token`.

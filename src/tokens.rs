@@ -31,13 +31,7 @@ pub const HASHED_PREFIX: &str = "sha256:";
 /// secrets made on the device (a UUID or longer), so an unsalted hash of them cannot be
 /// reversed by guessing; a client that used a guessable id would gain nothing from a salt.
 pub fn device_key(device_id: &str) -> String {
-    let digest = Sha256::digest(device_id.as_bytes());
-    let mut key = String::with_capacity(HASHED_PREFIX.len() + 64);
-    key.push_str(HASHED_PREFIX);
-    for byte in digest {
-        key.push_str(&format!("{byte:02x}"));
-    }
-    key
+    format!("{HASHED_PREFIX}{}", hex::encode(Sha256::digest(device_id.as_bytes())))
 }
 
 /// The hash under which a token is stored and indexed.

@@ -18,6 +18,8 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::api::error::retry_after;
+
 use super::actors::{self, ActorsQuery, SortBy, UserView, ViewError};
 use super::{AdminState, PAGE_COOKIE, PAGE_SESSION_SECS, authorized, diagnose, page_cookie_value, same};
 
@@ -76,15 +78,8 @@ fn see_other(to: &str) -> HttpResponse {
 
 /// `path?said=...`: a page that says what the action did.
 fn saying(path: &str, said: &str) -> String {
-    let mut query = String::new();
-    for byte in said.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            query.push(byte as char);
-        } else {
-            let _ = write!(query, "%{byte:02X}");
-        }
-    }
-    format!("{path}?said={query}")
+    let said = percent_encoding::utf8_percent_encode(said, crate::storage::registry::NOT_UNRESERVED);
+    format!("{path}?said={said}")
 }
 
 fn sign_in_page(status: StatusCode, problem: Option<&str>) -> HttpResponse {
@@ -484,10 +479,7 @@ pub async fn login(req: HttpRequest, form: web::Form<SignIn>, state: web::Data<A
     }
     if let Err(wait) = state.page_sign_ins.check(req.peer_addr().map(|a| a.ip())) {
         let mut answer = sign_in_page(StatusCode::TOO_MANY_REQUESTS, Some("too many tries; wait a minute"));
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&secs.max(1).to_string()) {
-            answer.headers_mut().insert(actix_web::http::header::RETRY_AFTER, value);
-        }
+        answer.headers_mut().insert(actix_web::http::header::RETRY_AFTER, retry_after(wait).into());
         return answer;
     }
     if !same(form.token.trim().as_bytes(), state.token.as_bytes()) {

@@ -100,9 +100,7 @@ impl ApiError {
             http.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
         if let Self::RateLimited(wait) = self {
-            // Whole seconds, rounded up: a client that waits that long gets through.
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            http.insert_header(("Retry-After", secs.max(1).to_string()));
+            http.insert_header(("Retry-After", retry_after(*wait)));
         }
         if status == StatusCode::REQUEST_TIMEOUT {
             // The rest of a slow body is not read: the connection ends with this answer.
@@ -110,6 +108,12 @@ impl ApiError {
         }
         http.body(body)
     }
+}
+
+/// The `Retry-After` seconds of a rate limit's wait: whole seconds, rounded up, at least 1,
+/// so a client that waits that long gets through.
+pub fn retry_after(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 impl From<AskError> for ApiError {

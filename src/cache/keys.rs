@@ -48,12 +48,12 @@ impl Keys {
 
     /// The key of a session.
     pub fn session(&self, token: &TokenHash) -> String {
-        format!("{}:s:{}", self.prefix, hex(&token.0))
+        format!("{}:s:{}", self.prefix, hex::encode(token.0))
     }
 
     /// The key of a session's cached reply.
     pub fn reply(&self, token: &TokenHash) -> String {
-        format!("{}:r:{}", self.prefix, hex(&token.0))
+        format!("{}:r:{}", self.prefix, hex::encode(token.0))
     }
 
     /// The key of a level bucket of recently active players.
@@ -91,14 +91,6 @@ fn reduce(hash: &[u8], shards: usize) -> usize {
     let mut head = [0u8; 8];
     head.copy_from_slice(&hash[..8]);
     (u64::from_be_bytes(head) % shards.max(1) as u64) as usize
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 #[cfg(test)]

@@ -228,17 +228,13 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
 /// The hash of the content: the message encoded with version 0 and no hash.
 pub fn content_hash_of_data(data: &GameData) -> String {
     let bare = GameData { version: 0, content_hash: String::new(), ..data.clone() };
-    hex(&Sha256::digest(bare.encode_to_vec()))
+    hex::encode(Sha256::digest(bare.encode_to_vec()))
 }
 
 /// The hash of one language's strings, computed like [`content_hash_of_data`].
 pub fn content_hash_of_strings(strings: &Strings) -> String {
     let bare = Strings { version: 0, content_hash: String::new(), ..strings.clone() };
-    hex(&Sha256::digest(bare.encode_to_vec()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(bare.encode_to_vec()))
 }
 
 fn currency(value: &str) -> Option<Currency> {

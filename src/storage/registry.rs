@@ -63,18 +63,14 @@ pub fn with_password(url: &str, password: &str) -> String {
     }
 }
 
-/// `text` percent-encoded for a URL's user info (every byte but letters, digits and `-._~`),
-/// so a password holding `@`, `:`, `/` or `%` stays one password.
+/// Every byte but letters, digits and `-._~` (RFC 3986's unreserved) is percent-encoded.
+pub const NOT_UNRESERVED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// `text` percent-encoded for a URL's user info, so a password holding `@`, `:`, `/` or `%`
+/// stays one password.
 fn encode_userinfo(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, NOT_UNRESERVED).to_string()
 }
 
 /// Where a registered shard's password comes from.

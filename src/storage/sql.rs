@@ -486,7 +486,7 @@ fn literal(value: &Value) -> String {
     match value {
         Value::Int(v) => v.to_string(),
         Value::Text(text) => format!("'{}'", text.replace('\'', "''")),
-        Value::Bytes(bytes) => format!("X'{}'", bytes.iter().map(|b| format!("{b:02X}")).collect::<String>()),
+        Value::Bytes(bytes) => format!("X'{}'", hex::encode_upper(bytes)),
     }
 }
 
