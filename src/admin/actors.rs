@@ -335,19 +335,22 @@ pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, ViewEr
     })
 }
 
-/// The user id of a path, or the 400 answer.
-fn user_id(path: &str) -> Result<u64, Box<HttpResponse>> {
-    path.parse::<u64>()
-        .ok()
-        .filter(|id| *id != 0)
-        .ok_or_else(|| Box::new(HttpResponse::BadRequest().body(format!("{path:?} is not a user id\n"))))
+/// `text` as a user id (ids are never 0), if it is one.
+pub fn parse_user_id(text: &str) -> Option<u64> {
+    text.trim().parse::<u64>().ok().filter(|id| *id != 0)
+}
+
+/// The user of an admin request's path once the token is checked, or the answer: 401
+/// without the token, 400 for a path that is not a user id.
+fn authorized_user(req: &HttpRequest, path: &str, state: &AdminState) -> Result<u64, Box<HttpResponse>> {
+    if !authorized(req, state) {
+        return Err(Box::new(unauthorized()));
+    }
+    parse_user_id(path).ok_or_else(|| Box::new(HttpResponse::BadRequest().body(format!("{path:?} is not a user id\n"))))
 }
 
 pub async fn show(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    let user = match user_id(&path) {
+    let user = match authorized_user(&req, &path, &state) {
         Ok(user) => user,
         Err(answer) => return *answer,
     };
@@ -359,10 +362,7 @@ pub async fn show(req: HttpRequest, path: web::Path<String>, state: web::Data<Ad
 }
 
 pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    let user = match user_id(&path) {
+    let user = match authorized_user(&req, &path, &state) {
         Ok(user) => user,
         Err(answer) => return *answer,
     };
@@ -397,10 +397,7 @@ pub async fn end_session(state: &AdminState, user: u64) -> Result<bool, KickErro
 }
 
 pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    let user = match user_id(&path) {
+    let user = match authorized_user(&req, &path, &state) {
         Ok(user) => user,
         Err(answer) => return *answer,
     };

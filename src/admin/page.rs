@@ -351,9 +351,9 @@ fn user_page(view: &UserView, said: &Said) -> String {
     body
 }
 
-/// The user id of a path, if it is one.
-fn user_id(text: &str) -> Option<u64> {
-    text.trim().parse::<u64>().ok().filter(|id| *id != 0)
+/// The user a page's path names, or the page saying it names none.
+fn path_user(path: &str) -> Result<u64, Box<HttpResponse>> {
+    actors::parse_user_id(path).ok_or_else(|| Box::new(not_found(&format!("{path:?} is not a user id"))))
 }
 
 fn not_found(what: &str) -> HttpResponse {
@@ -370,7 +370,10 @@ pub async fn user(
     if !authorized(&req, &state) {
         return sign_in_page(StatusCode::UNAUTHORIZED, None);
     }
-    let Some(user) = user_id(&path) else { return not_found(&format!("{:?} is not a user id", path.as_str())) };
+    let user = match path_user(&path) {
+        Ok(user) => user,
+        Err(page) => return *page,
+    };
     match actors::user_view(&state, user).await {
         Ok(view) => html(StatusCode::OK, page(&format!("User {user}"), &user_page(&view, &said))),
         Err(e @ ViewError::NoSuchUser(_)) => not_found(&e.to_string()),
@@ -392,7 +395,7 @@ pub async fn find(req: HttpRequest, query: web::Query<Find>, state: web::Data<Ad
     if !authorized(&req, &state) {
         return sign_in_page(StatusCode::UNAUTHORIZED, None);
     }
-    match user_id(&query.id) {
+    match actors::parse_user_id(&query.id) {
         Some(user) => see_other(&format!("/admin/page/users/{user}")),
         None => not_found(&format!("{:?} is not a user id", query.id)),
     }
@@ -408,7 +411,10 @@ pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<Ad
     if !authorized(&req, &state) {
         return refused();
     }
-    let Some(user) = user_id(&path) else { return not_found(&format!("{:?} is not a user id", path.as_str())) };
+    let user = match path_user(&path) {
+        Ok(user) => user,
+        Err(page) => return *page,
+    };
     let back = format!("/admin/page/users/{user}");
     match actors::end_session(&state, user).await {
         Ok(true) => see_other(&saying(&back, "kicked: the session ended; the next request with its token answers 401")),
@@ -423,7 +429,10 @@ pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Da
     if !authorized(&req, &state) {
         return refused();
     }
-    let Some(user) = user_id(&path) else { return not_found(&format!("{:?} is not a user id", path.as_str())) };
+    let user = match path_user(&path) {
+        Ok(user) => user,
+        Err(page) => return *page,
+    };
     let said = if state.directory.passivate(user).await { "passivated" } else { "no live actor to passivate" };
     see_other(&saying(&format!("/admin/page/users/{user}"), said))
 }
@@ -509,7 +518,7 @@ mod tests {
     fn text_is_escaped_and_said_is_encoded() {
         assert_eq!(esc("<b a=\"x\">'&'</b>"), "&lt;b a=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;");
         assert_eq!(saying("/admin/", "a b&c"), "/admin/?said=a%20b%26c");
-        assert_eq!(user_id(" 42 "), Some(42));
-        assert_eq!((user_id("0"), user_id("x")), (None, None));
+        assert_eq!(actors::parse_user_id(" 42 "), Some(42));
+        assert_eq!((actors::parse_user_id("0"), actors::parse_user_id("x")), (None, None));
     }
 }
