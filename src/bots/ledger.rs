@@ -194,7 +194,11 @@ impl Ledger {
             }
             (_, R::ClaimMail(res)) => {
                 for id in &res.claimed {
-                    if !self.mail.remove(id) {
+                    if self.claimed_mail.contains(id) {
+                        // Listed again is reported once, by the final comparison; paid out
+                        // again is a second payout, reported now.
+                        self.noted("phantom", "mail", format!("mail {id} was claimed again: paid out twice"));
+                    } else if !self.mail.remove(id) {
                         self.name_announced_mail(*id, "claimed");
                         self.mail.remove(id);
                     }
@@ -529,5 +533,9 @@ mod tests {
         ledger.apply(&Q::ClaimMail(ClaimMailReq { mail_id: 0, all: true }), &claimed);
         assert!(ledger.compare(&with_mail(&[]), 0).is_empty());
         assert_eq!(ledger.compare(&with_mail(&[40]), 0)[0].kind, "phantom", "claimed mail came back");
+        // Claimed again: paid out twice, a phantom even though the mail is no longer listed.
+        ledger.apply(&Q::ClaimMail(ClaimMailReq { mail_id: 0, all: true }), &claimed);
+        let diff = ledger.compare(&with_mail(&[]), 0);
+        assert_eq!((diff.len(), diff[0].kind, diff[0].part), (1, "phantom", "mail"), "{diff:?}");
     }
 }
