@@ -103,6 +103,8 @@ pub struct JobActor {
     schedule: Schedule,
     clock: Arc<dyn Clock>,
     running: Option<Instant>,
+    /// The run in progress, aborted if the job stops first.
+    run_task: Option<tokio::task::AbortHandle>,
     waiting: Vec<oneshot::Sender<JobRun>>,
     runs: u64,
     last: Option<JobRun>,
@@ -110,7 +112,7 @@ pub struct JobActor {
 
 impl JobActor {
     pub fn new(job: Arc<dyn Job>, schedule: Schedule, clock: Arc<dyn Clock>) -> Self {
-        Self { job, schedule, clock, running: None, waiting: Vec::new(), runs: 0, last: None }
+        Self { job, schedule, clock, running: None, run_task: None, waiting: Vec::new(), runs: 0, last: None }
     }
 
     /// Starts a run unless one is in progress; answers whether it started one.
@@ -120,11 +122,13 @@ impl JobActor {
         }
         let started = Instant::now();
         self.running = Some(started);
-        let (job, timeout, now_ms) = (self.job.clone(), self.schedule.timeout, self.clock.now_ms());
+        let (timeout, now_ms) = (self.schedule.timeout, self.clock.now_ms());
+        // A task of its own: a panic in the job is a failed run, not a dead actor, and a run
+        // past its timeout (or still going when the job stops) is aborted rather than left
+        // running behind the next.
+        let mut run = tokio::spawn(self.job.run(now_ms));
+        self.run_task = Some(run.abort_handle());
         let work = async move {
-            // A task of its own: a panic in the job is a failed run, not a dead actor, and a
-            // run past its timeout is aborted rather than left running behind the next.
-            let mut run = tokio::spawn(job.run(now_ms));
             let outcome = match tokio::time::timeout(timeout, &mut run).await {
                 Ok(Ok(Ok(count))) => (Outcome::Done, count, None),
                 Ok(Ok(Err(error))) => (Outcome::Failed, 0, Some(error)),
@@ -170,6 +174,7 @@ impl JobActor {
             ),
         }
         self.running = None;
+        self.run_task = None;
         self.runs += 1;
         for waiter in self.waiting.drain(..) {
             let _ = waiter.send(run.clone());
@@ -192,6 +197,12 @@ impl Actor for JobActor {
             ctx.run_interval(every, |actor, ctx| {
                 actor.begin(ctx);
             });
+        }
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        if let Some(run) = self.run_task.take() {
+            run.abort();
         }
     }
 }
@@ -454,6 +465,63 @@ mod tests {
         assert_eq!(jobs.run("counting").await, Err(RunError::Busy("counting")));
         gate.notify_one();
         assert_eq!(first.await.expect("joins").expect("runs").outcome, Outcome::Done);
+    }
+
+    /// Waits forever; says when its run is dropped.
+    struct Endless(std::sync::Mutex<Option<oneshot::Sender<()>>>);
+
+    /// Sends when dropped.
+    struct OnDrop(Option<oneshot::Sender<()>>);
+
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            if let Some(tell) = self.0.take() {
+                let _ = tell.send(());
+            }
+        }
+    }
+
+    impl Job for Endless {
+        fn name(&self) -> &'static str {
+            "endless"
+        }
+        fn unit(&self) -> &'static str {
+            "runs"
+        }
+        fn run(&self, _now_ms: i64) -> BoxFuture<'static, Result<u64, String>> {
+            let guard = OnDrop(self.0.lock().unwrap().take());
+            async move {
+                let _guard = guard;
+                std::future::pending::<Result<u64, String>>().await
+            }
+            .boxed()
+        }
+    }
+
+    #[actix::test]
+    async fn stopping_a_job_aborts_its_run() {
+        let (tell, dropped) = oneshot::channel();
+        let schedule = Schedule { every: None, timeout: Duration::from_secs(3_600) };
+        let jobs = Jobs::start(
+            vec![(Arc::new(Endless(std::sync::Mutex::new(Some(tell)))), schedule)],
+            Arc::new(ManualClock::new()),
+        );
+        let waiting = {
+            let jobs = jobs.clone();
+            actix::spawn(async move { jobs.run("endless").await })
+        };
+        let started = async {
+            while jobs.views().await[0].running_ms.is_none() {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), started).await.expect("the run starts");
+        jobs.stop().await;
+        tokio::time::timeout(Duration::from_secs(10), dropped)
+            .await
+            .expect("the run is aborted when the job stops")
+            .expect("the run's guard says so");
+        assert_eq!(waiting.await.expect("joins"), Err(RunError::Stopped("endless")));
     }
 
     #[actix::test]
