@@ -15,7 +15,6 @@ use super::Job;
 use crate::config::JobsConfig;
 use crate::game::grants::GRANT_KIND;
 use crate::storage::db::DbKind;
-use crate::storage::rows::Value;
 use crate::storage::tables::{ACTION_LOG, BATTLES, MAIL};
 use crate::storage::{Store, Sweep};
 
@@ -59,7 +58,7 @@ pub fn expired_mail(store: Arc<dyn Store>, config: &JobsConfig) -> SweepJob {
         table: &MAIL,
         column,
         before_ms: now.saturating_sub(keep),
-        spare: Some(("kind", Value::Text(GRANT_KIND.into()))),
+        spare: Some(("kind", GRANT_KIND)),
         batch,
     };
     SweepJob {

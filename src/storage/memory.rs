@@ -54,15 +54,15 @@ impl Inner {
             Ok(sweep.table.all().position(|c| c.name == name).unwrap_or_default())
         };
         let time = index(sweep.column)?;
-        let spare = match &sweep.spare {
-            Some((name, value)) => Some((index(name)?, value)),
+        let spare = match sweep.spared()? {
+            Some((column, word)) => Some((index(column.name)?, Value::Text(word.into()))),
             None => None,
         };
         let Some(rows) = self.tables.get_mut(sweep.table.name) else { return Ok(0) };
         let count = rows.len();
         rows.retain(|_, row| {
             let old = matches!(row.get(time), Some(Value::Int(at)) if past(*at));
-            let spared = spare.is_some_and(|(i, value)| row.get(i) == Some(value));
+            let spared = spare.as_ref().is_some_and(|(i, word)| row.get(*i) == Some(word));
             !old || spared
         });
         Ok((count - rows.len()) as u64)

@@ -177,19 +177,31 @@ pub enum StoreError {
 
 /// Rows past their time, to delete ([`Store::sweep`]): on every shard of kind `on` (game
 /// or log), the rows of `table` whose time column `column` (ms) is set (above 0) and below
-/// `before_ms`, except those whose column `spare.0` holds `spare.1`. Deleted `batch` rows a
-/// statement, so no statement holds locks long.
+/// `before_ms`, except those whose text column `spare.0` holds the word `spare.1` (written
+/// into the statement as it is, so a partial index with the same condition serves it:
+/// lowercase letters, digits and `_` only). Deleted `batch` rows a statement, so no statement
+/// holds locks long.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sweep {
     pub on: db::DbKind,
     pub table: &'static TableDef,
     pub column: &'static str,
     pub before_ms: i64,
-    pub spare: Option<(&'static str, rows::Value)>,
+    pub spare: Option<(&'static str, &'static str)>,
     pub batch: usize,
 }
 
 impl Sweep {
+    /// The spared column and its word, checked.
+    pub fn spared(&self) -> StoreResult<Option<(&'static rows::Column, &'static str)>> {
+        let Some((name, word)) = self.spare else { return Ok(None) };
+        if word.is_empty() || !word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            let what = format!("sweep {}", self.table.name);
+            return Err(StoreError::Database(what, format!("{word:?} is not a word a sweep spares")));
+        }
+        Ok(Some((self.column_named(name)?, word)))
+    }
+
     /// The column `name` of the sweep's table, or why it cannot be swept by it.
     pub fn column_named(&self, name: &str) -> StoreResult<&'static rows::Column> {
         self.table.all().find(|c| c.name == name).ok_or_else(|| {

@@ -452,7 +452,7 @@ pub fn delete_older<'a>(
     table: &TableDef,
     column: &Column,
     before: &'a Value,
-    spare: Option<(&Column, &Value)>,
+    spare: Option<(&Column, &str)>,
     limit: usize,
 ) -> Statement<'a> {
     let name = table.name;
@@ -467,10 +467,11 @@ pub fn delete_older<'a>(
     };
     let time = column.name;
     s.push(&format!("{time} > 0 AND {time} < ")).param(Bind::Value(column.ty, before));
-    if let Some((spared, value)) = spare {
+    if let Some((spared, word)) = spare {
         // A literal, not a bind: a partial index `WHERE kind <> 'grant'` serves the statement
-        // only when the planner sees the same condition.
-        s.push(&format!(" AND {} <> {}", spared.name, literal(value)));
+        // only when the planner sees the same condition. The word is checked to need no
+        // quoting ([`crate::storage::Sweep::spared`]).
+        s.push(&format!(" AND {} <> '{word}'", spared.name));
     }
     match dialect {
         Dialect::Postgres => s.push(&format!(" LIMIT {limit}))")),
@@ -479,15 +480,6 @@ pub fn delete_older<'a>(
         Dialect::Mysql => s.push(&format!(" ORDER BY {time} LIMIT {limit}")),
     };
     s
-}
-
-/// `value` as an SQL literal (text quoted, its quotes doubled; bytes as hex).
-fn literal(value: &Value) -> String {
-    match value {
-        Value::Int(v) => v.to_string(),
-        Value::Text(text) => format!("'{}'", text.replace('\'', "''")),
-        Value::Bytes(bytes) => format!("X'{}'", hex::encode_upper(bytes)),
-    }
 }
 
 /// Every row of `table` whose `user_id` (first key column) is one of `users`.
@@ -630,5 +622,25 @@ mod tests {
         let sql = select(Dialect::Postgres, &USERS);
         assert!(sql.starts_with("SELECT user_id AS i0, nickname AS s1, CAST(level AS BIGINT) AS i2"), "{sql}");
         assert!(select(Dialect::Mysql, &USERS).contains("level AS i2"));
+    }
+
+    #[test]
+    fn a_sweep_spares_a_checked_word_and_bounds_itself_per_backend() {
+        use crate::storage::Sweep;
+        use crate::storage::db::DbKind;
+        use crate::storage::tables::MAIL;
+        let sweep =
+            |spare| Sweep { on: DbKind::Game, table: &MAIL, column: "expires_at_ms", before_ms: 5, spare, batch: 10 };
+        let spared = sweep(Some(("kind", "grant"))).spared().expect("a word").expect("spared");
+        let column = MAIL.all().find(|c| c.name == "expires_at_ms").unwrap();
+        let before = Value::Int(5);
+        let statement = |dialect| delete_older(dialect, &MAIL, column, &before, Some(spared), 10).text();
+        assert!(
+            statement(Dialect::Postgres).contains("ctid") && statement(Dialect::Postgres).contains("kind <> 'grant'")
+        );
+        assert!(statement(Dialect::Sqlite).contains("rowid IN"));
+        assert!(statement(Dialect::Mysql).ends_with("ORDER BY expires_at_ms LIMIT 10"));
+        assert!(sweep(Some(("kind", "x' OR '1"))).spared().is_err(), "no quoting needed, none allowed");
+        assert!(sweep(Some(("nope", "grant"))).spared().is_err(), "a column the table has");
     }
 }

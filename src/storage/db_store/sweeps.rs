@@ -17,18 +17,13 @@ pub(super) async fn sweep(store: DbStore, sweep: Sweep) -> StoreResult<u64> {
         other => return Err(StoreError::Database(what, format!("{} databases are not swept", other.as_str()))),
     };
     let column = sweep.column_named(sweep.column)?;
-    let spare = match &sweep.spare {
-        Some((name, value)) => Some((sweep.column_named(name)?, value.clone())),
-        None => None,
-    };
+    let spare = sweep.spared()?;
     let before = Value::Int(sweep.before_ms);
     let batch = sweep.batch.max(1);
     let mut total = 0u64;
     for shard in shards.values() {
         loop {
-            let statement_of = |dialect| {
-                sql::delete_older(dialect, sweep.table, column, &before, spare.as_ref().map(|(c, v)| (*c, v)), batch)
-            };
+            let statement_of = |dialect| sql::delete_older(dialect, sweep.table, column, &before, spare, batch);
             let deleted = tokio::time::timeout(store.timeout, async {
                 with_conn!(shard, &what, |conn| {
                     let statement = statement_of(dialect_of(conn));
