@@ -47,8 +47,6 @@ pub struct AdminState {
     pub jobs: crate::jobs::Jobs,
     /// Signs the page's sessions; made at start.
     pub page_key: [u8; 32],
-    /// Sign-ins at the page per client address (a token cannot be guessed at speed).
-    pub page_sign_ins: crate::api::rate_limits::AddressLimit,
 }
 
 /// The query of `PUT /admin/notice`.
@@ -72,9 +70,6 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
 /// at start, never the token itself: it lapses after [`PAGE_SESSION_SECS`], and a restart
 /// (or a new token) ends every page session.
 pub(crate) const PAGE_COOKIE: &str = "summoner_admin";
-
-/// Sign-in tries at the admin page per client address per minute.
-pub const PAGE_SIGN_INS_PER_MINUTE: u32 = 10;
 
 /// How long a page session lasts.
 pub(crate) const PAGE_SESSION_SECS: u64 = 12 * 3600;

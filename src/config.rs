@@ -124,6 +124,8 @@ pub struct OidcProviderConfig {
 pub struct RateLimitsConfig {
     /// Register and Login requests per client address per minute (also the burst).
     pub sign_in_per_minute: u32,
+    /// Sign-in tries at the admin page per client address per minute.
+    pub admin_sign_in_per_minute: u32,
     /// Requests per user (whatever session they come with) per minute ...
     pub session_per_minute: u32,
     /// ... of which this many may come at once.
@@ -140,6 +142,7 @@ impl Default for RateLimitsConfig {
     fn default() -> Self {
         Self {
             sign_in_per_minute: 60,
+            admin_sign_in_per_minute: 10,
             session_per_minute: 1_200,
             session_burst: 60,
             session_lookups_per_minute: 300,
@@ -410,13 +413,13 @@ impl Default for LogConfig {
 /// keys fetched from anywhere else must come over TLS, or whoever is on the path could
 /// serve their own and sign in as anyone.
 fn is_loopback_http(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else { return false };
-    let authority = rest.split('/').next().unwrap_or_default();
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
-    };
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    // Parsed as the HTTP client will (`http://127.0.0.1:80@evil.example/` is evil.example's).
+    let Ok(url) = reqwest::Url::parse(url) else { return false };
+    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    url.scheme() == "http"
+        && url.username().is_empty()
+        && url.password().is_none()
+        && (host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()))
 }
 
 /// The configuration could not be read.
@@ -621,6 +624,7 @@ mod tests {
                 ("http://[::1]:9000/jwks", true),
                 ("http://keys.example.com/jwks", false),
                 ("http://127.0.0.1.example.com/jwks", false),
+                ("http://127.0.0.1:80@evil.example/jwks", false),
             ] {
                 let provider = format!(
                     "[[sign_in.oidc]]\nprovider = \"p\"\nissuer = \"i\"\naudiences = [\"a\"]\njwks_url = \"{url}\"\n"

@@ -311,7 +311,6 @@ pub async fn start_with_store(
             getrandom::fill(&mut key).map_err(|e| StartError::Random(e.to_string()))?;
             key
         },
-        page_sign_ins: crate::api::rate_limits::AddressLimit::per_minute(admin::PAGE_SIGN_INS_PER_MINUTE),
     });
     let readiness = web::Data::new(Readiness::default());
     let public_state = state.clone();

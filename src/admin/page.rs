@@ -18,6 +18,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::api::ApiState;
 use crate::api::error::retry_after;
 
 use super::actors::{self, ActorsQuery, SortBy, UserView, ViewError};
@@ -481,12 +482,18 @@ pub struct SignIn {
 }
 
 /// `POST /admin/login`: the token checked once; the cookie set. At most
-/// [`super::PAGE_SIGN_INS_PER_MINUTE`] tries per client address.
-pub async fn login(req: HttpRequest, form: web::Form<SignIn>, state: web::Data<AdminState>) -> HttpResponse {
+/// `rate_limits.admin_sign_in_per_minute` tries per client address.
+pub async fn login(
+    req: HttpRequest,
+    form: web::Form<SignIn>,
+    state: web::Data<AdminState>,
+    api: web::Data<ApiState>,
+) -> HttpResponse {
     if state.token.is_empty() {
         return sign_in_page(StatusCode::UNAUTHORIZED, Some("admin.token is not set: the admin side is closed"));
     }
-    if let Err(wait) = state.page_sign_ins.check(req.peer_addr().map(|a| a.ip())) {
+    let limits = &api.rate_limits;
+    if let Err(wait) = limits.admin_sign_in(limits.client_address(&req)) {
         let mut answer = sign_in_page(StatusCode::TOO_MANY_REQUESTS, Some("too many tries; wait a minute"));
         answer.headers_mut().insert(actix_web::http::header::RETRY_AFTER, retry_after(wait).into());
         return answer;

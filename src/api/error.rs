@@ -43,7 +43,7 @@ pub enum ApiError {
     #[error("the server is overloaded; retry later")]
     Overloaded,
     /// Over a rate limit; retry after the given wait.
-    #[error("too many requests; retry after {} s", .0.as_secs().max(1))]
+    #[error("too many requests; retry after {} s", retry_after(*.0))]
     RateLimited(std::time::Duration),
     /// The body did not arrive within the given time.
     #[error("the body did not arrive within {} ms", .0.as_millis())]

@@ -7,7 +7,6 @@ pub mod decode;
 pub mod error;
 pub mod rate_limits;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -118,9 +117,8 @@ async fn serve(
     probe.set_stage(Stage::Handler, None);
     span.record("op", seen.op);
     span.record("seq", request.seq);
-    let client = state.rate_limits.client_address(req);
     if matches!(op, Payload::Register(_) | Payload::Login(_)) {
-        state.rate_limits.sign_in(client).map_err(ApiError::RateLimited)?;
+        state.rate_limits.sign_in(state.rate_limits.client_address(req)).map_err(ApiError::RateLimited)?;
     }
     let answer = match op {
         Payload::Register(r) => response::Payload::Register(state.accounts.register(r).await?),
@@ -130,7 +128,7 @@ async fn serve(
             probe.set_user(user);
             response::Payload::Login(res)
         }
-        _ => return call_actor(state, request, span, tracked, client).await,
+        _ => return call_actor(state, request, span, tracked, req).await,
     };
     let response =
         Response { seq: seen.seq, server_time_ms: state.now_ms(), payload: Some(answer), ..Default::default() };
@@ -143,7 +141,7 @@ async fn call_actor(
     request: Request,
     span: &tracing::Span,
     tracked: &Arc<Tracked>,
-    client: Option<IpAddr>,
+    req: &HttpRequest,
 ) -> Result<Vec<u8>, ApiError> {
     let probe = tracked.probe();
     if request.session_token.len() != TOKEN_BYTES {
@@ -162,7 +160,8 @@ async fn call_actor(
         }
         None => {
             // A token this process does not hold costs a cache and maybe a database read.
-            state.rate_limits.lookup(client).map_err(ApiError::RateLimited)?;
+            // The client's address is read only here (behind proxies it parses a header).
+            state.rate_limits.lookup(state.rate_limits.client_address(req)).map_err(ApiError::RateLimited)?;
             let backend = directory.backend();
             let owner = sessions::find_owner(backend.cache().as_ref(), backend.store().as_ref(), token_hash)
                 .await

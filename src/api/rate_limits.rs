@@ -34,31 +34,12 @@ fn address_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// A limit per client address (the admin page's sign-in).
-pub struct AddressLimit(Option<Keyed<IpAddr>>);
-
-impl AddressLimit {
-    /// `per_minute` tries per address (also the burst); 0: no limit.
-    pub fn per_minute(per_minute: u32) -> Self {
-        Self(per_minute_limit(per_minute, per_minute))
-    }
-
-    /// A try from `client`; Err: how long to wait.
-    pub fn check(&self, client: Option<IpAddr>) -> Result<(), Duration> {
-        match (&self.0, client) {
-            (Some(limiter), Some(ip)) => limiter
-                .check_key(&address_key(ip.to_canonical()))
-                .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now())),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// Every limit of the public API.
+/// Every rate limit: the public API's, and the admin page's sign-in.
 pub struct RateLimits {
     sign_in: Option<Keyed<IpAddr>>,
     users: Option<Keyed<UserId>>,
     lookups: Option<Keyed<IpAddr>>,
+    admin_sign_in: Option<Keyed<IpAddr>>,
     trusted: Vec<IpNet>,
     clock: DefaultClock,
 }
@@ -76,6 +57,7 @@ impl RateLimits {
             sign_in: per_minute_limit(config.sign_in_per_minute, config.sign_in_per_minute),
             users: per_minute_limit(config.session_per_minute, config.session_burst),
             lookups: per_minute_limit(config.session_lookups_per_minute, config.session_lookups_per_minute),
+            admin_sign_in: per_minute_limit(config.admin_sign_in_per_minute, config.admin_sign_in_per_minute),
             trusted: config.trusted_proxies.clone(),
             clock: DefaultClock::default(),
         }
@@ -98,6 +80,11 @@ impl RateLimits {
         self.check(&self.users, &user)
     }
 
+    /// A sign-in at the admin page from `client` (a token cannot be guessed at speed).
+    pub fn admin_sign_in(&self, client: Option<IpAddr>) -> Result<(), Duration> {
+        client.map_or(Ok(()), |ip| self.check(&self.admin_sign_in, &address_key(ip)))
+    }
+
     /// A session look-up outside memory (cache, then database) for `client`.
     pub fn lookup(&self, client: Option<IpAddr>) -> Result<(), Duration> {
         client.map_or(Ok(()), |ip| self.check(&self.lookups, &address_key(ip)))
@@ -106,7 +93,7 @@ impl RateLimits {
     /// Forgets buckets that are full again, so memory follows the clients of the last
     /// minute, not every client ever seen.
     pub fn forget_idle(&self) {
-        for limiter in [&self.sign_in, &self.lookups].into_iter().flatten() {
+        for limiter in [&self.sign_in, &self.lookups, &self.admin_sign_in].into_iter().flatten() {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
