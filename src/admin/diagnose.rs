@@ -49,7 +49,9 @@ pub struct RequestsView {
 /// The requests view, at most `limit` requests (the oldest).
 pub fn requests(in_flight: &InFlight, limit: usize) -> RequestsView {
     let views = in_flight.views();
-    let by_stage = Stage::ALL.iter().zip(in_flight.by_stage()).map(|(s, n)| (s.as_str(), n)).collect();
+    // Counted from the same reading as the list, so the two agree.
+    let by_stage =
+        Stage::ALL.iter().map(|stage| (stage.as_str(), views.iter().filter(|v| v.stage == *stage).count())).collect();
     RequestsView { in_flight: views.len(), by_stage, requests: views.into_iter().take(limit).map(Into::into).collect() }
 }
 

@@ -41,7 +41,6 @@ impl<B: UserBackend> UserActor<B> {
         }))
     }
 
-    /// Ends the session (Logout): stores "no session", then forgets the token.
     /// The session ended and is stored so (Logout, or an operator's kick): the actor
     /// forgets it and its last answer, and the directory the token.
     pub(super) fn session_ended(&mut self, token: &TokenHash) {
@@ -55,6 +54,7 @@ impl<B: UserBackend> UserActor<B> {
         }
     }
 
+    /// Ends the session (Logout): stores "no session", then forgets the token.
     pub(super) fn end_session(&mut self, session: Session, bytes: Vec<u8>, now: i64) -> Answer<Self> {
         let user = self.user();
         let Phase::Ready(live) = &self.phase else {
