@@ -16,12 +16,12 @@ use deadpool_redis::redis::{self, aio::MultiplexedConnection};
 use futures_util::future::join_all;
 use summoner::cache::Cache;
 use summoner::cache::redis::{RedisCache, RedisSettings};
-use summoner::client::{Client, device};
 use summoner::config::Config;
 use summoner::game::backend::GameBackend;
 use summoner::server;
 use summoner::tokens::hash_token;
 use summoner_actors::{ManualClock, TokenHash};
+use summoner_client::{Client, device};
 use summoner_proto::api::{
     DebugAddFriendReq, ExploreReq, GetFriendSnapshotReq, GetUserReq, LogoutReq, RecommendFriendsReq, SetNicknameReq,
     request::Payload,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use criterion::Criterion;
 use summoner::game::data::GameData;
-use summoner::gdata::compile;
+use summoner_gdata::compile;
 
 fn resident_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use summoner::client::{Client, device};
+use summoner_client::{Client, device};
 use summoner_proto::api::{
     AcceptFriendRequestReq, CancelFriendRequestReq, ErrorCode, GetUserReq, RemoveFriendReq, SendFriendRequestReq,
     SetNicknameReq, request::Payload, response,

@@ -6,7 +6,7 @@
 //! (set `SUMMONER_URL` to reach another address).
 
 use std::time::Duration;
-use summoner::client::{Client, device};
+use summoner_client::{Client, device};
 
 use summoner_proto::api::{
     CheckInReq, ClaimMailReq, ClaimQuestReq, ExploreReq, FinishBattleReq, GetUserReq, SetNicknameReq, SetTeamReq,

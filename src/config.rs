@@ -170,7 +170,7 @@ pub struct GamedataConfig {
     /// binary serves until a reload.
     pub dir: PathBuf,
     /// Folder where every version put in force is kept (`v<N>/`), so old summons replay on
-    /// the tables they were drawn with (`summoner audit replay-summon`).
+    /// the tables they were drawn with (`summoner-audit replay-summon`).
     pub archive: PathBuf,
 }
 

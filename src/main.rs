@@ -3,25 +3,13 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use summoner::cli::{AuditCommand, Cli, Command, ConfigCommand, GdataCommand};
+use summoner::cli::{Cli, Command, ConfigCommand};
 use summoner::config::Config;
-use summoner::gdata::commands;
 use summoner::storage::db_store::migrate_all;
 use summoner::{server, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Gdata { command }) = &cli.command {
-        return match command {
-            GdataCommand::Build { sheets, out, archive, replace_archived } => {
-                commands::build(sheets, out, archive, *replace_archived)
-            }
-            GdataCommand::Diff { old, new } => commands::diff_builds(old, new),
-        };
-    }
-    if let Some(Command::Bots(args)) = &cli.command {
-        return summoner::bots::command::run(args);
-    }
     if let Some(Command::Config { command: ConfigCommand::Check { file } }) = &cli.command {
         return match Config::load(Some(file)).and_then(|config| config.check_offline().map(|()| config)) {
             Ok(config) => {
@@ -47,11 +35,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Migrate => migrate(config),
-        Command::Audit { command } => match command {
-            AuditCommand::ReplaySummon { user, draw } => summoner::audit::commands::replay_summon(&config, user, draw),
-            AuditCommand::Rates => summoner::audit::commands::rates(&config),
-        },
-        Command::Gdata { .. } | Command::Bots(_) | Command::Config { .. } => ExitCode::SUCCESS,
+        Command::Config { .. } => ExitCode::SUCCESS,
     }
 }
 

@@ -21,13 +21,13 @@ use crate::game::backend::GameBackend;
 use crate::game::catalog::Catalog;
 use crate::game::data::{DataError, GameData};
 use crate::game::quest_actor::QuestActors;
-use crate::gdata::files::GAMEDATA_FILE;
 use crate::health::Readiness;
 use crate::jobs::Jobs;
 use crate::notice::NoticeBoard;
 use crate::oidc::Providers;
 use crate::storage::db_store::{DbStore, DbStoreConfig};
 use crate::storage::{Store, StoreError};
+use summoner_proto::files::GAMEDATA_FILE;
 
 /// The server could not start.
 #[derive(Debug, thiserror::Error)]

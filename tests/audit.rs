@@ -11,15 +11,15 @@ use std::sync::Arc;
 use common::sheets::{build_with, shipped_version, shipped_version_line};
 use common::{TestServer, exec_sql, logged_in};
 use summoner::audit;
-use summoner::client::Client;
 use summoner::config::Config;
-use summoner::gdata::files;
 use summoner::server::open_catalog;
 use summoner::storage::Store;
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
 use summoner_actors::ManualClock;
+use summoner_client::Client;
 use summoner_proto::api::{ErrorCode, SummonReq, request::Payload, response::Payload as A};
+use summoner_proto::files;
 
 const ADMIN: &str = "admin-secret";
 
@@ -100,7 +100,7 @@ on_every_backend! {
 
         // A version the archive holds with other content is refused: its draws would not replay.
         let other_v4 = build_with(&[("meta.csv", &shipped, &third)]);
-        files::write(&summoner::game::catalog::archived(&config.gamedata.archive, v + 2), &other_v4).expect("archived");
+        files::write(&files::archived(&config.gamedata.archive, v + 2), &other_v4).expect("archived");
         let third_build = build_with(&[("meta.csv", &shipped, &third), ("summon_rates.csv", "pool.normal,1,900", "pool.normal,1,9")]);
         files::write(gamedata.path(), &third_build).expect("the third version written");
         assert_eq!(reload(&server).await, 422);
@@ -141,16 +141,15 @@ on_every_backend! {
     }
 }
 
-/// Runs `summoner audit ARGS` on the databases and game data of `config`; answers its exit
+/// Runs `summoner-audit ARGS` on the databases and game data of `config`; answers its exit
 /// code and what it printed.
 fn audit_cli(config: &summoner::config::Config, args: &[&str]) -> (Option<i32>, String) {
     let list = |urls: Vec<String>| format!("[{}]", urls.join(", "));
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_summoner"));
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_summoner-audit"));
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SUMMONER_")) {
         command.env_remove(name);
     }
     let output = command
-        .arg("audit")
         .args(args)
         .env("SUMMONER_STORAGE__COMMON_URL", config.storage.common())
         .env("SUMMONER_STORAGE__CLAN_URL", config.storage.clan())

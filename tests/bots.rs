@@ -7,14 +7,14 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use summoner::bots::mix::Mix;
-use summoner::bots::stats::Snapshot;
-use summoner::bots::{Consistency, Pacing, SwarmOptions, play};
-use summoner::game::data::GameData;
-use summoner::gdata::files;
 use summoner::server::{self, RunningServer};
 use summoner::storage::Store;
 use summoner_actors::SystemClock;
+use summoner_bots::mix::Mix;
+use summoner_bots::stats::Snapshot;
+use summoner_bots::{Consistency, Pacing, SwarmOptions, play};
+use summoner_proto::files;
+use summoner_proto::gamedata::GameData;
 
 use common::lossy_store::LossyStore;
 use common::sheets::{build_with, shipped_version_line};
@@ -30,7 +30,7 @@ fn quick_data(dir: &std::path::Path) -> Arc<GameData> {
         ("rules.csv", "clan_create_gold,10000", "clan_create_gold,500"),
     ]);
     files::write(dir, &compiled).expect("the edited build is written");
-    Arc::new(GameData::from_compiled(compiled).expect("the edited build loads"))
+    Arc::new(compiled.data)
 }
 
 struct Run {
@@ -130,7 +130,7 @@ async fn the_check_catches_a_write_the_store_lost() {
     // in the starter boxes the ledgers start from.
     let store = Arc::new(LossyStore::losing_single_monster(3));
     // No enhancing: feeding the lost monster to another would make the loss invisible.
-    let mix = Mix::parse(&include_str!("../src/bots/default_mix.toml").replace("enhance = 5", "enhance = 0"))
+    let mix = Mix::parse(&include_str!("../tools/bots/src/default_mix.toml").replace("enhance = 5", "enhance = 0"))
         .expect("the edited mix parses");
     let run = swarm(Some(store.clone() as Arc<dyn Store>), 6, 3, mix).await;
     let lost_for = store.hook.lost_for.lock().unwrap().expect("a monster row was dropped");

@@ -14,10 +14,10 @@ use summoner::cache::Activity;
 use summoner::cache::Cache as _;
 use summoner::cache::keys::{self, Keys};
 use summoner::cache::redis::{RedisCache, RedisSettings};
-use summoner::client::device;
 use summoner::config::Config;
 use summoner::tokens::hash_token;
 use summoner_actors::{Clock, ManualClock};
+use summoner_client::device;
 use summoner_proto::api::{
     DebugAddFriendReq, ErrorCode, ExploreReq, FriendCard, FriendSnapshot, GetFriendSnapshotReq, GetUserReq,
     RecommendFriendsReq, SetNicknameReq, request::Payload, response,

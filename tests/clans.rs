@@ -10,11 +10,11 @@ mod common;
 use std::sync::Arc;
 
 use common::{TestServer, assert_status, call, count_rows, logged_in, ok};
-use summoner::client::{Answer, Client};
 use summoner::config::Config;
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
 use summoner_actors::{ManualClock, Refresh};
+use summoner_client::{Answer, Client};
 use summoner_proto::api::{
     ApproveClanRequestReq, CheckInReq, CreateClanReq, DisbandClanReq, ErrorCode, GetClanReq, JoinClanReq,
     KickClanMemberReq, LeaveClanReq, ListMailReq, PromoteClanMemberReq, RejectClanRequestReq, SearchClansReq,

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::process::start;
-use summoner::client::{Client, device};
 use summoner::config::Config;
+use summoner_client::{Client, device};
 use summoner_proto::api::{ErrorCode, ExploreReq, GetUserReq, request::Payload, response};
 use tokio::sync::Notify;
 

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::game_rows;
 use common::process::start;
-use summoner::client::{Client, device};
+use summoner_client::{Client, device};
 use summoner_proto::api::{
     AcceptFriendRequestReq, ErrorCode, GetUserReq, ListFriendRequestsReq, SendFriendRequestReq, SendGiftReq,
     request::Payload, response::Payload as A,

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use common::{TestServer, assert_status, count_rows, exec_sql, profile};
-use summoner::client::{Client, device};
 use summoner::config::Config;
 use summoner::game::entities::{Entity, Mail, Monster, Quest};
 use summoner::server::store_config;
@@ -19,6 +18,7 @@ use summoner::storage::db_store::DbStore;
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
 use summoner::storage::{Store, StoreError};
+use summoner_client::{Client, device};
 use summoner_proto::api::{
     DebugFeedMonstersReq, ErrorCode, ExploreReq, GetUserReq, SetNicknameReq, request::Payload, response,
 };
@@ -97,12 +97,7 @@ struct Cost {
 const TABLES: [&str; 8] = ["users", "last_replies", "log_outbox", "monsters", "friends", "quests", "mail", "stages"];
 const KINDS: [&str; 5] = ["insert", "upsert", "update", "patch", "delete"];
 
-async fn cost_of(
-    store: &DbStore,
-    user: u64,
-    client: &mut Client,
-    payload: Payload,
-) -> (Cost, summoner::client::Answer) {
+async fn cost_of(store: &DbStore, user: u64, client: &mut Client, payload: Payload) -> (Cost, summoner_client::Answer) {
     let shard = store.load_user(user, &[]).await.expect("user loads").state.shards.game;
     let db = store.databases().game[&shard].clone();
     // The action logs of earlier requests are shipped first, so only this one's are counted.

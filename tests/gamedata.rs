@@ -14,9 +14,9 @@ use common::sheets::{
 };
 use common::{TestServer, logged_in};
 use futures_util::future::join_all;
-use summoner::gdata::commands::changes;
-use summoner::gdata::{Compiled, Problem, compile, files};
 use summoner_actors::ManualClock;
+use summoner_gdata::commands::changes;
+use summoner_gdata::{Compiled, Problem, compile, files};
 use summoner_proto::api::{ErrorCode, ExploreReq, request::Payload, response};
 
 fn problems_after(sheet: &str, from: &str, to: &str) -> Vec<Problem> {
@@ -54,10 +54,10 @@ fn shipped_sheets_build_and_match_the_committed_files() {
     assert_eq!(languages, ["en", "ko"]);
 
     let committed = files::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("gamedata/compiled")).unwrap();
-    assert_eq!(committed, compiled, "gamedata/compiled is stale: run `summoner gdata build`");
+    assert_eq!(committed, compiled, "gamedata/compiled is stale: run `summoner-gdata build`");
     let archive = Path::new(env!("CARGO_MANIFEST_DIR")).join("gamedata/archive");
-    let archived = files::read(&summoner::game::catalog::archived(&archive, compiled.data.version)).unwrap();
-    assert_eq!(archived, compiled, "the archive lacks this version: run `summoner gdata build`");
+    let archived = files::read(&files::archived(&archive, compiled.data.version)).unwrap();
+    assert_eq!(archived, compiled, "the archive lacks this version: run `summoner-gdata build`");
 }
 
 /// Every kind of mistake is caught with its sheet, row and column.
@@ -107,7 +107,7 @@ fn a_failed_build_writes_nothing() {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("compiled");
     let archive = out.path().join("archive");
-    let code = summoner::gdata::commands::build(dir.path(), &target, &archive, false);
+    let code = summoner_gdata::commands::build(dir.path(), &target, &archive, false);
     assert_eq!(code, std::process::ExitCode::FAILURE);
     assert!(!target.exists() && !archive.exists());
 }
@@ -119,7 +119,7 @@ fn a_version_is_archived_once() {
     let dir = sheets_copy();
     let out = tempfile::tempdir().unwrap();
     let (target, archive) = (out.path().join("compiled"), out.path().join("archive"));
-    let build = |replace| summoner::gdata::commands::build(dir.path(), &target, &archive, replace);
+    let build = |replace| summoner_gdata::commands::build(dir.path(), &target, &archive, replace);
     assert_eq!(build(false), std::process::ExitCode::SUCCESS);
     assert!(archive.join(format!("v{}", shipped_version())).join("gamedata.pb").is_file());
     assert_eq!(build(false), std::process::ExitCode::SUCCESS, "the same content again is fine");

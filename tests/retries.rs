@@ -9,7 +9,7 @@ use common::{TestServer, assert_status, logged_in, profile};
 use summoner_actors::ManualClock;
 use summoner_proto::api::{ErrorCode, ExploreReq, GetUserReq, request::Payload, response};
 
-fn gold_gained(answer: &summoner::client::Answer) -> u64 {
+fn gold_gained(answer: &summoner_client::Answer) -> u64 {
     match &answer.response.payload {
         Some(response::Payload::Explore(e)) => u64::from(e.gold_gained),
         other => panic!("not an Explore answer: {other:?}"),

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prost::Message;
-use summoner::client::{Client, device};
 use summoner::config::Config;
 use summoner::server::store_config;
 use summoner::storage::db_store::DbStore;
 use summoner_actors::ManualClock;
+use summoner_client::{Client, device};
 use summoner_proto::api::{ErrorCode, GetUserReq, LoginReq, Request, request::Payload};
 
 use common::redis::{caches, with_redis};

@@ -7,8 +7,8 @@ mod common;
 use std::sync::Arc;
 
 use common::{TestServer, assert_status, logged_in, profile};
-use summoner::client::device;
 use summoner_actors::ManualClock;
+use summoner_client::device;
 use summoner_proto::api::{
     Credential, ErrorCode, GetUserReq, LogoutReq, PlatformId, SetNicknameReq, credential, request::Payload, response,
 };

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use summoner::client::Answer;
 use summoner::config::{Config, OidcProviderConfig};
 use summoner_actors::ManualClock;
+use summoner_client::Answer;
 use summoner_proto::api::{Credential, ErrorCode, PlatformId, credential, response};
 
 use common::{TestServer, assert_status, config};

@@ -10,12 +10,12 @@ mod common;
 use std::sync::Arc;
 
 use common::{TestServer, assert_status, call, game_rows, logged_in, ok};
-use summoner::client::Client;
 use summoner::config::Config;
 use summoner::server;
 use summoner::storage::Store;
 use summoner::storage::db_store::DbStore;
 use summoner_actors::{Clock, ManualClock};
+use summoner_client::Client;
 use summoner_proto::api::{
     AcceptFriendRequestReq, ClaimMailReq, DebugGrantMonstersReq, ErrorCode, GetUserReq, ListFriendRequestsReq,
     ListFriendsReq, ListMailReq, SendFriendRequestReq, SendGiftReq, SetTeamReq, VisitFriendDungeonReq,

@@ -14,13 +14,13 @@ use std::sync::{Arc, Mutex};
 use common::{TestServer, assert_status, logged_in, profile};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use summoner::client::Answer;
-use summoner::client::Client;
 use summoner::config::Config;
 use summoner::server::store_config;
 use summoner::storage::Store;
 use summoner::storage::batch::BatchHook;
 use summoner::storage::db_store::DbStore;
+use summoner_client::Answer;
+use summoner_client::Client;
 use summoner_proto::api::{ErrorCode, ExploreReq, request::Payload, response};
 use tokio::sync::{mpsc, oneshot};
 

@@ -1,4 +1,4 @@
-//! The end-to-end benchmark: the bot swarm (`summoner::bots`, the default mix) in this
+//! The end-to-end benchmark: the bot swarm (`summoner_bots`, the default mix) in this
 //! process against the release `summoner` binary, on PostgreSQL (2 game and 2 log shards)
 //! with two Redis shards and then on the embedded default, everything on this machine.
 //!
@@ -21,8 +21,8 @@
 
 use std::time::Duration;
 
-use summoner::bots::report::SwarmReport;
-use summoner::bots::{Pacing, SwarmOptions, chart, play};
+use summoner_bots::report::SwarmReport;
+use summoner_bots::{Pacing, SwarmOptions, chart, play};
 
 #[path = "../support/scratch.rs"]
 mod scratch;

@@ -1,5 +1,5 @@
 //! `GET /admin/audit/summon?user=U&draw=D`: the replay of a logged draw (the monster id it
-//! gave), as `summoner audit replay-summon` prints it, in JSON: 200 with `matches`, 404 when
+//! gave), as `summoner-audit replay-summon` prints it, in JSON: 200 with `matches`, 404 when
 //! the user has no such draw, 422 when it cannot be replayed (its game-data version or pool
 //! is gone), 503 when storage is unreachable.
 

@@ -4,7 +4,7 @@
 //!
 //! Both read the `summon` rows of the action log (`crate::game::handlers::summon`), the
 //! user's seed from the profile, and old game-data versions from the catalog's archive. The
-//! CLI (`summoner audit`) and the admin endpoint (`GET /admin/audit/summon`) call these.
+//! CLI (`summoner-audit`, through [`Reader`]) and the admin endpoint (`GET /admin/audit/summon`) call these.
 //!
 //! Log rows reach the log shards from each game shard's outbox a moment after their commit
 //! (`crate::storage::shipper`), so both first flush the store: in the server, a draw just
@@ -12,7 +12,6 @@
 //! fraction of a second may not be found yet.
 
 pub mod chi_square;
-pub mod commands;
 
 use std::collections::BTreeMap;
 
@@ -26,6 +25,25 @@ use crate::game::handlers::summon::{SUMMON_LOG, SummonRecord};
 use crate::game::profile::Profile;
 use crate::storage::{LoggedAction, Store, StoreError};
 use chi_square::{ChiSquare, chi_square};
+
+/// What an audit outside the server reads: the configured databases, read-only (no
+/// migrations, no writers beside a running server's), and the configured game data with its
+/// archive.
+pub struct Reader {
+    pub store: crate::storage::db_store::DbStore,
+    pub catalog: Catalog,
+}
+
+impl Reader {
+    /// Opens what `config` names.
+    pub async fn open(config: &crate::config::Config) -> Result<Self, String> {
+        let catalog = crate::server::open_catalog(config).map_err(|e| format!("game data: {e}"))?;
+        let settings = crate::server::store_config(config);
+        let store =
+            crate::storage::db_store::DbStore::open_reader(&settings).await.map_err(|e| format!("storage: {e}"))?;
+        Ok(Self { store, catalog })
+    }
+}
 
 /// Rows read per page of the action log.
 const PAGE: usize = 5_000;

@@ -10,14 +10,14 @@
 //! under an older version replays on the tables it was drawn with.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use tokio::sync::watch;
 
 use crate::game::data::{DataError, GameData};
-use crate::gdata::files;
+use summoner_proto::files::{self, archived};
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
@@ -58,11 +58,6 @@ pub struct Catalog {
     /// Every version seen, by number.
     versions: Mutex<HashMap<u32, Arc<GameData>>>,
     archive: Option<PathBuf>,
-}
-
-/// The archive folder of `version` under `archive`.
-pub fn archived(archive: &Path, version: u32) -> PathBuf {
-    archive.join(format!("v{version}"))
 }
 
 impl Catalog {

@@ -13,8 +13,8 @@ use summoner_proto::gamedata::{self, Quest, ShopItem};
 use crate::game::calendar::DailyReset;
 use crate::game::gacha::Pool;
 use crate::game::stats;
-use crate::gdata::Compiled;
-use crate::gdata::files::{self, FilesError};
+use summoner_proto::files::Compiled;
+use summoner_proto::files::{self, FilesError};
 
 /// The build shipped inside the binary (`gamedata/compiled/`), used when no compiled
 /// folder is configured or present.
@@ -347,7 +347,7 @@ impl GameData {
 
     /// Whether `what` can be given as a reward: gold, gems, stamina, an item or a monster.
     pub fn is_reward(&self, what: &str) -> bool {
-        crate::gdata::compile::PLAIN_REWARDS.contains(&what) || self.is_item(what) || self.monster(what).is_some()
+        summoner_proto::vocabulary::PLAIN_REWARDS.contains(&what) || self.is_item(what) || self.monster(what).is_some()
     }
 
     /// The check-in calendar: the reward of the Nth check-in of a month, from 1.

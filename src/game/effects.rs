@@ -84,7 +84,7 @@ pub struct Effects {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gdata::compile::QUEST_CONDITIONS;
+    use summoner_proto::vocabulary::QUEST_CONDITIONS;
 
     #[test]
     fn every_condition_the_sheets_accept_has_an_event() {

@@ -14,11 +14,11 @@ pub mod sheets;
 use std::path::Path;
 use std::sync::Arc;
 
-use summoner::client::{Answer, Client, device};
 use summoner::config::Config;
 use summoner::server::{self, RunningServer};
 use summoner::storage::Store;
 use summoner_actors::ManualClock;
+use summoner_client::{Answer, Client, device};
 use summoner_proto::api::{ErrorCode, GetUserReq, User, request::Payload, response};
 
 /// A server under test.

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use summoner::gdata::{Compiled, compile, files};
+use summoner_gdata::{Compiled, compile, files};
 
 /// The sheets shipped in the repository.
 pub fn shipped_sheets() -> PathBuf {

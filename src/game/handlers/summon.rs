@@ -2,7 +2,7 @@
 //! currency, drawn from the user's stream with the pool's pity rule; and the published odds.
 //!
 //! Each draw appends a `summon` action-log row (pool, game-data version, stream position
-//! before the draw, pity count, result) from which `summoner audit replay-summon` redraws it.
+//! before the draw, pity count, result) from which `summoner-audit replay-summon` redraws it.
 
 use summoner_proto::api::{
     ErrorCode, GetSummonRatesReq, GetSummonRatesRes, MonsterRate, PoolRates, RarityRate, SummonReq, SummonRes,

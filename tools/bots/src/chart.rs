@@ -8,7 +8,7 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::bots::report::SecondLine;
+use crate::report::SecondLine;
 
 const FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
 const SIZE: (u32, u32) = (1200, 900);

@@ -12,12 +12,10 @@ use summoner_proto::api::{
     SendFriendRequestReq, SendGiftReq, SetTeamReq, StartBattleReq, SummonReq, VisitFriendDungeonReq,
     request::Payload as Q, response::Payload as R,
 };
-use summoner_proto::gamedata::Currency;
+use summoner_proto::gamedata::{Currency, GameData};
 
-use crate::bots::mix::{Behaviour, Mix};
-use crate::bots::player::Bot;
-use crate::game::data::GameData;
-use crate::game::handlers::battle::max_stars;
+use crate::mix::{Behaviour, Mix};
+use crate::player::Bot;
 
 /// The team slot bots fight with.
 const TEAM: u32 = 1;
@@ -48,10 +46,15 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// What `data` (the compiled game data a client ships) tells a bot.
     pub fn new(data: &GameData, clan_prefix: &str) -> Self {
-        let pools = data.pools().iter().map(|p| (p.uid.clone(), p.currency, p.cost, p.ten_cost)).collect();
+        let pools = data
+            .summon_pools
+            .iter()
+            .map(|p| (p.uid.clone(), p.cost_currency(), u64::from(p.cost), u64::from(p.ten_cost)))
+            .collect();
         let mut stages = BTreeMap::new();
-        for stage in &data.content.data.stages {
+        for stage in &data.stages {
             for (difficulty, level) in [("normal", &stage.normal), ("hard", &stage.hard), ("hell", &stage.hell)] {
                 if let Some(level) = level {
                     let key = format!("{}:{difficulty}", stage.uid);
@@ -59,28 +62,35 @@ impl Facts {
                 }
             }
         }
-        let first_stage = data.content.data.stages.first().map(|s| format!("{}:normal", s.uid)).unwrap_or_default();
-        let enhance_gold = data.content.data.rarities.iter().map(|r| (r.rarity, u64::from(r.enhance_gold))).collect();
-        let shop = data
-            .content
-            .data
-            .shop_items
-            .iter()
-            .map(|i| (i.uid.clone(), i.price_currency(), u64::from(i.price)))
-            .collect();
+        let first_stage = data.stages.first().map(|s| format!("{}:normal", s.uid)).unwrap_or_default();
+        let enhance_gold = data.rarities.iter().map(|r| (r.rarity, u64::from(r.enhance_gold))).collect();
+        let shop = data.shop_items.iter().map(|i| (i.uid.clone(), i.price_currency(), u64::from(i.price))).collect();
+        let rules = data.rules.clone().unwrap_or_default();
         Self {
             pools,
             stages,
             first_stage,
-            dungeon_min: Duration::from_millis(data.social.dungeon_min_ms.max(0) as u64),
-            min_power_pct: data.battle.min_power_pct,
-            friend_limit: data.social.friend_limit,
-            box_limit: data.box_rules.limit,
-            clan_create_gold: data.social.clan_create_gold,
+            dungeon_min: Duration::from_secs(u64::from(rules.friend_dungeon_min_secs)),
+            min_power_pct: u64::from(rules.battle_min_power_pct),
+            friend_limit: rules.friend_limit as usize,
+            box_limit: rules.box_limit as usize,
+            clan_create_gold: u64::from(rules.clan_create_gold),
             enhance_gold,
             shop,
             clan_prefix: clan_prefix.chars().take(8).collect(),
         }
+    }
+}
+
+/// The most stars a win can claim, by the rule `docs/PROTOCOL.md` publishes: 3 with at least
+/// the enemy's power, 2 with at least 80 % of it, else 1.
+fn max_stars(power: u64, enemy_power: u64) -> u32 {
+    if power >= enemy_power {
+        3
+    } else if power.saturating_mul(100) >= enemy_power.saturating_mul(80) {
+        2
+    } else {
+        1
     }
 }
 

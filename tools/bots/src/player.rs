@@ -13,10 +13,10 @@ use summoner_proto::api::{
     Response, request::Payload as Q, response::Payload as R,
 };
 
-use crate::bots::ledger::{Difference, Ledger, Observed};
-use crate::bots::stats::{Outcome, Stats};
-use crate::bots::turns::{Facts, Knowledge};
-use crate::client::{Client, ClientError, device};
+use crate::ledger::{Difference, Ledger, Observed};
+use crate::stats::{Outcome, Stats};
+use crate::turns::{Facts, Knowledge};
+use summoner_client::{Client, ClientError, device};
 
 /// Sends of one request at most before it counts as an error (the first included).
 const MOST_SENDS: u32 = 8;
@@ -386,58 +386,13 @@ impl Bot {
     }
 }
 
-/// The operation name of a request, as reports show it.
+/// The label reports give a request: its operation's field in `Request.payload`
+/// (`proto/api.proto`), with the two shapes of a summon and of a dungeon visit told apart.
 pub fn operation_name(payload: &Q) -> &'static str {
     match payload {
-        Q::Register(_) => "register",
-        Q::Login(_) => "login",
-        Q::Logout(_) => "logout",
-        Q::GetUser(_) => "get_user",
-        Q::SetNickname(_) => "set_nickname",
-        Q::Explore(_) => "explore",
-        Q::RecommendFriends(_) => "recommend_friends",
-        Q::GetFriendSnapshot(_) => "get_friend_snapshot",
         Q::Summon(s) if s.count == 10 => "summon_x10",
-        Q::Summon(_) => "summon",
-        Q::GetSummonRates(_) => "get_summon_rates",
-        Q::ListMonsters(_) => "list_monsters",
-        Q::EnhanceMonster(_) => "enhance_monster",
-        Q::EvolveMonster(_) => "evolve_monster",
-        Q::LockMonster(_) => "lock_monster",
-        Q::SellMonster(_) => "sell_monster",
-        Q::SetTeam(_) => "set_team",
-        Q::StartBattle(_) => "start_battle",
-        Q::FinishBattle(_) => "finish_battle",
-        Q::ListQuests(_) => "list_quests",
-        Q::ClaimQuest(_) => "claim_quest",
-        Q::BuyItem(_) => "buy_item",
-        Q::CheckIn(_) => "check_in",
-        Q::ListMail(_) => "list_mail",
-        Q::ClaimMail(_) => "claim_mail",
-        Q::SendFriendRequest(_) => "send_friend_request",
-        Q::AcceptFriendRequest(_) => "accept_friend_request",
-        Q::DeclineFriendRequest(_) => "decline_friend_request",
-        Q::CancelFriendRequest(_) => "cancel_friend_request",
-        Q::RemoveFriend(_) => "remove_friend",
-        Q::ListFriends(_) => "list_friends",
-        Q::ListFriendRequests(_) => "list_friend_requests",
-        Q::SendGift(_) => "send_gift",
         Q::VisitFriendDungeon(v) if v.battle_token == 0 => "friend_dungeon_start",
         Q::VisitFriendDungeon(_) => "friend_dungeon_finish",
-        Q::CreateClan(_) => "create_clan",
-        Q::JoinClan(_) => "join_clan",
-        Q::ApproveClanRequest(_) => "approve_clan_request",
-        Q::RejectClanRequest(_) => "reject_clan_request",
-        Q::LeaveClan(_) => "leave_clan",
-        Q::KickClanMember(_) => "kick_clan_member",
-        Q::PromoteClanMember(_) => "promote_clan_member",
-        Q::TransferClanLeader(_) => "transfer_clan_leader",
-        Q::DisbandClan(_) => "disband_clan",
-        Q::GetClan(_) => "get_clan",
-        Q::SearchClans(_) => "search_clans",
-        Q::DebugPanic(_) => "debug_panic",
-        Q::DebugAddFriend(_) => "debug_add_friend",
-        Q::DebugGrantMonsters(_) => "debug_grant_monsters",
-        Q::DebugFeedMonsters(_) => "debug_feed_monsters",
+        other => other.operation().field,
     }
 }

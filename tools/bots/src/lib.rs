@@ -1,4 +1,4 @@
-//! The bot swarm (`summoner bots`): bots that register, log in and play every operation of
+//! The bot swarm (`summoner-bots`): bots that register, log in and play every operation of
 //! the game against one or more servers, measure them, and check at the end that the
 //! server kept every write it acknowledged.
 //!
@@ -25,12 +25,20 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use rand::RngExt;
 
-use crate::bots::ledger::Difference;
-use crate::bots::mix::Mix;
-use crate::bots::player::{Bot, Checked, Shared};
-use crate::bots::stats::{Snapshot, Stats};
-use crate::bots::turns::Facts;
-use crate::game::data::GameData;
+use crate::ledger::Difference;
+use crate::mix::Mix;
+use crate::player::{Bot, Checked, Shared};
+use crate::stats::{Snapshot, Stats};
+use crate::turns::Facts;
+use summoner_proto::gamedata::GameData;
+
+/// The committed build of the game data, as a client ships it.
+static EMBEDDED_DATA: &[u8] = include_bytes!("../../../gamedata/compiled/gamedata.pb");
+
+/// The game data embedded in this crate, its content hash checked.
+pub fn embedded_game_data() -> Result<GameData, summoner_proto::files::FilesError> {
+    summoner_proto::files::decode_data(std::path::Path::new("<embedded>"), EMBEDDED_DATA)
+}
 
 /// How long past the deadline a bot still waits to finish the battle it started.
 const FINISH_WITHIN: Duration = Duration::from_secs(5);
@@ -66,7 +74,7 @@ pub struct SwarmOptions {
     /// Bots reading or checking their state at once at the end.
     pub check_concurrency: usize,
     /// The game data the bots know (prices, stage durations), as a client ships it; the
-    /// build embedded in this binary when `None`.
+    /// build of `gamedata/compiled` embedded in this crate when `None`.
     pub game_data: Option<Arc<GameData>>,
 }
 
@@ -135,7 +143,7 @@ pub async fn play(options: &SwarmOptions, progress: impl Fn(&Stats) + Send + Syn
     }
     let data = match &options.game_data {
         Some(data) => data.clone(),
-        None => Arc::new(GameData::embedded().map_err(|e| SwarmError::GameData(e.to_string()))?),
+        None => Arc::new(embedded_game_data().map_err(|e| SwarmError::GameData(e.to_string()))?),
     };
     let http = reqwest::Client::builder()
         // Every connection opened stays for reuse: closing those beyond a bound after a burst

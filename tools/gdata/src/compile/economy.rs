@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use summoner_proto::gamedata::{CheckInDay, Item, Rarity, RarityWeight, Reward, SummonPool};
 
 use super::{Builder, MAX_RARITY, PLAIN_REWARDS, new_id};
-use crate::gdata::problem::Problems;
-use crate::gdata::sheet::{Cells, Sheet};
+use crate::problem::Problems;
+use crate::sheet::{Cells, Sheet};
 
 /// What a reward may name besides gold, gems and stamina.
 pub(super) struct Rewardable<'a> {

@@ -9,8 +9,8 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 use summoner_proto::api::ErrorCode;
 
-use crate::bots::stats::Snapshot;
-use crate::bots::{Consistency, Pacing, SwarmOptions};
+use crate::stats::Snapshot;
+use crate::{Consistency, Pacing, SwarmOptions};
 
 /// Latency percentiles of a set of requests, in milliseconds.
 #[derive(Debug, Clone, Serialize)]
@@ -67,7 +67,7 @@ pub struct Window {
 }
 
 impl Window {
-    fn of(seconds: &[crate::bots::stats::Second], from_sec: usize, to_sec: usize) -> Self {
+    fn of(seconds: &[crate::stats::Second], from_sec: usize, to_sec: usize) -> Self {
         let mut merged = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds");
         let mut errors = 0;
         let span = seconds.get(from_sec.min(seconds.len())..to_sec.min(seconds.len())).unwrap_or(&[]);

@@ -8,8 +8,8 @@ use summoner_proto::gamedata::{Currency, Level, Quest, QuestKind, Rules, ShopIte
 
 use super::economy::Rewardable;
 use super::{Builder, QUEST_CONDITIONS, currency, new_id};
-use crate::gdata::links::{World, check_quest_param};
-use crate::gdata::sheet::Sheet;
+use crate::links::{World, check_quest_param};
+use crate::sheet::Sheet;
 
 impl Builder {
     pub(super) fn version(&mut self, sheet: &Sheet) -> u32 {

@@ -1,13 +1,41 @@
-//! The compiled files: `gamedata.pb` and one `string.LANG.pb` per language, written all or
-//! nothing, and read back with their hashes checked.
+//! The compiled game-data files: `gamedata.pb` and one `string.LANG.pb` per language,
+//! written all or nothing, and read back with their content hashes checked. The compiler
+//! writes them, the server reads them (at start, at a reload, from its archive), and a
+//! client ships them.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use prost::Message;
-use summoner_proto::gamedata::{GameData, Strings};
+use sha2::{Digest, Sha256};
 
-use crate::gdata::compile::{Compiled, content_hash_of_data, content_hash_of_strings};
+use crate::gamedata::{GameData, Strings};
+
+/// One compiled version: the data and its strings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compiled {
+    pub data: GameData,
+    /// One per language, ordered by language code.
+    pub strings: Vec<Strings>,
+}
+
+/// The archive folder of `version` under `archive` (every version put in force is kept there
+/// by number, so old summons can be replayed on their own tables).
+pub fn archived(archive: &Path, version: u32) -> PathBuf {
+    archive.join(format!("v{version}"))
+}
+
+/// The hash of the content: the message encoded with version 0 and no hash.
+pub fn content_hash_of_data(data: &GameData) -> String {
+    let bare = GameData { version: 0, content_hash: String::new(), ..data.clone() };
+    hex::encode(Sha256::digest(bare.encode_to_vec()))
+}
+
+/// The hash of one language's strings, computed like [`content_hash_of_data`].
+pub fn content_hash_of_strings(strings: &Strings) -> String {
+    let bare = Strings { version: 0, content_hash: String::new(), ..strings.clone() };
+    hex::encode(Sha256::digest(bare.encode_to_vec()))
+}
 
 /// The main data file's name.
 pub const GAMEDATA_FILE: &str = "gamedata.pb";

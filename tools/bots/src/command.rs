@@ -1,20 +1,81 @@
-//! `summoner bots`: runs a swarm from the command line with a live display (indicatif),
+//! `summoner-bots`: its arguments, and the run of a swarm from the command line with a live display (indicatif),
 //! passivates the server's actors through its admin endpoint when given one, checks, and
 //! prints and writes the report.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::bots::mix::Mix;
-use crate::bots::report::SwarmReport;
-use crate::bots::stats::Stats;
-use crate::bots::{Pacing, Played, SwarmOptions, chart, play};
-use crate::cli::BotsArgs;
+use crate::mix::Mix;
+use crate::report::SwarmReport;
+use crate::stats::Stats;
+use crate::{Pacing, Played, SwarmOptions, chart, play};
 
-/// Runs `summoner bots` with `args`.
+/// `summoner-bots`: a swarm of bots that play the game against a running server: a live
+/// display while they play, then a report per operation, and a check that the server kept
+/// every write it acknowledged. Exit code 0: no error and the check clean; 1: not; 2: the run
+/// could not start.
+#[derive(Debug, Parser, Clone, PartialEq)]
+#[command(name = "summoner-bots", version, about)]
+pub struct BotsArgs {
+    /// An API endpoint to play against; repeat it to spread the bots over several servers.
+    #[arg(long = "url", default_value = "http://127.0.0.1:8080/api")]
+    pub urls: Vec<String>,
+    /// How many bots.
+    #[arg(long, default_value_t = 100)]
+    pub bots: usize,
+    /// Seconds the bots play once all have started.
+    #[arg(long, default_value_t = 60)]
+    pub duration: u64,
+    /// Seconds over which the bots start, evenly spread.
+    #[arg(long, default_value_t = 10)]
+    pub ramp_up: u64,
+    /// Requests per second per bot (the seed game's players: 0.07), at random (Poisson)
+    /// times; latency counts from when each request was meant to go.
+    #[arg(long, default_value_t = 0.07, conflicts_with = "closed_loop")]
+    pub rate: f64,
+    /// Each bot sends its next request as soon as its last one is answered.
+    #[arg(long)]
+    pub closed_loop: bool,
+    /// Behaviour weights (TOML, `behaviour = weight`); the shipped default mix otherwise.
+    #[arg(long)]
+    pub mix: Option<PathBuf>,
+    /// Seed of the bots' choices; the same seed and prefix play the same accounts again.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Prefix of the bots' device ids (and of the clans they found).
+    #[arg(long, default_value = "bot")]
+    pub accounts: String,
+    /// Milliseconds before a request is sent again with the same seq.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Write the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Draw throughput, latency and errors over time to FILE.png and FILE.svg.
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+    /// A server's admin base URL (its admin listener, e.g. http://127.0.0.1:9090); repeat it for each server
+    /// the bots play against: every actor is passivated before the check, so it compares
+    /// the ledgers with what storage holds.
+    #[arg(long = "admin-url")]
+    pub admin_urls: Vec<String>,
+    /// The admin bearer token.
+    #[arg(long, env = "SUMMONER_ADMIN__TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Skip the consistency check.
+    #[arg(long)]
+    pub no_check: bool,
+    /// No live display (for logs and CI).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs `summoner-bots` with `args`.
 pub fn run(args: &BotsArgs) -> ExitCode {
     let mix = match &args.mix {
         Some(path) => match Mix::load(path) {
@@ -66,7 +127,7 @@ pub fn run(args: &BotsArgs) -> ExitCode {
     // What goes wrong after the run fails it (exit 1), with the report printed first.
     let mut failed = !report.passed;
     if let Some(e) = late_failure {
-        eprintln!("summoner bots: {e}");
+        eprintln!("summoner-bots: {e}");
         failed = true;
     }
     if let Some(path) = &args.json {
@@ -76,17 +137,17 @@ pub fn run(args: &BotsArgs) -> ExitCode {
         match written {
             Ok(()) => println!("report written to {}", path.display()),
             Err(e) => {
-                eprintln!("summoner bots: cannot write {}: {e}", path.display());
+                eprintln!("summoner-bots: cannot write {}: {e}", path.display());
                 failed = true;
             }
         }
     }
     if let Some(stem) = &args.chart {
-        let title = format!("summoner bots: {} bots, {}", report.bots, report.pacing);
+        let title = format!("summoner-bots: {} bots, {}", report.bots, report.pacing);
         match chart::draw(stem, &title, &report.timeline) {
             Ok([png, svg]) => println!("chart written to {} and {}", png.display(), svg.display()),
             Err(e) => {
-                eprintln!("summoner bots: {e}");
+                eprintln!("summoner-bots: {e}");
                 failed = true;
             }
         }
@@ -170,6 +231,6 @@ async fn admin(base_url: &str, token: &str, method: Method) -> Result<String, St
 }
 
 fn fail(message: &str) -> ExitCode {
-    eprintln!("summoner bots: {message}");
+    eprintln!("summoner-bots: {message}");
     ExitCode::from(2)
 }

@@ -1,13 +1,14 @@
-//! The `summoner gdata` subcommands: what they print and their exit codes.
+//! The `summoner-gdata` subcommands: what they print and their exit codes.
 
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::game::catalog::archived;
-use crate::gdata::diff::{Change, diff};
-use crate::gdata::{Compiled, compile, files};
+use summoner_proto::files::{self, Compiled, archived};
+
+use crate::compile;
+use crate::diff::{Change, diff};
 
 /// `gdata build`: compile `sheets` into `out` and into the archive (`archive/v<N>`); exit 1
 /// listing every problem, or when the archive holds other content for this version (unless

@@ -7,9 +7,9 @@ use std::collections::{HashMap, HashSet};
 use summoner_proto::gamedata::{Currency, Element, Monster, Stage, StageLevel, StarterMonster, SummonPool, Weighted};
 
 use super::{Builder, DIFFICULTIES, MAX_RARITY, STARTER_BOX_MOST, currency, new_id};
-use crate::gdata::links::check_reachability;
-use crate::gdata::problem::Problems;
-use crate::gdata::sheet::Sheet;
+use crate::links::check_reachability;
+use crate::problem::Problems;
+use crate::sheet::Sheet;
 
 impl Builder {
     pub(super) fn elements(&mut self, sheet: &Sheet) -> Vec<Element> {

@@ -5,53 +5,21 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use prost::Message;
-use sha2::{Digest, Sha256};
-use summoner_proto::gamedata::{Currency, GameData, Strings};
+pub use summoner_proto::files::{Compiled, content_hash_of_data, content_hash_of_strings};
+use summoner_proto::gamedata::{Currency, GameData};
+pub use summoner_proto::vocabulary::{DIFFICULTIES, PLAIN_REWARDS, QUEST_CONDITIONS, STARTER_BOX_MOST};
 
-use crate::gdata::links::World;
-use crate::gdata::problem::{Problem, Problems};
-use crate::gdata::sheet::{Cells, Sheet};
+use crate::links::World;
+use crate::problem::{Problem, Problems};
+use crate::sheet::{Cells, Sheet};
 
 mod content;
 mod economy;
 mod progression;
 
-/// The events quests can count (the `GameEvent` conditions); a quest on anything else could
-/// never complete.
-pub const QUEST_CONDITIONS: [&str; 14] = [
-    "explore",
-    "level_reached",
-    "summon",
-    "stage_clear",
-    "login",
-    "enhance",
-    "battle_won",
-    "purchase",
-    "check_in",
-    "evolve",
-    "friend_added",
-    "gift_sent",
-    "dungeon_won",
-    "clan_joined",
-];
-/// Stage difficulties, in unlock order.
-pub const DIFFICULTIES: [&str; 3] = ["normal", "hard", "hell"];
 /// The highest rarity a monster template may have (evolving can go beyond, up to the last
 /// row of rarities.csv).
 const MAX_RARITY: i64 = 5;
-/// The most monsters the starter box may hold (a first request mints them beside its own ids).
-pub const STARTER_BOX_MOST: u32 = 32;
-/// The rewards that are not an item or a monster.
-pub const PLAIN_REWARDS: [&str; 4] = ["gold", "gems", "stamina", "friend_points"];
-
-/// What a build produces.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Compiled {
-    pub data: GameData,
-    /// One per language, ordered by language code.
-    pub strings: Vec<Strings>,
-}
 
 /// A `name_key` reference to check against the strings sheet.
 struct KeyRef {
@@ -223,18 +191,6 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
         })
         .collect();
     Ok(Compiled { data, strings })
-}
-
-/// The hash of the content: the message encoded with version 0 and no hash.
-pub fn content_hash_of_data(data: &GameData) -> String {
-    let bare = GameData { version: 0, content_hash: String::new(), ..data.clone() };
-    hex::encode(Sha256::digest(bare.encode_to_vec()))
-}
-
-/// The hash of one language's strings, computed like [`content_hash_of_data`].
-pub fn content_hash_of_strings(strings: &Strings) -> String {
-    let bare = Strings { version: 0, content_hash: String::new(), ..strings.clone() };
-    hex::encode(Sha256::digest(bare.encode_to_vec()))
 }
 
 fn currency(value: &str) -> Option<Currency> {

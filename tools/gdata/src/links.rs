@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use summoner_proto::gamedata::Stage;
 
-use crate::gdata::compile::DIFFICULTIES;
-use crate::gdata::problem::Problems;
-use crate::gdata::sheet::{Cells, Sheet};
+use crate::compile::DIFFICULTIES;
+use crate::problem::Problems;
+use crate::sheet::{Cells, Sheet};
 
 /// What quest checks need to know of the rest of the content.
 pub struct World<'a> {

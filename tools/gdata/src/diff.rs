@@ -1,4 +1,4 @@
-//! `summoner gdata diff`: what changed between two builds, entry by entry, with paths a
+//! `summoner-gdata diff`: what changed between two builds, entry by entry, with paths a
 //! designer can read: `modified stages[uid=stage.01.02].hell.display_mons[0]: a -> b`.
 //!
 //! Lists of entries with a `uid` (or `key`, or `level`) are matched by that id, so

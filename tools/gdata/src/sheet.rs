@@ -1,11 +1,11 @@
 //! Reading one CSV sheet into rows whose cells are read by column name, each read
-//! reporting a located [`Problem`](crate::gdata::problem::Problem) when the value is bad.
+//! reporting a located [`Problem`](crate::problem::Problem) when the value is bad.
 //!
 //! Cell conventions: lists are separated by `|`; weighted lists are `uid*weight|uid*weight`.
 
 use std::path::Path;
 
-use crate::gdata::problem::Problems;
+use crate::problem::Problems;
 
 /// A sheet: its header and data rows.
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ impl Sheet {
                     rows.push(Row { line, cells: r.iter().map(str::to_owned).collect() });
                 }
                 Err(e) => {
-                    problems.0.push(crate::gdata::problem::Problem {
+                    problems.0.push(crate::problem::Problem {
                         sheet: name.to_owned(),
                         row: Some(line),
                         column: None,
