@@ -17,9 +17,9 @@ use futures_util::future::join_all;
 use summoner::cache::Cache;
 use summoner::cache::redis::{RedisCache, RedisSettings};
 use summoner::config::Config;
-use summoner::game::backend::GameBackend;
+use summoner::service::backend::GameBackend;
 use summoner::server;
-use summoner::tokens::hash_token;
+use summoner::service::tokens::hash_token;
 use summoner_actors::{ManualClock, TokenHash};
 use summoner_client::{Client, device};
 use summoner_proto::api::{

@@ -78,6 +78,7 @@ async fn open(url: &str, max_writes: usize, delay: Duration) -> DbStore {
         batch_limit: Duration::from_secs(60),
         log_sweep: Duration::from_secs(30),
         hook: None,
+        rekey: None,
     };
     DbStore::open(&config, 0).await.expect("store opens")
 }

@@ -23,9 +23,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use summoner_actors::{Directory, InFlight};
 
-use crate::game::backend::GameBackend;
-use crate::game::catalog::{Catalog, Reloaded};
-use crate::notice::{NoticeBoard, NoticeError};
+use crate::service::backend::GameBackend;
+use crate::service::catalog::{Catalog, Reloaded};
+use crate::service::notice::{NoticeBoard, NoticeError};
 
 pub mod actors;
 mod audit;

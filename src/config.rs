@@ -468,7 +468,7 @@ impl Config {
             crate::storage::db::Backend::of(&url)
                 .map_err(|e| ConfigError(format!("storage: {}: {e}", crate::storage::db::redact(&url))))?;
         }
-        crate::oidc::Providers::new(&self.sign_in).map_err(|e| ConfigError(format!("sign_in: {e}")))?;
+        crate::service::oidc::Providers::new(&self.sign_in).map_err(|e| ConfigError(format!("sign_in: {e}")))?;
         Ok(())
     }
 

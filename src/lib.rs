@@ -6,10 +6,8 @@
 //! statuses) → [`accounts`] (Register/Login) and `summoner_actors` (one actor per user)
 //! → [`game`] (pure logic) → [`storage`] (durable state). See ARCHITECTURE.md.
 
-pub mod accounts;
 pub mod admin;
 pub mod api;
-pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod config;
@@ -18,10 +16,7 @@ pub mod health;
 pub mod ids;
 pub mod jobs;
 pub mod metrics;
-pub mod notice;
-pub mod oidc;
 pub mod server;
-pub mod sessions;
+pub mod service;
 pub mod storage;
 pub mod telemetry;
-pub mod tokens;

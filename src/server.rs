@@ -9,7 +9,7 @@ use actix_web::{App, HttpServer, web};
 use summoner_actors::{Clock, Directory, DirectoryConfig, InFlight, Refresh, SystemClock};
 use tokio::sync::Semaphore;
 
-use crate::accounts::Accounts;
+use crate::service::accounts::Accounts;
 use crate::admin::{self, AdminState};
 use crate::api::rate_limits::RateLimits;
 use crate::api::{self, ApiState};
@@ -17,14 +17,14 @@ use crate::cache::Cache;
 use crate::cache::local::LocalCache;
 use crate::cache::redis::{RedisCache, RedisSettings, RedisSetupError};
 use crate::config::Config;
-use crate::game::backend::GameBackend;
-use crate::game::catalog::Catalog;
+use crate::service::backend::GameBackend;
+use crate::service::catalog::Catalog;
 use crate::game::data::{DataError, GameData};
-use crate::game::quest_actor::QuestActors;
+use crate::service::quest_actor::QuestActors;
 use crate::health::Readiness;
 use crate::jobs::Jobs;
-use crate::notice::NoticeBoard;
-use crate::oidc::Providers;
+use crate::service::notice::NoticeBoard;
+use crate::service::oidc::Providers;
 use crate::storage::db_store::{DbStore, DbStoreConfig};
 use crate::storage::{Store, StoreError};
 use summoner_proto::files::GAMEDATA_FILE;
@@ -202,6 +202,7 @@ pub fn store_config(config: &Config) -> DbStoreConfig {
         batch_limit: Duration::from_millis(storage.timeout_ms) * 2,
         log_sweep: Duration::from_secs(storage.log_sweep_secs),
         hook: None,
+        rekey: Some(crate::service::tokens::DEVICE_REKEY),
     }
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use common::sheets::{build_with, shipped_version, shipped_version_line};
 use common::{TestServer, exec_sql, logged_in};
-use summoner::audit;
+use summoner::service::audit;
 use summoner::config::Config;
 use summoner::server::open_catalog;
 use summoner::storage::Store;

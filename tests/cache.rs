@@ -15,7 +15,7 @@ use summoner::cache::Cache as _;
 use summoner::cache::keys::{self, Keys};
 use summoner::cache::redis::{RedisCache, RedisSettings};
 use summoner::config::Config;
-use summoner::tokens::hash_token;
+use summoner::service::tokens::hash_token;
 use summoner_actors::{Clock, ManualClock};
 use summoner_client::device;
 use summoner_proto::api::{

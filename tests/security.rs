@@ -19,7 +19,7 @@ use summoner_proto::api::{ErrorCode, GetUserReq, LoginReq, Request, request::Pay
 
 use common::redis::{caches, with_redis};
 use common::{TestServer, assert_status, config, count_rows, exec_sql, logged_in};
-use summoner::tokens::device_key;
+use summoner::service::tokens::device_key;
 
 /// A server on SQLite whose statements the test can count.
 async fn start(config: Config) -> (TestServer, Arc<DbStore>) {

@@ -6,7 +6,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{AdminState, authorized, unauthorized};
-use crate::audit::{self, AuditError};
+use crate::service::audit::{self, AuditError};
 
 /// The query of the replay.
 #[derive(Debug, serde::Deserialize)]

@@ -22,9 +22,9 @@ pub fn decode_request(body: &[u8]) -> Result<Request, ApiError> {
     Ok(request)
 }
 
-/// The operation's name, as logged (the dispatch table names them).
+/// The operation's name, as logged (`proto/api.proto` names them).
 pub fn operation(payload: &Payload) -> &'static str {
-    crate::game::dispatch::operation_name(payload)
+    payload.operation().name
 }
 
 #[cfg(test)]

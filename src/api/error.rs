@@ -20,7 +20,7 @@ use prost::Message;
 use summoner_actors::{AskError, CallError, RouteError};
 use summoner_proto::api::{ErrorCode, Response};
 
-use crate::accounts::AccountError;
+use crate::service::accounts::AccountError;
 
 /// Content type of every request and answer body.
 pub const PROTOBUF: &str = "application/x-protobuf";

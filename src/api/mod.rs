@@ -19,12 +19,12 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::accounts::Accounts;
+use crate::service::accounts::Accounts;
 use crate::api::error::{ApiError, PROTOBUF};
 use crate::api::rate_limits::RateLimits;
-use crate::game::backend::GameBackend;
-use crate::sessions::{self, FoundIn, SessionOwner};
-use crate::tokens::{TOKEN_BYTES, hash_token};
+use crate::service::backend::GameBackend;
+use crate::service::sessions::{self, FoundIn, SessionOwner};
+use crate::service::tokens::{TOKEN_BYTES, hash_token};
 
 /// What the endpoint needs, shared by every HTTP worker.
 pub struct ApiState {

@@ -1,12 +1,12 @@
 //! `summoner-audit`: audits of logged summons from the command line. It opens the configured
-//! databases read-only and the game-data archive (`summoner::audit::Reader`), runs the
+//! databases read-only and the game-data archive (`summoner::service::audit::Reader`), runs the
 //! audit the admin endpoint runs, and prints it. The server binary does not link this.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use summoner::audit::{self, AuditError, PoolReport, Reader};
+use summoner::service::audit::{self, AuditError, PoolReport, Reader};
 use summoner::config::Config;
 
 /// Audits of logged summons: replay one draw, or compare observed with published rates.

@@ -2,7 +2,7 @@
 //! interface and TTLs as Redis, on the server's clock.
 //!
 //! Everything here is lost with the process, as a cache: sessions survive a restart because
-//! a token the cache does not know is looked up in the sessions table ([`crate::sessions`]).
+//! a token the cache does not know is looked up in the sessions table ([`crate::service::sessions`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -9,7 +9,7 @@
 //!
 //! Error policy: a cache failure is a [`CacheError`]; requests that need the cache answer
 //! 503 `UNAVAILABLE` (retryable, nothing applied). Nothing durable lives only here: a lost
-//! session entry is found again in the database ([`crate::sessions`]); a lost kept reply
+//! session entry is found again in the database ([`crate::service::sessions`]); a lost kept reply
 //! means a retried read is answered afresh.
 
 pub mod behind;

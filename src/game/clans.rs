@@ -6,14 +6,12 @@
 //!
 //! Pure: the rows in, a [`Decision`] or a refusal out.
 
-use summoner_proto::api::{ClanInfo, ErrorCode, Request, request::Payload};
+use summoner_proto::api::{ClanInfo, ErrorCode};
 use summoner_proto::social::{ClanNews, ClanOutcome, delivery::Kind};
 
 use crate::game::context::Refusal;
 use crate::game::data::GameData;
-use crate::game::handlers::shop::CHECKED_IN_TODAY;
 use crate::game::inbox::Outgoing;
-use crate::game::state::UserState;
 use crate::storage::ClanRows;
 use crate::storage::delivery::CLAN_SOURCE;
 use crate::storage::rows::{RowError, RowReader, RowWrite, Value};
@@ -226,46 +224,6 @@ impl Action {
             Action::CheckIn => "check_in",
         }
         .to_owned()
-    }
-}
-
-/// What a request needs of the clan database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClanNeed {
-    /// An action: decided and committed before the handler runs.
-    Act(Action),
-    /// A clan with its members' summaries (0: the user's own).
-    Show {
-        clan_id: u64,
-    },
-    Search {
-        prefix: String,
-    },
-}
-
-/// What `request` needs of the clan database, if anything.
-pub fn needs(state: &UserState, request: &Request, now_ms: i64) -> Option<ClanNeed> {
-    let act = |a| Some(ClanNeed::Act(a));
-    match request.payload.as_ref()? {
-        Payload::CreateClan(r) => act(Action::Create { name: r.name.trim().to_owned(), open: r.open }),
-        Payload::JoinClan(r) => act(Action::Join { clan_id: r.clan_id }),
-        Payload::ApproveClanRequest(r) => act(Action::Approve { user: r.user_id }),
-        Payload::RejectClanRequest(r) => act(Action::Reject { user: r.user_id }),
-        Payload::LeaveClan(_) => act(Action::Leave),
-        Payload::KickClanMember(r) => act(Action::Kick { user: r.user_id }),
-        Payload::PromoteClanMember(r) => act(Action::Promote { user: r.user_id, officer: r.officer }),
-        Payload::TransferClanLeader(r) => act(Action::Transfer { user: r.user_id }),
-        Payload::DisbandClan(_) => act(Action::Disband),
-        Payload::CheckIn(_) => {
-            let done =
-                state.owned.counters.get(CHECKED_IN_TODAY).is_some_and(|c| c.value > 0 && now_ms < c.resets_at_ms);
-            (!done).then_some(ClanNeed::Act(Action::CheckIn))
-        }
-        Payload::GetClan(r) => Some(ClanNeed::Show { clan_id: r.clan_id }),
-        Payload::SearchClans(r) if searchable(&r.prefix) => {
-            Some(ClanNeed::Search { prefix: r.prefix.trim().to_owned() })
-        }
-        _ => None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Game data as handlers read it: the rules and tables of one compiled version, checked
 //! and indexed once when the version is loaded.
 //!
-//! Handlers read game data only through `&GameData`; [`crate::game::catalog::Catalog`]
+//! Handlers read game data only through `&GameData`; [`crate::service::catalog::Catalog`]
 //! hands each request the version that was current when it started.
 
 use std::collections::{HashMap, HashSet};

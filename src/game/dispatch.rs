@@ -1,6 +1,6 @@
-//! The dispatch table: one line per operation, mapping a request payload to its handler
-//! and the handler's answer to a response payload. Adding an operation is one handler
-//! function and one line here.
+//! The dispatch table: one line per operation, mapping a request payload to its handler,
+//! the handler's answer to a response payload, and what the operation reads before it runs.
+//! Adding an operation is its protobuf messages, one handler file and one line here.
 //!
 //! Around the table, [`dispatch`] does what every operation shares: it makes the draft
 //! and positions the user's RNG stream, turns a refusal into an error response that
@@ -20,7 +20,8 @@ use crate::game::data::GameData;
 use crate::game::effects::Effects;
 use crate::game::effects::GameEvent;
 use crate::game::entities::Counter;
-use crate::game::friends::{self, Fetched};
+use crate::game::friends;
+use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::handlers::{
     battle, clans, debug, dungeon, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
 };
@@ -32,10 +33,12 @@ use crate::storage::UserPlace;
 use crate::storage::rows::{RowWrite, Value};
 use crate::storage::tables::{OUTBOX, USERS};
 
-/// The dispatch table: each operation's payload variant and its handler. It makes
-/// [`route`] and [`operation_name`], so an operation is one line here.
+/// The dispatch table: each operation's payload variant, its handler and, when it reads more
+/// than the user's own state before it runs, the function naming what (`reads`). It makes
+/// [`route`], [`needs`] and [`SERVED`], so an operation is one line here; its name comes from
+/// `proto/api.proto` (`Payload::operation`).
 macro_rules! operations {
-    ($($variant:ident => $handler:path),* $(,)?) => {
+    ($($variant:ident => $handler:path $(, reads $reads:path)?;)*) => {
         fn route(ctx: &mut HandlerCtx, payload: &Q) -> Result<A, Refusal> {
             match payload {
                 $(Q::$variant(r) => $handler(ctx, r).map(A::$variant),)*
@@ -46,64 +49,68 @@ macro_rules! operations {
             }
         }
 
-        /// The operation's name, as logs and metrics show it.
-        pub fn operation_name(payload: &Q) -> &'static str {
+        /// What `payload` must read before its handler runs, if anything beyond the user's
+        /// state (`crate::game::reads`).
+        pub fn needs(ask: &Asking, payload: &Q) -> Option<Need> {
+            #[allow(unreachable_patterns, reason = "the arms are those of operations that read")]
             match payload {
-                $(Q::$variant(_) => stringify!($variant),)*
-                Q::DebugPanic(_) => "DebugPanic",
-                Q::Register(_) => "Register",
-                Q::Login(_) => "Login",
+                $($(Q::$variant(r) => $reads(ask, r),)?)*
+                _ => None,
             }
         }
+
+        /// The operations this table serves (Register and Login are served by the accounts
+        /// service, DebugPanic by [`route`] itself).
+        pub const SERVED: &[&str] = &[$(stringify!($variant),)* "DebugPanic"];
     };
 }
 
 operations! {
-    GetUser => user::get_user,
-    SetNickname => user::set_nickname,
-    Explore => explore::explore,
-    Logout => session::logout,
-    RecommendFriends => friend_ops::recommend_friends,
-    GetFriendSnapshot => friend_ops::get_friend_snapshot,
-    Summon => summon::summon,
-    GetSummonRates => summon::get_summon_rates,
-    ListMonsters => monsters::list_monsters,
-    EnhanceMonster => monsters::enhance_monster,
-    EvolveMonster => monsters::evolve_monster,
-    LockMonster => monsters::lock_monster,
-    SellMonster => monsters::sell_monster,
-    SetTeam => monsters::set_team,
-    StartBattle => battle::start_battle,
-    FinishBattle => battle::finish_battle,
-    ListQuests => quests::list_quests,
-    ClaimQuest => quests::claim_quest,
-    BuyItem => shop::buy_item,
-    CheckIn => shop::check_in,
-    ListMail => mail::list_mail,
-    ClaimMail => mail::claim_mail,
-    SendFriendRequest => friend_ops::send_friend_request,
-    AcceptFriendRequest => friend_ops::accept_friend_request,
-    DeclineFriendRequest => friend_ops::decline_friend_request,
-    CancelFriendRequest => friend_ops::cancel_friend_request,
-    RemoveFriend => friend_ops::remove_friend,
-    ListFriends => friend_ops::list_friends,
-    ListFriendRequests => friend_ops::list_friend_requests,
-    SendGift => friend_ops::send_gift,
-    VisitFriendDungeon => dungeon::visit_friend_dungeon,
-    CreateClan => clans::create_clan,
-    JoinClan => clans::join_clan,
-    ApproveClanRequest => clans::approve_clan_request,
-    RejectClanRequest => clans::reject_clan_request,
-    LeaveClan => clans::leave_clan,
-    KickClanMember => clans::kick_clan_member,
-    PromoteClanMember => clans::promote_clan_member,
-    TransferClanLeader => clans::transfer_clan_leader,
-    DisbandClan => clans::disband_clan,
-    GetClan => clans::get_clan,
-    SearchClans => clans::search_clans,
-    DebugAddFriend => debug::add_friend,
-    DebugGrantMonsters => debug::grant_monsters,
-    DebugFeedMonsters => debug::feed_monsters,
+    GetUser => user::get_user;
+    SetNickname => user::set_nickname;
+    Explore => explore::explore;
+    Logout => session::logout;
+    RecommendFriends => friend_ops::recommend_friends, reads friend_ops::recommend_reads;
+    GetFriendSnapshot => friend_ops::get_friend_snapshot, reads friend_ops::snapshot_reads;
+    Summon => summon::summon;
+    GetSummonRates => summon::get_summon_rates;
+    ListMonsters => monsters::list_monsters;
+    EnhanceMonster => monsters::enhance_monster;
+    EvolveMonster => monsters::evolve_monster;
+    LockMonster => monsters::lock_monster;
+    SellMonster => monsters::sell_monster;
+    SetTeam => monsters::set_team;
+    StartBattle => battle::start_battle;
+    FinishBattle => battle::finish_battle;
+    ListQuests => quests::list_quests;
+    ClaimQuest => quests::claim_quest;
+    BuyItem => shop::buy_item;
+    CheckIn => shop::check_in, reads clans::check_in_reads;
+    ListMail => mail::list_mail;
+    ClaimMail => mail::claim_mail;
+    SendFriendRequest => friend_ops::send_friend_request, reads friend_ops::send_request_reads;
+    AcceptFriendRequest => friend_ops::accept_friend_request;
+    DeclineFriendRequest => friend_ops::decline_friend_request;
+    CancelFriendRequest => friend_ops::cancel_friend_request;
+    RemoveFriend => friend_ops::remove_friend;
+    ListFriends => friend_ops::list_friends, reads friend_ops::list_friends_reads;
+    ListFriendRequests => friend_ops::list_friend_requests, reads friend_ops::list_requests_reads;
+    SendGift => friend_ops::send_gift;
+    VisitFriendDungeon => dungeon::visit_friend_dungeon, reads dungeon::visit_reads;
+    CreateClan => clans::create_clan, reads clans::create_reads;
+    JoinClan => clans::join_clan, reads clans::join_reads;
+    ApproveClanRequest => clans::approve_clan_request, reads clans::approve_reads;
+    RejectClanRequest => clans::reject_clan_request, reads clans::reject_reads;
+    LeaveClan => clans::leave_clan, reads clans::leave_reads;
+    KickClanMember => clans::kick_clan_member, reads clans::kick_reads;
+    PromoteClanMember => clans::promote_clan_member, reads clans::promote_reads;
+    TransferClanLeader => clans::transfer_clan_leader, reads clans::transfer_reads;
+    DisbandClan => clans::disband_clan, reads clans::disband_reads;
+    GetClan => clans::get_clan, reads clans::get_clan_reads;
+    SearchClans => clans::search_clans, reads clans::search_reads;
+    DebugAddFriend => debug::add_friend, reads debug::add_friend_reads;
+    DebugGrantMonsters => debug::grant_monsters;
+    DebugFeedMonsters => debug::feed_monsters;
 }
 
 /// The counter marking that the user was seen this game day (it resets at the daily reset).
@@ -264,7 +271,6 @@ fn finish(
 }
 
 fn refusal_response(refusal: Refusal) -> Response {
-    crate::metrics::METRICS.errors.with_label_values(&[refusal.code.as_str_name()]).inc();
     Response { error: refusal.code as i32, message: refusal.message, ..Default::default() }
 }
 
@@ -291,7 +297,7 @@ fn suspicious(
     turn.logs.push(crate::storage::ActionLog {
         user_id: draft.user_id(),
         action: "suspicious",
-        params: format!("operation={} code={}", operation_name(payload), refusal.code.as_str_name()),
+        params: format!("operation={} code={}", payload.operation().name, refusal.code.as_str_name()),
         result: refusal.message.clone(),
         at_ms: now_ms,
     });

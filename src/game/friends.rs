@@ -10,8 +10,7 @@
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use summoner_proto::api::{ClanInfo, ClanMember, FriendCard, FriendSnapshot, Request, request::Payload};
-use summoner_proto::social::ClanOutcome;
+use summoner_proto::api::{FriendCard, FriendSnapshot};
 
 use crate::game::data::GameData;
 use crate::game::entities::{Change, Monster, Owned, OwnedChanges};
@@ -149,78 +148,6 @@ pub fn seen_by_friends_changed(
     was_full != (requests_received(state, changes) >= request_limit)
 }
 
-/// What a request must read before its handler runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Need {
-    /// Recently active players of the user's level bucket.
-    Candidates { bucket: u32 },
-    /// Another user's snapshot, whole (from the cache, else rebuilt from their rows).
-    Snapshot { user: u64 },
-    /// Other users' profiles from the database: `placed` on the game shard given (one query
-    /// per shard), the rest looked up first.
-    Profiles { placed: Vec<(u64, i16)>, unplaced: Vec<u64> },
-}
-
-/// What was read for a request.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fetched {
-    /// Recently active players, most recent first (duplicates possible): of the caller's
-    /// bucket, and of the neighbouring buckets.
-    Candidates { own: Vec<FriendCard>, near: Vec<FriendCard> },
-    /// The snapshot asked for; None when no such user exists.
-    Snapshot(Option<FriendSnapshot>),
-    /// The profiles asked for, as friends see them (users that do not exist are left out).
-    Profiles(Vec<FriendSnapshot>),
-    /// A clan action, decided and committed (or refused, nothing written).
-    Clan(Result<ClanOutcome, crate::game::context::Refusal>),
-    /// A clan to show: as lists show it, its members and requests with their summaries
-    /// (role and summary), or why it cannot be shown.
-    ClanPage(Result<(ClanInfo, Vec<ClanMember>, Vec<ClanMember>), crate::game::context::Refusal>),
-    /// Clans found.
-    Clans(Vec<ClanInfo>),
-}
-
-/// What `request` needs read for `user`; None for requests served from the state alone
-/// (and for requests the handler refuses without reading anything).
-pub fn needs(user: &UserState, request: &Request, test_operations: bool) -> Option<Need> {
-    let is_friend = |id: &u64| user.owned.friends.contains_key(id);
-    // A friendship may arrive with this very request (its inbox is applied first).
-    let may_be_friend = |id: &u64| is_friend(id) || !user.owned.inbox.is_empty();
-    match request.payload.as_ref()? {
-        Payload::RecommendFriends(_) => Some(Need::Candidates { bucket: bucket(user.profile.level) }),
-        Payload::GetFriendSnapshot(r) if may_be_friend(&r.user_id) => Some(Need::Snapshot { user: r.user_id }),
-        Payload::DebugAddFriend(r) if test_operations && r.user_id != user.user_id() && !is_friend(&r.user_id) => {
-            Some(Need::Snapshot { user: r.user_id })
-        }
-        Payload::SendFriendRequest(r)
-            if r.user_id != user.user_id()
-                && !is_friend(&r.user_id)
-                && !user.owned.friend_requests.contains_key(&r.user_id) =>
-        {
-            Some(Need::Snapshot { user: r.user_id })
-        }
-        Payload::VisitFriendDungeon(r) if r.battle_token == 0 && may_be_friend(&r.friend_id) => {
-            Some(Need::Snapshot { user: r.friend_id })
-        }
-        Payload::ListFriends(_) if !user.owned.friends.is_empty() => {
-            let (known, unknown): (Vec<_>, Vec<_>) = user.owned.friends.values().partition(|f| f.shard >= 0);
-            Some(Need::Profiles {
-                placed: known.iter().map(|f| (f.id, f.shard)).collect(),
-                unplaced: unknown.iter().map(|f| f.id).collect(),
-            })
-        }
-        Payload::ListFriendRequests(_) if !user.owned.friend_requests.is_empty() => {
-            let (known, unknown): (Vec<_>, Vec<_>) =
-                user.owned.friend_requests.values().partition(|r| r.other_shard >= 0);
-            Some(Need::Profiles {
-                placed: known.iter().map(|r| (r.other, r.other_shard)).collect(),
-                unplaced: unknown.iter().map(|r| r.other).collect(),
-            })
-        }
-        _ => None,
-    }
-}
-
 /// Who asks for recommendations: their profile and whether a user is their friend or has a
 /// friend request pending with them (either way).
 pub struct Asker<'a> {
@@ -255,7 +182,6 @@ pub fn pick(user: &Asker, own: &[FriendCard], near: &[FriendCard], seq: u64) -> 
 
 #[cfg(test)]
 mod tests {
-    use summoner_proto::api::{GetFriendSnapshotReq, RecommendFriendsReq};
 
     use super::*;
     use crate::game::data::GameData;
@@ -314,21 +240,5 @@ mod tests {
         assert!(ids.contains(&3) && ids.contains(&4), "the own bucket comes first: {ids:?}");
         assert_eq!(ids.iter().filter(|id| **id >= 50).count(), 3, "{ids:?}");
         assert!(pick(&me, &cards([1, 2]), &[], 9).is_empty());
-    }
-
-    #[test]
-    fn only_friend_operations_need_a_read() {
-        let me = user(1, vec![2]);
-        let req = |p| Request { seq: 1, session_token: Vec::new(), payload: Some(p) };
-        assert_eq!(
-            needs(&me, &req(Payload::RecommendFriends(RecommendFriendsReq {})), false),
-            Some(Need::Candidates { bucket: 0 })
-        );
-        assert_eq!(
-            needs(&me, &req(Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: 2 })), false),
-            Some(Need::Snapshot { user: 2 })
-        );
-        assert_eq!(needs(&me, &req(Payload::GetFriendSnapshot(GetFriendSnapshotReq { user_id: 9 })), false), None);
-        assert_eq!(needs(&me, &req(Payload::GetUser(Default::default())), false), None);
     }
 }

@@ -185,7 +185,7 @@ mod tests {
     /// over monsters and over rarities), so what is published is what is drawn with.
     #[test]
     fn a_hundred_thousand_draws_follow_the_published_rates() {
-        use crate::audit::chi_square::chi_square;
+        use crate::game::chi_square::chi_square;
         let data = GameData::embedded().expect("embedded game data");
         for pool in data.pools() {
             let rates = pool.rates();

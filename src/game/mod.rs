@@ -3,9 +3,8 @@
 //! Nothing under this module does I/O. [`backend::GameBackend`] is the one place where
 //! this logic meets storage, on behalf of the user actors.
 
-pub mod backend;
 pub mod calendar;
-pub mod catalog;
+pub mod chi_square;
 pub mod clans;
 pub mod context;
 pub mod data;
@@ -19,8 +18,8 @@ pub mod handlers;
 pub mod inbox;
 pub mod monsters;
 pub mod profile;
-pub mod quest_actor;
 pub mod quests;
+pub mod reads;
 pub mod starter;
 pub mod state;
 pub mod stats;

@@ -1,5 +1,5 @@
 //! Quest progress as a pure function: events in, the quests they move out. The QuestActor
-//! (`crate::game::quest_actor`) runs it for the user actors; tests run it directly.
+//! (`crate::service::quest_actor`) runs it for the user actors; tests run it directly.
 //!
 //! A quest's stored row is read as of the request's time: a daily quest whose reset time has
 //! passed counts as fresh (no progress, not completed, not claimed), so nothing has to run at

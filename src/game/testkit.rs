@@ -14,7 +14,7 @@ use crate::game::data::GameData;
 use crate::game::dispatch::{LOGIN_COUNTER, dispatch};
 use crate::game::entities::Counter;
 use crate::game::entities::{Entity, Received};
-use crate::game::friends::Fetched;
+use crate::game::reads::Fetched;
 use crate::game::profile::Profile;
 use crate::game::quests;
 use crate::game::starter::STARTER_COUNTER;

@@ -23,9 +23,9 @@ use tokio::sync::oneshot;
 
 use crate::cache::Cache;
 use crate::config::JobsConfig;
-use crate::game::catalog::Catalog;
+use crate::service::catalog::Catalog;
 use crate::metrics::METRICS;
-use crate::oidc::Providers;
+use crate::service::oidc::Providers;
 use crate::storage::Store;
 
 /// Outbound HTTP calls a job makes are bounded by this (a request's path uses 3–9 s).

@@ -9,7 +9,7 @@ use futures_util::future::BoxFuture;
 
 use super::Job;
 use crate::cache::Cache;
-use crate::game::catalog::Catalog;
+use crate::service::catalog::Catalog;
 use crate::game::friends::{ACTIVE_WINDOW_MS, bucket};
 
 /// Trims the level buckets to the activity window.

@@ -7,7 +7,7 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
 use super::{JOB_HTTP_TIMEOUT, Job};
-use crate::oidc::Providers;
+use crate::service::oidc::Providers;
 
 /// Reads every provider's keys again.
 pub struct RefreshKeys {

@@ -37,9 +37,8 @@ use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, LAST_REPLIES, LOG_OUTBOX};
 use crate::storage::{
     ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
-    StoreError, StoreResult, UserPlace, UserRows, UserShards,
+    StoreError, StoreResult, UserLogQuery, UserPlace, UserRows, UserShards,
 };
-use crate::tokens::{HASHED_PREFIX, device_key};
 use crate::with_conn;
 
 mod clans;
@@ -104,6 +103,17 @@ pub struct DbStoreConfig {
     pub log_sweep: Duration,
     /// Fault injection around batch commits (tests only).
     pub hook: Option<Arc<dyn BatchHook>>,
+    /// Sign-in ids stored before they were hashed, rewritten at migration.
+    pub rekey: Option<Rekey>,
+}
+
+/// Sign-in ids of `provider` stored as themselves (without `prefix`) are replaced by `key` of
+/// them: the accounts service says how it stores them; storage only rewrites the rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Rekey {
+    pub provider: &'static str,
+    pub prefix: &'static str,
+    pub key: fn(&str) -> String,
 }
 
 impl DbStoreConfig {
@@ -123,9 +133,11 @@ pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec
     Db::migrate(&config.common_url, DbKind::Common).await?;
     Db::migrate(&config.clan_url, DbKind::Clan).await?;
     let common = Db::connect(&config.common_url, 1, config.timeout)?;
-    let hashed = registration::rekey_auth_ids(&common, "device", HASHED_PREFIX, device_key).await?;
-    if hashed > 0 {
-        tracing::info!(hashed, "device ids stored before hashing were replaced by their hashes");
+    if let Some(Rekey { provider, prefix, key }) = config.rekey {
+        let hashed = registration::rekey_auth_ids(&common, provider, prefix, key).await?;
+        if hashed > 0 {
+            tracing::info!(hashed, provider, "sign-in ids stored before hashing were replaced by their hashes");
+        }
     }
     let credentials = config.credentials();
     let rows = crate::storage::registry::load_or_seed(&common, &credentials, now_ms).await?;
@@ -389,6 +401,10 @@ impl Store for DbStore {
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
         self.timed("scan the action log".into(), logs::scan_logs(self.clone(), action, user, after, limit))
+    }
+
+    fn user_logs(&self, query: UserLogQuery) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
+        self.timed("read a user's action log".into(), logs::user_logs(self.clone(), query))
     }
 
     fn write_outside(&self, user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {

@@ -14,7 +14,7 @@ use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
-    StoreError, StoreResult, Sweep, UserPlace, UserRows, UserShards,
+    StoreError, StoreResult, Sweep, UserLogQuery, UserPlace, UserRows, UserShards,
 };
 
 #[derive(Default)]
@@ -310,6 +310,26 @@ impl Store for MemoryStore {
                 result: l.result.clone(),
                 at_ms: l.at_ms,
             })
+            .collect();
+        Box::pin(ready(Ok(rows)))
+    }
+
+    fn user_logs(&self, query: UserLogQuery) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
+        let inner = self.inner();
+        let rows = inner
+            .logs
+            .iter()
+            .rev()
+            .map(|(log_id, l)| LoggedAction {
+                log_id: *log_id,
+                user_id: l.user_id,
+                action: l.action.to_owned(),
+                params: l.params.clone(),
+                result: l.result.clone(),
+                at_ms: l.at_ms,
+            })
+            .filter(|l| query.admits(l))
+            .take(query.limit)
             .collect();
         Box::pin(ready(Ok(rows)))
     }

@@ -81,6 +81,31 @@ pub struct LoggedAction {
     pub at_ms: i64,
 }
 
+/// A page of one user's action log, newest first: rows of the given actions (all when
+/// empty) with a log id below `before` and a time in `from_ms..to_ms` when given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserLogQuery {
+    pub user: UserId,
+    /// The user's log shard.
+    pub log_shard: i16,
+    pub actions: Vec<String>,
+    pub before: u64,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub limit: usize,
+}
+
+impl UserLogQuery {
+    /// Whether `log` is on this page's side of its bounds (the limit aside).
+    pub fn admits(&self, log: &LoggedAction) -> bool {
+        log.user_id == self.user
+            && log.log_id < self.before
+            && (self.actions.is_empty() || self.actions.contains(&log.action))
+            && self.from_ms.is_none_or(|from| log.at_ms >= from)
+            && self.to_ms.is_none_or(|to| log.at_ms < to)
+    }
+}
+
 /// What one request makes durable: its row writes and its action-log records.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
@@ -280,6 +305,9 @@ pub trait Store: Send + Sync + 'static {
         after: u64,
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>>;
+
+    /// A page of one user's action log from their log shard, newest first.
+    fn user_logs(&self, query: UserLogQuery) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>>;
 
     /// A clan's rows, or None when there is no such clan.
     fn clan(&self, clan_id: u64) -> BoxFuture<'static, StoreResult<Option<ClanRows>>>;

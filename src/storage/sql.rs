@@ -443,6 +443,39 @@ pub fn select_logs<'a>(
     s
 }
 
+/// A page of one user's action log, newest first (`UserLogQuery`).
+pub fn select_user_logs<'a>(
+    dialect: Dialect,
+    user: &'a Value,
+    actions: &'a [Value],
+    before: &'a Value,
+    from_ms: Option<&'a Value>,
+    to_ms: Option<&'a Value>,
+    limit: usize,
+) -> Statement<'a> {
+    let mut s = Statement::new(dialect, select(dialect, &ACTION_LOG));
+    s.push(" WHERE user_id = ").param(Bind::Value(ColType::BigInt, user));
+    s.push(" AND log_id < ").param(Bind::Value(ColType::BigInt, before));
+    if !actions.is_empty() {
+        s.push(" AND action IN (");
+        for (i, action) in actions.iter().enumerate() {
+            if i > 0 {
+                s.push(", ");
+            }
+            s.param(Bind::Value(ColType::Text, action));
+        }
+        s.push(")");
+    }
+    if let Some(from) = from_ms {
+        s.push(" AND at_ms >= ").param(Bind::Value(ColType::BigInt, from));
+    }
+    if let Some(to) = to_ms {
+        s.push(" AND at_ms < ").param(Bind::Value(ColType::BigInt, to));
+    }
+    s.push(&format!(" ORDER BY log_id DESC LIMIT {limit}"));
+    s
+}
+
 /// Deletes at most `limit` rows of `table` whose time column `column` is set (above 0) and
 /// below `before`, keeping those whose `spare` column holds its value. Each backend bounds a
 /// delete its own way: PostgreSQL by the rows' `ctid`s, SQLite by `rowid`, MySQL by

@@ -87,6 +87,12 @@ impl<H: CommitHook> Store for HookedStore<H> {
     fn sweep(&self, sweep: summoner::storage::Sweep) -> BoxFuture<'static, StoreResult<u64>> {
         self.inner.sweep(sweep)
     }
+    fn user_logs(
+        &self,
+        query: summoner::storage::UserLogQuery,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::LoggedAction>>> {
+        self.inner.user_logs(query)
+    }
     fn scan_logs(
         &self,
         action: String,

@@ -1,11 +1,11 @@
-//! Clan operations. The clan database's side of each action was decided and committed by the
-//! actor's fetch step (`crate::game::clans`, recorded by the request so a retry answers it
+//! Clan operations. The clan database's side of each action (named by the `*_reads` here)
+//! was decided and committed before the handler runs (`crate::game::clans`, recorded by the request so a retry answers it
 //! again), with the news of it to the members it concerns in the clan database's outbox;
 //! what is left here is the user's side: the founding's gold, the quest event of joining,
 //! the action log and the answer.
 
 use summoner_proto::api::{
-    ApproveClanRequestReq, ApproveClanRequestRes, CreateClanReq, CreateClanRes, DisbandClanReq, DisbandClanRes,
+    ApproveClanRequestReq, CheckInReq, ApproveClanRequestRes, CreateClanReq, CreateClanRes, DisbandClanReq, DisbandClanRes,
     ErrorCode, GetClanReq, GetClanRes, JoinClanReq, JoinClanRes, KickClanMemberReq, KickClanMemberRes, LeaveClanReq,
     LeaveClanRes, PromoteClanMemberReq, PromoteClanMemberRes, RejectClanRequestReq, RejectClanRequestRes,
     SearchClansReq, SearchClansRes, TransferClanLeaderReq, TransferClanLeaderRes,
@@ -15,8 +15,76 @@ use summoner_proto::social::ClanOutcome;
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
-use crate::game::friends::Fetched;
+use crate::game::clans::{Action, searchable};
+use crate::game::handlers::shop::CHECKED_IN_TODAY;
+use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::wallet;
+
+fn act(action: Action) -> Option<Need> {
+    Some(Need::ClanAction(action))
+}
+
+/// CreateClan founds the clan first.
+pub fn create_reads(_: &Asking, r: &CreateClanReq) -> Option<Need> {
+    act(Action::Create { name: r.name.trim().to_owned(), open: r.open })
+}
+
+/// JoinClan joins (or asks to) first.
+pub fn join_reads(_: &Asking, r: &JoinClanReq) -> Option<Need> {
+    act(Action::Join { clan_id: r.clan_id })
+}
+
+/// ApproveClanRequest approves first.
+pub fn approve_reads(_: &Asking, r: &ApproveClanRequestReq) -> Option<Need> {
+    act(Action::Approve { user: r.user_id })
+}
+
+/// RejectClanRequest rejects first.
+pub fn reject_reads(_: &Asking, r: &RejectClanRequestReq) -> Option<Need> {
+    act(Action::Reject { user: r.user_id })
+}
+
+/// LeaveClan leaves first.
+pub fn leave_reads(_: &Asking, _: &LeaveClanReq) -> Option<Need> {
+    act(Action::Leave)
+}
+
+/// KickClanMember kicks first.
+pub fn kick_reads(_: &Asking, r: &KickClanMemberReq) -> Option<Need> {
+    act(Action::Kick { user: r.user_id })
+}
+
+/// PromoteClanMember promotes (or demotes) first.
+pub fn promote_reads(_: &Asking, r: &PromoteClanMemberReq) -> Option<Need> {
+    act(Action::Promote { user: r.user_id, officer: r.officer })
+}
+
+/// TransferClanLeader transfers first.
+pub fn transfer_reads(_: &Asking, r: &TransferClanLeaderReq) -> Option<Need> {
+    act(Action::Transfer { user: r.user_id })
+}
+
+/// DisbandClan disbands first.
+pub fn disband_reads(_: &Asking, _: &DisbandClanReq) -> Option<Need> {
+    act(Action::Disband)
+}
+
+/// CheckIn counts the member's check-in for their clan first, once a game day.
+pub fn check_in_reads(ask: &Asking, _: &CheckInReq) -> Option<Need> {
+    let counters = &ask.state.owned.counters;
+    let done = counters.get(CHECKED_IN_TODAY).is_some_and(|c| c.value > 0 && ask.now_ms < c.resets_at_ms);
+    (!done).then_some(Need::ClanAction(Action::CheckIn))
+}
+
+/// GetClan reads the clan with its members' summaries.
+pub fn get_clan_reads(_: &Asking, r: &GetClanReq) -> Option<Need> {
+    Some(Need::ClanPage { clan_id: r.clan_id })
+}
+
+/// SearchClans reads the clans found (a prefix too short is refused unread).
+pub fn search_reads(_: &Asking, r: &SearchClansReq) -> Option<Need> {
+    searchable(&r.prefix).then(|| Need::ClanSearch { prefix: r.prefix.trim().to_owned() })
+}
 
 /// The committed outcome of the request's clan action, or its refusal.
 fn outcome(ctx: &HandlerCtx) -> HandlerResult<ClanOutcome> {

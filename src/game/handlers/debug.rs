@@ -12,8 +12,14 @@ use summoner_proto::gamedata::Currency;
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::entities::{Friend, Monster};
-use crate::game::friends::Fetched;
+use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::wallet;
+
+/// DebugAddFriend reads the other user's snapshot.
+pub fn add_friend_reads(ask: &Asking, req: &DebugAddFriendReq) -> Option<Need> {
+    let reads = ask.test_operations && req.user_id != ask.state.user_id() && !ask.is_friend(req.user_id);
+    reads.then_some(Need::Snapshot { user: req.user_id })
+}
 
 /// Most monsters one DebugGrantMonsters creates.
 pub const MAX_GRANT: u32 = 50;

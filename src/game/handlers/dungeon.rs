@@ -12,11 +12,17 @@ use summoner_proto::gamedata::Currency;
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
-use crate::game::friends::{self, Fetched};
+use crate::game::friends;
+use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::handlers::battle::{self, Claim};
 use crate::game::{inbox, monsters, wallet};
 
 const STAGE_PREFIX: &str = "friend:";
+
+/// A visit's start reads the friend's snapshot (their team); its finish reads nothing.
+pub fn visit_reads(ask: &Asking, req: &VisitFriendDungeonReq) -> Option<Need> {
+    (req.battle_token == 0 && ask.may_be_friend(req.friend_id)).then_some(Need::Snapshot { user: req.friend_id })
+}
 
 /// The friend a dungeon battle's stage key names.
 fn fought(stage: &str) -> Option<u64> {

@@ -1,7 +1,7 @@
 //! Friend operations: recommendations, a friend's snapshot, requests and their answers,
 //! removal, the lists, and gifts. What they do to the other user travels as a delivery
-//! (`crate::game::inbox`); what they read of other users the actor's `fetch` step brought
-//! ([`crate::game::friends::Fetched`]).
+//! (`crate::game::inbox`); what they read of other users is named beside each (`*_reads`, registered in the dispatch
+//! table) and brought by the service before the handler runs ([`Fetched`]).
 
 use std::collections::HashMap;
 
@@ -17,9 +17,55 @@ use summoner_proto::social::Op;
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
 use crate::game::entities::{Friend, FriendRequest};
-use crate::game::friends::{self, Fetched};
+use crate::game::friends;
+use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::inbox::{self, Pair};
 use crate::game::wallet;
+
+/// RecommendFriends reads the recently active players of the user's level bucket.
+pub fn recommend_reads(ask: &Asking, _req: &RecommendFriendsReq) -> Option<Need> {
+    Some(Need::Candidates { bucket: friends::bucket(ask.state.profile.level) })
+}
+
+/// GetFriendSnapshot reads a friend's snapshot (a stranger's is refused unread).
+pub fn snapshot_reads(ask: &Asking, req: &GetFriendSnapshotReq) -> Option<Need> {
+    ask.may_be_friend(req.user_id).then_some(Need::Snapshot { user: req.user_id })
+}
+
+/// SendFriendRequest reads the other user's snapshot, unless the handler refuses unread.
+pub fn send_request_reads(ask: &Asking, req: &SendFriendRequestReq) -> Option<Need> {
+    let me = ask.state;
+    let asks = req.user_id != me.user_id()
+        && !ask.is_friend(req.user_id)
+        && !me.owned.friend_requests.contains_key(&req.user_id);
+    asks.then_some(Need::Snapshot { user: req.user_id })
+}
+
+/// ListFriends reads the friends' profiles, one query per game shard.
+pub fn list_friends_reads(ask: &Asking, _req: &ListFriendsReq) -> Option<Need> {
+    let friends = &ask.state.owned.friends;
+    if friends.is_empty() {
+        return None;
+    }
+    let (known, unknown): (Vec<_>, Vec<_>) = friends.values().partition(|f| f.shard >= 0);
+    Some(Need::Profiles {
+        placed: known.iter().map(|f| (f.id, f.shard)).collect(),
+        unplaced: unknown.iter().map(|f| f.id).collect(),
+    })
+}
+
+/// ListFriendRequests reads the profiles of those asking and asked.
+pub fn list_requests_reads(ask: &Asking, _req: &ListFriendRequestsReq) -> Option<Need> {
+    let requests = &ask.state.owned.friend_requests;
+    if requests.is_empty() {
+        return None;
+    }
+    let (known, unknown): (Vec<_>, Vec<_>) = requests.values().partition(|r| r.other_shard >= 0);
+    Some(Need::Profiles {
+        placed: known.iter().map(|r| (r.other, r.other_shard)).collect(),
+        unplaced: unknown.iter().map(|r| r.other).collect(),
+    })
+}
 
 /// RecommendFriends: recently active players near the user's level, not friends yet and with
 /// no request pending either way.

@@ -1,5 +1,5 @@
 //! Logout. (Register and Login need no session, so the transport serves them before any
-//! user actor is involved; see `crate::accounts`.)
+//! user actor is involved; see `crate::service::accounts`.)
 
 use summoner_proto::api::{LogoutReq, LogoutRes};
 

@@ -1,5 +1,6 @@
-//! Reading the action logs back (audits): one page of one action's rows from every log
-//! shard, or from the user's own when the audit is about one user.
+//! Reading the action logs back: one page of one action's rows from every log shard, or
+//! from the user's own when an audit is about one user (audits); one page of a user's own
+//! rows, newest first (their history).
 
 use summoner_actors::UserId;
 
@@ -8,7 +9,7 @@ use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::rows::{RowReader, Value};
 use crate::storage::sql;
 use crate::storage::tables::ACTION_LOG;
-use crate::storage::{LoggedAction, StoreError, StoreResult};
+use crate::storage::{LoggedAction, StoreError, StoreResult, UserLogQuery};
 use crate::with_conn;
 
 pub(super) async fn scan_logs(
@@ -35,23 +36,39 @@ pub(super) async fn scan_logs(
             let statement = sql::select_logs(dialect_of(conn), &action_value, user_value.as_ref(), &after_value, limit);
             conn.rows(statement).await.map_err(db(what))
         })?;
-        for row in rows {
-            let mut r =
-                RowReader::new(&ACTION_LOG, &row).map_err(|e| StoreError::Database(what.into(), e.to_string()))?;
-            let read = |r: &mut RowReader| -> Result<LoggedAction, crate::storage::rows::RowError> {
-                Ok(LoggedAction {
-                    log_id: r.uint()?,
-                    user_id: r.uint()?,
-                    action: r.text()?,
-                    params: r.text()?,
-                    result: r.text()?,
-                    at_ms: r.int()?,
-                })
-            };
-            out.push(read(&mut r).map_err(|e| StoreError::Database(what.into(), e.to_string()))?);
+        for row in &rows {
+            out.push(logged(row).map_err(|e| StoreError::Database(what.into(), e.to_string()))?);
         }
     }
     out.sort_by_key(|l| l.log_id);
     out.truncate(limit);
     Ok(out)
+}
+
+/// A row of `action_log` as read back.
+fn logged(row: &crate::storage::rows::Row) -> Result<LoggedAction, crate::storage::rows::RowError> {
+    let mut r = RowReader::new(&ACTION_LOG, row)?;
+    Ok(LoggedAction {
+        log_id: r.uint()?,
+        user_id: r.uint()?,
+        action: r.text()?,
+        params: r.text()?,
+        result: r.text()?,
+        at_ms: r.int()?,
+    })
+}
+
+pub(super) async fn user_logs(store: DbStore, query: UserLogQuery) -> StoreResult<Vec<LoggedAction>> {
+    let what = "read a user's action log";
+    let shard = store.shard(crate::storage::db::DbKind::Log, query.log_shard)?;
+    let user = Value::uint(query.user);
+    let actions: Vec<Value> = query.actions.iter().cloned().map(Value::Text).collect();
+    let before = Value::uint(query.before.min(i64::MAX as u64));
+    let (from, to) = (query.from_ms.map(Value::Int), query.to_ms.map(Value::Int));
+    let rows = with_conn!(shard, what, |conn| {
+        let statement =
+            sql::select_user_logs(dialect_of(conn), &user, &actions, &before, from.as_ref(), to.as_ref(), query.limit);
+        conn.rows(statement).await.map_err(db(what))
+    })?;
+    rows.iter().map(|row| logged(row).map_err(|e| StoreError::Database(what.into(), e.to_string()))).collect()
 }

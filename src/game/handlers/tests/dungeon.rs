@@ -6,7 +6,7 @@ use summoner_proto::api::{ErrorCode, ListMailReq, SetTeamReq, StartBattleReq, Vi
 
 use super::*;
 use crate::game::entities::Friend;
-use crate::game::friends::Fetched;
+use crate::game::reads::Fetched;
 use crate::game::testkit::deliver;
 
 /// Two friends, each with a team of `monsters` level-1 monsters of `template` in slot 1.

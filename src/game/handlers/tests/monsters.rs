@@ -186,7 +186,7 @@ fn a_refusal_that_commits_a_delivery_leaves_the_starter_box_for_the_next_request
     let (mut asker, mut newcomer) = (Player::with_id(1), Player::with_id(2));
     newcomer.state.owned.counters.remove(crate::game::starter::STARTER_COUNTER);
     let ask = Q::SendFriendRequest(SendFriendRequestReq { user_id: 2 });
-    let sent = asker.call_with(ask, crate::game::friends::Fetched::Snapshot(Some(newcomer.snapshot())));
+    let sent = asker.call_with(ask, crate::game::reads::Fetched::Snapshot(Some(newcomer.snapshot())));
     assert_eq!(sent.error, 0, "{}", sent.message);
     assert_eq!(crate::game::testkit::deliver(&mut [&mut asker, &mut newcomer]), 1);
     // Refused, yet committed: the request applied the delivery waiting for it.

@@ -10,7 +10,7 @@ use summoner_proto::api::{
 };
 
 use super::*;
-use crate::game::friends::Fetched;
+use crate::game::reads::Fetched;
 use crate::game::testkit::deliver;
 
 fn players(n: u64) -> Vec<Player> {

@@ -34,6 +34,10 @@ pub fn device_key(device_id: &str) -> String {
     format!("{HASHED_PREFIX}{}", hex::encode(Sha256::digest(device_id.as_bytes())))
 }
 
+/// Device ids stored as themselves, before they were hashed, are hashed at migration.
+pub const DEVICE_REKEY: crate::storage::db_store::Rekey =
+    crate::storage::db_store::Rekey { provider: "device", prefix: HASHED_PREFIX, key: device_key };
+
 /// The hash under which a token is stored and indexed.
 pub fn hash_token(token: &[u8]) -> TokenHash {
     TokenHash(Sha256::digest(token).into())

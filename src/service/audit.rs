@@ -11,7 +11,6 @@
 //! made is then found. The CLI's reader store ships nothing; there a draw of the last
 //! fraction of a second may not be found yet.
 
-pub mod chi_square;
 
 use std::collections::BTreeMap;
 
@@ -19,12 +18,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
-use crate::game::catalog::Catalog;
+use crate::service::catalog::Catalog;
 use crate::game::gacha::Draw;
 use crate::game::handlers::summon::{SUMMON_LOG, SummonRecord};
 use crate::game::profile::Profile;
 use crate::storage::{LoggedAction, Store, StoreError};
-use chi_square::{ChiSquare, chi_square};
+use crate::game::chi_square::{ChiSquare, chi_square};
 
 /// What an audit outside the server reads: the configured databases, read-only (no
 /// migrations, no writers beside a running server's), and the configured game data with its

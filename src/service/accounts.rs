@@ -12,13 +12,13 @@ use futures_util::future::join;
 use summoner_actors::{AskError, Clock, Directory, OpenSession, Session};
 use summoner_proto::api::{Credential, LoginReq, LoginRes, RegisterReq, RegisterRes, credential};
 
-use crate::game::backend::GameBackend;
+use crate::service::backend::GameBackend;
 use crate::game::profile::Profile;
 use crate::game::state::UserState;
-use crate::notice::NoticeBoard;
-use crate::oidc::{Providers, TokenError};
+use crate::service::notice::NoticeBoard;
+use crate::service::oidc::{Providers, TokenError};
 use crate::storage::{ActionLog, AuthId, StoreError, UserShards};
-use crate::tokens::{RandomError, hash_token, new_token, random_u63};
+use crate::service::tokens::{RandomError, hash_token, new_token, random_u63};
 
 /// Longest device or platform user id accepted.
 const MAX_ID_CHARS: usize = 128;
@@ -81,7 +81,7 @@ pub fn claimed(credential: Option<&Credential>) -> Result<Claimed, AccountError>
             if !valid_id(id) {
                 return invalid("device_id must have 1 to 128 characters and no control characters");
             }
-            Ok(Claimed::Device(AuthId { provider: DEVICE_PROVIDER.into(), id: crate::tokens::device_key(id) }))
+            Ok(Claimed::Device(AuthId { provider: DEVICE_PROVIDER.into(), id: crate::service::tokens::device_key(id) }))
         }
         Some(credential::Kind::Platform(p)) => {
             let provider_ok = !p.provider.is_empty()
@@ -210,7 +210,7 @@ mod tests {
 
     #[test]
     fn valid_credentials_are_a_device_key_or_a_token_to_verify() {
-        let device_key = crate::tokens::device_key("abc-123");
+        let device_key = crate::service::tokens::device_key("abc-123");
         let expected = Claimed::Device(AuthId { provider: "device".into(), id: device_key });
         assert_eq!(claimed(Some(&device("abc-123"))).unwrap(), expected);
         let expected = Claimed::Platform { provider: "google".into(), id_token: "a.b.c".into() };

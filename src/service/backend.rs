@@ -1,0 +1,268 @@
+//! `GameBackend`: the server's implementation of the actors' `UserBackend`. It loads and
+//! refreshes a user's state from the [`Store`], has the operation's reads made first
+//! ([`reads`]), runs the pure dispatcher (`crate::game::dispatch`), sends quest events to the
+//! worker's QuestActor, commits through the store, and keeps sessions ([`SessionStore`]).
+
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use summoner_actors::in_flight::{self, Stage};
+use summoner_actors::{
+    BackendError, Commit, Handled, Loaded, Session, SessionChange, StoredReply, UserBackend, UserId,
+};
+use summoner_proto::api::{ErrorCode, Request};
+
+use crate::cache::Cache;
+use crate::cache::behind::WriteBehind;
+use crate::game::dispatch::{dispatch, needs};
+use crate::game::effects::Effects;
+use crate::game::entities::{Change, DELIVERED, OUTSIDE_WRITTEN, Quest, TABLES, load_entities};
+use crate::game::profile::Profile;
+use crate::game::quests;
+use crate::game::reads::{Asking, Fetched};
+use crate::game::state::{Delta, MINT_RESERVE, UserState};
+use crate::ids::IdGenerator;
+use crate::service::catalog::Catalog;
+use crate::service::failure::storage_error;
+use crate::service::quest_actor::{Advance, QuestActors};
+use crate::service::reads::{self, Readers};
+use crate::service::session_store::SessionStore;
+use crate::storage::Store;
+
+/// Game logic plus storage, as user actors need them.
+pub struct GameBackend {
+    readers: Readers,
+    sessions: SessionStore,
+    test_operations: bool,
+    /// Where quest events go.
+    quests: QuestActors,
+}
+
+impl GameBackend {
+    /// A backend over `store` and `cache` with the game data of `catalog`, minting ids as
+    /// node `node_id`, matching quest events where `quests` says.
+    pub fn new(
+        store: Arc<dyn Store>,
+        cache: Arc<dyn Cache>,
+        catalog: Arc<Catalog>,
+        test_operations: bool,
+        node_id: u16,
+        quests: QuestActors,
+    ) -> Self {
+        let behind: Arc<WriteBehind> = Arc::default();
+        let ids = crate::ids::generator(node_id);
+        let sessions = SessionStore { store: store.clone(), cache: cache.clone(), behind: behind.clone(), node_id };
+        Self { readers: Readers { store, cache, behind, catalog, ids }, sessions, test_operations, quests }
+    }
+
+    /// This node's id generator (blocks of entity ids for new users).
+    pub fn ids(&self) -> &'static IdGenerator {
+        self.readers.ids
+    }
+
+    /// Where handlers get the game-data version in force.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.readers.catalog
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.readers.store
+    }
+
+    /// The cache.
+    pub fn cache(&self) -> &Arc<dyn Cache> {
+        &self.readers.cache
+    }
+
+    /// The cache writes sent without a waiting reply (shutdown and tests wait for them).
+    pub fn write_behind(&self) -> &Arc<WriteBehind> {
+        &self.readers.behind
+    }
+}
+
+impl UserBackend for GameBackend {
+    type State = UserState;
+    type Delta = Delta;
+    type Writes = Effects;
+    type Fetched = Fetched;
+    type FollowUp = Vec<Quest>;
+
+    fn shard(&self, state: &UserState) -> Option<i32> {
+        Some(i32::from(state.shards.game))
+    }
+
+    fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
+        let (loading, ids) = (self.readers.store.load_user(user, TABLES), self.readers.ids);
+        async move {
+            let Loaded { state: rows, session, last_reply } = loading.await.map_err(storage_error)?;
+            let mut state = UserState::from_rows(&rows)
+                .map_err(|e| BackendError::new(format!("read the rows of user {user}"), e))?;
+            // Handlers mint ids without asking anyone: keep a block ready. It is written with
+            // the next commit (an activation that only reads leaves it unused).
+            if state.profile.ids_left() < MINT_RESERVE {
+                let block = ids.next_block();
+                (state.profile.id_next, state.profile.id_end) = (block.start, block.end);
+                state.ids_unsaved = true;
+            }
+            Ok(Loaded { state, session, last_reply })
+        }
+        .boxed()
+    }
+
+    /// Reads again what others than the actor write: after deliveries, the inbox only (a
+    /// courier writes nothing else of the user's); after an operator's grant, the profile
+    /// row (an operator may set a column), mail and the inbox ([`OUTSIDE_WRITTEN`]). The
+    /// rest is as the actor's own durable commits left it.
+    fn refresh(
+        &self,
+        user: UserId,
+        state: &UserState,
+        what: summoner_actors::Refresh,
+    ) -> BoxFuture<'static, Result<UserState, BackendError>> {
+        // The actor handles nothing else meanwhile and its own commits are durable: a read
+        // without the user's lock sees every row of theirs as the actor left it.
+        if what == summoner_actors::Refresh::Delivered {
+            let (reading, mut state) = (self.readers.store.peek_user(user, DELIVERED), state.clone());
+            return async move {
+                let failed = |e| BackendError::new(format!("read the inbox of user {user}"), e);
+                let rows = reading.await.map_err(storage_error)?.ok_or_else(|| failed("no such user".into()))?;
+                let [inbox] = rows.tables.as_slice() else { return Err(failed("tables missing".into())) };
+                state.owned.inbox = load_entities(inbox).map_err(|e| failed(e.to_string()))?;
+                Ok(state)
+            }
+            .boxed();
+        }
+        let (reading, mut state) = (self.readers.store.peek_user(user, OUTSIDE_WRITTEN), state.clone());
+        async move {
+            let failed = |e| BackendError::new(format!("read the profile, mail and inbox of user {user}"), e);
+            let rows = reading.await.map_err(storage_error)?.ok_or_else(|| failed("no such user".into()))?;
+            let [mail, inbox] = rows.tables.as_slice() else { return Err(failed("tables missing".into())) };
+            let mut profile = Profile::from_row(&rows.profile).map_err(|e| failed(e.to_string()))?;
+            if state.ids_unsaved {
+                // The block taken at load is not stored yet; the next commit stores it.
+                (profile.id_next, profile.id_end) = (state.profile.id_next, state.profile.id_end);
+            }
+            state.profile = profile;
+            state.owned.mail = load_entities(mail).map_err(|e| failed(e.to_string()))?;
+            state.owned.inbox = load_entities(inbox).map_err(|e| failed(e.to_string()))?;
+            Ok(state)
+        }
+        .boxed()
+    }
+
+    fn fetch(
+        &self,
+        _user: UserId,
+        state: &UserState,
+        session: &Session,
+        request: &Request,
+        now_ms: i64,
+    ) -> Option<BoxFuture<'static, Result<Fetched, BackendError>>> {
+        let ask = Asking { state, now_ms, test_operations: self.test_operations };
+        let need = needs(&ask, request.payload.as_ref()?)?;
+        Some(reads::fetch(&self.readers, need, state, session, request.seq, now_ms))
+    }
+
+    fn handle(
+        &self,
+        _user: UserId,
+        state: &UserState,
+        request: &Request,
+        fetched: Option<Fetched>,
+        now_ms: i64,
+    ) -> Handled<Delta, Effects> {
+        // One version for the whole request, even if a reload swaps it meanwhile.
+        let data = self.readers.catalog.current();
+        let ids = self.readers.ids;
+        let mut handled =
+            dispatch(&data, state, request, fetched.as_ref(), now_ms, self.test_operations, &|| ids.next_block());
+        if handled.response.error != 0 {
+            // A refusal is counted here, once: a replay of it goes back without a handler.
+            let code = ErrorCode::try_from(handled.response.error).unwrap_or(ErrorCode::Internal);
+            crate::metrics::METRICS.errors.with_label_values(&[code.as_str_name()]).inc();
+        }
+        if let Some((_, effects)) = &mut handled.change {
+            effects.data = Some(data);
+        }
+        handled
+    }
+
+    fn follow_up(
+        &self,
+        user: UserId,
+        state: &UserState,
+        handled: &Handled<Delta, Effects>,
+    ) -> Option<BoxFuture<'static, Result<Vec<Quest>, BackendError>>> {
+        let (delta, effects) = handled.change.as_ref()?;
+        let data = effects.data.clone()?;
+        if effects.events.is_empty() {
+            return None;
+        }
+        // The user's rows of the quests these events concern, as this request left them.
+        let conditions: Vec<&str> = effects.events.iter().map(|e| e.condition()).collect();
+        let stored = data
+            .quests()
+            .iter()
+            .filter(|def| conditions.contains(&def.condition.as_str()))
+            .filter_map(|def| match delta.owned.quests.iter().find(|(key, _)| *key == def.uid) {
+                Some((_, Change::Inserted(q) | Change::Updated(q))) => Some(q.clone()),
+                Some((_, Change::Deleted)) => None,
+                None => state.owned.quests.get(&def.uid).cloned(),
+            })
+            .collect();
+        let advance = Advance { data, stored, events: effects.events.clone(), now_ms: effects.now_ms };
+        Some(self.quests.advance(user, advance))
+    }
+
+    fn merge(&self, state: &UserState, handled: &mut Handled<Delta, Effects>, moved: Vec<Quest>) {
+        quests::merge(state, handled, moved);
+    }
+
+    fn apply(&self, state: &mut UserState, delta: Delta) {
+        state.apply(delta);
+    }
+
+    fn commit(&self, user: UserId, commit: Commit<Effects>) -> BoxFuture<'static, Result<(), BackendError>> {
+        let Commit { writes: effects, reply } = commit;
+        let shard = i32::from(effects.place.shards.game);
+        let committed = self.readers.store.commit(user, effects.place, Commit { writes: effects.durable, reply });
+        let committed = async move {
+            // A request waiting here waits for its game shard's group commit.
+            let _stage = in_flight::enter(Stage::Persistence, Some(shard));
+            committed.await
+        };
+        let Some(snapshot) = effects.snapshot else {
+            return committed.map(|r| r.map_err(storage_error)).boxed();
+        };
+        let (cache, behind) = (self.readers.cache.clone(), self.readers.behind.clone());
+        async move {
+            committed.await.map_err(storage_error)?;
+            // Friends read the snapshot from the cache: publish the new one (best effort; a
+            // stale one ages out within the hour).
+            behind.send("friend snapshot", user, cache.put_snapshot(snapshot));
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn save_session(
+        &self,
+        user: UserId,
+        state: &UserState,
+        change: SessionChange,
+        now_ms: i64,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        self.sessions.save(user, state, change, now_ms)
+    }
+
+    fn keep_reply(
+        &self,
+        user: UserId,
+        session: &Session,
+        reply: StoredReply,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        self.sessions.keep_reply(user, session, reply)
+    }
+}

@@ -1,0 +1,100 @@
+//! What friend operations read of other players: a snapshot (from the cache, rebuilt from the
+//! player's rows when the cache lost it), profiles as friends see them (one query per game
+//! shard), and recently active players of a level bucket (one cache round trip).
+
+use std::sync::Arc;
+
+use summoner_actors::{BackendError, TokenHash, UserId};
+use summoner_proto::api::FriendSnapshot;
+
+use crate::cache::Cache;
+use crate::cache::behind::WriteBehind;
+use crate::game::entities::{Owned, load_entities};
+use crate::game::friends;
+use crate::game::profile::Profile;
+use crate::game::reads::Fetched;
+use crate::service::catalog::Catalog;
+use crate::service::failure::{cache_error, storage_error};
+use crate::storage::Store;
+use crate::storage::tables::{FRIEND_REQUESTS, MONSTERS, TEAMS};
+
+/// A user's snapshot, whole (their first team and whether their box of requests is full
+/// included): from the cache, else rebuilt from their rows as committed (profile, teams,
+/// monsters, friend requests) and cached without holding the reply. A cached snapshot
+/// without a team (taken by an older version) is rebuilt too.
+pub async fn snapshot_or_load(
+    cache: Arc<dyn Cache>,
+    behind: Arc<WriteBehind>,
+    store: Arc<dyn Store>,
+    catalog: Arc<Catalog>,
+    user: UserId,
+    now_ms: i64,
+) -> Result<Option<FriendSnapshot>, BackendError> {
+    if let Some(snapshot) = cache.snapshot(user).await.map_err(cache_error)?.filter(|s| s.has_team) {
+        return Ok(Some(snapshot));
+    }
+    let Some(rows) = store.peek_user(user, SNAPSHOT_TABLES).await.map_err(storage_error)? else { return Ok(None) };
+    let read = |e| BackendError::new(format!("read what friends see of user {user}"), e);
+    let profile = Profile::from_row(&rows.profile).map_err(read)?;
+    let [teams, monsters, requests] = rows.tables.as_slice() else {
+        return Err(BackendError::new(format!("read what friends see of user {user}"), "tables missing"));
+    };
+    let owned = Owned {
+        teams: load_entities(teams).map_err(read)?,
+        monsters: load_entities(monsters).map_err(read)?,
+        friend_requests: load_entities(requests).map_err(read)?,
+        ..Owned::default()
+    };
+    let data = catalog.current();
+    let snapshot = friends::snapshot_of(&data, &profile, &owned, now_ms);
+    behind.send("friend snapshot read from the database", user, cache.fill_snapshot(snapshot.clone()));
+    Ok(Some(snapshot))
+}
+
+/// What a snapshot is rebuilt from when the cache lost it (besides the profile).
+static SNAPSHOT_TABLES: &[&crate::storage::rows::TableDef] = &[&TEAMS, &MONSTERS, &FRIEND_REQUESTS];
+
+/// Other users' profiles as friends see them: those on known game shards one query per
+/// shard, the others through the common database first.
+pub async fn profiles(
+    store: Arc<dyn Store>,
+    placed: Vec<(UserId, i16)>,
+    unplaced: Vec<UserId>,
+    now_ms: i64,
+) -> Result<Fetched, BackendError> {
+    let mut rows = Vec::new();
+    if !placed.is_empty() {
+        rows.extend(store.load_profiles_on(placed).await.map_err(storage_error)?);
+    }
+    if !unplaced.is_empty() {
+        rows.extend(store.load_profiles(unplaced).await.map_err(storage_error)?);
+    }
+    let snapshots = rows
+        .iter()
+        .filter_map(|p| Profile::from_row(&p.row).ok())
+        // Whether their request box is full is not read here (the snapshot in the cache has it).
+        .map(|p| friends::snapshot(&p, false, now_ms))
+        .collect();
+    Ok(Fetched::Profiles(snapshots))
+}
+
+/// Recently active players of `bucket` and its neighbours, from the shard of the caller's
+/// session: one round trip.
+pub async fn candidates(
+    cache: Arc<dyn Cache>,
+    token: TokenHash,
+    bucket: u32,
+    now_ms: i64,
+) -> Result<Fetched, BackendError> {
+    let since = now_ms - friends::ACTIVE_WINDOW_MS;
+    let mut reads = vec![(bucket, friends::BUCKET_READ), (bucket + 1, friends::NEIGHBOUR_READ)];
+    if let Some(below) = bucket.checked_sub(1) {
+        reads.push((below, friends::NEIGHBOUR_READ));
+    }
+    let mut lists = cache.recent_active(token, reads, since).await.map_err(cache_error)?.into_iter();
+    let own = lists.next().unwrap_or_default();
+    let mut near: Vec<_> = lists.flatten().collect();
+    near.sort_by_key(|c| std::cmp::Reverse(c.active_at_ms));
+    Ok(Fetched::Candidates { own, near })
+}
+
