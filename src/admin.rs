@@ -11,35 +11,41 @@
 //! storage again; what the bot swarm's check asks first).
 //!
 //! Answers are plain text for operators and scripts (grants, audits and passivation answer
-//! JSON): 200 done, 401 without the token, 422 when a new game-data version, a notice or a
-//! grant is refused (nothing changes), 503 when the cache or storage is unreachable.
+//! JSON); errors become statuses in `admin/error.rs` alone. What the endpoints do to users
+//! is the service core's (`crate::service::operators`), handed in at wiring time.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use summoner_actors::{Directory, InFlight};
 
 use crate::service::backend::GameBackend;
 use crate::service::catalog::{Catalog, Reloaded};
-use crate::service::notice::{NoticeBoard, NoticeError};
+use crate::service::notice::NoticeBoard;
+use crate::service::operators::Operators;
 
 pub mod actors;
 mod audit;
 pub mod diagnose;
+pub mod error;
 mod jobs;
 mod mail;
 pub mod page;
+pub mod scrape;
+
+use error::{AdminError, AdminResult};
 
 /// What the admin endpoints need.
 pub struct AdminState {
     pub token: String,
     pub catalog: Arc<Catalog>,
     pub notices: Arc<NoticeBoard>,
-    /// The user actors (grants tell a live one to read its mailbox again).
+    /// What operators do to users.
+    pub operators: Operators,
+    /// The live user actors, as lists show them.
     pub directory: Arc<Directory<GameBackend>>,
     /// Every request in flight.
     pub in_flight: Arc<InFlight>,
@@ -130,10 +136,9 @@ fn from_this_host(req: &HttpRequest) -> bool {
     origin.to_str().is_ok_and(|o| o == format!("http://{host}") || o == format!("https://{host}"))
 }
 
-pub(crate) fn unauthorized() -> HttpResponse {
-    HttpResponse::Unauthorized()
-        .insert_header((WWW_AUTHENTICATE, "Bearer"))
-        .body("admin requests need Authorization: Bearer <admin.token>\n")
+/// [`authorized`], as the error the admin endpoints answer.
+pub(crate) fn authorize(req: &HttpRequest, state: &AdminState) -> Result<(), AdminError> {
+    if authorized(req, state) { Ok(()) } else { Err(AdminError::Unauthorized) }
 }
 
 /// Mounts the admin routes.
@@ -171,14 +176,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/page/jobs/{name}/run", web::post().to(page::run_job));
 }
 
-async fn get_notice(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    match state.notices.current().await {
-        Ok(text) => HttpResponse::Ok().body(text),
-        Err(e) => HttpResponse::ServiceUnavailable().body(format!("the cache is unreachable: {e}\n")),
-    }
+async fn get_notice(req: HttpRequest, state: web::Data<AdminState>) -> AdminResult {
+    authorize(&req, &state)?;
+    let text =
+        state.notices.current().await.map_err(|e| AdminError::Unavailable(format!("the cache is unreachable: {e}")))?;
+    Ok(HttpResponse::Ok().body(text))
 }
 
 async fn put_notice(
@@ -186,74 +188,48 @@ async fn put_notice(
     body: web::Bytes,
     query: web::Query<NoticeQuery>,
     state: web::Data<AdminState>,
-) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return HttpResponse::UnprocessableEntity().body("refused: the notice must be UTF-8 text\n");
-    };
-    match set_notice(&state, text, query.ttl_secs).await {
-        Ok(said) => HttpResponse::Ok().body(format!("{said}\n")),
-        Err((status, said)) => HttpResponse::build(status).body(format!("{said}\n")),
-    }
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let text = std::str::from_utf8(&body).map_err(|_| AdminError::Refused("the notice must be UTF-8 text".into()))?;
+    let said = set_notice(&state, text, query.ttl_secs).await?;
+    Ok(HttpResponse::Ok().body(format!("{said}\n")))
 }
 
 /// Puts up `text` as the notice for `ttl_secs` (default a day; empty text takes it down).
-pub(crate) async fn set_notice(
-    state: &AdminState,
-    text: &str,
-    ttl_secs: Option<u64>,
-) -> Result<String, (StatusCode, String)> {
+pub(crate) async fn set_notice(state: &AdminState, text: &str, ttl_secs: Option<u64>) -> Result<String, AdminError> {
     let ttl = ttl_secs.map_or(NOTICE_TTL, Duration::from_secs);
-    match state.notices.set(text, ttl).await {
-        Ok(()) if text.is_empty() => Ok("notice taken down".into()),
-        Ok(()) => Ok(format!("notice set for {} s", ttl.as_secs())),
-        Err(NoticeError::Cache(e)) => Err((StatusCode::SERVICE_UNAVAILABLE, format!("the cache is unreachable: {e}"))),
-        Err(e) => Err((StatusCode::UNPROCESSABLE_ENTITY, format!("refused: {e}"))),
-    }
+    state.notices.set(text, ttl).await?;
+    Ok(if text.is_empty() { "notice taken down".into() } else { format!("notice set for {} s", ttl.as_secs()) })
 }
 
-async fn passivate_all(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
+async fn passivate_all(req: HttpRequest, state: web::Data<AdminState>) -> AdminResult {
+    authorize(&req, &state)?;
     let passivated = state.directory.passivate_all().await;
     let live = state.directory.live_actors();
-    HttpResponse::Ok().json(serde_json::json!({ "passivated": passivated, "live": live }))
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "passivated": passivated, "live": live })))
 }
 
-async fn gamedata(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
+async fn gamedata(req: HttpRequest, state: web::Data<AdminState>) -> AdminResult {
+    authorize(&req, &state)?;
     let data = state.catalog.current();
-    HttpResponse::Ok().body(format!("version {} content {}\n", data.version, data.content_hash))
+    Ok(HttpResponse::Ok().body(format!("version {} content {}\n", data.version, data.content_hash)))
 }
 
-/// Reloads the game data from its folder; the operator's answer, or the status and why not.
-pub(crate) async fn reload_gamedata(state: &AdminState) -> Result<String, (StatusCode, String)> {
+/// Reloads the game data from its folder; the operator's answer, or why not.
+pub(crate) async fn reload_gamedata(state: &AdminState) -> Result<String, AdminError> {
     let catalog = state.catalog.clone();
     // Reading and checking the files is blocking work; keep it off the HTTP worker.
-    match web::block(move || catalog.reload()).await {
-        Ok(Ok(Reloaded::Swapped { from, to, content_hash })) => {
+    match web::block(move || catalog.reload()).await.map_err(|e| AdminError::Internal(format!("reload failed: {e}")))? {
+        Ok(Reloaded::Swapped { from, to, content_hash }) => {
             Ok(format!("reloaded: version {from} -> {to} content {content_hash}"))
         }
-        Ok(Ok(Reloaded::Unchanged { version })) => Ok(format!("unchanged: version {version} is already in force")),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "game data reload refused");
-            Err((StatusCode::UNPROCESSABLE_ENTITY, format!("refused: {e}")))
-        }
-        Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, format!("reload failed: {e}"))),
+        Ok(Reloaded::Unchanged { version }) => Ok(format!("unchanged: version {version} is already in force")),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn reload(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    match reload_gamedata(&state).await {
-        Ok(said) => HttpResponse::Ok().body(format!("{said}\n")),
-        Err((status, said)) => HttpResponse::build(status).body(format!("{said}\n")),
-    }
+async fn reload(req: HttpRequest, state: web::Data<AdminState>) -> AdminResult {
+    authorize(&req, &state)?;
+    let said = reload_gamedata(&state).await?;
+    Ok(HttpResponse::Ok().body(format!("{said}\n")))
 }

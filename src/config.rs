@@ -454,11 +454,12 @@ impl Config {
     }
 
     /// Checks, without opening or connecting anything, what start-up would build from the
-    /// values beyond their ranges: Redis URLs and sign-in providers.
+    /// values beyond their ranges: Redis and database URLs (the sign-in providers are checked
+    /// by `crate::server::check_config`, which calls this).
     pub fn check_offline(&self) -> Result<(), ConfigError> {
         for url in &self.redis.urls {
             deadpool_redis::redis::Client::open(url.as_str())
-                .map_err(|e| ConfigError(format!("redis.urls: {}: {e}", crate::storage::db::redact(url))))?;
+                .map_err(|e| ConfigError(format!("redis.urls: {}: {e}", crate::urls::redact(url))))?;
         }
         for url in std::iter::once(self.storage.common())
             .chain([self.storage.clan()])
@@ -466,15 +467,14 @@ impl Config {
             .chain(self.storage.log())
         {
             crate::storage::db::Backend::of(&url)
-                .map_err(|e| ConfigError(format!("storage: {}: {e}", crate::storage::db::redact(&url))))?;
+                .map_err(|e| ConfigError(format!("storage: {}: {e}", crate::urls::redact(&url))))?;
         }
-        crate::service::oidc::Providers::new(&self.sign_in).map_err(|e| ConfigError(format!("sign_in: {e}")))?;
         Ok(())
     }
 
     /// What this configuration sets up, a line per part (passwords left out).
     pub fn summary(&self) -> String {
-        let redact = |url: &String| crate::storage::db::redact(url);
+        let redact = |url: &String| crate::urls::redact(url);
         let list = |urls: Vec<String>| urls.iter().map(redact).collect::<Vec<_>>().join(", ");
         let providers: Vec<&str> = self.sign_in.oidc.iter().map(|p| p.provider.as_str()).collect();
         format!(

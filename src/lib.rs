@@ -20,3 +20,4 @@ pub mod server;
 pub mod service;
 pub mod storage;
 pub mod telemetry;
+pub mod urls;

@@ -11,7 +11,10 @@ use summoner::{server, telemetry};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Config { command: ConfigCommand::Check { file } }) = &cli.command {
-        return match Config::load(Some(file)).and_then(|config| config.check_offline().map(|()| config)) {
+        return match Config::load(Some(file))
+            .map_err(|e| e.to_string())
+            .and_then(|config| server::check_config(&config).map(|()| config))
+        {
             Ok(config) => {
                 print!("{}", config.summary());
                 println!("ok: {} is a valid configuration", file.display());
@@ -69,11 +72,11 @@ fn migrate(config: Config) -> ExitCode {
         }
     };
     let now_ms = summoner_actors::Clock::now_ms(&summoner_actors::SystemClock);
-    match runtime.block_on(migrate_all(&server::store_config(&config), now_ms)) {
+    match runtime.block_on(migrate_all(&summoner::service::open::store_config(&config), now_ms)) {
         Ok(shards) => {
             println!("migrated: common, clan and {} shard(s)", shards.len());
             for shard in shards {
-                let location = summoner::storage::db::redact(&shard.location);
+                let location = summoner::urls::redact(&shard.location);
                 let state = if shard.in_use { "in use" } else { "not in use" };
                 println!("  {} shard {} ({state}): {location}", shard.kind, shard.shard_no);
             }

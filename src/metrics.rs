@@ -1,4 +1,4 @@
-//! Prometheus metrics, served as text on `GET /metrics`: requests and their latency per
+//! The process's Prometheus metrics: requests and their latency per
 //! operation and status, live user actors, game-data version, per shard the size and
 //! commit latency of group-commit batches, writes dropped past their deadline, refused by
 //! the owner-epoch fence or of unknown outcome, action-log rows shipped from the outboxes,
@@ -8,19 +8,17 @@
 //! queue depth and oldest job, Redis call latency per shard, and the process's CPU,
 //! memory and file descriptors; scheduled jobs' runs, durations, items and last success.
 //!
-//! The metrics live in one process-wide registry: they describe the process, and code deep
-//! in the storage layer records into them without being handed a handle.
+//! The metrics live in one process-wide registry that knows no layer: they describe the
+//! process, and any layer counts into it (storage's batches, the cache's round trips, the
+//! service's refusals) without being handed a handle. The admin transport serves it
+//! (`crate::admin::scrape`), reading the gauges that are sampled at scrape time first.
 
 use std::sync::LazyLock;
 
-use actix_web::{HttpResponse, web};
 use prometheus::{
     Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
     Opts, Registry, TextEncoder,
 };
-use summoner_actors::Stage;
-
-use crate::api::ApiState;
 
 /// Every metric of the process.
 pub struct Metrics {
@@ -247,37 +245,9 @@ fn build() -> Result<Metrics, prometheus::Error> {
 /// or malformed name), which the tests would show at once.
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(|| build().expect("metric definitions are valid"));
 
-/// Mounts `GET /metrics`.
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.route("/metrics", web::get().to(scrape));
-}
-
-async fn scrape(state: web::Data<ApiState>) -> HttpResponse {
-    let started = std::time::Instant::now();
-    let metrics = &*METRICS;
-    for (stage, count) in Stage::ALL.iter().zip(state.in_flight.by_stage()) {
-        metrics.in_flight.with_label_values(&[stage.as_str()]).set(count as i64);
-    }
-    let (queued, deepest) = state.directory.mailbox_depths();
-    metrics.mailbox_queued.set(queued as i64);
-    metrics.mailbox_max_depth.set(deepest as i64);
-    for queue in state.directory.backend().store().queues() {
-        metrics.queue_depth.with_label_values(&[queue.shard.as_str()]).set((queue.queued + queue.in_batch) as i64);
-        let oldest = queue.oldest_job_ms.unwrap_or(0.0) / 1000.0;
-        metrics.queue_oldest_seconds.with_label_values(&[queue.shard.as_str()]).set(oldest);
-    }
-    metrics.live_actors.set(state.directory.live_actors() as i64);
-    metrics.gamedata_version.set(i64::from(state.directory.backend().catalog().current().version));
-    let traffic = state.directory.backend().cache().traffic();
-    metrics.cache_round_trips.set(traffic.round_trips as i64);
-    metrics.cache_commands.set(traffic.commands as i64);
-    let behind = state.directory.backend().write_behind();
-    metrics.cache_writes_behind.set(behind.sent() as i64);
-    metrics.cache_writes_dropped.set(behind.dropped() as i64);
-    metrics.scrape_seconds.set(started.elapsed().as_secs_f64());
+/// The registry in Prometheus's text format, as a scrape reads it.
+pub fn encode() -> Result<Vec<u8>, prometheus::Error> {
     let mut body = Vec::new();
-    match TextEncoder::new().encode(&metrics.registry.gather(), &mut body) {
-        Ok(()) => HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body),
-        Err(e) => HttpResponse::InternalServerError().body(format!("metrics could not be encoded: {e}\n")),
-    }
+    TextEncoder::new().encode(&METRICS.registry.gather(), &mut body)?;
+    Ok(body)
 }

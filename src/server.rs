@@ -9,7 +9,6 @@ use actix_web::{App, HttpServer, web};
 use summoner_actors::{Clock, Directory, DirectoryConfig, InFlight, Refresh, SystemClock};
 use tokio::sync::Semaphore;
 
-use crate::service::accounts::Accounts;
 use crate::admin::{self, AdminState};
 use crate::api::rate_limits::RateLimits;
 use crate::api::{self, ApiState};
@@ -17,17 +16,20 @@ use crate::cache::Cache;
 use crate::cache::local::LocalCache;
 use crate::cache::redis::{RedisCache, RedisSettings, RedisSetupError};
 use crate::config::Config;
-use crate::service::backend::GameBackend;
-use crate::service::catalog::Catalog;
-use crate::game::data::{DataError, GameData};
-use crate::service::quest_actor::QuestActors;
+use crate::game::data::DataError;
 use crate::health::Readiness;
 use crate::jobs::Jobs;
+use crate::service::accounts::Accounts;
+use crate::service::backend::GameBackend;
+use crate::service::catalog::Catalog;
 use crate::service::notice::NoticeBoard;
 use crate::service::oidc::Providers;
-use crate::storage::db_store::{DbStore, DbStoreConfig};
+use crate::service::open;
+use crate::service::operators::Operators;
+use crate::service::quest_actor::QuestActors;
+use crate::service::sessions::Sessions;
+use crate::storage::db_store::DbStore;
 use crate::storage::{Store, StoreError};
-use summoner_proto::files::GAMEDATA_FILE;
 
 /// The server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -48,21 +50,11 @@ pub enum StartError {
     Random(String),
 }
 
-/// The game data to start with: the configured folder's build if it has one (it must
-/// load), else the build shipped in the binary; versions kept in the configured archive.
-pub fn open_catalog(config: &Config) -> Result<Catalog, DataError> {
-    let dir = &config.gamedata.dir;
-    let data = if dir.join(GAMEDATA_FILE).is_file() {
-        GameData::load(dir)?
-    } else {
-        tracing::info!(dir = %dir.display(), "no compiled game data there; using the build shipped in the binary");
-        GameData::embedded()?
-    };
-    tracing::info!(version = data.version, content = %data.content_hash, "game data loaded");
-    let version = data.version;
-    Catalog::new(data, Some(dir.clone()))
-        .with_archive(config.gamedata.archive.clone())
-        .map_err(|e| DataError::Invalid { version, message: e.to_string() })
+/// Checks a configuration without opening or connecting anything (`summoner config check`):
+/// its values and what start-up builds from them (URLs, sign-in providers).
+pub fn check_config(config: &Config) -> Result<(), String> {
+    config.check_offline().map_err(|e| e.to_string())?;
+    Providers::new(&config.sign_in).map(|_| ()).map_err(|e| format!("sign_in: {e}"))
 }
 
 /// The cache: Redis shards when URLs are configured, else the in-process cache.
@@ -180,30 +172,9 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 /// Starts the server with the given clock (tests move time by hand). Must run inside an
 /// actix system.
 pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<RunningServer, StartError> {
-    let store = DbStore::open(&store_config(&config), clock.now_ms()).await?;
-    tracing::info!(common = %crate::storage::db::redact(&config.storage.common()), "storage ready");
+    let store = DbStore::open(&open::store_config(&config), clock.now_ms()).await?;
+    tracing::info!(common = %crate::urls::redact(&config.storage.common()), "storage ready");
     start_with_store(config, clock, Arc::new(store)).await
-}
-
-/// The store settings of `config`.
-pub fn store_config(config: &Config) -> DbStoreConfig {
-    let storage = &config.storage;
-    DbStoreConfig {
-        common_url: storage.common(),
-        clan_url: storage.clan(),
-        game_urls: storage.game(),
-        log_urls: storage.log(),
-        shard_passwords: storage.shard_passwords.clone(),
-        pool_size: storage.pool_size,
-        timeout: Duration::from_millis(storage.timeout_ms),
-        node_id: storage.node_id,
-        batch_max_writes: storage.batch_max_writes,
-        batch_delay: Duration::from_millis(storage.batch_delay_ms),
-        batch_limit: Duration::from_millis(storage.timeout_ms) * 2,
-        log_sweep: Duration::from_secs(storage.log_sweep_secs),
-        hook: None,
-        rekey: Some(crate::service::tokens::DEVICE_REKEY),
-    }
 }
 
 /// Deliveries from other users reached these users' inboxes: their live actors read them now
@@ -246,7 +217,7 @@ pub async fn start_with_store(
     clock: Arc<dyn Clock>,
     store: Arc<dyn Store>,
 ) -> Result<RunningServer, StartError> {
-    let catalog = Arc::new(open_catalog(&config)?);
+    let catalog = Arc::new(open::open_catalog(&config)?);
     let cache = open_cache(&config, &clock)?;
     let backend = GameBackend::new(
         store,
@@ -292,6 +263,7 @@ pub async fn start_with_store(
             request_timeout,
             providers,
         ),
+        sessions: Sessions::new(directory.backend().cache().clone(), directory.backend().store().clone()),
         admission: Arc::new(Semaphore::new(config.limits.max_in_flight)),
         in_flight: in_flight.clone(),
         max_body_bytes: config.limits.max_body_bytes,
@@ -304,6 +276,7 @@ pub async fn start_with_store(
         token: config.admin.token.clone(),
         catalog: catalog.clone(),
         notices,
+        operators: Operators::new(directory.clone()),
         directory: directory.clone(),
         in_flight: in_flight.clone(),
         jobs: jobs.clone(),
@@ -336,7 +309,7 @@ pub async fn start_with_store(
             .app_data(admin_state.clone())
             .configure(admin::routes)
             .configure(crate::health::admin_routes)
-            .configure(crate::metrics::routes)
+            .configure(crate::admin::scrape::routes)
     })
     // Operators' requests are few: one worker, so the game keeps the cores.
     .workers(1)

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
-use summoner::server::store_config;
+use summoner::service::open::store_config;
 use summoner::storage::batch::BatchHook;
 use summoner::storage::db_store::DbStore;
 use summoner_actors::ManualClock;

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use common::sheets::{build_with, shipped_version, shipped_version_line};
 use common::{TestServer, exec_sql, logged_in};
-use summoner::service::audit;
 use summoner::config::Config;
-use summoner::server::open_catalog;
+use summoner::service::audit;
+use summoner::service::open::open_catalog;
 use summoner::storage::Store;
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
@@ -112,7 +112,7 @@ on_every_backend! {
         // in the archive.
         let catalog = open_catalog(&config).expect("catalog");
         assert_eq!(catalog.current().version, v + 1);
-        let store = Arc::new(summoner::storage::db_store::DbStore::open_reader(&summoner::server::store_config(&config)).await.expect("store"));
+        let store = Arc::new(summoner::storage::db_store::DbStore::open_reader(&summoner::service::open::store_config(&config)).await.expect("store"));
         let again = audit::replay_summon(store.as_ref(), &catalog, user, under_v2[5]).await.expect("replayed");
         assert!(store.write_outside(user, Vec::new()).await.is_err(), "an audit's store writes nothing");
         assert!(again.matches && again.logged.record.version == v);

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use common::{TestServer, assert_status, count_rows, exec_sql, profile};
 use summoner::config::Config;
 use summoner::game::entities::{Entity, Mail, Monster, Quest};
-use summoner::server::store_config;
+use summoner::service::open::store_config;
 use summoner::storage::db::{Db, DbKind};
 use summoner::storage::db_store::DbStore;
 use summoner::storage::rows::{RowWrite, Value};

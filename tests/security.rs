@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use prost::Message;
 use summoner::config::Config;
-use summoner::server::store_config;
+use summoner::service::open::store_config;
 use summoner::storage::db_store::DbStore;
 use summoner_actors::ManualClock;
 use summoner_client::{Client, device};

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use common::{TestServer, assert_status, call, game_rows, logged_in, ok};
 use summoner::config::Config;
-use summoner::server;
 use summoner::storage::Store;
 use summoner::storage::db_store::DbStore;
 use summoner_actors::{Clock, ManualClock};
@@ -25,7 +24,9 @@ use summoner_proto::api::{
 /// A server over a store the test keeps a handle on (to count queries).
 async fn start(config: &Config) -> (TestServer, Arc<DbStore>) {
     let clock = ManualClock::new();
-    let store = Arc::new(DbStore::open(&server::store_config(config), clock.now_ms()).await.expect("store opens"));
+    let store = Arc::new(
+        DbStore::open(&summoner::service::open::store_config(config), clock.now_ms()).await.expect("store opens"),
+    );
     let server = TestServer::start_with_store(config.clone(), store.clone()).await;
     (server, store)
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use summoner::game::data::GameData;
 use summoner::game::profile::Profile;
-use summoner::server::store_config;
+use summoner::service::open::store_config;
 use summoner::storage::db_store::DbStore;
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;

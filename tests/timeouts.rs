@@ -15,7 +15,7 @@ use common::{TestServer, assert_status, logged_in, profile};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use summoner::config::Config;
-use summoner::server::store_config;
+use summoner::service::open::store_config;
 use summoner::storage::Store;
 use summoner::storage::batch::BatchHook;
 use summoner::storage::db_store::DbStore;

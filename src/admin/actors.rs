@@ -7,21 +7,16 @@
 //! The views are built here once; the JSON endpoints and the page (`admin/page.rs`) both
 //! show them.
 
-use std::time::Duration;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use summoner_actors::{ActorInfo, AskError, CallError, Inspect, Kick};
+use summoner_actors::ActorInfo;
 
 use crate::admin::diagnose::RequestView;
-use crate::admin::{AdminState, authorized, unauthorized};
+use crate::admin::error::{AdminError, AdminResult};
+use crate::admin::{AdminState, authorize};
 use crate::game::data::GameData;
-use crate::game::entities::TABLES;
 use crate::game::state::UserState;
-use crate::storage::StoreError;
-
-/// How long a view waits for a busy actor before showing what the directory knows.
-const INSPECT_WAIT: Duration = Duration::from_secs(2);
+use crate::service::operators::Looked;
 /// Monsters a user view lists at most (the count is always whole).
 const MONSTERS_SHOWN: usize = 50;
 /// Actors a page lists at most.
@@ -106,14 +101,9 @@ pub fn actors(state: &AdminState, query: &ActorsQuery) -> Result<ActorsView, Str
     Ok(ActorsView { live, matched, offset: query.offset, actors })
 }
 
-pub async fn list(req: HttpRequest, query: web::Query<ActorsQuery>, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    match actors(&state, &query) {
-        Ok(view) => HttpResponse::Ok().json(view),
-        Err(e) => HttpResponse::BadRequest().body(format!("{e}\n")),
-    }
+pub async fn list(req: HttpRequest, query: web::Query<ActorsQuery>, state: web::Data<AdminState>) -> AdminResult {
+    authorize(&req, &state)?;
+    Ok(HttpResponse::Ok().json(actors(&state, &query).map_err(AdminError::BadRequest)?))
 }
 
 /// The profile as an operator reads it.
@@ -264,74 +254,50 @@ pub struct UserView {
     pub state: Option<StateView>,
 }
 
-/// Why a user view could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum ViewError {
-    #[error("no user {0}")]
-    NoSuchUser(u64),
-    #[error("storage: {0}")]
-    Storage(String),
-}
-
 /// What `user`'s actor holds, or a read-only copy from storage when none is live.
-pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, ViewError> {
-    let directory = &state.directory;
-    let now = directory.clock().now_ms();
-    let data = directory.backend().catalog().current();
+pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, AdminError> {
+    let operators = &state.operators;
+    let (now, data) = (operators.now_ms(), operators.game_data());
     let in_flight: Vec<RequestView> =
         state.in_flight.views().into_iter().filter(|r| r.user == Some(user)).map(Into::into).collect();
-    if let (Some(info), Some(addr)) = (directory.actor(user), directory.live(user)) {
-        let inspected = tokio::time::timeout(INSPECT_WAIT, addr.send(Inspect::default())).await;
-        let base = |info: &ActorInfo, busy: bool| UserView {
-            user_id: user,
-            live: true,
-            busy,
-            read_only: false,
-            shard: info.shard,
-            mailbox_depth: info.mailbox_depth,
-            activated_at_ms: Some(info.activated_ms),
-            last_active_ms: Some(info.last_active_ms),
-            session: None,
-            last_seq: None,
-            in_flight: Vec::new(),
-            state: None,
-        };
-        if let Ok(Ok(Ok(inspection))) = inspected {
-            return Ok(UserView {
-                session: inspection.session.as_ref().map(|s| SessionView { id: s.id, expires_at_ms: s.expires_at_ms }),
-                last_seq: inspection.last_seq,
-                in_flight,
-                state: Some(state_view(&inspection.state, &data, now)),
-                ..base(&info, false)
-            });
-        }
-        // Retired meanwhile or busy: storage below is the truth once it retired.
-        if inspected.is_err() {
-            return Ok(UserView { in_flight, ..base(&info, true) });
-        }
-    }
-    // What an activation would load (after the user's writes still queued are decided),
-    // read without activating: no actor is started, nothing is written.
-    let loaded = match directory.backend().store().load_user(user, TABLES).await {
-        Ok(loaded) => loaded,
-        Err(StoreError::NotFound(_)) => return Err(ViewError::NoSuchUser(user)),
-        Err(e) => return Err(ViewError::Storage(e.to_string())),
-    };
-    let stored = UserState::from_rows(&loaded.state).map_err(|e| ViewError::Storage(e.to_string()))?;
-    Ok(UserView {
+    let live = |info: &ActorInfo, busy: bool| UserView {
         user_id: user,
-        live: false,
-        busy: false,
-        read_only: true,
-        shard: Some(i32::from(stored.shards.game)),
-        mailbox_depth: 0,
-        activated_at_ms: None,
-        last_active_ms: None,
-        session: loaded.session.as_ref().map(|s| SessionView { id: s.id, expires_at_ms: s.expires_at_ms }),
-        // The last change's seq: a later read's reply was handed to the cache, not stored.
-        last_seq: loaded.last_reply.as_ref().map(|r| r.seq),
-        in_flight,
-        state: Some(state_view(&stored, &data, now)),
+        live: true,
+        busy,
+        read_only: false,
+        shard: info.shard,
+        mailbox_depth: info.mailbox_depth,
+        activated_at_ms: Some(info.activated_ms),
+        last_active_ms: Some(info.last_active_ms),
+        session: None,
+        last_seq: None,
+        in_flight: Vec::new(),
+        state: None,
+    };
+    let session_view = |s: &summoner_actors::Session| SessionView { id: s.id, expires_at_ms: s.expires_at_ms };
+    Ok(match operators.look(user).await? {
+        Looked::Live { info, inspection } => UserView {
+            session: inspection.session.as_ref().map(session_view),
+            last_seq: inspection.last_seq,
+            in_flight,
+            state: Some(state_view(&inspection.state, &data, now)),
+            ..live(&info, false)
+        },
+        Looked::Busy { info } => UserView { in_flight, ..live(&info, true) },
+        Looked::Stored { state: stored, session, last_seq } => UserView {
+            user_id: user,
+            live: false,
+            busy: false,
+            read_only: true,
+            shard: Some(i32::from(stored.shards.game)),
+            mailbox_depth: 0,
+            activated_at_ms: None,
+            last_active_ms: None,
+            session: session.as_ref().map(session_view),
+            last_seq,
+            in_flight,
+            state: Some(state_view(&stored, &data, now)),
+        },
     })
 }
 
@@ -340,70 +306,26 @@ pub fn parse_user_id(text: &str) -> Option<u64> {
     text.trim().parse::<u64>().ok().filter(|id| *id != 0)
 }
 
-/// The user of an admin request's path once the token is checked, or the answer: 401
-/// without the token, 400 for a path that is not a user id.
-fn authorized_user(req: &HttpRequest, path: &str, state: &AdminState) -> Result<u64, Box<HttpResponse>> {
-    if !authorized(req, state) {
-        return Err(Box::new(unauthorized()));
-    }
-    parse_user_id(path).ok_or_else(|| Box::new(HttpResponse::BadRequest().body(format!("{path:?} is not a user id\n"))))
+/// The user of an admin request's path once the token is checked: 401 without the token,
+/// 400 for a path that is not a user id.
+fn authorized_user(req: &HttpRequest, path: &str, state: &AdminState) -> Result<u64, AdminError> {
+    authorize(req, state)?;
+    parse_user_id(path).ok_or_else(|| AdminError::BadRequest(format!("{path:?} is not a user id")))
 }
 
-pub async fn show(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
-    let user = match authorized_user(&req, &path, &state) {
-        Ok(user) => user,
-        Err(answer) => return *answer,
-    };
-    match user_view(&state, user).await {
-        Ok(view) => HttpResponse::Ok().json(view),
-        Err(e @ ViewError::NoSuchUser(_)) => HttpResponse::NotFound().body(format!("{e}\n")),
-        Err(e) => HttpResponse::ServiceUnavailable().body(format!("{e}\n")),
-    }
+pub async fn show(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> AdminResult {
+    let user = authorized_user(&req, &path, &state)?;
+    Ok(HttpResponse::Ok().json(user_view(&state, user).await?))
 }
 
-pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
-    let user = match authorized_user(&req, &path, &state) {
-        Ok(user) => user,
-        Err(answer) => return *answer,
-    };
-    let passivated = state.directory.passivate(user).await;
-    HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "passivated": passivated }))
+pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> AdminResult {
+    let user = authorized_user(&req, &path, &state)?;
+    let passivated = state.operators.passivate(user).await;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "passivated": passivated })))
 }
 
-/// Why a kick did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum KickError {
-    #[error("no such user")]
-    NoSuchUser,
-    #[error("{0}")]
-    Failed(String),
-}
-
-/// Ends `user`'s session (activating the user's actor if none is live, never for a user who
-/// does not exist); answers whether a session was open.
-pub async fn end_session(state: &AdminState, user: u64) -> Result<bool, KickError> {
-    if state.directory.live(user).is_none() {
-        match state.directory.backend().store().peek_user(user, &[]).await {
-            Ok(Some(_)) => {}
-            Ok(None) => return Err(KickError::NoSuchUser),
-            Err(e) => return Err(KickError::Failed(format!("storage: {e}"))),
-        }
-    }
-    match state.directory.ask(user, INSPECT_WAIT * 5, || Kick).await {
-        Ok(ended) => Ok(ended),
-        Err(AskError::Call(CallError::Internal(m))) if m.contains("not loaded") => Err(KickError::NoSuchUser),
-        Err(e) => Err(KickError::Failed(e.to_string())),
-    }
-}
-
-pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
-    let user = match authorized_user(&req, &path, &state) {
-        Ok(user) => user,
-        Err(answer) => return *answer,
-    };
-    match end_session(&state, user).await {
-        Ok(ended) => HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "session_ended": ended })),
-        Err(KickError::NoSuchUser) => HttpResponse::NotFound().body(format!("no user {user}\n")),
-        Err(e) => HttpResponse::ServiceUnavailable().body(format!("{e}\n")),
-    }
+pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> AdminResult {
+    let user = authorized_user(&req, &path, &state)?;
+    let ended = state.operators.kick(user).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "session_ended": ended })))
 }

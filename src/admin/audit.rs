@@ -5,8 +5,8 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{AdminState, authorized, unauthorized};
-use crate::service::audit::{self, AuditError};
+use super::error::AdminResult;
+use super::{AdminState, authorize};
 
 /// The query of the replay.
 #[derive(Debug, serde::Deserialize)]
@@ -19,17 +19,8 @@ pub(super) async fn replay_summon(
     req: HttpRequest,
     query: web::Query<ReplayQuery>,
     state: web::Data<AdminState>,
-) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    let store = state.directory.backend().store().clone();
-    match audit::replay_summon(store.as_ref(), &state.catalog, query.user, query.draw).await {
-        Ok(replay) => HttpResponse::Ok().json(replay),
-        Err(e @ (AuditError::NoSuchDraw(..) | AuditError::NoSuchUser(_))) => {
-            HttpResponse::NotFound().body(format!("{e}\n"))
-        }
-        Err(AuditError::Store(e)) => HttpResponse::ServiceUnavailable().body(format!("storage: {e}\n")),
-        Err(e) => HttpResponse::UnprocessableEntity().body(format!("cannot replay: {e}\n")),
-    }
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let replay = state.operators.replay_summon(query.user, query.draw).await?;
+    Ok(HttpResponse::Ok().json(replay))
 }

@@ -7,8 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use summoner_actors::{InFlight, InFlightView, Stage};
 
-use crate::admin::{AdminState, authorized, unauthorized};
-use crate::storage::queue_gauge::QueueView;
+use crate::admin::error::AdminResult;
+use crate::admin::{AdminState, authorize};
+use crate::service::operators::QueueView;
 
 /// One request in flight.
 #[derive(Debug, Serialize)]
@@ -68,21 +69,17 @@ pub async fn list_requests(
     req: HttpRequest,
     query: web::Query<RequestsQuery>,
     state: web::Data<AdminState>,
-) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    HttpResponse::Ok().json(requests(&state.in_flight, query.limit.unwrap_or(REQUESTS_LIMIT)))
+) -> AdminResult {
+    authorize(&req, &state)?;
+    Ok(HttpResponse::Ok().json(requests(&state.in_flight, query.limit.unwrap_or(REQUESTS_LIMIT))))
 }
 
 /// The shards' queues.
 pub fn shards(state: &AdminState) -> Vec<QueueView> {
-    state.directory.backend().store().queues()
+    state.operators.shard_queues()
 }
 
-pub async fn list_shards(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    HttpResponse::Ok().json(serde_json::json!({ "shards": shards(&state) }))
+pub async fn list_shards(req: HttpRequest, state: web::Data<AdminState>) -> AdminResult {
+    authorize(&req, &state)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "shards": shards(&state) })))
 }

@@ -4,24 +4,15 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{AdminState, authorized, unauthorized};
-use crate::jobs::RunError;
+use super::error::AdminResult;
+use super::{AdminState, authorize};
 
-pub(super) async fn list(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    HttpResponse::Ok().json(serde_json::json!({ "jobs": state.jobs.views().await }))
+pub(super) async fn list(req: HttpRequest, state: web::Data<AdminState>) -> AdminResult {
+    authorize(&req, &state)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "jobs": state.jobs.views().await })))
 }
 
-pub(super) async fn run(req: HttpRequest, name: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return unauthorized();
-    }
-    match state.jobs.run(&name).await {
-        Ok(run) => HttpResponse::Ok().json(run),
-        Err(e @ RunError::Unknown(_)) => HttpResponse::NotFound().body(format!("{e}\n")),
-        Err(e @ RunError::Busy(_)) => HttpResponse::Conflict().body(format!("{e}\n")),
-        Err(e @ RunError::Stopped(_)) => HttpResponse::ServiceUnavailable().body(format!("{e}\n")),
-    }
+pub(super) async fn run(req: HttpRequest, name: web::Path<String>, state: web::Data<AdminState>) -> AdminResult {
+    authorize(&req, &state)?;
+    Ok(HttpResponse::Ok().json(state.jobs.run(&name).await?))
 }

@@ -21,7 +21,8 @@ use serde::Deserialize;
 use crate::api::ApiState;
 use crate::api::error::retry_after;
 
-use super::actors::{self, ActorsQuery, SortBy, UserView, ViewError};
+use super::actors::{self, ActorsQuery, SortBy, UserView};
+use super::error::AdminError;
 use super::{AdminState, PAGE_COOKIE, PAGE_SESSION_SECS, authorized, diagnose, page_cookie_value, same};
 
 /// Actors and requests the overview lists at most.
@@ -79,7 +80,7 @@ fn see_other(to: &str) -> HttpResponse {
 
 /// `path?said=...`: a page that says what the action did.
 fn saying(path: &str, said: &str) -> String {
-    let said = percent_encoding::utf8_percent_encode(said, crate::storage::registry::NOT_UNRESERVED);
+    let said = percent_encoding::utf8_percent_encode(said, crate::urls::NOT_UNRESERVED);
     format!("{path}?said={said}")
 }
 
@@ -357,6 +358,12 @@ fn path_user(path: &str) -> Result<u64, Box<HttpResponse>> {
     actors::parse_user_id(path).ok_or_else(|| Box::new(not_found(&format!("{path:?} is not a user id"))))
 }
 
+/// An error's page: its status (`admin/error.rs`) and its words.
+fn failed(e: &AdminError) -> HttpResponse {
+    use actix_web::ResponseError;
+    html(e.status_code(), page("Not done", &format!("<p class=\"warn\">{}</p>", esc(&e.to_string()))))
+}
+
 fn not_found(what: &str) -> HttpResponse {
     html(StatusCode::NOT_FOUND, page("Not found", &format!("<p class=\"warn\">{}</p>", esc(what))))
 }
@@ -377,11 +384,7 @@ pub async fn user(
     };
     match actors::user_view(&state, user).await {
         Ok(view) => html(StatusCode::OK, page(&format!("User {user}"), &user_page(&view, &said))),
-        Err(e @ ViewError::NoSuchUser(_)) => not_found(&e.to_string()),
-        Err(e) => html(
-            StatusCode::SERVICE_UNAVAILABLE,
-            page("Unavailable", &format!("<p class=\"warn\">{}</p>", esc(&e.to_string()))),
-        ),
+        Err(e) => failed(&e),
     }
 }
 
@@ -417,10 +420,10 @@ pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<Ad
         Err(page) => return *page,
     };
     let back = format!("/admin/page/users/{user}");
-    match actors::end_session(&state, user).await {
+    match state.operators.kick(user).await.map_err(AdminError::from) {
         Ok(true) => see_other(&saying(&back, "kicked: the session ended; the next request with its token answers 401")),
         Ok(false) => see_other(&saying(&back, "no session was open")),
-        Err(actors::KickError::NoSuchUser) => not_found(&format!("no user {user}")),
+        Err(e @ AdminError::NotFound(_)) => failed(&e),
         Err(e) => see_other(&saying(&back, &format!("not kicked: {e}"))),
     }
 }
@@ -434,7 +437,7 @@ pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Da
         Ok(user) => user,
         Err(page) => return *page,
     };
-    let said = if state.directory.passivate(user).await { "passivated" } else { "no live actor to passivate" };
+    let said = if state.operators.passivate(user).await { "passivated" } else { "no live actor to passivate" };
     see_other(&saying(&format!("/admin/page/users/{user}"), said))
 }
 
@@ -443,7 +446,7 @@ pub async fn reload(req: HttpRequest, state: web::Data<AdminState>) -> HttpRespo
     if !authorized(&req, &state) {
         return refused();
     }
-    let said = super::reload_gamedata(&state).await.unwrap_or_else(|(_, why)| why);
+    let said = super::reload_gamedata(&state).await.unwrap_or_else(|why| why.to_string());
     see_other(&saying("/admin/", &said))
 }
 
@@ -459,7 +462,7 @@ pub async fn notice(req: HttpRequest, form: web::Form<NoticeForm>, state: web::D
     if !authorized(&req, &state) {
         return refused();
     }
-    let said = super::set_notice(&state, &form.text, form.ttl_secs).await.unwrap_or_else(|(_, why)| why);
+    let said = super::set_notice(&state, &form.text, form.ttl_secs).await.unwrap_or_else(|why| why.to_string());
     see_other(&saying("/admin/", &said))
 }
 
@@ -470,7 +473,7 @@ pub async fn run_job(req: HttpRequest, name: web::Path<String>, state: web::Data
     }
     let said = match state.jobs.run(&name).await {
         Ok(run) => format!("{}: {:?}, {} {}", run.job, run.outcome, run.count, run.unit),
-        Err(e) => e.to_string(),
+        Err(e) => AdminError::from(e).to_string(),
     };
     see_other(&saying("/admin/", &said))
 }

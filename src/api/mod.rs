@@ -19,17 +19,19 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::service::accounts::Accounts;
 use crate::api::error::{ApiError, PROTOBUF};
 use crate::api::rate_limits::RateLimits;
+use crate::service::accounts::Accounts;
 use crate::service::backend::GameBackend;
-use crate::service::sessions::{self, FoundIn, SessionOwner};
+use crate::service::sessions::{FoundIn, SessionOwner, Sessions};
 use crate::service::tokens::{TOKEN_BYTES, hash_token};
 
 /// What the endpoint needs, shared by every HTTP worker.
 pub struct ApiState {
     pub directory: Arc<Directory<GameBackend>>,
     pub accounts: Accounts,
+    /// Whose session a token is, when no live actor holds it.
+    pub sessions: Sessions,
     /// Server-wide admission: one permit per request in flight.
     pub admission: Arc<Semaphore>,
     /// Every request in flight and the stage it waits in.
@@ -162,8 +164,9 @@ async fn call_actor(
             // A token this process does not hold costs a cache and maybe a database read.
             // The client's address is read only here (behind proxies it parses a header).
             state.rate_limits.lookup(state.rate_limits.client_address(req)).map_err(ApiError::RateLimited)?;
-            let backend = directory.backend();
-            let owner = sessions::find_owner(backend.cache().as_ref(), backend.store().as_ref(), token_hash)
+            let owner = state
+                .sessions
+                .find_owner(token_hash)
                 .await
                 .map_err(|e| ApiError::Internal(format!("{e}; retry")))?
                 .ok_or(ApiError::Unauthenticated)?;
@@ -195,9 +198,7 @@ async fn call_actor(
                 if owner.found_in == FoundIn::Cache {
                     // The cache still names a session the user's actor refused (replaced by a
                     // later login whose session lives on another shard, or never stored).
-                    if let Err(e) = directory.backend().cache().end_session(token_hash).await {
-                        tracing::debug!(error = %e, "stale session entry left to expire");
-                    }
+                    state.sessions.forget(token_hash).await;
                 }
             }
             Err(e)

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use summoner::service::audit::{self, AuditError, PoolReport, Reader};
 use summoner::config::Config;
+use summoner::service::audit::{self, AuditError, PoolReport, Reader};
 
 /// Audits of logged summons: replay one draw, or compare observed with published rates.
 #[derive(Debug, Parser)]

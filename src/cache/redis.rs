@@ -130,7 +130,7 @@ impl RedisCache {
             .iter()
             .enumerate()
             .map(|(index, url)| {
-                let name = crate::storage::db::redact(url);
+                let name = crate::urls::redact(url);
                 let config = redis::AsyncConnectionConfig::new()
                     .set_connection_timeout(Some(settings.timeout))
                     .set_response_timeout(Some(settings.timeout));

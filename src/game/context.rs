@@ -6,8 +6,8 @@ use summoner_proto::api::{ErrorCode, Extra};
 
 use crate::game::data::GameData;
 use crate::game::effects::GameEvent;
-use crate::game::reads::Fetched;
 use crate::game::inbox::Outgoing;
+use crate::game::reads::Fetched;
 use crate::game::state::{Draft, MINT_RESERVE};
 use crate::storage::ActionLog;
 

@@ -21,12 +21,12 @@ use crate::game::effects::Effects;
 use crate::game::effects::GameEvent;
 use crate::game::entities::Counter;
 use crate::game::friends;
-use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::handlers::{
     battle, clans, debug, dungeon, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
 };
 use crate::game::inbox::{self, Outgoing};
 use crate::game::profile::Profile;
+use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::starter;
 use crate::game::state::{Delta, Draft, MINT_RESERVE, UserState};
 use crate::storage::UserPlace;

@@ -23,8 +23,8 @@ use tokio::sync::oneshot;
 
 use crate::cache::Cache;
 use crate::config::JobsConfig;
-use crate::service::catalog::Catalog;
 use crate::metrics::METRICS;
+use crate::service::catalog::Catalog;
 use crate::service::oidc::Providers;
 use crate::storage::Store;
 

@@ -9,8 +9,8 @@ use futures_util::future::BoxFuture;
 
 use super::Job;
 use crate::cache::Cache;
-use crate::service::catalog::Catalog;
 use crate::game::friends::{ACTIVE_WINDOW_MS, bucket};
+use crate::service::catalog::Catalog;
 
 /// Trims the level buckets to the activity window.
 pub struct TrimBuckets {

@@ -12,13 +12,14 @@ use futures_util::future::join;
 use summoner_actors::{AskError, Clock, Directory, OpenSession, Session};
 use summoner_proto::api::{Credential, LoginReq, LoginRes, RegisterReq, RegisterRes, credential};
 
-use crate::service::backend::GameBackend;
 use crate::game::profile::Profile;
 use crate::game::state::UserState;
+use crate::service::backend::GameBackend;
+use crate::service::catalog::Catalog;
 use crate::service::notice::NoticeBoard;
 use crate::service::oidc::{Providers, TokenError};
-use crate::storage::{ActionLog, AuthId, StoreError, UserShards};
 use crate::service::tokens::{RandomError, hash_token, new_token, random_u63};
+use crate::storage::{ActionLog, AuthId, Store, StoreError, UserShards};
 
 /// Longest device or platform user id accepted.
 const MAX_ID_CHARS: usize = 128;
@@ -53,6 +54,8 @@ pub enum AccountError {
 /// Register and Login, over the store and the user actors.
 pub struct Accounts {
     directory: Arc<Directory<GameBackend>>,
+    store: Arc<dyn Store>,
+    catalog: Arc<Catalog>,
     notices: Arc<NoticeBoard>,
     session_ttl_ms: i64,
     request_timeout: Duration,
@@ -100,7 +103,8 @@ pub fn claimed(credential: Option<&Credential>) -> Result<Claimed, AccountError>
 }
 
 impl Accounts {
-    /// Accounts over the directory's backend and store; Login shows the notice of `notices`.
+    /// Accounts over `directory`'s user actors (Login opens the session there) and its
+    /// backend's store and game data; Login shows the notice of `notices`.
     pub fn new(
         directory: Arc<Directory<GameBackend>>,
         notices: Arc<NoticeBoard>,
@@ -108,7 +112,8 @@ impl Accounts {
         request_timeout: Duration,
         providers: Arc<Providers>,
     ) -> Self {
-        Self { directory, notices, session_ttl_ms, request_timeout, providers }
+        let (store, catalog) = (directory.backend().store().clone(), directory.backend().catalog().clone());
+        Self { directory, store, catalog, notices, session_ttl_ms, request_timeout, providers }
     }
 
     /// The key an account is stored under for `credential`: a device id's hash, or a
@@ -137,7 +142,7 @@ impl Accounts {
     /// way, so a failure is reported, not returned.
     async fn log(&self, user: u64, shards: UserShards, action: &'static str, params: String, now: i64) {
         let log = ActionLog { user_id: user, action, params, result: "ok".into(), at_ms: now };
-        if let Err(e) = self.directory.backend().store().append_logs(shards, vec![log]).await {
+        if let Err(e) = self.store.append_logs(shards, vec![log]).await {
             tracing::error!(user.id = user, action, error = %e, "action log not written");
         }
     }
@@ -146,11 +151,10 @@ impl Accounts {
     pub async fn register(&self, req: &RegisterReq) -> Result<RegisterRes, AccountError> {
         let auth = self.auth_id(req.credential.as_ref()).await?;
         let now = self.clock().now_ms();
-        let backend = self.directory.backend();
-        let ids = backend.ids().next_block();
-        let template = Profile::new_user(&backend.catalog().current(), random_u63()?, ids, now);
+        let ids = self.directory.backend().ids().next_block();
+        let template = Profile::new_user(&self.catalog.current(), random_u63()?, ids, now);
         let provider = auth.provider.clone();
-        let registered = backend.store().register(auth, template.row(), now).await?;
+        let registered = self.store.register(auth, template.row(), now).await?;
         if registered.created {
             tracing::info!(user.id = registered.user_id, "account registered");
             self.log(registered.user_id, registered.shards, "register", format!("provider={provider}"), now).await;
@@ -161,8 +165,7 @@ impl Accounts {
     /// Login: a new session for the registered user, ending the previous one.
     pub async fn login(&self, req: &LoginReq) -> Result<(u64, LoginRes), AccountError> {
         let auth = self.auth_id(req.credential.as_ref()).await?;
-        let backend = self.directory.backend();
-        let user = backend.store().find_account(auth).await?.ok_or(AccountError::NotRegistered)?;
+        let user = self.store.find_account(auth).await?.ok_or(AccountError::NotRegistered)?;
         let token = new_token()?;
         let now = self.clock().now_ms();
         let session = Session {
@@ -186,7 +189,7 @@ impl Accounts {
             session_token: token.to_vec(),
             expires_at_ms,
             ttl_secs,
-            user: Some(state.to_proto(&backend.catalog().current(), now)),
+            user: Some(state.to_proto(&self.catalog.current(), now)),
             notice,
         };
         Ok((user, res))

@@ -11,19 +11,18 @@
 //! made is then found. The CLI's reader store ships nothing; there a draw of the last
 //! fraction of a second may not be found yet.
 
-
 use std::collections::BTreeMap;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
-use crate::service::catalog::Catalog;
+use crate::game::chi_square::{ChiSquare, chi_square};
 use crate::game::gacha::Draw;
 use crate::game::handlers::summon::{SUMMON_LOG, SummonRecord};
 use crate::game::profile::Profile;
+use crate::service::catalog::Catalog;
 use crate::storage::{LoggedAction, Store, StoreError};
-use crate::game::chi_square::{ChiSquare, chi_square};
 
 /// What an audit outside the server reads: the configured databases, read-only (no
 /// migrations, no writers beside a running server's), and the configured game data with its
@@ -36,8 +35,8 @@ pub struct Reader {
 impl Reader {
     /// Opens what `config` names.
     pub async fn open(config: &crate::config::Config) -> Result<Self, String> {
-        let catalog = crate::server::open_catalog(config).map_err(|e| format!("game data: {e}"))?;
-        let settings = crate::server::store_config(config);
+        let catalog = crate::service::open::open_catalog(config).map_err(|e| format!("game data: {e}"))?;
+        let settings = crate::service::open::store_config(config);
         let store =
             crate::storage::db_store::DbStore::open_reader(&settings).await.map_err(|e| format!("storage: {e}"))?;
         Ok(Self { store, catalog })

@@ -76,6 +76,12 @@ impl GameBackend {
         &self.readers.cache
     }
 
+    /// Pings every database and every cache shard now; the first that does not answer.
+    pub async fn ping(&self) -> Result<(), String> {
+        self.readers.store.ping().await.map_err(|e| e.to_string())?;
+        self.readers.cache.ping().await.map_err(|e| e.to_string())
+    }
+
     /// The cache writes sent without a waiting reply (shutdown and tests wait for them).
     pub fn write_behind(&self) -> &Arc<WriteBehind> {
         &self.readers.behind

@@ -76,4 +76,3 @@ pub async fn clan_search(
         rows.iter().filter_map(|row| clans::from_row(row).ok()).map(|c| clans::info(&c, &data, now_ms)).collect();
     Ok(Fetched::Clans(found))
 }
-

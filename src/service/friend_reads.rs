@@ -97,4 +97,3 @@ pub async fn candidates(
     near.sort_by_key(|c| std::cmp::Reverse(c.active_at_ms));
     Ok(Fetched::Candidates { own, near })
 }
-

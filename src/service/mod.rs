@@ -17,6 +17,8 @@ pub mod failure;
 pub mod friend_reads;
 pub mod notice;
 pub mod oidc;
+pub mod open;
+pub mod operators;
 pub mod quest_actor;
 pub mod reads;
 pub mod session_store;

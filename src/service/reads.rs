@@ -46,9 +46,9 @@ pub fn fetch(
     let user = state.user_id();
     match need {
         Need::Candidates { bucket } => candidates(cache, session.token_hash, bucket, now_ms).boxed(),
-        Need::Snapshot { user: other } => snapshot_or_load(cache, behind, store, catalog, other, now_ms)
-            .map(|r| r.map(Fetched::Snapshot))
-            .boxed(),
+        Need::Snapshot { user: other } => {
+            snapshot_or_load(cache, behind, store, catalog, other, now_ms).map(|r| r.map(Fetched::Snapshot)).boxed()
+        }
         Need::Profiles { placed, unplaced } => profiles(store, placed, unplaced, now_ms).boxed(),
         Need::ClanAction(action) => {
             let me = Acting { user, gold: state.profile.gold, session: session.id, seq };

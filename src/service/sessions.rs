@@ -8,6 +8,8 @@
 //! expired session answers `SESSION_EXPIRED` and a replaced one `UNAUTHENTICATED`, whichever
 //! way it was found.
 
+use std::sync::Arc;
+
 use summoner_actors::{StoredReply, TokenHash, UserId};
 
 use crate::cache::{Cache, FoundSession};
@@ -31,6 +33,33 @@ pub struct SessionOwner {
     /// The session's last reply as the cache kept it when the user's actor retired.
     pub kept_reply: Option<StoredReply>,
     pub found_in: FoundIn,
+}
+
+/// Finds sessions for the transport, over the cache and the store it is handed at wiring.
+#[derive(Clone)]
+pub struct Sessions {
+    cache: Arc<dyn Cache>,
+    store: Arc<dyn Store>,
+}
+
+impl Sessions {
+    /// Sessions found in `cache`, else in `store`.
+    pub fn new(cache: Arc<dyn Cache>, store: Arc<dyn Store>) -> Self {
+        Self { cache, store }
+    }
+
+    /// The user of session `token` ([`find_owner`]).
+    pub async fn find_owner(&self, token: TokenHash) -> Result<Option<SessionOwner>, StoreError> {
+        find_owner(self.cache.as_ref(), self.store.as_ref(), token).await
+    }
+
+    /// Drops the cache's entry of a token the user's actor refused (best effort: a stale
+    /// entry only expires).
+    pub async fn forget(&self, token: TokenHash) {
+        if let Err(e) = self.cache.end_session(token).await {
+            tracing::debug!(error = %e, "stale session entry left to expire");
+        }
+    }
 }
 
 /// The user of session `token`, or None when neither the cache nor the database knows it.

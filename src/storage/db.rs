@@ -21,6 +21,7 @@ use futures_util::FutureExt;
 
 use crate::storage::rows::RowWrite;
 use crate::storage::{StoreError, StoreResult};
+use crate::urls::redact;
 
 /// The SQLite connection type, run on tokio's blocking pool.
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -78,20 +79,6 @@ impl Backend {
                 "use sqlite://PATH, postgres://... or mysql://...".into(),
             ))
         }
-    }
-}
-
-/// The URL without its password, for messages and logs.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
     }
 }
 

@@ -7,8 +7,9 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncMysqlConnection, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::storage::db::{Backend, Db, DbKind, SQLITE_PRAGMAS, redact, sqlite_path};
+use crate::storage::db::{Backend, Db, DbKind, SQLITE_PRAGMAS, sqlite_path};
 use crate::storage::{StoreError, StoreResult};
+use crate::urls::redact;
 
 const SQLITE_COMMON: EmbeddedMigrations = embed_migrations!("migrations/sqlite/common");
 const SQLITE_GAME: EmbeddedMigrations = embed_migrations!("migrations/sqlite/game");

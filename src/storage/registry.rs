@@ -63,14 +63,10 @@ pub fn with_password(url: &str, password: &str) -> String {
     }
 }
 
-/// Every byte but letters, digits and `-._~` (RFC 3986's unreserved) is percent-encoded.
-pub const NOT_UNRESERVED: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
 /// `text` percent-encoded for a URL's user info, so a password holding `@`, `:`, `/` or `%`
 /// stays one password.
 fn encode_userinfo(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, NOT_UNRESERVED).to_string()
+    percent_encoding::utf8_percent_encode(text, crate::urls::NOT_UNRESERVED).to_string()
 }
 
 /// Where a registered shard's password comes from.

@@ -5,17 +5,17 @@
 //! the action log and the answer.
 
 use summoner_proto::api::{
-    ApproveClanRequestReq, CheckInReq, ApproveClanRequestRes, CreateClanReq, CreateClanRes, DisbandClanReq, DisbandClanRes,
-    ErrorCode, GetClanReq, GetClanRes, JoinClanReq, JoinClanRes, KickClanMemberReq, KickClanMemberRes, LeaveClanReq,
-    LeaveClanRes, PromoteClanMemberReq, PromoteClanMemberRes, RejectClanRequestReq, RejectClanRequestRes,
+    ApproveClanRequestReq, ApproveClanRequestRes, CheckInReq, CreateClanReq, CreateClanRes, DisbandClanReq,
+    DisbandClanRes, ErrorCode, GetClanReq, GetClanRes, JoinClanReq, JoinClanRes, KickClanMemberReq, KickClanMemberRes,
+    LeaveClanReq, LeaveClanRes, PromoteClanMemberReq, PromoteClanMemberRes, RejectClanRequestReq, RejectClanRequestRes,
     SearchClansReq, SearchClansRes, TransferClanLeaderReq, TransferClanLeaderRes,
 };
 use summoner_proto::gamedata::Currency;
 use summoner_proto::social::ClanOutcome;
 
+use crate::game::clans::{Action, searchable};
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
-use crate::game::clans::{Action, searchable};
 use crate::game::handlers::shop::CHECKED_IN_TODAY;
 use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::wallet;

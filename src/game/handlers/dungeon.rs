@@ -13,8 +13,8 @@ use summoner_proto::gamedata::Currency;
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
 use crate::game::friends;
-use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::handlers::battle::{self, Claim};
+use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::{inbox, monsters, wallet};
 
 const STAGE_PREFIX: &str = "friend:";

@@ -18,8 +18,8 @@ use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
 use crate::game::entities::{Friend, FriendRequest};
 use crate::game::friends;
-use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::inbox::{self, Pair};
+use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::wallet;
 
 /// RecommendFriends reads the recently active players of the user's level bucket.

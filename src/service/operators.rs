@@ -1,0 +1,214 @@
+//! What operators do to a user, written once for the admin API and the admin page: grant
+//! mail, end a session (kick), retire an actor (passivate), look at a user (what their live
+//! actor holds, or a read-only copy from storage without activating one), replay a logged
+//! summon, read the shards' queues.
+//!
+//! Errors are [`OperatorError`]; the admin transport alone turns them into statuses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use summoner_actors::{ActorInfo, AskError, CallError, Directory, Inspect, Inspection, Kick, Refresh, Session};
+
+use crate::game::data::GameData;
+use crate::game::entities::TABLES;
+use crate::game::grants::{self, Grant};
+use crate::game::state::UserState;
+use crate::service::audit::{self, AuditError, Replay};
+use crate::service::backend::GameBackend;
+pub use crate::storage::queue_gauge::QueueView;
+use crate::storage::{ActionLog, StoreError};
+
+/// How long a look waits for a busy actor before showing what the directory knows.
+const INSPECT_WAIT: Duration = Duration::from_secs(2);
+/// How long a grant waits for a live actor to read its state again.
+const REFRESH_WITHIN: Duration = Duration::from_secs(5);
+/// How long a kick waits for the user's actor.
+const KICK_WAIT: Duration = Duration::from_secs(10);
+
+/// Why an operator's action did not happen (or may not have).
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error("no user {0}")]
+    NoSuchUser(u64),
+    /// The game data refuses it; nothing was written.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// Storage was busy; nothing was written.
+    #[error("storage is busy, nothing written: {0}")]
+    Busy(String),
+    /// The write's outcome is unknown; the same action again is safe.
+    #[error("not confirmed, send the same again: {0}")]
+    Unconfirmed(String),
+    /// Storage or the user's actor could not be reached; nothing was done.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// A grant written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Granted {
+    pub user_id: u64,
+    pub mail_id: u64,
+    /// Whether the user's live actor read its mail again before the answer.
+    pub live: bool,
+}
+
+/// What a look at a user found.
+pub enum Looked {
+    /// A live actor answered with what it holds.
+    Live { info: ActorInfo, inspection: Box<Inspection<UserState>> },
+    /// A live actor did not answer in time (busy with a request).
+    Busy { info: ActorInfo },
+    /// No live actor: what an activation would load, read without activating.
+    Stored { state: Box<UserState>, session: Option<Session>, last_seq: Option<u64> },
+}
+
+/// The operators' service: handed to the admin transport at wiring time.
+#[derive(Clone)]
+pub struct Operators {
+    directory: Arc<Directory<GameBackend>>,
+}
+
+impl Operators {
+    /// Operators' actions on the users of `directory` and its store.
+    pub fn new(directory: Arc<Directory<GameBackend>>) -> Self {
+        Self { directory }
+    }
+
+    /// The game data in force.
+    pub fn game_data(&self) -> Arc<GameData> {
+        self.directory.backend().catalog().current()
+    }
+
+    /// The time now, by the server's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.directory.clock().now_ms()
+    }
+
+    /// Grants `user` the mail of `grant`: written on the user's game shard only if that grant
+    /// is not there yet (a retry is never doubled), recorded in the user's action log, and
+    /// read by the user's live actor, if any.
+    pub async fn grant(&self, user: u64, grant: &Grant) -> Result<Granted, OperatorError> {
+        let now = self.now_ms();
+        let (mail_id, row) =
+            grants::mail_row(&self.game_data(), user, grant, now).map_err(|e| OperatorError::Refused(e.to_string()))?;
+        let store = self.directory.backend().store().clone();
+        match store.write_outside(user, vec![row]).await {
+            Ok(()) => {}
+            Err(StoreError::NotFound(_)) => return Err(OperatorError::NoSuchUser(user)),
+            Err(e @ StoreError::Overloaded(_)) => return Err(OperatorError::Busy(e.to_string())),
+            Err(e) => {
+                tracing::warn!(user.id = user, error = %e, "grant not confirmed");
+                return Err(OperatorError::Unconfirmed(e.to_string()));
+            }
+        }
+        tracing::info!(user.id = user, mail.id = mail_id, grant = %grant.grant_id, "operator grant written");
+        // The grant's trail on the user's log shard (each send is recorded; the mail is one).
+        let log = ActionLog {
+            user_id: user,
+            action: "operator_grant",
+            params: format!("grant={:?} mail={mail_id}", grant.grant_id),
+            result: format!("rewards={}", grant.rewards.len()),
+            at_ms: now,
+        };
+        let logged = match store.load_profiles(vec![user]).await {
+            Ok(rows) => match rows.first() {
+                Some(row) => store.append_logs(row.shards, vec![log]).await,
+                None => Err(StoreError::NotFound(format!("user {user}"))),
+            },
+            Err(e) => Err(e),
+        };
+        if let Err(e) = logged {
+            tracing::warn!(user.id = user, mail.id = mail_id, error = %e, "operator grant not recorded in the action log");
+        }
+        let live = match self.directory.live(user) {
+            // Bounded like every call: past it, the actor still refreshes; the answer says it may not have.
+            Some(actor) => {
+                matches!(tokio::time::timeout(REFRESH_WITHIN, actor.send(Refresh::Added)).await, Ok(Ok(true)))
+            }
+            None => false,
+        };
+        Ok(Granted { user_id: user, mail_id, live })
+    }
+
+    /// Ends `user`'s session (activating the user's actor if none is live, never for a user
+    /// who does not exist); answers whether a session was open.
+    pub async fn kick(&self, user: u64) -> Result<bool, OperatorError> {
+        if self.directory.live(user).is_none() {
+            match self.directory.backend().store().peek_user(user, &[]).await {
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(OperatorError::NoSuchUser(user)),
+                Err(e) => return Err(OperatorError::Unavailable(format!("storage: {e}"))),
+            }
+        }
+        match self.directory.ask(user, KICK_WAIT, || Kick).await {
+            Ok(ended) => Ok(ended),
+            Err(AskError::Call(CallError::Internal(m))) if m.contains("not loaded") => {
+                Err(OperatorError::NoSuchUser(user))
+            }
+            Err(e) => Err(OperatorError::Unavailable(e.to_string())),
+        }
+    }
+
+    /// Retires `user`'s actor now, if live (after the request it handles); answers whether
+    /// one was.
+    pub async fn passivate(&self, user: u64) -> bool {
+        self.directory.passivate(user).await
+    }
+
+    /// The replay of `user`'s logged draw that gave monster `draw` (`crate::service::audit`).
+    pub async fn replay_summon(&self, user: u64, draw: u64) -> Result<Replay, AuditError> {
+        let backend = self.directory.backend();
+        audit::replay_summon(backend.store().as_ref(), backend.catalog(), user, draw).await
+    }
+
+    /// The shards' group-commit queues, as operators read them.
+    pub fn shard_queues(&self) -> Vec<QueueView> {
+        self.directory.backend().store().queues()
+    }
+
+    /// Sets the gauges the service samples at scrape time: each shard's group-commit queue,
+    /// the game-data version in force, the cache's traffic and its writes behind replies.
+    pub fn sample_gauges(&self) {
+        let (backend, metrics) = (self.directory.backend(), &*crate::metrics::METRICS);
+        for queue in backend.store().queues() {
+            let shard = queue.shard.as_str();
+            metrics.queue_depth.with_label_values(&[shard]).set((queue.queued + queue.in_batch) as i64);
+            metrics.queue_oldest_seconds.with_label_values(&[shard]).set(queue.oldest_job_ms.unwrap_or(0.0) / 1000.0);
+        }
+        metrics.gamedata_version.set(i64::from(backend.catalog().current().version));
+        let traffic = backend.cache().traffic();
+        metrics.cache_round_trips.set(traffic.round_trips as i64);
+        metrics.cache_commands.set(traffic.commands as i64);
+        let behind = backend.write_behind();
+        metrics.cache_writes_behind.set(behind.sent() as i64);
+        metrics.cache_writes_dropped.set(behind.dropped() as i64);
+    }
+
+    /// What `user`'s live actor holds, or a read-only copy from storage when none is live.
+    pub async fn look(&self, user: u64) -> Result<Looked, OperatorError> {
+        if let (Some(info), Some(addr)) = (self.directory.actor(user), self.directory.live(user)) {
+            match tokio::time::timeout(INSPECT_WAIT, addr.send(Inspect::default())).await {
+                Ok(Ok(Ok(inspection))) => return Ok(Looked::Live { info, inspection: Box::new(inspection) }),
+                Err(_) => return Ok(Looked::Busy { info }),
+                // Retired meanwhile: storage below is the truth.
+                Ok(_) => {}
+            }
+        }
+        // What an activation would load (after the user's writes still queued are decided),
+        // read without activating: no actor is started, nothing is written.
+        let loaded = match self.directory.backend().store().load_user(user, TABLES).await {
+            Ok(loaded) => loaded,
+            Err(StoreError::NotFound(_)) => return Err(OperatorError::NoSuchUser(user)),
+            Err(e) => return Err(OperatorError::Unavailable(format!("storage: {e}"))),
+        };
+        let state = UserState::from_rows(&loaded.state).map_err(|e| OperatorError::Unavailable(e.to_string()))?;
+        Ok(Looked::Stored {
+            state: Box::new(state),
+            session: loaded.session,
+            // The last change's seq: a later read's reply was handed to the cache, not stored.
+            last_seq: loaded.last_reply.as_ref().map(|r| r.seq),
+        })
+    }
+}

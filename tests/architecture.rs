@@ -1,0 +1,158 @@
+//! The layers, enforced: every `crate::` and `super::` path of the server's source (uses,
+//! expressions, types, and paths inside macro calls) is an edge from the file's top-level
+//! module to another's, and [`RULES`] says which edges may exist. A forbidden edge fails
+//! with the file, the line and the rule it breaks; so does a cycle between top-level
+//! modules, a top-level module the rules do not know, and a tool crate that depends on the
+//! server. The checker's own tests feed it bad sources and see it fail.
+//!
+//! Why a test and not a crate per layer: the tools already are crates (`tools/`,
+//! `client/`, their manifests name no server crate); splitting the server itself into a crate
+//! per layer would turn every `pub(crate)` into public API and lengthen the build's critical
+//! path on two cores, for the same guarantee this test gives in a second.
+
+#[path = "architecture/layers.rs"]
+mod layers;
+
+use std::path::Path;
+
+use layers::{Edge, Rules, check, edges_of_tree};
+
+/// What each top-level module of `src/` may use of the others. Everything not listed is
+/// forbidden; a module missing from this table fails the test.
+const RULES: Rules = Rules {
+    modules: &[
+        // Ids and the metrics registry: leaves any layer may use.
+        ("ids", &[], "ids are minted from nothing but the clock and the node id"),
+        ("urls", &[], "URL redaction is a leaf"),
+        ("metrics", &[], "the metrics registry is layer-neutral: any layer counts into it, the transport serves it"),
+        // Storage knows rows and tables, never game, transport or accounts.
+        ("storage", &["ids", "metrics", "urls"], "storage knows rows, not game, transport or accounts"),
+        // The cache knows keys and bytes.
+        ("cache", &["metrics", "urls"], "the cache knows keys and bytes"),
+        // The game is pure: rules, handlers, the rows its entities map to.
+        ("game", &["storage", "ids"], "the game knows no transport, service, cache or global counter"),
+        ("config", &["ids", "storage", "urls"], "configuration is plain settings (storage for its URL rules)"),
+        ("telemetry", &["config"], "telemetry only reads its settings"),
+        ("cli", &[], "the command line only parses arguments"),
+        ("service", &["game", "storage", "cache", "ids", "metrics", "config"], "the service core knows no transport"),
+        (
+            "jobs",
+            &["service", "game", "storage", "cache", "ids", "metrics", "config"],
+            "scheduled jobs call the service core and storage, never a transport",
+        ),
+        (
+            "api",
+            &["service", "game", "metrics", "config", "urls"],
+            "the public transport reaches storage through the service",
+        ),
+        (
+            "admin",
+            &["api", "service", "game", "jobs", "metrics", "config", "urls"],
+            "the admin transport calls the service, never storage or the server's wiring",
+        ),
+        ("health", &["api", "service"], "health probes ask the service to ping its stores"),
+        ("server", &["*"], "the server wires every layer"),
+    ],
+    // The binaries of `src/bin/` and `src/main.rs`: what each may name (a module path prefix).
+    binaries: &[
+        (
+            "main.rs",
+            &["cli", "config", "server", "telemetry", "service::open", "storage::db_store::migrate_all", "urls"],
+        ),
+        ("bin/summoner-audit.rs", &["config", "telemetry", "service::audit"]),
+    ],
+};
+
+#[test]
+fn the_server_keeps_its_layers() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let edges: Vec<Edge> = edges_of_tree(&src);
+    assert!(edges.len() > 100, "the checker read the source ({} edges)", edges.len());
+    let problems = check(&RULES, &edges);
+    assert!(problems.is_empty(), "the layers are broken:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_tools_do_not_link_the_server() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for manifest in ["tools/bots/Cargo.toml", "tools/gdata/Cargo.toml", "client/Cargo.toml"] {
+        let text = std::fs::read_to_string(root.join(manifest)).expect("the manifest reads");
+        let parsed: toml::Table = toml::from_str(&text).expect("the manifest parses");
+        let deps = parsed.get("dependencies").and_then(|d| d.as_table()).expect("dependencies");
+        assert!(
+            !deps.contains_key("summoner"),
+            "{manifest} depends on the server: tools use the public protocol (summoner-proto, summoner-client)"
+        );
+    }
+}
+
+mod checker {
+    //! The checker itself, on sources made to break it.
+
+    use super::layers::{Rules, check, edges_of_source};
+
+    const SMALL: Rules = Rules {
+        modules: &[
+            ("storage", &["ids"], "storage knows rows"),
+            ("ids", &[], "ids are leaves"),
+            ("game", &["storage"], "the game is pure"),
+        ],
+        binaries: &[],
+    };
+
+    fn problems(files: &[(&str, &str)]) -> Vec<String> {
+        let edges = files.iter().flat_map(|(path, source)| edges_of_source(path, source)).collect::<Vec<_>>();
+        check(&SMALL, &edges)
+    }
+
+    #[test]
+    fn a_forbidden_import_names_the_file_the_line_and_the_rule() {
+        let bad = "use crate::ids::Id;\n\nuse crate::game::Thing;\n";
+        let found = problems(&[("storage/rows.rs", bad)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("src/storage/rows.rs:3")
+                && found[0].contains("game")
+                && found[0].contains("storage knows rows"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn super_paths_nested_groups_and_macro_bodies_are_edges_too() {
+        let grouped = "use crate::{ids::Id, game::{a, b}};";
+        assert_eq!(problems(&[("storage/a.rs", grouped)]).len(), 1);
+        // `super` from a module's own file reaches the root: `super::game` is the game.
+        let up = "fn f() { let _ = super::game::x(); }";
+        assert_eq!(problems(&[("storage/mod.rs", up)]).len(), 1);
+        let in_macro = "fn f() { tracing::info!(x = %crate::game::NAME); }";
+        assert_eq!(problems(&[("storage/b.rs", in_macro)]).len(), 1);
+        let inline = "mod tests { use super::super::super::game::x; }";
+        assert_eq!(problems(&[("storage/c.rs", inline)]).len(), 1);
+    }
+
+    #[test]
+    fn allowed_edges_and_paths_within_a_module_pass() {
+        let fine = "use crate::ids::Id; use super::rows::Row; use self::x::Y; fn f() { crate::storage::g(); }";
+        assert!(problems(&[("storage/d.rs", fine)]).is_empty());
+        assert!(problems(&[("game/e.rs", "use crate::storage::rows::Row;")]).is_empty());
+    }
+
+    #[test]
+    fn a_cycle_between_modules_fails_even_where_each_edge_is_allowed() {
+        const LOOSE: Rules =
+            Rules { modules: &[("a", &["b"], "a may use b"), ("b", &["a"], "b may use a")], binaries: &[] };
+        let edges: Vec<_> = [("a/x.rs", "use crate::b::Y;"), ("b/y.rs", "use crate::a::X;")]
+            .iter()
+            .flat_map(|(p, s)| edges_of_source(p, s))
+            .collect();
+        let found = check(&LOOSE, &edges);
+        assert!(found.iter().any(|p| p.contains("cycle") && p.contains("a → b → a")), "{found:?}");
+    }
+
+    #[test]
+    fn a_module_the_rules_do_not_know_fails() {
+        let found = problems(&[("newthing.rs", "use crate::ids::Id;")]);
+        assert!(found.iter().any(|p| p.contains("newthing") && p.contains("no rule")), "{found:?}");
+    }
+}
