@@ -17,6 +17,8 @@ use crate::storage::delivery::CLAN_SOURCE;
 use crate::storage::rows::{RowError, RowReader, RowWrite, Value};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS};
 
+mod actions;
+
 /// Results a search answers at most.
 pub const SEARCH_LIMIT: usize = 20;
 /// Characters a clan's name has, at least and at most.
@@ -160,7 +162,7 @@ pub fn searchable(prefix: &str) -> bool {
 
 /// No control characters, nor the invisible format characters a name could hide behind
 /// (soft hyphen, zero-width characters, direction marks, embeddings and isolates, BOM).
-fn valid_chars(text: &str) -> bool {
+pub(super) fn valid_chars(text: &str) -> bool {
     !text.chars().any(|c| {
         c.is_control()
             || matches!(
@@ -244,25 +246,25 @@ pub struct Actor {
     pub in_clan: bool,
 }
 
-fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
+pub(super) fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
     Refusal::new(code, message)
 }
 
-fn member_row(clan: u64, user: u64, at: i64, role: Role) -> Vec<Value> {
+pub(super) fn member_row(clan: u64, user: u64, at: i64, role: Role) -> Vec<Value> {
     vec![Value::uint(clan), Value::uint(user), Value::Int(at), Value::Int(role as i64), Value::Int(0)]
 }
 
-fn key(clan: u64, user: u64) -> Vec<Value> {
+pub(super) fn key(clan: u64, user: u64) -> Vec<Value> {
     vec![Value::uint(clan), Value::uint(user)]
 }
 
 /// A patch of the clan row's columns `set` (by name).
-fn patch_clan(clan: u64, set: &[(&str, Value)]) -> RowWrite {
+pub(super) fn patch_clan(clan: u64, set: &[(&str, Value)]) -> RowWrite {
     let set = set.iter().filter_map(|(name, v)| CLANS.column(name).map(|i| (i, v.clone()))).collect();
     RowWrite::Patch { table: &CLANS, key: vec![Value::uint(clan)], set }
 }
 
-fn set_role(clan: u64, user: u64, role: Role) -> RowWrite {
+pub(super) fn set_role(clan: u64, user: u64, role: Role) -> RowWrite {
     let set = vec![(CLAN_MEMBERS.column("role").unwrap_or(1), Value::Int(role as i64))];
     RowWrite::Patch { table: &CLAN_MEMBERS, key: key(clan, user), set }
 }
@@ -277,7 +279,7 @@ pub fn decide(
     now_ms: i64,
     mint: &mut dyn FnMut() -> u64,
 ) -> Result<Decision, Refusal> {
-    let mut decision = decide_rows(data, me, target, action, now_ms, mint())?;
+    let mut decision = actions::decide_rows(data, me, target, action, now_ms, mint())?;
     decision.outcome.action = action.kind();
     // What the action does to others goes with it, in the clan database's outbox: delivered
     // however the actor's own request ends.
@@ -289,237 +291,6 @@ pub fn decide(
         decision.writes.push(RowWrite::Insert(&CLAN_OUTBOX, sent.row(me.user, CLAN_SOURCE, now_ms)));
     }
     Ok(decision)
-}
-
-/// The clan database's rows an action changes (its deliveries aside).
-fn decide_rows(
-    data: &GameData,
-    me: &Actor,
-    target: Option<&ClanView>,
-    action: &Action,
-    now_ms: i64,
-    new_id: u64,
-) -> Result<Decision, Refusal> {
-    let rules = &data.social;
-    let done = |view: &ClanView, writes: Vec<RowWrite>, mut outcome: ClanOutcome| {
-        outcome.clan_id = view.clan.id;
-        Ok(Decision { clan_id: view.clan.id, version: Some(view.clan.version), writes, outcome })
-    };
-    if let Action::Create { name, open } = action {
-        let chars = name.chars().count();
-        if !NAME_CHARS.contains(&chars) || !valid_chars(name) {
-            return Err(refuse(
-                ErrorCode::InvalidArgument,
-                "a clan's name has 2 to 16 characters, no control characters",
-            ));
-        }
-        if me.in_clan {
-            return Err(refuse(ErrorCode::AlreadyInClan, "leave your clan first"));
-        }
-        if me.gold < rules.clan_create_gold {
-            let message = format!("founding a clan costs {} gold; you have {}", rules.clan_create_gold, me.gold);
-            return Err(refuse(ErrorCode::NotEnoughGold, message));
-        }
-        let clan = Clan {
-            id: new_id,
-            name: name.clone(),
-            leader: me.user,
-            created_at_ms: now_ms,
-            open: *open,
-            member_count: 1,
-            version: 0,
-            checkin_resets_at_ms: 0,
-            checkins: 0,
-        };
-        let row = vec![
-            Value::uint(clan.id),
-            Value::Text(clan.name.clone()),
-            Value::uint(clan.leader),
-            Value::Int(now_ms),
-            Value::Int(i64::from(clan.open)),
-            Value::Int(1),
-            Value::Int(0),
-            Value::Int(0),
-            Value::Int(0),
-        ];
-        let writes = vec![
-            RowWrite::Insert(&CLANS, row),
-            RowWrite::Insert(&CLAN_MEMBERS, member_row(new_id, me.user, now_ms, Role::Leader)),
-        ];
-        let outcome =
-            ClanOutcome { clan: Some(info(&clan, data, now_ms)), joined: true, clan_id: new_id, ..Default::default() };
-        return Ok(Decision { clan_id: new_id, version: None, writes, outcome });
-    }
-    let Some(view) = target else {
-        return Err(match action {
-            Action::Join { clan_id } => refuse(ErrorCode::NoSuchClan, format!("no clan {clan_id}")),
-            _ => refuse(ErrorCode::NotInClan, "you are in no clan"),
-        });
-    };
-    let clan = &view.clan;
-    let my_role = view.member(me.user).map(|m| m.role);
-    let outcome = |clan: &Clan, told: Vec<u64>, change: &str| ClanOutcome {
-        clan: Some(info(clan, data, now_ms)),
-        told,
-        change: change.to_owned(),
-        ..Default::default()
-    };
-    let staff = |role: Option<Role>| matches!(role, Some(Role::Leader | Role::Officer));
-    match action {
-        Action::Create { .. } => Err(refuse(ErrorCode::AlreadyInClan, "a clan is founded once")),
-        Action::Join { .. } => {
-            if me.in_clan {
-                return Err(refuse(ErrorCode::AlreadyInClan, "leave your clan first"));
-            }
-            if clan.member_count >= rules.clan_member_limit {
-                return Err(refuse(ErrorCode::ClanFull, format!("{} has {} members", clan.name, clan.member_count)));
-            }
-            if !clan.open {
-                if view.requests.iter().any(|(u, _)| *u == me.user) {
-                    return done(view, Vec::new(), outcome(clan, Vec::new(), "requested"));
-                }
-                if view.requests.len() >= rules.clan_member_limit as usize {
-                    return Err(refuse(
-                        ErrorCode::ClanFull,
-                        format!("{} has as many requests waiting as it has seats", clan.name),
-                    ));
-                }
-                let row = vec![Value::uint(clan.id), Value::uint(me.user), Value::Int(now_ms)];
-                return done(view, vec![RowWrite::Insert(&CLAN_REQUESTS, row)], outcome(clan, Vec::new(), "requested"));
-            }
-            let after = Clan { member_count: clan.member_count + 1, ..clan.clone() };
-            let writes = vec![
-                RowWrite::Insert(&CLAN_MEMBERS, member_row(clan.id, me.user, now_ms, Role::Member)),
-                patch_clan(clan.id, &[("member_count", Value::Int(i64::from(after.member_count)))]),
-            ];
-            let mut out = outcome(&after, Vec::new(), "joined");
-            out.joined = true;
-            done(view, writes, out)
-        }
-        Action::Approve { user } | Action::Reject { user } => {
-            if !staff(my_role) {
-                return Err(refuse(ErrorCode::ClanRoleRequired, "only the leader and officers answer requests"));
-            }
-            if !view.requests.iter().any(|(u, _)| u == user) {
-                return Err(refuse(ErrorCode::NotAClanMember, format!("user {user} has not asked to join")));
-            }
-            let mut writes = vec![RowWrite::Delete(&CLAN_REQUESTS, key(clan.id, *user))];
-            if matches!(action, Action::Reject { .. }) {
-                return done(view, writes, outcome(clan, vec![*user], "rejected"));
-            }
-            if clan.member_count >= rules.clan_member_limit {
-                return Err(refuse(ErrorCode::ClanFull, format!("{} has {} members", clan.name, clan.member_count)));
-            }
-            let after = Clan { member_count: clan.member_count + 1, ..clan.clone() };
-            writes.push(RowWrite::Insert(&CLAN_MEMBERS, member_row(clan.id, *user, now_ms, Role::Member)));
-            writes.push(patch_clan(clan.id, &[("member_count", Value::Int(i64::from(after.member_count)))]));
-            done(view, writes, outcome(&after, vec![*user], "approved"))
-        }
-        Action::Leave | Action::Disband => {
-            let Some(role) = my_role else { return Err(refuse(ErrorCode::NotInClan, "you are in no clan")) };
-            let last = clan.member_count <= 1;
-            if matches!(action, Action::Disband) || (role == Role::Leader && last) {
-                if role != Role::Leader {
-                    return Err(refuse(ErrorCode::ClanRoleRequired, "only the leader disbands the clan"));
-                }
-                let mut writes: Vec<RowWrite> =
-                    view.members.iter().map(|m| RowWrite::Delete(&CLAN_MEMBERS, key(clan.id, m.user))).collect();
-                writes.extend(view.requests.iter().map(|(u, _)| RowWrite::Delete(&CLAN_REQUESTS, key(clan.id, *u))));
-                writes.push(RowWrite::Delete(&CLANS, vec![Value::uint(clan.id)]));
-                let told = view.members.iter().map(|m| m.user).filter(|u| *u != me.user).collect();
-                let out = ClanOutcome { told, change: "disbanded".into(), ..Default::default() };
-                return done(view, writes, out);
-            }
-            if role == Role::Leader {
-                return Err(refuse(ErrorCode::ClanRoleRequired, "hand the lead to a member before leaving"));
-            }
-            let after = Clan { member_count: clan.member_count - 1, ..clan.clone() };
-            let writes = vec![
-                RowWrite::Delete(&CLAN_MEMBERS, key(clan.id, me.user)),
-                patch_clan(clan.id, &[("member_count", Value::Int(i64::from(after.member_count)))]),
-            ];
-            done(view, writes, outcome(&after, Vec::new(), "left"))
-        }
-        Action::Kick { user } => {
-            let target_role = view.member(*user).map(|m| m.role);
-            let Some(target_role) = target_role else {
-                return Err(refuse(ErrorCode::NotAClanMember, format!("user {user} is not in your clan")));
-            };
-            if !staff(my_role) || my_role.is_some_and(|r| r >= target_role) {
-                return Err(refuse(ErrorCode::ClanRoleRequired, "you may remove only members of a lower role"));
-            }
-            let after = Clan { member_count: clan.member_count - 1, ..clan.clone() };
-            let writes = vec![
-                RowWrite::Delete(&CLAN_MEMBERS, key(clan.id, *user)),
-                patch_clan(clan.id, &[("member_count", Value::Int(i64::from(after.member_count)))]),
-            ];
-            done(view, writes, outcome(&after, vec![*user], "kicked"))
-        }
-        Action::Promote { user, officer } => {
-            if my_role != Some(Role::Leader) {
-                return Err(refuse(ErrorCode::ClanRoleRequired, "only the leader promotes"));
-            }
-            let Some(target) = view.member(*user).filter(|m| m.role != Role::Leader) else {
-                return Err(refuse(ErrorCode::NotAClanMember, format!("user {user} is not a member of your clan")));
-            };
-            let role = if *officer { Role::Officer } else { Role::Member };
-            if target.role == role {
-                return done(view, Vec::new(), outcome(clan, Vec::new(), role.name()));
-            }
-            let change = if *officer { "promoted" } else { "demoted" };
-            done(view, vec![set_role(clan.id, *user, role)], outcome(clan, vec![*user], change))
-        }
-        Action::Transfer { user } => {
-            if my_role != Some(Role::Leader) {
-                return Err(refuse(ErrorCode::ClanRoleRequired, "only the leader hands the lead over"));
-            }
-            if *user == me.user || view.member(*user).is_none() {
-                return Err(refuse(
-                    ErrorCode::NotAClanMember,
-                    format!("user {user} is not another member of your clan"),
-                ));
-            }
-            let after = Clan { leader: *user, ..clan.clone() };
-            let writes = vec![
-                set_role(clan.id, *user, Role::Leader),
-                set_role(clan.id, me.user, Role::Officer),
-                patch_clan(clan.id, &[("leader_id", Value::uint(*user))]),
-            ];
-            done(view, writes, outcome(&after, vec![*user], "leader"))
-        }
-        Action::CheckIn => {
-            let Some(member) = view.member(me.user) else {
-                return Err(refuse(ErrorCode::NotInClan, "you are in no clan"));
-            };
-            let stored = if now_ms < clan.checkin_resets_at_ms { clan.checkins } else { 0 };
-            if now_ms < member.checkin_resets_at_ms {
-                // Counted already today (a check-in made again from another session).
-                let mut out = outcome(clan, Vec::new(), "counted");
-                out.checkins = stored;
-                return done(view, Vec::new(), out);
-            }
-            // The day the count belongs to never moves back (a check-in decided just before
-            // the reset and committed after one of the new day counts for the new day).
-            let resets = data.reset.next_reset(now_ms).max(clan.checkin_resets_at_ms);
-            let after = Clan { checkins: stored + 1, checkin_resets_at_ms: resets, ..clan.clone() };
-            let reached = after.checkins == rules.clan_checkin_goal;
-            let mark = vec![(CLAN_MEMBERS.column("checkin_resets_at_ms").unwrap_or(2), Value::Int(resets))];
-            let writes = vec![
-                patch_clan(
-                    clan.id,
-                    &[
-                        ("checkins", Value::Int(i64::from(after.checkins))),
-                        ("checkin_resets_at_ms", Value::Int(resets)),
-                    ],
-                ),
-                RowWrite::Patch { table: &CLAN_MEMBERS, key: key(clan.id, me.user), set: mark },
-            ];
-            let told = if reached { view.members.iter().map(|m| m.user).collect() } else { Vec::new() };
-            let mut out = outcome(&after, told, if reached { "reward" } else { "checked_in" });
-            (out.checkins, out.reached_goal) = (after.checkins, reached);
-            done(view, writes, out)
-        }
-    }
 }
 
 /// The refusal for an action whose commit met a unique key another row holds (`what`: the
