@@ -10,7 +10,7 @@ use std::time::Duration;
 use summoner::server::{self, RunningServer};
 use summoner::storage::Store;
 use summoner_actors::SystemClock;
-use summoner_bots::mix::Mix;
+use summoner_bots::mix::{Behaviour, Mix};
 use summoner_bots::stats::Snapshot;
 use summoner_bots::{Consistency, Pacing, SwarmOptions, play};
 use summoner_proto::files;
@@ -75,32 +75,6 @@ async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64, mix: Mix) 
     Run { figures: played.figures.clone(), failed_to_start: played.failed_to_start, consistency }
 }
 
-/// Operations each behaviour of the default mix sends (a behaviour counts as played when
-/// one of its operations succeeded).
-const BEHAVIOURS: [(&str, &[&str]); 21] = [
-    ("get_user", &["get_user"]),
-    ("summon", &["summon"]),
-    ("ten_pull", &["summon_x10"]),
-    ("enhance", &["enhance_monster"]),
-    ("set_team", &["set_team"]),
-    ("battle (start)", &["start_battle"]),
-    ("battle (finish)", &["finish_battle"]),
-    ("quest_list", &["list_quests"]),
-    ("quest_claim", &["claim_quest"]),
-    ("recommend_friends", &["recommend_friends"]),
-    ("send_friend_request", &["send_friend_request"]),
-    ("friend_requests", &["list_friend_requests"]),
-    ("accept_request", &["accept_friend_request"]),
-    ("list_friends", &["list_friends"]),
-    ("send_gifts", &["send_gift"]),
-    ("claim_mail", &["claim_mail"]),
-    ("friend_dungeon", &["friend_dungeon_start", "friend_dungeon_finish"]),
-    ("clan", &["search_clans", "create_clan", "join_clan", "leave_clan"]),
-    ("shop_buy", &["buy_item"]),
-    ("check_in", &["check_in"]),
-    ("list_monsters", &["list_monsters"]),
-];
-
 #[actix_web::test]
 async fn a_short_run_plays_every_behaviour_and_the_server_kept_every_acknowledged_write() {
     let run = swarm(None, 16, 10, Mix::default_mix()).await;
@@ -112,10 +86,11 @@ async fn a_short_run_plays_every_behaviour_and_the_server_kept_every_acknowledge
         "errors by status {:?}, by code {:?}",
         run.figures.errors_by_status, run.figures.errors_by_code
     );
-    for (behaviour, operations) in BEHAVIOURS {
-        for op in operations {
-            let ok = ops.get(op).map_or(0, |o| o.ok);
-            assert!(ok > 0, "{behaviour}: no {op} succeeded; played: {:?}", ops.keys().collect::<Vec<_>>());
+    for behaviour in Behaviour::ALL {
+        for op in behaviour.operations() {
+            let ok = ops.get(*op).map_or(0, |o| o.ok);
+            let played: Vec<_> = ops.keys().collect();
+            assert!(ok > 0, "{}: no {op} succeeded; played: {played:?}", behaviour.name());
         }
     }
     let c = &run.consistency;

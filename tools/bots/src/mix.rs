@@ -29,11 +29,12 @@ pub enum Behaviour {
     ShopBuy,
     CheckIn,
     ListMonsters,
+    Browse,
 }
 
 impl Behaviour {
     /// Every behaviour, in the order reports list them.
-    pub const ALL: [Behaviour; 20] = [
+    pub const ALL: [Behaviour; 21] = [
         Behaviour::GetUser,
         Behaviour::Summon,
         Behaviour::TenPull,
@@ -54,6 +55,7 @@ impl Behaviour {
         Behaviour::ShopBuy,
         Behaviour::CheckIn,
         Behaviour::ListMonsters,
+        Behaviour::Browse,
     ];
 
     /// The name the mix file and the reports use.
@@ -79,6 +81,34 @@ impl Behaviour {
             Behaviour::ShopBuy => "shop_buy",
             Behaviour::CheckIn => "check_in",
             Behaviour::ListMonsters => "list_monsters",
+            Behaviour::Browse => "browse",
+        }
+    }
+
+    /// The operations it sends, as reports label them (`player::operation_name`).
+    pub fn operations(self) -> &'static [&'static str] {
+        match self {
+            Behaviour::GetUser => &["get_user"],
+            Behaviour::Summon => &["summon"],
+            Behaviour::TenPull => &["summon_x10"],
+            Behaviour::Enhance => &["enhance_monster"],
+            Behaviour::SetTeam => &["set_team"],
+            Behaviour::Battle => &["start_battle", "finish_battle"],
+            Behaviour::QuestList => &["list_quests"],
+            Behaviour::QuestClaim => &["claim_quest"],
+            Behaviour::RecommendFriends => &["recommend_friends"],
+            Behaviour::SendFriendRequest => &["send_friend_request"],
+            Behaviour::FriendRequests => &["list_friend_requests"],
+            Behaviour::AcceptRequest => &["accept_friend_request"],
+            Behaviour::ListFriends => &["list_friends"],
+            Behaviour::SendGifts => &["send_gift"],
+            Behaviour::ClaimMail => &["claim_mail"],
+            Behaviour::FriendDungeon => &["friend_dungeon_start", "friend_dungeon_finish"],
+            Behaviour::Clan => &["search_clans", "create_clan", "join_clan", "leave_clan"],
+            Behaviour::ShopBuy => &["buy_item"],
+            Behaviour::CheckIn => &["check_in"],
+            Behaviour::ListMonsters => &["list_monsters"],
+            Behaviour::Browse => &["get_summon_rates", "list_mail", "get_friend_snapshot", "get_clan"],
         }
     }
 
@@ -86,6 +116,33 @@ impl Behaviour {
         Behaviour::ALL.into_iter().find(|b| b.name() == name)
     }
 }
+
+/// Operations of the protocol no behaviour plays, and why: the bots' coverage is every
+/// operation of `proto/api.proto`, played by a behaviour or named here (a test holds the
+/// protocol, the behaviours and this list together).
+pub const NOT_PLAYED: &[(&str, &str)] = &[
+    ("register", "every bot registers (or reuses its account) once, at its start"),
+    ("login", "every bot logs in at its start and again after a 401"),
+    ("logout", "a bot plays one session for the whole run"),
+    ("set_nickname", "a nickname is not part of what the consistency check compares"),
+    ("explore", "its stamina cost competes with battles, which the mix measures instead"),
+    ("evolve_monster", "needs a monster at its rarity's level cap, which a short run does not reach"),
+    ("lock_monster", "a lock only refuses feeding and selling, which bots do by their own choice"),
+    ("sell_monster", "bots keep their monsters to feed and field them"),
+    ("decline_friend_request", "bots accept every request they can take"),
+    ("cancel_friend_request", "bots keep their requests until answered"),
+    ("remove_friend", "bots keep every friendship for gifts and dungeon visits"),
+    ("approve_clan_request", "bots found and join open clans only"),
+    ("reject_clan_request", "bots found and join open clans only"),
+    ("kick_clan_member", "a clan's leader bot does not remove members"),
+    ("promote_clan_member", "roles are not part of what bots play"),
+    ("transfer_clan_leader", "roles are not part of what bots play"),
+    ("disband_clan", "a clan ends when its last member leaves"),
+    ("debug_panic", "test servers only"),
+    ("debug_add_friend", "test servers only"),
+    ("debug_grant_monsters", "test servers only"),
+    ("debug_feed_monsters", "test servers only"),
+];
 
 /// Why a mix file was refused.
 #[derive(Debug, thiserror::Error)]

@@ -386,6 +386,13 @@ impl Bot {
     }
 }
 
+/// The labels of the shapes [`operation_name`] tells apart, with their operation's field.
+pub const SHAPES: &[(&str, &str)] = &[
+    ("summon_x10", "summon"),
+    ("friend_dungeon_start", "visit_friend_dungeon"),
+    ("friend_dungeon_finish", "visit_friend_dungeon"),
+];
+
 /// The label reports give a request: its operation's field in `Request.payload`
 /// (`proto/api.proto`), with the two shapes of a summon and of a dungeon visit told apart.
 pub fn operation_name(payload: &Q) -> &'static str {

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use rand::RngExt;
 use summoner_proto::api::{
     AcceptFriendRequestReq, BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, ClanInfo, CreateClanReq,
-    EnhanceMonsterReq, ErrorCode, FinishBattleReq, GetUserReq, JoinClanReq, LeaveClanReq, ListFriendRequestsReq,
-    ListFriendsReq, ListMonstersReq, ListQuestsReq, MonsterInfo, RecommendFriendsReq, Response, SearchClansReq,
-    SendFriendRequestReq, SendGiftReq, SetTeamReq, StartBattleReq, SummonReq, VisitFriendDungeonReq,
-    request::Payload as Q, response::Payload as R,
+    EnhanceMonsterReq, ErrorCode, FinishBattleReq, GetClanReq, GetFriendSnapshotReq, GetSummonRatesReq, GetUserReq,
+    JoinClanReq, LeaveClanReq, ListFriendRequestsReq, ListFriendsReq, ListMailReq, ListMonstersReq, ListQuestsReq,
+    MonsterInfo, RecommendFriendsReq, Response, SearchClansReq, SendFriendRequestReq, SendGiftReq, SetTeamReq,
+    StartBattleReq, SummonReq, VisitFriendDungeonReq, request::Payload as Q, response::Payload as R,
 };
 use summoner_proto::gamedata::{Currency, GameData};
 
@@ -121,6 +121,8 @@ pub struct Knowledge {
     /// Friend → when their dungeon may be visited again.
     visited_until_ms: BTreeMap<u64, i64>,
     pending: Option<Pending>,
+    /// How many times the bot browsed (it reads in turn what `browse` reads).
+    browsed: usize,
     /// The server's clock as the last answer told it.
     server_ms: i64,
 }
@@ -354,7 +356,8 @@ impl Bot {
             | Behaviour::RecommendFriends
             | Behaviour::FriendRequests
             | Behaviour::ListFriends
-            | Behaviour::ListMonsters => true,
+            | Behaviour::ListMonsters
+            | Behaviour::Browse => true,
             Behaviour::Summon => self.affordable_pool(1).is_some(),
             Behaviour::TenPull => self.affordable_pool(10).is_some(),
             Behaviour::Enhance => self.enhancement().is_some(),
@@ -409,12 +412,32 @@ impl Bot {
             Behaviour::Clan => self.clan_request(),
             Behaviour::ShopBuy => Q::BuyItem(BuyItemReq { item: self.shop_item()? }),
             Behaviour::CheckIn => Q::CheckIn(CheckInReq {}),
+            Behaviour::Browse => self.browse(),
             Behaviour::ListMonsters => {
                 let pages = self.ledger.monsters.len().div_ceil(50).max(1) as u32;
                 let page = self.rng.random_range(0..pages);
                 Q::ListMonsters(ListMonstersReq { offset: page * 50, limit: 50 })
             }
         })
+    }
+
+    /// The next of the reads a player browses, in turn: the summon rates, the mailbox, a
+    /// friend, the clan (the last two when the bot has one).
+    fn browse(&mut self) -> Q {
+        loop {
+            self.known.browsed += 1;
+            let read = match self.known.browsed % 4 {
+                0 => Q::GetSummonRates(GetSummonRatesReq {}),
+                1 => Q::ListMail(ListMailReq {}),
+                2 => match self.friends().first() {
+                    Some(friend) => Q::GetFriendSnapshot(GetFriendSnapshotReq { user_id: *friend }),
+                    None => continue,
+                },
+                _ if self.ledger.clan.is_some() => Q::GetClan(GetClanReq { clan_id: 0 }),
+                _ => continue,
+            };
+            return read;
+        }
     }
 
     /// Leave the clan the bot is in; else look for clans; else join one found; else found
