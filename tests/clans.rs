@@ -9,7 +9,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{TestServer, assert_status, call, count_rows, logged_in, ok};
+use common::{TestServer, assert_status, call, count_rows, logged_in, ok, rich};
 use summoner::config::Config;
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
@@ -36,16 +36,6 @@ async fn start(config: &Config) -> TestServer {
 }
 
 /// Gives `user` gold enough to found a clan (an operator's edit; the actor reads it again).
-async fn rich(server: &TestServer, user: u64) {
-    let store = server.running.directory.backend().store().clone();
-    let gold = USERS.column("gold").expect("gold column");
-    let patch =
-        RowWrite::Patch { table: &USERS, key: vec![Value::uint(user)], set: vec![(gold, Value::Int(1_000_000))] };
-    store.write_outside(user, vec![patch]).await.expect("gold granted");
-    let live = server.running.directory.live(user).expect("live");
-    assert!(live.send(Refresh::Everything).await.expect("answered"));
-}
-
 async fn found(server: &TestServer, name: &str, open: bool) -> (Client, u64, u64) {
     let (mut leader, id) = logged_in(server, &format!("dev-leader-{name}")).await;
     rich(server, id).await;

@@ -21,6 +21,18 @@ use summoner_actors::ManualClock;
 use summoner_client::{Answer, Client, device};
 use summoner_proto::api::{ErrorCode, GetUserReq, User, request::Payload, response};
 
+/// Gives `user` (whose actor is live) a million gold, as an operator would set the column.
+pub async fn rich(server: &TestServer, user: u64) {
+    let store = server.running.directory.backend().store().clone();
+    let gold = summoner::storage::tables::USERS.column("gold").expect("gold column");
+    let key = vec![summoner::storage::rows::Value::uint(user)];
+    let set = vec![(gold, summoner::storage::rows::Value::Int(1_000_000))];
+    let patch = summoner::storage::rows::RowWrite::Patch { table: &summoner::storage::tables::USERS, key, set };
+    store.write_outside(user, vec![patch]).await.expect("gold granted");
+    let live = server.running.directory.live(user).expect("live");
+    assert!(live.send(summoner_actors::Refresh::Everything).await.expect("answered"));
+}
+
 /// A server under test.
 pub struct TestServer {
     pub running: RunningServer,
