@@ -15,8 +15,8 @@ use summoner::storage::tables::USERS;
 use summoner_actors::ManualClock;
 use summoner_proto::api::{
     BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, DebugGrantMonstersReq, EnhanceMonsterReq, ErrorCode,
-    EvolveMonsterReq, FinishBattleReq, GetSummonRatesReq, ListMailReq, ListMonstersReq, ListQuestsReq, LockMonsterReq,
-    SellMonsterReq, SetTeamReq, StartBattleReq, SummonReq, request::Payload,
+    EvolveMonsterReq, FinishBattleReq, GetSummonRatesReq, ListMailReq, ListMonstersReq, ListQuestsReq, ListSummonsReq,
+    LockMonsterReq, SellMonsterReq, SetTeamReq, StartBattleReq, SummonReq, request::Payload,
 };
 
 const ADMIN: &str = "admin-secret";
@@ -43,6 +43,42 @@ async fn grant(server: &TestServer, user: u64, grant_id: &str) -> (u16, String) 
         .await
         .expect("admin answers");
     (response.status().as_u16(), response.text().await.expect("a body"))
+}
+
+on_every_backend! {
+    /// A player reads their own summon history, newest first, a page at a time; a limit out
+    /// of range is refused.
+    async fn a_player_pages_through_their_summon_history(config) {
+        let server = start(&config).await;
+        let (mut client, user) = logged_in(&server, "dev-history").await;
+        common::rich(&server, user).await;
+        let mut drawn = Vec::new();
+        for _ in 0..2 {
+            let ten = answer!(ok(&mut client, Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 10 })).await, Summon);
+            drawn.extend(ten.monsters.iter().map(|m| m.monster.as_ref().expect("a monster").id));
+        }
+        // The draws' log rows reach the log shard once the shipper copied them.
+        server.running.directory.backend().store().flush().await.expect("shipped");
+        let mut listed = Vec::new();
+        let mut before = 0;
+        loop {
+            let page = answer!(ok(&mut client, Payload::ListSummons(ListSummonsReq { before, limit: 7 })).await, ListSummons);
+            assert!(page.summons.len() <= 7);
+            assert!(page.summons.iter().all(|s| s.pool == "pool.normal" && s.gamedata_version > 0 && s.rarity >= 1));
+            listed.extend(page.summons.iter().map(|s| (s.log_id, s.monster_id)));
+            if page.next_before == 0 {
+                break;
+            }
+            before = page.next_before;
+        }
+        let ids: Vec<u64> = listed.iter().map(|(_, monster)| *monster).collect();
+        let newest_first: Vec<u64> = drawn.iter().rev().copied().collect();
+        assert_eq!(ids, newest_first, "every draw once, newest first");
+        assert!(listed.windows(2).all(|w| w[0].0 > w[1].0), "log ids fall page after page");
+        let too_many = call(&mut client, Payload::ListSummons(ListSummonsReq { before: 0, limit: 101 })).await;
+        assert_status(&too_many, 200, ErrorCode::InvalidArgument);
+        server.stop().await;
+    }
 }
 
 on_every_backend! {

@@ -22,7 +22,8 @@ use crate::game::effects::GameEvent;
 use crate::game::entities::Counter;
 use crate::game::friends;
 use crate::game::handlers::{
-    battle, clans, debug, dungeon, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon, user,
+    battle, clans, debug, dungeon, explore, friends as friend_ops, mail, monsters, quests, session, shop, summon,
+    summon_history, user,
 };
 use crate::game::inbox::{self, Outgoing};
 use crate::game::profile::Profile;
@@ -74,6 +75,7 @@ operations! {
     GetFriendSnapshot => friend_ops::get_friend_snapshot, reads friend_ops::snapshot_reads;
     Summon => summon::summon;
     GetSummonRates => summon::get_summon_rates;
+    ListSummons => summon_history::list_summons, reads summon_history::list_summons_reads;
     ListMonsters => monsters::list_monsters;
     EnhanceMonster => monsters::enhance_monster;
     EvolveMonster => monsters::evolve_monster;

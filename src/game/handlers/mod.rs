@@ -14,6 +14,7 @@ pub mod quests;
 pub mod session;
 pub mod shop;
 pub mod summon;
+pub mod summon_history;
 pub mod user;
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ impl Behaviour {
             Behaviour::ShopBuy => &["buy_item"],
             Behaviour::CheckIn => &["check_in"],
             Behaviour::ListMonsters => &["list_monsters"],
-            Behaviour::Browse => &["get_summon_rates", "list_mail", "get_friend_snapshot", "get_clan"],
+            Behaviour::Browse => &["get_summon_rates", "list_mail", "list_summons", "get_friend_snapshot", "get_clan"],
         }
     }
 

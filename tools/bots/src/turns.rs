@@ -9,8 +9,8 @@ use summoner_proto::api::{
     AcceptFriendRequestReq, BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, ClanInfo, CreateClanReq,
     EnhanceMonsterReq, ErrorCode, FinishBattleReq, GetClanReq, GetFriendSnapshotReq, GetSummonRatesReq, GetUserReq,
     JoinClanReq, LeaveClanReq, ListFriendRequestsReq, ListFriendsReq, ListMailReq, ListMonstersReq, ListQuestsReq,
-    MonsterInfo, RecommendFriendsReq, Response, SearchClansReq, SendFriendRequestReq, SendGiftReq, SetTeamReq,
-    StartBattleReq, SummonReq, VisitFriendDungeonReq, request::Payload as Q, response::Payload as R,
+    ListSummonsReq, MonsterInfo, RecommendFriendsReq, Response, SearchClansReq, SendFriendRequestReq, SendGiftReq,
+    SetTeamReq, StartBattleReq, SummonReq, VisitFriendDungeonReq, request::Payload as Q, response::Payload as R,
 };
 use summoner_proto::gamedata::{Currency, GameData};
 
@@ -421,15 +421,16 @@ impl Bot {
         })
     }
 
-    /// The next of the reads a player browses, in turn: the summon rates, the mailbox, a
-    /// friend, the clan (the last two when the bot has one).
+    /// The next of the reads a player browses, in turn: the summon rates, the mailbox, the
+    /// summon history, a friend, the clan (the last two when the bot has one).
     fn browse(&mut self) -> Q {
         loop {
             self.known.browsed += 1;
-            let read = match self.known.browsed % 4 {
+            let read = match self.known.browsed % 5 {
                 0 => Q::GetSummonRates(GetSummonRatesReq {}),
                 1 => Q::ListMail(ListMailReq {}),
-                2 => match self.friends().first() {
+                2 => Q::ListSummons(ListSummonsReq { before: 0, limit: 20 }),
+                3 => match self.friends().first() {
                     Some(friend) => Q::GetFriendSnapshot(GetFriendSnapshotReq { user_id: *friend }),
                     None => continue,
                 },

@@ -95,3 +95,60 @@ fn the_summon_log_reads_back() {
     }
     assert!(SummonRecord::parse("pool=x version=2", "monster=y").is_err());
 }
+
+/// The summon rows a player's log holds, newest first, as the store answers a page.
+fn own_log(p: &Player) -> Vec<crate::storage::LoggedAction> {
+    let rows = p.logged(SUMMON_LOG).into_iter().enumerate().map(|(i, l)| crate::storage::LoggedAction {
+        log_id: 100 + i as u64,
+        user_id: l.user_id,
+        action: l.action.to_owned(),
+        params: l.params.clone(),
+        result: l.result.clone(),
+        at_ms: l.at_ms,
+    });
+    rows.rev().collect()
+}
+
+#[test]
+fn the_summon_history_shows_each_draw_as_logged_a_page_at_a_time() {
+    use crate::game::reads::Fetched;
+    use summoner_proto::api::ListSummonsReq;
+    let mut p = Player::rich(10_000, 0);
+    let drawn = answer!(p.ok(summon("pool.normal", 10)), Summon);
+    let mut rows = own_log(&p);
+    // One row more than the page, as the read asks: the page says where the next starts.
+    rows.truncate(5);
+    p.fetched = Some(Fetched::OwnLog(rows));
+    let page = answer!(p.ok(Q::ListSummons(ListSummonsReq { before: 0, limit: 4 })), ListSummons);
+    assert_eq!(page.summons.len(), 4);
+    assert_eq!(page.next_before, page.summons[3].log_id);
+    let newest = drawn.monsters.last().and_then(|m| m.monster.as_ref()).expect("a monster");
+    assert_eq!((page.summons[0].monster_id, page.summons[0].pool.as_str()), (newest.id, "pool.normal"));
+    assert_eq!(page.summons[0].gamedata_version, p.data.version);
+    // The last page: no row beyond it.
+    let rows = own_log(&p).split_off(8);
+    p.fetched = Some(Fetched::OwnLog(rows));
+    let last = answer!(p.ok(Q::ListSummons(ListSummonsReq { before: 102, limit: 4 })), ListSummons);
+    assert_eq!((last.summons.len(), last.next_before), (2, 0));
+    let refused = p.call(Q::ListSummons(ListSummonsReq { before: 0, limit: 101 }));
+    assert_eq!(refused.error, ErrorCode::InvalidArgument as i32);
+}
+
+#[test]
+fn only_operations_that_read_name_what_they_read() {
+    use crate::game::dispatch::needs;
+    use crate::game::reads::{Asking, Need};
+    use summoner_proto::api::{GetFriendSnapshotReq, GetUserReq, ListSummonsReq, RecommendFriendsReq};
+    let p = Player::new();
+    let ask = Asking { state: &p.state, now_ms: p.now, test_operations: false };
+    assert_eq!(needs(&ask, &Q::RecommendFriends(RecommendFriendsReq {})), Some(Need::Candidates { bucket: 0 }));
+    assert_eq!(
+        needs(&ask, &Q::GetFriendSnapshot(GetFriendSnapshotReq { user_id: 2 })),
+        None,
+        "a stranger is refused unread"
+    );
+    assert_eq!(needs(&ask, &Q::GetUser(GetUserReq {})), None);
+    let page = needs(&ask, &Q::ListSummons(ListSummonsReq { before: 0, limit: 0 }));
+    assert_eq!(page, Some(Need::OwnLog { action: SUMMON_LOG, before: u64::MAX, limit: 21 }));
+    assert_eq!(needs(&ask, &Q::ListSummons(ListSummonsReq { before: 0, limit: 101 })), None);
+}
