@@ -11,9 +11,7 @@ use std::sync::Arc;
 
 use common::{TestServer, assert_status, call, count_rows, logged_in, ok, rich};
 use summoner::config::Config;
-use summoner::storage::rows::{RowWrite, Value};
-use summoner::storage::tables::USERS;
-use summoner_actors::{ManualClock, Refresh};
+use summoner_actors::ManualClock;
 use summoner_client::{Answer, Client};
 use summoner_proto::api::{
     ApproveClanRequestReq, CheckInReq, CreateClanReq, DisbandClanReq, ErrorCode, GetClanReq, JoinClanReq,
