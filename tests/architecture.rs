@@ -61,6 +61,11 @@ const RULES: Rules = Rules {
         ),
         ("bin/summoner-audit.rs", &["config", "telemetry", "service::audit"]),
     ],
+    crates: &[(
+        "actix_web",
+        &["api", "admin", "health", "server"],
+        "HTTP is the transports' business: the service, the game and storage know no HTTP",
+    )],
 };
 
 #[test]
@@ -70,6 +75,27 @@ fn the_server_keeps_its_layers() {
     assert!(edges.len() > 100, "the checker read the source ({} edges)", edges.len());
     let problems = check(&RULES, &edges);
     assert!(problems.is_empty(), "the layers are broken:\n{}", problems.join("\n"));
+}
+
+/// The files that turn failures into HTTP statuses: the two error policies, and the answers
+/// of their own the admin page's sign-in form and the readiness probes give.
+const STATUS_FILES: [&str; 4] = ["api/error.rs", "admin/error.rs", "admin/page.rs", "health.rs"];
+
+#[test]
+fn errors_become_statuses_only_in_the_transports_policies() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stray = Vec::new();
+    let mut seen = 0;
+    for edge in edges_of_tree(&src).iter().filter(|e| e.to.is_empty() && e.krate.is_none()) {
+        let source = std::fs::read_to_string(src.join(&edge.file)).expect("reads");
+        let sites = layers::error_statuses(&edge.file, &source);
+        seen += sites.len();
+        if !STATUS_FILES.contains(&edge.file.as_str()) {
+            stray.extend(sites.into_iter().map(|(file, line, what)| format!("src/{file}:{line}: {what}")));
+        }
+    }
+    assert!(seen > 5, "the error policies were read");
+    assert!(stray.is_empty(), "an error status made outside api/error.rs and admin/error.rs:\n{}", stray.join("\n"));
 }
 
 #[test]
@@ -98,6 +124,7 @@ mod checker {
             ("game", &["storage"], "the game is pure"),
         ],
         binaries: &[],
+        crates: &[("actix_web", &["api"], "HTTP is the transport's")],
     };
 
     fn problems(files: &[(&str, &str)]) -> Vec<String> {
@@ -140,14 +167,31 @@ mod checker {
 
     #[test]
     fn a_cycle_between_modules_fails_even_where_each_edge_is_allowed() {
-        const LOOSE: Rules =
-            Rules { modules: &[("a", &["b"], "a may use b"), ("b", &["a"], "b may use a")], binaries: &[] };
+        const LOOSE: Rules = Rules {
+            modules: &[("a", &["b"], "a may use b"), ("b", &["a"], "b may use a")],
+            binaries: &[],
+            crates: &[],
+        };
         let edges: Vec<_> = [("a/x.rs", "use crate::b::Y;"), ("b/y.rs", "use crate::a::X;")]
             .iter()
             .flat_map(|(p, s)| edges_of_source(p, s))
             .collect();
         let found = check(&LOOSE, &edges);
         assert!(found.iter().any(|p| p.contains("cycle") && p.contains("a → b → a")), "{found:?}");
+    }
+
+    #[test]
+    fn a_crate_reserved_to_the_transport_is_refused_elsewhere() {
+        let found = problems(&[("game/f.rs", "fn f() -> actix_web::HttpResponse { todo!() }")]);
+        assert!(found.iter().any(|p| p.contains("src/game/f.rs:1") && p.contains("actix_web")), "{found:?}");
+    }
+
+    #[test]
+    fn an_error_status_is_found_outside_test_modules_only() {
+        let source = "fn f() { let _ = StatusCode::NOT_FOUND; let _ = HttpResponse::Ok(); }\n\
+                      #[cfg(test)] mod tests { fn g() { let _ = StatusCode::BAD_REQUEST; } }";
+        let found = super::layers::error_statuses("game/g.rs", source);
+        assert_eq!(found, vec![("game/g.rs".to_owned(), 1, "StatusCode::NOT_FOUND".to_owned())]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use summoner_actors::Stage;
 
 use crate::admin::AdminState;
+use crate::admin::error::{AdminError, AdminResult};
 use crate::metrics::{self, METRICS};
 
 /// Mounts `GET /metrics`.
@@ -13,7 +14,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config.route("/metrics", web::get().to(scrape));
 }
 
-async fn scrape(state: web::Data<AdminState>) -> HttpResponse {
+async fn scrape(state: web::Data<AdminState>) -> AdminResult {
     let started = std::time::Instant::now();
     let metrics = &*METRICS;
     for (stage, count) in Stage::ALL.iter().zip(state.in_flight.by_stage()) {
@@ -25,8 +26,6 @@ async fn scrape(state: web::Data<AdminState>) -> HttpResponse {
     metrics.live_actors.set(state.directory.live_actors() as i64);
     state.operators.sample_gauges();
     metrics.scrape_seconds.set(started.elapsed().as_secs_f64());
-    match metrics::encode() {
-        Ok(body) => HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body),
-        Err(e) => HttpResponse::InternalServerError().body(format!("metrics could not be encoded: {e}\n")),
-    }
+    let body = metrics::encode().map_err(|e| AdminError::Internal(format!("metrics could not be encoded: {e}")))?;
+    Ok(HttpResponse::Ok().content_type(prometheus::TEXT_FORMAT).body(body))
 }

@@ -13,6 +13,8 @@ use syn::visit::Visit;
 pub struct Rules {
     pub modules: &'static [(&'static str, &'static [&'static str], &'static str)],
     pub binaries: &'static [(&'static str, &'static [&'static str])],
+    /// Outside crates only some modules may name (`actix_web`: the transports), with why.
+    pub crates: &'static [(&'static str, &'static [&'static str], &'static str)],
 }
 
 /// One path of one file that names another module, or (with `to` empty) the file itself,
@@ -27,6 +29,8 @@ pub struct Edge {
     /// The module path named, from the crate root (`service::audit::Reader`); empty for the
     /// file's own marker.
     pub to: Vec<String>,
+    /// An outside crate named instead (`actix_web`), when `to` is empty.
+    pub krate: Option<String>,
 }
 
 /// The edges of every `.rs` file under `src`.
@@ -65,11 +69,15 @@ pub fn edges_of_source(relative: &str, source: &str) -> Vec<Edge> {
     let binary = relative == "main.rs" || relative.starts_with("bin/");
     let from = if binary { relative.to_owned() } else { module_of(relative).first().cloned().unwrap_or_default() };
     let file = syn::parse_file(source).unwrap_or_else(|e| panic!("src/{relative} does not parse: {e}"));
-    let mut visitor = Paths { module: if binary { Vec::new() } else { module_of(relative) }, found: Vec::new() };
+    let module = if binary { Vec::new() } else { module_of(relative) };
+    let mut visitor = Paths { module, found: Vec::new(), crates: Vec::new() };
     visitor.visit_file(&file);
-    let mut edges = vec![Edge { file: relative.to_owned(), line: 1, from: from.clone(), to: Vec::new() }];
+    let mut edges = vec![Edge { file: relative.to_owned(), line: 1, from: from.clone(), to: Vec::new(), krate: None }];
     for (line, to) in visitor.found {
-        edges.push(Edge { file: relative.to_owned(), line, from: from.clone(), to });
+        edges.push(Edge { file: relative.to_owned(), line, from: from.clone(), to, krate: None });
+    }
+    for (line, krate) in visitor.crates {
+        edges.push(Edge { file: relative.to_owned(), line, from: from.clone(), to: Vec::new(), krate: Some(krate) });
     }
     edges
 }
@@ -79,6 +87,8 @@ pub fn edges_of_source(relative: &str, source: &str) -> Vec<Edge> {
 struct Paths {
     module: Vec<String>,
     found: Vec<(usize, Vec<String>)>,
+    /// The first segment of every other path: outside crates (and local names).
+    crates: Vec<(usize, String)>,
 }
 
 impl Paths {
@@ -106,8 +116,10 @@ impl Paths {
     }
 
     fn note(&mut self, line: usize, segments: &[String]) {
-        if let Some(path) = self.resolve(segments) {
-            self.found.push((line, path));
+        match self.resolve(segments) {
+            Some(path) => self.found.push((line, path)),
+            None if segments.len() > 1 => self.crates.push((line, segments[0].clone())),
+            None => {}
         }
     }
 
@@ -207,6 +219,17 @@ pub fn check(rules: &Rules, edges: &[Edge]) -> Vec<String> {
     let mut unknown = BTreeSet::new();
     let mut reported = BTreeSet::new();
     for edge in edges {
+        if let Some(krate) = &edge.krate {
+            let rule = rules.crates.iter().find(|(name, _, _)| name == krate);
+            if let Some((_, allowed, why)) = rule
+                && !allowed.contains(&edge.from.as_str())
+                && !rules.binaries.iter().any(|(b, _)| *b == edge.from)
+                && reported.insert((edge.file.clone(), edge.line, krate.clone()))
+            {
+                problems.push(format!("src/{}:{}: `{}` names `{krate}`: {why}", edge.file, edge.line, edge.from));
+            }
+            continue;
+        }
         if let Some((_, allowed)) = rules.binaries.iter().find(|(name, _)| *name == edge.from) {
             let Some(first) = edge.to.first() else { continue };
             if !modules.contains(first.as_str()) {
@@ -283,4 +306,39 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
     }
     let mut done = BTreeSet::new();
     graph.keys().find_map(|start| walk(start, graph, &mut Vec::new(), &mut done))
+}
+
+/// Where a file names an HTTP error status (`StatusCode::NOT_FOUND`, `HttpResponse::BadRequest`
+/// ...) outside its `#[cfg(test)]` modules: (file, line, what).
+pub fn error_statuses(relative: &str, source: &str) -> Vec<(String, usize, String)> {
+    struct Sites {
+        found: Vec<(usize, String)>,
+    }
+    impl<'ast> Visit<'ast> for Sites {
+        fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+            let test_only = item.attrs.iter().any(|a| {
+                a.path().is_ident("cfg") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string() == "test")
+            });
+            if !test_only {
+                syn::visit::visit_item_mod(self, item);
+            }
+        }
+        fn visit_path(&mut self, path: &'ast syn::Path) {
+            let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            if let [.., kind, name] = names.as_slice() {
+                let status =
+                    kind == "StatusCode" && !["OK", "SEE_OTHER", "PERMANENT_REDIRECT"].contains(&name.as_str());
+                let built = kind == "HttpResponse"
+                    && !["Ok", "SeeOther", "PermanentRedirect", "build"].contains(&name.as_str());
+                if status || built {
+                    self.found.push((path.span().start().line, format!("{kind}::{name}")));
+                }
+            }
+            syn::visit::visit_path(self, path);
+        }
+    }
+    let file = syn::parse_file(source).unwrap_or_else(|e| panic!("src/{relative} does not parse: {e}"));
+    let mut sites = Sites { found: Vec::new() };
+    sites.visit_file(&file);
+    sites.found.into_iter().map(|(line, what)| (relative.to_owned(), line, what)).collect()
 }
