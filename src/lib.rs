@@ -2,9 +2,10 @@
 //! `POST /api`; each logged-in user is a supervised actor that handles that user's
 //! requests one at a time; handlers are pure functions of game data and a draft state.
 //!
-//! Layers, outermost first: [`api`] (HTTP transport, the only place errors become HTTP
-//! statuses) → [`accounts`] (Register/Login) and `summoner_actors` (one actor per user)
-//! → [`game`] (pure logic) → [`storage`] (durable state). See ARCHITECTURE.md.
+//! Layers, outermost first: the transports [`api`] and [`admin`] (the only places errors
+//! become HTTP statuses) → [`service`] (the core: the user actors' backend, accounts,
+//! sessions, operators' actions) → [`game`] (pure rules and handlers) → [`storage`] (rows,
+//! durable state) and [`cache`]. `tests/architecture.rs` enforces it; ARCHITECTURE.md maps it.
 
 pub mod admin;
 pub mod api;

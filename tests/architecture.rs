@@ -200,3 +200,89 @@ mod checker {
         assert!(found.iter().any(|p| p.contains("newthing") && p.contains("no rule")), "{found:?}");
     }
 }
+
+/// ARCHITECTURE.md's section titled `title`, up to the next `## `.
+fn section<'a>(doc: &'a str, title: &str) -> &'a str {
+    let start = doc.find(&format!("\n## {title}\n")).unwrap_or_else(|| panic!("ARCHITECTURE.md has no {title}"));
+    let rest = &doc[start + title.len() + 5..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+/// The backticked words of `text` that name a path of the repository.
+fn paths_in(text: &str) -> Vec<&str> {
+    let path = |w: &&str| w.contains('/') && !w.starts_with('/') && !w.contains(' ') && !w.contains('<');
+    text.split('`').skip(1).step_by(2).filter(path).collect()
+}
+
+/// Every `.rs` file of the workspace's sources, relative to the repository.
+fn sources(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut dirs: Vec<std::path::PathBuf> =
+        ["src", "actors/src", "proto/src", "client/src", "tools/bots/src", "tools/gdata/src"]
+            .iter()
+            .map(|d| root.join(d))
+            .collect();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("the folder reads").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path.strip_prefix(root).expect("in the repository").to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_code_map_names_every_module_and_only_what_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md reads");
+    let map = section(&doc, "Code map");
+    let rows: Vec<&str> = map.lines().filter(|l| l.starts_with("| `")).collect();
+    let mut problems = Vec::new();
+    for file in sources(root) {
+        let (dir, name) = file.rsplit_once('/').expect("in a folder");
+        let named = rows.iter().any(|row| {
+            row.contains(&format!("`{file}`"))
+                || (row.contains(&format!("`{dir}/`")) && (row.contains(&format!("`{name}`")) || row.contains(name)))
+        });
+        if !named {
+            problems.push(format!("{file} is not on the code map"));
+        }
+    }
+    for path in paths_in(map) {
+        if !root.join(path.trim_end_matches('/')).exists() {
+            problems.push(format!("the code map names {path}, which does not exist"));
+        }
+    }
+    assert!(problems.is_empty(), "ARCHITECTURE.md's code map is stale:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_invariant_says_what_checks_it_and_that_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md reads");
+    let invariants: Vec<&str> = section(&doc, "Invariants").split("\n- **").skip(1).collect();
+    assert!(invariants.len() >= 10, "the invariants were read");
+    let mut problems = Vec::new();
+    for invariant in invariants {
+        let title = invariant.split("**").next().unwrap_or_default();
+        let Some((_, checked)) = invariant.split_once("*Checked by") else {
+            problems.push(format!("{title}: no 'Checked by'"));
+            continue;
+        };
+        let named = paths_in(checked);
+        if named.is_empty() && !checked.contains("crate graph") {
+            problems.push(format!("{title}: names no test"));
+        }
+        for path in named {
+            if !root.join(path).exists() {
+                problems.push(format!("{title}: {path} does not exist"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "ARCHITECTURE.md's invariants:\n{}", problems.join("\n"));
+}

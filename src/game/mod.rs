@@ -1,7 +1,8 @@
 //! Game logic: the user's state, game data, and the pure handlers of each operation.
 //!
-//! Nothing under this module does I/O. [`backend::GameBackend`] is the one place where
-//! this logic meets storage, on behalf of the user actors.
+//! Nothing under this module does I/O: no file system, no actor, no global counter. It
+//! turns what a request did into storage's row writes; the service core
+//! (`crate::service::backend::GameBackend`) runs it and makes those writes durable.
 
 pub mod calendar;
 pub mod chi_square;
