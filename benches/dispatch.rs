@@ -23,6 +23,7 @@ use summoner::game::profile::Profile;
 use summoner::game::state::UserState;
 use summoner::service::backend::GameBackend;
 use summoner::service::catalog::Catalog;
+use summoner::service::cluster::Node;
 use summoner::service::quest_actor::QuestActors;
 use summoner::service::tokens::{hash_token, new_token};
 use summoner::storage::db_store::DbStore;
@@ -74,7 +75,8 @@ async fn fixture_with(owned: usize, quests: QuestActors) -> Fixture {
     let user = store.register(auth, profile.row(), 0).await.expect("register").user_id;
     store.write_outside(user, monsters(user, owned, &template)).await.expect("monsters given");
     let cache = Arc::new(LocalCache::new(Arc::new(SystemClock)));
-    let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), true, 0, quests);
+    let node = Arc::new(Node::new(0, 1, Duration::from_secs(3_600), Arc::new(SystemClock)));
+    let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), true, node, quests);
     let directory = Directory::new(
         Arc::new(backend),
         Arc::new(SystemClock),
@@ -112,6 +114,7 @@ impl Fixture {
             })
             .await
             .expect("answered")
+            .bytes
     }
 }
 

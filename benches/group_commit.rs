@@ -79,6 +79,7 @@ async fn open(url: &str, max_writes: usize, delay: Duration) -> DbStore {
         log_sweep: Duration::from_secs(30),
         hook: None,
         rekey: None,
+        gated: false,
     };
     DbStore::open(&config, 0).await.expect("store opens")
 }

@@ -11,8 +11,9 @@
 //! storage again; what the bot swarm's check asks first).
 //!
 //! Answers are plain text for operators and scripts (grants, audits and passivation answer
-//! JSON); errors become statuses in `admin/error.rs` alone. What the endpoints do to users
-//! is the service core's (`crate::service::operators`), handed in at wiring time.
+//! JSON); the endpoints' failures become statuses in `admin/error.rs` (the page renders
+//! those, and answers its sign-in form's 401 and 429 itself). What the endpoints do to
+//! users is the service core's (`crate::service::operators`), handed in at wiring time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,12 +65,9 @@ struct NoticeQuery {
 /// How long a notice stays up unless told.
 const NOTICE_TTL: Duration = Duration::from_secs(24 * 3600);
 
-/// Compares without leaking, through timing, how much of a guess was right, or its length:
-/// the digests compared are always 32 bytes.
+/// Compares without leaking through timing (`crate::service::tokens::same_secret`).
 pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
-    use sha2::{Digest, Sha256};
-    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::service::tokens::same_secret(a, b)
 }
 
 /// The admin page's cookie. It holds an expiry and a digest of it, the token and a key made
@@ -157,6 +155,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/passivate", web::post().to(actors::passivate))
         .route("/admin/users/{id}/kick", web::post().to(actors::kick))
         .route("/admin/shards", web::get().to(diagnose::list_shards))
+        .route("/admin/cluster", web::get().to(cluster))
         .route("/admin/jobs", web::get().to(jobs::list))
         .route("/admin/jobs/{name}/run", web::post().to(jobs::run))
         .route("/admin/", web::get().to(page::overview))
@@ -207,6 +206,13 @@ async fn passivate_all(req: HttpRequest, state: web::Data<AdminState>) -> AdminR
     let passivated = state.directory.passivate_all().await;
     let live = state.directory.live_actors();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "passivated": passivated, "live": live })))
+}
+
+/// `GET /admin/cluster`: every node (its lease, live actors, whether it is stopping), every
+/// work lease and its holder, from any node.
+async fn cluster(req: HttpRequest, state: web::Data<AdminState>) -> AdminResult {
+    authorize(&req, &state)?;
+    Ok(HttpResponse::Ok().json(state.operators.cluster().await?))
 }
 
 async fn gamedata(req: HttpRequest, state: web::Data<AdminState>) -> AdminResult {

@@ -29,8 +29,44 @@ pub struct Config {
     pub rate_limits: RateLimitsConfig,
     pub sign_in: SignInConfig,
     pub jobs: JobsConfig,
+    pub cluster: ClusterConfig,
     pub sentry: SentryConfig,
     pub debug: DebugConfig,
+}
+
+/// Several nodes on one set of databases (`crate::service::cluster`). Every node leases
+/// its id and owns its users by rows of the databases; these settings say how long a lease
+/// lasts and how nodes reach each other.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// How long a node's lease lasts past each renewal (renewed every third of it): a node
+    /// killed is replaced by the others within this time (ms).
+    pub lease_ms: u64,
+    /// Address and port of the internal listener other nodes forward requests to. Keep it
+    /// off the public network; port 0 picks a free one.
+    pub internal_listen: SocketAddr,
+    /// The address other nodes reach the internal listener at (`host:port`); empty: the
+    /// address it is bound to (right on one host; set it when nodes are on several).
+    pub advertise: String,
+    /// The secret nodes show each other on the internal listener. Empty: the internal
+    /// listener refuses everything, so this node neither forwards nor takes forwards.
+    pub secret: String,
+    /// Longest a forwarded request may take on the owner (ms), within the request's own
+    /// time limit.
+    pub forward_timeout_ms: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self {
+            lease_ms: 6_000,
+            internal_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            advertise: String::new(),
+            secret: String::new(),
+            forward_timeout_ms: 8_000,
+        }
+    }
 }
 
 /// Scheduled jobs (`crate::jobs`): how often each runs and what it keeps.
@@ -229,9 +265,10 @@ pub struct StorageConfig {
     /// How often the action-log outbox of each game shard is read back, besides when a
     /// batch's outcome was unknown (a batch abandoned past its time bound may commit later).
     pub log_sweep_secs: u64,
-    /// This server node's number (0–1023), part of every id it makes; each running server
-    /// process needs its own.
-    pub node_id: u16,
+    /// This server node's number (0–1023), part of every id it makes. Unset: the node takes
+    /// a free one at start (leased in the common database); set: it takes that one, and is
+    /// refused at start while a live node holds it.
+    pub node_id: Option<u16>,
 }
 
 impl StorageConfig {
@@ -359,6 +396,7 @@ impl Default for Config {
             rate_limits: RateLimitsConfig::default(),
             sign_in: SignInConfig::default(),
             jobs: JobsConfig::default(),
+            cluster: ClusterConfig::default(),
             sentry: SentryConfig::default(),
             debug: DebugConfig::default(),
         }
@@ -379,7 +417,7 @@ impl Default for StorageConfig {
             batch_max_writes: 256,
             batch_delay_ms: 1,
             log_sweep_secs: 30,
-            node_id: 0,
+            node_id: None,
         }
     }
 }
@@ -557,8 +595,23 @@ impl Config {
         if !self.sentry.dsn.is_empty() && self.sentry.dsn.parse::<sentry::types::Dsn>().is_err() {
             return fail("sentry.dsn is not a valid DSN");
         }
-        if self.storage.node_id > crate::ids::MAX_NODE {
+        if self.storage.node_id.is_some_and(|id| id > crate::ids::MAX_NODE) {
             return fail("storage.node_id must be at most 1023");
+        }
+        let cluster = &self.cluster;
+        if !(1_000..=60_000).contains(&cluster.lease_ms) {
+            return fail("cluster.lease_ms must be 1000 to 60000");
+        }
+        if !cluster.secret.is_empty() && cluster.secret.len() < 16 {
+            return fail("cluster.secret must have at least 16 characters (or be empty: no forwarding)");
+        }
+        if cluster.forward_timeout_ms == 0 {
+            return fail("cluster.forward_timeout_ms must be at least 1");
+        }
+        if cluster.internal_listen == self.listen && self.listen.port() != 0 {
+            return fail(
+                "cluster.internal_listen must differ from listen (the internal side is never on the public port)",
+            );
         }
         if self.admin.listen == self.listen && self.listen.port() != 0 {
             return fail("admin.listen must differ from listen (the admin side is never on the public port)");

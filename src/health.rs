@@ -39,8 +39,16 @@ impl Readiness {
     }
 }
 
-/// Pings the store (every database) and the cache (every shard) now.
+/// Whether this node takes requests (not stopping, its lease held), then pings the store
+/// (every database) and the cache (every shard) now.
 pub async fn check(state: &ApiState) -> Result<(), String> {
+    let node = state.routing.node();
+    if node.draining() {
+        return Err(format!("node {} is stopping", node.id));
+    }
+    if !node.serving() {
+        return Err(format!("node {}'s lease is not renewed", node.id));
+    }
     state.directory.backend().ping().await
 }
 

@@ -2,7 +2,8 @@
 //! operation and status, live user actors, game-data version, per shard the size and
 //! commit latency of group-commit batches, writes dropped past their deadline, refused by
 //! the owner-epoch fence or of unknown outcome, action-log rows shipped from the outboxes,
-//! deliveries between users with their lag, the cache's round trips and commands, and the
+//! deliveries between users with their lag, the cluster's ownership changes, forwards,
+//! lease renewals and work leases taken, the cache's round trips and commands, and the
 //! session look-ups the cache could not answer; and, read when scraped, requests in flight
 //! by the stage they wait in, requests queued in user mailboxes, each shard's group-commit
 //! queue depth and oldest job, Redis call latency per shard, and the process's CPU,
@@ -40,6 +41,10 @@ pub struct Metrics {
     pub cache_writes_dropped: IntGauge,
     pub writes_dropped: IntCounter,
     pub writes_fenced: IntCounter,
+    pub ownership_changes: IntCounter,
+    pub lease_renewals: IntCounterVec,
+    pub lease_changes: IntCounterVec,
+    pub forwards: IntCounterVec,
     pub writes_unknown: IntCounter,
     pub logs_shipped: IntCounter,
     pub deliveries: IntCounter,
@@ -117,6 +122,26 @@ fn build() -> Result<Metrics, prometheus::Error> {
     )?;
     let writes_fenced =
         IntCounter::new("writes_fenced_total", "Writes refused because another activation owns the user")?;
+    let ownership_changes = IntCounter::new(
+        "ownership_changes_total",
+        "Users this node took over from another node (an activation raised their owner epoch)",
+    )?;
+    let lease_renewals = IntCounterVec::new(
+        Opts::new("lease_renewals_total", "Renewals of this node's lease, by outcome (held, lapsed, lost, failed)"),
+        &["outcome"],
+    )?;
+    let lease_changes = IntCounterVec::new(
+        Opts::new("lease_changes_total", "Work leases this node took, and its lease lost or lapsed, by kind"),
+        &["kind"],
+    )?;
+    let forwards = IntCounterVec::new(
+        Opts::new("forwards_total", "Requests sent on to the node that owns their user, by outcome"),
+        &["outcome"],
+    )?;
+    register(&registry, &mut families, Box::new(ownership_changes.clone()))?;
+    register(&registry, &mut families, Box::new(lease_renewals.clone()))?;
+    register(&registry, &mut families, Box::new(lease_changes.clone()))?;
+    register(&registry, &mut families, Box::new(forwards.clone()))?;
     let writes_unknown =
         IntCounter::new("writes_outcome_unknown_total", "Writes whose batch's commit got no answer in time")?;
     let logs_shipped =
@@ -222,6 +247,10 @@ fn build() -> Result<Metrics, prometheus::Error> {
         cache_writes_dropped,
         writes_dropped,
         writes_fenced,
+        ownership_changes,
+        lease_renewals,
+        lease_changes,
+        forwards,
         writes_unknown,
         logs_shipped,
         deliveries,

@@ -16,21 +16,26 @@ fn check(toml: &str, name: &str) {
     let file = dir.path().join("summoner.toml");
     std::fs::write(&file, toml).unwrap();
     let config = Config::load(Some(&file)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    config.check_offline().unwrap_or_else(|e| panic!("{name}: {e}"));
+    summoner::server::check_config(&config).unwrap_or_else(|e| panic!("{name}: {e}"));
 }
 
-#[test]
-fn the_example_configurations_are_valid() {
-    check(&deploy("summoner.toml"), "deploy/summoner.toml");
-    // The dev server's configuration, as the ConfigMap of dev-branch.yaml holds it.
-    let manifest = deploy("kubernetes/dev-branch.yaml");
+/// The ConfigMap's `summoner.toml` of a Kubernetes manifest.
+fn config_map(manifest: &str) -> String {
     let start = manifest.find("summoner.toml: |\n").expect("the ConfigMap holds summoner.toml") + 17;
     let block: Vec<&str> = manifest[start..]
         .lines()
         .take_while(|l| l.starts_with("    ") || l.is_empty())
         .map(|l| l.trim_start())
         .collect();
-    check(&block.join("\n"), "the dev server's ConfigMap");
+    block.join("\n")
+}
+
+#[test]
+fn the_example_configurations_are_valid() {
+    check(&deploy("summoner.toml"), "deploy/summoner.toml");
+    // The dev server's configuration and the cluster's, as their ConfigMaps hold them.
+    check(&config_map(&deploy("kubernetes/dev-branch.yaml")), "the dev server's ConfigMap");
+    check(&config_map(&deploy("kubernetes/cluster.yaml")), "the cluster's ConfigMap");
     // And a broken one is refused.
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
@@ -40,32 +45,44 @@ fn the_example_configurations_are_valid() {
 
 #[test]
 fn the_scripts_parse_and_the_unit_checks_its_configuration_first() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/kubernetes/dev-branch.sh");
-    let status = std::process::Command::new("bash").arg("-n").arg(&script).status().expect("bash runs");
-    assert!(status.success(), "dev-branch.sh does not parse");
+    for script in ["deploy/kubernetes/dev-branch.sh", "deploy/local-cluster.sh"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+        let status = std::process::Command::new("bash").arg("-n").arg(&path).status().expect("bash runs");
+        assert!(status.success(), "{script} does not parse");
+    }
     let unit = deploy("systemd/summoner.service");
     assert!(unit.contains("ExecStartPre=/usr/local/bin/summoner config check /etc/summoner/summoner.toml"));
     assert!(unit.contains("ExecStart=/usr/local/bin/summoner --config /etc/summoner/summoner.toml"));
     let nginx = deploy("nginx/summoner.conf");
-    for needed in ["ssl_certificate ", "client_max_body_size 64k;", "upstream summoner", "X-Forwarded-For"] {
+    for needed in [
+        "ssl_certificate ",
+        "client_max_body_size 64k;",
+        "upstream summoner",
+        "X-Forwarded-For",
+        "hash $summoner_route consistent;",
+        "proxy_next_upstream error timeout http_503 non_idempotent;",
+    ] {
         assert!(nginx.contains(needed), "nginx config lacks {needed}");
     }
-    // nginx reaches the node where it listens, and the node believes nginx's X-Forwarded-For.
+    // nginx reaches every node at the port it listens on, and the nodes believe only nginx's
+    // X-Forwarded-For.
     let config: summoner::config::Config =
         toml::from_str(&deploy("summoner.toml")).expect("the shipped configuration parses");
-    let upstreams: Vec<&str> = nginx
+    let upstreams: Vec<std::net::SocketAddr> = nginx
         .lines()
         .filter_map(|l| l.trim().strip_prefix("server "))
         .filter_map(|rest| rest.split_whitespace().next())
         .map(|address| address.trim_end_matches(';'))
         .filter(|address| *address != "{")
+        .map(|address| address.parse().expect("an upstream is host:port"))
         .collect();
-    assert_eq!(upstreams, [config.listen.to_string()], "nginx's upstream is the node's listen");
-    let nginx_host = config.listen.ip();
-    assert!(
-        config.rate_limits.trusted_proxies.iter().any(|net| net.contains(&nginx_host)),
-        "the node trusts nginx (on {nginx_host}) to forward client addresses"
-    );
+    assert!(upstreams.len() >= 2, "nginx spreads over several nodes: {upstreams:?}");
+    assert!(upstreams.iter().all(|u| u.port() == config.listen.port()), "nginx's upstreams are the nodes' listen");
+    let nets = &config.rate_limits.trusted_proxies;
+    assert!(!nets.is_empty() && nets.iter().all(|n| n.prefix_len() >= 24), "only nginx is trusted: {nets:?}");
+    assert!(upstreams.iter().all(|u| !nets.iter().any(|n| n.contains(&u.ip()))), "a node does not trust its peers");
+    assert!(config.storage.node_id.is_none(), "each node takes a free id");
+    assert_ne!(config.cluster.internal_listen.port(), 0, "peers reach the internal listener at a known port");
 }
 
 #[test]

@@ -21,8 +21,11 @@ pub enum FailureKind {
     Overloaded,
     /// The commit may have been applied or not: the actor must not go on from its state.
     OutcomeUnknown,
-    /// Another activation owns the user now: the actor must not go on from its state.
+    /// Another activation owns the user now (its commit was fenced, nothing applied): the
+    /// actor must not go on from its state.
     Superseded,
+    /// The user is another live node's: this activation must not start (load refused).
+    Elsewhere,
     /// Nothing was applied, but storage holds something the actor's state does not (another
     /// writer's row): the actor must reload before it goes on.
     Conflict,

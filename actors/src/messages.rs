@@ -30,6 +30,10 @@ pub enum CallError {
     /// Too much work queued (the shard's write queue); nothing was applied.
     #[error("{0}")]
     Overloaded(String),
+    /// Another activation owns the user (on another node, or this node lost its lease);
+    /// nothing was applied: the request is to be routed again.
+    #[error("{0}")]
+    Moved(String),
 }
 
 /// One API request of this user. Answers the encoded `Response`.
@@ -50,7 +54,17 @@ pub struct Call {
 }
 
 impl Message for Call {
-    type Result = Result<Vec<u8>, CallError>;
+    type Result = Result<Answered, CallError>;
+}
+
+/// A request's answer, as the caller relays it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    /// The encoded `Response`.
+    pub bytes: Vec<u8>,
+    /// Its error code when it was made for this call (0: none), so it is counted once;
+    /// None when it repeats an earlier answer (a retry's replay).
+    pub fresh_code: Option<i32>,
 }
 
 /// Starts a new session (Login), ending the previous one. Answers the user's state.
@@ -149,9 +163,12 @@ impl From<BackendError> for CallError {
             FailureKind::Conflict => {
                 CallError::Internal("the request met a change made elsewhere; retry with the same seq".into())
             }
-            FailureKind::OutcomeUnknown | FailureKind::Superseded => {
+            FailureKind::OutcomeUnknown => {
                 CallError::Internal("the outcome of this request is not known yet; retry with the same seq".into())
             }
+            FailureKind::Superseded | FailureKind::Elsewhere => CallError::Moved(
+                "another node serves this user now; nothing was applied: retry with the same seq".into(),
+            ),
         }
     }
 }

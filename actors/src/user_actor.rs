@@ -67,6 +67,9 @@ enum Phase<S> {
     Ready(Box<Live<S>>),
     /// Passivated or failed to load: answers [`CallError::Retired`] to anything.
     Retired,
+    /// Its load was refused because another node owns the user: answers
+    /// [`CallError::Moved`] to anything, so the caller routes again.
+    Elsewhere,
 }
 
 /// The actor of one user.
@@ -75,11 +78,14 @@ pub struct UserActor<B: UserBackend> {
     phase: Phase<B::State>,
     /// The in-flight probe of the request being handled (one at a time).
     probe: Option<Arc<Tracked>>,
+    /// The error code of the answer being made for the call handled now, when it is made
+    /// for it (not a replay): [`crate::Answered::fresh_code`].
+    fresh_code: Option<i32>,
 }
 
 impl<B: UserBackend> UserActor<B> {
     pub(crate) fn new(settings: ActorSettings<B>) -> Self {
-        Self { settings, phase: Phase::Loading, probe: None }
+        Self { settings, phase: Phase::Loading, probe: None, fresh_code: None }
     }
 
     fn user(&self) -> UserId {
@@ -96,6 +102,11 @@ impl<B: UserBackend> UserActor<B> {
                     act.settings.shard.store(shard, Ordering::Relaxed);
                 }
                 act.phase = Phase::Ready(Box::new(Live::from(loaded)));
+            }
+            Err(err) if err.kind == crate::FailureKind::Elsewhere => {
+                tracing::info!(user.id = user, error = %err, "user owned by another node; not activated here");
+                act.retire(ctx, true);
+                act.phase = Phase::Elsewhere;
             }
             Err(err) => {
                 tracing::error!(user.id = user, error = %err, "user actor could not load its state");
@@ -170,7 +181,7 @@ impl<B: UserBackend> Actor for UserActor<B> {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(self.settings.mailbox_capacity.max(1));
-        if !matches!(self.phase, Phase::Retired) {
+        if !matches!(self.phase, Phase::Retired | Phase::Elsewhere) {
             self.load(ctx);
         }
     }
@@ -180,7 +191,7 @@ impl<B: UserBackend> Supervised for UserActor<B> {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
         // The request that made it restart is answered: its in-flight entry goes.
         self.probe = None;
-        if !matches!(self.phase, Phase::Retired) {
+        if !matches!(self.phase, Phase::Retired | Phase::Elsewhere) {
             tracing::warn!(user.id = self.user(), "user actor restarting; state reloads from storage");
             self.phase = Phase::Loading;
         }
@@ -192,14 +203,16 @@ fn done<A: Actor, T: 'static>(value: T) -> AtomicResponse<A, T> {
 }
 
 impl<B: UserBackend> Handler<Call> for UserActor<B> {
-    type Result = AtomicResponse<Self, Result<Vec<u8>, CallError>>;
+    type Result = AtomicResponse<Self, Result<crate::Answered, CallError>>;
 
     fn handle(&mut self, call: Call, ctx: &mut Context<Self>) -> Self::Result {
+        self.fresh_code = None;
         let served = self.serve_call(call, ctx);
         // The request is done here: its in-flight entry goes (unless the caller still waits).
         AtomicResponse::new(Box::pin(served.map(|answer, actor, _| {
             actor.probe = None;
-            answer
+            let fresh_code = actor.fresh_code.take();
+            answer.map(|bytes| crate::Answered { bytes, fresh_code })
         })))
     }
 }
@@ -224,6 +237,9 @@ impl<B: UserBackend> UserActor<B> {
         let live = match &mut self.phase {
             Phase::Ready(live) => live,
             Phase::Retired => return Box::pin(fut::ready(Err(CallError::Retired))),
+            Phase::Elsewhere => {
+                return Box::pin(fut::ready(Err(CallError::Moved("another node owns this user".into()))));
+            }
             Phase::Loading => {
                 return Box::pin(fut::ready(Err(CallError::Internal("user state is not loaded".into()))));
             }
@@ -250,9 +266,11 @@ impl<B: UserBackend> UserActor<B> {
         let early = match replay::decide(live.last.as_mut(), seq) {
             Decision::Replay(bytes) => Some(bytes.to_vec()),
             Decision::Duplicate => {
+                self.fresh_code = Some(ErrorCode::DuplicateRequest as i32);
                 Some(Self::error_bytes(seq, now, ErrorCode::DuplicateRequest, "this seq was already answered"))
             }
             Decision::Stale => {
+                self.fresh_code = Some(ErrorCode::StaleRequest as i32);
                 Some(Self::error_bytes(seq, now, ErrorCode::StaleRequest, "seq is older than the last request"))
             }
             Decision::Fresh => None,
@@ -354,6 +372,7 @@ impl<B: UserBackend> UserActor<B> {
         let Handled { mut response, change, ends_session } = handled;
         response.seq = seq;
         response.server_time_ms = now;
+        self.fresh_code = Some(response.error);
         let bytes = response.encode_to_vec();
         let ended = ends_session.then(|| session.clone());
 
@@ -422,7 +441,7 @@ impl<B: UserBackend> Handler<Passivate> for UserActor<B> {
         let unkept = match &self.phase {
             Phase::Ready(live) if !live.last_kept => live.session.clone().zip(live.last.clone()),
             Phase::Ready(_) => None,
-            Phase::Loading | Phase::Retired => return Box::pin(std::future::ready(false)),
+            Phase::Loading | Phase::Retired | Phase::Elsewhere => return Box::pin(std::future::ready(false)),
         };
         if !self.retire(ctx, passivate.now) {
             return Box::pin(std::future::ready(false));
@@ -492,6 +511,7 @@ impl<B: UserBackend> Handler<Inspect<B::State>> for UserActor<B> {
                 last_seq: live.last.as_ref().map(|l| l.seq),
             }),
             Phase::Retired => Err(CallError::Retired),
+            Phase::Elsewhere => Err(CallError::Moved("another node owns this user".into())),
             Phase::Loading => Err(CallError::Internal("user state is not loaded".into())),
         }
     }
@@ -504,6 +524,7 @@ impl<B: UserBackend> Handler<Kick> for UserActor<B> {
         let live = match &self.phase {
             Phase::Ready(live) => live,
             Phase::Retired => return done(Err(CallError::Retired)),
+            Phase::Elsewhere => return done(Err(CallError::Moved("another node owns this user".into()))),
             Phase::Loading => return done(Err(CallError::Internal("user state is not loaded".into()))),
         };
         let Some(session) = live.session.clone() else {

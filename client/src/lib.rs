@@ -1,6 +1,6 @@
 //! A small client of the Summoner API: what the tour example, the integration tests and
-//! the bot swarm use to talk to a server. It keeps the session token and numbers
-//! requests the way PROTOCOL.md asks clients to.
+//! the bot swarm use to talk to a server. It keeps the session token and the routing key,
+//! and numbers requests the way PROTOCOL.md asks clients to.
 
 use prost::Message;
 use summoner_proto::api::{
@@ -45,8 +45,13 @@ pub struct Client {
     http: reqwest::Client,
     url: String,
     token: Vec<u8>,
+    /// The routing key Login answered, sent as [`ROUTE_HEADER`].
+    route: String,
     seq: u64,
 }
+
+/// The header a load balancer in front of several nodes hashes (docs/PROTOCOL.md).
+pub const ROUTE_HEADER: &str = "x-summoner-route";
 
 /// A device-id credential.
 pub fn device(id: &str) -> Credential {
@@ -60,6 +65,7 @@ impl Client {
             http: reqwest::Client::new(),
             url: format!("{}/api", base_url.trim_end_matches('/')),
             token: Vec::new(),
+            route: String::new(),
             seq: 0,
         }
     }
@@ -67,7 +73,7 @@ impl Client {
     /// A client of the API endpoint `endpoint` (e.g. `http://127.0.0.1:8080/api`) over
     /// `http`, whose connection pool and timeouts it shares with other clients.
     pub fn with_endpoint(http: reqwest::Client, endpoint: &str) -> Self {
-        Self { http, url: endpoint.to_owned(), token: Vec::new(), seq: 0 }
+        Self { http, url: endpoint.to_owned(), token: Vec::new(), route: String::new(), seq: 0 }
     }
 
     /// The current session token (empty before Login).
@@ -93,7 +99,11 @@ impl Client {
 
     /// Posts raw bytes with the protobuf content type.
     pub async fn post_raw(&self, body: Vec<u8>, content_type: &str) -> Result<Answer, ClientError> {
-        let reply = self.http.post(&self.url).header("content-type", content_type).body(body).send().await?;
+        let mut post = self.http.post(&self.url).header("content-type", content_type);
+        if !self.route.is_empty() {
+            post = post.header(ROUTE_HEADER, &self.route);
+        }
+        let reply = post.body(body).send().await?;
         let status = reply.status().as_u16();
         let retry_after = reply.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
         let bytes = reply.bytes().await?.to_vec();
@@ -124,6 +134,7 @@ impl Client {
         let answer = self.send(0, request::Payload::Login(LoginReq { credential: Some(credential) })).await?;
         if let Some(response::Payload::Login(login)) = &answer.response.payload {
             self.token = login.session_token.clone();
+            self.route = login.routing_key.clone();
             self.seq = 0;
         }
         Ok(answer)

@@ -241,8 +241,13 @@ pub struct UserView {
     /// The live actor did not answer within the wait (it is handling a slow request):
     /// `state` is absent, the rest is the directory's.
     pub busy: bool,
-    /// Read from storage without activating an actor (the user is retired).
+    /// Read from storage without activating an actor (the user is retired here: live on
+    /// another node, or on none).
     pub read_only: bool,
+    /// The node that owns the user (`users.owner_node`; -1: none yet) and the owner epoch,
+    /// read from the user's game shard whichever node answers.
+    pub owner_node: i64,
+    pub owner_epoch: i64,
     pub shard: Option<i32>,
     pub mailbox_depth: usize,
     pub activated_at_ms: Option<i64>,
@@ -260,7 +265,11 @@ pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, AdminE
     let (now, data) = (operators.now_ms(), operators.game_data());
     let in_flight: Vec<RequestView> =
         state.in_flight.views().into_iter().filter(|r| r.user == Some(user)).map(Into::into).collect();
+    let (owner_node, owner_epoch) =
+        operators.owner(user).await?.ok_or(AdminError::NotFound(format!("no user {user}")))?;
     let live = |info: &ActorInfo, busy: bool| UserView {
+        owner_node,
+        owner_epoch,
         user_id: user,
         live: true,
         busy,
@@ -285,6 +294,8 @@ pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, AdminE
         },
         Looked::Busy { info } => UserView { in_flight, ..live(&info, true) },
         Looked::Stored { state: stored, session, last_seq } => UserView {
+            owner_node,
+            owner_epoch,
             user_id: user,
             live: false,
             busy: false,

@@ -9,7 +9,7 @@ use summoner_actors::{InFlight, InFlightView, Stage};
 
 use crate::admin::error::AdminResult;
 use crate::admin::{AdminState, authorize};
-use crate::service::operators::QueueView;
+use crate::storage::queue_gauge::QueueView;
 
 /// One request in flight.
 #[derive(Debug, Serialize)]

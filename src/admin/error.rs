@@ -35,6 +35,9 @@ pub enum AdminError {
     Conflict(String),
     #[error("refused: {0}")]
     Refused(String),
+    /// Refused, in the words given (422).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -48,7 +51,7 @@ impl ResponseError for AdminError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Refused(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -80,7 +83,7 @@ impl From<AuditError> for AdminError {
         match e {
             AuditError::NoSuchDraw(..) | AuditError::NoSuchUser(_) => Self::NotFound(e.to_string()),
             AuditError::Store(e) => Self::Unavailable(format!("storage: {e}")),
-            e => Self::Refused(format!("cannot replay: {e}")),
+            e => Self::Unprocessable(format!("cannot replay: {e}")),
         }
     }
 }
@@ -107,6 +110,7 @@ impl From<RunError> for AdminError {
             RunError::Unknown(_) => Self::NotFound(e.to_string()),
             RunError::Busy(_) => Self::Conflict(e.to_string()),
             RunError::Stopped(_) => Self::Unavailable(e.to_string()),
+            RunError::Elsewhere(_) => Self::Conflict(e.to_string()),
         }
     }
 }

@@ -361,7 +361,8 @@ fn path_user(path: &str) -> Result<u64, Box<HttpResponse>> {
 /// An error's page: its status (`admin/error.rs`) and its words.
 fn failed(e: &AdminError) -> HttpResponse {
     use actix_web::ResponseError;
-    html(e.status_code(), page("Not done", &format!("<p class=\"warn\">{}</p>", esc(&e.to_string()))))
+    let title = if e.status_code() == StatusCode::NOT_FOUND { "Not found" } else { "Unavailable" };
+    html(e.status_code(), page(title, &format!("<p class=\"warn\">{}</p>", esc(&e.to_string()))))
 }
 
 fn not_found(what: &str) -> HttpResponse {

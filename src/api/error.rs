@@ -13,6 +13,7 @@
 //! | 408 | `REQUEST_TIMEOUT` | the body came too slowly; send it again, whole |
 //! | 429 | `RATE_LIMITED` | retry with the same seq after `Retry-After` seconds |
 //! | 503 | `OVERLOADED`, `UNAVAILABLE` | retry with the same seq after `Retry-After` seconds |
+//! | 503 | `MOVED` | another node serves the user now, or this one is not serving yet; nothing was applied: retry with the same seq after `Retry-After` (through the load balancer, which may pick another node) |
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -56,6 +57,10 @@ pub enum ApiError {
     /// A game-level refusal (200 + code).
     #[error("{1}")]
     Refused(ErrorCode, String),
+    /// Another node serves the user now, or this node does not serve at the moment; nothing
+    /// was applied.
+    #[error("{0}")]
+    Moved(String),
 }
 
 impl ApiError {
@@ -74,6 +79,7 @@ impl ApiError {
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
             Self::Refused(code, _) => (StatusCode::OK, *code),
+            Self::Moved(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Moved),
         }
     }
 
@@ -110,6 +116,23 @@ impl ApiError {
     }
 }
 
+/// The answer the owner of the user gave to a forwarded request, relayed as it is: its
+/// status (the owner's policy made it), `Retry-After` and body.
+pub fn relay(answer: crate::service::routing::Forwarded) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut relayed = HttpResponse::build(status);
+    relayed.content_type(PROTOBUF);
+    if let Some(wait) = answer.retry_after {
+        relayed.insert_header(("Retry-After", wait));
+    }
+    relayed.body(answer.body)
+}
+
+/// The answer to a call on the internal listener that does not show the cluster's secret.
+pub fn not_a_peer() -> HttpResponse {
+    HttpResponse::Forbidden().body("not a peer of this cluster\n")
+}
+
 /// The `Retry-After` seconds of a rate limit's wait: whole seconds, rounded up, at least 1,
 /// so a client that waits that long gets through.
 pub fn retry_after(wait: std::time::Duration) -> u64 {
@@ -126,6 +149,7 @@ impl From<AskError> for ApiError {
             AskError::Call(CallError::Unavailable(m)) => Self::Unavailable(m),
             AskError::Call(CallError::Overloaded(_)) => Self::Overloaded,
             AskError::Call(CallError::Retired) => Self::Internal("the user's actor is restarting; retry".into()),
+            AskError::Call(CallError::Moved(m)) => Self::Moved(m),
             AskError::Timeout => Self::Internal("the request timed out; retry with the same seq".into()),
         }
     }

@@ -1,10 +1,13 @@
-//! The HTTP transport: `POST /api`. Thin by design: read and decode the body, find the
-//! caller's actor, map failures to statuses ([`error`]). One tracing span per request
-//! records operation, user, seq, status and duration.
+//! The HTTP transport: `POST /api`, and `POST /internal/api` for requests other nodes
+//! forward. Thin by design: read and decode the body, find the caller's user, send it to the
+//! node that serves the user (`crate::service::routing`) or to its actor here, map failures
+//! to statuses ([`error`]). One tracing span per request records operation, user, seq,
+//! status and duration.
 
 pub mod body;
 pub mod decode;
 pub mod error;
+pub mod internal;
 pub mod rate_limits;
 
 use std::sync::Arc;
@@ -13,16 +16,18 @@ use std::time::{Duration, Instant};
 use actix_web::{HttpRequest, HttpResponse, web};
 use prost::Message;
 use summoner_actors::in_flight::{Tracked, traced};
-use summoner_actors::{Call, Directory, InFlight, Stage};
-use summoner_proto::api::{Request, Response, request::Payload, response};
+use summoner_actors::{AskError, Call, CallError, Directory, InFlight, Stage};
+use summoner_proto::api::{ErrorCode, Request, Response, request::Payload, response};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::api::error::{ApiError, PROTOBUF};
 use crate::api::rate_limits::RateLimits;
+use crate::service::accounts::AccountError;
 use crate::service::accounts::Accounts;
 use crate::service::backend::GameBackend;
+use crate::service::routing::{DEADLINE_HEADER, ForwardError, Forwarded, Route, Routing, SECRET_HEADER};
 use crate::service::sessions::{FoundIn, SessionOwner, Sessions};
 use crate::service::tokens::{TOKEN_BYTES, hash_token};
 
@@ -32,6 +37,8 @@ pub struct ApiState {
     pub accounts: Accounts,
     /// Whose session a token is, when no live actor holds it.
     pub sessions: Sessions,
+    /// Which node serves a user, and forwarding there.
+    pub routing: Routing,
     /// Server-wide admission: one permit per request in flight.
     pub admission: Arc<Semaphore>,
     /// Every request in flight and the stage it waits in.
@@ -52,17 +59,63 @@ impl ApiState {
 
 /// `POST /api`.
 pub async fn endpoint(req: HttpRequest, payload: web::Payload, state: web::Data<ApiState>) -> HttpResponse {
+    let from = Hop::Client;
+    handle(req, payload, state, from).await
+}
+
+/// `POST /internal/api` on the internal listener: a request another node forwarded, with
+/// the cluster's secret and what is left of its time. It is served here or refused, never
+/// forwarded again.
+pub async fn internal_endpoint(req: HttpRequest, payload: web::Payload, state: web::Data<ApiState>) -> HttpResponse {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if !header(SECRET_HEADER).is_some_and(|s| state.routing.is_peer(s)) {
+        return error::not_a_peer();
+    }
+    let remaining = header(DEADLINE_HEADER).and_then(|v| v.parse::<u64>().ok()).map(Duration::from_millis);
+    let within = remaining.unwrap_or(state.request_timeout).min(state.request_timeout);
+    handle(req, payload, state, Hop::Forwarded(within)).await
+}
+
+/// Where a request came from.
+#[derive(Debug, Clone, Copy)]
+enum Hop {
+    /// From a client (through a load balancer, maybe): routed, and forwarded if need be.
+    Client,
+    /// From another node, with this much of its time left: served here or refused.
+    Forwarded(Duration),
+}
+
+impl Hop {
+    fn timeout(self, state: &ApiState) -> Duration {
+        match self {
+            Hop::Client => state.request_timeout,
+            Hop::Forwarded(within) => within,
+        }
+    }
+}
+
+/// What a request was answered with.
+enum Served {
+    /// An encoded `Response` made here (200).
+    Answer(Vec<u8>),
+    /// The answer of the node that owns the user, as it gave it.
+    Relayed(Forwarded),
+}
+
+async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<ApiState>, hop: Hop) -> HttpResponse {
     let started = Instant::now();
     let span = tracing::info_span!("request", op = Empty, user.id = Empty, seq = Empty);
     let mut seen = Seen { seq: 0, op: "none" };
     // Shared with the user's actor, which keeps the request in view while it works on it.
-    let tracked = Arc::new(state.in_flight.begin(state.request_timeout));
+    let tracked = Arc::new(state.in_flight.begin(hop.timeout(&state)));
     let probe = tracked.probe().clone();
-    let result =
-        traced(Some(probe), serve(&req, payload, &state, &span, &mut seen, &tracked)).instrument(span.clone()).await;
+    let result = traced(Some(probe), serve(&req, payload, &state, &span, &mut seen, &tracked, hop))
+        .instrument(span.clone())
+        .await;
     drop(tracked);
     let response = match result {
-        Ok(bytes) => HttpResponse::Ok().content_type(PROTOBUF).body(bytes),
+        Ok(Served::Answer(bytes)) => HttpResponse::Ok().content_type(PROTOBUF).body(bytes),
+        Ok(Served::Relayed(answer)) => error::relay(answer),
         Err(e) => e.to_http(seen.seq, state.now_ms(), state.retry_after_secs),
     };
     let elapsed = started.elapsed().as_secs_f64();
@@ -104,7 +157,8 @@ async fn serve(
     span: &tracing::Span,
     seen: &mut Seen,
     tracked: &Arc<Tracked>,
-) -> Result<Vec<u8>, ApiError> {
+    hop: Hop,
+) -> Result<Served, ApiError> {
     let probe = tracked.probe();
     let _permit = state.admission.try_acquire().map_err(|_| ApiError::Overloaded)?;
     body::check_content_type(req)?;
@@ -119,22 +173,64 @@ async fn serve(
     probe.set_stage(Stage::Handler, None);
     span.record("op", seen.op);
     span.record("seq", request.seq);
-    if matches!(op, Payload::Register(_) | Payload::Login(_)) {
+    if matches!(op, Payload::Register(_) | Payload::Login(_)) && matches!(hop, Hop::Client) {
         state.rate_limits.sign_in(state.rate_limits.client_address(req)).map_err(ApiError::RateLimited)?;
+    }
+    if !matches!(op, Payload::Register(_)) && !state.routing.node().serving() {
+        return Err(ApiError::Moved("this node's lease is not renewed yet; retry".into()));
     }
     let answer = match op {
         Payload::Register(r) => response::Payload::Register(state.accounts.register(r).await?),
         Payload::Login(r) => {
-            let (user, res) = state.accounts.login(r).await?;
+            let user = state.accounts.account(r).await?;
             span.record("user.id", user);
             probe.set_user(user);
+            if let Some(relayed) = elsewhere(state, user, &bytes, hop, false).await? {
+                return Ok(Served::Relayed(relayed));
+            }
+            let res = match state.accounts.open(user).await {
+                // As in `call_actor`: to the owner, else once more here.
+                Err(AccountError::Actor(AskError::Call(CallError::Moved(_)))) => {
+                    if let Some(relayed) = elsewhere(state, user, &bytes, hop, true).await? {
+                        return Ok(Served::Relayed(relayed));
+                    }
+                    state.accounts.open(user).await?
+                }
+                opened => opened?,
+            };
             response::Payload::Login(res)
         }
-        _ => return call_actor(state, request, span, tracked, req).await,
+        _ => return call_actor(state, request, span, tracked, req, &bytes, hop).await,
     };
     let response =
         Response { seq: seen.seq, server_time_ms: state.now_ms(), payload: Some(answer), ..Default::default() };
-    Ok(response.encode_to_vec())
+    Ok(Served::Answer(response.encode_to_vec()))
+}
+
+/// The answer of the node that serves `user`, when that is another node: a request from a
+/// client whose user is not live here goes where routing says (`again`: after this node's
+/// activation found another owner, whatever the directory says).
+async fn elsewhere(
+    state: &ApiState,
+    user: u64,
+    body: &[u8],
+    hop: Hop,
+    again: bool,
+) -> Result<Option<Forwarded>, ApiError> {
+    if matches!(hop, Hop::Forwarded(_)) || (!again && state.directory.live(user).is_some()) {
+        return Ok(None);
+    }
+    // Twice at most: a peer found gone is routed around at once.
+    for _ in 0..2 {
+        let Route::To(peer) = state.routing.route(user).await else { return Ok(None) };
+        tracing::debug!(user.id = user, node = peer.id, "forwarded to the node that serves the user");
+        match state.routing.forward(&peer, body.to_vec(), state.request_timeout).await {
+            Ok(answer) => return Ok(Some(answer)),
+            Err(ForwardError::Gone(..)) => continue,
+            Err(e) => return Err(ApiError::Moved(format!("{e}; retry"))),
+        }
+    }
+    Ok(None)
 }
 
 /// Hands a session request to the user's actor; answers its encoded `Response`.
@@ -144,7 +240,9 @@ async fn call_actor(
     span: &tracing::Span,
     tracked: &Arc<Tracked>,
     req: &HttpRequest,
-) -> Result<Vec<u8>, ApiError> {
+    body: &[u8],
+    hop: Hop,
+) -> Result<Served, ApiError> {
     let probe = tracked.probe();
     if request.session_token.len() != TOKEN_BYTES {
         return Err(ApiError::Unauthenticated);
@@ -163,7 +261,9 @@ async fn call_actor(
         None => {
             // A token this process does not hold costs a cache and maybe a database read.
             // The client's address is read only here (behind proxies it parses a header).
-            state.rate_limits.lookup(state.rate_limits.client_address(req)).map_err(ApiError::RateLimited)?;
+            if matches!(hop, Hop::Client) {
+                state.rate_limits.lookup(state.rate_limits.client_address(req)).map_err(ApiError::RateLimited)?;
+            }
             let owner = state
                 .sessions
                 .find_owner(token_hash)
@@ -179,18 +279,40 @@ async fn call_actor(
     let user = owner.user;
     span.record("user.id", user);
     probe.set_user(user);
+    if let Some(relayed) = elsewhere(state, user, body, hop, false).await? {
+        return Ok(Served::Relayed(relayed));
+    }
     probe.set_stage(Stage::Mailbox, None);
-    let answer = directory
-        .ask(user, state.request_timeout, || Call {
+    let call = || {
+        directory.ask(user, hop.timeout(state), || Call {
             token_hash,
             request: request.clone(),
             cached: owner.kept_reply.clone(),
             unindexed: owner.found_in == FoundIn::Database,
             probe: Some(tracked.clone()),
         })
-        .await;
+    };
+    let mut answer = call().await;
+    if let Err(AskError::Call(CallError::Moved(_))) = &answer {
+        // This node's activation found another owner, or its commit was fenced: nothing was
+        // applied here. The owner serves the request if another node is it; if routing
+        // finds none live (an owner this node does not know of yet, or one gone), a fresh
+        // activation here takes the user over, once.
+        if let Some(relayed) = elsewhere(state, user, body, hop, true).await? {
+            return Ok(Served::Relayed(relayed));
+        }
+        answer = call().await;
+    }
     match answer {
-        Ok(bytes) => Ok(bytes),
+        Ok(answered) => {
+            if let Some(code) = answered.fresh_code.filter(|c| *c != 0) {
+                // Counted once, when made: a retry's replay of it is not counted again.
+                let code = ErrorCode::try_from(code).unwrap_or(ErrorCode::Internal);
+                crate::metrics::METRICS.errors.with_label_values(&[code.as_str_name()]).inc();
+            }
+            Ok(Served::Answer(answered.bytes))
+        }
+        Err(AskError::Call(CallError::Moved(m))) => Err(ApiError::Moved(m)),
         Err(e) => {
             let e = ApiError::from(e);
             if matches!(e, ApiError::Unauthenticated) {

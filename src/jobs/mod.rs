@@ -85,6 +85,8 @@ pub struct JobView {
     pub timeout_secs: u64,
     /// How long the run in progress has taken, if one is.
     pub running_ms: Option<u64>,
+    /// Whether this node holds the job's lease (runs it) now.
+    pub held_here: bool,
     pub runs: u64,
     pub last: Option<JobRun>,
 }
@@ -97,10 +99,20 @@ pub struct Schedule {
     pub timeout: Duration,
 }
 
+/// Whether this node runs a job now: it holds the job's work lease (one runner
+/// cluster-wide). Takes the lease's name ([`lease_name`]).
+pub type JobGate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// The work lease of job `name`.
+pub fn lease_name(name: &str) -> String {
+    format!("job:{name}")
+}
+
 /// Runs one job on its schedule.
 pub struct JobActor {
     job: Arc<dyn Job>,
     schedule: Schedule,
+    gate: JobGate,
     clock: Arc<dyn Clock>,
     running: Option<Instant>,
     /// The run in progress, aborted if the job stops first.
@@ -111,8 +123,13 @@ pub struct JobActor {
 }
 
 impl JobActor {
-    pub fn new(job: Arc<dyn Job>, schedule: Schedule, clock: Arc<dyn Clock>) -> Self {
-        Self { job, schedule, clock, running: None, run_task: None, waiting: Vec::new(), runs: 0, last: None }
+    pub fn new(job: Arc<dyn Job>, schedule: Schedule, clock: Arc<dyn Clock>, gate: JobGate) -> Self {
+        Self { job, schedule, gate, clock, running: None, run_task: None, waiting: Vec::new(), runs: 0, last: None }
+    }
+
+    /// Whether this node holds the job's lease now.
+    fn held(&self) -> bool {
+        (self.gate)(&lease_name(self.job.name()))
     }
 
     /// Starts a run unless one is in progress; answers whether it started one.
@@ -191,11 +208,16 @@ impl Actor for JobActor {
             // The first run soon after start (a node restarted more often than a daily job's
             // interval still runs it), then every interval. A run still going when the next
             // falls due is not doubled: that tick is skipped.
+            // Each run only where the job's lease is held: one node runs it cluster-wide.
             ctx.run_later(every.min(FIRST_RUN_AFTER), |actor, ctx| {
-                actor.begin(ctx);
+                if actor.held() {
+                    actor.begin(ctx);
+                }
             });
             ctx.run_interval(every, |actor, ctx| {
-                actor.begin(ctx);
+                if actor.held() {
+                    actor.begin(ctx);
+                }
             });
         }
     }
@@ -222,23 +244,30 @@ impl Handler<Stop> for JobActor {
     }
 }
 
-/// Runs the job now and answers the run; `Busy` when a run is in progress.
+/// Runs the job now and answers the run; `Busy` when a run is in progress, `Elsewhere`
+/// when another node holds the job's lease.
 pub struct RunNow;
 
-/// A run is in progress.
+/// Why a run did not start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Busy;
+pub enum NotNow {
+    Busy,
+    Elsewhere,
+}
 
 impl Message for RunNow {
-    type Result = Result<oneshot::Receiver<JobRun>, Busy>;
+    type Result = Result<oneshot::Receiver<JobRun>, NotNow>;
 }
 
 impl Handler<RunNow> for JobActor {
-    type Result = Result<oneshot::Receiver<JobRun>, Busy>;
+    type Result = Result<oneshot::Receiver<JobRun>, NotNow>;
 
     fn handle(&mut self, _: RunNow, ctx: &mut Context<Self>) -> Self::Result {
+        if !self.held() {
+            return Err(NotNow::Elsewhere);
+        }
         if !self.begin(ctx) {
-            return Err(Busy);
+            return Err(NotNow::Busy);
         }
         let (tell, told) = oneshot::channel();
         self.waiting.push(tell);
@@ -262,6 +291,7 @@ impl Handler<Status> for JobActor {
             every_secs: self.schedule.every.map(|d| d.as_secs()),
             timeout_secs: self.schedule.timeout.as_secs(),
             running_ms: self.running.map(|at| at.elapsed().as_millis() as u64),
+            held_here: self.held(),
             runs: self.runs,
             last: self.last.clone(),
         })
@@ -277,6 +307,18 @@ pub enum RunError {
     Busy(&'static str),
     #[error("job {0} stopped")]
     Stopped(&'static str),
+    #[error("job {0} runs on another node now (it holds the job's lease); ask that node")]
+    Elsewhere(&'static str),
+}
+
+/// What the server's jobs work on.
+pub struct JobServices {
+    pub store: Arc<dyn Store>,
+    pub cache: Arc<dyn Cache>,
+    pub catalog: Arc<Catalog>,
+    pub providers: Arc<Providers>,
+    /// How long sign-in providers' keys are cached.
+    pub jwks_cache: Duration,
 }
 
 /// Every job of the server, by name.
@@ -284,25 +326,24 @@ pub enum RunError {
 pub struct Jobs(Vec<(&'static str, Addr<JobActor>)>);
 
 impl Jobs {
-    /// Starts `jobs` with their schedules. Must run inside an actix system.
-    pub fn start(jobs: Vec<(Arc<dyn Job>, Schedule)>, clock: Arc<dyn Clock>) -> Self {
+    /// Starts `jobs` with their schedules, each run where `gate` says. Must run inside an
+    /// actix system.
+    pub fn start(jobs: Vec<(Arc<dyn Job>, Schedule)>, clock: Arc<dyn Clock>, gate: JobGate) -> Self {
         Self(
             jobs.into_iter()
-                .map(|(job, schedule)| (job.name(), JobActor::new(job, schedule, clock.clone()).start()))
+                .map(|(job, schedule)| (job.name(), JobActor::new(job, schedule, clock.clone(), gate.clone()).start()))
                 .collect(),
         )
     }
 
+    /// The work leases of the jobs.
+    pub fn leases(&self) -> Vec<String> {
+        self.0.iter().map(|(name, _)| lease_name(name)).collect()
+    }
+
     /// The server's jobs: what `config` and the services call for.
-    pub fn for_server(
-        config: &JobsConfig,
-        store: Arc<dyn Store>,
-        cache: Arc<dyn Cache>,
-        catalog: Arc<Catalog>,
-        providers: Arc<Providers>,
-        jwks_cache: Duration,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn for_server(config: &JobsConfig, on: JobServices, clock: Arc<dyn Clock>, gate: JobGate) -> Self {
+        let JobServices { store, cache, catalog, providers, jwks_cache } = on;
         let timeout = Duration::from_secs(config.timeout_secs);
         let every = |secs: u64| Schedule { every: config.enabled.then(|| Duration::from_secs(secs)), timeout };
         let mut jobs: Vec<(Arc<dyn Job>, Schedule)> = vec![
@@ -316,7 +357,7 @@ impl Jobs {
             let secs = (jwks_cache.as_secs() / 2).max(60);
             jobs.push((Arc::new(signing_keys::RefreshKeys::new(providers)), every(secs)));
         }
-        Self::start(jobs, clock)
+        Self::start(jobs, clock, gate)
     }
 
     /// Stops every job (graceful shutdown).
@@ -340,8 +381,10 @@ impl Jobs {
     /// Runs job `name` now and waits for the run (its own timeout bounds the wait).
     pub async fn run(&self, name: &str) -> Result<JobRun, RunError> {
         let (name, actor) = self.0.iter().find(|(n, _)| *n == name).ok_or_else(|| RunError::Unknown(name.into()))?;
-        let told =
-            actor.send(RunNow).await.map_err(|_| RunError::Stopped(name))?.map_err(|Busy| RunError::Busy(name))?;
+        let told = actor.send(RunNow).await.map_err(|_| RunError::Stopped(name))?.map_err(|not| match not {
+            NotNow::Busy => RunError::Busy(name),
+            NotNow::Elsewhere => RunError::Elsewhere(name),
+        })?;
         told.await.map_err(|_| RunError::Stopped(name))
     }
 }
@@ -386,7 +429,7 @@ mod tests {
 
     fn jobs(job: Counting, timeout: Duration) -> Jobs {
         let schedule = Schedule { every: None, timeout };
-        Jobs::start(vec![(Arc::new(job), schedule)], Arc::new(ManualClock::new()))
+        Jobs::start(vec![(Arc::new(job), schedule)], Arc::new(ManualClock::new()), Arc::new(|_: &str| true))
     }
 
     #[actix::test]
@@ -438,7 +481,8 @@ mod tests {
     #[actix::test]
     async fn a_panicking_run_is_a_failed_run_and_the_job_goes_on() {
         let schedule = Schedule { every: None, timeout: Duration::from_secs(5) };
-        let jobs = Jobs::start(vec![(Arc::new(Panicking), schedule)], Arc::new(ManualClock::new()));
+        let jobs =
+            Jobs::start(vec![(Arc::new(Panicking), schedule)], Arc::new(ManualClock::new()), Arc::new(|_: &str| true));
         for _ in 0..2 {
             let run = jobs.run("panicking").await.expect("the actor answers");
             assert_eq!(run.outcome, Outcome::Failed);
@@ -505,6 +549,7 @@ mod tests {
         let jobs = Jobs::start(
             vec![(Arc::new(Endless(std::sync::Mutex::new(Some(tell)))), schedule)],
             Arc::new(ManualClock::new()),
+            Arc::new(|_: &str| true),
         );
         let waiting = {
             let jobs = jobs.clone();

@@ -162,10 +162,15 @@ impl Accounts {
         Ok(RegisterRes { user_id: registered.user_id, created: registered.created })
     }
 
-    /// Login: a new session for the registered user, ending the previous one.
-    pub async fn login(&self, req: &LoginReq) -> Result<(u64, LoginRes), AccountError> {
+    /// Login: the registered user of the request's credential (verified).
+    pub async fn account(&self, req: &LoginReq) -> Result<u64, AccountError> {
         let auth = self.auth_id(req.credential.as_ref()).await?;
-        let user = self.store.find_account(auth).await?.ok_or(AccountError::NotRegistered)?;
+        self.store.find_account(auth).await?.ok_or(AccountError::NotRegistered)
+    }
+
+    /// Login, once the user is known ([`Self::account`]): a new session for `user`, ending
+    /// the previous one, opened by the user's actor on this node.
+    pub async fn open(&self, user: u64) -> Result<LoginRes, AccountError> {
         let token = new_token()?;
         let now = self.clock().now_ms();
         let session = Session {
@@ -185,15 +190,27 @@ impl Accounts {
             String::new()
         });
         let ttl_secs = u32::try_from(self.session_ttl_ms / 1000).unwrap_or(u32::MAX);
-        let res = LoginRes {
+        Ok(LoginRes {
             session_token: token.to_vec(),
             expires_at_ms,
             ttl_secs,
             user: Some(state.to_proto(&self.catalog.current(), now)),
             notice,
-        };
-        Ok((user, res))
+            routing_key: routing_key(user),
+        })
     }
+
+    /// Login: [`Self::account`] then [`Self::open`], on this node.
+    pub async fn login(&self, req: &LoginReq) -> Result<(u64, LoginRes), AccountError> {
+        let user = self.account(req).await?;
+        Ok((user, self.open(user).await?))
+    }
+}
+
+/// The routing key Login answers: what a load balancer hashes so that a user's requests
+/// reach one node.
+pub fn routing_key(user: u64) -> String {
+    user.to_string()
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use summoner_actors::in_flight::{self, Stage};
 use summoner_actors::{
-    BackendError, Commit, Handled, Loaded, Session, SessionChange, StoredReply, UserBackend, UserId,
+    BackendError, Commit, FailureKind, Handled, Loaded, Session, SessionChange, StoredReply, UserBackend, UserId,
 };
-use summoner_proto::api::{ErrorCode, Request};
+use summoner_proto::api::Request;
 
 use crate::cache::Cache;
 use crate::cache::behind::WriteBehind;
@@ -24,16 +24,20 @@ use crate::game::reads::{Asking, Fetched};
 use crate::game::state::{Delta, MINT_RESERVE, UserState};
 use crate::ids::IdGenerator;
 use crate::service::catalog::Catalog;
+use crate::service::cluster::Node;
 use crate::service::failure::storage_error;
 use crate::service::quest_actor::{Advance, QuestActors};
 use crate::service::reads::{self, Readers};
 use crate::service::session_store::SessionStore;
 use crate::storage::Store;
+use crate::storage::nodes::Activated;
 
 /// Game logic plus storage, as user actors need them.
 pub struct GameBackend {
     readers: Readers,
     sessions: SessionStore,
+    /// This node: whose users it may activate.
+    node: Arc<Node>,
     test_operations: bool,
     /// Where quest events go.
     quests: QuestActors,
@@ -47,13 +51,19 @@ impl GameBackend {
         cache: Arc<dyn Cache>,
         catalog: Arc<Catalog>,
         test_operations: bool,
-        node_id: u16,
+        node: Arc<Node>,
         quests: QuestActors,
     ) -> Self {
         let behind: Arc<WriteBehind> = Arc::default();
-        let ids = crate::ids::generator(node_id);
-        let sessions = SessionStore { store: store.clone(), cache: cache.clone(), behind: behind.clone(), node_id };
-        Self { readers: Readers { store, cache, behind, catalog, ids }, sessions, test_operations, quests }
+        let ids = crate::ids::generator(node.id);
+        let sessions =
+            SessionStore { store: store.clone(), cache: cache.clone(), behind: behind.clone(), node_id: node.id };
+        Self { readers: Readers { store, cache, behind, catalog, ids }, sessions, node, test_operations, quests }
+    }
+
+    /// This node.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
     }
 
     /// This node's id generator (blocks of entity ids for new users).
@@ -99,10 +109,29 @@ impl UserBackend for GameBackend {
         Some(i32::from(state.shards.game))
     }
 
+    /// An activation: the user taken over by this node (the owner epoch raised) unless a live
+    /// peer owns them, which refuses the load as [`FailureKind::Elsewhere`].
     fn load(&self, user: UserId) -> BoxFuture<'static, Result<Loaded<UserState>, BackendError>> {
-        let (loading, ids) = (self.readers.store.load_user(user, TABLES), self.readers.ids);
+        if !self.node.serving() {
+            let lapsed = BackendError::of(FailureKind::Elsewhere, "activate", "this node's lease is not renewed yet");
+            return futures_util::future::ready(Err(lapsed)).boxed();
+        }
+        let (loading, ids, me) =
+            (self.readers.store.activate_user(user, TABLES, self.node.claim()), self.readers.ids, self.node.id);
         async move {
-            let Loaded { state: rows, session, last_reply } = loading.await.map_err(storage_error)?;
+            let (rows, session, last_reply) = match loading.await.map_err(storage_error)? {
+                Activated::OwnedBy(owner) => {
+                    let message = format!("user {user} is owned by node {owner}");
+                    return Err(BackendError::of(FailureKind::Elsewhere, "activate", message));
+                }
+                Activated::Loaded { loaded: Loaded { state, session, last_reply }, from } => {
+                    if from >= 0 && from != i64::from(me) {
+                        tracing::info!(user.id = user, from, to = me, "user taken over from another node");
+                        crate::metrics::METRICS.ownership_changes.inc();
+                    }
+                    (state, session, last_reply)
+                }
+            };
             let mut state = UserState::from_rows(&rows)
                 .map_err(|e| BackendError::new(format!("read the rows of user {user}"), e))?;
             // Handlers mint ids without asking anyone: keep a block ready. It is written with
@@ -184,11 +213,6 @@ impl UserBackend for GameBackend {
         let ids = self.readers.ids;
         let mut handled =
             dispatch(&data, state, request, fetched.as_ref(), now_ms, self.test_operations, &|| ids.next_block());
-        if handled.response.error != 0 {
-            // A refusal is counted here, once: a replay of it goes back without a handler.
-            let code = ErrorCode::try_from(handled.response.error).unwrap_or(ErrorCode::Internal);
-            crate::metrics::METRICS.errors.with_label_values(&[code.as_str_name()]).inc();
-        }
         if let Some((_, effects)) = &mut handled.change {
             effects.data = Some(data);
         }

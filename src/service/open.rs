@@ -21,13 +21,15 @@ pub fn store_config(config: &Config) -> DbStoreConfig {
         shard_passwords: storage.shard_passwords.clone(),
         pool_size: storage.pool_size,
         timeout: Duration::from_millis(storage.timeout_ms),
-        node_id: storage.node_id,
+        // The id this node claims at start replaces it (`crate::server`); readers mint nothing.
+        node_id: storage.node_id.unwrap_or(0),
         batch_max_writes: storage.batch_max_writes,
         batch_delay: Duration::from_millis(storage.batch_delay_ms),
         batch_limit: Duration::from_millis(storage.timeout_ms) * 2,
         log_sweep: Duration::from_secs(storage.log_sweep_secs),
         hook: None,
         rekey: Some(crate::service::tokens::DEVICE_REKEY),
+        gated: false,
     }
 }
 

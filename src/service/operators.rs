@@ -16,7 +16,8 @@ use crate::game::grants::{self, Grant};
 use crate::game::state::UserState;
 use crate::service::audit::{self, AuditError, Replay};
 use crate::service::backend::GameBackend;
-pub use crate::storage::queue_gauge::QueueView;
+use crate::storage::nodes::{NodeRow, WorkLease};
+use crate::storage::queue_gauge::QueueView;
 use crate::storage::{ActionLog, StoreError};
 
 /// How long a look waits for a busy actor before showing what the directory knows.
@@ -37,8 +38,8 @@ pub enum OperatorError {
     /// Storage was busy; nothing was written.
     #[error("storage is busy, nothing written: {0}")]
     Busy(String),
-    /// The write's outcome is unknown; the same action again is safe.
-    #[error("not confirmed, send the same again: {0}")]
+    /// The write's outcome is unknown; the same grant again is safe.
+    #[error("not confirmed, send the same grant again: {0}")]
     Unconfirmed(String),
     /// Storage or the user's actor could not be reached; nothing was done.
     #[error("{0}")]
@@ -62,6 +63,21 @@ pub enum Looked {
     Busy { info: ActorInfo },
     /// No live actor: what an activation would load, read without activating.
     Stored { state: Box<UserState>, session: Option<Session>, last_seq: Option<u64> },
+}
+
+/// The cluster as `GET /admin/cluster` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClusterView {
+    /// The node that answered.
+    pub this_node: u16,
+    pub now_ms: i64,
+    /// Whether it serves now (its lease holds), and whether it is stopping.
+    pub serving: bool,
+    pub draining: bool,
+    pub nodes: Vec<NodeRow>,
+    pub leases: Vec<WorkLease>,
+    /// The peers this node forwards to, as its last renewal read them (less those found gone).
+    pub peers: Vec<u16>,
 }
 
 /// The operators' service: handed to the admin transport at wiring time.
@@ -186,6 +202,32 @@ impl Operators {
         metrics.cache_writes_dropped.set(behind.dropped() as i64);
     }
 
+    /// The cluster as operators see it: every node's row (its lease, live actors, whether it
+    /// is stopping), every work lease and who holds it, and which node answers.
+    pub async fn cluster(&self) -> Result<ClusterView, OperatorError> {
+        let store = self.directory.backend().store();
+        let unavailable = |e: crate::storage::StoreError| OperatorError::Unavailable(format!("storage: {e}"));
+        let nodes = store.nodes().await.map_err(unavailable)?;
+        let leases = store.work_leases().await.map_err(unavailable)?;
+        let node = self.directory.backend().node();
+        let now_ms = self.now_ms();
+        Ok(ClusterView {
+            this_node: node.id,
+            now_ms,
+            serving: node.serving(),
+            draining: node.draining(),
+            nodes,
+            leases,
+            peers: node.peers().iter().map(|p| p.id).collect(),
+        })
+    }
+
+    /// The node that owns `user` (-1: none yet) and the owner epoch; None: no such user.
+    pub async fn owner(&self, user: u64) -> Result<Option<(i64, i64)>, OperatorError> {
+        let store = self.directory.backend().store();
+        store.owner_of(user).await.map_err(|e| OperatorError::Unavailable(format!("storage: {e}")))
+    }
+
     /// What `user`'s live actor holds, or a read-only copy from storage when none is live.
     pub async fn look(&self, user: u64) -> Result<Looked, OperatorError> {
         if let (Some(info), Some(addr)) = (self.directory.actor(user), self.directory.live(user)) {
@@ -203,7 +245,8 @@ impl Operators {
             Err(StoreError::NotFound(_)) => return Err(OperatorError::NoSuchUser(user)),
             Err(e) => return Err(OperatorError::Unavailable(format!("storage: {e}"))),
         };
-        let state = UserState::from_rows(&loaded.state).map_err(|e| OperatorError::Unavailable(e.to_string()))?;
+        let state =
+            UserState::from_rows(&loaded.state).map_err(|e| OperatorError::Unavailable(format!("storage: {e}")))?;
         Ok(Looked::Stored {
             state: Box::new(state),
             session: loaded.session,

@@ -69,15 +69,8 @@ pub fn fetch(
         Need::ClanPage { clan_id } => clan_page(store, catalog, user, clan_id, now_ms).boxed(),
         Need::ClanSearch { prefix } => clan_search(store, catalog, prefix, now_ms).boxed(),
         Need::OwnLog { action, before, limit } => {
-            let query = UserLogQuery {
-                user,
-                log_shard: state.shards.log,
-                actions: vec![action.to_owned()],
-                before,
-                from_ms: None,
-                to_ms: None,
-                limit,
-            };
+            let query =
+                UserLogQuery { user, log_shard: state.shards.log, actions: vec![action.to_owned()], before, limit };
             async move { store.user_logs(query).await.map(Fetched::OwnLog).map_err(storage_error) }.boxed()
         }
     }

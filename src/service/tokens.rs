@@ -38,6 +38,13 @@ pub fn device_key(device_id: &str) -> String {
 pub const DEVICE_REKEY: crate::storage::db_store::Rekey =
     crate::storage::db_store::Rekey { provider: "device", prefix: HASHED_PREFIX, key: device_key };
 
+/// Whether two secrets are the same, compared without leaking through timing how much of a
+/// guess was right, or its length: the digests compared are always 32 bytes.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// The hash under which a token is stored and indexed.
 pub fn hash_token(token: &[u8]) -> TokenHash {
     TokenHash(Sha256::digest(token).into())

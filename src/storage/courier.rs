@@ -23,6 +23,7 @@ use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Message, Resp
 use futures_util::future::BoxFuture;
 use tokio::sync::oneshot;
 
+use crate::storage::nodes::GateSlot;
 use crate::storage::rows::Row;
 use crate::storage::{StoreError, StoreResult};
 
@@ -82,6 +83,10 @@ pub struct Pace {
 pub struct Courier<R: Route> {
     route: Arc<R>,
     label: String,
+    /// Its work lease: it carries only while this node holds it (one courier per table
+    /// runs cluster-wide).
+    lease: String,
+    gate: Arc<GateSlot>,
     pace: Pace,
     /// Reasons to read the table so far (commits announced, unknown outcomes, sweeps), and
     /// how many of them a completed round has answered: a round that read less than a full
@@ -96,11 +101,14 @@ pub struct Courier<R: Route> {
 }
 
 impl<R: Route> Courier<R> {
-    /// A courier of `route`, named `label` in logs.
-    pub fn new(route: R, label: String, pace: Pace) -> Self {
+    /// A courier of `route`, named `label` in logs, that runs while this node holds the work
+    /// lease `lease` (as `gate` says).
+    pub fn new(route: R, label: String, pace: Pace, lease: String, gate: Arc<GateSlot>) -> Self {
         Self {
             route: Arc::new(route),
             label,
+            lease,
+            gate,
             pace,
             // Rows a crash left.
             asked: 1,
@@ -127,6 +135,11 @@ impl<R: Route> Courier<R> {
     /// not wait for the rest).
     fn round(&mut self, ctx: &mut Context<Self>) {
         if self.carrying || (self.resting && self.waiting.is_empty()) {
+            return;
+        }
+        if !self.gate.holds(&self.lease) {
+            // Another node's courier carries this table; what was asked waits for the lease.
+            self.release_waiting();
             return;
         }
         if self.answered >= self.asked {
@@ -200,6 +213,9 @@ impl<R: Route> Handler<Ship> for Courier<R> {
     type Result = ();
 
     fn handle(&mut self, _: Ship, ctx: &mut Context<Self>) {
+        if !self.gate.holds(&self.lease) {
+            self.gate.elsewhere(&self.lease);
+        }
         self.ask(ctx);
     }
 }

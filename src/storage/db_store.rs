@@ -29,10 +29,13 @@ use crate::ids::IdGenerator;
 use crate::storage::batch::{BatchHook, Job};
 use crate::storage::db::{Db, DbKind, ShardDbs};
 use crate::storage::delivery::{DeliveryDbs, DeliveryListener, Listener};
+use crate::storage::nodes::{
+    Activated, ClaimRefused, GateSlot, NodeBeat, NodeClaim, NodeRow, OwnerClaim, WorkClaim, WorkGate, WorkLease,
+};
 use crate::storage::persistence::BatchSettings;
 use crate::storage::queue_gauge::QueueGauges;
 use crate::storage::registry::{Placement, ShardCredentials, ShardRow};
-use crate::storage::router::{ShardRouter, Submit};
+use crate::storage::router::{Nudge, ShardRouter, Submit, Work};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, LAST_REPLIES, LOG_OUTBOX};
 use crate::storage::{
@@ -43,6 +46,7 @@ use crate::with_conn;
 
 mod clans;
 mod logs;
+mod nodes;
 mod registration;
 mod sweeps;
 mod user_data;
@@ -69,6 +73,8 @@ pub struct Databases {
 pub struct DbStore {
     dbs: Arc<Databases>,
     placement: Arc<Placement>,
+    /// This node's id, and the generator of its ids.
+    node_id: u16,
     ids: &'static IdGenerator,
     /// None: a reader, which writes nothing ([`DbStore::open_reader`]).
     router: Option<Addr<ShardRouter>>,
@@ -78,6 +84,8 @@ pub struct DbStore {
     batch_limit: Duration,
     /// What each shard's group-commit queue holds.
     queues: Arc<QueueGauges>,
+    /// Whether its couriers run on this node.
+    gate: Arc<GateSlot>,
 }
 
 /// How [`DbStore::open`] finds and connects its databases.
@@ -105,6 +113,9 @@ pub struct DbStoreConfig {
     pub hook: Option<Arc<dyn BatchHook>>,
     /// Sign-in ids stored before they were hashed, rewritten at migration.
     pub rekey: Option<Rekey>,
+    /// Its couriers run only once a gate is set (`Store::set_gate`): a server's store, whose
+    /// couriers run while its node holds their leases.
+    pub gated: bool,
 }
 
 /// Sign-in ids of `provider` stored as themselves (without `prefix`) are replaced by `key` of
@@ -125,6 +136,18 @@ impl DbStoreConfig {
             log_urls: self.log_urls.clone(),
         }
     }
+}
+
+/// Migrates the common database and claims a node id there for `claim` (see
+/// `crate::storage::nodes`): what a server does first, since its id names its writes.
+pub async fn claim_node(
+    config: &DbStoreConfig,
+    claim: &NodeClaim,
+    now_ms: i64,
+) -> StoreResult<Result<u16, ClaimRefused>> {
+    Db::migrate(&config.common_url, DbKind::Common).await?;
+    let common = Db::connect(&config.common_url, 1, config.timeout)?;
+    nodes::claim(&common, claim, now_ms).await
 }
 
 /// Applies every pending migration: common, clan, and every shard in the registry
@@ -183,16 +206,19 @@ impl DbStore {
         let listener = Arc::new(DeliveryListener::default());
         let delivery = DeliveryDbs { common: dbs.common.clone(), game: dbs.game.clone(), clan: dbs.clan.clone() };
         let queues = Arc::new(QueueGauges::default());
-        let router = ShardRouter::start(&delivery, &dbs.log, listener.clone(), settings, &queues);
+        let gate = Arc::new(if config.gated { GateSlot::closed() } else { GateSlot::default() });
+        let router = ShardRouter::start(&delivery, &dbs.log, listener.clone(), settings, &queues, gate.clone());
         Ok(Self {
             dbs,
             placement: Arc::new(placement),
+            node_id: config.node_id,
             ids: crate::ids::generator(config.node_id),
             router: Some(router),
             listener,
             timeout: config.timeout,
             batch_limit: config.batch_limit,
             queues,
+            gate,
         })
     }
 
@@ -209,12 +235,14 @@ impl DbStore {
         Ok(Self {
             dbs: Arc::new(dbs),
             placement: Arc::new(placement),
+            node_id: config.node_id,
             ids: crate::ids::generator(config.node_id),
             router: None,
             listener: Arc::default(),
             timeout: config.timeout,
             batch_limit: config.batch_limit,
             queues: Arc::default(),
+            gate: Arc::default(),
         })
     }
 
@@ -305,6 +333,108 @@ impl Store for DbStore {
         self.timed("look up a session".into(), user_data::user_for_token(self.dbs.clone(), token))
     }
 
+    fn node_id(&self) -> u16 {
+        self.node_id
+    }
+
+    fn activate_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+        claim: OwnerClaim,
+    ) -> BoxFuture<'static, StoreResult<Activated>> {
+        if let Err(e) = self.router() {
+            return Box::pin(async move { Err(e) });
+        }
+        // Settling may wait for a batch in flight, which is bounded by the batch limit.
+        let bound = self.timeout * 2 + self.batch_limit;
+        let work = user_data::load_user(self.clone(), user, tables, Some(claim));
+        Box::pin(async move {
+            let loaded = tokio::time::timeout(bound, work)
+                .await
+                .map_err(|_| StoreError::Timeout(format!("load user {user}")))?;
+            Ok(match loaded? {
+                Ok((loaded, from)) => Activated::Loaded { loaded, from },
+                Err(node) => Activated::OwnedBy(node),
+            })
+        })
+    }
+
+    fn owner_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<(i64, i64)>>> {
+        self.timed(format!("read the owner of user {user}"), user_data::owner_of(self.clone(), user))
+    }
+
+    fn claim_node(
+        &self,
+        incarnation: u64,
+        lease_ms: i64,
+        now_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<Result<u16, ClaimRefused>>> {
+        let dbs = self.dbs.clone();
+        let claim = NodeClaim { requested: Some(self.node_id), incarnation, lease_ms };
+        self.timed("claim the node's id".into(), async move { nodes::claim(&dbs.common, &claim, now_ms).await })
+    }
+
+    fn nodes(&self) -> BoxFuture<'static, StoreResult<Vec<NodeRow>>> {
+        let dbs = self.dbs.clone();
+        self.timed("read the nodes".into(), async move { nodes::list(&dbs.common).await })
+    }
+
+    fn beat(&self, beat: NodeBeat) -> BoxFuture<'static, StoreResult<bool>> {
+        let dbs = self.dbs.clone();
+        self.timed("renew the node's lease".into(), async move { nodes::beat(&dbs.common, &beat).await })
+    }
+
+    fn leave(&self, incarnation: u64) -> BoxFuture<'static, StoreResult<()>> {
+        let (dbs, id) = (self.dbs.clone(), self.node_id);
+        self.timed("give up the node's id".into(), async move { nodes::leave(&dbs.common, id, incarnation).await })
+    }
+
+    fn claim_work(&self, claim: WorkClaim) -> BoxFuture<'static, StoreResult<bool>> {
+        let (dbs, id) = (self.dbs.clone(), self.node_id);
+        let what = format!("claim the work lease {}", claim.name);
+        self.timed(what, async move { nodes::claim_work(&dbs.common, id, &claim).await })
+    }
+
+    fn renew_work(&self, incarnation: u64, until_ms: i64) -> BoxFuture<'static, StoreResult<Vec<String>>> {
+        let (dbs, id) = (self.dbs.clone(), self.node_id);
+        self.timed("renew the work leases".into(), async move {
+            nodes::renew_work(&dbs.common, id, incarnation, until_ms).await
+        })
+    }
+
+    fn release_work(&self, name: String, incarnation: u64) -> BoxFuture<'static, StoreResult<()>> {
+        let (dbs, id) = (self.dbs.clone(), self.node_id);
+        self.timed(format!("give up the work lease {name}"), async move {
+            nodes::release_work(&dbs.common, &name, id, incarnation).await
+        })
+    }
+
+    fn work_leases(&self) -> BoxFuture<'static, StoreResult<Vec<WorkLease>>> {
+        let dbs = self.dbs.clone();
+        self.timed("read the work leases".into(), async move { nodes::work_leases(&dbs.common).await })
+    }
+
+    fn work(&self) -> BoxFuture<'static, Vec<String>> {
+        let router = self.router.clone();
+        Box::pin(async move {
+            match router {
+                Some(router) => router.send(Work).await.unwrap_or_default(),
+                None => Vec::new(),
+            }
+        })
+    }
+
+    fn set_gate(&self, gate: Arc<dyn WorkGate>) {
+        self.gate.set(gate);
+    }
+
+    fn nudge(&self, name: String) {
+        if let Some(router) = &self.router {
+            router.do_send(Nudge(name));
+        }
+    }
+
     fn load_user(
         &self,
         user: UserId,
@@ -312,9 +442,14 @@ impl Store for DbStore {
     ) -> BoxFuture<'static, StoreResult<Loaded<UserRows>>> {
         // Settling may wait for a batch in flight, which is bounded by the batch limit.
         let bound = self.timeout * 2 + self.batch_limit;
-        let work = user_data::load_user(self.clone(), user, tables);
+        let work = user_data::load_user(self.clone(), user, tables, None);
         Box::pin(async move {
-            tokio::time::timeout(bound, work).await.map_err(|_| StoreError::Timeout(format!("load user {user}")))?
+            let loaded = tokio::time::timeout(bound, work)
+                .await
+                .map_err(|_| StoreError::Timeout(format!("load user {user}")))?;
+            loaded?
+                .map(|(loaded, _)| loaded)
+                .map_err(|node| StoreError::Conflict(format!("user {user} is owned by node {node}")))
         })
     }
 

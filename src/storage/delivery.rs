@@ -27,6 +27,7 @@ use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::courier::{Courier, Pace, Route};
 use crate::storage::db::{Db, ShardDbs};
 use crate::storage::db_store::db;
+use crate::storage::nodes::GateSlot;
 use crate::storage::rows::TableDef;
 use crate::storage::rows::{ColType, Row, Value};
 use crate::storage::schema::accounts;
@@ -117,11 +118,23 @@ pub fn courier(
     listener: Arc<DeliveryListener>,
     limit: Duration,
     sweep: Duration,
+    gate: Arc<GateSlot>,
 ) -> Option<DeliveryCourier> {
     let source = dbs.outbox(source_no)?.clone();
-    let label = if source_no == CLAN_SOURCE { "clan".to_owned() } else { format!("game-{source_no}") };
+    let label = source_label(source_no);
     let route = DeliveryRoute { source_no, source, dbs, listener };
-    Some(Courier::new(route, format!("{label} delivery outbox"), Pace { limit, sweep, linger: LINGER }))
+    let pace = Pace { limit, sweep, linger: LINGER };
+    Some(Courier::new(route, format!("{label} delivery outbox"), pace, lease_name(source_no), gate))
+}
+
+/// The name of outbox `source_no` (a game shard's `game-1`, or the clan database's `clan`).
+fn source_label(source_no: i16) -> String {
+    if source_no == CLAN_SOURCE { "clan".to_owned() } else { format!("game-{source_no}") }
+}
+
+/// The work lease of the delivery courier of outbox `source_no`.
+pub fn lease_name(source_no: i16) -> String {
+    format!("courier:{}", source_label(source_no))
 }
 
 /// What a delivery's outbox row says of where it goes.

@@ -10,6 +10,7 @@ use futures_util::future::{BoxFuture, ready};
 use summoner_actors::{Commit, Loaded, Session, StoredReply, TokenHash, UserId};
 
 use crate::storage::db::DbKind;
+use crate::storage::nodes::{Activated, ClaimRefused, NodeBeat, NodeRow, OwnerClaim, WorkClaim, WorkGate, WorkLease};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
 use crate::storage::{
@@ -26,6 +27,10 @@ struct Inner {
     /// Rows by table name, then key.
     tables: HashMap<&'static str, BTreeMap<Vec<Value>, Row>>,
     epochs: HashMap<UserId, i64>,
+    /// The node that owns each user (as `users.owner_node`).
+    owners: HashMap<UserId, u16>,
+    nodes: BTreeMap<u16, NodeRow>,
+    work: BTreeMap<String, WorkLease>,
     sessions: HashMap<UserId, Session>,
     replies: HashMap<UserId, StoredReply>,
     /// Action logs by log id (from 1, in the order they came).
@@ -245,6 +250,144 @@ impl Store for MemoryStore {
         let user = inner.sessions.iter().find(|(_, s)| s.token_hash == token).map(|(&u, _)| u);
         Box::pin(ready(Ok(user)))
     }
+
+    fn node_id(&self) -> u16 {
+        0
+    }
+
+    fn activate_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+        claim: OwnerClaim,
+    ) -> BoxFuture<'static, StoreResult<Activated>> {
+        let mut from = -1;
+        {
+            let mut inner = self.inner();
+            if !inner.rows_of(&USERS, user).is_empty() {
+                if let Some(&owner) = inner.owners.get(&user)
+                    && owner != claim.node
+                    && claim.alive.contains(&owner)
+                {
+                    return Box::pin(ready(Ok(Activated::OwnedBy(owner))));
+                }
+                *inner.epochs.entry(user).or_default() += 1;
+                from = inner.owners.insert(user, claim.node).map_or(-1, i64::from);
+            }
+        }
+        let loading = self.load_user(user, tables);
+        Box::pin(async move { loading.await.map(|loaded| Activated::Loaded { loaded, from }) })
+    }
+
+    fn owner_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<(i64, i64)>>> {
+        let inner = self.inner();
+        let known = !inner.rows_of(&USERS, user).is_empty();
+        let owner = known.then(|| {
+            let node = inner.owners.get(&user).map_or(-1, |n| i64::from(*n));
+            (node, inner.epochs.get(&user).copied().unwrap_or(0))
+        });
+        Box::pin(ready(Ok(owner)))
+    }
+
+    fn claim_node(
+        &self,
+        incarnation: u64,
+        lease_ms: i64,
+        now_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<Result<u16, ClaimRefused>>> {
+        let mut inner = self.inner();
+        if let Some(held) = inner.nodes.get(&0).filter(|n| n.lease_until_ms >= now_ms && n.incarnation != incarnation) {
+            return Box::pin(ready(Ok(Err(ClaimRefused::Held(Box::new(held.clone()))))));
+        }
+        let row = NodeRow {
+            node_id: 0,
+            incarnation,
+            public_addr: String::new(),
+            internal_addr: String::new(),
+            started_at_ms: now_ms,
+            heartbeat_at_ms: now_ms,
+            lease_until_ms: now_ms + lease_ms,
+            live_actors: 0,
+            draining: false,
+        };
+        inner.nodes.insert(0, row);
+        Box::pin(ready(Ok(Ok(0))))
+    }
+
+    fn nodes(&self) -> BoxFuture<'static, StoreResult<Vec<NodeRow>>> {
+        Box::pin(ready(Ok(self.inner().nodes.values().cloned().collect())))
+    }
+
+    fn beat(&self, beat: NodeBeat) -> BoxFuture<'static, StoreResult<bool>> {
+        let mut inner = self.inner();
+        let Some(row) = inner.nodes.get_mut(&beat.node_id).filter(|r| r.incarnation == beat.incarnation) else {
+            return Box::pin(ready(Ok(false)));
+        };
+        row.public_addr = beat.public_addr;
+        row.internal_addr = beat.internal_addr;
+        row.heartbeat_at_ms = beat.now_ms;
+        row.lease_until_ms = beat.lease_until_ms;
+        row.live_actors = beat.live_actors;
+        row.draining = beat.draining;
+        Box::pin(ready(Ok(true)))
+    }
+
+    fn leave(&self, incarnation: u64) -> BoxFuture<'static, StoreResult<()>> {
+        let mut inner = self.inner();
+        inner.nodes.retain(|_, n| n.incarnation != incarnation);
+        inner.work.retain(|_, w| w.incarnation != incarnation);
+        Box::pin(ready(Ok(())))
+    }
+
+    fn claim_work(&self, claim: WorkClaim) -> BoxFuture<'static, StoreResult<bool>> {
+        let WorkClaim { name, incarnation, now_ms, until_ms, from } = claim;
+        let mut inner = self.inner();
+        let free = inner.work.get(&name).is_none_or(|w| {
+            w.lease_until_ms < now_ms || w.incarnation == incarnation || from == Some((w.node_id, w.incarnation))
+        });
+        if free {
+            let lease = WorkLease {
+                name: name.clone(),
+                node_id: 0,
+                incarnation,
+                acquired_at_ms: now_ms,
+                lease_until_ms: until_ms,
+            };
+            inner.work.insert(name, lease);
+        }
+        Box::pin(ready(Ok(free)))
+    }
+
+    fn renew_work(&self, incarnation: u64, until_ms: i64) -> BoxFuture<'static, StoreResult<Vec<String>>> {
+        let mut inner = self.inner();
+        let mut held = Vec::new();
+        for lease in inner.work.values_mut().filter(|w| w.incarnation == incarnation) {
+            lease.lease_until_ms = until_ms;
+            held.push(lease.name.clone());
+        }
+        Box::pin(ready(Ok(held)))
+    }
+
+    fn release_work(&self, name: String, incarnation: u64) -> BoxFuture<'static, StoreResult<()>> {
+        let mut inner = self.inner();
+        if inner.work.get(&name).is_some_and(|w| w.incarnation == incarnation) {
+            inner.work.remove(&name);
+        }
+        Box::pin(ready(Ok(())))
+    }
+
+    fn work_leases(&self) -> BoxFuture<'static, StoreResult<Vec<WorkLease>>> {
+        Box::pin(ready(Ok(self.inner().work.values().cloned().collect())))
+    }
+
+    fn work(&self) -> BoxFuture<'static, Vec<String>> {
+        // Its deliveries are made as commits land: no courier to hold.
+        Box::pin(ready(Vec::new()))
+    }
+
+    fn set_gate(&self, _gate: Arc<dyn WorkGate>) {}
+
+    fn nudge(&self, _name: String) {}
 
     fn load_user(
         &self,

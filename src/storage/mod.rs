@@ -22,6 +22,7 @@ pub mod db_store;
 pub mod delivery;
 pub mod memory;
 pub mod migrations;
+pub mod nodes;
 pub mod persistence;
 pub mod queue;
 pub mod queue_gauge;
@@ -33,9 +34,12 @@ pub mod shipper;
 pub mod sql;
 pub mod tables;
 
+use std::sync::Arc;
+
 use futures_util::future::BoxFuture;
 use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 
+use crate::storage::nodes::{Activated, ClaimRefused, NodeBeat, NodeRow, OwnerClaim, WorkClaim, WorkGate, WorkLease};
 use crate::storage::rows::{Row, RowWrite, TableDef};
 
 /// A way of signing in: ("device", device id) or (platform, platform user id).
@@ -82,7 +86,7 @@ pub struct LoggedAction {
 }
 
 /// A page of one user's action log, newest first: rows of the given actions (all when
-/// empty) with a log id below `before` and a time in `from_ms..to_ms` when given.
+/// empty) with a log id below `before`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserLogQuery {
     pub user: UserId,
@@ -90,8 +94,6 @@ pub struct UserLogQuery {
     pub log_shard: i16,
     pub actions: Vec<String>,
     pub before: u64,
-    pub from_ms: Option<i64>,
-    pub to_ms: Option<i64>,
     pub limit: usize,
 }
 
@@ -101,8 +103,6 @@ impl UserLogQuery {
         log.user_id == self.user
             && log.log_id < self.before
             && (self.actions.is_empty() || self.actions.contains(&log.action))
-            && self.from_ms.is_none_or(|from| log.at_ms >= from)
-            && self.to_ms.is_none_or(|to| log.at_ms < to)
     }
 }
 
@@ -250,8 +250,67 @@ pub trait Store: Send + Sync + 'static {
     /// The user whose current session has this token hash, if any.
     fn user_for_token(&self, token: TokenHash) -> BoxFuture<'static, StoreResult<Option<UserId>>>;
 
-    /// The user's rows (profile and `tables`), session and last reply. Waits until every
-    /// earlier write of the user is decided (committed or dropped), so what it reads is final.
+    /// This store's node id (the one its ids are minted with).
+    fn node_id(&self) -> u16;
+
+    /// An activation of `user` on this node: unless another live node owns the user
+    /// (`claim.alive`), the owner epoch is raised and this node recorded as the owner, and the
+    /// user's rows, session and last reply are read, all under the user's row lock after
+    /// every earlier write of the user on this node is decided.
+    fn activate_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static TableDef],
+        claim: OwnerClaim,
+    ) -> BoxFuture<'static, StoreResult<Activated>>;
+
+    /// The node that owns `user` and the owner epoch (-1: none yet); None: no such user.
+    fn owner_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<(i64, i64)>>>;
+
+    /// Claims this store's node id for `incarnation` (a store opened for node N is the
+    /// store of the process that holds N); refused while a live node holds it.
+    fn claim_node(
+        &self,
+        incarnation: u64,
+        lease_ms: i64,
+        now_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<Result<u16, ClaimRefused>>>;
+
+    /// Every node's row.
+    fn nodes(&self) -> BoxFuture<'static, StoreResult<Vec<NodeRow>>>;
+
+    /// Renews this node's lease; false when the row is no longer this incarnation's (the
+    /// lease lapsed and another process took the id).
+    fn beat(&self, beat: NodeBeat) -> BoxFuture<'static, StoreResult<bool>>;
+
+    /// Gives up this node's id and its work leases (at shutdown).
+    fn leave(&self, incarnation: u64) -> BoxFuture<'static, StoreResult<()>>;
+
+    /// Takes a work lease as `claim` says; answers whether this node holds it now.
+    fn claim_work(&self, claim: WorkClaim) -> BoxFuture<'static, StoreResult<bool>>;
+
+    /// Renews every work lease this node holds until `until_ms`; answers their names.
+    fn renew_work(&self, incarnation: u64, until_ms: i64) -> BoxFuture<'static, StoreResult<Vec<String>>>;
+
+    /// Gives up the work lease `name` if this node holds it.
+    fn release_work(&self, name: String, incarnation: u64) -> BoxFuture<'static, StoreResult<()>>;
+
+    /// Every work lease.
+    fn work_leases(&self) -> BoxFuture<'static, StoreResult<Vec<WorkLease>>>;
+
+    /// The work leases of this store's couriers and shippers (one per table they carry).
+    fn work(&self) -> BoxFuture<'static, Vec<String>>;
+
+    /// Sets what tells this store's couriers whether they run here (see [`WorkGate`]).
+    fn set_gate(&self, gate: Arc<dyn WorkGate>);
+
+    /// Rows for the courier or shipper of work lease `name` were committed on another node:
+    /// it reads its table now.
+    fn nudge(&self, name: String);
+
+    /// The user's rows (profile and `tables`), session and last reply, for a look without an
+    /// activation (the owner is not changed). Waits until every earlier write of the user on
+    /// this node is decided (committed or dropped), so what it reads is final.
     fn load_user(
         &self,
         user: UserId,

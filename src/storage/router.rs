@@ -11,9 +11,10 @@ use actix::{Actor, Addr, Context, Handler, Message, ResponseFuture};
 use futures_util::future::join_all;
 
 use crate::storage::batch::Job;
-use crate::storage::courier::{Ship, ShipAll};
+use crate::storage::courier::{Rescan, Ship, ShipAll};
 use crate::storage::db::{DbKind, ShardDbs};
 use crate::storage::delivery::{self, DeliveryCourier, DeliveryDbs, DeliveryListener};
+use crate::storage::nodes::GateSlot;
 use crate::storage::persistence::{BatchSettings, Couriers, Drain, Enqueue, PersistenceActor, SettleUser};
 use crate::storage::queue_gauge::QueueGauges;
 use crate::storage::shipper::{self, LogShipper};
@@ -54,11 +55,21 @@ impl Message for FlushAll {
     type Result = ();
 }
 
+/// Another node committed rows for the courier or shipper holding work lease `0` here: it
+/// reads its table now rather than at its next sweep.
+#[derive(Debug)]
+pub struct Nudge(pub String);
+
+impl Message for Nudge {
+    type Result = ();
+}
+
 /// Routes jobs to the persistence actor of their shard.
 pub struct ShardRouter {
     shards: HashMap<(DbKind, i16), Addr<PersistenceActor>>,
-    shippers: Vec<Addr<LogShipper>>,
-    deliveries: Vec<Addr<DeliveryCourier>>,
+    /// The couriers, by their work lease.
+    shippers: HashMap<String, Addr<LogShipper>>,
+    deliveries: HashMap<String, Addr<DeliveryCourier>>,
     /// The courier of the clan database's outbox.
     clan: Option<Addr<DeliveryCourier>>,
 }
@@ -100,22 +111,25 @@ impl ShardRouter {
         listener: Arc<DeliveryListener>,
         settings: BatchSettings,
         gauges: &QueueGauges,
+        gate: Arc<GateSlot>,
     ) -> Addr<Self> {
         let mut shards = HashMap::new();
-        let (mut shippers, mut deliveries) = (Vec::new(), Vec::new());
+        let (mut shippers, mut deliveries) = (HashMap::new(), HashMap::new());
         let (limit, sweep) = (settings.limit, settings.log_sweep);
         for (kind, map) in [(DbKind::Game, &dbs.game), (DbKind::Log, log)] {
             for (no, db) in map {
                 let label = format!("{}-{no}", kind.as_str());
                 let couriers = (kind == DbKind::Game).then(|| {
-                    let logs = shipper::log_shipper(db.clone(), log.clone(), &label, limit, sweep).start();
-                    let sent = delivery::courier(*no, dbs.clone(), listener.clone(), limit, sweep).map(Actor::start);
+                    let logs =
+                        shipper::log_shipper(db.clone(), log.clone(), &label, limit, sweep, gate.clone()).start();
+                    let sent = delivery::courier(*no, dbs.clone(), listener.clone(), limit, sweep, gate.clone())
+                        .map(Actor::start);
                     (logs, sent)
                 });
                 let couriers = couriers.and_then(|(logs, sent)| {
-                    shippers.push(logs.clone());
+                    shippers.insert(shipper::lease_name(&label), logs.clone());
                     let deliveries_addr = sent?;
-                    deliveries.push(deliveries_addr.clone());
+                    deliveries.insert(delivery::lease_name(*no), deliveries_addr.clone());
                     Some(Couriers { logs, deliveries: deliveries_addr })
                 });
                 let gauge = gauges.add(label.clone());
@@ -123,9 +137,17 @@ impl ShardRouter {
                 shards.insert((kind, *no), actor.start());
             }
         }
-        let clan = delivery::courier(delivery::CLAN_SOURCE, dbs.clone(), listener, limit, sweep).map(Actor::start);
-        deliveries.extend(clan.clone());
+        let clan =
+            delivery::courier(delivery::CLAN_SOURCE, dbs.clone(), listener, limit, sweep, gate).map(Actor::start);
+        if let Some(clan) = &clan {
+            deliveries.insert(delivery::lease_name(delivery::CLAN_SOURCE), clan.clone());
+        }
         ShardRouter { shards, shippers, deliveries, clan }.start()
+    }
+
+    /// The work leases of the couriers and shippers this router started.
+    pub fn work(&self) -> Vec<String> {
+        self.shippers.keys().chain(self.deliveries.keys()).cloned().collect()
     }
 
     fn shard(&self, kind: DbKind, no: i16) -> StoreResult<Addr<PersistenceActor>> {
@@ -169,11 +191,43 @@ impl Handler<FlushAll> for ShardRouter {
 
     fn handle(&mut self, _: FlushAll, _: &mut Context<Self>) -> Self::Result {
         let shards: Vec<_> = self.shards.values().cloned().collect();
-        let (shippers, deliveries) = (self.shippers.clone(), self.deliveries.clone());
+        let shippers: Vec<_> = self.shippers.values().cloned().collect();
+        let deliveries: Vec<_> = self.deliveries.values().cloned().collect();
         Box::pin(async move {
             join_all(shards.iter().map(|s| s.send(Drain))).await;
             join_all(deliveries.iter().map(|s| s.send(ShipAll))).await;
             join_all(shippers.iter().map(|s| s.send(ShipAll))).await;
         })
+    }
+}
+
+impl Handler<Nudge> for ShardRouter {
+    type Result = ();
+
+    fn handle(&mut self, Nudge(name): Nudge, _: &mut Context<Self>) {
+        if let Some(shipper) = self.shippers.get(&name) {
+            shipper.do_send(Rescan);
+        }
+        if let Some(courier) = self.deliveries.get(&name) {
+            courier.do_send(Rescan);
+        }
+    }
+}
+
+/// The work leases of every courier and shipper.
+#[derive(Debug)]
+pub struct Work;
+
+impl Message for Work {
+    type Result = Vec<String>;
+}
+
+impl Handler<Work> for ShardRouter {
+    type Result = Vec<String>;
+
+    fn handle(&mut self, _: Work, _: &mut Context<Self>) -> Vec<String> {
+        let mut names = self.work();
+        names.sort();
+        names
     }
 }

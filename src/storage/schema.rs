@@ -60,3 +60,27 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(accounts, sessions);
+
+diesel::table! {
+    nodes (node_id) {
+        node_id -> SmallInt,
+        incarnation -> BigInt,
+        public_addr -> Text,
+        internal_addr -> Text,
+        started_at_ms -> BigInt,
+        heartbeat_at_ms -> BigInt,
+        lease_until_ms -> BigInt,
+        live_actors -> BigInt,
+        draining -> SmallInt,
+    }
+}
+
+diesel::table! {
+    work_leases (name) {
+        name -> Text,
+        node_id -> SmallInt,
+        incarnation -> BigInt,
+        acquired_at_ms -> BigInt,
+        lease_until_ms -> BigInt,
+    }
+}

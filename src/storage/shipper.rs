@@ -11,6 +11,7 @@
 //! without holding up the others.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
@@ -19,6 +20,7 @@ use futures_util::future::BoxFuture;
 use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::courier::{Courier, Pace, Route};
 use crate::storage::db::Db;
+use crate::storage::nodes::GateSlot;
 use crate::storage::rows::{ColType, Row, Value};
 use crate::storage::sql::{self, Bind, Statement};
 use crate::storage::tables::{ACTION_LOG, LOG_OUTBOX};
@@ -41,8 +43,21 @@ pub struct LogRoute {
 
 /// A shipper of `game`'s outbox to `logs`, each round at most `limit` long, reading the
 /// outbox back every `sweep`.
-pub fn log_shipper(game: Db, logs: BTreeMap<i16, Db>, label: &str, limit: Duration, sweep: Duration) -> LogShipper {
-    Courier::new(LogRoute { game, logs }, format!("{label} log outbox"), Pace { limit, sweep, linger: LINGER })
+pub fn log_shipper(
+    game: Db,
+    logs: BTreeMap<i16, Db>,
+    label: &str,
+    limit: Duration,
+    sweep: Duration,
+    gate: Arc<GateSlot>,
+) -> LogShipper {
+    let pace = Pace { limit, sweep, linger: LINGER };
+    Courier::new(LogRoute { game, logs }, format!("{label} log outbox"), pace, lease_name(label), gate)
+}
+
+/// The work lease of the log shipper of game shard `label` (`game-1`).
+pub fn lease_name(label: &str) -> String {
+    format!("shipper:{label}")
 }
 
 impl Route for LogRoute {

@@ -449,8 +449,6 @@ pub fn select_user_logs<'a>(
     user: &'a Value,
     actions: &'a [Value],
     before: &'a Value,
-    from_ms: Option<&'a Value>,
-    to_ms: Option<&'a Value>,
     limit: usize,
 ) -> Statement<'a> {
     let mut s = Statement::new(dialect, select(dialect, &ACTION_LOG));
@@ -465,12 +463,6 @@ pub fn select_user_logs<'a>(
             s.param(Bind::Value(ColType::Text, action));
         }
         s.push(")");
-    }
-    if let Some(from) = from_ms {
-        s.push(" AND at_ms >= ").param(Bind::Value(ColType::BigInt, from));
-    }
-    if let Some(to) = to_ms {
-        s.push(" AND at_ms < ").param(Bind::Value(ColType::BigInt, to));
     }
     s.push(&format!(" ORDER BY log_id DESC LIMIT {limit}"));
     s
@@ -537,6 +529,24 @@ pub fn fence<'a>(dialect: Dialect, users: &'a [Value]) -> Statement<'a> {
         Dialect::Sqlite => {}
     }
     s.cacheable = users.len() == 1;
+    s
+}
+
+/// The node that owns a user and the owner epoch (read under the user's row lock).
+pub fn owner<'a>(dialect: Dialect, user: &'a Value) -> Statement<'a> {
+    let mut s = Statement::new(dialect, "SELECT owner_node AS i0, owner_epoch AS i1 FROM users WHERE user_id = ");
+    s.param(Bind::Value(ColType::BigInt, user));
+    s.cacheable = true;
+    s
+}
+
+/// An activation takes a user over: the owner epoch raised (the fence every older
+/// activation's commit now fails) and the owning node recorded, in one write.
+pub fn take_over<'a>(dialect: Dialect, user: &'a Value, node: &'a Value) -> Statement<'a> {
+    let mut s = Statement::new(dialect, "UPDATE users SET owner_epoch = owner_epoch + 1, owner_node = ");
+    s.param(Bind::Value(ColType::BigInt, node));
+    s.push(" WHERE user_id = ").param(Bind::Value(ColType::BigInt, user));
+    s.cacheable = true;
     s
 }
 

@@ -8,6 +8,9 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
+/// The crate root itself, named by a glob or an alias (`use crate::*`, `use crate as x`).
+const ROOT: &str = "<crate root>";
+
 /// Which top-level module may use which (`"*"`: any), with the rule's words, and what each
 /// binary may name (module path prefixes such as `service::audit`).
 pub struct Rules {
@@ -70,10 +73,15 @@ pub fn edges_of_source(relative: &str, source: &str) -> Vec<Edge> {
     let from = if binary { relative.to_owned() } else { module_of(relative).first().cloned().unwrap_or_default() };
     let file = syn::parse_file(source).unwrap_or_else(|e| panic!("src/{relative} does not parse: {e}"));
     let module = if binary { Vec::new() } else { module_of(relative) };
-    let mut visitor = Paths { module, found: Vec::new(), crates: Vec::new() };
+    let mut visitor = Paths { module, found: Vec::new(), crates: Vec::new(), binary, reexports: Vec::new() };
     visitor.visit_file(&file);
     let mut edges = vec![Edge { file: relative.to_owned(), line: 1, from: from.clone(), to: Vec::new(), krate: None }];
     for (line, to) in visitor.found {
+        edges.push(Edge { file: relative.to_owned(), line, from: from.clone(), to, krate: None });
+    }
+    for (line, path) in visitor.reexports {
+        let mut to = vec!["pub use".to_owned()];
+        to.extend(path);
         edges.push(Edge { file: relative.to_owned(), line, from: from.clone(), to, krate: None });
     }
     for (line, krate) in visitor.crates {
@@ -89,6 +97,10 @@ struct Paths {
     found: Vec<(usize, Vec<String>)>,
     /// The first segment of every other path: outside crates (and local names).
     crates: Vec<(usize, String)>,
+    /// A binary names the server library as `summoner::`, as the crate root.
+    binary: bool,
+    /// `pub use` of crate paths: (line, path).
+    reexports: Vec<(usize, Vec<String>)>,
 }
 
 impl Paths {
@@ -97,6 +109,7 @@ impl Paths {
         let first = segments.first()?;
         let mut base = match first.as_str() {
             "crate" => return Some(segments[1..].to_vec()),
+            "summoner" if self.binary => return Some(segments[1..].to_vec()),
             "super" | "self" => self.module.clone(),
             _ => return None,
         };
@@ -117,6 +130,7 @@ impl Paths {
 
     fn note(&mut self, line: usize, segments: &[String]) {
         match self.resolve(segments) {
+            Some(path) if path.is_empty() => self.found.push((line, vec![ROOT.to_owned()])),
             Some(path) => self.found.push((line, path)),
             None if segments.len() > 1 => self.crates.push((line, segments[0].clone())),
             None => {}
@@ -188,7 +202,12 @@ impl Paths {
 impl<'ast> Visit<'ast> for Paths {
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
         let line = item.span().start().line;
+        let before = self.found.len();
         self.use_tree(line, &mut Vec::new(), &item.tree);
+        if !matches!(item.vis, syn::Visibility::Inherited) {
+            let found: Vec<_> = self.found[before..].to_vec();
+            self.reexports.extend(found);
+        }
     }
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
@@ -196,6 +215,9 @@ impl<'ast> Visit<'ast> for Paths {
         self.note(path.span().start().line, &segments);
         syn::visit::visit_path(self, path);
     }
+
+    /// `pub(crate)` and `pub(super)` name a scope, not an item.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.tokens(mac.tokens.clone());
@@ -251,9 +273,32 @@ pub fn check(rules: &Rules, edges: &[Edge]) -> Vec<String> {
             unknown.insert(edge.from.clone());
             continue;
         };
+        if edge.to.first().is_some_and(|t| t == "pub use") {
+            let target = &edge.to[1..];
+            if target.first().is_some_and(|t| t != &edge.from && modules.contains(t.as_str())) {
+                problems.push(format!(
+                    "src/{}:{}: `{}` re-exports `{}`: a layer's items are named where they live, not passed on",
+                    edge.file,
+                    edge.line,
+                    edge.from,
+                    target.join("::")
+                ));
+            }
+            continue;
+        }
         let Some(to) = edge.to.first() else { continue };
+        if to == ROOT {
+            // A glob or an alias of the crate root would hide every path after it.
+            problems.push(format!("src/{}:{}: `{}` imports the crate root itself", edge.file, edge.line, edge.from));
+            continue;
+        }
         // Names at the root that are not modules (exported macros) are no layer.
         if to == &edge.from || !modules.contains(to.as_str()) {
+            continue;
+        }
+        let named = edge.to.join("::");
+        if allowed.iter().any(|a| a.contains("::") && (named == *a || named.starts_with(&format!("{a}::")))) {
+            graph.entry(edge.from.clone()).or_default().insert(to.clone());
             continue;
         }
         graph.entry(edge.from.clone()).or_default().insert(to.clone());
@@ -329,7 +374,7 @@ pub fn error_statuses(relative: &str, source: &str) -> Vec<(String, usize, Strin
                 let status =
                     kind == "StatusCode" && !["OK", "SEE_OTHER", "PERMANENT_REDIRECT"].contains(&name.as_str());
                 let built = kind == "HttpResponse"
-                    && !["Ok", "SeeOther", "PermanentRedirect", "build"].contains(&name.as_str());
+                    && !["Ok", "NoContent", "SeeOther", "PermanentRedirect", "build"].contains(&name.as_str());
                 if status || built {
                     self.found.push((path.span().start().line, format!("{kind}::{name}")));
                 }

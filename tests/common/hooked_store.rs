@@ -87,6 +87,58 @@ impl<H: CommitHook> Store for HookedStore<H> {
     fn sweep(&self, sweep: summoner::storage::Sweep) -> BoxFuture<'static, StoreResult<u64>> {
         self.inner.sweep(sweep)
     }
+    fn node_id(&self) -> u16 {
+        self.inner.node_id()
+    }
+    fn activate_user(
+        &self,
+        user: UserId,
+        tables: &'static [&'static summoner::storage::rows::TableDef],
+        claim: summoner::storage::nodes::OwnerClaim,
+    ) -> BoxFuture<'static, StoreResult<summoner::storage::nodes::Activated>> {
+        self.inner.activate_user(user, tables, claim)
+    }
+    fn owner_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<(i64, i64)>>> {
+        self.inner.owner_of(user)
+    }
+    fn claim_node(
+        &self,
+        incarnation: u64,
+        lease_ms: i64,
+        now_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<Result<u16, summoner::storage::nodes::ClaimRefused>>> {
+        self.inner.claim_node(incarnation, lease_ms, now_ms)
+    }
+    fn nodes(&self) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::nodes::NodeRow>>> {
+        self.inner.nodes()
+    }
+    fn beat(&self, beat: summoner::storage::nodes::NodeBeat) -> BoxFuture<'static, StoreResult<bool>> {
+        self.inner.beat(beat)
+    }
+    fn leave(&self, incarnation: u64) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.leave(incarnation)
+    }
+    fn claim_work(&self, claim: summoner::storage::nodes::WorkClaim) -> BoxFuture<'static, StoreResult<bool>> {
+        self.inner.claim_work(claim)
+    }
+    fn renew_work(&self, incarnation: u64, until_ms: i64) -> BoxFuture<'static, StoreResult<Vec<String>>> {
+        self.inner.renew_work(incarnation, until_ms)
+    }
+    fn release_work(&self, name: String, incarnation: u64) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.release_work(name, incarnation)
+    }
+    fn work_leases(&self) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::nodes::WorkLease>>> {
+        self.inner.work_leases()
+    }
+    fn work(&self) -> BoxFuture<'static, Vec<String>> {
+        self.inner.work()
+    }
+    fn set_gate(&self, gate: std::sync::Arc<dyn summoner::storage::nodes::WorkGate>) {
+        self.inner.set_gate(gate)
+    }
+    fn nudge(&self, name: String) {
+        self.inner.nudge(name)
+    }
     fn user_logs(
         &self,
         query: summoner::storage::UserLogQuery,

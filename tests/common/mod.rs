@@ -23,13 +23,18 @@ use summoner_proto::api::{ErrorCode, GetUserReq, User, request::Payload, respons
 
 /// Gives `user` (whose actor is live) a million gold, as an operator would set the column.
 pub async fn rich(server: &TestServer, user: u64) {
-    let store = server.running.directory.backend().store().clone();
+    rich_on(&server.running.directory, user).await;
+}
+
+/// [`rich`], on the node of `directory`.
+pub async fn rich_on(directory: &summoner_actors::Directory<summoner::service::backend::GameBackend>, user: u64) {
+    let store = directory.backend().store().clone();
     let gold = summoner::storage::tables::USERS.column("gold").expect("gold column");
     let key = vec![summoner::storage::rows::Value::uint(user)];
     let set = vec![(gold, summoner::storage::rows::Value::Int(1_000_000))];
     let patch = summoner::storage::rows::RowWrite::Patch { table: &summoner::storage::tables::USERS, key, set };
     store.write_outside(user, vec![patch]).await.expect("gold granted");
-    let live = server.running.directory.live(user).expect("live");
+    let live = directory.live(user).expect("live");
     assert!(live.send(summoner_actors::Refresh::Everything).await.expect("answered"));
 }
 

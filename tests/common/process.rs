@@ -49,7 +49,12 @@ pub fn start(config: &Config, dir: &std::path::Path) -> ServerProcess {
     // Reads the log until the server listens, then keeps draining it so it never blocks.
     std::thread::spawn(move || {
         let mut ready = Some(ready_tx);
+        // SUMMONER_TEST_ECHO=1 shows the child's log (for a failing test's story).
+        let echo = std::env::var("SUMMONER_TEST_ECHO").is_ok_and(|v| v == "1");
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if echo {
+                eprintln!("child: {line}");
+            }
             if line.contains("\"listening\"")
                 && let Some(tx) = ready.take()
             {

@@ -80,6 +80,7 @@ impl<B: UserBackend> Handler<OpenSession<B::State>> for UserActor<B> {
         match &self.phase {
             Phase::Ready(_) => {}
             Phase::Retired => return done(Err(CallError::Retired)),
+            Phase::Elsewhere => return done(Err(CallError::Moved("another node owns this user".into()))),
             Phase::Loading => {
                 return done(Err(CallError::Internal("user state is not loaded".into())));
             }

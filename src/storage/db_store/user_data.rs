@@ -14,6 +14,7 @@ use summoner_actors::{Loaded, Session, StoredReply, TokenHash, UserId};
 use super::{Databases, DbStore, db};
 use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::DbKind;
+use crate::storage::nodes::OwnerClaim;
 use crate::storage::router::Settle;
 use crate::storage::rows::{Row, TableDef, Value};
 use crate::storage::schema::{accounts, sessions};
@@ -42,11 +43,16 @@ pub(super) async fn user_for_token(dbs: Arc<Databases>, token: TokenHash) -> Sto
 /// on the game shard that locks the user's row (waiting for any transaction still holding
 /// it, such as a batch abandoned past its time bound) and reads the profile, the last reply
 /// and `tables`.
+///
+/// With a `claim`, the read is an activation: under the lock, unless another live node owns
+/// the user (answered as `Err(node)`, nothing changed), the owner epoch is raised and this
+/// node recorded as the owner, in the same transaction as the read.
 pub(super) async fn load_user(
     store: DbStore,
     user: UserId,
     tables: &'static [&'static TableDef],
-) -> StoreResult<Loaded<UserRows>> {
+    claim: Option<OwnerClaim>,
+) -> StoreResult<Result<(Loaded<UserRows>, i64), u16>> {
     let what = format!("load user {user}");
     let id = user as i64;
     type AccountRow = (i16, i16, Option<i64>, Option<Vec<u8>>, Option<i64>);
@@ -75,16 +81,19 @@ pub(super) async fn load_user(
         router.send(Settle { kind: DbKind::Game, shard_no: game, user: id }).await.map_err(db(&what))?;
     }
     let shard = store.shard(DbKind::Game, game)?;
+    let claim = claim.as_ref();
     let read = with_conn!(shard, &what, |conn| {
         let read = if dialect_of(conn) == Dialect::Sqlite {
-            read_sqlite(conn, id, tables).await
+            read_sqlite(conn, id, tables, claim).await
         } else {
-            conn.transaction::<_, DieselError, _>(async |conn| read_user(conn, id, tables).await).await
+            conn.transaction::<_, DieselError, _>(async |conn| read_user(conn, id, tables, claim).await).await
         };
         read.map_err(db(&what))
     })?;
-    let Some(UserRead { epoch, profile, reply, tables }) = read else {
-        return Err(StoreError::NotFound(what));
+    let UserRead { epoch, from, profile, reply, tables } = match read {
+        Some(Read::Owned(read)) => read,
+        Some(Read::OwnedBy(node)) => return Ok(Err(node)),
+        None => return Err(StoreError::NotFound(what)),
     };
     let session = match (session_id, hash, expires) {
         (Some(session_id), Some(hash), Some(expires_at_ms)) => <[u8; 32]>::try_from(hash).ok().map(|h| Session {
@@ -101,12 +110,21 @@ pub(super) async fn load_user(
         }
         _ => None,
     });
-    Ok(Loaded { state: UserRows { shards, epoch, profile, tables }, session, last_reply })
+    Ok(Ok((Loaded { state: UserRows { shards, epoch, profile, tables }, session, last_reply }, from)))
+}
+
+/// What reading a user under its lock found.
+enum Read {
+    Owned(UserRead),
+    /// Another live node owns the user.
+    OwnedBy(u16),
 }
 
 /// What one activation reads of a user on its game shard.
 struct UserRead {
     epoch: i64,
+    /// The node that owned the user before this read took it over (-1: none, or no claim).
+    from: i64,
     profile: Row,
     reply: Option<Row>,
     tables: Vec<Vec<Row>>,
@@ -119,10 +137,11 @@ async fn read_sqlite<C: SqlConn>(
     conn: &mut C,
     user: i64,
     tables: &'static [&'static TableDef],
-) -> Result<Option<UserRead>, DieselError> {
+    claim: Option<&OwnerClaim>,
+) -> Result<Option<Read>, DieselError> {
     // On failure the lease closes the connection, which ends the transaction either way.
     conn.exec(Statement::new(C::DIALECT, "BEGIN IMMEDIATE")).await?;
-    let read = read_user(conn, user, tables).await;
+    let read = read_user(conn, user, tables, claim).await;
     conn.exec(Statement::new(C::DIALECT, if read.is_ok() { "COMMIT" } else { "ROLLBACK" })).await?;
     read
 }
@@ -131,19 +150,47 @@ async fn read_user<C: SqlConn>(
     conn: &mut C,
     user: i64,
     tables: &'static [&'static TableDef],
-) -> Result<Option<UserRead>, DieselError> {
+    claim: Option<&OwnerClaim>,
+) -> Result<Option<Read>, DieselError> {
     let ids = [Value::Int(user)];
     let fence = conn.rows(sql::fence(C::DIALECT, &ids)).await?;
     let Some([_, Value::Int(epoch)]) = <[_]>::first(&fence).map(Vec::as_slice) else {
         return Ok(None);
     };
-    let epoch = *epoch;
+    let (mut epoch, mut from) = (*epoch, -1);
+    if let Some(claim) = claim {
+        let owner = conn.rows(sql::owner(C::DIALECT, &ids[0])).await?;
+        let Some([Value::Int(node), _]) = <[_]>::first(&owner).map(Vec::as_slice) else { return Ok(None) };
+        from = *node;
+        let other = u16::try_from(*node).ok().filter(|n| *n != claim.node);
+        if let Some(owner) = other.filter(|n| claim.alive.contains(n)) {
+            return Ok(Some(Read::OwnedBy(owner)));
+        }
+        let me = Value::Int(i64::from(claim.node));
+        conn.exec(sql::take_over(C::DIALECT, &ids[0], &me)).await?;
+        epoch += 1;
+    }
     // The row lock is held: the rest is read in one go (pipelined where the backend can).
     let selects = [&USERS, &LAST_REPLIES].into_iter().chain(tables.iter().copied());
     let mut read = conn.rows_all(selects.map(|t| sql::select_users(C::DIALECT, t, &ids)).collect()).await?.into_iter();
     let (Some(mut profile), Some(mut reply)) = (read.next(), read.next()) else { return Ok(None) };
     let Some(profile) = profile.pop() else { return Ok(None) };
-    Ok(Some(UserRead { epoch, profile, reply: reply.pop(), tables: read.collect() }))
+    Ok(Some(Read::Owned(UserRead { epoch, from, profile, reply: reply.pop(), tables: read.collect() })))
+}
+
+/// The node that owns `user` and the owner epoch, as committed; None: no such user.
+pub(super) async fn owner_of(store: DbStore, user: UserId) -> StoreResult<Option<(i64, i64)>> {
+    let what = format!("read the owner of user {user}");
+    let Some(shards) = super::registration::shards_of(&store.dbs.common, user as i64).await? else {
+        return Ok(None);
+    };
+    let shard = store.shard(DbKind::Game, shards.game)?;
+    let id = Value::Int(user as i64);
+    let rows = with_conn!(shard, &what, |conn| conn.rows(sql::owner(dialect_of(conn), &id)).await.map_err(db(&what)))?;
+    Ok(match <[_]>::first(&rows).map(Vec::as_slice) {
+        Some([Value::Int(node), Value::Int(epoch)]) => Some((*node, *epoch)),
+        _ => None,
+    })
 }
 
 /// A user's profile and `tables` as committed, without a lock: one look-up of the shard,

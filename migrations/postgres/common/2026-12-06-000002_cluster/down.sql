@@ -1,0 +1,2 @@
+DROP TABLE work_leases;
+DROP TABLE nodes;

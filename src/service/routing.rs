@@ -1,0 +1,213 @@
+//! Which node serves a user's request, and sending it there.
+//!
+//! A load balancer that hashes the routing key (the user's id, from Login) sends a user's
+//! requests to one node; this covers the rest. A node serves a user whose actor is live on
+//! it, whom no live node owns, or whose owner is stopping; a user another live node owns is
+//! forwarded to it over the internal listener, once (a forwarded request is never forwarded
+//! again). A stopping node hands users it does not hold to a peer that takes new users.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::service::cluster::{Node, Peer};
+use crate::service::tokens::same_secret;
+use crate::storage::Store;
+use crate::storage::nodes::WorkGate;
+
+/// The header nodes show each other on the internal listener.
+pub const SECRET_HEADER: &str = "x-summoner-cluster";
+/// The header of a forwarded request's remaining time (ms).
+pub const DEADLINE_HEADER: &str = "x-summoner-deadline-ms";
+
+/// Where a request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Served here.
+    Here,
+    /// Forwarded to this peer.
+    To(Peer),
+}
+
+/// An answer a peer gave to a forwarded request, relayed as it is.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Why a request could not be forwarded.
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    #[error("node {0} did not answer: {1}")]
+    Unreachable(u16, String),
+    /// The peer refused the connection: it is gone; routing again serves the user here.
+    #[error("node {0} is gone: {1}")]
+    Gone(u16, String),
+    #[error("no secret is configured for the internal listener (cluster.secret)")]
+    NoSecret,
+}
+
+/// Routes and forwards requests, handed to the transport at wiring.
+#[derive(Clone)]
+pub struct Routing {
+    node: Arc<Node>,
+    store: Arc<dyn Store>,
+    http: reqwest::Client,
+    secret: Arc<str>,
+    timeout: Duration,
+}
+
+impl Routing {
+    /// Routing for `node` over `store`, forwarding with `secret` within `timeout`.
+    pub fn new(node: Arc<Node>, store: Arc<dyn Store>, secret: &str, timeout: Duration) -> Self {
+        let http = reqwest::Client::builder().timeout(timeout).build().unwrap_or_default();
+        Self { node, store, http, secret: secret.into(), timeout }
+    }
+
+    /// This node.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+
+    /// Where a request of `user` goes, whose actor is not live here. Without a secret a node
+    /// forwards nothing: it serves every request itself.
+    pub async fn route(&self, user: u64) -> Route {
+        if self.secret.is_empty() {
+            return Route::Here;
+        }
+        let owner = match self.store.owner_of(user).await {
+            Ok(Some((owner, _))) => u16::try_from(owner).ok(),
+            // No such user (the activation says so), or storage is down (it will say so).
+            Ok(None) | Err(_) => None,
+        };
+        let peer = owner.filter(|o| *o != self.node.id).and_then(|o| self.node.peer(o));
+        match peer {
+            Some(peer) if !peer.draining => Route::To(peer),
+            // Nobody live owns the user, or its owner is stopping: a stopping node hands the
+            // user on, any other takes it.
+            _ if self.node.draining() => self.node.successor(user).map_or(Route::Here, Route::To),
+            _ => Route::Here,
+        }
+    }
+
+    /// Sends `body` (a `Request` as the client sent it) to `peer`'s internal listener with
+    /// `remaining` of its time; answers the peer's answer.
+    pub async fn forward(&self, peer: &Peer, body: Vec<u8>, remaining: Duration) -> Result<Forwarded, ForwardError> {
+        if self.secret.is_empty() {
+            return Err(ForwardError::NoSecret);
+        }
+        let within = remaining.min(self.timeout);
+        let sent = self
+            .http
+            .post(format!("http://{}/internal/api", peer.internal_addr))
+            .header(SECRET_HEADER, self.secret.as_ref())
+            .header(DEADLINE_HEADER, within.as_millis().to_string())
+            .header("content-type", "application/x-protobuf")
+            .timeout(within)
+            .body(body)
+            .send()
+            .await;
+        let answer = match sent {
+            Ok(answer) => answer,
+            Err(e) => {
+                crate::metrics::METRICS.forwards.with_label_values(&["unreachable"]).inc();
+                if e.is_connect() {
+                    self.node.gone(peer);
+                    return Err(ForwardError::Gone(peer.id, e.to_string()));
+                }
+                return Err(ForwardError::Unreachable(peer.id, e.to_string()));
+            }
+        };
+        let status = answer.status().as_u16();
+        let retry_after = answer.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = answer.bytes().await.map_err(|e| ForwardError::Unreachable(peer.id, e.to_string()))?.to_vec();
+        crate::metrics::METRICS.forwards.with_label_values(&["answered"]).inc();
+        Ok(Forwarded { status, retry_after, body })
+    }
+
+    /// Tells the live peers that these users' inboxes got deliveries (best effort: a
+    /// courier's sweep tells them again while a delivery waits).
+    pub fn tell_peers(&self, users: &[u64]) {
+        if self.secret.is_empty() || users.is_empty() {
+            return;
+        }
+        let body = users.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+        for peer in self.node.peers().iter() {
+            let request = self
+                .http
+                .post(format!("http://{}/internal/delivered", peer.internal_addr))
+                .header(SECRET_HEADER, self.secret.as_ref())
+                .body(body.clone());
+            tokio::spawn(async move {
+                if let Err(e) = request.send().await {
+                    tracing::debug!(error = %e, "a peer was not told of deliveries; its sweep will tell it");
+                }
+            });
+        }
+    }
+
+    /// Tells the node that holds work lease `name` that rows for it were committed here.
+    pub fn nudge(&self, holder: &Peer, name: &str) {
+        if self.secret.is_empty() {
+            return;
+        }
+        let request = self
+            .http
+            .post(format!("http://{}/internal/nudge", holder.internal_addr))
+            .header(SECRET_HEADER, self.secret.as_ref())
+            .body(name.to_owned());
+        tokio::spawn(async move {
+            if let Err(e) = request.send().await {
+                tracing::debug!(error = %e, "a courier's holder was not nudged; its sweep carries the rows");
+            }
+        });
+    }
+
+    /// Another node committed rows for this node's courier or shipper `name`.
+    pub fn nudged(&self, name: String) {
+        self.store.nudge(name);
+    }
+
+    /// Whether `presented` is the cluster's secret.
+    pub fn is_peer(&self, presented: &str) -> bool {
+        !self.secret.is_empty() && same_secret(presented.as_bytes(), self.secret.as_bytes())
+    }
+}
+
+/// The gate of this node's couriers: they run while the node holds their lease; rows
+/// committed here for a courier another node holds are announced to it (at most every
+/// [`NUDGE_EVERY`] per courier: one read there carries them all).
+pub struct NodeGate {
+    routing: Routing,
+    nudged: Mutex<HashMap<String, Instant>>,
+}
+
+/// How often a courier's holder is told of rows committed here, at most.
+pub const NUDGE_EVERY: Duration = Duration::from_millis(100);
+
+impl NodeGate {
+    pub fn new(routing: Routing) -> Self {
+        Self { routing, nudged: Mutex::default() }
+    }
+}
+
+impl WorkGate for NodeGate {
+    fn holds(&self, name: &str) -> bool {
+        self.routing.node.holds(name)
+    }
+
+    fn elsewhere(&self, name: &str) {
+        let Some(holder) = self.routing.node.holder(name) else { return };
+        {
+            let mut nudged = self.nudged.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            if nudged.get(name).is_some_and(|at| now.duration_since(*at) < NUDGE_EVERY) {
+                return;
+            }
+            nudged.insert(name.to_owned(), now);
+        }
+        self.routing.nudge(&holder, name);
+    }
+}

@@ -1,0 +1,261 @@
+//! Several nodes on the same databases, in one test process, on every backend: requests of
+//! one user sent to two nodes alternately and at once are applied once (a node that does not
+//! own the user forwards it to the owner); an owner changed under a live actor fences its
+//! commit, and the request goes to the new owner; a node that stops hands its users over; a
+//! node id held by a live node is refused at start; work leases are held by one node at a
+//! time and taken over when their holder stops.
+
+#[macro_use]
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::exec_sql;
+use summoner::config::Config;
+use summoner::server::{self, RunningServer, StartError};
+use summoner_actors::SystemClock;
+use summoner_client::{Answer, Client, device};
+use summoner_proto::api::{
+    ErrorCode, GetUserReq, ListMonstersReq, SummonReq, request::Payload, response::Payload as A,
+};
+
+const ADMIN: &str = "admin-secret";
+
+/// The test's cluster settings: a short lease, a shared secret.
+fn cluster(config: &Config) -> Config {
+    let mut config = config.clone();
+    config.cluster.secret = "the-secret-of-this-test-cluster".into();
+    config.cluster.lease_ms = 1_500;
+    config.admin.token = ADMIN.into();
+    config
+}
+
+async fn start(config: &Config) -> RunningServer {
+    summoner::telemetry::init(&config.log);
+    server::start_with_clock(config.clone(), Arc::new(SystemClock)).await.expect("the node starts")
+}
+
+fn client_of(node: &RunningServer) -> Client {
+    Client::new(&format!("http://{}", node.addr))
+}
+
+/// `client`'s session, on another node.
+fn same_session(from: &Client, node: &RunningServer) -> Client {
+    let mut other = client_of(node);
+    other.set_token(from.token().to_vec());
+    other
+}
+
+async fn admin_get(node: &RunningServer, path: &str) -> serde_json::Value {
+    let answer = reqwest::Client::new()
+        .get(format!("{}{path}", node.admin_url()))
+        .header("Authorization", format!("Bearer {ADMIN}"))
+        .send()
+        .await
+        .expect("the admin listener answers");
+    assert!(answer.status().is_success(), "{path}: {}", answer.status());
+    answer.json().await.expect("JSON")
+}
+
+/// Waits until `check` holds, at most `within` (condition polling, not a fixed sleep).
+async fn until<F: AsyncFn() -> bool>(within: Duration, what: &str, check: F) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "not within {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+fn summon() -> Payload {
+    Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 1 })
+}
+
+async fn gold(client: &mut Client) -> u64 {
+    common::profile(client).await.gold
+}
+
+/// Every monster id the user owns, read page by page.
+async fn monster_ids(client: &mut Client) -> Vec<u64> {
+    let mut ids = Vec::new();
+    loop {
+        let page = answer!(
+            common::ok(client, Payload::ListMonsters(ListMonstersReq { offset: ids.len() as u32, limit: 100 })).await,
+            ListMonsters
+        );
+        let got = page.monsters.len();
+        ids.extend(page.monsters.iter().map(|m| m.id));
+        if got < 100 {
+            return ids;
+        }
+    }
+}
+
+/// Sends seq `seq` of `payload` to both nodes at once; both must get the same bytes.
+async fn to_both(a: &Client, b: &Client, seq: u64, payload: Payload) -> Answer {
+    let (first, second) = tokio::join!(a.send(seq, payload.clone()), b.send(seq, payload));
+    let (first, second) = (first.expect("node A answers"), second.expect("node B answers"));
+    assert_eq!((first.status, second.status), (200, 200), "{:?} / {:?}", first.response, second.response);
+    assert_eq!(first.bytes, second.bytes, "a retry on the other node gets the identical answer");
+    first
+}
+
+on_every_backend! {
+    /// One user's requests, sent to two nodes alternately and both at once, are applied once
+    /// each; when the owner changes under a live actor, its commit is fenced and the request
+    /// served by the new owner; a node that stops hands the user on.
+    async fn two_nodes_apply_each_request_of_a_user_once(config) {
+        let config = cluster(&config);
+        let a = start(&config).await;
+        let b = start(&config).await;
+        assert_ne!(a.node.id, b.node.id, "each node takes its own id");
+        let mut on_a = client_of(&a);
+        on_a.register(device("dev-two-nodes")).await.expect("register");
+        let login = on_a.login(device("dev-two-nodes")).await.expect("login");
+        let user = match login.response.payload { Some(A::Login(l)) => l.user.expect("user").user_id, other => panic!("{other:?}") };
+        common::rich_on(&a.directory, user).await;
+        let on_b = same_session(&on_a, &b);
+        for (node, other) in [(&a, b.node.id), (&b, a.node.id)] {
+            until(Duration::from_secs(5), "each node knows the other", async || {
+                admin_get(node, "/admin/cluster").await["peers"].as_array().is_some_and(|p| p.contains(&other.into()))
+            }).await;
+        }
+        let start_gold = gold(&mut on_a).await;
+        let owned_before = monster_ids(&mut on_a).await.len();
+
+        // Alternately, each seq to both nodes at once: B forwards to A, the owner.
+        let mut summons = 0;
+        for _ in 0..6 {
+            let seq = on_a.last_seq() + 1;
+            on_a.resume_at(seq);
+            let answer = to_both(&on_a, &on_b, seq, summon()).await;
+            assert_eq!(answer.code(), ErrorCode::Ok);
+            summons += 1;
+        }
+        assert_eq!(gold(&mut on_a).await, start_gold - summons * 1_000, "every summon paid once");
+        let owner = admin_get(&b, &format!("/admin/users/{user}")).await;
+        assert_eq!(owner["owner_node"], a.node.id, "B reads who owns the user: A");
+
+        // The owner changes under A's live actor (as when A's lease lapsed and B took the user
+        // over): A's next commit is fenced, and the request goes to B, which applies it once.
+        let epoch = owner["owner_epoch"].as_i64().expect("an epoch");
+        for url in config.storage.game() {
+            let sql = format!("UPDATE users SET owner_node = {}, owner_epoch = owner_epoch + 1 WHERE user_id = {user}", b.node.id);
+            exec_sql(&url, &sql).await;
+        }
+        let fenced_before = fenced_total(&a).await;
+        let seq = on_a.last_seq() + 1;
+        on_a.resume_at(seq);
+        let moved = on_a.send(seq, summon()).await.expect("answered");
+        assert_eq!((moved.status, moved.code()), (200, ErrorCode::Ok), "{:?}", moved.response);
+        summons += 1;
+        assert!(fenced_total(&a).await > fenced_before, "A's commit was fenced");
+        let retried = on_a.send(seq, summon()).await.expect("answered");
+        assert_eq!(retried.bytes, moved.bytes, "the retry is answered by the new owner with the same bytes");
+        let owner = admin_get(&a, &format!("/admin/users/{user}")).await;
+        assert_eq!(owner["owner_node"], b.node.id);
+        assert!(owner["owner_epoch"].as_i64().expect("an epoch") > epoch + 1, "B's activation raised the epoch");
+        assert_eq!(gold(&mut on_a).await, start_gold - summons * 1_000);
+
+        // B stops: the user goes to A, at a new epoch, and nothing acknowledged is lost.
+        b.drain_and_stop().await.expect("B stops");
+        common::ok(&mut on_a, Payload::GetUser(GetUserReq {})).await;
+        let owner = admin_get(&a, &format!("/admin/users/{user}")).await;
+        assert_eq!(owner["owner_node"], a.node.id, "A took the user back");
+        assert_eq!(gold(&mut on_a).await, start_gold - summons * 1_000);
+        let ids = monster_ids(&mut on_a).await;
+        assert_eq!(ids.len(), owned_before + summons as usize, "every summon made one monster, once");
+        assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len(), "no id minted twice");
+        a.stop().await.expect("A stops");
+    }
+}
+
+/// The process-wide count of fenced writes, as node `node` exports it.
+async fn fenced_total(node: &RunningServer) -> f64 {
+    let text = reqwest::Client::new()
+        .get(format!("{}/metrics", node.admin_url()))
+        .header("Authorization", format!("Bearer {ADMIN}"))
+        .send()
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|l| l.strip_prefix("summoner_writes_fenced_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+on_every_backend! {
+    /// A configured node id that a live node holds is refused at start, naming the holder;
+    /// once its holder stopped it is free at once.
+    async fn a_node_id_held_by_a_live_node_is_refused(config) {
+        let mut config = cluster(&config);
+        config.storage.node_id = Some(7);
+        let first = start(&config).await;
+        assert_eq!(first.node.id, 7);
+        let refused = server::start_with_clock(config.clone(), Arc::new(SystemClock)).await;
+        match refused {
+            Err(StartError::Node(why)) => assert!(why.contains("node id 7 is held by a live node"), "{why}"),
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(_) => panic!("a second node took id 7"),
+        }
+        first.stop().await.expect("stops");
+        let again = start(&config).await;
+        assert_eq!(again.node.id, 7, "a stopped node's id is free");
+        again.stop().await.expect("stops");
+    }
+}
+
+on_every_backend! {
+    /// Work that runs once cluster-wide (each shard's courier and shipper, each job) is held
+    /// by one node; a second node holds none of it and refuses to run a job the first holds;
+    /// when the first stops, the second takes the work over.
+    async fn work_leases_are_held_by_one_node_and_taken_over(config) {
+        let config = cluster(&config);
+        let a = start(&config).await;
+        let b = start(&config).await;
+        let cluster = admin_get(&b, "/admin/cluster").await;
+        let leases = cluster["leases"].as_array().expect("leases").clone();
+        assert!(leases.iter().any(|l| l["name"] == "courier:game-1") && leases.iter().any(|l| l["name"] == "job:expired_mail"), "{leases:?}");
+        assert!(leases.iter().all(|l| l["node_id"] == a.node.id), "the first node holds all the work: {leases:?}");
+        let jobs = admin_get(&b, "/admin/jobs").await;
+        assert!(jobs["jobs"].as_array().expect("jobs").iter().all(|j| j["held_here"] == false));
+        let run = reqwest::Client::new()
+            .post(format!("{}/admin/jobs/expired_mail/run", b.admin_url()))
+            .header("Authorization", format!("Bearer {ADMIN}"))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(run.status().as_u16(), 409, "a job held elsewhere is not run here");
+
+        // A delivery committed through B is carried by A's courier (B tells A).
+        let (mut sender, _) = logged_in_on(&b, "dev-lease-sender").await;
+        let (_, receiver) = logged_in_on(&b, "dev-lease-receiver").await;
+        let sent = common::call(&mut sender, Payload::DebugAddFriend(summoner_proto::api::DebugAddFriendReq { user_id: receiver })).await;
+        assert_eq!(sent.code(), ErrorCode::Ok, "{:?}", sent.response);
+        let gift = common::call(&mut sender, Payload::SendGift(summoner_proto::api::SendGiftReq { user_id: receiver })).await;
+        assert_eq!(gift.code(), ErrorCode::Ok, "{:?}", gift.response);
+        until(Duration::from_secs(10), "the gift leaves the outbox", async || {
+            common::game_rows(&config, "outbox", "").await == 0
+        }).await;
+
+        a.stop().await.expect("A stops");
+        until(Duration::from_secs(10), "B holds every lease", async || {
+            let leases = admin_get(&b, "/admin/cluster").await["leases"].as_array().cloned().unwrap_or_default();
+            !leases.is_empty() && leases.iter().all(|l| l["node_id"] == b.node.id)
+        }).await;
+        b.stop().await.expect("B stops");
+    }
+}
+
+async fn logged_in_on(node: &RunningServer, device_id: &str) -> (Client, u64) {
+    let mut client = client_of(node);
+    let registered = client.register(device(device_id)).await.expect("register answers");
+    let login = client.login(device(device_id)).await.expect("login answers");
+    assert!(login.is_ok(), "{login:?}");
+    let Some(A::Register(r)) = registered.response.payload else { panic!("no register payload") };
+    (client, r.user_id)
+}
