@@ -77,6 +77,7 @@ async fn open(url: &str, max_writes: usize, delay: Duration) -> DbStore {
         batch_delay: delay,
         batch_limit: Duration::from_secs(60),
         log_sweep: Duration::from_secs(30),
+        idle_transaction_limit: None,
         hook: None,
         rekey: None,
         gated: false,

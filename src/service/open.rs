@@ -27,6 +27,9 @@ pub fn store_config(config: &Config) -> DbStoreConfig {
         batch_delay: Duration::from_millis(storage.batch_delay_ms),
         batch_limit: Duration::from_millis(storage.timeout_ms) * 2,
         log_sweep: Duration::from_secs(storage.log_sweep_secs),
+        // A node frozen in a transaction past its lease has lost its users to other nodes;
+        // the database ends that transaction so they need not wait for its locks.
+        idle_transaction_limit: Some(Duration::from_millis(config.cluster.lease_ms)),
         hook: None,
         rekey: Some(crate::service::tokens::DEVICE_REKEY),
         gated: false,

@@ -158,7 +158,7 @@ pub struct Db {
     pub stats: Arc<WriteStats>,
 }
 
-fn manager_config<C>(counter: Arc<QueryCounter>, setup_sql: Option<&'static str>) -> ManagerConfig<C>
+fn manager_config<C>(counter: Arc<QueryCounter>, setup_sql: Option<Arc<str>>) -> ManagerConfig<C>
 where
     C: AsyncConnection + SimpleAsyncConnection + 'static,
 {
@@ -169,11 +169,11 @@ where
     config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
         let url = url.to_owned();
-        let counter = counter.clone();
+        let (counter, setup_sql) = (counter.clone(), setup_sql.clone());
         async move {
             let mut conn = C::establish(&url).await?;
             if let Some(sql) = setup_sql {
-                conn.batch_execute(sql).await.map_err(ConnectionError::CouldntSetupConfiguration)?;
+                conn.batch_execute(&sql).await.map_err(ConnectionError::CouldntSetupConfiguration)?;
             }
             conn.set_instrumentation(CountingInstrumentation(counter));
             Ok(conn)
@@ -207,20 +207,54 @@ macro_rules! build_pool {
     }};
 }
 
+/// What each new connection to a backend runs first. `idle_transaction`: the database ends a
+/// transaction left idle this long (PostgreSQL's `idle_in_transaction_session_timeout`,
+/// MariaDB's `idle_transaction_timeout`; MySQL has none and ignores it), so a process frozen
+/// in the middle of one (a stall past its node's lease) releases its row locks for the
+/// nodes that took its users over instead of holding them until it thaws.
+fn session_setup(backend: Backend, idle_transaction: Option<Duration>) -> Option<Arc<str>> {
+    match (backend, idle_transaction) {
+        (Backend::Sqlite, _) => Some(SQLITE_PRAGMAS.into()),
+        (_, None) => None,
+        (Backend::Postgres, Some(limit)) => {
+            Some(format!("SET idle_in_transaction_session_timeout = {}", limit.as_millis().max(1)).into())
+        }
+        // The executable comment runs on MariaDB (10.3 and later) only; MySQL sets the
+        // harmless user variable alone.
+        (Backend::Mysql, Some(limit)) => Some(
+            format!(
+                "SET @summoner_session = 1 /*M!100300 , SESSION idle_transaction_timeout = {} */",
+                limit.as_secs().max(1)
+            )
+            .into(),
+        ),
+    }
+}
+
 impl Db {
     /// A pool of at most `size` connections to `url`; waiting for a connection is bounded
     /// by `timeout`.
     pub fn connect(url: &str, size: usize, timeout: Duration) -> StoreResult<Self> {
+        Self::connect_with(url, size, timeout, None)
+    }
+
+    /// [`Self::connect`], and the database ends a transaction of these connections left
+    /// idle for `idle_transaction` (see [`session_setup`]).
+    pub fn connect_with(
+        url: &str,
+        size: usize,
+        timeout: Duration,
+        idle_transaction: Option<Duration>,
+    ) -> StoreResult<Self> {
         let backend = Backend::of(url)?;
+        let setup = session_setup(backend, idle_transaction);
         let queries = Arc::new(QueryCounter::default());
         let settings =
             PoolSettings { size, timeout, queries: queries.clone(), what: format!("pool for {}", redact(url)) };
         let pools = match backend {
-            Backend::Sqlite => {
-                Pools::Sqlite(build_pool!(&settings, SqliteConn, sqlite_path(url), Some(SQLITE_PRAGMAS)))
-            }
-            Backend::Postgres => Pools::Postgres(build_pool!(&settings, AsyncPgConnection, url, None)),
-            Backend::Mysql => Pools::Mysql(build_pool!(&settings, AsyncMysqlConnection, url, None)),
+            Backend::Sqlite => Pools::Sqlite(build_pool!(&settings, SqliteConn, sqlite_path(url), setup)),
+            Backend::Postgres => Pools::Postgres(build_pool!(&settings, AsyncPgConnection, url, setup)),
+            Backend::Mysql => Pools::Mysql(build_pool!(&settings, AsyncMysqlConnection, url, setup)),
         };
         Ok(Self { pools, location: redact(url), queries, stats: Arc::default() })
     }

@@ -113,6 +113,9 @@ pub struct DbStoreConfig {
     pub hook: Option<Arc<dyn BatchHook>>,
     /// Sign-in ids stored before they were hashed, rewritten at migration.
     pub rekey: Option<Rekey>,
+    /// The databases end a transaction of this store left idle this long (a node frozen in
+    /// one past its lease); `None`: they never do.
+    pub idle_transaction_limit: Option<Duration>,
     /// Its couriers run only once a gate is set (`Store::set_gate`): a server's store, whose
     /// couriers run while its node holds their leases.
     pub gated: bool,
@@ -135,6 +138,11 @@ impl DbStoreConfig {
             game_urls: self.game_urls.clone(),
             log_urls: self.log_urls.clone(),
         }
+    }
+
+    /// A pool of this store's size and bounds to `url`.
+    fn connect(&self, url: &str) -> StoreResult<Db> {
+        Db::connect_with(url, self.pool_size, self.timeout, self.idle_transaction_limit)
     }
 }
 
@@ -174,11 +182,11 @@ pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec
 /// Connects the clan database and every shard of the registry `rows`, and reads where new
 /// users go.
 async fn connect(config: &DbStoreConfig, common: Db, rows: &[ShardRow]) -> StoreResult<(Databases, Placement)> {
-    let clan = Db::connect(&config.clan_url, config.pool_size, config.timeout)?;
+    let clan = config.connect(&config.clan_url)?;
     let (mut game, mut log) = (BTreeMap::new(), BTreeMap::new());
     let credentials = config.credentials();
     for row in rows {
-        let db = Db::connect(&credentials.url_of(row), config.pool_size, config.timeout)?;
+        let db = config.connect(&credentials.url_of(row))?;
         match row.kind.as_str() {
             "game" => game.insert(row.shard_no, db),
             _ => log.insert(row.shard_no, db),
@@ -193,7 +201,7 @@ impl DbStore {
     /// actor per shard. Must run inside an actix system.
     pub async fn open(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Self> {
         let rows = migrate_all(config, now_ms).await?;
-        let common = Db::connect(&config.common_url, config.pool_size, config.timeout)?;
+        let common = config.connect(&config.common_url)?;
         let (dbs, placement) = connect(config, common, &rows).await?;
         let dbs = Arc::new(dbs);
         let settings = BatchSettings {
