@@ -608,6 +608,12 @@ impl Config {
         if cluster.forward_timeout_ms == 0 {
             return fail("cluster.forward_timeout_ms must be at least 1");
         }
+        if !cluster.secret.is_empty() && cluster.advertise.is_empty() && cluster.internal_listen.ip().is_unspecified() {
+            return fail(
+                "cluster.advertise must name the address other nodes reach this one at (host:port) when \
+                 cluster.internal_listen listens on every interface",
+            );
+        }
         if cluster.internal_listen == self.listen && self.listen.port() != 0 {
             return fail(
                 "cluster.internal_listen must differ from listen (the internal side is never on the public port)",
@@ -690,6 +696,13 @@ mod tests {
             assert!(short.to_string().contains("action_log_keep_days"), "{short}");
             jail.create_file("f.toml", "[jobs]\naction_log_keep_days = 90\n")?;
             assert!(Config::load(Some(Path::new("f.toml"))).is_ok());
+            // Peers cannot reach "0.0.0.0": a node listening everywhere must say where it is.
+            let everywhere = "[cluster]\nsecret = \"a-secret-of-the-cluster\"\ninternal_listen = \"0.0.0.0:7070\"\n";
+            jail.create_file("h.toml", everywhere)?;
+            let unreachable = Config::load(Some(Path::new("h.toml"))).expect_err("no advertised address");
+            assert!(unreachable.to_string().contains("cluster.advertise"), "{unreachable}");
+            jail.create_file("i.toml", &format!("{everywhere}advertise = \"10.0.0.11:7070\"\n"))?;
+            assert!(Config::load(Some(Path::new("i.toml"))).is_ok());
             Ok(())
         });
     }

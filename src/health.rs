@@ -43,7 +43,7 @@ impl Readiness {
 /// (every database) and the cache (every shard) now.
 pub async fn check(state: &ApiState) -> Result<(), String> {
     let node = state.routing.node();
-    if node.draining() {
+    if node.stopping() {
         return Err(format!("node {} is stopping", node.id));
     }
     if !node.serving() {

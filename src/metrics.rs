@@ -135,7 +135,10 @@ fn build() -> Result<Metrics, prometheus::Error> {
         &["kind"],
     )?;
     let forwards = IntCounterVec::new(
-        Opts::new("forwards_total", "Requests sent on to the node that owns their user, by outcome"),
+        Opts::new(
+            "forwards_total",
+            "Requests sent on to the node that owns their user, by outcome (answered, unreachable, unanswered; handed_over: the owner then handed the user to this node)",
+        ),
         &["outcome"],
     )?;
     register(&registry, &mut families, Box::new(ownership_changes.clone()))?;

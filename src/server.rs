@@ -178,7 +178,13 @@ impl RunningServer {
         // Last: the id is free for another process once nothing of this one writes.
         self.node.leave(self.directory.backend().store().as_ref()).await;
         served?;
-        flushed.map_err(std::io::Error::other)
+        flushed.map_err(std::io::Error::other)?;
+        if self.node.lost() {
+            // A supervisor restarts a process that failed: this node's capacity comes back
+            // under a new id.
+            return Err(std::io::Error::other("another process took this node's id; stopped"));
+        }
+        Ok(())
     }
 
     /// Passivates every actor idle for the configured timeout now; returns how many.
@@ -269,9 +275,14 @@ const DRAIN_WITHIN: Duration = Duration::from_secs(20);
 /// caller then stops the listeners, flushes, and gives up the id.
 pub async fn drain(node: &Arc<Node>, directory: &Arc<Directory<GameBackend>>, within: Duration) {
     tracing::info!(node = node.id, live = directory.live_actors(), "draining");
-    node.drain();
-    renew_once(node, directory, &[]).await;
     let deadline = tokio::time::Instant::now() + within;
+    // First the row says this node is stopping, and it keeps serving until every peer has
+    // renewed once since (each renews every third of a lease) and so no longer counts it
+    // as an owner: a user handed over before then would be handed straight back.
+    node.announce_stop();
+    renew_once(node, directory, &[]).await;
+    tokio::time::sleep_until(deadline.min(tokio::time::Instant::now() + node.lease() / 2)).await;
+    node.drain();
     // Requests for users not live here already go to peers; those that are live finish.
     while directory.live_actors() > 0 && tokio::time::Instant::now() < deadline {
         directory.passivate_all().await;
@@ -297,15 +308,15 @@ async fn renew_once(node: &Arc<Node>, directory: &Arc<Directory<GameBackend>>, w
             metrics.lease_renewals.with_label_values(&["held"]).inc();
             Renewal::Held
         }
-        Ok(Renewal::Lapsed(at)) => {
+        Ok(Renewal::Lapsed(at, wall_at)) => {
             // Others may have taken this node's users over while it could not renew: its
             // actors' states may be stale. They retire; a request reloads (or is forwarded).
             metrics.lease_renewals.with_label_values(&["lapsed"]).inc();
             metrics.lease_changes.with_label_values(&["lapsed"]).inc();
             let retired = directory.passivate_all().await;
             tracing::warn!(node = node.id, retired, "this node's lease had lapsed; its user actors retired");
-            node.extend(at);
-            Renewal::Lapsed(at)
+            node.extend(at, wall_at);
+            Renewal::Lapsed(at, wall_at)
         }
         Ok(Renewal::Lost) => {
             metrics.lease_renewals.with_label_values(&["lost"]).inc();
@@ -497,8 +508,8 @@ async fn start_node(
             .route("/api", web::post().to(api::endpoint))
             .configure(crate::health::public_routes)
     })
-    // The endpoint bounds the body itself, to answer 413 with a decodable Response.
-    .shutdown_timeout(30)
+    // Past a drain few requests are in flight; each ends within its time limit.
+    .shutdown_timeout(config.limits.request_timeout_ms.div_ceil(1000) + 1)
     // SIGTERM drains the node first (`drain`): the server's own handling would only stop it.
     .disable_signals();
     if config.workers > 0 {
@@ -521,13 +532,17 @@ async fn start_node(
     .bind(config.admin.listen)
     .map_err(|e| StartError::Bind(config.admin.listen, e))?;
     let admin_addr = admin_http.addrs().first().copied().unwrap_or(config.admin.listen);
-    let internal_http =
+    // Forwarded requests are game requests: as many workers as the public listener.
+    let mut internal_http =
         HttpServer::new(move || App::new().app_data(internal_state.clone()).configure(api::internal::routes))
-            .workers(1)
             .shutdown_timeout(5)
-            .disable_signals()
-            .bind(config.cluster.internal_listen)
-            .map_err(|e| StartError::Bind(config.cluster.internal_listen, e))?;
+            .disable_signals();
+    if config.workers > 0 {
+        internal_http = internal_http.workers(config.workers);
+    }
+    let internal_http = internal_http
+        .bind(config.cluster.internal_listen)
+        .map_err(|e| StartError::Bind(config.cluster.internal_listen, e))?;
     let internal_addr = internal_http.addrs().first().copied().unwrap_or(config.cluster.internal_listen);
     let advertised =
         if config.cluster.advertise.is_empty() { internal_addr.to_string() } else { config.cluster.advertise.clone() };
@@ -541,7 +556,12 @@ async fn start_node(
     // The first renewal writes where this node is reached and takes the work it may run,
     // before any request or courier round needs it.
     let work: Vec<String> = store_work(&directory, &jobs).await;
-    renew_once(&node, &directory, &work).await;
+    if renew_once(&node, &directory, &work).await == Renewal::Lost {
+        return Err(StartError::Node(format!(
+            "node id {} was taken by another process while this one started",
+            node.id
+        )));
+    }
     // A server starts accepting only once its future is polled.
     let server = actix_web::rt::spawn(server);
     let admin_server = actix_web::rt::spawn(admin_server);

@@ -3,7 +3,8 @@
 //! own the user forwards it to the owner); an owner changed under a live actor fences its
 //! commit, and the request goes to the new owner; a node that stops hands its users over; a
 //! node id held by a live node is refused at start; work leases are held by one node at a
-//! time and taken over when their holder stops.
+//! time and taken over when their holder stops; the node a user's routing key reaches takes
+//! the user over from the node that served its Login.
 
 #[macro_use]
 mod common;
@@ -115,6 +116,9 @@ on_every_backend! {
         let login = on_a.login(device("dev-two-nodes")).await.expect("login");
         let user = match login.response.payload { Some(A::Login(l)) => l.user.expect("user").user_id, other => panic!("{other:?}") };
         common::rich_on(&a.directory, user).await;
+        // Without a routing key, as a client of nodes without a load balancer: no node asks
+        // for the user, so it stays where it is (the hand-over has a test of its own).
+        on_a.set_route("");
         let on_b = same_session(&on_a, &b);
         for (node, other) in [(&a, b.node.id), (&b, a.node.id)] {
             until(Duration::from_secs(5), "each node knows the other", async || {
@@ -171,8 +175,63 @@ on_every_backend! {
     }
 }
 
-/// The process-wide count of fenced writes, as node `node` exports it.
-async fn fenced_total(node: &RunningServer) -> f64 {
+on_every_backend! {
+    /// A user whose Login reached node A is handed to node B once its requests carry the
+    /// routing key and reach B (as a load balancer hashing the key sends them): A serves the
+    /// first and retires the user's actor, B serves the next itself. Requests without the key
+    /// are forwarded and leave the user where it is.
+    async fn the_node_a_routing_key_reaches_takes_the_user_over(config) {
+        let config = cluster(&config);
+        let a = start(&config).await;
+        let b = start(&config).await;
+        let (mut on_a, user) = logged_in_on(&a, "dev-hand-over").await;
+        assert_eq!(on_a.route(), user.to_string(), "Login answers the routing key");
+        for (node, other) in [(&a, b.node.id), (&b, a.node.id)] {
+            until(Duration::from_secs(5), "each node knows the other", async || {
+                admin_get(node, "/admin/cluster").await["peers"].as_array().is_some_and(|p| p.contains(&other.into()))
+            }).await;
+        }
+        common::rich_on(&a.directory, user).await;
+        let owner_of = async |node: &RunningServer| admin_get(node, &format!("/admin/users/{user}")).await["owner_node"].clone();
+
+        // Without the key: forwarded to A, which keeps the user.
+        let mut keyless = same_session(&on_a, &b);
+        keyless.resume_at(on_a.last_seq());
+        common::ok(&mut keyless, Payload::GetUser(GetUserReq {})).await;
+        common::ok(&mut keyless, Payload::GetUser(GetUserReq {})).await;
+        assert_eq!(owner_of(&b).await, a.node.id, "a request without the key moves nobody");
+        assert!(admin_get(&a, &format!("/admin/users/{user}")).await["live"].as_bool().expect("live"), "A holds the actor");
+        let handed_before = handed_over_total(&b).await;
+
+        // With the key: A answers the first, then hands the user over; B serves the rest.
+        let mut keyed = same_session(&on_a, &b);
+        keyed.set_route(on_a.route());
+        keyed.resume_at(keyless.last_seq());
+        let start_gold = gold(&mut keyed).await;
+        assert_eq!(handed_over_total(&b).await, handed_before + 1.0, "A handed the user over once");
+        assert!(!admin_get(&a, &format!("/admin/users/{user}")).await["live"].as_bool().expect("live"), "A retired the actor");
+        let paid = common::call(&mut keyed, summon()).await;
+        assert_eq!((paid.status, paid.code()), (200, ErrorCode::Ok), "{:?}", paid.response);
+        // A retry of that summon sent to A (which no longer holds the user) gets B's answer.
+        let back_on_a = same_session(&keyed, &a);
+        let retried = back_on_a.send(keyed.last_seq(), summon()).await.expect("answered");
+        assert_eq!(retried.bytes, paid.bytes, "the retry is answered once, by the owner");
+        assert_eq!(owner_of(&a).await, b.node.id, "B took the user over");
+        assert!(admin_get(&b, &format!("/admin/users/{user}")).await["live"].as_bool().expect("live"), "B holds the actor");
+        assert_eq!(gold(&mut keyed).await, start_gold - 1_000, "the summon was paid once, on B");
+        assert_eq!(handed_over_total(&b).await, handed_before + 1.0, "B serves the user itself now");
+        a.stop().await.expect("A stops");
+        b.stop().await.expect("B stops");
+    }
+}
+
+/// How many users node `node` was handed over by the owner of a request it forwarded.
+async fn handed_over_total(node: &RunningServer) -> f64 {
+    metric(node, "summoner_forwards_total{outcome=\"handed_over\"} ").await
+}
+
+/// The value of the metric line starting with `prefix` that `node` exports (0 when absent).
+async fn metric(node: &RunningServer, prefix: &str) -> f64 {
     let text = reqwest::Client::new()
         .get(format!("{}/metrics", node.admin_url()))
         .header("Authorization", format!("Bearer {ADMIN}"))
@@ -181,11 +240,13 @@ async fn fenced_total(node: &RunningServer) -> f64 {
         .expect("metrics answer")
         .text()
         .await
-        .expect("text");
-    text.lines()
-        .find_map(|l| l.strip_prefix("summoner_writes_fenced_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
+        .expect("metrics text");
+    text.lines().find_map(|l| l.strip_prefix(prefix)).and_then(|v| v.trim().parse().ok()).unwrap_or(0.0)
+}
+
+/// The process-wide count of fenced writes, as node `node` exports it.
+async fn fenced_total(node: &RunningServer) -> f64 {
+    metric(node, "summoner_writes_fenced_total ").await
 }
 
 on_every_backend! {
@@ -258,4 +319,50 @@ async fn logged_in_on(node: &RunningServer, device_id: &str) -> (Client, u64) {
     assert!(login.is_ok(), "{login:?}");
     let Some(A::Register(r)) = registered.response.payload else { panic!("no register payload") };
     (client, r.user_id)
+}
+
+on_every_backend! {
+    /// A node frozen in the middle of a transaction holds its row locks; the database ends
+    /// that transaction once it has been idle for the node's lease, so a node taking the
+    /// users over waits at most that long (PostgreSQL and MariaDB; SQLite has one writer).
+    async fn a_transaction_left_idle_for_a_lease_is_ended_by_the_database(config) {
+        use summoner::storage::conn::{SqlConn, dialect_of};
+        use summoner::storage::db::Db;
+        use summoner::storage::sql::Statement;
+        use summoner::storage::StoreError;
+
+        let url = config.storage.common();
+        if url.starts_with("sqlite") {
+            return;
+        }
+        exec_sql(&url, "CREATE TABLE idle_probe (id INT PRIMARY KEY, v INT NOT NULL)").await;
+        exec_sql(&url, "INSERT INTO idle_probe (id, v) VALUES (1, 0)").await;
+        let limit = Duration::from_secs(1);
+        let frozen = Db::connect_with(&url, 1, Duration::from_secs(10), Some(limit)).expect("connects");
+        let other = Db::connect(&url, 1, Duration::from_secs(10)).expect("connects");
+        let fail = |e: diesel::result::Error| StoreError::Database("idle probe".into(), e.to_string());
+        let started = std::time::Instant::now();
+        let ended: Result<usize, StoreError> = summoner::with_conn!(frozen, "hold a row lock", |conn| async {
+            let dialect = dialect_of(conn);
+            // MySQL cannot prepare BEGIN; without autocommit the update opens the transaction.
+            let begin = if dialect == summoner::storage::sql::Dialect::Mysql { "SET autocommit = 0" } else { "BEGIN" };
+            conn.exec(Statement::new(dialect, begin)).await.map_err(fail)?;
+            conn.exec(Statement::new(dialect, "UPDATE idle_probe SET v = 1 WHERE id = 1")).await.map_err(fail)?;
+            // The holder idles in its transaction while another connection wants the row.
+            let took = summoner::with_conn!(other, "take the row", |c| {
+                let statement = Statement::new(dialect_of(c), "UPDATE idle_probe SET v = 2 WHERE id = 1");
+                tokio::time::timeout(Duration::from_secs(30), c.exec(statement))
+                    .await
+                    .expect("the row is free within 30 s: the idle transaction was ended")
+                    .map_err(fail)
+            });
+            assert_eq!(took.expect("the other connection updates the row"), 1);
+            // The holder's transaction is gone: its next statement fails.
+            conn.exec(Statement::new(dialect, "COMMIT")).await.map_err(fail)
+        }
+        .await);
+        assert!(started.elapsed() >= limit, "the row was held while the transaction was younger than the limit");
+        assert!(ended.is_err(), "the frozen transaction cannot commit after the database ended it: {ended:?}");
+        assert_eq!(common::count_rows(&url, "idle_probe", "v = 2").await, 1, "the other connection's write stands");
+    }
 }

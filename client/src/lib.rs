@@ -86,6 +86,16 @@ impl Client {
         self.token = token;
     }
 
+    /// The routing key sent as [`ROUTE_HEADER`] (empty before Login).
+    pub fn route(&self) -> &str {
+        &self.route
+    }
+
+    /// Sends another routing key (a session carried over to another client).
+    pub fn set_route(&mut self, route: &str) {
+        self.route = route.to_owned();
+    }
+
     /// The seq of the last request sent.
     pub fn last_seq(&self) -> u64 {
         self.seq

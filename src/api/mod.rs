@@ -27,7 +27,10 @@ use crate::api::rate_limits::RateLimits;
 use crate::service::accounts::AccountError;
 use crate::service::accounts::Accounts;
 use crate::service::backend::GameBackend;
-use crate::service::routing::{DEADLINE_HEADER, ForwardError, Forwarded, Route, Routing, SECRET_HEADER};
+use crate::service::routing::{
+    DEADLINE_HEADER, ForwardError, Forwarded, HAND_OVER_HEADER, RELEASED_HEADER, ROUTE_HEADER, Route, Routing,
+    SECRET_HEADER,
+};
 use crate::service::sessions::{FoundIn, SessionOwner, Sessions};
 use crate::service::tokens::{TOKEN_BYTES, hash_token};
 
@@ -59,7 +62,10 @@ impl ApiState {
 
 /// `POST /api`.
 pub async fn endpoint(req: HttpRequest, payload: web::Payload, state: web::Data<ApiState>) -> HttpResponse {
-    let from = Hop::Client;
+    // A request with a routing key reached this node because the load balancer hashes the
+    // key here: this node is where the user's requests go.
+    let keyed = req.headers().get(ROUTE_HEADER).is_some_and(|v| !v.is_empty());
+    let from = Hop::Client(Instant::now() + state.request_timeout, keyed);
     handle(req, payload, state, from).await
 }
 
@@ -73,24 +79,32 @@ pub async fn internal_endpoint(req: HttpRequest, payload: web::Payload, state: w
     }
     let remaining = header(DEADLINE_HEADER).and_then(|v| v.parse::<u64>().ok()).map(Duration::from_millis);
     let within = remaining.unwrap_or(state.request_timeout).min(state.request_timeout);
-    handle(req, payload, state, Hop::Forwarded(within)).await
+    let hand_over = header(HAND_OVER_HEADER).is_some();
+    handle(req, payload, state, Hop::Forwarded(Instant::now() + within, hand_over)).await
 }
 
-/// Where a request came from.
+/// Where a request came from, and when its time is up: every wait of it (its actor, a
+/// forward, a second try) takes from the same time.
 #[derive(Debug, Clone, Copy)]
 enum Hop {
-    /// From a client (through a load balancer, maybe): routed, and forwarded if need be.
-    Client,
-    /// From another node, with this much of its time left: served here or refused.
-    Forwarded(Duration),
+    /// From a client (through a load balancer, maybe): routed, and forwarded if need be;
+    /// with whether it carried a routing key.
+    Client(Instant, bool),
+    /// From another node, with the deadline it gave: served here or refused; with whether
+    /// that node asks for the user (see [`HAND_OVER_HEADER`]).
+    Forwarded(Instant, bool),
 }
 
 impl Hop {
-    fn timeout(self, state: &ApiState) -> Duration {
-        match self {
-            Hop::Client => state.request_timeout,
-            Hop::Forwarded(within) => within,
-        }
+    /// What is left of the request's time.
+    fn remaining(self) -> Duration {
+        let (Hop::Client(deadline, _) | Hop::Forwarded(deadline, _)) = self;
+        deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether a node forwarding this request should ask the owner for the user.
+    fn keyed(self) -> bool {
+        matches!(self, Hop::Client(_, true))
     }
 }
 
@@ -98,6 +112,9 @@ impl Hop {
 enum Served {
     /// An encoded `Response` made here (200).
     Answer(Vec<u8>),
+    /// An encoded `Response` made here (200), after which the user's actor retired for the
+    /// node that forwarded the request to take the user over.
+    HandedOver(Vec<u8>),
     /// The answer of the node that owns the user, as it gave it.
     Relayed(Forwarded),
 }
@@ -107,7 +124,7 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<ApiSta
     let span = tracing::info_span!("request", op = Empty, user.id = Empty, seq = Empty);
     let mut seen = Seen { seq: 0, op: "none" };
     // Shared with the user's actor, which keeps the request in view while it works on it.
-    let tracked = Arc::new(state.in_flight.begin(hop.timeout(&state)));
+    let tracked = Arc::new(state.in_flight.begin(hop.remaining()));
     let probe = tracked.probe().clone();
     let result = traced(Some(probe), serve(&req, payload, &state, &span, &mut seen, &tracked, hop))
         .instrument(span.clone())
@@ -115,6 +132,9 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<ApiSta
     drop(tracked);
     let response = match result {
         Ok(Served::Answer(bytes)) => HttpResponse::Ok().content_type(PROTOBUF).body(bytes),
+        Ok(Served::HandedOver(bytes)) => {
+            HttpResponse::Ok().content_type(PROTOBUF).insert_header((RELEASED_HEADER, "1")).body(bytes)
+        }
         Ok(Served::Relayed(answer)) => error::relay(answer),
         Err(e) => e.to_http(seen.seq, state.now_ms(), state.retry_after_secs),
     };
@@ -173,10 +193,16 @@ async fn serve(
     probe.set_stage(Stage::Handler, None);
     span.record("op", seen.op);
     span.record("seq", request.seq);
-    if matches!(op, Payload::Register(_) | Payload::Login(_)) && matches!(hop, Hop::Client) {
+    if matches!(op, Payload::Register(_) | Payload::Login(_)) && matches!(hop, Hop::Client(..)) {
         state.rate_limits.sign_in(state.rate_limits.client_address(req)).map_err(ApiError::RateLimited)?;
     }
-    if !matches!(op, Payload::Register(_)) && !state.routing.node().serving() {
+    let node = state.routing.node();
+    // Register touches no user's actor, but mints ids with this node's id: only while the id
+    // is this process's.
+    if matches!(op, Payload::Register(_)) && node.lost() {
+        return Err(ApiError::Moved("this node's id is another process's now; retry".into()));
+    }
+    if !matches!(op, Payload::Register(_)) && !node.serving() {
         return Err(ApiError::Moved("this node's lease is not renewed yet; retry".into()));
     }
     let answer = match op {
@@ -198,7 +224,13 @@ async fn serve(
                 }
                 opened => opened?,
             };
-            response::Payload::Login(res)
+            let response = Response {
+                seq: seen.seq,
+                server_time_ms: state.now_ms(),
+                payload: Some(response::Payload::Login(res)),
+                ..Default::default()
+            };
+            return Ok(hand_over(state, user, hop, response.encode_to_vec()).await);
         }
         _ => return call_actor(state, request, span, tracked, req, &bytes, hop).await,
     };
@@ -217,20 +249,34 @@ async fn elsewhere(
     hop: Hop,
     again: bool,
 ) -> Result<Option<Forwarded>, ApiError> {
-    if matches!(hop, Hop::Forwarded(_)) || (!again && state.directory.live(user).is_some()) {
+    if matches!(hop, Hop::Forwarded(..)) || (!again && state.directory.live(user).is_some()) {
         return Ok(None);
     }
     // Twice at most: a peer found gone is routed around at once.
     for _ in 0..2 {
         let Route::To(peer) = state.routing.route(user).await else { return Ok(None) };
         tracing::debug!(user.id = user, node = peer.id, "forwarded to the node that serves the user");
-        match state.routing.forward(&peer, body.to_vec(), state.request_timeout).await {
+        match state.routing.forward(&peer, user, body.to_vec(), hop.remaining(), hop.keyed()).await {
             Ok(answer) => return Ok(Some(answer)),
             Err(ForwardError::Gone(..)) => continue,
+            // Delivered but not answered: the owner may have applied it; the same seq again
+            // gets it applied once, or its stored answer.
+            Err(e @ ForwardError::Unanswered(..)) => return Err(ApiError::Internal(format!("{e}; retry"))),
             Err(e) => return Err(ApiError::Moved(format!("{e}; retry"))),
         }
     }
     Ok(None)
+}
+
+/// A request served here for a node that asked for its user: the user's actor retires after
+/// answering (its writes are durable, as every answer's are), so that node's activation takes
+/// the user over on the next request instead of forwarding every one here.
+async fn hand_over(state: &ApiState, user: u64, hop: Hop, bytes: Vec<u8>) -> Served {
+    if matches!(hop, Hop::Forwarded(_, true)) && state.directory.passivate(user).await {
+        tracing::debug!(user.id = user, "handed over to the node the load balancer sends the user to");
+        return Served::HandedOver(bytes);
+    }
+    Served::Answer(bytes)
 }
 
 /// Hands a session request to the user's actor; answers its encoded `Response`.
@@ -261,7 +307,7 @@ async fn call_actor(
         None => {
             // A token this process does not hold costs a cache and maybe a database read.
             // The client's address is read only here (behind proxies it parses a header).
-            if matches!(hop, Hop::Client) {
+            if matches!(hop, Hop::Client(..)) {
                 state.rate_limits.lookup(state.rate_limits.client_address(req)).map_err(ApiError::RateLimited)?;
             }
             let owner = state
@@ -284,7 +330,7 @@ async fn call_actor(
     }
     probe.set_stage(Stage::Mailbox, None);
     let call = || {
-        directory.ask(user, hop.timeout(state), || Call {
+        directory.ask(user, hop.remaining(), || Call {
             token_hash,
             request: request.clone(),
             cached: owner.kept_reply.clone(),
@@ -304,13 +350,20 @@ async fn call_actor(
         answer = call().await;
     }
     match answer {
+        // The lease lapsed while the request ran (the process was frozen): another node may
+        // own the user now, and this answer may rest on state it changed since. A write that
+        // committed passed the fence and its stored answer comes back on a retry; a read is
+        // made again by the owner.
+        Ok(_) if !state.routing.node().serving() => {
+            Err(ApiError::Internal("this node's lease lapsed while the request ran; retry with the same seq".into()))
+        }
         Ok(answered) => {
             if let Some(code) = answered.fresh_code.filter(|c| *c != 0) {
                 // Counted once, when made: a retry's replay of it is not counted again.
                 let code = ErrorCode::try_from(code).unwrap_or(ErrorCode::Internal);
                 crate::metrics::METRICS.errors.with_label_values(&[code.as_str_name()]).inc();
             }
-            Ok(Served::Answer(answered.bytes))
+            Ok(hand_over(state, user, hop, answered.bytes).await)
         }
         Err(AskError::Call(CallError::Moved(m))) => Err(ApiError::Moved(m)),
         Err(e) => {

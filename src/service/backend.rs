@@ -117,7 +117,7 @@ impl UserBackend for GameBackend {
             return futures_util::future::ready(Err(lapsed)).boxed();
         }
         let (loading, ids, me) =
-            (self.readers.store.activate_user(user, TABLES, self.node.claim()), self.readers.ids, self.node.id);
+            (self.readers.store.activate_user(user, TABLES, self.node.claim(user)), self.readers.ids, self.node.id);
         async move {
             let (rows, session, last_reply) = match loading.await.map_err(storage_error)? {
                 Activated::OwnedBy(owner) => {

@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use summoner_actors::Clock;
@@ -32,6 +32,8 @@ pub struct Peer {
     /// Its internal listener (`host:port`).
     pub internal_addr: String,
     pub draining: bool,
+    /// Its last renewal, as its row says (a peer taken as gone that renews again is not).
+    pub heartbeat_at_ms: i64,
 }
 
 /// This node, in the cluster.
@@ -43,21 +45,38 @@ pub struct Node {
     clock: Arc<dyn Clock>,
     /// Monotonic ms since `started` until which the lease surely holds.
     valid_until: AtomicI64,
+    /// The same deadline on the wall clock (Unix ms): the monotonic clock stands still
+    /// while a virtual machine is suspended, the wall clock catches up when it resumes.
+    wall_valid_until: AtomicI64,
+    /// Whether a renewal succeeded yet: the node serves only after its first.
+    renewed: AtomicBool,
     /// The row is no longer this incarnation's: the node must not serve again.
     lost: AtomicBool,
+    /// The node's row says it is stopping (peers stop counting it as an owner) ...
+    stopping: AtomicBool,
+    /// ... and it hands its users to peers.
     draining: AtomicBool,
     /// Whether requests can be forwarded to peers (the cluster's secret is set).
     forwards: AtomicBool,
     peers: RwLock<Arc<Vec<Peer>>>,
     /// (public, internal) addresses, as the `nodes` view shows them.
     addrs: RwLock<(String, String)>,
-    /// Work leases held now (courier, shipper and job names).
+    /// Work leases held now (courier, shipper and job names) ...
     work: RwLock<HashSet<String>>,
+    /// ... until this monotonic deadline, set by the renewal that last renewed them in the
+    /// database (a renewal of the node whose work part failed does not extend it).
+    work_until: AtomicI64,
     /// Who holds each work lease, as the last renewal read them.
     holders: RwLock<HashMap<String, u16>>,
+    /// One renewal at a time (the keeper's and a drain's).
+    renewing: tokio::sync::Mutex<()>,
     /// Peers found gone before their lease lapsed (their internal listener refused a
-    /// connection: a process that stopped or died), by id and incarnation.
-    gone: RwLock<HashSet<(u16, u64)>>,
+    /// connection: a process that stopped or died), by id and incarnation, with the
+    /// heartbeat their row had then: one that renews again was not gone after all.
+    gone: RwLock<HashMap<(u16, u64), i64>>,
+    /// Users a peer retired its actor of for this node to take over, with that peer and
+    /// when: this node's next activation of each may take the user from that peer.
+    handed_over: Mutex<HashMap<u64, (u16, Instant)>>,
 }
 
 /// What a renewal found.
@@ -66,33 +85,40 @@ pub enum Renewal {
     /// Renewed in time.
     Held,
     /// Renewed, but only after the lease had lapsed: users may have moved meanwhile. The
-    /// node serves again once its actors retired ([`Node::extend`] with this instant).
-    Lapsed(i64),
+    /// node serves again once its actors retired ([`Node::extend`] with these instants:
+    /// monotonic and wall-clock ms).
+    Lapsed(i64, i64),
     /// Another process holds the id now.
     Lost,
 }
 
 impl Node {
-    /// This node as claimed (`id`, `incarnation`), its lease `lease` long from now.
+    /// This node as claimed (`id`, `incarnation`), with leases `lease` long. It serves once
+    /// its first renewal succeeded ([`Self::renew`]): the claim may be older than a lease by
+    /// then (migrations ran since).
     pub fn new(id: u16, incarnation: u64, lease: Duration, clock: Arc<dyn Clock>) -> Self {
-        let node = Self {
+        Self {
             id,
             incarnation,
             lease,
             started: Instant::now(),
             clock,
             valid_until: AtomicI64::new(0),
+            wall_valid_until: AtomicI64::new(0),
+            renewed: AtomicBool::new(false),
             lost: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
             draining: AtomicBool::new(false),
             forwards: AtomicBool::new(true),
             peers: RwLock::default(),
             addrs: RwLock::default(),
             work: RwLock::default(),
+            work_until: AtomicI64::new(0),
             holders: RwLock::default(),
+            renewing: tokio::sync::Mutex::new(()),
             gone: RwLock::default(),
-        };
-        node.valid_until.store(node.deadline_from(0), Ordering::Release);
-        node
+            handed_over: Mutex::default(),
+        }
     }
 
     /// The lease's length.
@@ -111,19 +137,41 @@ impl Node {
         at + lease - lease / 4
     }
 
-    /// Whether this node may serve now: its lease surely holds.
-    pub fn serving(&self) -> bool {
-        !self.lost.load(Ordering::Acquire) && self.mono_ms() < self.valid_until.load(Ordering::Acquire)
+    fn wall_ms() -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
     }
 
-    /// Whether this node is stopping (it takes no new users).
+    /// Whether this node may serve now: its lease surely holds, by both clocks.
+    pub fn serving(&self) -> bool {
+        !self.lost()
+            && self.mono_ms() < self.valid_until.load(Ordering::Acquire)
+            && Self::wall_ms() < self.wall_valid_until.load(Ordering::Acquire)
+    }
+
+    /// Whether another process holds this node's id now (this one must stop).
+    pub fn lost(&self) -> bool {
+        self.lost.load(Ordering::Acquire)
+    }
+
+    /// Whether this node is stopping: its row says so, and readiness fails.
+    pub fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
+    }
+
+    /// Whether this node hands its users to peers (it takes no new users).
     pub fn draining(&self) -> bool {
         self.draining.load(Ordering::Acquire)
     }
 
-    /// Marks this node as stopping: it takes no new users, and peers no longer count it as
-    /// an owner once the next renewal says so.
+    /// Marks this node as stopping: the next renewal writes it, and peers no longer count
+    /// it as an owner once their next renewal reads it. It still serves its users meanwhile.
+    pub fn announce_stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
+    /// Hands users to peers from now on (once they know this node is stopping).
     pub fn drain(&self) {
+        self.stopping.store(true, Ordering::Release);
         self.draining.store(true, Ordering::Release);
     }
 
@@ -136,13 +184,38 @@ impl Node {
     /// peers that are not stopping, when this node can forward to them (it has the cluster's
     /// secret); without it, no other owner stands (the fence keeps that safe: a user's
     /// requests may then move between nodes, never apply twice).
-    pub fn claim(&self) -> OwnerClaim {
+    /// A user a peer handed over (see [`Self::hand_over`]) may be taken from that peer, once.
+    pub fn claim(&self, user: u64) -> OwnerClaim {
+        let from = self.take_handed_over(user);
         let alive = if self.forwards.load(Ordering::Acquire) {
-            self.peers().iter().filter(|p| !p.draining).map(|p| p.id).collect()
+            self.peers().iter().filter(|p| !p.draining && Some(p.id) != from).map(|p| p.id).collect()
         } else {
             Vec::new()
         };
         OwnerClaim { node: self.id, alive }
+    }
+
+    /// Peer `from` retired `user`'s actor for this node to take the user over (the load
+    /// balancer sends the user here): remembered for a lease, for the next activation.
+    pub fn hand_over(&self, user: u64, from: u16) {
+        let lease = self.lease;
+        let mut handed_over = self.handed_over.lock().unwrap_or_else(|p| p.into_inner());
+        // Users who never came back are forgotten once a lease old, so the map stays small.
+        if handed_over.len() >= 1024 {
+            handed_over.retain(|_, (_, at)| at.elapsed() < lease);
+        }
+        handed_over.insert(user, (from, Instant::now()));
+    }
+
+    /// Whether a peer handed `user` over to this node within a lease.
+    pub fn handed_over(&self, user: u64) -> bool {
+        let handed_over = self.handed_over.lock().unwrap_or_else(|p| p.into_inner());
+        handed_over.get(&user).is_some_and(|(_, at)| at.elapsed() < self.lease)
+    }
+
+    fn take_handed_over(&self, user: u64) -> Option<u16> {
+        let mut handed_over = self.handed_over.lock().unwrap_or_else(|p| p.into_inner());
+        handed_over.remove(&user).filter(|(_, at)| at.elapsed() < self.lease).map(|(from, _)| from)
     }
 
     /// Says whether this node can forward to its peers (it has the cluster's secret).
@@ -157,15 +230,17 @@ impl Node {
         if gone.is_empty() {
             return peers;
         }
-        Arc::new(peers.iter().filter(|p| !gone.contains(&(p.id, p.incarnation))).cloned().collect())
+        Arc::new(peers.iter().filter(|p| !gone.contains_key(&(p.id, p.incarnation))).cloned().collect())
     }
 
     /// `peer` refused a connection: its process stopped or died, and serves no one any more,
     /// so its users are taken over now rather than when its lease lapses (the owner epoch
-    /// fences it all the same, were it still writing).
+    /// fences it all the same, were it still writing). Its work waits for its lease to
+    /// lapse: work is not fenced per row as users are. A peer that renews again after this
+    /// is live after all, and counted again.
     pub fn gone(&self, peer: &Peer) {
         tracing::warn!(node = peer.id, incarnation = peer.incarnation, "a peer refuses connections: taken as gone");
-        self.gone.write().unwrap_or_else(|p| p.into_inner()).insert((peer.id, peer.incarnation));
+        self.gone.write().unwrap_or_else(|p| p.into_inner()).insert((peer.id, peer.incarnation), peer.heartbeat_at_ms);
     }
 
     /// Live peer `id`, if it is one.
@@ -180,9 +255,12 @@ impl Node {
         (!peers.is_empty()).then(|| peers[(user % peers.len() as u64) as usize].clone())
     }
 
-    /// Whether this node holds work lease `name` now.
+    /// Whether this node holds work lease `name` now: renewed in the database within a
+    /// lease (less the margin), and the node serves.
     pub fn holds(&self, name: &str) -> bool {
-        self.serving() && self.work.read().unwrap_or_else(|p| p.into_inner()).contains(name)
+        self.serving()
+            && self.mono_ms() < self.work_until.load(Ordering::Acquire)
+            && self.work.read().unwrap_or_else(|p| p.into_inner()).contains(name)
     }
 
     /// The live peer that holds work lease `name`, if another node does.
@@ -194,8 +272,12 @@ impl Node {
     /// Renews this node's lease (writing `live_actors` to the view), reads the peers, and
     /// keeps or takes the work leases of `work` that are free.
     pub async fn renew(&self, store: &dyn Store, live_actors: u64, work: &[String]) -> Result<Renewal, String> {
+        let _one = self.renewing.lock().await;
         let at = self.mono_ms();
-        let lapsed = at >= self.valid_until.load(Ordering::Acquire);
+        let wall_at = Self::wall_ms();
+        let lapsed = self.renewed.load(Ordering::Acquire)
+            && (at >= self.valid_until.load(Ordering::Acquire)
+                || wall_at >= self.wall_valid_until.load(Ordering::Acquire));
         let now = self.clock.now_ms();
         let lease_ms = self.lease.as_millis() as i64;
         let (public_addr, internal_addr) = self.addrs.read().unwrap_or_else(|p| p.into_inner()).clone();
@@ -207,7 +289,7 @@ impl Node {
             now_ms: now,
             lease_until_ms: now + lease_ms,
             live_actors,
-            draining: self.draining(),
+            draining: self.stopping(),
         };
         let renewed = store.beat(beat).await.map_err(|e| e.to_string())?;
         if !renewed {
@@ -215,52 +297,62 @@ impl Node {
             self.work.write().unwrap_or_else(|p| p.into_inner()).clear();
             return Ok(Renewal::Lost);
         }
-        if !lapsed {
-            self.extend(at);
+        let first = !self.renewed.swap(true, Ordering::AcqRel);
+        if first || !lapsed {
+            self.extend(at, wall_at);
         }
         let rows = store.nodes().await.map_err(|e| e.to_string())?;
         let peers = live_peers(&rows, self.id, now);
-        // A peer found gone is forgotten once its row is gone or another incarnation's.
-        self.gone
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|g| peers.iter().any(|p| (p.id, p.incarnation) == *g));
+        // A peer found gone is forgotten once its row is gone or another incarnation's, or
+        // once it renewed since: it was slow, not gone.
+        self.gone.write().unwrap_or_else(|p| p.into_inner()).retain(|(id, incarnation), heartbeat| {
+            peers.iter().any(|p| (p.id, p.incarnation) == (*id, *incarnation) && p.heartbeat_at_ms <= *heartbeat)
+        });
         // A peer whose internal listener refuses connections is gone (killed, or stopped
-        // without giving its id up): its users and work are taken over now, not when its
-        // lease lapses.
-        for peer in &peers {
-            let known = self.gone.read().unwrap_or_else(|p| p.into_inner()).contains(&(peer.id, peer.incarnation));
-            if !known && refuses(&peer.internal_addr).await {
+        // without giving its id up): its users are taken over now, not when its lease
+        // lapses. The probes run at once, each bounded, so a renewal never waits long.
+        let unknown: Vec<&Peer> = {
+            let gone = self.gone.read().unwrap_or_else(|p| p.into_inner());
+            peers.iter().filter(|p| !gone.contains_key(&(p.id, p.incarnation))).collect()
+        };
+        let probed = futures_util::future::join_all(unknown.iter().map(|p| refuses(&p.internal_addr))).await;
+        for (peer, refused) in unknown.into_iter().zip(probed) {
+            if refused {
                 self.gone(peer);
             }
         }
         *self.peers.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(peers);
-        self.keep_work(store, work, now, now + lease_ms).await?;
-        Ok(if lapsed { Renewal::Lapsed(at) } else { Renewal::Held })
+        self.keep_work(store, work, at, now, now + lease_ms).await?;
+        Ok(if lapsed { Renewal::Lapsed(at, wall_at) } else { Renewal::Held })
     }
 
-    /// The lease written at `at` (monotonic ms) holds: the node serves until its deadline.
-    pub fn extend(&self, at: i64) {
+    /// The lease written at `at` (monotonic ms; `wall_at` on the wall clock) holds: the node
+    /// serves until its deadline.
+    pub fn extend(&self, at: i64, wall_at: i64) {
         self.valid_until.store(self.deadline_from(at), Ordering::Release);
+        self.wall_valid_until.store(self.deadline_from(wall_at), Ordering::Release);
     }
 
-    /// Renews the work leases held and takes those of `work` that are free or lapsed.
-    async fn keep_work(&self, store: &dyn Store, work: &[String], now: i64, until: i64) -> Result<(), String> {
+    /// Renews the work leases held and takes those of `work` that are free or lapsed; `at`:
+    /// when this renewal began (monotonic ms), from which the leases hold.
+    async fn keep_work(&self, store: &dyn Store, work: &[String], at: i64, now: i64, until: i64) -> Result<(), String> {
         let mut held: HashSet<String> =
             store.renew_work(self.incarnation, until).await.map_err(|e| e.to_string())?.into_iter().collect();
+        // Renewed in the database: what is held now holds until this deadline, whatever the
+        // rest of this renewal does.
+        *self.work.write().unwrap_or_else(|p| p.into_inner()) = held.clone();
+        self.work_until.store(self.deadline_from(at), Ordering::Release);
         let leases = store.work_leases().await.map_err(|e| e.to_string())?;
         let holders = leases.iter().filter(|l| l.lease_until_ms >= now).map(|l| (l.name.clone(), l.node_id)).collect();
         *self.holders.write().unwrap_or_else(|p| p.into_inner()) = holders;
         let mut taken = Vec::new();
-        if !self.draining() {
-            let gone = self.gone.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if !self.stopping() {
             let wanted: Vec<&String> = work.iter().filter(|n| !held.contains(*n)).collect();
             for name in wanted {
                 let lease = leases.iter().find(|l| &l.name == name);
-                let from = lease.map(|l| (l.node_id, l.incarnation)).filter(|h| gone.contains(h));
-                let free = lease.is_none_or(|l| l.lease_until_ms < now) || from.is_some();
+                let free = lease.is_none_or(|l| l.lease_until_ms < now);
                 let claim =
-                    WorkClaim { name: name.clone(), incarnation: self.incarnation, now_ms: now, until_ms: until, from };
+                    WorkClaim { name: name.clone(), incarnation: self.incarnation, now_ms: now, until_ms: until };
                 if free && store.claim_work(claim).await.map_err(|e| e.to_string())? {
                     tracing::info!(node = self.id, work = %name, "work lease taken");
                     crate::metrics::METRICS.lease_changes.with_label_values(&["work_taken"]).inc();
@@ -316,6 +408,7 @@ fn live_peers(rows: &[NodeRow], me: u16, now: i64) -> Vec<Peer> {
             incarnation: r.incarnation,
             internal_addr: r.internal_addr.clone(),
             draining: r.draining,
+            heartbeat_at_ms: r.heartbeat_at_ms,
         })
         .collect()
 }
@@ -343,28 +436,65 @@ mod tests {
         let rows =
             [row(0, 100, "a:1", false), row(1, 99, "b:1", false), row(2, 100, "c:1", true), row(3, 200, "", false)];
         let peers = live_peers(&rows, 0, 100);
-        assert_eq!(peers, vec![Peer { id: 2, incarnation: 1, internal_addr: "c:1".into(), draining: true }]);
+        let expected = Peer { id: 2, incarnation: 1, internal_addr: "c:1".into(), draining: true, heartbeat_at_ms: 0 };
+        assert_eq!(peers, vec![expected]);
     }
 
     #[test]
-    fn a_node_serves_until_a_margin_short_of_its_lease() {
+    fn a_node_serves_from_its_first_renewal_until_a_margin_short_of_its_lease_by_both_clocks() {
         let node = Node::new(1, 7, Duration::from_secs(8), Arc::new(summoner_actors::ManualClock::new()));
+        assert!(!node.serving(), "not before its lease was renewed once");
+        let wall = Node::wall_ms();
+        node.extend(0, wall);
         assert!(node.serving());
         assert_eq!(node.valid_until.load(Ordering::Acquire), 6_000);
+        assert_eq!(node.wall_valid_until.load(Ordering::Acquire), wall + 6_000);
+        node.wall_valid_until.store(wall - 1, Ordering::Release);
+        assert!(!node.serving(), "past its deadline on the wall clock (a suspended machine) it stops serving");
+        node.extend(0, wall);
         node.valid_until.store(0, Ordering::Release);
-        assert!(!node.serving(), "past its deadline a node stops serving until it renewed");
+        assert!(!node.serving(), "past its monotonic deadline it stops serving until it renewed");
+    }
+
+    #[test]
+    fn work_is_held_only_within_a_lease_of_its_last_renewal() {
+        let node = Node::new(1, 7, Duration::from_secs(8), Arc::new(summoner_actors::ManualClock::new()));
+        node.extend(0, Node::wall_ms());
+        node.work.write().unwrap().insert("courier:game-1".into());
+        assert!(!node.holds("courier:game-1"), "never renewed in the database: not held");
+        node.work_until.store(node.deadline_from(node.mono_ms()), Ordering::Release);
+        assert!(node.holds("courier:game-1"));
+        assert!(!node.holds("courier:game-2"));
+        node.work_until.store(0, Ordering::Release);
+        assert!(!node.holds("courier:game-1"), "a node serving on, but whose work renewal failed, holds no work");
     }
 
     #[test]
     fn a_stopping_node_hands_users_to_peers_that_take_new_ones() {
         let node = Node::new(1, 7, Duration::from_secs(6), Arc::new(summoner_actors::ManualClock::new()));
         assert_eq!(node.successor(5), None);
-        let peer = |id, draining| Peer { id, incarnation: 1, internal_addr: format!("n{id}"), draining };
+        let peer =
+            |id, draining| Peer { id, incarnation: 1, internal_addr: format!("n{id}"), draining, heartbeat_at_ms: 0 };
         *node.peers.write().unwrap() = Arc::new(vec![peer(2, false), peer(3, true), peer(4, false)]);
         assert_eq!(node.successor(5).map(|p| p.id), Some(4));
         assert_eq!(node.successor(6).map(|p| p.id), Some(2));
-        assert_eq!(node.claim().alive, vec![2, 4], "a stopping peer owns no user any more");
+        assert_eq!(node.claim(5).alive, vec![2, 4], "a stopping peer owns no user any more");
         node.gone(&peer(4, false));
-        assert_eq!(node.claim().alive, vec![2], "a peer found gone owns no user any more");
+        assert_eq!(node.claim(5).alive, vec![2], "a peer found gone owns no user any more");
+    }
+
+    #[test]
+    fn a_user_handed_over_may_be_taken_from_that_peer_once() {
+        let node = Node::new(1, 7, Duration::from_secs(6), Arc::new(summoner_actors::ManualClock::new()));
+        let peer =
+            |id| Peer { id, incarnation: 1, internal_addr: format!("n{id}"), draining: false, heartbeat_at_ms: 0 };
+        *node.peers.write().unwrap() = Arc::new(vec![peer(2), peer(3)]);
+        assert!(!node.handed_over(9));
+        node.hand_over(9, 2);
+        assert!(node.handed_over(9), "served here on its next request");
+        assert_eq!(node.claim(8).alive, vec![2, 3], "only the user handed over");
+        assert_eq!(node.claim(9).alive, vec![3], "the peer that handed the user over owns it no more");
+        assert!(!node.handed_over(9));
+        assert_eq!(node.claim(9).alive, vec![2, 3], "once: a later activation respects that peer again");
     }
 }

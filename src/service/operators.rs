@@ -215,7 +215,7 @@ impl Operators {
             this_node: node.id,
             now_ms,
             serving: node.serving(),
-            draining: node.draining(),
+            draining: node.stopping(),
             nodes,
             leases,
             peers: node.peers().iter().map(|p| p.id).collect(),

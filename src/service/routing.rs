@@ -5,6 +5,13 @@
 //! it, whom no live node owns, or whose owner is stopping; a user another live node owns is
 //! forwarded to it over the internal listener, once (a forwarded request is never forwarded
 //! again). A stopping node hands users it does not hold to a peer that takes new users.
+//!
+//! Ownership follows the load balancer: a user's first Login reaches whichever node the
+//! balancer picked before the user had a routing key, and that node activates the user. When
+//! a request carrying the key is then forwarded to it, the owner answers and retires the
+//! user's actor, saying so in its answer; the node the key hashes to serves the user's next
+//! request itself (its activation takes the user over), so a user is forwarded about once
+//! per session instead of on every request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,10 +22,23 @@ use crate::service::tokens::same_secret;
 use crate::storage::Store;
 use crate::storage::nodes::WorkGate;
 
+/// Longest a notice to a peer (deliveries, a nudge) or a connection to one may take; a
+/// notice lost is made good by the sweeps.
+const NOTICE_WITHIN: Duration = Duration::from_secs(1);
+
+/// The header a client sends the routing key in (`LoginRes.routing_key`), which a load
+/// balancer in front of several nodes hashes.
+pub const ROUTE_HEADER: &str = "x-summoner-route";
 /// The header nodes show each other on the internal listener.
 pub const SECRET_HEADER: &str = "x-summoner-cluster";
 /// The header of a forwarded request's remaining time (ms).
 pub const DEADLINE_HEADER: &str = "x-summoner-deadline-ms";
+/// The header of a forwarded request whose client sent a routing key: the load balancer
+/// sends this user to the forwarding node, so the owner may hand the user over to it.
+pub const HAND_OVER_HEADER: &str = "x-summoner-hand-over";
+/// The header of a forwarded request's answer when the owner retired the user's actor after
+/// answering: the forwarding node serves the user's next request itself.
+pub const RELEASED_HEADER: &str = "x-summoner-released";
 
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,13 +55,19 @@ pub struct Forwarded {
     pub status: u16,
     pub retry_after: Option<String>,
     pub body: Vec<u8>,
+    /// The owner retired the user's actor after answering (see [`RELEASED_HEADER`]).
+    pub released: bool,
 }
 
 /// Why a request could not be forwarded.
 #[derive(Debug, thiserror::Error)]
 pub enum ForwardError {
-    #[error("node {0} did not answer: {1}")]
+    /// Not delivered (no connection): nothing was applied.
+    #[error("node {0} could not be reached: {1}")]
     Unreachable(u16, String),
+    /// Delivered, but its answer never came (in time): the owner may have applied it.
+    #[error("node {0} did not answer: {1}")]
+    Unanswered(u16, String),
     /// The peer refused the connection: it is gone; routing again serves the user here.
     #[error("node {0} is gone: {1}")]
     Gone(u16, String),
@@ -62,7 +88,10 @@ pub struct Routing {
 impl Routing {
     /// Routing for `node` over `store`, forwarding with `secret` within `timeout`.
     pub fn new(node: Arc<Node>, store: Arc<dyn Store>, secret: &str, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder().timeout(timeout).build().unwrap_or_default();
+        // A peer that does not take a connection within a second is treated as unreachable
+        // (a notice to it is dropped, a forward answers MOVED) rather than held for long.
+        let http =
+            reqwest::Client::builder().timeout(timeout).connect_timeout(NOTICE_WITHIN).build().unwrap_or_default();
         Self { node, store, http, secret: secret.into(), timeout }
     }
 
@@ -74,7 +103,7 @@ impl Routing {
     /// Where a request of `user` goes, whose actor is not live here. Without a secret a node
     /// forwards nothing: it serves every request itself.
     pub async fn route(&self, user: u64) -> Route {
-        if self.secret.is_empty() {
+        if self.secret.is_empty() || self.node.handed_over(user) {
             return Route::Here;
         }
         let owner = match self.store.owner_of(user).await {
@@ -92,39 +121,60 @@ impl Routing {
         }
     }
 
-    /// Sends `body` (a `Request` as the client sent it) to `peer`'s internal listener with
-    /// `remaining` of its time; answers the peer's answer.
-    pub async fn forward(&self, peer: &Peer, body: Vec<u8>, remaining: Duration) -> Result<Forwarded, ForwardError> {
+    /// Sends `body` (a `Request` of `user` as the client sent it) to `peer`'s internal
+    /// listener with `remaining` of its time; answers the peer's answer. The peer is told a
+    /// little less than what is left here, so its answer arrives in time to be relayed.
+    /// `hand_over`: the load balancer sends this user here, so the peer may hand it over.
+    pub async fn forward(
+        &self,
+        peer: &Peer,
+        user: u64,
+        body: Vec<u8>,
+        remaining: Duration,
+        hand_over: bool,
+    ) -> Result<Forwarded, ForwardError> {
         if self.secret.is_empty() {
             return Err(ForwardError::NoSecret);
         }
         let within = remaining.min(self.timeout);
-        let sent = self
+        let theirs = within.saturating_sub(within / 10);
+        let mut post = self
             .http
             .post(format!("http://{}/internal/api", peer.internal_addr))
             .header(SECRET_HEADER, self.secret.as_ref())
-            .header(DEADLINE_HEADER, within.as_millis().to_string())
-            .header("content-type", "application/x-protobuf")
-            .timeout(within)
-            .body(body)
-            .send()
-            .await;
+            .header(DEADLINE_HEADER, theirs.as_millis().to_string())
+            .header("content-type", "application/x-protobuf");
+        if hand_over {
+            post = post.header(HAND_OVER_HEADER, "1");
+        }
+        let sent = post.timeout(within).body(body).send().await;
         let answer = match sent {
             Ok(answer) => answer,
-            Err(e) => {
+            Err(e) if e.is_connect() => {
                 crate::metrics::METRICS.forwards.with_label_values(&["unreachable"]).inc();
-                if e.is_connect() {
+                // Only a refused connection says nothing listens there any more; a timeout
+                // or an unreachable host may be a peer that is slow, or a network that is.
+                if refused(&e) {
                     self.node.gone(peer);
                     return Err(ForwardError::Gone(peer.id, e.to_string()));
                 }
                 return Err(ForwardError::Unreachable(peer.id, e.to_string()));
             }
+            Err(e) => {
+                crate::metrics::METRICS.forwards.with_label_values(&["unanswered"]).inc();
+                return Err(ForwardError::Unanswered(peer.id, e.to_string()));
+            }
         };
         let status = answer.status().as_u16();
         let retry_after = answer.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = answer.bytes().await.map_err(|e| ForwardError::Unreachable(peer.id, e.to_string()))?.to_vec();
+        let released = answer.headers().contains_key(RELEASED_HEADER);
+        let body = answer.bytes().await.map_err(|e| ForwardError::Unanswered(peer.id, e.to_string()))?.to_vec();
         crate::metrics::METRICS.forwards.with_label_values(&["answered"]).inc();
-        Ok(Forwarded { status, retry_after, body })
+        if released {
+            crate::metrics::METRICS.forwards.with_label_values(&["handed_over"]).inc();
+            self.node.hand_over(user, peer.id);
+        }
+        Ok(Forwarded { status, retry_after, body, released })
     }
 
     /// Tells the live peers that these users' inboxes got deliveries (best effort: a
@@ -139,6 +189,7 @@ impl Routing {
                 .http
                 .post(format!("http://{}/internal/delivered", peer.internal_addr))
                 .header(SECRET_HEADER, self.secret.as_ref())
+                .timeout(NOTICE_WITHIN)
                 .body(body.clone());
             tokio::spawn(async move {
                 if let Err(e) = request.send().await {
@@ -157,6 +208,7 @@ impl Routing {
             .http
             .post(format!("http://{}/internal/nudge", holder.internal_addr))
             .header(SECRET_HEADER, self.secret.as_ref())
+            .timeout(NOTICE_WITHIN)
             .body(name.to_owned());
         tokio::spawn(async move {
             if let Err(e) = request.send().await {
@@ -174,6 +226,18 @@ impl Routing {
     pub fn is_peer(&self, presented: &str) -> bool {
         !self.secret.is_empty() && same_secret(presented.as_bytes(), self.secret.as_bytes())
     }
+}
+
+/// Whether `error` is a connection the peer's host refused (nothing listens on its port).
+fn refused(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::ConnectionRefused;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// The gate of this node's couriers: they run while the node holds their lease; rows

@@ -340,11 +340,9 @@ impl Store for MemoryStore {
     }
 
     fn claim_work(&self, claim: WorkClaim) -> BoxFuture<'static, StoreResult<bool>> {
-        let WorkClaim { name, incarnation, now_ms, until_ms, from } = claim;
+        let WorkClaim { name, incarnation, now_ms, until_ms } = claim;
         let mut inner = self.inner();
-        let free = inner.work.get(&name).is_none_or(|w| {
-            w.lease_until_ms < now_ms || w.incarnation == incarnation || from == Some((w.node_id, w.incarnation))
-        });
+        let free = inner.work.get(&name).is_none_or(|w| w.lease_until_ms < now_ms || w.incarnation == incarnation);
         if free {
             let lease = WorkLease {
                 name: name.clone(),

@@ -65,16 +65,14 @@ pub enum ClaimRefused {
     NoneFree(u16),
 }
 
-/// A node's claim on a work lease: taken if it is free, lapsed, this incarnation's already,
-/// or held by `from` (a holder found gone before its lease lapsed).
+/// A node's claim on a work lease: taken if it is free, lapsed, or this incarnation's
+/// already.
 #[derive(Debug, Clone)]
 pub struct WorkClaim {
     pub name: String,
     pub incarnation: u64,
     pub now_ms: i64,
     pub until_ms: i64,
-    /// (node id, incarnation) of a holder known to be gone.
-    pub from: Option<(u16, u64)>,
 }
 
 /// Work held by a node while its lease lasts.

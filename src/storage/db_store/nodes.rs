@@ -168,22 +168,19 @@ pub(super) async fn leave(common: &Db, id: u16, incarnation: u64) -> StoreResult
     Ok(())
 }
 
-/// Takes a work lease as `claim` says (free, lapsed, this node's, or its gone holder's);
-/// answers whether this node holds it.
+/// Takes a work lease as `claim` says (free, lapsed, or this node's); answers whether this
+/// node holds it.
 pub(super) async fn claim_work(common: &Db, id: u16, claim: &WorkClaim) -> StoreResult<bool> {
-    let WorkClaim { name, incarnation, now_ms, until_ms, from } = claim;
+    let WorkClaim { name, incarnation, now_ms, until_ms } = claim;
     let (name, now_ms, until_ms) = (name.as_str(), *now_ms, *until_ms);
     let what = format!("claim the work lease {name}");
     let (id, inc) = (id as i16, *incarnation as i64);
     let ours = work_leases::node_id.eq(id).and(work_leases::incarnation.eq(inc));
-    // A holder found gone: its (id, incarnation), else one no row has.
-    let (gone_id, gone_inc) = from.map_or((-1, -1), |(n, i)| (n as i16, i as i64));
-    let gone = work_leases::node_id.eq(gone_id).and(work_leases::incarnation.eq(gone_inc));
     let updated = with_conn!(common, &what, |conn| {
         diesel::update(
             work_leases::table
                 .filter(work_leases::name.eq(name))
-                .filter(work_leases::lease_until_ms.lt(now_ms).or(ours).or(gone)),
+                .filter(work_leases::lease_until_ms.lt(now_ms).or(ours)),
         )
         .set((
             work_leases::node_id.eq(id),
