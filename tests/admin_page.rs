@@ -170,9 +170,17 @@ async fn a_person_signs_in_finds_a_player_sees_their_gold_and_kicks_them() {
     assert!(listed.contains(&user.to_string()), "{listed}");
     let version = server.running.catalog.current().version;
     assert_eq!(browser.text("#gamedata-version").await, version.to_string());
+    // The cluster: this node, its row, and the work it holds (alone, it holds all of it).
+    let node = server.running.node.id;
+    assert_eq!(browser.text("#this-node").await, node.to_string());
+    assert!(browser.text("#nodes").await.contains(&format!("{node} (this)")), "{}", browser.text("#nodes").await);
+    let work = browser.text("#work").await;
+    assert!(work.contains("courier:game-1") && work.contains(&format!("node {node}")), "{work}");
     browser.click(&format!("#actors a[href='/admin/page/users/{user}']")).await;
     assert_eq!(browser.text("#gold").await, gold.to_string());
     assert_eq!(browser.text("#how").await, "live");
+    let actor = browser.text("#actor").await;
+    assert!(actor.contains(&format!("owner node {node} (epoch")), "the owner is shown: {actor}");
 
     // A kick ends the session: the page says so, and the player's next request is a 401.
     browser.click("#kick").await;

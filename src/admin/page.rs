@@ -131,6 +131,7 @@ pub async fn overview(req: HttpRequest, said: web::Query<Said>, state: web::Data
         data.version,
         esc(&data.content_hash.to_string()),
     );
+    cluster_section(&mut body, &state).await;
     let notice = match state.notices.current().await {
         Ok(text) if text.is_empty() => "<i>none</i>".to_owned(),
         Ok(text) => format!("<q id=\"notice\">{}</q>", esc(&text)),
@@ -248,6 +249,64 @@ pub async fn overview(req: HttpRequest, said: web::Query<Said>, state: web::Data
     html(StatusCode::OK, page("Overview", &body))
 }
 
+/// The cluster: the nodes (with the one answering marked), their leases and live actors,
+/// and which node runs each piece of cluster-wide work.
+async fn cluster_section(body: &mut String, state: &AdminState) {
+    let view = match state.operators.cluster().await {
+        Ok(view) => view,
+        Err(e) => {
+            let _ = write!(body, "<h2>Cluster</h2><p class=\"warn\">{}</p>", esc(&e.to_string()));
+            return;
+        }
+    };
+    let this = if view.draining {
+        "draining"
+    } else if view.serving {
+        "serving"
+    } else {
+        "not serving (its lease is being renewed)"
+    };
+    let _ = write!(
+        body,
+        "<h2>Cluster</h2><p>This is node <b id=\"this-node\">{}</b>, {this}.</p>\
+         <table id=\"nodes\"><tr><th>node</th><th>public</th><th>internal</th><th>started</th><th>last heartbeat</th>\
+         <th>lease</th><th>live actors</th></tr>",
+        view.this_node
+    );
+    for n in &view.nodes {
+        let lease = if n.lease_until_ms < view.now_ms {
+            "<span class=\"warn\">lapsed</span>".to_owned()
+        } else if n.draining {
+            format!("draining, until {}", time(n.lease_until_ms))
+        } else {
+            format!("until {}", time(n.lease_until_ms))
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{lease}</td><td>{}</td></tr>",
+            n.node_id,
+            if n.node_id == view.this_node { " (this)" } else { "" },
+            esc(&n.public_addr),
+            esc(&n.internal_addr),
+            time(n.started_at_ms),
+            time(n.heartbeat_at_ms),
+            n.live_actors,
+        );
+    }
+    body.push_str("</table><table id=\"work\"><tr><th>work</th><th>held by</th><th>since</th><th>until</th></tr>");
+    for l in &view.leases {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>node {}</td><td>{}</td><td>{}</td></tr>",
+            esc(&l.name),
+            l.node_id,
+            time(l.acquired_at_ms),
+            time(l.lease_until_ms),
+        );
+    }
+    body.push_str("</table>");
+}
+
 fn user_page(view: &UserView, said: &Said) -> String {
     let mut body = said_box(said);
     let user = view.user_id;
@@ -262,6 +321,14 @@ fn user_page(view: &UserView, said: &Said) -> String {
     let opt = |v: Option<String>| v.unwrap_or_else(|| "–".to_owned());
     let rows = [
         ("game shard", opt(view.shard.map(|s| s.to_string()))),
+        (
+            "owner",
+            if view.owner_node < 0 {
+                "none yet".to_owned()
+            } else {
+                format!("node {} (epoch {})", view.owner_node, view.owner_epoch)
+            },
+        ),
         ("mailbox depth", view.mailbox_depth.to_string()),
         ("activated", opt(view.activated_at_ms.map(time))),
         ("last active", opt(view.last_active_ms.map(time))),
