@@ -93,12 +93,18 @@ impl Bot {
                     registered = Some(a);
                     break;
                 }
-                Ok(a) if a.status >= 500 || a.status == 429 => self.pause(a.retry_after).await,
+                Ok(a) if a.status >= 500 || a.status == 429 => {
+                    self.shared.stats.resend(a.status, a.response.error);
+                    self.pause(a.retry_after).await;
+                }
                 Ok(a) => {
                     self.record("register", intended, Outcome::Error { status: a.status, code: a.response.error });
                     return false;
                 }
-                Err(_) => self.pause(None).await,
+                Err(_) => {
+                    self.shared.stats.resend(0, ErrorCode::Unavailable as i32);
+                    self.pause(None).await;
+                }
             }
         }
         let Some(registered) = registered else {
@@ -159,12 +165,18 @@ impl Bot {
                     }
                     return true;
                 }
-                Ok(a) if a.status >= 500 || a.status == 429 => self.pause(a.retry_after).await,
+                Ok(a) if a.status >= 500 || a.status == 429 => {
+                    self.shared.stats.resend(a.status, a.response.error);
+                    self.pause(a.retry_after).await;
+                }
                 Ok(a) => {
                     self.record("login", intended, Outcome::Error { status: a.status, code: a.response.error });
                     return false;
                 }
-                Err(_) => self.pause(None).await,
+                Err(_) => {
+                    self.shared.stats.resend(0, ErrorCode::Unavailable as i32);
+                    self.pause(None).await;
+                }
             }
         }
         self.record("login", intended, Outcome::Error { status: 0, code: ErrorCode::Unavailable as i32 });
@@ -208,8 +220,10 @@ impl Bot {
         let mut maybe_applied = false;
         let mut last = Outcome::Error { status: 0, code: ErrorCode::Internal as i32 };
         for send in 0..MOST_SENDS {
-            if send > 0 {
-                self.shared.stats.retries.fetch_add(1, Ordering::Relaxed);
+            if send > 0
+                && let Outcome::Error { status, code } = last
+            {
+                self.shared.stats.resend(status, code);
             }
             let sent = tokio::time::timeout(self.shared.timeout, self.client.send(seq, payload.clone())).await;
             let answer = match sent {

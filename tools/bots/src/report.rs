@@ -113,6 +113,8 @@ pub struct SwarmReport {
     pub errors_by_code: BTreeMap<String, u64>,
     /// Refusals by game rules, by error code: the bots' knowledge was stale (not errors).
     pub refusals_by_code: BTreeMap<String, u64>,
+    /// The answers that made a bot send again, as "status code" (0: no answer).
+    pub resent_after: BTreeMap<String, u64>,
     pub timeline: Vec<SecondLine>,
     /// Absent when the run skipped the check.
     pub consistency: Option<Consistency>,
@@ -190,6 +192,11 @@ impl SwarmReport {
             errors_by_status: figures.errors_by_status.iter().map(|(s, n)| (s.to_string(), *n)).collect(),
             errors_by_code: figures.errors_by_code.iter().map(|(c, n)| (code_name(*c), *n)).collect(),
             refusals_by_code: figures.refusals_by_code.iter().map(|(c, n)| (code_name(*c), *n)).collect(),
+            resent_after: figures
+                .resent_after
+                .iter()
+                .map(|((status, code), n)| (format!("{status} {}", code_name(*code)), *n))
+                .collect(),
             timeline,
             consistency,
             passed,
@@ -244,6 +251,7 @@ impl SwarmReport {
             ("errors by HTTP status (0: no answer)", &self.errors_by_status),
             ("errors by code", &self.errors_by_code),
             ("refusals by code", &self.refusals_by_code),
+            ("sent again after (status code)", &self.resent_after),
         ] {
             if !table.is_empty() {
                 let items: Vec<String> = table.iter().map(|(k, n)| format!("{k}: {n}")).collect();

@@ -49,11 +49,14 @@ impl Default for OperationStats {
 pub struct Second {
     pub latency_us: Histogram<u64>,
     pub errors: u64,
+    /// Requests sent again in this second (the answer that made the bot do it is in
+    /// [`Snapshot::resent_after`]).
+    pub resent: u64,
 }
 
 impl Default for Second {
     fn default() -> Self {
-        Self { latency_us: histogram(), errors: 0 }
+        Self { latency_us: histogram(), errors: 0, resent: 0 }
     }
 }
 
@@ -64,6 +67,7 @@ struct Tables {
     by_status: BTreeMap<u16, u64>,
     by_code: BTreeMap<i32, u64>,
     refusals_by_code: BTreeMap<i32, u64>,
+    resent_after: BTreeMap<(u16, i32), u64>,
     seconds: Vec<Second>,
     all: Option<Histogram<u64>>,
 }
@@ -92,6 +96,10 @@ pub struct Snapshot {
     pub errors_by_status: BTreeMap<u16, u64>,
     pub errors_by_code: BTreeMap<i32, u64>,
     pub refusals_by_code: BTreeMap<i32, u64>,
+    /// Every answer that made a bot send a request again, by (HTTP status, error code);
+    /// status 0 is no answer (code UNAVAILABLE: not connected, INTERNAL: the answer never
+    /// came). An operation that succeeded in the end counts here, not in the errors.
+    pub resent_after: BTreeMap<(u16, i32), u64>,
     pub seconds: Vec<Second>,
     pub retries: u64,
     /// When the last bot's start was over.
@@ -162,6 +170,19 @@ impl Stats {
         let _ = t.all.get_or_insert_with(histogram).record(us);
     }
 
+    /// Records that a request is sent again now because its last send ended with `status`
+    /// and `code` (see [`Snapshot::resent_after`]).
+    pub fn resend(&self, status: u16, code: i32) {
+        let second = self.started.elapsed().as_secs() as usize;
+        self.retries.fetch_add(1, Ordering::Relaxed);
+        let mut t = self.tables();
+        *t.resent_after.entry((status, code)).or_default() += 1;
+        if t.seconds.len() <= second {
+            t.seconds.resize_with(second + 1, Second::default);
+        }
+        t.seconds[second].resent += 1;
+    }
+
     /// The 99th percentile so far, in milliseconds.
     pub fn p99_ms(&self) -> f64 {
         self.tables().all.as_ref().map_or(0.0, |h| h.value_at_quantile(0.99) as f64 / 1000.0)
@@ -176,6 +197,7 @@ impl Stats {
             errors_by_status: t.by_status.clone(),
             errors_by_code: t.by_code.clone(),
             refusals_by_code: t.refusals_by_code.clone(),
+            resent_after: t.resent_after.clone(),
             seconds: t.seconds.clone(),
             retries: self.retries.load(Ordering::Relaxed),
             starts_over: Duration::from_millis(self.last_start_ms.load(Ordering::Relaxed)),
@@ -202,6 +224,19 @@ mod tests {
         assert_eq!(s.refusals_by_code.get(&30), Some(&1));
         assert_eq!(s.seconds.iter().map(|x| x.latency_us.len()).sum::<u64>(), 3);
         assert_eq!(s.seconds.iter().map(|x| x.errors).sum::<u64>(), 1);
+    }
+
+    #[test]
+    fn each_resend_is_counted_by_the_answer_that_caused_it() {
+        let stats = Stats::new(Instant::now());
+        stats.resend(503, 12);
+        stats.resend(503, 12);
+        stats.resend(0, 2);
+        let s = stats.snapshot();
+        assert_eq!(s.retries, 3);
+        assert_eq!(s.resent_after.get(&(503, 12)), Some(&2));
+        assert_eq!(s.resent_after.get(&(0, 2)), Some(&1));
+        assert_eq!(s.seconds.iter().map(|x| x.resent).sum::<u64>(), 3);
     }
 
     #[test]
