@@ -13,25 +13,9 @@ use summoner_actors::SystemClock;
 use summoner_bots::mix::{Behaviour, Mix};
 use summoner_bots::stats::Snapshot;
 use summoner_bots::{Consistency, Pacing, SwarmOptions, play};
-use summoner_proto::files;
-use summoner_proto::gamedata::GameData;
 
 use common::lossy_store::LossyStore;
-use common::sheets::{build_with, shipped_version_line};
-
-/// The shipped game data made quick to play: rich new players (every pool and the clan
-/// fee affordable at once) and a one-second friend dungeon.
-fn quick_data(dir: &std::path::Path) -> Arc<GameData> {
-    let compiled = build_with(&[
-        ("meta.csv", &shipped_version_line(), "version,900"),
-        ("rules.csv", "new_user_gold,1000", "new_user_gold,100000"),
-        ("rules.csv", "new_user_gems,100", "new_user_gems,20000"),
-        ("rules.csv", "friend_dungeon_min_secs,20", "friend_dungeon_min_secs,1"),
-        ("rules.csv", "clan_create_gold,10000", "clan_create_gold,500"),
-    ]);
-    files::write(dir, &compiled).expect("the edited build is written");
-    Arc::new(compiled.data)
-}
+use common::sheets::quick_play;
 
 struct Run {
     figures: Snapshot,
@@ -44,7 +28,7 @@ struct Run {
 async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64, mix: Mix) -> Run {
     let data_dir = tempfile::tempdir().unwrap();
     let gamedata_dir = tempfile::tempdir().unwrap();
-    let data = quick_data(gamedata_dir.path());
+    let data = quick_play(gamedata_dir.path());
     let mut config = common::config(data_dir.path());
     config.gamedata.dir = gamedata_dir.path().to_path_buf();
     summoner::telemetry::init(&config.log);

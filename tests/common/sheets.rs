@@ -2,8 +2,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use summoner_gdata::{Compiled, compile, files};
+use summoner_proto::gamedata::GameData;
 
 /// The sheets shipped in the repository.
 pub fn shipped_sheets() -> PathBuf {
@@ -59,4 +61,19 @@ pub fn write_version(dir: &Path, version: u32, gold: u32, exp: u32) {
         ("rules.csv", "explore_stamina_cost,3", "explore_stamina_cost,1"),
     ]);
     files::write(dir, &compiled).unwrap();
+}
+
+/// The shipped game data made quick to play, written to `dir` for a server to load: rich
+/// new players (every pool and the clan fee affordable at once) and a one-second friend
+/// dungeon. The bot swarm's tests play it.
+pub fn quick_play(dir: &Path) -> Arc<GameData> {
+    let compiled = build_with(&[
+        ("meta.csv", &shipped_version_line(), "version,900"),
+        ("rules.csv", "new_user_gold,1000", "new_user_gold,100000"),
+        ("rules.csv", "new_user_gems,100", "new_user_gems,20000"),
+        ("rules.csv", "friend_dungeon_min_secs,20", "friend_dungeon_min_secs,1"),
+        ("rules.csv", "clan_create_gold,10000", "clan_create_gold,500"),
+    ]);
+    files::write(dir, &compiled).expect("the edited build is written");
+    Arc::new(compiled.data)
 }
