@@ -137,7 +137,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
     let forwards = IntCounterVec::new(
         Opts::new(
             "forwards_total",
-            "Requests sent on to the node that owns their user, by outcome (answered, unreachable, unanswered; handed_over: the owner then handed the user to this node)",
+            "Requests sent on to the node that owns their user, by outcome (answered, unreachable, unanswered, refused: the peer refused the secret; handed_over: the owner then handed the user to this node)",
         ),
         &["outcome"],
     )?;

@@ -79,7 +79,10 @@ pub async fn internal_endpoint(req: HttpRequest, payload: web::Payload, state: w
     }
     let remaining = header(DEADLINE_HEADER).and_then(|v| v.parse::<u64>().ok()).map(Duration::from_millis);
     let within = remaining.unwrap_or(state.request_timeout).min(state.request_timeout);
-    let hand_over = header(HAND_OVER_HEADER).is_some();
+    // The node asking for the user, unless it is stopping (it would take no user).
+    let node = state.routing.node();
+    let asker = header(HAND_OVER_HEADER).and_then(|v| v.parse::<u16>().ok());
+    let hand_over = asker.and_then(|id| node.peer(id)).is_some_and(|p| !p.draining);
     handle(req, payload, state, Hop::Forwarded(Instant::now() + within, hand_over)).await
 }
 
@@ -196,13 +199,9 @@ async fn serve(
     if matches!(op, Payload::Register(_) | Payload::Login(_)) && matches!(hop, Hop::Client(..)) {
         state.rate_limits.sign_in(state.rate_limits.client_address(req)).map_err(ApiError::RateLimited)?;
     }
-    let node = state.routing.node();
-    // Register touches no user's actor, but mints ids with this node's id: only while the id
-    // is this process's.
-    if matches!(op, Payload::Register(_)) && node.lost() {
-        return Err(ApiError::Moved("this node's id is another process's now; retry".into()));
-    }
-    if !matches!(op, Payload::Register(_)) && !node.serving() {
+    // Register touches no user's actor, but mints ids with this node's id: like the rest,
+    // only while this node's lease surely holds (the id is this process's).
+    if !state.routing.node().serving() {
         return Err(ApiError::Moved("this node's lease is not renewed yet; retry".into()));
     }
     let answer = match op {
@@ -224,6 +223,10 @@ async fn serve(
                 }
                 opened => opened?,
             };
+            if !state.routing.node().serving() {
+                // As in `call_actor`: the session may rest on a state another node changed.
+                return Err(ApiError::Internal("this node's lease lapsed while the login ran; log in again".into()));
+            }
             let response = Response {
                 seq: seen.seq,
                 server_time_ms: state.now_ms(),
@@ -254,9 +257,9 @@ async fn elsewhere(
     }
     // Twice at most: a peer found gone is routed around at once.
     for _ in 0..2 {
-        let Route::To(peer) = state.routing.route(user).await else { return Ok(None) };
+        let Route::To(peer, epoch) = state.routing.route(user).await else { return Ok(None) };
         tracing::debug!(user.id = user, node = peer.id, "forwarded to the node that serves the user");
-        match state.routing.forward(&peer, user, body.to_vec(), hop.remaining(), hop.keyed()).await {
+        match state.routing.forward(&peer, user, epoch, body.to_vec(), hop.remaining(), hop.keyed()).await {
             Ok(answer) => return Ok(Some(answer)),
             Err(ForwardError::Gone(..)) => continue,
             // Delivered but not answered: the owner may have applied it; the same seq again
@@ -318,7 +321,6 @@ async fn call_actor(
                 .ok_or(ApiError::Unauthenticated)?;
             // Refused before the token is indexed: an index entry is for a user who gets an actor.
             state.rate_limits.user(owner.user).map_err(ApiError::RateLimited)?;
-            directory.remember_token(token_hash, owner.user);
             owner
         }
     };
@@ -327,6 +329,11 @@ async fn call_actor(
     probe.set_user(user);
     if let Some(relayed) = elsewhere(state, user, body, hop, false).await? {
         return Ok(Served::Relayed(relayed));
+    }
+    // Indexed only where the user's actor will live: a node that forwards keeps no entry
+    // (an entry is forgotten when the user's actor retires).
+    if owner.found_in != FoundIn::Directory {
+        directory.remember_token(token_hash, owner.user);
     }
     probe.set_stage(Stage::Mailbox, None);
     let call = || {

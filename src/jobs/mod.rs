@@ -42,6 +42,11 @@ pub trait Job: Send + Sync + 'static {
     fn unit(&self) -> &'static str;
     /// Runs once as of `now_ms`; answers how many items it handled.
     fn run(&self, now_ms: i64) -> BoxFuture<'static, Result<u64, String>>;
+    /// Whether every node runs it (it fills this process's memory), rather than the one
+    /// node holding its work lease (it changes shared rows).
+    fn on_every_node(&self) -> bool {
+        false
+    }
 }
 
 /// How one run ended.
@@ -321,24 +326,30 @@ pub struct JobServices {
     pub jwks_cache: Duration,
 }
 
-/// Every job of the server, by name.
+/// Every job of the server, by name; and the work leases of those that run on one node.
 #[derive(Clone, Default)]
-pub struct Jobs(Vec<(&'static str, Addr<JobActor>)>);
+pub struct Jobs(Vec<(&'static str, Addr<JobActor>)>, Vec<String>);
 
 impl Jobs {
     /// Starts `jobs` with their schedules, each run where `gate` says. Must run inside an
     /// actix system.
     pub fn start(jobs: Vec<(Arc<dyn Job>, Schedule)>, clock: Arc<dyn Clock>, gate: JobGate) -> Self {
-        Self(
-            jobs.into_iter()
-                .map(|(job, schedule)| (job.name(), JobActor::new(job, schedule, clock.clone(), gate.clone()).start()))
-                .collect(),
-        )
+        let leases =
+            jobs.iter().filter(|(job, _)| !job.on_every_node()).map(|(job, _)| lease_name(job.name())).collect();
+        let everywhere: JobGate = Arc::new(|_| true);
+        let actors = jobs
+            .into_iter()
+            .map(|(job, schedule)| {
+                let gate = if job.on_every_node() { everywhere.clone() } else { gate.clone() };
+                (job.name(), JobActor::new(job, schedule, clock.clone(), gate).start())
+            })
+            .collect();
+        Self(actors, leases)
     }
 
-    /// The work leases of the jobs.
+    /// The work leases of the jobs that run on one node at a time.
     pub fn leases(&self) -> Vec<String> {
-        self.0.iter().map(|(name, _)| lease_name(name)).collect()
+        self.1.clone()
     }
 
     /// The server's jobs: what `config` and the services call for.
@@ -444,6 +455,38 @@ mod tests {
         let views = jobs.views().await;
         assert_eq!((views[0].runs, views[0].last.as_ref().map(|r| r.count)), (2, Some(2)));
         assert_eq!(jobs.run("nothing").await, Err(RunError::Unknown("nothing".into())));
+    }
+
+    /// Fills this process's memory: runs on every node.
+    struct Local;
+
+    impl Job for Local {
+        fn name(&self) -> &'static str {
+            "local"
+        }
+        fn unit(&self) -> &'static str {
+            "keys"
+        }
+        fn run(&self, _now_ms: i64) -> BoxFuture<'static, Result<u64, String>> {
+            async { Ok(1) }.boxed()
+        }
+        fn on_every_node(&self) -> bool {
+            true
+        }
+    }
+
+    #[actix::test]
+    async fn a_job_on_every_node_runs_without_a_lease_and_the_others_only_with_theirs() {
+        let schedule = Schedule { every: None, timeout: Duration::from_secs(5) };
+        let counting = Counting { runs: Arc::default(), gate: None, fail: false };
+        let jobs = Jobs::start(
+            vec![(Arc::new(counting), schedule), (Arc::new(Local), schedule)],
+            Arc::new(ManualClock::new()),
+            Arc::new(|_: &str| false),
+        );
+        assert_eq!(jobs.leases(), vec![lease_name("counting")], "only the shared job takes a work lease");
+        assert!(matches!(jobs.run("counting").await, Err(RunError::Elsewhere(_))), "no lease here: not run");
+        assert_eq!(jobs.run("local").await.expect("runs").outcome, Outcome::Done);
     }
 
     #[actix::test]

@@ -25,6 +25,11 @@ impl Job for RefreshKeys {
         "signing_keys"
     }
 
+    /// Each node checks tokens against the keys in its own memory.
+    fn on_every_node(&self) -> bool {
+        true
+    }
+
     fn unit(&self) -> &'static str {
         "key sets read"
     }

@@ -74,9 +74,10 @@ pub struct Node {
     /// connection: a process that stopped or died), by id and incarnation, with the
     /// heartbeat their row had then: one that renews again was not gone after all.
     gone: RwLock<HashMap<(u16, u64), i64>>,
-    /// Users a peer retired its actor of for this node to take over, with that peer and
-    /// when: this node's next activation of each may take the user from that peer.
-    handed_over: Mutex<HashMap<u64, (u16, Instant)>>,
+    /// Users a peer retired its actor of for this node to take over, with that peer, the
+    /// owner epoch it held them at, and when: this node's next activation of each may take
+    /// the user from that peer at that epoch (not after it activated the user again).
+    handed_over: Mutex<HashMap<u64, (u16, i64, Instant)>>,
 }
 
 /// What a renewal found.
@@ -184,38 +185,43 @@ impl Node {
     /// peers that are not stopping, when this node can forward to them (it has the cluster's
     /// secret); without it, no other owner stands (the fence keeps that safe: a user's
     /// requests may then move between nodes, never apply twice).
-    /// A user a peer handed over (see [`Self::hand_over`]) may be taken from that peer, once.
+    /// A user a peer handed over (see [`Self::hand_over`]) may be taken from that peer at
+    /// the epoch it handed the user over at, once.
     pub fn claim(&self, user: u64) -> OwnerClaim {
-        let from = self.take_handed_over(user);
+        let handed_over = self.take_handed_over(user);
         let alive = if self.forwards.load(Ordering::Acquire) {
-            self.peers().iter().filter(|p| !p.draining && Some(p.id) != from).map(|p| p.id).collect()
+            self.peers().iter().filter(|p| !p.draining).map(|p| p.id).collect()
         } else {
             Vec::new()
         };
-        OwnerClaim { node: self.id, alive }
+        OwnerClaim { node: self.id, alive, handed_over }
     }
 
-    /// Peer `from` retired `user`'s actor for this node to take the user over (the load
-    /// balancer sends the user here): remembered for a lease, for the next activation.
-    pub fn hand_over(&self, user: u64, from: u16) {
+    /// Peer `from`, owner of `user` at `epoch`, retired the user's actor for this node to
+    /// take the user over (the load balancer sends the user here): remembered for a lease,
+    /// for the next activation. A draining node takes no user.
+    pub fn hand_over(&self, user: u64, from: u16, epoch: i64) {
+        if self.draining() {
+            return;
+        }
         let lease = self.lease;
         let mut handed_over = self.handed_over.lock().unwrap_or_else(|p| p.into_inner());
         // Users who never came back are forgotten once a lease old, so the map stays small.
         if handed_over.len() >= 1024 {
-            handed_over.retain(|_, (_, at)| at.elapsed() < lease);
+            handed_over.retain(|_, (_, _, at)| at.elapsed() < lease);
         }
-        handed_over.insert(user, (from, Instant::now()));
+        handed_over.insert(user, (from, epoch, Instant::now()));
     }
 
     /// Whether a peer handed `user` over to this node within a lease.
     pub fn handed_over(&self, user: u64) -> bool {
         let handed_over = self.handed_over.lock().unwrap_or_else(|p| p.into_inner());
-        handed_over.get(&user).is_some_and(|(_, at)| at.elapsed() < self.lease)
+        handed_over.get(&user).is_some_and(|(_, _, at)| at.elapsed() < self.lease)
     }
 
-    fn take_handed_over(&self, user: u64) -> Option<u16> {
+    fn take_handed_over(&self, user: u64) -> Option<(u16, i64)> {
         let mut handed_over = self.handed_over.lock().unwrap_or_else(|p| p.into_inner());
-        handed_over.remove(&user).filter(|(_, at)| at.elapsed() < self.lease).map(|(from, _)| from)
+        handed_over.remove(&user).filter(|(_, _, at)| at.elapsed() < self.lease).map(|(from, epoch, _)| (from, epoch))
     }
 
     /// Says whether this node can forward to its peers (it has the cluster's secret).
@@ -292,6 +298,12 @@ impl Node {
             draining: self.stopping(),
         };
         let renewed = store.beat(beat).await.map_err(|e| e.to_string())?;
+        // A beat that took past the node's deadline may have landed after its lease lapsed
+        // in the database, when peers could take its users: counted as lapsed too.
+        let lapsed = lapsed
+            || (self.renewed.load(Ordering::Acquire)
+                && (self.mono_ms() >= self.valid_until.load(Ordering::Acquire)
+                    || Self::wall_ms() >= self.wall_valid_until.load(Ordering::Acquire)));
         if !renewed {
             self.lost.store(true, Ordering::Release);
             self.work.write().unwrap_or_else(|p| p.into_inner()).clear();
@@ -490,11 +502,15 @@ mod tests {
             |id| Peer { id, incarnation: 1, internal_addr: format!("n{id}"), draining: false, heartbeat_at_ms: 0 };
         *node.peers.write().unwrap() = Arc::new(vec![peer(2), peer(3)]);
         assert!(!node.handed_over(9));
-        node.hand_over(9, 2);
+        node.hand_over(9, 2, 41);
         assert!(node.handed_over(9), "served here on its next request");
-        assert_eq!(node.claim(8).alive, vec![2, 3], "only the user handed over");
-        assert_eq!(node.claim(9).alive, vec![3], "the peer that handed the user over owns it no more");
+        assert_eq!(node.claim(8).handed_over, None, "only the user handed over");
+        let claim = node.claim(9);
+        assert_eq!((claim.alive, claim.handed_over), (vec![2, 3], Some((2, 41))), "from that peer, at that epoch");
         assert!(!node.handed_over(9));
-        assert_eq!(node.claim(9).alive, vec![2, 3], "once: a later activation respects that peer again");
+        assert_eq!(node.claim(9).handed_over, None, "once: a later activation respects that peer again");
+        node.drain();
+        node.hand_over(10, 2, 41);
+        assert!(!node.handed_over(10), "a draining node takes no user");
     }
 }

@@ -14,6 +14,7 @@
 //! per session instead of on every request.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,6 +26,8 @@ use crate::storage::nodes::WorkGate;
 /// Longest a notice to a peer (deliveries, a nudge) or a connection to one may take; a
 /// notice lost is made good by the sweeps.
 const NOTICE_WITHIN: Duration = Duration::from_secs(1);
+/// Most notices of deliveries to peers in flight at once.
+const NOTICES_IN_FLIGHT: usize = 256;
 
 /// The header a client sends the routing key in (`LoginRes.routing_key`), which a load
 /// balancer in front of several nodes hashes.
@@ -45,8 +48,8 @@ pub const RELEASED_HEADER: &str = "x-summoner-released";
 pub enum Route {
     /// Served here.
     Here,
-    /// Forwarded to this peer.
-    To(Peer),
+    /// Forwarded to this peer, which owned the user at this epoch.
+    To(Peer, i64),
 }
 
 /// An answer a peer gave to a forwarded request, relayed as it is.
@@ -83,6 +86,8 @@ pub struct Routing {
     http: reqwest::Client,
     secret: Arc<str>,
     timeout: Duration,
+    /// Notices of deliveries to peers not yet answered.
+    notices: Arc<AtomicUsize>,
 }
 
 impl Routing {
@@ -92,7 +97,7 @@ impl Routing {
         // (a notice to it is dropped, a forward answers MOVED) rather than held for long.
         let http =
             reqwest::Client::builder().timeout(timeout).connect_timeout(NOTICE_WITHIN).build().unwrap_or_default();
-        Self { node, store, http, secret: secret.into(), timeout }
+        Self { node, store, http, secret: secret.into(), timeout, notices: Arc::default() }
     }
 
     /// This node.
@@ -103,20 +108,20 @@ impl Routing {
     /// Where a request of `user` goes, whose actor is not live here. Without a secret a node
     /// forwards nothing: it serves every request itself.
     pub async fn route(&self, user: u64) -> Route {
-        if self.secret.is_empty() || self.node.handed_over(user) {
+        if self.secret.is_empty() || (!self.node.draining() && self.node.handed_over(user)) {
             return Route::Here;
         }
-        let owner = match self.store.owner_of(user).await {
-            Ok(Some((owner, _))) => u16::try_from(owner).ok(),
+        let (owner, epoch) = match self.store.owner_of(user).await {
+            Ok(Some((owner, epoch))) => (u16::try_from(owner).ok(), epoch),
             // No such user (the activation says so), or storage is down (it will say so).
-            Ok(None) | Err(_) => None,
+            Ok(None) | Err(_) => (None, 0),
         };
         let peer = owner.filter(|o| *o != self.node.id).and_then(|o| self.node.peer(o));
         match peer {
-            Some(peer) if !peer.draining => Route::To(peer),
+            Some(peer) if !peer.draining => Route::To(peer, epoch),
             // Nobody live owns the user, or its owner is stopping: a stopping node hands the
             // user on, any other takes it.
-            _ if self.node.draining() => self.node.successor(user).map_or(Route::Here, Route::To),
+            _ if self.node.draining() => self.node.successor(user).map_or(Route::Here, |p| Route::To(p, epoch)),
             _ => Route::Here,
         }
     }
@@ -124,11 +129,13 @@ impl Routing {
     /// Sends `body` (a `Request` of `user` as the client sent it) to `peer`'s internal
     /// listener with `remaining` of its time; answers the peer's answer. The peer is told a
     /// little less than what is left here, so its answer arrives in time to be relayed.
-    /// `hand_over`: the load balancer sends this user here, so the peer may hand it over.
+    /// `hand_over`: the load balancer sends this user here, so the peer (which owned the user
+    /// at `epoch`) may hand it over; never asked by a draining node.
     pub async fn forward(
         &self,
         peer: &Peer,
         user: u64,
+        epoch: i64,
         body: Vec<u8>,
         remaining: Duration,
         hand_over: bool,
@@ -144,8 +151,8 @@ impl Routing {
             .header(SECRET_HEADER, self.secret.as_ref())
             .header(DEADLINE_HEADER, theirs.as_millis().to_string())
             .header("content-type", "application/x-protobuf");
-        if hand_over {
-            post = post.header(HAND_OVER_HEADER, "1");
+        if hand_over && !self.node.draining() {
+            post = post.header(HAND_OVER_HEADER, self.node.id.to_string());
         }
         let sent = post.timeout(within).body(body).send().await;
         let answer = match sent {
@@ -166,13 +173,19 @@ impl Routing {
             }
         };
         let status = answer.status().as_u16();
+        if status == 403 {
+            // Not an answer of the API: the peer does not take this node's secret (a secret
+            // being rotated). Nothing was applied; the client retries.
+            crate::metrics::METRICS.forwards.with_label_values(&["refused"]).inc();
+            return Err(ForwardError::Unreachable(peer.id, "it refused this node's cluster secret".into()));
+        }
         let retry_after = answer.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let released = answer.headers().contains_key(RELEASED_HEADER);
         let body = answer.bytes().await.map_err(|e| ForwardError::Unanswered(peer.id, e.to_string()))?.to_vec();
         crate::metrics::METRICS.forwards.with_label_values(&["answered"]).inc();
         if released {
             crate::metrics::METRICS.forwards.with_label_values(&["handed_over"]).inc();
-            self.node.hand_over(user, peer.id);
+            self.node.hand_over(user, peer.id, epoch);
         }
         Ok(Forwarded { status, retry_after, body, released })
     }
@@ -185,6 +198,14 @@ impl Routing {
         }
         let body = users.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
         for peer in self.node.peers().iter() {
+            // Bounded: past this many notices in flight (peers slow to answer), the sweeps
+            // carry the word instead.
+            if self.notices.load(Ordering::Acquire) >= NOTICES_IN_FLIGHT {
+                tracing::debug!("too many notices to peers in flight; the couriers' sweeps will tell them");
+                return;
+            }
+            self.notices.fetch_add(1, Ordering::AcqRel);
+            let notices = self.notices.clone();
             let request = self
                 .http
                 .post(format!("http://{}/internal/delivered", peer.internal_addr))
@@ -195,6 +216,7 @@ impl Routing {
                 if let Err(e) = request.send().await {
                     tracing::debug!(error = %e, "a peer was not told of deliveries; its sweep will tell it");
                 }
+                notices.fetch_sub(1, Ordering::AcqRel);
             });
         }
     }

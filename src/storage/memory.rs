@@ -265,10 +265,8 @@ impl Store for MemoryStore {
         {
             let mut inner = self.inner();
             if !inner.rows_of(&USERS, user).is_empty() {
-                if let Some(&owner) = inner.owners.get(&user)
-                    && owner != claim.node
-                    && claim.alive.contains(&owner)
-                {
+                let epoch = inner.epochs.get(&user).copied().unwrap_or(0);
+                if let Some(owner) = inner.owners.get(&user).and_then(|o| claim.kept_by(*o, epoch)) {
                     return Box::pin(ready(Ok(Activated::OwnedBy(owner))));
                 }
                 *inner.epochs.entry(user).or_default() += 1;

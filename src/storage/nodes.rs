@@ -87,11 +87,21 @@ pub struct WorkLease {
 
 /// An activation's claim on a user: `node` takes the user over (raising the owner epoch)
 /// unless the user's owner is another node in `alive` (whose leases hold and who are not
-/// draining).
+/// draining), or is `handed_over`'s node still at its epoch (that node retired the user's
+/// actor for this one).
 #[derive(Debug, Clone)]
 pub struct OwnerClaim {
     pub node: u16,
     pub alive: Vec<u16>,
+    pub handed_over: Option<(u16, i64)>,
+}
+
+impl OwnerClaim {
+    /// The live node that keeps the user from this claim, given its owner as stored.
+    pub fn kept_by(&self, owner: u16, epoch: i64) -> Option<u16> {
+        let stands = owner != self.node && self.alive.contains(&owner) && self.handed_over != Some((owner, epoch));
+        stands.then_some(owner)
+    }
 }
 
 /// What an activation found.

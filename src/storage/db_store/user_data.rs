@@ -160,10 +160,11 @@ async fn read_user<C: SqlConn>(
     let (mut epoch, mut from) = (*epoch, -1);
     if let Some(claim) = claim {
         let owner = conn.rows(sql::owner(C::DIALECT, &ids[0])).await?;
-        let Some([Value::Int(node), _]) = <[_]>::first(&owner).map(Vec::as_slice) else { return Ok(None) };
+        let Some([Value::Int(node), Value::Int(owner_epoch)]) = <[_]>::first(&owner).map(Vec::as_slice) else {
+            return Ok(None);
+        };
         from = *node;
-        let other = u16::try_from(*node).ok().filter(|n| *n != claim.node);
-        if let Some(owner) = other.filter(|n| claim.alive.contains(n)) {
+        if let Some(owner) = u16::try_from(*node).ok().and_then(|n| claim.kept_by(n, *owner_epoch)) {
             return Ok(Some(Read::OwnedBy(owner)));
         }
         let me = Value::Int(i64::from(claim.node));
