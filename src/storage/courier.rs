@@ -149,10 +149,16 @@ impl<R: Route> Courier<R> {
         self.carrying = true;
         let (route, asked) = (self.route.clone(), self.asked);
         let (limit, what) = (self.pace.limit, self.label.clone());
+        let (gate, lease) = (self.gate.clone(), self.lease.clone());
         let work = async move {
             let round = async {
                 let rows = route.read(ROUND).await?;
                 let count = rows.len();
+                // Checked again before writing: a node that stalled since the round began
+                // may have lost the lease to a courier that carried these rows already.
+                if count > 0 && !gate.holds(&lease) {
+                    return Ok(0);
+                }
                 if count > 0 {
                     route.carry(rows).await?;
                 }
