@@ -114,7 +114,7 @@ $servers        keepalive 256;
             proxy_set_header Connection "";
             proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
             proxy_read_timeout $READ_TIMEOUT;
-            proxy_next_upstream error timeout http_503 non_idempotent;
+            proxy_next_upstream error timeout non_idempotent;
             proxy_next_upstream_tries 2;
             proxy_next_upstream_timeout $READ_TIMEOUT;
         }
