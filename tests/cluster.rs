@@ -184,7 +184,7 @@ on_every_backend! {
         let config = cluster(&config);
         let a = start(&config).await;
         let b = start(&config).await;
-        let (mut on_a, user) = logged_in_on(&a, "dev-hand-over").await;
+        let (on_a, user) = logged_in_on(&a, "dev-hand-over").await;
         assert_eq!(on_a.route(), user.to_string(), "Login answers the routing key");
         for (node, other) in [(&a, b.node.id), (&b, a.node.id)] {
             until(Duration::from_secs(5), "each node knows the other", async || {

@@ -9,6 +9,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use common::game_rows;
 use common::process::start;
@@ -171,11 +172,22 @@ on_every_backend! {
         }
         assert!(acked.load(Ordering::SeqCst) >= 15);
 
-        // Restart, let every receiver apply what reached it, stop gracefully (delivering what
-        // still waited), and once more, so every delivery has arrived and been applied.
+        // Restart, let every receiver apply what reached it, stop gracefully, and once more,
+        // so every delivery has arrived and been applied. The killed process's couriers keep
+        // their work leases until those lapse (`cluster.lease_ms`); the restarted one takes
+        // them then and carries what waited.
         for _ in 0..2 {
             server = start(&config, dir.path());
             players = players.iter().map(|p| rejoin(&server.url, p)).collect();
+            for p in &mut players {
+                ok(p, Payload::GetUser(GetUserReq {})).await;
+            }
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while game_rows(&config, "outbox", "").await > 0 {
+                assert!(std::time::Instant::now() < deadline, "the restarted server carries what waited within 30 s");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            // Each receiver's next request applies what reached its inbox meanwhile.
             for p in &mut players {
                 ok(p, Payload::GetUser(GetUserReq {})).await;
             }
