@@ -116,7 +116,7 @@ where
 {
     let stop = Arc::new(AtomicBool::new(false));
     let batches_before = game_batches(admin_url).await;
-    let before = sample(server_pid);
+    let before = sample(&[server_pid]);
     let started = Instant::now();
     let tasks: Vec<_> = workers
         .drain(..)
@@ -148,7 +148,7 @@ where
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let after = sample(server_pid);
+    let after = sample(&[server_pid]);
     let batches_after = game_batches(admin_url).await;
     let batches = batches_after.1 - batches_before.1;
     let mean_game_batch = if batches > 0.0 { (batches_after.0 - batches_before.0) / batches } else { 0.0 };

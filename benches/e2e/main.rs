@@ -1,6 +1,8 @@
 //! The end-to-end benchmark: the bot swarm (`summoner_bots`, the default mix) in this
 //! process against the release `summoner` binary, on PostgreSQL (2 game and 2 log shards)
-//! with two Redis shards and then on the embedded default, everything on this machine.
+//! with two Redis shards and then on the embedded default, everything on this machine; and
+//! against several nodes on PostgreSQL behind nginx (`nginx1`: one node, to tell nginx's
+//! cost; `nginx3`: three, run by `deploy/local-cluster.sh`).
 //!
 //! Per target, over the steady part of the run (after the ramp-up, when every bot plays the
 //! mix): requests/s, p50/p99 (from the intended send time), errors, CPU per request of the
@@ -8,26 +10,34 @@
 //! the deadline, divided by the requests answered between); the server's RSS and its growth
 //! since before the bots came, per live user actor (connections, caches and allocator slack
 //! included); the game shards' mean batch over the whole run (start-ups included); and the
-//! consistency check
-//! (after every actor was passivated, so it reads storage). Results go to
+//! consistency check (after every actor was passivated, so it reads storage). Behind nginx
+//! also: nginx's CPU per request, the share of requests a node forwarded to the owner of
+//! their user, lease renewals per second, and the failover probe (a node killed with
+//! `kill -9`, then one frozen with SIGSTOP: the time until the last of its users is served
+//! again through nginx). Results go to
 //! `results.md` and `results.json`, charts to `<target>.png` / `.svg`, in
 //! `SUMMONER_E2E_OUT` (default `target/e2e`).
 //!
 //! Run `benches/e2e/run.sh` (it checks the services first), or `cargo bench --bench e2e`.
-//! Settings from the environment: `SUMMONER_E2E_TARGETS` (`postgres,embedded`),
+//! Settings from the environment: `SUMMONER_E2E_TARGETS` (`postgres,embedded`; also
+//! `nginx1`, `nginx3`),
 //! `SUMMONER_E2E_BOTS` (2000), `SUMMONER_E2E_SECONDS` (60, after the ramp-up),
 //! `SUMMONER_E2E_RAMP` (20 s), `SUMMONER_E2E_RATE` (requests/s per bot, or `closed` for a
 //! closed loop; default 0.07), `SUMMONER_BENCH_POSTGRES_URL`, `SUMMONER_BENCH_REDIS_URLS`.
 
 use std::time::Duration;
 
+use futures_util::future::join_all;
 use summoner_bots::report::SwarmReport;
 use summoner_bots::{Pacing, SwarmOptions, chart, play};
 
+#[path = "../support/cluster.rs"]
+mod cluster;
 #[path = "../support/scratch.rs"]
 mod scratch;
 #[path = "../support/server.rs"]
 mod server;
+use cluster::{Cluster, Failover, failover};
 use server::{Server, Storage, game_batches, metrics, sample, value};
 
 const ADMIN_TOKEN: &str = "e2e-bench";
@@ -58,6 +68,14 @@ struct Row {
     postgres_cpu_us_per_request: Option<f64>,
     redis_cpu_us_per_request: Option<f64>,
     swarm_cpu_us_per_request: f64,
+    /// Behind nginx only.
+    nginx_cpu_us_per_request: Option<f64>,
+    /// Requests a node sent on to the owner of their user, over the swarm's requests (the
+    /// whole run, start-up included).
+    forwarded_share: Option<f64>,
+    /// Every node's renewals together, over the whole run.
+    lease_renewals_per_sec: Option<f64>,
+    failovers: Vec<Failover>,
     server_rss_mib: f64,
     live_actors: f64,
     rss_growth_bytes_per_actor: f64,
@@ -69,23 +87,73 @@ struct Row {
     deliveries_received: u64,
 }
 
-fn live_actors(text: &str) -> f64 {
-    text.lines().find(|l| l.starts_with("summoner_live_user_actors ")).map_or(0.0, value)
+/// The sum over `texts` of the samples whose line starts with `prefix`.
+fn total(texts: &[String], prefix: &str) -> f64 {
+    texts.iter().flat_map(|t| t.lines()).filter(|l| l.starts_with(prefix)).map(value).sum()
+}
+
+async fn metrics_of(urls: &[String]) -> Vec<String> {
+    join_all(urls.iter().map(|u| metrics(u))).await
+}
+
+/// What the swarm plays against: one server, or nodes behind nginx.
+enum Deployed {
+    Single(Server),
+    Behind(Cluster),
+}
+
+impl Deployed {
+    /// The base URL clients use.
+    fn url(&self) -> &str {
+        match self {
+            Deployed::Single(s) => &s.url,
+            Deployed::Behind(c) => &c.url,
+        }
+    }
+
+    fn admin_urls(&self) -> Vec<String> {
+        match self {
+            Deployed::Single(s) => vec![s.admin_url.clone()],
+            Deployed::Behind(c) => c.admin_urls.clone(),
+        }
+    }
+
+    fn pids(&self) -> Vec<u32> {
+        match self {
+            Deployed::Single(s) => vec![s.pid],
+            Deployed::Behind(c) => c.pids(),
+        }
+    }
+
+    fn rss_bytes(&self) -> u64 {
+        match self {
+            Deployed::Single(s) => s.rss_bytes(),
+            Deployed::Behind(c) => c.rss_bytes(),
+        }
+    }
+}
+
+async fn game_batches_of(urls: &[String]) -> (f64, f64, f64) {
+    let all = join_all(urls.iter().map(|u| game_batches(u))).await;
+    all.into_iter().fold((0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
 }
 
 async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: &std::path::Path) -> Row {
     let run = format!("sbe_{}_{name}", std::process::id());
-    let server = Server::start(storage, &run, ADMIN_TOKEN).await;
+    let deployed = match name {
+        "nginx1" => Deployed::Behind(Cluster::start(storage, &run, ADMIN_TOKEN, 1)),
+        "nginx3" => Deployed::Behind(Cluster::start(storage, &run, ADMIN_TOKEN, 3)),
+        _ => Deployed::Single(Server::start(storage, &run, ADMIN_TOKEN).await),
+    };
+    let admin_urls = deployed.admin_urls();
     let options =
-        SwarmOptions { urls: vec![format!("{}/api", server.url)], account_prefix: run.clone(), ..options.clone() };
-    println!("{name}: {} bots, {:?}, against {}", options.bots, options.pacing, server.url);
-    let rss_before = server.rss_bytes();
-    let batches_before = game_batches(&server.admin_url).await;
-    // CPU and answered requests at the first progress tick after the ramp-up and after the
-    // deadline: the steady window.
+        SwarmOptions { urls: vec![format!("{}/api", deployed.url())], account_prefix: run.clone(), ..options.clone() };
+    println!("{name}: {} bots, {:?}, against {}", options.bots, options.pacing, deployed.url());
+    let rss_before = deployed.rss_bytes();
+    let batches_before = game_batches_of(&admin_urls).await;
     let (steady_from, steady_to) = (options.ramp_up, options.ramp_up + options.duration);
     let marks: std::sync::Mutex<Vec<(server::CpuSample, u64)>> = std::sync::Mutex::new(Vec::new());
-    let (pid, bots) = (server.pid, options.bots);
+    let (pids, bots) = (deployed.pids(), options.bots);
     let mut played = play(&options, |stats| {
         let elapsed = stats.started().elapsed();
         let mut marks = marks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -97,7 +165,7 @@ async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: 
             _ => false,
         };
         if due {
-            marks.push((sample(pid), stats.requests.load(std::sync::atomic::Ordering::Relaxed)));
+            marks.push((sample(&pids), stats.requests.load(std::sync::atomic::Ordering::Relaxed)));
         }
     })
     .await
@@ -106,19 +174,24 @@ async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: 
     let [(before, requests_before), (after, requests_after)] = marks[..] else {
         panic!("the run ended before its steady window did");
     };
-    let batches_after = game_batches(&server.admin_url).await;
-    let rss_after = server.rss_bytes();
-    let actors = live_actors(&metrics(&server.admin_url).await);
+    // The cluster's counters are read after the run: their change over the whole run, over
+    // the requests of the whole run.
+    let texts = metrics_of(&admin_urls).await;
+    let batches_after = game_batches_of(&admin_urls).await;
+    let rss_after = deployed.rss_bytes();
+    let actors = total(&texts, "summoner_live_user_actors ");
     played.settle().await;
-    let passivated = reqwest::Client::new()
-        .post(format!("{}/admin/actors/passivate", server.admin_url))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .expect("every actor is passivated");
-    let passivated: serde_json::Value = passivated.json().await.expect("the passivation's answer");
-    println!("{name}: passivated {passivated} before the check");
+    for admin_url in &admin_urls {
+        let passivated = reqwest::Client::new()
+            .post(format!("{admin_url}/admin/actors/passivate"))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("every actor is passivated");
+        let passivated: serde_json::Value = passivated.json().await.expect("the passivation's answer");
+        println!("{name}: passivated {passivated} before the check");
+    }
     let consistency = played.check().await;
     let report = SwarmReport::new(&options, played.failed_to_start, &played.figures, Some(consistency));
     let stem = out.join(name);
@@ -130,6 +203,14 @@ async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: 
     let remote = matches!(storage, Storage::Postgres { .. });
     let batches = batches_after.1 - batches_before.1;
     let c = report.consistency.as_ref().expect("checked");
+    let behind = matches!(deployed, Deployed::Behind(_));
+    let whole_run = played.figures.operations.values().map(|o| o.ok + o.refused + o.errors).sum::<u64>() as f64;
+    let failovers = match &deployed {
+        Deployed::Behind(cluster) if cluster.nodes >= 2 => {
+            vec![failover(cluster, "kill", 20, &run).await, failover(cluster, "pause", 20, &run).await]
+        }
+        _ => Vec::new(),
+    };
     Row {
         target: name.to_owned(),
         bots: report.bots,
@@ -145,6 +226,16 @@ async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: 
         postgres_cpu_us_per_request: remote.then(|| per_request(after.postgres, before.postgres)),
         redis_cpu_us_per_request: remote.then(|| per_request(after.redis, before.redis)),
         swarm_cpu_us_per_request: per_request(after.load, before.load),
+        nginx_cpu_us_per_request: behind.then(|| per_request(after.nginx, before.nginx)),
+        // Every forward once, by its outcome; a hand-over is counted besides its answer.
+        forwarded_share: behind.then(|| {
+            let forwards = total(&texts, "summoner_forwards_total")
+                - total(&texts, "summoner_forwards_total{outcome=\"handed_over\"}");
+            forwards / whole_run.max(1.0)
+        }),
+        lease_renewals_per_sec: behind
+            .then(|| total(&texts, "summoner_lease_renewals_total") / played.figures.elapsed.as_secs_f64()),
+        failovers,
         server_rss_mib: rss_after as f64 / (1 << 20) as f64,
         live_actors: actors,
         rss_growth_bytes_per_actor: if actors > 0.0 {
@@ -187,9 +278,9 @@ fn main() {
     let mut rows = Vec::new();
     for target in targets.split(',').map(str::trim) {
         let storage = match target {
-            "postgres" => &postgres,
+            "postgres" | "nginx1" | "nginx3" => &postgres,
             "embedded" => &Storage::Embedded,
-            other => panic!("unknown target {other:?} (postgres, embedded)"),
+            other => panic!("unknown target {other:?} (postgres, embedded, nginx1, nginx3)"),
         };
         let row = runtime.block_on(run_target(target, storage, &options, &out));
         println!("{row:#?}");
@@ -198,13 +289,13 @@ fn main() {
     std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&rows).expect("encode")).expect("written");
     let mut md = String::from(
         "Steady window (after the ramp-up and every bot's start); errors and batches over the whole run.\n\n\
-         | target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | swarm µs/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch (whole run) | game batch ms (whole run) | consistency |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+         | target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | nginx µs/req | swarm µs/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch (whole run) | game batch ms (whole run) | forwarded | lease renewals/s | consistency |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
+    let or_na = |v: Option<f64>, digits: usize| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.digits$}"));
     for r in &rows {
-        let or_na = |v: Option<f64>| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.0}"));
         md.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {} |\n",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {} | {} | {} |\n",
             r.target,
             r.bots,
             r.requests_per_sec,
@@ -212,20 +303,37 @@ fn main() {
             r.p99_ms,
             r.errors,
             r.server_cpu_us_per_request,
-            or_na(r.postgres_cpu_us_per_request),
-            or_na(r.redis_cpu_us_per_request),
+            or_na(r.postgres_cpu_us_per_request, 0),
+            or_na(r.redis_cpu_us_per_request, 0),
+            or_na(r.nginx_cpu_us_per_request, 0),
             r.swarm_cpu_us_per_request,
             r.server_rss_mib,
             r.live_actors,
             r.rss_growth_bytes_per_actor,
             r.mean_game_batch,
             r.mean_game_commit_ms,
+            r.forwarded_share.map_or_else(|| "n/a".to_owned(), |v| format!("{:.2}%", v * 100.0)),
+            or_na(r.lease_renewals_per_sec, 1),
             if r.consistency_clean {
                 "clean".to_owned()
             } else {
                 format!("{} differences, {} unverifiable", r.differences, r.unverifiable)
             },
         ));
+    }
+    let failovers: Vec<(&str, &Failover)> =
+        rows.iter().flat_map(|r| r.failovers.iter().map(move |f| (r.target.as_str(), f))).collect();
+    if !failovers.is_empty() {
+        md.push_str(
+            "\nFailover: node 2 failed under no load; its probe users, each sending GetUser again (same seq) \
+             until answered through nginx.\n\n| target | failure | its users | first served ms | median ms | last served ms |\n|---|---|---|---|---|---|\n",
+        );
+        for (target, f) in failovers {
+            md.push_str(&format!(
+                "| {target} | {} | {} | {:.0} | {:.0} | {:.0} |\n",
+                f.how, f.users, f.first_served_ms, f.median_served_ms, f.last_served_ms
+            ));
+        }
     }
     std::fs::write(out.join("results.md"), &md).expect("written");
     println!("\n{md}\n(results in {})", out.display());

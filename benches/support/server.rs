@@ -42,36 +42,10 @@ impl Server {
             || std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
         let (port, admin_port) = (free_port(), free_port());
         let dir = tempfile::tempdir().expect("temporary folder");
-        let quoted = |list: &[String]| list.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", ");
-        let mut toml = format!(
-            "listen = \"127.0.0.1:{port}\"\n[log]\nfilter = \"warn\"\n[admin]\nlisten = \"127.0.0.1:{admin_port}\"\ntoken = {admin_token:?}\n\
-             [rate_limits]\nsign_in_per_minute = 0\nsession_per_minute = 0\nsession_lookups_per_minute = 0\n\
-             [gamedata]\ndir = {:?}\n",
-            dir.path().join("no-gamedata").display().to_string(),
-        );
-        let scratch = match storage {
-            Storage::Postgres { base, redis } => {
-                let mut scratch = Scratch::new(base);
-                let kinds = ["common", "clan", "game1", "game2", "log1", "log2"];
-                let urls: Vec<String> = kinds.iter().map(|k| scratch.create(&format!("{run}_{k}"))).collect();
-                toml.push_str(&format!(
-                    "[storage]\ncommon_url = {:?}\nclan_url = {:?}\ngame_shards = [{}]\nlog_shards = [{}]\n\
-                     [redis]\nurls = [{}]\nkey_prefix = {run:?}\n",
-                    urls[0],
-                    urls[1],
-                    quoted(&urls[2..4]),
-                    quoted(&urls[4..6]),
-                    quoted(redis),
-                ));
-                Some(scratch)
-            }
-            Storage::Embedded => {
-                toml.push_str(&format!("[storage]\ndata_dir = {:?}\n", dir.path().join("data").display().to_string()));
-                None
-            }
-        };
+        let listeners = format!("listen = \"127.0.0.1:{port}\"\nadmin.listen = \"127.0.0.1:{admin_port}\"\n");
+        let (toml, scratch) = configuration(storage, run, admin_token, dir.path());
         let config = dir.path().join("summoner.toml");
-        std::fs::write(&config, toml).expect("config written");
+        std::fs::write(&config, format!("{listeners}{toml}")).expect("config written");
         let mut command = Command::new(env!("CARGO_BIN_EXE_summoner"));
         // The server refuses SUMMONER_* variables it does not know, such as the benches' own.
         for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SUMMONER_")) {
@@ -108,14 +82,60 @@ impl Server {
 
     /// Resident memory, in bytes.
     pub fn rss_bytes(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
-        let kib = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        kib * 1024
+        rss_bytes(self.pid)
     }
+}
+
+/// A server's configuration on `storage` (its databases and keys named by `run`), with the
+/// admin token `admin_token`, less its listeners; and the scratch databases it uses (dropped
+/// with the guard). Quiet logs, no rate limits, the game data shipped in the binary. It
+/// starts with top-level keys, so listeners written before it stay valid TOML.
+pub fn configuration(
+    storage: &Storage,
+    run: &str,
+    admin_token: &str,
+    dir: &std::path::Path,
+) -> (String, Option<Scratch>) {
+    let quoted = |list: &[String]| list.iter().map(|u| format!("{u:?}")).collect::<Vec<_>>().join(", ");
+    let mut toml = format!(
+        "admin.token = {admin_token:?}\n[log]\nfilter = \"warn\"\n\
+         [rate_limits]\nsign_in_per_minute = 0\nsession_per_minute = 0\nsession_lookups_per_minute = 0\n\
+         [gamedata]\ndir = {:?}\n",
+        dir.join("no-gamedata").display().to_string(),
+    );
+    let scratch = match storage {
+        Storage::Postgres { base, redis } => {
+            let mut scratch = Scratch::new(base);
+            let kinds = ["common", "clan", "game1", "game2", "log1", "log2"];
+            let urls: Vec<String> = kinds.iter().map(|k| scratch.create(&format!("{run}_{k}"))).collect();
+            toml.push_str(&format!(
+                "[storage]\ncommon_url = {:?}\nclan_url = {:?}\ngame_shards = [{}]\nlog_shards = [{}]\n\
+                 [redis]\nurls = [{}]\nkey_prefix = {run:?}\n",
+                urls[0],
+                urls[1],
+                quoted(&urls[2..4]),
+                quoted(&urls[4..6]),
+                quoted(redis),
+            ));
+            Some(scratch)
+        }
+        Storage::Embedded => {
+            toml.push_str(&format!("[storage]\ndata_dir = {:?}\n", dir.join("data").display().to_string()));
+            None
+        }
+    };
+    (toml, scratch)
+}
+
+/// Resident memory of process `pid`, in bytes (0 if it cannot be read).
+pub fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    kib * 1024
 }
 
 /// CPU seconds (user + system) of the processes `select` picks by pid and command name.
@@ -140,21 +160,24 @@ pub fn cpu_seconds(select: impl Fn(u32, &str) -> bool) -> f64 {
     total as f64 / ticks_per_sec
 }
 
-/// CPU seconds so far of the server, PostgreSQL, Redis and this process (the load).
+/// CPU seconds so far of the server (its nodes together), PostgreSQL, Redis, nginx and this
+/// process (the load).
 #[derive(Clone, Copy)]
 pub struct CpuSample {
     pub server: f64,
     pub postgres: f64,
     pub redis: f64,
+    pub nginx: f64,
     pub load: f64,
 }
 
-pub fn sample(server_pid: u32) -> CpuSample {
+pub fn sample(server_pids: &[u32]) -> CpuSample {
     let me = std::process::id();
     CpuSample {
-        server: cpu_seconds(|pid, _| pid == server_pid),
+        server: cpu_seconds(|pid, _| server_pids.contains(&pid)),
         postgres: cpu_seconds(|_, comm| comm == "postgres"),
         redis: cpu_seconds(|_, comm| comm.starts_with("redis-server")),
+        nginx: cpu_seconds(|_, comm| comm == "nginx"),
         load: cpu_seconds(|pid, _| pid == me),
     }
 }
