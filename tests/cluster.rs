@@ -178,8 +178,9 @@ on_every_backend! {
 on_every_backend! {
     /// A user whose Login reached node A is handed to node B once its requests carry the
     /// routing key and reach B (as a load balancer hashing the key sends them): A serves the
-    /// first and retires the user's actor, B serves the next itself. Requests without the key
-    /// are forwarded and leave the user where it is.
+    /// first and retires the user's actor, B serves the next itself (also when A had to
+    /// activate the user again to answer). Requests without the key are forwarded and leave
+    /// the user where it is.
     async fn the_node_a_routing_key_reaches_takes_the_user_over(config) {
         let config = cluster(&config);
         let a = start(&config).await;
@@ -202,6 +203,9 @@ on_every_backend! {
         assert_eq!(owner_of(&b).await, a.node.id, "a request without the key moves nobody");
         assert!(admin_get(&a, &format!("/admin/users/{user}")).await["live"].as_bool().expect("live"), "A holds the actor");
         let handed_before = handed_over_total(&b).await;
+        // The user's actor on A retires (idle), so A activates the user again (a new epoch)
+        // to answer the keyed request: the hand-over names that epoch, not the one B read.
+        assert_eq!(a.passivate_all().await, 1, "A retired the user's actor");
 
         // With the key: A answers the first, then hands the user over; B serves the rest.
         let mut keyed = same_session(&on_a, &b);

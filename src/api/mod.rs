@@ -115,9 +115,10 @@ impl Hop {
 enum Served {
     /// An encoded `Response` made here (200).
     Answer(Vec<u8>),
-    /// An encoded `Response` made here (200), after which the user's actor retired for the
-    /// node that forwarded the request to take the user over.
-    HandedOver(Vec<u8>),
+    /// An encoded `Response` made here (200), after which the user's actor (which held the
+    /// user at this owner epoch) retired for the node that forwarded the request to take the
+    /// user over.
+    HandedOver(Vec<u8>, i64),
     /// The answer of the node that owns the user, as it gave it.
     Relayed(Forwarded),
 }
@@ -135,8 +136,8 @@ async fn handle(req: HttpRequest, payload: web::Payload, state: web::Data<ApiSta
     drop(tracked);
     let response = match result {
         Ok(Served::Answer(bytes)) => HttpResponse::Ok().content_type(PROTOBUF).body(bytes),
-        Ok(Served::HandedOver(bytes)) => {
-            HttpResponse::Ok().content_type(PROTOBUF).insert_header((RELEASED_HEADER, "1")).body(bytes)
+        Ok(Served::HandedOver(bytes, epoch)) => {
+            HttpResponse::Ok().content_type(PROTOBUF).insert_header((RELEASED_HEADER, epoch.to_string())).body(bytes)
         }
         Ok(Served::Relayed(answer)) => error::relay(answer),
         Err(e) => e.to_http(seen.seq, state.now_ms(), state.retry_after_secs),
@@ -257,9 +258,9 @@ async fn elsewhere(
     }
     // Twice at most: a peer found gone is routed around at once.
     for _ in 0..2 {
-        let Route::To(peer, epoch) = state.routing.route(user).await else { return Ok(None) };
+        let Route::To(peer) = state.routing.route(user).await else { return Ok(None) };
         tracing::debug!(user.id = user, node = peer.id, "forwarded to the node that serves the user");
-        match state.routing.forward(&peer, user, epoch, body.to_vec(), hop.remaining(), hop.keyed()).await {
+        match state.routing.forward(&peer, user, body.to_vec(), hop.remaining(), hop.keyed()).await {
             Ok(answer) => return Ok(Some(answer)),
             Err(ForwardError::Gone(..)) => continue,
             // Delivered but not answered: the owner may have applied it; the same seq again
@@ -275,11 +276,18 @@ async fn elsewhere(
 /// answering (its writes are durable, as every answer's are), so that node's activation takes
 /// the user over on the next request instead of forwarding every one here.
 async fn hand_over(state: &ApiState, user: u64, hop: Hop, bytes: Vec<u8>) -> Served {
-    if matches!(hop, Hop::Forwarded(_, true)) && state.directory.passivate(user).await {
-        tracing::debug!(user.id = user, "handed over to the node the load balancer sends the user to");
-        return Served::HandedOver(bytes);
+    if !matches!(hop, Hop::Forwarded(_, true)) || !state.directory.passivate(user).await {
+        return Served::Answer(bytes);
     }
-    Served::Answer(bytes)
+    // The epoch the retired actor held, as the row says now: the asking node may take the
+    // user from this node at that epoch only (not after a later activation here).
+    match state.routing.own_epoch(user).await {
+        Some(epoch) => {
+            tracing::debug!(user.id = user, "handed over to the node the load balancer sends the user to");
+            Served::HandedOver(bytes, epoch)
+        }
+        None => Served::Answer(bytes),
+    }
 }
 
 /// Hands a session request to the user's actor; answers its encoded `Response`.
@@ -352,6 +360,11 @@ async fn call_actor(
         // finds none live (an owner this node does not know of yet, or one gone), a fresh
         // activation here takes the user over, once.
         if let Some(relayed) = elsewhere(state, user, body, hop, true).await? {
+            // Served elsewhere after all: the entry indexed above is not this node's to keep
+            // (the activation that refused never holds the session that would forget it).
+            if owner.found_in != FoundIn::Directory {
+                directory.forget_token(&token_hash);
+            }
             return Ok(Served::Relayed(relayed));
         }
         answer = call().await;

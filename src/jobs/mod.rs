@@ -90,7 +90,7 @@ pub struct JobView {
     pub timeout_secs: u64,
     /// How long the run in progress has taken, if one is.
     pub running_ms: Option<u64>,
-    /// Whether this node holds the job's lease (runs it) now.
+    /// Whether this node runs the job now: it holds the job's lease, or the job runs on every node.
     pub held_here: bool,
     pub runs: u64,
     pub last: Option<JobRun>,

@@ -40,7 +40,8 @@ pub const DEADLINE_HEADER: &str = "x-summoner-deadline-ms";
 /// sends this user to the forwarding node, so the owner may hand the user over to it.
 pub const HAND_OVER_HEADER: &str = "x-summoner-hand-over";
 /// The header of a forwarded request's answer when the owner retired the user's actor after
-/// answering: the forwarding node serves the user's next request itself.
+/// answering, with the owner epoch that actor held: the forwarding node serves the user's
+/// next request itself, and may take the user over while the row still says so.
 pub const RELEASED_HEADER: &str = "x-summoner-released";
 
 /// Where a request goes.
@@ -48,8 +49,8 @@ pub const RELEASED_HEADER: &str = "x-summoner-released";
 pub enum Route {
     /// Served here.
     Here,
-    /// Forwarded to this peer, which owned the user at this epoch.
-    To(Peer, i64),
+    /// Forwarded to this peer.
+    To(Peer),
 }
 
 /// An answer a peer gave to a forwarded request, relayed as it is.
@@ -58,8 +59,9 @@ pub struct Forwarded {
     pub status: u16,
     pub retry_after: Option<String>,
     pub body: Vec<u8>,
-    /// The owner retired the user's actor after answering (see [`RELEASED_HEADER`]).
-    pub released: bool,
+    /// The owner retired the user's actor after answering, which held the user at this
+    /// owner epoch (see [`RELEASED_HEADER`]).
+    pub released: Option<i64>,
 }
 
 /// Why a request could not be forwarded.
@@ -105,23 +107,32 @@ impl Routing {
         &self.node
     }
 
+    /// The owner epoch of `user` while this node is the owner recorded (after its actor of the
+    /// user retired, the epoch that actor held); None otherwise or when unknown.
+    pub async fn own_epoch(&self, user: u64) -> Option<i64> {
+        match self.store.owner_of(user).await {
+            Ok(Some((owner, epoch))) if owner == i64::from(self.node.id) => Some(epoch),
+            _ => None,
+        }
+    }
+
     /// Where a request of `user` goes, whose actor is not live here. Without a secret a node
     /// forwards nothing: it serves every request itself.
     pub async fn route(&self, user: u64) -> Route {
         if self.secret.is_empty() || (!self.node.draining() && self.node.handed_over(user)) {
             return Route::Here;
         }
-        let (owner, epoch) = match self.store.owner_of(user).await {
-            Ok(Some((owner, epoch))) => (u16::try_from(owner).ok(), epoch),
+        let owner = match self.store.owner_of(user).await {
+            Ok(Some((owner, _))) => u16::try_from(owner).ok(),
             // No such user (the activation says so), or storage is down (it will say so).
-            Ok(None) | Err(_) => (None, 0),
+            Ok(None) | Err(_) => None,
         };
         let peer = owner.filter(|o| *o != self.node.id).and_then(|o| self.node.peer(o));
         match peer {
-            Some(peer) if !peer.draining => Route::To(peer, epoch),
+            Some(peer) if !peer.draining => Route::To(peer),
             // Nobody live owns the user, or its owner is stopping: a stopping node hands the
             // user on, any other takes it.
-            _ if self.node.draining() => self.node.successor(user).map_or(Route::Here, |p| Route::To(p, epoch)),
+            _ if self.node.draining() => self.node.successor(user).map_or(Route::Here, Route::To),
             _ => Route::Here,
         }
     }
@@ -129,13 +140,12 @@ impl Routing {
     /// Sends `body` (a `Request` of `user` as the client sent it) to `peer`'s internal
     /// listener with `remaining` of its time; answers the peer's answer. The peer is told a
     /// little less than what is left here, so its answer arrives in time to be relayed.
-    /// `hand_over`: the load balancer sends this user here, so the peer (which owned the user
-    /// at `epoch`) may hand it over; never asked by a draining node.
+    /// `hand_over`: the load balancer sends this user here, so the peer may hand it over
+    /// (never asked by a draining node).
     pub async fn forward(
         &self,
         peer: &Peer,
         user: u64,
-        epoch: i64,
         body: Vec<u8>,
         remaining: Duration,
         hand_over: bool,
@@ -180,10 +190,10 @@ impl Routing {
             return Err(ForwardError::Unreachable(peer.id, "it refused this node's cluster secret".into()));
         }
         let retry_after = answer.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let released = answer.headers().contains_key(RELEASED_HEADER);
+        let released = answer.headers().get(RELEASED_HEADER).and_then(|v| v.to_str().ok()?.parse::<i64>().ok());
         let body = answer.bytes().await.map_err(|e| ForwardError::Unanswered(peer.id, e.to_string()))?.to_vec();
         crate::metrics::METRICS.forwards.with_label_values(&["answered"]).inc();
-        if released {
+        if let Some(epoch) = released {
             crate::metrics::METRICS.forwards.with_label_values(&["handed_over"]).inc();
             self.node.hand_over(user, peer.id, epoch);
         }
@@ -200,12 +210,10 @@ impl Routing {
         for peer in self.node.peers().iter() {
             // Bounded: past this many notices in flight (peers slow to answer), the sweeps
             // carry the word instead.
-            if self.notices.load(Ordering::Acquire) >= NOTICES_IN_FLIGHT {
+            let Some(slot) = NoticeSlot::take(&self.notices) else {
                 tracing::debug!("too many notices to peers in flight; the couriers' sweeps will tell them");
                 return;
-            }
-            self.notices.fetch_add(1, Ordering::AcqRel);
-            let notices = self.notices.clone();
+            };
             let request = self
                 .http
                 .post(format!("http://{}/internal/delivered", peer.internal_addr))
@@ -216,7 +224,7 @@ impl Routing {
                 if let Err(e) = request.send().await {
                     tracing::debug!(error = %e, "a peer was not told of deliveries; its sweep will tell it");
                 }
-                notices.fetch_sub(1, Ordering::AcqRel);
+                drop(slot);
             });
         }
     }
@@ -247,6 +255,24 @@ impl Routing {
     /// Whether `presented` is the cluster's secret.
     pub fn is_peer(&self, presented: &str) -> bool {
         !self.secret.is_empty() && same_secret(presented.as_bytes(), self.secret.as_bytes())
+    }
+}
+
+/// One notice to a peer in flight, counted while it lives (however its task ends).
+struct NoticeSlot(Arc<AtomicUsize>);
+
+impl NoticeSlot {
+    /// A slot, unless [`NOTICES_IN_FLIGHT`] are taken.
+    fn take(notices: &Arc<AtomicUsize>) -> Option<Self> {
+        let taken = notices.fetch_add(1, Ordering::AcqRel);
+        let slot = Self(notices.clone());
+        (taken < NOTICES_IN_FLIGHT).then_some(slot)
+    }
+}
+
+impl Drop for NoticeSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
