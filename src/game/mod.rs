@@ -18,6 +18,7 @@ pub mod grants;
 pub mod handlers;
 pub mod inbox;
 pub mod monsters;
+pub mod names;
 pub mod profile;
 pub mod quests;
 pub mod reads;

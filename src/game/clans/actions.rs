@@ -6,10 +6,10 @@ use summoner_proto::social::ClanOutcome;
 
 use super::{
     Action, Actor, Clan, ClanView, Decision, NAME_CHARS, Role, info, key, member_row, patch_clan, refuse, set_role,
-    valid_chars,
 };
 use crate::game::context::Refusal;
 use crate::game::data::GameData;
+use crate::game::names;
 use crate::storage::rows::{RowWrite, Value};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_REQUESTS, CLANS};
 
@@ -105,8 +105,11 @@ impl On<'_> {
 fn create(data: &GameData, me: &Actor, name: &str, open: bool, now_ms: i64, new_id: u64) -> Result<Decision, Refusal> {
     let rules = &data.social;
     let chars = name.chars().count();
-    if !NAME_CHARS.contains(&chars) || !valid_chars(name) {
-        return Err(refuse(ErrorCode::InvalidArgument, "a clan's name has 2 to 16 characters, no control characters"));
+    if !NAME_CHARS.contains(&chars) {
+        return Err(refuse(ErrorCode::InvalidArgument, "a clan's name has 2 to 16 characters"));
+    }
+    if let Err(problem) = names::check(name) {
+        return Err(refuse(ErrorCode::InvalidArgument, format!("clan name refused: {problem}")));
     }
     if me.in_clan {
         return Err(refuse(ErrorCode::AlreadyInClan, "leave your clan first"));

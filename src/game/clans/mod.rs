@@ -153,29 +153,11 @@ pub fn from_row(row: &crate::storage::rows::Row) -> Result<Clan, RowError> {
     ClanView::from_rows(&rows).map(|v| v.clan)
 }
 
-/// Whether `prefix` can be searched for: 1 to 16 characters once trimmed, none a control
-/// or format character.
+/// Whether `prefix` can be searched for: 1 to 16 characters once trimmed, by the name rule
+/// ([`crate::game::names::check`]).
 pub fn searchable(prefix: &str) -> bool {
     let prefix = prefix.trim();
-    (1..=*NAME_CHARS.end()).contains(&prefix.chars().count()) && valid_chars(prefix)
-}
-
-/// No control characters, nor the invisible format characters a name could hide behind
-/// (soft hyphen, zero-width characters, direction marks, embeddings and isolates, BOM).
-pub(super) fn valid_chars(text: &str) -> bool {
-    !text.chars().any(|c| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{00ad}'
-                    | '\u{061c}'
-                    | '\u{180e}'
-                    | '\u{200b}'..='\u{200f}'
-                    | '\u{202a}'..='\u{202e}'
-                    | '\u{2060}'..='\u{2069}'
-                    | '\u{feff}'
-            )
-    })
+    (1..=*NAME_CHARS.end()).contains(&prefix.chars().count()) && crate::game::names::check(prefix).is_ok()
 }
 
 /// A clan action a request makes.

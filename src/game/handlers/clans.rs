@@ -188,7 +188,7 @@ pub fn get_clan(ctx: &mut HandlerCtx, _req: &GetClanReq) -> HandlerResult<GetCla
 /// SearchClans: clans by name prefix.
 pub fn search_clans(ctx: &mut HandlerCtx, req: &SearchClansReq) -> HandlerResult<SearchClansRes> {
     if !crate::game::clans::searchable(&req.prefix) {
-        return Err(Refusal::new(ErrorCode::InvalidArgument, "search with 1 to 16 characters, no control characters"));
+        return Err(Refusal::new(ErrorCode::InvalidArgument, "search with 1 to 16 characters, by the rule for names"));
     }
     match ctx.fetched {
         Some(Fetched::Clans(clans)) => Ok(SearchClansRes { clans: clans.clone() }),

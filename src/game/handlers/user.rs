@@ -3,13 +3,14 @@
 use summoner_proto::api::{ErrorCode, GetUserReq, GetUserRes, SetNicknameReq, SetNicknameRes};
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
+use crate::game::names;
 
 /// GetUser: the profile as of now.
 pub fn get_user(ctx: &mut HandlerCtx, _req: &GetUserReq) -> HandlerResult<GetUserRes> {
     Ok(GetUserRes { user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)) })
 }
 
-/// SetNickname: trimmed, within the length limits, printable, no control characters.
+/// SetNickname: trimmed, within the length limits, by the name rule ([`names::check`]).
 pub fn set_nickname(ctx: &mut HandlerCtx, req: &SetNicknameReq) -> HandlerResult<SetNicknameRes> {
     let nickname = req.nickname.trim();
     let chars = nickname.chars().count();
@@ -20,8 +21,8 @@ pub fn set_nickname(ctx: &mut HandlerCtx, req: &SetNicknameReq) -> HandlerResult
             format!("nickname must have {} to {} characters", rules.min_chars, rules.max_chars),
         ));
     }
-    if nickname.chars().any(|c| c.is_control()) {
-        return Err(Refusal::new(ErrorCode::InvalidArgument, "nickname must not contain control characters"));
+    if let Err(problem) = names::check(nickname) {
+        return Err(Refusal::new(ErrorCode::InvalidArgument, format!("nickname refused: {problem}")));
     }
     let previous = std::mem::replace(&mut ctx.user.profile.nickname, nickname.to_owned());
     ctx.log("set_nickname", format!("nickname={nickname:?}"), format!("was={previous:?}"));
