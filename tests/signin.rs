@@ -101,6 +101,23 @@ fn hmac_token(sub: &str) -> String {
     encode(&header, &claims, &EncodingKey::from_secret(b"chosen by the client")).expect("signed")
 }
 
+/// A token for `sub` from our issuer with `claims` (iat, nbf, aud, azp ...) over the usual
+/// ones.
+fn token_with(sub: &str, claims: serde_json::Value) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("stand-in-1".into());
+    let now = now_secs();
+    let mut all = serde_json::json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": sub, "iat": now - 10, "exp": now + 600 });
+    for (name, value) in claims.as_object().expect("claims").iter() {
+        if value.is_null() {
+            all.as_object_mut().expect("claims").remove(name);
+        } else {
+            all[name] = value.clone();
+        }
+    }
+    encode(&header, &all, &EncodingKey::from_rsa_pem(SIGNING_KEY).expect("a test key")).expect("signed")
+}
+
 fn good(sub: &str) -> String {
     token(sub, ISSUER, AUDIENCE, 600, "stand-in-1", SIGNING_KEY)
 }
@@ -144,6 +161,23 @@ async fn an_id_token_signs_in_as_its_subject_and_every_bad_one_is_refused() {
         ("an unknown key", token("player-7", ISSUER, AUDIENCE, 600, "rotated-2", OTHER_KEY), "does not publish"),
         ("not a token", "garbage".to_string(), "not an ID token"),
         ("an HMAC token (whose key a client could pick)", hmac_token("player-7"), "not accepted"),
+        (
+            "not valid before later",
+            token_with("player-7", serde_json::json!({ "nbf": now_secs() + 600 })),
+            "not valid yet",
+        ),
+        ("issued in the future", token_with("player-7", serde_json::json!({ "iat": now_secs() + 600 })), "future"),
+        ("no time of issue", token_with("player-7", serde_json::json!({ "iat": null })), "iat"),
+        (
+            "several audiences, no authorized party",
+            token_with("player-7", serde_json::json!({ "aud": [AUDIENCE, "analytics"] })),
+            "azp",
+        ),
+        (
+            "several audiences, another's authorized party",
+            token_with("player-7", serde_json::json!({ "aud": [AUDIENCE, "analytics"], "azp": "analytics" })),
+            "azp",
+        ),
     ];
     for (case, id_token, says) in refusals {
         for answer in [
@@ -154,6 +188,11 @@ async fn an_id_token_signs_in_as_its_subject_and_every_bad_one_is_refused() {
             assert!(answer.response.message.contains(says), "{case}: {}", answer.response.message);
         }
     }
+    // Within the leeway, and several audiences with our client as the authorized party: fine.
+    let lenient = serde_json::json!({ "nbf": now_secs() + 30, "aud": [AUDIENCE, "analytics"], "azp": AUDIENCE });
+    let accepted = client.login(platform("stand-in", &token_with("player-7", lenient))).await.unwrap();
+    assert_status(&accepted, 200, ErrorCode::Ok);
+    assert_eq!(user_of(&accepted), user);
     let unconfigured = client.login(platform("google", &good("player-7"))).await.unwrap();
     assert_status(&unconfigured, 200, ErrorCode::SignInRefused);
     let missing = client.login(platform("stand-in", "")).await.unwrap();

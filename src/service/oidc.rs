@@ -1,6 +1,8 @@
 //! Platform sign-in by OpenID Connect ID tokens: a token is accepted only when its signature
 //! verifies against a key the provider publishes (its JWKS, fetched with a timeout and
-//! cached), and its issuer, audience and expiry are the configured ones. The account is
+//! cached), its issuer and audience are the configured ones, it has not expired, its `nbf`
+//! and `iat` are not in the future (within `sign_in.leeway_secs`; `iat` is required), and a
+//! token for several audiences names one of ours as its authorized party (`azp`). The account is
 //! the token's subject (`sub`): the client's word is never taken for who it is.
 //!
 //! A cached key serves a sign-in at once; stale keys are read again behind it. A token
@@ -63,10 +65,24 @@ pub struct OidcProvider {
     fetching: Mutex<Option<Instant>>,
 }
 
-/// The claims read from an ID token (the validation checks `iss`, `aud` and `exp` itself).
+/// The claims read from an ID token (the validation checks `iss`, `aud`, `exp` and `nbf`
+/// itself; `iat` and `azp` are checked here).
 #[derive(Debug, serde::Deserialize)]
 struct Claims {
     sub: String,
+    /// When the token was issued (seconds since 1970): required, and not in the future.
+    iat: Option<i64>,
+    aud: Audiences,
+    /// The party the token was issued to; required to be ours when `aud` names several.
+    azp: Option<String>,
+}
+
+/// `aud`: several audiences, or one (whose value the validation checked already).
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum Audiences {
+    Many(Vec<String>),
+    One(serde::de::IgnoredAny),
 }
 
 impl OidcProvider {
@@ -208,6 +224,7 @@ impl OidcProvider {
         validation.set_issuer(&[&self.config.issuer]);
         validation.set_audience(&self.config.audiences);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = self.leeway_secs;
         let data = decode::<Claims>(token, &key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
@@ -220,12 +237,35 @@ impl OidcProvider {
                 other => format!("the token is not valid: {other:?}"),
             })
         })?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        check_issued(&data.claims, &self.config.audiences, now, self.leeway_secs).map_err(refused)?;
         let subject = data.claims.sub;
         if subject.is_empty() || subject.len() > MAX_SUBJECT || subject.chars().any(char::is_control) {
             return Err(refused("the token's subject is not a usable id".into()));
         }
         Ok(subject)
     }
+}
+
+/// The checks of an ID token's claims the library leaves to us: `iat` present and not in
+/// the future (beyond `leeway_secs`), and when `aud` names several audiences, `azp` one of
+/// ours (OpenID Connect Core 1.0, 3.1.3.7).
+fn check_issued(claims: &Claims, ours: &[String], now: i64, leeway_secs: u64) -> Result<(), String> {
+    let Some(iat) = claims.iat else {
+        return Err("the token does not say when it was issued (iat)".into());
+    };
+    if iat > now.saturating_add_unsigned(leeway_secs) {
+        return Err("the token was issued in the future (iat)".into());
+    }
+    if let Audiences::Many(audiences) = &claims.aud
+        && audiences.len() > 1
+        && !claims.azp.as_ref().is_some_and(|azp| ours.contains(azp))
+    {
+        return Err("the token names several audiences and no authorized party (azp) of ours".into());
+    }
+    Ok(())
 }
 
 /// Every configured provider, by name.
@@ -264,5 +304,35 @@ impl Providers {
             }
         }
         if failed.is_empty() { Ok(read) } else { Err(failed.join("; ")) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(iat: Option<i64>, aud: Audiences, azp: Option<&str>) -> Claims {
+        Claims { sub: "player".into(), iat, aud, azp: azp.map(str::to_owned) }
+    }
+
+    #[test]
+    fn a_token_must_say_when_it_was_issued_and_not_in_the_future() {
+        let ours = ["game".to_owned()];
+        let one = || Audiences::One(serde::de::IgnoredAny);
+        assert_eq!(check_issued(&claims(Some(1_000), one(), None), &ours, 1_000, 60), Ok(()));
+        assert_eq!(check_issued(&claims(Some(1_060), one(), None), &ours, 1_000, 60), Ok(()), "within the leeway");
+        assert!(check_issued(&claims(Some(1_061), one(), None), &ours, 1_000, 60).is_err_and(|e| e.contains("future")));
+        assert!(check_issued(&claims(None, one(), None), &ours, 1_000, 60).is_err_and(|e| e.contains("iat")));
+    }
+
+    #[test]
+    fn several_audiences_need_an_authorized_party_of_ours() {
+        let ours = ["game".to_owned(), "game-web".to_owned()];
+        let many = || Audiences::Many(vec!["game".into(), "analytics".into()]);
+        assert!(check_issued(&claims(Some(0), many(), None), &ours, 0, 60).is_err_and(|e| e.contains("azp")));
+        assert!(check_issued(&claims(Some(0), many(), Some("analytics")), &ours, 0, 60).is_err());
+        assert_eq!(check_issued(&claims(Some(0), many(), Some("game-web")), &ours, 0, 60), Ok(()));
+        let single = Audiences::Many(vec!["game".into()]);
+        assert_eq!(check_issued(&claims(Some(0), single, None), &ours, 0, 60), Ok(()), "one audience needs no azp");
     }
 }
