@@ -111,3 +111,48 @@ fn config_check_says_what_a_file_sets_up_and_refuses_a_bad_one() {
     let (code, _) = run(&dir.path().join("missing.toml"));
     assert_eq!(code, Some(1));
 }
+
+/// dev-branch.sh makes a valid namespace of any branch: at most 63 characters, lowercase,
+/// never ending in '-' (a long branch whose cut falls just after a '-' did).
+#[test]
+fn a_dev_server_namespace_is_valid_for_any_branch() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let stand_in = dir.path().join("kubectl");
+    // Prints the manifest it is asked to apply, and the other commands.
+    std::fs::write(&stand_in, "#!/usr/bin/env bash\nif [ \"$1\" = apply ]; then cat; else echo \"kubectl $*\"; fi\n")
+        .expect("stand-in written");
+    let made_executable = std::process::Command::new("chmod").arg("+x").arg(&stand_in).status().expect("chmod runs");
+    assert!(made_executable.success());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/kubernetes/dev-branch.sh");
+    let long = format!("Feature/{}-{}", "a".repeat(39), "b".repeat(12));
+    for (branch, expected) in [
+        (long.as_str(), format!("summoner-dev-feature-{}", "a".repeat(39))),
+        ("--Fix__Clan War!!--", "summoner-dev-fix-clan-war".to_owned()),
+    ] {
+        let output = std::process::Command::new("bash")
+            .arg(&script)
+            .args([branch, "registry.test/summoner:1"])
+            .env("KUBECTL", &stand_in)
+            .output()
+            .expect("the script runs");
+        assert!(output.status.success(), "{branch}: {}", String::from_utf8_lossy(&output.stderr));
+        let printed = String::from_utf8_lossy(&output.stdout);
+        let namespace = format!("name: {expected}\n");
+        assert!(printed.contains(&namespace), "{branch}: no {namespace:?} in\n{printed}");
+        assert!(expected.len() <= 63 && !expected.ends_with('-'), "{expected}");
+        assert!(printed.contains(&format!("kubectl -n {expected} rollout restart")), "{printed}");
+    }
+    let refused = std::process::Command::new("bash")
+        .arg(&script)
+        .args(["---", "registry.test/summoner:1"])
+        .env("KUBECTL", &stand_in)
+        .output()
+        .expect("the script runs");
+    assert!(!refused.status.success(), "a branch with no usable character is refused");
+    // The dev server believes X-Forwarded-For from private ranges: only the ingress
+    // controller may reach it, or any pod could name an address of its choosing.
+    let manifest = deploy("kubernetes/dev-branch.yaml");
+    assert!(
+        manifest.contains("kind: NetworkPolicy") && manifest.contains("kubernetes.io/metadata.name: ingress-nginx")
+    );
+}
