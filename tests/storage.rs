@@ -217,3 +217,24 @@ on_every_backend! {
         assert!(store.load_user(three.id, &[]).await.unwrap().last_reply.is_none(), "nor its reply");
     }
 }
+
+on_every_backend! {
+    /// Nodes of a cluster start at once and each migrates every database: they take turns,
+    /// and every one of them starts (none fails on what another is creating).
+    async fn nodes_migrating_at_once_all_succeed(config) {
+        use summoner::storage::db::{Db, DbKind};
+
+        let databases = [
+            (config.storage.common(), DbKind::Common),
+            (config.storage.clan(), DbKind::Clan),
+            (config.storage.game()[0].clone(), DbKind::Game),
+            (config.storage.log()[0].clone(), DbKind::Log),
+        ];
+        for (url, kind) in databases {
+            let runs = (0..4).map(|_| Db::migrate(&url, kind));
+            for (node, migrated) in futures_util::future::join_all(runs).await.into_iter().enumerate() {
+                assert!(migrated.is_ok(), "node {node} failed to migrate the {} database: {migrated:?}", kind.as_str());
+            }
+        }
+    }
+}

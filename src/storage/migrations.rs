@@ -1,8 +1,14 @@
 //! Migrations, embedded per backend and per database kind (`migrations/<backend>/<kind>/`),
 //! applied on a blocking thread, as diesel's migration harness is synchronous: all pending
 //! ones (start-up, `summoner migrate`), those up to a version, or reverting to one.
+//!
+//! Nodes of a cluster start at once and each migrates: one at a time per database, under a
+//! lock the database holds for the migrating connection (a PostgreSQL advisory lock,
+//! MySQL's `GET_LOCK`; a locked file beside an SQLite database), so the second finds nothing pending instead
+//! of failing on what the first is creating.
 
-use diesel::{Connection, SqliteConnection};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncMysqlConnection, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -73,6 +79,48 @@ where
     Ok(())
 }
 
+/// The PostgreSQL advisory lock key migrations hold (any fixed number; "summ" in ASCII;
+/// advisory locks are each database's own).
+const PG_MIGRATION_LOCK: i64 = 0x7375_6d6d;
+/// The MySQL named lock migrations hold (with the database's name after it).
+const MYSQL_MIGRATION_LOCK: &str = "summoner.migrate";
+/// How long a node waits for another's migrations (seconds), index builds included.
+const LOCK_WAIT_SECS: u32 = 600;
+
+/// `pg_try_advisory_lock`'s answer.
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// Takes [`PG_MIGRATION_LOCK`] for this session (until unlocked or the connection closes).
+/// Tried again and again rather than waited for in one statement: a waiting statement is an
+/// open transaction, which another node's `CREATE INDEX CONCURRENTLY` (run under the lock)
+/// waits for in turn, a deadlock.
+fn pg_lock(conn: &mut AsyncConnectionWrapper<AsyncPgConnection>) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(u64::from(LOCK_WAIT_SECS));
+    loop {
+        let tried = diesel::sql_query(format!("SELECT pg_try_advisory_lock({PG_MIGRATION_LOCK}) AS locked"))
+            .get_result::<Locked>(conn)
+            .map_err(|e| format!("wait for other nodes' migrations: {e}"))?;
+        if tried.locked {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(format!("another node's migrations held the lock for more than {LOCK_WAIT_SECS} s"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// `GET_LOCK`'s answer: 1 taken, 0 timed out, NULL an error.
+#[derive(QueryableByName)]
+struct Got {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    got: Option<i32>,
+}
+
 impl Db {
     /// Applies pending migrations of `kind` to the database at `url`, creating an SQLite
     /// file (and its folder) if needed.
@@ -104,6 +152,16 @@ impl Db {
                     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
                     }
+                    // Beside the database, a file each migrating process locks (released when
+                    // `_turn` closes): the database's own write lock lasts one migration.
+                    let lock_path = format!("{}.migrate-lock", sqlite_path(&url));
+                    let _turn = std::fs::OpenOptions::new()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(&lock_path)
+                        .and_then(|file| file.lock().map(|()| file))
+                        .map_err(|e| format!("wait for other processes' migrations ({lock_path}): {e}"))?;
                     let mut conn = SqliteConnection::establish(sqlite_path(&url)).map_err(|e| e.to_string())?;
                     diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)
                         .map_err(|e| e.to_string())?;
@@ -112,12 +170,28 @@ impl Db {
                 Backend::Postgres => {
                     let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
                         .map_err(|e| e.to_string())?;
-                    apply(&mut conn, &source, last.as_deref())
+                    pg_lock(&mut conn)?;
+                    let applied = apply(&mut conn, &source, last.as_deref());
+                    let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"));
+                    applied
                 }
                 Backend::Mysql => {
                     let mut conn = <AsyncConnectionWrapper<AsyncMysqlConnection> as Connection>::establish(&url)
                         .map_err(|e| e.to_string())?;
-                    apply(&mut conn, &source, last.as_deref())
+                    // Named locks are the server's, not one database's: the name says which.
+                    let name = format!("LEFT(CONCAT('{MYSQL_MIGRATION_LOCK}.', DATABASE()), 64)");
+                    let lock = format!("SELECT GET_LOCK({name}, {LOCK_WAIT_SECS}) AS got");
+                    let got = diesel::sql_query(lock)
+                        .get_result::<Got>(&mut conn)
+                        .map_err(|e| format!("wait for other nodes' migrations: {e}"))?;
+                    if got.got != Some(1) {
+                        return Err(format!(
+                            "another node's migrations held the lock for more than {LOCK_WAIT_SECS} s"
+                        ));
+                    }
+                    let applied = apply(&mut conn, &source, last.as_deref());
+                    let _ = conn.batch_execute(&format!("DO RELEASE_LOCK({name})"));
+                    applied
                 }
             }
         };
