@@ -61,7 +61,7 @@ async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64, mix: Mix) 
 
 #[actix_web::test]
 async fn a_short_run_plays_every_behaviour_and_the_server_kept_every_acknowledged_write() {
-    let run = swarm(None, 16, 10, Mix::default_mix()).await;
+    let run = swarm(None, 16, 15, Mix::default_mix()).await;
     assert_eq!(run.failed_to_start, 0);
     let ops = &run.figures.operations;
     let errors: u64 = ops.values().map(|o| o.errors).sum();
@@ -73,7 +73,8 @@ async fn a_short_run_plays_every_behaviour_and_the_server_kept_every_acknowledge
     for behaviour in Behaviour::ALL {
         for op in behaviour.operations() {
             let ok = ops.get(*op).map_or(0, |o| o.ok);
-            let played: Vec<_> = ops.keys().collect();
+            let played: Vec<_> =
+                ops.iter().map(|(name, o)| format!("{name}: {} ok, {} refused", o.ok, o.refused)).collect();
             assert!(ok > 0, "{}: no {op} succeeded; played: {played:?}", behaviour.name());
         }
     }
