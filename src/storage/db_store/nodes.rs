@@ -58,18 +58,22 @@ pub(super) async fn list(common: &Db) -> StoreResult<Vec<NodeRow>> {
 async fn take(common: &Db, id: u16, claim: &NodeClaim, now_ms: i64) -> StoreResult<bool> {
     let what = format!("claim node id {id}");
     let (id, inc, until) = (id as i16, claim.incarnation as i64, now_ms + claim.lease_ms);
+    // The row of a node that has just started, taken over or inserted alike.
+    let fresh = || {
+        (
+            nodes::incarnation.eq(inc),
+            nodes::public_addr.eq(""),
+            nodes::internal_addr.eq(""),
+            nodes::started_at_ms.eq(now_ms),
+            nodes::heartbeat_at_ms.eq(now_ms),
+            nodes::lease_until_ms.eq(until),
+            nodes::live_actors.eq(0),
+            nodes::draining.eq(0),
+        )
+    };
     let taken = with_conn!(common, &what, |conn| {
         diesel::update(nodes::table.filter(nodes::node_id.eq(id)).filter(nodes::lease_until_ms.lt(now_ms)))
-            .set((
-                nodes::incarnation.eq(inc),
-                nodes::public_addr.eq(""),
-                nodes::internal_addr.eq(""),
-                nodes::started_at_ms.eq(now_ms),
-                nodes::heartbeat_at_ms.eq(now_ms),
-                nodes::lease_until_ms.eq(until),
-                nodes::live_actors.eq(0),
-                nodes::draining.eq(0),
-            ))
+            .set(fresh())
             .execute(conn)
             .await
             .map_err(db(&what))
@@ -78,21 +82,7 @@ async fn take(common: &Db, id: u16, claim: &NodeClaim, now_ms: i64) -> StoreResu
         return Ok(true);
     }
     let inserted = with_conn!(common, &what, |conn| {
-        match diesel::insert_into(nodes::table)
-            .values((
-                nodes::node_id.eq(id),
-                nodes::incarnation.eq(inc),
-                nodes::public_addr.eq(""),
-                nodes::internal_addr.eq(""),
-                nodes::started_at_ms.eq(now_ms),
-                nodes::heartbeat_at_ms.eq(now_ms),
-                nodes::lease_until_ms.eq(until),
-                nodes::live_actors.eq(0),
-                nodes::draining.eq(0),
-            ))
-            .execute(conn)
-            .await
-        {
+        match diesel::insert_into(nodes::table).values((nodes::node_id.eq(id), fresh())).execute(conn).await {
             Ok(_) => Ok(true),
             Err(e) if is_unique_violation(&e) => Ok(false),
             Err(e) => Err(db(&what)(e)),
