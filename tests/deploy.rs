@@ -51,6 +51,7 @@ fn the_scripts_parse_and_the_unit_checks_its_configuration_first() {
         assert!(status.success(), "{script} does not parse");
     }
     let unit = deploy("systemd/summoner.service");
+    let instances = deploy("systemd/summoner@.service");
     assert!(unit.contains("ExecStartPre=/usr/local/bin/summoner config check /etc/summoner/summoner.toml"));
     assert!(unit.contains("ExecStart=/usr/local/bin/summoner --config /etc/summoner/summoner.toml"));
     // The sandbox `systemd-analyze security` rates 1.4 (it was 7.3 without these).
@@ -69,6 +70,7 @@ fn the_scripts_parse_and_the_unit_checks_its_configuration_first() {
         "UMask=0077",
     ] {
         assert!(unit.contains(hardening), "the unit lacks {hardening}");
+        assert!(instances.contains(hardening), "the instances' unit lacks {hardening}");
     }
     let nginx = deploy("nginx/summoner.conf");
     for needed in [

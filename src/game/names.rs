@@ -30,7 +30,10 @@ pub fn check(name: &str) -> Result<(), NameProblem> {
             | GeneralCategory::Unassigned
             | GeneralCategory::LineSeparator
             | GeneralCategory::ParagraphSeparator => return Err(NameProblem::Hidden(u32::from(c))),
-            // Spaces and combining marks show nothing on their own.
+            // Spaces and combining marks show nothing on their own; nor do the Hangul fillers
+            // and the blank Braille pattern, filed as letters and symbols (a usual trick for
+            // an invisible name).
+            _ if matches!(c, '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}' | '\u{2800}') => {}
             GeneralCategory::SpaceSeparator
             | GeneralCategory::NonspacingMark
             | GeneralCategory::EnclosingMark
@@ -73,7 +76,7 @@ mod tests {
 
     #[test]
     fn a_name_must_show_something() {
-        for name in ["", " ", "\u{3000}", "\u{301}\u{301}", "\u{20dd}"] {
+        for name in ["", " ", "\u{3000}", "\u{301}\u{301}", "\u{20dd}", "\u{3164}", "\u{2800}\u{ffa0}"] {
             assert_eq!(check(name), Err(NameProblem::Invisible), "{name:?}");
         }
     }
