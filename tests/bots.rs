@@ -61,7 +61,7 @@ async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64, mix: Mix) 
 
 #[actix_web::test]
 async fn a_short_run_plays_every_behaviour_and_the_server_kept_every_acknowledged_write() {
-    let run = swarm(None, 16, 15, Mix::default_mix()).await;
+    let run = swarm(None, 16, 10, Mix::default_mix()).await;
     assert_eq!(run.failed_to_start, 0);
     let ops = &run.figures.operations;
     let errors: u64 = ops.values().map(|o| o.errors).sum();

@@ -64,8 +64,8 @@ pub fn write_version(dir: &Path, version: u32, gold: u32, exp: u32) {
 }
 
 /// The shipped game data made quick to play, written to `dir` for a server to load: rich
-/// new players (every pool and the clan fee affordable at once) and a one-second friend
-/// dungeon. The bot swarm's tests play it.
+/// new players (every pool and the clan fee affordable at once), a one-second friend
+/// dungeon and two-second stages. The bot swarm's tests play it.
 pub fn quick_play(dir: &Path) -> Arc<GameData> {
     let compiled = build_with(&[
         ("meta.csv", &shipped_version_line(), "version,900"),
@@ -73,6 +73,11 @@ pub fn quick_play(dir: &Path) -> Arc<GameData> {
         ("rules.csv", "new_user_gems,100", "new_user_gems,20000"),
         ("rules.csv", "friend_dungeon_min_secs,20", "friend_dungeon_min_secs,1"),
         ("rules.csv", "clan_create_gold,10000", "clan_create_gold,500"),
+        // The stages a short run reaches take 24–42 s to clear: a bot that starts one owes
+        // its finish past the run's end and, waiting, never visits a friend's dungeon.
+        ("stages.csv", ",3,24,160,20,90,5", ",3,2,160,20,90,5"),
+        ("stages.csv", ",12,32,340,30,360,10", ",12,2,340,30,360,10"),
+        ("stages.csv", ",22,42,540,40,660,15", ",22,2,540,40,660,15"),
     ]);
     files::write(dir, &compiled).expect("the edited build is written");
     Arc::new(compiled.data)
