@@ -156,6 +156,7 @@ pub fn dispatch(
     let mut ctx = HandlerCtx::new(data, &mut draft, &mut rng, now_ms, request.seq, fetched, test_operations);
     starter::give_once(&mut ctx);
     inbox::receive(&mut ctx);
+    count_day_login(&mut ctx);
     let answer = route(&mut ctx, payload);
     let mut turn = Turn::from(ctx);
     let answer = match answer {
@@ -181,17 +182,25 @@ pub fn dispatch(
             return finish(data, state, draft, position, turn, response, played, false, now_ms, fresh_ids);
         }
     };
-    // The first request of a game day counts as the day's login for quests.
-    let logged_in_today = draft.owned.counters.get(LOGIN_COUNTER).is_some_and(|c| now_ms < c.resets_at_ms);
-    if !logged_in_today {
-        let resets_at_ms = data.reset.next_reset(now_ms);
-        draft.owned.counters.put(Counter { name: LOGIN_COUNTER.to_owned(), value: 1, resets_at_ms });
-        turn.events.push(GameEvent::LoggedIn);
-    }
     let response = Response { payload: Some(answer), extra: std::mem::take(&mut turn.extras), ..Default::default() };
     let ends_session = matches!(payload, Q::Logout(_));
     let position = rng.get_word_pos();
     finish(data, state, draft, position, turn, response, true, ends_session, now_ms, fresh_ids)
+}
+
+/// The first request of a game day counts as the day's login for quests. It is counted before
+/// the handler runs, in the request's draft, so the handler reads quests that already hold it:
+/// `ListQuests` on the day's first request answers the login quest as its `QuestProgress`
+/// extra does. A refused request's draft is dropped with its login, as with any change.
+fn count_day_login(ctx: &mut HandlerCtx) {
+    let now_ms = ctx.now_ms;
+    let counted = ctx.user.owned.counters.get(LOGIN_COUNTER).is_some_and(|c| now_ms < c.resets_at_ms);
+    if counted {
+        return;
+    }
+    let resets_at_ms = ctx.data.reset.next_reset(now_ms);
+    ctx.user.owned.counters.put(Counter { name: LOGIN_COUNTER.to_owned(), value: 1, resets_at_ms });
+    crate::game::quests::count_now(ctx, &[GameEvent::LoggedIn]);
 }
 
 /// What a request's handlers recorded besides the draft.

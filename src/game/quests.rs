@@ -1,5 +1,7 @@
 //! Quest progress as a pure function: events in, the quests they move out. The QuestActor
-//! (`crate::service::quest_actor`) runs it for the user actors; tests run it directly.
+//! (`crate::service::quest_actor`) runs it for the user actors' operations; the day's login,
+//! which the request's own handler must already see, is counted in the request's draft
+//! ([`count_now`]); tests run it directly.
 //!
 //! A quest's stored row is read as of the request's time: a daily quest whose reset time has
 //! passed counts as fresh (no progress, not completed, not claimed), so nothing has to run at
@@ -9,6 +11,7 @@ use summoner_actors::Handled;
 use summoner_proto::api::{Extra, QuestInfo, QuestProgress, extra};
 use summoner_proto::gamedata::{Currency, Quest as QuestDef, QuestKind};
 
+use crate::game::context::HandlerCtx;
 use crate::game::data::GameData;
 use crate::game::effects::{Effects, GameEvent};
 use crate::game::entities::{self, Change, Quest};
@@ -111,6 +114,21 @@ pub fn merge(state: &UserState, handled: &mut Handled<Delta, Effects>, moved: Ve
     }
     effects.durable.rows.retain(|w| w.table().name != QUESTS.name);
     entities::rows_of(state.user_id(), &delta.owned.quests, &mut effects.durable.rows);
+}
+
+/// Counts `events` in the request's draft at once rather than through the QuestActor after the
+/// handler: for what the request's own handler must already see (the day's login). Logs and
+/// reports each quest moved as [`merge`] does.
+pub fn count_now(ctx: &mut HandlerCtx, events: &[GameEvent]) {
+    let moved = advance(ctx.data, |id| ctx.user.owned.quests.get(id), events, ctx.now_ms);
+    for quest in moved {
+        if quest.completed_at_ms == ctx.now_ms {
+            ctx.log("quest_completed", format!("quest={}", quest.id), format!("progress={}", quest.progress));
+        }
+        let progress = progress_extra(ctx.data, &quest);
+        ctx.extras.push(Extra { kind: Some(extra::Kind::QuestProgress(progress)) });
+        ctx.user.owned.quests.put(quest);
+    }
 }
 
 /// The response extra reporting a quest's move.

@@ -78,6 +78,28 @@ fn the_first_request_of_a_game_day_counts_as_login() {
 }
 
 #[test]
+fn list_quests_on_the_day_s_first_request_agrees_with_its_progress_extra() {
+    let mut p = Player::new();
+    p.now = p.data.reset.next_reset(p.now);
+    let response = p.call(Q::ListQuests(ListQuestsReq {}));
+    let extra = response
+        .extra
+        .iter()
+        .find_map(|e| match &e.kind {
+            Some(extra::Kind::QuestProgress(q)) if q.quest == "quest.daily.login" => Some(q.clone()),
+            _ => None,
+        })
+        .expect("the day's login is reported");
+    let Some(A::ListQuests(list)) = response.payload else { panic!("no quest list: {response:?}") };
+    let listed = list.quests.iter().find(|q| q.quest == "quest.daily.login").expect("listed");
+    assert!(extra.completed && listed.completed, "extra {extra:?}, payload {listed:?}");
+    assert_eq!(listed.progress, extra.progress);
+    assert_eq!(p.logged("quest_completed").len(), 1, "the completion is logged once");
+    let claimed = answer!(p.ok(claim("quest.daily.login")), ClaimQuest);
+    assert!(claimed.quest.expect("the quest").claimed);
+}
+
+#[test]
 fn daily_quests_start_over_at_the_reset() {
     let mut p = Player::new();
     for _ in 0..5 {
