@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let retried = client.send(client.last_seq(), Payload::Explore(ExploreReq {})).await?;
     println!("Retry of seq {}: identical bytes: {}", client.last_seq(), retried.bytes == explored.bytes);
     let again = client.send(client.last_seq(), Payload::Explore(ExploreReq {})).await?;
-    println!("Second retry: {:?}", again.code());
+    println!("Second retry: identical bytes: {}", again.bytes == explored.bytes);
 
     play(&mut client).await?;
 

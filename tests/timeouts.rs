@@ -161,6 +161,26 @@ on_every_backend! {
 }
 
 on_every_backend! {
+    /// Retries sent while the batch is held wait behind it and their callers give up too; when
+    /// it commits, those retries, answered to nobody, do not use up the stored answer: the
+    /// third retry still gets its bytes.
+    async fn retries_whose_callers_gave_up_do_not_use_up_the_stored_reply(config) {
+        let mut scene = Scene::start(&config, "dev-waited", 1_000, 20_000).await;
+        let (first, end) = scene.explore_held().await;
+        assert_status(&first, 500, ErrorCode::Internal);
+        let seq = scene.client.last_seq();
+        for _ in 0..2 {
+            let waited = scene.client.send(seq, Payload::Explore(ExploreReq {})).await.unwrap();
+            assert_status(&waited, 500, ErrorCode::Internal);
+        }
+        end.send(Ok(())).unwrap();
+        let third = scene.retry().await;
+        scene.assert_stored(&third).await;
+        scene.assert_applied_once(&config, &third).await;
+    }
+}
+
+on_every_backend! {
     /// The batch is held past the request timeout, then fails: nothing was applied, and the
     /// retry of the seq applies the request, once.
     async fn a_commit_held_past_the_request_timeout_then_failed_is_applied_once_by_the_retry(config) {

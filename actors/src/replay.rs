@@ -2,8 +2,11 @@
 //!
 //! Mobile networks drop answers, so clients retry with the same seq. The rules, as the
 //! production server behind this design ran them:
-//! - the seq of the last applied request again: the stored answer, byte for byte, once;
-//! - that seq a second time or more: `DUPLICATE_REQUEST`;
+//! - the seq of the last applied request again: the stored answer, byte for byte, every time,
+//!   for as long as it is kept (until a newer seq is answered), as payment APIs answer an
+//!   idempotency key. Answering it only once let a retry whose HTTP caller had already given
+//!   up (it waited in the mailbox behind a slow commit) spend the one re-send, and the client
+//!   never got the answer of, say, its summon;
 //! - an older seq: `STALE_REQUEST`;
 //! - a newer seq: a new request, handled.
 
@@ -13,8 +16,6 @@ pub struct LastAnswer {
     pub seq: u64,
     /// The encoded `Response` exactly as it was sent.
     pub bytes: Vec<u8>,
-    /// How many times this seq was answered from `bytes` so far.
-    pub replays: u32,
 }
 
 /// What to do with an incoming request.
@@ -22,17 +23,14 @@ pub struct LastAnswer {
 pub enum Decision<'a> {
     /// A new request: handle it.
     Fresh,
-    /// The first retry of the last request: send these bytes again.
+    /// A retry of the last request: send these bytes again.
     Replay(&'a [u8]),
-    /// The second or later retry of the last request.
-    Duplicate,
     /// Older than the last request.
     Stale,
 }
 
-/// Classifies `seq` against `last` (None: nothing answered yet in this session) and
-/// counts a replay when it decides on one.
-pub fn decide(last: Option<&mut LastAnswer>, seq: u64) -> Decision<'_> {
+/// Classifies `seq` against `last` (None: nothing answered yet in this session).
+pub fn decide(last: Option<&LastAnswer>, seq: u64) -> Decision<'_> {
     let Some(last) = last else {
         return Decision::Fresh;
     };
@@ -40,12 +38,8 @@ pub fn decide(last: Option<&mut LastAnswer>, seq: u64) -> Decision<'_> {
         Decision::Fresh
     } else if seq < last.seq {
         Decision::Stale
-    } else if last.replays == 0 {
-        last.replays = 1;
-        Decision::Replay(&last.bytes)
     } else {
-        last.replays = last.replays.saturating_add(1);
-        Decision::Duplicate
+        Decision::Replay(&last.bytes)
     }
 }
 
@@ -54,7 +48,7 @@ mod tests {
     use super::*;
 
     fn answer(seq: u64) -> LastAnswer {
-        LastAnswer { seq, bytes: vec![1, 2, 3], replays: 0 }
+        LastAnswer { seq, bytes: vec![1, 2, 3] }
     }
 
     #[test]
@@ -65,26 +59,23 @@ mod tests {
 
     #[test]
     fn newer_seq_is_fresh_even_with_gaps() {
-        let mut last = answer(4);
-        assert_eq!(decide(Some(&mut last), 5), Decision::Fresh);
-        assert_eq!(decide(Some(&mut last), 50), Decision::Fresh);
-        assert_eq!(last.replays, 0);
+        let last = answer(4);
+        assert_eq!(decide(Some(&last), 5), Decision::Fresh);
+        assert_eq!(decide(Some(&last), 50), Decision::Fresh);
     }
 
     #[test]
-    fn same_seq_replays_once_then_is_duplicate() {
-        let mut last = answer(4);
-        assert_eq!(decide(Some(&mut last), 4), Decision::Replay(&[1, 2, 3]));
-        assert_eq!(decide(Some(&mut last), 4), Decision::Duplicate);
-        assert_eq!(decide(Some(&mut last), 4), Decision::Duplicate);
-        assert_eq!(last.replays, 3);
+    fn every_retry_of_the_same_seq_gets_the_stored_bytes() {
+        let last = answer(4);
+        for _ in 0..3 {
+            assert_eq!(decide(Some(&last), 4), Decision::Replay(&[1, 2, 3]));
+        }
     }
 
     #[test]
     fn older_seq_is_stale() {
-        let mut last = answer(4);
-        assert_eq!(decide(Some(&mut last), 3), Decision::Stale);
-        assert_eq!(decide(Some(&mut last), 0), Decision::Stale);
-        assert_eq!(last.replays, 0);
+        let last = answer(4);
+        assert_eq!(decide(Some(&last), 3), Decision::Stale);
+        assert_eq!(decide(Some(&last), 0), Decision::Stale);
     }
 }

@@ -161,11 +161,10 @@ impl<B: UserBackend> UserActor<B> {
 impl<S> From<Loaded<S>> for Live<S> {
     fn from(loaded: Loaded<S>) -> Self {
         let session_id = loaded.session.as_ref().map(|s| s.id);
-        let last = loaded.last_reply.filter(|r| Some(r.session_id) == session_id).map(|r| LastAnswer {
-            seq: r.seq,
-            bytes: r.bytes,
-            replays: 0,
-        });
+        let last = loaded
+            .last_reply
+            .filter(|r| Some(r.session_id) == session_id)
+            .map(|r| LastAnswer { seq: r.seq, bytes: r.bytes });
         Live {
             stored_expiry_ms: loaded.session.as_ref().map_or(0, |s| s.expires_at_ms),
             session: loaded.session,
@@ -259,16 +258,12 @@ impl<B: UserBackend> UserActor<B> {
             && cached.session_id == session.id
             && live.last.as_ref().is_none_or(|last| cached.seq > last.seq)
         {
-            live.last = Some(LastAnswer { seq: cached.seq, bytes: cached.bytes, replays: 0 });
+            live.last = Some(LastAnswer { seq: cached.seq, bytes: cached.bytes });
             live.last_kept = true;
         }
 
-        let early = match replay::decide(live.last.as_mut(), seq) {
+        let early = match replay::decide(live.last.as_ref(), seq) {
             Decision::Replay(bytes) => Some(bytes.to_vec()),
-            Decision::Duplicate => {
-                self.fresh_code = Some(ErrorCode::DuplicateRequest as i32);
-                Some(Self::error_bytes(seq, now, ErrorCode::DuplicateRequest, "this seq was already answered"))
-            }
             Decision::Stale => {
                 self.fresh_code = Some(ErrorCode::StaleRequest as i32);
                 Some(Self::error_bytes(seq, now, ErrorCode::StaleRequest, "seq is older than the last request"))
@@ -377,7 +372,7 @@ impl<B: UserBackend> UserActor<B> {
         let ended = ends_session.then(|| session.clone());
 
         let Some((delta, writes)) = change else {
-            live.last = Some(LastAnswer { seq, bytes: bytes.clone(), replays: 0 });
+            live.last = Some(LastAnswer { seq, bytes: bytes.clone() });
             // Only this actor holds it now; it goes to the cache when the actor retires.
             live.last_kept = false;
             if let Some(session) = ended {
@@ -401,7 +396,7 @@ impl<B: UserBackend> UserActor<B> {
                         return Err(CallError::Internal("user actor stopped during commit".into()));
                     };
                     act.settings.backend.apply(&mut live.state, delta);
-                    live.last = Some(LastAnswer { seq, bytes: reply.bytes.clone(), replays: 0 });
+                    live.last = Some(LastAnswer { seq, bytes: reply.bytes.clone() });
                     live.last_kept = true;
                     Ok(reply.bytes)
                 }

@@ -4,7 +4,7 @@
 //!
 //! | status | codes | the client should |
 //! |---|---|---|
-//! | 200 | game-logic refusals (`INVALID_ARGUMENT`, `NOT_REGISTERED`, `DUPLICATE_REQUEST` ...) | show or handle it; nothing changed |
+//! | 200 | game-logic refusals (`INVALID_ARGUMENT`, `NOT_REGISTERED`, `STALE_REQUEST` ...) | show or handle it; nothing changed |
 //! | 400 | `MALFORMED_REQUEST`, `UNKNOWN_OPERATION` | fix the client; retrying is useless |
 //! | 401 | `UNAUTHENTICATED`, `SESSION_EXPIRED` | log in again |
 //! | 413 | `PAYLOAD_TOO_LARGE` | send less |

@@ -147,7 +147,7 @@ impl Player {
         } else {
             self.last_rows = 0;
         }
-        self.last = Some(LastAnswer { seq: self.seq, bytes: handled.response.encode_to_vec(), replays: 0 });
+        self.last = Some(LastAnswer { seq: self.seq, bytes: handled.response.encode_to_vec() });
         handled.response
     }
 
@@ -156,7 +156,7 @@ impl Player {
     pub fn retry_last(&mut self) -> Response {
         let before = self.state.clone();
         let seq = self.seq;
-        let bytes = match replay::decide(self.last.as_mut(), seq) {
+        let bytes = match replay::decide(self.last.as_ref(), seq) {
             Decision::Replay(bytes) => bytes.to_vec(),
             _ => panic!("a retry of the last seq is replayed"),
         };
