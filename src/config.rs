@@ -169,6 +169,15 @@ pub struct RateLimitsConfig {
     /// Session tokens per client address per minute that the server's memory does not know
     /// and must look up in the cache or the database (a flood of made-up tokens stops here).
     pub session_lookups_per_minute: u32,
+    /// Database look-ups of session tokens the cache does not know, per second, for this whole
+    /// process (also the burst): past it such a token gets 503 `OVERLOADED` with `Retry-After`
+    /// unread, whatever address it comes from. 0: unbounded.
+    pub session_store_lookups_per_second: u32,
+    /// Tokens found unknown kept in memory so a repeat costs no look-up (least recently seen
+    /// dropped first); 0: none kept.
+    pub unknown_tokens_kept: usize,
+    /// How long a token found unknown is remembered.
+    pub unknown_token_secs: u64,
     /// Proxies (addresses or networks, e.g. `10.0.0.0/8`) whose `X-Forwarded-For` names the
     /// client; from any other peer the header is ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -182,6 +191,9 @@ impl Default for RateLimitsConfig {
             session_per_minute: 1_200,
             session_burst: 60,
             session_lookups_per_minute: 300,
+            session_store_lookups_per_second: 2_000,
+            unknown_tokens_kept: 100_000,
+            unknown_token_secs: 600,
             trusted_proxies: Vec::new(),
         }
     }

@@ -37,6 +37,8 @@ pub struct Metrics {
     pub cache_round_trips: IntGauge,
     pub cache_commands: IntGauge,
     pub session_store_lookups: IntCounter,
+    pub session_lookups_over_budget: IntCounter,
+    pub unknown_tokens_remembered: IntCounter,
     pub cache_writes_behind: IntGauge,
     pub cache_writes_dropped: IntGauge,
     pub writes_dropped: IntCounter,
@@ -112,6 +114,16 @@ fn build() -> Result<Metrics, prometheus::Error> {
         "Session tokens the cache did not know, looked up in the database (a jump: the cache lost entries)",
     )?;
     register(&registry, &mut families, Box::new(session_store_lookups.clone()))?;
+    let session_lookups_over_budget = IntCounter::new(
+        "session_lookups_over_budget_total",
+        "Session tokens the cache did not know, refused unread because the database look-ups of the second were spent",
+    )?;
+    register(&registry, &mut families, Box::new(session_lookups_over_budget.clone()))?;
+    let unknown_tokens_remembered = IntCounter::new(
+        "unknown_tokens_remembered_total",
+        "Session tokens answered unknown from memory (found unknown a moment ago) without a look-up",
+    )?;
+    register(&registry, &mut families, Box::new(unknown_tokens_remembered.clone()))?;
     let cache_writes_behind =
         IntGauge::new("cache_writes_behind_total", "Cache writes sent behind their reply (renewals, snapshots)")?;
     let cache_writes_dropped =
@@ -246,6 +258,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
         cache_round_trips,
         cache_commands,
         session_store_lookups,
+        session_lookups_over_budget,
+        unknown_tokens_remembered,
         cache_writes_behind,
         cache_writes_dropped,
         writes_dropped,

@@ -29,7 +29,7 @@ use crate::service::open;
 use crate::service::operators::Operators;
 use crate::service::quest_actor::QuestActors;
 use crate::service::routing::{NodeGate, Routing};
-use crate::service::sessions::Sessions;
+use crate::service::sessions::{LookupBounds, Sessions};
 use crate::service::tokens::random_u63;
 use crate::storage::db_store::{DbStore, DbStoreConfig, claim_node};
 use crate::storage::nodes::{ClaimRefused, NodeClaim};
@@ -473,7 +473,15 @@ async fn start_node(
             request_timeout,
             providers,
         ),
-        sessions: Sessions::new(directory.backend().cache().clone(), directory.backend().store().clone()),
+        sessions: Sessions::new(
+            directory.backend().cache().clone(),
+            directory.backend().store().clone(),
+            LookupBounds {
+                per_second: config.rate_limits.session_store_lookups_per_second,
+                unknown_kept: config.rate_limits.unknown_tokens_kept,
+                unknown_for: Duration::from_secs(config.rate_limits.unknown_token_secs),
+            },
+        ),
         routing: routing.clone(),
         admission: Arc::new(Semaphore::new(config.limits.max_in_flight)),
         in_flight: in_flight.clone(),

@@ -31,7 +31,7 @@ use crate::service::routing::{
     DEADLINE_HEADER, ForwardError, Forwarded, HAND_OVER_HEADER, RELEASED_HEADER, ROUTE_HEADER, Route, Routing,
     SECRET_HEADER,
 };
-use crate::service::sessions::{FoundIn, SessionOwner, Sessions};
+use crate::service::sessions::{FoundIn, LookupError, SessionOwner, Sessions};
 use crate::service::tokens::{TOKEN_BYTES, hash_token};
 
 /// What the endpoint needs, shared by every HTTP worker.
@@ -325,7 +325,10 @@ async fn call_actor(
                 .sessions
                 .find_owner(token_hash)
                 .await
-                .map_err(|e| ApiError::Internal(format!("{e}; retry")))?
+                .map_err(|e| match e {
+                    LookupError::OverBudget => ApiError::Overloaded,
+                    LookupError::Store(e) => ApiError::Internal(format!("{e}; retry")),
+                })?
                 .ok_or(ApiError::Unauthenticated)?;
             // Refused before the token is indexed: an index entry is for a user who gets an actor.
             state.rate_limits.user(owner.user).map_err(ApiError::RateLimited)?;
