@@ -45,6 +45,7 @@ pub struct Metrics {
     pub writes_fenced: IntCounter,
     pub ownership_changes: IntCounter,
     pub lease_renewals: IntCounterVec,
+    pub gamedata_reloads: IntCounterVec,
     pub lease_changes: IntCounterVec,
     pub forwards: IntCounterVec,
     pub writes_unknown: IntCounter,
@@ -155,6 +156,14 @@ fn build() -> Result<Metrics, prometheus::Error> {
     )?;
     register(&registry, &mut families, Box::new(ownership_changes.clone()))?;
     register(&registry, &mut families, Box::new(lease_renewals.clone()))?;
+    let gamedata_reloads = IntCounterVec::new(
+        Opts::new(
+            "gamedata_reloads_total",
+            "Game-data reloads (admin endpoint or SIGHUP), by outcome (swapped, unchanged, refused)",
+        ),
+        &["outcome"],
+    )?;
+    register(&registry, &mut families, Box::new(gamedata_reloads.clone()))?;
     register(&registry, &mut families, Box::new(lease_changes.clone()))?;
     register(&registry, &mut families, Box::new(forwards.clone()))?;
     let writes_unknown =
@@ -266,6 +275,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         writes_fenced,
         ownership_changes,
         lease_renewals,
+        gamedata_reloads,
         lease_changes,
         forwards,
         writes_unknown,

@@ -17,7 +17,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::watch;
 
 use crate::game::data::{DataError, GameData};
-use summoner_proto::files::{self, archived};
+use summoner_proto::files::{self, GAMEDATA_FILE, archived};
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
@@ -37,6 +37,12 @@ pub enum Reloaded {
 pub enum ReloadError {
     #[error("no game-data folder is configured (gamedata.dir)")]
     NoFolder,
+    /// The folder holds no compiled build: the server runs the one inside its binary.
+    #[error(
+        "{0} holds no compiled build ({GAMEDATA_FILE}): the build shipped inside the binary stays in force; \
+         compile one there (summoner-gdata build) to reload"
+    )]
+    NoBuild(PathBuf),
     #[error(transparent)]
     Data(#[from] DataError),
     #[error("version {offered} is older than version {current} in force")]
@@ -122,9 +128,26 @@ impl Catalog {
         self.current.load_full()
     }
 
-    /// Loads the folder's build and puts it in force if it is newer.
+    /// Loads the folder's build and puts it in force if it is newer. The one reload of
+    /// `POST /admin/gamedata/reload` and of SIGHUP alike (counted by outcome in
+    /// `gamedata_reloads_total`): on the embedded default, with no build in the folder, both
+    /// refuse with [`ReloadError::NoBuild`] and the embedded build keeps serving.
     pub fn reload(&self) -> Result<Reloaded, ReloadError> {
+        let outcome = self.reload_from_folder();
+        let said = match &outcome {
+            Ok(Reloaded::Swapped { .. }) => "swapped",
+            Ok(Reloaded::Unchanged { .. }) => "unchanged",
+            Err(_) => "refused",
+        };
+        crate::metrics::METRICS.gamedata_reloads.with_label_values(&[said]).inc();
+        outcome
+    }
+
+    fn reload_from_folder(&self) -> Result<Reloaded, ReloadError> {
         let folder = self.folder.as_ref().ok_or(ReloadError::NoFolder)?;
+        if !folder.join(GAMEDATA_FILE).exists() {
+            return Err(ReloadError::NoBuild(folder.clone()));
+        }
         let _one_at_a_time = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
         let offered = GameData::load(folder)?;
         let current = self.current();
