@@ -280,7 +280,9 @@ async fn a_body_that_trickles_in_is_cut_off_with_408_and_its_slot_freed() {
 }
 
 on_every_backend! {
-    async fn device_ids_are_stored_hashed_and_older_rows_are_hashed_at_start(config) {
+    /// Device ids are stored hashed. Rows from before hashing are hashed by a one-off step at
+    /// the first start that knows it; the step is recorded, and later starts do not scan again.
+    async fn device_ids_are_stored_hashed_and_older_rows_are_hashed_once_at_start(config) {
         let clock = Arc::new(ManualClock::new());
         let server = TestServer::start(config.clone(), clock.clone()).await;
         let (_, user) = logged_in(&server, "dev-secret-42").await;
@@ -290,11 +292,24 @@ on_every_backend! {
         assert_eq!(count_rows(&common, "account_auth", &stored("dev-secret-42")).await, 0, "never the id itself");
         assert_eq!(count_rows(&common, "account_auth", &stored(&device_key("dev-secret-42"))).await, 1);
 
-        // A row from before hashing holds the id itself: the next start replaces it.
+        let step = "name = 'rekey_auth_ids:device'";
+        assert_eq!(count_rows(&common, "maintenance_steps", step).await, 1, "the first start recorded the step");
+
+        // A database from before the step: a row holds the id itself, and no step is recorded.
+        // The next start replaces it, once.
         let legacy = format!("UPDATE account_auth SET auth_id = 'dev-secret-42' WHERE user_id = {user}");
         assert_eq!(exec_sql(&common, &legacy).await, 1);
-        let server = TestServer::start(config.clone(), clock).await;
+        assert_eq!(exec_sql(&common, &format!("DELETE FROM maintenance_steps WHERE {step}")).await, 1);
+        let server = TestServer::start(config.clone(), clock.clone()).await;
         assert_eq!(count_rows(&common, "account_auth", &stored("dev-secret-42")).await, 0);
+        assert_eq!(count_rows(&common, "maintenance_steps", step).await, 1);
+        server.stop().await;
+
+        // Recorded: a later start does not scan the accounts again (a raw id planted now stays).
+        let planted = "INSERT INTO account_auth (provider, auth_id, user_id, created_at_ms) VALUES ('device', 'planted-raw-id', 1, 0)";
+        assert_eq!(exec_sql(&common, planted).await, 1);
+        let server = TestServer::start(config.clone(), clock).await;
+        assert_eq!(count_rows(&common, "account_auth", &stored("planted-raw-id")).await, 1, "no second scan");
         let mut again = server.client();
         let login = again.login(device("dev-secret-42")).await.unwrap();
         assert_status(&login, 200, ErrorCode::Ok);

@@ -218,6 +218,42 @@ on_every_backend! {
     }
 }
 
+/// A `CREATE INDEX CONCURRENTLY` that failed left an invalid index under its name (here: a
+/// unique build of the same name over duplicates): the next migration drops it and builds the
+/// index its migration says, instead of failing on the name taken.
+#[actix_web::test]
+async fn an_invalid_index_a_failed_concurrent_build_left_is_built_again() {
+    use summoner::storage::db::{Db, DbKind};
+
+    let Some(backend) = common::backends::backends().into_iter().find(|b| b.name() == "postgres") else {
+        return;
+    };
+    let databases = common::backends::TestDatabases::create(backend);
+    let url = databases.config.storage.log()[0].clone();
+    Db::migrate_to(&url, DbKind::Log, "2026-11-28-000014").await.expect("migrates up to the index before");
+    for _ in 0..2 {
+        common::exec_sql(
+            &url,
+            "INSERT INTO action_log (user_id, action, params, result, at_ms) VALUES (7, 'x', '', '', 1)",
+        )
+        .await;
+    }
+    let failed =
+        common::try_exec_sql(&url, "CREATE UNIQUE INDEX CONCURRENTLY action_log_user_log ON action_log (user_id)")
+            .await;
+    assert!(failed.is_err(), "the unique build fails on the duplicates");
+    let invalid = "pg_index i JOIN pg_class c ON c.oid = i.indexrelid";
+    assert_eq!(common::count_rows(&url, invalid, "c.relname = 'action_log_user_log' AND NOT i.indisvalid").await, 1);
+
+    Db::migrate(&url, DbKind::Log).await.expect("the migration builds the index again");
+    assert_eq!(
+        common::count_rows(&url, invalid, "c.relname = 'action_log_user_log' AND i.indisvalid AND i.indnatts = 3")
+            .await,
+        1
+    );
+    assert_eq!(common::count_rows(&url, invalid, "NOT i.indisvalid").await, 0);
+}
+
 on_every_backend! {
     /// Nodes of a cluster start at once and each migrates every database: they take turns,
     /// and every one of them starts (none fails on what another is creating).

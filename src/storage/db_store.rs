@@ -46,6 +46,7 @@ use crate::with_conn;
 
 mod clans;
 mod logs;
+mod maintenance;
 mod nodes;
 mod registration;
 mod sweeps;
@@ -165,9 +166,16 @@ pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec
     Db::migrate(&config.clan_url, DbKind::Clan).await?;
     let common = Db::connect(&config.common_url, 1, config.timeout)?;
     if let Some(Rekey { provider, prefix, key }) = config.rekey {
-        let hashed = registration::rekey_auth_ids(&common, provider, prefix, key).await?;
-        if hashed > 0 {
-            tracing::info!(hashed, provider, "sign-in ids stored before hashing were replaced by their hashes");
+        let step = format!("rekey_auth_ids:{provider}");
+        if maintenance::done_at(&common, &step).await?.is_none() {
+            let hashed = registration::rekey_auth_ids(&common, provider, prefix, key).await?;
+            maintenance::record(&common, &step, now_ms).await?;
+            tracing::info!(
+                hashed,
+                provider,
+                step,
+                "sign-in ids stored before hashing were replaced by their hashes, once"
+            );
         }
     }
     let credentials = config.credentials();

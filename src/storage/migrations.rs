@@ -6,6 +6,10 @@
 //! lock the database holds for the migrating connection (a PostgreSQL advisory lock,
 //! MySQL's `GET_LOCK`; a locked file beside an SQLite database), so the second finds nothing pending instead
 //! of failing on what the first is creating.
+//!
+//! On PostgreSQL, indexes of big tables are built `CONCURRENTLY` (no lock on the inserts of
+//! running servers); such a build that fails leaves an invalid index, which the next migration
+//! drops before it builds the index again.
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
@@ -114,6 +118,35 @@ fn pg_lock(conn: &mut AsyncConnectionWrapper<AsyncPgConnection>) -> Result<(), S
     }
 }
 
+/// An index's name.
+#[derive(QueryableByName)]
+struct IndexName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// Drops the invalid indexes of the schema that no one is building. A `CREATE INDEX
+/// CONCURRENTLY` that fails (a node killed half-way, a duplicate under a unique index) leaves
+/// an invalid index behind and its migration unrecorded; the migration's next run would fail on
+/// the name taken. Called under the migration lock, so no other node's migration is building
+/// one; an operator's build in progress is listed by `pg_stat_progress_create_index` and left.
+fn drop_invalid_indexes(conn: &mut AsyncConnectionWrapper<AsyncPgConnection>) -> Result<(), String> {
+    let invalid = diesel::sql_query(
+        "SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         WHERE NOT i.indisvalid AND c.relnamespace = current_schema()::regnamespace \
+         AND i.indexrelid NOT IN (SELECT index_relid FROM pg_stat_progress_create_index)",
+    )
+    .load::<IndexName>(conn)
+    .map_err(|e| format!("list invalid indexes: {e}"))?;
+    for IndexName { name } in invalid {
+        let quoted = name.replace('"', "\"\"");
+        conn.batch_execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS \"{quoted}\""))
+            .map_err(|e| format!("drop the invalid index {name} a failed build left: {e}"))?;
+        tracing::warn!(index = %name, "dropped an invalid index a failed concurrent build left; its migration builds it again");
+    }
+    Ok(())
+}
+
 /// `GET_LOCK`'s answer: 1 taken, 0 timed out, NULL an error.
 #[derive(QueryableByName)]
 struct Got {
@@ -171,7 +204,8 @@ impl Db {
                     let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
                         .map_err(|e| e.to_string())?;
                     pg_lock(&mut conn)?;
-                    let applied = apply(&mut conn, &source, last.as_deref());
+                    let applied =
+                        drop_invalid_indexes(&mut conn).and_then(|()| apply(&mut conn, &source, last.as_deref()));
                     let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"));
                     applied
                 }

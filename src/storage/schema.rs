@@ -84,3 +84,10 @@ diesel::table! {
         lease_until_ms -> BigInt,
     }
 }
+
+diesel::table! {
+    maintenance_steps (name) {
+        name -> Text,
+        done_at_ms -> BigInt,
+    }
+}

@@ -169,6 +169,12 @@ pub async fn count_rows(url: &str, table: &str, condition: &str) -> i64 {
 
 /// Runs `sql` (no result) on the database at `url`; answers the rows it affected.
 pub async fn exec_sql(url: &str, sql: &str) -> usize {
+    try_exec_sql(url, sql).await.expect("statement runs")
+}
+
+/// Runs one statement on the database at `url`; answers the rows it touched, or its error.
+#[allow(dead_code)]
+pub async fn try_exec_sql(url: &str, sql: &str) -> Result<usize, summoner::storage::StoreError> {
     use summoner::storage::conn::SqlConn;
     use summoner::storage::db::Db;
     use summoner::storage::sql::Statement;
@@ -178,7 +184,6 @@ pub async fn exec_sql(url: &str, sql: &str) -> usize {
         let statement = Statement::new(summoner::storage::conn::dialect_of(conn), sql);
         conn.exec(statement).await.map_err(|e| summoner::storage::StoreError::Database(sql.into(), e.to_string()))
     })
-    .expect("statement runs")
 }
 
 /// Sends `payload` as the client's next request.

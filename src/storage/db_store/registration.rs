@@ -124,7 +124,8 @@ async fn ensure_user_rows(game: &Db, profile: &Row) -> StoreResult<()> {
 
 /// Sign-in ids of `provider` stored before they were hashed are replaced by `rekey(id)`
 /// (what a lookup computes from the id a client sends); ids already starting with
-/// `hashed_prefix` are left. Answers how many were replaced. Idempotent: start-up runs it.
+/// `hashed_prefix` are left. Answers how many were replaced. Idempotent: start-up runs it once
+/// per database (a step recorded in `maintenance_steps`), and nodes starting at once may each run it.
 pub(crate) async fn rekey_auth_ids(
     common: &Db,
     provider: &str,

@@ -3,5 +3,6 @@
 -- swept, so they stay out of it.
 -- Built without blocking the writes of running servers (so outside a transaction, one
 -- statement). If it fails half-way it leaves an invalid index and is not recorded as
--- applied: drop it with `DROP INDEX CONCURRENTLY mail_claimed_at;` and start again.
+-- applied: the next
+-- start drops the invalid index and builds it again (src/storage/migrations.rs).
 CREATE INDEX CONCURRENTLY mail_claimed_at ON mail (claimed_at_ms) WHERE kind <> 'grant';

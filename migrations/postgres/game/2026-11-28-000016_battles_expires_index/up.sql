@@ -2,5 +2,6 @@
 -- the index every run would read the whole table.
 -- Built without blocking the writes of running servers (so outside a transaction, one
 -- statement). If it fails half-way it leaves an invalid index and is not recorded as
--- applied: drop it with `DROP INDEX CONCURRENTLY battles_expires_at;` and start again.
+-- applied: the next
+-- start drops the invalid index and builds it again (src/storage/migrations.rs).
 CREATE INDEX CONCURRENTLY battles_expires_at ON battles (expires_at_ms);
