@@ -55,6 +55,12 @@ pub fn snapshot(user: &Profile, box_full: bool, now_ms: i64) -> FriendSnapshot {
     }
 }
 
+/// What a stranger may see of a snapshot: who, their level, whether their box of friend
+/// requests is full; not their team.
+pub fn card_of(snapshot: FriendSnapshot) -> FriendSnapshot {
+    FriendSnapshot { team: Vec::new(), team_power: 0, has_team: false, ..snapshot }
+}
+
 /// The first team (the friend dungeon's) as friends fight it: its monsters with their stats,
 /// and its power.
 pub fn with_team(data: &GameData, mut snapshot: FriendSnapshot, team: &[Monster]) -> FriendSnapshot {

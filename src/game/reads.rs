@@ -18,8 +18,13 @@ use crate::storage::LoggedAction;
 pub enum Need {
     /// Recently active players of the user's level bucket.
     Candidates { bucket: u32 },
-    /// Another user's snapshot, whole (from the cache, else rebuilt from their rows).
+    /// Another user's snapshot, whole (from the cache, else rebuilt from their rows): for a
+    /// friend, or one who may be a friend once the request's inbox is applied.
     Snapshot { user: u64 },
+    /// Another user's card as a stranger may see it (name, level, whether their box of friend
+    /// requests is full; from the cache, else their profile and requests' rows): never their
+    /// teams or monsters. Answered as [`Fetched::Snapshot`] without a team.
+    Card { user: u64 },
     /// Other users' profiles from the database: `placed` on the game shard given (one query
     /// per shard), the rest looked up first.
     Profiles { placed: Vec<(u64, i16)>, unplaced: Vec<u64> },
@@ -66,8 +71,13 @@ pub struct Asking<'a> {
 impl Asking<'_> {
     /// Whether `user` is a friend already, or may be one once this request's inbox is
     /// applied (the handler applies deliveries first).
+    /// Only a request pending with `user` and a delivery from them waiting (their answer, or
+    /// their own request crossing the user's) can make them a friend there: any other stranger's
+    /// data is not read.
     pub fn may_be_friend(&self, user: u64) -> bool {
-        self.is_friend(user) || !self.state.owned.inbox.is_empty()
+        let owned = &self.state.owned;
+        self.is_friend(user)
+            || (owned.friend_requests.contains_key(&user) && owned.inbox.values().any(|r| r.sender == user))
     }
 
     /// Whether `user` is a friend.

@@ -1,5 +1,5 @@
-//! What friend operations read of other players: a snapshot (from the cache, rebuilt from the
-//! player's rows when the cache lost it), profiles as friends see them (one query per game
+//! What friend operations read of other players: a friend's snapshot (from the cache, rebuilt
+//! from the player's rows when the cache lost it), a stranger's card (never their teams), profiles as friends see them (one query per game
 //! shard), and recently active players of a level bucket (one cache round trip).
 
 use std::sync::Arc;
@@ -50,6 +50,32 @@ pub async fn snapshot_or_load(
     behind.send("friend snapshot read from the database", user, cache.fill_snapshot(snapshot.clone()));
     Ok(Some(snapshot))
 }
+
+/// A user's card as a stranger sees it: the cached snapshot stripped of its team, else built
+/// from their profile and friend requests' rows as committed (their teams and monsters are
+/// not read). Not cached: the cache keeps whole snapshots only.
+pub async fn card_or_load(
+    cache: Arc<dyn Cache>,
+    store: Arc<dyn Store>,
+    catalog: Arc<Catalog>,
+    user: UserId,
+    now_ms: i64,
+) -> Result<Option<FriendSnapshot>, BackendError> {
+    if let Some(snapshot) = cache.snapshot(user).await.map_err(cache_error)? {
+        return Ok(Some(friends::card_of(snapshot)));
+    }
+    let Some(rows) = store.peek_user(user, CARD_TABLES).await.map_err(storage_error)? else { return Ok(None) };
+    let read = |e| BackendError::new(format!("read the card of user {user}"), e);
+    let profile = Profile::from_row(&rows.profile).map_err(read)?;
+    let [requests] = rows.tables.as_slice() else {
+        return Err(BackendError::new(format!("read the card of user {user}"), "tables missing"));
+    };
+    let owned = Owned { friend_requests: load_entities(requests).map_err(read)?, ..Owned::default() };
+    Ok(Some(friends::card_of(friends::snapshot_of(&catalog.current(), &profile, &owned, now_ms))))
+}
+
+/// What a card is built from when the cache lost the snapshot (besides the profile).
+static CARD_TABLES: &[&crate::storage::rows::TableDef] = &[&FRIEND_REQUESTS];
 
 /// What a snapshot is rebuilt from when the cache lost it (besides the profile).
 static SNAPSHOT_TABLES: &[&crate::storage::rows::TableDef] = &[&TEAMS, &MONSTERS, &FRIEND_REQUESTS];

@@ -20,7 +20,7 @@ use crate::service::catalog::Catalog;
 use crate::service::clan_flow::{Acting, clan_action};
 use crate::service::clan_pages::{clan_page, clan_search};
 use crate::service::failure::storage_error;
-use crate::service::friend_reads::{candidates, profiles, snapshot_or_load};
+use crate::service::friend_reads::{candidates, card_or_load, profiles, snapshot_or_load};
 use crate::storage::{Store, UserLogQuery};
 
 /// What the reads reach.
@@ -48,6 +48,9 @@ pub fn fetch(
         Need::Candidates { bucket } => candidates(cache, session.token_hash, bucket, now_ms).boxed(),
         Need::Snapshot { user: other } => {
             snapshot_or_load(cache, behind, store, catalog, other, now_ms).map(|r| r.map(Fetched::Snapshot)).boxed()
+        }
+        Need::Card { user: other } => {
+            card_or_load(cache, store, catalog, other, now_ms).map(|r| r.map(Fetched::Snapshot)).boxed()
         }
         Need::Profiles { placed, unplaced } => profiles(store, placed, unplaced, now_ms).boxed(),
         Need::ClanAction(action) => {

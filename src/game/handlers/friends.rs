@@ -32,13 +32,14 @@ pub fn snapshot_reads(ask: &Asking, req: &GetFriendSnapshotReq) -> Option<Need> 
     ask.may_be_friend(req.user_id).then_some(Need::Snapshot { user: req.user_id })
 }
 
-/// SendFriendRequest reads the other user's snapshot, unless the handler refuses unread.
+/// SendFriendRequest reads the other user's card (a stranger's teams and monsters are none of
+/// the asker's business), unless the handler refuses unread.
 pub fn send_request_reads(ask: &Asking, req: &SendFriendRequestReq) -> Option<Need> {
     let me = ask.state;
     let asks = req.user_id != me.user_id()
         && !ask.is_friend(req.user_id)
         && !me.owned.friend_requests.contains_key(&req.user_id);
-    asks.then_some(Need::Snapshot { user: req.user_id })
+    asks.then_some(Need::Card { user: req.user_id })
 }
 
 /// ListFriends reads the friends' profiles, one query per game shard.

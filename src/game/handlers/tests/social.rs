@@ -436,3 +436,32 @@ fn an_answer_to_a_withdrawn_request_never_takes_the_asker_past_its_limit() {
     assert_eq!(friends_of(&a).contains(&if_), friends_of(&f).contains(&ia), "both sides agree");
     assert!(requests_of(&f).contains(&(ix, true)) || friends_of(&f).contains(&ia));
 }
+
+/// A stranger's teams and monsters are read for no one: a delivery waiting from someone else
+/// does not open GetFriendSnapshot to any user id, and SendFriendRequest reads only a card.
+/// Only a request pending with them and a delivery from them waiting may make them a friend.
+#[test]
+fn strangers_snapshots_are_not_read_and_requests_read_only_their_card() {
+    use crate::game::dispatch::needs;
+    use crate::game::reads::{Asking, Need};
+    use summoner_proto::api::GetFriendSnapshotReq;
+
+    let [mut a, mut b, mut c, stranger] = [1, 2, 3, 4].map(|i| Player::with_id(200 + i));
+    // c asks a: a delivery from c waits in a's inbox.
+    assert_eq!(ask(&mut c, &a).error, ErrorCode::Ok as i32);
+    deliver(&mut [&mut a, &mut c]);
+    let snapshot_of = |id: u64| Q::GetFriendSnapshot(GetFriendSnapshotReq { user_id: id });
+    let ask_a = Asking { state: &a.state, now_ms: a.now, test_operations: false };
+    assert_eq!(needs(&ask_a, &snapshot_of(stranger.state.user_id())), None, "a stranger's snapshot is not read");
+    let request = Q::SendFriendRequest(SendFriendRequestReq { user_id: stranger.state.user_id() });
+    assert_eq!(needs(&ask_a, &request), Some(Need::Card { user: stranger.state.user_id() }));
+
+    // a asked b and b accepted: b's answer waits in a's inbox, so b may be a friend there.
+    assert_eq!(ask(&mut a, &b).error, ErrorCode::Ok as i32);
+    deliver(&mut [&mut a, &mut b, &mut c]);
+    assert_eq!(accept(&mut b, a.state.user_id()).error, ErrorCode::Ok as i32);
+    deliver(&mut [&mut a, &mut b, &mut c]);
+    let ask_a = Asking { state: &a.state, now_ms: a.now, test_operations: false };
+    assert_eq!(needs(&ask_a, &snapshot_of(b.state.user_id())), Some(Need::Snapshot { user: b.state.user_id() }));
+    assert_eq!(needs(&ask_a, &snapshot_of(stranger.state.user_id())), None);
+}
