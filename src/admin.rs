@@ -155,6 +155,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/passivate", web::post().to(actors::passivate))
         .route("/admin/users/{id}/kick", web::post().to(actors::kick))
         .route("/admin/shards", web::get().to(diagnose::list_shards))
+        .route("/admin/dead-letters", web::get().to(diagnose::list_dead_letters))
+        .route("/admin/dead-letters/requeue", web::post().to(diagnose::requeue_dead_letters))
         .route("/admin/cluster", web::get().to(cluster))
         .route("/admin/jobs", web::get().to(jobs::list))
         .route("/admin/jobs/{name}/run", web::post().to(jobs::run))

@@ -97,6 +97,11 @@ pub struct JobsConfig {
     /// Action-log rows older than this many days are deleted; at least 90 (the summon
     /// log's legal minimum).
     pub action_log_keep_days: u32,
+    /// Results of clan actions kept for retries (`clan_ops`).
+    pub clan_ops_every_secs: u64,
+    /// A clan action's result is deleted this many days after the action; at least 1 (a retry
+    /// comes within its session, which lasts an hour past its last request by default).
+    pub clan_ops_keep_days: u32,
 }
 
 /// Retention no configuration may go below: the summon log's legal minimum (days).
@@ -115,6 +120,8 @@ impl Default for JobsConfig {
             recommendations_every_secs: 300,
             action_log_every_secs: 86_400,
             action_log_keep_days: 400,
+            clan_ops_every_secs: 3_600,
+            clan_ops_keep_days: 7,
         }
     }
 }
@@ -646,6 +653,9 @@ impl Config {
         ];
         if intervals.contains(&0) {
             return fail("every jobs.*_every_secs must be at least 1");
+        }
+        if jobs.clan_ops_keep_days == 0 {
+            return fail("jobs.clan_ops_keep_days must be at least 1 (a retried clan action finds its result there)");
         }
         if jobs.action_log_keep_days < MIN_ACTION_LOG_DAYS {
             return fail("jobs.action_log_keep_days must be at least 90 (the summon log's legal minimum)");

@@ -52,6 +52,7 @@ pub struct Metrics {
     pub logs_shipped: IntCounter,
     pub deliveries: IntCounter,
     pub deliveries_dropped: IntCounter,
+    pub deliveries_dead_lettered: IntCounter,
     pub delivery_lag_seconds: Histogram,
     pub in_flight: IntGaugeVec,
     pub mailbox_queued: IntGauge,
@@ -174,6 +175,11 @@ fn build() -> Result<Metrics, prometheus::Error> {
         "deliveries_total",
         "Deliveries between users copied from a sender's outbox into the receiver's inbox",
     )?;
+    let deliveries_dead_lettered = IntCounter::new(
+        "deliveries_dead_lettered_total",
+        "Deliveries moved to the dead letters: rows that do not read as a delivery, or for a game shard this node does not know",
+    )?;
+    register(&registry, &mut families, Box::new(deliveries_dead_lettered.clone()))?;
     let deliveries_dropped =
         IntCounter::new("deliveries_dropped_total", "Deliveries dropped because their receiver has no account")?;
     let delivery_lag_seconds = Histogram::with_opts(
@@ -282,6 +288,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         logs_shipped,
         deliveries,
         deliveries_dropped,
+        deliveries_dead_lettered,
         delivery_lag_seconds,
         in_flight,
         mailbox_queued,

@@ -10,8 +10,8 @@ use serde_json::Value;
 use summoner::config::Config;
 use summoner_actors::{Clock, ManualClock};
 use summoner_proto::api::{
-    CheckInReq, ClaimMailReq, DebugGrantMonstersReq, ErrorCode, FinishBattleReq, ListMailReq, SetTeamReq,
-    StartBattleReq, request::Payload,
+    CheckInReq, ClaimMailReq, CreateClanReq, DebugGrantMonstersReq, ErrorCode, FinishBattleReq, ListMailReq,
+    SetTeamReq, StartBattleReq, request::Payload,
 };
 
 use common::{TestServer, assert_status, call, count_rows, game_rows, logged_in, ok};
@@ -168,6 +168,29 @@ on_every_backend! {
     }
 }
 
+on_every_backend! {
+    /// A clan action's result, kept so its retry finds it, is deleted once past the retry
+    /// window (`jobs.clan_ops_keep_days`), not before.
+    async fn clan_action_results_are_deleted_past_the_retry_window(config) {
+        let mut config = config;
+        config.jobs.clan_ops_keep_days = 7;
+        let server = start(&config).await;
+        let (mut leader, leader_id) = logged_in(&server, "jobs-clan").await;
+        common::rich(&server, leader_id).await;
+        ok(&mut leader, Payload::CreateClan(CreateClanReq { name: "Keepers".into(), open: true })).await;
+        let clan = config.storage.clan();
+        assert_eq!(count_rows(&clan, "clan_ops", "").await, 1);
+
+        server.clock.advance_ms(6 * DAY_MS);
+        assert_eq!(run_done(&server, "clan_ops_retention").await, 0, "6 days old: kept");
+        server.clock.advance_ms(2 * DAY_MS);
+        assert_eq!(run_done(&server, "clan_ops_retention").await, 1, "8 days old: deleted");
+        assert_eq!(count_rows(&clan, "clan_ops", "").await, 0);
+        assert_eq!(count_rows(&clan, "clans", "").await, 1, "the clan itself stays");
+        server.stop().await;
+    }
+}
+
 /// Players gone quiet leave the recommendation buckets, on every cache.
 #[actix_web::test]
 async fn stale_players_leave_the_recommendation_buckets() {
@@ -213,7 +236,10 @@ async fn jobs_are_listed_run_and_counted_on_the_admin_listener_only() {
     let listed: Value = http.get(&jobs_url).bearer_auth(ADMIN).send().await.unwrap().json().await.unwrap();
     let jobs = listed["jobs"].as_array().expect("a list");
     let names: Vec<&str> = jobs.iter().filter_map(|j| j["name"].as_str()).collect();
-    assert_eq!(names, ["expired_mail", "stale_battles", "action_log_retention", "recommendations"]);
+    assert_eq!(
+        names,
+        ["expired_mail", "stale_battles", "action_log_retention", "clan_ops_retention", "recommendations"]
+    );
     let mail = &jobs[0];
     assert_eq!((mail["every_secs"].as_i64(), mail["timeout_secs"].as_i64()), (Some(7_200), Some(300)));
     assert_eq!((mail["runs"].as_i64(), mail["last"]["outcome"].as_str()), (Some(1), Some("done")));

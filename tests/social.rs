@@ -231,3 +231,78 @@ on_every_backend! {
         server.stop().await;
     }
 }
+
+on_every_backend! {
+    /// Deliveries a courier cannot carry (here 2,100, more than one round reads, for a game
+    /// shard no node knows) move to the dead letters instead of holding up the outbox: a
+    /// friend request sent after them arrives. The admin view lists them with why, and once
+    /// the cause is mended they are put back and delivered.
+    async fn deliveries_that_cannot_be_carried_go_to_the_dead_letters_and_the_rest_goes_on(config) {
+        let mut config = config.clone();
+        config.admin.token = "admin-token".into();
+        let (server, store) = start(&config).await;
+        let (mut asker, _) = logged_in(&server, "dev-dl-asker").await;
+        let (mut asked, asked_id) = logged_in(&server, "dev-dl-asked").await;
+        let (_, lost_id) = logged_in(&server, "dev-dl-lost").await;
+        let asker_id = ok(&mut asker, Payload::GetUser(GetUserReq {})).await;
+        let asker_id = answer!(asker_id, GetUser).user.expect("a user").user_id;
+        settle(&store).await;
+        let (outbox_no, lost_shard) = (shard_of(&store, asker_id).await, shard_of(&store, lost_id).await);
+        let outbox_url = config.storage.game()[usize::try_from(outbox_no - 1).unwrap()].clone();
+        let common = config.storage.common();
+        let moved = format!("UPDATE accounts SET gamedb_shard_no = 99 WHERE user_id = {lost_id}");
+        assert_eq!(common::exec_sql(&common, &moved).await, 1);
+        // Ids below every real one: at the head of the outbox.
+        for chunk in (1..=2_100u64).collect::<Vec<_>>().chunks(700) {
+            let values: Vec<String> =
+                chunk.iter().map(|id| format!("({id}, {asker_id}, {outbox_no}, {lost_id}, 'gift', '', 1)")).collect();
+            let insert = format!(
+                "INSERT INTO outbox (delivery_id, sender_id, sender_shard, receiver_id, kind, body, created_at_ms) VALUES {}",
+                values.join(", ")
+            );
+            common::exec_sql(&outbox_url, &insert).await;
+        }
+        let dead_before = summoner::metrics::METRICS.deliveries_dead_lettered.get();
+        ask(&mut asker, asked_id).await;
+        settle(&store).await;
+
+        let requests = answer!(ok(&mut asked, Payload::ListFriendRequests(ListFriendRequestsReq {})).await, ListFriendRequests);
+        assert_eq!(requests.incoming.iter().map(|r| r.user_id).collect::<Vec<_>>(), [asker_id], "the request arrived");
+        assert_eq!(game_rows(&config, "outbox", "").await, 0, "nothing stays in the outbox");
+        assert_eq!(common::count_rows(&outbox_url, "dead_letters", &format!("receiver_id = {lost_id}")).await, 2_100);
+        assert!(summoner::metrics::METRICS.deliveries_dead_lettered.get() - dead_before >= 2_100);
+
+        let http = reqwest::Client::new();
+        let listed: serde_json::Value = http
+            .get(format!("{}/admin/dead-letters?limit=5", server.admin_url))
+            .bearer_auth("admin-token")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let letters = listed["dead_letters"].as_array().expect("a list");
+        assert_eq!(letters.len(), 5);
+        assert_eq!(letters[0]["outbox"], format!("game-{outbox_no}"));
+        assert_eq!(letters[0]["delivery_id"], 1);
+        assert_eq!(letters[0]["reason"], "for a game shard this node does not know");
+
+        // Mended: the account names its shard again, and the letters go back and arrive.
+        let mended = format!("UPDATE accounts SET gamedb_shard_no = {lost_shard} WHERE user_id = {lost_id}");
+        assert_eq!(common::exec_sql(&common, &mended).await, 1);
+        let requeue = |outbox: String| {
+            http.post(format!("{}/admin/dead-letters/requeue?outbox={outbox}", server.admin_url))
+                .bearer_auth("admin-token")
+                .send()
+        };
+        assert_eq!(requeue("game-77".into()).await.unwrap().status().as_u16(), 422, "no such outbox");
+        let answer = requeue(format!("game-{outbox_no}")).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        assert!(answer.text().await.unwrap().starts_with("2100 dead letters put back"));
+        settle(&store).await;
+        assert_eq!(common::count_rows(&outbox_url, "dead_letters", "").await, 0);
+        assert_eq!(game_rows(&config, "inbox", &format!("user_id = {lost_id}")).await, 2_100);
+        server.stop().await;
+    }
+}

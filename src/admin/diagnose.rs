@@ -1,7 +1,10 @@
 //! What a hung or slow server is doing, without a debugger: `GET /admin/requests` (every
 //! request in flight, oldest first: its age, user, operation and the stage it waits in)
 //! and `GET /admin/shards` (each shard's group-commit queue: depth, the age of its oldest
-//! job, batches so far). The page (`admin/page.rs`) shows the same views.
+//! job, batches so far), and the deliveries couriers could not carry: `GET /admin/dead-letters`
+//! (each outbox's, oldest first, with why) and `POST /admin/dead-letters/requeue?outbox=game-1`
+//! (back in their outbox once the cause is mended). The page (`admin/page.rs`) shows the same
+//! views.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
@@ -82,4 +85,40 @@ pub fn shards(state: &AdminState) -> Vec<QueueView> {
 pub async fn list_shards(req: HttpRequest, state: web::Data<AdminState>) -> AdminResult {
     authorize(&req, &state)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "shards": shards(&state) })))
+}
+
+/// The query of `GET /admin/dead-letters`.
+#[derive(Debug, serde::Deserialize)]
+pub struct DeadLettersQuery {
+    limit: Option<usize>,
+}
+
+/// Dead letters listed at most per outbox, unless asked.
+const DEAD_LETTERS_LIMIT: usize = 100;
+
+pub async fn list_dead_letters(
+    req: HttpRequest,
+    query: web::Query<DeadLettersQuery>,
+    state: web::Data<AdminState>,
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let limit = query.limit.unwrap_or(DEAD_LETTERS_LIMIT).clamp(1, 10_000);
+    let letters = state.operators.dead_letters(limit).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "dead_letters": letters })))
+}
+
+/// The query of `POST /admin/dead-letters/requeue`.
+#[derive(Debug, serde::Deserialize)]
+pub struct RequeueQuery {
+    outbox: String,
+}
+
+pub async fn requeue_dead_letters(
+    req: HttpRequest,
+    query: web::Query<RequeueQuery>,
+    state: web::Data<AdminState>,
+) -> AdminResult {
+    authorize(&req, &state)?;
+    let requeued = state.operators.requeue_dead_letters(&query.outbox).await?;
+    Ok(HttpResponse::Ok().body(format!("{requeued} dead letters put back in outbox {}\n", query.outbox)))
 }

@@ -360,7 +360,8 @@ impl Jobs {
         let mut jobs: Vec<(Arc<dyn Job>, Schedule)> = vec![
             (Arc::new(sweeps::expired_mail(store.clone(), config)), every(config.mail_every_secs)),
             (Arc::new(sweeps::stale_battles(store.clone(), config)), every(config.battles_every_secs)),
-            (Arc::new(sweeps::action_log_retention(store, config)), every(config.action_log_every_secs)),
+            (Arc::new(sweeps::action_log_retention(store.clone(), config)), every(config.action_log_every_secs)),
+            (Arc::new(sweeps::clan_ops_retention(store, config)), every(config.clan_ops_every_secs)),
             (Arc::new(recommendations::TrimBuckets::new(cache, catalog)), every(config.recommendations_every_secs)),
         ];
         if !providers.is_empty() {

@@ -1,6 +1,7 @@
 //! Jobs that delete rows past their time, on every shard: mail expired or claimed a while
-//! ago (operators' grants spared), battles started and never finished, and action-log rows
-//! past their retention.
+//! ago (operators' grants spared), battles started and never finished, action-log rows
+//! past their retention, and the clan database's results of clan actions kept for retries
+//! once no retry can come.
 //!
 //! What a live user actor still holds of a deleted row is never written back: expired and
 //! claimed mail, and expired battles, are rows no request changes again (a battle's row is
@@ -15,7 +16,7 @@ use super::Job;
 use crate::config::JobsConfig;
 use crate::game::grants::GRANT_KIND;
 use crate::storage::db::DbKind;
-use crate::storage::tables::{ACTION_LOG, BATTLES, MAIL};
+use crate::storage::tables::{ACTION_LOG, BATTLES, CLAN_OPS, MAIL};
 use crate::storage::{Store, Sweep};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -99,6 +100,27 @@ pub fn action_log_retention(store: Arc<dyn Store>, config: &JobsConfig) -> Sweep
             vec![Sweep {
                 on: DbKind::Log,
                 table: &ACTION_LOG,
+                column: "at_ms",
+                before_ms: now.saturating_sub(keep),
+                spare: None,
+                batch,
+            }]
+        }),
+    }
+}
+
+/// Results of clan actions (`clan_ops`, kept so a retried request finds its action's result
+/// instead of acting again) older than `clan_ops_keep_days`: past any retry, whose session
+/// would have expired long before (the configuration refuses a window shorter than a day).
+pub fn clan_ops_retention(store: Arc<dyn Store>, config: &JobsConfig) -> SweepJob {
+    let (keep, batch) = (i64::from(config.clan_ops_keep_days) * DAY_MS, config.batch_rows);
+    SweepJob {
+        name: "clan_ops_retention",
+        store,
+        sweeps: Box::new(move |now| {
+            vec![Sweep {
+                on: DbKind::Clan,
+                table: &CLAN_OPS,
                 column: "at_ms",
                 before_ms: now.saturating_sub(keep),
                 spare: None,

@@ -16,6 +16,7 @@ use crate::game::grants::{self, Grant};
 use crate::game::state::UserState;
 use crate::service::audit::{self, AuditError, Replay};
 use crate::service::backend::GameBackend;
+use crate::storage::delivery::DeadLetter;
 use crate::storage::nodes::{NodeRow, WorkLease};
 use crate::storage::queue_gauge::QueueView;
 use crate::storage::{ActionLog, StoreError};
@@ -220,6 +221,24 @@ impl Operators {
             leases,
             peers: node.peers().iter().map(|p| p.id).collect(),
         })
+    }
+
+    /// The deliveries couriers could not carry, at most `limit` of each outbox.
+    pub async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, OperatorError> {
+        let store = self.directory.backend().store();
+        store.dead_letters(limit).await.map_err(|e| OperatorError::Unavailable(format!("storage: {e}")))
+    }
+
+    /// Puts the dead letters of `outbox` back in it, for its courier to carry again (once
+    /// what stopped them is mended); answers how many.
+    pub async fn requeue_dead_letters(&self, outbox: &str) -> Result<u64, OperatorError> {
+        let store = self.directory.backend().store();
+        let requeued = store.requeue_dead_letters(outbox.to_owned()).await.map_err(|e| match e {
+            crate::storage::StoreError::NotFound(what) => OperatorError::Refused(format!("no {what}")),
+            e => OperatorError::Unavailable(format!("storage: {e}")),
+        })?;
+        store.nudge(crate::storage::delivery::lease_name_of(outbox));
+        Ok(requeued)
     }
 
     /// The node that owns `user` (-1: none yet) and the owner epoch; None: no such user.

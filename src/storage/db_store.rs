@@ -28,7 +28,7 @@ use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 use crate::ids::IdGenerator;
 use crate::storage::batch::{BatchHook, Job};
 use crate::storage::db::{Db, DbKind, ShardDbs};
-use crate::storage::delivery::{DeliveryDbs, DeliveryListener, Listener};
+use crate::storage::delivery::{DeadLetter, DeliveryDbs, DeliveryListener, Listener};
 use crate::storage::nodes::{
     Activated, ClaimRefused, GateSlot, NodeBeat, NodeClaim, NodeRow, OwnerClaim, WorkClaim, WorkGate, WorkLease,
 };
@@ -272,6 +272,11 @@ impl DbStore {
         &self.dbs
     }
 
+    fn delivery_dbs(&self) -> DeliveryDbs {
+        let dbs = &self.dbs;
+        DeliveryDbs { common: dbs.common.clone(), game: dbs.game.clone(), clan: dbs.clan.clone() }
+    }
+
     fn timed<T: Send + 'static>(
         &self,
         what: String,
@@ -424,6 +429,16 @@ impl Store for DbStore {
         self.timed(format!("give up the work lease {name}"), async move {
             nodes::release_work(&dbs.common, &name, id, incarnation).await
         })
+    }
+
+    fn dead_letters(&self, limit: usize) -> BoxFuture<'static, StoreResult<Vec<DeadLetter>>> {
+        let dbs = self.delivery_dbs();
+        self.timed("read the dead letters".into(), async move { dbs.dead_letters(limit).await })
+    }
+
+    fn requeue_dead_letters(&self, outbox: String) -> BoxFuture<'static, StoreResult<u64>> {
+        let dbs = self.delivery_dbs();
+        self.timed(format!("requeue the dead letters of {outbox}"), async move { dbs.requeue(&outbox).await })
     }
 
     fn work_leases(&self) -> BoxFuture<'static, StoreResult<Vec<WorkLease>>> {

@@ -1,8 +1,10 @@
 //! Delivery between users: the [`DeliveryRoute`] of a [`Courier`] per game shard, which
 //! copies the shard's `outbox` rows into their receivers' `inbox` on the receivers' game
 //! shards, tells the [`DeliveryListener`] whose inbox got something (the server tells those
-//! users' live actors), then deletes the rows from the outbox. Its sweep purges applied inbox
-//! rows and tells again the receivers of deliveries that wait unapplied.
+//! users' live actors), then deletes the rows from the outbox. What it cannot carry moves to a
+//! `dead_letters` table beside the outbox, where operators see it (`GET /admin/dead-letters`)
+//! and put it back once the cause is mended. Its sweep purges applied inbox rows and tells
+//! again the receivers of deliveries that wait unapplied.
 //!
 //! Exactly once, whatever crashes where: the outbox row is committed with the sender's change;
 //! the inbox row is keyed by the delivery id, so a copy made again after a crash (before the
@@ -32,7 +34,7 @@ use crate::storage::rows::TableDef;
 use crate::storage::rows::{ColType, Row, Value};
 use crate::storage::schema::accounts;
 use crate::storage::sql::{self, Bind, Statement};
-use crate::storage::tables::{CLAN_OUTBOX, INBOX, OUTBOX};
+use crate::storage::tables::{CLAN_OUTBOX, DEAD_LETTERS, INBOX, OUTBOX};
 use crate::storage::{StoreError, StoreResult};
 use crate::with_conn;
 
@@ -132,9 +134,14 @@ fn source_label(source_no: i16) -> String {
     if source_no == CLAN_SOURCE { "clan".to_owned() } else { format!("game-{source_no}") }
 }
 
+/// The work lease of the delivery courier of the outbox labelled `outbox` (`game-N`, `clan`).
+pub fn lease_name_of(outbox: &str) -> String {
+    format!("courier:{outbox}")
+}
+
 /// The work lease of the delivery courier of outbox `source_no`.
 pub fn lease_name(source_no: i16) -> String {
-    format!("courier:{}", source_label(source_no))
+    lease_name_of(&source_label(source_no))
 }
 
 /// What a delivery's outbox row says of where it goes.
@@ -190,15 +197,7 @@ impl Route for DeliveryRoute {
     fn carry(&self, rows: Vec<Row>) -> BoxFuture<'static, StoreResult<()>> {
         let (dbs, source, listener, source_no) =
             (self.dbs.clone(), self.source.clone(), self.listener.clone(), self.source_no);
-        async move {
-            let delivered = deliver(&dbs, &source, source_no, &rows, &listener).await?;
-            match delivered.stranded {
-                // The others went; the courier retries these after a pause rather than at once.
-                Some(shard) => Err(StoreError::NotFound(format!("game shard {shard}, which deliveries wait for"))),
-                None => Ok(()),
-            }
-        }
-        .boxed()
+        async move { deliver(&dbs, &source, source_no, &rows, &listener).await }.boxed()
     }
 
     fn sweep(&self) -> BoxFuture<'static, ()> {
@@ -225,31 +224,32 @@ impl Route for DeliveryRoute {
     }
 }
 
-/// What a round left: the game shard this node does not know that some deliveries wait for.
-struct Delivered {
-    stranded: Option<i16>,
-}
-
 /// Copies `rows` (just read from the outbox that goes by `source`) into their receivers'
-/// inboxes, then deletes them from the outbox. Answers the receivers. A delivery to a user
-/// with no account is dropped (logged); one to a game shard this node does not know waits in
-/// the outbox.
+/// inboxes, then deletes them from the outbox, and tells the receivers. A delivery to a user
+/// with no account is dropped (counted); a row that does not read as a delivery, or one for a
+/// game shard this node does not know, moves to the dead letters ([`bury`]): no row stays at
+/// the head of the outbox to hold up the others.
 async fn deliver(
     dbs: &DeliveryDbs,
     source_db: &Db,
     source: i16,
     rows: &[Row],
     listener: &DeliveryListener,
-) -> StoreResult<Delivered> {
+) -> StoreResult<()> {
     let (common, game) = (&dbs.common, &dbs.game);
-    let parcels: Vec<Parcel> = rows.iter().filter_map(Parcel::of).collect();
-    if parcels.len() < rows.len() {
-        tracing::error!(shard = source, "outbox rows that do not read as deliveries are left in the outbox");
+    let mut dead: Vec<(&Row, &'static str)> = Vec::new();
+    let mut parcels: Vec<(&Row, Parcel)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match Parcel::of(row) {
+            Some(parcel) => parcels.push((row, parcel)),
+            None => dead.push((row, "does not read as a delivery")),
+        }
     }
     if parcels.is_empty() {
-        return Ok(Delivered { stranded: None });
+        bury(source_db, source, &dead).await?;
+        return Ok(());
     }
-    let receivers: Vec<i64> = parcels.iter().map(|p| p.receiver).collect::<HashSet<_>>().into_iter().collect();
+    let receivers: Vec<i64> = parcels.iter().map(|(_, p)| p.receiver).collect::<HashSet<_>>().into_iter().collect();
     let what = "place the receivers of deliveries";
     let placed: HashMap<i64, i16> = with_conn!(common, what, |conn| {
         accounts::table
@@ -263,18 +263,10 @@ async fn deliver(
     .collect();
     let mut by_shard: BTreeMap<i16, Vec<&Parcel>> = BTreeMap::new();
     let mut done: Vec<&Parcel> = Vec::new();
-    let mut stranded = None;
-    for parcel in &parcels {
+    for (row, parcel) in &parcels {
         match placed.get(&parcel.receiver) {
             Some(shard) if game.contains_key(shard) => by_shard.entry(*shard).or_default().push(parcel),
-            Some(shard) => {
-                tracing::error!(
-                    shard,
-                    receiver = parcel.receiver,
-                    "a delivery waits for a game shard this node does not know"
-                );
-                stranded = Some(*shard);
-            }
+            Some(_) => dead.push((row, "for a game shard this node does not know")),
             None => {
                 tracing::warn!(receiver = parcel.receiver, "a delivery to a user with no account is dropped");
                 crate::metrics::METRICS.deliveries_dropped.inc();
@@ -301,7 +293,9 @@ async fn deliver(
     // fails after this point must not leave a live receiver untold (telling twice is harmless).
     listener.tell(&users);
     done.extend(delivered.iter().copied());
-    let keys: Vec<Vec<Value>> = done.iter().map(|p| vec![p.id.clone()]).collect();
+    bury(source_db, source, &dead).await?;
+    let mut keys: Vec<Vec<Value>> = done.iter().map(|p| vec![p.id.clone()]).collect();
+    keys.extend(dead.iter().map(|(row, _)| row.iter().take(1).cloned().collect()));
     let keys: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
     let what = "empty the delivery outbox";
     with_conn!(source_db, what, |conn| {
@@ -316,7 +310,141 @@ async fn deliver(
         crate::metrics::METRICS.delivery_lag_seconds.observe(lag);
     }
     crate::metrics::METRICS.deliveries.inc_by(delivered.len() as u64);
-    Ok(Delivered { stranded })
+    Ok(())
+}
+
+/// Copies the rows the courier cannot carry (`dead`, with why) into the `dead_letters` table
+/// beside the outbox that goes by `source`, before the caller deletes them from the outbox (a
+/// copy made again after a crash in between is the same row). Counted and logged.
+async fn bury(source_db: &Db, source: i16, dead: &[(&Row, &'static str)]) -> StoreResult<()> {
+    if dead.is_empty() {
+        return Ok(());
+    }
+    let now_ms = Value::Int(wall_ms());
+    let letters: Vec<Row> = dead
+        .iter()
+        .map(|(row, reason)| {
+            let mut letter: Row = row.iter().take(OUTBOX.key.len() + OUTBOX.columns.len()).cloned().collect();
+            letter.push(Value::Text((*reason).to_owned()));
+            letter.push(now_ms.clone());
+            letter
+        })
+        .collect();
+    let stamped: Vec<(&Row, i64)> = letters.iter().map(|r| (r, 0)).collect();
+    let what = "move deliveries that cannot be carried to the dead letters";
+    with_conn!(source_db, what, |conn| {
+        for statement in sql::insert_new(dialect_of(conn), &DEAD_LETTERS, &stamped) {
+            conn.exec(statement).await.map_err(db(what))?;
+        }
+        Ok(())
+    })?;
+    for (row, reason) in dead {
+        let (id, receiver) = (<[Value]>::first(row), <[Value]>::get(row, 3));
+        tracing::error!(outbox = %source_label(source), ?id, ?receiver, reason, "a delivery moved to the dead letters");
+    }
+    crate::metrics::METRICS.deliveries_dead_lettered.inc_by(dead.len() as u64);
+    Ok(())
+}
+
+/// A delivery the courier could not carry, as operators see it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeadLetter {
+    /// The outbox it came from: `game-N` or `clan`.
+    pub outbox: String,
+    pub delivery_id: i64,
+    pub sender_id: i64,
+    pub receiver_id: i64,
+    pub kind: String,
+    pub created_at_ms: i64,
+    pub reason: String,
+    pub dead_at_ms: i64,
+}
+
+impl DeadLetter {
+    fn of(outbox: &str, row: &Row) -> Self {
+        let int = |i: usize| match row.get(i) {
+            Some(Value::Int(v)) => *v,
+            _ => 0,
+        };
+        let text = |i: usize| match row.get(i) {
+            Some(Value::Text(v)) => v.clone(),
+            _ => String::new(),
+        };
+        Self {
+            outbox: outbox.to_owned(),
+            delivery_id: int(0),
+            sender_id: int(1),
+            receiver_id: int(3),
+            kind: text(4),
+            created_at_ms: int(6),
+            reason: text(7),
+            dead_at_ms: int(8),
+        }
+    }
+}
+
+impl DeliveryDbs {
+    /// Every outbox's database, by the number it goes by, the clan database's last.
+    fn outboxes(&self) -> Vec<(i16, &Db)> {
+        let mut all: Vec<(i16, &Db)> = self.game.iter().map(|(no, db)| (*no, db)).collect();
+        all.sort_by_key(|(no, _)| *no);
+        all.push((CLAN_SOURCE, &self.clan));
+        all
+    }
+
+    /// The dead letters of every outbox, oldest first, at most `limit` of each.
+    pub async fn dead_letters(&self, limit: usize) -> StoreResult<Vec<DeadLetter>> {
+        let what = "read the dead letters";
+        let mut letters = Vec::new();
+        for (no, source) in self.outboxes() {
+            let rows = with_conn!(source, what, |conn| {
+                let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &DEAD_LETTERS));
+                s.push(" ORDER BY delivery_id LIMIT ");
+                s.param(Bind::Int(limit as i64));
+                conn.rows(s).await.map_err(db(what))
+            })?;
+            let label = source_label(no);
+            letters.extend(rows.iter().map(|row| DeadLetter::of(&label, row)));
+        }
+        Ok(letters)
+    }
+
+    /// Puts the dead letters of outbox `outbox` (`game-N` or `clan`) back in it, for its
+    /// courier to try again once their cause is mended (a copy already back is the same row);
+    /// answers how many.
+    pub async fn requeue(&self, outbox: &str) -> StoreResult<u64> {
+        let what = "put dead letters back in their outbox";
+        let Some((no, source)) = self.outboxes().into_iter().find(|(no, _)| source_label(*no) == outbox) else {
+            return Err(StoreError::NotFound(format!("outbox {outbox}")));
+        };
+        let table = Self::table(no);
+        let mut total = 0;
+        loop {
+            let rows = with_conn!(source, what, |conn| {
+                let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &DEAD_LETTERS));
+                s.push(" ORDER BY delivery_id LIMIT ");
+                s.param(Bind::Int(PURGE_PAGE));
+                conn.rows(s).await.map_err(db(what))
+            })?;
+            if rows.is_empty() {
+                return Ok(total);
+            }
+            let width = table.key.len() + table.columns.len();
+            let parcels: Vec<Row> = rows.iter().map(|r| r.iter().take(width).cloned().collect()).collect();
+            let stamped: Vec<(&Row, i64)> = parcels.iter().map(|r| (r, 0)).collect();
+            let keys: Vec<&[Value]> = rows.iter().map(|r| &r[..1]).collect();
+            with_conn!(source, what, |conn| {
+                for statement in sql::insert_new(dialect_of(conn), table, &stamped) {
+                    conn.exec(statement).await.map_err(db(what))?;
+                }
+                for statement in sql::delete(dialect_of(conn), &DEAD_LETTERS, &keys) {
+                    conn.exec(statement).await.map_err(db(what))?;
+                }
+                Ok(())
+            })?;
+            total += rows.len() as u64;
+        }
+    }
 }
 
 /// Users of game shard `shard_no` with deliveries waiting unapplied for more than

@@ -399,6 +399,17 @@ pub trait Store: Send + Sync + 'static {
         Box::pin(futures_util::future::ready(Ok(())))
     }
 
+    /// The deliveries couriers could not carry, every outbox's oldest first, at most `limit`
+    /// of each. Stores that deliver as commits land have none.
+    fn dead_letters(&self, _limit: usize) -> BoxFuture<'static, StoreResult<Vec<delivery::DeadLetter>>> {
+        Box::pin(futures_util::future::ready(Ok(Vec::new())))
+    }
+
+    /// Puts the dead letters of `outbox` (`game-N` or `clan`) back in it; answers how many.
+    fn requeue_dead_letters(&self, outbox: String) -> BoxFuture<'static, StoreResult<u64>> {
+        Box::pin(futures_util::future::ready(Err(StoreError::NotFound(format!("outbox {outbox}")))))
+    }
+
     /// Deletes the rows `sweep` describes on every shard of its kind; answers how many.
     /// Rows are gone shard by shard as each statement commits: a sweep cut short (its
     /// caller's timeout) has deleted some and may simply run again.

@@ -101,6 +101,26 @@ pub static OUTBOX: TableDef = TableDef {
 pub static CLAN_OUTBOX: TableDef =
     TableDef { name: "clan_outbox", key: OUTBOX.key, columns: OUTBOX.columns, stamped: false };
 
+/// Deliveries a courier could not carry (a row that does not read as a delivery, or one for a
+/// game shard the delivering node does not know), moved out of the outbox beside it (a game
+/// shard's or the clan database's) so they do not hold up the rest: the outbox's columns, why,
+/// and when.
+pub static DEAD_LETTERS: TableDef = TableDef {
+    name: "dead_letters",
+    key: OUTBOX.key,
+    columns: &[
+        col("sender_id", BigInt),
+        col("sender_shard", Integer),
+        col("receiver_id", BigInt),
+        col("kind", Text),
+        col("body", Bytes),
+        col("created_at_ms", BigInt),
+        col("reason", Text),
+        col("dead_at_ms", BigInt),
+    ],
+    stamped: false,
+};
+
 /// Deliveries a user received: waiting (`applied_at_ms` 0) until the user's actor applies
 /// them and marks them so in one commit. Keyed by the delivery id, so a second copy of a
 /// delivery is the same row; an applied row stays as that record until the delivery's outbox

@@ -1,4 +1,5 @@
-//! Deleting rows past their time (scheduled jobs' sweeps): shard by shard, a bounded
+//! Deleting rows past their time (scheduled jobs' sweeps): shard by shard (or the clan
+//! database), a bounded
 //! statement at a time, each within the store's time bound.
 
 use super::{DbStore, db};
@@ -11,9 +12,10 @@ use crate::with_conn;
 
 pub(super) async fn sweep(store: DbStore, sweep: Sweep) -> StoreResult<u64> {
     let what = format!("sweep {}", sweep.table.name);
-    let shards = match sweep.on {
-        DbKind::Game => &store.dbs.game,
-        DbKind::Log => &store.dbs.log,
+    let shards: Vec<&crate::storage::db::Db> = match sweep.on {
+        DbKind::Game => store.dbs.game.values().collect(),
+        DbKind::Log => store.dbs.log.values().collect(),
+        DbKind::Clan => vec![&store.dbs.clan],
         other => return Err(StoreError::Database(what, format!("{} databases are not swept", other.as_str()))),
     };
     let column = sweep.column_named(sweep.column)?;
@@ -21,7 +23,7 @@ pub(super) async fn sweep(store: DbStore, sweep: Sweep) -> StoreResult<u64> {
     let before = Value::Int(sweep.before_ms);
     let batch = sweep.batch.max(1);
     let mut total = 0u64;
-    for shard in shards.values() {
+    for shard in shards {
         loop {
             let statement_of = |dialect| sql::delete_older(dialect, sweep.table, column, &before, spare, batch);
             let deleted = tokio::time::timeout(store.timeout, async {

@@ -1,0 +1,2 @@
+DROP INDEX clan_ops_at ON clan_ops;
+DROP TABLE dead_letters;

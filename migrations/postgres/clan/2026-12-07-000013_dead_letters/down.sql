@@ -1,0 +1,2 @@
+DROP INDEX clan_ops_at;
+DROP TABLE dead_letters;

@@ -1,0 +1,20 @@
+-- Deliveries the courier could not carry, moved out of the clan database's `clan_outbox` so they
+-- do not stay at the head of its query and hold up the rest: rows that do not read as a
+-- delivery, and rows for a game shard the delivering node does not know. The outbox's
+-- columns, why, and when; shown by GET /admin/dead-letters and put back in the outbox by
+-- POST /admin/dead-letters/requeue once the cause is mended.
+CREATE TABLE dead_letters (
+    delivery_id   BIGINT PRIMARY KEY NOT NULL,
+    sender_id     BIGINT NOT NULL,
+    sender_shard  INTEGER NOT NULL,
+    receiver_id   BIGINT NOT NULL,
+    kind          TEXT NOT NULL,
+    body          BYTEA NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    reason        TEXT NOT NULL,
+    dead_at_ms    BIGINT NOT NULL
+);
+
+-- Clan actions' results are kept for retries (clan_ops) only for a while: a job deletes
+-- those past the retry window by this time (src/jobs/sweeps.rs).
+CREATE INDEX clan_ops_at ON clan_ops (at_ms);
