@@ -23,6 +23,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use summoner_actors::{Directory, InFlight};
 
+use crate::api::ApiState;
 use crate::service::backend::GameBackend;
 use crate::service::catalog::{Catalog, Reloaded};
 use crate::service::notice::NoticeBoard;
@@ -36,6 +37,7 @@ mod jobs;
 mod mail;
 pub mod page;
 pub mod scrape;
+pub mod sessions;
 
 use error::{AdminError, AdminResult};
 
@@ -52,8 +54,11 @@ pub struct AdminState {
     pub in_flight: Arc<InFlight>,
     /// The scheduled jobs.
     pub jobs: crate::jobs::Jobs,
-    /// Signs the page's sessions; made at start.
-    pub page_key: [u8; 32],
+    /// The page's sessions.
+    pub page_sessions: sessions::PageSessions,
+    /// Whether the page's cookie is always `Secure` (`admin.secure_cookie`); it is anyway when
+    /// the page is served over TLS or a proxy says it was (`X-Forwarded-Proto: https`).
+    pub secure_cookie: bool,
 }
 
 /// The query of `PUT /admin/notice`.
@@ -70,73 +75,96 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     crate::service::tokens::same_secret(a, b)
 }
 
-/// The admin page's cookie. It holds an expiry and a digest of it, the token and a key made
-/// at start, never the token itself: it lapses after [`PAGE_SESSION_SECS`], and a restart
-/// (or a new token) ends every page session.
+/// The admin page's cookie: the id of a page session the server keeps
+/// ([`sessions::PageSessions`]), never the token.
 pub(crate) const PAGE_COOKIE: &str = "summoner_admin";
 
-/// How long a page session lasts.
-pub(crate) const PAGE_SESSION_SECS: u64 = 12 * 3600;
-
-fn unix_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+/// The token of an `Authorization` header, parsed strictly: the `Bearer` scheme (any case),
+/// one space, and the token with nothing around it (a stray space or tab is a wrong token, not
+/// one trimmed into a right one; whitespace at the very end of a header is not part of its
+/// value in HTTP and never reaches here).
+fn bearer(header: &str) -> Option<&str> {
+    let (scheme, token) = header.split_at_checked(7)?;
+    let token = (scheme.eq_ignore_ascii_case("bearer ") && !token.is_empty()).then_some(token)?;
+    (token.trim() == token && !token.contains([' ', '\t'])).then_some(token)
 }
 
-fn page_digest(key: &[u8; 32], token: &str, expires: u64) -> String {
-    use sha2::{Digest, Sha256};
-    let mut digest = Sha256::new();
-    digest.update(key);
-    digest.update(expires.to_be_bytes());
-    digest.update(token.as_bytes());
-    hex::encode(digest.finalize())
-}
-
-/// A new page session's cookie value for `token`.
-pub(crate) fn page_cookie_value(state: &AdminState) -> String {
-    let expires = unix_secs() + PAGE_SESSION_SECS;
-    format!("{expires}.{}", page_digest(&state.page_key, &state.token, expires))
-}
-
-/// Whether `value` is a page session of this process for the current token, not lapsed.
-fn page_cookie_valid(state: &AdminState, value: &str) -> bool {
-    let Some((expires, digest)) = value.split_once('.') else { return false };
-    let Ok(expires) = expires.parse::<u64>() else { return false };
-    expires > unix_secs() && same(digest.as_bytes(), page_digest(&state.page_key, &state.token, expires).as_bytes())
-}
-
-/// Whether `req` carries the admin token: as a bearer token (scripts), or as the page's
-/// cookie (a person signed in at `/admin/`). A change asked with the cookie must come from
-/// the page itself: the cookie is `SameSite=Strict`, and a browser's `Origin` must be
-/// this host's.
-pub(crate) fn authorized(req: &HttpRequest, state: &AdminState) -> bool {
+/// Whether `req` may act as an operator: with the bearer token (scripts), or with the page's
+/// session cookie (a person signed in at `/admin/`). A change asked with the cookie must come
+/// from the page itself ([`same_origin`]). Wrong bearer tokens count against the client's
+/// sign-in tries (`rate_limits.admin_sign_in_per_minute`, shared with the page's form); past
+/// them every bearer request of that address is refused with 429 until the wait is over, so a
+/// guess cannot be confirmed meanwhile.
+fn check(req: &HttpRequest, state: &AdminState) -> Result<(), AdminError> {
     if state.token.is_empty() {
-        return false;
+        return Err(AdminError::Unauthorized);
     }
-    let presented =
-        req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    if let Some(token) = presented {
-        return same(token.trim().as_bytes(), state.token.as_bytes());
+    if let Some(header) = req.headers().get(AUTHORIZATION) {
+        let limits = req.app_data::<web::Data<ApiState>>().map(|api| &api.rate_limits);
+        let client = limits.and_then(|l| l.client_address(req));
+        if let Some(limits) = limits {
+            limits.admin_bearer_allowed(client).map_err(AdminError::RateLimited)?;
+        }
+        let token = header.to_str().ok().and_then(bearer);
+        if token.is_some_and(|t| same(t.as_bytes(), state.token.as_bytes())) {
+            return Ok(());
+        }
+        if let Some(limits) = limits {
+            limits.admin_bearer_wrong(client).map_err(AdminError::RateLimited)?;
+        }
+        return Err(AdminError::Unauthorized);
     }
-    let Some(cookie) = req.cookie(PAGE_COOKIE) else { return false };
-    if !page_cookie_valid(state, cookie.value()) {
-        return false;
+    let Some(cookie) = req.cookie(PAGE_COOKIE) else { return Err(AdminError::Unauthorized) };
+    if !state.page_sessions.valid(cookie.value(), &state.token) {
+        return Err(AdminError::Unauthorized);
     }
-    req.method() == actix_web::http::Method::GET || from_this_host(req)
+    if req.method() == actix_web::http::Method::GET || same_origin(req) {
+        Ok(())
+    } else {
+        Err(AdminError::Unauthorized)
+    }
 }
 
-/// The request's `Origin`, when a browser sent one, is this host (its `Host` header, not a
-/// forwarding header).
-fn from_this_host(req: &HttpRequest) -> bool {
-    let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else { return true };
-    let Some(host) = req.headers().get(actix_web::http::header::HOST).and_then(|h| h.to_str().ok()) else {
+/// [`check`], as a yes or no (the page renders its own answer).
+pub(crate) fn authorized(req: &HttpRequest, state: &AdminState) -> bool {
+    check(req, state).is_ok()
+}
+
+/// Whether a form post comes from the page itself: its `Origin` is this host (its `Host`
+/// header, not a forwarding header), or, from a browser that sends no `Origin` (or `null`),
+/// it says `Sec-Fetch-Site: same-origin`. A post with neither is refused (a login or an action made
+/// from another site).
+pub(crate) fn same_origin(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    // A browser sends `Origin: null` from a page whose referrer policy is `no-referrer` (as
+    // this page's is): then only `Sec-Fetch-Site` says where the post comes from.
+    let origin = headers.get(actix_web::http::header::ORIGIN).filter(|o| o.as_bytes() != b"null");
+    let Some(origin) = origin else {
+        return headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"same-origin");
+    };
+    let Some(host) = headers.get(actix_web::http::header::HOST).and_then(|h| h.to_str().ok()) else {
         return false;
     };
     origin.to_str().is_ok_and(|o| o == format!("http://{host}") || o == format!("https://{host}"))
 }
 
+/// The headers of every answer of the admin listener: no framing, no sniffing, no referrer,
+/// and a policy that runs no script and loads nothing from elsewhere (the page's style is
+/// inline; it has no script).
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+}
+
 /// [`authorized`], as the error the admin endpoints answer.
 pub(crate) fn authorize(req: &HttpRequest, state: &AdminState) -> Result<(), AdminError> {
-    if authorized(req, state) { Ok(()) } else { Err(AdminError::Unauthorized) }
+    check(req, state)
 }
 
 /// Mounts the admin routes.

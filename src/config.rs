@@ -244,11 +244,14 @@ pub struct AdminConfig {
     pub listen: SocketAddr,
     /// Bearer token admin requests must carry. Empty: every admin request is refused.
     pub token: String,
+    /// Mark the admin page's cookie `Secure` always (when a proxy in front terminates TLS
+    /// without saying so in `X-Forwarded-Proto`); it is anyway over TLS or when a proxy says so.
+    pub secure_cookie: bool,
 }
 
 impl Default for AdminConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 9090)), token: String::new() }
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 9090)), token: String::new(), secure_cookie: false }
     }
 }
 

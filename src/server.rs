@@ -499,11 +499,8 @@ async fn start_node(
         directory: directory.clone(),
         in_flight: in_flight.clone(),
         jobs: jobs.clone(),
-        page_key: {
-            let mut key = [0u8; 32];
-            getrandom::fill(&mut key).map_err(|e| StartError::Random(e.to_string()))?;
-            key
-        },
+        page_sessions: admin::sessions::PageSessions::default(),
+        secure_cookie: config.admin.secure_cookie,
     });
     let readiness = web::Data::new(Readiness::default());
     let public_state = state.clone();
@@ -527,6 +524,7 @@ async fn start_node(
     let addr = http.addrs().first().copied().unwrap_or(config.listen);
     let admin_http = HttpServer::new(move || {
         App::new()
+            .wrap(admin::security_headers())
             .app_data(state.clone())
             .app_data(admin_state.clone())
             .configure(admin::routes)

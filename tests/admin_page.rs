@@ -211,27 +211,37 @@ async fn the_page_refuses_actions_without_its_cookie_or_from_another_site() {
     assert_eq!(http.post(&kick).send().await.unwrap().status().as_u16(), 401);
     assert_eq!(http.get(format!("{}/admin/", server.admin_url)).send().await.unwrap().status().as_u16(), 401);
 
-    let wrong = http
-        .post(format!("{}/admin/login", server.admin_url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("token=nope")
-        .send()
-        .await
-        .unwrap();
+    let login = |token: &str| {
+        http.post(format!("{}/admin/login", server.admin_url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={token}"))
+    };
+    // A sign-in posted from another site, or with no sign of where it comes from: refused.
+    let forged = login(ADMIN).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    assert!(forged.headers().get("set-cookie").is_none());
+    assert_eq!(login(ADMIN).send().await.unwrap().status().as_u16(), 403, "no Origin, no Sec-Fetch-Site");
+    let wrong = login("nope").header("origin", server.admin_url.clone()).send().await.unwrap();
     assert_eq!(wrong.status().as_u16(), 401);
     assert!(wrong.headers().get("set-cookie").is_none());
-    let signed = http
-        .post(format!("{}/admin/login", server.admin_url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("token={ADMIN}"))
-        .send()
-        .await
-        .unwrap();
+    for header in ["content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy"] {
+        assert!(wrong.headers().get(header).is_some(), "{header} missing");
+    }
+    let csp = wrong.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{csp}");
+    assert_eq!(wrong.headers()["x-frame-options"], "DENY");
+    let signed = login(ADMIN).header("sec-fetch-site", "same-origin").send().await.unwrap();
     assert_eq!(signed.status().as_u16(), 303);
     let cookie = signed.headers().get("set-cookie").expect("a cookie").to_str().unwrap().to_owned();
     assert!(!cookie.contains(ADMIN), "the cookie is not the token: {cookie}");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
     let pair = cookie.split(';').next().unwrap().to_owned();
+    // Behind a proxy that terminated TLS, the cookie is Secure.
+    let proxied = login(ADMIN).header("origin", server.admin_url.clone()).header("x-forwarded-proto", "https");
+    let proxied = proxied.send().await.unwrap();
+    let secure = proxied.headers().get("set-cookie").expect("a cookie").to_str().unwrap().to_owned();
+    assert!(secure.contains("Secure"), "{secure}");
 
     let page = http.get(format!("{}/admin/", server.admin_url)).header("cookie", &pair).send().await.unwrap();
     assert_eq!(page.status().as_u16(), 200);
@@ -240,13 +250,24 @@ async fn the_page_refuses_actions_without_its_cookie_or_from_another_site() {
         http.post(&kick).header("cookie", &pair).header("origin", "https://evil.example").send().await.unwrap();
     assert_eq!(forged.status().as_u16(), 401);
     assert!(server.running.directory.live(user).is_some(), "the user was not kicked");
+    let no_origin = http.post(&kick).header("cookie", &pair).send().await.unwrap();
+    assert_eq!(no_origin.status().as_u16(), 401, "a post with neither Origin nor Sec-Fetch-Site");
     let own = http.post(&kick).header("cookie", &pair).header("origin", server.admin_url.clone()).send().await.unwrap();
     assert_eq!(own.status().as_u16(), 303);
+    // Signing out ends the session on the server: a copy of the cookie is refused after.
+    let copy = pair.clone();
+    let out = http.post(format!("{}/admin/logout", server.admin_url)).header("cookie", &pair).send().await.unwrap();
+    assert_eq!(out.status().as_u16(), 303);
+    let after = http.get(format!("{}/admin/", server.admin_url)).header("cookie", &copy).send().await.unwrap();
+    assert_eq!(after.status().as_u16(), 401, "a signed-out cookie");
+    let pair = login(ADMIN).header("origin", server.admin_url.clone()).send().await.unwrap();
+    let pair = pair.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     // Guessing the token at speed: the page's sign-in takes 10 tries a minute per address
-    // (two were made above).
-    let guesses: Vec<u16> = futures_util::future::join_all((0..9).map(|_| {
+    // (four were made above from this page).
+    let guesses: Vec<u16> = futures_util::future::join_all((0..7).map(|_| {
         http.post(format!("{}/admin/login", server.admin_url))
             .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", server.admin_url.clone())
             .body("token=guess")
             .send()
     }))
@@ -254,10 +275,39 @@ async fn the_page_refuses_actions_without_its_cookie_or_from_another_site() {
     .into_iter()
     .map(|answer| answer.unwrap().status().as_u16())
     .collect();
-    assert_eq!(guesses.iter().filter(|s| **s == 401).count(), 8, "{guesses:?}");
+    assert_eq!(guesses.iter().filter(|s| **s == 401).count(), 6, "{guesses:?}");
     assert_eq!(guesses.iter().filter(|s| **s == 429).count(), 1, "{guesses:?}");
     // The JSON API takes the cookie too, but never on the public port.
     let public = http.get(format!("{}/admin/", server.url)).header("cookie", &pair).send().await.unwrap();
     assert_eq!(public.status().as_u16(), 404);
+    server.stop().await;
+}
+
+/// Wrong bearer tokens on the admin API take the address's sign-in tries; past them every
+/// bearer request of that address, even one with the right token, waits (so a guess cannot be
+/// confirmed). The header is parsed strictly: a token with a space or tab before it is a
+/// wrong one (HTTP strips whitespace at the end of a header's value before any server sees it).
+#[actix_web::test]
+async fn wrong_bearer_tokens_are_rate_limited_and_the_header_is_parsed_strictly() {
+    let (server, _dir) = start().await;
+    let http = reqwest::Client::new();
+    let with = |header: &str| {
+        http.get(format!("{}/admin/gamedata", server.admin_url)).header("authorization", header.to_owned()).send()
+    };
+    assert_eq!(with(&format!("Bearer {ADMIN}")).await.unwrap().status().as_u16(), 200);
+    assert_eq!(with(&format!("bearer {ADMIN}")).await.unwrap().status().as_u16(), 200, "the scheme in any case");
+    for sloppy in [format!("Bearer  {ADMIN}"), format!("Bearer \t{ADMIN}"), format!("Bearer{ADMIN}"), ADMIN.to_owned()]
+    {
+        assert_eq!(with(&sloppy).await.unwrap().status().as_u16(), 401, "{sloppy:?}");
+    }
+    // Four wrong above; six more use up the ten a minute, then the address waits.
+    for _ in 0..6 {
+        assert_eq!(with("Bearer guess").await.unwrap().status().as_u16(), 401);
+    }
+    let limited = with("Bearer guess").await.unwrap();
+    assert_eq!(limited.status().as_u16(), 429);
+    assert!(limited.headers().get("retry-after").is_some());
+    let right = with(&format!("Bearer {ADMIN}")).await.unwrap();
+    assert_eq!(right.status().as_u16(), 429, "not even the right token is checked meanwhile");
     server.stop().await;
 }

@@ -8,12 +8,13 @@
 //! | 401 | no admin token, a wrong one, or a page action without the page's session | sign in |
 //! | 404 | no such user, draw or job | check the id |
 //! | 409 | the job is running already | wait for its run |
+//! | 429 | too many wrong bearer tokens from this address | wait `Retry-After` seconds |
 //! | 422 | the game data, the notice rules or the archive refuse it; nothing changed | change what is asked |
 //! | 503 | storage, the cache or the user's actor could not be reached or was busy; for a grant whose write was not confirmed, sending it again is safe | retry |
 //! | 500 | the server failed doing it | report it |
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::WWW_AUTHENTICATE;
+use actix_web::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::jobs::RunError;
@@ -27,6 +28,9 @@ use crate::service::operators::OperatorError;
 pub enum AdminError {
     #[error("admin requests need Authorization: Bearer <admin.token>")]
     Unauthorized,
+    /// Too many wrong tokens from the client's address; retry after the wait.
+    #[error("too many wrong admin tokens; retry after {} s", crate::api::error::retry_after(*.0))]
+    RateLimited(std::time::Duration),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -48,6 +52,7 @@ impl ResponseError for AdminError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -59,8 +64,14 @@ impl ResponseError for AdminError {
 
     fn error_response(&self) -> HttpResponse {
         let mut answer = HttpResponse::build(self.status_code());
-        if matches!(self, Self::Unauthorized) {
-            answer.insert_header((WWW_AUTHENTICATE, "Bearer"));
+        match self {
+            Self::Unauthorized => {
+                answer.insert_header((WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::RateLimited(wait) => {
+                answer.insert_header((RETRY_AFTER, crate::api::error::retry_after(*wait)));
+            }
+            _ => {}
         }
         answer.content_type("text/plain; charset=utf-8").body(format!("{self}\n"))
     }

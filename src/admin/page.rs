@@ -5,10 +5,11 @@
 //!
 //! It shows the same views the JSON endpoints answer (`admin/actors.rs`,
 //! `admin/diagnose.rs`, `jobs`) and acts through the same functions. Signing in
-//! (`POST /admin/login`) checks the admin token once and sets a `SameSite=Strict`,
-//! `HttpOnly` cookie for 12 hours (an expiry signed with a key made at start: never the
-//! token); each action is a form that posts back and is redirected to a page saying what
-//! happened.
+//! (`POST /admin/login`, from this page only) checks the admin token once and sets a
+//! `SameSite=Strict`, `HttpOnly` cookie (`Secure` over TLS) naming a session the server keeps
+//! for 12 hours (`admin/sessions.rs`; never the token); signing out ends it on the server.
+//! Each action is a form that posts back and is redirected to a page saying what happened.
+//! Every answer carries a Content-Security-Policy that runs no script (`admin.rs`).
 
 use std::fmt::Write as _;
 
@@ -23,7 +24,8 @@ use crate::api::error::retry_after;
 
 use super::actors::{self, ActorsQuery, SortBy, UserView};
 use super::error::AdminError;
-use super::{AdminState, PAGE_COOKIE, PAGE_SESSION_SECS, authorized, diagnose, page_cookie_value, same};
+use super::sessions::PAGE_SESSION_SECS;
+use super::{AdminState, PAGE_COOKIE, authorized, diagnose, same, same_origin};
 
 /// Actors and requests the overview lists at most.
 const LISTED: usize = 200;
@@ -563,6 +565,10 @@ pub async fn login(
     if state.token.is_empty() {
         return sign_in_page(StatusCode::UNAUTHORIZED, Some("admin.token is not set: the admin side is closed"));
     }
+    // A sign-in posted from another site would sign this browser in to the attacker's choice.
+    if !same_origin(&req) {
+        return sign_in_page(StatusCode::FORBIDDEN, Some("sign in from this page"));
+    }
     let limits = &api.rate_limits;
     if let Err(wait) = limits.admin_sign_in(limits.client_address(&req)) {
         let mut answer = sign_in_page(StatusCode::TOO_MANY_REQUESTS, Some("too many tries; wait a minute"));
@@ -572,18 +578,30 @@ pub async fn login(
     if !same(form.token.trim().as_bytes(), state.token.as_bytes()) {
         return sign_in_page(StatusCode::UNAUTHORIZED, Some("wrong token"));
     }
-    let cookie = Cookie::build(PAGE_COOKIE, page_cookie_value(&state))
-        .path("/admin")
-        .http_only(true)
-        .same_site(SameSite::Strict)
+    let session = match state.page_sessions.open(&state.token) {
+        Ok(session) => session,
+        Err(e) => return sign_in_page(StatusCode::INTERNAL_SERVER_ERROR, Some(&format!("no session made: {e}"))),
+    };
+    let cookie = page_cookie(&req, &state, session)
         .max_age(actix_web::cookie::time::Duration::seconds(PAGE_SESSION_SECS as i64))
         .finish();
     HttpResponse::SeeOther().cookie(cookie).insert_header((LOCATION, "/admin/")).finish()
 }
 
-/// `POST /admin/logout`: the cookie removed.
-pub async fn logout() -> HttpResponse {
-    let mut cookie = Cookie::build(PAGE_COOKIE, "").path("/admin").http_only(true).same_site(SameSite::Strict).finish();
+/// The page's cookie holding `value`: `HttpOnly`, `SameSite=Strict`, for `/admin` only, and
+/// `Secure` when the page is served over TLS (or a proxy says it was) or configured so.
+fn page_cookie<'c>(req: &HttpRequest, state: &AdminState, value: String) -> actix_web::cookie::CookieBuilder<'c> {
+    let secure = state.secure_cookie || req.connection_info().scheme() == "https";
+    Cookie::build(PAGE_COOKIE, value).path("/admin").http_only(true).same_site(SameSite::Strict).secure(secure)
+}
+
+/// `POST /admin/logout`: the session ended on the server (a copy of the cookie is worth
+/// nothing after) and the cookie removed.
+pub async fn logout(req: HttpRequest, state: web::Data<AdminState>) -> HttpResponse {
+    if let Some(cookie) = req.cookie(PAGE_COOKIE) {
+        state.page_sessions.close(cookie.value());
+    }
+    let mut cookie = page_cookie(&req, &state, String::new()).finish();
     cookie.make_removal();
     HttpResponse::SeeOther().cookie(cookie).insert_header((LOCATION, "/admin/")).finish()
 }

@@ -40,6 +40,8 @@ pub struct RateLimits {
     users: Option<Keyed<UserId>>,
     lookups: Option<Keyed<IpAddr>>,
     admin_sign_in: Option<Keyed<IpAddr>>,
+    /// Addresses whose wrong admin bearer tokens ran out of tries, until when.
+    admin_blocked: std::sync::Mutex<std::collections::HashMap<IpAddr, std::time::Instant>>,
     trusted: Vec<IpNet>,
     clock: DefaultClock,
 }
@@ -58,6 +60,7 @@ impl RateLimits {
             users: per_minute_limit(config.session_per_minute, config.session_burst),
             lookups: per_minute_limit(config.session_lookups_per_minute, config.session_lookups_per_minute),
             admin_sign_in: per_minute_limit(config.admin_sign_in_per_minute, config.admin_sign_in_per_minute),
+            admin_blocked: Default::default(),
             trusted: config.trusted_proxies.clone(),
             clock: DefaultClock::default(),
         }
@@ -85,6 +88,29 @@ impl RateLimits {
         client.map_or(Ok(()), |ip| self.check(&self.admin_sign_in, &address_key(ip)))
     }
 
+    /// Whether an admin request with a bearer token from `client` may be checked at all: not
+    /// while its wrong tokens are over the sign-in tries (Err: how long to wait).
+    pub fn admin_bearer_allowed(&self, client: Option<IpAddr>) -> Result<(), Duration> {
+        let Some(ip) = client else { return Ok(()) };
+        let blocked = self.admin_blocked.lock().unwrap_or_else(|p| p.into_inner());
+        match blocked.get(&address_key(ip)) {
+            Some(until) => until.checked_duration_since(std::time::Instant::now()).map_or(Ok(()), Err),
+            None => Ok(()),
+        }
+    }
+
+    /// A wrong admin bearer token from `client`: one of its sign-in tries (shared with the
+    /// page's form). Past them the address is refused every bearer request until the wait is
+    /// over (Err: how long).
+    pub fn admin_bearer_wrong(&self, client: Option<IpAddr>) -> Result<(), Duration> {
+        let Some(ip) = client else { return Ok(()) };
+        let key = address_key(ip);
+        self.check(&self.admin_sign_in, &key).inspect_err(|wait| {
+            let until = std::time::Instant::now() + *wait;
+            self.admin_blocked.lock().unwrap_or_else(|p| p.into_inner()).insert(key, until);
+        })
+    }
+
     /// A session look-up outside memory (cache, then database) for `client`.
     pub fn lookup(&self, client: Option<IpAddr>) -> Result<(), Duration> {
         client.map_or(Ok(()), |ip| self.check(&self.lookups, &address_key(ip)))
@@ -97,6 +123,8 @@ impl RateLimits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+        let now = std::time::Instant::now();
+        self.admin_blocked.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, until| *until > now);
         if let Some(users) = &self.users {
             users.retain_recent();
             users.shrink_to_fit();
