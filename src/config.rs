@@ -362,6 +362,13 @@ pub struct LimitsConfig {
     pub retry_after_secs: u32,
     /// Longest the whole request body may take to arrive (ms); a slower sender gets 408.
     pub body_timeout_ms: u64,
+    /// Open connections of one client address to the public listener (an IPv6 client by its
+    /// /64); one more is closed as soon as it is accepted. Behind trusted proxies, requests in
+    /// flight per forwarded client address instead (429 past it). 0: no cap.
+    pub connections_per_address: usize,
+    /// Open connections to the public listener in all; past it the listener stops accepting
+    /// until one closes.
+    pub max_connections: usize,
 }
 
 /// Sessions and user actors.
@@ -453,6 +460,8 @@ impl Default for LimitsConfig {
             request_timeout_ms: 9_000,
             retry_after_secs: 1,
             body_timeout_ms: 10_000,
+            connections_per_address: 256,
+            max_connections: 25_000,
         }
     }
 }
@@ -586,6 +595,9 @@ impl Config {
         let rates = &self.rate_limits;
         if rates.session_per_minute > 0 && rates.session_burst == 0 {
             return fail("rate_limits.session_burst must be at least 1 when rate_limits.session_per_minute is set");
+        }
+        if self.limits.max_connections == 0 {
+            return fail("limits.max_connections must be at least 1");
         }
         if self.limits.user_mailbox == 0 || self.limits.max_in_flight == 0 {
             return fail("limits.user_mailbox and limits.max_in_flight must be at least 1");

@@ -53,6 +53,7 @@ pub struct Metrics {
     pub deliveries: IntCounter,
     pub deliveries_dropped: IntCounter,
     pub deliveries_dead_lettered: IntCounter,
+    pub connections_refused: IntCounter,
     pub delivery_lag_seconds: Histogram,
     pub in_flight: IntGaugeVec,
     pub mailbox_queued: IntGauge,
@@ -175,6 +176,11 @@ fn build() -> Result<Metrics, prometheus::Error> {
         "deliveries_total",
         "Deliveries between users copied from a sender's outbox into the receiver's inbox",
     )?;
+    let connections_refused = IntCounter::new(
+        "connections_refused_total",
+        "Connections to the public listener closed at once because their address held its cap (limits.connections_per_address)",
+    )?;
+    register(&registry, &mut families, Box::new(connections_refused.clone()))?;
     let deliveries_dead_lettered = IntCounter::new(
         "deliveries_dead_lettered_total",
         "Deliveries moved to the dead letters: rows that do not read as a delivery, or for a game shard this node does not know",
@@ -289,6 +295,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         deliveries,
         deliveries_dropped,
         deliveries_dead_lettered,
+        connections_refused,
         delivery_lag_seconds,
         in_flight,
         mailbox_queued,

@@ -464,6 +464,13 @@ async fn start_node(
         Arc::new(move |lease: &str| node.holds(lease))
     };
     let jobs = Jobs::for_server(&config.jobs, services, directory.clock().clone(), holds);
+    api::connections::raise_descriptor_limit();
+    let workers =
+        if config.workers > 0 { config.workers } else { std::thread::available_parallelism().map_or(1, |n| n.get()) };
+    let connections = api::connections::ConnectionCaps::new(
+        config.limits.connections_per_address,
+        config.rate_limits.trusted_proxies.clone(),
+    );
     let state = web::Data::new(ApiState {
         directory: directory.clone(),
         accounts: Accounts::new(
@@ -488,6 +495,7 @@ async fn start_node(
         max_body_bytes: config.limits.max_body_bytes,
         body_timeout: Duration::from_millis(config.limits.body_timeout_ms),
         rate_limits: RateLimits::new(&config.rate_limits),
+        connections: connections.clone(),
         request_timeout,
         retry_after_secs: config.limits.retry_after_secs,
     });
@@ -506,6 +514,7 @@ async fn start_node(
     let public_state = state.clone();
     let internal_state = state.clone();
     let sweeper_state = state.clone();
+    let on_connect = connections.clone();
     let mut http = HttpServer::new(move || {
         App::new()
             .app_data(public_state.clone())
@@ -513,6 +522,8 @@ async fn start_node(
             .route("/api", web::post().to(api::endpoint))
             .configure(crate::health::public_routes)
     })
+    .on_connect(move |io, ext| on_connect.on_connect(io, ext))
+    .max_connections(config.limits.max_connections.div_ceil(workers))
     // Past a drain few requests are in flight; each ends within its time limit.
     .shutdown_timeout(config.limits.request_timeout_ms.div_ceil(1000) + 1)
     // SIGTERM drains the node first (`drain`): the server's own handling would only stop it.

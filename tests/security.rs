@@ -229,6 +229,48 @@ async fn made_up_tokens_from_many_addresses_read_the_database_within_a_budget() 
     server.stop().await;
 }
 
+/// One address opens 1,500 idle connections: past its cap (50 here) each is closed as soon as
+/// it is accepted, so it holds no descriptor, and a new client from another address is
+/// answered within a second meanwhile.
+#[actix_web::test]
+async fn an_address_flooding_with_idle_connections_holds_its_cap_and_others_are_served() {
+    use tokio::io::AsyncReadExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.limits.connections_per_address = 50;
+    let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
+    let refused_before = summoner::metrics::METRICS.connections_refused.get();
+    // The flood comes from 127.0.0.2 (Linux answers all of 127/8 on loopback).
+    let mut flood = Vec::new();
+    for _ in 0..1_500 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        flood.push(socket.connect(server.running.addr).await.expect("connects"));
+    }
+    // Each connection past the cap is shut by the server: its read ends.
+    let closed = futures_util::stream::iter(flood.iter_mut())
+        .map(|stream| async move {
+            let mut byte = [0u8; 1];
+            matches!(stream.read(&mut byte).await, Ok(0) | Err(_))
+        })
+        .buffer_unordered(1_500)
+        .filter(|closed| std::future::ready(*closed))
+        .take(1_450)
+        .count();
+    let closed = tokio::time::timeout(Duration::from_secs(60), closed).await.expect("the connections past the cap end");
+    assert_eq!(closed, 1_450);
+    assert_eq!(summoner::metrics::METRICS.connections_refused.get() - refused_before, 1_450);
+
+    // Another client meanwhile: answered at once.
+    let started = Instant::now();
+    let answered = tokio::time::timeout(Duration::from_secs(1), logged_in(&server, "dev-during-flood")).await;
+    assert!(answered.is_ok(), "a new client waited past a second during the flood");
+    println!("a new client's Register and Login took {:?} while one address held 50 connections", started.elapsed());
+    drop(flood);
+    server.stop().await;
+}
+
 /// Sends the head of a request whose body of `length` bytes then trickles, a byte every
 /// `gap`, until the server answers; answers the status line and how long it took.
 fn trickle(addr: std::net::SocketAddr, length: usize, gap: Duration) -> (String, Duration) {

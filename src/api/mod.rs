@@ -5,6 +5,7 @@
 //! status and duration.
 
 pub mod body;
+pub mod connections;
 pub mod decode;
 pub mod error;
 pub mod internal;
@@ -50,6 +51,8 @@ pub struct ApiState {
     /// Longest a body may take to arrive.
     pub body_timeout: Duration,
     pub rate_limits: RateLimits,
+    /// Connections (and behind trusted proxies, requests) per client address.
+    pub connections: Arc<connections::ConnectionCaps>,
     pub request_timeout: Duration,
     pub retry_after_secs: u32,
 }
@@ -185,6 +188,14 @@ async fn serve(
 ) -> Result<Served, ApiError> {
     let probe = tracked.probe();
     let _permit = state.admission.try_acquire().map_err(|_| ApiError::Overloaded)?;
+    let _counted = match hop {
+        Hop::Client(..) => {
+            let peer = req.peer_addr().map(|a| a.ip());
+            let client = peer.filter(|ip| state.connections.is_trusted(*ip)).and(state.rate_limits.client_address(req));
+            state.connections.count_request(peer, client).map_err(|_| ApiError::RateLimited(Duration::from_secs(1)))?
+        }
+        Hop::Forwarded(..) => None,
+    };
     body::check_content_type(req)?;
     let bytes = body::read_body_within(req, payload, state.max_body_bytes, state.body_timeout).await?;
     let request = decode::decode_request(&bytes)?;
