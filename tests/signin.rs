@@ -136,6 +136,31 @@ fn user_of(answer: &Answer) -> u64 {
     }
 }
 
+/// An account an older server made from a bare platform id (stored as the id the client sent,
+/// unhashed, under the provider's name) is the account of a verified token whose subject is
+/// that id: signing in with the token finds it, nothing to migrate. A token of another subject
+/// does not.
+#[actix_web::test]
+async fn an_account_made_from_a_bare_platform_id_is_found_by_its_subject() {
+    let provider = start_provider().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = with_provider(config(dir.path()), &provider.url);
+    let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+    // The row as the server before verified sign-in wrote it for `PlatformId { id: "legacy-42" }`.
+    let (_, user) = common::logged_in(&server, "dev-to-be-legacy").await;
+    let legacy = format!("UPDATE account_auth SET provider = 'stand-in', auth_id = 'legacy-42' WHERE user_id = {user}");
+    assert_eq!(common::exec_sql(&config.storage.common(), &legacy).await, 1);
+
+    let mut client = server.client();
+    let login = client.login(platform("stand-in", &good("legacy-42"))).await.unwrap();
+    assert_status(&login, 200, ErrorCode::Ok);
+    assert_eq!(user_of(&login), user, "the verified subject finds the account the bare id made");
+    let stranger = client.login(platform("stand-in", &good("legacy-43"))).await.unwrap();
+    assert_status(&stranger, 200, ErrorCode::NotRegistered);
+    server.stop().await;
+    provider.handle.stop(false).await;
+}
+
 #[actix_web::test]
 async fn an_id_token_signs_in_as_its_subject_and_every_bad_one_is_refused() {
     let provider = start_provider().await;
