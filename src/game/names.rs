@@ -1,27 +1,74 @@
 //! The rule every name a player chooses follows (nicknames, clan names, a clan search's
 //! prefix): what characters may appear, so that no name hides behind invisible or
-//! direction-changing characters and every name shows something.
+//! direction-changing characters and every name shows something; and one form for names that
+//! look the same ([`nfc`]), so "Zoë" typed two ways is one name.
 
-use icu_properties::CodePointMapData;
-use icu_properties::props::GeneralCategory;
+use icu_normalizer::ComposingNormalizerBorrowed;
+use icu_properties::props::{DefaultIgnorableCodePoint, ExtendedPictographic, GeneralCategory};
+use icu_properties::{CodePointMapData, CodePointSetData};
 
 /// Why a name's characters are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NameProblem {
     /// A control, format (zero-width, direction overrides and marks, soft hyphen, BOM),
-    /// private-use, surrogate, unassigned, line or paragraph separator character.
+    /// private-use, surrogate, unassigned, line or paragraph separator character; or a
+    /// zero-width joiner or non-joiner out of the places it joins something.
     #[error("it contains the invisible or unassigned character U+{0:04X}")]
     Hidden(u32),
-    /// Only spaces and marks: nothing a player would see.
+    /// Only spaces, marks and characters meant to be ignored: nothing a player would see.
     #[error("it has no visible character")]
     Invisible,
 }
 
+const ZWNJ: char = '\u{200c}';
+const ZWJ: char = '\u{200d}';
+
+/// `name` in Unicode's composed form (NFC): the form names are stored, compared and searched
+/// in.
+pub fn nfc(name: &str) -> String {
+    ComposingNormalizerBorrowed::new_nfc().normalize(name).into_owned()
+}
+
 /// Checks the characters of `name` (already trimmed; lengths are the caller's rule).
+///
+/// The zero-width joiner and non-joiner are format characters, refused like the others,
+/// except where they join: between a letter or mark and a letter (Persian, Indic scripts), and
+/// the joiner between emoji (a family, a flag with a sign).
 pub fn check(name: &str) -> Result<(), NameProblem> {
     let categories = CodePointMapData::<GeneralCategory>::new();
+    let ignorable = CodePointSetData::new::<DefaultIgnorableCodePoint>();
+    let pictographic = CodePointSetData::new::<ExtendedPictographic>();
+    let is_letter = |c: char| {
+        matches!(
+            categories.get(c),
+            GeneralCategory::UppercaseLetter
+                | GeneralCategory::LowercaseLetter
+                | GeneralCategory::TitlecaseLetter
+                | GeneralCategory::ModifierLetter
+                | GeneralCategory::OtherLetter
+        )
+    };
+    let is_mark = |c: char| {
+        matches!(
+            categories.get(c),
+            GeneralCategory::NonspacingMark | GeneralCategory::SpacingMark | GeneralCategory::EnclosingMark
+        )
+    };
+    // An emoji, or what may end one before a joiner (a variation selector, a skin tone).
+    let ends_emoji = |c: char| pictographic.contains(c) || c == '\u{fe0f}' || ('\u{1f3fb}'..='\u{1f3ff}').contains(&c);
+    let chars: Vec<char> = name.chars().collect();
     let mut visible = false;
-    for c in name.chars() {
+    for (i, &c) in chars.iter().enumerate() {
+        let (before, after) = (i.checked_sub(1).map(|b| chars[b]), chars.get(i + 1).copied());
+        if c == ZWNJ || c == ZWJ {
+            let joins_letters = before.is_some_and(|b| is_letter(b) || is_mark(b)) && after.is_some_and(is_letter);
+            let joins_emoji =
+                c == ZWJ && before.is_some_and(ends_emoji) && after.is_some_and(|a| pictographic.contains(a));
+            if joins_letters || joins_emoji {
+                continue;
+            }
+            return Err(NameProblem::Hidden(u32::from(c)));
+        }
         match categories.get(c) {
             GeneralCategory::Control
             | GeneralCategory::Format
@@ -30,10 +77,10 @@ pub fn check(name: &str) -> Result<(), NameProblem> {
             | GeneralCategory::Unassigned
             | GeneralCategory::LineSeparator
             | GeneralCategory::ParagraphSeparator => return Err(NameProblem::Hidden(u32::from(c))),
-            // Spaces and combining marks show nothing on their own; nor do the Hangul fillers
-            // and the blank Braille pattern, filed as letters and symbols (a usual trick for
-            // an invisible name).
-            _ if matches!(c, '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}' | '\u{2800}') => {}
+            // Characters meant to be ignored show nothing (the Hangul fillers among them, filed
+            // as letters: a usual trick for an invisible name); nor does the blank Braille
+            // pattern, a symbol.
+            _ if ignorable.contains(c) || c == '\u{2800}' => {}
             GeneralCategory::SpaceSeparator
             | GeneralCategory::NonspacingMark
             | GeneralCategory::EnclosingMark
@@ -61,7 +108,9 @@ mod tests {
         for (name, c) in [
             ("abc\u{202e}def", 0x202e),  // right-to-left override
             ("a\u{200b}b", 0x200b),      // zero-width space
-            ("a\u{200d}b", 0x200d),      // zero-width joiner
+            ("a\u{200d}", 0x200d),       // a zero-width joiner joining nothing
+            ("\u{200c}ab", 0x200c),      // a zero-width non-joiner first
+            ("1\u{200d}2", 0x200d),      // between digits
             ("\u{feff}name", 0xfeff),    // byte-order mark
             ("soft\u{ad}hyphen", 0xad),  // soft hyphen
             ("tab\tname", 0x9),          // control
@@ -75,8 +124,37 @@ mod tests {
     }
 
     #[test]
+    fn joiners_pass_where_they_join() {
+        for name in [
+            "\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}", // Persian "mi-khaham": ZWNJ after a letter
+            "\u{915}\u{94d}\u{200d}\u{937}",                             // Devanagari: virama, ZWJ, letter
+            "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}",               // a family emoji
+            "\u{1f3f3}\u{fe0f}\u{200d}\u{1f308}",                        // the rainbow flag
+        ] {
+            assert_eq!(check(name), Ok(()), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn names_that_look_the_same_have_one_form() {
+        assert_eq!(nfc("Zoe\u{308}"), "Zo\u{eb}");
+        assert_eq!(nfc("Zo\u{eb}"), "Zo\u{eb}");
+        assert_eq!(nfc("\u{1100}\u{1161}"), "\u{ac00}", "Hangul jamo compose");
+    }
+
+    #[test]
     fn a_name_must_show_something() {
-        for name in ["", " ", "\u{3000}", "\u{301}\u{301}", "\u{20dd}", "\u{3164}", "\u{2800}\u{ffa0}"] {
+        for name in [
+            "",
+            " ",
+            "\u{3000}",
+            "\u{301}\u{301}",
+            "\u{20dd}",
+            "\u{3164}",
+            "\u{2800}\u{ffa0}",
+            "\u{34f}\u{fe0f}",
+            "\u{115f}\u{1160}",
+        ] {
             assert_eq!(check(name), Err(NameProblem::Invisible), "{name:?}");
         }
     }

@@ -26,7 +26,7 @@ fn act(action: Action) -> Option<Need> {
 
 /// CreateClan founds the clan first.
 pub fn create_reads(_: &Asking, r: &CreateClanReq) -> Option<Need> {
-    act(Action::Create { name: r.name.trim().to_owned(), open: r.open })
+    act(Action::Create { name: crate::game::names::nfc(r.name.trim()), open: r.open })
 }
 
 /// JoinClan joins (or asks to) first.
@@ -83,7 +83,7 @@ pub fn get_clan_reads(_: &Asking, r: &GetClanReq) -> Option<Need> {
 
 /// SearchClans reads the clans found (a prefix too short is refused unread).
 pub fn search_reads(_: &Asking, r: &SearchClansReq) -> Option<Need> {
-    searchable(&r.prefix).then(|| Need::ClanSearch { prefix: r.prefix.trim().to_owned() })
+    searchable(&r.prefix).then(|| Need::ClanSearch { prefix: crate::game::names::nfc(r.prefix.trim()) })
 }
 
 /// The committed outcome of the request's clan action, or its refusal.

@@ -10,9 +10,11 @@ pub fn get_user(ctx: &mut HandlerCtx, _req: &GetUserReq) -> HandlerResult<GetUse
     Ok(GetUserRes { user: Some(ctx.user.to_proto(ctx.data, ctx.now_ms)) })
 }
 
-/// SetNickname: trimmed, within the length limits, by the name rule ([`names::check`]).
+/// SetNickname: trimmed and composed ([`names::nfc`]), within the length limits, by the name
+/// rule ([`names::check`]).
 pub fn set_nickname(ctx: &mut HandlerCtx, req: &SetNicknameReq) -> HandlerResult<SetNicknameRes> {
-    let nickname = req.nickname.trim();
+    let nickname = names::nfc(req.nickname.trim());
+    let nickname = nickname.as_str();
     let chars = nickname.chars().count();
     let rules = &ctx.data.nickname;
     if chars < rules.min_chars || chars > rules.max_chars {

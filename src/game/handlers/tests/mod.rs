@@ -38,4 +38,6 @@ fn nicknames_that_hide_or_show_nothing_are_refused_and_change_nothing() {
         assert!(refused.message.contains("nickname refused"), "{hidden:?}: {}", refused.message);
     }
     assert_eq!(player.state.profile.nickname, "Tourist", "a refused nickname changes nothing");
+    let composed = answer!(player.ok(Q::SetNickname(SetNicknameReq { nickname: "Zoe\u{308}".into() })), SetNickname);
+    assert_eq!(composed.user.map(|u| u.nickname).as_deref(), Some("Zo\u{eb}"), "stored composed (NFC)");
 }
