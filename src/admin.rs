@@ -136,8 +136,8 @@ pub(crate) fn authorized(req: &HttpRequest, state: &AdminState) -> bool {
 /// from another site).
 pub(crate) fn same_origin(req: &HttpRequest) -> bool {
     let headers = req.headers();
-    // A browser sends `Origin: null` from a page whose referrer policy is `no-referrer` (as
-    // this page's is): then only `Sec-Fetch-Site` says where the post comes from.
+    // A browser sends `Origin: null` from a page whose referrer policy is `no-referrer` (a
+    // proxy in front may set one): then only `Sec-Fetch-Site` says where the post comes from.
     let origin = headers.get(actix_web::http::header::ORIGIN).filter(|o| o.as_bytes() != b"null");
     let Some(origin) = origin else {
         return headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"same-origin");
@@ -148,7 +148,8 @@ pub(crate) fn same_origin(req: &HttpRequest) -> bool {
     origin.to_str().is_ok_and(|o| o == format!("http://{host}") || o == format!("https://{host}"))
 }
 
-/// The headers of every answer of the admin listener: no framing, no sniffing, no referrer,
+/// The headers of every answer of the admin listener: no framing, no sniffing, no referrer to
+/// other sites,
 /// and a policy that runs no script and loads nothing from elsewhere (the page's style is
 /// inline; it has no script).
 pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
@@ -159,7 +160,10 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
         ))
         .add(("X-Frame-Options", "DENY"))
         .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "no-referrer"))
+        // Not `no-referrer`: a browser then sends `Origin: null` with the page's own posts,
+        // and `Sec-Fetch-Site` only over TLS or to localhost, so the page would refuse itself
+        // over plain HTTP. `same-origin` sends no referrer to any other site either.
+        .add(("Referrer-Policy", "same-origin"))
 }
 
 /// [`authorized`], as the error the admin endpoints answer.
@@ -182,6 +186,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/users/{id}", web::get().to(actors::show))
         .route("/admin/users/{id}/passivate", web::post().to(actors::passivate))
         .route("/admin/users/{id}/kick", web::post().to(actors::kick))
+        .route("/admin/users/{id}/export", web::get().to(actors::export))
         .route("/admin/shards", web::get().to(diagnose::list_shards))
         .route("/admin/dead-letters", web::get().to(diagnose::list_dead_letters))
         .route("/admin/dead-letters/requeue", web::post().to(diagnose::requeue_dead_letters))

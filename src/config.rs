@@ -364,7 +364,9 @@ pub struct LimitsConfig {
     pub body_timeout_ms: u64,
     /// Open connections of one client address to the public listener (an IPv6 client by its
     /// /64); one more is closed as soon as it is accepted. Behind trusted proxies, requests in
-    /// flight per forwarded client address instead (429 past it). 0: no cap.
+    /// flight per forwarded client address instead (429 past it). 0: no cap. Players behind a
+    /// carrier's NAT share an IPv4 address: keep it well above what one player opens (one or
+    /// two connections).
     pub connections_per_address: usize,
     /// Open connections to the public listener in all; past it the listener stops accepting
     /// until one closes.
@@ -460,7 +462,7 @@ impl Default for LimitsConfig {
             request_timeout_ms: 9_000,
             retry_after_secs: 1,
             body_timeout_ms: 10_000,
-            connections_per_address: 256,
+            connections_per_address: 1_000,
             max_connections: 25_000,
         }
     }

@@ -1,6 +1,7 @@
 //! The admin listener over real HTTP: what the public port no longer serves, the token, and
 //! the operator's views of a live server.
 
+#[macro_use]
 mod common;
 
 use std::sync::{Arc, Mutex};
@@ -263,4 +264,78 @@ async fn operators_list_inspect_passivate_and_kick_live_users() {
     let anonymous = reqwest::Client::new().get(format!("{}/admin/actors", server.admin_url)).send().await.unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
     server.stop().await;
+}
+
+/// The rows of `table` in an export, as JSON objects.
+fn exported<'a>(export: &'a Value, database_prefix: &str, table: &str) -> Vec<&'a Value> {
+    export["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .filter(|t| t["table"] == table && t["database"].as_str().is_some_and(|d| d.starts_with(database_prefix)))
+        .flat_map(|t| t["rows"].as_array().expect("rows").iter())
+        .collect()
+}
+
+on_every_backend! {
+    /// A player's data export: every row of theirs on every database (account, sign-in id as
+    /// stored, session without its token's hash, profile, monsters, a friend request sent,
+    /// clan membership and the clan they lead, the action log), and nobody else's.
+    async fn an_export_holds_every_row_the_user_owns_on_every_database(config) {
+        use summoner_proto::api::{CreateClanReq, DebugGrantMonstersReq, SendFriendRequestReq};
+
+        let mut config = config.clone();
+        config.admin.token = ADMIN.into();
+        let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
+        let (mut me, my_id) = logged_in(&server, "dev-export-me").await;
+        let (_, other_id) = logged_in(&server, "dev-export-other").await;
+        common::ok(&mut me, Payload::Explore(ExploreReq {})).await;
+        let template = summoner::game::data::GameData::embedded().unwrap().content.data.monsters[0].uid.clone();
+        common::ok(&mut me, Payload::DebugGrantMonsters(DebugGrantMonstersReq { template, count: 2 })).await;
+        common::ok(&mut me, Payload::SendFriendRequest(SendFriendRequestReq { user_id: other_id })).await;
+        common::rich(&server, my_id).await;
+        common::ok(&mut me, Payload::CreateClan(CreateClanReq { name: "Exporters".into(), open: true })).await;
+        let listed = common::ok(&mut me, Payload::ListMonsters(summoner_proto::api::ListMonstersReq::default())).await;
+        let monsters = answer!(listed, ListMonsters).total;
+        server.running.directory.backend().store().flush().await.expect("flushed");
+
+        let export = admin_json(&server, &format!("/admin/users/{my_id}/export")).await;
+        assert_eq!(export["user_id"], my_id);
+        let accounts = exported(&export, "common", "accounts");
+        assert_eq!(accounts.len(), 1);
+        assert_eq!(accounts[0]["user_id"], my_id as i64);
+        let auth = exported(&export, "common", "account_auth");
+        assert_eq!(auth[0]["auth_id"], summoner::service::tokens::device_key("dev-export-me"));
+        let sessions = exported(&export, "common", "sessions");
+        assert_eq!(sessions.len(), 1);
+        assert!(sessions[0].get("token_hash").is_none(), "the token's hash is not exported");
+        let users = exported(&export, "game-", "users");
+        assert_eq!(users.len(), 1, "only this user's profile");
+        assert_eq!(users[0]["user_id"], my_id as i64);
+        assert_eq!(exported(&export, "game-", "monsters").len(), monsters as usize);
+        let asked = exported(&export, "game-", "friend_requests");
+        assert_eq!((asked.len(), &asked[0]["other_id"]), (1, &Value::from(other_id as i64)));
+        assert_eq!(exported(&export, "clan", "clans")[0]["name"], "Exporters");
+        assert_eq!(exported(&export, "clan", "clan_members").len(), 1);
+        let logged: Vec<&str> =
+            exported(&export, "log-", "action_log").iter().filter_map(|r| r["action"].as_str()).collect();
+        for action in ["register", "login", "explore", "friend_request_sent"] {
+            assert!(logged.contains(&action), "{action} not in {logged:?}");
+        }
+        let all_users: Vec<i64> = export["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["table"] != "friend_requests" && t["table"] != "outbox")
+            .flat_map(|t| t["rows"].as_array().unwrap().iter())
+            .filter_map(|r| r.get("user_id").and_then(Value::as_i64))
+            .collect();
+        assert!(all_users.iter().all(|u| *u == my_id as i64), "another user's rows: {all_users:?}");
+
+        let http = reqwest::Client::new();
+        assert_eq!(status(http.get(format!("{}/admin/users/{my_id}/export", server.admin_url))).await, 401);
+        let nobody = http.get(format!("{}/admin/users/424242/export", server.admin_url)).bearer_auth(ADMIN);
+        assert_eq!(status(nobody).await, 404);
+        server.stop().await;
+    }
 }

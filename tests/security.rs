@@ -189,10 +189,12 @@ async fn made_up_tokens_from_many_addresses_read_the_database_within_a_budget() 
     // One token again and again: read once.
     let http = reqwest::Client::new();
     let before = reads();
-    for _ in 0..5 {
+    for _ in 0..10 {
         assert_eq!(call_forwarded(&http, &server.url, made_up_token(u32::MAX), "203.0.113.1").await.0, 401);
     }
-    assert_eq!(reads() - before, 1, "a token found unknown is remembered");
+    // One look-up; the node's lease renewal may add a statement or two meanwhile.
+    let read = reads() - before;
+    assert!((1..=3).contains(&read), "{read} statements for one token sent ten times: remembered as unknown");
 
     let before = reads();
     let started = Instant::now();

@@ -299,7 +299,10 @@ on_every_backend! {
         assert_eq!(requeue("game-77".into()).await.unwrap().status().as_u16(), 422, "no such outbox");
         let answer = requeue(format!("game-{outbox_no}")).await.unwrap();
         assert_eq!(answer.status().as_u16(), 200);
-        assert!(answer.text().await.unwrap().starts_with("2100 dead letters put back"));
+        // The courier's sweep may have put some back already (their shard is known again).
+        let said = answer.text().await.unwrap();
+        let moved: u64 = said.split(' ').next().and_then(|n| n.parse().ok()).expect("a count");
+        assert!(moved <= 2_100 && said.contains("dead letters put back"), "{said}");
         settle(&store).await;
         assert_eq!(common::count_rows(&outbox_url, "dead_letters", "").await, 0);
         assert_eq!(game_rows(&config, "inbox", &format!("user_id = {lost_id}")).await, 2_100);

@@ -2,7 +2,8 @@
 //! mailbox depth or age, filtered by shard), `GET /admin/users/{id}` (what the user's actor
 //! holds, or a read-only copy from storage when none is live, without activating one),
 //! `POST /admin/users/{id}/passivate` and `POST /admin/users/{id}/kick` (ends the session:
-//! the next request with its token answers 401).
+//! the next request with its token answers 401), and `GET /admin/users/{id}/export` (every
+//! row the user owns, on every database, as JSON: a player's data export).
 //!
 //! The views are built here once; the JSON endpoints and the page (`admin/page.rs`) both
 //! show them.
@@ -339,4 +340,12 @@ pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<Ad
     let user = authorized_user(&req, &path, &state)?;
     let ended = state.operators.kick(user).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "session_ended": ended })))
+}
+
+pub async fn export(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> AdminResult {
+    let user = authorized_user(&req, &path, &state)?;
+    let export = state.operators.export_user(user).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"user-{user}.json\"")))
+        .json(export))
 }

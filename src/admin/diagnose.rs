@@ -3,8 +3,8 @@
 //! and `GET /admin/shards` (each shard's group-commit queue: depth, the age of its oldest
 //! job, batches so far), and the deliveries couriers could not carry: `GET /admin/dead-letters`
 //! (each outbox's, oldest first, with why) and `POST /admin/dead-letters/requeue?outbox=game-1`
-//! (back in their outbox once the cause is mended). The page (`admin/page.rs`) shows the same
-//! views.
+//! (back in their outbox once the cause is mended). The page (`admin/page.rs`) shows the
+//! requests and the shards; the dead letters are JSON only.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;

@@ -4,18 +4,21 @@
 //! look the same ([`nfc`]), so "Zoë" typed two ways is one name.
 
 use icu_normalizer::ComposingNormalizerBorrowed;
-use icu_properties::props::{DefaultIgnorableCodePoint, ExtendedPictographic, GeneralCategory};
+use icu_properties::props::{
+    CanonicalCombiningClass, DefaultIgnorableCodePoint, ExtendedPictographic, GeneralCategory, JoiningType,
+    UnifiedIdeograph,
+};
 use icu_properties::{CodePointMapData, CodePointSetData};
 
 /// Why a name's characters are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NameProblem {
     /// A control, format (zero-width, direction overrides and marks, soft hyphen, BOM),
-    /// private-use, surrogate, unassigned, line or paragraph separator character; or a
-    /// zero-width joiner or non-joiner out of the places it joins something.
+    /// private-use, surrogate, unassigned, line or paragraph separator character, or one meant
+    /// to be ignored (a filler, a variation selector) out of the places it does something.
     #[error("it contains the invisible or unassigned character U+{0:04X}")]
     Hidden(u32),
-    /// Only spaces, marks and characters meant to be ignored: nothing a player would see.
+    /// Only spaces and marks: nothing a player would see.
     #[error("it has no visible character")]
     Invisible,
 }
@@ -31,40 +34,42 @@ pub fn nfc(name: &str) -> String {
 
 /// Checks the characters of `name` (already trimmed; lengths are the caller's rule).
 ///
-/// The zero-width joiner and non-joiner are format characters, refused like the others,
-/// except where they join: between a letter or mark and a letter (Persian, Indic scripts), and
-/// the joiner between emoji (a family, a flag with a sign).
+/// Characters meant to be ignored (zero-width, fillers, variation selectors: Unicode's
+/// Default_Ignorable_Code_Point) are refused, for a name with one looks the same as one
+/// without, except where they do something a player sees, as IDNA's CONTEXTJ rules allow
+/// (RFC 5892): the zero-width joiner or non-joiner after a virama, the non-joiner between
+/// letters that join (Arabic, Persian), the joiner between emoji, an emoji's presentation
+/// selector, and an ideograph's variation selector.
 pub fn check(name: &str) -> Result<(), NameProblem> {
     let categories = CodePointMapData::<GeneralCategory>::new();
+    let combining = CodePointMapData::<CanonicalCombiningClass>::new();
+    let joining = CodePointMapData::<JoiningType>::new();
     let ignorable = CodePointSetData::new::<DefaultIgnorableCodePoint>();
     let pictographic = CodePointSetData::new::<ExtendedPictographic>();
-    let is_letter = |c: char| {
-        matches!(
-            categories.get(c),
-            GeneralCategory::UppercaseLetter
-                | GeneralCategory::LowercaseLetter
-                | GeneralCategory::TitlecaseLetter
-                | GeneralCategory::ModifierLetter
-                | GeneralCategory::OtherLetter
-        )
-    };
-    let is_mark = |c: char| {
-        matches!(
-            categories.get(c),
-            GeneralCategory::NonspacingMark | GeneralCategory::SpacingMark | GeneralCategory::EnclosingMark
-        )
-    };
-    // An emoji, or what may end one before a joiner (a variation selector, a skin tone).
+    let ideograph = CodePointSetData::new::<UnifiedIdeograph>();
+    let virama = |c: char| combining.get(c) == CanonicalCombiningClass::Virama;
+    let joins_after = |c: char| matches!(joining.get(c), JoiningType::DualJoining | JoiningType::LeftJoining);
+    let joins_before = |c: char| matches!(joining.get(c), JoiningType::DualJoining | JoiningType::RightJoining);
+    // An emoji, or what may end one before a joiner (a presentation selector, a skin tone).
     let ends_emoji = |c: char| pictographic.contains(c) || c == '\u{fe0f}' || ('\u{1f3fb}'..='\u{1f3ff}').contains(&c);
     let chars: Vec<char> = name.chars().collect();
     let mut visible = false;
     for (i, &c) in chars.iter().enumerate() {
         let (before, after) = (i.checked_sub(1).map(|b| chars[b]), chars.get(i + 1).copied());
-        if c == ZWNJ || c == ZWJ {
-            let joins_letters = before.is_some_and(|b| is_letter(b) || is_mark(b)) && after.is_some_and(is_letter);
-            let joins_emoji =
-                c == ZWJ && before.is_some_and(ends_emoji) && after.is_some_and(|a| pictographic.contains(a));
-            if joins_letters || joins_emoji {
+        if ignorable.contains(c) {
+            let allowed = match c {
+                ZWNJ => {
+                    before.is_some_and(virama) || (before.is_some_and(joins_after) && after.is_some_and(joins_before))
+                }
+                ZWJ => {
+                    before.is_some_and(virama)
+                        || (before.is_some_and(ends_emoji) && after.is_some_and(|a| pictographic.contains(a)))
+                }
+                '\u{fe0e}' | '\u{fe0f}' => before.is_some_and(|b| pictographic.contains(b)),
+                '\u{e0100}'..='\u{e01ef}' => before.is_some_and(|b| ideograph.contains(b)),
+                _ => false,
+            };
+            if allowed {
                 continue;
             }
             return Err(NameProblem::Hidden(u32::from(c)));
@@ -77,10 +82,9 @@ pub fn check(name: &str) -> Result<(), NameProblem> {
             | GeneralCategory::Unassigned
             | GeneralCategory::LineSeparator
             | GeneralCategory::ParagraphSeparator => return Err(NameProblem::Hidden(u32::from(c))),
-            // Characters meant to be ignored show nothing (the Hangul fillers among them, filed
-            // as letters: a usual trick for an invisible name); nor does the blank Braille
-            // pattern, a symbol.
-            _ if ignorable.contains(c) || c == '\u{2800}' => {}
+            // The blank Braille pattern, a symbol, shows nothing (a usual trick for an
+            // invisible name); nor do spaces and marks on their own.
+            _ if c == '\u{2800}' => {}
             GeneralCategory::SpaceSeparator
             | GeneralCategory::NonspacingMark
             | GeneralCategory::EnclosingMark
@@ -111,6 +115,11 @@ mod tests {
             ("a\u{200d}", 0x200d),       // a zero-width joiner joining nothing
             ("\u{200c}ab", 0x200c),      // a zero-width non-joiner first
             ("1\u{200d}2", 0x200d),      // between digits
+            ("a\u{200d}b", 0x200d),      // between Latin letters: "ab" to the eye
+            ("Ki\u{200c}ngs", 0x200c),   // likewise
+            ("Kings\u{3164}", 0x3164),   // a Hangul filler after a visible name
+            ("a\u{34f}b", 0x34f),        // the combining grapheme joiner
+            ("a\u{fe0f}", 0xfe0f),       // a presentation selector after a letter
             ("\u{feff}name", 0xfeff),    // byte-order mark
             ("soft\u{ad}hyphen", 0xad),  // soft hyphen
             ("tab\tname", 0x9),          // control
@@ -130,6 +139,8 @@ mod tests {
             "\u{915}\u{94d}\u{200d}\u{937}",                             // Devanagari: virama, ZWJ, letter
             "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}",               // a family emoji
             "\u{1f3f3}\u{fe0f}\u{200d}\u{1f308}",                        // the rainbow flag
+            "\u{2764}\u{fe0f} Love",
+            "\u{845b}\u{e0100}\u{57ce}",
         ] {
             assert_eq!(check(name), Ok(()), "{name:?}");
         }
@@ -144,18 +155,12 @@ mod tests {
 
     #[test]
     fn a_name_must_show_something() {
-        for name in [
-            "",
-            " ",
-            "\u{3000}",
-            "\u{301}\u{301}",
-            "\u{20dd}",
-            "\u{3164}",
-            "\u{2800}\u{ffa0}",
-            "\u{34f}\u{fe0f}",
-            "\u{115f}\u{1160}",
-        ] {
+        for name in ["", " ", "\u{3000}", "\u{301}\u{301}", "\u{20dd}", "\u{2800}", "\u{2800} \u{2800}"] {
             assert_eq!(check(name), Err(NameProblem::Invisible), "{name:?}");
+        }
+        // Fillers alone are refused as hidden characters.
+        for (name, c) in [("\u{3164}", 0x3164), ("\u{115f}\u{1160}", 0x115f), ("\u{ffa0}", 0xffa0)] {
+            assert_eq!(check(name), Err(NameProblem::Hidden(c)), "{name:?}");
         }
     }
 }

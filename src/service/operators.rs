@@ -16,6 +16,7 @@ use crate::game::grants::{self, Grant};
 use crate::game::state::UserState;
 use crate::service::audit::{self, AuditError, Replay};
 use crate::service::backend::GameBackend;
+use crate::storage::ExportedTable;
 use crate::storage::delivery::DeadLetter;
 use crate::storage::nodes::{NodeRow, WorkLease};
 use crate::storage::queue_gauge::QueueView;
@@ -223,6 +224,19 @@ impl Operators {
         })
     }
 
+    /// Every row `user` owns, on every database, as a data export's JSON: each table's rows
+    /// as objects by column (integers as numbers, text as strings, bytes as `{"hex": ...}`).
+    pub async fn export_user(&self, user: u64) -> Result<serde_json::Value, OperatorError> {
+        let store = self.directory.backend().store();
+        let tables = match store.export_user(user).await {
+            Ok(Some(tables)) => tables,
+            Ok(None) => return Err(OperatorError::NoSuchUser(user)),
+            Err(e) => return Err(OperatorError::Unavailable(format!("storage: {e}"))),
+        };
+        let tables: Vec<serde_json::Value> = tables.iter().map(exported_table).collect();
+        Ok(serde_json::json!({ "user_id": user, "exported_at_ms": self.now_ms(), "tables": tables }))
+    }
+
     /// The deliveries couriers could not carry, at most `limit` of each outbox.
     pub async fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, OperatorError> {
         let store = self.directory.backend().store();
@@ -273,4 +287,20 @@ impl Operators {
             last_seq: loaded.last_reply.as_ref().map(|r| r.seq),
         })
     }
+}
+
+/// One table of an export as JSON.
+fn exported_table(table: &ExportedTable) -> serde_json::Value {
+    use crate::storage::rows::Value;
+    let value = |v: &Value| match v {
+        Value::Int(v) => serde_json::Value::from(*v),
+        Value::Text(v) => serde_json::Value::from(v.as_str()),
+        Value::Bytes(v) => serde_json::json!({ "hex": hex::encode(v) }),
+    };
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = table
+        .rows
+        .iter()
+        .map(|row| table.columns.iter().zip(row).map(|(c, v)| ((*c).to_owned(), value(v))).collect())
+        .collect();
+    serde_json::json!({ "database": table.database, "table": table.table, "rows": rows })
 }

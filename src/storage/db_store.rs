@@ -39,12 +39,13 @@ use crate::storage::router::{Nudge, ShardRouter, Submit, Work};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, LAST_REPLIES, LOG_OUTBOX};
 use crate::storage::{
-    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
-    StoreError, StoreResult, UserLogQuery, UserPlace, UserRows, UserShards,
+    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, ExportedTable, LoggedAction, ProfileRow,
+    Registered, Store, StoreError, StoreResult, UserLogQuery, UserPlace, UserRows, UserShards,
 };
 use crate::with_conn;
 
 mod clans;
+mod export;
 mod logs;
 mod maintenance;
 mod nodes;
@@ -429,6 +430,10 @@ impl Store for DbStore {
         self.timed(format!("give up the work lease {name}"), async move {
             nodes::release_work(&dbs.common, &name, id, incarnation).await
         })
+    }
+
+    fn export_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Vec<ExportedTable>>>> {
+        self.timed(format!("export user {user}"), export::export(self.clone(), user as i64))
     }
 
     fn dead_letters(&self, limit: usize) -> BoxFuture<'static, StoreResult<Vec<DeadLetter>>> {

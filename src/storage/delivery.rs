@@ -3,8 +3,10 @@
 //! shards, tells the [`DeliveryListener`] whose inbox got something (the server tells those
 //! users' live actors), then deletes the rows from the outbox. What it cannot carry moves to a
 //! `dead_letters` table beside the outbox, where operators see it (`GET /admin/dead-letters`)
-//! and put it back once the cause is mended. Its sweep purges applied inbox rows and tells
-//! again the receivers of deliveries that wait unapplied.
+//! and put it back once the cause is mended. Its sweep puts back by itself the letters buried
+//! for a game shard the node did not know once their receiver's shard is known (a rolling
+//! deploy that added a shard), purges applied inbox rows and tells again the receivers of
+//! deliveries that wait unapplied.
 //!
 //! Exactly once, whatever crashes where: the outbox row is committed with the sender's change;
 //! the inbox row is keyed by the delivery id, so a copy made again after a crash (before the
@@ -20,7 +22,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use diesel::{ExpressionMethods, QueryDsl};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use summoner_actors::UserId;
@@ -203,6 +205,13 @@ impl Route for DeliveryRoute {
     fn sweep(&self) -> BoxFuture<'static, ()> {
         let (dbs, shard_no, listener) = (self.dbs.clone(), self.source_no, self.listener.clone());
         async move {
+            // Letters buried for a shard this node did not know, whose shard it knows now (a
+            // rolling deploy that added one), go back without an operator.
+            match dbs.requeue_placeable(shard_no).await {
+                Ok(0) => {}
+                Ok(moved) => tracing::info!(outbox = %source_label(shard_no), moved, "dead letters for a shard now known put back"),
+                Err(e) => tracing::warn!(outbox = %source_label(shard_no), error = %e, "dead letters not looked at"),
+            }
             // Inboxes are on game shards; the clan database's courier has none to look after.
             if shard_no == CLAN_SOURCE {
                 return;
@@ -247,7 +256,8 @@ async fn deliver(
     }
     if parcels.is_empty() {
         bury(source_db, source, &dead).await?;
-        return Ok(());
+        let keys: Vec<Vec<Value>> = dead.iter().map(|(row, _)| row.iter().take(1).cloned().collect()).collect();
+        return empty_outbox(source_db, source, &keys).await;
     }
     let receivers: Vec<i64> = parcels.iter().map(|(_, p)| p.receiver).collect::<HashSet<_>>().into_iter().collect();
     let what = "place the receivers of deliveries";
@@ -266,7 +276,7 @@ async fn deliver(
     for (row, parcel) in &parcels {
         match placed.get(&parcel.receiver) {
             Some(shard) if game.contains_key(shard) => by_shard.entry(*shard).or_default().push(parcel),
-            Some(_) => dead.push((row, "for a game shard this node does not know")),
+            Some(_) => dead.push((row, UNKNOWN_SHARD)),
             None => {
                 tracing::warn!(receiver = parcel.receiver, "a delivery to a user with no account is dropped");
                 crate::metrics::METRICS.deliveries_dropped.inc();
@@ -296,14 +306,7 @@ async fn deliver(
     bury(source_db, source, &dead).await?;
     let mut keys: Vec<Vec<Value>> = done.iter().map(|p| vec![p.id.clone()]).collect();
     keys.extend(dead.iter().map(|(row, _)| row.iter().take(1).cloned().collect()));
-    let keys: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
-    let what = "empty the delivery outbox";
-    with_conn!(source_db, what, |conn| {
-        for statement in sql::delete(dialect_of(conn), DeliveryDbs::table(source), &keys) {
-            conn.exec(statement).await.map_err(db(what))?;
-        }
-        Ok(())
-    })?;
+    empty_outbox(source_db, source, &keys).await?;
     let now_ms = wall_ms();
     for parcel in &delivered {
         let lag = (now_ms - parcel.created_at_ms).max(0) as f64 / 1000.0;
@@ -312,6 +315,21 @@ async fn deliver(
     crate::metrics::METRICS.deliveries.inc_by(delivered.len() as u64);
     Ok(())
 }
+
+/// Deletes the rows keyed `keys` from the outbox that goes by `source`.
+async fn empty_outbox(source_db: &Db, source: i16, keys: &[Vec<Value>]) -> StoreResult<()> {
+    let keys: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
+    let what = "empty the delivery outbox";
+    with_conn!(source_db, what, |conn| {
+        for statement in sql::delete(dialect_of(conn), DeliveryDbs::table(source), &keys) {
+            conn.exec(statement).await.map_err(db(what))?;
+        }
+        Ok(())
+    })
+}
+
+/// Why a row for a game shard the delivering node does not know was buried.
+const UNKNOWN_SHARD: &str = "for a game shard this node does not know";
 
 /// Copies the rows the courier cannot carry (`dead`, with why) into the `dead_letters` table
 /// beside the outbox that goes by `source`, before the caller deletes them from the outbox (a
@@ -410,40 +428,117 @@ impl DeliveryDbs {
     }
 
     /// Puts the dead letters of outbox `outbox` (`game-N` or `clan`) back in it, for its
-    /// courier to try again once their cause is mended (a copy already back is the same row);
-    /// answers how many.
+    /// courier to try again once their cause is mended; answers how many. Only the letters
+    /// there when it starts (a letter buried again meanwhile waits for the next requeue).
     pub async fn requeue(&self, outbox: &str) -> StoreResult<u64> {
-        let what = "put dead letters back in their outbox";
         let Some((no, source)) = self.outboxes().into_iter().find(|(no, _)| source_label(*no) == outbox) else {
             return Err(StoreError::NotFound(format!("outbox {outbox}")));
         };
-        let table = Self::table(no);
-        let mut total = 0;
-        loop {
-            let rows = with_conn!(source, what, |conn| {
-                let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &DEAD_LETTERS));
-                s.push(" ORDER BY delivery_id LIMIT ");
-                s.param(Bind::Int(PURGE_PAGE));
-                conn.rows(s).await.map_err(db(what))
-            })?;
-            if rows.is_empty() {
-                return Ok(total);
+        let source = source.clone();
+        move_back(&source, no, None, |rows| async move { Ok(rows) }).await
+    }
+
+    /// Puts back the letters of outbox `source_no` buried for a game shard the node did not
+    /// know, whose receivers are now placed on a shard this node knows (a rolling deploy that
+    /// added a shard: the node that buried them ran the old configuration). Answers how many.
+    async fn requeue_placeable(&self, source_no: i16) -> StoreResult<u64> {
+        let Some(source) = self.outbox(source_no).cloned() else { return Ok(0) };
+        let (common, game) = (self.common.clone(), self.game.clone());
+        move_back(&source, source_no, Some(UNKNOWN_SHARD), move |rows| {
+            let (common, game) = (common.clone(), game.clone());
+            async move {
+                let receivers: Vec<i64> = rows
+                    .iter()
+                    .filter_map(|r| match r.get(3) {
+                        Some(Value::Int(v)) => Some(*v),
+                        _ => None,
+                    })
+                    .collect();
+                let what = "place the receivers of dead letters";
+                let placed: HashMap<i64, i16> = with_conn!(common, what, |conn| {
+                    accounts::table
+                        .filter(accounts::user_id.eq_any(&receivers))
+                        .select((accounts::user_id, accounts::gamedb_shard_no))
+                        .load::<(i64, i16)>(conn)
+                        .await
+                        .map_err(db(what))
+                })?
+                .into_iter()
+                .collect();
+                let known = |row: &Row| match row.get(3) {
+                    Some(Value::Int(receiver)) => placed.get(receiver).is_some_and(|shard| game.contains_key(shard)),
+                    _ => false,
+                };
+                Ok(rows.into_iter().filter(known).collect())
             }
-            let width = table.key.len() + table.columns.len();
-            let parcels: Vec<Row> = rows.iter().map(|r| r.iter().take(width).cloned().collect()).collect();
-            let stamped: Vec<(&Row, i64)> = parcels.iter().map(|r| (r, 0)).collect();
-            let keys: Vec<&[Value]> = rows.iter().map(|r| &r[..1]).collect();
-            with_conn!(source, what, |conn| {
+        })
+        .await
+    }
+}
+
+/// Moves dead letters of the outbox that goes by `source_no` back into it, page by page in
+/// delivery-id order from the first to the last there when it starts (of `reason` only, when
+/// given), each page's chosen rows (`choose`) in one transaction: the outbox row is inserted
+/// and the letter deleted together, so a courier burying a row again meanwhile never finds one
+/// half moved. Answers how many moved.
+async fn move_back<F, Fut>(source: &Db, source_no: i16, reason: Option<&str>, choose: F) -> StoreResult<u64>
+where
+    F: Fn(Vec<Row>) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<Vec<Row>>>,
+{
+    let what = "put dead letters back in their outbox";
+    let table = DeliveryDbs::table(source_no);
+    let width = table.key.len() + table.columns.len();
+    let reason = reason.map(|r| Value::Text(r.to_owned()));
+    let last: Option<i64> = with_conn!(source, what, |conn| {
+        let s = Statement::new(
+            dialect_of(conn),
+            "SELECT delivery_id AS i0 FROM dead_letters ORDER BY delivery_id DESC LIMIT 1",
+        );
+        let rows = conn.rows(s).await.map_err(db(what))?;
+        Ok(<[Row]>::first(&rows).and_then(|r| match <[Value]>::first(r) {
+            Some(Value::Int(v)) => Some(*v),
+            _ => None,
+        }))
+    })?;
+    let Some(last) = last else { return Ok(0) };
+    let (mut after, last) = (Value::Int(i64::MIN), Value::Int(last));
+    let mut total = 0;
+    loop {
+        let page = with_conn!(source, what, |conn| {
+            let mut s = Statement::new(dialect_of(conn), sql::select(dialect_of(conn), &DEAD_LETTERS));
+            s.push(" WHERE delivery_id > ").param(Bind::Value(ColType::BigInt, &after));
+            s.push(" AND delivery_id <= ").param(Bind::Value(ColType::BigInt, &last));
+            if let Some(reason) = &reason {
+                s.push(" AND reason = ").param(Bind::Value(ColType::Text, reason));
+            }
+            s.push(" ORDER BY delivery_id LIMIT ");
+            s.param(Bind::Int(PURGE_PAGE));
+            conn.rows(s).await.map_err(db(what))
+        })?;
+        let Some(end) = <[Row]>::last(&page).and_then(|r| <[Value]>::first(r).cloned()) else { return Ok(total) };
+        after = end;
+        let chosen = choose(page).await?;
+        if chosen.is_empty() {
+            continue;
+        }
+        let parcels: Vec<Row> = chosen.iter().map(|r| r.iter().take(width).cloned().collect()).collect();
+        let stamped: Vec<(&Row, i64)> = parcels.iter().map(|r| (r, 0)).collect();
+        let keys: Vec<&[Value]> = chosen.iter().map(|r| &r[..1]).collect();
+        with_conn!(source, what, |conn| {
+            conn.transaction::<_, diesel::result::Error, _>(async |conn| {
                 for statement in sql::insert_new(dialect_of(conn), table, &stamped) {
-                    conn.exec(statement).await.map_err(db(what))?;
+                    conn.exec(statement).await?;
                 }
                 for statement in sql::delete(dialect_of(conn), &DEAD_LETTERS, &keys) {
-                    conn.exec(statement).await.map_err(db(what))?;
+                    conn.exec(statement).await?;
                 }
                 Ok(())
-            })?;
-            total += rows.len() as u64;
-        }
+            })
+            .await
+            .map_err(db(what))
+        })?;
+        total += chosen.len() as u64;
     }
 }
 

@@ -56,6 +56,17 @@ pub struct UserShards {
     pub log: i16,
 }
 
+/// One table's rows of a user, for a data export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportedTable {
+    /// `common`, `game-N`, `log-N` or `clan`.
+    pub database: String,
+    pub table: &'static str,
+    /// The columns' names, in the rows' order.
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<rows::Row>,
+}
+
 /// Where a commit goes and which activation makes it: the owner epoch its actor loaded,
 /// which fences the commit (refused if the stored epoch is newer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -397,6 +408,12 @@ pub trait Store: Send + Sync + 'static {
     /// queue nothing have nothing to do.
     fn flush(&self) -> BoxFuture<'static, StoreResult<()>> {
         Box::pin(futures_util::future::ready(Ok(())))
+    }
+
+    /// Every row `user` owns, on every database (None: no such account), for a data export.
+    /// Stores that keep no rows have none to give.
+    fn export_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Vec<ExportedTable>>>> {
+        Box::pin(futures_util::future::ready(Err(StoreError::NotFound(format!("rows of user {user} in this store")))))
     }
 
     /// The deliveries couriers could not carry, every outbox's oldest first, at most `limit`

@@ -156,8 +156,8 @@ pub fn from_row(row: &crate::storage::rows::Row) -> Result<Clan, RowError> {
 /// Whether `prefix` can be searched for: 1 to 16 characters once trimmed, by the name rule
 /// ([`crate::game::names::check`]).
 pub fn searchable(prefix: &str) -> bool {
-    let prefix = prefix.trim();
-    (1..=*NAME_CHARS.end()).contains(&prefix.chars().count()) && crate::game::names::check(prefix).is_ok()
+    let prefix = crate::game::names::nfc(prefix.trim());
+    (1..=*NAME_CHARS.end()).contains(&prefix.chars().count()) && crate::game::names::check(&prefix).is_ok()
 }
 
 /// A clan action a request makes.

@@ -1,2 +1,1 @@
-DROP INDEX clan_ops_at;
 DROP TABLE dead_letters;

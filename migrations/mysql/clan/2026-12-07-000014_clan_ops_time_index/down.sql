@@ -1,0 +1,1 @@
+DROP INDEX clan_ops_at ON clan_ops;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY clan_ops_at;
