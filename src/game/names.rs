@@ -59,7 +59,12 @@ pub fn check(name: &str) -> Result<(), NameProblem> {
         if ignorable.contains(c) {
             let allowed = match c {
                 ZWNJ => {
-                    before.is_some_and(virama) || (before.is_some_and(joins_after) && after.is_some_and(joins_before))
+                    // Marks between the letters (a vowel sign) do not break the join.
+                    let transparent = |c: &&char| joining.get(**c) == JoiningType::Transparent;
+                    let letter_before = chars[..i].iter().rev().find(|c| !transparent(c)).copied();
+                    let letter_after = chars[i + 1..].iter().find(|c| !transparent(c)).copied();
+                    before.is_some_and(virama)
+                        || (letter_before.is_some_and(joins_after) && letter_after.is_some_and(joins_before))
                 }
                 ZWJ => {
                     before.is_some_and(virama)
@@ -140,6 +145,7 @@ mod tests {
             "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}",               // a family emoji
             "\u{1f3f3}\u{fe0f}\u{200d}\u{1f308}",                        // the rainbow flag
             "\u{2764}\u{fe0f} Love",
+            "\u{628}\u{64e}\u{200c}\u{628}", // a vowel mark between the letter and the non-joiner
             "\u{845b}\u{e0100}\u{57ce}",
         ] {
             assert_eq!(check(name), Ok(()), "{name:?}");

@@ -39,8 +39,9 @@ pub trait Route: Send + Sync + 'static {
     fn read(&self, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>>;
     /// Carries `rows` to where they go, then removes them from where they wait.
     fn carry(&self, rows: Vec<Row>) -> BoxFuture<'static, StoreResult<()>>;
-    /// Housekeeping at every sweep besides the read-back (reports, purges).
-    fn sweep(&self) -> BoxFuture<'static, ()>;
+    /// Housekeeping at every sweep besides the read-back (reports, purges), on every node;
+    /// `holds_lease`: this node's courier carries the table now.
+    fn sweep(&self, holds_lease: bool) -> BoxFuture<'static, ()>;
 }
 
 /// A commit wrote rows to carry.
@@ -210,7 +211,8 @@ impl<R: Route> Actor for Courier<R> {
         self.round(ctx);
         ctx.run_interval(self.pace.sweep, |actor, ctx| {
             actor.ask(ctx);
-            ctx.spawn(actor.route.sweep().into_actor(actor));
+            let holds_lease = actor.gate.holds(&actor.lease);
+            ctx.spawn(actor.route.sweep(holds_lease).into_actor(actor));
         });
     }
 }

@@ -433,7 +433,11 @@ impl Store for DbStore {
     }
 
     fn export_user(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Vec<ExportedTable>>>> {
-        self.timed(format!("export user {user}"), export::export(self.clone(), user as i64))
+        // Many statements, one of them the whole action log: a longer bound than one call's.
+        let (bound, work) = (self.timeout * 6, export::export(self.clone(), user as i64));
+        Box::pin(async move {
+            tokio::time::timeout(bound, work).await.map_err(|_| StoreError::Timeout(format!("export user {user}")))?
+        })
     }
 
     fn dead_letters(&self, limit: usize) -> BoxFuture<'static, StoreResult<Vec<DeadLetter>>> {

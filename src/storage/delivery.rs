@@ -202,12 +202,14 @@ impl Route for DeliveryRoute {
         async move { deliver(&dbs, &source, source_no, &rows, &listener).await }.boxed()
     }
 
-    fn sweep(&self) -> BoxFuture<'static, ()> {
+    fn sweep(&self, holds_lease: bool) -> BoxFuture<'static, ()> {
         let (dbs, shard_no, listener) = (self.dbs.clone(), self.source_no, self.listener.clone());
         async move {
-            // Letters buried for a shard this node did not know, whose shard it knows now (a
-            // rolling deploy that added one), go back without an operator.
-            match dbs.requeue_placeable(shard_no).await {
+            // Letters buried for a shard the node did not know, whose shard this node knows
+            // now (a rolling deploy that added one), go back without an operator: by the node
+            // whose courier carries this outbox, so no other node buries them again meanwhile.
+            let requeued = if holds_lease { dbs.requeue_placeable(shard_no).await } else { Ok(0) };
+            match requeued {
                 Ok(0) => {}
                 Ok(moved) => tracing::info!(outbox = %source_label(shard_no), moved, "dead letters for a shard now known put back"),
                 Err(e) => tracing::warn!(outbox = %source_label(shard_no), error = %e, "dead letters not looked at"),
@@ -255,9 +257,7 @@ async fn deliver(
         }
     }
     if parcels.is_empty() {
-        bury(source_db, source, &dead).await?;
-        let keys: Vec<Vec<Value>> = dead.iter().map(|(row, _)| row.iter().take(1).cloned().collect()).collect();
-        return empty_outbox(source_db, source, &keys).await;
+        return settle_outbox(source_db, source, &[], &dead).await;
     }
     let receivers: Vec<i64> = parcels.iter().map(|(_, p)| p.receiver).collect::<HashSet<_>>().into_iter().collect();
     let what = "place the receivers of deliveries";
@@ -303,10 +303,8 @@ async fn deliver(
     // fails after this point must not leave a live receiver untold (telling twice is harmless).
     listener.tell(&users);
     done.extend(delivered.iter().copied());
-    bury(source_db, source, &dead).await?;
-    let mut keys: Vec<Vec<Value>> = done.iter().map(|p| vec![p.id.clone()]).collect();
-    keys.extend(dead.iter().map(|(row, _)| row.iter().take(1).cloned().collect()));
-    empty_outbox(source_db, source, &keys).await?;
+    let done: Vec<Value> = done.iter().map(|p| p.id.clone()).collect();
+    settle_outbox(source_db, source, &done, &dead).await?;
     let now_ms = wall_ms();
     for parcel in &delivered {
         let lag = (now_ms - parcel.created_at_ms).max(0) as f64 / 1000.0;
@@ -316,28 +314,15 @@ async fn deliver(
     Ok(())
 }
 
-/// Deletes the rows keyed `keys` from the outbox that goes by `source`.
-async fn empty_outbox(source_db: &Db, source: i16, keys: &[Vec<Value>]) -> StoreResult<()> {
-    let keys: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
-    let what = "empty the delivery outbox";
-    with_conn!(source_db, what, |conn| {
-        for statement in sql::delete(dialect_of(conn), DeliveryDbs::table(source), &keys) {
-            conn.exec(statement).await.map_err(db(what))?;
-        }
-        Ok(())
-    })
-}
-
 /// Why a row for a game shard the delivering node does not know was buried.
 const UNKNOWN_SHARD: &str = "for a game shard this node does not know";
 
-/// Copies the rows the courier cannot carry (`dead`, with why) into the `dead_letters` table
-/// beside the outbox that goes by `source`, before the caller deletes them from the outbox (a
-/// copy made again after a crash in between is the same row). Counted and logged.
-async fn bury(source_db: &Db, source: i16, dead: &[(&Row, &'static str)]) -> StoreResult<()> {
-    if dead.is_empty() {
-        return Ok(());
-    }
+/// Ends a round in the outbox that goes by `source`, in one transaction: the rows it cannot
+/// carry (`dead`, with why) are copied into the `dead_letters` table beside the outbox, and
+/// they and the rows carried (`done`, by delivery id) are deleted from the outbox. Never in
+/// both tables at once, so a requeue running meanwhile (`move_back`) cannot take a row out of
+/// the dead letters that the outbox then loses. What was buried is counted and logged.
+async fn settle_outbox(source_db: &Db, source: i16, done: &[Value], dead: &[(&Row, &'static str)]) -> StoreResult<()> {
     let now_ms = Value::Int(wall_ms());
     let letters: Vec<Row> = dead
         .iter()
@@ -349,12 +334,28 @@ async fn bury(source_db: &Db, source: i16, dead: &[(&Row, &'static str)]) -> Sto
         })
         .collect();
     let stamped: Vec<(&Row, i64)> = letters.iter().map(|r| (r, 0)).collect();
-    let what = "move deliveries that cannot be carried to the dead letters";
+    let keys: Vec<Vec<Value>> = done
+        .iter()
+        .map(|id| vec![id.clone()])
+        .chain(dead.iter().map(|(row, _)| row.iter().take(1).cloned().collect()))
+        .collect();
+    let keys: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let what = "empty the delivery outbox";
     with_conn!(source_db, what, |conn| {
-        for statement in sql::insert_new(dialect_of(conn), &DEAD_LETTERS, &stamped) {
-            conn.exec(statement).await.map_err(db(what))?;
-        }
-        Ok(())
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            for statement in sql::insert_new(dialect_of(conn), &DEAD_LETTERS, &stamped) {
+                conn.exec(statement).await?;
+            }
+            for statement in sql::delete(dialect_of(conn), DeliveryDbs::table(source), &keys) {
+                conn.exec(statement).await?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(db(what))
     })?;
     for (row, reason) in dead {
         let (id, receiver) = (<[Value]>::first(row), <[Value]>::get(row, 3));
@@ -439,8 +440,9 @@ impl DeliveryDbs {
     }
 
     /// Puts back the letters of outbox `source_no` buried for a game shard the node did not
-    /// know, whose receivers are now placed on a shard this node knows (a rolling deploy that
-    /// added a shard: the node that buried them ran the old configuration). Answers how many.
+    /// know, whose receivers are now placed on a shard this node knows, or have no account any
+    /// more (a rolling deploy that added a shard: the node that buried them ran the old
+    /// configuration). Run by the courier's lease holder only. Answers how many.
     async fn requeue_placeable(&self, source_no: i16) -> StoreResult<u64> {
         let Some(source) = self.outbox(source_no).cloned() else { return Ok(0) };
         let (common, game) = (self.common.clone(), self.game.clone());
@@ -465,8 +467,9 @@ impl DeliveryDbs {
                 })?
                 .into_iter()
                 .collect();
+                // A receiver with no account any more goes back too: the courier drops it, counted.
                 let known = |row: &Row| match row.get(3) {
-                    Some(Value::Int(receiver)) => placed.get(receiver).is_some_and(|shard| game.contains_key(shard)),
+                    Some(Value::Int(receiver)) => placed.get(receiver).is_none_or(|shard| game.contains_key(shard)),
                     _ => false,
                 };
                 Ok(rows.into_iter().filter(known).collect())
@@ -602,8 +605,11 @@ pub async fn purge_applied(dbs: &DeliveryDbs, shard_no: i16) -> StoreResult<usiz
         let ids: Vec<Value> = entries.iter().map(|(_, id)| id.clone()).collect();
         let waiting = with_conn!(outbox_db, what, |conn| {
             let from = DeliveryDbs::table(sender_shard as i16).name;
+            // A dead letter may come back (a requeue): its inbox copy is kept as long as it waits.
             let mut s =
                 Statement::new(dialect_of(conn), format!("SELECT delivery_id AS i0 FROM {from} WHERE delivery_id IN "));
+            s.tuple_of(ids.iter().map(|v| Bind::Value(ColType::BigInt, v)));
+            s.push(" UNION ALL SELECT delivery_id AS i0 FROM dead_letters WHERE delivery_id IN ");
             s.tuple_of(ids.iter().map(|v| Bind::Value(ColType::BigInt, v)));
             conn.rows(s).await.map_err(db(what))
         })?;

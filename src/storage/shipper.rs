@@ -76,7 +76,7 @@ impl Route for LogRoute {
         .boxed()
     }
 
-    fn sweep(&self) -> BoxFuture<'static, ()> {
+    fn sweep(&self, _holds_lease: bool) -> BoxFuture<'static, ()> {
         report_stranded(self.game.clone(), self.logs.keys().copied().collect()).boxed()
     }
 }

@@ -1,9 +1,10 @@
 //! Every row a user owns, on every database, for a data export (a player's right to their
 //! data): the account, its sign-in ids and session (never the token's hash) in the common
 //! database; every table of theirs on their game shard, and the deliveries they sent or that
-//! wait for them in every outbox; their clan membership and requests, and a clan they lead;
-//! their action log on their log shard. Read as committed now, without waiting for writes in
-//! flight.
+//! wait for them in every outbox and dead letter; their clan membership, requests and clan
+//! actions' results, and a clan they lead; their action log on their log shard. Not the
+//! server's own columns of the profile ([`WITHHELD`]). Read as committed now, without waiting
+//! for writes in flight; the whole action log is read at once (bounded by its retention).
 
 use diesel::{ExpressionMethods, QueryDsl};
 use diesel_async::RunQueryDsl;
@@ -15,15 +16,14 @@ use crate::storage::rows::{ColType, Row, TableDef, Value};
 use crate::storage::schema::{account_auth, accounts, sessions};
 use crate::storage::sql::{self, Bind, Statement};
 use crate::storage::tables::{
-    ACTION_LOG, BATTLES, CLAN_MEMBERS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, COUNTERS, DEAD_LETTERS, FRIEND_REQUESTS,
-    FRIENDS, INBOX, LAST_REPLIES, LOG_OUTBOX, MAIL, MONSTERS, OUTBOX, QUESTS, STAGES, TEAMS, USERS,
+    ACTION_LOG, BATTLES, CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, COUNTERS, DEAD_LETTERS,
+    FRIEND_REQUESTS, FRIENDS, INBOX, LAST_REPLIES, LOG_OUTBOX, MAIL, MONSTERS, OUTBOX, QUESTS, STAGES, TEAMS, USERS,
 };
-use crate::storage::{ExportedTable, StoreResult};
+use crate::storage::{ExportedTable, StoreError, StoreResult};
 use crate::with_conn;
 
-/// The user's own tables on their game shard, each keyed by `user_id`.
+/// The user's own tables on their game shard, each keyed by `user_id` (the profile apart).
 static OWN_TABLES: &[&TableDef] = &[
-    &USERS,
     &LAST_REPLIES,
     &MONSTERS,
     &FRIENDS,
@@ -38,17 +38,23 @@ static OWN_TABLES: &[&TableDef] = &[
     &LOG_OUTBOX,
 ];
 
+/// Profile columns left out of an export: the position of the player's random stream and
+/// the seed it starts from (with them a player could foresee every draw), and the block of
+/// entity ids the server mints from. They are the server's, not the player's.
+const WITHHELD: &[&str] = &["rng_seed", "rng_word_pos", "id_next", "id_end"];
+
 /// Every row `user` owns (None: no such account).
 pub(super) async fn export(store: DbStore, user: i64) -> StoreResult<Option<Vec<ExportedTable>>> {
     let dbs = &store.dbs;
     let Some(shards) = registration::shards_of(&dbs.common, user).await? else { return Ok(None) };
     let mut out = common_rows(&dbs.common, user).await?;
     let who = Value::Int(user);
-    if let Some(game) = dbs.game.get(&shards.game) {
-        let database = format!("game-{}", shards.game);
-        for table in OWN_TABLES {
-            out.push(rows_where(game, &database, table, &["user_id"], &who).await?);
-        }
+    let not_here = |kind: &str, no: i16| StoreError::NotFound(format!("{kind} shard {no} of user {user} on this node"));
+    let game = dbs.game.get(&shards.game).ok_or_else(|| not_here("game", shards.game))?;
+    let database = format!("game-{}", shards.game);
+    out.push(withheld(rows_where(game, &database, &USERS, &["user_id"], &who).await?));
+    for table in OWN_TABLES {
+        out.push(rows_where(game, &database, table, &["user_id"], &who).await?);
     }
     // Deliveries from or to the user wait in the outbox of the sender's shard.
     for (no, game) in &dbs.game {
@@ -57,15 +63,26 @@ pub(super) async fn export(store: DbStore, user: i64) -> StoreResult<Option<Vec<
             out.push(rows_where(game, &database, table, &["sender_id", "receiver_id"], &who).await?);
         }
     }
-    for table in [&CLAN_MEMBERS, &CLAN_REQUESTS] {
+    for table in [&CLAN_MEMBERS, &CLAN_REQUESTS, &CLAN_OPS] {
         out.push(rows_where(&dbs.clan, "clan", table, &["user_id"], &who).await?);
     }
     out.push(rows_where(&dbs.clan, "clan", &CLANS, &["leader_id"], &who).await?);
-    out.push(rows_where(&dbs.clan, "clan", &CLAN_OUTBOX, &["sender_id", "receiver_id"], &who).await?);
-    if let Some(log) = dbs.log.get(&shards.log) {
-        out.push(rows_where(log, &format!("log-{}", shards.log), &ACTION_LOG, &["user_id"], &who).await?);
+    for table in [&CLAN_OUTBOX, &DEAD_LETTERS] {
+        out.push(rows_where(&dbs.clan, "clan", table, &["sender_id", "receiver_id"], &who).await?);
     }
+    let log = dbs.log.get(&shards.log).ok_or_else(|| not_here("log", shards.log))?;
+    out.push(rows_where(log, &format!("log-{}", shards.log), &ACTION_LOG, &["user_id"], &who).await?);
     Ok(Some(out))
+}
+
+/// `table` without the [`WITHHELD`] columns.
+fn withheld(table: ExportedTable) -> ExportedTable {
+    let kept: Vec<usize> = (0..table.columns.len()).filter(|i| !WITHHELD.contains(&table.columns[*i])).collect();
+    ExportedTable {
+        columns: kept.iter().map(|i| table.columns[*i]).collect(),
+        rows: table.rows.iter().map(|row| kept.iter().filter_map(|i| row.get(*i).cloned()).collect()).collect(),
+        ..table
+    }
 }
 
 /// The rows of `table` in `db` whose column is `who`, for any of `columns`, in key order.
