@@ -40,8 +40,9 @@ pub trait Route: Send + Sync + 'static {
     /// Carries `rows` to where they go, then removes them from where they wait.
     fn carry(&self, rows: Vec<Row>) -> BoxFuture<'static, StoreResult<()>>;
     /// Housekeeping at every sweep besides the read-back (reports, purges), on every node;
-    /// `holds_lease`: this node's courier carries the table now.
-    fn sweep(&self, holds_lease: bool) -> BoxFuture<'static, ()>;
+    /// `holds_lease`: this node's courier carries the table now. Answers whether it put rows
+    /// in the table (a round then carries them).
+    fn sweep(&self, holds_lease: bool) -> BoxFuture<'static, bool>;
 }
 
 /// A commit wrote rows to carry.
@@ -212,7 +213,11 @@ impl<R: Route> Actor for Courier<R> {
         ctx.run_interval(self.pace.sweep, |actor, ctx| {
             actor.ask(ctx);
             let holds_lease = actor.gate.holds(&actor.lease);
-            ctx.spawn(actor.route.sweep(holds_lease).into_actor(actor));
+            ctx.spawn(actor.route.sweep(holds_lease).into_actor(actor).map(|refilled, actor, ctx| {
+                if refilled {
+                    actor.ask(ctx);
+                }
+            }));
         });
     }
 }

@@ -202,21 +202,27 @@ impl Route for DeliveryRoute {
         async move { deliver(&dbs, &source, source_no, &rows, &listener).await }.boxed()
     }
 
-    fn sweep(&self, holds_lease: bool) -> BoxFuture<'static, ()> {
+    fn sweep(&self, holds_lease: bool) -> BoxFuture<'static, bool> {
         let (dbs, shard_no, listener) = (self.dbs.clone(), self.source_no, self.listener.clone());
         async move {
             // Letters buried for a shard the node did not know, whose shard this node knows
             // now (a rolling deploy that added one), go back without an operator: by the node
             // whose courier carries this outbox, so no other node buries them again meanwhile.
             let requeued = if holds_lease { dbs.requeue_placeable(shard_no).await } else { Ok(0) };
-            match requeued {
-                Ok(0) => {}
-                Ok(moved) => tracing::info!(outbox = %source_label(shard_no), moved, "dead letters for a shard now known put back"),
-                Err(e) => tracing::warn!(outbox = %source_label(shard_no), error = %e, "dead letters not looked at"),
-            }
+            let refilled = match requeued {
+                Ok(0) => false,
+                Ok(moved) => {
+                    tracing::info!(outbox = %source_label(shard_no), moved, "dead letters for a shard now known put back");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(outbox = %source_label(shard_no), error = %e, "dead letters not looked at");
+                    false
+                }
+            };
             // Inboxes are on game shards; the clan database's courier has none to look after.
             if shard_no == CLAN_SOURCE {
-                return;
+                return refilled;
             }
             let game = &dbs.game;
             match purge_applied(&dbs, shard_no).await {
@@ -230,6 +236,7 @@ impl Route for DeliveryRoute {
                 Ok(users) => listener.tell(&users),
                 Err(e) => tracing::warn!(shard = shard_no, error = %e, "receivers of waiting deliveries not read"),
             }
+            refilled
         }
         .boxed()
     }

@@ -76,8 +76,8 @@ impl Route for LogRoute {
         .boxed()
     }
 
-    fn sweep(&self, _holds_lease: bool) -> BoxFuture<'static, ()> {
-        report_stranded(self.game.clone(), self.logs.keys().copied().collect()).boxed()
+    fn sweep(&self, _holds_lease: bool) -> BoxFuture<'static, bool> {
+        report_stranded(self.game.clone(), self.logs.keys().copied().collect()).map(|()| false).boxed()
     }
 }
 
