@@ -97,6 +97,11 @@ on_every_backend! {
         let versions: Vec<(String, u32, u64)> = reports.iter().map(|r| (r.pool.clone(), r.version, r.draws)).collect();
         assert_eq!(versions, [("pool.normal".to_string(), v, 10), ("pool.normal".to_string(), v + 1, 10)]);
         assert!(reports.iter().all(|r| r.rarity_test.is_some()));
+        // Over all draws, pity ones included, each rarity's count beside the odds with pity.
+        for report in &reports {
+            assert_eq!(report.consolidated.iter().map(|c| c.1).sum::<u64>(), report.draws, "{report:?}");
+            assert!((report.consolidated.iter().map(|c| c.2).sum::<f64>() - 1.0).abs() < 1e-9);
+        }
 
         // A version the archive holds with other content is refused: its draws would not replay.
         let other_v4 = build_with(&[("meta.csv", &shipped, &third)]);
@@ -124,6 +129,7 @@ on_every_backend! {
         let (code, out) = audit_cli(&config, &["rates"]);
         assert_eq!(code, Some(0), "{out}");
         assert!(out.contains("pool.normal (game data v") && out.contains("chi-square over rarities"), "{out}");
+        assert!(out.contains("all draws (pity included)") && out.contains("with pity"), "{out}");
 
         // A log row changed after the fact no longer matches.
         let other = if again.logged.record.monster == "mon.slime.water.1" { "mon.slime.fire.1" } else { "mon.slime.water.1" };

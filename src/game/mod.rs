@@ -19,6 +19,7 @@ pub mod handlers;
 pub mod inbox;
 pub mod monsters;
 pub mod names;
+pub mod odds;
 pub mod profile;
 pub mod quests;
 pub mod reads;

@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::game::chi_square::{ChiSquare, chi_square};
 use crate::game::gacha::Draw;
 use crate::game::handlers::summon::{SUMMON_LOG, SummonRecord};
+use crate::game::odds::Odds;
 use crate::game::profile::Profile;
 use crate::service::catalog::Catalog;
 use crate::storage::{LoggedAction, Store, StoreError};
@@ -137,7 +138,10 @@ pub async fn replay_summon(store: &dyn Store, catalog: &Catalog, user: u64, draw
 }
 
 /// Observed against published rates for one pool under one game-data version. Draws the pity
-/// rule decided are counted apart: the published rates are those of the other draws.
+/// rule decided are counted apart: the published rates are those of the other draws. Over all
+/// draws, forced ones included, each rarity's share is set beside the consolidated odds (the
+/// pity counter's chain solved: `crate::game::odds`); no chi-square there, for draws under a
+/// pity rule depend on the ones before.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoolReport {
     pub pool: String,
@@ -148,6 +152,8 @@ pub struct PoolReport {
     pub rarities: Vec<(u32, u64, f64)>,
     /// (monster, observed, published probability)
     pub monsters: Vec<(String, u64, f64)>,
+    /// (rarity, observed over all draws, consolidated probability)
+    pub consolidated: Vec<(u32, u64, f64)>,
     pub rarity_test: Option<ChiSquareReport>,
     pub monster_test: Option<ChiSquareReport>,
 }
@@ -169,8 +175,9 @@ impl From<ChiSquare> for ChiSquareReport {
 /// Reads every summon log row of every log shard and reports each pool and version.
 pub async fn rates(store: &dyn Store, catalog: &Catalog) -> Result<Vec<PoolReport>, AuditError> {
     store.flush().await?;
-    // (pool, version) → (monster → count of draws not decided by pity, pity draws)
-    let mut counts: BTreeMap<(String, u32), (BTreeMap<String, u64>, u64)> = BTreeMap::new();
+    // (pool, version) → (monster → count of draws not decided by pity, monster → pity draws)
+    type Counts = (BTreeMap<String, u64>, BTreeMap<String, u64>);
+    let mut counts: BTreeMap<(String, u32), Counts> = BTreeMap::new();
     let mut after = 0;
     loop {
         let page = store.scan_logs(SUMMON_LOG.to_owned(), None, after, PAGE).await?;
@@ -179,15 +186,13 @@ pub async fn rates(store: &dyn Store, catalog: &Catalog) -> Result<Vec<PoolRepor
         for row in &page {
             let draw = LoggedDraw::parse(row)?.record;
             let entry = counts.entry((draw.pool, draw.version)).or_default();
-            if draw.by_pity {
-                entry.1 += 1;
-            } else {
-                *entry.0.entry(draw.monster).or_default() += 1;
-            }
+            let by_monster = if draw.by_pity { &mut entry.1 } else { &mut entry.0 };
+            *by_monster.entry(draw.monster).or_default() += 1;
         }
     }
     let mut reports = Vec::new();
-    for ((pool_id, version), (observed, pity_draws)) in counts {
+    for ((pool_id, version), (observed, forced)) in counts {
+        let pity_draws: u64 = forced.values().sum();
         let data = catalog.version(version).map_err(|e| AuditError::Version(version, e.to_string()))?;
         let pool = data.pool(&pool_id).ok_or_else(|| AuditError::NoSuchPool { pool: pool_id.clone(), version })?;
         let published = pool.rates();
@@ -209,6 +214,15 @@ pub async fn rates(store: &dyn Store, catalog: &Catalog) -> Result<Vec<PoolRepor
                 (rarity, seen, p)
             })
             .collect();
+        let drawn_all = |rarity: u32| -> u64 {
+            published
+                .monsters
+                .iter()
+                .filter(|(_, r, _)| *r == rarity)
+                .map(|(uid, _, _)| observed.get(uid).copied().unwrap_or(0) + forced.get(uid).copied().unwrap_or(0))
+                .sum()
+        };
+        let consolidated = Odds::of(pool).rarities.iter().map(|&(rarity, p)| (rarity, drawn_all(rarity), p)).collect();
         let test = |cells: Vec<(u64, f64)>| {
             let (o, p): (Vec<u64>, Vec<f64>) = cells.into_iter().unzip();
             chi_square(&o, &p).map(ChiSquareReport::from)
@@ -222,6 +236,7 @@ pub async fn rates(store: &dyn Store, catalog: &Catalog) -> Result<Vec<PoolRepor
             monster_test: test(monsters.iter().map(|m| (m.1, m.2)).collect()),
             rarities,
             monsters,
+            consolidated,
         });
     }
     Ok(reports)

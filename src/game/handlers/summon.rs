@@ -11,6 +11,7 @@ use summoner_proto::api::{
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
+use crate::game::odds::Odds;
 use crate::game::{monsters, wallet};
 
 /// The action-log action of one draw.
@@ -133,6 +134,8 @@ pub fn get_summon_rates(ctx: &mut HandlerCtx, _req: &GetSummonRatesReq) -> Handl
         .iter()
         .map(|pool| {
             let rates = pool.rates();
+            let odds = Odds::of(pool);
+            let pity = wallet::counter(ctx, &pity_counter(&pool.uid)).max(0) as u32;
             PoolRates {
                 pool: pool.uid.clone(),
                 currency: wallet::currency_name(pool.currency).to_owned(),
@@ -150,7 +153,15 @@ pub fn get_summon_rates(ctx: &mut HandlerCtx, _req: &GetSummonRatesReq) -> Handl
                     .collect(),
                 pity_after: pool.pity_after,
                 pity_rarity: pool.pity_rarity,
-                pity: wallet::counter(ctx, &pity_counter(&pool.uid)).max(0) as u32,
+                pity,
+                consolidated: odds
+                    .rarities
+                    .iter()
+                    .map(|&(rarity, probability)| RarityRate { rarity, probability })
+                    .collect(),
+                top_rarity: odds.top_rarity,
+                expected_draws_to_top: odds.draws_to_top,
+                expected_draws_to_top_now: Odds::draws_to_top_from(pool, pity),
             }
         })
         .collect();

@@ -74,6 +74,18 @@ fn published_rates_are_the_draw_tables() {
         let total: f64 = monsters.iter().map(|m| m.2).sum();
         assert!((total - 1.0).abs() < 1e-9, "{} sums to {total}", published.pool);
         assert_eq!((published.pity_after, published.pity_rarity), (pool.pity_after, pool.pity_rarity));
+        // The odds with pity: the solved chain, summing to 1, and from a count of 0 the wait
+        // for the top rarity is the pool's expectation.
+        let odds = crate::game::odds::Odds::of(pool);
+        let consolidated: Vec<(u32, f64)> = published.consolidated.iter().map(|r| (r.rarity, r.probability)).collect();
+        assert_eq!(consolidated, odds.rarities);
+        assert!((consolidated.iter().map(|r| r.1).sum::<f64>() - 1.0).abs() < 1e-9);
+        assert_eq!((published.top_rarity, published.expected_draws_to_top), (odds.top_rarity, odds.draws_to_top));
+        assert_eq!(published.expected_draws_to_top_now, published.expected_draws_to_top, "a count of 0 now");
+        if pool.pity_after > 0 {
+            let top: f64 = rates.rarities.iter().filter(|r| r.0 == odds.top_rarity).map(|r| r.1).sum();
+            assert!(odds.draws_to_top < 1.0 / top, "{}: pity brings the top rarity nearer", published.pool);
+        }
     }
     assert_eq!(p.last_rows, 0, "reading the rates writes nothing");
 }
