@@ -4,6 +4,7 @@
 //! thousands; a body that trickles
 //! in is cut off with 408 and its admission slot freed.
 
+#[macro_use]
 mod common;
 
 use std::io::{Read, Write};
@@ -418,4 +419,29 @@ async fn public_readiness_probes_reuse_one_check_per_second() {
     }
     assert!(pings() - before >= 3);
     server.stop().await;
+}
+
+on_every_backend! {
+    /// Each new user's streams are keyed by 256 bits from the operating system's generator,
+    /// stored with the profile (64 hex digits), different for every user.
+    async fn every_new_user_gets_a_256_bit_stream_key_of_their_own(config) {
+        use summoner::game::profile::Profile;
+
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (_, a) = logged_in(&server, "dev-key-a").await;
+        let (_, b) = logged_in(&server, "dev-key-b").await;
+        let store = server.running.directory.backend().store().clone();
+        store.flush().await.unwrap();
+        let key = |user: u64| {
+            let store = store.clone();
+            async move {
+                let loaded = store.load_user(user, &[]).await.expect("the user loads");
+                Profile::from_row(&loaded.state.profile).expect("a profile").stream_key().expect("a 256-bit key")
+            }
+        };
+        let (ka, kb) = (key(a).await, key(b).await);
+        assert_ne!(ka, kb);
+        assert_ne!(ka, [0; 32]);
+        server.stop().await;
+    }
 }

@@ -122,10 +122,34 @@ const SUSPICIOUS_COUNTER: &str = "suspicious.day";
 /// Suspicious requests of a user logged per game day at most.
 pub const SUSPICIOUS_LOGS_PER_DAY: i64 = 20;
 
-/// The user's RNG stream at the position the profile records.
+/// The user's gameplay stream (draws, rewards) at the position the profile records.
 pub fn rng_for(profile: &Profile) -> ChaCha20Rng {
-    let mut rng = ChaCha20Rng::seed_from_u64(profile.rng_seed);
+    let mut rng = keyed(profile);
     rng.set_word_pos(u128::from(profile.rng_word_pos));
+    rng
+}
+
+/// The user's ChaCha20 generator: keyed by the profile's 256-bit key, or for a user from
+/// before keys, by their 63-bit seed (they keep their stream; see docs/ECONOMY.md).
+fn keyed(profile: &Profile) -> ChaCha20Rng {
+    match profile.stream_key() {
+        Some(key) => ChaCha20Rng::from_seed(key),
+        None => ChaCha20Rng::seed_from_u64(profile.rng_seed),
+    }
+}
+
+/// The stream of battle tokens (one per battle, the `n`-th at word `2n`).
+pub const TOKEN_STREAM: u64 = 1;
+
+/// A stream of the user's key other than the gameplay one (stream 0), at word `position`:
+/// values the client sees (battle tokens, the order of recommendations) come from these, so
+/// they tell nothing of the gameplay stream's output. ChaCha's streams of one key are
+/// independent.
+pub fn side_stream(profile: &Profile, stream: u64, position: u128) -> ChaCha20Rng {
+    debug_assert_ne!(stream, 0, "stream 0 is the gameplay stream");
+    let mut rng = keyed(profile);
+    rng.set_stream(stream);
+    rng.set_word_pos(position);
     rng
 }
 

@@ -7,9 +7,7 @@
 //! bucket, filling from the neighbours only when it is thin, from a stream seeded by the
 //! user's seed and the request's seq: varied from call to call, the same for a retry.
 
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use summoner_proto::api::{FriendCard, FriendSnapshot};
 
 use crate::game::data::GameData;
@@ -177,7 +175,9 @@ pub fn pick(user: &Asker, own: &[FriendCard], near: &[FriendCard], seq: u64) -> 
         cards.iter().filter(|c| eligible(user, c) && seen.insert(c.user_id)).cloned().collect()
     };
     let (mut own, mut near) = (distinct(own), distinct(near));
-    let mut rng = ChaCha8Rng::seed_from_u64(user.profile.rng_seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    // A stream of the user's key of its own for each seq (never the gameplay stream: the
+    // order is shown), the same for a retry of that seq.
+    let mut rng = crate::game::dispatch::side_stream(user.profile, (seq << 8) | 2, 0);
     let (chosen, _) = own.partial_shuffle(&mut rng, RECOMMEND_COUNT);
     let mut chosen = chosen.to_vec();
     let missing = RECOMMEND_COUNT - chosen.len();

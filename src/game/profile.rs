@@ -20,7 +20,10 @@ pub struct Profile {
     /// Stamina as of `stamina_at_ms`; the current value adds what regenerated since.
     pub stamina: u32,
     pub stamina_at_ms: i64,
-    /// Seed and position of the user's own ChaCha20 stream: every draw can be replayed.
+    /// Seed and position of the user's own ChaCha20 stream: every draw can be replayed. The
+    /// stream's key is `rng_key` (256 bits, hex) when set, as for every user since it was
+    /// added; users from before keep the stream of their 63-bit `rng_seed`
+    /// (`crate::game::dispatch::rng_for`).
     pub rng_seed: u64,
     pub rng_word_pos: u64,
     pub created_at_ms: i64,
@@ -31,11 +34,13 @@ pub struct Profile {
     /// The template of the first monster of the first team, as friends see the user ("" when
     /// that team is empty).
     pub leader: String,
+    /// The key of the user's streams, 64 hex digits; "" for a user from before it existed.
+    pub rng_key: String,
 }
 
 /// The columns of `users` after the key, in the table's order; [`Profile::columns`] and
 /// [`Profile::from_row`] follow it (checked by a test).
-const COLUMNS: usize = 14;
+const COLUMNS: usize = 15;
 /// Where `id_next` and `id_end` are among [`COLUMNS`].
 const ID_COLUMNS: [usize; 2] = [11, 12];
 
@@ -58,7 +63,19 @@ impl Profile {
             id_next: ids.start,
             id_end: ids.end,
             leader: String::new(),
+            rng_key: String::new(),
         }
+    }
+
+    /// This profile with its streams keyed by `key` (a new user's, from the operating
+    /// system's generator).
+    pub fn with_rng_key(self, key: [u8; 32]) -> Self {
+        Self { rng_key: hex::encode(key), ..self }
+    }
+
+    /// The key of the user's streams, when the profile has one.
+    pub fn stream_key(&self) -> Option<[u8; 32]> {
+        hex::decode(&self.rng_key).ok()?.try_into().ok()
     }
 
     fn columns(&self) -> [Value; COLUMNS] {
@@ -77,6 +94,7 @@ impl Profile {
             Value::uint(self.id_next),
             Value::uint(self.id_end),
             Value::Text(self.leader.clone()),
+            Value::Text(self.rng_key.clone()),
         ]
     }
 
@@ -106,6 +124,7 @@ impl Profile {
             id_next: r.uint()?,
             id_end: r.uint()?,
             leader: r.text()?,
+            rng_key: r.text()?,
         })
     }
 

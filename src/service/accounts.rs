@@ -18,7 +18,7 @@ use crate::service::backend::GameBackend;
 use crate::service::catalog::Catalog;
 use crate::service::notice::NoticeBoard;
 use crate::service::oidc::{Providers, TokenError};
-use crate::service::tokens::{RandomError, hash_token, new_token, random_u63};
+use crate::service::tokens::{RandomError, hash_token, new_token, random_key, random_u63};
 use crate::storage::{ActionLog, AuthId, Store, StoreError, UserShards};
 
 /// Longest device or platform user id accepted.
@@ -152,7 +152,7 @@ impl Accounts {
         let auth = self.auth_id(req.credential.as_ref()).await?;
         let now = self.clock().now_ms();
         let ids = self.directory.backend().ids().next_block();
-        let template = Profile::new_user(&self.catalog.current(), random_u63()?, ids, now);
+        let template = Profile::new_user(&self.catalog.current(), random_u63()?, ids, now).with_rng_key(random_key()?);
         let provider = auth.provider.clone();
         let registered = self.store.register(auth, template.row(), now).await?;
         if registered.created {

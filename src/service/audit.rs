@@ -13,8 +13,6 @@
 
 use std::collections::BTreeMap;
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
 use crate::game::chi_square::{ChiSquare, chi_square};
@@ -93,13 +91,13 @@ pub struct Replay {
 }
 
 /// Redraws `logged` for a user whose stream has `seed`, on the version it was drawn with.
-pub fn redraw(catalog: &Catalog, seed: u64, logged: &LoggedDraw) -> Result<Draw, AuditError> {
+pub fn redraw(catalog: &Catalog, profile: &Profile, logged: &LoggedDraw) -> Result<Draw, AuditError> {
     let logged = &logged.record;
     let data = catalog.version(logged.version).map_err(|e| AuditError::Version(logged.version, e.to_string()))?;
     let pool = data
         .pool(&logged.pool)
         .ok_or_else(|| AuditError::NoSuchPool { pool: logged.pool.clone(), version: logged.version })?;
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let mut rng = crate::game::dispatch::rng_for(&Profile { rng_word_pos: 0, ..profile.clone() });
     rng.set_word_pos(logged.position);
     Ok(pool.draw(&mut rng, logged.pity))
 }
@@ -123,7 +121,7 @@ pub async fn replay_summon(store: &dyn Store, catalog: &Catalog, user: u64, draw
         .iter()
         .find_map(|p| Profile::from_row(&p.row).ok().filter(|p| p.user_id == user))
         .ok_or(AuditError::NoSuchUser(user))?;
-    let drawn = redraw(catalog, profile.rng_seed, &logged)?;
+    let drawn = redraw(catalog, &profile, &logged)?;
     let r = &logged.record;
     let matches = drawn.monster == r.monster && drawn.rarity == r.rarity && drawn.by_pity == r.by_pity;
     // The seed itself is not answered: with it and a position, anyone could foresee the

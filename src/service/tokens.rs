@@ -18,6 +18,13 @@ pub fn new_token() -> Result<[u8; TOKEN_BYTES], RandomError> {
     Ok(token)
 }
 
+/// 256 random bits from the operating system's generator (a user's stream key).
+pub fn random_key() -> Result<[u8; 32], RandomError> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| RandomError(e.to_string()))?;
+    Ok(key)
+}
+
 /// A random 63-bit number (positive in a signed 64-bit column).
 pub fn random_u63() -> Result<u64, RandomError> {
     getrandom::u64().map(|v| v >> 1).map_err(|e| RandomError(e.to_string()))

@@ -33,6 +33,7 @@ pub static USERS: TableDef = TableDef {
         col("id_next", BigInt),
         col("id_end", BigInt),
         col("leader", Text),
+        col("rng_key", Text),
     ],
     stamped: false,
 };

@@ -248,7 +248,7 @@ pub fn open(ctx: &mut HandlerCtx, stage: String, team: &Team, enemy_elements: &[
     let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
     let power = stats::team_power(data, members, enemy_elements);
     let battle = Battle {
-        token: (ctx.rng.next_u64() >> 1).max(1),
+        token: mint_token(ctx),
         stage,
         team_slot: team.slot,
         members: team.members.clone(),
@@ -259,6 +259,23 @@ pub fn open(ctx: &mut HandlerCtx, stage: String, team: &Team, enemy_elements: &[
     };
     ctx.user.owned.battles.insert(battle.clone());
     battle
+}
+
+/// The counter of battle tokens the user was given.
+const TOKENS_GIVEN: &str = "battle.tokens";
+
+/// A new battle token: the next of the user's token stream, never the gameplay stream's
+/// output (a token is shown to the client; from the gameplay stream's output a client could
+/// learn its next draws).
+fn mint_token(ctx: &mut HandlerCtx) -> u64 {
+    let given = wallet::counter(ctx, TOKENS_GIVEN).max(0) as u64;
+    wallet::set_counter(ctx, TOKENS_GIVEN, given.saturating_add(1) as i64, 0);
+    let mut stream = crate::game::dispatch::side_stream(
+        &ctx.user.profile,
+        crate::game::dispatch::TOKEN_STREAM,
+        u128::from(given) * 2,
+    );
+    (stream.next_u64() >> 1).max(1)
 }
 
 /// Ends `battle` (its token is then answered as replayed).

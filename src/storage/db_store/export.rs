@@ -41,7 +41,7 @@ static OWN_TABLES: &[&TableDef] = &[
 /// Profile columns left out of an export: the position of the player's random stream and
 /// the seed it starts from (with them a player could foresee every draw), and the block of
 /// entity ids the server mints from. They are the server's, not the player's.
-const WITHHELD: &[&str] = &["rng_seed", "rng_word_pos", "id_next", "id_end"];
+const WITHHELD: &[&str] = &["rng_seed", "rng_key", "rng_word_pos", "id_next", "id_end"];
 
 /// Every row `user` owns (None: no such account).
 pub(super) async fn export(store: DbStore, user: i64) -> StoreResult<Option<Vec<ExportedTable>>> {

@@ -180,3 +180,38 @@ fn more_stars_than_the_power_allows_are_refused() {
     p.refused(finish(started.battle_token, true, 3, ms), ErrorCode::BattleStarsInvalid);
     assert_eq!(answer!(p.ok(finish(started.battle_token, true, 2, ms)), FinishBattle).stars, 2);
 }
+
+/// A battle token is shown to the client, so it comes from the user's token stream, never the
+/// gameplay stream: starting a battle moves the gameplay stream not at all, and tokens differ
+/// battle after battle. A user with a 256-bit key draws from that key's stream; a user from
+/// before keys keeps the stream of their 63-bit seed.
+#[test]
+fn battle_tokens_come_from_a_stream_apart_from_the_draws() {
+    use rand::{Rng, SeedableRng};
+
+    use crate::game::dispatch::{TOKEN_STREAM, rng_for, side_stream};
+
+    let mut p = with_team(3);
+    p.state.profile = p.state.profile.clone().with_rng_key([7; 32]);
+    let position = p.state.profile.rng_word_pos;
+    let first = answer!(p.ok(start(FIRST, 1)), StartBattle).battle_token;
+    assert_eq!(p.state.profile.rng_word_pos, position, "a token costs the gameplay stream nothing");
+    let expected = (side_stream(&p.state.profile, TOKEN_STREAM, 0).next_u64() >> 1).max(1);
+    assert_eq!(first, expected);
+    let mut gameplay = rng_for(&p.state.profile);
+    assert_ne!(first, gameplay.next_u64() >> 1, "not the gameplay stream's next output");
+    p.now += i64::from(min_ms(&p, FIRST));
+    p.ok(finish(first, true, 3, min_ms(&p, FIRST)));
+    let second = answer!(p.ok(start(FIRST, 1)), StartBattle).battle_token;
+    assert_eq!(second, (side_stream(&p.state.profile, TOKEN_STREAM, 2).next_u64() >> 1).max(1));
+    assert_ne!(first, second);
+
+    // The key decides the stream; without one, the 63-bit seed does, as before keys.
+    let keyed = rng_for(&p.state.profile).next_u64();
+    let mut legacy = p.state.profile.clone();
+    legacy.rng_key = String::new();
+    let mut by_seed = rand_chacha::ChaCha20Rng::seed_from_u64(legacy.rng_seed);
+    by_seed.set_word_pos(u128::from(legacy.rng_word_pos));
+    assert_eq!(rng_for(&legacy).next_u64(), by_seed.next_u64());
+    assert_ne!(keyed, rng_for(&legacy).next_u64());
+}

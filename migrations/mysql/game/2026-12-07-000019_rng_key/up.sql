@@ -1,0 +1,3 @@
+-- The key of each user's random streams: 256 bits from the operating system's generator, as
+-- 64 hex digits. Users from before keep the stream of their 63-bit rng_seed ('' here).
+ALTER TABLE users ADD COLUMN rng_key VARCHAR(64) NOT NULL DEFAULT '';
