@@ -322,7 +322,9 @@ on_every_backend! {
         for action in ["register", "login", "explore", "friend_request_sent"] {
             assert!(logged.contains(&action), "{action} not in {logged:?}");
         }
-        assert!(users[0].get("rng_seed").is_none() && users[0].get("rng_word_pos").is_none(), "the stream stays the server's");
+        for withheld in ["rng_seed", "rng_key", "rng_word_pos", "id_next", "id_end"] {
+            assert!(users[0].get(withheld).is_none(), "{withheld} stays the server's");
+        }
         assert!(users[0].get("nickname").is_some());
         assert!(!exported(&export, "clan", "clan_ops").is_empty(), "the clan action's result");
         // Every row names this user in one of its user columns.

@@ -101,6 +101,7 @@ on_every_backend! {
         for report in &reports {
             assert_eq!(report.consolidated.iter().map(|c| c.1).sum::<u64>(), report.draws, "{report:?}");
             assert!((report.consolidated.iter().map(|c| c.2).sum::<f64>() - 1.0).abs() < 1e-9);
+            assert!((report.consolidated.iter().map(|c| c.3).sum::<f64>() - 1.0).abs() < 1e-9);
         }
 
         // A version the archive holds with other content is refused: its draws would not replay.
@@ -129,7 +130,7 @@ on_every_backend! {
         let (code, out) = audit_cli(&config, &["rates"]);
         assert_eq!(code, Some(0), "{out}");
         assert!(out.contains("pool.normal (game data v") && out.contains("chi-square over rarities"), "{out}");
-        assert!(out.contains("all draws (pity included)") && out.contains("with pity"), "{out}");
+        assert!(out.contains("all draws (pity included)") && out.contains("long run"), "{out}");
 
         // A log row changed after the fact no longer matches.
         let other = if again.logged.record.monster == "mon.slime.water.1" { "mon.slime.fire.1" } else { "mon.slime.water.1" };

@@ -126,10 +126,20 @@ fn print_report(report: &PoolReport) {
     for (monster, seen, p) in &report.monsters {
         println!("    {monster:<26} {seen:>9} {:>9.4}% {:>9.4}%", *seen as f64 / counted * 100.0, p * 100.0);
     }
-    println!("  {:<28} {:>9} {:>10} {:>10}", "all draws (pity included)", "drawn", "observed", "with pity");
+    // "expected": the base and forced odds weighed by the draws the log shows forced (what a
+    // fair log matches); "long run": the consolidated odds GetSummonRates publishes.
+    println!(
+        "  {:<28} {:>9} {:>10} {:>10} {:>10}",
+        "all draws (pity included)", "drawn", "observed", "expected", "long run"
+    );
     let all = report.draws.max(1) as f64;
-    for (rarity, seen, p) in &report.consolidated {
-        println!("  rarity {rarity:<21} {seen:>9} {:>9.4}% {:>9.4}%", *seen as f64 / all * 100.0, p * 100.0);
+    for (rarity, seen, expected, p) in &report.consolidated {
+        println!(
+            "  rarity {rarity:<21} {seen:>9} {:>9.4}% {:>9.4}% {:>9.4}%",
+            *seen as f64 / all * 100.0,
+            expected * 100.0,
+            p * 100.0
+        );
     }
     for (name, test) in [("rarities", report.rarity_test), ("monsters", report.monster_test)] {
         match test {

@@ -4,8 +4,9 @@
 //! Recently active players are kept in the cache by level bucket ([`bucket`]); a
 //! recommendation reads the caller's bucket and its two neighbours (one round trip), drops
 //! the caller and their friends, and draws [`RECOMMEND_COUNT`] at random from the caller's
-//! bucket, filling from the neighbours only when it is thin, from a stream seeded by the
-//! user's seed and the request's seq: varied from call to call, the same for a retry.
+//! bucket, filling from the neighbours only when it is thin, from a side stream of the user's
+//! key chosen by the request's seq (`crate::game::dispatch::side_stream`): varied from call
+//! to call, the same for a retry.
 
 use rand::seq::SliceRandom;
 use summoner_proto::api::{FriendCard, FriendSnapshot};

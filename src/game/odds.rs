@@ -23,7 +23,7 @@ pub struct Odds {
     pub draws_to_top: f64,
 }
 
-/// The chances of one draw at a pity count: (rarity, chance).
+/// The chances of one draw, forced by the pity rule or not: (rarity, chance).
 fn draw_at(pool: &Pool, forced: bool) -> Vec<(u32, f64)> {
     let tiers: Vec<_> = pool.tiers.iter().filter(|t| !forced || t.rarity >= pool.pity_rarity).collect();
     let total: u64 = tiers.iter().map(|t| t.weight).sum();
@@ -31,6 +31,11 @@ fn draw_at(pool: &Pool, forced: bool) -> Vec<(u32, f64)> {
 }
 
 impl Odds {
+    /// The chances of a draw the pity rule forces: (rarity, chance), pity rarities only.
+    pub fn forced_draw(pool: &Pool) -> Vec<(u32, f64)> {
+        draw_at(pool, true)
+    }
+
     /// Solves the chain of `pool`.
     pub fn of(pool: &Pool) -> Self {
         let top_rarity = pool.tiers.iter().map(|t| t.rarity).max().unwrap_or(0);
@@ -43,10 +48,12 @@ impl Odds {
         }
         let forced = draw_at(pool, true);
         let q: f64 = base.iter().filter(|(r, _)| *r >= pool.pity_rarity).map(|(_, p)| p).sum();
-        // π_k = (1 - q)^k / S for k < N; the forced state is k = N - 1.
-        let weights: Vec<f64> = (0..n).map(|k| (1.0 - q).powi(k as i32)).collect();
-        let total: f64 = weights.iter().sum();
-        let forced_share = weights[n as usize - 1] / total;
+        // π_k = m^k / S for k < N, with m = 1 - q and S = (1 - m^N) / q (q > 0: a pool with a
+        // pity rule has a pity tier); the forced state is k = N - 1. Closed forms, so any N
+        // the game data holds costs the same.
+        let m = 1.0 - q;
+        let total = (1.0 - m.powf(f64::from(n))) / q;
+        let forced_share = (m.powf(f64::from(n - 1)) / total).clamp(0.0, 1.0);
         let rarities = base
             .iter()
             .map(|&(rarity, p)| (rarity, (1.0 - forced_share) * p + forced_share * share(rarity, &forced)))
@@ -56,9 +63,12 @@ impl Odds {
 
     /// Expected draws to a monster of the top rarity from a pity count of `pity`.
     ///
-    /// With `E_k` the expectation from count `k`: `E_k = 1 + h_k E_0 + m_k E_{k+1}`, where `h_k`
-    /// is the chance of a pity hit below the top rarity and `m_k` of a miss; at the forced
-    /// count `m = 0`. Written backwards as `E_k = a_k + b_k E_0`, then `E_0 = a_0 / (1 - b_0)`.
+    /// With `E_k` the expectation from count `k`: `E_k = 1 + h E_0 + m E_{k+1}`, where `h` is
+    /// the chance of a pity hit below the top rarity and `m` of a miss; at the forced count
+    /// `E_{N-1} = 1 + f E_0`, `f` the forced draw's chance of missing the top. Written as
+    /// `E_k = a_k + b_k E_0`, with `d = N - 1 - k`: `a_k = (1 - m^d) / q + m^d` and
+    /// `b_k = h (1 - m^d) / q + m^d f` (geometric sums, `q = 1 - m`); then
+    /// `E_0 = a_0 / (1 - b_0)`.
     pub fn draws_to_top_from(pool: &Pool, pity: u32) -> f64 {
         let top_rarity = pool.tiers.iter().map(|t| t.rarity).max().unwrap_or(0);
         let base = draw_at(pool, false);
@@ -71,18 +81,18 @@ impl Odds {
             return 1.0 / top;
         }
         let forced = draw_at(pool, true);
-        let hit_below_top = chance(&base, &|r| r >= pool.pity_rarity && r != top_rarity);
-        let miss = chance(&base, &|r| r < pool.pity_rarity);
-        let last = n as usize - 1;
-        let (mut a, mut b) = (vec![0.0; n as usize], vec![0.0; n as usize]);
-        (a[last], b[last]) = (1.0, chance(&forced, &|r| r != top_rarity));
-        for k in (0..last).rev() {
-            a[k] = 1.0 + miss * a[k + 1];
-            b[k] = hit_below_top + miss * b[k + 1];
-        }
-        let from_zero = a[0] / (1.0 - b[0]);
-        let at = (pity as usize).min(last);
-        a[at] + b[at] * from_zero
+        let h = chance(&base, &|r| r >= pool.pity_rarity && r != top_rarity);
+        let m = chance(&base, &|r| r < pool.pity_rarity);
+        let q = 1.0 - m;
+        let f = chance(&forced, &|r| r != top_rarity);
+        let at = |k: u32| {
+            let md = m.powf(f64::from(n - 1 - k));
+            ((1.0 - md) / q + md, h * (1.0 - md) / q + md * f)
+        };
+        let (a0, b0) = at(0);
+        let from_zero = a0 / (1.0 - b0);
+        let (a, b) = at(pity.min(n - 1));
+        a + b * from_zero
     }
 }
 
@@ -130,13 +140,17 @@ mod tests {
         assert!((odds.rarities.iter().map(|(_, p)| p).sum::<f64>() - 1.0).abs() < 1e-12);
         // With pity every draw forced (N = 1), rarity 1 never comes and 2:3 keep their 18:2.
         let all_forced = Odds::of(&pool(1));
-        assert_eq!(all_forced.rarities[0], (1, 0.0));
+        assert!(all_forced.rarities[0].1.abs() < 1e-12, "{:?}", all_forced.rarities);
         assert!((all_forced.rarities[2].1 - 0.1).abs() < 1e-12);
         assert!((all_forced.draws_to_top - 10.0).abs() < 1e-9);
         // The forced draw is one draw away from the top at most 1 - 2/20 of the time.
         let e0 = Odds::draws_to_top_from(&pool(10), 0);
         assert!((Odds::draws_to_top_from(&pool(10), 9) - (1.0 + 0.9 * e0)).abs() < 1e-9);
         assert!(e0 < 50.0, "pity brings the top nearer: {e0}");
+        // A pity rule no one reaches in practice costs no more than a short one, and its odds
+        // are the base ones.
+        let far = Odds::of(&pool(u32::MAX));
+        assert!((far.rarities[2].1 - 0.02).abs() < 1e-9 && (far.draws_to_top - 50.0).abs() < 1e-6, "{far:?}");
     }
 
     /// 400,000 draws with the counter kept as the summon handler keeps it land within a few

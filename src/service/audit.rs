@@ -90,14 +90,17 @@ pub struct Replay {
     pub matches: bool,
 }
 
-/// Redraws `logged` for a user whose stream has `seed`, on the version it was drawn with.
+/// Redraws `logged` for `profile`'s user, on the version it was drawn with, from the stream
+/// the row says it was drawn from: the user's key's, or (a draw before keys, or by a node of an
+/// older version) their seed's.
 pub fn redraw(catalog: &Catalog, profile: &Profile, logged: &LoggedDraw) -> Result<Draw, AuditError> {
     let logged = &logged.record;
     let data = catalog.version(logged.version).map_err(|e| AuditError::Version(logged.version, e.to_string()))?;
     let pool = data
         .pool(&logged.pool)
         .ok_or_else(|| AuditError::NoSuchPool { pool: logged.pool.clone(), version: logged.version })?;
-    let mut rng = crate::game::dispatch::rng_for(&Profile { rng_word_pos: 0, ..profile.clone() });
+    let key = if logged.keyed { profile.rng_key.clone() } else { String::new() };
+    let mut rng = crate::game::dispatch::rng_for(&Profile { rng_word_pos: 0, rng_key: key, ..profile.clone() });
     rng.set_word_pos(logged.position);
     Ok(pool.draw(&mut rng, logged.pity))
 }
@@ -150,8 +153,11 @@ pub struct PoolReport {
     pub rarities: Vec<(u32, u64, f64)>,
     /// (monster, observed, published probability)
     pub monsters: Vec<(String, u64, f64)>,
-    /// (rarity, observed over all draws, consolidated probability)
-    pub consolidated: Vec<(u32, u64, f64)>,
+    /// (rarity, observed over all draws, expected share of these draws, consolidated
+    /// probability). The expected share weighs the base odds and the forced draw's by how many
+    /// draws the log shows forced: players' histories are short (each starts at a count of 0),
+    /// so the long-run consolidated share is not what a fair log must match.
+    pub consolidated: Vec<(u32, u64, f64, f64)>,
     pub rarity_test: Option<ChiSquareReport>,
     pub monster_test: Option<ChiSquareReport>,
 }
@@ -220,7 +226,19 @@ pub async fn rates(store: &dyn Store, catalog: &Catalog) -> Result<Vec<PoolRepor
                 .map(|(uid, _, _)| observed.get(uid).copied().unwrap_or(0) + forced.get(uid).copied().unwrap_or(0))
                 .sum()
         };
-        let consolidated = Odds::of(pool).rarities.iter().map(|&(rarity, p)| (rarity, drawn_all(rarity), p)).collect();
+        let draws = observed.values().sum::<u64>() + pity_draws;
+        let forced_rates = Odds::forced_draw(pool);
+        let forced_share = |rarity: u32| forced_rates.iter().find(|(r, _)| *r == rarity).map_or(0.0, |(_, p)| *p);
+        let base_share = |rarity: u32| published.rarities.iter().find(|(r, _)| *r == rarity).map_or(0.0, |(_, p)| *p);
+        let expected = |rarity: u32| {
+            let unforced = (draws - pity_draws) as f64 * base_share(rarity);
+            (unforced + pity_draws as f64 * forced_share(rarity)) / draws.max(1) as f64
+        };
+        let consolidated = Odds::of(pool)
+            .rarities
+            .iter()
+            .map(|&(rarity, p)| (rarity, drawn_all(rarity), expected(rarity), p))
+            .collect();
         let test = |cells: Vec<(u64, f64)>| {
             let (o, p): (Vec<u64>, Vec<f64>) = cells.into_iter().unzip();
             chi_square(&o, &p).map(ChiSquareReport::from)

@@ -96,6 +96,8 @@ pub struct Courier<R: Route> {
     asked: u64,
     answered: u64,
     carrying: bool,
+    /// A sweep runs.
+    sweeping: bool,
     /// Resting after a round (`Pace::linger`).
     resting: bool,
     backoff: Duration,
@@ -116,6 +118,7 @@ impl<R: Route> Courier<R> {
             asked: 1,
             answered: 0,
             carrying: false,
+            sweeping: false,
             resting: false,
             backoff: FIRST_BACKOFF,
             waiting: Vec::new(),
@@ -212,8 +215,15 @@ impl<R: Route> Actor for Courier<R> {
         self.round(ctx);
         ctx.run_interval(self.pace.sweep, |actor, ctx| {
             actor.ask(ctx);
+            // One sweep at a time: a slow one (thousands of letters to put back) skips a tick
+            // rather than run beside the next over the same rows.
+            if actor.sweeping {
+                return;
+            }
+            actor.sweeping = true;
             let holds_lease = actor.gate.holds(&actor.lease);
             ctx.spawn(actor.route.sweep(holds_lease).into_actor(actor).map(|refilled, actor, ctx| {
+                actor.sweeping = false;
                 if refilled {
                     actor.ask(ctx);
                 }

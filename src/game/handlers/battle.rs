@@ -242,7 +242,8 @@ pub fn close_expired(ctx: &mut HandlerCtx) -> HandlerResult<()> {
 }
 
 /// Opens a battle on `stage` for `team` (its power against `enemy_elements`, as of now)
-/// against enemies of `enemy_power`, with a single-use token from the user's stream.
+/// against enemies of `enemy_power`, with a single-use token from the user's token stream
+/// ([`mint_token`]).
 pub fn open(ctx: &mut HandlerCtx, stage: String, team: &Team, enemy_elements: &[String], enemy_power: u64) -> Battle {
     let (data, now) = (ctx.data, ctx.now_ms);
     let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));

@@ -32,12 +32,17 @@ pub struct SummonRecord {
     /// The id of the monster it gave.
     pub monster_id: u64,
     pub by_pity: bool,
+    /// Drawn from the stream of the user's 256-bit key (`keyed=1`); without it, from the
+    /// stream of their 63-bit seed, as every draw before keys and any a node of an older
+    /// version makes during a rolling deploy (it knows no key).
+    pub keyed: bool,
 }
 
 impl SummonRecord {
     /// The row's `params`.
     pub fn params(&self) -> String {
-        format!("pool={} version={} position={} pity={}", self.pool, self.version, self.position, self.pity)
+        let keyed = if self.keyed { " keyed=1" } else { "" };
+        format!("pool={} version={} position={} pity={}{keyed}", self.pool, self.version, self.position, self.pity)
     }
 
     /// The row's `result`.
@@ -66,6 +71,7 @@ impl SummonRecord {
             rarity: number(text(&r, "rarity")?, "rarity")?,
             monster_id: number(text(&r, "id")?, "id")?,
             by_pity: number(text(&r, "by_pity")?, "by_pity")?,
+            keyed: p.get("keyed").is_some_and(|v| v == "1"),
         })
     }
 }
@@ -108,6 +114,7 @@ pub fn summon(ctx: &mut HandlerCtx, req: &SummonReq) -> HandlerResult<SummonRes>
             rarity: draw.rarity,
             monster_id: monster.id,
             by_pity: draw.by_pity,
+            keyed: ctx.user.profile.stream_key().is_some(),
         };
         ctx.log(SUMMON_LOG, record.params(), record.result());
         pity = if pool.resets_pity(draw.rarity) { 0 } else { pity.saturating_add(1) };

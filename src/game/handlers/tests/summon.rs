@@ -106,6 +106,15 @@ fn the_summon_log_reads_back() {
         assert_eq!((record.params(), record.result()), (log.params.clone(), log.result.clone()));
     }
     assert!(SummonRecord::parse("pool=x version=2", "monster=y").is_err());
+    assert!(logs.iter().all(|l| !l.params.contains("keyed")), "a user without a key draws from the seed's stream");
+
+    // A keyed user's draws say so; a row without the mark (before keys) reads as unkeyed.
+    let mut keyed = Player::rich(0, 10_000);
+    keyed.state.profile = keyed.state.profile.clone().with_rng_key([3; 32]);
+    keyed.ok(summon("pool.premium", 1));
+    let log = keyed.logged(SUMMON_LOG).pop().expect("a draw");
+    assert!(log.params.ends_with(" keyed=1"), "{}", log.params);
+    assert!(SummonRecord::parse(&log.params, &log.result).expect("reads back").keyed);
 }
 
 /// The summon rows a player's log holds, newest first, as the store answers a page.
