@@ -80,6 +80,7 @@ async fn open(url: &str, max_writes: usize, delay: Duration) -> DbStore {
         idle_transaction_limit: None,
         hook: None,
         rekey: None,
+        name_form: None,
         gated: false,
     };
     DbStore::open(&config, 0).await.expect("store opens")

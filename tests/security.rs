@@ -445,3 +445,39 @@ on_every_backend! {
         server.stop().await;
     }
 }
+
+on_every_backend! {
+    /// Names stored before their form was fixed (NFC) are rewritten once at start, a step
+    /// recorded in `maintenance_steps`: nicknames on every game shard and clan names.
+    async fn names_stored_before_nfc_are_rewritten_once(config) {
+        use summoner_proto::api::CreateClanReq;
+
+        let clock = Arc::new(ManualClock::new());
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let (mut leader, user) = logged_in(&server, "dev-nfc").await;
+        common::rich(&server, user).await;
+        common::ok(&mut leader, Payload::CreateClan(CreateClanReq { name: "Owls".into(), open: true })).await;
+        server.running.directory.backend().store().flush().await.unwrap();
+        server.stop().await;
+        let common_url = config.storage.common();
+        let step = "name = 'names_in_stored_form'";
+        assert_eq!(count_rows(&common_url, "maintenance_steps", step).await, 1, "recorded at the first start");
+
+        // As an older version stored them: decomposed.
+        for url in config.storage.game() {
+            exec_sql(&url, &format!("UPDATE users SET nickname = 'Zoe\u{308}' WHERE user_id = {user}")).await;
+        }
+        exec_sql(&config.storage.clan(), "UPDATE clans SET name = 'Owle\u{301}s' WHERE name = 'Owls'").await;
+        assert_eq!(exec_sql(&common_url, &format!("DELETE FROM maintenance_steps WHERE {step}")).await, 1);
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        server.stop().await;
+        assert_eq!(common::game_rows(&config, "users", &format!("nickname = 'Zo\u{eb}' AND user_id = {user}")).await, 1);
+        assert_eq!(count_rows(&config.storage.clan(), "clans", "name = 'Owl\u{e9}s'").await, 1);
+
+        // Recorded: a later start does not scan again.
+        exec_sql(&config.storage.clan(), "UPDATE clans SET name = 'Owle\u{301}s'").await;
+        let server = TestServer::start(config.clone(), clock).await;
+        assert_eq!(count_rows(&config.storage.clan(), "clans", "name = 'Owle\u{301}s'").await, 1, "no second rewrite");
+        server.stop().await;
+    }
+}

@@ -32,6 +32,7 @@ pub fn store_config(config: &Config) -> DbStoreConfig {
         idle_transaction_limit: Some(Duration::from_millis(config.cluster.lease_ms)),
         hook: None,
         rekey: Some(crate::service::tokens::DEVICE_REKEY),
+        name_form: Some(crate::game::names::nfc),
         gated: false,
     }
 }

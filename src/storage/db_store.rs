@@ -115,6 +115,9 @@ pub struct DbStoreConfig {
     pub hook: Option<Arc<dyn BatchHook>>,
     /// Sign-in ids stored before they were hashed, rewritten at migration.
     pub rekey: Option<Rekey>,
+    /// The form names are stored in (the game's rule): names stored before it are rewritten
+    /// once, a step recorded in `maintenance_steps`.
+    pub name_form: Option<fn(&str) -> String>,
     /// The databases end a transaction of this store left idle this long (a node frozen in
     /// one past its lease); `None`: they never do.
     pub idle_transaction_limit: Option<Duration>,
@@ -184,6 +187,20 @@ pub async fn migrate_all(config: &DbStoreConfig, now_ms: i64) -> StoreResult<Vec
     for row in &rows {
         let kind = if row.kind == "game" { DbKind::Game } else { DbKind::Log };
         Db::migrate(&credentials.url_of(row), kind).await?;
+    }
+    if let Some(form) = config.name_form {
+        let step = "names_in_stored_form";
+        if maintenance::done_at(&common, step).await?.is_none() {
+            let games: Vec<Db> = rows
+                .iter()
+                .filter(|r| r.kind == "game")
+                .map(|r| Db::connect(&credentials.url_of(r), 1, config.timeout))
+                .collect::<StoreResult<_>>()?;
+            let clan = Db::connect(&config.clan_url, 1, config.timeout)?;
+            let rewritten = maintenance::rewrite_names(&games, &clan, form).await?;
+            maintenance::record(&common, step, now_ms).await?;
+            tracing::info!(rewritten, step, "names stored before their form was fixed were rewritten, once");
+        }
     }
     Ok(rows)
 }

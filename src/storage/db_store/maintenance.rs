@@ -1,16 +1,19 @@
-//! One-off maintenance steps of the common database: start-up runs such a step once and
+//! One-off maintenance steps: start-up runs such a step once and
 //! records it in `maintenance_steps`, so later starts skip its scan. Nodes starting at once
 //! may both run a step that has not been recorded yet, so every step is idempotent; the first
 //! record wins and the others find it there.
 
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::RunQueryDsl;
 
 use super::{db, is_unique_violation};
 use crate::storage::StoreResult;
 use crate::storage::db::Db;
-use crate::storage::schema::maintenance_steps;
+use crate::storage::schema::{clans, maintenance_steps};
 use crate::with_conn;
+
+/// Rows read per page of a rewrite.
+const PAGE: i64 = 1_000;
 
 /// When step `name` was recorded as done, if it was.
 pub(super) async fn done_at(common: &Db, name: &str) -> StoreResult<Option<i64>> {
@@ -39,4 +42,84 @@ pub(super) async fn record(common: &Db, name: &str, now_ms: i64) -> StoreResult<
             other => other.map(drop).map_err(db(what)),
         }
     })
+}
+
+/// Rewrites every nickname (on `games`) and clan name (on `clan`) to `form` where it differs;
+/// answers how many. Each row is rewritten only if it still holds what was read (a player
+/// renamed meanwhile keeps the new name); a clan name whose form another clan holds already
+/// is left as it is and logged (names are unique).
+pub(super) async fn rewrite_names(games: &[Db], clan: &Db, form: fn(&str) -> String) -> StoreResult<u64> {
+    use crate::storage::schema::users_names;
+
+    let mut rewritten = 0;
+    for game in games {
+        let what = "rewrite nicknames in their stored form";
+        let mut after = i64::MIN;
+        loop {
+            let page: Vec<(i64, String)> = with_conn!(game, what, |conn| {
+                users_names::table
+                    .filter(users_names::user_id.gt(after))
+                    .order(users_names::user_id)
+                    .select((users_names::user_id, users_names::nickname))
+                    .limit(PAGE)
+                    .load(conn)
+                    .await
+                    .map_err(db(what))
+            })?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            for (user, nickname) in page {
+                let formed = form(&nickname);
+                if formed == nickname {
+                    continue;
+                }
+                rewritten += with_conn!(game, what, |conn| {
+                    diesel::update(users_names::table)
+                        .filter(users_names::user_id.eq(user).and(users_names::nickname.eq(&nickname)))
+                        .set(users_names::nickname.eq(&formed))
+                        .execute(conn)
+                        .await
+                        .map_err(db(what))
+                })? as u64;
+            }
+        }
+    }
+    let what = "rewrite clan names in their stored form";
+    let mut after = i64::MIN;
+    loop {
+        let page: Vec<(i64, String)> = with_conn!(clan, what, |conn| {
+            clans::table
+                .filter(clans::clan_id.gt(after))
+                .order(clans::clan_id)
+                .select((clans::clan_id, clans::name))
+                .limit(PAGE)
+                .load(conn)
+                .await
+                .map_err(db(what))
+        })?;
+        let Some(last) = page.last() else { break };
+        after = last.0;
+        for (clan_id, name) in page {
+            let formed = form(&name);
+            if formed == name {
+                continue;
+            }
+            let updated = with_conn!(clan, what, |conn| {
+                let run = diesel::update(clans::table)
+                    .filter(clans::clan_id.eq(clan_id).and(clans::name.eq(&name)))
+                    .set(clans::name.eq(&formed))
+                    .execute(conn)
+                    .await;
+                match run {
+                    Err(e) if is_unique_violation(&e) => Ok(None),
+                    other => other.map(Some).map_err(db(what)),
+                }
+            })?;
+            match updated {
+                Some(n) => rewritten += n as u64,
+                None => tracing::warn!(clan_id, name, formed, "a clan name left as it is: another clan holds its form"),
+            }
+        }
+    }
+    Ok(rewritten)
 }
