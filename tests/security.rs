@@ -481,3 +481,38 @@ on_every_backend! {
         server.stop().await;
     }
 }
+
+on_every_backend! {
+    /// A user from before stream keys keeps the gameplay stream of their 63-bit seed (their
+    /// draws replay as before) and gets a key for the side streams at their first activation,
+    /// stored with their next commit: battle tokens no longer come from the seed.
+    async fn a_user_from_before_keys_gets_a_side_key_and_keeps_their_draws(config) {
+        use summoner::game::profile::Profile;
+        use summoner_proto::api::{SummonReq, response};
+
+        let clock = Arc::new(ManualClock::new());
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let (_, user) = logged_in(&server, "dev-legacy-key").await;
+        server.stop().await;
+        for url in config.storage.game() {
+            exec_sql(&url, &format!("UPDATE users SET rng_key = '' WHERE user_id = {user}")).await;
+        }
+        let server = TestServer::start(config.clone(), clock).await;
+        let (mut client, again) = logged_in(&server, "dev-legacy-key").await;
+        assert_eq!(again, user);
+        let summoned = common::ok(&mut client, Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 1 })).await;
+        let response::Payload::Summon(summoned) = summoned else { panic!("not a summon") };
+        let store = server.running.directory.backend().store().clone();
+        store.flush().await.unwrap();
+        let loaded = store.load_user(user, &[]).await.expect("loads");
+        let profile = Profile::from_row(&loaded.state.profile).expect("a profile");
+        assert!(profile.rng_key.starts_with("side:") && profile.side_key().is_some(), "{}", profile.rng_key);
+        assert!(profile.stream_key().is_none(), "the draws keep the seed's stream");
+        let draw = summoned.monsters[0].monster.as_ref().expect("a monster").id;
+        let replay = summoner::service::audit::replay_summon(store.as_ref(), &server.running.catalog, user, draw)
+            .await
+            .expect("replayed");
+        assert!(replay.matches && !replay.logged.record.keyed, "{replay:?}");
+        server.stop().await;
+    }
+}

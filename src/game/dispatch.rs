@@ -147,7 +147,11 @@ pub const TOKEN_STREAM: u64 = 1;
 /// independent.
 pub fn side_stream(profile: &Profile, stream: u64, position: u128) -> ChaCha20Rng {
     debug_assert_ne!(stream, 0, "stream 0 is the gameplay stream");
-    let mut rng = keyed(profile);
+    // A user from before keys has a side key of their own (their seed is only 63 bits).
+    let mut rng = match profile.side_key() {
+        Some(key) => ChaCha20Rng::from_seed(key),
+        None => keyed(profile),
+    };
     rng.set_stream(stream);
     rng.set_word_pos(position);
     rng

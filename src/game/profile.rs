@@ -34,15 +34,22 @@ pub struct Profile {
     /// The template of the first monster of the first team, as friends see the user ("" when
     /// that team is empty).
     pub leader: String,
-    /// The key of the user's streams, 64 hex digits; "" for a user from before it existed.
+    /// The key of the user's streams, 64 hex digits. A user from before keys keeps the
+    /// gameplay stream of `rng_seed`, and holds `side:` and 64 hex digits: a key for the side
+    /// streams only (values shown to the client), given at their first activation since; ""
+    /// until then.
     pub rng_key: String,
 }
 
 /// The columns of `users` after the key, in the table's order; [`Profile::columns`] and
 /// [`Profile::from_row`] follow it (checked by a test).
 const COLUMNS: usize = 15;
-/// Where `id_next` and `id_end` are among [`COLUMNS`].
-const ID_COLUMNS: [usize; 2] = [11, 12];
+/// Where `id_next`, `id_end` and `rng_key` are among [`COLUMNS`]: what an activation may set
+/// at load, stored by its next commit.
+const ID_COLUMNS: [usize; 3] = [11, 12, 14];
+
+/// What marks a side key (a user from before keys) in `rng_key`.
+const SIDE_KEY: &str = "side:";
 
 impl Profile {
     /// A new user's profile (id assigned at registration) with its first block of ids.
@@ -73,9 +80,26 @@ impl Profile {
         Self { rng_key: hex::encode(key), ..self }
     }
 
-    /// The key of the user's streams, when the profile has one.
+    /// The key of the user's gameplay stream, when the profile has one.
     pub fn stream_key(&self) -> Option<[u8; 32]> {
         hex::decode(&self.rng_key).ok()?.try_into().ok()
+    }
+
+    /// The key of the user's side streams: their stream key, or a user from before keys'
+    /// side key.
+    pub fn side_key(&self) -> Option<[u8; 32]> {
+        let side = self.rng_key.strip_prefix(SIDE_KEY).unwrap_or(&self.rng_key);
+        hex::decode(side).ok()?.try_into().ok()
+    }
+
+    /// Gives a user from before keys (no key at all) a key for their side streams; answers
+    /// whether it did (the profile then has a column to store).
+    pub fn give_side_key(&mut self, key: [u8; 32]) -> bool {
+        if !self.rng_key.is_empty() {
+            return false;
+        }
+        self.rng_key = format!("{SIDE_KEY}{}", hex::encode(key));
+        true
     }
 
     fn columns(&self) -> [Value; COLUMNS] {
@@ -134,7 +158,8 @@ impl Profile {
         now.into_iter().zip(then).enumerate().filter(|(_, (a, b))| a != b).map(|(i, (a, _))| (i, a)).collect()
     }
 
-    /// The columns of the id block (written when a block was taken outside a request).
+    /// The columns an activation sets at load (the id block, a side key), written by its next
+    /// commit.
     pub fn id_columns(&self) -> Vec<(usize, Value)> {
         let columns = self.columns();
         ID_COLUMNS.into_iter().map(|i| (i, columns[i].clone())).collect()

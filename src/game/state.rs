@@ -28,8 +28,8 @@ pub struct UserState {
     pub shards: UserShards,
     /// The owner epoch this activation loaded; its commits are fenced by it.
     pub epoch: i64,
-    /// The id block was taken when the state loaded and is not stored yet: the next commit
-    /// writes it.
+    /// The id block (or a side key) was taken when the state loaded and is not stored yet: the
+    /// next commit writes it.
     pub ids_unsaved: bool,
 }
 

@@ -141,6 +141,14 @@ impl UserBackend for GameBackend {
                 (state.profile.id_next, state.profile.id_end) = (block.start, block.end);
                 state.ids_unsaved = true;
             }
+            // A user from before keys gets a key for the side streams (what the client sees),
+            // so a battle token no longer hands out output of their 63-bit seed; their draws
+            // keep the seed's stream. Stored with the next commit, like the id block.
+            if state.profile.rng_key.is_empty() {
+                let key = crate::service::tokens::random_key()
+                    .map_err(|e| BackendError::new(format!("a side key for user {user}"), e))?;
+                state.ids_unsaved |= state.profile.give_side_key(key);
+            }
             Ok(Loaded { state, session, last_reply })
         }
         .boxed()
@@ -176,8 +184,10 @@ impl UserBackend for GameBackend {
             let [mail, inbox] = rows.tables.as_slice() else { return Err(failed("tables missing".into())) };
             let mut profile = Profile::from_row(&rows.profile).map_err(|e| failed(e.to_string()))?;
             if state.ids_unsaved {
-                // The block taken at load is not stored yet; the next commit stores it.
+                // The block (and a side key) taken at load is not stored yet; the next commit
+                // stores it.
                 (profile.id_next, profile.id_end) = (state.profile.id_next, state.profile.id_end);
+                profile.rng_key.clone_from(&state.profile.rng_key);
             }
             state.profile = profile;
             state.owned.mail = load_entities(mail).map_err(|e| failed(e.to_string()))?;
