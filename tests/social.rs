@@ -165,9 +165,24 @@ on_every_backend! {
         settle(&store).await;
         let dbs = store.databases();
         let counts = || (dbs.common.queries.get(), dbs.game[&1].queries.get(), dbs.game[&2].queries.get());
-        let before = counts();
-        let listed = answer!(ok(&mut me, Payload::ListFriends(ListFriendsReq {})).await, ListFriends);
-        let after = counts();
+        // The node's lease renewals read the common database every few seconds; one that lands
+        // in the window of a list is not the list's. A read of the list's own shows in every
+        // try, so the common database must be untouched in one of five.
+        let mut common_reads = Vec::new();
+        let mut listed = None;
+        for _ in 0..5 {
+            let before = counts();
+            let answer = answer!(ok(&mut me, Payload::ListFriends(ListFriendsReq {})).await, ListFriends);
+            let after = counts();
+            assert_eq!((after.1 - before.1, after.2 - before.2), (1, 1), "one query per game shard");
+            common_reads.push(after.0 - before.0);
+            listed = Some(answer);
+            if after.0 == before.0 {
+                break;
+            }
+        }
+        assert!(common_reads.contains(&0), "the common database read by every list: {common_reads:?}");
+        let listed = listed.expect("listed");
         assert_eq!(listed.friends.len(), 50);
         assert!(listed.friends.iter().all(|f| f.snapshot.as_ref().is_some_and(|s| s.user_id == f.user_id)));
         let shards: std::collections::BTreeSet<i16> = {
@@ -178,7 +193,6 @@ on_every_backend! {
             set
         };
         assert_eq!(shards.len(), 2, "the friends live on both shards");
-        assert_eq!((after.0 - before.0, after.1 - before.1, after.2 - before.2), (0, 1, 1));
         server.stop().await;
     }
 }
