@@ -257,6 +257,10 @@ mod tests {
         let ids = p.id_columns();
         assert_eq!(USERS.columns[ids[0].0].name, "id_next");
         assert_eq!(USERS.columns[ids[1].0].name, "id_end");
+        assert_eq!(USERS.columns[ids[2].0].name, "rng_key");
+        let keyed = Profile { rng_key: format!("side:{}", "ab".repeat(32)), ..p };
+        assert_eq!(Profile::from_row(&keyed.row()).unwrap(), keyed, "a side key reads back");
+        assert!(keyed.stream_key().is_none() && keyed.side_key() == Some([0xab; 32]));
     }
 
     #[test]

@@ -3,13 +3,16 @@
 //! may both run a step that has not been recorded yet, so every step is idempotent; the first
 //! record wins and the others find it there.
 
-use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::RunQueryDsl;
 
 use super::{db, is_unique_violation};
 use crate::storage::StoreResult;
+use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::Db;
+use crate::storage::rows::{ColType, Value};
 use crate::storage::schema::{clans, maintenance_steps};
+use crate::storage::sql::{Bind, Dialect, Statement};
 use crate::with_conn;
 
 /// Rows read per page of a rewrite.
@@ -44,6 +47,12 @@ pub(super) async fn record(common: &Db, name: &str, now_ms: i64) -> StoreResult<
     })
 }
 
+/// ` AND <column> = ` compared byte for byte: MySQL's default collations would match a
+/// value renamed meanwhile that differs only in case or accents.
+fn exactly(dialect: Dialect, column: &str) -> String {
+    if dialect == Dialect::Mysql { format!(" AND BINARY {column} = ") } else { format!(" AND {column} = ") }
+}
+
 /// Rewrites every nickname (on `games`) and clan name (on `clan`) to `form` where it differs;
 /// answers how many. Each row is rewritten only if it still holds what was read (a player
 /// renamed meanwhile keeps the new name); a clan name whose form another clan holds already
@@ -74,12 +83,14 @@ pub(super) async fn rewrite_names(games: &[Db], clan: &Db, form: fn(&str) -> Str
                     continue;
                 }
                 rewritten += with_conn!(game, what, |conn| {
-                    diesel::update(users_names::table)
-                        .filter(users_names::user_id.eq(user).and(users_names::nickname.eq(&nickname)))
-                        .set(users_names::nickname.eq(&formed))
-                        .execute(conn)
-                        .await
-                        .map_err(db(what))
+                    let dialect = dialect_of(conn);
+                    let (old, new, id) = (Value::Text(nickname.clone()), Value::Text(formed.clone()), Value::Int(user));
+                    let mut s = Statement::new(dialect, "UPDATE users SET nickname = ");
+                    s.param(Bind::Value(ColType::Text, &new))
+                        .push(" WHERE user_id = ")
+                        .param(Bind::Value(ColType::BigInt, &id));
+                    s.push(&exactly(dialect, "nickname")).param(Bind::Value(ColType::Text, &old));
+                    conn.exec(s).await.map_err(db(what))
                 })? as u64;
             }
         }
@@ -105,12 +116,14 @@ pub(super) async fn rewrite_names(games: &[Db], clan: &Db, form: fn(&str) -> Str
                 continue;
             }
             let updated = with_conn!(clan, what, |conn| {
-                let run = diesel::update(clans::table)
-                    .filter(clans::clan_id.eq(clan_id).and(clans::name.eq(&name)))
-                    .set(clans::name.eq(&formed))
-                    .execute(conn)
-                    .await;
-                match run {
+                let dialect = dialect_of(conn);
+                let (old, new, id) = (Value::Text(name.clone()), Value::Text(formed.clone()), Value::Int(clan_id));
+                let mut s = Statement::new(dialect, "UPDATE clans SET name = ");
+                s.param(Bind::Value(ColType::Text, &new))
+                    .push(" WHERE clan_id = ")
+                    .param(Bind::Value(ColType::BigInt, &id));
+                s.push(&exactly(dialect, "name")).param(Bind::Value(ColType::Text, &old));
+                match conn.exec(s).await {
                     Err(e) if is_unique_violation(&e) => Ok(None),
                     other => other.map(Some).map_err(db(what)),
                 }
