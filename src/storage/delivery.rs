@@ -267,17 +267,7 @@ async fn deliver(
         return settle_outbox(source_db, source, &[], &dead).await;
     }
     let receivers: Vec<i64> = parcels.iter().map(|(_, p)| p.receiver).collect::<HashSet<_>>().into_iter().collect();
-    let what = "place the receivers of deliveries";
-    let placed: HashMap<i64, i16> = with_conn!(common, what, |conn| {
-        accounts::table
-            .filter(accounts::user_id.eq_any(&receivers))
-            .select((accounts::user_id, accounts::gamedb_shard_no))
-            .load::<(i64, i16)>(conn)
-            .await
-            .map_err(db(what))
-    })?
-    .into_iter()
-    .collect();
+    let placed = place(common, &receivers).await?;
     let mut by_shard: BTreeMap<i16, Vec<&Parcel>> = BTreeMap::new();
     let mut done: Vec<&Parcel> = Vec::new();
     for (row, parcel) in &parcels {
@@ -319,6 +309,20 @@ async fn deliver(
     }
     crate::metrics::METRICS.deliveries.inc_by(delivered.len() as u64);
     Ok(())
+}
+
+/// The game shard of each of `receivers` that has an account, from the common database.
+async fn place(common: &Db, receivers: &[i64]) -> StoreResult<HashMap<i64, i16>> {
+    let what = "place the receivers of deliveries";
+    let placed = with_conn!(common, what, |conn| {
+        accounts::table
+            .filter(accounts::user_id.eq_any(receivers))
+            .select((accounts::user_id, accounts::gamedb_shard_no))
+            .load::<(i64, i16)>(conn)
+            .await
+            .map_err(db(what))
+    })?;
+    Ok(placed.into_iter().collect())
 }
 
 /// Why a row for a game shard the delivering node does not know was buried.
@@ -463,17 +467,7 @@ impl DeliveryDbs {
                         _ => None,
                     })
                     .collect();
-                let what = "place the receivers of dead letters";
-                let placed: HashMap<i64, i16> = with_conn!(common, what, |conn| {
-                    accounts::table
-                        .filter(accounts::user_id.eq_any(&receivers))
-                        .select((accounts::user_id, accounts::gamedb_shard_no))
-                        .load::<(i64, i16)>(conn)
-                        .await
-                        .map_err(db(what))
-                })?
-                .into_iter()
-                .collect();
+                let placed = place(&common, &receivers).await?;
                 // A receiver with no account any more goes back too: the courier drops it, counted.
                 let known = |row: &Row| match row.get(3) {
                     Some(Value::Int(receiver)) => placed.get(receiver).is_none_or(|shard| game.contains_key(shard)),

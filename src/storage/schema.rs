@@ -91,13 +91,3 @@ diesel::table! {
         done_at_ms -> BigInt,
     }
 }
-
-// The `users` table of a game shard, only as the one-off rewrite of names reads it (the
-// table is written through rows: `crate::storage::tables::USERS`).
-diesel::table! {
-    #[sql_name = "users"]
-    users_names (user_id) {
-        user_id -> BigInt,
-        nickname -> Text,
-    }
-}

@@ -10,8 +10,8 @@ use super::{db, is_unique_violation};
 use crate::storage::StoreResult;
 use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::Db;
-use crate::storage::rows::{ColType, Value};
-use crate::storage::schema::{clans, maintenance_steps};
+use crate::storage::rows::{ColType, Row, Value};
+use crate::storage::schema::maintenance_steps;
 use crate::storage::sql::{Bind, Dialect, Statement};
 use crate::with_conn;
 
@@ -58,81 +58,55 @@ fn exactly(dialect: Dialect, column: &str) -> String {
 /// renamed meanwhile keeps the new name); a clan name whose form another clan holds already
 /// is left as it is and logged (names are unique).
 pub(super) async fn rewrite_names(games: &[Db], clan: &Db, form: fn(&str) -> String) -> StoreResult<u64> {
-    use crate::storage::schema::users_names;
-
     let mut rewritten = 0;
     for game in games {
-        let what = "rewrite nicknames in their stored form";
-        let mut after = i64::MIN;
-        loop {
-            let page: Vec<(i64, String)> = with_conn!(game, what, |conn| {
-                users_names::table
-                    .filter(users_names::user_id.gt(after))
-                    .order(users_names::user_id)
-                    .select((users_names::user_id, users_names::nickname))
-                    .limit(PAGE)
-                    .load(conn)
-                    .await
-                    .map_err(db(what))
-            })?;
-            let Some(last) = page.last() else { break };
-            after = last.0;
-            for (user, nickname) in page {
-                let formed = form(&nickname);
-                if formed == nickname {
-                    continue;
-                }
-                rewritten += with_conn!(game, what, |conn| {
-                    let dialect = dialect_of(conn);
-                    let (old, new, id) = (Value::Text(nickname.clone()), Value::Text(formed.clone()), Value::Int(user));
-                    let mut s = Statement::new(dialect, "UPDATE users SET nickname = ");
-                    s.param(Bind::Value(ColType::Text, &new))
-                        .push(" WHERE user_id = ")
-                        .param(Bind::Value(ColType::BigInt, &id));
-                    s.push(&exactly(dialect, "nickname")).param(Bind::Value(ColType::Text, &old));
-                    conn.exec(s).await.map_err(db(what))
-                })? as u64;
-            }
-        }
+        rewritten += rewrite_column(game, ("users", "user_id", "nickname"), form).await?;
     }
-    let what = "rewrite clan names in their stored form";
-    let mut after = i64::MIN;
+    Ok(rewritten + rewrite_column(clan, ("clans", "clan_id", "name"), form).await?)
+}
+
+/// Rewrites column `name` of `table` (keyed by `id`) in `db` to `form`, page by page in id
+/// order; answers how many rows changed. A row whose new form another row holds under a
+/// unique index is left and logged.
+async fn rewrite_column(
+    source: &Db,
+    (table, id, name): (&str, &str, &str),
+    form: fn(&str) -> String,
+) -> StoreResult<u64> {
+    let what = format!("rewrite {table}.{name} in its stored form");
+    let (mut after, mut rewritten) = (Value::Int(i64::MIN), 0);
     loop {
-        let page: Vec<(i64, String)> = with_conn!(clan, what, |conn| {
-            clans::table
-                .filter(clans::clan_id.gt(after))
-                .order(clans::clan_id)
-                .select((clans::clan_id, clans::name))
-                .limit(PAGE)
-                .load(conn)
-                .await
-                .map_err(db(what))
+        let page = with_conn!(source, &what, |conn| {
+            let mut s =
+                Statement::new(dialect_of(conn), format!("SELECT {id} AS i0, {name} AS s1 FROM {table} WHERE {id} > "));
+            s.param(Bind::Value(ColType::BigInt, &after)).push(&format!(" ORDER BY {id} LIMIT "));
+            s.param(Bind::Int(PAGE));
+            conn.rows(s).await.map_err(db(&what))
         })?;
-        let Some(last) = page.last() else { break };
-        after = last.0;
-        for (clan_id, name) in page {
-            let formed = form(&name);
-            if formed == name {
+        let Some(last) = <[Row]>::last(&page).and_then(|r| <[Value]>::first(r).cloned()) else { return Ok(rewritten) };
+        after = last;
+        for row in &page {
+            let [key, Value::Text(old)] = row.as_slice() else { continue };
+            let formed = form(old);
+            if formed == *old {
                 continue;
             }
-            let updated = with_conn!(clan, what, |conn| {
+            let (old_value, new_value) = (Value::Text(old.clone()), Value::Text(formed.clone()));
+            let updated = with_conn!(source, &what, |conn| {
                 let dialect = dialect_of(conn);
-                let (old, new, id) = (Value::Text(name.clone()), Value::Text(formed.clone()), Value::Int(clan_id));
-                let mut s = Statement::new(dialect, "UPDATE clans SET name = ");
-                s.param(Bind::Value(ColType::Text, &new))
-                    .push(" WHERE clan_id = ")
-                    .param(Bind::Value(ColType::BigInt, &id));
-                s.push(&exactly(dialect, "name")).param(Bind::Value(ColType::Text, &old));
+                let mut s = Statement::new(dialect, format!("UPDATE {table} SET {name} = "));
+                s.param(Bind::Value(ColType::Text, &new_value)).push(&format!(" WHERE {id} = "));
+                s.param(Bind::Value(ColType::BigInt, key));
+                s.push(&exactly(dialect, name)).param(Bind::Value(ColType::Text, &old_value));
                 match conn.exec(s).await {
                     Err(e) if is_unique_violation(&e) => Ok(None),
-                    other => other.map(Some).map_err(db(what)),
+                    other => other.map(Some).map_err(db(&what)),
                 }
             })?;
             match updated {
                 Some(n) => rewritten += n as u64,
-                None => tracing::warn!(clan_id, name, formed, "a clan name left as it is: another clan holds its form"),
+                None => tracing::warn!(table, ?key, old, formed, "a name left as it is: another row holds its form"),
             }
         }
     }
-    Ok(rewritten)
 }
