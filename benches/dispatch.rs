@@ -196,6 +196,7 @@ fn bytes_of(write: &RowWrite) -> usize {
             key.iter().map(size).sum::<usize>() + set.iter().map(|(_, v)| size(v)).sum::<usize>()
         }
         RowWrite::Delete(_, key) => key.iter().map(size).sum(),
+        RowWrite::DeleteOwned(_, owner) => size(owner),
     }
 }
 

@@ -102,6 +102,11 @@ pub struct JobsConfig {
     /// A clan action's result is deleted this many days after the action; at least 1 (a retry
     /// comes within its session, which lasts an hour past its last request by default).
     pub clan_ops_keep_days: u32,
+    /// Accounts whose deletion's grace period ended are erased (looked for on every node).
+    pub deletions_every_secs: u64,
+    /// How long after DeleteAccount an account is erased (seconds); a Login before then
+    /// cancels the deletion.
+    pub deletion_grace_secs: u64,
 }
 
 /// Retention no configuration may go below: the summon log's legal minimum (days).
@@ -122,6 +127,8 @@ impl Default for JobsConfig {
             action_log_keep_days: 400,
             clan_ops_every_secs: 3_600,
             clan_ops_keep_days: 7,
+            deletions_every_secs: 300,
+            deletion_grace_secs: 7 * 86_400,
         }
     }
 }
@@ -667,6 +674,8 @@ impl Config {
             jobs.battles_every_secs,
             jobs.recommendations_every_secs,
             jobs.action_log_every_secs,
+            jobs.clan_ops_every_secs,
+            jobs.deletions_every_secs,
         ];
         if intervals.contains(&0) {
             return fail("every jobs.*_every_secs must be at least 1");

@@ -23,6 +23,7 @@ use crate::service::accounts::Accounts;
 use crate::service::backend::GameBackend;
 use crate::service::catalog::Catalog;
 use crate::service::cluster::{Node, Renewal};
+use crate::service::deletions::Eraser;
 use crate::service::notice::NoticeBoard;
 use crate::service::oidc::Providers;
 use crate::service::open;
@@ -426,6 +427,8 @@ async fn start_node(
     let forward_within = Duration::from_millis(config.cluster.forward_timeout_ms);
     let routing = Routing::new(node.clone(), store.clone(), &config.cluster.secret, forward_within);
     store.set_gate(Arc::new(NodeGate::new(routing.clone())));
+    let providers = Arc::new(Providers::new(&config.sign_in).map_err(StartError::SignIn)?);
+    let grace_ms = i64::try_from(config.jobs.deletion_grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let backend = GameBackend::new(
         store,
         cache,
@@ -433,7 +436,8 @@ async fn start_node(
         config.debug.test_operations,
         node.clone(),
         QuestActors::PerWorker,
-    );
+    )
+    .with_deletions(providers.clone(), grace_ms);
     let sessions = &config.sessions;
     let directory = Directory::new(
         Arc::new(backend),
@@ -451,13 +455,13 @@ async fn start_node(
     let request_timeout = Duration::from_millis(config.limits.request_timeout_ms);
     let in_flight = Arc::new(InFlight::default());
     let notices = Arc::new(NoticeBoard::new(directory.backend().cache().clone(), directory.clock().clone()));
-    let providers = Arc::new(Providers::new(&config.sign_in).map_err(StartError::SignIn)?);
     let services = JobServices {
         store: directory.backend().store().clone(),
         cache: directory.backend().cache().clone(),
         catalog: catalog.clone(),
         providers: providers.clone(),
         jwks_cache: Duration::from_secs(config.sign_in.jwks_cache_secs),
+        eraser: Arc::new(Eraser::new(directory.clone(), request_timeout)),
     };
     let holds = {
         let node = node.clone();

@@ -16,9 +16,9 @@ use summoner::storage::db_store::DbStore;
 use summoner_actors::{Clock, ManualClock};
 use summoner_client::Client;
 use summoner_proto::api::{
-    AcceptFriendRequestReq, ClaimMailReq, DebugGrantMonstersReq, ErrorCode, GetUserReq, ListFriendRequestsReq,
-    ListFriendsReq, ListMailReq, SendFriendRequestReq, SendGiftReq, SetTeamReq, VisitFriendDungeonReq,
-    request::Payload,
+    AcceptFriendRequestReq, ClaimMailReq, CreateClanReq, DebugGrantMonstersReq, DeleteAccountReq, ErrorCode,
+    GetClanReq, GetUserReq, JoinClanReq, ListFriendRequestsReq, ListFriendsReq, ListMailReq, SendFriendRequestReq,
+    SendGiftReq, SetTeamReq, SummonReq, VisitFriendDungeonReq, request::Payload,
 };
 
 /// A server over a store the test keeps a handle on (to count queries).
@@ -330,6 +330,115 @@ on_every_backend! {
         tokio::time::timeout(std::time::Duration::from_secs(60), delivered).await.expect("the sweep puts them back");
         assert_eq!(common::count_rows(&outbox_url, "dead_letters", "").await, 0);
         assert_eq!(game_rows(&config, "inbox", &format!("user_id = {lost_id}")).await, 2_100);
+        server.stop().await;
+    }
+}
+
+on_every_backend! {
+    /// DeleteAccount on every backend: a wrong credential is refused and changes nothing; the
+    /// right one ends the session, a Login in the grace period cancels, and once it is over
+    /// the job erases the account: friends and request partners on both sides of the pair's
+    /// authority see the pair end, the clan passes to its member, every row of the user goes
+    /// but the summon log (kept as no one's), the account no longer signs in, and a second run
+    /// finds nothing to do.
+    async fn a_deleted_account_is_erased_everywhere_after_its_grace_period(config) {
+        let mut config = config;
+        config.jobs.deletion_grace_secs = 60;
+        config.admin.token = "admin-token".into();
+        let (server, store) = start(&config).await;
+        // Registered before the deleted user (a lower id: they decide their pairs) and after.
+        let (mut friend, friend_id) = logged_in(&server, "del-friend").await;
+        let (mut asker, asker_id) = logged_in(&server, "del-asker").await;
+        let (mut me, me_id) = logged_in(&server, "del-me").await;
+        let (mut asked, asked_id) = logged_in(&server, "del-asked").await;
+        assert!(friend_id < me_id && asker_id < me_id && me_id < asked_id, "ids rise with registration");
+        ask(&mut me, friend_id).await;
+        ask(&mut me, asked_id).await;
+        ask(&mut asker, me_id).await;
+        settle(&store).await;
+        ok(&mut friend, Payload::AcceptFriendRequest(AcceptFriendRequestReq { user_id: me_id })).await;
+        settle(&store).await;
+        assert_eq!(friends(&mut me).await, vec![friend_id]);
+        common::rich(&server, me_id).await;
+        let clan = answer!(
+            ok(&mut me, Payload::CreateClan(CreateClanReq { name: "Leavers".into(), open: true })).await,
+            CreateClan
+        );
+        let clan_id = clan.clan.expect("a clan").clan_id;
+        ok(&mut friend, Payload::JoinClan(JoinClanReq { clan_id })).await;
+        ok(&mut me, Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 1 })).await;
+        settle(&store).await;
+
+        let delete = |device_id: &str| {
+            Payload::DeleteAccount(DeleteAccountReq { credential: Some(summoner_client::device(device_id)) })
+        };
+        let refused = call(&mut me, delete("del-friend")).await;
+        assert_status(&refused, 200, ErrorCode::CredentialMismatch);
+        ok(&mut me, Payload::GetUser(GetUserReq {})).await;
+        let asked_at = server.clock.now_ms();
+        let erased_after = answer!(ok(&mut me, delete("del-me")).await, DeleteAccount).erased_after_ms;
+        assert_eq!(erased_after, asked_at + 60_000);
+        assert_status(&call(&mut me, Payload::GetUser(GetUserReq {})).await, 401, ErrorCode::Unauthenticated);
+
+        // A Login in the grace period cancels; asked again, the grace starts anew.
+        let login = me.login(summoner_client::device("del-me")).await.expect("login answers");
+        assert!(answer!(login.response.payload.expect("a payload"), Login).deletion_cancelled);
+        let login = me.login(summoner_client::device("del-me")).await.expect("login answers");
+        assert!(!answer!(login.response.payload.expect("a payload"), Login).deletion_cancelled);
+        server.clock.advance_ms(1_000);
+        let erased_after = answer!(ok(&mut me, delete("del-me")).await, DeleteAccount).erased_after_ms;
+        assert_eq!(erased_after, asked_at + 61_000);
+        let run = |name: &'static str| {
+            let url = format!("{}/admin/jobs/{name}/run", server.admin_url);
+            async move {
+                let answer = reqwest::Client::new().post(url).bearer_auth("admin-token").send().await.unwrap();
+                assert_eq!(answer.status().as_u16(), 200);
+                let run: serde_json::Value = answer.json().await.unwrap();
+                assert_eq!(run["outcome"], "done", "{run}");
+                run["count"].as_i64().expect("a count")
+            }
+        };
+        assert_eq!(run("account_deletions").await, 0);
+        assert_eq!(game_rows(&config, "users", &format!("user_id = {me_id}")).await, 1, "kept in its grace period");
+
+        server.clock.advance_ms(60_000);
+        assert_eq!(run("account_deletions").await, 0, "the account goes; its leftovers wait");
+        let common_url = config.storage.common();
+        for table in ["accounts", "account_auth", "sessions"] {
+            assert_eq!(common::count_rows(&common_url, table, &format!("user_id = {me_id}")).await, 0, "{table}");
+        }
+        for table in ["users", "monsters", "friends", "friend_requests", "mail", "quests", "last_replies"] {
+            assert_eq!(game_rows(&config, table, &format!("user_id = {me_id}")).await, 0, "{table}");
+        }
+        assert_status(&me.login(summoner_client::device("del-me")).await.unwrap(), 200, ErrorCode::NotRegistered);
+        let page = answer!(ok(&mut friend, Payload::GetClan(GetClanReq { clan_id })).await, GetClan);
+        let clan = page.clan.expect("the clan goes on");
+        assert_eq!((clan.leader_id, clan.member_count), (friend_id, 1), "the member leads now");
+
+        settle(&store).await;
+        assert!(friends(&mut friend).await.is_empty(), "the friend sees the friendship end");
+        for client in [&mut asked, &mut asker] {
+            let lists = answer!(ok(client, Payload::ListFriendRequests(ListFriendRequestsReq {})).await, ListFriendRequests);
+            assert!(lists.incoming.is_empty() && lists.outgoing.is_empty(), "{lists:?}");
+        }
+        assert_eq!(common::action_log_count(&config, "summon").await, 1);
+
+        server.clock.advance_ms(summoner::service::deletions::SETTLE_MS);
+        assert_eq!(run("account_deletions").await, 1, "erased");
+        let mut logged = 0;
+        for url in config.storage.log() {
+            logged += common::count_rows(&url, "action_log", &format!("user_id = {me_id}")).await;
+        }
+        assert_eq!(logged, 0, "no action of the user is left under their id");
+        let mut kept = 0;
+        for url in config.storage.log() {
+            kept += common::count_rows(&url, "action_log", "user_id = 0 AND action = 'summon'").await;
+        }
+        assert_eq!(kept, 1, "the summon stays, as no one's");
+        assert_eq!(game_rows(&config, "inbox", &format!("user_id = {me_id}")).await, 0);
+        let done = format!("user_id = {me_id} AND phase = 3");
+        assert_eq!(common::count_rows(&common_url, "account_deletions", &done).await, 1, "the record stays");
+        assert_eq!(run("account_deletions").await, 0, "nothing left to do");
         server.stop().await;
     }
 }

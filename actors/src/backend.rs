@@ -199,6 +199,11 @@ pub trait UserBackend: Send + Sync + 'static {
     /// [`BackendError::state_in_doubt`] holds means the commit may have landed.
     fn commit(&self, user: UserId, commit: Commit<Self::Writes>) -> BoxFuture<'static, Result<(), BackendError>>;
 
+    /// Erases the user for good (an account deletion past its grace period): what tells
+    /// others and every row of the user, in one commit fenced like a request's. The actor
+    /// handles nothing else meanwhile and retires after.
+    fn erase(&self, user: UserId, state: &Self::State, now_ms: i64) -> BoxFuture<'static, Result<(), BackendError>>;
+
     /// Applies a committed request's delta to the state.
     fn apply(&self, state: &mut Self::State, delta: Self::Delta);
 

@@ -25,6 +25,6 @@ pub use backend::{BackendError, Commit, FailureKind, Handled, Loaded, SessionCha
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{ActorInfo, AskError, Directory, DirectoryConfig, RouteError};
 pub use in_flight::{InFlight, InFlightView, Probe, Stage, Tracked};
-pub use messages::{Answered, Call, CallError, Inspect, Inspection, Kick, OpenSession, Passivate, Refresh};
+pub use messages::{Answered, Call, CallError, Erase, Inspect, Inspection, Kick, OpenSession, Passivate, Refresh};
 pub use session::{Session, TokenHash};
 pub use user_actor::UserActor;

@@ -142,6 +142,16 @@ impl Message for Kick {
     type Result = Result<bool, CallError>;
 }
 
+/// Erases the user for good (an account deletion past its grace period): the backend's
+/// [`crate::UserBackend::erase`] on the state the actor holds, after the request it is
+/// handling. The actor retires after it, whatever its outcome: its state is gone or in doubt.
+#[derive(Debug, Default)]
+pub struct Erase;
+
+impl Message for Erase {
+    type Result = Result<(), CallError>;
+}
+
 /// Asks the actor to retire: if it is still idle or, with `now`, once the request it is
 /// handling is answered (requests queued behind go to a fresh activation). Its last
 /// answer is kept first. Answers whether it retired.

@@ -25,7 +25,7 @@ use summoner_proto::api::{ErrorCode, Request, Response};
 use crate::backend::{Commit, Handled, Loaded, SessionChange, StoredReply, UserBackend};
 use crate::directory::Directory;
 use crate::in_flight::{Probe, Stage, Tracked, traced};
-use crate::messages::{Call, CallError, Inspect, Inspection, Kick, Passivate, Refresh};
+use crate::messages::{Call, CallError, Erase, Inspect, Inspection, Kick, Passivate, Refresh};
 use crate::replay::{self, Decision, LastAnswer};
 
 mod sessions;
@@ -539,6 +539,35 @@ impl<B: UserBackend> Handler<Kick> for UserActor<B> {
             tracing::info!(user.id = user, "session ended by an operator");
             act.retire_after_reply(ctx);
             Ok(true)
+        })))
+    }
+}
+
+impl<B: UserBackend> Handler<Erase> for UserActor<B> {
+    type Result = AtomicResponse<Self, Result<(), CallError>>;
+
+    fn handle(&mut self, _: Erase, _ctx: &mut Context<Self>) -> Self::Result {
+        let live = match &self.phase {
+            Phase::Ready(live) => live,
+            Phase::Retired => return done(Err(CallError::Retired)),
+            Phase::Elsewhere => return done(Err(CallError::Moved("another node owns this user".into()))),
+            Phase::Loading => return done(Err(CallError::Internal("user state is not loaded".into()))),
+        };
+        let user = self.user();
+        let erase = self.settings.backend.erase(user, &live.state, self.settings.clock.now_ms());
+        AtomicResponse::new(Box::pin(erase.into_actor(self).map(move |result, act, ctx| {
+            // Erased, or its outcome in doubt: nothing this actor holds may serve again.
+            act.retire_after_reply(ctx);
+            match result {
+                Ok(()) => {
+                    tracing::info!(user.id = user, "user erased");
+                    Ok(())
+                }
+                Err(err) => {
+                    tracing::error!(user.id = user, error = %err, "erasure not committed; the actor retires");
+                    Err(CallError::from(err))
+                }
+            }
         })))
     }
 }

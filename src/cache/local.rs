@@ -107,6 +107,18 @@ fn done<T: Send + 'static>(value: CacheResult<T>) -> BoxFuture<'static, CacheRes
 }
 
 impl Cache for LocalCache {
+    fn forget_user(&self, user: UserId, buckets: Vec<u32>) -> BoxFuture<'static, CacheResult<()>> {
+        let snapshot = self.keys.snapshot(user);
+        let mut maps = self.maps();
+        maps.values.remove(&snapshot);
+        for bucket in buckets {
+            if let Some(members) = maps.buckets.get_mut(&bucket) {
+                members.remove(&user);
+            }
+        }
+        done(Ok(()))
+    }
+
     fn trim_active(&self, buckets: Vec<u32>, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>> {
         let mut maps = self.maps();
         let mut removed = 0;

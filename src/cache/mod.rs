@@ -115,6 +115,10 @@ pub trait Cache: Send + Sync + 'static {
     /// bucket nobody joins keeps them otherwise until it expires); answers how many.
     fn trim_active(&self, buckets: Vec<u32>, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>>;
 
+    /// Forgets what is cached of a user whose account is erased: their snapshot, and their
+    /// entries in level buckets `buckets` on every shard.
+    fn forget_user(&self, user: UserId, buckets: Vec<u32>) -> BoxFuture<'static, CacheResult<()>>;
+
     /// A server-cache entry (shared read-mostly data, e.g. notices), if present.
     fn server_get(&self, name: &str) -> BoxFuture<'static, CacheResult<Option<Vec<u8>>>>;
 

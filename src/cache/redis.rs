@@ -440,6 +440,28 @@ impl Cache for RedisCache {
         .boxed()
     }
 
+    fn forget_user(&self, user: UserId, buckets: Vec<u32>) -> BoxFuture<'static, CacheResult<()>> {
+        let this = self.clone();
+        async move {
+            let snapshot = this.keys.snapshot(user);
+            let snapshot_shard = this.key_shard(&snapshot);
+            // Every shard holds every bucket: one pipeline per shard.
+            let forgets = (0..this.shards.len()).map(|shard| {
+                let mut pipe = redis::pipe();
+                if shard == snapshot_shard {
+                    pipe.del(&snapshot).ignore();
+                }
+                for bucket in &buckets {
+                    pipe.zrem(this.keys.active_bucket(*bucket), user).ignore();
+                    pipe.hdel(this.keys.active_cards(*bucket), user).ignore();
+                }
+                this.run::<()>("forget an erased user", shard, pipe)
+            });
+            try_join_all(forgets).await.map(drop)
+        }
+        .boxed()
+    }
+
     fn trim_active(&self, buckets: Vec<u32>, before_ms: i64) -> BoxFuture<'static, CacheResult<u64>> {
         let this = self.clone();
         async move {

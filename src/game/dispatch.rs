@@ -71,6 +71,7 @@ operations! {
     SetNickname => user::set_nickname;
     Explore => explore::explore;
     Logout => session::logout;
+    DeleteAccount => session::delete_account, reads session::delete_account_reads;
     RecommendFriends => friend_ops::recommend_friends, reads friend_ops::recommend_reads;
     GetFriendSnapshot => friend_ops::get_friend_snapshot, reads friend_ops::snapshot_reads;
     Summon => summon::summon;
@@ -211,7 +212,7 @@ pub fn dispatch(
         }
     };
     let response = Response { payload: Some(answer), extra: std::mem::take(&mut turn.extras), ..Default::default() };
-    let ends_session = matches!(payload, Q::Logout(_));
+    let ends_session = matches!(payload, Q::Logout(_) | Q::DeleteAccount(_));
     let position = rng.get_word_pos();
     finish(data, state, draft, position, turn, response, true, ends_session, now_ms, fresh_ids)
 }

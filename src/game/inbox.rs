@@ -261,7 +261,10 @@ fn apply(ctx: &mut HandlerCtx, item: &Received, kind: &Kind) -> Outcome {
             let before = pair(ctx, them);
             let (after, refused) = decide(ctx, proposal.op(), before);
             set_pair(ctx, them, after, item.sender_shard);
-            ctx.send(them, Kind::PairState(state_of(ctx, them, after, refused.clone())));
+            // An account being erased reads no answer.
+            if proposal.op() != Op::Gone {
+                ctx.send(them, Kind::PairState(state_of(ctx, them, after, refused.clone())));
+            }
             transition(before, after, refused)
         }
         Kind::PairState(state) => {
@@ -307,6 +310,8 @@ fn decide(ctx: &HandlerCtx, op: Op, current: Pair) -> (Pair, String) {
         (Op::Decline, Pair::Asked) | (Op::Cancel, Pair::AskedBy) | (Op::Remove, Pair::Friends) => {
             (Pair::None, String::new())
         }
+        // The other side's account is being erased (`crate::game::erasure`).
+        (Op::Gone, _) => (Pair::None, crate::game::erasure::GONE.to_owned()),
         (_, current) => (current, String::new()),
     }
 }

@@ -12,6 +12,7 @@ pub mod data;
 pub mod dispatch;
 pub mod effects;
 pub mod entities;
+pub mod erasure;
 pub mod friends;
 pub mod gacha;
 pub mod grants;

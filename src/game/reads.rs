@@ -5,7 +5,7 @@
 //! user's state and names a [`Need`]; the service reads it (`crate::service::reads`) and
 //! the handler finds it as [`Fetched`] in its context. Pure: naming a need does no I/O.
 
-use summoner_proto::api::{ClanInfo, ClanMember, FriendCard, FriendSnapshot};
+use summoner_proto::api::{ClanInfo, ClanMember, Credential, FriendCard, FriendSnapshot};
 use summoner_proto::social::ClanOutcome;
 
 use crate::game::clans::Action;
@@ -37,6 +37,9 @@ pub enum Need {
     /// A page of the user's own action log of `action`, newest first, below `before`
     /// (a log id; `u64::MAX` for the newest), at most `limit` rows.
     OwnLog { action: &'static str, before: u64, limit: usize },
+    /// The account's deletion: the credential verified again as the user's own, then the
+    /// deletion recorded in the common database (its grace period starts, or goes on).
+    AccountDeletion { credential: Option<Credential> },
 }
 
 /// What was read for a request.
@@ -58,6 +61,8 @@ pub enum Fetched {
     Clans(Vec<ClanInfo>),
     /// The page of the user's action log asked for, newest first.
     OwnLog(Vec<LoggedAction>),
+    /// The deletion recorded: when its erasure starts (ms), or why it was refused.
+    Deletion(Result<i64, Refusal>),
 }
 
 /// Who asks, as the functions that name a need see it.

@@ -5,9 +5,11 @@
 //! (`POST /admin/jobs/{name}/run`).
 //!
 //! The jobs: [`sweeps`] (expired and claimed mail, battles never finished, action-log
-//! retention), [`recommendations`] (stale entries of the friend-recommendation buckets)
-//! and [`signing_keys`] (the sign-in providers' keys read ahead of sign-ins).
+//! retention), [`recommendations`] (stale entries of the friend-recommendation buckets),
+//! [`deletions`] (accounts past their deletion's grace period) and [`signing_keys`] (the
+//! sign-in providers' keys read ahead of sign-ins).
 
+pub mod deletions;
 pub mod recommendations;
 pub mod signing_keys;
 pub mod sweeps;
@@ -25,6 +27,7 @@ use crate::cache::Cache;
 use crate::config::JobsConfig;
 use crate::metrics::METRICS;
 use crate::service::catalog::Catalog;
+use crate::service::deletions::Eraser;
 use crate::service::oidc::Providers;
 use crate::storage::Store;
 
@@ -324,6 +327,8 @@ pub struct JobServices {
     pub providers: Arc<Providers>,
     /// How long sign-in providers' keys are cached.
     pub jwks_cache: Duration,
+    /// Erases accounts past their deletion's grace period.
+    pub eraser: Arc<Eraser>,
 }
 
 /// Every job of the server, by name; and the work leases of those that run on one node.
@@ -354,7 +359,7 @@ impl Jobs {
 
     /// The server's jobs: what `config` and the services call for.
     pub fn for_server(config: &JobsConfig, on: JobServices, clock: Arc<dyn Clock>, gate: JobGate) -> Self {
-        let JobServices { store, cache, catalog, providers, jwks_cache } = on;
+        let JobServices { store, cache, catalog, providers, jwks_cache, eraser } = on;
         let timeout = Duration::from_secs(config.timeout_secs);
         let every = |secs: u64| Schedule { every: config.enabled.then(|| Duration::from_secs(secs)), timeout };
         let mut jobs: Vec<(Arc<dyn Job>, Schedule)> = vec![
@@ -363,6 +368,7 @@ impl Jobs {
             (Arc::new(sweeps::action_log_retention(store.clone(), config)), every(config.action_log_every_secs)),
             (Arc::new(sweeps::clan_ops_retention(store, config)), every(config.clan_ops_every_secs)),
             (Arc::new(recommendations::TrimBuckets::new(cache, catalog)), every(config.recommendations_every_secs)),
+            (Arc::new(deletions::EraseAccounts(eraser)), every(config.deletions_every_secs)),
         ];
         if !providers.is_empty() {
             // Read well before the cached keys go stale, so sign-ins do not wait for a fetch.

@@ -19,7 +19,7 @@ use crate::service::catalog::Catalog;
 use crate::service::notice::NoticeBoard;
 use crate::service::oidc::{Providers, TokenError};
 use crate::service::tokens::{RandomError, hash_token, new_token, random_key, random_u63};
-use crate::storage::{ActionLog, AuthId, Store, StoreError, UserShards};
+use crate::storage::{ActionLog, AuthId, DeletionPhase, Store, StoreError, UserShards};
 
 /// Longest device or platform user id accepted.
 const MAX_ID_CHARS: usize = 128;
@@ -102,6 +102,24 @@ pub fn claimed(credential: Option<&Credential>) -> Result<Claimed, AccountError>
     }
 }
 
+/// The key an account is stored under for `credential`: a device id's hash, or a platform's
+/// subject, verified by the provider's keys.
+pub async fn auth_id(providers: &Providers, credential: Option<&Credential>) -> Result<AuthId, AccountError> {
+    match claimed(credential)? {
+        Claimed::Device(auth) => Ok(auth),
+        Claimed::Platform { provider, id_token } => {
+            let Some(verifier) = providers.get(&provider) else {
+                return Err(AccountError::SignInRefused(format!("sign-in with {provider:?} is not accepted here")));
+            };
+            let subject = verifier.verify(&id_token).await.map_err(|e| match e {
+                TokenError::Refused(m) => AccountError::SignInRefused(m),
+                TokenError::Unavailable(m) => AccountError::ProviderUnavailable(m),
+            })?;
+            Ok(AuthId { provider, id: subject })
+        }
+    }
+}
+
 impl Accounts {
     /// Accounts over `directory`'s user actors (Login opens the session there) and its
     /// backend's store and game data; Login shows the notice of `notices`.
@@ -116,22 +134,8 @@ impl Accounts {
         Self { directory, store, catalog, notices, session_ttl_ms, request_timeout, providers }
     }
 
-    /// The key an account is stored under for `credential`: a device id's hash, or a
-    /// platform's verified subject.
     async fn auth_id(&self, credential: Option<&Credential>) -> Result<AuthId, AccountError> {
-        match claimed(credential)? {
-            Claimed::Device(auth) => Ok(auth),
-            Claimed::Platform { provider, id_token } => {
-                let Some(verifier) = self.providers.get(&provider) else {
-                    return Err(AccountError::SignInRefused(format!("sign-in with {provider:?} is not accepted here")));
-                };
-                let subject = verifier.verify(&id_token).await.map_err(|e| match e {
-                    TokenError::Refused(m) => AccountError::SignInRefused(m),
-                    TokenError::Unavailable(m) => AccountError::ProviderUnavailable(m),
-                })?;
-                Ok(AuthId { provider, id: subject })
-            }
-        }
+        auth_id(&self.providers, credential).await
     }
 
     fn clock(&self) -> &Arc<dyn Clock> {
@@ -169,8 +173,17 @@ impl Accounts {
     }
 
     /// Login, once the user is known ([`Self::account`]): a new session for `user`, ending
-    /// the previous one, opened by the user's actor on this node.
+    /// the previous one, opened by the user's actor on this node. A deletion of the account
+    /// still in its grace period is cancelled; one being erased refuses the login.
     pub async fn open(&self, user: u64) -> Result<LoginRes, AccountError> {
+        let deletion_cancelled = match self.store.cancel_deletion(user).await? {
+            None => false,
+            Some(DeletionPhase::Waiting) => {
+                tracing::info!(user.id = user, "account deletion cancelled by a login");
+                true
+            }
+            Some(_) => return Err(AccountError::NotRegistered),
+        };
         let token = new_token()?;
         let now = self.clock().now_ms();
         let session = Session {
@@ -197,6 +210,7 @@ impl Accounts {
             user: Some(state.to_proto(&self.catalog.current(), now)),
             notice,
             routing_key: routing_key(user),
+            deletion_cancelled,
         })
     }
 

@@ -18,6 +18,7 @@ use crate::cache::behind::WriteBehind;
 use crate::game::dispatch::{dispatch, needs};
 use crate::game::effects::Effects;
 use crate::game::entities::{Change, DELIVERED, OUTSIDE_WRITTEN, Quest, TABLES, load_entities};
+use crate::game::erasure;
 use crate::game::profile::Profile;
 use crate::game::quests;
 use crate::game::reads::{Asking, Fetched};
@@ -26,11 +27,15 @@ use crate::ids::IdGenerator;
 use crate::service::catalog::Catalog;
 use crate::service::cluster::Node;
 use crate::service::failure::storage_error;
+use crate::service::oidc::Providers;
 use crate::service::quest_actor::{Advance, QuestActors};
 use crate::service::reads::{self, Readers};
 use crate::service::session_store::SessionStore;
-use crate::storage::Store;
 use crate::storage::nodes::Activated;
+use crate::storage::{Store, UserPlace};
+
+/// The grace period of a backend not told another (`jobs.deletion_grace_secs`' default).
+const DEFAULT_DELETION_GRACE_MS: i64 = 7 * 86_400_000;
 
 /// Game logic plus storage, as user actors need them.
 pub struct GameBackend {
@@ -58,7 +63,16 @@ impl GameBackend {
         let ids = crate::ids::generator(node.id);
         let sessions =
             SessionStore { store: store.clone(), cache: cache.clone(), behind: behind.clone(), node_id: node.id };
-        Self { readers: Readers { store, cache, behind, catalog, ids }, sessions, node, test_operations, quests }
+        let (providers, deletion_grace_ms) = (Arc::new(Providers::default()), DEFAULT_DELETION_GRACE_MS);
+        let readers = Readers { store, cache, behind, catalog, ids, providers, deletion_grace_ms };
+        Self { readers, sessions, node, test_operations, quests }
+    }
+
+    /// The same backend checking DeleteAccount's platform credentials with `providers`, and
+    /// erasing accounts `grace_ms` after their deletion was asked for.
+    pub fn with_deletions(mut self, providers: Arc<Providers>, grace_ms: i64) -> Self {
+        (self.readers.providers, self.readers.deletion_grace_ms) = (providers, grace_ms);
+        self
     }
 
     /// This node.
@@ -285,6 +299,14 @@ impl UserBackend for GameBackend {
             Ok(())
         }
         .boxed()
+    }
+
+    fn erase(&self, user: UserId, state: &UserState, now_ms: i64) -> BoxFuture<'static, Result<(), BackendError>> {
+        let ids = self.readers.ids;
+        let farewells = erasure::farewells(state, now_ms, &mut || ids.next_id());
+        let place = UserPlace { shards: state.shards, epoch: state.epoch };
+        let erased = self.readers.store.erase_user(user, place, farewells);
+        async move { erased.await.map_err(storage_error) }.boxed()
     }
 
     fn save_session(

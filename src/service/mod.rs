@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod clan_flow;
 pub mod clan_pages;
 pub mod cluster;
+pub mod deletions;
 pub mod failure;
 pub mod friend_reads;
 pub mod notice;

@@ -19,8 +19,10 @@ use crate::ids::IdGenerator;
 use crate::service::catalog::Catalog;
 use crate::service::clan_flow::{Acting, clan_action};
 use crate::service::clan_pages::{clan_page, clan_search};
+use crate::service::deletions::{self, Asked};
 use crate::service::failure::storage_error;
 use crate::service::friend_reads::{candidates, card_or_load, profiles, snapshot_or_load};
+use crate::service::oidc::Providers;
 use crate::storage::{Store, UserLogQuery};
 
 /// What the reads reach.
@@ -31,6 +33,10 @@ pub struct Readers {
     pub behind: Arc<WriteBehind>,
     pub catalog: Arc<Catalog>,
     pub ids: &'static IdGenerator,
+    /// Platforms whose ID tokens sign in (DeleteAccount checks its credential again).
+    pub providers: Arc<Providers>,
+    /// How long after DeleteAccount an account is erased.
+    pub deletion_grace_ms: i64,
 }
 
 /// Reads `need` for the user of `state`, whose request `seq` of `session` asks for it.
@@ -42,7 +48,7 @@ pub fn fetch(
     seq: u64,
     now_ms: i64,
 ) -> BoxFuture<'static, Result<Fetched, BackendError>> {
-    let Readers { store, cache, behind, catalog, ids } = readers.clone();
+    let Readers { store, cache, behind, catalog, ids, providers, deletion_grace_ms } = readers.clone();
     let user = state.user_id();
     match need {
         Need::Candidates { bucket } => candidates(cache, session.token_hash, bucket, now_ms).boxed(),
@@ -71,6 +77,11 @@ pub fn fetch(
         }
         Need::ClanPage { clan_id } => clan_page(store, catalog, user, clan_id, now_ms).boxed(),
         Need::ClanSearch { prefix } => clan_search(store, catalog, prefix, now_ms).boxed(),
+        Need::AccountDeletion { credential } => {
+            let asked = Asked { user, shards: state.shards, now_ms, grace_ms: deletion_grace_ms };
+            async move { deletions::request(&store, &providers, credential.as_ref(), asked).await.map(Fetched::Deletion) }
+                .boxed()
+        }
         Need::OwnLog { action, before, limit } => {
             let query =
                 UserLogQuery { user, log_shard: state.shards.log, actions: vec![action.to_owned()], before, limit };

@@ -248,6 +248,7 @@ pub(crate) async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(),
             });
             match write {
                 RowWrite::Delete(_, key) => group.deletes.push(key),
+                RowWrite::DeleteOwned(_, owner) => group.owners.push(owner),
                 RowWrite::Insert(_, row) => group.inserts.push((row, epoch)),
                 RowWrite::InsertNew(_, row) => group.inserts_new.push((row, epoch)),
                 RowWrite::Upsert(_, row) => group.upserts.push((row, epoch)),
@@ -264,6 +265,9 @@ pub(crate) async fn write<C: SqlConn>(conn: &mut C, jobs: &[&Job]) -> Result<(),
     for table in order {
         let Some(group) = grouped.get(table.name) else { continue };
         let mut statements = Vec::new();
+        if !group.owners.is_empty() {
+            statements.extend(sql::delete_owned(dialect, table, &group.owners).into_iter().map(|s| (s, false)));
+        }
         if !group.deletes.is_empty() {
             statements.extend(sql::delete(dialect, table, &group.deletes).into_iter().map(|s| (s, false)));
         }
@@ -306,6 +310,8 @@ type RowUpdate<'a> = (&'a [Value], Vec<(usize, Value)>, i64);
 /// One table's writes of a batch, by kind.
 #[derive(Default)]
 struct Grouped<'a> {
+    /// Owners (first key column) whose every row goes.
+    owners: Vec<&'a Value>,
     deletes: Vec<&'a [Value]>,
     inserts: Vec<Stamped<'a>>,
     inserts_new: Vec<Stamped<'a>>,

@@ -123,7 +123,7 @@ impl WriteStats {
                 RowWrite::Upsert(..) => "upsert",
                 RowWrite::Update(..) => "update",
                 RowWrite::Patch { .. } => "patch",
-                RowWrite::Delete(..) => "delete",
+                RowWrite::Delete(..) | RowWrite::DeleteOwned(..) => "delete",
             };
             *counts.entry((write.table().name, kind)).or_default() += 1;
         }

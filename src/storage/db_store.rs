@@ -37,14 +37,16 @@ use crate::storage::queue_gauge::QueueGauges;
 use crate::storage::registry::{Placement, ShardCredentials, ShardRow};
 use crate::storage::router::{Nudge, ShardRouter, Submit, Work};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
-use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, LAST_REPLIES, LOG_OUTBOX};
+use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, LAST_REPLIES, LOG_OUTBOX, USERS};
 use crate::storage::{
-    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, ExportedTable, LoggedAction, ProfileRow,
-    Registered, Store, StoreError, StoreResult, UserLogQuery, UserPlace, UserRows, UserShards,
+    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase, ExportedTable,
+    LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserLogQuery, UserPlace, UserRows,
+    UserShards,
 };
 use crate::with_conn;
 
 mod clans;
+mod deletions;
 mod export;
 mod logs;
 mod maintenance;
@@ -446,6 +448,82 @@ impl Store for DbStore {
         let (dbs, id) = (self.dbs.clone(), self.node_id);
         self.timed(format!("give up the work lease {name}"), async move {
             nodes::release_work(&dbs.common, &name, id, incarnation).await
+        })
+    }
+
+    fn request_deletion(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Deletion>> {
+        let store = self.clone();
+        self.timed("record an account's deletion".into(), async move {
+            deletions::request(&store.dbs.common, deletion).await
+        })
+    }
+
+    fn cancel_deletion(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<DeletionPhase>>> {
+        let store = self.clone();
+        self.timed("cancel an account's deletion".into(), async move {
+            deletions::cancel(&store.dbs.common, user as i64).await
+        })
+    }
+
+    fn deletions_due(&self, now_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
+        let store = self.clone();
+        self.timed(
+            "read the deletions due".into(),
+            async move { deletions::due(&store.dbs.common, now_ms, limit).await },
+        )
+    }
+
+    fn deletion_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Deletion>>> {
+        let store = self.clone();
+        self.timed("read an account's deletion".into(), async move {
+            deletions::deletion_of(&store.dbs.common, user as i64).await
+        })
+    }
+
+    fn advance_deletion(
+        &self,
+        user: UserId,
+        from: DeletionPhase,
+        to: DeletionPhase,
+        now_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<bool>> {
+        let store = self.clone();
+        self.timed("move an account's deletion on".into(), async move {
+            deletions::advance(&store.dbs.common, user as i64, from, to, now_ms).await
+        })
+    }
+
+    fn erase_user(&self, user: UserId, place: UserPlace, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
+        let who = Value::uint(user);
+        let mut writes = rows;
+        // The outboxes stay: the couriers carry what the user sent, the farewells among it.
+        let own = export::OWN_TABLES.iter().filter(|t| t.name != LOG_OUTBOX.name);
+        writes.extend(own.map(|t| RowWrite::DeleteOwned(t, who.clone())));
+        writes.push(RowWrite::DeleteOwned(&USERS, who));
+        self.submit(DbKind::Game, place.shards.game, Job { user: user as i64, epoch: Some(place.epoch), writes })
+    }
+
+    fn forget_account(&self, user: UserId) -> BoxFuture<'static, StoreResult<()>> {
+        let store = self.clone();
+        self.timed("remove an account".into(), async move {
+            deletions::forget_account(&store.dbs.common, user as i64).await
+        })
+    }
+
+    fn forget_clan_rows(&self, user: UserId) -> BoxFuture<'static, StoreResult<u64>> {
+        let store = self.clone();
+        self.timed("withdraw requests to join clans".into(), async move {
+            deletions::forget_clan_requests(&store.dbs.clan, user as i64).await
+        })
+    }
+
+    fn erase_leftovers(&self, deletion: Deletion, kept: &'static str) -> BoxFuture<'static, StoreResult<bool>> {
+        // A statement per table on every game shard: a longer bound than one call's.
+        let (bound, store) = (self.timeout * 6, self.clone());
+        Box::pin(async move {
+            let work = deletions::erase_leftovers(&store, deletion, kept);
+            let what = format!("erase what is left of user {}", deletion.user);
+            tokio::time::timeout(bound, work).await.map_err(|_| StoreError::Timeout(what))?
         })
     }
 

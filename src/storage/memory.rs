@@ -14,8 +14,8 @@ use crate::storage::nodes::{Activated, ClaimRefused, NodeBeat, NodeRow, OwnerCla
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
 use crate::storage::{
-    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, LoggedAction, ProfileRow, Registered, Store,
-    StoreError, StoreResult, Sweep, UserLogQuery, UserPlace, UserRows, UserShards,
+    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase, LoggedAction,
+    ProfileRow, Registered, Store, StoreError, StoreResult, Sweep, UserLogQuery, UserPlace, UserRows, UserShards,
 };
 
 #[derive(Default)]
@@ -36,6 +36,8 @@ struct Inner {
     /// Action logs by log id (from 1, in the order they came).
     logs: BTreeMap<u64, ActionLog>,
     next_log: u64,
+    /// Accounts' deletions, as `account_deletions`.
+    deletions: BTreeMap<UserId, Deletion>,
 }
 
 impl Inner {
@@ -78,6 +80,7 @@ impl Inner {
         for write in writes {
             write.check().map_err(|e| StoreError::Database("commit".into(), e.to_string()))?;
             let exists = self.tables.get(write.table().name).is_some_and(|rows| rows.contains_key(write.key()));
+            // An owner's rows are removed whatever there is: nothing to check.
             match write {
                 RowWrite::Insert(t, _) if exists => {
                     return Err(StoreError::Conflict(format!("{t}: a row with this key exists")));
@@ -107,6 +110,7 @@ impl Inner {
                 RowWrite::Delete(_, key) => {
                     table.remove(key);
                 }
+                RowWrite::DeleteOwned(_, owner) => table.retain(|key, _| key.first() != Some(owner)),
             }
         }
         Ok(())
@@ -239,6 +243,54 @@ impl Store for MemoryStore {
         }
         let result = inner.apply(&[RowWrite::Insert(&USERS, row)]);
         Box::pin(ready(result.map(|()| Registered { user_id, created: true, shards: UserShards::default() })))
+    }
+
+    fn request_deletion(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Deletion>> {
+        Box::pin(ready(Ok(*self.inner().deletions.entry(deletion.user).or_insert(deletion))))
+    }
+
+    fn cancel_deletion(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<DeletionPhase>>> {
+        let mut inner = self.inner();
+        let phase = inner.deletions.get(&user).map(|d| d.phase);
+        if phase == Some(DeletionPhase::Waiting) {
+            inner.deletions.remove(&user);
+        }
+        Box::pin(ready(Ok(phase)))
+    }
+
+    fn deletions_due(&self, now_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
+        let mut due: Vec<Deletion> = self
+            .inner()
+            .deletions
+            .values()
+            .filter(|d| d.phase < DeletionPhase::Done && d.due_at_ms <= now_ms)
+            .copied()
+            .collect();
+        due.sort_by_key(|d| d.due_at_ms);
+        due.truncate(limit);
+        Box::pin(ready(Ok(due)))
+    }
+
+    fn deletion_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Deletion>>> {
+        Box::pin(ready(Ok(self.inner().deletions.get(&user).copied())))
+    }
+
+    fn advance_deletion(
+        &self,
+        user: UserId,
+        from: DeletionPhase,
+        to: DeletionPhase,
+        now_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<bool>> {
+        let mut inner = self.inner();
+        let moved = match inner.deletions.get_mut(&user) {
+            Some(d) if d.phase == from => {
+                (d.phase, d.phase_at_ms) = (to, now_ms);
+                true
+            }
+            _ => false,
+        };
+        Box::pin(ready(Ok(moved)))
     }
 
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {

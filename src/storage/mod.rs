@@ -67,6 +67,42 @@ pub struct ExportedTable {
     pub rows: Vec<rows::Row>,
 }
 
+/// How far an account's deletion went (`account_deletions.phase`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletionPhase {
+    /// In its grace period: a Login cancels it.
+    Waiting = 0,
+    /// Being erased: Login is refused; the clan, the game shard and the account go.
+    Erasing = 1,
+    /// The account is gone; what others still hand it (deliveries in flight) and its action
+    /// log are cleared once its outboxes are carried.
+    AccountGone = 2,
+    /// Erased; the row stays as the record of it.
+    Done = 3,
+}
+
+impl DeletionPhase {
+    /// The phase a stored number names.
+    pub fn from_stored(phase: i16) -> Option<Self> {
+        [Self::Waiting, Self::Erasing, Self::AccountGone, Self::Done].into_iter().find(|p| *p as i16 == phase)
+    }
+}
+
+/// An account's deletion as the common database records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Deletion {
+    pub user: UserId,
+    #[serde(skip)]
+    pub shards: UserShards,
+    pub requested_at_ms: i64,
+    /// When its grace period ends.
+    pub due_at_ms: i64,
+    pub phase: DeletionPhase,
+    /// When it reached its phase.
+    pub phase_at_ms: i64,
+}
+
 /// Where a commit goes and which activation makes it: the owner epoch its actor loaded,
 /// which fences the commit (refused if the stored epoch is newer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -427,6 +463,74 @@ pub trait Store: Send + Sync + 'static {
         Box::pin(futures_util::future::ready(Err(StoreError::NotFound(format!("outbox {outbox}")))))
     }
 
+    /// Records `deletion` (waiting) unless one is recorded for its user already; answers the
+    /// one in force (an earlier request keeps its time).
+    fn request_deletion(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Deletion>> {
+        no_deletions(deletion.user)
+    }
+
+    /// Cancels `user`'s deletion if it still waits: answers the phase it found (None: no
+    /// deletion; `Waiting`: cancelled now; a later phase: too late, nothing changed).
+    fn cancel_deletion(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<DeletionPhase>>> {
+        no_deletions(user)
+    }
+
+    /// Deletions not done whose grace period ended by `now_ms`, the earliest first, at most
+    /// `limit`.
+    fn deletions_due(&self, now_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
+        let _ = (now_ms, limit);
+        no_deletions(0)
+    }
+
+    /// The deletion of `user`, if one is recorded.
+    fn deletion_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Deletion>>> {
+        no_deletions(user)
+    }
+
+    /// Moves `user`'s deletion from phase `from` to `to` at `now_ms`; answers whether it was
+    /// in `from` (false: another node moved it, or a Login cancelled it).
+    fn advance_deletion(
+        &self,
+        user: UserId,
+        from: DeletionPhase,
+        to: DeletionPhase,
+        now_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<bool>> {
+        let _ = (from, to, now_ms);
+        no_deletions(user)
+    }
+
+    /// The last commit of `user` on its game shard, fenced by `place.epoch` like a request's:
+    /// `rows` (deliveries telling others), then every row of the user's own tables and its
+    /// profile, in one transaction. Its outboxes stay for the couriers to carry.
+    fn erase_user(&self, user: UserId, place: UserPlace, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
+        let _ = (place, rows);
+        no_deletions(user)
+    }
+
+    /// Removes `user`'s account from the common database: its session, sign-in ids and
+    /// account row (deliveries to it are dropped from then on).
+    fn forget_account(&self, user: UserId) -> BoxFuture<'static, StoreResult<()>> {
+        no_deletions(user)
+    }
+
+    /// Withdraws `user`'s requests to join clans (each clan's version moves, so an approval
+    /// decided before is decided again) and their clan actions' recorded results; answers
+    /// how many rows went.
+    fn forget_clan_rows(&self, user: UserId) -> BoxFuture<'static, StoreResult<u64>> {
+        no_deletions(user)
+    }
+
+    /// Once `deletion`'s user has nothing left in its outboxes (farewells and action logs
+    /// carried): deletes what reached it since (inbox rows, dead letters to or from it, its
+    /// clan actions' results) and its action log, but for the rows of action `kept`, which
+    /// stay for their retention under user id 0 (no one's). Answers false, changing nothing,
+    /// while the outboxes still hold rows.
+    fn erase_leftovers(&self, deletion: Deletion, kept: &'static str) -> BoxFuture<'static, StoreResult<bool>> {
+        let _ = kept;
+        no_deletions(deletion.user)
+    }
+
     /// Deletes the rows `sweep` describes on every shard of its kind; answers how many.
     /// Rows are gone shard by shard as each statement commits: a sweep cut short (its
     /// caller's timeout) has deleted some and may simply run again.
@@ -439,4 +543,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces the user's session (None: no session).
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>>;
+}
+
+/// The answer of a store that keeps no accounts to delete (benchmarks, unit tests).
+fn no_deletions<T: Send + 'static>(user: UserId) -> BoxFuture<'static, StoreResult<T>> {
+    Box::pin(futures_util::future::ready(Err(StoreError::NotFound(format!("deletions of user {user} in this store")))))
 }

@@ -123,6 +123,9 @@ pub enum RowWrite {
     Patch { table: &'static TableDef, key: Vec<Value>, set: Vec<(usize, Value)> },
     /// Removes the row with key `key`.
     Delete(&'static TableDef, Vec<Value>),
+    /// Removes every row whose first key column holds the value: on a user's table, every
+    /// row of that user (an account's erasure).
+    DeleteOwned(&'static TableDef, Value),
 }
 
 impl RowWrite {
@@ -133,7 +136,8 @@ impl RowWrite {
             | RowWrite::InsertNew(t, _)
             | RowWrite::Upsert(t, _)
             | RowWrite::Update(t, _)
-            | RowWrite::Delete(t, _) => t,
+            | RowWrite::Delete(t, _)
+            | RowWrite::DeleteOwned(t, _) => t,
             RowWrite::Patch { table, .. } => table,
         }
     }
@@ -146,6 +150,7 @@ impl RowWrite {
             | RowWrite::Upsert(t, row)
             | RowWrite::Update(t, row) => &row[..t.key.len().min(row.len())],
             RowWrite::Patch { key, .. } | RowWrite::Delete(_, key) => key,
+            RowWrite::DeleteOwned(_, owner) => std::slice::from_ref(owner),
         }
     }
 
@@ -197,6 +202,11 @@ impl RowWrite {
                 Ok(())
             }
             RowWrite::Delete(_, key) => check_key(key),
+            RowWrite::DeleteOwned(_, owner) => match table.key.first() {
+                Some(column) if owner.fits(column.ty) => Ok(()),
+                Some(column) => Err(RowError::mismatch(table, column, owner)),
+                None => Err(RowError::new(table, "a table without a key has no owner column")),
+            },
         }
     }
 }

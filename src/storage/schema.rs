@@ -91,3 +91,15 @@ diesel::table! {
         done_at_ms -> BigInt,
     }
 }
+
+diesel::table! {
+    account_deletions (user_id) {
+        user_id -> BigInt,
+        game_shard -> SmallInt,
+        log_shard -> SmallInt,
+        requested_at_ms -> BigInt,
+        due_at_ms -> BigInt,
+        phase -> SmallInt,
+        phase_at_ms -> BigInt,
+    }
+}

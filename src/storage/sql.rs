@@ -358,6 +358,20 @@ pub fn delete<'a>(dialect: Dialect, table: &TableDef, keys: &[&'a [Value]]) -> V
         .collect()
 }
 
+/// Deletes every row of `table` whose first key column holds one of `owners` (an account's
+/// erasure: all of a user's rows of a table in one statement, served by the primary key).
+pub fn delete_owned<'a>(dialect: Dialect, table: &TableDef, owners: &[&'a Value]) -> Vec<Statement<'a>> {
+    let Some(column) = table.key.first() else { return Vec::new() };
+    owners
+        .chunks(chunk_size(1))
+        .map(|chunk| {
+            let mut s = Statement::new(dialect, format!("DELETE FROM {} WHERE {} IN ", table.name, column.name));
+            s.tuple(chunk.iter().map(|owner| Bind::Value(column.ty, owner)));
+            s
+        })
+        .collect()
+}
+
 /// Appends a condition matching exactly the rows with `keys`.
 fn key_filter<'a>(s: &mut Statement<'a>, table: &TableDef, keys: &[&'a [Value]]) {
     let binds = |key: &'a [Value]| table.key.iter().zip(key).map(|(c, v)| Bind::Value(c.ty, v)).collect::<Vec<_>>();

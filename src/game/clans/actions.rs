@@ -39,6 +39,7 @@ pub(super) fn decide_rows(
         Action::Reject { user } => answer(&on, *user, false),
         Action::Leave => leave(&on, false),
         Action::Disband => leave(&on, true),
+        Action::Depart => depart(&on),
         Action::Kick { user } => kick(&on, *user),
         Action::Promote { user, officer } => promote(&on, *user, *officer),
         Action::Transfer { user } => transfer(&on, *user),
@@ -217,6 +218,26 @@ fn leave(on: &On, disband: bool) -> Result<Decision, Refusal> {
     }
     let (after, count) = on.counted(-1);
     on.done(vec![RowWrite::Delete(&CLAN_MEMBERS, key(clan.id, me.user)), count], on.outcome(&after, Vec::new(), "left"))
+}
+
+/// Leaving for good: a leader hands the lead to the officer who joined first, else to the
+/// member who did, and leaves (the heir is told); a leader alone disbands.
+fn depart(on: &On) -> Result<Decision, Refusal> {
+    let (clan, me) = (on.clan(), on.me);
+    if on.my_role() != Some(Role::Leader) {
+        return leave(on, false);
+    }
+    let others = on.view.members.iter().filter(|m| m.user != me.user);
+    let Some(heir) = others.min_by_key(|m| (m.role, m.joined_at_ms, m.user)) else { return leave(on, true) };
+    let member_count = clan.member_count.saturating_sub(1);
+    let after = Clan { leader: heir.user, member_count, ..clan.clone() };
+    let set = [("leader_id", Value::uint(heir.user)), ("member_count", Value::Int(i64::from(member_count)))];
+    let writes = vec![
+        set_role(clan.id, heir.user, Role::Leader),
+        patch_clan(clan.id, &set),
+        RowWrite::Delete(&CLAN_MEMBERS, key(clan.id, me.user)),
+    ];
+    on.done(writes, on.outcome(&after, vec![heir.user], "leader"))
 }
 
 /// Removing a member of a lower role.

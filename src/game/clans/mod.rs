@@ -188,6 +188,9 @@ pub enum Action {
         user: u64,
     },
     Disband,
+    /// Leaving for good, whatever the role (the account is being erased): a leader hands the
+    /// lead on first, or disbands a clan they are alone in.
+    Depart,
     /// The member's daily check-in, counted toward the clan's reward.
     CheckIn,
 }
@@ -205,6 +208,7 @@ impl Action {
             Action::Promote { .. } => "promote",
             Action::Transfer { .. } => "transfer",
             Action::Disband => "disband",
+            Action::Depart => "depart",
             Action::CheckIn => "check_in",
         }
         .to_owned()
@@ -358,6 +362,30 @@ mod tests {
         let ended = act(&view, 1, Action::Disband).expect("the leader disbands");
         assert_eq!(ended.outcome.told, vec![2, 3, 4]);
         assert!(ended.outcome.clan.is_none());
+    }
+
+    /// A departing leader hands the lead to the officer who joined first (else the earliest
+    /// member) and leaves in the same change; a member just leaves; a leader alone disbands.
+    #[test]
+    fn a_departing_leader_hands_the_clan_on_or_disbands_it() {
+        let mut view = clan(false);
+        // Member 3 joined before officer 2: the officer still comes first.
+        view.members[2].joined_at_ms = -1;
+        let departed = act(&view, 1, Action::Depart).expect("the leader departs");
+        let after = departed.outcome.clan.clone().expect("the clan goes on");
+        assert_eq!((after.leader_id, after.member_count), (2, 3));
+        assert_eq!(departed.outcome.told, vec![2], "the heir is told");
+        assert!(departed.writes.contains(&RowWrite::Delete(&CLAN_MEMBERS, key(500, 1))));
+        view.members[1].role = Role::Member;
+        let departed = act(&view, 1, Action::Depart).expect("the leader departs");
+        assert_eq!(departed.outcome.clan.expect("the clan").leader_id, 3, "no officer: the earliest member");
+        let member = act(&view, 4, Action::Depart).expect("a member departs");
+        assert_eq!(member.outcome.clan.expect("the clan").member_count, 3);
+        view.members.truncate(1);
+        view.clan.member_count = 1;
+        let ended = act(&view, 1, Action::Depart).expect("a leader alone departs");
+        assert!(ended.outcome.clan.is_none(), "the clan is disbanded");
+        assert_eq!(code(act(&view, 9, Action::Depart)), ErrorCode::NotInClan);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::storage::{ExportedTable, StoreError, StoreResult};
 use crate::with_conn;
 
 /// The user's own tables on their game shard, each keyed by `user_id` (the profile apart).
-static OWN_TABLES: &[&TableDef] = &[
+pub(super) static OWN_TABLES: &[&TableDef] = &[
     &LAST_REPLIES,
     &MONSTERS,
     &FRIENDS,

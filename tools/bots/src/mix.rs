@@ -124,6 +124,7 @@ pub const NOT_PLAYED: &[(&str, &str)] = &[
     ("register", "every bot registers (or reuses its account) once, at its start"),
     ("login", "every bot logs in at its start and again after a 401"),
     ("logout", "a bot plays one session for the whole run"),
+    ("delete_account", "a bot keeps its account for the whole run (the consistency check reads it after)"),
     ("set_nickname", "a nickname is not part of what the consistency check compares"),
     ("explore", "its stamina cost competes with battles, which the mix measures instead"),
     ("evolve_monster", "needs a monster at its rarity's level cap, which a short run does not reach"),

@@ -465,3 +465,51 @@ fn strangers_snapshots_are_not_read_and_requests_read_only_their_card() {
     assert_eq!(needs(&ask_a, &snapshot_of(b.state.user_id())), Some(Need::Snapshot { user: b.state.user_id() }));
     assert_eq!(needs(&ask_a, &snapshot_of(stranger.state.user_id())), None);
 }
+
+/// An erased user's farewells end every pair on the other side, whichever side decides it:
+/// a friend and a request the user sent (the others decide: a GONE proposal, answered with
+/// nothing), a request the user decides, and a request still waiting unapplied in the
+/// user's inbox.
+#[test]
+fn an_erased_user_ends_every_pair_on_the_other_side() {
+    let [mut low_friend, mut low_asker, mut gone, mut high] =
+        <[Player; 4]>::try_from(players(4)).ok().expect("four players");
+    let (friend_id, gone_id, high_id) = (low_friend.state.user_id(), gone.state.user_id(), high.state.user_id());
+    ask(&mut gone, &low_friend);
+    ask(&mut gone, &high);
+    deliver(&mut [&mut low_friend, &mut gone, &mut high]);
+    accept(&mut low_friend, gone_id);
+    deliver(&mut [&mut low_friend, &mut gone]);
+    touch(&mut gone);
+    touch(&mut high);
+    // Not applied by the user: it waits in the inbox when the erasure comes.
+    ask(&mut low_asker, &gone);
+    deliver(&mut [&mut low_asker, &mut gone]);
+    assert_eq!(friends_of(&gone), [friend_id]);
+    assert_eq!(requests_of(&gone), [(high_id, true)]);
+    assert_eq!(requests_of(&high), [(gone_id, false)]);
+
+    let partners = crate::game::erasure::pair_partners(&gone.state);
+    assert_eq!(partners, [friend_id, low_asker.state.user_id(), high_id]);
+    let mut next = 1u64 << 40;
+    let farewells = crate::game::erasure::farewells(&gone.state, gone.now, &mut || {
+        next += 1;
+        next
+    });
+    gone.outbox = farewells
+        .into_iter()
+        .map(|w| match w {
+            crate::storage::rows::RowWrite::Insert(_, row) => row,
+            other => panic!("a farewell is an outbox row: {other:?}"),
+        })
+        .collect();
+    assert_eq!(deliver(&mut [&mut low_friend, &mut low_asker, &mut gone, &mut high]), 3);
+    for p in [&mut low_friend, &mut low_asker, &mut high] {
+        touch(p);
+        assert!(friends_of(p).is_empty() && requests_of(p).is_empty(), "user {}", p.state.user_id());
+        assert!(
+            p.outbox.iter().all(|row| crate::storage::delivery::inbox_row(row).is_some_and(|(to, _)| to != gone_id)),
+            "nothing answers an erased user"
+        );
+    }
+}

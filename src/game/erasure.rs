@@ -1,0 +1,50 @@
+//! What an account's erasure tells other players: every user the erased user shares a pair
+//! with (a friendship, a request either way, or a pair delivery still waiting in the inbox)
+//! is told the pair ends, whatever state their side holds. Where the erased user decides the
+//! pair (the lower id, `crate::game::inbox`), that is the pair's state, ended; elsewhere it
+//! is a `GONE` proposal, which the deciding side grants whatever its state. Pure: the rows
+//! to commit with the erasure, nothing read or written here.
+
+use std::collections::BTreeSet;
+
+use summoner_proto::social::{Op, PairState, Proposal, delivery::Kind};
+
+use crate::game::inbox::Outgoing;
+use crate::game::state::UserState;
+use crate::storage::rows::RowWrite;
+use crate::storage::tables::OUTBOX;
+
+/// Why the pair ended, as the other side's log shows it.
+pub const GONE: &str = "the account was deleted";
+
+/// The users `state`'s user shares a pair with, or may (a pair delivery from them waits),
+/// in id order.
+pub fn pair_partners(state: &UserState) -> Vec<u64> {
+    let owned = &state.owned;
+    let waiting = owned
+        .inbox
+        .values()
+        .filter(|r| r.applied_at_ms == 0 && matches!(r.kind.as_str(), "pair_state" | "proposal"))
+        .map(|r| r.sender);
+    let partners: BTreeSet<u64> =
+        owned.friends.keys().copied().chain(owned.friend_requests.keys().copied()).chain(waiting).collect();
+    partners.into_iter().filter(|u| *u != state.user_id()).collect()
+}
+
+/// The outbox rows that end every pair of the user of `state` (erased at `now_ms`), with ids
+/// from `mint`: ids minted now, so they come after every delivery the user sent before.
+pub fn farewells(state: &UserState, now_ms: i64, mint: &mut dyn FnMut() -> u64) -> Vec<RowWrite> {
+    let me = state.user_id();
+    pair_partners(state)
+        .into_iter()
+        .map(|them| {
+            let delivery = if me < them {
+                Kind::PairState(PairState { asker: 0, friends: false, refused: GONE.to_owned() })
+            } else {
+                Kind::Proposal(Proposal { op: Op::Gone as i32 })
+            };
+            let sent = Outgoing { id: mint(), receiver: them, delivery };
+            RowWrite::Insert(&OUTBOX, sent.row(me, state.shards.game, now_ms))
+        })
+        .collect()
+}

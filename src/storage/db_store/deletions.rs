@@ -1,0 +1,227 @@
+//! Accounts' deletions: their rows in the common database (`account_deletions`) and the
+//! statements that erase what a deleted user leaves on the other databases. Every statement
+//! here is idempotent: a step cut short runs again whole.
+
+use diesel::result::Error as DieselError;
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+use super::{DbStore, db, is_unique_violation};
+use crate::storage::conn::{SqlConn, dialect_of};
+use crate::storage::db::Db;
+use crate::storage::rows::{ColType, Value};
+use crate::storage::schema::{account_auth, account_deletions, accounts, sessions};
+use crate::storage::sql::{Bind, Statement};
+use crate::storage::{Deletion, DeletionPhase, StoreError, StoreResult, UserShards};
+use crate::with_conn;
+
+type DeletionRow = (i64, i16, i16, i64, i64, i16, i64);
+
+fn deletion_of_row(row: DeletionRow) -> StoreResult<Deletion> {
+    let (user, game, log, requested_at_ms, due_at_ms, phase, phase_at_ms) = row;
+    let phase = DeletionPhase::from_stored(phase)
+        .ok_or_else(|| StoreError::Database("read a deletion".into(), format!("user {user}: unknown phase {phase}")))?;
+    Ok(Deletion { user: user as u64, shards: UserShards { game, log }, requested_at_ms, due_at_ms, phase, phase_at_ms })
+}
+
+macro_rules! columns {
+    () => {
+        (
+            account_deletions::user_id,
+            account_deletions::game_shard,
+            account_deletions::log_shard,
+            account_deletions::requested_at_ms,
+            account_deletions::due_at_ms,
+            account_deletions::phase,
+            account_deletions::phase_at_ms,
+        )
+    };
+}
+
+/// The deletion of `user`, if one is recorded.
+pub(super) async fn deletion_of(common: &Db, user: i64) -> StoreResult<Option<Deletion>> {
+    let what = "read an account's deletion";
+    let row: Option<DeletionRow> = with_conn!(common, what, |conn| {
+        account_deletions::table.find(user).select(columns!()).first(conn).await.optional().map_err(db(what))
+    })?;
+    row.map(deletion_of_row).transpose()
+}
+
+/// Records `deletion` unless its user has one; answers the one in force.
+pub(super) async fn request(common: &Db, deletion: Deletion) -> StoreResult<Deletion> {
+    let what = "record an account's deletion";
+    let user = deletion.user as i64;
+    with_conn!(common, what, |conn| {
+        let inserted = diesel::insert_into(account_deletions::table)
+            .values((
+                account_deletions::user_id.eq(user),
+                account_deletions::game_shard.eq(deletion.shards.game),
+                account_deletions::log_shard.eq(deletion.shards.log),
+                account_deletions::requested_at_ms.eq(deletion.requested_at_ms),
+                account_deletions::due_at_ms.eq(deletion.due_at_ms),
+                account_deletions::phase.eq(DeletionPhase::Waiting as i16),
+                account_deletions::phase_at_ms.eq(deletion.requested_at_ms),
+            ))
+            .execute(conn)
+            .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => Ok(()),
+            other => other.map(drop).map_err(db(what)),
+        }
+    })?;
+    deletion_of(common, user).await?.ok_or_else(|| StoreError::NotFound(format!("the deletion of user {user}")))
+}
+
+/// Cancels `user`'s deletion if it waits; answers the phase found.
+pub(super) async fn cancel(common: &Db, user: i64) -> StoreResult<Option<DeletionPhase>> {
+    let Some(found) = deletion_of(common, user).await? else { return Ok(None) };
+    if found.phase != DeletionPhase::Waiting {
+        return Ok(Some(found.phase));
+    }
+    let what = "cancel an account's deletion";
+    let waiting = DeletionPhase::Waiting as i16;
+    let deleted = with_conn!(common, what, |conn| {
+        diesel::delete(account_deletions::table.find(user).filter(account_deletions::phase.eq(waiting)))
+            .execute(conn)
+            .await
+            .map_err(db(what))
+    })?;
+    if deleted == 1 {
+        return Ok(Some(DeletionPhase::Waiting));
+    }
+    // Its erasure started between the two statements.
+    Ok(deletion_of(common, user).await?.map(|d| d.phase))
+}
+
+/// Deletions not done whose grace period ended by `now_ms`, the earliest first.
+pub(super) async fn due(common: &Db, now_ms: i64, limit: usize) -> StoreResult<Vec<Deletion>> {
+    let what = "read the deletions due";
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows: Vec<DeletionRow> = with_conn!(common, what, |conn| {
+        account_deletions::table
+            .filter(account_deletions::phase.lt(DeletionPhase::Done as i16))
+            .filter(account_deletions::due_at_ms.le(now_ms))
+            .order(account_deletions::due_at_ms)
+            .limit(limit)
+            .select(columns!())
+            .load(conn)
+            .await
+            .map_err(db(what))
+    })?;
+    rows.into_iter().map(deletion_of_row).collect()
+}
+
+/// Moves `user`'s deletion from `from` to `to`; answers whether it was in `from`.
+pub(super) async fn advance(
+    common: &Db,
+    user: i64,
+    from: DeletionPhase,
+    to: DeletionPhase,
+    now_ms: i64,
+) -> StoreResult<bool> {
+    let what = "move an account's deletion on";
+    let moved = with_conn!(common, what, |conn| {
+        diesel::update(account_deletions::table.find(user).filter(account_deletions::phase.eq(from as i16)))
+            .set((account_deletions::phase.eq(to as i16), account_deletions::phase_at_ms.eq(now_ms)))
+            .execute(conn)
+            .await
+            .map_err(db(what))
+    })?;
+    Ok(moved == 1)
+}
+
+/// Deletes `user`'s session, sign-in ids and account row.
+pub(super) async fn forget_account(common: &Db, user: i64) -> StoreResult<()> {
+    let what = "remove an account";
+    with_conn!(common, what, |conn| {
+        diesel::delete(sessions::table.find(user)).execute(conn).await.map_err(db(what))?;
+        diesel::delete(account_auth::table.filter(account_auth::user_id.eq(user)))
+            .execute(conn)
+            .await
+            .map_err(db(what))?;
+        diesel::delete(accounts::table.find(user)).execute(conn).await.map_err(db(what))
+    })?;
+    Ok(())
+}
+
+/// Withdraws `user`'s requests to join clans, moving each clan's version in the same
+/// transaction: an approval decided on the clan as it was is decided again, without them.
+pub(super) async fn forget_clan_requests(clan: &Db, user: i64) -> StoreResult<u64> {
+    let what = "withdraw a deleted user's requests to join clans";
+    let who = Value::Int(user);
+    with_conn!(clan, what, |conn| {
+        conn.transaction::<_, DieselError, _>(async |conn| {
+            let dialect = dialect_of(conn);
+            let mut bump = Statement::new(
+                dialect,
+                "UPDATE clans SET version = version + 1 WHERE clan_id IN \
+                 (SELECT clan_id FROM clan_requests WHERE user_id = ",
+            );
+            bump.param(Bind::Value(ColType::BigInt, &who)).push(")");
+            conn.exec(bump).await?;
+            let mut delete = Statement::new(dialect, "DELETE FROM clan_requests WHERE user_id = ");
+            delete.param(Bind::Value(ColType::BigInt, &who));
+            conn.exec(delete).await.map(|n| n as u64)
+        })
+        .await
+        .map_err(db(what))
+    })
+}
+
+/// Answers whether `table` of `source` holds a row whose `column` is `user`.
+async fn holds(source: &Db, table: &str, column: &str, user: &Value) -> StoreResult<bool> {
+    let what = format!("look for rows of a deleted user in {table}");
+    let rows = with_conn!(source, &what, |conn| {
+        let mut s = Statement::new(dialect_of(conn), format!("SELECT 1 AS i0 FROM {table} WHERE {column} = "));
+        s.param(Bind::Value(ColType::BigInt, user)).push(" LIMIT 1");
+        conn.rows(s).await.map_err(db(&what))
+    })?;
+    Ok(!rows.is_empty())
+}
+
+/// Runs `sql` followed by the user's id on `source`; answers the rows it changed.
+async fn run(source: &Db, sql: &str, user: &Value) -> StoreResult<u64> {
+    run_on_action(source, sql, user, None).await
+}
+
+/// [`run`], and with `action`: ` AND action <op> ` that action.
+async fn run_on_action(source: &Db, sql: &str, user: &Value, action: Option<(&str, &Value)>) -> StoreResult<u64> {
+    let what = format!("erase a deleted user's rows: {sql}");
+    with_conn!(source, &what, |conn| {
+        let mut s = Statement::new(dialect_of(conn), sql);
+        s.param(Bind::Value(ColType::BigInt, user));
+        if let Some((op, action)) = action {
+            s.push(&format!(" AND action {op} ")).param(Bind::Value(ColType::Text, action));
+        }
+        conn.exec(s).await.map(|n| n as u64).map_err(db(&what))
+    })
+}
+
+/// What reached a deleted user after its erasure, and its action log but for the rows of
+/// action `kept` (they stay, as no one's: user id 0), once its outboxes are empty; answers
+/// false while they are not.
+pub(super) async fn erase_leftovers(store: &DbStore, deletion: Deletion, kept: &str) -> StoreResult<bool> {
+    let dbs = &store.dbs;
+    let user = Value::uint(deletion.user);
+    let shards = deletion.shards;
+    let not_here = |kind: &str, no: i16| StoreError::NotFound(format!("{kind} shard {no} on this node"));
+    let game = dbs.game.get(&shards.game).ok_or_else(|| not_here("game", shards.game))?;
+    if holds(game, "outbox", "sender_id", &user).await? || holds(game, "log_outbox", "user_id", &user).await? {
+        return Ok(false);
+    }
+    run(game, "DELETE FROM inbox WHERE user_id = ", &user).await?;
+    for shard in dbs.game.values() {
+        for column in ["sender_id", "receiver_id"] {
+            run(shard, &format!("DELETE FROM dead_letters WHERE {column} = "), &user).await?;
+        }
+    }
+    for column in ["sender_id", "receiver_id"] {
+        run(&dbs.clan, &format!("DELETE FROM dead_letters WHERE {column} = "), &user).await?;
+    }
+    run(&dbs.clan, "DELETE FROM clan_ops WHERE user_id = ", &user).await?;
+    let log = dbs.log.get(&shards.log).ok_or_else(|| not_here("log", shards.log))?;
+    let kept = Value::Text(kept.to_owned());
+    run_on_action(log, "DELETE FROM action_log WHERE user_id = ", &user, Some(("<>", &kept))).await?;
+    run_on_action(log, "UPDATE action_log SET user_id = 0 WHERE user_id = ", &user, Some(("=", &kept))).await?;
+    Ok(true)
+}
