@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use common::{TestServer, assert_status, call, count_rows, logged_in, ok, rich};
 use summoner::config::Config;
-use summoner_actors::ManualClock;
+use summoner_actors::{Clock, ManualClock};
 use summoner_client::{Answer, Client};
 use summoner_proto::api::{
     ApproveClanRequestReq, CheckInReq, CreateClanReq, DisbandClanReq, ErrorCode, GetClanReq, JoinClanReq,
@@ -149,25 +149,51 @@ on_every_backend! {
 }
 
 on_every_backend! {
-    async fn the_day_s_check_ins_bring_every_member_the_clan_reward(config) {
+    /// The check-in that reaches the day's goal rewards every member who was one when the
+    /// game day began, not one who joined during it (a hopper from a clan rewarded already);
+    /// a member who leaves waits before joining another.
+    async fn the_day_s_check_ins_bring_the_day_s_members_the_clan_reward(config) {
         let server = start(&config).await;
         let (leader, _, clan) = found(&server, "Larks", true).await;
-        let goal = summoner::game::data::GameData::embedded().expect("game data").social.clan_checkin_goal;
-        let mut members = vec![leader];
-        for i in 1..goal {
-            let (mut m, _) = logged_in(&server, &format!("dev-lark-{i}")).await;
+        let data = summoner::game::data::GameData::embedded().expect("game data");
+        let goal = data.social.clan_checkin_goal;
+        let mut members = vec![(leader, "dev-leader-Larks".to_string())];
+        for i in 1..goal - 1 {
+            let device = format!("dev-lark-{i}");
+            let (mut m, _) = logged_in(&server, &device).await;
             ok(&mut m, Payload::JoinClan(JoinClanReq { clan_id: clan })).await;
-            members.push(m);
+            members.push((m, device));
         }
-        for (i, m) in members.iter_mut().enumerate() {
+        // The next game day: the sessions ran out meanwhile.
+        let now = server.clock.now_ms();
+        server.clock.advance_ms(data.reset.next_reset(now) - now + 1_000);
+        for (m, device) in &mut members {
+            m.login(summoner_client::device(device)).await.expect("login answers");
+        }
+        let (mut hopper, _) = logged_in(&server, "dev-lark-hopper").await;
+        ok(&mut hopper, Payload::JoinClan(JoinClanReq { clan_id: clan })).await;
+        for (i, (m, _)) in members.iter_mut().enumerate() {
             let checked = answer!(ok(m, Payload::CheckIn(CheckInReq {})).await, CheckIn);
             assert_eq!((checked.clan_checkins, checked.clan_checkin_goal), (i as u32 + 1, goal));
         }
+        let reached = answer!(ok(&mut hopper, Payload::CheckIn(CheckInReq {})).await, CheckIn);
+        assert_eq!(reached.clan_checkins, goal, "the hopper's check-in counts toward the goal");
         server.running.directory.backend().store().flush().await.expect("delivered");
-        for m in &mut members {
+        for (m, _) in &mut members {
             let mail = answer!(ok(m, Payload::ListMail(ListMailReq {})).await, ListMail).mail;
             assert_eq!(mail.iter().filter(|m| m.kind == "clan_reward").count(), 1, "{mail:?}");
         }
+        let mail = answer!(ok(&mut hopper, Payload::ListMail(ListMailReq {})).await, ListMail).mail;
+        assert!(mail.iter().all(|m| m.kind != "clan_reward"), "a member since today is not rewarded: {mail:?}");
+
+        // Leaving holds the player back from another clan for the cooldown.
+        ok(&mut hopper, Payload::LeaveClan(LeaveClanReq {})).await;
+        let again = call(&mut hopper, Payload::JoinClan(JoinClanReq { clan_id: clan })).await;
+        assert_status(&again, 200, ErrorCode::ClanCooldown);
+        assert_eq!(clan_rows(&config, "clan_members", &format!("clan_id = {clan}")).await, i64::from(goal) - 1);
+        server.clock.advance_ms(data.social.clan_leave_cooldown_ms);
+        hopper.login(summoner_client::device("dev-lark-hopper")).await.expect("login answers");
+        ok(&mut hopper, Payload::JoinClan(JoinClanReq { clan_id: clan })).await;
         server.stop().await;
     }
 }

@@ -238,7 +238,14 @@ async fn jobs_are_listed_run_and_counted_on_the_admin_listener_only() {
     let names: Vec<&str> = jobs.iter().filter_map(|j| j["name"].as_str()).collect();
     assert_eq!(
         names,
-        ["expired_mail", "stale_battles", "action_log_retention", "clan_ops_retention", "recommendations"]
+        [
+            "expired_mail",
+            "stale_battles",
+            "action_log_retention",
+            "clan_ops_retention",
+            "recommendations",
+            "account_deletions"
+        ]
     );
     let mail = &jobs[0];
     assert_eq!((mail["every_secs"].as_i64(), mail["timeout_secs"].as_i64()), (Some(7_200), Some(300)));

@@ -1,8 +1,8 @@
-@538652f154dc66a3eccc72be58d3367c0262631fa43122845142c4204d00a3aa[Ëd¨ (0(8
+@9b19fc68cff3d81236e3f718f19b2d2746115de5a0d02c238cd7b7a969e055affËd¨ (0(8
 @HPXê`hpàx<Ädàêö
 Asia/Seoul†2®∞
 ∏¿¨»–ÿ2‡êNË
-2R(
+2¯dÄdàÄ£R(
 
 elem.watername.elem.water	elem.fireR&
 	elem.firename.elem.fire	elem.treeR'

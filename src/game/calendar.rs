@@ -40,6 +40,11 @@ impl DailyReset {
         self.start_of(self.game_day(now_ms).tomorrow().unwrap_or(Date::MAX))
     }
 
+    /// When the game day of `now_ms` began (the last reset at or before it).
+    pub fn last_reset(&self, now_ms: i64) -> i64 {
+        self.start_of(self.game_day(now_ms))
+    }
+
     /// When the game month of `now_ms` ends: the reset of the first day of the next month.
     pub fn next_month(&self, now_ms: i64) -> i64 {
         let first = self.game_day(now_ms).first_of_month();

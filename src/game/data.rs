@@ -106,6 +106,14 @@ pub struct SocialRules {
     pub clan_create_gold: u64,
     pub clan_checkin_goal: u32,
     pub clan_checkin_gems: u32,
+    /// Friendship points a user receives from gifts and visits per game day at most (None:
+    /// no cap, in data from before the rule).
+    pub friend_points_daily_cap: Option<u64>,
+    /// The friend dungeon pays in full against a team of at least this percent of the
+    /// visitor's power, in proportion below (None: always in full).
+    pub dungeon_full_pay_pct: Option<u64>,
+    /// How long a player who left a clan waits before joining or founding another.
+    pub clan_leave_cooldown_ms: i64,
 }
 
 /// Battles.
@@ -234,6 +242,11 @@ impl GameData {
                 clan_create_gold: u64::from(rules.clan_create_gold),
                 clan_checkin_goal: rules.clan_checkin_goal,
                 clan_checkin_gems: rules.clan_checkin_gems,
+                friend_points_daily_cap: (rules.friend_points_daily_cap > 0)
+                    .then_some(u64::from(rules.friend_points_daily_cap)),
+                dungeon_full_pay_pct: (rules.friend_dungeon_full_pay_pct > 0)
+                    .then_some(u64::from(rules.friend_dungeon_full_pay_pct)),
+                clan_leave_cooldown_ms: i64::from(rules.clan_leave_cooldown_secs) * 1000,
             },
             mail_expire_ms: i64::from(rules.mail_expire_days) * 86_400_000,
             reset,

@@ -28,6 +28,8 @@ use crate::storage::rows::{Row, Value};
 const KEEP_FOR_HANDLER: u64 = MINT_RESERVE / 2;
 /// Deliveries one request applies at most (each is a row written and an extra answered).
 pub const MAX_APPLIED: usize = 64;
+/// The counter of friendship points received from gifts and visits this game day.
+pub const FRIEND_POINTS_TODAY: &str = "friend_points.day";
 
 /// The title of a gift's mail (a string key of the game data).
 pub const GIFT_MAIL_TITLE: &str = "name.mail.gift";
@@ -214,22 +216,8 @@ struct Outcome {
 fn apply(ctx: &mut HandlerCtx, item: &Received, kind: &Kind) -> Outcome {
     let them = item.sender;
     match kind {
-        Kind::Gift(gift) => {
-            let points = wallet::reward(FRIEND_POINTS, u64::from(gift.points));
-            let id = wallet::send_mail(ctx, "gift", GIFT_MAIL_TITLE, vec![points]);
-            if let Some(mail) = ctx.user.owned.mail.get_mut(&id) {
-                mail.sender_id = them;
-            }
-            Outcome { logged: format!("mail={id}"), reported: Some("gift") }
-        }
-        Kind::DungeonVisit(visit) => {
-            let points = wallet::reward(FRIEND_POINTS, u64::from(visit.points));
-            let id = wallet::send_mail(ctx, "dungeon_visit", DUNGEON_MAIL_TITLE, vec![points]);
-            if let Some(mail) = ctx.user.owned.mail.get_mut(&id) {
-                mail.sender_id = them;
-            }
-            Outcome { logged: format!("mail={id}"), reported: Some("dungeon_visit") }
-        }
+        Kind::Gift(gift) => pay_friend_points(ctx, them, gift.points, "gift", GIFT_MAIL_TITLE),
+        Kind::DungeonVisit(visit) => pay_friend_points(ctx, them, visit.points, "dungeon_visit", DUNGEON_MAIL_TITLE),
         Kind::ClanNews(news) if news.change == "reward" => {
             let gems = wallet::reward("gems", u64::from(news.gems));
             let id = wallet::send_mail(ctx, "clan_reward", CLAN_REWARD_TITLE, vec![gems]);
@@ -297,6 +285,29 @@ fn apply(ctx: &mut HandlerCtx, item: &Received, kind: &Kind) -> Outcome {
             transition(before, after, refused)
         }
     }
+}
+
+/// Friendship points from `them` (a gift, or their win in the user's dungeon), as mail of
+/// `kind`: paid only while `them` is a friend (one sent before the friendship ended is not),
+/// and within what the user may receive this game day (`friend_points_daily_cap`).
+fn pay_friend_points(ctx: &mut HandlerCtx, them: u64, points: u32, kind: &'static str, title: &str) -> Outcome {
+    if !ctx.user.owned.friends.contains(&them) {
+        return Outcome { logged: "from a user who is no friend now: not paid".into(), reported: None };
+    }
+    let today = u64::try_from(wallet::counter(ctx, FRIEND_POINTS_TODAY)).unwrap_or(0);
+    let cap = ctx.data.social.friend_points_daily_cap;
+    let paid = u64::from(points).min(cap.map_or(u64::MAX, |cap| cap.saturating_sub(today)));
+    if paid == 0 {
+        let cap = cap.unwrap_or(u64::MAX);
+        return Outcome { logged: format!("the day's {cap} points are received already: not paid"), reported: None };
+    }
+    let resets = ctx.data.reset.next_reset(ctx.now_ms);
+    wallet::set_counter(ctx, FRIEND_POINTS_TODAY, i64::try_from(today + paid).unwrap_or(i64::MAX), resets);
+    let id = wallet::send_mail(ctx, kind, title, vec![wallet::reward(FRIEND_POINTS, paid)]);
+    if let Some(mail) = ctx.user.owned.mail.get_mut(&id) {
+        mail.sender_id = them;
+    }
+    Outcome { logged: format!("mail={id} points={paid}"), reported: Some(kind) }
 }
 
 /// What the pair's authority makes of the other side's proposal `op` when the pair is

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join;
-use summoner_actors::{AskError, Clock, Directory, OpenSession, Session};
+use summoner_actors::{AskError, Clock, Directory, Kick, OpenSession, Session};
 use summoner_proto::api::{Credential, LoginReq, LoginRes, RegisterReq, RegisterRes, credential};
 
 use crate::game::profile::Profile;
@@ -173,17 +173,11 @@ impl Accounts {
     }
 
     /// Login, once the user is known ([`Self::account`]): a new session for `user`, ending
-    /// the previous one, opened by the user's actor on this node. A deletion of the account
-    /// still in its grace period is cancelled; one being erased refuses the login.
+    /// the previous one, opened by the user's actor on this node. Once it is open, a deletion
+    /// of the account still in its grace period is cancelled; one being erased ends the
+    /// session again and refuses the login (the erasure starts only while no session is live,
+    /// so it did not start on this one).
     pub async fn open(&self, user: u64) -> Result<LoginRes, AccountError> {
-        let deletion_cancelled = match self.store.cancel_deletion(user).await? {
-            None => false,
-            Some(DeletionPhase::Waiting) => {
-                tracing::info!(user.id = user, "account deletion cancelled by a login");
-                true
-            }
-            Some(_) => return Err(AccountError::NotRegistered),
-        };
         let token = new_token()?;
         let now = self.clock().now_ms();
         let session = Session {
@@ -196,6 +190,19 @@ impl Accounts {
         // Read alongside, so a refresh of the node's copy adds no wait of its own.
         let (opened, notice) = join(opened, self.notices.current()).await;
         let state = opened?;
+        let deletion_cancelled = match self.store.cancel_deletion(user).await? {
+            None => false,
+            Some(DeletionPhase::Waiting) => {
+                tracing::info!(user.id = user, "account deletion cancelled by a login");
+                true
+            }
+            Some(_) => {
+                if let Err(e) = self.directory.ask(user, self.request_timeout, || Kick).await {
+                    tracing::warn!(user.id = user, error = %e, "a session opened on an account being erased not ended");
+                }
+                return Err(AccountError::NotRegistered);
+            }
+        };
         self.log(user, state.shards, "login", String::new(), now).await;
         // The session is open: a notice that cannot be read now is shown at the next login.
         let notice = notice.unwrap_or_else(|e| {

@@ -301,12 +301,18 @@ impl UserBackend for GameBackend {
         .boxed()
     }
 
+    /// The inbox is read again first: a delivery that reached it and was not told yet is
+    /// answered too.
     fn erase(&self, user: UserId, state: &UserState, now_ms: i64) -> BoxFuture<'static, Result<(), BackendError>> {
-        let ids = self.readers.ids;
-        let farewells = erasure::farewells(state, now_ms, &mut || ids.next_id());
-        let place = UserPlace { shards: state.shards, epoch: state.epoch };
-        let erased = self.readers.store.erase_user(user, place, farewells);
-        async move { erased.await.map_err(storage_error) }.boxed()
+        let (ids, store) = (self.readers.ids, self.readers.store.clone());
+        let refreshed = self.refresh(user, state, summoner_actors::Refresh::Delivered);
+        async move {
+            let state = refreshed.await?;
+            let farewells = erasure::farewells(&state, now_ms, &mut || ids.next_id());
+            let place = UserPlace { shards: state.shards, epoch: state.epoch };
+            store.erase_user(user, place, farewells).await.map_err(storage_error)
+        }
+        .boxed()
     }
 
     fn save_session(

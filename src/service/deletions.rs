@@ -6,21 +6,28 @@
 //! database (`storage::DeletionPhase`), so a run cut short (a crash, a timeout, a database
 //! down) goes on from where it was at the next run, on any node:
 //!
-//! 1. *Waiting → Erasing*: the claim; from now on a Login is refused instead of cancelling.
-//! 2. The clan database: requests to join withdrawn (each clan's version moves, so an
+//! 1. *Waiting → Erasing*: the claim, once the grace period is over and no session of the
+//!    user is live (DeleteAccount ends the session with its record; a session opened since
+//!    keeps the account until it ends); from now on a Login is refused instead of
+//!    cancelling.
+//! 2. The game shard, in the user's actor and one commit fenced like a request's: the inbox
+//!    read again, every friend and request partner told the pair ends (`game::erasure`),
+//!    every row of the user deleted. A user a live peer owns is left to that peer's run.
+//! 3. The clan database: requests to join withdrawn (each clan's version moves, so an
 //!    approval decided before is decided again), then the clan left; a leader hands the lead
 //!    to the officer who joined first, else the member who did, or disbands a clan they are
 //!    alone in (`game::clans::Action::Depart`).
-//! 3. The game shard, in the user's actor and one commit fenced like a request's: every
-//!    friend and request partner told the pair ends (`game::erasure`), every row of the user
-//!    deleted. A user a live peer owns is left to that peer's run.
-//! 4. The cache (snapshot, level buckets), then the account in the common database: its
-//!    session, sign-in ids and account row. *Erasing → AccountGone*.
-//! 5. At least [`SETTLE_MS`] later (a courier round that placed a delivery to the user before
-//!    the account went has landed by then), once the user's outboxes are carried: what
-//!    reached the user since, dead letters to or from them, their clan actions' results and
-//!    their action log, but for the summon rows, kept for the law's retention as no one's.
-//!    *AccountGone → Done*; the row stays as the record of the erasure.
+//! 4. The account in the common database (its session, sign-in ids and account row; a
+//!    delivery to the user is dropped from now on), then the cache (snapshot, level buckets;
+//!    best effort). *Erasing → AccountGone*.
+//! 5. At least [`SETTLE_MS`] later (a courier's copy placed before the account went has
+//!    landed by then): pair deliveries that reached the user meanwhile are answered like
+//!    the farewells, and once the user's outboxes are carried, every row of the user on its
+//!    game shard is deleted again (what a writer outside its actor, an operator's grant,
+//!    added meanwhile), with dead letters to the user, its clan actions' results and its
+//!    action log, but for the summon rows, kept for the law's retention as no one's; the
+//!    cache is forgotten again. *AccountGone → Done*; the row stays as the record of the
+//!    erasure.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +37,7 @@ use summoner_proto::api::{Credential, ErrorCode};
 
 use crate::game::clans::Action;
 use crate::game::context::Refusal;
+use crate::game::erasure;
 use crate::game::friends::bucket;
 use crate::game::handlers::summon::SUMMON_LOG;
 use crate::game::reads::Fetched;
@@ -42,9 +50,10 @@ use crate::service::failure::storage_error;
 use crate::service::oidc::Providers;
 use crate::storage::{Deletion, DeletionPhase, Store, UserShards};
 
-/// How long after an account went its last step waits: longer than a courier round may
-/// take, so nothing placed for the user before the account went lands after the step.
-pub const SETTLE_MS: i64 = 120_000;
+/// How long after an account went its last step waits: as long as a courier's copy may
+/// still land after its round was cut short (`storage::delivery::PURGE_GRACE_MS`), so what
+/// was placed for the user before the account went has landed by then.
+pub const SETTLE_MS: i64 = 15 * 60_000;
 
 /// Deletions one run takes on at most (the next run takes the rest).
 const PER_RUN: usize = 100;
@@ -144,23 +153,22 @@ impl Eraser {
         let store = self.store();
         let mut at = deletion;
         if at.phase == DeletionPhase::Waiting {
-            let claimed = store.advance_deletion(user, DeletionPhase::Waiting, DeletionPhase::Erasing, now_ms);
-            if !claimed.await.map_err(|e| e.to_string())? {
+            if !store.claim_deletion(user, now_ms).await.map_err(|e| e.to_string())? {
+                // Cancelled meanwhile, or a session of the user is live: a later run looks again.
                 return Ok(Carried::Later);
             }
             tracing::info!(user.id = user, "account erasure started");
             at.phase = DeletionPhase::Erasing;
         }
         if at.phase == DeletionPhase::Erasing {
-            store.forget_clan_rows(user).await.map_err(|e| e.to_string())?;
-            self.leave_clan(user, now_ms).await?;
             if !self.erase_game_rows(user).await? {
                 return Ok(Carried::Later);
             }
-            let catalog = self.directory.backend().catalog();
-            let buckets = (0..=bucket(catalog.current().max_level())).collect();
-            self.directory.backend().cache().forget_user(user, buckets).await.map_err(|e| e.to_string())?;
+            // After the game rows: the user can act no more, so no clan is joined after this.
+            store.forget_clan_rows(user).await.map_err(|e| e.to_string())?;
+            self.leave_clan(user, now_ms).await?;
             store.forget_account(user).await.map_err(|e| e.to_string())?;
+            self.forget_cached(user).await;
             let gone = store.advance_deletion(user, DeletionPhase::Erasing, DeletionPhase::AccountGone, now_ms);
             gone.await.map_err(|e| e.to_string())?;
             (at.phase, at.phase_at_ms) = (DeletionPhase::AccountGone, now_ms);
@@ -169,15 +177,32 @@ impl Eraser {
             if now_ms < at.phase_at_ms.saturating_add(SETTLE_MS) {
                 return Ok(Carried::Later);
             }
-            if !store.erase_leftovers(at, SUMMON_LOG).await.map_err(|e| e.to_string())? {
+            // Pair deliveries that reached the user since its erasure are answered, so their
+            // senders see the pair end too.
+            let waiting = store.leftover_inbox(at).await.map_err(|e| e.to_string())?;
+            let ids = self.directory.backend().ids();
+            let answers = erasure::answers(user, at.shards.game, &waiting, now_ms, &mut || ids.next_id());
+            if !store.erase_leftovers(at, SUMMON_LOG, answers).await.map_err(|e| e.to_string())? {
                 return Ok(Carried::Later);
             }
+            // Once more: a snapshot read back into the cache since the account went.
+            self.forget_cached(user).await;
             let done = store.advance_deletion(user, DeletionPhase::AccountGone, DeletionPhase::Done, now_ms);
             done.await.map_err(|e| e.to_string())?;
             tracing::info!(user.id = user, "account erased");
             return Ok(Carried::Done);
         }
         Ok(Carried::Later)
+    }
+
+    /// Forgets what the cache holds of the user (best effort: every entry expires within the
+    /// hour, and a cache down must not hold the erasure up).
+    async fn forget_cached(&self, user: UserId) {
+        let backend = self.directory.backend();
+        let buckets = (0..=bucket(backend.catalog().current().max_level())).collect();
+        if let Err(e) = backend.cache().forget_user(user, buckets).await {
+            tracing::warn!(user.id = user, error = %e, "an erased user's cache entries are left to expire");
+        }
     }
 
     /// Leaves the user's clan for good (nothing when they are in none).

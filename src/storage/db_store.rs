@@ -517,11 +517,30 @@ impl Store for DbStore {
         })
     }
 
-    fn erase_leftovers(&self, deletion: Deletion, kept: &'static str) -> BoxFuture<'static, StoreResult<bool>> {
+    fn claim_deletion(&self, user: UserId, now_ms: i64) -> BoxFuture<'static, StoreResult<bool>> {
+        let store = self.clone();
+        self.timed("start an account's erasure".into(), async move {
+            deletions::claim(&store.dbs.common, user as i64, now_ms).await
+        })
+    }
+
+    fn leftover_inbox(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
+        let store = self.clone();
+        self.timed("read what reached a deleted user".into(), async move {
+            deletions::leftover_inbox(&store, deletion).await
+        })
+    }
+
+    fn erase_leftovers(
+        &self,
+        deletion: Deletion,
+        kept: &'static str,
+        answers: Vec<RowWrite>,
+    ) -> BoxFuture<'static, StoreResult<bool>> {
         // A statement per table on every game shard: a longer bound than one call's.
         let (bound, store) = (self.timeout * 6, self.clone());
         Box::pin(async move {
-            let work = deletions::erase_leftovers(&store, deletion, kept);
+            let work = deletions::erase_leftovers(&store, deletion, kept, answers);
             let what = format!("erase what is left of user {}", deletion.user);
             tokio::time::timeout(bound, work).await.map_err(|_| StoreError::Timeout(what))?
         })

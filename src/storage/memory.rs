@@ -246,7 +246,9 @@ impl Store for MemoryStore {
     }
 
     fn request_deletion(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Deletion>> {
-        Box::pin(ready(Ok(*self.inner().deletions.entry(deletion.user).or_insert(deletion))))
+        let mut inner = self.inner();
+        inner.sessions.remove(&deletion.user);
+        Box::pin(ready(Ok(*inner.deletions.entry(deletion.user).or_insert(deletion))))
     }
 
     fn cancel_deletion(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<DeletionPhase>>> {
@@ -269,6 +271,19 @@ impl Store for MemoryStore {
         due.sort_by_key(|d| d.due_at_ms);
         due.truncate(limit);
         Box::pin(ready(Ok(due)))
+    }
+
+    fn claim_deletion(&self, user: UserId, now_ms: i64) -> BoxFuture<'static, StoreResult<bool>> {
+        let mut inner = self.inner();
+        let live = inner.sessions.get(&user).is_some_and(|s| s.expires_at_ms > now_ms);
+        let claimed = match inner.deletions.get_mut(&user) {
+            Some(d) if d.phase == DeletionPhase::Waiting && d.due_at_ms <= now_ms && !live => {
+                (d.phase, d.phase_at_ms) = (DeletionPhase::Erasing, now_ms);
+                true
+            }
+            _ => false,
+        };
+        Box::pin(ready(Ok(claimed)))
     }
 
     fn deletion_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Deletion>>> {

@@ -463,8 +463,9 @@ pub trait Store: Send + Sync + 'static {
         Box::pin(futures_util::future::ready(Err(StoreError::NotFound(format!("outbox {outbox}")))))
     }
 
-    /// Records `deletion` (waiting) unless one is recorded for its user already; answers the
-    /// one in force (an earlier request keeps its time).
+    /// Records `deletion` (waiting) unless one is recorded for its user already, and ends the
+    /// user's session, in one transaction; answers the deletion in force (an earlier request
+    /// keeps its time).
     fn request_deletion(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Deletion>> {
         no_deletions(deletion.user)
     }
@@ -472,18 +473,28 @@ pub trait Store: Send + Sync + 'static {
     /// Cancels `user`'s deletion if it still waits: answers the phase it found (None: no
     /// deletion; `Waiting`: cancelled now; a later phase: too late, nothing changed).
     fn cancel_deletion(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<DeletionPhase>>> {
-        no_deletions(user)
+        let _ = user;
+        Box::pin(futures_util::future::ready(Ok(None)))
     }
 
     /// Deletions not done whose grace period ended by `now_ms`, the earliest first, at most
     /// `limit`.
     fn deletions_due(&self, now_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
         let _ = (now_ms, limit);
-        no_deletions(0)
+        Box::pin(futures_util::future::ready(Ok(Vec::new())))
     }
 
     /// The deletion of `user`, if one is recorded.
     fn deletion_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Deletion>>> {
+        let _ = user;
+        Box::pin(futures_util::future::ready(Ok(None)))
+    }
+
+    /// Starts `user`'s erasure (waiting → erasing) if its grace period ended by `now_ms` and
+    /// no session of the user is live (a session opened since the request keeps the account
+    /// until it ends); answers whether it did.
+    fn claim_deletion(&self, user: UserId, now_ms: i64) -> BoxFuture<'static, StoreResult<bool>> {
+        let _ = now_ms;
         no_deletions(user)
     }
 
@@ -515,19 +526,30 @@ pub trait Store: Send + Sync + 'static {
     }
 
     /// Withdraws `user`'s requests to join clans (each clan's version moves, so an approval
-    /// decided before is decided again) and their clan actions' recorded results; answers
-    /// how many rows went.
+    /// decided before is decided again); answers how many went.
     fn forget_clan_rows(&self, user: UserId) -> BoxFuture<'static, StoreResult<u64>> {
         no_deletions(user)
     }
 
-    /// Once `deletion`'s user has nothing left in its outboxes (farewells and action logs
-    /// carried): deletes what reached it since (inbox rows, dead letters to or from it, its
-    /// clan actions' results) and its action log, but for the rows of action `kept`, which
-    /// stay for their retention under user id 0 (no one's). Answers false, changing nothing,
-    /// while the outboxes still hold rows.
-    fn erase_leftovers(&self, deletion: Deletion, kept: &'static str) -> BoxFuture<'static, StoreResult<bool>> {
-        let _ = kept;
+    /// The deliveries waiting unapplied in the inbox of `deletion`'s user (`INBOX` rows).
+    fn leftover_inbox(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
+        no_deletions(deletion.user)
+    }
+
+    /// With `answers` (outbox rows answering what waited in the inbox): commits them with the
+    /// inbox emptied, and answers false (they are to be carried first). Without: once the
+    /// user has nothing left in its outboxes (farewells and action logs carried), deletes
+    /// every row of the user on its game shard again (what writers outside its actor added
+    /// since), dead letters to it, its clan actions' results and its action log, but for the
+    /// rows of action `kept`, which stay for their retention under user id 0 (no one's);
+    /// answers false, changing nothing, while the outboxes still hold rows.
+    fn erase_leftovers(
+        &self,
+        deletion: Deletion,
+        kept: &'static str,
+        answers: Vec<RowWrite>,
+    ) -> BoxFuture<'static, StoreResult<bool>> {
+        let _ = (kept, answers);
         no_deletions(deletion.user)
     }
 
@@ -545,7 +567,8 @@ pub trait Store: Send + Sync + 'static {
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>>;
 }
 
-/// The answer of a store that keeps no accounts to delete (benchmarks, unit tests).
+/// The answer of a store that keeps no accounts to delete (benchmarks, unit tests) to a
+/// call that must change or read one. Reads of deletions answer that there are none.
 fn no_deletions<T: Send + 'static>(user: UserId) -> BoxFuture<'static, StoreResult<T>> {
     Box::pin(futures_util::future::ready(Err(StoreError::NotFound(format!("deletions of user {user} in this store")))))
 }

@@ -160,6 +160,24 @@ impl<H: CommitHook> Store for HookedStore<H> {
     fn write_outside(&self, user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
         self.inner.write_outside(user, rows)
     }
+    fn request_deletion(
+        &self,
+        deletion: summoner::storage::Deletion,
+    ) -> BoxFuture<'static, StoreResult<summoner::storage::Deletion>> {
+        self.inner.request_deletion(deletion)
+    }
+
+    fn cancel_deletion(
+        &self,
+        user: UserId,
+    ) -> BoxFuture<'static, StoreResult<Option<summoner::storage::DeletionPhase>>> {
+        self.inner.cancel_deletion(user)
+    }
+
+    fn claim_deletion(&self, user: UserId, now_ms: i64) -> BoxFuture<'static, StoreResult<bool>> {
+        self.inner.claim_deletion(user, now_ms)
+    }
+
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
         self.inner.save_session(user, session)
     }

@@ -289,7 +289,7 @@ fn transfer(on: &On, user: u64) -> Result<Decision, Refusal> {
 }
 
 /// A member's check-in, counted once a game day; the one that reaches the day's goal
-/// rewards every member.
+/// rewards every member who was one when the day began.
 fn check_in(on: &On) -> Result<Decision, Refusal> {
     let (clan, now_ms, rules) = (on.clan(), on.now_ms, &on.data.social);
     let Some(member) = on.view.member(on.me.user) else {
@@ -315,7 +315,14 @@ fn check_in(on: &On) -> Result<Decision, Refusal> {
         ),
         RowWrite::Patch { table: &CLAN_MEMBERS, key: key(clan.id, on.me.user), set: mark },
     ];
-    let told = if reached { on.view.members.iter().map(|m| m.user).collect() } else { Vec::new() };
+    // Only members of the clan since the day began share its reward: hopping from a clan that
+    // was rewarded today into one about to be pays nothing more.
+    let day_began = on.data.reset.last_reset(now_ms);
+    let told = if reached {
+        on.view.members.iter().filter(|m| m.joined_at_ms < day_began).map(|m| m.user).collect()
+    } else {
+        Vec::new()
+    };
     let mut out = on.outcome(&after, told, if reached { "reward" } else { "checked_in" });
     (out.checkins, out.reached_goal) = (after.checkins, reached);
     on.done(writes, out)

@@ -302,9 +302,11 @@ mod tests {
         GameData::embedded().expect("embedded game data")
     }
 
-    /// A clan led by 1, with officer 2, members 3 and 4, and a request from 9.
+    /// A clan led by 1, with officer 2, members 3 and 4 (joined in that order, days before the
+    /// tests' time), and a request from 9.
     fn clan(open: bool) -> ClanView {
-        let member = |user, role| Member { user, joined_at_ms: user as i64, role, checkin_resets_at_ms: 0 };
+        let joined = |user: u64| user as i64 - 10 * 86_400_000;
+        let member = |user, role| Member { user, joined_at_ms: joined(user), role, checkin_resets_at_ms: 0 };
         ClanView {
             clan: Clan {
                 id: 500,
@@ -370,7 +372,7 @@ mod tests {
     fn a_departing_leader_hands_the_clan_on_or_disbands_it() {
         let mut view = clan(false);
         // Member 3 joined before officer 2: the officer still comes first.
-        view.members[2].joined_at_ms = -1;
+        view.members[2].joined_at_ms = i64::MIN / 2;
         let departed = act(&view, 1, Action::Depart).expect("the leader departs");
         let after = departed.outcome.clan.clone().expect("the clan goes on");
         assert_eq!((after.leader_id, after.member_count), (2, 3));
@@ -433,6 +435,11 @@ mod tests {
         let reached = act(&view, 3, Action::CheckIn).expect("counted");
         assert!(reached.outcome.reached_goal);
         assert_eq!(reached.outcome.told, vec![1, 2, 3, 4], "every member is rewarded");
+        // One who joined after the day's reset (the act's time is 1 s past the epoch) is not.
+        let mut hopped = view.clone();
+        hopped.members[3].joined_at_ms = 500;
+        let reached = act(&hopped, 3, Action::CheckIn).expect("counted");
+        assert_eq!(reached.outcome.told, vec![1, 2, 3], "a member since the reset only");
         view.clan.checkins = data.social.clan_checkin_goal;
         assert!(!act(&view, 4, Action::CheckIn).expect("counted").outcome.reached_goal);
         view.clan.checkin_resets_at_ms = 500; // yesterday's count

@@ -20,17 +20,44 @@ use crate::game::handlers::shop::CHECKED_IN_TODAY;
 use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::wallet;
 
+/// The counter that holds a player who left a clan back from another until it resets
+/// (`clan_leave_cooldown_secs`).
+pub const LEFT_CLAN: &str = "clan.left";
+
 fn act(action: Action) -> Option<Need> {
     Some(Need::ClanAction(action))
 }
 
-/// CreateClan founds the clan first.
-pub fn create_reads(_: &Asking, r: &CreateClanReq) -> Option<Need> {
+/// Until when a player who left a clan waits before joining or founding another, if they do
+/// now (`left`: the counter's value and reset).
+fn cooling_down(left: Option<(i64, i64)>, now_ms: i64) -> Option<i64> {
+    left.filter(|(value, resets_at_ms)| *value > 0 && now_ms < *resets_at_ms).map(|(_, resets_at_ms)| resets_at_ms)
+}
+
+fn left_counter(counter: Option<&crate::game::entities::Counter>) -> Option<(i64, i64)> {
+    counter.map(|c| (c.value, c.resets_at_ms))
+}
+
+/// The refusal of joining or founding a clan while the wait after leaving one runs.
+fn refuse_while_cooling_down(ctx: &HandlerCtx) -> HandlerResult<()> {
+    match cooling_down(left_counter(ctx.user.owned.counters.get(LEFT_CLAN)), ctx.now_ms) {
+        Some(until) => Err(Refusal::new(
+            ErrorCode::ClanCooldown,
+            format!("you left a clan: you may join or found another from {until} (ms since the epoch)"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// CreateClan founds the clan first (not while the wait after leaving one runs).
+pub fn create_reads(ask: &Asking, r: &CreateClanReq) -> Option<Need> {
+    cooling_down(left_counter(ask.state.owned.counters.get(LEFT_CLAN)), ask.now_ms).is_none().then_some(())?;
     act(Action::Create { name: crate::game::names::nfc(r.name.trim()), open: r.open })
 }
 
-/// JoinClan joins (or asks to) first.
-pub fn join_reads(_: &Asking, r: &JoinClanReq) -> Option<Need> {
+/// JoinClan joins (or asks to) first (not while the wait after leaving a clan runs).
+pub fn join_reads(ask: &Asking, r: &JoinClanReq) -> Option<Need> {
+    cooling_down(left_counter(ask.state.owned.counters.get(LEFT_CLAN)), ask.now_ms).is_none().then_some(())?;
     act(Action::Join { clan_id: r.clan_id })
 }
 
@@ -101,6 +128,7 @@ fn log(ctx: &mut HandlerCtx, action: &'static str, outcome: &ClanOutcome) {
 
 /// CreateClan: the founder leads the new clan, for `clan_create_gold`.
 pub fn create_clan(ctx: &mut HandlerCtx, _req: &CreateClanReq) -> HandlerResult<CreateClanRes> {
+    refuse_while_cooling_down(ctx)?;
     let outcome = outcome(ctx)?;
     // The fetch step refused a founder short of gold before founding anything.
     wallet::spend(ctx, Currency::Gold, ctx.data.social.clan_create_gold, "clan_create")?;
@@ -111,6 +139,7 @@ pub fn create_clan(ctx: &mut HandlerCtx, _req: &CreateClanReq) -> HandlerResult<
 
 /// JoinClan: into an open clan at once, else a request.
 pub fn join_clan(ctx: &mut HandlerCtx, _req: &JoinClanReq) -> HandlerResult<JoinClanRes> {
+    refuse_while_cooling_down(ctx)?;
     let outcome = outcome(ctx)?;
     if outcome.joined {
         ctx.events.push(GameEvent::ClanJoined);
@@ -136,9 +165,15 @@ pub fn reject_clan_request(ctx: &mut HandlerCtx, _req: &RejectClanRequestReq) ->
     Ok(RejectClanRequestRes {})
 }
 
-/// LeaveClan: out of the clan (the leader, as its last member, ends it).
+/// LeaveClan: out of the clan (the leader, as its last member, ends it); another clan waits
+/// `clan_leave_cooldown_secs`.
 pub fn leave_clan(ctx: &mut HandlerCtx, _req: &LeaveClanReq) -> HandlerResult<LeaveClanRes> {
     let outcome = outcome(ctx)?;
+    let wait = ctx.data.social.clan_leave_cooldown_ms;
+    if wait > 0 {
+        let until = ctx.now_ms.saturating_add(wait);
+        wallet::set_counter(ctx, LEFT_CLAN, 1, until);
+    }
     log(ctx, "clan_leave", &outcome);
     Ok(LeaveClanRes {})
 }

@@ -2,7 +2,9 @@
 //! (from the cache, rebuilt from their rows when the cache lost it: the actor's fetch step),
 //! once per friend per game day, settled like a stage battle (`battle::check_plausible`,
 //! the game data's `friend_dungeon_min_secs`). A win pays the visitor gold and experience for
-//! the monsters that fought, and sends the friend friendship points (a delivery, as mail).
+//! the monsters that fought, in proportion to the friend team's strength below the game
+//! data's `friend_dungeon_full_pay_pct` ([`pay_pct`]), and sends the friend friendship points
+//! (a delivery, as mail, within the friend's daily cap).
 //!
 //! The open battle is a row of the user's battles, keyed by its single-use token, whose
 //! stage names the friend fought: `friend:<user id>`.
@@ -11,6 +13,7 @@ use summoner_proto::api::{ErrorCode, VisitFriendDungeonReq, VisitFriendDungeonRe
 use summoner_proto::gamedata::Currency;
 
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
+use crate::game::data::SocialRules;
 use crate::game::effects::GameEvent;
 use crate::game::friends;
 use crate::game::handlers::battle::{self, Claim};
@@ -27,6 +30,20 @@ pub fn visit_reads(ask: &Asking, req: &VisitFriendDungeonReq) -> Option<Need> {
 /// The friend a dungeon battle's stage key names.
 fn fought(stage: &str) -> Option<u64> {
     stage.strip_prefix(STAGE_PREFIX)?.parse().ok()
+}
+
+/// The percent of the dungeon's reward a win pays: in full against a friend's team of at
+/// least `dungeon_full_pay_pct` percent of the visitor's power, in proportion below (a
+/// throwaway friend with one weak monster pays almost nothing), rounded down.
+pub fn pay_pct(social: &SocialRules, power: u64, enemy_power: u64) -> u32 {
+    let Some(full) = social.dungeon_full_pay_pct else { return 100 };
+    let threshold = (u128::from(power) * u128::from(full) / 100).max(1);
+    (u128::from(enemy_power) * 100 / threshold).min(100) as u32
+}
+
+/// `amount` × `pct` / 100, rounded down.
+fn scaled(amount: u64, pct: u32) -> u64 {
+    (u128::from(amount) * u128::from(pct) / 100) as u64
 }
 
 /// VisitFriendDungeon: starts a visit (token 0) or finishes the open one.
@@ -67,6 +84,7 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
         format!("power={power} enemy={enemy_power} token={token}"),
     );
     Ok(VisitFriendDungeonRes {
+        pay_pct: pay_pct(&data.social, power, enemy_power),
         battle_token: token,
         friend: Some(snapshot),
         enemy_power,
@@ -92,10 +110,12 @@ fn finish(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vi
     let mut res = VisitFriendDungeonRes { finished: true, won: req.won, stars: req.stars, ..Default::default() };
     if req.won {
         let social = &data.social;
-        wallet::earn(ctx, Currency::Gold, social.dungeon_gold, "friend_dungeon");
+        let pct = pay_pct(social, battle.power, battle.enemy_power);
+        let (gold, exp) = (scaled(social.dungeon_gold, pct), scaled(social.dungeon_monster_exp, pct));
+        wallet::earn(ctx, Currency::Gold, gold, "friend_dungeon");
         for id in &battle.members {
             if let Some(monster) = ctx.user.owned.monsters.get_mut(id) {
-                monsters::gain_exp(data, monster, social.dungeon_monster_exp);
+                monsters::gain_exp(data, monster, exp);
                 res.team.push(monsters::info(data, monster));
             }
         }
@@ -105,7 +125,7 @@ fn finish(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vi
             res.host_points = social.dungeon_host_points;
         }
         ctx.events.push(GameEvent::DungeonWon);
-        (res.gold, res.monster_exp) = (social.dungeon_gold, social.dungeon_monster_exp);
+        (res.gold, res.monster_exp, res.pay_pct) = (gold, exp, pct);
     }
     ctx.log(
         "dungeon_finish",

@@ -6,12 +6,14 @@ use diesel::result::Error as DieselError;
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
-use super::{DbStore, db, is_unique_violation};
+use super::{DbStore, db};
+use crate::storage::batch::Job;
 use crate::storage::conn::{SqlConn, dialect_of};
-use crate::storage::db::Db;
-use crate::storage::rows::{ColType, Value};
+use crate::storage::db::{Db, DbKind};
+use crate::storage::rows::{ColType, Row, RowWrite, Value};
 use crate::storage::schema::{account_auth, account_deletions, accounts, sessions};
-use crate::storage::sql::{Bind, Statement};
+use crate::storage::sql::{self, Bind, Statement};
+use crate::storage::tables::{INBOX, LOG_OUTBOX, USERS};
 use crate::storage::{Deletion, DeletionPhase, StoreError, StoreResult, UserShards};
 use crate::with_conn;
 
@@ -47,29 +49,65 @@ pub(super) async fn deletion_of(common: &Db, user: i64) -> StoreResult<Option<De
     row.map(deletion_of_row).transpose()
 }
 
-/// Records `deletion` unless its user has one; answers the one in force.
+/// Records `deletion` unless its user has one, and ends the user's session, in one
+/// transaction; answers the deletion in force.
 pub(super) async fn request(common: &Db, deletion: Deletion) -> StoreResult<Deletion> {
     let what = "record an account's deletion";
     let user = deletion.user as i64;
     with_conn!(common, what, |conn| {
-        let inserted = diesel::insert_into(account_deletions::table)
-            .values((
-                account_deletions::user_id.eq(user),
-                account_deletions::game_shard.eq(deletion.shards.game),
-                account_deletions::log_shard.eq(deletion.shards.log),
-                account_deletions::requested_at_ms.eq(deletion.requested_at_ms),
-                account_deletions::due_at_ms.eq(deletion.due_at_ms),
-                account_deletions::phase.eq(DeletionPhase::Waiting as i16),
-                account_deletions::phase_at_ms.eq(deletion.requested_at_ms),
-            ))
-            .execute(conn)
-            .await;
-        match inserted {
-            Err(e) if is_unique_violation(&e) => Ok(()),
-            other => other.map(drop).map_err(db(what)),
-        }
+        conn.transaction::<_, DieselError, _>(async |conn| {
+            let existing: Option<i64> =
+                account_deletions::table.find(user).select(account_deletions::user_id).first(conn).await.optional()?;
+            if existing.is_none() {
+                diesel::insert_into(account_deletions::table)
+                    .values((
+                        account_deletions::user_id.eq(user),
+                        account_deletions::game_shard.eq(deletion.shards.game),
+                        account_deletions::log_shard.eq(deletion.shards.log),
+                        account_deletions::requested_at_ms.eq(deletion.requested_at_ms),
+                        account_deletions::due_at_ms.eq(deletion.due_at_ms),
+                        account_deletions::phase.eq(DeletionPhase::Waiting as i16),
+                        account_deletions::phase_at_ms.eq(deletion.requested_at_ms),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+            // The session ends with the record, whatever becomes of the request's own commit.
+            diesel::update(sessions::table.find(user))
+                .set((
+                    sessions::session_id.eq(0),
+                    sessions::token_hash.eq(None::<Vec<u8>>),
+                    sessions::expires_at_ms.eq(0),
+                ))
+                .execute(conn)
+                .await
+                .map(drop)
+        })
+        .await
+        .map_err(db(what))
     })?;
     deletion_of(common, user).await?.ok_or_else(|| StoreError::NotFound(format!("the deletion of user {user}")))
+}
+
+/// Starts the erasure of `user` (waiting → erasing) if its grace period ended by `now_ms`
+/// and no session of the user is live; answers whether it did.
+pub(super) async fn claim(common: &Db, user: i64, now_ms: i64) -> StoreResult<bool> {
+    let what = "start an account's erasure";
+    let (who, now) = (Value::Int(user), Value::Int(now_ms));
+    let moved = with_conn!(common, what, |conn| {
+        let mut s = Statement::new(dialect_of(conn), "UPDATE account_deletions SET phase = ");
+        s.param(Bind::Int(DeletionPhase::Erasing as i64)).push(", phase_at_ms = ");
+        s.param(Bind::Value(ColType::BigInt, &now)).push(" WHERE user_id = ");
+        s.param(Bind::Value(ColType::BigInt, &who)).push(" AND phase = ");
+        s.param(Bind::Int(DeletionPhase::Waiting as i64)).push(" AND due_at_ms <= ");
+        s.param(Bind::Value(ColType::BigInt, &now));
+        s.push(" AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.user_id = ");
+        s.param(Bind::Value(ColType::BigInt, &who))
+            .push(" AND sessions.token_hash IS NOT NULL AND sessions.expires_at_ms > ");
+        s.param(Bind::Value(ColType::BigInt, &now)).push(")");
+        conn.exec(s).await.map_err(db(what))
+    })?;
+    Ok(moved == 1)
 }
 
 /// Cancels `user`'s deletion if it waits; answers the phase found.
@@ -197,29 +235,62 @@ async fn run_on_action(source: &Db, sql: &str, user: &Value, action: Option<(&st
     })
 }
 
+/// The deliveries waiting unapplied in a deleted user's inbox.
+pub(super) async fn leftover_inbox(store: &DbStore, deletion: Deletion) -> StoreResult<Vec<Row>> {
+    let game = game_shard(store, deletion)?;
+    let user = Value::uint(deletion.user);
+    let what = "read what reached a deleted user";
+    with_conn!(game, what, |conn| {
+        let dialect = dialect_of(conn);
+        let mut s = Statement::new(dialect, sql::select(dialect, &INBOX));
+        s.push(" WHERE user_id = ").param(Bind::Value(ColType::BigInt, &user)).push(" AND applied_at_ms = 0");
+        conn.rows(s).await.map_err(db(what))
+    })
+}
+
+fn game_shard(store: &DbStore, deletion: Deletion) -> StoreResult<&Db> {
+    let no = deletion.shards.game;
+    store.dbs.game.get(&no).ok_or_else(|| StoreError::NotFound(format!("game shard {no} on this node")))
+}
+
 /// What reached a deleted user after its erasure, and its action log but for the rows of
 /// action `kept` (they stay, as no one's: user id 0), once its outboxes are empty; answers
-/// false while they are not.
-pub(super) async fn erase_leftovers(store: &DbStore, deletion: Deletion, kept: &str) -> StoreResult<bool> {
+/// false while they are not. `answers` (outbox rows answering what waited in the inbox) are
+/// committed first, with the inbox emptied, and the step waits for them to be carried.
+pub(super) async fn erase_leftovers(
+    store: &DbStore,
+    deletion: Deletion,
+    kept: &str,
+    answers: Vec<RowWrite>,
+) -> StoreResult<bool> {
     let dbs = &store.dbs;
     let user = Value::uint(deletion.user);
     let shards = deletion.shards;
-    let not_here = |kind: &str, no: i16| StoreError::NotFound(format!("{kind} shard {no} on this node"));
-    let game = dbs.game.get(&shards.game).ok_or_else(|| not_here("game", shards.game))?;
+    let game = game_shard(store, deletion)?;
+    if !answers.is_empty() {
+        let mut writes = answers;
+        writes.push(RowWrite::DeleteOwned(&INBOX, user.clone()));
+        store.submit(DbKind::Game, shards.game, Job { user: deletion.user as i64, epoch: None, writes }).await?;
+        return Ok(false);
+    }
     if holds(game, "outbox", "sender_id", &user).await? || holds(game, "log_outbox", "user_id", &user).await? {
         return Ok(false);
     }
-    run(game, "DELETE FROM inbox WHERE user_id = ", &user).await?;
+    // Rows written since the erasure by writers outside the user's actor (an operator's
+    // grant before the account went), and what reached the user.
+    for table in super::export::OWN_TABLES.iter().filter(|t| t.name != LOG_OUTBOX.name).chain([&&USERS]) {
+        run(game, &format!("DELETE FROM {} WHERE user_id = ", table.name), &user).await?;
+    }
+    // Dead letters to the user; those from the user are its farewells, kept to be put back.
     for shard in dbs.game.values() {
-        for column in ["sender_id", "receiver_id"] {
-            run(shard, &format!("DELETE FROM dead_letters WHERE {column} = "), &user).await?;
-        }
+        run(shard, "DELETE FROM dead_letters WHERE receiver_id = ", &user).await?;
     }
-    for column in ["sender_id", "receiver_id"] {
-        run(&dbs.clan, &format!("DELETE FROM dead_letters WHERE {column} = "), &user).await?;
-    }
+    run(&dbs.clan, "DELETE FROM dead_letters WHERE receiver_id = ", &user).await?;
     run(&dbs.clan, "DELETE FROM clan_ops WHERE user_id = ", &user).await?;
-    let log = dbs.log.get(&shards.log).ok_or_else(|| not_here("log", shards.log))?;
+    let log = dbs
+        .log
+        .get(&shards.log)
+        .ok_or_else(|| StoreError::NotFound(format!("log shard {} on this node", shards.log)))?;
     let kept = Value::Text(kept.to_owned());
     run_on_action(log, "DELETE FROM action_log WHERE user_id = ", &user, Some(("<>", &kept))).await?;
     run_on_action(log, "UPDATE action_log SET user_id = 0 WHERE user_id = ", &user, Some(("=", &kept))).await?;

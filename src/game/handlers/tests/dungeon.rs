@@ -73,7 +73,11 @@ fn a_visit_is_settled_like_a_battle_once_a_day_and_pays_the_host() {
     let gold = a.state.profile.gold;
     let won = answer!(a.ok(finish(ib, started.battle_token, 3, 60_000)), VisitFriendDungeon);
     assert!(won.finished && won.won);
-    assert_eq!(a.state.profile.gold, gold + a.data.social.dungeon_gold);
+    // One monster against five: a weak team pays in proportion, as the start said.
+    assert!(started.pay_pct < 100, "pays {}%", started.pay_pct);
+    assert_eq!(won.pay_pct, started.pay_pct);
+    let paid = a.data.social.dungeon_gold * u64::from(started.pay_pct) / 100;
+    assert_eq!((a.state.profile.gold, won.gold), (gold + paid, paid));
     assert_eq!(won.host_points, a.data.social.dungeon_host_points);
     a.refused(finish(ib, started.battle_token, 3, 60_000), ErrorCode::BattleReplayed);
 
@@ -119,4 +123,22 @@ fn a_visit_needs_a_friend_with_a_team_and_a_team_strong_enough_to_win() {
     assert!(!answer!(weak.ok(lost), VisitFriendDungeon).won);
     assert_eq!(weak.state.profile.gold, gold);
     assert!(weak.outbox.is_empty(), "the host gets nothing from a loss");
+}
+
+/// The dungeon pays in full against a team at least as strong as the rule asks, in
+/// proportion below (rounded down), and in full under game data without the rule.
+#[test]
+fn a_weak_friend_team_pays_in_proportion() {
+    use crate::game::handlers::dungeon::pay_pct;
+    let mut social = crate::game::data::GameData::embedded().expect("game data").social;
+    assert_eq!(social.dungeon_full_pay_pct, Some(100));
+    assert_eq!(pay_pct(&social, 1_000, 1_000), 100);
+    assert_eq!(pay_pct(&social, 1_000, 5_000), 100, "never above full");
+    assert_eq!(pay_pct(&social, 1_000, 100), 10);
+    assert_eq!(pay_pct(&social, 1_000, 9), 0);
+    assert_eq!(pay_pct(&social, 0, 0), 0, "no power on either side: an empty team pays nothing");
+    social.dungeon_full_pay_pct = Some(50);
+    assert_eq!(pay_pct(&social, 1_000, 250), 50);
+    social.dungeon_full_pay_pct = None;
+    assert_eq!(pay_pct(&social, 1_000, 1), 100);
 }

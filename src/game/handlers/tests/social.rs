@@ -513,3 +513,129 @@ fn an_erased_user_ends_every_pair_on_the_other_side() {
         );
     }
 }
+
+/// `a` and `b` become friends (`a` asks, `b` accepts, every answer applied on both sides).
+fn befriend(a: &mut Player, b: &mut Player) {
+    let ia = a.state.user_id();
+    ask(a, b);
+    deliver(&mut [&mut *a, &mut *b]);
+    touch(b);
+    accept(b, ia);
+    deliver(&mut [&mut *a, &mut *b]);
+    touch(a);
+    deliver(&mut [&mut *a, &mut *b]);
+    touch(b);
+}
+
+/// However many friends gift a user, the points paid stop at the day's cap (the part of a
+/// gift that fits is paid); the next game day pays again.
+#[test]
+fn friendship_points_received_stop_at_the_day_s_cap() {
+    let mut all = players(13);
+    let mut receiver = all.remove(0);
+    for sender in &mut all {
+        befriend(sender, &mut receiver);
+        answer!(sender.ok(Q::SendGift(SendGiftReq { user_id: 0 })), SendGift);
+    }
+    let mut everyone: Vec<&mut Player> = all.iter_mut().collect();
+    everyone.push(&mut receiver);
+    assert_eq!(deliver(&mut everyone), 12);
+    touch(&mut receiver);
+    let cap = receiver.data.social.friend_points_daily_cap.expect("the shipped data caps the day's points");
+    let paid: u64 = receiver
+        .state
+        .owned
+        .mail
+        .values()
+        .filter(|m| m.kind == "gift")
+        .flat_map(crate::game::wallet::attachments)
+        .map(|r| u64::from(r.amount))
+        .sum();
+    assert_eq!(paid, cap, "12 gifts of 10, and the day pays {cap}");
+    let unpaid = receiver.logged("delivery_received").iter().filter(|l| l.result.contains("received already")).count();
+    assert_eq!(unpaid, 12 - usize::try_from(cap / 10).expect("small"), "the gifts past the cap are logged unpaid");
+
+    // The next game day, the same friends' gifts are paid again.
+    let tomorrow = receiver.data.reset.next_reset(receiver.now);
+    for sender in &mut all {
+        sender.now = tomorrow;
+        answer!(sender.ok(Q::SendGift(SendGiftReq { user_id: 0 })), SendGift);
+    }
+    receiver.now = tomorrow;
+    let mut everyone: Vec<&mut Player> = all.iter_mut().collect();
+    everyone.push(&mut receiver);
+    deliver(&mut everyone);
+    touch(&mut receiver);
+    let today = receiver.state.owned.counters.get(crate::game::inbox::FRIEND_POINTS_TODAY).expect("counted");
+    assert_eq!(today.value, i64::try_from(cap).expect("small"));
+}
+
+/// A gift sent by a user the receiver is no friend of any more, when it arrives, pays nothing.
+#[test]
+fn a_gift_from_a_friend_removed_before_it_arrives_is_not_paid() {
+    let [mut a, mut b] = <[Player; 2]>::try_from(players(2)).ok().expect("two players");
+    let ia = a.state.user_id();
+    befriend(&mut a, &mut b);
+    assert_eq!(b.call(Q::RemoveFriend(RemoveFriendReq { user_id: ia })).error, ErrorCode::Ok as i32);
+    // Sent before `a` learns of the removal.
+    answer!(a.ok(Q::SendGift(SendGiftReq { user_id: 0 })), SendGift);
+    deliver(&mut [&mut a, &mut b]);
+    touch(&mut b);
+    assert!(b.state.owned.mail.values().all(|m| m.kind != "gift"), "no gift mail");
+    let log = b.logged("delivery_received");
+    assert!(log.iter().any(|l| l.result.contains("no friend now")), "{log:?}");
+}
+
+/// Leaving a clan makes the player wait before joining or founding another: the request is
+/// refused before any clan action is made; once the wait is over, it is made.
+#[test]
+fn a_player_who_left_a_clan_waits_before_another() {
+    use summoner_proto::api::{CreateClanReq, JoinClanReq, LeaveClanReq};
+    use summoner_proto::social::ClanOutcome;
+
+    let mut p = Player::with_id(300);
+    let left = ClanOutcome { clan_id: 5, action: "leave".into(), change: "left".into(), ..Default::default() };
+    p.call_with(Q::LeaveClan(LeaveClanReq {}), Fetched::Clan(Ok(left)));
+    let join = Q::JoinClan(JoinClanReq { clan_id: 6 });
+    let found = Q::CreateClan(CreateClanReq { name: "Hoppers".into(), open: true });
+    fn asking(p: &Player) -> crate::game::reads::Asking<'_> {
+        crate::game::reads::Asking { state: &p.state, now_ms: p.now, test_operations: true }
+    }
+    for q in [&join, &found] {
+        assert_eq!(crate::game::dispatch::needs(&asking(&p), q), None, "no clan action is made");
+        let refused = p.refused(q.clone(), ErrorCode::ClanCooldown);
+        assert!(refused.message.contains("left a clan"), "{}", refused.message);
+    }
+    p.now += p.data.social.clan_leave_cooldown_ms;
+    for q in [&join, &found] {
+        assert!(crate::game::dispatch::needs(&asking(&p), q).is_some(), "the wait is over");
+    }
+}
+
+/// A pair delivery that reaches a user after its erasure is answered like the farewells:
+/// the sender's request ends on its side.
+#[test]
+fn a_request_that_reaches_an_erased_user_is_answered() {
+    let [mut low, mut high] = <[Player; 2]>::try_from(players(2)).ok().expect("two players");
+    let (high_id, high_shard) = (high.state.user_id(), high.state.shards.game);
+    ask(&mut low, &high);
+    assert_eq!(requests_of(&low), [(high_id, true)]);
+    let (_, landed) = crate::storage::delivery::inbox_row(&low.outbox[0]).expect("an outbox row");
+    low.outbox.clear();
+    let mut next = 1u64 << 40;
+    let answers = crate::game::erasure::answers(high_id, high_shard, &[landed.clone(), landed], high.now, &mut || {
+        next += 1;
+        next
+    });
+    assert_eq!(answers.len(), 1, "one answer per sender");
+    high.outbox = answers
+        .into_iter()
+        .map(|w| match w {
+            crate::storage::rows::RowWrite::Insert(_, row) => row,
+            other => panic!("an answer is an outbox row: {other:?}"),
+        })
+        .collect();
+    deliver(&mut [&mut low, &mut high]);
+    touch(&mut low);
+    assert!(requests_of(&low).is_empty(), "the request ended");
+}

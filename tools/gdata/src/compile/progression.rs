@@ -56,6 +56,9 @@ impl Builder {
             "clan_create_gold",
             "clan_checkin_goal",
             "clan_checkin_gems",
+            "friend_points_daily_cap",
+            "friend_dungeon_full_pay_pct",
+            "clan_leave_cooldown_secs",
         ];
         for (key, row) in &map {
             if !known.contains(key) {
@@ -114,6 +117,9 @@ impl Builder {
             clan_create_gold: get("clan_create_gold", 0, any),
             clan_checkin_goal: get("clan_checkin_goal", 1, 1000),
             clan_checkin_gems: get("clan_checkin_gems", 0, any),
+            friend_points_daily_cap: get("friend_points_daily_cap", 1, any),
+            friend_dungeon_full_pay_pct: get("friend_dungeon_full_pay_pct", 1, 1000),
+            clan_leave_cooldown_secs: get("clan_leave_cooldown_secs", 0, 30 * 86_400),
             time_zone,
         };
         if rules.clan_checkin_goal > rules.clan_member_limit
