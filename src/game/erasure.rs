@@ -12,8 +12,8 @@ use summoner_proto::social::{Op, PairState, Proposal, delivery::Kind};
 use crate::game::entities::{Entity, Received};
 use crate::game::inbox::Outgoing;
 use crate::game::state::UserState;
-use crate::storage::rows::{Row, RowWrite};
-use crate::storage::tables::OUTBOX;
+use crate::storage::rows::{Row, RowWrite, Value};
+use crate::storage::tables::{INBOX, OUTBOX};
 
 /// Why the pair ended, as the other side's log shows it.
 pub const GONE: &str = "the account was deleted";
@@ -38,6 +38,13 @@ pub fn pair_partners(state: &UserState) -> Vec<u64> {
 pub fn farewells(state: &UserState, now_ms: i64, mint: &mut dyn FnMut() -> u64) -> Vec<RowWrite> {
     let (me, shard) = (state.user_id(), state.shards.game);
     pair_partners(state).into_iter().map(|them| farewell(me, shard, them, now_ms, mint())).collect()
+}
+
+/// The deletes of the inbox rows `state` holds (what its farewells answered): rows that
+/// reached the inbox since are left for the erasure's last step to answer.
+pub fn inbox_seen(state: &UserState) -> Vec<RowWrite> {
+    let me = Value::uint(state.user_id());
+    state.owned.inbox.keys().map(|id| RowWrite::Delete(&INBOX, vec![me.clone(), Value::uint(*id)])).collect()
 }
 
 /// The outbox rows that end the pairs of erased user `me` (on game shard `shard`) with the

@@ -51,6 +51,19 @@ pub fn monster_stats(data: &GameData, monster: &Monster) -> Stats {
     stats_of(data, &monster.template, monster.level, monster.grade).unwrap_or_default()
 }
 
+/// The power of the strongest team `monsters` could field (the `size` strongest of them)
+/// against enemies of `enemy_elements`: what a player cannot lower by choosing a weak team.
+pub fn strongest_team_power<'m>(
+    data: &GameData,
+    monsters: impl IntoIterator<Item = &'m Monster>,
+    size: usize,
+    enemy_elements: &[String],
+) -> u64 {
+    let mut powers: Vec<u64> = monsters.into_iter().map(|m| team_power(data, [m], enemy_elements)).collect();
+    powers.sort_unstable_by(|a, b| b.cmp(a));
+    powers.into_iter().take(size).sum()
+}
+
 /// A team's power against enemies of `enemy_elements` (none: no element bonus).
 pub fn team_power<'m>(data: &GameData, team: impl IntoIterator<Item = &'m Monster>, enemy_elements: &[String]) -> u64 {
     team.into_iter()

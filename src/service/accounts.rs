@@ -189,7 +189,15 @@ impl Accounts {
         let opened = self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone()));
         // Read alongside, so a refresh of the node's copy adds no wait of its own.
         let (opened, notice) = join(opened, self.notices.current()).await;
-        let state = opened?;
+        let state = match opened {
+            Ok(state) => state,
+            // An account being erased has no user rows to open a session on any more.
+            Err(e) if self.being_erased(user).await => {
+                tracing::info!(user.id = user, error = %e, "login refused: the account is being erased");
+                return Err(AccountError::NotRegistered);
+            }
+            Err(e) => return Err(e.into()),
+        };
         let deletion_cancelled = match self.store.cancel_deletion(user).await? {
             None => false,
             Some(DeletionPhase::Waiting) => {
@@ -219,6 +227,11 @@ impl Accounts {
             routing_key: routing_key(user),
             deletion_cancelled,
         })
+    }
+
+    /// Whether `user`'s account is being erased (a failed read counts as not).
+    async fn being_erased(&self, user: u64) -> bool {
+        matches!(self.store.deletion_of(user).await, Ok(Some(d)) if d.phase >= DeletionPhase::Erasing)
     }
 
     /// Login: [`Self::account`] then [`Self::open`], on this node.

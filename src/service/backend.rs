@@ -308,9 +308,10 @@ impl UserBackend for GameBackend {
         let refreshed = self.refresh(user, state, summoner_actors::Refresh::Delivered);
         async move {
             let state = refreshed.await?;
-            let farewells = erasure::farewells(&state, now_ms, &mut || ids.next_id());
+            let mut rows = erasure::farewells(&state, now_ms, &mut || ids.next_id());
+            rows.extend(erasure::inbox_seen(&state));
             let place = UserPlace { shards: state.shards, epoch: state.epoch };
-            store.erase_user(user, place, farewells).await.map_err(storage_error)
+            store.erase_user(user, place, rows).await.map_err(storage_error)
         }
         .boxed()
     }

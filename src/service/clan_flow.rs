@@ -96,7 +96,10 @@ pub async fn clan_action(
         ];
         let commit = ClanCommit { clan_id: decision.clan_id, version: decision.version, writes: decision.writes, op };
         let failed = match store.clan_commit(commit).await {
-            Ok(()) => return Ok(Fetched::Clan(Ok(decision.outcome))),
+            Ok(()) => {
+                withdraw_other_requests(&store, &me, &action, &decision.outcome).await;
+                return Ok(Fetched::Clan(Ok(decision.outcome)));
+            }
             Err(failed) => failed,
         };
         // An earlier try of this very request may have committed meanwhile (its answer was
@@ -112,6 +115,23 @@ pub async fn clan_action(
         }
     }
     Err(BackendError::of(FailureKind::Overloaded, "clan", "the clan changed too often meanwhile; retry"))
+}
+
+/// Once a player is in a clan (joined, founded, or taken in), their requests to join other
+/// clans are withdrawn: one approved after they left this clan would skip the wait after
+/// leaving (`clan_leave_cooldown_secs`). Best effort: the action is committed either way, and
+/// an approval of a request left behind still meets the one-clan-per-user index while they
+/// stay.
+async fn withdraw_other_requests(store: &Arc<dyn Store>, me: &Acting, action: &Action, outcome: &ClanOutcome) {
+    let member = match action {
+        Action::Join { .. } if outcome.joined => me.user,
+        Action::Create { .. } => me.user,
+        Action::Approve { user } => *user,
+        _ => return,
+    };
+    if let Err(e) = store.withdraw_clan_requests(member).await {
+        tracing::warn!(user.id = member, error = %e, "requests to join other clans not withdrawn");
+    }
 }
 
 #[cfg(test)]
@@ -151,5 +171,25 @@ mod tests {
         assert_eq!(rows.members.len(), 2);
         let view = ClanView::from_rows(&rows).expect("rows read back");
         assert_eq!(view.clan.member_count, 2);
+    }
+
+    /// Once a player is in a clan, their requests to other clans are withdrawn (and those
+    /// clans' versions move): a request approved after they left would skip the wait after
+    /// leaving.
+    #[test]
+    fn joining_a_clan_withdraws_requests_to_others() {
+        let store = Arc::new(MemoryStore::new());
+        let catalog = Arc::new(Catalog::new(GameData::embedded().expect("game data"), None));
+        let closed = act(&store, &catalog, 1, 1, Action::Create { name: "Closed".into(), open: false }).clan_id;
+        let open = act(&store, &catalog, 3, 1, Action::Create { name: "Open".into(), open: true }).clan_id;
+        let asked = act(&store, &catalog, 2, 1, Action::Join { clan_id: closed });
+        assert!(!asked.joined, "a request waits");
+        let rows = |id| store.clan(id).now_or_never().expect("at once").expect("read").expect("the clan");
+        let version = ClanView::from_rows(&rows(closed)).expect("rows").clan.version;
+        assert_eq!(rows(closed).requests.len(), 1);
+        assert!(act(&store, &catalog, 2, 2, Action::Join { clan_id: open }).joined);
+        assert!(rows(closed).requests.is_empty(), "the request to the other clan is withdrawn");
+        let after = ClanView::from_rows(&rows(closed)).expect("rows").clan.version;
+        assert!(after > version, "its version moved: an approval decided before is decided again");
     }
 }

@@ -130,7 +130,7 @@ impl Eraser {
     /// erased completely. A deletion that fails is left for the next run, and the others go
     /// on; the run fails if any did.
     pub async fn run(&self, now_ms: i64) -> Result<u64, String> {
-        let due = self.store().deletions_due(now_ms, PER_RUN).await.map_err(|e| e.to_string())?;
+        let due = self.store().deletions_due(now_ms, SETTLE_MS, PER_RUN).await.map_err(|e| e.to_string())?;
         let (mut erased, mut failed) = (0, Vec::new());
         for deletion in due {
             match self.carry(deletion, now_ms).await {
@@ -165,7 +165,7 @@ impl Eraser {
                 return Ok(Carried::Later);
             }
             // After the game rows: the user can act no more, so no clan is joined after this.
-            store.forget_clan_rows(user).await.map_err(|e| e.to_string())?;
+            store.withdraw_clan_requests(user).await.map_err(|e| e.to_string())?;
             self.leave_clan(user, now_ms).await?;
             store.forget_account(user).await.map_err(|e| e.to_string())?;
             self.forget_cached(user).await;

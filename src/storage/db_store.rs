@@ -37,7 +37,7 @@ use crate::storage::queue_gauge::QueueGauges;
 use crate::storage::registry::{Placement, ShardCredentials, ShardRow};
 use crate::storage::router::{Nudge, ShardRouter, Submit, Work};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
-use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, LAST_REPLIES, LOG_OUTBOX, USERS};
+use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, INBOX, LAST_REPLIES, LOG_OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase, ExportedTable,
     LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserLogQuery, UserPlace, UserRows,
@@ -465,12 +465,16 @@ impl Store for DbStore {
         })
     }
 
-    fn deletions_due(&self, now_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
+    fn deletions_due(
+        &self,
+        now_ms: i64,
+        settle_ms: i64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
         let store = self.clone();
-        self.timed(
-            "read the deletions due".into(),
-            async move { deletions::due(&store.dbs.common, now_ms, limit).await },
-        )
+        self.timed("read the deletions due".into(), async move {
+            deletions::due(&store.dbs.common, now_ms, settle_ms, limit).await
+        })
     }
 
     fn deletion_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Deletion>>> {
@@ -496,8 +500,9 @@ impl Store for DbStore {
     fn erase_user(&self, user: UserId, place: UserPlace, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
         let who = Value::uint(user);
         let mut writes = rows;
-        // The outboxes stay: the couriers carry what the user sent, the farewells among it.
-        let own = export::OWN_TABLES.iter().filter(|t| t.name != LOG_OUTBOX.name);
+        // The outboxes stay: the couriers carry what the user sent, the farewells among it. So
+        // does what reached the inbox since the caller read it (`rows` delete what it saw).
+        let own = export::OWN_TABLES.iter().filter(|t| t.name != LOG_OUTBOX.name && t.name != INBOX.name);
         writes.extend(own.map(|t| RowWrite::DeleteOwned(t, who.clone())));
         writes.push(RowWrite::DeleteOwned(&USERS, who));
         self.submit(DbKind::Game, place.shards.game, Job { user: user as i64, epoch: Some(place.epoch), writes })
@@ -510,10 +515,10 @@ impl Store for DbStore {
         })
     }
 
-    fn forget_clan_rows(&self, user: UserId) -> BoxFuture<'static, StoreResult<u64>> {
+    fn withdraw_clan_requests(&self, user: UserId) -> BoxFuture<'static, StoreResult<u64>> {
         let store = self.clone();
         self.timed("withdraw requests to join clans".into(), async move {
-            deletions::forget_clan_requests(&store.dbs.clan, user as i64).await
+            clans::withdraw_requests(&store.dbs.clan, user as i64).await
         })
     }
 

@@ -196,6 +196,34 @@ impl Inner {
         Ok(self.deliver(&all))
     }
 
+    /// Removes `user`'s requests to join clans, moving each such clan's version.
+    fn withdraw_requests(&mut self, user: UserId) -> u64 {
+        let who = Value::uint(user);
+        let clans: Vec<Value> = self
+            .tables
+            .get(CLAN_REQUESTS.name)
+            .into_iter()
+            .flat_map(|rows| rows.keys())
+            .filter(|key| key.get(1) == Some(&who))
+            .filter_map(|key| key.first().cloned())
+            .collect();
+        let version_at = CLANS.key.len() + CLANS.column("version").unwrap_or(0);
+        for clan in &clans {
+            if let Some(Value::Int(v)) = self
+                .tables
+                .get_mut(CLANS.name)
+                .and_then(|rows| rows.get_mut(std::slice::from_ref(clan)))
+                .and_then(|row| row.get_mut(version_at))
+            {
+                *v += 1;
+            }
+            if let Some(rows) = self.tables.get_mut(CLAN_REQUESTS.name) {
+                rows.remove(&vec![clan.clone(), who.clone()]);
+            }
+        }
+        clans.len() as u64
+    }
+
     fn rows_of(&self, table: &TableDef, user: UserId) -> Vec<Row> {
         let Some(rows) = self.tables.get(table.name) else { return Vec::new() };
         rows.values().filter(|r| r.first() == Some(&Value::uint(user))).cloned().collect()
@@ -260,12 +288,19 @@ impl Store for MemoryStore {
         Box::pin(ready(Ok(phase)))
     }
 
-    fn deletions_due(&self, now_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
+    fn deletions_due(
+        &self,
+        now_ms: i64,
+        settle_ms: i64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
+        let settled = now_ms.saturating_sub(settle_ms);
         let mut due: Vec<Deletion> = self
             .inner()
             .deletions
             .values()
             .filter(|d| d.phase < DeletionPhase::Done && d.due_at_ms <= now_ms)
+            .filter(|d| d.phase != DeletionPhase::AccountGone || d.phase_at_ms <= settled)
             .copied()
             .collect();
         due.sort_by_key(|d| d.due_at_ms);
@@ -284,6 +319,10 @@ impl Store for MemoryStore {
             _ => false,
         };
         Box::pin(ready(Ok(claimed)))
+    }
+
+    fn withdraw_clan_requests(&self, user: UserId) -> BoxFuture<'static, StoreResult<u64>> {
+        Box::pin(ready(Ok(self.inner().withdraw_requests(user))))
     }
 
     fn deletion_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<Deletion>>> {

@@ -478,9 +478,15 @@ pub trait Store: Send + Sync + 'static {
     }
 
     /// Deletions not done whose grace period ended by `now_ms`, the earliest first, at most
-    /// `limit`.
-    fn deletions_due(&self, now_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
-        let _ = (now_ms, limit);
+    /// `limit`; those whose account went (`AccountGone`) only once they have been so for
+    /// `settle_ms`.
+    fn deletions_due(
+        &self,
+        now_ms: i64,
+        settle_ms: i64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
+        let _ = (now_ms, settle_ms, limit);
         Box::pin(futures_util::future::ready(Ok(Vec::new())))
     }
 
@@ -512,8 +518,10 @@ pub trait Store: Send + Sync + 'static {
     }
 
     /// The last commit of `user` on its game shard, fenced by `place.epoch` like a request's:
-    /// `rows` (deliveries telling others), then every row of the user's own tables and its
-    /// profile, in one transaction. Its outboxes stay for the couriers to carry.
+    /// `rows` (deliveries telling others, and the deletes of the inbox rows the caller saw),
+    /// then every row of the user's own tables and its profile, in one transaction. Its
+    /// outboxes stay for the couriers to carry, and inbox rows the caller did not see stay
+    /// for the erasure's last step to answer.
     fn erase_user(&self, user: UserId, place: UserPlace, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {
         let _ = (place, rows);
         no_deletions(user)
@@ -527,9 +535,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// Withdraws `user`'s requests to join clans (each clan's version moves, so an approval
     /// decided before is decided again); answers how many went.
-    fn forget_clan_rows(&self, user: UserId) -> BoxFuture<'static, StoreResult<u64>> {
-        no_deletions(user)
-    }
+    fn withdraw_clan_requests(&self, user: UserId) -> BoxFuture<'static, StoreResult<u64>>;
 
     /// The deliveries waiting unapplied in the inbox of `deletion`'s user (`INBOX` rows).
     fn leftover_inbox(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Vec<Row>>> {

@@ -174,6 +174,33 @@ impl<H: CommitHook> Store for HookedStore<H> {
         self.inner.cancel_deletion(user)
     }
 
+    fn withdraw_clan_requests(&self, user: UserId) -> BoxFuture<'static, StoreResult<u64>> {
+        self.inner.withdraw_clan_requests(user)
+    }
+
+    fn deletions_due(
+        &self,
+        now_ms: i64,
+        settle_ms: i64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::Deletion>>> {
+        self.inner.deletions_due(now_ms, settle_ms, limit)
+    }
+
+    fn deletion_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<summoner::storage::Deletion>>> {
+        self.inner.deletion_of(user)
+    }
+
+    fn advance_deletion(
+        &self,
+        user: UserId,
+        from: summoner::storage::DeletionPhase,
+        to: summoner::storage::DeletionPhase,
+        now_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<bool>> {
+        self.inner.advance_deletion(user, from, to, now_ms)
+    }
+
     fn claim_deletion(&self, user: UserId, now_ms: i64) -> BoxFuture<'static, StoreResult<bool>> {
         self.inner.claim_deletion(user, now_ms)
     }

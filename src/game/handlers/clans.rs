@@ -169,13 +169,19 @@ pub fn reject_clan_request(ctx: &mut HandlerCtx, _req: &RejectClanRequestReq) ->
 /// `clan_leave_cooldown_secs`.
 pub fn leave_clan(ctx: &mut HandlerCtx, _req: &LeaveClanReq) -> HandlerResult<LeaveClanRes> {
     let outcome = outcome(ctx)?;
+    start_wait(ctx);
+    log(ctx, "clan_leave", &outcome);
+    Ok(LeaveClanRes {})
+}
+
+/// The player chose to leave a clan (leaving, or disbanding it): another waits
+/// `clan_leave_cooldown_secs`.
+fn start_wait(ctx: &mut HandlerCtx) {
     let wait = ctx.data.social.clan_leave_cooldown_ms;
     if wait > 0 {
         let until = ctx.now_ms.saturating_add(wait);
         wallet::set_counter(ctx, LEFT_CLAN, 1, until);
     }
-    log(ctx, "clan_leave", &outcome);
-    Ok(LeaveClanRes {})
 }
 
 /// KickClanMember: a member of a lower role is out, and told.
@@ -202,9 +208,11 @@ pub fn transfer_clan_leader(
     Ok(TransferClanLeaderRes { clan: outcome.clan })
 }
 
-/// DisbandClan: the clan ends; every member is told.
+/// DisbandClan: the clan ends; every member is told; the leader waits before another, as
+/// after leaving.
 pub fn disband_clan(ctx: &mut HandlerCtx, _req: &DisbandClanReq) -> HandlerResult<DisbandClanRes> {
     let outcome = outcome(ctx)?;
+    start_wait(ctx);
     log(ctx, "clan_disband", &outcome);
     Ok(DisbandClanRes {})
 }

@@ -2,9 +2,10 @@
 //! (from the cache, rebuilt from their rows when the cache lost it: the actor's fetch step),
 //! once per friend per game day, settled like a stage battle (`battle::check_plausible`,
 //! the game data's `friend_dungeon_min_secs`). A win pays the visitor gold and experience for
-//! the monsters that fought, in proportion to the friend team's strength below the game
-//! data's `friend_dungeon_full_pay_pct` ([`pay_pct`]), and sends the friend friendship points
-//! (a delivery, as mail, within the friend's daily cap).
+//! the monsters that fought, in proportion to the friend team's strength against the
+//! strongest team the visitor could field, below the game data's
+//! `friend_dungeon_full_pay_pct` ([`pay_pct`], decided at the start), and sends the friend
+//! friendship points (a delivery, as mail, within the friend's daily cap).
 //!
 //! The open battle is a row of the user's battles, keyed by its single-use token, whose
 //! stage names the friend fought: `friend:<user id>`.
@@ -18,9 +19,12 @@ use crate::game::effects::GameEvent;
 use crate::game::friends;
 use crate::game::handlers::battle::{self, Claim};
 use crate::game::reads::{Asking, Fetched, Need};
-use crate::game::{inbox, monsters, wallet};
+use crate::game::{inbox, monsters, stats, wallet};
 
 const STAGE_PREFIX: &str = "friend:";
+/// The counter holding the open visit's pay percent, decided at its start (it resets when
+/// the visit expires; one battle is open at a time).
+const PAY_PCT: &str = "dungeon.pay_pct";
 
 /// A visit's start reads the friend's snapshot (their team); its finish reads nothing.
 pub fn visit_reads(ask: &Asking, req: &VisitFriendDungeonReq) -> Option<Need> {
@@ -33,8 +37,9 @@ fn fought(stage: &str) -> Option<u64> {
 }
 
 /// The percent of the dungeon's reward a win pays: in full against a friend's team of at
-/// least `dungeon_full_pay_pct` percent of the visitor's power, in proportion below (a
-/// throwaway friend with one weak monster pays almost nothing), rounded down.
+/// least `dungeon_full_pay_pct` percent of `power` (the strongest team the visitor could
+/// field), in proportion below (a throwaway friend with one weak monster pays almost
+/// nothing), rounded down.
 pub fn pay_pct(social: &SocialRules, power: u64, enemy_power: u64) -> u32 {
     let Some(full) = social.dungeon_full_pay_pct else { return 100 };
     let threshold = (u128::from(power) * u128::from(full) / 100).max(1);
@@ -73,7 +78,14 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
     battle::close_expired(ctx)?;
     let enemy_elements: Vec<String> = snapshot.team.iter().map(|m| m.element.clone()).collect();
     let enemy_power = snapshot.team_power;
+    // The reward is weighed against the strongest team the visitor could field, not the one
+    // chosen: a weak team sent against a weak friend pays no more. Decided now, kept with
+    // the open battle.
+    let strongest =
+        stats::strongest_team_power(data, ctx.user.owned.monsters.iter(), data.box_rules.team_size, &enemy_elements);
+    let pct = pay_pct(&data.social, strongest, enemy_power);
     let battle = battle::open(ctx, format!("{STAGE_PREFIX}{them}"), &team, &enemy_elements, enemy_power);
+    wallet::set_counter(ctx, PAY_PCT, i64::from(pct), battle.expires_at_ms);
     let (power, token) = (battle.power, battle.token);
     // The visit of the day is used by starting it: an abandoned visit does not come back.
     let again = data.reset.next_reset(now);
@@ -84,7 +96,7 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
         format!("power={power} enemy={enemy_power} token={token}"),
     );
     Ok(VisitFriendDungeonRes {
-        pay_pct: pay_pct(&data.social, power, enemy_power),
+        pay_pct: pct,
         battle_token: token,
         friend: Some(snapshot),
         enemy_power,
@@ -110,7 +122,11 @@ fn finish(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vi
     let mut res = VisitFriendDungeonRes { finished: true, won: req.won, stars: req.stars, ..Default::default() };
     if req.won {
         let social = &data.social;
-        let pct = pay_pct(social, battle.power, battle.enemy_power);
+        // As decided at the start (a visit started before the rule: the team that fought).
+        let pct = match ctx.user.owned.counters.get(PAY_PCT) {
+            Some(c) if c.resets_at_ms == battle.expires_at_ms => u32::try_from(c.value).unwrap_or(0).min(100),
+            _ => pay_pct(social, battle.power, battle.enemy_power),
+        };
         let (gold, exp) = (scaled(social.dungeon_gold, pct), scaled(social.dungeon_monster_exp, pct));
         wallet::earn(ctx, Currency::Gold, gold, "friend_dungeon");
         for id in &battle.members {

@@ -10,6 +10,7 @@ use summoner_actors::UserId;
 use super::{DbStore, db, is_unique_violation};
 use crate::storage::batch::{self, Job};
 use crate::storage::conn::{SqlConn, dialect_of};
+use crate::storage::db::Db;
 use crate::storage::rows::{ColType, Row, RowWrite, Value};
 use crate::storage::sql::{self, Bind, Statement};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_REQUESTS, CLANS};
@@ -140,6 +141,30 @@ pub(super) async fn commit(store: DbStore, change: ClanCommit) -> Result<(), Cla
         Err(Refused::Moved) => Err(ClanCommitError::Moved),
         Err(Refused::Db(e)) => Err(ClanCommitError::Taken(e.to_string())),
     }
+}
+
+/// Withdraws `user`'s requests to join clans, moving each clan's version in the same
+/// transaction: an approval decided on the clan as it was is decided again, without them.
+pub(super) async fn withdraw_requests(clan: &Db, user: i64) -> StoreResult<u64> {
+    let what = "withdraw a user's requests to join clans";
+    let who = Value::Int(user);
+    with_conn!(clan, what, |conn| {
+        conn.transaction::<_, DieselError, _>(async |conn| {
+            let dialect = dialect_of(conn);
+            let mut bump = Statement::new(
+                dialect,
+                "UPDATE clans SET version = version + 1 WHERE clan_id IN \
+                 (SELECT clan_id FROM clan_requests WHERE user_id = ",
+            );
+            bump.param(Bind::Value(ColType::BigInt, &who)).push(")");
+            conn.exec(bump).await?;
+            let mut delete = Statement::new(dialect, "DELETE FROM clan_requests WHERE user_id = ");
+            delete.param(Bind::Value(ColType::BigInt, &who));
+            conn.exec(delete).await.map(|n| n as u64)
+        })
+        .await
+        .map_err(db(what))
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! here is idempotent: a step cut short runs again whole.
 
 use diesel::result::Error as DieselError;
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::{DbStore, db};
@@ -131,14 +131,21 @@ pub(super) async fn cancel(common: &Db, user: i64) -> StoreResult<Option<Deletio
     Ok(deletion_of(common, user).await?.map(|d| d.phase))
 }
 
-/// Deletions not done whose grace period ended by `now_ms`, the earliest first.
-pub(super) async fn due(common: &Db, now_ms: i64, limit: usize) -> StoreResult<Vec<Deletion>> {
+/// Deletions not done whose grace period ended by `now_ms` (an account gone, once it has
+/// been for `settle_ms`), the earliest first.
+pub(super) async fn due(common: &Db, now_ms: i64, settle_ms: i64, limit: usize) -> StoreResult<Vec<Deletion>> {
     let what = "read the deletions due";
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let settled = now_ms.saturating_sub(settle_ms);
     let rows: Vec<DeletionRow> = with_conn!(common, what, |conn| {
         account_deletions::table
             .filter(account_deletions::phase.lt(DeletionPhase::Done as i16))
             .filter(account_deletions::due_at_ms.le(now_ms))
+            .filter(
+                account_deletions::phase
+                    .ne(DeletionPhase::AccountGone as i16)
+                    .or(account_deletions::phase_at_ms.le(settled)),
+            )
             .order(account_deletions::due_at_ms)
             .limit(limit)
             .select(columns!())
@@ -180,30 +187,6 @@ pub(super) async fn forget_account(common: &Db, user: i64) -> StoreResult<()> {
         diesel::delete(accounts::table.find(user)).execute(conn).await.map_err(db(what))
     })?;
     Ok(())
-}
-
-/// Withdraws `user`'s requests to join clans, moving each clan's version in the same
-/// transaction: an approval decided on the clan as it was is decided again, without them.
-pub(super) async fn forget_clan_requests(clan: &Db, user: i64) -> StoreResult<u64> {
-    let what = "withdraw a deleted user's requests to join clans";
-    let who = Value::Int(user);
-    with_conn!(clan, what, |conn| {
-        conn.transaction::<_, DieselError, _>(async |conn| {
-            let dialect = dialect_of(conn);
-            let mut bump = Statement::new(
-                dialect,
-                "UPDATE clans SET version = version + 1 WHERE clan_id IN \
-                 (SELECT clan_id FROM clan_requests WHERE user_id = ",
-            );
-            bump.param(Bind::Value(ColType::BigInt, &who)).push(")");
-            conn.exec(bump).await?;
-            let mut delete = Statement::new(dialect, "DELETE FROM clan_requests WHERE user_id = ");
-            delete.param(Bind::Value(ColType::BigInt, &who));
-            conn.exec(delete).await.map(|n| n as u64)
-        })
-        .await
-        .map_err(db(what))
-    })
 }
 
 /// Answers whether `table` of `source` holds a row whose `column` is `user`.
@@ -281,11 +264,19 @@ pub(super) async fn erase_leftovers(
     for table in super::export::OWN_TABLES.iter().filter(|t| t.name != LOG_OUTBOX.name).chain([&&USERS]) {
         run(game, &format!("DELETE FROM {} WHERE user_id = ", table.name), &user).await?;
     }
-    // Dead letters to the user; those from the user are its farewells, kept to be put back.
-    for shard in dbs.game.values() {
-        run(shard, "DELETE FROM dead_letters WHERE receiver_id = ", &user).await?;
+    // Dead letters to the user, and those it sent before it asked for the deletion; the ones
+    // sent since are its farewells, kept to be put back.
+    let asked = Value::Int(deletion.requested_at_ms);
+    for source in dbs.game.values().chain([&dbs.clan]) {
+        run(source, "DELETE FROM dead_letters WHERE receiver_id = ", &user).await?;
+        let what = "erase a deleted user's dead letters";
+        with_conn!(source, what, |conn| {
+            let mut s = Statement::new(dialect_of(conn), "DELETE FROM dead_letters WHERE sender_id = ");
+            s.param(Bind::Value(ColType::BigInt, &user)).push(" AND created_at_ms < ");
+            s.param(Bind::Value(ColType::BigInt, &asked));
+            conn.exec(s).await.map_err(db(what))
+        })?;
     }
-    run(&dbs.clan, "DELETE FROM dead_letters WHERE receiver_id = ", &user).await?;
     run(&dbs.clan, "DELETE FROM clan_ops WHERE user_id = ", &user).await?;
     let log = dbs
         .log

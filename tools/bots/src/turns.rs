@@ -118,6 +118,9 @@ pub struct Knowledge {
     check_in_at_ms: i64,
     /// Item → when it may be bought again (a limit was reached).
     sold_out_until_ms: BTreeMap<String, i64>,
+    /// After leaving a clan the server holds the bot back from another (`CLAN_COOLDOWN`):
+    /// until then it only looks.
+    clan_wait_until_ms: i64,
     /// Friend → when their dungeon may be visited again.
     visited_until_ms: BTreeMap<u64, i64>,
     pending: Option<Pending>,
@@ -165,6 +168,9 @@ impl Knowledge {
                 self.sold_out_until_ms.insert(q.item.clone(), later);
             }
             (_, Some(R::SearchClans(r)), _) => self.clans = Some(r.clans.clone()),
+            (Q::JoinClan(_) | Q::CreateClan(_), _, ErrorCode::ClanCooldown) => {
+                (self.clans, self.clan_wait_until_ms) = (None, later);
+            }
             (Q::JoinClan(_) | Q::LeaveClan(_) | Q::CreateClan(_), _, _) => self.clans = None,
             (Q::StartBattle(q), Some(R::StartBattle(r)), _) => {
                 let won = r.team_power.saturating_mul(100) >= r.enemy_power.saturating_mul(facts.min_power_pct);
@@ -452,6 +458,9 @@ impl Bot {
         let Some(found) = &self.known.clans else {
             return search;
         };
+        if self.known.server_ms < self.known.clan_wait_until_ms {
+            return search;
+        }
         let open: Vec<u64> =
             found.iter().filter(|c| c.open && c.member_count < c.member_limit).map(|c| c.clan_id).collect();
         if !open.is_empty() {

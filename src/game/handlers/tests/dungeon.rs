@@ -142,3 +142,24 @@ fn a_weak_friend_team_pays_in_proportion() {
     social.dungeon_full_pay_pct = None;
     assert_eq!(pay_pct(&social, 1_000, 1), 100);
 }
+
+/// The pay is weighed against the strongest team the visitor could field, whichever slot
+/// fights: a weak team sent against a weak friend pays no more than a strong one.
+#[test]
+fn a_weak_team_chosen_for_a_visit_pays_no_more() {
+    let percent = |slot: u32| {
+        let (mut a, b) = friends_with_teams("mon.slime.fire.1", 5, 1);
+        let weak = a.grant("mon.slime.fire.1", 1);
+        a.ok(Q::SetTeam(SetTeamReq { slot: 2, monster_ids: weak }));
+        let req = Q::VisitFriendDungeon(VisitFriendDungeonReq {
+            friend_id: b.state.user_id(),
+            team_slot: slot,
+            ..Default::default()
+        });
+        answer!(a.call_with(req, Fetched::Snapshot(Some(b.snapshot()))).payload.expect("an answer"), VisitFriendDungeon)
+            .pay_pct
+    };
+    let (strong, weak) = (percent(1), percent(2));
+    assert!(strong < 100, "one monster against five pays less: {strong}%");
+    assert_eq!(weak, strong, "the weak slot pays the same");
+}

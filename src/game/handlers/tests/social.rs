@@ -610,6 +610,11 @@ fn a_player_who_left_a_clan_waits_before_another() {
     for q in [&join, &found] {
         assert!(crate::game::dispatch::needs(&asking(&p), q).is_some(), "the wait is over");
     }
+    // A leader who disbands waits too.
+    let mut leader = Player::with_id(301);
+    let ended = ClanOutcome { clan_id: 7, action: "disband".into(), change: "disbanded".into(), ..Default::default() };
+    leader.call_with(Q::DisbandClan(summoner_proto::api::DisbandClanReq {}), Fetched::Clan(Ok(ended)));
+    leader.refused(join.clone(), ErrorCode::ClanCooldown);
 }
 
 /// A pair delivery that reaches a user after its erasure is answered like the farewells:
