@@ -97,6 +97,17 @@ fn validation_errors_name_sheet_row_and_column() {
     assert_located(&p, "starter_box.csv", 3, "count", "out of range");
     let p = problems_after("starter_box.csv", "mon.slime.fire.1,2", "mon.slime.fire.1,30");
     assert!(p.iter().any(|p| p.sheet == "starter_box.csv" && p.message.contains("at most 32")), "{p:#?}");
+    let p = problems_after("skills.csv", "mon.slime.fire.1,2,130,front", "mon.slime.nobody.1,2,130,front");
+    assert_located(&p, "skills.csv", 3, "monster", "unknown monster");
+    assert!(p.iter().any(|p| p.sheet == "skills.csv" && p.message.contains("mon.slime.fire.1 has no skill")), "{p:#?}");
+    let p = problems_after("skills.csv", "mon.slime.fire.1,2,130,front", "mon.slime.water.1,2,130,front");
+    assert_located(&p, "skills.csv", 3, "monster", "has a skill already");
+    let p = problems_after("skills.csv", "mon.slime.fire.1,2,130,front", "mon.slime.fire.1,0,130,front");
+    assert_located(&p, "skills.csv", 3, "cooldown", "out of range");
+    let p = problems_after("skills.csv", "mon.slime.fire.1,2,130,front", "mon.slime.fire.1,2,5,front");
+    assert_located(&p, "skills.csv", 3, "multiplier_pct", "out of range");
+    let p = problems_after("skills.csv", "mon.slime.fire.1,2,130,front", "mon.slime.fire.1,2,130,behind");
+    assert_located(&p, "skills.csv", 3, "target", "is not one of");
 }
 
 /// A failed build writes nothing, not even part of a set.

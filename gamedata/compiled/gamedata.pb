@@ -1,4 +1,4 @@
-@9b19fc68cff3d81236e3f718f19b2d2746115de5a0d02c238cd7b7a969e055affËd¨ (0(8
+@25734d1ac96064ff6df5d069bcab816987eec15977120f7dec4a1ed11a80b7d0fËd¨ (0(8
 @HPXê`hpàx<Ädàêö
 Asia/Seoul†2®∞
 ∏¿¨»–ÿ2‡êNË
@@ -791,4 +791,64 @@ zG
 mon.squir.light.1¢
 mon.squir.dark.1¢
 mon.jackolittle.fire.2¢
-mon.slimeb.water.2
+mon.slimeb.water.2™
+mon.slime.water.1Ç"front™
+mon.slime.fire.1Ç"front™
+mon.slime.tree.1Ç"front™
+mon.slime.light.1Ç"front™
+mon.slime.dark.1Ç"front™
+mon.squir.water.1Z"all™
+mon.squir.fire.1Z"all™
+mon.squir.tree.1Z"all™
+mon.squir.light.1Z"all™
+mon.squir.dark.1Z"all™$
+mon.cocomaru.water.1ñ"weakest™#
+mon.cocomaru.fire.1ñ"weakest™#
+mon.cocomaru.tree.1ñ"weakest™$
+mon.cocomaru.light.1ñ"weakest™#
+mon.cocomaru.dark.1ñ"weakest™%
+mon.jackolittle.water.2™"front™$
+mon.jackolittle.fire.2™"front™$
+mon.jackolittle.tree.2™"front™%
+mon.jackolittle.light.2™"front™$
+mon.jackolittle.dark.2™"front™
+mon.slimeb.water.2d"all™
+mon.slimeb.fire.2d"all™
+mon.slimeb.tree.2d"all™
+mon.slimeb.light.2d"all™
+mon.slimeb.dark.2d"all™
+mon.anu.water.3»"weakest™
+mon.anu.fire.3»"weakest™
+mon.anu.tree.3»"weakest™
+mon.anu.light.3»"weakest™
+mon.anu.dark.3»"weakest™
+mon.leo.water.3¥"front™
+mon.leo.fire.3¥"front™
+mon.leo.tree.3¥"front™
+mon.leo.light.3¥"front™
+mon.leo.dark.3¥"front™
+mon.lily.water.3x"all™
+mon.lily.fire.3x"all™
+mon.lily.tree.3x"all™
+mon.lily.light.3x"all™
+mon.lily.dark.3x"all™
+mon.seiren.water.4å"all™
+mon.seiren.fire.4å"all™
+mon.seiren.tree.4å"all™
+mon.seiren.light.4å"all™
+mon.seiren.dark.4å"all™ 
+mon.sura.water.4"weakest™
+mon.sura.fire.4"weakest™
+mon.sura.tree.4"weakest™ 
+mon.sura.light.4"weakest™
+mon.sura.dark.4"weakest™
+mon.miho.water.5†"all™
+mon.miho.fire.5†"all™
+mon.miho.tree.5†"all™
+mon.miho.light.5†"all™
+mon.miho.dark.5†"all™$
+mon.persephone.water.5ò"front™#
+mon.persephone.fire.5ò"front™#
+mon.persephone.tree.5ò"front™$
+mon.persephone.light.5ò"front™#
+mon.persephone.dark.5ò"front

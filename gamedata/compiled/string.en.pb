@@ -1,4 +1,4 @@
-@f1ddc34e3375cb8be51bc964f8037ac583be9a587ef5ed4f056f041f98969404en"
+@f1ddc34e3375cb8be51bc964f8037ac583be9a587ef5ed4f056f041f98969404en"
 name.elem.darkDark"
 name.elem.fireFire"
 name.elem.lightLight"

@@ -1,4 +1,4 @@
-@66d36394282e70095555deed5de6f30baf59e406c8afc2099edbca4cdf410231ko"
+@66d36394282e70095555deed5de6f30baf59e406c8afc2099edbca4cdf410231ko"
 name.elem.dark어둠"
 name.elem.fire불"
 name.elem.light빛"

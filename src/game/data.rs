@@ -41,6 +41,8 @@ pub struct GameData {
     /// Per level: experience to the next level (0 at the top) and stamina maximum.
     levels: Vec<gamedata::Level>,
     monsters: HashMap<String, usize>,
+    /// Monster → its active skill in battle.
+    skills: HashMap<String, crate::game::battle_sim::Skill>,
     /// Element → the elements it is strong against.
     strong: HashMap<String, Vec<String>>,
     pools: Vec<Pool>,
@@ -202,6 +204,18 @@ impl GameData {
             }
         }
         let strong = d.elements.iter().map(|e| (e.uid.clone(), e.strong_against.clone())).collect();
+        let mut skills = HashMap::new();
+        for s in &d.skills {
+            let Some(target) = crate::game::battle_sim::TargetRule::parse(&s.target) else {
+                return invalid(&format!("the skill of {} has an unknown target {:?}", s.monster, s.target));
+            };
+            let skill = crate::game::battle_sim::Skill {
+                cooldown: s.cooldown.max(1),
+                multiplier_pct: s.multiplier_pct,
+                target,
+            };
+            skills.insert(s.monster.clone(), skill);
+        }
         let index = |uids: Vec<&String>| uids.into_iter().enumerate().map(|(i, u)| (u.clone(), i)).collect();
         let quests = index(d.quests.iter().map(|q| &q.uid).collect());
         let shop = index(d.shop_items.iter().map(|s| &s.uid).collect());
@@ -252,6 +266,7 @@ impl GameData {
             reset,
             levels,
             monsters,
+            skills,
             strong,
             pools,
             stages: HashMap::new(),
@@ -309,6 +324,11 @@ impl GameData {
     }
 
     /// Whether element `a` deals extra damage to element `b`.
+    /// The active skill of monster `uid` (None: the data gives it none).
+    pub fn skill(&self, uid: &str) -> Option<crate::game::battle_sim::Skill> {
+        self.skills.get(uid).copied()
+    }
+
     pub fn strong_against(&self, a: &str, b: &str) -> bool {
         self.strong.get(a).is_some_and(|targets| targets.iter().any(|t| t == b))
     }

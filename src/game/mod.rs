@@ -4,6 +4,7 @@
 //! turns what a request did into storage's row writes; the service core
 //! (`crate::service::backend::GameBackend`) runs it and makes those writes durable.
 
+pub mod battle_sim;
 pub mod calendar;
 pub mod chi_square;
 pub mod clans;

@@ -81,6 +81,7 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
     let items = sheet(&mut b, "items.csv", &["uid", "name_key"]);
     let check_in = sheet(&mut b, "check_in.csv", &["day", "reward", "amount"]);
     let starter_box = sheet(&mut b, "starter_box.csv", &["monster", "count"]);
+    let skills = sheet(&mut b, "skills.csv", &["monster", "cooldown", "multiplier_pct", "target"]);
     let stages = sheet(
         &mut b,
         "stages.csv",
@@ -143,6 +144,7 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
     let known = economy::Rewardable { items: &item_ids, monsters: &monster_rarity };
     let check_in_days = check_in.as_ref().map_or_else(Vec::new, |s| b.check_in(s, &known));
     let starter_box = starter_box.as_ref().map_or_else(Vec::new, |s| b.starter_box(s, &monster_rarity));
+    let skills = skills.as_ref().map_or_else(Vec::new, |s| b.skills(s, &monsters));
     let summonable = pools.iter().flat_map(|p| &p.entries).filter_map(|e| monster_rarity.get(e.uid.as_str()));
     let max_summon_rarity = summonable.copied().max().unwrap_or(0);
     let world = World { stages: &stages, max_level: levels.len() as u32, max_summon_rarity };
@@ -181,6 +183,7 @@ pub fn compile(dir: &Path) -> Result<Compiled, Vec<Problem>> {
         items,
         check_in_days,
         starter_box,
+        skills,
     };
     data.content_hash = content_hash_of_data(&data);
     let strings = strings

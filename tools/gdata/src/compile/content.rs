@@ -4,9 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use summoner_proto::gamedata::{Currency, Element, Monster, Stage, StageLevel, StarterMonster, SummonPool, Weighted};
+use summoner_proto::gamedata::{
+    Currency, Element, Monster, Skill, Stage, StageLevel, StarterMonster, SummonPool, Weighted,
+};
 
 use super::{Builder, DIFFICULTIES, MAX_RARITY, STARTER_BOX_MOST, currency, new_id};
+
+/// The target rules a skill may name (`crate`'s server reads them as `battle_sim::TargetRule`).
+const SKILL_TARGETS: [&str; 3] = ["front", "weakest", "all"];
 use crate::links::check_reachability;
 use crate::problem::Problems;
 use crate::sheet::Sheet;
@@ -53,6 +58,34 @@ impl Builder {
         if total > STARTER_BOX_MOST {
             self.problems
                 .sheet(&sheet.name, format!("the starter box holds {total} monsters; at most {STARTER_BOX_MOST}"));
+        }
+        out
+    }
+
+    /// Every monster's active skill, once each: a cooldown of 1 to 10 turns, a multiplier of
+    /// 10 to 1,000 percent, a target rule (`front`, `weakest`, `all`).
+    pub(super) fn skills(&mut self, sheet: &Sheet, monsters: &[Monster]) -> Vec<Skill> {
+        let known: HashSet<&str> = monsters.iter().map(|m| m.uid.as_str()).collect();
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for row in sheet.each() {
+            let p = &mut self.problems;
+            let monster = row.str("monster").to_owned();
+            if !known.contains(monster.as_str()) {
+                row.problem(p, "monster", format!("unknown monster {monster:?}"));
+            } else if !seen.insert(monster.clone()) {
+                row.problem(p, "monster", format!("{monster} has a skill already; a monster has one"));
+            }
+            let cooldown = row.number("cooldown", 1, 10, p).unwrap_or(1) as u32;
+            let multiplier_pct = row.number("multiplier_pct", 10, 1_000, p).unwrap_or(100) as u32;
+            let target = row.str("target").to_owned();
+            if !SKILL_TARGETS.contains(&target.as_str()) {
+                row.problem(p, "target", format!("{target:?} is not one of {SKILL_TARGETS:?}"));
+            }
+            out.push(Skill { monster, cooldown, multiplier_pct, target });
+        }
+        for monster in monsters.iter().filter(|m| !seen.contains(&m.uid)) {
+            self.problems.sheet(&sheet.name, format!("{} has no skill", monster.uid));
         }
         out
     }
