@@ -78,15 +78,14 @@ async fn play(client: &mut Client) -> Result<(), Box<dyn std::error::Error>> {
     println!("StartBattle {stage}: team power {} against {}; playing ...", b.team_power, b.enemy_power);
     // The server refuses a win sooner than the stage can be played.
     tokio::time::sleep(Duration::from_millis(3_500)).await;
-    // As many stars as the team's power makes plausible (three need the enemies' power).
-    let stars = summoner::game::handlers::battle::max_stars(b.team_power, b.enemy_power);
-    let finish = FinishBattleReq { battle_token: b.battle_token, won: true, stars, elapsed_ms: 3_500 };
-    let finished = client.call(Payload::FinishBattle(finish)).await?;
+    // Auto-battle: no inputs, no claimed result; the server plays the battle from its seed.
+    let finish = FinishBattleReq { battle_token: b.battle_token, elapsed_ms: 3_500, ..Default::default() };
+    let finished = client.call(Payload::FinishBattle(finish.clone())).await?;
     if let Some(response::Payload::FinishBattle(f)) = &finished.response.payload {
         let drops: Vec<&str> = f.drops.iter().map(|d| d.template.as_str()).collect();
         println!(
-            "FinishBattle: +{} gold, first clear {} (+{} gems), drops {drops:?}, unlocked {:?}",
-            f.gold, f.first_clear, f.first_clear_gems, f.unlocked
+            "FinishBattle: won {} ({} stars in {} turns), +{} gold, first clear {} (+{} gems), drops {drops:?}, unlocked {:?}",
+            f.won, f.stars, f.turns, f.gold, f.first_clear, f.first_clear_gems, f.unlocked
         );
     }
     for e in &finished.response.extra {

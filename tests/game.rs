@@ -14,9 +14,9 @@ use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
 use summoner_actors::ManualClock;
 use summoner_proto::api::{
-    BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, DebugGrantMonstersReq, EnhanceMonsterReq, ErrorCode,
-    EvolveMonsterReq, FinishBattleReq, GetSummonRatesReq, ListMailReq, ListMonstersReq, ListQuestsReq, ListSummonsReq,
-    LockMonsterReq, SellMonsterReq, SetTeamReq, StartBattleReq, SummonReq, request::Payload,
+    BattleInput, BuyItemReq, CheckInReq, ClaimMailReq, ClaimQuestReq, DebugGrantMonstersReq, EnhanceMonsterReq,
+    ErrorCode, EvolveMonsterReq, FinishBattleReq, GetSummonRatesReq, ListMailReq, ListMonstersReq, ListQuestsReq,
+    ListSummonsReq, LockMonsterReq, SellMonsterReq, SetTeamReq, StartBattleReq, SummonReq, request::Payload,
 };
 
 const ADMIN: &str = "admin-secret";
@@ -106,15 +106,24 @@ on_every_backend! {
 
         ok(&mut client, Payload::SetTeam(SetTeamReq { slot: 1, monster_ids: team.clone() })).await;
         let started = answer!(ok(&mut client, Payload::StartBattle(StartBattleReq { stage: FIRST.into(), team_slot: 1 })).await, StartBattle);
-        let too_fast = call(&mut client, Payload::FinishBattle(FinishBattleReq {
-            battle_token: started.battle_token, won: true, stars: 3, elapsed_ms: 60_000,
-        })).await;
+        assert_eq!(started.battle_seed, started.battle_token);
+        // Auto-battle: the server plays it from the seed; a win sooner than the stage allows is refused.
+        let auto = FinishBattleReq { battle_token: started.battle_token, elapsed_ms: 60_000, ..Default::default() };
+        let too_fast = call(&mut client, Payload::FinishBattle(auto.clone())).await;
         assert_status(&too_fast, 200, ErrorCode::BattleTooFast);
         server.clock.advance_ms(60_000);
-        let finish = FinishBattleReq { battle_token: started.battle_token, won: true, stars: 3, elapsed_ms: 60_000 };
-        let won = answer!(ok(&mut client, Payload::FinishBattle(finish)).await, FinishBattle);
+        let past_bounds = FinishBattleReq {
+            inputs: vec![BattleInput { turn: 31, slot: 0, target: None }],
+            ..auto.clone()
+        };
+        assert_status(&call(&mut client, Payload::FinishBattle(past_bounds)).await, 200, ErrorCode::BattleInputsInvalid);
+        // Five against the first stage win; a claimed loss is not the server's result.
+        let claimed_loss = FinishBattleReq { won: false, stars: 0, claims_result: true, ..auto.clone() };
+        assert_status(&call(&mut client, Payload::FinishBattle(claimed_loss)).await, 200, ErrorCode::BattleResultMismatch);
+        let won = answer!(ok(&mut client, Payload::FinishBattle(auto.clone())).await, FinishBattle);
+        assert!(won.won && (1..=3).contains(&won.stars) && won.turns > 0);
         assert!(won.first_clear && won.drops.len() == 1);
-        let replayed = call(&mut client, Payload::FinishBattle(finish)).await;
+        let replayed = call(&mut client, Payload::FinishBattle(auto)).await;
         assert_status(&replayed, 200, ErrorCode::BattleReplayed);
 
         let checked = answer!(ok(&mut client, Payload::CheckIn(CheckInReq {})).await, CheckIn);
@@ -144,7 +153,7 @@ on_every_backend! {
 
         server.running.directory.backend().store().flush().await.expect("logs shipped");
         assert_eq!(action_log_count(&config, "summon").await, 1, "one summon-log row per draw");
-        assert_eq!(action_log_count(&config, "suspicious").await, 2, "the fast and the replayed finish");
+        assert_eq!(action_log_count(&config, "suspicious").await, 3, "the fast, the mismatched and the replayed finish");
         let _ = user;
         server.stop().await;
     }

@@ -235,7 +235,7 @@ on_every_backend! {
         assert!(fought.has_team && started.enemy_power == fought.team_power && fought.team_power > 0);
         server.clock.advance_ms(60_000);
         let finish = VisitFriendDungeonReq {
-            friend_id: host_id, team_slot: 1, battle_token: started.battle_token, won: true, stars: 3, elapsed_ms: 60_000,
+            friend_id: host_id, team_slot: 1, battle_token: started.battle_token, elapsed_ms: 60_000, ..Default::default()
         };
         let won = answer!(ok(&mut visitor, Payload::VisitFriendDungeon(finish)).await, VisitFriendDungeon);
         assert!(won.won && won.host_points > 0);

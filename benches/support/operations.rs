@@ -6,6 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput};
 use prost::Message;
+use summoner::game::battle_sim::{self, Lineup};
 use summoner::game::data::GameData;
 use summoner::game::dispatch::{LOGIN_COUNTER, dispatch};
 use summoner::game::entities::{Battle, Counter, Mail, Monster, Quest, Team};
@@ -73,6 +74,12 @@ fn state(data: &GameData, in_battle: bool) -> UserState {
     };
     owned.mail.insert(mail.id, mail);
     if in_battle {
+        // The line-up the finish simulates: the five of team 1 against the stage's enemies.
+        let stage = data.stage("stage.01.01:normal").expect("the first stage");
+        let team = battle_sim::units(data, (FIRST..FIRST + 5).filter_map(|id| owned.monsters.get(&id)));
+        let level = stage.level.enemy_level;
+        let enemies = stage.level.enemies.iter().map(|e| battle_sim::unit(data, e, level, 0)).collect();
+        let lineup = serde_json::to_string(&Lineup { team, enemies }).expect("a line-up encodes");
         let battle = Battle {
             token: TOKEN,
             stage: "stage.01.01:normal".into(),
@@ -82,6 +89,7 @@ fn state(data: &GameData, in_battle: bool) -> UserState {
             enemy_power: 237,
             started_at_ms: NOW - 60_000,
             expires_at_ms: NOW + 60_000,
+            lineup,
         };
         owned.battles.insert(TOKEN, battle);
     }
@@ -119,9 +127,9 @@ pub fn bench(c: &mut Criterion) {
             Payload::StartBattle(StartBattleReq { stage: "stage.01.01:normal".into(), team_slot: 1 }),
         ),
         (
-            "FinishBattle (win)",
+            "FinishBattle (simulated win)",
             &fighting,
-            Payload::FinishBattle(FinishBattleReq { battle_token: TOKEN, won: true, stars: 3, elapsed_ms: 30_000 }),
+            Payload::FinishBattle(FinishBattleReq { battle_token: TOKEN, elapsed_ms: 30_000, ..Default::default() }),
         ),
         ("ListQuests", &idle, Payload::ListQuests(ListQuestsReq {})),
         ("ClaimQuest (by mail)", &idle, Payload::ClaimQuest(ClaimQuestReq { quest: "quest.ach.explore100".into() })),

@@ -71,6 +71,13 @@ pub struct Unit {
     pub skill: Skill,
 }
 
+/// Both sides of a battle as it started: what its finish is simulated on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lineup {
+    pub team: Vec<Unit>,
+    pub enemies: Vec<Unit>,
+}
+
 /// A side of the battle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -331,8 +338,7 @@ fn damage(
 }
 
 /// The units of `monsters` (a team, in slot order) as the game data makes them: their stats
-/// at their level and grade, their element and skill (a monster the data has no skill for
-/// attacks only: a cooldown past the battle's end).
+/// at their level and grade, their element and skill.
 pub fn units<'m>(data: &GameData, monsters: impl IntoIterator<Item = &'m Monster>) -> Vec<Unit> {
     monsters.into_iter().map(|m| unit(data, &m.template, m.level, m.grade)).collect()
 }
@@ -341,13 +347,37 @@ pub fn units<'m>(data: &GameData, monsters: impl IntoIterator<Item = &'m Monster
 pub fn unit(data: &GameData, template: &str, level: u32, grade: u32) -> Unit {
     let s = stats::stats_of(data, template, level, grade).unwrap_or_default();
     let element = data.monster(template).map(|m| m.element.clone()).unwrap_or_default();
-    let skill = data.skill(template).unwrap_or(Skill {
-        cooldown: MAX_TURNS + 1,
-        multiplier_pct: 100,
-        target: TargetRule::Front,
-    });
-    Unit { template: template.to_owned(), element, hp: s.hp, attack: s.attack, defense: s.defense, skill }
+    Unit {
+        template: template.to_owned(),
+        element,
+        hp: s.hp,
+        attack: s.attack,
+        defense: s.defense,
+        skill: skill_of(data, template),
+    }
 }
+
+/// A unit with the stats another player's snapshot shows (a friend's dungeon team), and its
+/// template's skill.
+pub fn unit_as_shown(data: &GameData, shown: &summoner_proto::api::MonsterInfo) -> Unit {
+    Unit {
+        template: shown.template.clone(),
+        element: shown.element.clone(),
+        hp: shown.hp,
+        attack: shown.attack,
+        defense: shown.defense,
+        skill: skill_of(data, &shown.template),
+    }
+}
+
+/// `template`'s skill, or [`NO_SKILL`] when the game data gives it none.
+fn skill_of(data: &GameData, template: &str) -> Skill {
+    data.skill(template).unwrap_or(NO_SKILL)
+}
+
+/// What a monster the game data gives no skill fights with: an attack's 100 %, ready on
+/// turn 1 and never again within the battle (so it attacks).
+pub const NO_SKILL: Skill = Skill { cooldown: MAX_TURNS + 1, multiplier_pct: 100, target: TargetRule::Front };
 
 #[cfg(test)]
 mod tests;

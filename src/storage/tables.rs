@@ -208,6 +208,7 @@ pub static BATTLES: TableDef = TableDef {
         col("enemy_power", BigInt),
         col("started_at_ms", BigInt),
         col("expires_at_ms", BigInt),
+        col("lineup", Text),
     ],
     stamped: true,
 };

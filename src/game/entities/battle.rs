@@ -21,6 +21,9 @@ pub struct Battle {
     pub enemy_power: u64,
     pub started_at_ms: i64,
     pub expires_at_ms: i64,
+    /// The units as the battle started (`crate::game::battle_sim::Lineup`, as JSON); empty
+    /// for a battle started before the simulation judged battles.
+    pub lineup: String,
 }
 
 impl Entity for Battle {
@@ -40,6 +43,7 @@ impl Entity for Battle {
             Value::uint(self.enemy_power),
             Value::Int(self.started_at_ms),
             Value::Int(self.expires_at_ms),
+            Value::Text(self.lineup.clone()),
         ]
     }
 
@@ -53,6 +57,7 @@ impl Entity for Battle {
             enemy_power: r.uint()?,
             started_at_ms: r.int()?,
             expires_at_ms: r.int()?,
+            lineup: r.text()?,
         })
     }
 }

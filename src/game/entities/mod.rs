@@ -296,6 +296,7 @@ mod tests {
             enemy_power: 9_999,
             started_at_ms: 1,
             expires_at_ms: 2,
+            lineup: "{}".into(),
         });
     }
 

@@ -1,22 +1,30 @@
-//! Stage battles: `StartBattle` opens one (an unlocked stage difficulty, a team, stamina) and
-//! answers a single-use token; `FinishBattle` settles it, after checking that the finish is
-//! plausible, and pays the rewards.
+//! Stage battles: `StartBattle` opens one (an unlocked stage difficulty, a team, stamina),
+//! keeps both sides' units as they start (the line-up) and answers a single-use token, which
+//! is also the battle's seed; `FinishBattle` settles it and pays by the server's own result.
 //!
-//! The plausibility rule (`docs/PROTOCOL.md`): a win needs 1 to 3 stars (a loss 0), at least
-//! the stage's `min_clear_secs` between start and finish as the server saw them and as the
-//! client reports them, and a team power (element bonus included, as of the start) of at
-//! least the game data's `battle_min_power_pct` percent of the stage's enemy power; 3 stars
-//! need at least the enemy power, 2 at least 80% of it. The monsters that started the battle
-//! are the ones that earn its experience. A finish
-//! that breaks it, or names a token that is not open (forged) or was finished already
-//! (replayed), is refused with its own code and logged as suspicious.
+//! The result is the battle simulation's (`game::battle_sim`, `docs/BATTLE.md`) on the kept
+//! line-up, the seed and the player's inputs: won or lost, stars and turns. Inputs past their
+//! bounds are refused (`BATTLE_INPUTS_INVALID`); a claimed result that is not the
+//! simulation's (`BATTLE_RESULT_MISMATCH`), a win finished sooner than the stage's
+//! `min_clear_secs` after its start as the server saw it (`BATTLE_TOO_FAST`), a token that is
+//! not open (forged) or was finished already (replayed) are refused with their own code and
+//! logged as suspicious. The monsters that started the battle are the ones that earn its
+//! experience.
+//!
+//! A battle opened before battles were simulated (no line-up kept) is judged by the earlier
+//! plausibility rule (`check_plausible`): a win needs 1 to 3 stars (a loss 0), at least
+//! `min_clear_secs` as the server saw it and as the client reports it, and a team power of at
+//! least `battle_min_power_pct` percent of the enemy power; 3 stars need at least the enemy
+//! power, 2 at least 80% of it.
 
 use rand::{Rng, RngExt};
 use summoner_proto::api::{
-    Enemy, ErrorCode, Extra, FinishBattleReq, FinishBattleRes, LevelUp, StartBattleReq, StartBattleRes, extra,
+    BattleInput, Enemy, ErrorCode, Extra, FinishBattleReq, FinishBattleRes, LevelUp, StartBattleReq, StartBattleRes,
+    extra,
 };
 use summoner_proto::gamedata::{Currency, Weighted};
 
+use crate::game::battle_sim::{self, Input, Lineup, Unit};
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::effects::GameEvent;
 use crate::game::entities::{Battle, Stage, Team};
@@ -59,9 +67,12 @@ pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult
             format!("{} costs {} stamina", stage.key, stage.level.stamina_cost),
         ));
     }
-    let battle = open(ctx, stage.key.clone(), &team, &stage.enemy_elements, stage.enemy_power);
+    let level = stage.level.enemy_level;
+    let foes: Vec<Unit> = stage.level.enemies.iter().map(|uid| battle_sim::unit(data, uid, level, 0)).collect();
+    let battle = open(ctx, stage.key.clone(), &team, &stage.enemy_elements, stage.enemy_power, foes);
     let (power, token) = (battle.power, battle.token);
-    ctx.log("battle_start", format!("stage={} slot={slot}", stage.key), format!("power={power} token={token}"));
+    let params = format!("stage={} slot={slot} v={} lineup={}", stage.key, data.version, battle.lineup);
+    ctx.log("battle_start", params, format!("power={power} token={token}"));
     let enemies = stage
         .level
         .enemies
@@ -84,6 +95,7 @@ pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult
         team_power: power,
         expires_at_ms: battle.expires_at_ms,
         user: Some(ctx.user.to_proto(data, now)),
+        battle_seed: token,
     })
 }
 
@@ -104,11 +116,13 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
     };
     let claim = Claim { won: req.won, stars: req.stars, elapsed_ms: req.elapsed_ms };
     let min_ms = i64::from(stage.level.min_clear_secs) * 1000;
-    check_plausible(ctx, &battle, claim, min_ms, &stage.key)?;
+    let judged =
+        judge(ctx, &battle, Finish { claim, claims: req.claims_result, inputs: &req.inputs }, min_ms, &stage.key)?;
     settle(ctx, &battle);
-    let mut res = FinishBattleRes { won: req.won, stars: req.stars, ..Default::default() };
-    if !req.won {
-        ctx.log("battle_finish", format!("stage={} token={}", stage.key, battle.token), "won=false".into());
+    let mut res = FinishBattleRes { won: judged.won, stars: judged.stars, turns: judged.turns, ..Default::default() };
+    let finished = format!("stage={} token={} inputs={}", stage.key, battle.token, judged.inputs);
+    if !judged.won {
+        ctx.log("battle_finish", finished, format!("won=false turns={}", judged.turns));
         res.user = Some(ctx.user.to_proto(data, now));
         return Ok(res);
     }
@@ -141,8 +155,9 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
     });
     res.first_clear = progress.clears == 0;
     progress.clears += 1;
-    progress.stars = progress.stars.max(req.stars);
-    let time = i64::from(req.elapsed_ms);
+    progress.stars = progress.stars.max(judged.stars);
+    // As the server saw it: the client's own figure is only logged.
+    let time = now - battle.started_at_ms;
     progress.best_time_ms = if progress.best_time_ms == 0 { time } else { progress.best_time_ms.min(time) };
     if res.first_clear {
         progress.first_cleared_at_ms = now;
@@ -151,18 +166,84 @@ pub fn finish_battle(ctx: &mut HandlerCtx, req: &FinishBattleReq) -> HandlerResu
         res.unlocked = stage.unlocks.clone();
     }
     ctx.user.owned.stages.put(progress);
-    ctx.events.push(GameEvent::BattleWon { stars: req.stars });
+    ctx.events.push(GameEvent::BattleWon { stars: judged.stars });
     ctx.events.push(GameEvent::StageCleared { stage: key.clone() });
     res.gold = u64::from(level.gold);
     res.user_exp = u64::from(level.user_exp);
     res.monster_exp = u64::from(level.monster_exp);
     ctx.log(
         "battle_finish",
-        format!("stage={key} token={} stars={} elapsed_ms={}", battle.token, req.stars, req.elapsed_ms),
-        format!("won=true drops={} first_clear={}", res.drops.len(), res.first_clear),
+        format!("{finished} elapsed_ms={}", req.elapsed_ms),
+        format!(
+            "won=true stars={} turns={} drops={} first_clear={}",
+            judged.stars,
+            judged.turns,
+            res.drops.len(),
+            res.first_clear
+        ),
     );
     res.user = Some(ctx.user.to_proto(data, now));
     Ok(res)
+}
+
+/// A finish as the client sends it.
+pub struct Finish<'r> {
+    pub claim: Claim,
+    /// Whether `claim`'s result is to be compared with the simulation's.
+    pub claims: bool,
+    pub inputs: &'r [BattleInput],
+}
+
+/// How the server judged a finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    pub won: bool,
+    pub stars: u32,
+    /// Turns the simulation took (0: a battle from before the simulation, judged by the
+    /// plausibility rule).
+    pub turns: u32,
+    /// The inputs, as the action log keeps them (JSON).
+    pub inputs: String,
+}
+
+/// Judges `finish` of `battle`: its simulation on the units as they started, the battle's
+/// token as the seed and the player's inputs (`docs/BATTLE.md`); the result is the
+/// server's. Refused: inputs past their bounds (`BATTLE_INPUTS_INVALID`), a claimed result
+/// that is not the simulation's (`BATTLE_RESULT_MISMATCH`, suspicious), a win sooner than
+/// `min_ms` after the start (`BATTLE_TOO_FAST`, suspicious). A battle started before the
+/// simulation judged battles (no line-up) is judged by the plausibility rule.
+pub fn judge(ctx: &HandlerCtx, battle: &Battle, finish: Finish, min_ms: i64, what: &str) -> HandlerResult<Judged> {
+    let inputs: Vec<Input> =
+        finish.inputs.iter().map(|i| Input { turn: i.turn, slot: i.slot, target: i.target }).collect();
+    let logged = serde_json::to_string(&inputs).unwrap_or_default();
+    if battle.lineup.is_empty() {
+        check_plausible(ctx, battle, finish.claim, min_ms, what)?;
+        let Claim { won, stars, .. } = finish.claim;
+        return Ok(Judged { won, stars, turns: 0, inputs: logged });
+    }
+    let lineup: Lineup = serde_json::from_str(&battle.lineup)
+        .map_err(|e| Refusal::new(ErrorCode::Internal, format!("the battle's line-up does not read: {e}")))?;
+    let data = ctx.data;
+    let strong = |a: &str, b: &str| data.strong_against(a, b);
+    let outcome = battle_sim::simulate(&lineup.team, &lineup.enemies, &strong, battle.token, &inputs)
+        .map_err(|e| Refusal::new(ErrorCode::BattleInputsInvalid, e.to_string()))?;
+    let claim = finish.claim;
+    if finish.claims && (claim.won, claim.stars) != (outcome.won, outcome.stars) {
+        return Err(Refusal::suspicious(
+            ErrorCode::BattleResultMismatch,
+            format!(
+                "the finish claims won={} stars={}; the battle ends won={} stars={} in {} turns",
+                claim.won, claim.stars, outcome.won, outcome.stars, outcome.turns
+            ),
+        ));
+    }
+    if outcome.won && ctx.now_ms - battle.started_at_ms < min_ms {
+        return Err(Refusal::suspicious(
+            ErrorCode::BattleTooFast,
+            format!("{what} takes at least {} s", min_ms / 1000),
+        ));
+    }
+    Ok(Judged { won: outcome.won, stars: outcome.stars, turns: outcome.turns, inputs: logged })
 }
 
 /// What a client says of a battle it finished.
@@ -242,12 +323,22 @@ pub fn close_expired(ctx: &mut HandlerCtx) -> HandlerResult<()> {
 }
 
 /// Opens a battle on `stage` for `team` (its power against `enemy_elements`, as of now)
-/// against enemies of `enemy_power`, with a single-use token from the user's token stream
-/// ([`mint_token`]).
-pub fn open(ctx: &mut HandlerCtx, stage: String, team: &Team, enemy_elements: &[String], enemy_power: u64) -> Battle {
+/// against `enemies` (of `enemy_power`), with a single-use token from the user's token
+/// stream ([`mint_token`]), which is also the battle's seed; both sides' units are kept with
+/// it, as they start.
+pub fn open(
+    ctx: &mut HandlerCtx,
+    stage: String,
+    team: &Team,
+    enemy_elements: &[String],
+    enemy_power: u64,
+    enemies: Vec<Unit>,
+) -> Battle {
     let (data, now) = (ctx.data, ctx.now_ms);
     let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
-    let power = stats::team_power(data, members, enemy_elements);
+    let power = stats::team_power(data, members.clone(), enemy_elements);
+    let lineup = Lineup { team: battle_sim::units(data, members), enemies };
+    let lineup = serde_json::to_string(&lineup).unwrap_or_default();
     let battle = Battle {
         token: mint_token(ctx),
         stage,
@@ -257,6 +348,7 @@ pub fn open(ctx: &mut HandlerCtx, stage: String, team: &Team, enemy_elements: &[
         enemy_power,
         started_at_ms: now,
         expires_at_ms: now.saturating_add(data.battle.expire_ms),
+        lineup,
     };
     ctx.user.owned.battles.insert(battle.clone());
     battle

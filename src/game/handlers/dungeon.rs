@@ -13,11 +13,12 @@
 use summoner_proto::api::{ErrorCode, VisitFriendDungeonReq, VisitFriendDungeonRes};
 use summoner_proto::gamedata::Currency;
 
+use crate::game::battle_sim;
 use crate::game::context::{HandlerCtx, HandlerResult, Refusal};
 use crate::game::data::SocialRules;
 use crate::game::effects::GameEvent;
 use crate::game::friends;
-use crate::game::handlers::battle::{self, Claim};
+use crate::game::handlers::battle::{self, Claim, Finish};
 use crate::game::reads::{Asking, Fetched, Need};
 use crate::game::{inbox, monsters, stats, wallet};
 
@@ -84,7 +85,8 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
     let strongest =
         stats::strongest_team_power(data, ctx.user.owned.monsters.iter(), data.box_rules.team_size, &enemy_elements);
     let pct = pay_pct(&data.social, strongest, enemy_power);
-    let battle = battle::open(ctx, format!("{STAGE_PREFIX}{them}"), &team, &enemy_elements, enemy_power);
+    let foes = snapshot.team.iter().map(|m| battle_sim::unit_as_shown(data, m)).collect();
+    let battle = battle::open(ctx, format!("{STAGE_PREFIX}{them}"), &team, &enemy_elements, enemy_power, foes);
     wallet::set_counter(ctx, PAY_PCT, i64::from(pct), battle.expires_at_ms);
     let (power, token) = (battle.power, battle.token);
     // The visit of the day is used by starting it: an abandoned visit does not come back.
@@ -92,11 +94,12 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
     wallet::set_counter(ctx, &friends::visited(them), 1, again);
     ctx.log(
         "dungeon_start",
-        format!("friend={them} slot={slot}"),
+        format!("friend={them} slot={slot} v={} lineup={}", data.version, battle.lineup),
         format!("power={power} enemy={enemy_power} token={token}"),
     );
     Ok(VisitFriendDungeonRes {
         pay_pct: pct,
+        battle_seed: token,
         battle_token: token,
         friend: Some(snapshot),
         enemy_power,
@@ -117,10 +120,17 @@ fn finish(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vi
         ));
     };
     let claim = Claim { won: req.won, stars: req.stars, elapsed_ms: req.elapsed_ms };
-    battle::check_plausible(ctx, &battle, claim, data.social.dungeon_min_ms, "a friend's dungeon")?;
+    let finish = Finish { claim, claims: req.claims_result, inputs: &req.inputs };
+    let judged = battle::judge(ctx, &battle, finish, data.social.dungeon_min_ms, "a friend's dungeon")?;
     battle::settle(ctx, &battle);
-    let mut res = VisitFriendDungeonRes { finished: true, won: req.won, stars: req.stars, ..Default::default() };
-    if req.won {
+    let mut res = VisitFriendDungeonRes {
+        finished: true,
+        won: judged.won,
+        stars: judged.stars,
+        turns: judged.turns,
+        ..Default::default()
+    };
+    if judged.won {
         let social = &data.social;
         // As decided at the start (a visit started before the rule: the team that fought).
         let pct = match ctx.user.owned.counters.get(PAY_PCT) {
@@ -145,8 +155,8 @@ fn finish(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vi
     }
     ctx.log(
         "dungeon_finish",
-        format!("friend={them} token={} stars={} elapsed_ms={}", battle.token, req.stars, req.elapsed_ms),
-        format!("won={}", req.won),
+        format!("friend={them} token={} inputs={} elapsed_ms={}", battle.token, judged.inputs, req.elapsed_ms),
+        format!("won={} stars={} turns={}", judged.won, judged.stars, judged.turns),
     );
     res.user = Some(ctx.user.to_proto(data, now));
     Ok(res)

@@ -33,7 +33,6 @@ pub struct Facts {
     stages: BTreeMap<String, (u32, Duration)>,
     first_stage: String,
     dungeon_min: Duration,
-    min_power_pct: u64,
     friend_limit: usize,
     box_limit: usize,
     clan_create_gold: u64,
@@ -71,7 +70,6 @@ impl Facts {
             stages,
             first_stage,
             dungeon_min: Duration::from_secs(u64::from(rules.friend_dungeon_min_secs)),
-            min_power_pct: u64::from(rules.battle_min_power_pct),
             friend_limit: rules.friend_limit as usize,
             box_limit: rules.box_limit as usize,
             clan_create_gold: u64::from(rules.clan_create_gold),
@@ -79,18 +77,6 @@ impl Facts {
             shop,
             clan_prefix: clan_prefix.chars().take(8).collect(),
         }
-    }
-}
-
-/// The most stars a win can claim, by the rule `docs/PROTOCOL.md` publishes: 3 with at least
-/// the enemy's power, 2 with at least 80 % of it, else 1.
-fn max_stars(power: u64, enemy_power: u64) -> u32 {
-    if power >= enemy_power {
-        3
-    } else if power.saturating_mul(100) >= enemy_power.saturating_mul(80) {
-        2
-    } else {
-        1
     }
 }
 
@@ -173,14 +159,12 @@ impl Knowledge {
             }
             (Q::JoinClan(_) | Q::LeaveClan(_) | Q::CreateClan(_), _, _) => self.clans = None,
             (Q::StartBattle(q), Some(R::StartBattle(r)), _) => {
-                let won = r.team_power.saturating_mul(100) >= r.enemy_power.saturating_mul(facts.min_power_pct);
-                if !won {
-                    self.strong_enough = self.strong_enough.saturating_sub(1);
-                }
+                // The server simulates the battle (docs/BATTLE.md): a bot plays it on auto,
+                // claims nothing, and finishes no sooner than a win may come.
                 let wait = facts.stages.get(&q.stage).map_or(Duration::ZERO, |s| s.1);
-                let stars = if won { max_stars(r.team_power, r.enemy_power) } else { 0 };
-                let claim = FinishBattleReq { battle_token: r.battle_token, won, stars, elapsed_ms: elapsed(wait) };
-                self.owe(Q::FinishBattle(claim), if won { wait } else { Duration::ZERO });
+                let finish =
+                    FinishBattleReq { battle_token: r.battle_token, elapsed_ms: elapsed(wait), ..Default::default() };
+                self.owe(Q::FinishBattle(finish), wait);
             }
             (_, Some(R::FinishBattle(r)), _) => {
                 for stage in &r.unlocked {
@@ -188,23 +172,19 @@ impl Knowledge {
                         self.unlocked.push(stage.clone());
                     }
                 }
-                if r.won {
-                    self.strong_enough = self.unlocked.len().saturating_sub(1);
-                }
+                self.strong_enough =
+                    if r.won { self.unlocked.len().saturating_sub(1) } else { self.strong_enough.saturating_sub(1) };
             }
             (Q::VisitFriendDungeon(q), Some(R::VisitFriendDungeon(r)), _) if q.battle_token == 0 => {
                 self.visited_until_ms.insert(q.friend_id, later);
-                let won = r.team_power.saturating_mul(100) >= r.enemy_power.saturating_mul(facts.min_power_pct);
-                let stars = if won { max_stars(r.team_power, r.enemy_power) } else { 0 };
                 let finish = VisitFriendDungeonReq {
                     friend_id: q.friend_id,
                     team_slot: q.team_slot,
                     battle_token: r.battle_token,
-                    won,
-                    stars,
                     elapsed_ms: elapsed(facts.dungeon_min),
+                    ..Default::default()
                 };
-                self.owe(Q::VisitFriendDungeon(finish), if won { facts.dungeon_min } else { Duration::ZERO });
+                self.owe(Q::VisitFriendDungeon(finish), facts.dungeon_min);
             }
             (Q::VisitFriendDungeon(q), _, ErrorCode::DungeonVisitedToday) => {
                 self.visited_until_ms.insert(q.friend_id, later);

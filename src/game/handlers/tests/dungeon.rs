@@ -31,14 +31,22 @@ fn start(p: &mut Player, host: &Player) -> summoner_proto::api::Response {
     p.call_with(req, Fetched::Snapshot(Some(host.snapshot())))
 }
 
-fn finish(friend_id: u64, token: u64, stars: u32, elapsed_ms: u32) -> Q {
+/// A finish of the visit `token` that claims nothing: the server's simulation decides.
+fn finish(friend_id: u64, token: u64) -> Q {
+    Q::VisitFriendDungeon(VisitFriendDungeonReq { friend_id, team_slot: 1, battle_token: token, ..Default::default() })
+}
+
+/// A finish that claims a win with `stars`.
+fn claimed_win(friend_id: u64, token: u64, stars: u32) -> Q {
     Q::VisitFriendDungeon(VisitFriendDungeonReq {
         friend_id,
         team_slot: 1,
         battle_token: token,
         won: true,
         stars,
-        elapsed_ms,
+        elapsed_ms: 60_000,
+        claims_result: true,
+        ..Default::default()
     })
 }
 
@@ -66,20 +74,21 @@ fn a_visit_is_settled_like_a_battle_once_a_day_and_pays_the_host() {
     let stage = Q::StartBattle(StartBattleReq { stage: "stage.01.01:normal".into(), team_slot: 1 });
     a.refused(stage, ErrorCode::BattleInProgress);
 
-    a.refused(finish(ib, started.battle_token, 3, 1_000), ErrorCode::BattleTooFast);
+    assert_eq!(started.battle_seed, started.battle_token);
+    a.refused(finish(ib, started.battle_token), ErrorCode::BattleTooFast);
     assert_eq!(a.logged("suspicious").len(), 1);
-    a.refused(finish(999, started.battle_token, 3, 60_000), ErrorCode::BattleNotFound);
+    a.refused(finish(999, started.battle_token), ErrorCode::BattleNotFound);
     a.now += a.data.social.dungeon_min_ms;
     let gold = a.state.profile.gold;
-    let won = answer!(a.ok(finish(ib, started.battle_token, 3, 60_000)), VisitFriendDungeon);
-    assert!(won.finished && won.won);
+    let won = answer!(a.ok(finish(ib, started.battle_token)), VisitFriendDungeon);
+    assert!(won.finished && won.won && (1..=3).contains(&won.stars) && won.turns > 0);
     // One monster against five: a weak team pays in proportion, as the start said.
     assert!(started.pay_pct < 100, "pays {}%", started.pay_pct);
     assert_eq!(won.pay_pct, started.pay_pct);
     let paid = a.data.social.dungeon_gold * u64::from(started.pay_pct) / 100;
     assert_eq!((a.state.profile.gold, won.gold), (gold + paid, paid));
     assert_eq!(won.host_points, a.data.social.dungeon_host_points);
-    a.refused(finish(ib, started.battle_token, 3, 60_000), ErrorCode::BattleReplayed);
+    a.refused(finish(ib, started.battle_token), ErrorCode::BattleReplayed);
 
     // Once a day: a second visit is refused until the reset.
     let again = start(&mut a, &b);
@@ -102,25 +111,22 @@ fn a_visit_needs_a_friend_with_a_team_and_a_team_strong_enough_to_win() {
     let stranger = Player::with_id(999);
     assert_eq!(start(&mut a, &stranger).error, ErrorCode::NotFriends as i32);
 
-    // One weak monster against five strong ones: a win is implausible.
+    // One weak monster against five strong ones, as the friend's team stood at the start:
+    // the simulation says lost, whatever the visitor claims.
     let (mut weak, strong) = friends_with_teams("mon.slime.fire.1", 1, 0);
     let mut strong = strong;
     let ids = strong.grant("mon.anu.fire.3", 5);
     strong.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: ids }));
     let started = answer!(start(&mut weak, &strong).payload.expect("an answer"), VisitFriendDungeon);
+    // The friend's team changing after the start does not change the battle.
+    let weaker = strong.grant("mon.slime.water.1", 1);
+    strong.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: weaker }));
     weak.now += weak.data.social.dungeon_min_ms;
-    weak.refused(finish(strong.state.user_id(), started.battle_token, 1, 60_000), ErrorCode::BattleImplausible);
-    // A loss is always plausible, and pays nothing.
+    let them = strong.state.user_id();
+    weak.refused(claimed_win(them, started.battle_token, 1), ErrorCode::BattleResultMismatch);
     let gold = weak.state.profile.gold;
-    let lost = Q::VisitFriendDungeon(VisitFriendDungeonReq {
-        friend_id: strong.state.user_id(),
-        team_slot: 1,
-        battle_token: started.battle_token,
-        won: false,
-        stars: 0,
-        elapsed_ms: 60_000,
-    });
-    assert!(!answer!(weak.ok(lost), VisitFriendDungeon).won);
+    let lost = answer!(weak.ok(finish(them, started.battle_token)), VisitFriendDungeon);
+    assert!(lost.finished && !lost.won && lost.stars == 0 && lost.turns > 0);
     assert_eq!(weak.state.profile.gold, gold);
     assert!(weak.outbox.is_empty(), "the host gets nothing from a loss");
 }

@@ -16,9 +16,17 @@ use super::*;
 #[derive(Debug, Clone)]
 enum Op {
     Explore,
-    Summon { premium: bool, ten: bool },
+    Summon {
+        premium: bool,
+        ten: bool,
+    },
     SetTeam,
-    Battle { stars: u32, won: bool },
+    /// A finish that claims `won` and `stars` when `claims` (else the server's result stands).
+    Battle {
+        stars: u32,
+        won: bool,
+        claims: bool,
+    },
     Enhance,
     Sell,
     Lock,
@@ -34,7 +42,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => Just(Op::Explore),
         3 => (any::<bool>(), any::<bool>()).prop_map(|(premium, ten)| Op::Summon { premium, ten }),
         1 => Just(Op::SetTeam),
-        2 => (0u32..5, any::<bool>()).prop_map(|(stars, won)| Op::Battle { stars, won }),
+        2 => (0u32..5, any::<bool>(), any::<bool>()).prop_map(|(stars, won, claims)| Op::Battle { stars, won, claims }),
         2 => Just(Op::Enhance),
         1 => Just(Op::Sell),
         1 => Just(Op::Lock),
@@ -63,7 +71,7 @@ fn run(p: &mut Player, op: &Op, tally: &mut Tally) {
             count: if *ten { 10 } else { 1 },
         }),
         Op::SetTeam => Q::SetTeam(SetTeamReq { slot: 1, monster_ids: ids.iter().take(5).copied().collect() }),
-        Op::Battle { stars, won } => {
+        Op::Battle { stars, won, claims } => {
             let start = p.call(Q::StartBattle(StartBattleReq { stage: "stage.01.01:normal".into(), team_slot: 1 }));
             let Some(A::StartBattle(started)) = start.payload else { return };
             p.now += 5_000;
@@ -72,6 +80,8 @@ fn run(p: &mut Player, op: &Op, tally: &mut Tally) {
                 won: *won,
                 stars: *stars,
                 elapsed_ms: 5_000,
+                claims_result: *claims,
+                ..Default::default()
             })
         }
         Op::Enhance => Q::EnhanceMonster(EnhanceMonsterReq {
