@@ -59,7 +59,7 @@ const RULES: Rules = Rules {
             "main.rs",
             &["cli", "config", "server", "telemetry", "service::open", "storage::db_store::migrate_all", "urls"],
         ),
-        ("bin/summoner-audit.rs", &["config", "telemetry", "service::audit"]),
+        ("bin/summoner-audit.rs", &["config", "telemetry", "service::audit", "service::battle_audit"]),
     ],
     crates: &[(
         "actix_web",

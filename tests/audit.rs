@@ -1,7 +1,8 @@
-//! Summon audits on every backend: a logged draw replays to the same monster, through the
-//! admin endpoint and the library the CLI calls, also after a newer game-data version is in
-//! force and from a fresh catalog that finds the old version in the archive; a tampered log
-//! row does not; and observed rates are reported per pool and version.
+//! Summon and battle audits on every backend: a logged draw replays to the same monster,
+//! through the admin endpoint and the library the CLI calls, also after a newer game-data
+//! version is in force and from a fresh catalog that finds the old version in the archive; a
+//! tampered log row does not; observed rates are reported per pool and version; a logged
+//! battle replays to the result the server paid by.
 
 #[macro_use]
 mod common;
@@ -18,7 +19,10 @@ use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
 use summoner_actors::ManualClock;
 use summoner_client::Client;
-use summoner_proto::api::{ErrorCode, SummonReq, request::Payload, response::Payload as A};
+use summoner_proto::api::{
+    BattleInput, DebugGrantMonstersReq, ErrorCode, FinishBattleReq, SetTeamReq, StartBattleReq, SummonReq,
+    request::Payload, response::Payload as A,
+};
 use summoner_proto::files;
 
 const ADMIN: &str = "admin-secret";
@@ -35,8 +39,12 @@ async fn ten_pull(client: &mut Client) -> Vec<u64> {
 }
 
 async fn replay(server: &TestServer, user: u64, draw: u64) -> (u16, serde_json::Value) {
+    admin_get(server, &format!("/admin/audit/summon?user={user}&draw={draw}")).await
+}
+
+async fn admin_get(server: &TestServer, path: &str) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new()
-        .get(format!("{}/admin/audit/summon?user={user}&draw={draw}", server.admin_url))
+        .get(format!("{}{path}", server.admin_url))
         .header("Authorization", format!("Bearer {ADMIN}"))
         .send()
         .await
@@ -143,6 +151,59 @@ on_every_backend! {
         let tampered = audit::replay_summon(store.as_ref(), &catalog, user, under_v2[5]).await.expect("replayed");
         assert!(!tampered.matches);
         let (code, out) = audit_cli(&config, &["replay-summon", "--user", &user.to_string(), "--draw", &under_v2[5].to_string()]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.contains("MISMATCH"), "{out}");
+    }
+}
+
+on_every_backend! {
+    /// A stage battle played with the player's inputs replays to the result the server paid
+    /// by, through the admin endpoint and the CLI; a changed log row does not.
+    async fn logged_battles_replay_to_the_result_paid(config) {
+        let mut config: Config = config.clone();
+        config.admin.token = ADMIN.into();
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let (mut client, user) = logged_in(&server, "dev-fighter").await;
+        let call = async |client: &mut Client, payload: Payload| {
+            let answer = client.call(payload).await.expect("answered");
+            assert_eq!(answer.code(), ErrorCode::Ok, "{:?}", answer.response);
+            answer.response.payload.expect("a payload")
+        };
+        let grant = DebugGrantMonstersReq { template: "mon.slime.fire.1".into(), count: 4 };
+        let Some(A::DebugGrantMonsters(granted)) = Some(call(&mut client, Payload::DebugGrantMonsters(grant)).await) else {
+            panic!("not a grant")
+        };
+        call(&mut client, Payload::SetTeam(SetTeamReq { slot: 1, monster_ids: granted.monster_ids })).await;
+        let start = StartBattleReq { stage: "stage.01.01:normal".into(), team_slot: 1 };
+        let A::StartBattle(started) = call(&mut client, Payload::StartBattle(start)).await else { panic!("not a start") };
+        server.clock.advance_ms(60_000);
+        let inputs = vec![BattleInput { turn: 1, slot: 0, target: Some(0) }, BattleInput { turn: 2, slot: 3, target: None }];
+        let finish = FinishBattleReq { battle_token: started.battle_token, inputs, ..Default::default() };
+        let A::FinishBattle(finished) = call(&mut client, Payload::FinishBattle(finish)).await else { panic!("not a finish") };
+
+        let token = started.battle_token;
+        let (status, replayed) = admin_get(&server, &format!("/admin/audit/battle?user={user}&token={token}")).await;
+        assert_eq!(status, 200, "{replayed}");
+        assert_eq!(replayed["matches"], true, "{replayed}");
+        assert_eq!(replayed["replayed"]["won"], finished.won, "{replayed}");
+        assert_eq!(replayed["replayed"]["turns"], finished.turns, "{replayed}");
+        assert_eq!(replayed["logged"]["inputs"].as_array().map(Vec::len), Some(2), "{replayed}");
+        assert_eq!(replayed["logged"]["lineup"]["team"].as_array().map(Vec::len), Some(4), "{replayed}");
+        assert_eq!(admin_get(&server, &format!("/admin/audit/battle?user={user}&token={}", token ^ 1)).await.0, 404);
+        server.stop().await;
+
+        let args = ["replay-battle", "--user", &user.to_string(), "--token", &token.to_string()];
+        let (code, out) = audit_cli(&config, &args);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains("MATCH") && out.contains(&format!("turns {}", finished.turns)), "{out}");
+        // The result logged changed after the fact no longer matches.
+        for url in config.storage.log() {
+            exec_sql(&url, &format!(
+                "UPDATE action_log SET result = REPLACE(result, 'turns={}', 'turns={}') WHERE user_id = {user} AND action = 'battle_finish'",
+                finished.turns, finished.turns + 1
+            )).await;
+        }
+        let (code, out) = audit_cli(&config, &args);
         assert_eq!(code, Some(1), "{out}");
         assert!(out.contains("MISMATCH"), "{out}");
     }

@@ -79,7 +79,8 @@ fn state(data: &GameData, in_battle: bool) -> UserState {
         let team = battle_sim::units(data, (FIRST..FIRST + 5).filter_map(|id| owned.monsters.get(&id)));
         let level = stage.level.enemy_level;
         let enemies = stage.level.enemies.iter().map(|e| battle_sim::unit(data, e, level, 0)).collect();
-        let lineup = serde_json::to_string(&Lineup { team, enemies }).expect("a line-up encodes");
+        let lineup = Lineup::new(team, enemies, &|a, b| data.strong_against(a, b));
+        let lineup = serde_json::to_string(&lineup).expect("a line-up encodes");
         let battle = Battle {
             token: TOKEN,
             stage: "stage.01.01:normal".into(),

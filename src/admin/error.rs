@@ -92,7 +92,9 @@ impl From<OperatorError> for AdminError {
 impl From<AuditError> for AdminError {
     fn from(e: AuditError) -> Self {
         match e {
-            AuditError::NoSuchDraw(..) | AuditError::NoSuchUser(_) => Self::NotFound(e.to_string()),
+            AuditError::NoSuchDraw(..) | AuditError::NoSuchUser(_) | AuditError::NoSuchBattle(..) => {
+                Self::NotFound(e.to_string())
+            }
             AuditError::Store(e) => Self::Unavailable(format!("storage: {e}")),
             e => Self::Unprocessable(format!("cannot replay: {e}")),
         }

@@ -1,4 +1,4 @@
-//! `summoner-audit`: audits of logged summons from the command line. It opens the configured
+//! `summoner-audit`: audits of logged summons and battles from the command line. It opens the configured
 //! databases read-only and the game-data archive (`summoner::service::audit::Reader`), runs the
 //! audit the admin endpoint runs, and prints it. The server binary does not link this.
 
@@ -8,8 +8,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use summoner::config::Config;
 use summoner::service::audit::{self, AuditError, PoolReport, Reader};
+use summoner::service::battle_audit;
 
-/// Audits of logged summons: replay one draw, or compare observed with published rates.
+/// Audits of logged summons and battles: replay one draw or battle, or compare observed with
+/// published rates.
 #[derive(Debug, Parser)]
 #[command(name = "summoner-audit", version, about)]
 struct Cli {
@@ -34,6 +36,18 @@ enum Command {
         #[arg(long)]
         draw: u64,
     },
+    /// Play a logged battle (a stage battle or a friend dungeon visit) again from its line-up
+    /// at the start (units and element advantages), its seed and the player's inputs, and say whether
+    /// the result is the one the server paid by. Exit code 0: it matches; 1: it does not; 2: it
+    /// could not be checked.
+    ReplayBattle {
+        /// The user.
+        #[arg(long)]
+        user: u64,
+        /// The battle: its token (also its seed).
+        #[arg(long)]
+        token: u64,
+    },
     /// Read the summon logs of every log shard and print, per pool and game-data version,
     /// observed against published rates with a chi-square p-value.
     Rates,
@@ -51,6 +65,7 @@ fn main() -> ExitCode {
     summoner::telemetry::init(&config.log);
     match cli.command {
         Command::ReplaySummon { user, draw } => replay_summon(&config, user, draw),
+        Command::ReplayBattle { user, token } => replay_battle(&config, user, token),
         Command::Rates => rates(&config),
     }
 }
@@ -79,6 +94,34 @@ fn replay_summon(config: &Config, user: u64, draw: u64) -> ExitCode {
                 "  replayed: {} (rarity {}, by pity: {}) from the user's seed",
                 replay.replayed_monster, replay.replayed_rarity, replay.replayed_by_pity
             );
+            if replay.matches {
+                println!("MATCH");
+                ExitCode::SUCCESS
+            } else {
+                println!("MISMATCH");
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("summoner-audit: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `replay-battle --user U --token T`.
+fn replay_battle(config: &Config, user: u64, token: u64) -> ExitCode {
+    match with_reader(config, async |r| battle_audit::replay_battle(&r.store, user, token).await) {
+        Ok(replay) => {
+            let l = &replay.logged;
+            println!(
+                "battle: user {} token {} ({}, log rows {} and {}) under game-data version {}",
+                l.user_id, l.token, l.kind, l.start_log_id, l.finish_log_id, l.version
+            );
+            println!("  {} against {} units, {} inputs", l.lineup.team.len(), l.lineup.enemies.len(), l.inputs.len());
+            println!("  logged:   won {} stars {} turns {}", l.won, l.stars, l.turns);
+            let r = &replay.replayed;
+            println!("  replayed: won {} stars {} turns {} ({} hits)", r.won, r.stars, r.turns, r.hits.len());
             if replay.matches {
                 println!("MATCH");
                 ExitCode::SUCCESS

@@ -3,8 +3,11 @@
 //! language can reproduce it bit for bit (the rules, exactly, in `docs/BATTLE.md`; test
 //! vectors in `gamedata/battle_vectors.json`, checked against this module by a test).
 //!
-//! Pure: units, the element table, a seed and inputs in; every action and the outcome out.
-//! Nothing here reads game data or a clock: [`units`] builds the units from game data.
+//! [`simulate`] is pure: units, the element table, a seed and inputs in; every action and the
+//! outcome out; it reads no game data and no clock. A battle keeps its [`Lineup`] (both sides'
+//! units and the element advantages among them, as they started), so its finish and a later
+//! replay play it as it started whatever game data is in force by then; [`unit`], [`units`]
+//! and [`unit_as_shown`] build units from the game data at the start.
 
 use serde::{Deserialize, Serialize};
 
@@ -71,11 +74,41 @@ pub struct Unit {
     pub skill: Skill,
 }
 
-/// Both sides of a battle as it started: what its finish is simulated on.
+/// Both sides of a battle as it started, with the element advantages among them then: what
+/// its finish is simulated on (and a replay).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lineup {
     pub team: Vec<Unit>,
     pub enemies: Vec<Unit>,
+    /// (attacker's element, defender's element) for each pair of the battle's elements where
+    /// the first is strong against the second.
+    pub advantages: Vec<(String, String)>,
+}
+
+impl Lineup {
+    /// `team` against `enemies`, keeping the advantages `strong` gives among their elements.
+    pub fn new(team: Vec<Unit>, enemies: Vec<Unit>, strong: &dyn Fn(&str, &str) -> bool) -> Self {
+        let mut elements: Vec<&str> = team.iter().chain(&enemies).map(|u| u.element.as_str()).collect();
+        elements.sort_unstable();
+        elements.dedup();
+        let advantages = elements
+            .iter()
+            .flat_map(|a| elements.iter().map(move |b| (*a, *b)))
+            .filter(|(a, b)| strong(a, b))
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+            .collect();
+        Self { team, enemies, advantages }
+    }
+
+    /// Whether element `a` is strong against element `b` in this battle.
+    pub fn strong(&self, a: &str, b: &str) -> bool {
+        self.advantages.iter().any(|(x, y)| x == a && y == b)
+    }
+
+    /// The battle played from `seed` with `inputs` ([`simulate`]).
+    pub fn simulate(&self, seed: u64, inputs: &[Input]) -> Result<Outcome, InputError> {
+        simulate(&self.team, &self.enemies, &|a, b| self.strong(a, b), seed, inputs)
+    }
 }
 
 /// A side of the battle.
@@ -228,6 +261,10 @@ pub fn simulate(
             })
         })
         .collect();
+    // Nothing to fight on one side (an empty side, or hit points of 0 from the start): lost.
+    if standing(&fighters, Side::Team) == 0 || standing(&fighters, Side::Enemy) == 0 {
+        return Ok(Outcome { won: false, stars: 0, turns: 0, hits: Vec::new() });
+    }
     // The order of play: attack (highest first), then the team before the enemies, then slot.
     fighters.sort_by(|a, b| b.unit.attack.cmp(&a.unit.attack).then(a.side.cmp(&b.side)).then(a.slot.cmp(&b.slot)));
     let mut rolls = Rolls::new(seed);

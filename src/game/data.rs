@@ -323,12 +323,12 @@ impl GameData {
         self.monsters.get(uid).map(|&i| &self.content.data.monsters[i])
     }
 
-    /// Whether element `a` deals extra damage to element `b`.
     /// The active skill of monster `uid` (None: the data gives it none).
     pub fn skill(&self, uid: &str) -> Option<crate::game::battle_sim::Skill> {
         self.skills.get(uid).copied()
     }
 
+    /// Whether element `a` deals extra damage to element `b`.
     pub fn strong_against(&self, a: &str, b: &str) -> bool {
         self.strong.get(a).is_some_and(|targets| targets.iter().any(|t| t == b))
     }

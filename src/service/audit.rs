@@ -67,8 +67,12 @@ pub enum AuditError {
     Version(u32, String),
     #[error("pool {pool} is not in game-data version {version}")]
     NoSuchPool { pool: String, version: u32 },
-    #[error("log row {0} is not a summon record: {1} is missing or wrong")]
+    #[error("log row {0} does not read: {1} is missing or wrong")]
     Unreadable(u64, String),
+    #[error("user {0} has no logged battle with token {1}, started and finished")]
+    NoSuchBattle(u64, u64),
+    #[error("battle {1} of user {0} started before battles were simulated: it has nothing to replay")]
+    NotSimulated(u64, u64),
 }
 
 impl LoggedDraw {

@@ -16,6 +16,7 @@ use crate::game::grants::{self, Grant};
 use crate::game::state::UserState;
 use crate::service::audit::{self, AuditError, Replay};
 use crate::service::backend::GameBackend;
+use crate::service::battle_audit::{self, BattleReplay};
 use crate::storage::ExportedTable;
 use crate::storage::delivery::DeadLetter;
 use crate::storage::nodes::{NodeRow, WorkLease};
@@ -179,6 +180,12 @@ impl Operators {
     pub async fn replay_summon(&self, user: u64, draw: u64) -> Result<Replay, AuditError> {
         let backend = self.directory.backend();
         audit::replay_summon(backend.store().as_ref(), backend.catalog(), user, draw).await
+    }
+
+    /// The replay of `user`'s logged battle `token` (`crate::service::battle_audit`).
+    pub async fn replay_battle(&self, user: u64, token: u64) -> Result<BattleReplay, AuditError> {
+        let backend = self.directory.backend();
+        battle_audit::replay_battle(backend.store().as_ref(), user, token).await
     }
 
     /// The shards' group-commit queues, as operators read them.

@@ -1,7 +1,7 @@
 //! The simulation's properties, its input bounds, and the shipped test vectors
 //! (`gamedata/battle_vectors.json`): each must replay to the outcome it records. To write
 //! them again after a deliberate change of the rules: `SUMMONER_BLESS_VECTORS=1 cargo test
-//! --lib battle_sim` (then say so in docs/BATTLE.md's history: clients must follow).
+//! --lib battle_sim` (then say so in the change's notes: clients must follow).
 
 use std::collections::BTreeMap;
 
@@ -97,23 +97,57 @@ fn a_manual_battle_uses_skills_only_where_asked_and_an_auto_battle_whenever_read
 #[test]
 fn stars_count_the_team_standing() {
     let none = |_: &str, _: &str| false;
-    let strong = plain("a", 1_000_000, 10_000, 0, STRIKE);
+    let strong = plain("a", 1_000_000, 5_000, 0, STRIKE);
     let frail = plain("a", 1, 1, 0, STRIKE);
-    let enemy = plain("b", 5_000, 50, 0, STRIKE);
-    let won = |team: Vec<Unit>| simulate(&team, std::slice::from_ref(&enemy), &none, 3, &[]).expect("auto");
-    assert_eq!(won(vec![strong.clone(), strong.clone()]).stars, 3);
-    let half = won(vec![strong.clone(), frail.clone()]);
-    assert!(half.won);
-    assert_eq!(half.stars, if half.hits.iter().any(|h| h.side == Side::Enemy && h.hp_after == 0) { 2 } else { 3 });
+    let won =
+        |team: Vec<Unit>, enemy: &Unit| simulate(&team, std::slice::from_ref(enemy), &none, 3, &[]).expect("auto");
+    let weak_enemy = plain("b", 1_000, 50, 0, STRIKE);
+    let all_standing = won(vec![strong.clone(), strong.clone()], &weak_enemy);
+    assert_eq!((all_standing.won, all_standing.stars, all_standing.turns), (true, 3, 1));
+    // The enemy acts first (the higher attack) and fells the front unit; the strong one then
+    // wins: one of two standing is half, 2 stars.
+    let quick = plain("b", 1_000, 10_000, 0, STRIKE);
+    let half = won(vec![frail.clone(), strong.clone()], &quick);
+    assert_eq!((half.won, half.stars), (true, 2), "{:?}", half.hits);
+    // Its skill hits everyone: two of three fall, 1 star.
+    let sweeping = plain("b", 1_000, 10_000, 0, Skill { cooldown: 1, multiplier_pct: 100, target: TargetRule::All });
+    let few = won(vec![frail.clone(), frail.clone(), strong.clone()], &sweeping);
+    assert_eq!((few.won, few.stars), (true, 1), "{:?}", few.hits);
     let lost = simulate(&[frail], &[plain("b", 1_000_000, 10_000, 0, STRIKE)], &none, 3, &[]).expect("auto");
     assert!(!lost.won && lost.stars == 0);
+}
+
+/// A side with nothing standing from the start (empty, or at 0 hit points: a friend's
+/// monster whose template left the game data shows no stats) is no free win.
+#[test]
+fn nothing_to_fight_is_a_loss() {
+    let none = |_: &str, _: &str| false;
+    let team = vec![plain("a", 1_000, 100, 0, STRIKE)];
+    for enemies in [vec![], vec![plain("b", 0, 0, 0, STRIKE)]] {
+        let outcome = simulate(&team, &enemies, &none, 1, &[]).expect("auto");
+        assert_eq!((outcome.won, outcome.stars, outcome.turns, outcome.hits.len()), (false, 0, 0, 0));
+    }
+    let outcome = simulate(&[], &team, &none, 1, &[]).expect("auto");
+    assert!(!outcome.won && outcome.turns == 0);
+}
+
+/// A line-up keeps the advantages among its elements as they were, whatever the chart is
+/// later.
+#[test]
+fn a_lineup_keeps_the_advantages_of_its_start() {
+    let chart = |a: &str, b: &str| a == "fire" && b == "tree" || a == "water" && b == "fire";
+    let lineup = Lineup::new(vec![plain("fire", 10, 10, 0, STRIKE)], vec![plain("tree", 10, 10, 0, STRIKE)], &chart);
+    assert_eq!(lineup.advantages, [("fire".to_string(), "tree".to_string())], "only the battle's elements");
+    assert!(lineup.strong("fire", "tree") && !lineup.strong("tree", "fire") && !lineup.strong("water", "fire"));
+    let by_chart = simulate(&lineup.team, &lineup.enemies, &chart, 8, &[]).expect("auto");
+    assert_eq!(lineup.simulate(8, &[]).expect("auto"), by_chart);
 }
 
 fn arb_unit() -> impl Strategy<Value = Unit> {
     let rules = prop_oneof![Just(TargetRule::Front), Just(TargetRule::Weakest), Just(TargetRule::All)];
     (0..5usize, 1..5_000u64, 1..500u64, 0..300u64, 1..6u32, 10..400u32, rules).prop_map(
         |(element, hp, attack, defense, cooldown, multiplier_pct, target)| {
-            let element = ["water", "fire", "tree", "light", "dark"][element];
+            let element = ["elem.water", "elem.fire", "elem.tree", "elem.light", "elem.dark"][element];
             plain(element, hp, attack, defense, Skill { cooldown, multiplier_pct, target })
         },
     )

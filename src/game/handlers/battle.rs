@@ -69,7 +69,7 @@ pub fn start_battle(ctx: &mut HandlerCtx, req: &StartBattleReq) -> HandlerResult
     }
     let level = stage.level.enemy_level;
     let foes: Vec<Unit> = stage.level.enemies.iter().map(|uid| battle_sim::unit(data, uid, level, 0)).collect();
-    let battle = open(ctx, stage.key.clone(), &team, &stage.enemy_elements, stage.enemy_power, foes);
+    let battle = open(ctx, stage.key.clone(), &team, &stage.enemy_elements, stage.enemy_power, foes)?;
     let (power, token) = (battle.power, battle.token);
     let params = format!("stage={} slot={slot} v={} lineup={}", stage.key, data.version, battle.lineup);
     ctx.log("battle_start", params, format!("power={power} token={token}"));
@@ -215,17 +215,20 @@ pub struct Judged {
 pub fn judge(ctx: &HandlerCtx, battle: &Battle, finish: Finish, min_ms: i64, what: &str) -> HandlerResult<Judged> {
     let inputs: Vec<Input> =
         finish.inputs.iter().map(|i| Input { turn: i.turn, slot: i.slot, target: i.target }).collect();
-    let logged = serde_json::to_string(&inputs).unwrap_or_default();
     if battle.lineup.is_empty() {
+        if !inputs.is_empty() {
+            let message = "this battle started before battles took inputs: finish it with none";
+            return Err(Refusal::new(ErrorCode::BattleInputsInvalid, message));
+        }
         check_plausible(ctx, battle, finish.claim, min_ms, what)?;
         let Claim { won, stars, .. } = finish.claim;
-        return Ok(Judged { won, stars, turns: 0, inputs: logged });
+        return Ok(Judged { won, stars, turns: 0, inputs: "[]".into() });
     }
     let lineup: Lineup = serde_json::from_str(&battle.lineup)
         .map_err(|e| Refusal::new(ErrorCode::Internal, format!("the battle's line-up does not read: {e}")))?;
-    let data = ctx.data;
-    let strong = |a: &str, b: &str| data.strong_against(a, b);
-    let outcome = battle_sim::simulate(&lineup.team, &lineup.enemies, &strong, battle.token, &inputs)
+    // Bounded before anything is kept of them: the log holds only inputs within the bounds.
+    let outcome = lineup
+        .simulate(battle.token, &inputs)
         .map_err(|e| Refusal::new(ErrorCode::BattleInputsInvalid, e.to_string()))?;
     let claim = finish.claim;
     if finish.claims && (claim.won, claim.stars) != (outcome.won, outcome.stars) {
@@ -243,6 +246,8 @@ pub fn judge(ctx: &HandlerCtx, battle: &Battle, finish: Finish, min_ms: i64, wha
             format!("{what} takes at least {} s", min_ms / 1000),
         ));
     }
+    let logged = serde_json::to_string(&inputs)
+        .map_err(|e| Refusal::new(ErrorCode::Internal, format!("the inputs do not encode: {e}")))?;
     Ok(Judged { won: outcome.won, stars: outcome.stars, turns: outcome.turns, inputs: logged })
 }
 
@@ -333,12 +338,13 @@ pub fn open(
     enemy_elements: &[String],
     enemy_power: u64,
     enemies: Vec<Unit>,
-) -> Battle {
+) -> HandlerResult<Battle> {
     let (data, now) = (ctx.data, ctx.now_ms);
     let members = team.members.iter().filter_map(|id| ctx.user.owned.monsters.get(id));
     let power = stats::team_power(data, members.clone(), enemy_elements);
-    let lineup = Lineup { team: battle_sim::units(data, members), enemies };
-    let lineup = serde_json::to_string(&lineup).unwrap_or_default();
+    let lineup = Lineup::new(battle_sim::units(data, members), enemies, &|a, b| data.strong_against(a, b));
+    let lineup = serde_json::to_string(&lineup)
+        .map_err(|e| Refusal::new(ErrorCode::Internal, format!("the battle's line-up does not encode: {e}")))?;
     let battle = Battle {
         token: mint_token(ctx),
         stage,
@@ -351,7 +357,7 @@ pub fn open(
         lineup,
     };
     ctx.user.owned.battles.insert(battle.clone());
-    battle
+    Ok(battle)
 }
 
 /// The counter of battle tokens the user was given.

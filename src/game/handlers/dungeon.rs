@@ -1,7 +1,8 @@
 //! The friend dungeon: a battle against a friend's first team as their snapshot shows it
 //! (from the cache, rebuilt from their rows when the cache lost it: the actor's fetch step),
-//! once per friend per game day, settled like a stage battle (`battle::check_plausible`,
-//! the game data's `friend_dungeon_min_secs`). A win pays the visitor gold and experience for
+//! once per friend per game day, that team's units kept as the visit starts and the visit
+//! settled like a stage battle by the server's simulation (`battle::judge`, a win no sooner
+//! than the game data's `friend_dungeon_min_secs`). A win pays the visitor gold and experience for
 //! the monsters that fought, in proportion to the friend team's strength against the
 //! strongest team the visitor could field, below the game data's
 //! `friend_dungeon_full_pay_pct` ([`pay_pct`], decided at the start), and sends the friend
@@ -86,7 +87,7 @@ fn start(ctx: &mut HandlerCtx, req: &VisitFriendDungeonReq) -> HandlerResult<Vis
         stats::strongest_team_power(data, ctx.user.owned.monsters.iter(), data.box_rules.team_size, &enemy_elements);
     let pct = pay_pct(&data.social, strongest, enemy_power);
     let foes = snapshot.team.iter().map(|m| battle_sim::unit_as_shown(data, m)).collect();
-    let battle = battle::open(ctx, format!("{STAGE_PREFIX}{them}"), &team, &enemy_elements, enemy_power, foes);
+    let battle = battle::open(ctx, format!("{STAGE_PREFIX}{them}"), &team, &enemy_elements, enemy_power, foes)?;
     wallet::set_counter(ctx, PAY_PCT, i64::from(pct), battle.expires_at_ms);
     let (power, token) = (battle.power, battle.token);
     // The visit of the day is used by starting it: an abandoned visit does not come back.

@@ -32,8 +32,7 @@ fn auto(token: u64) -> Q {
 fn simulated(p: &Player, token: u64, inputs: &[Input]) -> Outcome {
     let battle = p.state.owned.battles.get(&token).expect("the open battle");
     let lineup: Lineup = serde_json::from_str(&battle.lineup).expect("a line-up");
-    let strong = |a: &str, b: &str| p.data.strong_against(a, b);
-    battle_sim::simulate(&lineup.team, &lineup.enemies, &strong, token, inputs).expect("valid inputs")
+    lineup.simulate(token, inputs).expect("valid inputs")
 }
 
 /// A player with a team of `size` common monsters in slot 1.
@@ -59,6 +58,17 @@ fn a_won_battle_pays_unlocks_and_is_settled_once() {
     assert_eq!(p.state.profile.stamina_now(&p.data, p.now), stamina - 4);
     let (gold, gems) = (p.state.profile.gold, p.state.profile.gems);
     let token = started.battle_token;
+    // The line-up kept: the team's units as the game data makes them, the stage's enemies at
+    // its enemy level, and the element advantages among them.
+    let lineup: Lineup = serde_json::from_str(&p.state.owned.battles[&token].lineup).expect("a line-up");
+    let team = p.state.owned.teams[&1].members.iter().map(|id| &p.state.owned.monsters[id]);
+    assert_eq!(lineup.team, battle_sim::units(&p.data, team));
+    let level = p.data.stage(FIRST).expect("a stage").level.clone();
+    let enemies: Vec<_> = level.enemies.iter().map(|e| battle_sim::unit(&p.data, e, level.enemy_level, 0)).collect();
+    assert_eq!(lineup.enemies, enemies);
+    assert!(lineup.team.iter().all(|u| u.hp > 0 && u.attack > 0) && lineup.enemies.iter().all(|u| u.hp > 0));
+    // Fire slimes against a tree slime: fire is strong against tree, and nothing else here.
+    assert_eq!(lineup.advantages, [("elem.fire".to_string(), "elem.tree".to_string())]);
     let outcome = simulated(&p, token, &[]);
     assert!(outcome.won, "five against the first stage win");
     p.now += i64::from(min_ms(&p, FIRST));

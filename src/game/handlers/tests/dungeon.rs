@@ -118,6 +118,13 @@ fn a_visit_needs_a_friend_with_a_team_and_a_team_strong_enough_to_win() {
     let ids = strong.grant("mon.anu.fire.3", 5);
     strong.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: ids }));
     let started = answer!(start(&mut weak, &strong).payload.expect("an answer"), VisitFriendDungeon);
+    // The enemies are the friend's team as their snapshot showed it at the start.
+    let battle = &weak.state.owned.battles[&started.battle_token];
+    let lineup: crate::game::battle_sim::Lineup = serde_json::from_str(&battle.lineup).expect("a line-up");
+    let shown = strong.snapshot().team;
+    let fought: Vec<_> = lineup.enemies.iter().map(|u| (u.template.clone(), u.hp, u.attack, u.defense)).collect();
+    assert_eq!(fought, shown.iter().map(|m| (m.template.clone(), m.hp, m.attack, m.defense)).collect::<Vec<_>>());
+    assert_eq!(lineup.enemies[0].skill, weak.data.skill("mon.anu.fire.3").expect("a skill"));
     // The friend's team changing after the start does not change the battle.
     let weaker = strong.grant("mon.slime.water.1", 1);
     strong.ok(Q::SetTeam(SetTeamReq { slot: 1, monster_ids: weaker }));
