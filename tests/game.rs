@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use common::{TestServer, action_log_count, assert_status, call, count_rows, logged_in, ok, profile};
 use summoner::config::Config;
+use summoner::game::battle_sim::{self, Lineup};
 use summoner::game::entities::{Entity, Monster};
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
@@ -156,6 +157,39 @@ on_every_backend! {
         assert_eq!(action_log_count(&config, "suspicious").await, 3, "the fast, the mismatched and the replayed finish");
         let _ = user;
         server.stop().await;
+    }
+}
+
+on_every_backend! {
+    /// A client that plays the battle itself, from the seed and the units it knows, finds the
+    /// server's result: a claimed result other than the simulation's is refused, and a loss
+    /// the server played pays nothing whatever the client would have liked.
+    async fn a_claimed_result_is_checked_against_the_server_s_simulation(config) {
+        let server = start(&config).await;
+        let (mut client, _) = logged_in(&server, "dev-weakling").await;
+        let grant = DebugGrantMonstersReq { template: "mon.slime.water.1".into(), count: 1 };
+        let team = answer!(ok(&mut client, Payload::DebugGrantMonsters(grant)).await, DebugGrantMonsters).monster_ids;
+        ok(&mut client, Payload::SetTeam(SetTeamReq { slot: 1, monster_ids: team })).await;
+        let started = answer!(ok(&mut client, Payload::StartBattle(StartBattleReq { stage: FIRST.into(), team_slot: 1 })).await, StartBattle);
+        server.clock.advance_ms(60_000);
+
+        // The client's own copy of the battle: its monster and the stage's enemies, as the game data makes them.
+        let data = server.running.catalog.current();
+        let level = data.stage(FIRST).expect("the first stage").level.clone();
+        let enemies = level.enemies.iter().map(|e| battle_sim::unit(&data, e, level.enemy_level, 0)).collect();
+        let lineup = Lineup::new(vec![battle_sim::unit(&data, "mon.slime.water.1", 1, 0)], enemies, &|a, b| data.strong_against(a, b));
+        let outcome = lineup.simulate(started.battle_seed, &[]).expect("no inputs");
+        let finish = |won: bool, stars: u32| FinishBattleReq {
+            battle_token: started.battle_token, won, stars, elapsed_ms: 60_000, claims_result: true, ..Default::default()
+        };
+        let other = if outcome.won { finish(false, 0) } else { finish(true, 1) };
+        assert_status(&call(&mut client, Payload::FinishBattle(other)).await, 200, ErrorCode::BattleResultMismatch);
+        let gold = started.user.as_ref().expect("the user").gold;
+        let done = answer!(ok(&mut client, Payload::FinishBattle(finish(outcome.won, outcome.stars))).await, FinishBattle);
+        assert_eq!((done.won, done.stars, done.turns), (outcome.won, outcome.stars, outcome.turns));
+        let after = done.user.expect("the user").gold;
+        assert_eq!(after, gold + done.gold, "paid by the server's result");
+        assert_eq!(done.gold > 0, outcome.won, "a loss pays nothing");
     }
 }
 

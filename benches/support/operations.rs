@@ -23,6 +23,7 @@ const NOW: i64 = 1_800_000_000_000;
 const OWNED: u64 = 300;
 const FIRST: u64 = 1_000_000;
 const TOKEN: u64 = 77;
+const LONG_STAGE: &str = "stage.03.10:hell";
 
 /// A user with 300 monsters (the first five in team 1, the sixth at its level cap), plenty
 /// of gold, gems and evolution stones, a completed quest, a mail, and (`in_battle`) an open
@@ -74,21 +75,22 @@ fn state(data: &GameData, in_battle: bool) -> UserState {
     };
     owned.mail.insert(mail.id, mail);
     if in_battle {
-        // The line-up the finish simulates: the five of team 1 against the stage's enemies.
-        let stage = data.stage("stage.01.01:normal").expect("the first stage");
-        let team = battle_sim::units(data, (FIRST..FIRST + 5).filter_map(|id| owned.monsters.get(&id)));
+        // A long battle to simulate: five water monsters at level 40 against the last stage's
+        // enemies, five of them at its enemy level (won on turn 28 from this token, 295 hits).
+        let stage = data.stage(LONG_STAGE).expect("the last stage");
+        let team = (0..5).map(|_| battle_sim::unit(data, "mon.anu.water.3", 40, 0)).collect();
         let level = stage.level.enemy_level;
-        let enemies = stage.level.enemies.iter().map(|e| battle_sim::unit(data, e, level, 0)).collect();
+        let enemies = stage.level.enemies.iter().cycle().take(5).map(|e| battle_sim::unit(data, e, level, 0)).collect();
         let lineup = Lineup::new(team, enemies, &|a, b| data.strong_against(a, b));
         let lineup = serde_json::to_string(&lineup).expect("a line-up encodes");
         let battle = Battle {
             token: TOKEN,
-            stage: "stage.01.01:normal".into(),
+            stage: LONG_STAGE.into(),
             team_slot: 1,
             members: (FIRST..FIRST + 5).collect(),
             power: 1_000,
             enemy_power: 237,
-            started_at_ms: NOW - 60_000,
+            started_at_ms: NOW - 120_000,
             expires_at_ms: NOW + 60_000,
             lineup,
         };
@@ -128,7 +130,7 @@ pub fn bench(c: &mut Criterion) {
             Payload::StartBattle(StartBattleReq { stage: "stage.01.01:normal".into(), team_slot: 1 }),
         ),
         (
-            "FinishBattle (simulated win)",
+            "FinishBattle (5 against 5, 28 turns)",
             &fighting,
             Payload::FinishBattle(FinishBattleReq { battle_token: TOKEN, elapsed_ms: 30_000, ..Default::default() }),
         ),
@@ -145,6 +147,9 @@ pub fn bench(c: &mut Criterion) {
         let request = Request { seq: 1, session_token: Vec::new(), payload: Some(payload) };
         let check = dispatch(&data, user, &request, None, NOW, false, &|| 1 << 40..(1 << 40) + 256);
         assert_eq!(check.response.error, 0, "{name} is refused: {}", check.response.message);
+        if let Some(summoner_proto::api::response::Payload::FinishBattle(f)) = &check.response.payload {
+            assert!(f.won && f.turns == 28, "{name}: won {} in {} turns", f.won, f.turns);
+        }
         group.bench_function(name, |b| {
             b.iter(|| {
                 let handled = dispatch(&data, user, &request, None, NOW, false, &|| 1 << 40..(1 << 40) + 256);

@@ -271,6 +271,39 @@ fn scenarios() -> Vec<Scenario> {
             team(&[("mon.seiren.fire.4", 30), ("mon.sura.tree.4", 30), ("mon.slimeb.water.2", 30)]),
             vec![],
         ),
+        (
+            "a stalemate, lost after turn 30",
+            3,
+            vec![plain("elem.light", 1_000_000, 1, 10_000, STRIKE)],
+            vec![plain("elem.light", 1_000_000, 1, 10_000, STRIKE)],
+            vec![],
+        ),
+        (
+            "inputs on a fallen unit, at a fallen enemy, and for a skill not ready",
+            11,
+            vec![plain("elem.fire", 10, 5, 0, STRIKE), plain("elem.water", 100_000, 300, 0, STRIKE)],
+            vec![plain("elem.tree", 100, 400, 0, STRIKE), plain("elem.tree", 5_000, 200, 0, STRIKE)],
+            vec![
+                // Slot 1 fells enemy 0 on turn 1 (the enemy fells slot 0 first: it acts first).
+                Input { turn: 1, slot: 1, target: Some(0) },
+                // Not ready on turn 2 (cooldown 2): an attack.
+                Input { turn: 2, slot: 1, target: Some(1) },
+                // Enemy 0 has fallen: the skill's rule picks.
+                Input { turn: 3, slot: 1, target: Some(0) },
+                // Slot 0 has fallen: nothing.
+                Input { turn: 3, slot: 0, target: None },
+            ],
+        ),
+        (
+            "values past 2^53 (BigInt in TypeScript)",
+            1 << 60,
+            vec![plain("elem.dark", 1 << 62, 1 << 58, 1 << 20, STRIKE)],
+            vec![
+                plain("elem.light", 1 << 61, 1 << 57, 1 << 10, STRIKE),
+                plain("elem.dark", 1 << 60, 1 << 56, 3, STRIKE),
+            ],
+            vec![],
+        ),
     ]
 }
 
@@ -309,7 +342,7 @@ fn the_shipped_vectors_replay_to_their_outcomes() {
     }
     let text = std::fs::read_to_string(VECTORS).expect("gamedata/battle_vectors.json is shipped");
     let shipped: Vectors = serde_json::from_str(&text).expect("the vectors read");
-    assert!(shipped.vectors.len() >= 4);
+    assert!(shipped.vectors.len() >= 7);
     let strong = |a: &str, b: &str| shipped.elements.get(a).is_some_and(|s| s.iter().any(|x| x == b));
     for v in &shipped.vectors {
         let outcome = simulate(&v.team, &v.enemies, &strong, v.seed, &v.inputs).expect("valid inputs");
@@ -317,4 +350,8 @@ fn the_shipped_vectors_replay_to_their_outcomes() {
     }
     assert!(shipped.vectors.iter().any(|v| v.outcome.won) && shipped.vectors.iter().any(|v| !v.outcome.won));
     assert!(shipped.vectors.iter().any(|v| !v.inputs.is_empty()));
+    for stars in 1..=3 {
+        assert!(shipped.vectors.iter().any(|v| v.outcome.stars == stars), "a win with {stars} stars");
+    }
+    assert!(shipped.vectors.iter().any(|v| !v.outcome.won && v.outcome.turns == MAX_TURNS), "a stalemate");
 }
