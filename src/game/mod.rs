@@ -5,6 +5,7 @@
 //! (`crate::service::backend::GameBackend`) runs it and makes those writes durable.
 
 pub mod battle_sim;
+pub mod bot_score;
 pub mod calendar;
 pub mod chi_square;
 pub mod clans;
