@@ -149,6 +149,9 @@ pub fn bench(c: &mut Criterion) {
         assert_eq!(check.response.error, 0, "{name} is refused: {}", check.response.message);
         if let Some(summoner_proto::api::response::Payload::FinishBattle(f)) = &check.response.payload {
             assert!(f.won && f.turns == 28, "{name}: won {} in {} turns", f.won, f.turns);
+            let kept = fighting.owned.battles[&TOKEN].lineup.as_str();
+            let lineup: Lineup = serde_json::from_str(kept).expect("the line-up reads");
+            assert_eq!(lineup.simulate(TOKEN, &[]).expect("auto").hits.len(), 295, "{name}");
         }
         group.bench_function(name, |b| {
             b.iter(|| {

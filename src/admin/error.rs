@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | 400 | a path or body that is not what the endpoint takes | fix the call |
 //! | 401 | no admin token, a wrong one, or a page action without the page's session | sign in |
-//! | 404 | no such user, draw or job | check the id |
+//! | 404 | no such user, draw, battle or job | check the id |
 //! | 409 | the job is running already | wait for its run |
 //! | 429 | too many wrong bearer tokens from this address | wait `Retry-After` seconds |
 //! | 422 | the game data, the notice rules or the archive refuse it; nothing changed | change what is asked |
@@ -95,6 +95,7 @@ impl From<AuditError> for AdminError {
             AuditError::NoSuchDraw(..) | AuditError::NoSuchUser(_) | AuditError::NoSuchBattle(..) => {
                 Self::NotFound(e.to_string())
             }
+            AuditError::Store(crate::storage::StoreError::NotFound(what)) => Self::NotFound(format!("no {what}")),
             AuditError::Store(e) => Self::Unavailable(format!("storage: {e}")),
             e => Self::Unprocessable(format!("cannot replay: {e}")),
         }

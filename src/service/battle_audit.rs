@@ -97,12 +97,11 @@ async fn first(
 /// Reads a battle's start and finish rows.
 fn read(start: &LoggedAction, finish: &LoggedAction, token: u64) -> Result<LoggedBattle, AuditError> {
     let bad = |row: &LoggedAction, what: &str| AuditError::Unreadable(row.log_id, what.to_owned());
-    let version = field(&start.params, "v").and_then(|v| v.parse().ok()).ok_or_else(|| bad(start, "v"))?;
     // The line-up is the last field and its JSON holds no spaces, but read it to the end.
-    let lineup = start.params.split_once(" lineup=").map(|(_, json)| json).unwrap_or_default();
-    if lineup.is_empty() {
+    let Some((_, lineup)) = start.params.split_once(" lineup=") else {
         return Err(AuditError::NotSimulated(start.user_id, token));
-    }
+    };
+    let version = field(&start.params, "v").and_then(|v| v.parse().ok()).ok_or_else(|| bad(start, "v"))?;
     let lineup: Lineup = serde_json::from_str(lineup).map_err(|_| bad(start, "lineup"))?;
     let inputs = field(&finish.params, "inputs").ok_or_else(|| bad(finish, "inputs"))?;
     let inputs: Vec<Input> = serde_json::from_str(inputs).map_err(|_| bad(finish, "inputs"))?;
@@ -140,7 +139,33 @@ fn field<'t>(text: &'t str, key: &str) -> Option<&'t str> {
 
 #[cfg(test)]
 mod tests {
-    use super::field;
+    use super::*;
+    use crate::game::battle_sim::{NO_SKILL, Unit};
+
+    fn row(log_id: u64, action: &str, params: &str, result: &str) -> LoggedAction {
+        LoggedAction {
+            log_id,
+            user_id: 9,
+            action: action.into(),
+            params: params.into(),
+            result: result.into(),
+            at_ms: 0,
+        }
+    }
+
+    fn lineup_json() -> String {
+        let unit = |element: &str| Unit {
+            template: "t".into(),
+            element: element.into(),
+            hp: 10,
+            attack: 5,
+            defense: 0,
+            skill: NO_SKILL,
+        };
+        let lineup =
+            Lineup::new(vec![unit("elem.fire")], vec![unit("elem.tree")], &|a, b| a == "elem.fire" && b == "elem.tree");
+        serde_json::to_string(&lineup).expect("encodes")
+    }
 
     #[test]
     fn fields_are_read_by_their_whole_key() {
@@ -150,5 +175,41 @@ mod tests {
         assert_eq!(field(params, "stage"), Some("stage.01.01:normal"));
         assert_eq!(field("tokens=1 token=2", "token"), Some("2"), "a longer key is another field");
         assert_eq!(field(params, "won"), None);
+    }
+
+    /// The rows as the handlers write them: a stage battle lost (no stars logged), a dungeon
+    /// visit won, and a battle from before the simulation.
+    #[test]
+    fn logged_battles_read_as_the_handlers_write_them() {
+        let start = row(1, "battle_start", &format!("stage=s slot=1 v=6 lineup={}", lineup_json()), "power=9 token=77");
+        let lost = row(
+            2,
+            "battle_finish",
+            "stage=s token=77 inputs=[{\"turn\":2,\"slot\":0,\"target\":0}]",
+            "won=false turns=4",
+        );
+        let read_lost = read(&start, &lost, 77).expect("reads");
+        assert_eq!((read_lost.won, read_lost.stars, read_lost.turns, read_lost.version), (false, 0, 4, 6));
+        assert_eq!(read_lost.inputs, [Input { turn: 2, slot: 0, target: Some(0) }]);
+        assert_eq!(read_lost.lineup.advantages, [("elem.fire".to_string(), "elem.tree".to_string())]);
+        assert_eq!(read_lost.kind, "battle_start");
+
+        let visit = row(
+            3,
+            "dungeon_start",
+            &format!("friend=5 slot=1 v=6 lineup={}", lineup_json()),
+            "power=9 enemy=3 token=78",
+        );
+        let won = row(4, "dungeon_finish", "friend=5 token=78 inputs=[] elapsed_ms=20000", "won=true stars=2 turns=7");
+        let read_won = read(&visit, &won, 78).expect("reads");
+        assert_eq!((read_won.won, read_won.stars, read_won.turns), (true, 2, 7));
+        assert!(read_won.inputs.is_empty());
+
+        let before = row(5, "battle_start", "stage=s slot=1", "power=9 token=79");
+        assert!(matches!(read(&before, &lost, 79), Err(AuditError::NotSimulated(9, 79))));
+        let no_stars = row(6, "battle_finish", "stage=s token=77 inputs=[]", "won=true turns=3");
+        assert!(matches!(read(&start, &no_stars, 77), Err(AuditError::Unreadable(6, _))), "a win logs its stars");
+        let bad_inputs = row(7, "battle_finish", "stage=s token=77 inputs=[{", "won=false turns=3");
+        assert!(matches!(read(&start, &bad_inputs, 77), Err(AuditError::Unreadable(7, _))));
     }
 }
