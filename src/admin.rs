@@ -181,6 +181,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/mail", web::post().to(mail::grant))
         .route("/admin/audit/summon", web::get().to(audit::replay_summon))
         .route("/admin/audit/battle", web::get().to(audit::replay_battle))
+        .route("/admin/suspects", web::get().to(audit::suspects))
         .route("/admin/actors/passivate", web::post().to(passivate_all))
         .route("/admin/requests", web::get().to(diagnose::list_requests))
         .route("/admin/actors", web::get().to(actors::list))

@@ -104,6 +104,9 @@ pub struct JobsConfig {
     pub clan_ops_keep_days: u32,
     /// Accounts whose deletion's grace period ended are erased (looked for on every node).
     pub deletions_every_secs: u64,
+    /// The users active on the last complete game day are scored for bot-like play (each
+    /// run scores that day again whole).
+    pub bot_scores_every_secs: u64,
     /// How long after DeleteAccount an account is erased (seconds); a Login before then
     /// cancels the deletion.
     pub deletion_grace_secs: u64,
@@ -128,6 +131,7 @@ impl Default for JobsConfig {
             clan_ops_every_secs: 3_600,
             clan_ops_keep_days: 7,
             deletions_every_secs: 300,
+            bot_scores_every_secs: 21_600,
             deletion_grace_secs: 7 * 86_400,
         }
     }
@@ -676,6 +680,7 @@ impl Config {
             jobs.action_log_every_secs,
             jobs.clan_ops_every_secs,
             jobs.deletions_every_secs,
+            jobs.bot_scores_every_secs,
         ];
         if intervals.contains(&0) {
             return fail("every jobs.*_every_secs must be at least 1");

@@ -17,7 +17,7 @@ use summoner::service::open::open_catalog;
 use summoner::storage::Store;
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
-use summoner_actors::ManualClock;
+use summoner_actors::{Clock, ManualClock};
 use summoner_client::Client;
 use summoner_proto::api::{
     BattleInput, DebugGrantMonstersReq, ErrorCode, FinishBattleReq, SetTeamReq, StartBattleReq, SummonReq,
@@ -230,4 +230,113 @@ fn audit_cli(config: &summoner::config::Config, args: &[&str]) -> (Option<i32>, 
         .expect("summoner runs");
     let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     (output.status.code(), text)
+}
+
+/// Action-log rows (log id, user, action, params, at) as one INSERT on a log shard.
+fn log_rows(rows: &[(u64, u64, &str, String, i64)]) -> String {
+    let values: Vec<String> = rows
+        .iter()
+        .map(|(id, user, action, params, at)| format!("({id}, {user}, '{action}', '{params}', '', {at})"))
+        .collect();
+    format!("INSERT INTO action_log (log_id, user_id, action, params, result, at_ms) VALUES {}", values.join(", "))
+}
+
+on_every_backend! {
+    /// The bot_scores job scores the users active on the last game day from the action logs
+    /// of three days: a macro on a 30-second loop, the same every day, trading in a closed ring
+    /// tops the list with its features; a player with heavy-tailed pauses at other hours each
+    /// day, trading with a friend who has friends of their own, scores lower. A second run
+    /// replaces the day's rows. Bad limits are refused, the list needs the admin token.
+    async fn the_suspects_of_a_day_are_scored_from_the_logs_and_listed(config) {
+        let mut config: Config = config.clone();
+        config.admin.token = ADMIN.into();
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let reset = server.running.catalog.current().reset.clone();
+        let now = server.clock.now_ms();
+        let day = reset.last_reset(reset.last_reset(now) - 1);
+        let days = [reset.last_reset(reset.last_reset(day - 1) - 1), reset.last_reset(day - 1), day];
+        let (bot, ring, player, friend) = (9_001u64, [9_002u64, 9_003], 9_010u64, 9_011u64);
+        let mut rows = Vec::new();
+        let mut id = 50_000_000u64;
+        let mut next = || { id += 1; id };
+        let loop_of = ["explore", "summon", "battle_start", "battle_finish"];
+        let mut seed = 12_345u64;
+        for (d, start) in days.iter().enumerate() {
+            for i in 0..200i64 {
+                rows.push((next(), bot, loop_of[i as usize % 4], String::new(), start + 3_600_000 + i * 30_000));
+            }
+            let mut at = start + (d as i64 * 5 + 2) * 3_600_000;
+            for i in 0..80 {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                at += (1_000i64 << ((seed >> 33) % 12)) + ((seed >> 20) % 5_000) as i64;
+                rows.push((next(), player, ["explore", "summon", "list_friends", "buy_item", "battle_start"][(seed >> 40) as usize % 5], String::new(), at.min(start + 86_399_000 - i)));
+            }
+        }
+        // The bot's gifts keep its rhythm; its ring's come at night.
+        let after_loop = days[2] + 3_600_000 + 200 * 30_000;
+        for (k, to) in [ring[0], ring[1], ring[0]].into_iter().enumerate() {
+            rows.push((next(), bot, "gift_sent", format!("to={to} points=5"), after_loop + k as i64 * 30_000));
+        }
+        let last = days[2] + 20 * 3_600_000;
+        for (from, to) in [(ring[0], ring[1]), (ring[1], bot), (ring[0], bot), (ring[1], ring[0])] {
+            for k in 0..2 {
+                rows.push((next(), from, "gift_sent", format!("to={to} points=5"), last + k));
+            }
+        }
+        for (from, to) in [(player, friend), (player, friend), (player, friend), (friend, 9_100), (friend, 9_101), (friend, 9_102)] {
+            rows.push((next(), from, "gift_sent", format!("to={to} points=5"), last + 10));
+        }
+        let log = config.storage.log()[0].clone();
+        for chunk in rows.chunks(200) {
+            exec_sql(&log, &log_rows(chunk)).await;
+        }
+
+        let http = reqwest::Client::new();
+        let run = |name: &'static str| {
+            let http = http.clone();
+            let url = format!("{}/admin/jobs/{name}/run", server.admin_url);
+            async move {
+                let answer: serde_json::Value = http.post(url).bearer_auth(ADMIN).send().await.expect("answers").json().await.expect("json");
+                answer
+            }
+        };
+        let first = run("bot_scores").await;
+        assert_eq!(first["outcome"], "done", "{first}");
+        // The bot, its ring, the player and the friend acted that day.
+        assert_eq!(first["count"], 5, "{first}");
+        let (status, listed) = admin_get(&server, "/admin/suspects").await;
+        assert_eq!(status, 200, "{listed}");
+        assert_eq!(listed["day_ms"], day);
+        let suspects = listed["suspects"].as_array().expect("a list").clone();
+        assert_eq!(suspects.len(), 5, "{listed}");
+        assert_eq!(suspects[0]["user_id"], bot, "{listed}");
+        let features = &suspects[0]["features"];
+        assert_eq!(features["regularity"], 1.0, "{features}");
+        assert!(features["self_similarity"].as_f64().expect("a number") > 0.99, "{features}");
+        assert_eq!(features["social_closure"], 1.0, "{features}");
+        let score_of = |user: u64| suspects.iter().find(|s| s["user_id"] == user).and_then(|s| s["score"].as_f64()).expect("scored");
+        assert!(score_of(bot) > 0.9 && score_of(player) < 0.5, "{listed}");
+        let closure_of = |user: u64| suspects.iter().find(|s| s["user_id"] == user).map(|s| s["features"]["social_closure"].clone());
+        assert_eq!((closure_of(ring[0]), closure_of(player), closure_of(friend)), (Some(1.0.into()), Some(0.0.into()), Some(0.0.into())), "{listed}");
+
+        let again = run("bot_scores").await;
+        assert_eq!(again["count"], 5, "{again}");
+        let (_, relisted) = admin_get(&server, "/admin/suspects?limit=500").await;
+        assert_eq!(relisted["suspects"].as_array().map(Vec::len), Some(5), "a run replaces the day's rows: {relisted}");
+        let (_, one) = admin_get(&server, "/admin/suspects?limit=1").await;
+        assert_eq!(one["suspects"][0]["user_id"], bot);
+        let (_, earlier) = admin_get(&server, &format!("/admin/suspects?day={}", days[0])).await;
+        assert_eq!(earlier["suspects"].as_array().map(Vec::len), Some(0), "that day was not scored: {earlier}");
+        assert_eq!(admin_get(&server, "/admin/suspects?limit=0").await.0, 400);
+        assert_eq!(admin_get(&server, "/admin/suspects?limit=501").await.0, 400);
+        let anonymous = http.get(format!("{}/admin/suspects", server.admin_url)).send().await.expect("answers");
+        assert_eq!(anonymous.status().as_u16(), 401);
+        // The admin page lists them too, highest first.
+        let page = http.get(format!("{}/admin/", server.admin_url)).bearer_auth(ADMIN).send().await.expect("answers");
+        let page = page.text().await.expect("a page");
+        let table = &page[page.find("id=\"suspects\"").expect("the suspects' table")..];
+        let first_row = &table[table.find("<tr><td>").expect("a row")..];
+        assert!(first_row.starts_with(&format!("<tr><td><a href=\"/admin/page/users/{bot}\">")), "{first_row}");
+        server.stop().await;
+    }
 }

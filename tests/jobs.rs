@@ -243,6 +243,7 @@ async fn jobs_are_listed_run_and_counted_on_the_admin_listener_only() {
             "stale_battles",
             "action_log_retention",
             "clan_ops_retention",
+            "bot_scores",
             "recommendations",
             "account_deletions"
         ]

@@ -423,8 +423,17 @@ on_every_backend! {
         }
         assert_eq!(common::action_log_count(&config, "summon").await, 1);
 
+        // A bot score of the user on each log shard: the one on the user's own shard goes.
+        for url in config.storage.log() {
+            common::exec_sql(&url, &format!("INSERT INTO bot_scores (user_id, day_ms, score_milli, features, scored_at_ms) VALUES ({me_id}, 0, 10, '{{}}', 0)")).await;
+        }
         server.clock.advance_ms(summoner::service::deletions::SETTLE_MS);
         assert_eq!(run("account_deletions").await, 1, "erased");
+        let mut scores = 0;
+        for url in config.storage.log() {
+            scores += common::count_rows(&url, "bot_scores", &format!("user_id = {me_id}")).await;
+        }
+        assert_eq!(scores as usize, config.storage.log().len() - 1, "the user's bot score goes with them");
         let mut logged = 0;
         for url in config.storage.log() {
             logged += common::count_rows(&url, "action_log", &format!("user_id = {me_id}")).await;

@@ -95,7 +95,6 @@ impl From<AuditError> for AdminError {
             AuditError::NoSuchDraw(..) | AuditError::NoSuchUser(_) | AuditError::NoSuchBattle(..) => {
                 Self::NotFound(e.to_string())
             }
-            AuditError::Store(crate::storage::StoreError::NotFound(what)) => Self::NotFound(format!("no {what}")),
             AuditError::Store(e) => Self::Unavailable(format!("storage: {e}")),
             e => Self::Unprocessable(format!("cannot replay: {e}")),
         }

@@ -221,6 +221,8 @@ pub async fn overview(req: HttpRequest, said: web::Query<Said>, state: web::Data
     }
     body.push_str("</table>");
 
+    suspects_section(&mut body, &state).await;
+
     let query = ActorsQuery { sort: SortBy::LastActive, shard: None, offset: 0, limit: Some(LISTED) };
     match actors::actors(&state, &query) {
         Ok(view) => {
@@ -604,6 +606,44 @@ pub async fn logout(req: HttpRequest, state: web::Data<AdminState>) -> HttpRespo
     let mut cookie = page_cookie(&req, &state, String::new()).finish();
     cookie.make_removal();
     HttpResponse::SeeOther().cookie(cookie).insert_header((LOCATION, "/admin/")).finish()
+}
+
+/// The last complete game day's highest bot scores (`GET /admin/suspects`), with the
+/// features behind them: for a person to look at; nothing is done to a user from them.
+async fn suspects_section(body: &mut String, state: &AdminState) {
+    let listed = match state.operators.suspects(None, LISTED).await {
+        Ok(listed) => listed,
+        Err(e) => {
+            let _ = write!(body, "<h2>Bot suspects</h2><p class=\"warn\">storage: {}</p>", esc(&e.to_string()));
+            return;
+        }
+    };
+    let _ = write!(
+        body,
+        "<h2>Bot suspects of the game day from {}</h2><p>Scored by the <code>bot_scores</code> job; nothing is done \
+         to a player from a score.</p><table id=\"suspects\"><tr><th>user</th><th>score</th><th>regularity</th>\
+         <th>self-similarity</th><th>social closure</th><th>partners</th></tr>",
+        time(listed.day_ms)
+    );
+    let number = |s: &crate::service::operators::Suspect, name: &str| {
+        s.features.get(name).and_then(serde_json::Value::as_f64).map_or_else(|| "–".to_owned(), |v| format!("{v:.2}"))
+    };
+    for s in &listed.suspects {
+        let partners = s.features.get("partners").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let _ = write!(
+            body,
+            "<tr><td><a href=\"/admin/page/users/{u}\">{u}</a></td><td>{:.3}</td><td>{}</td><td>{}</td><td>{}</td><td>{partners}</td></tr>",
+            s.score,
+            number(s, "regularity"),
+            number(s, "self_similarity"),
+            number(s, "social_closure"),
+            u = s.user_id,
+        );
+    }
+    if listed.suspects.is_empty() {
+        body.push_str("<tr><td colspan=\"6\"><i>none scored</i></td></tr>");
+    }
+    body.push_str("</table>");
 }
 
 #[cfg(test)]

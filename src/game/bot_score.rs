@@ -2,14 +2,14 @@
 //! from a user's actions over some game days, each between 0 (human-like) and 1 (bot-like),
 //! and a score that weighs them. Pure: activity in, features out; no storage, no clock.
 //!
-//! - **Regularity** of the intervals between a day's actions: their spread (coefficient of
-//!   variation) and the entropy of their distribution over doubling bins. A script that
+//! - **Regularity** of the intervals between a day's actions: their spread (median absolute
+//!   deviation over the median) and the entropy of their distribution over doubling bins. A script that
 //!   acts every 30 s has no spread and one bin.
 //! - **Self-similarity** across days: the time-of-day profile (actions per hour) and the
 //!   sequence (which action follows which) of each day against the day before, by cosine
 //!   similarity. A script replays the same day.
-//! - **Social closure**: of the users one trades gifts and visits with, how much of their own
-//!   trading stays inside that group. Accounts farming each other form a closed ring; a
+//! - **Social closure**: of the users one trades gifts and visits with, how much of their
+//!   trading with others stays inside that group. Accounts farming each other form a closed ring; a
 //!   player's friends have friends of their own.
 //!
 //! Nothing is decided from a score: it ranks users for a person to look at.
@@ -29,8 +29,8 @@ pub struct Act {
 /// score.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct Features {
-    /// Coefficient of variation of the day's intervals (standard deviation / mean; 0 for
-    /// machine-regular timing).
+    /// Spread of the day's intervals: median absolute deviation / median (0 for
+    /// machine-regular timing; robust to a few long breaks).
     pub interval_spread: f64,
     /// Shannon entropy of the intervals over doubling bins, divided by the most the day's
     /// interval count allows (0: every interval in one bin).
@@ -63,9 +63,16 @@ pub fn regularity(day: &[Act]) -> (f64, f64, f64) {
         return (0.0, 0.0, 0.0);
     }
     let n = intervals.len() as f64;
-    let mean = intervals.iter().sum::<f64>() / n;
-    let variance = intervals.iter().map(|i| (i - mean).powi(2)).sum::<f64>() / n;
-    let spread = if mean > 0.0 { variance.sqrt() / mean } else { 0.0 };
+    // Robust spread: the median absolute deviation over the median, so the one long break
+    // of a script that stops for the night does not hide its rhythm.
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let mid = v.len() / 2;
+        if v.len().is_multiple_of(2) { (v[mid - 1] + v[mid]) / 2.0 } else { v[mid] }
+    };
+    let middle = median(intervals.clone());
+    let deviation = median(intervals.iter().map(|i| (i - middle).abs()).collect());
+    let spread = if middle > 0.0 { deviation / middle } else { 0.0 };
     // Doubling bins of milliseconds: 0–1 ms, 2–3, 4–7, ... up to a day.
     let mut bins: BTreeMap<u32, usize> = BTreeMap::new();
     for i in &intervals {
@@ -74,7 +81,7 @@ pub fn regularity(day: &[Act]) -> (f64, f64, f64) {
     let entropy: f64 = bins.values().map(|&c| c as f64 / n).map(|p| -p * p.log2()).sum();
     // The most entropy n intervals can show over the bins a day spans (about 27).
     let most = n.min(27.0).log2();
-    let entropy = if most > 0.0 { (entropy / most).min(1.0) } else { 0.0 };
+    let entropy = if most > 0.0 && entropy > 0.0 { (entropy / most).min(1.0) } else { 0.0 };
     let regular = (1.0 - spread.min(1.0)) * 0.5 + (1.0 - entropy) * 0.5;
     (spread, entropy, regular)
 }
@@ -140,15 +147,17 @@ impl Trades {
         self.edges.get(&user).map_or(0, BTreeSet::len)
     }
 
-    /// How closed `user`'s trading circle is: of the trades its partners make, the share
-    /// that stays inside the circle (the user and its partners). 0 without partners.
+    /// How closed `user`'s trading circle is: of the trades its partners make with others
+    /// than the user, the share that stays inside the circle (the user and its partners).
+    /// 0 without partners, or when the partners trade with nobody else (a star of leaves
+    /// around the user is no ring).
     pub fn closure(&self, user: u64) -> f64 {
         let Some(partners) = self.edges.get(&user) else { return 0.0 };
         let (mut inside, mut all) = (0usize, 0usize);
         for p in partners {
-            for q in self.edges.get(p).into_iter().flatten() {
+            for q in self.edges.get(p).into_iter().flatten().filter(|q| **q != user) {
                 all += 1;
-                if *q == user || partners.contains(q) {
+                if partners.contains(q) {
                     inside += 1;
                 }
             }

@@ -6,9 +6,11 @@
 //!
 //! The jobs: [`sweeps`] (expired and claimed mail, battles never finished, action-log
 //! retention), [`recommendations`] (stale entries of the friend-recommendation buckets),
-//! [`deletions`] (accounts past their deletion's grace period) and [`signing_keys`] (the
+//! [`deletions`] (accounts past their deletion's grace period), [`bot_scores`] (each user
+//! active on the last game day scored from the action logs) and [`signing_keys`] (the
 //! sign-in providers' keys read ahead of sign-ins).
 
+pub mod bot_scores;
 pub mod deletions;
 pub mod recommendations;
 pub mod signing_keys;
@@ -26,6 +28,7 @@ use tokio::sync::oneshot;
 use crate::cache::Cache;
 use crate::config::JobsConfig;
 use crate::metrics::METRICS;
+use crate::service::bot_scoring::BotScoring;
 use crate::service::catalog::Catalog;
 use crate::service::deletions::Eraser;
 use crate::service::oidc::Providers;
@@ -366,7 +369,11 @@ impl Jobs {
             (Arc::new(sweeps::expired_mail(store.clone(), config)), every(config.mail_every_secs)),
             (Arc::new(sweeps::stale_battles(store.clone(), config)), every(config.battles_every_secs)),
             (Arc::new(sweeps::action_log_retention(store.clone(), config)), every(config.action_log_every_secs)),
-            (Arc::new(sweeps::clan_ops_retention(store, config)), every(config.clan_ops_every_secs)),
+            (Arc::new(sweeps::clan_ops_retention(store.clone(), config)), every(config.clan_ops_every_secs)),
+            (
+                Arc::new(bot_scores::ScoreBots(Arc::new(BotScoring::new(store, catalog.clone())))),
+                every(config.bot_scores_every_secs),
+            ),
             (Arc::new(recommendations::TrimBuckets::new(cache, catalog)), every(config.recommendations_every_secs)),
             (Arc::new(deletions::EraseAccounts(eraser)), every(config.deletions_every_secs)),
         ];

@@ -75,6 +75,17 @@ pub enum AuditError {
     NotSimulated(u64, u64),
 }
 
+impl AuditError {
+    /// A storage error while reading `user`'s logs: a user the store does not know is no
+    /// such user (404 to operators), not a storage failure.
+    pub fn reading(user: u64) -> impl Fn(StoreError) -> Self {
+        move |e| match e {
+            StoreError::NotFound(_) => Self::NoSuchUser(user),
+            e => Self::Store(e),
+        }
+    }
+}
+
 impl LoggedDraw {
     /// Reads a `summon` log row.
     pub fn parse(row: &LoggedAction) -> Result<Self, AuditError> {
@@ -114,7 +125,8 @@ pub async fn replay_summon(store: &dyn Store, catalog: &Catalog, user: u64, draw
     store.flush().await?;
     let mut after = 0;
     let logged = loop {
-        let page = store.scan_logs(SUMMON_LOG.to_owned(), Some(user), after, PAGE).await?;
+        let page =
+            store.scan_logs(SUMMON_LOG.to_owned(), Some(user), after, PAGE).await.map_err(AuditError::reading(user))?;
         let Some(last) = page.last() else { return Err(AuditError::NoSuchDraw(user, draw)) };
         after = last.log_id;
         if let Some(found) =

@@ -85,7 +85,8 @@ async fn first(
 ) -> Result<Option<LoggedAction>, AuditError> {
     let mut after = 0;
     loop {
-        let page = store.scan_logs(action.to_owned(), Some(user), after, PAGE).await?;
+        let page =
+            store.scan_logs(action.to_owned(), Some(user), after, PAGE).await.map_err(AuditError::reading(user))?;
         let Some(last) = page.last() else { return Ok(None) };
         after = last.log_id;
         if let Some(found) = page.into_iter().find(|row| wanted(row)) {

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod backend;
 pub mod battle_audit;
+pub mod bot_scoring;
 pub mod catalog;
 pub mod clan_flow;
 pub mod clan_pages;

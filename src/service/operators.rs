@@ -83,6 +83,25 @@ pub struct ClusterView {
     pub peers: Vec<u16>,
 }
 
+/// The most suspects one read lists.
+pub const MAX_SUSPECTS: usize = 500;
+
+/// A game day's highest bot scores (`GET /admin/suspects`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Suspects {
+    pub day_ms: i64,
+    pub suspects: Vec<Suspect>,
+}
+
+/// One user's bot score of the day and the features behind it (`crate::game::bot_score`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Suspect {
+    pub user_id: u64,
+    pub score: f64,
+    pub features: serde_json::Value,
+    pub scored_at_ms: i64,
+}
+
 /// The operators' service: handed to the admin transport at wiring time.
 #[derive(Clone)]
 pub struct Operators {
@@ -186,6 +205,25 @@ impl Operators {
     pub async fn replay_battle(&self, user: u64, token: u64) -> Result<BattleReplay, AuditError> {
         let backend = self.directory.backend();
         battle_audit::replay_battle(backend.store().as_ref(), user, token).await
+    }
+
+    /// The highest bot scores of game day `day_ms` (default: the last complete game day), at
+    /// most `limit` (1 to [`MAX_SUSPECTS`]).
+    pub async fn suspects(&self, day_ms: Option<i64>, limit: usize) -> Result<Suspects, StoreError> {
+        let reset = self.game_data().reset.clone();
+        let day_ms = day_ms.unwrap_or_else(|| reset.last_reset(reset.last_reset(self.now_ms()) - 1));
+        let rows = self.directory.backend().store().top_bot_scores(day_ms, limit.min(MAX_SUSPECTS)).await?;
+        let suspects = rows
+            .into_iter()
+            .map(|r| Suspect {
+                user_id: r.user_id,
+                score: r.score_milli as f64 / 1_000.0,
+                // Written by the scoring run as JSON; a row that does not read shows as null.
+                features: serde_json::from_str(&r.features).unwrap_or(serde_json::Value::Null),
+                scored_at_ms: r.scored_at_ms,
+            })
+            .collect();
+        Ok(Suspects { day_ms, suspects })
     }
 
     /// The shards' group-commit queues, as operators read them.

@@ -39,12 +39,13 @@ use crate::storage::router::{Nudge, ShardRouter, Submit, Work};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, INBOX, LAST_REPLIES, LOG_OUTBOX, USERS};
 use crate::storage::{
-    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase, ExportedTable,
-    LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserLogQuery, UserPlace, UserRows,
-    UserShards,
+    ActionLog, AuthId, BotScoreRow, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase,
+    ExportedTable, LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserLogQuery, UserPlace,
+    UserRows, UserShards,
 };
 use crate::with_conn;
 
+mod bot_scores;
 mod clans;
 mod deletions;
 mod export;
@@ -699,6 +700,30 @@ impl Store for DbStore {
 
     fn user_logs(&self, query: UserLogQuery) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
         self.timed("read a user's action log".into(), logs::user_logs(self.clone(), query))
+    }
+
+    fn log_shards(&self) -> Vec<i16> {
+        self.dbs.log.keys().copied().collect()
+    }
+
+    fn logs_between(
+        &self,
+        shard: i16,
+        from_ms: i64,
+        to_ms: i64,
+        after: (i64, u64),
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
+        let read = bot_scores::logs_between(self.clone(), shard, (from_ms, to_ms), after, limit);
+        self.timed("read a day of the action log".into(), read)
+    }
+
+    fn put_bot_scores(&self, shard: i16, rows: Vec<BotScoreRow>) -> BoxFuture<'static, StoreResult<()>> {
+        self.timed("store bot scores".into(), bot_scores::put(self.clone(), shard, rows))
+    }
+
+    fn top_bot_scores(&self, day_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<BotScoreRow>>> {
+        self.timed("read the day's bot scores".into(), bot_scores::top(self.clone(), day_ms, limit))
     }
 
     fn write_outside(&self, user: UserId, rows: Vec<RowWrite>) -> BoxFuture<'static, StoreResult<()>> {

@@ -14,8 +14,9 @@ use crate::storage::nodes::{Activated, ClaimRefused, NodeBeat, NodeRow, OwnerCla
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
 use crate::storage::{
-    ActionLog, AuthId, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase, LoggedAction,
-    ProfileRow, Registered, Store, StoreError, StoreResult, Sweep, UserLogQuery, UserPlace, UserRows, UserShards,
+    ActionLog, AuthId, BotScoreRow, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase,
+    LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, Sweep, UserLogQuery, UserPlace, UserRows,
+    UserShards,
 };
 
 #[derive(Default)]
@@ -38,6 +39,8 @@ struct Inner {
     next_log: u64,
     /// Accounts' deletions, as `account_deletions`.
     deletions: BTreeMap<UserId, Deletion>,
+    /// Bot scores by (user, day), as `bot_scores`.
+    bot_scores: BTreeMap<(UserId, i64), BotScoreRow>,
 }
 
 impl Inner {
@@ -576,6 +579,53 @@ impl Store for MemoryStore {
             .filter(|l| query.admits(l))
             .take(query.limit)
             .collect();
+        Box::pin(ready(Ok(rows)))
+    }
+
+    fn log_shards(&self) -> Vec<i16> {
+        vec![0]
+    }
+
+    fn logs_between(
+        &self,
+        _shard: i16,
+        from_ms: i64,
+        to_ms: i64,
+        after: (i64, u64),
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
+        let inner = self.inner();
+        let mut rows: Vec<LoggedAction> = inner
+            .logs
+            .iter()
+            .filter(|(log_id, l)| (from_ms..to_ms).contains(&l.at_ms) && (l.at_ms, **log_id) > after)
+            .map(|(log_id, l)| LoggedAction {
+                log_id: *log_id,
+                user_id: l.user_id,
+                action: l.action.to_owned(),
+                params: l.params.clone(),
+                result: l.result.clone(),
+                at_ms: l.at_ms,
+            })
+            .collect();
+        rows.sort_by_key(|l| (l.at_ms, l.log_id));
+        rows.truncate(limit);
+        Box::pin(ready(Ok(rows)))
+    }
+
+    fn put_bot_scores(&self, _shard: i16, rows: Vec<BotScoreRow>) -> BoxFuture<'static, StoreResult<()>> {
+        let mut inner = self.inner();
+        for row in rows {
+            inner.bot_scores.insert((row.user_id, row.day_ms), row);
+        }
+        Box::pin(ready(Ok(())))
+    }
+
+    fn top_bot_scores(&self, day_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<BotScoreRow>>> {
+        let mut rows: Vec<BotScoreRow> =
+            self.inner().bot_scores.values().filter(|r| r.day_ms == day_ms).cloned().collect();
+        rows.sort_by(|a, b| b.score_milli.cmp(&a.score_milli).then(a.user_id.cmp(&b.user_id)));
+        rows.truncate(limit);
         Box::pin(ready(Ok(rows)))
     }
 

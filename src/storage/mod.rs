@@ -132,6 +132,17 @@ pub struct LoggedAction {
     pub at_ms: i64,
 }
 
+/// A user's bot score of one game day as the log shards keep it (`bot_scores`): the score
+/// in thousandths and the features behind it, as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BotScoreRow {
+    pub user_id: u64,
+    pub day_ms: i64,
+    pub score_milli: i64,
+    pub features: String,
+    pub scored_at_ms: i64,
+}
+
 /// A page of one user's action log, newest first: rows of the given actions (all when
 /// empty) with a log id below `before`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -411,6 +422,40 @@ pub trait Store: Send + Sync + 'static {
         after: u64,
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>>;
+
+    /// The numbers of the log shards (none for a store without action logs).
+    fn log_shards(&self) -> Vec<i16> {
+        Vec::new()
+    }
+
+    /// Action-log rows of every action on log shard `shard` with `from_ms <= at_ms < to_ms`,
+    /// after the row (`at_ms`, `log_id`) = `after` in that order, at most `limit` (bot
+    /// scoring reads a day page by page).
+    fn logs_between(
+        &self,
+        shard: i16,
+        from_ms: i64,
+        to_ms: i64,
+        after: (i64, u64),
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
+        let _ = (shard, from_ms, to_ms, after, limit);
+        Box::pin(futures_util::future::ready(Ok(Vec::new())))
+    }
+
+    /// Stores `rows` on log shard `shard`; a row for the same user and day replaces the
+    /// older one.
+    fn put_bot_scores(&self, shard: i16, rows: Vec<BotScoreRow>) -> BoxFuture<'static, StoreResult<()>> {
+        let _ = rows;
+        Box::pin(futures_util::future::ready(Err(StoreError::NotFound(format!("log shard {shard}")))))
+    }
+
+    /// The highest bot scores of game day `day_ms` from every log shard, highest first, at
+    /// most `limit`.
+    fn top_bot_scores(&self, day_ms: i64, limit: usize) -> BoxFuture<'static, StoreResult<Vec<BotScoreRow>>> {
+        let _ = (day_ms, limit);
+        Box::pin(futures_util::future::ready(Ok(Vec::new())))
+    }
 
     /// A page of one user's action log from their log shard, newest first.
     fn user_logs(&self, query: UserLogQuery) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>>;

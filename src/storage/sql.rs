@@ -10,7 +10,7 @@
 //! struct per table.
 
 use crate::storage::rows::{ColType, Column, Row, TableDef, Value};
-use crate::storage::tables::ACTION_LOG;
+use crate::storage::tables::{ACTION_LOG, BOT_SCORES};
 
 /// Which SQL a database speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -454,6 +454,35 @@ pub fn select_logs<'a>(
     }
     s.push(" AND log_id > ").param(Bind::Value(ColType::BigInt, after));
     s.push(&format!(" ORDER BY log_id LIMIT {limit}"));
+    s
+}
+
+/// Action-log rows of every action with `from <= at_ms < to`, after the row (`at_ms`,
+/// `log_id`) = `after` in that order, at most `limit` (a time window read page by page on
+/// the `at_ms` index).
+pub fn select_logs_between<'a>(
+    dialect: Dialect,
+    from: &'a Value,
+    to: &'a Value,
+    after: (&'a Value, &'a Value),
+    limit: usize,
+) -> Statement<'a> {
+    let mut s = Statement::new(dialect, select(dialect, &ACTION_LOG));
+    s.push(" WHERE log_id IS NOT NULL AND at_ms >= ").param(Bind::Value(ColType::BigInt, from));
+    s.push(" AND at_ms < ").param(Bind::Value(ColType::BigInt, to));
+    s.push(" AND (at_ms > ").param(Bind::Value(ColType::BigInt, after.0));
+    s.push(" OR (at_ms = ").param(Bind::Value(ColType::BigInt, after.0));
+    s.push(" AND log_id > ").param(Bind::Value(ColType::BigInt, after.1));
+    s.push(&format!(")) ORDER BY at_ms, log_id LIMIT {limit}"));
+    s
+}
+
+/// The `bot_scores` rows of game day `day`, highest score first (then by user), at most
+/// `limit`.
+pub fn select_top_scores<'a>(dialect: Dialect, day: &'a Value, limit: usize) -> Statement<'a> {
+    let mut s = Statement::new(dialect, select(dialect, &BOT_SCORES));
+    s.push(" WHERE day_ms = ").param(Bind::Value(ColType::BigInt, day));
+    s.push(&format!(" ORDER BY score_milli DESC, user_id LIMIT {limit}"));
     s
 }
 

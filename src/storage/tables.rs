@@ -243,6 +243,15 @@ pub static ACTION_LOG: TableDef = TableDef {
     stamped: false,
 };
 
+/// Bot scores (the log shards), one per user and game day: the score in thousandths and the
+/// features behind it as JSON (`crate::game::bot_score`).
+pub static BOT_SCORES: TableDef = TableDef {
+    name: "bot_scores",
+    key: &[col("user_id", BigInt), col("day_ms", BigInt)],
+    columns: &[col("score_milli", BigInt), col("features", Text), col("scored_at_ms", BigInt)],
+    stamped: false,
+};
+
 /// Clans (the clan database), keyed by id. Every change of a clan moves its `version`; a
 /// change is committed only if the version it was decided on is still the clan's.
 pub static CLANS: TableDef = TableDef {

@@ -145,6 +145,37 @@ impl<H: CommitHook> Store for HookedStore<H> {
     ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::LoggedAction>>> {
         self.inner.user_logs(query)
     }
+
+    fn log_shards(&self) -> Vec<i16> {
+        self.inner.log_shards()
+    }
+
+    fn logs_between(
+        &self,
+        shard: i16,
+        from_ms: i64,
+        to_ms: i64,
+        after: (i64, u64),
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::LoggedAction>>> {
+        self.inner.logs_between(shard, from_ms, to_ms, after, limit)
+    }
+
+    fn put_bot_scores(
+        &self,
+        shard: i16,
+        rows: Vec<summoner::storage::BotScoreRow>,
+    ) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.put_bot_scores(shard, rows)
+    }
+
+    fn top_bot_scores(
+        &self,
+        day_ms: i64,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::BotScoreRow>>> {
+        self.inner.top_bot_scores(day_ms, limit)
+    }
     fn scan_logs(
         &self,
         action: String,

@@ -47,6 +47,10 @@ fn a_perfectly_periodic_user_scores_high_on_regularity() {
         .map(|(i, a)| act(a.at_ms + (i as i64 % 3) * 200, &a.action))
         .collect();
     assert!(regularity(&jittered).2 > 0.8, "{:?}", regularity(&jittered));
+    // A script that stops for the night and starts again keeps its rhythm.
+    let mut two_runs = macro_day(0, 100);
+    two_runs.extend(macro_day(12 * HOUR, 100));
+    assert!(regularity(&two_runs).2 > 0.9, "{:?}", regularity(&two_runs));
 }
 
 #[test]
@@ -98,6 +102,9 @@ fn a_closed_ring_of_gifting_accounts_scores_high_on_the_social_feature() {
     assert_eq!(trades.partners(10), 4);
     assert!(trades.closure(10) < 0.25, "{}", trades.closure(10));
     assert_eq!(trades.closure(999), 0.0, "no trades, no ring");
+    // Each friend of the player trades with the player and strangers: a star around each
+    // friend, no ring.
+    assert_eq!(trades.closure(11), 0.0);
 }
 
 #[test]

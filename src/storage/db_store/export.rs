@@ -16,7 +16,7 @@ use crate::storage::rows::{ColType, Row, TableDef, Value};
 use crate::storage::schema::{account_auth, accounts, sessions};
 use crate::storage::sql::{self, Bind, Statement};
 use crate::storage::tables::{
-    ACTION_LOG, BATTLES, CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, COUNTERS, DEAD_LETTERS,
+    ACTION_LOG, BATTLES, BOT_SCORES, CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, COUNTERS, DEAD_LETTERS,
     FRIEND_REQUESTS, FRIENDS, INBOX, LAST_REPLIES, LOG_OUTBOX, MAIL, MONSTERS, OUTBOX, QUESTS, STAGES, TEAMS, USERS,
 };
 use crate::storage::{ExportedTable, StoreError, StoreResult};
@@ -72,6 +72,7 @@ pub(super) async fn export(store: DbStore, user: i64) -> StoreResult<Option<Vec<
     }
     let log = dbs.log.get(&shards.log).ok_or_else(|| not_here("log", shards.log))?;
     out.push(rows_where(log, &format!("log-{}", shards.log), &ACTION_LOG, &["user_id"], &who).await?);
+    out.push(rows_where(log, &format!("log-{}", shards.log), &BOT_SCORES, &["user_id"], &who).await?);
     Ok(Some(out))
 }
 

@@ -46,7 +46,7 @@ pub(super) async fn scan_logs(
 }
 
 /// A row of `action_log` as read back.
-fn logged(row: &crate::storage::rows::Row) -> Result<LoggedAction, crate::storage::rows::RowError> {
+pub(super) fn logged(row: &crate::storage::rows::Row) -> Result<LoggedAction, crate::storage::rows::RowError> {
     let mut r = RowReader::new(&ACTION_LOG, row)?;
     Ok(LoggedAction {
         log_id: r.uint()?,
