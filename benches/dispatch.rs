@@ -7,7 +7,8 @@
 //! Then each game operation through the dispatcher alone (draft, handler, row writes,
 //! encoded answer; no actor) for a user holding 300 monsters, and the QuestActor's cost: the
 //! same purchase through the user actor with its quest events sent to a QuestActor, and
-//! matched inline. Run: `cargo bench --bench dispatch`.
+//! matched inline. Last, the bot scores' pure part: users scored per second, each with three
+//! days of 200 actions. Run: `cargo bench --bench dispatch`.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -237,5 +238,47 @@ async fn report_writes() {
     }
 }
 
-criterion_group!(benches, bench);
+/// The bot-scoring run's computation (`summoner::game::bot_score::features`) for 1,000 users
+/// of three days of 200 actions each, a third on a machine loop, and a trading graph of two
+/// partners per user (each closure reads the circle two steps out): users scored per second
+/// (the job's reads from the log shards are I/O, not measured here).
+fn bot_scores(c: &mut Criterion) {
+    use summoner::game::bot_score::{Act, Trades, features};
+    const DAY: i64 = 86_400_000;
+    const USERS: u64 = 1_000;
+    let actions = ["explore", "summon", "battle_start", "battle_finish", "send_gift", "list_friends"];
+    let mut seed = 7u64;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        seed >> 33
+    };
+    let users: Vec<Vec<Vec<Act>>> = (0..USERS)
+        .map(|u| {
+            (0..3)
+                .map(|d| {
+                    let mut at = d * DAY + 9 * 3_600_000;
+                    (0..200)
+                        .map(|i| {
+                            at += if u % 3 == 0 { 30_000 } else { 1_000 << (next() % 12) };
+                            Act { at_ms: at, action: actions[(i + next() as usize) % 6].into(), partner: None }
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let mut trades = Trades::default();
+    for u in 0..USERS {
+        trades.add(u, (u + 1) % USERS);
+        trades.add(u, (u + 7) % USERS);
+    }
+    let mut group = c.benchmark_group("bot_scores");
+    group.throughput(Throughput::Elements(USERS));
+    group.bench_function("1000 users, 3 days of 200 actions", |b| {
+        b.iter(|| users.iter().enumerate().map(|(u, days)| features(u as u64, days, &trades, DAY).score).sum::<f64>())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bot_scores);
 criterion_main!(benches);

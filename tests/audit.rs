@@ -269,7 +269,10 @@ on_every_backend! {
             for i in 0..80 {
                 seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                 at += (1_000i64 << ((seed >> 33) % 12)) + ((seed >> 20) % 5_000) as i64;
-                rows.push((next(), player, ["explore", "summon", "list_friends", "buy_item", "battle_start"][(seed >> 40) as usize % 5], String::new(), at.min(start + 86_399_000 - i)));
+                let at = at.min(start + 86_399_000 - i);
+                rows.push((next(), player, ["explore", "summon", "list_friends", "buy_item", "battle_start"][(seed >> 40) as usize % 5], String::new(), at));
+                // A request logs several rows at one instant (its currency, say): one action.
+                rows.push((next(), player, "currency", String::new(), at));
             }
         }
         // The bot's gifts keep its rhythm; its ring's come at night.
@@ -285,6 +288,12 @@ on_every_backend! {
         }
         for (from, to) in [(player, friend), (player, friend), (player, friend), (friend, 9_100), (friend, 9_101), (friend, 9_102)] {
             rows.push((next(), from, "gift_sent", format!("to={to} points=5"), last + 10));
+        }
+        // The friend's other friends have friends of their own.
+        for stranger in 9_100..9_103u64 {
+            for further in 0..4 {
+                rows.push((next(), stranger, "gift_sent", format!("to={} points=5", 9_200 + stranger * 10 + further), last + 20));
+            }
         }
         let log = config.storage.log()[0].clone();
         for chunk in rows.chunks(200) {
@@ -302,13 +311,13 @@ on_every_backend! {
         };
         let first = run("bot_scores").await;
         assert_eq!(first["outcome"], "done", "{first}");
-        // The bot, its ring, the player and the friend acted that day.
-        assert_eq!(first["count"], 5, "{first}");
+        // The bot, its ring, the player, the friend and the friend's three friends acted that day.
+        assert_eq!(first["count"], 8, "{first}");
         let (status, listed) = admin_get(&server, "/admin/suspects").await;
         assert_eq!(status, 200, "{listed}");
         assert_eq!(listed["day_ms"], day);
         let suspects = listed["suspects"].as_array().expect("a list").clone();
-        assert_eq!(suspects.len(), 5, "{listed}");
+        assert_eq!(suspects.len(), 8, "{listed}");
         assert_eq!(suspects[0]["user_id"], bot, "{listed}");
         let features = &suspects[0]["features"];
         assert_eq!(features["regularity"], 1.0, "{features}");
@@ -317,14 +326,17 @@ on_every_backend! {
         let score_of = |user: u64| suspects.iter().find(|s| s["user_id"] == user).and_then(|s| s["score"].as_f64()).expect("scored");
         assert!(score_of(bot) > 0.9 && score_of(player) < 0.5, "{listed}");
         let closure_of = |user: u64| suspects.iter().find(|s| s["user_id"] == user).map(|s| s["features"]["social_closure"].clone());
-        assert_eq!((closure_of(ring[0]), closure_of(player), closure_of(friend)), (Some(1.0.into()), Some(0.0.into()), Some(0.0.into())), "{listed}");
+        assert_eq!((closure_of(bot), closure_of(ring[0])), (Some(1.0.into()), Some(1.0.into())), "{listed}");
+        assert_eq!(closure_of(player), Some(0.2.into()), "one in five of the friends' friends' trades: {listed}");
 
         let again = run("bot_scores").await;
-        assert_eq!(again["count"], 5, "{again}");
+        assert_eq!(again["count"], 8, "{again}");
         let (_, relisted) = admin_get(&server, "/admin/suspects?limit=500").await;
-        assert_eq!(relisted["suspects"].as_array().map(Vec::len), Some(5), "a run replaces the day's rows: {relisted}");
+        assert_eq!(relisted["suspects"].as_array().map(Vec::len), Some(8), "a second run replaces each row: {relisted}");
         let (_, one) = admin_get(&server, "/admin/suspects?limit=1").await;
         assert_eq!(one["suspects"][0]["user_id"], bot);
+        let (_, same) = admin_get(&server, &format!("/admin/suspects?day={}&limit=1", day + 5 * 3_600_000)).await;
+        assert_eq!((&same["day_ms"], &same["suspects"][0]["user_id"]), (&day.into(), &bot.into()), "any instant names its day");
         let (_, earlier) = admin_get(&server, &format!("/admin/suspects?day={}", days[0])).await;
         assert_eq!(earlier["suspects"].as_array().map(Vec::len), Some(0), "that day was not scored: {earlier}");
         assert_eq!(admin_get(&server, "/admin/suspects?limit=0").await.0, 400);

@@ -6,8 +6,8 @@
 //! - `GET /admin/audit/summon?user=U&draw=D`: a draw (the monster id it gave);
 //! - `GET /admin/audit/battle?user=U&token=T`: a stage battle or friend dungeon visit.
 //!
-//! And `GET /admin/suspects?day=D&limit=N`: the highest bot scores of the game day that
-//! began at `D` (milliseconds; default the last complete game day), with their features,
+//! And `GET /admin/suspects?day=D&limit=N`: the highest bot scores of the game day holding
+//! the instant `D` (milliseconds; default the last complete game day), with their features,
 //! at most `N` (default 50, up to 500); nothing is done to a user from them.
 
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -8,9 +8,9 @@
 //! - **Self-similarity** across days: the time-of-day profile (actions per hour) and the
 //!   sequence (which action follows which) of each day against the day before, by cosine
 //!   similarity. A script replays the same day.
-//! - **Social closure**: of the users one trades gifts and visits with, how much of their
-//!   trading with others stays inside that group. Accounts farming each other form a closed ring; a
-//!   player's friends have friends of their own.
+//! - **Social closure**: of the trading of the users one trades gifts and visits with (and of
+//!   theirs), how much stays inside that circle. Accounts farming each other form a closed
+//!   ring; a player's friends have friends of their own, who have theirs.
 //!
 //! Nothing is decided from a score: it ranks users for a person to look at.
 
@@ -49,8 +49,6 @@ pub struct Features {
 
 /// Fewer intervals than this in a day say nothing about timing: regularity is 0.
 pub const MIN_INTERVALS: usize = 8;
-/// Fewer social actions than this say nothing about a ring: closure is 0.
-pub const MIN_SOCIAL: usize = 3;
 /// The score's weights: regularity, self-similarity, social closure.
 pub const WEIGHTS: [f64; 3] = [0.45, 0.35, 0.20];
 
@@ -72,15 +70,19 @@ pub fn regularity(day: &[Act]) -> (f64, f64, f64) {
     };
     let middle = median(intervals.clone());
     let deviation = median(intervals.iter().map(|i| (i - middle).abs()).collect());
-    let spread = if middle > 0.0 { deviation / middle } else { 0.0 };
-    // Doubling bins of milliseconds: 0–1 ms, 2–3, 4–7, ... up to a day.
+    if middle <= 0.0 {
+        // Most actions at one instant: nothing to say about a rhythm.
+        return (0.0, 0.0, 0.0);
+    }
+    let spread = deviation / middle;
+    // Doubling bins of milliseconds: 0, 1, 2–3, 4–7, ... up to a day (28 bins).
     let mut bins: BTreeMap<u32, usize> = BTreeMap::new();
     for i in &intervals {
         *bins.entry(64 - (*i as u64).leading_zeros()).or_default() += 1;
     }
     let entropy: f64 = bins.values().map(|&c| c as f64 / n).map(|p| -p * p.log2()).sum();
-    // The most entropy n intervals can show over the bins a day spans (about 27).
-    let most = n.min(27.0).log2();
+    // The most entropy n intervals can show over the bins a day spans.
+    let most = n.min(28.0).log2();
     let entropy = if most > 0.0 && entropy > 0.0 { (entropy / most).min(1.0) } else { 0.0 };
     let regular = (1.0 - spread.min(1.0)) * 0.5 + (1.0 - entropy) * 0.5;
     (spread, entropy, regular)
@@ -147,17 +149,27 @@ impl Trades {
         self.edges.get(&user).map_or(0, BTreeSet::len)
     }
 
-    /// How closed `user`'s trading circle is: of the trades its partners make with others
-    /// than the user, the share that stays inside the circle (the user and its partners).
-    /// 0 without partners, or when the partners trade with nobody else (a star of leaves
-    /// around the user is no ring).
+    /// How closed `user`'s trading circle is. The circle: the user, its partners and theirs
+    /// (two steps, so a cycle of accounts A-B-C-D-A is one circle); the closure: of the
+    /// trades of the circle's outer members (two steps away; the partners when there are
+    /// none), the share with members of the circle. A ring or a pair of accounts farming each
+    /// other is 1; a player's friends' friends trade on with the rest of the game, and the
+    /// share falls. 0 without partners.
     pub fn closure(&self, user: u64) -> f64 {
         let Some(partners) = self.edges.get(&user) else { return 0.0 };
-        let (mut inside, mut all) = (0usize, 0usize);
+        let mut circle: BTreeSet<u64> = partners.clone();
         for p in partners {
-            for q in self.edges.get(p).into_iter().flatten().filter(|q| **q != user) {
+            circle.extend(self.edges.get(p).into_iter().flatten());
+        }
+        circle.remove(&user);
+        let outer: BTreeSet<u64> = circle.difference(partners).copied().collect();
+        let counted = if outer.is_empty() { partners } else { &outer };
+        circle.insert(user);
+        let (mut inside, mut all) = (0usize, 0usize);
+        for member in counted {
+            for other in self.edges.get(member).into_iter().flatten() {
                 all += 1;
-                if partners.contains(q) {
+                if circle.contains(other) {
                     inside += 1;
                 }
             }
@@ -172,8 +184,7 @@ pub fn features(user: u64, days: &[Vec<Act>], trades: &Trades, day_ms: i64) -> F
     let today = days.last().map(Vec::as_slice).unwrap_or_default();
     let (interval_spread, interval_entropy, regularity) = regularity(today);
     let (hour_similarity, sequence_similarity, self_similarity) = self_similarity(days, day_ms);
-    let social = days.iter().flatten().filter(|a| a.partner.is_some()).count();
-    let social_closure = if social >= MIN_SOCIAL { trades.closure(user) } else { 0.0 };
+    let social_closure = trades.closure(user);
     let score = WEIGHTS[0] * regularity + WEIGHTS[1] * self_similarity + WEIGHTS[2] * social_closure;
     Features {
         interval_spread,

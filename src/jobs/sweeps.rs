@@ -16,7 +16,7 @@ use super::Job;
 use crate::config::JobsConfig;
 use crate::game::grants::GRANT_KIND;
 use crate::storage::db::DbKind;
-use crate::storage::tables::{ACTION_LOG, BATTLES, CLAN_OPS, MAIL};
+use crate::storage::tables::{ACTION_LOG, BATTLES, BOT_SCORES, CLAN_OPS, MAIL};
 use crate::storage::{Store, Sweep};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -97,14 +97,18 @@ pub fn action_log_retention(store: Arc<dyn Store>, config: &JobsConfig) -> Sweep
         name: "action_log_retention",
         store,
         sweeps: Box::new(move |now| {
-            vec![Sweep {
-                on: DbKind::Log,
-                table: &ACTION_LOG,
-                column: "at_ms",
-                before_ms: now.saturating_sub(keep),
-                spare: None,
-                batch,
-            }]
+            // Bot scores are read from the logs: they go with them.
+            [(&ACTION_LOG, "at_ms"), (&BOT_SCORES, "day_ms")]
+                .into_iter()
+                .map(|(table, column)| Sweep {
+                    on: DbKind::Log,
+                    table,
+                    column,
+                    before_ms: now.saturating_sub(keep),
+                    spare: None,
+                    batch,
+                })
+                .collect()
         }),
     }
 }

@@ -1,12 +1,15 @@
 //! The bot-scoring run: reads the last complete game day and the days before it from every
-//! log shard, scores each user active that day (`crate::game::bot_score`: interval
+//! log shard (held in memory for the run: a row's time and action per action of a user, so
+//! about 100 bytes per action over three days), scores each user active that day (`crate::game::bot_score`: interval
 //! regularity, self-similarity across days, the closure of their trading circle over all
 //! shards), and stores each score with its features on the shard the user logs to. The
 //! `bot_scores` job calls it; `GET /admin/suspects` reads what it stored. Nothing is done to
 //! a user from a score.
 //!
-//! A run scores the day again whole (a row per user and day replaces the older), so a run
-//! repeated or cut short is made good by the next.
+//! A run scores the day again (a user's row of the day is replaced; a user no longer in the
+//! logs keeps the older row), so a run repeated or cut short is made good by the next. The
+//! rows a request writes share one instant and count as one action; user 0 (the summons
+//! kept of erased accounts) is not scored.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,7 +75,7 @@ impl BotScoring {
                     .map_err(|e| format!("read log shard {shard}: {e}"))?;
                 let Some(last) = page.last() else { break };
                 after = (last.at_ms, last.log_id);
-                for row in &page {
+                for row in page.iter().filter(|r| r.user_id != 0) {
                     let index = starts.iter().rposition(|s| row.at_ms >= *s).unwrap_or(0);
                     let act = act_of(row);
                     if let Some(partner) = act.partner {
@@ -80,7 +83,12 @@ impl BotScoring {
                     }
                     let user =
                         users.entry(row.user_id).or_insert_with(|| Activity { shard, days: vec![Vec::new(); DAYS] });
-                    user.days[index].push(act);
+                    // A request logs its rows at one instant (a summon: its currency, the draw,
+                    // each monster gained): one action of the player, named by its first row.
+                    let day = &mut user.days[index];
+                    if day.last().is_none_or(|last| last.at_ms != act.at_ms) {
+                        day.push(act);
+                    }
                 }
                 if page.len() < PAGE {
                     break;

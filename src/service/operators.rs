@@ -207,11 +207,15 @@ impl Operators {
         battle_audit::replay_battle(backend.store().as_ref(), user, token).await
     }
 
-    /// The highest bot scores of game day `day_ms` (default: the last complete game day), at
-    /// most `limit` (1 to [`MAX_SUSPECTS`]).
+    /// The highest bot scores of the game day holding `day_ms` (default: the last complete
+    /// game day), at most `limit` (1 to [`MAX_SUSPECTS`]).
     pub async fn suspects(&self, day_ms: Option<i64>, limit: usize) -> Result<Suspects, StoreError> {
         let reset = self.game_data().reset.clone();
-        let day_ms = day_ms.unwrap_or_else(|| reset.last_reset(reset.last_reset(self.now_ms()) - 1));
+        // Any instant of a day names that day.
+        let day_ms = match day_ms {
+            Some(at) => reset.last_reset(at),
+            None => reset.last_reset(reset.last_reset(self.now_ms()) - 1),
+        };
         let rows = self.directory.backend().store().top_bot_scores(day_ms, limit.min(MAX_SUSPECTS)).await?;
         let suspects = rows
             .into_iter()

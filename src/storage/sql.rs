@@ -458,8 +458,8 @@ pub fn select_logs<'a>(
 }
 
 /// Action-log rows of every action with `from <= at_ms < to`, after the row (`at_ms`,
-/// `log_id`) = `after` in that order, at most `limit` (a time window read page by page on
-/// the `at_ms` index).
+/// `log_id`) = `after` in that order, at most `limit`: a time window read page by page as
+/// one range of the (`at_ms`, `log_id`) index from the last row read.
 pub fn select_logs_between<'a>(
     dialect: Dialect,
     from: &'a Value,
@@ -470,10 +470,9 @@ pub fn select_logs_between<'a>(
     let mut s = Statement::new(dialect, select(dialect, &ACTION_LOG));
     s.push(" WHERE log_id IS NOT NULL AND at_ms >= ").param(Bind::Value(ColType::BigInt, from));
     s.push(" AND at_ms < ").param(Bind::Value(ColType::BigInt, to));
-    s.push(" AND (at_ms > ").param(Bind::Value(ColType::BigInt, after.0));
-    s.push(" OR (at_ms = ").param(Bind::Value(ColType::BigInt, after.0));
-    s.push(" AND log_id > ").param(Bind::Value(ColType::BigInt, after.1));
-    s.push(&format!(")) ORDER BY at_ms, log_id LIMIT {limit}"));
+    s.push(" AND (at_ms, log_id) > (").param(Bind::Value(ColType::BigInt, after.0));
+    s.push(", ").param(Bind::Value(ColType::BigInt, after.1));
+    s.push(&format!(") ORDER BY at_ms, log_id LIMIT {limit}"));
     s
 }
 

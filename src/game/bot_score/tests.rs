@@ -90,21 +90,28 @@ fn a_closed_ring_of_gifting_accounts_scores_high_on_the_social_feature() {
             trades.add(a, b);
         }
     }
-    // A player with four friends, each of whom trades with friends of their own.
+    // A cycle of four accounts, and a pair farming each other.
+    for (a, b) in [(31, 32), (32, 33), (33, 34), (34, 31), (41, 42)] {
+        trades.add(a, b);
+    }
+    // A player with four friends; each friend trades with four others, who trade on with
+    // four more each (the game goes on past the circle).
     for friend in 11..15u64 {
         trades.add(10, friend);
         for other in 0..4u64 {
-            trades.add(friend, 100 + friend * 10 + other);
+            let stranger = 100 + friend * 10 + other;
+            trades.add(friend, stranger);
+            for further in 0..4u64 {
+                trades.add(stranger, 10_000 + stranger * 10 + further);
+            }
         }
     }
     assert_eq!(trades.partners(1), 4);
     assert_eq!(trades.closure(1), 1.0);
+    assert_eq!((trades.closure(31), trades.closure(41)), (1.0, 1.0), "a cycle and a pair are closed");
     assert_eq!(trades.partners(10), 4);
-    assert!(trades.closure(10) < 0.25, "{}", trades.closure(10));
+    assert!((trades.closure(10) - 0.2).abs() < 1e-9, "{}", trades.closure(10));
     assert_eq!(trades.closure(999), 0.0, "no trades, no ring");
-    // Each friend of the player trades with the player and strangers: a star around each
-    // friend, no ring.
-    assert_eq!(trades.closure(11), 0.0);
 }
 
 #[test]
@@ -116,6 +123,9 @@ fn a_macro_in_a_ring_outscores_a_player() {
     trades.add(10, 11);
     for other in 20..25 {
         trades.add(11, other);
+        for further in 0..5 {
+            trades.add(other, 100 + other * 10 + further);
+        }
     }
     let gift = |at_ms, partner| Act { at_ms, action: "send_gift".into(), partner: Some(partner) };
     let mut bot_days: Vec<Vec<Act>> = (0..3).map(|d| macro_day(d * DAY, 400)).collect();

@@ -20,7 +20,8 @@ pub(super) async fn logs_between(
 ) -> StoreResult<Vec<LoggedAction>> {
     let what = format!("read a day of log shard {shard}");
     let log = store.shard(DbKind::Log, shard)?;
-    let (from, to) = (Value::Int(window.0), Value::Int(window.1));
+    // From the last row read on: the index range starts there, not at the window's start.
+    let (from, to) = (Value::Int(window.0.max(after.0)), Value::Int(window.1));
     let (at, id) = (Value::Int(after.0), Value::uint(after.1));
     let rows = with_conn!(log, &what, |conn| {
         let statement = sql::select_logs_between(dialect_of(conn), &from, &to, (&at, &id), limit);

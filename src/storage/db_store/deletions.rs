@@ -285,6 +285,9 @@ pub(super) async fn erase_leftovers(
     let kept = Value::Text(kept.to_owned());
     run_on_action(log, "DELETE FROM action_log WHERE user_id = ", &user, Some(("<>", &kept))).await?;
     run_on_action(log, "UPDATE action_log SET user_id = 0 WHERE user_id = ", &user, Some(("=", &kept))).await?;
-    run(log, "DELETE FROM bot_scores WHERE user_id = ", &user).await?;
+    // On every log shard: a score stays with the shard the user's logs were read from.
+    for log in dbs.log.values() {
+        run(log, "DELETE FROM bot_scores WHERE user_id = ", &user).await?;
+    }
     Ok(true)
 }

@@ -1,0 +1,1 @@
+DROP INDEX action_log_at_log ON action_log;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY action_log_at_log;
