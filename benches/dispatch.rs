@@ -77,6 +77,9 @@ async fn fixture_with(owned: usize, quests: QuestActors) -> Fixture {
     store.write_outside(user, monsters(user, owned, &template)).await.expect("monsters given");
     let cache = Arc::new(LocalCache::new(Arc::new(SystemClock)));
     let node = Arc::new(Node::new(0, 1, Duration::from_secs(3_600), Arc::new(SystemClock)));
+    // A node serves its users while its lease holds: one as if just written (an hour long).
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_millis();
+    node.extend(0, wall as i64);
     let backend = GameBackend::new(store, cache, Arc::new(Catalog::new(data, None)), true, node, quests);
     let directory = Directory::new(
         Arc::new(backend),
