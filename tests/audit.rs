@@ -270,9 +270,9 @@ on_every_backend! {
                 seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                 at += (1_000i64 << ((seed >> 33) % 12)) + ((seed >> 20) % 5_000) as i64;
                 let at = at.min(start + 86_399_000 - i);
-                rows.push((next(), player, ["explore", "summon", "list_friends", "buy_item", "battle_start"][(seed >> 40) as usize % 5], String::new(), at));
-                // A request logs several rows at one instant (its currency, say): one action.
+                // A request logs several rows at one instant (its currency first, say): one action.
                 rows.push((next(), player, "currency", String::new(), at));
+                rows.push((next(), player, ["explore", "summon", "list_friends", "buy_item", "battle_start"][(seed >> 40) as usize % 5], String::new(), at));
             }
         }
         // The bot's gifts keep its rhythm; its ring's come at night.
@@ -328,6 +328,7 @@ on_every_backend! {
         let closure_of = |user: u64| suspects.iter().find(|s| s["user_id"] == user).map(|s| s["features"]["social_closure"].clone());
         assert_eq!((closure_of(bot), closure_of(ring[0])), (Some(1.0.into()), Some(1.0.into())), "{listed}");
         assert_eq!(closure_of(player), Some(0.2.into()), "one in five of the friends' friends' trades: {listed}");
+        assert_eq!(closure_of(friend), Some(0.0.into()), "the friend's outer circle tells nothing: {listed}");
 
         let again = run("bot_scores").await;
         assert_eq!(again["count"], 8, "{again}");

@@ -8,8 +8,8 @@
 //! - **Self-similarity** across days: the time-of-day profile (actions per hour) and the
 //!   sequence (which action follows which) of each day against the day before, by cosine
 //!   similarity. A script replays the same day.
-//! - **Social closure**: of the trading of the users one trades gifts and visits with (and of
-//!   theirs), how much stays inside that circle. Accounts farming each other form a closed
+//! - **Social closure**: of the trading of the users two steps from one (through gifts and
+//!   visits), how much stays inside that circle. Accounts farming each other form a closed
 //!   ring; a player's friends have friends of their own, who have theirs.
 //!
 //! Nothing is decided from a score: it ranks users for a person to look at.
@@ -150,11 +150,13 @@ impl Trades {
     }
 
     /// How closed `user`'s trading circle is. The circle: the user, its partners and theirs
-    /// (two steps, so a cycle of accounts A-B-C-D-A is one circle); the closure: of the
-    /// trades of the circle's outer members (two steps away; the partners when there are
-    /// none), the share with members of the circle. A ring or a pair of accounts farming each
-    /// other is 1; a player's friends' friends trade on with the rest of the game, and the
-    /// share falls. 0 without partners.
+    /// (two steps, so a cycle of accounts A-B-C-D-A is one circle). Counted: the trades of
+    /// the circle's outer members (two steps away; the partners when no one is), less those
+    /// with a single trade (it leads into the circle by construction and tells nothing); the
+    /// closure is the share of those trades with members of the circle. A ring or cycle of
+    /// three or more accounts trading among themselves is 1; a player whose friends' friends
+    /// trade on with the rest of the game is low; a star (a popular player and fans who trade
+    /// with no one else) and a lone pair are 0: too little to tell. 0 without partners.
     pub fn closure(&self, user: u64) -> f64 {
         let Some(partners) = self.edges.get(&user) else { return 0.0 };
         let mut circle: BTreeSet<u64> = partners.clone();
@@ -163,10 +165,14 @@ impl Trades {
         }
         circle.remove(&user);
         let outer: BTreeSet<u64> = circle.difference(partners).copied().collect();
-        let counted = if outer.is_empty() { partners } else { &outer };
+        let members = if outer.is_empty() { partners } else { &outer };
         circle.insert(user);
         let (mut inside, mut all) = (0usize, 0usize);
-        for member in counted {
+        for member in members {
+            let trades = self.edges.get(member).map_or(0, BTreeSet::len);
+            if trades < 2 {
+                continue;
+            }
             for other in self.edges.get(member).into_iter().flatten() {
                 all += 1;
                 if circle.contains(other) {

@@ -1,6 +1,6 @@
 //! Jobs that delete rows past their time, on every shard: mail expired or claimed a while
 //! ago (operators' grants spared), battles started and never finished, action-log rows
-//! past their retention, and the clan database's results of clan actions kept for retries
+//! (and the bot scores read from them) past their retention, and the clan database's results of clan actions kept for retries
 //! once no retry can come.
 //!
 //! What a live user actor still holds of a deleted row is never written back: expired and
@@ -89,7 +89,7 @@ pub fn stale_battles(store: Arc<dyn Store>, config: &JobsConfig) -> SweepJob {
 }
 
 /// Action-log rows older than `action_log_keep_days` (never fewer than 90 days: the
-/// configuration refuses less).
+/// configuration refuses less), and the bot scores of days as old (counted with them).
 pub fn action_log_retention(store: Arc<dyn Store>, config: &JobsConfig) -> SweepJob {
     let days = config.action_log_keep_days.max(crate::config::MIN_ACTION_LOG_DAYS);
     let (keep, batch) = (i64::from(days) * DAY_MS, config.batch_rows);

@@ -25,6 +25,20 @@ pub const DAYS: usize = 3;
 const PAGE: usize = 5_000;
 /// The actions whose partner is another user, and the field that names them.
 const SOCIAL: [(&str, &str); 2] = [("gift_sent", "to"), ("dungeon_start", "friend")];
+/// Rows that come with a request's action rather than name it.
+const BOOKKEEPING: [&str; 9] = [
+    "currency",
+    "monster_gained",
+    "quest_completed",
+    "delivery_received",
+    "delivery_unreadable",
+    "reward_lost",
+    "mail_sent",
+    "suspicious",
+    "battle_expired",
+];
+/// Rows of what others did to the user (an operator's grant): not the user's actions.
+const NOT_THE_PLAYER: [&str; 1] = ["operator_grant"];
 /// A day's hour bins are taken on a 24-hour day.
 const DAY_MS: i64 = 86_400_000;
 
@@ -75,7 +89,7 @@ impl BotScoring {
                     .map_err(|e| format!("read log shard {shard}: {e}"))?;
                 let Some(last) = page.last() else { break };
                 after = (last.at_ms, last.log_id);
-                for row in page.iter().filter(|r| r.user_id != 0) {
+                for row in page.iter().filter(|r| r.user_id != 0 && !NOT_THE_PLAYER.contains(&r.action.as_str())) {
                     let index = starts.iter().rposition(|s| row.at_ms >= *s).unwrap_or(0);
                     let act = act_of(row);
                     if let Some(partner) = act.partner {
@@ -84,10 +98,18 @@ impl BotScoring {
                     let user =
                         users.entry(row.user_id).or_insert_with(|| Activity { shard, days: vec![Vec::new(); DAYS] });
                     // A request logs its rows at one instant (a summon: its currency, the draw,
-                    // each monster gained): one action of the player, named by its first row.
+                    // each monster gained): one action of the player, named by its first row
+                    // that is not bookkeeping.
                     let day = &mut user.days[index];
-                    if day.last().is_none_or(|last| last.at_ms != act.at_ms) {
-                        day.push(act);
+                    match day.last_mut() {
+                        Some(last) if last.at_ms == act.at_ms => {
+                            if BOOKKEEPING.contains(&last.action.as_str())
+                                && !BOOKKEEPING.contains(&act.action.as_str())
+                            {
+                                last.action = act.action;
+                            }
+                        }
+                        _ => day.push(act),
                     }
                 }
                 if page.len() < PAGE {

@@ -54,6 +54,11 @@ impl Inner {
     fn sweep(&mut self, sweep: &Sweep) -> StoreResult<u64> {
         let before = sweep.before_ms;
         let past = |at: i64| at > 0 && at < before;
+        if sweep.on == DbKind::Log && sweep.table.name == crate::storage::tables::BOT_SCORES.name {
+            let count = self.bot_scores.len();
+            self.bot_scores.retain(|_, score| !past(score.day_ms));
+            return Ok((count - self.bot_scores.len()) as u64);
+        }
         if sweep.on == DbKind::Log {
             let count = self.logs.len();
             self.logs.retain(|_, l| !past(l.at_ms));

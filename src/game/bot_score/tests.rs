@@ -108,9 +108,18 @@ fn a_closed_ring_of_gifting_accounts_scores_high_on_the_social_feature() {
     }
     assert_eq!(trades.partners(1), 4);
     assert_eq!(trades.closure(1), 1.0);
-    assert_eq!((trades.closure(31), trades.closure(41)), (1.0, 1.0), "a cycle and a pair are closed");
+    assert_eq!(trades.closure(31), 1.0, "a cycle is closed");
+    assert_eq!((trades.closure(41), trades.closure(42)), (0.0, 0.0), "a lone pair tells too little");
+    // A popular player and fans who trade with no one else: a star, not a ring.
+    for fan in 51..60u64 {
+        trades.add(50, fan);
+    }
+    assert_eq!((trades.closure(50), trades.closure(51)), (0.0, 0.0));
     assert_eq!(trades.partners(10), 4);
     assert!((trades.closure(10) - 0.2).abs() < 1e-9, "{}", trades.closure(10));
+    // A friend's circle: the other friends trade on with their strangers (the strangers'
+    // partners, with a single trade each, tell nothing).
+    assert!((trades.closure(11) - 0.2).abs() < 1e-9, "{}", trades.closure(11));
     assert_eq!(trades.closure(999), 0.0, "no trades, no ring");
 }
 
