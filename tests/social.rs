@@ -239,6 +239,10 @@ on_every_backend! {
         };
         let won = answer!(ok(&mut visitor, Payload::VisitFriendDungeon(finish)).await, VisitFriendDungeon);
         assert!(won.won && won.host_points > 0);
+        // Two monsters against the visitor's five: the weak team pays in proportion, as the start said.
+        let social = server.running.catalog.current().social.clone();
+        assert!(started.pay_pct > 0 && started.pay_pct < 100, "pays {}%", started.pay_pct);
+        assert_eq!((won.pay_pct, won.gold), (started.pay_pct, social.dungeon_gold * u64::from(started.pay_pct) / 100));
         settle(&store).await;
         let mail = answer!(ok(&mut host, Payload::ListMail(ListMailReq {})).await, ListMail).mail;
         assert!(mail.iter().any(|m| m.kind == "dungeon_visit" && m.sender_id == visitor_id), "{mail:?}");
