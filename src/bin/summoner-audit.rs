@@ -57,10 +57,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("summoner-audit: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return failed(&e.to_string()),
     };
     summoner::telemetry::init(&config.log);
     match cli.command {
@@ -94,18 +91,9 @@ fn replay_summon(config: &Config, user: u64, draw: u64) -> ExitCode {
                 "  replayed: {} (rarity {}, by pity: {}) from the user's seed",
                 replay.replayed_monster, replay.replayed_rarity, replay.replayed_by_pity
             );
-            if replay.matches {
-                println!("MATCH");
-                ExitCode::SUCCESS
-            } else {
-                println!("MISMATCH");
-                ExitCode::from(1)
-            }
+            verdict(replay.matches)
         }
-        Err(e) => {
-            eprintln!("summoner-audit: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => failed(&e),
     }
 }
 
@@ -122,19 +110,22 @@ fn replay_battle(config: &Config, user: u64, token: u64) -> ExitCode {
             println!("  logged:   won {} stars {} turns {}", l.won, l.stars, l.turns);
             let r = &replay.replayed;
             println!("  replayed: won {} stars {} turns {} ({} hits)", r.won, r.stars, r.turns, r.hits.len());
-            if replay.matches {
-                println!("MATCH");
-                ExitCode::SUCCESS
-            } else {
-                println!("MISMATCH");
-                ExitCode::from(1)
-            }
+            verdict(replay.matches)
         }
-        Err(e) => {
-            eprintln!("summoner-audit: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => failed(&e),
     }
+}
+
+/// Prints whether a replay matched what was logged, and answers its exit code (0 or 1).
+fn verdict(matches: bool) -> ExitCode {
+    println!("{}", if matches { "MATCH" } else { "MISMATCH" });
+    if matches { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Prints why an audit could not be made, and answers exit code 2.
+fn failed(error: &str) -> ExitCode {
+    eprintln!("summoner-audit: {error}");
+    ExitCode::from(2)
 }
 
 /// `rates`.
@@ -149,10 +140,7 @@ fn rates(config: &Config) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("summoner-audit: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => failed(&e),
     }
 }
 

@@ -43,6 +43,18 @@ struct Inner {
     bot_scores: BTreeMap<(UserId, i64), BotScoreRow>,
 }
 
+/// A kept action-log record as the stores read it back.
+fn logged(log_id: u64, l: &ActionLog) -> LoggedAction {
+    LoggedAction {
+        log_id,
+        user_id: l.user_id,
+        action: l.action.to_owned(),
+        params: l.params.clone(),
+        result: l.result.clone(),
+        at_ms: l.at_ms,
+    }
+}
+
 impl Inner {
     fn log(&mut self, logs: Vec<ActionLog>) {
         for log in logs {
@@ -555,14 +567,7 @@ impl Store for MemoryStore {
             .range(after.saturating_add(1)..)
             .filter(|(_, l)| l.action == action && user.is_none_or(|u| l.user_id == u))
             .take(limit)
-            .map(|(log_id, l)| LoggedAction {
-                log_id: *log_id,
-                user_id: l.user_id,
-                action: l.action.to_owned(),
-                params: l.params.clone(),
-                result: l.result.clone(),
-                at_ms: l.at_ms,
-            })
+            .map(|(log_id, l)| logged(*log_id, l))
             .collect();
         Box::pin(ready(Ok(rows)))
     }
@@ -573,14 +578,7 @@ impl Store for MemoryStore {
             .logs
             .iter()
             .rev()
-            .map(|(log_id, l)| LoggedAction {
-                log_id: *log_id,
-                user_id: l.user_id,
-                action: l.action.to_owned(),
-                params: l.params.clone(),
-                result: l.result.clone(),
-                at_ms: l.at_ms,
-            })
+            .map(|(log_id, l)| logged(*log_id, l))
             .filter(|l| query.admits(l))
             .take(query.limit)
             .collect();
@@ -604,14 +602,7 @@ impl Store for MemoryStore {
             .logs
             .iter()
             .filter(|(log_id, l)| (from_ms..to_ms).contains(&l.at_ms) && (l.at_ms, **log_id) > after)
-            .map(|(log_id, l)| LoggedAction {
-                log_id: *log_id,
-                user_id: l.user_id,
-                action: l.action.to_owned(),
-                params: l.params.clone(),
-                result: l.result.clone(),
-                at_ms: l.at_ms,
-            })
+            .map(|(log_id, l)| logged(*log_id, l))
             .collect();
         rows.sort_by_key(|l| (l.at_ms, l.log_id));
         rows.truncate(limit);
