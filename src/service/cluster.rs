@@ -382,22 +382,37 @@ impl Node {
         Ok(())
     }
 
-    /// Gives up the work leases and the id (a node stopping). Tried three times: at shutdown
-    /// a pooled connection may belong to a worker thread that already stopped.
+    /// Gives up the work leases and the id (a node stopping). At shutdown every pooled
+    /// connection made on a worker thread that has stopped fails at once (its runtime is
+    /// gone), and a failed connection is closed, not pooled again: so this tries until a
+    /// working connection (a fresh one, made here, once the dead ones are spent) gives the
+    /// id up, for at most one lease, after which the id lapses anyway.
     pub async fn leave(&self, store: &dyn Store) {
         self.work.write().unwrap_or_else(|p| p.into_inner()).clear();
-        let mut failed = None;
-        for _ in 0..3 {
+        let deadline = tokio::time::Instant::now() + self.lease();
+        let mut tries = 0u32;
+        loop {
+            tries += 1;
             match store.leave(self.incarnation).await {
-                Ok(()) => return,
-                Err(e) => failed = Some(e),
+                Ok(()) => {
+                    tracing::info!(node = self.id, tries, "node id and work leases given up");
+                    return;
+                }
+                Err(e) if tokio::time::Instant::now() >= deadline => {
+                    tracing::warn!(node = self.id, tries, error = %e, "node id not given up; it lapses with its lease");
+                    return;
+                }
+                // Dead connections fail at once; past a pool's worth of them, the database
+                // itself is failing: pause between tries rather than spin.
+                Err(_) if tries > LEAVE_QUICK_TRIES => tokio::time::sleep(Duration::from_millis(50)).await,
+                Err(_) => {}
             }
-        }
-        if let Some(e) = failed {
-            tracing::warn!(node = self.id, error = %e, "node id not given up; it lapses with its lease");
         }
     }
 }
+
+/// How many tries giving the id up makes without pausing (more than a pool's connections).
+const LEAVE_QUICK_TRIES: u32 = 64;
 
 /// How long a probe of a peer's internal listener waits for its connection.
 const PROBE_WITHIN: Duration = Duration::from_millis(300);
