@@ -107,10 +107,17 @@ pub struct JobsConfig {
     /// The users active on the last complete game day are scored for bot-like play (each
     /// run scores that day again whole).
     pub bot_scores_every_secs: u64,
-    /// How long after DeleteAccount an account is erased (seconds); a Login before then
-    /// cancels the deletion.
+    /// Longest one run of the bot-scores job may take (seconds): it reads three days of
+    /// every log shard before it writes, so it has its own bound instead of `timeout_secs`.
+    pub bot_scores_timeout_secs: u64,
+    /// How long after DeleteAccount an account is erased (seconds, at least
+    /// [`MIN_DELETION_GRACE_SECS`]); a Login asking to cancel it before then does.
     pub deletion_grace_secs: u64,
 }
+
+/// The shortest grace period a deletion may have: long enough for a player to log in and
+/// cancel it.
+pub const MIN_DELETION_GRACE_SECS: u64 = 60;
 
 /// Retention no configuration may go below: the summon log's legal minimum (days).
 pub const MIN_ACTION_LOG_DAYS: u32 = 90;
@@ -132,6 +139,7 @@ impl Default for JobsConfig {
             clan_ops_keep_days: 7,
             deletions_every_secs: 300,
             bot_scores_every_secs: 21_600,
+            bot_scores_timeout_secs: 3_600,
             deletion_grace_secs: 7 * 86_400,
         }
     }
@@ -670,8 +678,11 @@ impl Config {
             return fail("admin.listen must differ from listen (the admin side is never on the public port)");
         }
         let jobs = &self.jobs;
-        if jobs.timeout_secs == 0 || jobs.batch_rows == 0 {
-            return fail("jobs.timeout_secs and jobs.batch_rows must be at least 1");
+        if jobs.timeout_secs == 0 || jobs.bot_scores_timeout_secs == 0 || jobs.batch_rows == 0 {
+            return fail("jobs.timeout_secs, jobs.bot_scores_timeout_secs and jobs.batch_rows must be at least 1");
+        }
+        if jobs.deletion_grace_secs < MIN_DELETION_GRACE_SECS {
+            return fail("jobs.deletion_grace_secs must be at least 60 (a player must have time to cancel a deletion)");
         }
         let intervals = [
             jobs.mail_every_secs,
@@ -749,6 +760,11 @@ mod tests {
             assert!(short.to_string().contains("action_log_keep_days"), "{short}");
             jail.create_file("f.toml", "[jobs]\naction_log_keep_days = 90\n")?;
             assert!(Config::load(Some(Path::new("f.toml"))).is_ok());
+            jail.create_file("j.toml", "[jobs]\ndeletion_grace_secs = 59\n")?;
+            let no_grace = Config::load(Some(Path::new("j.toml"))).expect_err("no time to cancel");
+            assert!(no_grace.to_string().contains("deletion_grace_secs"), "{no_grace}");
+            jail.create_file("k.toml", "[jobs]\ndeletion_grace_secs = 60\nbot_scores_timeout_secs = 7200\n")?;
+            assert!(Config::load(Some(Path::new("k.toml"))).is_ok());
             // Peers cannot reach "0.0.0.0": a node listening everywhere must say where it is.
             let everywhere = "[cluster]\nsecret = \"a-secret-of-the-cluster\"\ninternal_listen = \"0.0.0.0:7070\"\n";
             jail.create_file("h.toml", everywhere)?;

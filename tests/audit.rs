@@ -350,6 +350,17 @@ on_every_backend! {
         let table = &page[page.find("id=\"suspects\"").expect("the suspects' table")..];
         let first_row = &table[table.find("<tr><td>").expect("a row")..];
         assert!(first_row.starts_with(&format!("<tr><td><a href=\"/admin/page/users/{bot}\">")), "{first_row}");
+
+        // The friend's account is being erased, and the erasure's last step deleted their
+        // score: a run whose read came before it does not bring the row back.
+        let common_url = config.storage.common();
+        exec_sql(&common_url, &format!("INSERT INTO account_deletions (user_id, game_shard, log_shard, requested_at_ms, due_at_ms, phase, phase_at_ms) VALUES ({friend}, 0, 0, 0, 0, 1, 0)")).await;
+        exec_sql(&log, &format!("DELETE FROM bot_scores WHERE user_id = {friend}")).await;
+        let after = run("bot_scores").await;
+        assert_eq!(after["count"], 7, "the user being erased is not scored: {after}");
+        let (_, listed) = admin_get(&server, "/admin/suspects?limit=500").await;
+        let listed: Vec<&serde_json::Value> = listed["suspects"].as_array().expect("a list").iter().map(|s| &s["user_id"]).collect();
+        assert!(!listed.contains(&&friend.into()), "{listed:?}");
         server.stop().await;
     }
 }

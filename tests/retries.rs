@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use common::{TestServer, assert_status, logged_in, profile};
 use summoner_actors::ManualClock;
-use summoner_proto::api::{ErrorCode, ExploreReq, GetUserReq, request::Payload, response};
+use summoner_proto::api::{ErrorCode, ExploreReq, GetUserReq, LogoutReq, request::Payload, response};
 
 fn gold_gained(answer: &summoner_client::Answer) -> u64 {
     match &answer.response.payload {
@@ -124,6 +124,40 @@ on_every_backend! {
         let stale = again.send(largest - 1, Payload::GetUser(GetUserReq {})).await.unwrap();
         assert_status(&stale, 200, ErrorCode::StaleRequest);
         assert_eq!(common::action_log_count(&config, "explore").await, 1, "applied once");
+        server.stop().await;
+    }
+}
+
+on_every_backend! {
+    /// An ended session's token answers only a retry of its last request (the Logout whose
+    /// answer was lost), with the identical bytes, also from storage after a restart; any
+    /// other request is 401, and so is the retry once a session TTL has passed.
+    async fn an_ended_session_answers_only_a_retry_of_its_last_request(config) {
+        let clock = Arc::new(ManualClock::new());
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let (mut client, _) = logged_in(&server, "dev-ended").await;
+        profile(&mut client).await; // seq 1
+        let logout = client.call(Payload::Logout(LogoutReq {})).await.unwrap(); // seq 2
+        assert_status(&logout, 200, ErrorCode::Ok);
+        let retry = client.send(2, Payload::Logout(LogoutReq {})).await.unwrap();
+        assert_eq!(retry.bytes, logout.bytes, "a retry of the Logout gets its answer");
+        let older = client.send(1, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&older, 401, ErrorCode::Unauthenticated);
+        let next = client.send(3, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&next, 401, ErrorCode::Unauthenticated);
+        server.stop().await;
+
+        let server = TestServer::start(config.clone(), clock.clone()).await;
+        let mut again = server.client();
+        again.set_token(client.token().to_vec());
+        let retry = again.send(2, Payload::Logout(LogoutReq {})).await.unwrap();
+        assert_eq!(retry.bytes, logout.bytes, "the answer is kept in storage across a restart");
+        let next = again.send(3, Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_status(&next, 401, ErrorCode::Unauthenticated);
+        clock.advance_ms(i64::from(config.sessions.ttl_secs) * 1_000);
+        let late = again.send(2, Payload::Logout(LogoutReq {})).await.unwrap();
+        assert_status(&late, 401, ErrorCode::Unauthenticated);
+        assert_eq!(common::action_log_count(&config, "logout").await, 1, "applied once");
         server.stop().await;
     }
 }

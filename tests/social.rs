@@ -17,8 +17,8 @@ use summoner_actors::{Clock, ManualClock};
 use summoner_client::Client;
 use summoner_proto::api::{
     AcceptFriendRequestReq, ClaimMailReq, CreateClanReq, DebugGrantMonstersReq, DeleteAccountReq, ErrorCode,
-    GetClanReq, GetUserReq, JoinClanReq, ListFriendRequestsReq, ListFriendsReq, ListMailReq, SendFriendRequestReq,
-    SendGiftReq, SetTeamReq, SummonReq, VisitFriendDungeonReq, request::Payload,
+    GetClanReq, GetUserReq, JoinClanReq, ListFriendRequestsReq, ListFriendsReq, ListMailReq, LoginReq,
+    SendFriendRequestReq, SendGiftReq, SetTeamReq, SummonReq, VisitFriendDungeonReq, request::Payload,
 };
 
 /// A server over a store the test keeps a handle on (to count queries).
@@ -380,16 +380,30 @@ on_every_backend! {
         assert_status(&refused, 200, ErrorCode::CredentialMismatch);
         ok(&mut me, Payload::GetUser(GetUserReq {})).await;
         let asked_at = server.clock.now_ms();
-        let erased_after = answer!(ok(&mut me, delete("del-me")).await, DeleteAccount).erased_after_ms;
+        let deleted = call(&mut me, delete("del-me")).await;
+        assert_status(&deleted, 200, ErrorCode::Ok);
+        let erased_after = answer!(deleted.response.payload.clone().expect("a payload"), DeleteAccount).erased_after_ms;
         assert_eq!(erased_after, asked_at + 60_000);
+        // Its answer lost, the client sends it again: the same answer, nothing recorded anew.
+        server.clock.advance_ms(500);
+        let retry = me.send(me.last_seq(), delete("del-me")).await.expect("a retry answers");
+        assert_eq!(retry.bytes, deleted.bytes, "a retry of DeleteAccount gets its answer");
         assert_status(&call(&mut me, Payload::GetUser(GetUserReq {})).await, 401, ErrorCode::Unauthenticated);
 
-        // A Login in the grace period cancels; asked again, the grace starts anew.
-        let login = me.login(summoner_client::device("del-me")).await.expect("login answers");
+        // A Login in the grace period is refused unless it asks to cancel (a client logging
+        // in by itself does not undo the deletion); one that asks cancels; asked again, the
+        // grace starts anew.
+        let pending = me.login(summoner_client::device("del-me")).await.expect("login answers");
+        assert_status(&pending, 200, ErrorCode::AccountDeletionPending);
+        assert!(pending.response.message.contains(&erased_after.to_string()), "{}", pending.response.message);
+        assert_eq!(common::count_rows(&config.storage.common(), "account_deletions", &format!("user_id = {me_id}")).await, 1);
+        assert_status(&call(&mut me, Payload::GetUser(GetUserReq {})).await, 401, ErrorCode::Unauthenticated);
+        let keep = |cancel_deletion| LoginReq { credential: Some(summoner_client::device("del-me")), cancel_deletion };
+        let login = me.login_with(keep(true)).await.expect("login answers");
         assert!(answer!(login.response.payload.expect("a payload"), Login).deletion_cancelled);
-        let login = me.login(summoner_client::device("del-me")).await.expect("login answers");
+        let login = me.login_with(keep(true)).await.expect("login answers");
         assert!(!answer!(login.response.payload.expect("a payload"), Login).deletion_cancelled);
-        server.clock.advance_ms(1_000);
+        server.clock.advance_ms(500);
         let erased_after = answer!(ok(&mut me, delete("del-me")).await, DeleteAccount).erased_after_ms;
         assert_eq!(erased_after, asked_at + 61_000);
         let run = |name: &'static str| {

@@ -12,7 +12,7 @@ use summoner::service::open::store_config;
 use summoner::storage::db_store::DbStore;
 use summoner::storage::rows::{RowWrite, Value};
 use summoner::storage::tables::USERS;
-use summoner::storage::{ActionLog, AuthId, Changes, Store, UserPlace};
+use summoner::storage::{ActionLog, AuthId, Changes, Deletion, DeletionPhase, Store, UserPlace};
 use summoner_actors::{Commit, StoredReply};
 
 async fn open(config: &summoner::config::Config, max_writes: usize, delay: Duration) -> DbStore {
@@ -272,5 +272,51 @@ on_every_backend! {
                 assert!(migrated.is_ok(), "node {node} failed to migrate the {} database: {migrated:?}", kind.as_str());
             }
         }
+    }
+}
+
+on_every_backend! {
+    /// Deletions due are read page by page in a stable order (due time, then user); one a
+    /// run failed on is put off until its retry time, and moving it on forgets its
+    /// failures; `erasing_among` names the users whose erasure started.
+    async fn deletions_due_page_through_and_skip_those_put_off(config) {
+        let store = open(&config, 64, Duration::from_millis(1)).await;
+        let users = register(&store, 4).await;
+        for (i, user) in users.iter().enumerate() {
+            let deletion = Deletion {
+                user: user.id,
+                shards: user.place.shards,
+                requested_at_ms: 0,
+                // Two share a due time, so the user breaks the tie.
+                due_at_ms: [100, 200, 200, 300][i],
+                phase: DeletionPhase::Waiting,
+                phase_at_ms: 0,
+                failures: 0,
+            };
+            store.request_deletion(deletion).await.expect("recorded");
+        }
+        let ids = |page: &[Deletion]| page.iter().map(|d| d.user).collect::<Vec<_>>();
+        let first = store.deletions_due(1_000, 0, None, 2).await.unwrap();
+        let mut middle = [users[1].id, users[2].id];
+        middle.sort_unstable();
+        assert_eq!(ids(&first), vec![users[0].id, middle[0]]);
+        let after = first.last().map(|d| (d.due_at_ms, d.user));
+        let second = store.deletions_due(1_000, 0, after, 2).await.unwrap();
+        assert_eq!(ids(&second), vec![middle[1], users[3].id], "the next page goes on after the last");
+        assert_eq!(store.deletions_due(250, 0, None, 10).await.unwrap().len(), 3, "only those due");
+
+        store.put_off_deletion(users[0].id, 2, 5_000).await.unwrap();
+        let due = store.deletions_due(1_000, 0, None, 10).await.unwrap();
+        assert!(!ids(&due).contains(&users[0].id), "put off until its retry time");
+        let due = store.deletions_due(5_000, 0, None, 10).await.unwrap();
+        assert_eq!(due[0].user, users[0].id);
+        assert_eq!(due[0].failures, 2, "its failures are kept");
+
+        assert!(store.claim_deletion(users[0].id, 5_000).await.unwrap());
+        let moved = store.advance_deletion(users[0].id, DeletionPhase::Erasing, DeletionPhase::AccountGone, 5_000);
+        assert!(moved.await.unwrap());
+        assert_eq!(store.deletion_of(users[0].id).await.unwrap().map(|d| d.failures), Some(0), "moving on forgets them");
+        let all: Vec<u64> = users.iter().map(|u| u.id).collect();
+        assert_eq!(store.erasing_among(all).await.unwrap(), vec![users[0].id]);
     }
 }

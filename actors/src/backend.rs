@@ -73,7 +73,8 @@ pub enum SessionChange {
     Open { session: Session, replaced: Option<TokenHash> },
     /// Activity moved the expiry of the current session.
     Renew(Session),
-    /// Logout ends the session.
+    /// Logout, DeleteAccount or an operator ended the session: stored as ended (its
+    /// `ended_at_ms` set), with its token and id.
     End(Session),
 }
 

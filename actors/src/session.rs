@@ -17,7 +17,8 @@ impl fmt::Debug for TokenHash {
     }
 }
 
-/// One login of one user. A new login replaces it; Logout or inactivity ends it.
+/// One login of one user. A new login replaces it; Logout, DeleteAccount, an operator's kick
+/// or inactivity ends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     /// Random id of this login; stored replies carry it so that a reply of an earlier
@@ -26,11 +27,22 @@ pub struct Session {
     pub token_hash: TokenHash,
     /// When the session expires unless renewed by activity (ms since the epoch).
     pub expires_at_ms: i64,
+    /// When Logout, DeleteAccount or an operator ended it. An ended session's token answers
+    /// only a retry of its last request (with that request's reply, for one session TTL
+    /// after the end), so a client whose answer was lost still learns it.
+    pub ended_at_ms: Option<i64>,
 }
 
 impl Session {
     /// Whether the session has expired at `now_ms`.
     pub fn is_expired(&self, now_ms: i64) -> bool {
         now_ms >= self.expires_at_ms
+    }
+
+    /// This session as ended at `now_ms`: it expires then, and keeps its token and id.
+    pub fn ended(mut self, now_ms: i64) -> Self {
+        self.ended_at_ms = Some(now_ms);
+        self.expires_at_ms = self.expires_at_ms.min(now_ms);
+        self
     }
 }

@@ -246,12 +246,10 @@ impl<B: UserBackend> UserActor<B> {
         let Some(session) = live.session.as_mut().filter(|s| s.token_hash == call.token_hash) else {
             return Box::pin(fut::ready(Err(CallError::Unauthenticated)));
         };
-        if session.is_expired(now) {
+        let ended_at = session.ended_at_ms;
+        if ended_at.is_none() && session.is_expired(now) {
             return Box::pin(fut::ready(Err(CallError::SessionExpired)));
         }
-        session.expires_at_ms = now + ttl;
-        let due = session.expires_at_ms - live.stored_expiry_ms >= renew_step;
-        let renewal = (due || call.unindexed).then(|| session.clone());
         // A reply kept in the cache by an earlier activation of this session, newer than
         // what the database gave: the client may be retrying it.
         if let Some(cached) = call.cached
@@ -261,6 +259,17 @@ impl<B: UserBackend> UserActor<B> {
             live.last = Some(LastAnswer { seq: cached.seq, bytes: cached.bytes });
             live.last_kept = true;
         }
+        if let Some(ended_at) = ended_at {
+            // An ended session answers only a retry of its last request (Logout's or
+            // DeleteAccount's answer lost on the way), for one session TTL after its end.
+            return Box::pin(fut::ready(match replay::decide(live.last.as_ref(), seq) {
+                Decision::Replay(bytes) if now < ended_at.saturating_add(ttl) => Ok(bytes.to_vec()),
+                _ => Err(CallError::Unauthenticated),
+            }));
+        }
+        session.expires_at_ms = now + ttl;
+        let due = session.expires_at_ms - live.stored_expiry_ms >= renew_step;
+        let renewal = (due || call.unindexed).then(|| session.clone());
 
         let early = match replay::decide(live.last.as_ref(), seq) {
             Decision::Replay(bytes) => Some(bytes.to_vec()),
@@ -522,20 +531,20 @@ impl<B: UserBackend> Handler<Kick> for UserActor<B> {
             Phase::Elsewhere => return done(Err(CallError::Moved("another node owns this user".into()))),
             Phase::Loading => return done(Err(CallError::Internal("user state is not loaded".into()))),
         };
-        let Some(session) = live.session.clone() else {
+        let Some(session) = live.session.clone().filter(|s| s.ended_at_ms.is_none()) else {
             self.retire_after_reply(ctx);
             return done(Ok(false));
         };
         let user = self.user();
         let now = self.settings.clock.now_ms();
-        let token = session.token_hash;
-        let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(session), now);
+        let ended = session.ended(now);
+        let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(ended.clone()), now);
         AtomicResponse::new(Box::pin(save.into_actor(self).map(move |result, act, ctx| {
             result.map_err(|err| {
                 tracing::error!(user.id = user, error = %err, "kick not stored; the session stays");
                 CallError::from(err)
             })?;
-            act.session_ended(&token);
+            act.session_ended(ended);
             tracing::info!(user.id = user, "session ended by an operator");
             act.retire_after_reply(ctx);
             Ok(true)

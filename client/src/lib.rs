@@ -141,7 +141,13 @@ impl Client {
 
     /// Login with `credential`; on success keeps the token and restarts the seq at 1.
     pub async fn login(&mut self, credential: Credential) -> Result<Answer, ClientError> {
-        let answer = self.send(0, request::Payload::Login(LoginReq { credential: Some(credential) })).await?;
+        self.login_with(LoginReq { credential: Some(credential), cancel_deletion: false }).await
+    }
+
+    /// Login as `req` asks (e.g. cancelling the account's deletion); on success keeps the
+    /// token and restarts the seq at 1.
+    pub async fn login_with(&mut self, req: LoginReq) -> Result<Answer, ClientError> {
+        let answer = self.send(0, request::Payload::Login(req)).await?;
         if let Some(response::Payload::Login(login)) = &answer.response.payload {
             self.token = login.session_token.clone();
             self.route = login.routing_key.clone();

@@ -160,6 +160,7 @@ impl From<AccountError> for ApiError {
         match e {
             AccountError::InvalidCredential(m) => Self::Refused(ErrorCode::InvalidArgument, m),
             AccountError::NotRegistered => Self::Refused(ErrorCode::NotRegistered, e.to_string()),
+            AccountError::DeletionPending(_) => Self::Refused(ErrorCode::AccountDeletionPending, e.to_string()),
             AccountError::SignInRefused(m) => Self::Refused(ErrorCode::SignInRefused, m),
             AccountError::ProviderUnavailable(m) => Self::Unavailable(m),
             AccountError::Actor(e) => e.into(),

@@ -225,13 +225,13 @@ async fn serve(
             if let Some(relayed) = elsewhere(state, user, &bytes, hop, false).await? {
                 return Ok(Served::Relayed(relayed));
             }
-            let res = match state.accounts.open(user).await {
+            let res = match state.accounts.open(user, r.cancel_deletion).await {
                 // As in `call_actor`: to the owner, else once more here.
                 Err(AccountError::Actor(AskError::Call(CallError::Moved(_)))) => {
                     if let Some(relayed) = elsewhere(state, user, &bytes, hop, true).await? {
                         return Ok(Served::Relayed(relayed));
                     }
-                    state.accounts.open(user).await?
+                    state.accounts.open(user, r.cancel_deletion).await?
                 }
                 opened => opened?,
             };

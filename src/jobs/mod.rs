@@ -372,7 +372,10 @@ impl Jobs {
             (Arc::new(sweeps::clan_ops_retention(store.clone(), config)), every(config.clan_ops_every_secs)),
             (
                 Arc::new(bot_scores::ScoreBots(Arc::new(BotScoring::new(store, catalog.clone())))),
-                every(config.bot_scores_every_secs),
+                Schedule {
+                    timeout: Duration::from_secs(config.bot_scores_timeout_secs),
+                    ..every(config.bot_scores_every_secs)
+                },
             ),
             (Arc::new(recommendations::TrimBuckets::new(cache, catalog)), every(config.recommendations_every_secs)),
             (Arc::new(deletions::EraseAccounts(eraser)), every(config.deletions_every_secs)),

@@ -37,6 +37,10 @@ pub enum AccountError {
     /// Login with an id nobody registered (a game-level refusal).
     #[error("no account is registered for this credential")]
     NotRegistered,
+    /// Login, not asking to cancel it, to an account whose deletion waits out its grace
+    /// period until this time (ms since the epoch); no session stays open.
+    #[error("this account is to be erased from {0} (ms since the epoch); log in with cancel_deletion to keep it")]
+    DeletionPending(i64),
     /// A platform's token was refused, or its provider is not accepted (a refusal).
     #[error("{0}")]
     SignInRefused(String),
@@ -174,16 +178,18 @@ impl Accounts {
 
     /// Login, once the user is known ([`Self::account`]): a new session for `user`, ending
     /// the previous one, opened by the user's actor on this node. Once it is open, a deletion
-    /// of the account still in its grace period is cancelled; one being erased ends the
-    /// session again and refuses the login (the erasure starts only while no session is live,
-    /// so it did not start on this one).
-    pub async fn open(&self, user: u64) -> Result<LoginRes, AccountError> {
+    /// of the account still in its grace period is cancelled when `cancel_deletion` asks for
+    /// it, and otherwise ends the session again and refuses the login, as a deletion being
+    /// erased does (the erasure starts only while no session is live, so it did not start on
+    /// this one).
+    pub async fn open(&self, user: u64, cancel_deletion: bool) -> Result<LoginRes, AccountError> {
         let token = new_token()?;
         let now = self.clock().now_ms();
         let session = Session {
             id: random_u63()?.max(1),
             token_hash: hash_token(&token),
             expires_at_ms: now + self.session_ttl_ms,
+            ended_at_ms: None,
         };
         let expires_at_ms = session.expires_at_ms;
         let opened = self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone()));
@@ -198,19 +204,7 @@ impl Accounts {
             }
             Err(e) => return Err(e.into()),
         };
-        let deletion_cancelled = match self.store.cancel_deletion(user).await? {
-            None => false,
-            Some(DeletionPhase::Waiting) => {
-                tracing::info!(user.id = user, "account deletion cancelled by a login");
-                true
-            }
-            Some(_) => {
-                if let Err(e) = self.directory.ask(user, self.request_timeout, || Kick).await {
-                    tracing::warn!(user.id = user, error = %e, "a session opened on an account being erased not ended");
-                }
-                return Err(AccountError::NotRegistered);
-            }
-        };
+        let deletion_cancelled = self.keep_or_refuse(user, cancel_deletion).await?;
         self.log(user, state.shards, "login", String::new(), now).await;
         // The session is open: a notice that cannot be read now is shown at the next login.
         let notice = notice.unwrap_or_else(|e| {
@@ -229,6 +223,30 @@ impl Accounts {
         })
     }
 
+    /// After a session of `user` opened: whether its deletion waiting out the grace period
+    /// was cancelled (as `cancel` asks), or the refusal when the deletion stands (the session
+    /// is ended again first).
+    async fn keep_or_refuse(&self, user: u64, cancel: bool) -> Result<bool, AccountError> {
+        let refusal = match self.store.deletion_of(user).await? {
+            None => return Ok(false),
+            Some(d) if d.phase == DeletionPhase::Waiting && !cancel => AccountError::DeletionPending(d.due_at_ms),
+            Some(d) if d.phase == DeletionPhase::Waiting => match self.store.cancel_deletion(user).await? {
+                // Cancelled here, or by a login alongside.
+                Some(DeletionPhase::Waiting) | None => {
+                    tracing::info!(user.id = user, "account deletion cancelled by a login");
+                    return Ok(true);
+                }
+                // Its erasure started meanwhile.
+                Some(_) => AccountError::NotRegistered,
+            },
+            Some(_) => AccountError::NotRegistered,
+        };
+        if let Err(e) = self.directory.ask(user, self.request_timeout, || Kick).await {
+            tracing::warn!(user.id = user, error = %e, "a session refused for the account's deletion not ended");
+        }
+        Err(refusal)
+    }
+
     /// Whether `user`'s account is being erased (a failed read counts as not).
     async fn being_erased(&self, user: u64) -> bool {
         matches!(self.store.deletion_of(user).await, Ok(Some(d)) if d.phase >= DeletionPhase::Erasing)
@@ -237,7 +255,7 @@ impl Accounts {
     /// Login: [`Self::account`] then [`Self::open`], on this node.
     pub async fn login(&self, req: &LoginReq) -> Result<(u64, LoginRes), AccountError> {
         let user = self.account(req).await?;
-        Ok((user, self.open(user).await?))
+        Ok((user, self.open(user, req.cancel_deletion).await?))
     }
 }
 

@@ -55,8 +55,21 @@ use crate::storage::{Deletion, DeletionPhase, Store, UserShards};
 /// was placed for the user before the account went has landed by then.
 pub const SETTLE_MS: i64 = 15 * 60_000;
 
-/// Deletions one run takes on at most (the next run takes the rest).
-const PER_RUN: usize = 100;
+/// Deletions read at once; a run goes through every page of those due.
+const PAGE: usize = 100;
+
+/// A deletion a run failed on waits this long before the next try, doubled for each failure
+/// in a row up to [`RETRY_AT_MOST_MS`], so deletions that cannot go on (a shard down, a
+/// defect) are tried now and then without holding up the others.
+const RETRY_AFTER_MS: i64 = 60_000;
+const RETRY_AT_MOST_MS: i64 = 6 * 3_600_000;
+
+/// When a deletion that has failed `failures` times in a row (the latest at `now_ms`) is
+/// tried again.
+fn retry_at(now_ms: i64, failures: u32) -> i64 {
+    let doublings = failures.saturating_sub(1).min(20);
+    now_ms.saturating_add(RETRY_AFTER_MS.saturating_mul(1 << doublings).min(RETRY_AT_MOST_MS))
+}
 
 /// Who asks for their account's deletion, and when.
 pub struct Asked {
@@ -94,6 +107,7 @@ pub async fn request(
         due_at_ms: asked.now_ms.saturating_add(asked.grace_ms),
         phase: DeletionPhase::Waiting,
         phase_at_ms: asked.now_ms,
+        failures: 0,
     };
     let recorded = store.request_deletion(deletion).await.map_err(storage_error)?;
     tracing::info!(user.id = asked.user, due_at_ms = recorded.due_at_ms, "account deletion asked for");
@@ -126,20 +140,41 @@ impl Eraser {
         self.directory.backend().store()
     }
 
-    /// Takes every deletion due by `now_ms` as far as it goes now; answers how many were
-    /// erased completely. A deletion that fails is left for the next run, and the others go
-    /// on; the run fails if any did.
+    /// Takes every deletion due by `now_ms` as far as it goes now, page by page; answers how
+    /// many were erased completely. A deletion that fails is put off (longer after each
+    /// failure in a row) and the others go on; the run fails if any did.
     pub async fn run(&self, now_ms: i64) -> Result<u64, String> {
-        let due = self.store().deletions_due(now_ms, SETTLE_MS, PER_RUN).await.map_err(|e| e.to_string())?;
         let (mut erased, mut failed) = (0, Vec::new());
-        for deletion in due {
-            match self.carry(deletion, now_ms).await {
-                Ok(Carried::Done) => erased += 1,
-                Ok(Carried::Later) => {}
-                Err(e) => {
-                    tracing::error!(user.id = deletion.user, error = %e, "account erasure not carried on; the next run goes on");
-                    failed.push(format!("user {}: {e}", deletion.user));
+        let mut after = None;
+        loop {
+            let due = self.store().deletions_due(now_ms, SETTLE_MS, after, PAGE).await.map_err(|e| e.to_string())?;
+            let Some(last) = due.last() else { break };
+            after = Some((last.due_at_ms, last.user));
+            let full = due.len() == PAGE;
+            for deletion in due {
+                match self.carry(deletion, now_ms).await {
+                    Ok(Carried::Done) => erased += 1,
+                    Ok(Carried::Later) => {}
+                    Err(e) => {
+                        let failures = deletion.failures.saturating_add(1);
+                        let retry_at_ms = retry_at(now_ms, failures);
+                        tracing::error!(
+                            user.id = deletion.user,
+                            failures,
+                            retry_at_ms,
+                            error = %e,
+                            "account erasure not carried on; put off"
+                        );
+                        if let Err(put_off) = self.store().put_off_deletion(deletion.user, failures, retry_at_ms).await
+                        {
+                            tracing::warn!(user.id = deletion.user, error = %put_off, "a failed erasure not put off; the next run tries it again");
+                        }
+                        failed.push(format!("user {}: {e}", deletion.user));
+                    }
                 }
+            }
+            if !full {
+                break;
             }
         }
         match failed.first() {
@@ -241,5 +276,19 @@ impl Eraser {
             Err(AskError::Call(CallError::Moved(_))) => Ok(false),
             Err(e) => Err(format!("erase the game rows: {e}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_erasure_is_put_off_longer_each_time_up_to_a_bound() {
+        assert_eq!(retry_at(1_000, 1), 1_000 + RETRY_AFTER_MS);
+        assert_eq!(retry_at(1_000, 2), 1_000 + 2 * RETRY_AFTER_MS);
+        assert_eq!(retry_at(1_000, 4), 1_000 + 8 * RETRY_AFTER_MS);
+        assert_eq!(retry_at(1_000, 30), 1_000 + RETRY_AT_MOST_MS);
+        assert_eq!(retry_at(1_000, u32::MAX), 1_000 + RETRY_AT_MOST_MS);
     }
 }

@@ -86,9 +86,9 @@ impl SessionStore {
             SessionChange::End(session) => {
                 let cache = self.cache.clone();
                 async move {
-                    store.save_session(user, None).await.map_err(storage_error)?;
-                    // The database no longer has the session, so the actor refuses the token
-                    // whatever the cache says; a stale entry only expires.
+                    store.save_session(user, Some(session.clone())).await.map_err(storage_error)?;
+                    // The database has the session as ended, so the actor answers the token
+                    // only a retry of its last request, whatever the cache says.
                     if let Err(e) = cache.end_session(session.token_hash).await {
                         tracing::warn!(user.id = user, error = %e, "ended session left in the cache until it expires");
                     }

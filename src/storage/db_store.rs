@@ -470,11 +470,26 @@ impl Store for DbStore {
         &self,
         now_ms: i64,
         settle_ms: i64,
+        after: Option<(i64, UserId)>,
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
         let store = self.clone();
         self.timed("read the deletions due".into(), async move {
-            deletions::due(&store.dbs.common, now_ms, settle_ms, limit).await
+            deletions::due(&store.dbs.common, now_ms, settle_ms, after, limit).await
+        })
+    }
+
+    fn put_off_deletion(&self, user: UserId, failures: u32, retry_at_ms: i64) -> BoxFuture<'static, StoreResult<()>> {
+        let store = self.clone();
+        self.timed("put an account's erasure off".into(), async move {
+            deletions::put_off(&store.dbs.common, user as i64, failures, retry_at_ms).await
+        })
+    }
+
+    fn erasing_among(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserId>>> {
+        let store = self.clone();
+        self.timed("read which users are being erased".into(), async move {
+            deletions::erasing_among(&store.dbs.common, &users).await
         })
     }
 

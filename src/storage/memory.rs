@@ -39,6 +39,8 @@ struct Inner {
     next_log: u64,
     /// Accounts' deletions, as `account_deletions`.
     deletions: BTreeMap<UserId, Deletion>,
+    /// When a deletion a run failed on is due again (`account_deletions.retry_at_ms`).
+    deletion_retry_at: BTreeMap<UserId, i64>,
     /// Bot scores by (user, day), as `bot_scores`.
     bot_scores: BTreeMap<(UserId, i64), BotScoreRow>,
 }
@@ -295,7 +297,9 @@ impl Store for MemoryStore {
 
     fn request_deletion(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Deletion>> {
         let mut inner = self.inner();
-        inner.sessions.remove(&deletion.user);
+        if let Some(session) = inner.sessions.get_mut(&deletion.user).filter(|s| s.ended_at_ms.is_none()) {
+            *session = session.clone().ended(deletion.requested_at_ms);
+        }
         Box::pin(ready(Ok(*inner.deletions.entry(deletion.user).or_insert(deletion))))
     }
 
@@ -312,20 +316,41 @@ impl Store for MemoryStore {
         &self,
         now_ms: i64,
         settle_ms: i64,
+        after: Option<(i64, UserId)>,
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
         let settled = now_ms.saturating_sub(settle_ms);
-        let mut due: Vec<Deletion> = self
-            .inner()
+        let inner = self.inner();
+        let mut due: Vec<Deletion> = inner
             .deletions
             .values()
             .filter(|d| d.phase < DeletionPhase::Done && d.due_at_ms <= now_ms)
+            .filter(|d| inner.deletion_retry_at.get(&d.user).is_none_or(|at| *at <= now_ms))
             .filter(|d| d.phase != DeletionPhase::AccountGone || d.phase_at_ms <= settled)
+            .filter(|d| after.is_none_or(|after| (d.due_at_ms, d.user) > after))
             .copied()
             .collect();
-        due.sort_by_key(|d| d.due_at_ms);
+        due.sort_by_key(|d| (d.due_at_ms, d.user));
         due.truncate(limit);
         Box::pin(ready(Ok(due)))
+    }
+
+    fn put_off_deletion(&self, user: UserId, failures: u32, retry_at_ms: i64) -> BoxFuture<'static, StoreResult<()>> {
+        let mut inner = self.inner();
+        if let Some(d) = inner.deletions.get_mut(&user) {
+            d.failures = failures;
+            inner.deletion_retry_at.insert(user, retry_at_ms);
+        }
+        Box::pin(ready(Ok(())))
+    }
+
+    fn erasing_among(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserId>>> {
+        let inner = self.inner();
+        let erasing = users
+            .into_iter()
+            .filter(|u| inner.deletions.get(u).is_some_and(|d| d.phase >= DeletionPhase::Erasing))
+            .collect();
+        Box::pin(ready(Ok(erasing)))
     }
 
     fn claim_deletion(&self, user: UserId, now_ms: i64) -> BoxFuture<'static, StoreResult<bool>> {
@@ -359,7 +384,8 @@ impl Store for MemoryStore {
         let mut inner = self.inner();
         let moved = match inner.deletions.get_mut(&user) {
             Some(d) if d.phase == from => {
-                (d.phase, d.phase_at_ms) = (to, now_ms);
+                (d.phase, d.phase_at_ms, d.failures) = (to, now_ms, 0);
+                inner.deletion_retry_at.remove(&user);
                 true
             }
             _ => false,

@@ -71,7 +71,7 @@ pub struct ExportedTable {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeletionPhase {
-    /// In its grace period: a Login cancels it.
+    /// In its grace period: a Login that asks to (`cancel_deletion`) cancels it.
     Waiting = 0,
     /// Being erased: Login is refused; the clan, the game shard and the account go.
     Erasing = 1,
@@ -101,6 +101,9 @@ pub struct Deletion {
     pub phase: DeletionPhase,
     /// When it reached its phase.
     pub phase_at_ms: i64,
+    /// Erasure runs that failed on it since it last moved on (each puts the next try off
+    /// for longer).
+    pub failures: u32,
 }
 
 /// Where a commit goes and which activation makes it: the owner epoch its actor loaded,
@@ -522,16 +525,31 @@ pub trait Store: Send + Sync + 'static {
         Box::pin(futures_util::future::ready(Ok(None)))
     }
 
-    /// Deletions not done whose grace period ended by `now_ms`, the earliest first, at most
+    /// Deletions not done whose grace period ended by `now_ms` and not put off past it, the
+    /// earliest first (by due time, then user), after `after` (a page's last), at most
     /// `limit`; those whose account went (`AccountGone`) only once they have been so for
     /// `settle_ms`.
     fn deletions_due(
         &self,
         now_ms: i64,
         settle_ms: i64,
+        after: Option<(i64, UserId)>,
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<Deletion>>> {
-        let _ = (now_ms, settle_ms, limit);
+        let _ = (now_ms, settle_ms, after, limit);
+        Box::pin(futures_util::future::ready(Ok(Vec::new())))
+    }
+
+    /// Records that an erasure run failed on `user`'s deletion: `failures` is its count now,
+    /// and it is not due again before `retry_at_ms`.
+    fn put_off_deletion(&self, user: UserId, failures: u32, retry_at_ms: i64) -> BoxFuture<'static, StoreResult<()>> {
+        let _ = (failures, retry_at_ms);
+        no_deletions(user)
+    }
+
+    /// Of `users`, those whose account's erasure has started (or is done).
+    fn erasing_among(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserId>>> {
+        let _ = users;
         Box::pin(futures_util::future::ready(Ok(Vec::new())))
     }
 
@@ -549,8 +567,9 @@ pub trait Store: Send + Sync + 'static {
         no_deletions(user)
     }
 
-    /// Moves `user`'s deletion from phase `from` to `to` at `now_ms`; answers whether it was
-    /// in `from` (false: another node moved it, or a Login cancelled it).
+    /// Moves `user`'s deletion from phase `from` to `to` at `now_ms` (its failures forgotten);
+    /// answers whether it was in `from` (false: another node moved it, or a Login cancelled
+    /// it).
     fn advance_deletion(
         &self,
         user: UserId,

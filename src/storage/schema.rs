@@ -27,6 +27,7 @@ diesel::table! {
         session_id -> BigInt,
         token_hash -> Nullable<Binary>,
         expires_at_ms -> BigInt,
+        ended_at_ms -> BigInt,
     }
 }
 
@@ -101,5 +102,7 @@ diesel::table! {
         due_at_ms -> BigInt,
         phase -> SmallInt,
         phase_at_ms -> BigInt,
+        failures -> Integer,
+        retry_at_ms -> BigInt,
     }
 }

@@ -213,9 +213,18 @@ impl<H: CommitHook> Store for HookedStore<H> {
         &self,
         now_ms: i64,
         settle_ms: i64,
+        after: Option<(i64, UserId)>,
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::Deletion>>> {
-        self.inner.deletions_due(now_ms, settle_ms, limit)
+        self.inner.deletions_due(now_ms, settle_ms, after, limit)
+    }
+
+    fn put_off_deletion(&self, user: UserId, failures: u32, retry_at_ms: i64) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.put_off_deletion(user, failures, retry_at_ms)
+    }
+
+    fn erasing_among(&self, users: Vec<UserId>) -> BoxFuture<'static, StoreResult<Vec<UserId>>> {
+        self.inner.erasing_among(users)
     }
 
     fn deletion_of(&self, user: UserId) -> BoxFuture<'static, StoreResult<Option<summoner::storage::Deletion>>> {

@@ -6,9 +6,9 @@
 use actix::{ActorFutureExt, AtomicResponse, Context, Handler, WrapFuture, fut};
 
 use super::{Answer, Phase, UserActor, done};
+use crate::Session;
 use crate::backend::{SessionChange, UserBackend};
 use crate::messages::{CallError, OpenSession};
-use crate::{Session, TokenHash};
 
 impl<B: UserBackend> UserActor<B> {
     /// Answers `result` after writing a due session renewal (best effort: the actor's own
@@ -41,33 +41,33 @@ impl<B: UserBackend> UserActor<B> {
         }))
     }
 
-    /// The session ended and is stored so (Logout, or an operator's kick): the actor
-    /// forgets it and its last answer, and the directory the token.
-    pub(super) fn session_ended(&mut self, token: &TokenHash) {
+    /// The session ended and is stored so (Logout, DeleteAccount, or an operator's kick):
+    /// the actor keeps it as ended, with its last answer (a retry of that request still gets
+    /// it; anything else with the token is refused), and the directory forgets the token.
+    pub(super) fn session_ended(&mut self, ended: Session) {
+        let token = ended.token_hash;
         if let Phase::Ready(live) = &mut self.phase {
-            live.session = None;
-            live.last = None;
-            live.last_kept = true;
+            live.session = Some(ended);
         }
         if let Some(directory) = self.settings.directory.upgrade() {
-            directory.forget_token(token);
+            directory.forget_token(&token);
         }
     }
 
-    /// Ends the session (Logout): stores "no session", then forgets the token.
+    /// Ends the session (Logout, DeleteAccount): stores it as ended, then forgets the token.
     pub(super) fn end_session(&mut self, session: Session, bytes: Vec<u8>, now: i64) -> Answer<Self> {
         let user = self.user();
         let Phase::Ready(live) = &self.phase else {
             return Box::pin(fut::ready(Err(CallError::Internal("user state is not loaded".into()))));
         };
-        let token = session.token_hash;
-        let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(session), now);
+        let ended = session.ended(now);
+        let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(ended.clone()), now);
         Box::pin(save.into_actor(self).map(move |result, act, _| {
             result.map_err(|err| {
-                tracing::error!(user.id = user, error = %err, "logout not stored");
+                tracing::error!(user.id = user, error = %err, "session end not stored");
                 CallError::from(err)
             })?;
-            act.session_ended(&token);
+            act.session_ended(ended);
             Ok(bytes)
         }))
     }

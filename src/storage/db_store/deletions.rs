@@ -14,16 +14,26 @@ use crate::storage::rows::{ColType, Row, RowWrite, Value};
 use crate::storage::schema::{account_auth, account_deletions, accounts, sessions};
 use crate::storage::sql::{self, Bind, Statement};
 use crate::storage::tables::{INBOX, LOG_OUTBOX, USERS};
+use summoner_actors::UserId;
+
 use crate::storage::{Deletion, DeletionPhase, StoreError, StoreResult, UserShards};
 use crate::with_conn;
 
-type DeletionRow = (i64, i16, i16, i64, i64, i16, i64);
+type DeletionRow = (i64, i16, i16, i64, i64, i16, i64, i32);
 
 fn deletion_of_row(row: DeletionRow) -> StoreResult<Deletion> {
-    let (user, game, log, requested_at_ms, due_at_ms, phase, phase_at_ms) = row;
+    let (user, game, log, requested_at_ms, due_at_ms, phase, phase_at_ms, failures) = row;
     let phase = DeletionPhase::from_stored(phase)
         .ok_or_else(|| StoreError::Database("read a deletion".into(), format!("user {user}: unknown phase {phase}")))?;
-    Ok(Deletion { user: user as u64, shards: UserShards { game, log }, requested_at_ms, due_at_ms, phase, phase_at_ms })
+    Ok(Deletion {
+        user: user as u64,
+        shards: UserShards { game, log },
+        requested_at_ms,
+        due_at_ms,
+        phase,
+        phase_at_ms,
+        failures: u32::try_from(failures).unwrap_or(0),
+    })
 }
 
 macro_rules! columns {
@@ -36,6 +46,7 @@ macro_rules! columns {
             account_deletions::due_at_ms,
             account_deletions::phase,
             account_deletions::phase_at_ms,
+            account_deletions::failures,
         )
     };
 }
@@ -73,12 +84,11 @@ pub(super) async fn request(common: &Db, deletion: Deletion) -> StoreResult<Dele
                     .await?;
             }
             // The session ends with the record, whatever becomes of the request's own commit.
-            diesel::update(sessions::table.find(user))
-                .set((
-                    sessions::session_id.eq(0),
-                    sessions::token_hash.eq(None::<Vec<u8>>),
-                    sessions::expires_at_ms.eq(0),
-                ))
+            // It keeps its token and id, as Logout's end does: a retry of the request still
+            // finds the user and gets its stored reply.
+            let at = deletion.requested_at_ms;
+            diesel::update(sessions::table.find(user).filter(sessions::ended_at_ms.eq(0)))
+                .set((sessions::expires_at_ms.eq(at), sessions::ended_at_ms.eq(at)))
                 .execute(conn)
                 .await
                 .map(drop)
@@ -131,22 +141,35 @@ pub(super) async fn cancel(common: &Db, user: i64) -> StoreResult<Option<Deletio
     Ok(deletion_of(common, user).await?.map(|d| d.phase))
 }
 
-/// Deletions not done whose grace period ended by `now_ms` (an account gone, once it has
-/// been for `settle_ms`), the earliest first.
-pub(super) async fn due(common: &Db, now_ms: i64, settle_ms: i64, limit: usize) -> StoreResult<Vec<Deletion>> {
+/// Deletions not done whose grace period ended by `now_ms` and not put off past it (an
+/// account gone, once it has been for `settle_ms`), by due time then user, after `after`.
+pub(super) async fn due(
+    common: &Db,
+    now_ms: i64,
+    settle_ms: i64,
+    after: Option<(i64, UserId)>,
+    limit: usize,
+) -> StoreResult<Vec<Deletion>> {
     let what = "read the deletions due";
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let settled = now_ms.saturating_sub(settle_ms);
+    let (after_due, after_user) = after.map_or((i64::MIN, i64::MIN), |(due, user)| (due, user as i64));
     let rows: Vec<DeletionRow> = with_conn!(common, what, |conn| {
         account_deletions::table
             .filter(account_deletions::phase.lt(DeletionPhase::Done as i16))
             .filter(account_deletions::due_at_ms.le(now_ms))
+            .filter(account_deletions::retry_at_ms.le(now_ms))
             .filter(
                 account_deletions::phase
                     .ne(DeletionPhase::AccountGone as i16)
                     .or(account_deletions::phase_at_ms.le(settled)),
             )
-            .order(account_deletions::due_at_ms)
+            .filter(
+                account_deletions::due_at_ms
+                    .gt(after_due)
+                    .or(account_deletions::due_at_ms.eq(after_due).and(account_deletions::user_id.gt(after_user))),
+            )
+            .order((account_deletions::due_at_ms, account_deletions::user_id))
             .limit(limit)
             .select(columns!())
             .load(conn)
@@ -154,6 +177,41 @@ pub(super) async fn due(common: &Db, now_ms: i64, settle_ms: i64, limit: usize) 
             .map_err(db(what))
     })?;
     rows.into_iter().map(deletion_of_row).collect()
+}
+
+/// Counts a failed run on `user`'s deletion and puts its next try off to `retry_at_ms`.
+pub(super) async fn put_off(common: &Db, user: i64, failures: u32, retry_at_ms: i64) -> StoreResult<()> {
+    let what = "put an account's erasure off";
+    let failures = i32::try_from(failures).unwrap_or(i32::MAX);
+    with_conn!(common, what, |conn| {
+        diesel::update(account_deletions::table.find(user))
+            .set((account_deletions::failures.eq(failures), account_deletions::retry_at_ms.eq(retry_at_ms)))
+            .execute(conn)
+            .await
+            .map_err(db(what))
+    })?;
+    Ok(())
+}
+
+/// Of `users`, those whose erasure started (or is done).
+pub(super) async fn erasing_among(common: &Db, users: &[UserId]) -> StoreResult<Vec<UserId>> {
+    let what = "read which users are being erased";
+    let mut erasing = Vec::new();
+    // Bounded lists: every backend takes a few hundred bound values in one statement.
+    for chunk in users.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().map(|u| *u as i64).collect();
+        let found: Vec<i64> = with_conn!(common, what, |conn| {
+            account_deletions::table
+                .filter(account_deletions::user_id.eq_any(&ids))
+                .filter(account_deletions::phase.ge(DeletionPhase::Erasing as i16))
+                .select(account_deletions::user_id)
+                .load(conn)
+                .await
+                .map_err(db(what))
+        })?;
+        erasing.extend(found.into_iter().map(|u| u as u64));
+    }
+    Ok(erasing)
 }
 
 /// Moves `user`'s deletion from `from` to `to`; answers whether it was in `from`.
@@ -167,7 +225,12 @@ pub(super) async fn advance(
     let what = "move an account's deletion on";
     let moved = with_conn!(common, what, |conn| {
         diesel::update(account_deletions::table.find(user).filter(account_deletions::phase.eq(from as i16)))
-            .set((account_deletions::phase.eq(to as i16), account_deletions::phase_at_ms.eq(now_ms)))
+            .set((
+                account_deletions::phase.eq(to as i16),
+                account_deletions::phase_at_ms.eq(now_ms),
+                account_deletions::failures.eq(0),
+                account_deletions::retry_at_ms.eq(0),
+            ))
             .execute(conn)
             .await
             .map_err(db(what))

@@ -55,7 +55,7 @@ pub(super) async fn load_user(
 ) -> StoreResult<Result<(Loaded<UserRows>, i64), u16>> {
     let what = format!("load user {user}");
     let id = user as i64;
-    type AccountRow = (i16, i16, Option<i64>, Option<Vec<u8>>, Option<i64>);
+    type AccountRow = (i16, i16, Option<i64>, Option<Vec<u8>>, Option<i64>, Option<i64>);
     let account: Option<AccountRow> = with_conn!(store.dbs.common, &what, |conn| {
         accounts::table
             .left_join(sessions::table.on(sessions::user_id.eq(accounts::user_id)))
@@ -66,13 +66,14 @@ pub(super) async fn load_user(
                 sessions::session_id.nullable(),
                 sessions::token_hash.nullable(),
                 sessions::expires_at_ms.nullable(),
+                sessions::ended_at_ms.nullable(),
             ))
             .first(conn)
             .await
             .optional()
             .map_err(db(&what))
     })?;
-    let Some((game, log, session_id, hash, expires)) = account else {
+    let Some((game, log, session_id, hash, expires, ended)) = account else {
         return Err(StoreError::NotFound(what));
     };
     let shards = UserShards { game, log };
@@ -100,6 +101,7 @@ pub(super) async fn load_user(
             id: session_id as u64,
             token_hash: TokenHash(h),
             expires_at_ms,
+            ended_at_ms: ended.filter(|at| *at > 0),
         }),
         _ => None,
     };
@@ -272,9 +274,9 @@ async fn profiles_on(store: &DbStore, by_shard: HashMap<i16, Vec<(i64, i16)>>) -
 /// Stores `session` as the user's current one (None: no session).
 pub(super) async fn save_session(dbs: Arc<Databases>, user: UserId, session: Option<Session>) -> StoreResult<()> {
     let what = format!("save session of user {user}");
-    let (session_id, hash, expires) = match &session {
-        Some(s) => (s.id as i64, Some(s.token_hash.0.to_vec()), s.expires_at_ms),
-        None => (0, None, 0),
+    let (session_id, hash, expires, ended) = match &session {
+        Some(s) => (s.id as i64, Some(s.token_hash.0.to_vec()), s.expires_at_ms, s.ended_at_ms.unwrap_or(0)),
+        None => (0, None, 0, 0),
     };
     let n = with_conn!(dbs.common, &what, |conn| {
         diesel::update(sessions::table.find(user as i64))
@@ -282,6 +284,7 @@ pub(super) async fn save_session(dbs: Arc<Databases>, user: UserId, session: Opt
                 sessions::session_id.eq(session_id),
                 sessions::token_hash.eq(&hash),
                 sessions::expires_at_ms.eq(expires),
+                sessions::ended_at_ms.eq(ended),
             ))
             .execute(conn)
             .await
