@@ -161,3 +161,56 @@ on_every_backend! {
         server.stop().await;
     }
 }
+
+/// Fails the first commit that logs a `delete_account`, as a database that refused it would.
+struct FailDeleteOnce(std::sync::atomic::AtomicBool);
+
+impl common::hooked_store::CommitHook for FailDeleteOnce {
+    fn commit(
+        &self,
+        inner: &summoner::storage::memory::MemoryStore,
+        user: summoner_actors::UserId,
+        place: summoner::storage::UserPlace,
+        commit: summoner_actors::Commit<summoner::storage::Changes>,
+    ) -> futures_util::future::BoxFuture<'static, summoner::storage::StoreResult<()>> {
+        use summoner::storage::Store;
+        let deleting = commit.writes.logs.iter().any(|l| l.action == "delete_account");
+        if deleting && !self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            let refused = summoner::storage::StoreError::Database("commit".into(), "refused by the test".into());
+            return Box::pin(std::future::ready(Err(refused)));
+        }
+        inner.commit(user, place, commit)
+    }
+}
+
+/// DeleteAccount whose commit failed after its read step recorded the deletion and ended the
+/// session: its retry runs again (the first record's time stands) and is answered, then every
+/// retry of it gets those bytes, and other requests with the token get 401.
+#[actix_web::test]
+async fn a_delete_account_whose_commit_failed_runs_again_when_retried() {
+    let store = Arc::new(common::hooked_store::HookedStore {
+        inner: summoner::storage::memory::MemoryStore::new(),
+        hook: FailDeleteOnce(std::sync::atomic::AtomicBool::new(false)),
+    });
+    let data_dir = tempfile::tempdir().expect("a data folder");
+    let server = TestServer::start_with_store(common::config(data_dir.path()), store).await;
+    let (mut client, _) = logged_in(&server, "dev-del-retry").await;
+    let delete = || {
+        Payload::DeleteAccount(summoner_proto::api::DeleteAccountReq {
+            credential: Some(summoner_client::device("dev-del-retry")),
+        })
+    };
+    let failed = client.call(delete()).await.unwrap();
+    assert_status(&failed, 500, ErrorCode::Internal);
+    let seq = client.last_seq();
+    server.clock.advance_ms(1_000);
+    let retry = client.send(seq, delete()).await.unwrap();
+    assert_status(&retry, 200, ErrorCode::Ok);
+    let Some(response::Payload::DeleteAccount(answer)) = &retry.response.payload else { panic!("no payload") };
+    assert_eq!(answer.erased_after_ms, failed.response.server_time_ms + 7 * 86_400_000, "the first record's time");
+    let again = client.send(seq, delete()).await.unwrap();
+    assert_eq!(again.bytes, retry.bytes);
+    let next = client.send(seq + 1, Payload::GetUser(GetUserReq {})).await.unwrap();
+    assert_status(&next, 401, ErrorCode::Unauthenticated);
+    server.stop().await;
+}

@@ -155,6 +155,15 @@ pub trait UserBackend: Send + Sync + 'static {
         now_ms: i64,
     ) -> Option<BoxFuture<'static, Result<Self::Fetched, BackendError>>>;
 
+    /// Whether `request`, not yet answered, may still run on a session that has ended: one
+    /// whose own read step ends the session before it is answered (DeleteAccount), so that
+    /// its retry after a commit that failed, or a node that died, still runs (it must be
+    /// idempotent). None by default.
+    fn runs_after_end(&self, request: &Request) -> bool {
+        let _ = request;
+        false
+    }
+
     /// Handles one request on the user's state and what `fetch` read. Pure: no I/O. May
     /// panic; the actor answers that request with a server error and restarts from storage.
     fn handle(

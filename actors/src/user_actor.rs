@@ -259,17 +259,22 @@ impl<B: UserBackend> UserActor<B> {
             live.last = Some(LastAnswer { seq: cached.seq, bytes: cached.bytes });
             live.last_kept = true;
         }
-        if let Some(ended_at) = ended_at {
+        let renewal = if let Some(ended_at) = ended_at {
             // An ended session answers only a retry of its last request (Logout's or
-            // DeleteAccount's answer lost on the way), for one session TTL after its end.
-            return Box::pin(fut::ready(match replay::decide(live.last.as_ref(), seq) {
-                Decision::Replay(bytes) if now < ended_at.saturating_add(ttl) => Ok(bytes.to_vec()),
-                _ => Err(CallError::Unauthenticated),
-            }));
-        }
-        session.expires_at_ms = now + ttl;
-        let due = session.expires_at_ms - live.stored_expiry_ms >= renew_step;
-        let renewal = (due || call.unindexed).then(|| session.clone());
+            // DeleteAccount's answer lost on the way), for one session TTL after its end;
+            // and runs a request that ends it in its own read step if that was not answered
+            // (DeleteAccount's retry after a failed commit). It is never renewed.
+            let within = now < ended_at.saturating_add(ttl);
+            match replay::decide(live.last.as_ref(), seq) {
+                Decision::Replay(bytes) if within => return Box::pin(fut::ready(Ok(bytes.to_vec()))),
+                Decision::Fresh if within && self.settings.backend.runs_after_end(&call.request) => None,
+                _ => return Box::pin(fut::ready(Err(CallError::Unauthenticated))),
+            }
+        } else {
+            session.expires_at_ms = now + ttl;
+            let due = session.expires_at_ms - live.stored_expiry_ms >= renew_step;
+            (due || call.unindexed).then(|| session.clone())
+        };
 
         let early = match replay::decide(live.last.as_ref(), seq) {
             Decision::Replay(bytes) => Some(bytes.to_vec()),
@@ -531,12 +536,13 @@ impl<B: UserBackend> Handler<Kick> for UserActor<B> {
             Phase::Elsewhere => return done(Err(CallError::Moved("another node owns this user".into()))),
             Phase::Loading => return done(Err(CallError::Internal("user state is not loaded".into()))),
         };
-        let Some(session) = live.session.clone().filter(|s| s.ended_at_ms.is_none()) else {
+        let now = self.settings.clock.now_ms();
+        // An ended or expired session has nothing to end (and gets no replay window).
+        let Some(session) = live.session.clone().filter(|s| s.ended_at_ms.is_none() && !s.is_expired(now)) else {
             self.retire_after_reply(ctx);
             return done(Ok(false));
         };
         let user = self.user();
-        let now = self.settings.clock.now_ms();
         let ended = session.ended(now);
         let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(ended.clone()), now);
         AtomicResponse::new(Box::pin(save.into_actor(self).map(move |result, act, ctx| {

@@ -2,7 +2,7 @@
 //! mailbox depth or age, filtered by shard), `GET /admin/users/{id}` (what the user's actor
 //! holds, or a read-only copy from storage when none is live, without activating one),
 //! `POST /admin/users/{id}/passivate` and `POST /admin/users/{id}/kick` (ends the session:
-//! the next request with its token answers 401), and `GET /admin/users/{id}/export` (every
+//! the next request with its token answers 401, but for a retry of its last request), and `GET /admin/users/{id}/export` (every
 //! row the user owns, on every database, as JSON: a player's data export).
 //!
 //! The views are built here once; the JSON endpoints and the page (`admin/page.rs`) both
@@ -231,6 +231,9 @@ pub fn state_view(state: &UserState, data: &GameData, now_ms: i64) -> StateView 
 pub struct SessionView {
     pub id: u64,
     pub expires_at_ms: i64,
+    /// When Logout, DeleteAccount or an operator ended it (absent: it has not ended).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at_ms: Option<i64>,
 }
 
 /// One user, live or from storage.
@@ -284,7 +287,11 @@ pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, AdminE
         in_flight: Vec::new(),
         state: None,
     };
-    let session_view = |s: &summoner_actors::Session| SessionView { id: s.id, expires_at_ms: s.expires_at_ms };
+    let session_view = |s: &summoner_actors::Session| SessionView {
+        id: s.id,
+        expires_at_ms: s.expires_at_ms,
+        ended_at_ms: s.ended_at_ms,
+    };
     Ok(match operators.look(user).await? {
         Looked::Live { info, inspection } => UserView {
             session: inspection.session.as_ref().map(session_view),

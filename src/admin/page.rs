@@ -336,7 +336,13 @@ fn user_page(view: &UserView, said: &Said) -> String {
         ("mailbox depth", view.mailbox_depth.to_string()),
         ("activated", opt(view.activated_at_ms.map(time))),
         ("last active", opt(view.last_active_ms.map(time))),
-        ("session", opt(view.session.as_ref().map(|s| format!("{} until {}", s.id, time(s.expires_at_ms))))),
+        (
+            "session",
+            opt(view.session.as_ref().map(|s| match s.ended_at_ms {
+                Some(at) => format!("{} ended at {}", s.id, time(at)),
+                None => format!("{} until {}", s.id, time(s.expires_at_ms)),
+            })),
+        ),
         ("last seq", opt(view.last_seq.map(|s| s.to_string()))),
     ];
     for (name, value) in rows {
@@ -493,7 +499,10 @@ pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<Ad
     };
     let back = format!("/admin/page/users/{user}");
     match state.operators.kick(user).await.map_err(AdminError::from) {
-        Ok(true) => see_other(&saying(&back, "kicked: the session ended; the next request with its token answers 401")),
+        Ok(true) => see_other(&saying(
+            &back,
+            "kicked: the session ended; the next request with its token answers 401 (a retry of its last request gets its stored answer)",
+        )),
         Ok(false) => see_other(&saying(&back, "no session was open")),
         Err(e @ AdminError::NotFound(_)) => failed(&e),
         Err(e) => see_other(&saying(&back, &format!("not kicked: {e}"))),

@@ -404,6 +404,7 @@ async fn call_actor(
             let e = ApiError::from(e);
             if matches!(e, ApiError::Unauthenticated) {
                 directory.forget_token(&token_hash);
+                state.sessions.refused(token_hash);
                 if owner.found_in == FoundIn::Cache {
                     // The cache still names a session the user's actor refused (replaced by a
                     // later login whose session lives on another shard, or never stored).

@@ -177,12 +177,22 @@ impl Accounts {
     }
 
     /// Login, once the user is known ([`Self::account`]): a new session for `user`, ending
-    /// the previous one, opened by the user's actor on this node. Once it is open, a deletion
-    /// of the account still in its grace period is cancelled when `cancel_deletion` asks for
-    /// it, and otherwise ends the session again and refuses the login, as a deletion being
-    /// erased does (the erasure starts only while no session is live, so it did not start on
-    /// this one).
+    /// the previous one, opened by the user's actor on this node. An account whose deletion
+    /// waits out its grace period gets no session unless `cancel_deletion` asks to keep it
+    /// (then the deletion is cancelled once the session is open), and one being erased none
+    /// at all: both are read before the session opens, so a refused Login leaves the session
+    /// DeleteAccount ended as it was (a retry of that request still gets its answer). Read
+    /// again once it is open: an erasure that started meanwhile ends it and refuses the login
+    /// (the erasure starts only while no session is live, so it did not start on this one).
     pub async fn open(&self, user: u64, cancel_deletion: bool) -> Result<LoginRes, AccountError> {
+        let before = self.store.deletion_of(user).await?;
+        match before {
+            Some(d) if d.phase == DeletionPhase::Waiting && !cancel_deletion => {
+                return Err(AccountError::DeletionPending(d.due_at_ms));
+            }
+            Some(d) if d.phase >= DeletionPhase::Erasing => return Err(AccountError::NotRegistered),
+            _ => {}
+        }
         let token = new_token()?;
         let now = self.clock().now_ms();
         let session = Session {

@@ -211,6 +211,12 @@ impl UserBackend for GameBackend {
         .boxed()
     }
 
+    fn runs_after_end(&self, request: &Request) -> bool {
+        // Its read step records the deletion and ends the session in one transaction; it is
+        // idempotent (a second record keeps the first one's time).
+        matches!(request.payload, Some(summoner_proto::api::request::Payload::DeleteAccount(_)))
+    }
+
     fn fetch(
         &self,
         _user: UserId,

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use summoner_actors::Clock;
 
-use crate::storage::Store;
 use crate::storage::nodes::{NodeBeat, NodeRow, OwnerClaim, WorkClaim};
+use crate::storage::{Store, StoreError};
 
 /// A live peer, as forwarding needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -393,7 +393,10 @@ impl Node {
         let mut tries = 0u32;
         loop {
             tries += 1;
-            match store.leave(self.incarnation).await {
+            let tried = tokio::time::timeout_at(deadline, store.leave(self.incarnation)).await;
+            match tried
+                .unwrap_or_else(|_| Err(StoreError::Database("give up the node's id".into(), "timed out".into())))
+            {
                 Ok(()) => {
                     tracing::info!(node = self.id, tries, "node id and work leases given up");
                     return;

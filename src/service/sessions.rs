@@ -119,6 +119,15 @@ impl Sessions {
         }
     }
 
+    /// Remembers as unknown a token the user's actor refused (ended, or replaced by a newer
+    /// login: the sessions table still names its user until the next login), so a client
+    /// stuck on it costs no more look-ups.
+    pub fn refused(&self, token: TokenHash) {
+        if let Some(unknown) = &self.unknown {
+            unknown.lock().unwrap_or_else(|p| p.into_inner()).put(token, Instant::now() + self.unknown_for);
+        }
+    }
+
     /// Drops the cache's entry of a token the user's actor refused (best effort: a stale
     /// entry only expires).
     pub async fn forget(&self, token: TokenHash) {

@@ -308,6 +308,7 @@ impl Store for MemoryStore {
         let phase = inner.deletions.get(&user).map(|d| d.phase);
         if phase == Some(DeletionPhase::Waiting) {
             inner.deletions.remove(&user);
+            inner.deletion_retry_at.remove(&user);
         }
         Box::pin(ready(Ok(phase)))
     }
@@ -752,6 +753,13 @@ impl Store for MemoryStore {
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
         let mut inner = self.inner();
         match session {
+            // As in the database: a session once ended is not brought back by a renewal.
+            Some(s)
+                if s.ended_at_ms.is_none()
+                    && inner.sessions.get(&user).is_some_and(|o| o.id == s.id && o.ended_at_ms.is_some()) =>
+            {
+                return Box::pin(ready(Err(StoreError::NotFound(format!("the live session of user {user}")))));
+            }
             Some(s) => inner.sessions.insert(user, s),
             None => inner.sessions.remove(&user),
         };

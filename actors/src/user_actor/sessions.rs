@@ -62,11 +62,15 @@ impl<B: UserBackend> UserActor<B> {
         };
         let ended = session.ended(now);
         let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(ended.clone()), now);
-        Box::pin(save.into_actor(self).map(move |result, act, _| {
-            result.map_err(|err| {
-                tracing::error!(user.id = user, error = %err, "session end not stored");
-                CallError::from(err)
-            })?;
+        Box::pin(save.into_actor(self).map(move |result, act, ctx| {
+            if let Err(err) = result {
+                // The reply is this actor's last answer already: a retry would be answered
+                // from it while the session went on here. Retired, the next request reloads
+                // the session as storage has it (DeleteAccount's record ended it there).
+                tracing::error!(user.id = user, error = %err, "session end not stored; the actor retires");
+                act.retire_after_reply(ctx);
+                return Err(CallError::from(err));
+            }
             act.session_ended(ended);
             Ok(bytes)
         }))

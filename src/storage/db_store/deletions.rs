@@ -99,15 +99,15 @@ pub(super) async fn request(common: &Db, deletion: Deletion) -> StoreResult<Dele
     deletion_of(common, user).await?.ok_or_else(|| StoreError::NotFound(format!("the deletion of user {user}")))
 }
 
-/// Starts the erasure of `user` (waiting → erasing) if its grace period ended by `now_ms`
-/// and no session of the user is live; answers whether it did.
+/// Starts the erasure of `user` (waiting → erasing, its failures forgotten) if its grace
+/// period ended by `now_ms` and no session of the user is live; answers whether it did.
 pub(super) async fn claim(common: &Db, user: i64, now_ms: i64) -> StoreResult<bool> {
     let what = "start an account's erasure";
     let (who, now) = (Value::Int(user), Value::Int(now_ms));
     let moved = with_conn!(common, what, |conn| {
         let mut s = Statement::new(dialect_of(conn), "UPDATE account_deletions SET phase = ");
         s.param(Bind::Int(DeletionPhase::Erasing as i64)).push(", phase_at_ms = ");
-        s.param(Bind::Value(ColType::BigInt, &now)).push(" WHERE user_id = ");
+        s.param(Bind::Value(ColType::BigInt, &now)).push(", failures = 0, retry_at_ms = 0 WHERE user_id = ");
         s.param(Bind::Value(ColType::BigInt, &who)).push(" AND phase = ");
         s.param(Bind::Int(DeletionPhase::Waiting as i64)).push(" AND due_at_ms <= ");
         s.param(Bind::Value(ColType::BigInt, &now));

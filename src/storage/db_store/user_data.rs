@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use diesel::result::Error as DieselError;
-use diesel::{ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl};
+use diesel::{
+    BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl,
+};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use summoner_actors::{Loaded, Session, StoredReply, TokenHash, UserId};
 
@@ -278,8 +280,15 @@ pub(super) async fn save_session(dbs: Arc<Databases>, user: UserId, session: Opt
         Some(s) => (s.id as i64, Some(s.token_hash.0.to_vec()), s.expires_at_ms, s.ended_at_ms.unwrap_or(0)),
         None => (0, None, 0, 0),
     };
+    // A session once ended stays so: a renewal by an actor that has not heard of the end
+    // (DeleteAccount ends it in its read step) does not bring it back; a new login (another
+    // session id) replaces it.
     let n = with_conn!(dbs.common, &what, |conn| {
-        diesel::update(sessions::table.find(user as i64))
+        let mut update = diesel::update(sessions::table.find(user as i64)).into_boxed();
+        if ended == 0 {
+            update = update.filter(sessions::session_id.ne(session_id).or(sessions::ended_at_ms.eq(0)));
+        }
+        update
             .set((
                 sessions::session_id.eq(session_id),
                 sessions::token_hash.eq(&hash),

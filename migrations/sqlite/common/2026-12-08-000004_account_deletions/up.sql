@@ -1,5 +1,5 @@
 -- Accounts whose deletion was asked for (DeleteAccount). A row waits out its grace period
--- (phase 0; a Login deletes it, cancelling), is erased step by step (phases 1 and 2), and
+-- (phase 0; a Login asking to cancel it deletes it), is erased step by step (phases 1 and 2), and
 -- stays once done (phase 3) as the record that the erasure was carried out: it holds the
 -- user id and times, nothing about the player.
 CREATE TABLE account_deletions (
