@@ -26,6 +26,17 @@ struct Run {
 /// Starts a server (on `store`, or SQLite in a temporary folder), lets `bots` bots play
 /// for `secs`, passivates every actor so the check reads storage, and checks.
 async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64, mix: Mix) -> Run {
+    swarm_with(store, bots, secs, mix, |_| {}).await
+}
+
+/// [`swarm`], with its options changed by `tune`.
+async fn swarm_with(
+    store: Option<Arc<dyn Store>>,
+    bots: usize,
+    secs: u64,
+    mix: Mix,
+    tune: impl FnOnce(&mut SwarmOptions),
+) -> Run {
     let data_dir = tempfile::tempdir().unwrap();
     let gamedata_dir = tempfile::tempdir().unwrap();
     let data = quick_play(gamedata_dir.path());
@@ -39,7 +50,7 @@ async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64, mix: Mix) 
         None => server::start_with_clock(config, clock).await,
     }
     .expect("server starts");
-    let options = SwarmOptions {
+    let mut options = SwarmOptions {
         urls: vec![format!("http://{}/api", running.addr)],
         bots,
         duration: Duration::from_secs(secs),
@@ -50,6 +61,7 @@ async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64, mix: Mix) 
         game_data: Some(data),
         ..SwarmOptions::default()
     };
+    tune(&mut options);
     let mut played = play(&options, |_| {}).await.expect("the swarm runs");
     played.settle().await;
     let passivated = running.passivate_all().await;
@@ -82,6 +94,27 @@ async fn a_short_run_plays_every_behaviour_and_the_server_kept_every_acknowledge
     assert_eq!(c.bots_checked, 16);
     assert!(c.is_clean(), "differences {:?}, unverifiable {:?}", c.differences, c.unverifiable);
     assert!(c.deliveries_received > 0, "the bots played with one another");
+}
+
+#[actix_web::test]
+async fn macros_on_their_script_and_people_at_a_human_pace_play_and_keep_the_check_clean() {
+    let run = swarm_with(None, 8, 6, Mix::default_mix(), |o| {
+        o.pacing = Pacing::Human;
+        o.macro_bots = 4;
+        o.macro_period = Duration::from_millis(250);
+    })
+    .await;
+    assert_eq!(run.failed_to_start, 0);
+    let ops = &run.figures.operations;
+    let errors: u64 = ops.values().map(|o| o.errors).sum();
+    assert_eq!(errors, 0, "errors by status {:?}", run.figures.errors_by_status);
+    // The macros' script: battles, summons, enhancements (a battle's finish comes when due).
+    for op in ["start_battle", "summon", "enhance_monster"] {
+        assert!(ops.get(op).is_some_and(|o| o.ok > 0), "the macros played {op}: {:?}", ops.keys().collect::<Vec<_>>());
+    }
+    let c = &run.consistency;
+    assert_eq!(c.bots_checked, 8);
+    assert!(c.is_clean(), "differences {:?}, unverifiable {:?}", c.differences, c.unverifiable);
 }
 
 #[actix_web::test]

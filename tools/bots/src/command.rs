@@ -39,8 +39,18 @@ pub struct BotsArgs {
     #[arg(long, default_value_t = 0.07, conflicts_with = "closed_loop")]
     pub rate: f64,
     /// Each bot sends its next request as soon as its last one is answered.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "human")]
     pub closed_loop: bool,
+    /// Each bot plays at a person's pace: heavy-tailed think times, sessions and breaks,
+    /// waking hours (a synthetic model, not fitted to real players).
+    #[arg(long, conflicts_with = "rate")]
+    pub human: bool,
+    /// The first this many bots play a macro: one scripted loop, a request every
+    /// `--macro-period-ms`, the same hours every day.
+    #[arg(long, default_value_t = 0)]
+    pub macro_bots: usize,
+    #[arg(long, default_value_t = 30_000)]
+    pub macro_period_ms: u64,
     /// Behaviour weights (TOML, `behaviour = weight`); the shipped default mix otherwise.
     #[arg(long)]
     pub mix: Option<PathBuf>,
@@ -90,6 +100,9 @@ pub fn run(args: &BotsArgs) -> ExitCode {
     if args.bots == 0 {
         return fail("--bots must be at least 1");
     }
+    if args.macro_bots > args.bots {
+        return fail("--macro-bots must be at most --bots");
+    }
     if !args.admin_urls.is_empty() && args.admin_token.as_deref().is_none_or(str::is_empty) {
         return fail("--admin-url needs --admin-token (or SUMMONER_ADMIN__TOKEN, as the server reads it)");
     }
@@ -98,7 +111,15 @@ pub fn run(args: &BotsArgs) -> ExitCode {
         bots: args.bots,
         duration: Duration::from_secs(args.duration),
         ramp_up: Duration::from_secs(args.ramp_up),
-        pacing: if args.closed_loop { Pacing::ClosedLoop } else { Pacing::Rate(args.rate) },
+        pacing: if args.closed_loop {
+            Pacing::ClosedLoop
+        } else if args.human {
+            Pacing::Human
+        } else {
+            Pacing::Rate(args.rate)
+        },
+        macro_bots: args.macro_bots,
+        macro_period: Duration::from_millis(args.macro_period_ms.max(1)),
         mix,
         seed: args.seed,
         account_prefix: args.accounts.clone(),

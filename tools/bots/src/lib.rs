@@ -13,6 +13,7 @@ pub mod chart;
 pub mod command;
 pub mod ledger;
 pub mod mix;
+pub mod pacing;
 pub mod player;
 pub mod report;
 pub mod stats;
@@ -27,6 +28,7 @@ use rand::RngExt;
 
 use crate::ledger::Difference;
 use crate::mix::Mix;
+use crate::pacing::{HumanPace, MacroPace, SCHEDULER_JITTER_MS};
 use crate::player::{Bot, Checked, Shared};
 use crate::stats::{Snapshot, Stats};
 use crate::turns::Facts;
@@ -51,6 +53,9 @@ pub enum Pacing {
     Rate(f64),
     /// A closed loop: the next request as soon as the answer came.
     ClosedLoop,
+    /// A person's pace ([`pacing::HumanPace`]): heavy-tailed think times, sessions and
+    /// breaks, waking hours (each bot starts its run an hour into them). Synthetic.
+    Human,
 }
 
 /// A swarm's settings.
@@ -76,6 +81,10 @@ pub struct SwarmOptions {
     /// The game data the bots know (prices, stage durations), as a client ships it; the
     /// build of `gamedata/compiled` embedded in this crate when `None`.
     pub game_data: Option<Arc<GameData>>,
+    /// The first this many bots play a macro instead ([`pacing::MACRO_SCRIPT`] over and
+    /// over, one request every `macro_period`, whatever `pacing` says).
+    pub macro_bots: usize,
+    pub macro_period: Duration,
 }
 
 impl Default for SwarmOptions {
@@ -92,6 +101,8 @@ impl Default for SwarmOptions {
             request_timeout: Duration::from_secs(10),
             check_concurrency: 64,
             game_data: None,
+            macro_bots: 0,
+            macro_period: Duration::from_secs(30),
         }
     }
 }
@@ -171,13 +182,28 @@ pub async fn play(options: &SwarmOptions, progress: impl Fn(&Stats) + Send + Syn
         let bot_seed = options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(index as u64);
         let mut bot = Bot::new(index, device_id, url, bot_seed, shared.clone());
         let start_at = started + options.ramp_up.mul_f64(index as f64 / options.bots.max(1) as f64);
-        let (mix, pacing) = (options.mix.clone(), options.pacing);
+        let mix = options.mix.clone();
+        let rhythm = if index < options.macro_bots {
+            let pace = MacroPace::new(bot_seed, options.macro_period.as_millis() as i64, SCHEDULER_JITTER_MS);
+            let shift = pace.hours_shift_ms(wall_ms());
+            Rhythm::Macro(pace, shift, 0)
+        } else {
+            match options.pacing {
+                Pacing::Rate(rate) => Rhythm::Rate(rate),
+                Pacing::ClosedLoop => Rhythm::ClosedLoop,
+                Pacing::Human => {
+                    let pace = HumanPace::new(bot_seed);
+                    let shift = pace.awake_shift_ms(wall_ms());
+                    Rhythm::Human(pace, shift)
+                }
+            }
+        };
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep_until(start_at.into()).await;
             let up = bot.start().await;
             bot.shared.stats.start_done();
             if up {
-                bot.play(&mix, pacing, deadline).await;
+                bot.play(&mix, rhythm, deadline).await;
             }
             (bot, up)
         }));
@@ -209,19 +235,38 @@ pub async fn play(options: &SwarmOptions, progress: impl Fn(&Stats) + Send + Syn
     Ok(Played { bots, failed_to_start, figures, concurrency: options.check_concurrency.max(1) })
 }
 
+/// One bot's pace in a run.
+enum Rhythm {
+    Rate(f64),
+    ClosedLoop,
+    /// A person's pace, on a clock shifted by this many ms (so the run falls in its
+    /// waking hours).
+    Human(HumanPace, i64),
+    /// A macro's pace on a clock shifted by this many ms (so the run falls in its hours),
+    /// and the step of its script it is at.
+    Macro(MacroPace, i64, usize),
+}
+
+/// Wall-clock time (ms since the epoch).
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 impl Bot {
     /// Takes turns until `deadline`, then finishes the battle it owes if that is due within
     /// [`FINISH_WITHIN`] (a longer one is left to expire on the server).
-    async fn play(&mut self, mix: &Mix, pacing: Pacing, deadline: Instant) {
+    async fn play(&mut self, mix: &Mix, mut rhythm: Rhythm, deadline: Instant) {
         let mut next = Instant::now();
         loop {
-            next = match pacing {
-                Pacing::Rate(rate) => {
+            next = match &mut rhythm {
+                Rhythm::Rate(rate) => {
                     // Exponential gaps: the bots together send as a Poisson process would.
                     let u: f64 = self.rng.random();
                     next + Duration::from_secs_f64(-(1.0 - u).ln() / rate.max(1e-9))
                 }
-                Pacing::ClosedLoop => Instant::now(),
+                Rhythm::ClosedLoop => Instant::now(),
+                Rhythm::Human(pace, shift) => next + gap(pace.gap_ms(wall_ms() + *shift)),
+                Rhythm::Macro(pace, shift, _) => next + gap(pace.gap_ms(wall_ms() + *shift)),
             };
             if next >= deadline {
                 if let Some((due, request)) = self.owed().filter(|(due, _)| *due <= deadline + FINISH_WITHIN) {
@@ -231,12 +276,21 @@ impl Bot {
                 return;
             }
             tokio::time::sleep_until(next.into()).await;
-            if let Some(request) = self.next_request(mix, Instant::now()) {
+            let request = match &mut rhythm {
+                Rhythm::Macro(_, _, step) => self.next_scripted(step, Instant::now()),
+                _ => self.next_request(mix, Instant::now()),
+            };
+            if let Some(request) = request {
                 // Latency counts from `next`, when the request was meant to go.
                 self.act(request, next).await;
             }
         }
     }
+}
+
+/// A pace's gap as a duration (never negative).
+fn gap(ms: i64) -> Duration {
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
 impl Played {

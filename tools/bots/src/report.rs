@@ -177,6 +177,11 @@ impl SwarmReport {
             pacing: match options.pacing {
                 Pacing::Rate(r) => format!("{r} requests/s per bot"),
                 Pacing::ClosedLoop => "closed loop".into(),
+                Pacing::Human => "a person's pace (synthetic)".into(),
+            } + &if options.macro_bots > 0 {
+                format!(", {} macros every {} ms", options.macro_bots, options.macro_period.as_millis())
+            } else {
+                String::new()
             },
             seed: options.seed,
             elapsed_secs,

@@ -15,6 +15,7 @@ use summoner_proto::api::{
 use summoner_proto::gamedata::{Currency, GameData};
 
 use crate::mix::{Behaviour, Mix};
+use crate::pacing::MACRO_SCRIPT;
 use crate::player::Bot;
 
 /// The team slot bots fight with.
@@ -217,6 +218,22 @@ impl Bot {
         let roll: f64 = self.rng.random();
         let behaviour = mix.pick(&playable, roll)?;
         self.request_for(behaviour)
+    }
+
+    /// A macro's next request: the battle it owes once due, else the first behaviour of
+    /// [`MACRO_SCRIPT`] from `step` on that it can play (`step` moves past it).
+    pub fn next_scripted(&mut self, step: &mut usize, now: Instant) -> Option<Q> {
+        if self.known.pending.as_ref().is_some_and(|p| p.due <= now) {
+            return self.known.pending.take().map(|p| p.payload);
+        }
+        for k in 0..MACRO_SCRIPT.len() {
+            let behaviour = MACRO_SCRIPT[(*step + k) % MACRO_SCRIPT.len()];
+            if self.can(behaviour) {
+                *step += k + 1;
+                return self.request_for(behaviour);
+            }
+        }
+        None
     }
 
     /// The second step the bot owes (a battle's finish) and when it is due, taken.
