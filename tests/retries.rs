@@ -184,8 +184,9 @@ impl common::hooked_store::CommitHook for FailDeleteOnce {
 }
 
 /// DeleteAccount whose commit failed after its read step recorded the deletion and ended the
-/// session: its retry runs again (the first record's time stands) and is answered, then every
-/// retry of it gets those bytes, and other requests with the token get 401.
+/// session: its retry, reaching an actor that loads the ended session from storage, runs
+/// again (the first record's time stands) and is answered; every retry of it gets those
+/// bytes; another DeleteAccount or any other request with the token gets 401.
 #[actix_web::test]
 async fn a_delete_account_whose_commit_failed_runs_again_when_retried() {
     let store = Arc::new(common::hooked_store::HookedStore {
@@ -204,13 +205,17 @@ async fn a_delete_account_whose_commit_failed_runs_again_when_retried() {
     assert_status(&failed, 500, ErrorCode::Internal);
     let seq = client.last_seq();
     server.clock.advance_ms(1_000);
+    // The next activation reads the session as storage has it: ended by the record.
+    assert_eq!(server.running.passivate_all().await, 1);
     let retry = client.send(seq, delete()).await.unwrap();
     assert_status(&retry, 200, ErrorCode::Ok);
     let Some(response::Payload::DeleteAccount(answer)) = &retry.response.payload else { panic!("no payload") };
     assert_eq!(answer.erased_after_ms, failed.response.server_time_ms + 7 * 86_400_000, "the first record's time");
     let again = client.send(seq, delete()).await.unwrap();
     assert_eq!(again.bytes, retry.bytes);
-    let next = client.send(seq + 1, Payload::GetUser(GetUserReq {})).await.unwrap();
+    let another = client.send(seq + 1, delete()).await.unwrap();
+    assert_status(&another, 401, ErrorCode::Unauthenticated);
+    let next = client.send(seq + 2, Payload::GetUser(GetUserReq {})).await.unwrap();
     assert_status(&next, 401, ErrorCode::Unauthenticated);
     server.stop().await;
 }

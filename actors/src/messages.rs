@@ -18,6 +18,10 @@ pub enum CallError {
     /// The session was idle past its time to live.
     #[error("session expired")]
     SessionExpired,
+    /// The token's session ended (Logout, DeleteAccount, a kick) longer than a session's
+    /// time to live ago: it answers nothing any more, not even a retry.
+    #[error("session ended")]
+    SessionOver,
     /// This actor was passivated; route the request again to reach the live one.
     #[error("actor retired")]
     Retired,

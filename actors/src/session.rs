@@ -39,10 +39,11 @@ impl Session {
         now_ms >= self.expires_at_ms
     }
 
-    /// This session as ended at `now_ms`: it expires then, and keeps its token and id.
+    /// This session as ended at `now_ms` (or when it first ended: ending it again moves
+    /// nothing, so its retry window never grows): it expires then, and keeps its token and id.
     pub fn ended(mut self, now_ms: i64) -> Self {
-        self.ended_at_ms = Some(now_ms);
-        self.expires_at_ms = self.expires_at_ms.min(now_ms);
+        let at = *self.ended_at_ms.get_or_insert(now_ms);
+        self.expires_at_ms = self.expires_at_ms.min(at);
         self
     }
 }

@@ -262,12 +262,16 @@ impl<B: UserBackend> UserActor<B> {
         let renewal = if let Some(ended_at) = ended_at {
             // An ended session answers only a retry of its last request (Logout's or
             // DeleteAccount's answer lost on the way), for one session TTL after its end;
-            // and runs a request that ends it in its own read step if that was not answered
-            // (DeleteAccount's retry after a failed commit). It is never renewed.
-            let within = now < ended_at.saturating_add(ttl);
+            // and runs a request that ends the session in its own read step when nothing was
+            // answered since the end (DeleteAccount's retry after its commit failed: its
+            // record ended the session, its answer was never stored). It is never renewed.
+            if now >= ended_at.saturating_add(ttl) {
+                return Box::pin(fut::ready(Err(CallError::SessionOver)));
+            }
+            let unanswered = live.last.as_ref().is_none_or(|last| answered_at(&last.bytes) < ended_at);
             match replay::decide(live.last.as_ref(), seq) {
-                Decision::Replay(bytes) if within => return Box::pin(fut::ready(Ok(bytes.to_vec()))),
-                Decision::Fresh if within && self.settings.backend.runs_after_end(&call.request) => None,
+                Decision::Replay(bytes) => return Box::pin(fut::ready(Ok(bytes.to_vec()))),
+                Decision::Fresh if unanswered && self.settings.backend.runs_after_end(&call.request) => None,
                 _ => return Box::pin(fut::ready(Err(CallError::Unauthenticated))),
             }
         } else {
@@ -307,6 +311,11 @@ impl<B: UserBackend> UserActor<B> {
 }
 
 type Answer<A> = actix::ResponseActFuture<A, Result<Vec<u8>, CallError>>;
+
+/// When a stored answer was made (its `server_time_ms`; 0 if it does not decode).
+fn answered_at(bytes: &[u8]) -> i64 {
+    Response::decode(bytes).map_or(0, |r| r.server_time_ms)
+}
 
 impl<B: UserBackend> UserActor<B> {
     /// Runs the handler of a fresh request on the current state, commits what it changed,

@@ -2,7 +2,7 @@
 //! mailbox depth or age, filtered by shard), `GET /admin/users/{id}` (what the user's actor
 //! holds, or a read-only copy from storage when none is live, without activating one),
 //! `POST /admin/users/{id}/passivate` and `POST /admin/users/{id}/kick` (ends the session:
-//! the next request with its token answers 401, but for a retry of its last request), and `GET /admin/users/{id}/export` (every
+//! the next request with its token answers 401, but for a retry of its last change), and `GET /admin/users/{id}/export` (every
 //! row the user owns, on every database, as JSON: a player's data export).
 //!
 //! The views are built here once; the JSON endpoints and the page (`admin/page.rs`) both

@@ -501,7 +501,7 @@ pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<Ad
     match state.operators.kick(user).await.map_err(AdminError::from) {
         Ok(true) => see_other(&saying(
             &back,
-            "kicked: the session ended; the next request with its token answers 401 (a retry of its last request gets its stored answer)",
+            "kicked: the session ended; the next request with its token answers 401 (a retry of its last change gets its stored answer)",
         )),
         Ok(false) => see_other(&saying(&back, "no session was open")),
         Err(e @ AdminError::NotFound(_)) => failed(&e),

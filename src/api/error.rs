@@ -143,7 +143,7 @@ impl From<AskError> for ApiError {
     fn from(e: AskError) -> Self {
         match e {
             AskError::Route(RouteError::Overloaded) => Self::Overloaded,
-            AskError::Call(CallError::Unauthenticated) => Self::Unauthenticated,
+            AskError::Call(CallError::Unauthenticated | CallError::SessionOver) => Self::Unauthenticated,
             AskError::Call(CallError::SessionExpired) => Self::SessionExpired,
             AskError::Call(CallError::Internal(m)) => Self::Internal(m),
             AskError::Call(CallError::Unavailable(m)) => Self::Unavailable(m),

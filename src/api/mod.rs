@@ -401,10 +401,15 @@ async fn call_actor(
         }
         Err(AskError::Call(CallError::Moved(m))) => Err(ApiError::Moved(m)),
         Err(e) => {
+            // A token whose session ended long ago is remembered as unknown: a client stuck
+            // on it costs no more look-ups (within the retry window it is looked up, so the
+            // retry of its last request still finds it).
+            if matches!(e, AskError::Call(CallError::SessionOver)) {
+                state.sessions.refused(token_hash);
+            }
             let e = ApiError::from(e);
             if matches!(e, ApiError::Unauthenticated) {
                 directory.forget_token(&token_hash);
-                state.sessions.refused(token_hash);
                 if owner.found_in == FoundIn::Cache {
                     // The cache still names a session the user's actor refused (replaced by a
                     // later login whose session lives on another shard, or never stored).

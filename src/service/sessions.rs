@@ -119,9 +119,9 @@ impl Sessions {
         }
     }
 
-    /// Remembers as unknown a token the user's actor refused (ended, or replaced by a newer
-    /// login: the sessions table still names its user until the next login), so a client
-    /// stuck on it costs no more look-ups.
+    /// Remembers as unknown a token whose session the user's actor says ended past its
+    /// retry window (the sessions table still names its user until the next login), so a
+    /// client stuck on it costs no more look-ups (in this process, for `unknown_for`).
     pub fn refused(&self, token: TokenHash) {
         if let Some(unknown) = &self.unknown {
             unknown.lock().unwrap_or_else(|p| p.into_inner()).put(token, Instant::now() + self.unknown_for);

@@ -66,7 +66,9 @@ impl<B: UserBackend> UserActor<B> {
             if let Err(err) = result {
                 // The reply is this actor's last answer already: a retry would be answered
                 // from it while the session went on here. Retired, the next request reloads
-                // the session as storage has it (DeleteAccount's record ended it there).
+                // the session as storage has it: ended for DeleteAccount (its record ended
+                // it); still live for Logout, whose retry then answers OK while the session
+                // lasts until it expires (the client drops its token anyway).
                 tracing::error!(user.id = user, error = %err, "session end not stored; the actor retires");
                 act.retire_after_reply(ctx);
                 return Err(CallError::from(err));
