@@ -469,3 +469,56 @@ on_every_backend! {
         server.stop().await;
     }
 }
+
+/// How many gift mails wait for `client`, and its friendship points once it claimed all.
+async fn claim_gifts(client: &mut Client) -> (usize, u64) {
+    let mail = answer!(ok(client, Payload::ListMail(ListMailReq {})).await, ListMail).mail;
+    let gifts = mail.iter().filter(|m| m.kind == "gift").count();
+    let claimed = answer!(ok(client, Payload::ClaimMail(ClaimMailReq { mail_id: 0, all: true })).await, ClaimMail);
+    (gifts, claimed.user.expect("the user").friend_points)
+}
+
+on_every_backend! {
+    /// The friendship points a player receives from gifts are capped per game day (the
+    /// rule `friend_points_daily_cap`, here 15, with gifts of 10): of three friends' gifts
+    /// the first pays 10, the second 5, the third nothing (no mail); the next game day pays
+    /// again.
+    async fn gifts_pay_friendship_points_up_to_the_day_s_cap(config) {
+        let gamedata = tempfile::tempdir().expect("a folder");
+        let capped = common::sheets::build_with(&[("rules.csv", "friend_points_daily_cap,100", "friend_points_daily_cap,15")]);
+        summoner_proto::files::write(gamedata.path(), &capped).expect("the build written");
+        let mut config = config;
+        config.gamedata.dir = gamedata.path().to_path_buf();
+        let (server, store) = start(&config).await;
+        let (mut me, me_id) = logged_in(&server, "cap-me").await;
+        let mut senders = Vec::new();
+        for i in 0..3 {
+            let (mut sender, sender_id) = logged_in(&server, &format!("cap-sender-{i}")).await;
+            ask(&mut sender, me_id).await;
+            senders.push((sender, sender_id));
+        }
+        settle(&store).await;
+        for (_, sender_id) in &senders {
+            ok(&mut me, Payload::AcceptFriendRequest(AcceptFriendRequestReq { user_id: *sender_id })).await;
+        }
+        settle(&store).await;
+        for (sender, _) in &mut senders {
+            let sent = answer!(ok(sender, Payload::SendGift(SendGiftReq { user_id: me_id })).await, SendGift);
+            assert_eq!((sent.sent_to.as_slice(), sent.points), ([me_id].as_slice(), 10));
+            settle(&store).await;
+        }
+        assert_eq!(claim_gifts(&mut me).await, (2, 15), "10, then the 5 left of the day's 15, then nothing");
+
+        // The next game day pays again.
+        let data = server.running.catalog.current();
+        let now = server.clock.now_ms();
+        server.clock.advance_ms(data.reset.next_reset(now) - now + 1_000);
+        me.login(summoner_client::device("cap-me")).await.expect("login answers");
+        let (sender, _) = &mut senders[0];
+        sender.login(summoner_client::device("cap-sender-0")).await.expect("login answers");
+        ok(sender, Payload::SendGift(SendGiftReq { user_id: me_id })).await;
+        settle(&store).await;
+        assert_eq!(claim_gifts(&mut me).await, (1, 25));
+        server.stop().await;
+    }
+}
