@@ -95,14 +95,18 @@ async fn measure(people: u64, macros: u64, seed: u64, jitter_pct: i64) {
         if jitter_pct == 0 { "20 ms".to_owned() } else { format!("{jitter_pct}% of the period") },
         took.as_secs_f64()
     );
+    let scored_macros = rows.iter().filter(|r| is_macro(r.user_id)).count();
+    println!("{scored_macros} of the {macros} macros were scored (a macro not scored counts as missed)");
     println!("threshold  precision  recall  flagged");
     for threshold in [0.4, 0.5, 0.6, 0.7, 0.8] {
         let flagged: Vec<u64> =
             rows.iter().filter(|r| r.score_milli as f64 >= threshold * 1000.0).map(|r| r.user_id).collect();
         let hits = flagged.iter().filter(|u| is_macro(**u)).count();
-        let active_macros = rows.iter().filter(|r| is_macro(r.user_id)).count();
-        let precision = if flagged.is_empty() { 1.0 } else { hits as f64 / flagged.len() as f64 };
-        let recall = if active_macros == 0 { 1.0 } else { hits as f64 / active_macros as f64 };
-        println!("{threshold:>9.1}  {precision:>9.3}  {recall:>6.3}  {:>7}", flagged.len());
+        let precision = match flagged.len() {
+            0 => "n/a".to_owned(),
+            n => format!("{:.3}", hits as f64 / n as f64),
+        };
+        let recall = hits as f64 / macros.max(1) as f64;
+        println!("{threshold:>9.1}  {precision:>9}  {recall:>6.3}  {:>7}", flagged.len());
     }
 }
