@@ -106,7 +106,10 @@ async fn measure(people: u64, macros: u64, seed: u64, jitter_pct: i64) {
             0 => "n/a".to_owned(),
             n => format!("{:.3}", hits as f64 / n as f64),
         };
-        let recall = hits as f64 / macros.max(1) as f64;
-        println!("{threshold:>9.1}  {precision:>9}  {recall:>6.3}  {:>7}", flagged.len());
+        let recall = match macros {
+            0 => "n/a".to_owned(),
+            n => format!("{:.3}", hits as f64 / n as f64),
+        };
+        println!("{threshold:>9.1}  {precision:>9}  {recall:>6}  {:>7}", flagged.len());
     }
 }

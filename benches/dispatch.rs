@@ -92,7 +92,13 @@ async fn fixture_with(owned: usize, quests: QuestActors) -> Fixture {
         },
     );
     let token = new_token().expect("random").to_vec();
-    let session = Session { id: 1, token_hash: hash_token(&token), expires_at_ms: i64::MAX / 2, ended_at_ms: None };
+    let session = Session {
+        id: 1,
+        token_hash: hash_token(&token),
+        expires_at_ms: i64::MAX / 2,
+        ended_at_ms: None,
+        ended_by_seq: 0,
+    };
     directory
         .ask(user, Duration::from_secs(5), || OpenSession::<UserState>::new(session.clone()))
         .await

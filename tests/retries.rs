@@ -195,7 +195,9 @@ async fn a_delete_account_whose_commit_failed_runs_again_when_retried() {
     });
     let data_dir = tempfile::tempdir().expect("a data folder");
     let server = TestServer::start_with_store(common::config(data_dir.path()), store).await;
-    let (mut client, _) = logged_in(&server, "dev-del-retry").await;
+    let (mut client, user) = logged_in(&server, "dev-del-retry").await;
+    // Answered at the same instant as the deletion is recorded (the clock does not move).
+    assert_status(&client.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 200, ErrorCode::Ok);
     let delete = || {
         Payload::DeleteAccount(summoner_proto::api::DeleteAccountReq {
             credential: Some(summoner_client::device("dev-del-retry")),
@@ -205,8 +207,9 @@ async fn a_delete_account_whose_commit_failed_runs_again_when_retried() {
     assert_status(&failed, 500, ErrorCode::Internal);
     let seq = client.last_seq();
     server.clock.advance_ms(1_000);
-    // The next activation reads the session as storage has it: ended by the record.
-    assert_eq!(server.running.passivate_all().await, 1);
+    // The actor retired: the next activation reads the session as storage has it, ended by
+    // the record.
+    assert!(server.running.directory.live(user).is_none(), "the actor retired after the failed commit");
     let retry = client.send(seq, delete()).await.unwrap();
     assert_status(&retry, 200, ErrorCode::Ok);
     let Some(response::Payload::DeleteAccount(answer)) = &retry.response.payload else { panic!("no payload") };
@@ -217,5 +220,31 @@ async fn a_delete_account_whose_commit_failed_runs_again_when_retried() {
     assert_status(&another, 401, ErrorCode::Unauthenticated);
     let next = client.send(seq + 2, Payload::GetUser(GetUserReq {})).await.unwrap();
     assert_status(&next, 401, ErrorCode::Unauthenticated);
+    server.stop().await;
+}
+
+/// A kicked session's token cannot run DeleteAccount (nor anything else): only the request
+/// that ended a session may run again on it.
+#[actix_web::test]
+async fn a_kicked_token_runs_nothing() {
+    let data_dir = tempfile::tempdir().expect("a data folder");
+    let mut config = common::config(data_dir.path());
+    config.admin.token = "admin-token".into();
+    let common_url = config.storage.common();
+    let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
+    let (mut client, user) = logged_in(&server, "dev-kicked").await;
+    assert_status(&client.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 200, ErrorCode::Ok);
+    let kicked = reqwest::Client::new()
+        .post(format!("{}/admin/users/{user}/kick", server.admin_url))
+        .bearer_auth("admin-token")
+        .send()
+        .await
+        .expect("the admin listener answers");
+    assert_eq!(kicked.status().as_u16(), 200);
+    let delete = Payload::DeleteAccount(summoner_proto::api::DeleteAccountReq {
+        credential: Some(summoner_client::device("dev-kicked")),
+    });
+    assert_status(&client.call(delete).await.unwrap(), 401, ErrorCode::Unauthenticated);
+    assert_eq!(common::count_rows(&common_url, "account_deletions", "").await, 0, "nothing recorded");
     server.stop().await;
 }

@@ -293,7 +293,7 @@ on_every_backend! {
                 phase_at_ms: 0,
                 failures: 0,
             };
-            store.request_deletion(deletion).await.expect("recorded");
+            store.request_deletion(deletion, 1).await.expect("recorded");
         }
         let ids = |page: &[Deletion]| page.iter().map(|d| d.user).collect::<Vec<_>>();
         let first = store.deletions_due(1_000, 0, None, 2).await.unwrap();

@@ -31,6 +31,10 @@ pub struct Session {
     /// only a retry of its last request (with that request's reply, for one session TTL
     /// after the end), so a client whose answer was lost still learns it.
     pub ended_at_ms: Option<i64>,
+    /// The seq of the request that ended it (0: an operator's kick). That request, if its
+    /// answer was never stored, may run again on the ended session
+    /// ([`crate::UserBackend::runs_after_end`]).
+    pub ended_by_seq: u64,
 }
 
 impl Session {
@@ -39,11 +43,15 @@ impl Session {
         now_ms >= self.expires_at_ms
     }
 
-    /// This session as ended at `now_ms` (or when it first ended: ending it again moves
-    /// nothing, so its retry window never grows): it expires then, and keeps its token and id.
-    pub fn ended(mut self, now_ms: i64) -> Self {
-        let at = *self.ended_at_ms.get_or_insert(now_ms);
-        self.expires_at_ms = self.expires_at_ms.min(at);
+    /// This session as ended at `now_ms` by request `seq` (0: not by a request), or as it
+    /// first ended: ending it again changes nothing, so its retry window never grows. It
+    /// expires then, and keeps its token and id.
+    pub fn ended(mut self, now_ms: i64, seq: u64) -> Self {
+        if self.ended_at_ms.is_none() {
+            self.ended_at_ms = Some(now_ms);
+            self.ended_by_seq = seq;
+        }
+        self.expires_at_ms = self.expires_at_ms.min(self.ended_at_ms.unwrap_or(now_ms));
         self
     }
 }

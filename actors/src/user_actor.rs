@@ -246,8 +246,8 @@ impl<B: UserBackend> UserActor<B> {
         let Some(session) = live.session.as_mut().filter(|s| s.token_hash == call.token_hash) else {
             return Box::pin(fut::ready(Err(CallError::Unauthenticated)));
         };
-        let ended_at = session.ended_at_ms;
-        if ended_at.is_none() && session.is_expired(now) {
+        let ended = session.ended_at_ms.map(|at| (at, session.ended_by_seq));
+        if ended.is_none() && session.is_expired(now) {
             return Box::pin(fut::ready(Err(CallError::SessionExpired)));
         }
         // A reply kept in the cache by an earlier activation of this session, newer than
@@ -259,19 +259,19 @@ impl<B: UserBackend> UserActor<B> {
             live.last = Some(LastAnswer { seq: cached.seq, bytes: cached.bytes });
             live.last_kept = true;
         }
-        let renewal = if let Some(ended_at) = ended_at {
+        let renewal = if let Some((ended_at, ended_by)) = ended {
             // An ended session answers only a retry of its last request (Logout's or
             // DeleteAccount's answer lost on the way), for one session TTL after its end;
-            // and runs a request that ends the session in its own read step when nothing was
-            // answered since the end (DeleteAccount's retry after its commit failed: its
-            // record ended the session, its answer was never stored). It is never renewed.
+            // and runs again the request that ended it in its own read step if that was
+            // never answered (DeleteAccount's retry after its commit failed or its node
+            // died: the record ended the session, the answer was not stored). It is never
+            // renewed.
             if now >= ended_at.saturating_add(ttl) {
                 return Box::pin(fut::ready(Err(CallError::SessionOver)));
             }
-            let unanswered = live.last.as_ref().is_none_or(|last| answered_at(&last.bytes) < ended_at);
             match replay::decide(live.last.as_ref(), seq) {
                 Decision::Replay(bytes) => return Box::pin(fut::ready(Ok(bytes.to_vec()))),
-                Decision::Fresh if unanswered && self.settings.backend.runs_after_end(&call.request) => None,
+                Decision::Fresh if ended_by == seq && self.settings.backend.runs_after_end(&call.request) => None,
                 _ => return Box::pin(fut::ready(Err(CallError::Unauthenticated))),
             }
         } else {
@@ -311,11 +311,6 @@ impl<B: UserBackend> UserActor<B> {
 }
 
 type Answer<A> = actix::ResponseActFuture<A, Result<Vec<u8>, CallError>>;
-
-/// When a stored answer was made (its `server_time_ms`; 0 if it does not decode).
-fn answered_at(bytes: &[u8]) -> i64 {
-    Response::decode(bytes).map_or(0, |r| r.server_time_ms)
-}
 
 impl<B: UserBackend> UserActor<B> {
     /// Runs the handler of a fresh request on the current state, commits what it changed,
@@ -393,13 +388,14 @@ impl<B: UserBackend> UserActor<B> {
         self.fresh_code = Some(response.error);
         let bytes = response.encode_to_vec();
         let ended = ends_session.then(|| session.clone());
+        let ends = ended.is_some();
 
         let Some((delta, writes)) = change else {
             live.last = Some(LastAnswer { seq, bytes: bytes.clone() });
             // Only this actor holds it now; it goes to the cache when the actor retires.
             live.last_kept = false;
             if let Some(session) = ended {
-                return self.end_session(session, bytes, now);
+                return self.end_session(session, seq, bytes, now);
             }
             return self.finish(Ok(bytes), renewal);
         };
@@ -432,6 +428,13 @@ impl<B: UserBackend> UserActor<B> {
                     act.retire_after_reply(ctx);
                     Err(err.into())
                 }
+                Err(err) if ends => {
+                    // Its read step may have ended the session in storage (DeleteAccount):
+                    // serving on from this actor's live copy would disagree with it.
+                    tracing::error!(user.id = user, request.seq = seq, error = %err, "commit failed; nothing was applied; the actor retires");
+                    act.retire_after_reply(ctx);
+                    Err(err.into())
+                }
                 Err(err) => {
                     tracing::error!(user.id = user, request.seq = seq, error = %err, "commit failed; nothing was applied");
                     Err(err.into())
@@ -442,7 +445,7 @@ impl<B: UserBackend> UserActor<B> {
             // Logout with writes (its action log): the session ends once they are durable.
             return Box::pin(fut.then(move |result, act, _| -> Answer<Self> {
                 match result {
-                    Ok(bytes) => act.end_session(session, bytes, now),
+                    Ok(bytes) => act.end_session(session, seq, bytes, now),
                     Err(e) => Box::pin(fut::ready(Err(e))),
                 }
             }));
@@ -552,7 +555,7 @@ impl<B: UserBackend> Handler<Kick> for UserActor<B> {
             return done(Ok(false));
         };
         let user = self.user();
-        let ended = session.ended(now);
+        let ended = session.ended(now, 0);
         let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(ended.clone()), now);
         AtomicResponse::new(Box::pin(save.into_actor(self).map(move |result, act, ctx| {
             result.map_err(|err| {

@@ -200,6 +200,7 @@ impl Accounts {
             token_hash: hash_token(&token),
             expires_at_ms: now + self.session_ttl_ms,
             ended_at_ms: None,
+            ended_by_seq: 0,
         };
         let expires_at_ms = session.expires_at_ms;
         let opened = self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone()));

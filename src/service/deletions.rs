@@ -77,6 +77,8 @@ pub struct Asked {
     pub shards: UserShards,
     pub now_ms: i64,
     pub grace_ms: i64,
+    /// The seq of the DeleteAccount request: the session ends as ended by it.
+    pub seq: u64,
 }
 
 /// DeleteAccount's read: the credential must sign in `asked.user` (a platform's token is
@@ -109,7 +111,7 @@ pub async fn request(
         phase_at_ms: asked.now_ms,
         failures: 0,
     };
-    let recorded = store.request_deletion(deletion).await.map_err(storage_error)?;
+    let recorded = store.request_deletion(deletion, asked.seq).await.map_err(storage_error)?;
     tracing::info!(user.id = asked.user, due_at_ms = recorded.due_at_ms, "account deletion asked for");
     Ok(Ok(recorded.due_at_ms))
 }

@@ -78,7 +78,7 @@ pub fn fetch(
         Need::ClanPage { clan_id } => clan_page(store, catalog, user, clan_id, now_ms).boxed(),
         Need::ClanSearch { prefix } => clan_search(store, catalog, prefix, now_ms).boxed(),
         Need::AccountDeletion { credential } => {
-            let asked = Asked { user, shards: state.shards, now_ms, grace_ms: deletion_grace_ms };
+            let asked = Asked { user, shards: state.shards, now_ms, grace_ms: deletion_grace_ms, seq };
             async move { deletions::request(&store, &providers, credential.as_ref(), asked).await.map(Fetched::Deletion) }
                 .boxed()
         }

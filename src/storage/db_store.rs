@@ -452,10 +452,10 @@ impl Store for DbStore {
         })
     }
 
-    fn request_deletion(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Deletion>> {
+    fn request_deletion(&self, deletion: Deletion, seq: u64) -> BoxFuture<'static, StoreResult<Deletion>> {
         let store = self.clone();
         self.timed("record an account's deletion".into(), async move {
-            deletions::request(&store.dbs.common, deletion).await
+            deletions::request(&store.dbs.common, deletion, seq).await
         })
     }
 

@@ -295,10 +295,10 @@ impl Store for MemoryStore {
         Box::pin(ready(result.map(|()| Registered { user_id, created: true, shards: UserShards::default() })))
     }
 
-    fn request_deletion(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Deletion>> {
+    fn request_deletion(&self, deletion: Deletion, seq: u64) -> BoxFuture<'static, StoreResult<Deletion>> {
         let mut inner = self.inner();
-        if let Some(session) = inner.sessions.get_mut(&deletion.user).filter(|s| s.ended_at_ms.is_none()) {
-            *session = session.clone().ended(deletion.requested_at_ms);
+        if let Some(session) = inner.sessions.get_mut(&deletion.user) {
+            *session = session.clone().ended(deletion.requested_at_ms, seq);
         }
         Box::pin(ready(Ok(*inner.deletions.entry(deletion.user).or_insert(deletion))))
     }
@@ -753,11 +753,11 @@ impl Store for MemoryStore {
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>> {
         let mut inner = self.inner();
         match session {
-            // As in the database: a session once ended is not brought back by a renewal.
-            Some(s)
-                if s.ended_at_ms.is_none()
-                    && inner.sessions.get(&user).is_some_and(|o| o.id == s.id && o.ended_at_ms.is_some()) =>
-            {
+            // As in the database: a session once ended stays as it first ended.
+            Some(s) if inner.sessions.get(&user).is_some_and(|o| o.id == s.id && o.ended_at_ms.is_some()) => {
+                if s.ended_at_ms.is_some() {
+                    return Box::pin(ready(Ok(())));
+                }
                 return Box::pin(ready(Err(StoreError::NotFound(format!("the live session of user {user}")))));
             }
             Some(s) => inner.sessions.insert(user, s),

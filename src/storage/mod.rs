@@ -512,9 +512,10 @@ pub trait Store: Send + Sync + 'static {
     }
 
     /// Records `deletion` (waiting) unless one is recorded for its user already, and ends the
-    /// user's session, in one transaction; answers the deletion in force (an earlier request
-    /// keeps its time).
-    fn request_deletion(&self, deletion: Deletion) -> BoxFuture<'static, StoreResult<Deletion>> {
+    /// user's session as ended by request `seq` (unless it ended already), in one
+    /// transaction; answers the deletion in force (an earlier request keeps its time).
+    fn request_deletion(&self, deletion: Deletion, seq: u64) -> BoxFuture<'static, StoreResult<Deletion>> {
+        let _ = seq;
         no_deletions(deletion.user)
     }
 

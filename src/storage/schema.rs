@@ -28,6 +28,7 @@ diesel::table! {
         token_hash -> Nullable<Binary>,
         expires_at_ms -> BigInt,
         ended_at_ms -> BigInt,
+        ended_by_seq -> BigInt,
     }
 }
 

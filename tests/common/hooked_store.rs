@@ -194,8 +194,9 @@ impl<H: CommitHook> Store for HookedStore<H> {
     fn request_deletion(
         &self,
         deletion: summoner::storage::Deletion,
+        seq: u64,
     ) -> BoxFuture<'static, StoreResult<summoner::storage::Deletion>> {
-        self.inner.request_deletion(deletion)
+        self.inner.request_deletion(deletion, seq)
     }
 
     fn cancel_deletion(

@@ -54,13 +54,14 @@ impl<B: UserBackend> UserActor<B> {
         }
     }
 
-    /// Ends the session (Logout, DeleteAccount): stores it as ended, then forgets the token.
-    pub(super) fn end_session(&mut self, session: Session, bytes: Vec<u8>, now: i64) -> Answer<Self> {
+    /// Ends the session by request `seq` (Logout, DeleteAccount): stores it as ended, then
+    /// forgets the token.
+    pub(super) fn end_session(&mut self, session: Session, seq: u64, bytes: Vec<u8>, now: i64) -> Answer<Self> {
         let user = self.user();
         let Phase::Ready(live) = &self.phase else {
             return Box::pin(fut::ready(Err(CallError::Internal("user state is not loaded".into()))));
         };
-        let ended = session.ended(now);
+        let ended = session.ended(now, seq);
         let save = self.settings.backend.save_session(user, &live.state, SessionChange::End(ended.clone()), now);
         Box::pin(save.into_actor(self).map(move |result, act, ctx| {
             if let Err(err) = result {

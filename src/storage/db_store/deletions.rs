@@ -60,9 +60,9 @@ pub(super) async fn deletion_of(common: &Db, user: i64) -> StoreResult<Option<De
     row.map(deletion_of_row).transpose()
 }
 
-/// Records `deletion` unless its user has one, and ends the user's session, in one
-/// transaction; answers the deletion in force.
-pub(super) async fn request(common: &Db, deletion: Deletion) -> StoreResult<Deletion> {
+/// Records `deletion` unless its user has one, and ends the user's session as ended by
+/// request `seq` (unless it ended already), in one transaction; answers the deletion in force.
+pub(super) async fn request(common: &Db, deletion: Deletion, seq: u64) -> StoreResult<Deletion> {
     let what = "record an account's deletion";
     let user = deletion.user as i64;
     with_conn!(common, what, |conn| {
@@ -88,7 +88,11 @@ pub(super) async fn request(common: &Db, deletion: Deletion) -> StoreResult<Dele
             // finds the user and gets its stored reply.
             let at = deletion.requested_at_ms;
             diesel::update(sessions::table.find(user).filter(sessions::ended_at_ms.eq(0)))
-                .set((sessions::expires_at_ms.eq(at), sessions::ended_at_ms.eq(at)))
+                .set((
+                    sessions::expires_at_ms.eq(at),
+                    sessions::ended_at_ms.eq(at),
+                    sessions::ended_by_seq.eq(seq as i64),
+                ))
                 .execute(conn)
                 .await
                 .map(drop)

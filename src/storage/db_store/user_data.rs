@@ -57,7 +57,7 @@ pub(super) async fn load_user(
 ) -> StoreResult<Result<(Loaded<UserRows>, i64), u16>> {
     let what = format!("load user {user}");
     let id = user as i64;
-    type AccountRow = (i16, i16, Option<i64>, Option<Vec<u8>>, Option<i64>, Option<i64>);
+    type AccountRow = (i16, i16, Option<i64>, Option<Vec<u8>>, Option<i64>, Option<i64>, Option<i64>);
     let account: Option<AccountRow> = with_conn!(store.dbs.common, &what, |conn| {
         accounts::table
             .left_join(sessions::table.on(sessions::user_id.eq(accounts::user_id)))
@@ -69,13 +69,14 @@ pub(super) async fn load_user(
                 sessions::token_hash.nullable(),
                 sessions::expires_at_ms.nullable(),
                 sessions::ended_at_ms.nullable(),
+                sessions::ended_by_seq.nullable(),
             ))
             .first(conn)
             .await
             .optional()
             .map_err(db(&what))
     })?;
-    let Some((game, log, session_id, hash, expires, ended)) = account else {
+    let Some((game, log, session_id, hash, expires, ended, ended_by)) = account else {
         return Err(StoreError::NotFound(what));
     };
     let shards = UserShards { game, log };
@@ -104,6 +105,7 @@ pub(super) async fn load_user(
             token_hash: TokenHash(h),
             expires_at_ms,
             ended_at_ms: ended.filter(|at| *at > 0),
+            ended_by_seq: ended_by.unwrap_or(0) as u64,
         }),
         _ => None,
     };
@@ -276,29 +278,41 @@ async fn profiles_on(store: &DbStore, by_shard: HashMap<i16, Vec<(i64, i16)>>) -
 /// Stores `session` as the user's current one (None: no session).
 pub(super) async fn save_session(dbs: Arc<Databases>, user: UserId, session: Option<Session>) -> StoreResult<()> {
     let what = format!("save session of user {user}");
-    let (session_id, hash, expires, ended) = match &session {
-        Some(s) => (s.id as i64, Some(s.token_hash.0.to_vec()), s.expires_at_ms, s.ended_at_ms.unwrap_or(0)),
-        None => (0, None, 0, 0),
+    let (session_id, hash, expires, ended, ended_by) = match &session {
+        Some(s) => (
+            s.id as i64,
+            Some(s.token_hash.0.to_vec()),
+            s.expires_at_ms,
+            s.ended_at_ms.unwrap_or(0),
+            s.ended_by_seq as i64,
+        ),
+        None => (0, None, 0, 0, 0),
     };
-    // A session once ended stays so: a renewal by an actor that has not heard of the end
-    // (DeleteAccount ends it in its read step) does not bring it back; a new login (another
+    // A session once ended stays as it first ended: a renewal by an actor that has not heard
+    // of the end (DeleteAccount ends it in its read step) does not bring it back, and ending
+    // it again moves neither its time nor the request that ended it. A new login (another
     // session id) replaces it.
     let n = with_conn!(dbs.common, &what, |conn| {
-        let mut update = diesel::update(sessions::table.find(user as i64)).into_boxed();
-        if ended == 0 {
-            update = update.filter(sessions::session_id.ne(session_id).or(sessions::ended_at_ms.eq(0)));
-        }
-        update
-            .set((
-                sessions::session_id.eq(session_id),
-                sessions::token_hash.eq(&hash),
-                sessions::expires_at_ms.eq(expires),
-                sessions::ended_at_ms.eq(ended),
-            ))
-            .execute(conn)
-            .await
-            .map_err(db(&what))
+        diesel::update(
+            sessions::table
+                .find(user as i64)
+                .filter(sessions::session_id.ne(session_id).or(sessions::ended_at_ms.eq(0))),
+        )
+        .set((
+            sessions::session_id.eq(session_id),
+            sessions::token_hash.eq(&hash),
+            sessions::expires_at_ms.eq(expires),
+            sessions::ended_at_ms.eq(ended),
+            sessions::ended_by_seq.eq(ended_by),
+        ))
+        .execute(conn)
+        .await
+        .map_err(db(&what))
     })?;
+    if n == 0 && ended != 0 {
+        // Ended already (or the account is gone): nothing more to store.
+        return Ok(());
+    }
     if n == 0 {
         return Err(StoreError::NotFound(what));
     }
