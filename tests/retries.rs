@@ -234,6 +234,8 @@ async fn a_kicked_token_runs_nothing() {
     let server = TestServer::start(config, Arc::new(ManualClock::new())).await;
     let (mut client, user) = logged_in(&server, "dev-kicked").await;
     assert_status(&client.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 200, ErrorCode::Ok);
+    // The kick comes later than the last answer.
+    server.clock.advance_ms(1_000);
     let kicked = reqwest::Client::new()
         .post(format!("{}/admin/users/{user}/kick", server.admin_url))
         .bearer_auth("admin-token")
@@ -244,7 +246,9 @@ async fn a_kicked_token_runs_nothing() {
     let delete = Payload::DeleteAccount(summoner_proto::api::DeleteAccountReq {
         credential: Some(summoner_client::device("dev-kicked")),
     });
-    assert_status(&client.call(delete).await.unwrap(), 401, ErrorCode::Unauthenticated);
+    assert_status(&client.call(delete.clone()).await.unwrap(), 401, ErrorCode::Unauthenticated);
+    // Nor with seq 0, the seq a kick records as having ended the session.
+    assert_status(&client.send(0, delete).await.unwrap(), 401, ErrorCode::Unauthenticated);
     assert_eq!(common::count_rows(&common_url, "account_deletions", "").await, 0, "nothing recorded");
     server.stop().await;
 }

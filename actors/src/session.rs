@@ -31,9 +31,9 @@ pub struct Session {
     /// only a retry of its last request (with that request's reply, for one session TTL
     /// after the end), so a client whose answer was lost still learns it.
     pub ended_at_ms: Option<i64>,
-    /// The seq of the request that ended it (0: an operator's kick). That request, if its
-    /// answer was never stored, may run again on the ended session
-    /// ([`crate::UserBackend::runs_after_end`]).
+    /// The seq of the request that ended it when that request may run again on the session
+    /// it ended, its answer never stored ([`crate::UserBackend::runs_after_end`]:
+    /// DeleteAccount); 0 otherwise (Logout, an operator's kick).
     pub ended_by_seq: u64,
 }
 

@@ -271,7 +271,11 @@ impl<B: UserBackend> UserActor<B> {
             }
             match replay::decide(live.last.as_ref(), seq) {
                 Decision::Replay(bytes) => return Box::pin(fut::ready(Ok(bytes.to_vec()))),
-                Decision::Fresh if ended_by == seq && self.settings.backend.runs_after_end(&call.request) => None,
+                Decision::Fresh
+                    if ended_by != 0 && ended_by == seq && self.settings.backend.runs_after_end(&call.request) =>
+                {
+                    None
+                }
                 _ => return Box::pin(fut::ready(Err(CallError::Unauthenticated))),
             }
         } else {
@@ -302,6 +306,11 @@ impl<B: UserBackend> UserActor<B> {
                     Ok(fetched) => act.run_fresh(ctx, request, Some(fetched), now, renewal),
                     Err(err) => {
                         tracing::warn!(user.id = user, request.seq = seq, error = %err, "could not read what the request needs");
+                        if act.settings.backend.runs_after_end(&request) {
+                            // Its read step may have ended the session in storage before it
+                            // failed: this actor's live copy must not go on serving it.
+                            act.retire_after_reply(ctx);
+                        }
                         act.finish(Err(err.into()), renewal)
                     }
                 }
@@ -325,6 +334,7 @@ impl<B: UserBackend> UserActor<B> {
     ) -> Answer<Self> {
         let user = self.user();
         let seq = request.seq;
+        let ended_by = if self.settings.backend.runs_after_end(&request) { seq } else { 0 };
         let Phase::Ready(live) = &mut self.phase else {
             return Box::pin(fut::ready(Err(CallError::Internal("user state is not loaded".into()))));
         };
@@ -346,7 +356,7 @@ impl<B: UserBackend> UserActor<B> {
             }
         };
         let Some(follow_up) = backend.follow_up(user, state, &handled) else {
-            return self.answer(handled, session, seq, now, renewal);
+            return self.answer(handled, session, seq, ended_by, now, renewal);
         };
         if let Some(tracked) = &self.probe {
             tracked.probe().set_stage(Stage::QuestActor, None);
@@ -365,16 +375,19 @@ impl<B: UserBackend> UserActor<B> {
                 return Box::pin(fut::ready(Err(CallError::Internal("user actor stopped during the request".into()))));
             };
             act.settings.backend.merge(&live.state, &mut handled, added);
-            act.answer(handled, session, seq, now, renewal)
+            act.answer(handled, session, seq, ended_by, now, renewal)
         }))
     }
 
     /// Encodes a handled request's reply, commits its change with it, and answers.
+    /// `ended_by`: the seq to record as ending the session if the request ends it (its own
+    /// when it may run again on the session it ended, else 0).
     fn answer(
         &mut self,
         handled: Handled<B::Delta, B::Writes>,
         session: Session,
         seq: u64,
+        ended_by: u64,
         now: i64,
         renewal: Option<Session>,
     ) -> Answer<Self> {
@@ -395,7 +408,7 @@ impl<B: UserBackend> UserActor<B> {
             // Only this actor holds it now; it goes to the cache when the actor retires.
             live.last_kept = false;
             if let Some(session) = ended {
-                return self.end_session(session, seq, bytes, now);
+                return self.end_session(session, ended_by, bytes, now);
             }
             return self.finish(Ok(bytes), renewal);
         };
@@ -445,7 +458,7 @@ impl<B: UserBackend> UserActor<B> {
             // Logout with writes (its action log): the session ends once they are durable.
             return Box::pin(fut.then(move |result, act, _| -> Answer<Self> {
                 match result {
-                    Ok(bytes) => act.end_session(session, seq, bytes, now),
+                    Ok(bytes) => act.end_session(session, ended_by, bytes, now),
                     Err(e) => Box::pin(fut::ready(Err(e))),
                 }
             }));
