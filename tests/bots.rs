@@ -29,6 +29,10 @@ async fn swarm(store: Option<Arc<dyn Store>>, bots: usize, secs: u64, mix: Mix) 
     swarm_with(store, bots, secs, mix, |_| {}).await
 }
 
+/// One swarm at a time: each test judges what its bots managed in a few seconds, which a
+/// second swarm on the same two cores would take from it.
+static ONE_SWARM: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// [`swarm`], with its options changed by `tune`.
 async fn swarm_with(
     store: Option<Arc<dyn Store>>,
@@ -37,6 +41,7 @@ async fn swarm_with(
     mix: Mix,
     tune: impl FnOnce(&mut SwarmOptions),
 ) -> Run {
+    let _alone = ONE_SWARM.lock().await;
     let data_dir = tempfile::tempdir().unwrap();
     let gamedata_dir = tempfile::tempdir().unwrap();
     let data = quick_play(gamedata_dir.path());
