@@ -177,13 +177,13 @@ impl Accounts {
     }
 
     /// Login, once the user is known ([`Self::account`]): a new session for `user`, ending
-    /// the previous one, opened by the user's actor on this node. An account whose deletion
-    /// waits out its grace period gets no session unless `cancel_deletion` asks to keep it
-    /// (then the deletion is cancelled once the session is open), and one being erased none
-    /// at all: both are read before the session opens, so a refused Login leaves the session
-    /// DeleteAccount ended as it was (a retry of that request still gets its answer). Read
-    /// again once it is open: an erasure that started meanwhile ends it and refuses the login
-    /// (the erasure starts only while no session is live, so it did not start on this one).
+    /// the previous one, opened by the user's actor on this node. The account's deletion is
+    /// read once, before the session opens: one waiting out its grace period gets no session
+    /// unless `cancel_deletion` asks to keep it (then it is cancelled once the session is
+    /// open), and one being erased none at all, so a refused Login leaves the session
+    /// DeleteAccount ended as it was (a retry of that request still gets its answer). With
+    /// no deletion then, none can be due before the session is open (a grace period lasts at
+    /// least a minute), and once a session is live no erasure starts: no second read.
     pub async fn open(&self, user: u64, cancel_deletion: bool) -> Result<LoginRes, AccountError> {
         let before = self.store.deletion_of(user).await?;
         match before {
@@ -215,7 +215,10 @@ impl Accounts {
             }
             Err(e) => return Err(e.into()),
         };
-        let deletion_cancelled = self.keep_or_refuse(user, cancel_deletion).await?;
+        let deletion_cancelled = match before {
+            Some(_) => self.cancel(user).await?,
+            None => false,
+        };
         self.log(user, state.shards, "login", String::new(), now).await;
         // The session is open: a notice that cannot be read now is shown at the next login.
         let notice = notice.unwrap_or_else(|e| {
@@ -234,28 +237,22 @@ impl Accounts {
         })
     }
 
-    /// After a session of `user` opened: whether its deletion waiting out the grace period
-    /// was cancelled (as `cancel` asks), or the refusal when the deletion stands (the session
-    /// is ended again first).
-    async fn keep_or_refuse(&self, user: u64, cancel: bool) -> Result<bool, AccountError> {
-        let refusal = match self.store.deletion_of(user).await? {
+    /// Cancels `user`'s deletion once a session of the user opened (the Login asked to):
+    /// whether it did (false: a login alongside did), or, if its erasure started meanwhile,
+    /// the refusal, the session ended again first.
+    async fn cancel(&self, user: u64) -> Result<bool, AccountError> {
+        match self.store.cancel_deletion(user).await? {
+            Some(DeletionPhase::Waiting) => {
+                tracing::info!(user.id = user, "account deletion cancelled by a login");
+                return Ok(true);
+            }
             None => return Ok(false),
-            Some(d) if d.phase == DeletionPhase::Waiting && !cancel => AccountError::DeletionPending(d.due_at_ms),
-            Some(d) if d.phase == DeletionPhase::Waiting => match self.store.cancel_deletion(user).await? {
-                // Cancelled here, or by a login alongside.
-                Some(DeletionPhase::Waiting) | None => {
-                    tracing::info!(user.id = user, "account deletion cancelled by a login");
-                    return Ok(true);
-                }
-                // Its erasure started meanwhile.
-                Some(_) => AccountError::NotRegistered,
-            },
-            Some(_) => AccountError::NotRegistered,
-        };
-        if let Err(e) = self.directory.ask(user, self.request_timeout, || Kick).await {
-            tracing::warn!(user.id = user, error = %e, "a session refused for the account's deletion not ended");
+            Some(_) => {}
         }
-        Err(refusal)
+        if let Err(e) = self.directory.ask(user, self.request_timeout, || Kick).await {
+            tracing::warn!(user.id = user, error = %e, "a session opened on an account being erased not ended");
+        }
+        Err(AccountError::NotRegistered)
     }
 
     /// Whether `user`'s account is being erased (a failed read counts as not).
