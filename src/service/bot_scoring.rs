@@ -120,19 +120,17 @@ impl BotScoring {
         // Read last, just before the write: a user whose erasure started is not scored, so
         // a run whose read came before the erasure's last step (which deletes the user's
         // scores at least `deletions::SETTLE_MS` after the erasure starts) brings none back.
-        let active: Vec<u64> =
-            users.iter().filter(|(_, a)| a.days.last().is_some_and(|d| !d.is_empty())).map(|(u, _)| *u).collect();
+        let active: Vec<(&u64, &Activity)> =
+            users.iter().filter(|(_, a)| a.days.last().is_some_and(|d| !d.is_empty())).collect();
         let erasing: BTreeSet<u64> = self
             .store
-            .erasing_among(active)
+            .erasing_among(active.iter().map(|(u, _)| **u).collect())
             .await
             .map_err(|e| format!("read which users are being erased: {e}"))?
             .into_iter()
             .collect();
         let mut by_shard: BTreeMap<i16, Vec<BotScoreRow>> = BTreeMap::new();
-        for (user, activity) in
-            users.iter().filter(|(u, a)| a.days.last().is_some_and(|d| !d.is_empty()) && !erasing.contains(u))
-        {
+        for (user, activity) in active.into_iter().filter(|(u, _)| !erasing.contains(u)) {
             let features = bot_score::features(*user, &activity.days, &trades, DAY_MS);
             by_shard.entry(activity.shard).or_default().push(row(*user, day_ms, &features, now_ms)?);
         }
