@@ -83,8 +83,15 @@ pub fn fetch(
                 .boxed()
         }
         Need::OwnLog { action, before, limit } => {
-            let query =
-                UserLogQuery { user, log_shard: state.shards.log, actions: vec![action.to_owned()], before, limit };
+            let query = UserLogQuery {
+                user,
+                log_shard: state.shards.log,
+                actions: vec![action.to_owned()],
+                before,
+                from_ms: 0,
+                to_ms: i64::MAX,
+                limit,
+            };
             async move { store.user_logs(query).await.map(Fetched::OwnLog).map_err(storage_error) }.boxed()
         }
     }

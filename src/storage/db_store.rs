@@ -40,13 +40,14 @@ use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, INBOX, LAST_REPLIES, LOG_OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, BotScoreRow, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase,
-    ExportedTable, LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, UserLogQuery, UserPlace,
-    UserRows, UserShards,
+    ExportedTable, FoundProfile, LoggedAction, OperatorActionQuery, OperatorActionRow, ProfileRow, Registered, Store,
+    StoreError, StoreResult, UserLogQuery, UserPlace, UserRows, UserShards,
 };
 use crate::with_conn;
 
 mod bot_scores;
 mod clans;
+mod console;
 mod deletions;
 mod export;
 mod logs;
@@ -719,6 +720,37 @@ impl Store for DbStore {
 
     fn log_shards(&self) -> Vec<i16> {
         self.dbs.log.keys().copied().collect()
+    }
+
+    fn search_nicknames(
+        &self,
+        prefix: String,
+        after: UserId,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<FoundProfile>>> {
+        self.timed("search nicknames".into(), console::search_nicknames(self.clone(), prefix, after, limit))
+    }
+
+    fn outbox_of(&self, user: UserId, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
+        self.timed(format!("read the outbox of user {user}"), console::outbox_of(self.clone(), user, limit))
+    }
+
+    fn record_operator_action(&self, row: OperatorActionRow) -> BoxFuture<'static, StoreResult<()>> {
+        self.timed("record an operator action".into(), console::record_operator_action(self.clone(), row))
+    }
+
+    fn finish_operator_action(
+        &self,
+        action_id: u64,
+        outcome: String,
+        finished_at_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<()>> {
+        let work = console::finish_operator_action(self.clone(), action_id, outcome, finished_at_ms);
+        self.timed(format!("record the outcome of operator action {action_id}"), work)
+    }
+
+    fn operator_actions(&self, query: OperatorActionQuery) -> BoxFuture<'static, StoreResult<Vec<OperatorActionRow>>> {
+        self.timed("read the operator audit log".into(), console::operator_actions(self.clone(), query))
     }
 
     fn logs_between(

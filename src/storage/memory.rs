@@ -15,8 +15,8 @@ use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, BotScoreRow, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase,
-    LoggedAction, ProfileRow, Registered, Store, StoreError, StoreResult, Sweep, UserLogQuery, UserPlace, UserRows,
-    UserShards,
+    FoundProfile, LoggedAction, OperatorActionQuery, OperatorActionRow, ProfileRow, Registered, Store, StoreError,
+    StoreResult, Sweep, UserLogQuery, UserPlace, UserRows, UserShards,
 };
 
 #[derive(Default)]
@@ -43,6 +43,8 @@ struct Inner {
     deletion_retry_at: BTreeMap<UserId, i64>,
     /// Bot scores by (user, day), as `bot_scores`.
     bot_scores: BTreeMap<(UserId, i64), BotScoreRow>,
+    /// Operators' actions by id, as `operator_actions`.
+    operator_actions: BTreeMap<u64, OperatorActionRow>,
 }
 
 /// A kept action-log record as the stores read it back.
@@ -722,6 +724,88 @@ impl Store for MemoryStore {
         found.sort_by(|a, b| a.get(1).cmp(&b.get(1)));
         found.truncate(limit);
         Box::pin(ready(Ok(found)))
+    }
+
+    fn search_nicknames(
+        &self,
+        prefix: String,
+        after: UserId,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<FoundProfile>>> {
+        let prefix = prefix.to_lowercase();
+        let inner = self.inner();
+        let mut found: Vec<(u64, FoundProfile)> = inner
+            .tables
+            .get(USERS.name)
+            .into_iter()
+            .flat_map(|rows| rows.values())
+            .filter_map(|row| match (row.first(), row.get(1)) {
+                (Some(Value::Int(id)), Some(Value::Text(name)))
+                    if (*id as u64) > after && name.to_lowercase().starts_with(&prefix) =>
+                {
+                    Some((*id as u64, FoundProfile { game_shard: UserShards::default().game, row: row.clone() }))
+                }
+                _ => None,
+            })
+            .collect();
+        found.sort_by_key(|(id, _)| *id);
+        Box::pin(ready(Ok(found.into_iter().take(limit).map(|(_, f)| f).collect())))
+    }
+
+    fn outbox_of(&self, user: UserId, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
+        let inner = self.inner();
+        let sender = Value::uint(user);
+        let rows = inner
+            .tables
+            .get(OUTBOX.name)
+            .into_iter()
+            .flat_map(|rows| rows.values())
+            .filter(|row| row.get(1) == Some(&sender))
+            .take(limit)
+            .cloned()
+            .collect();
+        Box::pin(ready(Ok(rows)))
+    }
+
+    fn record_operator_action(&self, row: OperatorActionRow) -> BoxFuture<'static, StoreResult<()>> {
+        let mut inner = self.inner();
+        if inner.operator_actions.contains_key(&row.action_id) {
+            let e = StoreError::Conflict(format!("operator action {} is recorded already", row.action_id));
+            return Box::pin(ready(Err(e)));
+        }
+        inner.operator_actions.insert(row.action_id, row);
+        Box::pin(ready(Ok(())))
+    }
+
+    fn finish_operator_action(
+        &self,
+        action_id: u64,
+        outcome: String,
+        finished_at_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<()>> {
+        let mut inner = self.inner();
+        let done = match inner.operator_actions.get_mut(&action_id) {
+            Some(row) => {
+                (row.outcome, row.finished_at_ms) = (outcome, finished_at_ms);
+                Ok(())
+            }
+            None => Err(StoreError::NotFound(format!("operator action {action_id}"))),
+        };
+        Box::pin(ready(done))
+    }
+
+    fn operator_actions(&self, query: OperatorActionQuery) -> BoxFuture<'static, StoreResult<Vec<OperatorActionRow>>> {
+        let inner = self.inner();
+        let rows = inner
+            .operator_actions
+            .range(..query.before)
+            .rev()
+            .map(|(_, row)| row)
+            .filter(|row| query.user.is_none_or(|user| row.user_id == user))
+            .take(query.limit)
+            .cloned()
+            .collect();
+        Box::pin(ready(Ok(rows)))
     }
 
     fn clan_op(&self, user: UserId, session: u64, seq: u64) -> BoxFuture<'static, StoreResult<Option<Vec<u8>>>> {

@@ -147,13 +147,53 @@ pub struct BotScoreRow {
 }
 
 /// A page of one user's action log, newest first: rows of the given actions (all when
-/// empty) with a log id below `before`.
+/// empty) with a log id below `before` and a time in `from_ms..to_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserLogQuery {
     pub user: UserId,
     /// The user's log shard.
     pub log_shard: i16,
     pub actions: Vec<String>,
+    pub before: u64,
+    /// Rows logged at or after this time (0: from the start).
+    pub from_ms: i64,
+    /// Rows logged before this time (`i64::MAX`: up to now).
+    pub to_ms: i64,
+    pub limit: usize,
+}
+
+/// A profile row found by a search, and the game shard it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundProfile {
+    pub game_shard: i16,
+    /// A row of `tables::USERS`.
+    pub row: Row,
+}
+
+/// One operator action as the common database keeps it (`tables::OPERATOR_ACTIONS`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OperatorActionRow {
+    pub action_id: u64,
+    pub at_ms: i64,
+    pub operator: String,
+    pub action: String,
+    pub user_id: UserId,
+    pub reason: String,
+    pub detail: String,
+    /// `pending` until the action answered, then what it did or why it failed.
+    pub outcome: String,
+    /// When the outcome was written (0: it has not been).
+    pub finished_at_ms: i64,
+}
+
+/// Pending: the outcome an operator action is recorded with before it runs.
+pub const OPERATOR_ACTION_PENDING: &str = "pending";
+
+/// A page of the operator audit log, newest first: actions (on `user` only, when given) with
+/// an id below `before`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorActionQuery {
+    pub user: Option<UserId>,
     pub before: u64,
     pub limit: usize,
 }
@@ -163,6 +203,7 @@ impl UserLogQuery {
     pub fn admits(&self, log: &LoggedAction) -> bool {
         log.user_id == self.user
             && log.log_id < self.before
+            && (self.from_ms..self.to_ms).contains(&log.at_ms)
             && (self.actions.is_empty() || self.actions.contains(&log.action))
     }
 }
@@ -463,6 +504,49 @@ pub trait Store: Send + Sync + 'static {
     /// A page of one user's action log from their log shard, newest first.
     fn user_logs(&self, query: UserLogQuery) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>>;
 
+    /// Profiles whose nickname starts with `prefix`, ignoring case (`%` and `_` match
+    /// themselves), with a user id above `after`: one query per game shard, merged by user id,
+    /// at most `limit` in all.
+    fn search_nicknames(
+        &self,
+        prefix: String,
+        after: UserId,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<FoundProfile>>> {
+        let _ = (prefix, after, limit);
+        not_kept("search nicknames")
+    }
+
+    /// The deliveries `user` sent that wait in their game shard's outbox (`OUTBOX` rows), at
+    /// most `limit`, oldest first.
+    fn outbox_of(&self, user: UserId, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
+        let _ = (user, limit);
+        not_kept("read an outbox")
+    }
+
+    /// Records an operator's action (before it runs, with the outcome pending).
+    fn record_operator_action(&self, row: OperatorActionRow) -> BoxFuture<'static, StoreResult<()>> {
+        let _ = row;
+        not_kept("record an operator action")
+    }
+
+    /// Writes the outcome of recorded operator action `action_id`.
+    fn finish_operator_action(
+        &self,
+        action_id: u64,
+        outcome: String,
+        finished_at_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<()>> {
+        let _ = (action_id, outcome, finished_at_ms);
+        not_kept("record an operator action's outcome")
+    }
+
+    /// A page of the operator audit log, newest first.
+    fn operator_actions(&self, query: OperatorActionQuery) -> BoxFuture<'static, StoreResult<Vec<OperatorActionRow>>> {
+        let _ = query;
+        not_kept("read the operator audit log")
+    }
+
     /// A clan's rows, or None when there is no such clan.
     fn clan(&self, clan_id: u64) -> BoxFuture<'static, StoreResult<Option<ClanRows>>>;
 
@@ -640,6 +724,12 @@ pub trait Store: Send + Sync + 'static {
 
 /// The answer of a store that keeps no accounts to delete (benchmarks, unit tests) to a
 /// call that must change or read one. Reads of deletions answer that there are none.
+/// What a store that does not keep `what` answers.
+fn not_kept<T: Send + 'static>(what: &str) -> BoxFuture<'static, StoreResult<T>> {
+    let e = StoreError::Database(what.to_owned(), "this store does not keep it".to_owned());
+    Box::pin(futures_util::future::ready(Err(e)))
+}
+
 fn no_deletions<T: Send + 'static>(user: UserId) -> BoxFuture<'static, StoreResult<T>> {
     Box::pin(futures_util::future::ready(Err(StoreError::NotFound(format!("deletions of user {user} in this store")))))
 }

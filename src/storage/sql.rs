@@ -491,11 +491,14 @@ pub fn select_user_logs<'a>(
     user: &'a Value,
     actions: &'a [Value],
     before: &'a Value,
+    during: (&'a Value, &'a Value),
     limit: usize,
 ) -> Statement<'a> {
     let mut s = Statement::new(dialect, select(dialect, &ACTION_LOG));
     s.push(" WHERE user_id = ").param(Bind::Value(ColType::BigInt, user));
     s.push(" AND log_id < ").param(Bind::Value(ColType::BigInt, before));
+    s.push(" AND at_ms >= ").param(Bind::Value(ColType::BigInt, during.0));
+    s.push(" AND at_ms < ").param(Bind::Value(ColType::BigInt, during.1));
     if !actions.is_empty() {
         s.push(" AND action IN (");
         for (i, action) in actions.iter().enumerate() {

@@ -296,3 +296,22 @@ pub static CLAN_OPS: TableDef = TableDef {
     columns: &[col("result", Bytes), col("at_ms", BigInt)],
     stamped: false,
 };
+
+/// What operators did to users (the common database): who, when, which action, to whom, why,
+/// what it carried, and how it ended (`pending` until the action answered; `finished_at_ms`
+/// 0 until then). Keyed by an id that grows with time, so newest first is by id.
+pub static OPERATOR_ACTIONS: TableDef = TableDef {
+    name: "operator_actions",
+    key: &[col("action_id", BigInt)],
+    columns: &[
+        col("at_ms", BigInt),
+        col("operator", Text),
+        col("action", Text),
+        USER_ID,
+        col("reason", Text),
+        col("detail", Text),
+        col("outcome", Text),
+        col("finished_at_ms", BigInt),
+    ],
+    stamped: false,
+};

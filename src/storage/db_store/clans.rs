@@ -50,7 +50,7 @@ pub(super) async fn clan_of(store: DbStore, user: UserId) -> StoreResult<Option<
 }
 
 /// `prefix` as a LIKE pattern: `!` escapes the pattern's own characters.
-fn like_prefix(prefix: &str) -> String {
+pub(super) fn like_prefix(prefix: &str) -> String {
     let mut pattern = String::with_capacity(prefix.len() + 1);
     for c in prefix.chars() {
         if matches!(c, '!' | '%' | '_') {

@@ -1,0 +1,1 @@
+DROP INDEX users_nickname_nocase;
