@@ -8,7 +8,9 @@
 //! by a form), `GET /admin/jobs` and `POST /admin/jobs/{name}/run` (scheduled jobs: `admin/jobs.rs`),
 //! `POST /admin/actors/passivate` (every serving user actor retires, keeping its last answer;
 //! one still loading its state reads storage anyway: the next request of each user reads
-//! storage again; what the bot swarm's check asks first).
+//! storage again; what the bot swarm's check asks first), the console's views
+//! (`GET /admin/search`, `GET /admin/users/{id}/history`, `GET /admin/audit/operators`:
+//! `admin/console.rs`) and the live traffic (`GET /admin/live`: `admin/live.rs`).
 //!
 //! Answers are plain text for operators and scripts (grants, audits and passivation answer
 //! JSON); the endpoints' failures become statuses in `admin/error.rs` (the page renders
@@ -26,14 +28,17 @@ use summoner_actors::{Directory, InFlight};
 use crate::api::ApiState;
 use crate::service::backend::GameBackend;
 use crate::service::catalog::{Catalog, Reloaded};
+use crate::service::console::Console;
 use crate::service::notice::NoticeBoard;
-use crate::service::operators::Operators;
+use crate::service::operators::{Acting, Operators};
 
 pub mod actors;
 mod audit;
+pub mod console;
 pub mod diagnose;
 pub mod error;
 mod jobs;
+pub mod live;
 mod mail;
 pub mod page;
 pub mod scrape;
@@ -48,6 +53,10 @@ pub struct AdminState {
     pub notices: Arc<NoticeBoard>,
     /// What operators do to users.
     pub operators: Operators,
+    /// What the console reads about players.
+    pub console: Console,
+    /// The recent traffic, for the live view.
+    pub live: Arc<live::Live>,
     /// The live user actors, as lists show them.
     pub directory: Arc<Directory<GameBackend>>,
     /// Every request in flight.
@@ -166,6 +175,34 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
         .add(("Referrer-Policy", "same-origin"))
 }
 
+/// The header naming the operator of a bearer request that acts on a user (the page's
+/// requests act as the name given at sign-in).
+pub const OPERATOR_HEADER: &str = "x-summoner-operator";
+
+/// Who acts on a user with `req`, for `reason`, once `req` is authorized: the page
+/// session's operator, or a bearer request's [`OPERATOR_HEADER`]. Without either, or without
+/// a reason, nothing is done (400).
+pub(crate) fn acting(req: &HttpRequest, state: &AdminState, reason: Option<&str>) -> Result<Acting, AdminError> {
+    check(req, state)?;
+    let operator = if req.headers().contains_key(AUTHORIZATION) {
+        let header = req.headers().get(OPERATOR_HEADER).and_then(|v| v.to_str().ok());
+        header.map(str::to_owned).ok_or_else(|| {
+            AdminError::BadRequest(format!("say who acts: the {OPERATOR_HEADER} header names the operator"))
+        })?
+    } else {
+        let cookie = req.cookie(PAGE_COOKIE).ok_or(AdminError::Unauthorized)?;
+        state.page_sessions.operator(cookie.value(), &state.token).ok_or(AdminError::Unauthorized)?
+    };
+    let reason = reason.ok_or_else(|| AdminError::BadRequest("say why: a reason is required".into()))?;
+    Ok(Acting::new(&operator, reason)?)
+}
+
+/// The `reason` query of the actions on a user.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReasonQuery {
+    pub reason: Option<String>,
+}
+
 /// [`authorized`], as the error the admin endpoints answer.
 pub(crate) fn authorize(req: &HttpRequest, state: &AdminState) -> Result<(), AdminError> {
     check(req, state)
@@ -189,6 +226,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/passivate", web::post().to(actors::passivate))
         .route("/admin/users/{id}/kick", web::post().to(actors::kick))
         .route("/admin/users/{id}/export", web::get().to(actors::export))
+        .route("/admin/users/{id}/history", web::get().to(console::history))
+        .route("/admin/search", web::get().to(console::search))
+        .route("/admin/audit/operators", web::get().to(console::audit))
+        .route("/admin/live", web::get().to(live::live))
         .route("/admin/shards", web::get().to(diagnose::list_shards))
         .route("/admin/dead-letters", web::get().to(diagnose::list_dead_letters))
         .route("/admin/dead-letters/requeue", web::post().to(diagnose::requeue_dead_letters))
@@ -204,6 +245,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/admin/login", web::post().to(page::login))
         .route("/admin/logout", web::post().to(page::logout))
         .route("/admin/page/user", web::get().to(page::find))
+        .route("/admin/page/search", web::get().to(page::console::search))
+        .route("/admin/page/users/{id}/history", web::get().to(page::console::history))
+        .route("/admin/page/users/{id}/grant", web::post().to(page::console::grant))
+        .route("/admin/page/audit/summon", web::get().to(page::console::summon_replay))
+        .route("/admin/page/audit/operators", web::get().to(page::console::operator_actions))
+        .route("/admin/page/live", web::get().to(page::console::live))
         .route("/admin/page/users/{id}", web::get().to(page::user))
         .route("/admin/page/users/{id}/kick", web::post().to(page::kick))
         .route("/admin/page/users/{id}/passivate", web::post().to(page::passivate))

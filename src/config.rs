@@ -266,11 +266,19 @@ pub struct AdminConfig {
     /// Mark the admin page's cookie `Secure` always (when a proxy in front terminates TLS
     /// without saying so in `X-Forwarded-Proto`); it is anyway over TLS or when a proxy says so.
     pub secure_cookie: bool,
+    /// How often the live view samples the request metrics (100 to 60,000 ms); it keeps the
+    /// last 15 minutes of samples.
+    pub live_sample_ms: u64,
 }
 
 impl Default for AdminConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 9090)), token: String::new(), secure_cookie: false }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            token: String::new(),
+            secure_cookie: false,
+            live_sample_ms: 5_000,
+        }
     }
 }
 
@@ -619,6 +627,9 @@ impl Config {
         }
         if self.limits.max_connections == 0 {
             return fail("limits.max_connections must be at least 1");
+        }
+        if !(100..=60_000).contains(&self.admin.live_sample_ms) {
+            return fail("admin.live_sample_ms must be 100 to 60000");
         }
         if self.limits.user_mailbox == 0 || self.limits.max_in_flight == 0 {
             return fail("limits.user_mailbox and limits.max_in_flight must be at least 1");

@@ -23,6 +23,7 @@ use crate::service::accounts::Accounts;
 use crate::service::backend::GameBackend;
 use crate::service::catalog::Catalog;
 use crate::service::cluster::{Node, Renewal};
+use crate::service::console::Console;
 use crate::service::deletions::Eraser;
 use crate::service::notice::NoticeBoard;
 use crate::service::oidc::Providers;
@@ -503,11 +504,14 @@ async fn start_node(
         request_timeout,
         retry_after_secs: config.limits.retry_after_secs,
     });
+    let live = Arc::new(admin::live::Live::new(Duration::from_millis(config.admin.live_sample_ms)));
     let admin_state = web::Data::new(AdminState {
         token: config.admin.token.clone(),
         catalog: catalog.clone(),
         notices,
         operators: Operators::new(directory.clone()),
+        console: Console::new(directory.clone(), config.sign_in.oidc.iter().map(|p| p.provider.clone()).collect()),
+        live: live.clone(),
         directory: directory.clone(),
         in_flight: in_flight.clone(),
         jobs: jobs.clone(),
@@ -605,6 +609,14 @@ async fn start_node(
         }
     });
     let watchdog = actix_web::rt::spawn(warn_overdue(in_flight));
+    // The live view's samples, stamped by the wall clock: they describe real time.
+    let sampler = actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(live.every());
+        loop {
+            tick.tick().await;
+            live.sample(jiff::Timestamp::now().as_millisecond());
+        }
+    });
     tracing::info!(%addr, %admin_addr, %internal_addr, node = node.id, "listening");
     Ok(RunningServer {
         addr,
@@ -619,7 +631,7 @@ async fn start_node(
         server: Some(server),
         admin_handle,
         admin_server: Some(admin_server),
-        tasks: vec![sweeper, hangup, watchdog, keeper, signals],
+        tasks: vec![sweeper, hangup, watchdog, keeper, signals, sampler],
         jobs,
     })
 }

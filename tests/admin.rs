@@ -180,6 +180,7 @@ async fn admin_call(server: &TestServer, method: reqwest::Method, path: &str) ->
     let reply = reqwest::Client::new()
         .request(method, format!("{}{path}", server.admin_url))
         .bearer_auth(ADMIN)
+        .header("x-summoner-operator", "tester")
         .send()
         .await
         .expect("the admin listener answers");
@@ -235,7 +236,7 @@ async fn operators_list_inspect_passivate_and_kick_live_users() {
     assert_eq!(view["mailbox_depth"], 0);
 
     // Passivated, the user is read from storage without an actor starting.
-    let (status, text) = admin_post(&server, &format!("/admin/users/{miho_id}/passivate")).await;
+    let (status, text) = admin_post(&server, &format!("/admin/users/{miho_id}/passivate?reason=test")).await;
     assert_eq!((status, text.contains("\"passivated\":true")), (200, true), "{text}");
     assert_eq!(server.running.directory.live_actors(), 1);
     let stored = admin_json(&server, &format!("/admin/users/{miho_id}")).await;
@@ -249,18 +250,18 @@ async fn operators_list_inspect_passivate_and_kick_live_users() {
     assert_eq!(server.running.directory.live_actors(), 1, "inspecting a retired user activates nothing");
 
     // A kick ends the session: the next request answers 401; logging in again works.
-    let (status, text) = admin_post(&server, &format!("/admin/users/{jun_id}/kick")).await;
+    let (status, text) = admin_post(&server, &format!("/admin/users/{jun_id}/kick?reason=test")).await;
     assert_eq!((status, text.contains("\"session_ended\":true")), (200, true), "{text}");
     assert_status(&jun.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 401, ErrorCode::Unauthenticated);
     // Miho's actor is retired; a kick reaches her too.
-    assert_eq!(admin_post(&server, &format!("/admin/users/{miho_id}/kick")).await.0, 200);
+    assert_eq!(admin_post(&server, &format!("/admin/users/{miho_id}/kick?reason=test")).await.0, 200);
     assert_status(&miho.call(Payload::GetUser(GetUserReq {})).await.unwrap(), 401, ErrorCode::Unauthenticated);
 
     for (path, expected) in [("/admin/users/424242", 404), ("/admin/users/abc", 400), ("/admin/users/0", 400)] {
         assert_eq!(admin_get(&server, path).await.0, expected, "{path}");
     }
-    assert_eq!(admin_post(&server, "/admin/users/424242/kick").await.0, 404);
-    assert_eq!(admin_post(&server, "/admin/users/abc/passivate").await.0, 400);
+    assert_eq!(admin_post(&server, "/admin/users/424242/kick?reason=test").await.0, 404);
+    assert_eq!(admin_post(&server, "/admin/users/abc/passivate?reason=test").await.0, 400);
     let anonymous = reqwest::Client::new().get(format!("{}/admin/actors", server.admin_url)).send().await.unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
     server.stop().await;

@@ -1,7 +1,9 @@
 //! The admin page in real headless Chromium (Debian's `chromium` and `chromium-driver`,
-//! driven over WebDriver): what a person sees after signing in with the token — a user who
-//! just played in the list of live actors, their gold on their page, a kick that ends their
-//! session, the game-data version and its reload button, the notice. And, without a
+//! driven over WebDriver): what a person sees after signing in with their name and the
+//! token — a user who just played in the list of live actors with their nickname, found by a
+//! search, their gold on their page, a kick with its reason that ends their session and
+//! shows in the operator audit log, their history with a summon replayed, the live charts
+//! drawing requests sent, the game-data version and its reload button, the notice. And, without a
 //! browser: the page's actions refuse a request without the cookie or from another site.
 //!
 //! `.ci/run` installs the packages; elsewhere the browser test says it was skipped when
@@ -15,7 +17,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use summoner_actors::ManualClock;
-use summoner_proto::api::{ErrorCode, ExploreReq, request::Payload};
+use summoner_proto::api::{ErrorCode, ExploreReq, ListMailReq, SetNicknameReq, SummonReq, request::Payload};
 
 use common::{TestServer, assert_status, call, config, logged_in, ok, profile};
 
@@ -139,35 +141,40 @@ async fn start() -> (TestServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = config(dir.path());
     config.admin.token = ADMIN.into();
+    config.admin.live_sample_ms = 200;
     (TestServer::start(config, Arc::new(ManualClock::new())).await, dir)
 }
 
 #[actix_web::test]
-async fn a_person_signs_in_finds_a_player_sees_their_gold_and_kicks_them() {
+async fn a_person_signs_in_searches_reads_a_players_history_kicks_them_and_watches_the_live_charts() {
     let Some(driver) = chromedriver() else {
         eprintln!("skipped: chromedriver is not installed (apt-get install chromium chromium-driver)");
         return;
     };
     let (server, _dir) = start().await;
     let (mut client, user) = logged_in(&server, "page-player").await;
+    ok(&mut client, Payload::SetNickname(SetNicknameReq { nickname: "Tourist".into() })).await;
     ok(&mut client, Payload::Explore(ExploreReq {})).await;
+    common::rich(&server, user).await;
+    ok(&mut client, Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 1 })).await;
     let gold = profile(&mut client).await.gold;
-    assert!(gold > 0, "exploring earns gold");
 
     let browser = Browser::start(&driver).await;
     let admin = format!("{}/admin/", server.admin_url);
     browser.goto(&admin).await;
     assert!(browser.title().await.starts_with("Sign in"), "the token is asked first");
+    browser.type_into("input[name=name]", "tester").await;
     browser.type_into("input[name=token]", "not-the-token").await;
     browser.click("#sign-in").await;
     assert_eq!(browser.text(".warn").await, "wrong token");
+    browser.type_into("input[name=name]", "tester").await;
     browser.type_into("input[name=token]", ADMIN).await;
     browser.click("#sign-in").await;
 
-    // The player who just played is listed; their page shows their gold.
+    // The player who just played is listed with their nickname.
     let listed = browser.text("#actors").await;
     assert!(browser.title().await.starts_with("Overview"), "signed in: {}", browser.title().await);
-    assert!(listed.contains(&user.to_string()), "{listed}");
+    assert!(listed.contains(&user.to_string()) && listed.contains("Tourist"), "{listed}");
     let version = server.running.catalog.current().version;
     assert_eq!(browser.text("#gamedata-version").await, version.to_string());
     // The cluster: this node, its row, and the work it holds (alone, it holds all of it).
@@ -176,17 +183,57 @@ async fn a_person_signs_in_finds_a_player_sees_their_gold_and_kicks_them() {
     assert!(browser.text("#nodes").await.contains(&format!("{node} (this)")), "{}", browser.text("#nodes").await);
     let work = browser.text("#work").await;
     assert!(work.contains("courier:game-1") && work.contains(&format!("node {node}")), "{work}");
-    browser.click(&format!("#actors a[href='/admin/page/users/{user}']")).await;
+
+    // Search by a nickname's prefix in another case; open the player found.
+    browser.type_into("#search-q", "tOUR").await;
+    browser.click("#search").await;
+    let found = browser.text("#found").await;
+    assert!(found.contains(&user.to_string()) && found.contains("Tourist"), "{found}");
+    browser.click(&format!("#found a[href='/admin/page/users/{user}']")).await;
     assert_eq!(browser.text("#gold").await, gold.to_string());
     assert_eq!(browser.text("#how").await, "live");
     let actor = browser.text("#actor").await;
     assert!(actor.contains(&format!("owner node {node} (epoch")), "the owner is shown: {actor}");
 
-    // A kick ends the session: the page says so, and the player's next request is a 401.
+    // A kick, with its reason: the session ends, and the operator audit log says who and why.
+    browser.type_into("#kick-reason", "testing the page").await;
     browser.click("#kick").await;
     assert!(browser.text("#said").await.starts_with("kicked"), "{}", browser.text("#said").await);
+    let actions = browser.text("#operator-actions").await;
+    assert!(
+        actions.contains("tester") && actions.contains("kick") && actions.contains("testing the page"),
+        "{actions}"
+    );
     let after = call(&mut client, Payload::Explore(ExploreReq {})).await;
     assert_status(&after, 401, ErrorCode::Unauthenticated);
+
+    // The history: the summon, replayed on the spot.
+    browser.click("#history").await;
+    let history = browser.text("#history").await;
+    assert!(history.contains("summon") && history.contains("explore") && history.contains("set_nickname"), "{history}");
+    browser.click("#history a.replay").await;
+    let verdict = browser.text("#verdict").await;
+    assert!(verdict.starts_with("The stream at position") && verdict.contains("draws exactly this"), "{verdict}");
+
+    // The live charts: an operation no one sent yet is not drawn; sent, it is.
+    let live = format!("{}/admin/page/live", server.admin_url);
+    browser.goto(&live).await;
+    assert!(!browser.text("#chart-requests").await.contains("ListMail"), "not sent yet");
+    let (mut other, _) = logged_in(&server, "page-lister").await;
+    for _ in 0..10 {
+        ok(&mut other, Payload::ListMail(ListMailReq {})).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let drawn = loop {
+        browser.goto(&live).await;
+        let chart = browser.text("#chart-requests").await;
+        if chart.contains("ListMail") || std::time::Instant::now() > deadline {
+            break chart;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(drawn.contains("ListMail"), "the chart shows the requests sent: {drawn}");
+    browser.find("#chart-requests polyline[data-op='ListMail']").await;
 
     // Game data: the reload button answers what it did.
     browser.goto(&admin).await;
@@ -214,7 +261,7 @@ async fn the_page_refuses_actions_without_its_cookie_or_from_another_site() {
     let login = |token: &str| {
         http.post(format!("{}/admin/login", server.admin_url))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("token={token}"))
+            .body(format!("name=tester&token={token}"))
     };
     // A sign-in posted from another site, or with no sign of where it comes from: refused.
     let forged = login(ADMIN).header("origin", "https://evil.example").send().await.unwrap();
@@ -252,8 +299,21 @@ async fn the_page_refuses_actions_without_its_cookie_or_from_another_site() {
     assert!(server.running.directory.live(user).is_some(), "the user was not kicked");
     let no_origin = http.post(&kick).header("cookie", &pair).send().await.unwrap();
     assert_eq!(no_origin.status().as_u16(), 401, "a post with neither Origin nor Sec-Fetch-Site");
-    let own = http.post(&kick).header("cookie", &pair).header("origin", server.admin_url.clone()).send().await.unwrap();
+    let own = http.post(&kick).header("cookie", &pair).header("origin", server.admin_url.clone());
+    let own = own.header("content-type", "application/x-www-form-urlencoded").body("reason=test").send().await.unwrap();
     assert_eq!(own.status().as_u16(), 303);
+    let audit: Value = reqwest::Client::new()
+        .get(format!("{}/admin/audit/operators?user={user}", server.admin_url))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kicks = audit["actions"].as_array().unwrap();
+    assert_eq!(kicks.len(), 1, "only the page's own kick was taken: {audit}");
+    assert_eq!((kicks[0]["operator"].as_str(), kicks[0]["reason"].as_str()), (Some("tester"), Some("test")));
     // Signing out ends the session on the server: a copy of the cookie is refused after.
     let copy = pair.clone();
     let out = http.post(format!("{}/admin/logout", server.admin_url)).header("cookie", &pair).send().await.unwrap();

@@ -37,8 +37,9 @@ async fn grant(server: &TestServer, user: u64, grant_id: &str) -> (u16, String) 
         "expires_in_days": 7,
     });
     let response = reqwest::Client::new()
-        .post(format!("{}/admin/users/{user}/mail", server.admin_url))
+        .post(format!("{}/admin/users/{user}/mail?reason=outage", server.admin_url))
         .header("Authorization", format!("Bearer {ADMIN}"))
+        .header("x-summoner-operator", "tester")
         .body(body.to_string())
         .send()
         .await
@@ -231,8 +232,9 @@ on_every_backend! {
         server.running.directory.backend().store().flush().await.expect("logs shipped");
         assert_eq!(action_log_count(&config, "operator_grant").await, 6, "every send is on record");
         let refused = reqwest::Client::new()
-            .post(format!("{}/admin/users/{live_id}/mail", server.admin_url))
+            .post(format!("{}/admin/users/{live_id}/mail?reason=test", server.admin_url))
             .header("Authorization", format!("Bearer {ADMIN}"))
+            .header("x-summoner-operator", "tester")
             .body(r#"{"grant_id":"x","title":"t","rewards":[{"what":"diamonds","amount":1}],"expires_in_days":1}"#)
             .send()
             .await

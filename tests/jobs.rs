@@ -53,8 +53,9 @@ async fn run_done(server: &TestServer, name: &str) -> i64 {
 /// Sends an operator's grant; answers the status.
 async fn send_grant(server: &TestServer, user: u64, grant: &Value) -> u16 {
     let answer = reqwest::Client::new()
-        .post(format!("{}/admin/users/{user}/mail", server.admin_url))
+        .post(format!("{}/admin/users/{user}/mail?reason=test", server.admin_url))
         .bearer_auth(ADMIN)
+        .header("x-summoner-operator", "tester")
         .body(grant.to_string())
         .send()
         .await

@@ -237,8 +237,9 @@ async fn a_kicked_token_runs_nothing() {
     // The kick comes later than the last answer.
     server.clock.advance_ms(1_000);
     let kicked = reqwest::Client::new()
-        .post(format!("{}/admin/users/{user}/kick", server.admin_url))
+        .post(format!("{}/admin/users/{user}/kick?reason=test", server.admin_url))
         .bearer_auth("admin-token")
+        .header("x-summoner-operator", "tester")
         .send()
         .await
         .expect("the admin listener answers");

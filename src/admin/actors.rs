@@ -2,7 +2,8 @@
 //! mailbox depth or age, filtered by shard), `GET /admin/users/{id}` (what the user's actor
 //! holds, or a read-only copy from storage when none is live, without activating one),
 //! `POST /admin/users/{id}/passivate` and `POST /admin/users/{id}/kick` (ends the session:
-//! the next request with its token answers 401, but for a retry of its last change), and `GET /admin/users/{id}/export` (every
+//! the next request with its token answers 401, but for a retry of its last change; both
+//! take `?reason=` and the operator's name, and are recorded in the operator audit log), and `GET /admin/users/{id}/export` (every
 //! row the user owns, on every database, as JSON: a player's data export).
 //!
 //! The views are built here once; the JSON endpoints and the page (`admin/page.rs`) both
@@ -14,10 +15,12 @@ use summoner_actors::ActorInfo;
 
 use crate::admin::diagnose::RequestView;
 use crate::admin::error::{AdminError, AdminResult};
-use crate::admin::{AdminState, authorize};
+use crate::admin::{AdminState, ReasonQuery, acting, authorize};
 use crate::game::data::GameData;
 use crate::game::state::UserState;
+use crate::service::console::Surroundings;
 use crate::service::operators::Looked;
+use crate::service::operators::OperatorAction;
 /// Monsters a user view lists at most (the count is always whole).
 const MONSTERS_SHOWN: usize = 50;
 /// Actors a page lists at most.
@@ -149,6 +152,30 @@ pub struct MailView {
     pub expires_at_ms: i64,
 }
 
+/// A friend as the user's state holds them.
+#[derive(Debug, Serialize)]
+pub struct FriendView {
+    pub user_id: u64,
+    pub since_ms: i64,
+}
+
+/// A friend request, sent (`outgoing`) or received.
+#[derive(Debug, Serialize)]
+pub struct FriendRequestView {
+    pub user_id: u64,
+    pub outgoing: bool,
+    pub sent_at_ms: i64,
+}
+
+/// A delivery in the user's inbox that the user's next request applies.
+#[derive(Debug, Serialize)]
+pub struct InboxView {
+    pub delivery_id: u64,
+    pub sender_id: u64,
+    pub kind: String,
+    pub sent_at_ms: i64,
+}
+
 /// What a user's state holds, part by part.
 #[derive(Debug, Serialize)]
 pub struct StateView {
@@ -159,10 +186,15 @@ pub struct StateView {
     pub teams: Vec<(u64, Vec<u64>)>,
     pub quests: Vec<QuestView>,
     pub mail: Vec<MailView>,
-    pub friends: Vec<u64>,
-    pub friend_requests: usize,
+    pub friends: Vec<FriendView>,
+    /// Requests both ways.
+    pub friend_requests: Vec<FriendRequestView>,
     pub open_battles: usize,
+    /// Deliveries received and not applied yet.
     pub deliveries_waiting: usize,
+    pub inbox: Vec<InboxView>,
+    /// The user's ChaCha stream's word position: where their next draw starts.
+    pub stream_position: u64,
     pub game_shard: i16,
     pub log_shard: i16,
 }
@@ -217,10 +249,26 @@ pub fn state_view(state: &UserState, data: &GameData, now_ms: i64) -> StateView 
                 expires_at_ms: m.expires_at_ms,
             })
             .collect(),
-        friends: owned.friends.keys().copied().collect(),
-        friend_requests: owned.friend_requests.len(),
+        friends: owned.friends.values().map(|f| FriendView { user_id: f.id, since_ms: f.since_ms }).collect(),
+        friend_requests: owned
+            .friend_requests
+            .values()
+            .map(|r| FriendRequestView { user_id: r.other, outgoing: r.outgoing, sent_at_ms: r.sent_at_ms })
+            .collect(),
         open_battles: owned.battles.len(),
-        deliveries_waiting: owned.inbox.len(),
+        deliveries_waiting: owned.inbox.values().filter(|d| d.applied_at_ms == 0).count(),
+        inbox: owned
+            .inbox
+            .values()
+            .filter(|d| d.applied_at_ms == 0)
+            .map(|d| InboxView {
+                delivery_id: d.id,
+                sender_id: d.sender,
+                kind: d.kind.clone(),
+                sent_at_ms: d.sent_at_ms,
+            })
+            .collect(),
+        stream_position: state.profile.rng_word_pos,
         game_shard: state.shards.game,
         log_shard: state.shards.log,
     }
@@ -261,6 +309,36 @@ pub struct UserView {
     /// The user's requests in flight now.
     pub in_flight: Vec<RequestView>,
     pub state: Option<StateView>,
+    /// The profiles of the people the state names (friends, requests), the user's clan and
+    /// the deliveries they sent that wait in their outbox (absent with the state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub around: Option<Surroundings>,
+    /// The operator actions taken on the user, newest first (the last [`ACTIONS_SHOWN`]).
+    pub operator_actions: Vec<OperatorAction>,
+    /// The parts that could not be read, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
+}
+
+/// Operator actions a user view lists.
+pub const ACTIONS_SHOWN: usize = 20;
+
+/// Adds to `view` what surrounds its user: the people its state names, the clan, the
+/// outbox, the operator actions taken on them. A part that cannot be read is named in
+/// `unread` instead: the rest of the view still shows.
+async fn surround(state: &AdminState, mut view: UserView) -> UserView {
+    if let Some(s) = &view.state {
+        let named = s.friends.iter().map(|f| f.user_id).chain(s.friend_requests.iter().map(|r| r.user_id)).collect();
+        match state.console.surroundings(view.user_id, named).await {
+            Ok(around) => view.around = Some(around),
+            Err(e) => view.unread.push(format!("friends' profiles, clan and outbox: {e}")),
+        }
+    }
+    match state.operators.operator_actions(Some(view.user_id), u64::MAX, ACTIONS_SHOWN).await {
+        Ok(actions) => view.operator_actions = actions,
+        Err(e) => view.unread.push(format!("operator actions: {e}")),
+    }
+    view
 }
 
 /// What `user`'s actor holds, or a read-only copy from storage when none is live.
@@ -286,13 +364,16 @@ pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, AdminE
         last_seq: None,
         in_flight: Vec::new(),
         state: None,
+        around: None,
+        operator_actions: Vec::new(),
+        unread: Vec::new(),
     };
     let session_view = |s: &summoner_actors::Session| SessionView {
         id: s.id,
         expires_at_ms: s.expires_at_ms,
         ended_at_ms: s.ended_at_ms,
     };
-    Ok(match operators.look(user).await? {
+    let view = match operators.look(user).await? {
         Looked::Live { info, inspection } => UserView {
             session: inspection.session.as_ref().map(session_view),
             last_seq: inspection.last_seq,
@@ -316,8 +397,12 @@ pub async fn user_view(state: &AdminState, user: u64) -> Result<UserView, AdminE
             last_seq,
             in_flight,
             state: Some(state_view(&stored, &data, now)),
+            around: None,
+            operator_actions: Vec::new(),
+            unread: Vec::new(),
         },
-    })
+    };
+    Ok(surround(state, view).await)
 }
 
 /// `text` as a user id (ids are never 0), if it is one.
@@ -337,15 +422,27 @@ pub async fn show(req: HttpRequest, path: web::Path<String>, state: web::Data<Ad
     Ok(HttpResponse::Ok().json(user_view(&state, user).await?))
 }
 
-pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> AdminResult {
+pub async fn passivate(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<ReasonQuery>,
+    state: web::Data<AdminState>,
+) -> AdminResult {
     let user = authorized_user(&req, &path, &state)?;
-    let passivated = state.operators.passivate(user).await;
+    let acting = acting(&req, &state, query.reason.as_deref())?;
+    let passivated = state.operators.passivate(&acting, user).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "passivated": passivated })))
 }
 
-pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> AdminResult {
+pub async fn kick(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<ReasonQuery>,
+    state: web::Data<AdminState>,
+) -> AdminResult {
     let user = authorized_user(&req, &path, &state)?;
-    let ended = state.operators.kick(user).await?;
+    let acting = acting(&req, &state, query.reason.as_deref())?;
+    let ended = state.operators.kick(&acting, user).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "user_id": user, "session_ended": ended })))
 }
 

@@ -82,6 +82,7 @@ impl From<OperatorError> for AdminError {
         match e {
             OperatorError::NoSuchUser(_) => Self::NotFound(e.to_string()),
             OperatorError::Refused(why) => Self::Refused(why),
+            OperatorError::Invalid(why) => Self::BadRequest(why),
             OperatorError::Busy(_) | OperatorError::Unconfirmed(_) | OperatorError::Unavailable(_) => {
                 Self::Unavailable(e.to_string())
             }

@@ -1,13 +1,15 @@
-//! The admin page for a person: `GET /admin/` (live actors, requests in flight, shards with
-//! their batches, scheduled jobs, the game-data version with a reload button, the notice)
-//! and `GET /admin/page/users/{id}` (one user's detail, with passivate and kick buttons).
+//! The admin page for a person: `GET /admin/` (a player search, live actors with their
+//! nicknames, requests in flight, shards with their batches, scheduled jobs, the game-data
+//! version with a reload button, the notice) and `GET /admin/page/users/{id}` (one user's
+//! detail, with passivate and kick buttons taking a reason); the console's pages (search,
+//! history, replays, the operator audit log, the live view) are `page/console.rs`.
 //! Server-rendered HTML with its style inline: no script, no external asset, no build step.
 //!
 //! It shows the same views the JSON endpoints answer (`admin/actors.rs`,
 //! `admin/diagnose.rs`, `jobs`) and acts through the same functions. Signing in
 //! (`POST /admin/login`, from this page only) checks the admin token once and sets a
-//! `SameSite=Strict`, `HttpOnly` cookie (`Secure` over TLS) naming a session the server keeps
-//! for 12 hours (`admin/sessions.rs`; never the token); signing out ends it on the server.
+//! `SameSite=Strict`, `HttpOnly` cookie (`Secure` over TLS) naming a session the server keeps,
+//! with the name the person gave (their actions are recorded under it), for 12 hours (`admin/sessions.rs`; never the token); signing out ends it on the server.
 //! Each action is a form that posts back and is redirected to a page saying what happened.
 //! Every answer carries a Content-Security-Policy that runs no script (`admin.rs`).
 
@@ -26,6 +28,9 @@ use super::actors::{self, ActorsQuery, SortBy, UserView};
 use super::error::AdminError;
 use super::sessions::PAGE_SESSION_SECS;
 use super::{AdminState, PAGE_COOKIE, authorized, diagnose, same, same_origin};
+
+mod charts;
+pub mod console;
 
 /// Actors and requests the overview lists at most.
 const LISTED: usize = 200;
@@ -54,14 +59,24 @@ fn row(cells: &[String]) -> String {
 
 /// A whole page around `body`.
 fn page(title: &str, body: &str) -> String {
+    page_with(title, "", body)
+}
+
+/// A whole page around `body` that the browser loads again every `secs` seconds.
+fn page_refreshing(title: &str, body: &str, secs: u64) -> String {
+    page_with(title, &format!("<meta http-equiv=\"refresh\" content=\"{secs}\">"), body)
+}
+
+fn page_with(title: &str, head: &str, body: &str) -> String {
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Summoner admin</title>\
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{head}<title>{title} · Summoner admin</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>\
          body{{font:14px system-ui,sans-serif;margin:1.5em;color:#222}}h1{{font-size:1.4em}}h2{{font-size:1.1em;margin-top:1.6em}}\
          table{{border-collapse:collapse;margin:.4em 0}}td,th{{border:1px solid #ccc;padding:.2em .6em;text-align:left}}\
          th{{background:#f2f2f2}}.said{{background:#eef6ee;border:1px solid #9c9;padding:.4em .8em}}\
          .warn{{color:#a00;font-weight:bold}}form{{display:inline}}nav a{{margin-right:1em}}\
-         </style></head><body><nav><a href=\"/admin/\">Overview</a>\
+         </style></head><body><nav><a href=\"/admin/\">Overview</a><a href=\"/admin/page/live\">Live</a>\
+         <a href=\"/admin/page/audit/operators\">Operator actions</a>\
          <form method=\"post\" action=\"/admin/logout\"><button>Sign out</button></form></nav>\n\
          <h1>{title}</h1>\n{body}</body></html>\n",
         title = esc(title),
@@ -91,11 +106,17 @@ fn sign_in_page(status: StatusCode, problem: Option<&str>) -> HttpResponse {
     let body = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in · Summoner admin</title></head>\
          <body style=\"font:14px system-ui,sans-serif;margin:2em\"><h1>Summoner admin</h1>{problem}\
-         <form method=\"post\" action=\"/admin/login\"><label>Admin token \
-         <input type=\"password\" name=\"token\" autocomplete=\"current-password\" autofocus></label> \
+         <form method=\"post\" action=\"/admin/login\"><label>Your name (recorded with your actions) \
+         <input name=\"name\" autocomplete=\"username\" maxlength=\"64\" autofocus></label> \
+         <label>Admin token <input type=\"password\" name=\"token\" autocomplete=\"current-password\"></label> \
          <button id=\"sign-in\">Sign in</button></form></body></html>\n"
     );
     html(status, body)
+}
+
+/// A page asked for without signing in: the sign-in form.
+fn signed_out() -> HttpResponse {
+    sign_in_page(StatusCode::UNAUTHORIZED, None)
 }
 
 /// The `said` query every page takes.
@@ -125,6 +146,7 @@ pub async fn overview(req: HttpRequest, said: web::Query<Said>, state: web::Data
         return sign_in_page(StatusCode::UNAUTHORIZED, None);
     }
     let mut body = said_box(&said);
+    body.push_str(console::SEARCH_FORM);
     let data = state.catalog.current();
     let _ = write!(
         body,
@@ -226,17 +248,24 @@ pub async fn overview(req: HttpRequest, said: web::Query<Said>, state: web::Data
     let query = ActorsQuery { sort: SortBy::LastActive, shard: None, offset: 0, limit: Some(LISTED) };
     match actors::actors(&state, &query) {
         Ok(view) => {
+            let ids = view.actors.iter().map(|a| a.user_id).collect();
+            let (names, unnamed) = match state.console.people(ids).await {
+                Ok(people) => (people, String::new()),
+                Err(e) => {
+                    (Default::default(), format!("<p class=\"warn\">nicknames not read: {}</p>", esc(&e.to_string())))
+                }
+            };
             let _ = write!(
                 body,
-                "<h2>Live actors: {}</h2><form method=\"get\" action=\"/admin/page/user\">User id \
-                 <input name=\"id\" size=\"20\"> <button>Show</button></form>\
-                 <table id=\"actors\"><tr><th>user</th><th>shard</th><th>mailbox</th><th>idle</th><th>live for</th></tr>",
+                "<h2>Live actors: {}</h2>{unnamed}<table id=\"actors\"><tr><th>user</th><th>nickname</th><th>shard</th>\
+                 <th>mailbox</th><th>idle</th><th>live for</th></tr>",
                 view.live
             );
             for a in &view.actors {
+                let name = names.get(&a.user_id).map_or_else(String::new, |p| esc(&p.nickname));
                 let _ = write!(
                     body,
-                    "<tr><td><a href=\"/admin/page/users/{u}\">{u}</a></td><td>{}</td><td>{}</td><td>{} s</td><td>{} s</td></tr>",
+                    "<tr><td><a href=\"/admin/page/users/{u}\">{u}</a></td><td>{name}</td><td>{}</td><td>{}</td><td>{} s</td><td>{} s</td></tr>",
                     a.shard.map_or_else(|| "–".to_owned(), |s| s.to_string()),
                     a.mailbox_depth,
                     a.idle_ms / 1000,
@@ -351,8 +380,13 @@ fn user_page(view: &UserView, said: &Said) -> String {
     body.push_str("</table>");
     let _ = write!(
         body,
-        "<p><form method=\"post\" action=\"/admin/page/users/{user}/passivate\"><button id=\"passivate\">Passivate</button></form> \
-         <form method=\"post\" action=\"/admin/page/users/{user}/kick\"><button id=\"kick\">Kick (end the session)</button></form></p>"
+        "<p><a id=\"history\" href=\"/admin/page/users/{user}/history\">History (action log)</a> · \
+         <a href=\"/admin/page/audit/operators?user={user}\">Operator actions</a> · \
+         <a href=\"/admin/users/{user}/export\">Data export (JSON)</a></p>\
+         <p><form method=\"post\" action=\"/admin/page/users/{user}/passivate\"><input name=\"reason\" size=\"30\" \
+         placeholder=\"why (recorded)\" required> <button id=\"passivate\">Passivate</button></form> \
+         <form method=\"post\" action=\"/admin/page/users/{user}/kick\"><input id=\"kick-reason\" name=\"reason\" size=\"30\" \
+         placeholder=\"why (recorded)\" required> <button id=\"kick\">Kick (end the session)</button></form></p>"
     );
     if !view.in_flight.is_empty() {
         body.push_str("<h2>In flight</h2><table><tr><th>operation</th><th>waits in</th><th>age</th></tr>");
@@ -415,17 +449,10 @@ fn user_page(view: &UserView, said: &Said) -> String {
         let claimed = if m.claimed { "claimed" } else { "" };
         body.push_str(&row(&[m.id.to_string(), esc(&m.kind), esc(&m.title), claimed.into(), time(m.expires_at_ms)]));
     }
-    let friends: Vec<String> =
-        state.friends.iter().map(|f| format!("<a href=\"/admin/page/users/{f}\">{f}</a>")).collect();
     let _ = write!(
         body,
-        "</table><h2>Friends: {}</h2><p>{}</p><p>Friend requests {}, open battles {}, deliveries waiting {}; log shard {}.</p>",
-        state.friends.len(),
-        friends.join(", "),
-        state.friend_requests,
-        state.open_battles,
-        state.deliveries_waiting,
-        state.log_shard,
+        "</table><p>Open battles {}, stream position <span id=\"stream-position\">{}</span>, log shard {}.</p>",
+        state.open_battles, state.stream_position, state.log_shard,
     );
     body
 }
@@ -461,7 +488,11 @@ pub async fn user(
         Err(page) => return *page,
     };
     match actors::user_view(&state, user).await {
-        Ok(view) => html(StatusCode::OK, page(&format!("User {user}"), &user_page(&view, &said))),
+        Ok(view) => {
+            let mut body = user_page(&view, &said);
+            console::render_around(&mut body, &view);
+            html(StatusCode::OK, page(&format!("User {user}"), &body))
+        }
         Err(e) => failed(&e),
     }
 }
@@ -488,17 +519,40 @@ fn refused() -> HttpResponse {
     sign_in_page(StatusCode::UNAUTHORIZED, Some("sign in first"))
 }
 
+/// The form of an action on a user: why it is taken.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// A posted form, read once the caller is checked: a post that is not from the page is
+/// refused as such, whatever its body.
+fn read_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_urlencoded::from_bytes(body).map_err(|e| format!("the form does not read: {e}"))
+}
+
 /// `POST /admin/page/users/{id}/kick`.
-pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
+pub async fn kick(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AdminState>,
+) -> HttpResponse {
     if !authorized(&req, &state) {
         return refused();
     }
+    let form: ReasonForm = read_form(&body).unwrap_or_default();
     let user = match path_user(&path) {
         Ok(user) => user,
         Err(page) => return *page,
     };
     let back = format!("/admin/page/users/{user}");
-    match state.operators.kick(user).await.map_err(AdminError::from) {
+    let acting = match super::acting(&req, &state, Some(&form.reason)) {
+        Ok(acting) => acting,
+        Err(e) => return see_other(&saying(&back, &format!("not kicked: {e}"))),
+    };
+    match state.operators.kick(&acting, user).await.map_err(AdminError::from) {
         Ok(true) => see_other(&saying(
             &back,
             "kicked: the session ended; the next request with its token answers 401 (a retry of its last change gets its stored answer)",
@@ -510,16 +564,29 @@ pub async fn kick(req: HttpRequest, path: web::Path<String>, state: web::Data<Ad
 }
 
 /// `POST /admin/page/users/{id}/passivate`.
-pub async fn passivate(req: HttpRequest, path: web::Path<String>, state: web::Data<AdminState>) -> HttpResponse {
+pub async fn passivate(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AdminState>,
+) -> HttpResponse {
     if !authorized(&req, &state) {
         return refused();
     }
+    let form: ReasonForm = read_form(&body).unwrap_or_default();
     let user = match path_user(&path) {
         Ok(user) => user,
         Err(page) => return *page,
     };
-    let said = if state.operators.passivate(user).await { "passivated" } else { "no live actor to passivate" };
-    see_other(&saying(&format!("/admin/page/users/{user}"), said))
+    let said = match super::acting(&req, &state, Some(&form.reason)) {
+        Err(e) => format!("not passivated: {e}"),
+        Ok(acting) => match state.operators.passivate(&acting, user).await {
+            Ok(true) => "passivated".to_owned(),
+            Ok(false) => "no live actor to passivate".to_owned(),
+            Err(e) => format!("not passivated: {e}"),
+        },
+    };
+    see_other(&saying(&format!("/admin/page/users/{user}"), &said))
 }
 
 /// `POST /admin/page/reload`.
@@ -563,6 +630,8 @@ pub async fn run_job(req: HttpRequest, name: web::Path<String>, state: web::Data
 #[derive(Debug, Deserialize)]
 pub struct SignIn {
     token: String,
+    #[serde(default)]
+    name: String,
 }
 
 /// `POST /admin/login`: the token checked once; the cookie set. At most
@@ -589,7 +658,11 @@ pub async fn login(
     if !same(form.token.trim().as_bytes(), state.token.as_bytes()) {
         return sign_in_page(StatusCode::UNAUTHORIZED, Some("wrong token"));
     }
-    let session = match state.page_sessions.open(&state.token) {
+    let operator = match crate::service::operators::operator_name(&form.name) {
+        Ok(name) => name,
+        Err(e) => return sign_in_page(StatusCode::BAD_REQUEST, Some(&format!("say who you are: {e}"))),
+    };
+    let session = match state.page_sessions.open(&state.token, &operator) {
         Ok(session) => session,
         Err(e) => return sign_in_page(StatusCode::INTERNAL_SERVER_ERROR, Some(&format!("no session made: {e}"))),
     };

@@ -26,6 +26,8 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
 struct Open {
     expires_at: u64,
     token: [u8; 32],
+    /// The name the person signed in under: who the operator audit log says acted.
+    operator: String,
 }
 
 /// The page sessions open now.
@@ -33,8 +35,8 @@ struct Open {
 pub struct PageSessions(Mutex<HashMap<[u8; 32], Open>>);
 
 impl PageSessions {
-    /// Opens a session for a person who presented `token`; answers the cookie's value.
-    pub fn open(&self, token: &str) -> Result<String, getrandom::Error> {
+    /// Opens a session for `operator`, who presented `token`; answers the cookie's value.
+    pub fn open(&self, token: &str, operator: &str) -> Result<String, getrandom::Error> {
         let mut id = [0u8; 32];
         getrandom::fill(&mut id)?;
         let now = unix_secs();
@@ -45,7 +47,12 @@ impl PageSessions {
         {
             open.remove(&oldest);
         }
-        open.insert(digest(&id), Open { expires_at: now + PAGE_SESSION_SECS, token: digest(token.as_bytes()) });
+        let session = Open {
+            expires_at: now + PAGE_SESSION_SECS,
+            token: digest(token.as_bytes()),
+            operator: operator.to_owned(),
+        };
+        open.insert(digest(&id), session);
         Ok(hex::encode(id))
     }
 
@@ -54,6 +61,14 @@ impl PageSessions {
         let Some(key) = Self::key(value) else { return false };
         let open = self.0.lock().unwrap_or_else(|p| p.into_inner());
         open.get(&key).is_some_and(|s| s.expires_at > unix_secs() && s.token == digest(token.as_bytes()))
+    }
+
+    /// The operator of the session cookie `value` names, if it is open now under `token`.
+    pub fn operator(&self, value: &str, token: &str) -> Option<String> {
+        let key = Self::key(value)?;
+        let open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let session = open.get(&key).filter(|s| s.expires_at > unix_secs() && s.token == digest(token.as_bytes()))?;
+        Some(session.operator.clone())
     }
 
     /// Ends the session of cookie `value` (sign-out).
@@ -76,8 +91,10 @@ mod tests {
     #[test]
     fn a_closed_session_or_one_of_another_token_is_refused() {
         let sessions = PageSessions::default();
-        let cookie = sessions.open("token-a").unwrap();
+        let cookie = sessions.open("token-a", "mina").unwrap();
         assert!(sessions.valid(&cookie, "token-a"));
+        assert_eq!(sessions.operator(&cookie, "token-a").as_deref(), Some("mina"));
+        assert_eq!(sessions.operator(&cookie, "token-b"), None);
         assert!(!sessions.valid(&cookie, "token-b"), "the token changed");
         assert!(!sessions.valid("00", "token-a") && !sessions.valid("zz", "token-a"));
         sessions.close(&cookie);
@@ -88,9 +105,9 @@ mod tests {
     fn no_more_than_the_bound_are_kept() {
         let sessions = PageSessions::default();
         for _ in 0..=MAX_SESSIONS {
-            sessions.open("t").unwrap();
+            sessions.open("t", "op").unwrap();
         }
         assert_eq!(sessions.0.lock().unwrap().len(), MAX_SESSIONS);
-        assert!(sessions.valid(&sessions.open("t").unwrap(), "t"), "a new one is always kept");
+        assert!(sessions.valid(&sessions.open("t", "op").unwrap(), "t"), "a new one is always kept");
     }
 }

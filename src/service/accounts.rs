@@ -26,7 +26,7 @@ const MAX_ID_CHARS: usize = 128;
 /// Longest platform name accepted.
 const MAX_PROVIDER_CHARS: usize = 32;
 /// The provider name of device ids; platforms may not use it.
-const DEVICE_PROVIDER: &str = "device";
+pub const DEVICE_PROVIDER: &str = "device";
 
 /// Why Register or Login failed.
 #[derive(Debug, thiserror::Error)]

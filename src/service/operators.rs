@@ -3,12 +3,16 @@
 //! actor holds, or a read-only copy from storage without activating one), replay a logged
 //! summon, read the shards' queues.
 //!
+//! Every action on a user is recorded in the operator audit log (`operator_actions` in the
+//! common database): who took it, when, why and what it carried, before it runs (an action
+//! whose record cannot be written is not taken), and its outcome after.
+//!
 //! Errors are [`OperatorError`]; the admin transport alone turns them into statuses.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use summoner_actors::{ActorInfo, AskError, CallError, Directory, Inspect, Inspection, Kick, Refresh, Session};
+use summoner_actors::{ActorInfo, AskError, CallError, Directory, Inspect, Inspection, Kick, Refresh, Session, UserId};
 
 use crate::game::data::GameData;
 use crate::game::entities::TABLES;
@@ -21,7 +25,7 @@ use crate::storage::ExportedTable;
 use crate::storage::delivery::DeadLetter;
 use crate::storage::nodes::{NodeRow, WorkLease};
 use crate::storage::queue_gauge::QueueView;
-use crate::storage::{ActionLog, StoreError};
+use crate::storage::{ActionLog, OPERATOR_ACTION_PENDING, OperatorActionQuery, OperatorActionRow, StoreError};
 
 /// How long a look waits for a busy actor before showing what the directory knows.
 const INSPECT_WAIT: Duration = Duration::from_secs(2);
@@ -47,6 +51,82 @@ pub enum OperatorError {
     /// Storage or the user's actor could not be reached; nothing was done.
     #[error("{0}")]
     Unavailable(String),
+    /// The request is not one that can be taken (a missing reason, a bad name); nothing was
+    /// done.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Longest operator name and reason kept.
+pub const MAX_OPERATOR_CHARS: usize = 64;
+pub const MAX_REASON_CHARS: usize = 500;
+/// The most rows one read of the operator audit log answers.
+pub const MAX_AUDIT_PAGE: usize = 500;
+
+/// Who takes an action on a user, and why: what the operator audit log keeps of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acting {
+    operator: String,
+    reason: String,
+}
+
+impl Acting {
+    /// `operator` acting for `reason`: each must have a visible character, no control
+    /// character, and fit its bound ([`MAX_OPERATOR_CHARS`], [`MAX_REASON_CHARS`]).
+    pub fn new(operator: &str, reason: &str) -> Result<Self, OperatorError> {
+        Ok(Self { operator: operator_name(operator)?, reason: bounded_text("the reason", reason, MAX_REASON_CHARS)? })
+    }
+
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+}
+
+/// `text` as an operator's name: something visible, at most [`MAX_OPERATOR_CHARS`]
+/// characters, no control character (trimmed).
+pub fn operator_name(text: &str) -> Result<String, OperatorError> {
+    bounded_text("the operator's name", text, MAX_OPERATOR_CHARS)
+}
+
+fn bounded_text(what: &str, text: &str, max: usize) -> Result<String, OperatorError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
+        Err(OperatorError::Invalid(format!("{what} must have 1 to {max} characters and no control characters")))
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+/// One operator action as the audit log shows it: who took it, when, on whom, why, what it
+/// carried and how it ended (`pending` until it answered).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OperatorAction {
+    pub action_id: u64,
+    pub at_ms: i64,
+    pub operator: String,
+    pub action: String,
+    pub user_id: UserId,
+    pub reason: String,
+    pub detail: String,
+    pub outcome: String,
+    /// When the outcome was written (0: it has not been).
+    pub finished_at_ms: i64,
+}
+
+impl From<OperatorActionRow> for OperatorAction {
+    fn from(r: OperatorActionRow) -> Self {
+        Self {
+            action_id: r.action_id,
+            at_ms: r.at_ms,
+            operator: r.operator,
+            action: r.action,
+            user_id: r.user_id,
+            reason: r.reason,
+            detail: r.detail,
+            outcome: r.outcome,
+            finished_at_ms: r.finished_at_ms,
+        }
+    }
 }
 
 /// A grant written.
@@ -127,7 +207,15 @@ impl Operators {
     /// Grants `user` the mail of `grant`: written on the user's game shard only if that grant
     /// is not there yet (a retry is never doubled), recorded in the user's action log, and
     /// read by the user's live actor, if any.
-    pub async fn grant(&self, user: u64, grant: &Grant) -> Result<Granted, OperatorError> {
+    pub async fn grant(&self, acting: &Acting, user: u64, grant: &Grant) -> Result<Granted, OperatorError> {
+        let rewards: Vec<String> = grant.rewards.iter().map(|r| format!("{}x{}", r.what, r.amount)).collect();
+        let detail = format!("grant={:?} title={:?} rewards={}", grant.grant_id, grant.title, rewards.join(","));
+        let work = self.grant_now(user, grant);
+        self.audited(acting, "grant", user, detail, work, |g| format!("mail {} written (live: {})", g.mail_id, g.live))
+            .await
+    }
+
+    async fn grant_now(&self, user: u64, grant: &Grant) -> Result<Granted, OperatorError> {
         let now = self.now_ms();
         let (mail_id, row) =
             grants::mail_row(&self.game_data(), user, grant, now).map_err(|e| OperatorError::Refused(e.to_string()))?;
@@ -172,7 +260,12 @@ impl Operators {
 
     /// Ends `user`'s session (activating the user's actor if none is live, never for a user
     /// who does not exist); answers whether a session was open.
-    pub async fn kick(&self, user: u64) -> Result<bool, OperatorError> {
+    pub async fn kick(&self, acting: &Acting, user: u64) -> Result<bool, OperatorError> {
+        let outcome = |ended: &bool| (if *ended { "session ended" } else { "no session was open" }).to_owned();
+        self.audited(acting, "kick", user, String::new(), self.kick_now(user), outcome).await
+    }
+
+    async fn kick_now(&self, user: u64) -> Result<bool, OperatorError> {
         if self.directory.live(user).is_none() {
             match self.directory.backend().store().peek_user(user, &[]).await {
                 Ok(Some(_)) => {}
@@ -191,8 +284,67 @@ impl Operators {
 
     /// Retires `user`'s actor now, if live (after the request it handles); answers whether
     /// one was.
-    pub async fn passivate(&self, user: u64) -> bool {
-        self.directory.passivate(user).await
+    pub async fn passivate(&self, acting: &Acting, user: u64) -> Result<bool, OperatorError> {
+        let work = async { Ok(self.directory.passivate(user).await) };
+        let outcome = |done: &bool| (if *done { "passivated" } else { "no live actor here" }).to_owned();
+        self.audited(acting, "passivate", user, String::new(), work, outcome).await
+    }
+
+    /// Runs `work`, the operator action `action` on `user`, recorded in the operator audit
+    /// log: first with its outcome pending (if that record cannot be written, the action is
+    /// not taken), then with what `outcome` says of its result, or its error. An outcome that
+    /// cannot be written leaves the record pending; the action's answer stands.
+    async fn audited<T>(
+        &self,
+        acting: &Acting,
+        action: &str,
+        user: UserId,
+        detail: String,
+        work: impl std::future::Future<Output = Result<T, OperatorError>>,
+        outcome: impl FnOnce(&T) -> String,
+    ) -> Result<T, OperatorError> {
+        let backend = self.directory.backend();
+        let store = backend.store();
+        let action_id = crate::ids::generator(backend.node().id).next_id();
+        let record = OperatorActionRow {
+            action_id,
+            at_ms: self.now_ms(),
+            operator: acting.operator.clone(),
+            action: action.to_owned(),
+            user_id: user,
+            reason: acting.reason.clone(),
+            detail,
+            outcome: OPERATOR_ACTION_PENDING.to_owned(),
+            finished_at_ms: 0,
+        };
+        store.record_operator_action(record).await.map_err(|e| {
+            OperatorError::Unavailable(format!("the operator audit log could not be written, nothing done: {e}"))
+        })?;
+        let done = work.await;
+        let said = match &done {
+            Ok(value) => outcome(value),
+            Err(e) => format!("failed: {e}"),
+        };
+        if let Err(e) = store.finish_operator_action(action_id, said, self.now_ms()).await {
+            tracing::warn!(user.id = user, action, action_id, error = %e, "operator action's outcome not recorded");
+        }
+        tracing::info!(user.id = user, action, action_id, operator = %acting.operator, "operator action");
+        done
+    }
+
+    /// A page of the operator audit log (of `user` only, when given), newest first: actions
+    /// with an id below `before`, at most `limit` (1 to [`MAX_AUDIT_PAGE`]).
+    pub async fn operator_actions(
+        &self,
+        user: Option<UserId>,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<OperatorAction>, OperatorError> {
+        let query = OperatorActionQuery { user, before, limit: limit.clamp(1, MAX_AUDIT_PAGE) };
+        let store = self.directory.backend().store();
+        let rows =
+            store.operator_actions(query).await.map_err(|e| OperatorError::Unavailable(format!("storage: {e}")))?;
+        Ok(rows.into_iter().map(OperatorAction::from).collect())
     }
 
     /// The replay of `user`'s logged draw that gave monster `draw` (`crate::service::audit`).

@@ -171,7 +171,7 @@ pub struct FoundProfile {
 }
 
 /// One operator action as the common database keeps it (`tables::OPERATOR_ACTIONS`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperatorActionRow {
     pub action_id: u64,
     pub at_ms: i64,

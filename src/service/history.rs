@@ -1,0 +1,216 @@
+//! A user's history for operators: their action log, newest first, paged and filtered by
+//! kind and time, each summon replayed on the spot ("the stream at position N under
+//! game-data version V draws exactly this") and each row shown with the balance changes its
+//! request logged, before and after.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use summoner_actors::UserId;
+
+use crate::game::handlers::summon::SUMMON_LOG;
+use crate::game::profile::Profile;
+use crate::game::wallet::CURRENCY_LOG;
+use crate::service::audit::{self, LoggedDraw};
+use crate::service::catalog::Catalog;
+use crate::service::console::MAX_PAGE;
+use crate::service::operators::OperatorError;
+use crate::storage::{LoggedAction, Store, StoreError, UserLogQuery};
+
+fn unavailable(e: StoreError) -> OperatorError {
+    OperatorError::Unavailable(format!("storage: {e}"))
+}
+
+/// A balance change as the action log recorded it, with the balance before it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BalanceChange {
+    pub currency: String,
+    pub delta: i64,
+    pub before: i64,
+    pub after: i64,
+    pub reason: String,
+}
+
+/// A logged summon replayed: what the user's stream at the logged position draws under the
+/// logged game-data version, beside what was logged.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SummonReplay {
+    /// The monster id the draw gave (`GET /admin/audit/summon?user=&draw=` names it).
+    pub draw: u64,
+    pub pool: String,
+    pub version: u32,
+    /// The stream's word position before the draw.
+    pub position: u128,
+    pub logged_monster: String,
+    pub replayed_monster: Option<String>,
+    pub matches: bool,
+    /// Why it could not be replayed (a version not archived, an unreadable row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// One row of a user's history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryEntry {
+    pub log_id: u64,
+    pub at_ms: i64,
+    pub action: String,
+    pub params: String,
+    pub result: String,
+    /// A `currency` row's change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance: Option<BalanceChange>,
+    /// Another row's: the balance changes of the same request (a purchase's price, a mail
+    /// claim's rewards).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub balances: Vec<BalanceChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<SummonReplay>,
+}
+
+/// A page of a user's history, newest first.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct History {
+    pub user_id: UserId,
+    pub log_shard: i16,
+    pub entries: Vec<HistoryEntry>,
+    /// Pass as `before` for the next page (absent: this was the last).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<u64>,
+}
+
+/// What a history page asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub user: UserId,
+    /// Actions to show (all when empty).
+    pub kinds: Vec<String>,
+    /// Rows with a log id below this (0: from the newest).
+    pub before: u64,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub limit: usize,
+}
+
+/// A page of `query.user`'s history, newest first. A page never ends inside a request:
+/// rows logged by one request (the same time) stay together, so a purchase and its price
+/// are on one page.
+pub async fn history(store: &Arc<dyn Store>, catalog: &Catalog, query: HistoryQuery) -> Result<History, OperatorError> {
+    let HistoryQuery { user, kinds, before, from_ms, to_ms, limit } = query;
+    if from_ms >= to_ms {
+        return Err(OperatorError::Invalid("`from` must be before `to`".into()));
+    }
+    let limit = limit.clamp(1, MAX_PAGE);
+    let rows = store.load_profiles(vec![user]).await.map_err(unavailable)?;
+    let placed = rows.first().ok_or(OperatorError::NoSuchUser(user))?;
+    let profile = Profile::from_row(&placed.row).map_err(|e| OperatorError::Unavailable(e.to_string()))?;
+    // Balance changes ride along with the rows asked for, to be shown with them.
+    let mut actions = kinds.clone();
+    if !actions.is_empty() && !actions.iter().any(|k| k == CURRENCY_LOG) {
+        actions.push(CURRENCY_LOG.to_owned());
+    }
+    let before = if before == 0 { u64::MAX } else { before };
+    store.flush().await.map_err(unavailable)?;
+    let log_query =
+        UserLogQuery { user, log_shard: placed.shards.log, actions, before, from_ms, to_ms, limit: limit + 1 };
+    let mut rows = store.user_logs(log_query).await.map_err(unavailable)?;
+    let mut next_before = None;
+    if rows.len() > limit {
+        rows.truncate(limit);
+        // Keep the last request whole: drop its rows here unless it is all the page holds.
+        if let Some(last_at) = rows.last().map(|r| r.at_ms)
+            && rows.iter().any(|r| r.at_ms != last_at)
+        {
+            rows.retain(|r| r.at_ms != last_at);
+        }
+        next_before = rows.last().map(|r| r.log_id);
+    }
+    let mut entries: Vec<HistoryEntry> = rows.iter().map(|row| entry(row, catalog, &profile)).collect();
+    attach_balances(&mut entries);
+    if !kinds.is_empty() {
+        entries.retain(|e| kinds.contains(&e.action));
+    }
+    Ok(History { user_id: user, log_shard: placed.shards.log, entries, next_before })
+}
+
+/// The `name=value` fields of a log row's text.
+fn fields(text: &str) -> HashMap<&str, &str> {
+    text.split(' ').filter_map(|kv| kv.split_once('=')).collect()
+}
+
+/// A `currency` row's change (`name=… delta=… reason=…`, `balance=…`).
+fn balance_change(row: &LoggedAction) -> Option<BalanceChange> {
+    let (params, result) = (fields(&row.params), fields(&row.result));
+    let delta: i64 = params.get("delta")?.parse().ok()?;
+    let after: i64 = result.get("balance")?.parse().ok()?;
+    // The reason is the rest of the params after `reason=` (it may hold spaces).
+    let reason = row.params.split_once("reason=").map_or("", |(_, r)| r).to_owned();
+    Some(BalanceChange { currency: (*params.get("name")?).to_owned(), delta, before: after - delta, after, reason })
+}
+
+fn entry(row: &LoggedAction, catalog: &Catalog, profile: &Profile) -> HistoryEntry {
+    let balance = (row.action == CURRENCY_LOG).then(|| balance_change(row)).flatten();
+    let replay = (row.action == SUMMON_LOG).then(|| replay(row, catalog, profile));
+    HistoryEntry {
+        log_id: row.log_id,
+        at_ms: row.at_ms,
+        action: row.action.clone(),
+        params: row.params.clone(),
+        result: row.result.clone(),
+        balance,
+        balances: Vec::new(),
+        replay,
+    }
+}
+
+fn replay(row: &LoggedAction, catalog: &Catalog, profile: &Profile) -> SummonReplay {
+    let logged = match LoggedDraw::parse(row) {
+        Ok(logged) => logged,
+        Err(e) => {
+            return SummonReplay {
+                draw: 0,
+                pool: String::new(),
+                version: 0,
+                position: 0,
+                logged_monster: String::new(),
+                replayed_monster: None,
+                matches: false,
+                problem: Some(e.to_string()),
+            };
+        }
+    };
+    let r = &logged.record;
+    let drawn = audit::redraw(catalog, profile, &logged);
+    let matches =
+        drawn.as_ref().is_ok_and(|d| d.monster == r.monster && d.rarity == r.rarity && d.by_pity == r.by_pity);
+    SummonReplay {
+        draw: r.monster_id,
+        pool: r.pool.clone(),
+        version: r.version,
+        position: r.position,
+        logged_monster: r.monster.clone(),
+        replayed_monster: drawn.as_ref().ok().map(|d| d.monster.clone()),
+        matches,
+        problem: drawn.err().map(|e| e.to_string()),
+    }
+}
+
+/// Gives each row that is not a balance change the balance changes its request logged: the
+/// rows of one request share its time and sit next to each other in log order.
+fn attach_balances(entries: &mut [HistoryEntry]) {
+    let mut start = 0;
+    while start < entries.len() {
+        let at = entries[start].at_ms;
+        let end = start + entries[start..].iter().take_while(|e| e.at_ms == at).count();
+        let changes: Vec<BalanceChange> = entries[start..end].iter().filter_map(|e| e.balance.clone()).collect();
+        if !changes.is_empty() {
+            for e in &mut entries[start..end] {
+                if e.action != CURRENCY_LOG {
+                    // Newest first on the page; the request made them oldest first.
+                    e.balances = changes.iter().rev().cloned().collect();
+                }
+            }
+        }
+        start = end;
+    }
+}

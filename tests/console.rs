@@ -1,0 +1,320 @@
+//! The operators' console as JSON, on every backend with users on two game shards: players
+//! found by nickname prefix (any case, `%` and `_` themselves, paged), device id, platform
+//! subject, clan name and id; a user's history listing each action once, newest first, with
+//! the summon replayed, balances before and after, kind and time filters and stable pages;
+//! the operator audit log recording who did what and why; the user view's friends, requests
+//! and clan; the live view counting requests as they are sent.
+
+#[macro_use]
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use summoner::config::Config;
+use summoner_actors::{Clock, ManualClock};
+use summoner_client::Client;
+use summoner_proto::api::{
+    BuyItemReq, ClaimMailReq, CreateClanReq, DebugAddFriendReq, DebugGrantMonstersReq, FinishBattleReq, GetUserReq,
+    JoinClanReq, SendFriendRequestReq, SetNicknameReq, SetTeamReq, StartBattleReq, SummonReq, request::Payload,
+};
+
+use common::{TestServer, exec_sql, logged_in, ok};
+
+const ADMIN: &str = "admin-secret";
+
+async fn start(mut config: Config) -> TestServer {
+    config.admin.token = ADMIN.into();
+    TestServer::start(config, Arc::new(ManualClock::new())).await
+}
+
+/// An admin request's status and JSON (or text) body.
+async fn admin(server: &TestServer, method: reqwest::Method, path: &str, operator: Option<&str>) -> (u16, Value) {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", server.admin_url)).bearer_auth(ADMIN);
+    if let Some(operator) = operator {
+        request = request.header("x-summoner-operator", operator);
+    }
+    let reply = request.send().await.expect("the admin listener answers");
+    let status = reply.status().as_u16();
+    let text = reply.text().await.expect("a body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn get(server: &TestServer, path: &str) -> Value {
+    let (status, body) = admin(server, reqwest::Method::GET, path, None).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+async fn get_status(server: &TestServer, path: &str) -> u16 {
+    admin(server, reqwest::Method::GET, path, None).await.0
+}
+
+fn ids(found: &Value) -> Vec<u64> {
+    found["players"].as_array().expect("players").iter().map(|p| p["user_id"].as_u64().expect("an id")).collect()
+}
+
+async fn nicknamed(server: &TestServer, device: &str, nickname: &str) -> (Client, u64) {
+    let (mut client, user) = logged_in(server, device).await;
+    ok(&mut client, Payload::SetNickname(SetNicknameReq { nickname: nickname.into() })).await;
+    (client, user)
+}
+
+on_every_backend! {
+    async fn players_are_found_by_nickname_device_subject_clan_and_id_on_every_shard(config) {
+        let server = start(config.clone()).await;
+        let names = ["Tourist", "tourmaline", "TOURNEY", "Tou%r", "Tou_x", "Other"];
+        let mut players = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            players.push(nicknamed(&server, &format!("dev-console-{i}"), name).await);
+        }
+        let users: Vec<u64> = players.iter().map(|p| p.1).collect();
+        let user = |i: usize| users[i];
+
+        // A prefix whatever its case, across both game shards, by user id.
+        let found = get(&server, "/admin/search?nickname=tou").await;
+        assert_eq!(ids(&found), (0..5).map(user).collect::<Vec<_>>(), "{found}");
+        let shards: BTreeSet<i64> =
+            found["players"].as_array().unwrap().iter().map(|p| p["game_shard"].as_i64().unwrap()).collect();
+        assert_eq!(shards.len(), 2, "one query per shard found both: {found}");
+        assert_eq!(found["players"][2]["nickname"], "TOURNEY");
+        // `%` and `_` are themselves, not wildcards.
+        assert_eq!(ids(&get(&server, "/admin/search?nickname=Tou%25").await), vec![user(3)]);
+        assert_eq!(ids(&get(&server, "/admin/search?nickname=tou_").await), vec![user(4)]);
+        // Pages of two add up to the whole, each player once.
+        let (mut paged, mut after) = (Vec::new(), 0);
+        loop {
+            let page = get(&server, &format!("/admin/search?nickname=TOU&limit=2&after={after}")).await;
+            paged.extend(ids(&page));
+            match page["next_after"].as_u64() {
+                Some(next) => after = next,
+                None => break,
+            }
+        }
+        assert_eq!(paged, (0..5).map(user).collect::<Vec<_>>());
+
+        // A device id, hashed as the server stores it; a user id.
+        assert_eq!(ids(&get(&server, "/admin/search?device=dev-console-1").await), vec![user(1)]);
+        assert!(ids(&get(&server, "/admin/search?device=dev-console-9").await).is_empty());
+        assert_eq!(ids(&get(&server, &format!("/admin/search?id={}", user(5))).await), vec![user(5)]);
+        // A platform subject, under the provider named (none is configured to try by itself).
+        let linked = format!(
+            "INSERT INTO account_auth (provider, auth_id, user_id, created_at_ms) VALUES ('acme', 'sub-77', {}, 0)",
+            user(2)
+        );
+        exec_sql(&config.storage.common_url, &linked).await;
+        assert_eq!(ids(&get(&server, "/admin/search?subject=sub-77&provider=acme").await), vec![user(2)]);
+        assert!(ids(&get(&server, "/admin/search?subject=sub-77").await).is_empty());
+
+        // A clan's name prefix: its members, each with their seat.
+        common::rich(&server, user(0)).await;
+        let clan = answer!(
+            ok(&mut players[0].0, Payload::CreateClan(CreateClanReq { name: "Night Owls".into(), open: true })).await,
+            CreateClan
+        );
+        let clan_id = clan.clan.expect("a clan").clan_id;
+        ok(&mut players[3].0, Payload::JoinClan(JoinClanReq { clan_id })).await;
+        let members = get(&server, "/admin/search?clan=Night").await;
+        assert_eq!(ids(&members), vec![user(0), user(3)], "{members}");
+        assert_eq!(members["players"][0]["clan"]["role"], "leader");
+        assert_eq!(members["players"][1]["clan"]["name"], "Night Owls");
+
+        // Bad searches are refused and answer nothing.
+        for bad in ["", "?nickname=", "?nickname=a&device=b", "?nickname=%01x", "?id=0", "?id=x", "?provider=acme", "?shard=1"] {
+            assert_eq!(get_status(&server, &format!("/admin/search{bad}")).await, 400, "{bad}");
+        }
+        server.stop().await;
+    }
+}
+
+/// The rows of `history` whose action is one of `kinds`, newest first.
+fn actions(history: &Value, kinds: &[&str]) -> Vec<String> {
+    history["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .filter(|a| kinds.contains(&a.as_str()))
+        .collect()
+}
+
+fn entry<'h>(history: &'h Value, action: &str) -> &'h Value {
+    history["entries"].as_array().unwrap().iter().find(|e| e["action"] == action).expect(action)
+}
+
+on_every_backend! {
+    async fn a_users_history_lists_each_action_once_with_replays_balances_and_the_operators_grant(config) {
+        let server = start(config).await;
+        let (mut client, user) = nicknamed(&server, "dev-historian", "Historian").await;
+        let step = |server: &TestServer| server.clock.advance_ms(1_000);
+        common::rich(&server, user).await;
+        ok(&mut client, Payload::Summon(SummonReq { pool: "pool.normal".into(), count: 1 })).await;
+        step(&server);
+        let grant = DebugGrantMonstersReq { template: "mon.slime.fire.1".into(), count: 5 };
+        let granted = answer!(ok(&mut client, Payload::DebugGrantMonsters(grant)).await, DebugGrantMonsters);
+        ok(&mut client, Payload::SetTeam(SetTeamReq { slot: 1, monster_ids: granted.monster_ids })).await;
+        let start = StartBattleReq { stage: "stage.01.01:normal".into(), team_slot: 1 };
+        let started = answer!(ok(&mut client, Payload::StartBattle(start)).await, StartBattle);
+        server.clock.advance_ms(60_000);
+        let finish = FinishBattleReq { battle_token: started.battle_token, elapsed_ms: 60_000, ..Default::default() };
+        ok(&mut client, Payload::FinishBattle(finish)).await;
+        step(&server);
+
+        // An operator's grant: recorded with who and why, paid when claimed.
+        let body = json!({ "grant_id": "sorry-1", "title": "Sorry", "rewards": [{ "what": "gems", "amount": 300 }], "expires_in_days": 7 });
+        let send = |operator: Option<&'static str>, query: &'static str| {
+            let mut request = reqwest::Client::new()
+                .post(format!("{}/admin/users/{user}/mail{query}", server.admin_url))
+                .bearer_auth(ADMIN)
+                .body(body.to_string());
+            if let Some(operator) = operator {
+                request = request.header("x-summoner-operator", operator);
+            }
+            request.send()
+        };
+        assert_eq!(send(None, "?reason=outage").await.unwrap().status().as_u16(), 400, "no operator named");
+        assert_eq!(send(Some("mina"), "").await.unwrap().status().as_u16(), 400, "no reason given");
+        let sent = send(Some("mina"), "?reason=outage%20on%20the%207th").await.unwrap();
+        assert_eq!(sent.status().as_u16(), 200);
+        let mail_id = sent.json::<Value>().await.unwrap()["mail_id"].as_u64().unwrap();
+        step(&server);
+        let claimed_at = server.clock.now_ms();
+        ok(&mut client, Payload::ClaimMail(ClaimMailReq { mail_id, all: false })).await;
+        step(&server);
+        ok(&mut client, Payload::BuyItem(BuyItemReq { item: "shop.stamina.small".into() })).await;
+
+        let audit = get(&server, &format!("/admin/audit/operators?user={user}")).await;
+        let recorded = audit["actions"].as_array().unwrap();
+        assert_eq!(recorded.len(), 1, "the refused sends were not taken: {audit}");
+        assert_eq!((recorded[0]["operator"].as_str(), recorded[0]["action"].as_str()), (Some("mina"), Some("grant")));
+        assert_eq!(recorded[0]["reason"], "outage on the 7th");
+        assert!(recorded[0]["outcome"].as_str().unwrap().starts_with(&format!("mail {mail_id} written")), "{audit}");
+
+        let kinds = ["buy_item", "claim_mail", "operator_grant", "battle_finish", "battle_start", "summon"];
+        let history = get(&server, &format!("/admin/users/{user}/history?limit=200")).await;
+        assert_eq!(actions(&history, &kinds), kinds, "each once, newest first: {history}");
+        let log_ids: Vec<u64> = history["entries"].as_array().unwrap().iter().map(|e| e["log_id"].as_u64().unwrap()).collect();
+        assert!(log_ids.windows(2).all(|w| w[0] > w[1]), "newest first: {log_ids:?}");
+        let summon = entry(&history, "summon");
+        assert_eq!(summon["replay"]["matches"], true, "{summon}");
+        assert_eq!(summon["replay"]["replayed_monster"], summon["replay"]["logged_monster"]);
+        // The claim's gems and the purchase's price, before and after.
+        let change = |action: &str, pick: &dyn Fn(&Value) -> bool| -> Value {
+            let balances = entry(&history, action)["balances"].as_array().cloned().unwrap_or_default();
+            balances.into_iter().find(|b| pick(b)).unwrap_or_else(|| panic!("{action}: {history}"))
+        };
+        let claim = change("claim_mail", &|b| b["currency"] == "gems");
+        assert_eq!((claim["currency"].as_str(), claim["delta"].as_i64()), (Some("gems"), Some(300)), "{claim}");
+        assert_eq!(claim["after"].as_i64().unwrap() - claim["before"].as_i64().unwrap(), 300);
+        let price = change("buy_item", &|b| b["delta"].as_i64().is_some_and(|d| d < 0));
+        assert_eq!(price["before"].as_i64().unwrap() + price["delta"].as_i64().unwrap(), price["after"].as_i64().unwrap());
+
+        // Filters: by kind (balances still shown), by time.
+        let bought = get(&server, &format!("/admin/users/{user}/history?kind=buy_item")).await;
+        assert_eq!(actions(&bought, &kinds), ["buy_item"]);
+        assert_eq!(bought["entries"].as_array().unwrap().len(), 1, "{bought}");
+        assert_eq!(bought["entries"][0]["balances"], entry(&history, "buy_item")["balances"]);
+        let since = get(&server, &format!("/admin/users/{user}/history?from={claimed_at}")).await;
+        assert_eq!(actions(&since, &kinds), ["buy_item", "claim_mail"]);
+        let until = get(&server, &format!("/admin/users/{user}/history?to={claimed_at}&kind=summon,claim_mail")).await;
+        assert_eq!(actions(&until, &kinds), ["summon"]);
+        // Pages never split a request and add up to the whole.
+        let (mut paged, mut before) = (Vec::new(), 0);
+        loop {
+            let page = get(&server, &format!("/admin/users/{user}/history?limit=3&before={before}")).await;
+            let rows = page["entries"].as_array().unwrap();
+            assert!(!rows.is_empty(), "{page}");
+            paged.extend(rows.iter().map(|e| e["log_id"].as_u64().unwrap()));
+            match page["next_before"].as_u64() {
+                Some(next) => before = next,
+                None => break,
+            }
+        }
+        assert_eq!(paged, log_ids);
+
+        assert_eq!(get_status(&server, "/admin/users/424242/history").await, 404);
+        for bad in ["?kind=DROP%20TABLE", &format!("?from={claimed_at}&to={claimed_at}"), "?from=yesterday", "?colour=red"] {
+            assert_eq!(get_status(&server, &format!("/admin/users/{user}/history{bad}")).await, 400, "{bad}");
+        }
+        server.stop().await;
+    }
+}
+
+on_every_backend! {
+    async fn the_user_view_shows_friends_requests_clan_and_the_operators_actions(config) {
+        let server = start(config).await;
+        let (mut me, me_id) = nicknamed(&server, "dev-hub", "Hub").await;
+        let (_friend, friend_id) = nicknamed(&server, "dev-pal", "Pal").await;
+        let (_asked, asked_id) = nicknamed(&server, "dev-asked", "Asked").await;
+        ok(&mut me, Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend_id })).await;
+        ok(&mut me, Payload::SendFriendRequest(SendFriendRequestReq { user_id: asked_id })).await;
+        common::rich(&server, me_id).await;
+        ok(&mut me, Payload::CreateClan(CreateClanReq { name: "Hubbers".into(), open: true })).await;
+
+        // Actions need a reason and a named operator; a refused one is not recorded.
+        let post = reqwest::Method::POST;
+        let passivate = format!("/admin/users/{me_id}/passivate");
+        assert_eq!(admin(&server, post.clone(), &passivate, Some("ana")).await.0, 400);
+        assert_eq!(admin(&server, post.clone(), &format!("{passivate}?reason=x"), None).await.0, 400);
+        assert_eq!(admin(&server, post.clone(), &format!("{passivate}?reason=%01"), Some("ana")).await.0, 400);
+        assert_eq!(admin(&server, post.clone(), &format!("{passivate}?reason=stuck"), Some("ana")).await.0, 200);
+        assert_eq!(admin(&server, post, "/admin/users/424242/kick?reason=spam", Some("ana")).await.0, 404);
+
+        let view = get(&server, &format!("/admin/users/{me_id}")).await;
+        let state = &view["state"];
+        assert_eq!(state["friends"][0]["user_id"], friend_id, "{view}");
+        assert_eq!(view["around"]["people"][friend_id.to_string()]["nickname"], "Pal", "{view}");
+        assert_eq!(state["friend_requests"][0]["user_id"], asked_id);
+        assert_eq!(state["friend_requests"][0]["outgoing"], true);
+        assert_eq!(view["around"]["people"][asked_id.to_string()]["nickname"], "Asked");
+        assert_eq!(view["around"]["clan"]["name"], "Hubbers");
+        assert_eq!(view["around"]["clan"]["role"], "leader");
+        assert!(view["around"]["outbox"].is_array());
+        assert!(state["stream_position"].as_u64().is_some(), "{view}");
+        let actions = view["operator_actions"].as_array().unwrap();
+        assert_eq!(actions.len(), 1, "{view}");
+        assert_eq!((actions[0]["action"].as_str(), actions[0]["reason"].as_str()), (Some("passivate"), Some("stuck")));
+        assert_eq!(actions[0]["outcome"], "passivated");
+        // The kick of no one was recorded, with why it failed.
+        let all = get(&server, "/admin/audit/operators").await;
+        assert_eq!(all["actions"][0]["user_id"], 424242, "{all}");
+        assert!(all["actions"][0]["outcome"].as_str().unwrap().starts_with("failed: no user"), "{all}");
+        assert_eq!(get(&server, "/admin/audit/operators?limit=1").await["next_before"], all["actions"][0]["action_id"]);
+        assert_eq!(get_status(&server, "/admin/audit/operators?user=x").await, 400);
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn the_live_view_counts_requests_as_they_are_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::config(dir.path());
+    config.admin.live_sample_ms = 100;
+    let server = start(config).await;
+    let (mut client, _) = logged_in(&server, "dev-live").await;
+    let get_users = |view: &Value| -> f64 {
+        view["points"].as_array().unwrap().iter().filter_map(|p| p["ops"]["GetUser"]["requests_per_s"].as_f64()).sum()
+    };
+    // The metrics are the process's: no other test of this binary sends GetUser.
+    assert_eq!(get_users(&get(&server, "/admin/live").await), 0.0, "nothing of it yet");
+    for _ in 0..20 {
+        ok(&mut client, Payload::GetUser(GetUserReq {})).await;
+    }
+    // The sampler runs on its own clock: wait for its next interval, within a bound.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let view = loop {
+        let view = get(&server, "/admin/live").await;
+        if get_users(&view) > 0.0 || Instant::now() > deadline {
+            break view;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(get_users(&view) > 0.0, "{view}");
+    let point = view["points"].as_array().unwrap().iter().find(|p| p["ops"]["GetUser"].is_object()).unwrap();
+    assert!(point["ops"]["GetUser"]["p99_ms"].as_f64().is_some(), "{point}");
+    assert_eq!(point["ops"]["GetUser"]["errors_per_s"], 0.0);
+    assert_eq!(view["window_ms"], 900_000);
+    server.stop().await;
+}
