@@ -208,6 +208,10 @@ on_every_backend! {
         let claim = change("claim_mail", &|b| b["currency"] == "gems");
         assert_eq!((claim["currency"].as_str(), claim["delta"].as_i64()), (Some("gems"), Some(300)), "{claim}");
         assert_eq!(claim["after"].as_i64().unwrap() - claim["before"].as_i64().unwrap(), 300);
+        let grant_paid = &entry(&history, "operator_grant")["paid"];
+        assert_eq!(grant_paid["claim_log_id"], entry(&history, "claim_mail")["log_id"], "{history}");
+        assert_eq!(grant_paid["balances"][0]["delta"], 300);
+        assert_eq!(grant_paid["balances"][0]["before"], claim["before"]);
         let price = change("buy_item", &|b| b["delta"].as_i64().is_some_and(|d| d < 0));
         assert_eq!(price["before"].as_i64().unwrap() + price["delta"].as_i64().unwrap(), price["after"].as_i64().unwrap());
 
@@ -283,6 +287,10 @@ on_every_backend! {
         assert!(all["actions"][0]["outcome"].as_str().unwrap().starts_with("failed: no user"), "{all}");
         assert_eq!(get(&server, "/admin/audit/operators?limit=1").await["next_before"], all["actions"][0]["action_id"]);
         assert_eq!(get_status(&server, "/admin/audit/operators?user=x").await, 400);
+        // The live actors' list names them.
+        let live = get(&server, "/admin/actors").await;
+        let pal = live["actors"].as_array().unwrap().iter().find(|a| a["user_id"] == friend_id).expect("Pal is live");
+        assert_eq!(pal["nickname"], "Pal", "{live}");
         server.stop().await;
     }
 }

@@ -55,6 +55,9 @@ pub struct ActorsQuery {
 #[derive(Debug, Serialize)]
 pub struct ActorRow {
     pub user_id: u64,
+    /// The user's nickname (absent when their profile could not be read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
     pub shard: Option<i32>,
     pub mailbox_depth: usize,
     pub idle_ms: i64,
@@ -70,6 +73,9 @@ pub struct ActorsView {
     pub matched: usize,
     pub offset: usize,
     pub actors: Vec<ActorRow>,
+    /// Why the nicknames are missing, if they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unnamed: Option<String>,
 }
 
 /// The page of live actors `query` asks for.
@@ -96,18 +102,34 @@ pub fn actors(state: &AdminState, query: &ActorsQuery) -> Result<ActorsView, Str
         .take(limit)
         .map(|a| ActorRow {
             user_id: a.user,
+            nickname: None,
             shard: a.shard,
             mailbox_depth: a.mailbox_depth,
             idle_ms: now - a.last_active_ms,
             age_ms: now - a.activated_ms,
         })
         .collect();
-    Ok(ActorsView { live, matched, offset: query.offset, actors })
+    Ok(ActorsView { live, matched, offset: query.offset, actors, unnamed: None })
+}
+
+/// [`actors`], each with their nickname (profiles read one query per game shard; if that
+/// read fails, the list comes without them and says why in `unnamed`).
+pub async fn named_actors(state: &AdminState, query: &ActorsQuery) -> Result<ActorsView, String> {
+    let mut view = actors(state, query)?;
+    match state.console.people(view.actors.iter().map(|a| a.user_id).collect()).await {
+        Ok(mut people) => {
+            for a in &mut view.actors {
+                a.nickname = people.remove(&a.user_id).map(|p| p.nickname);
+            }
+        }
+        Err(e) => view.unnamed = Some(format!("nicknames not read: {e}")),
+    }
+    Ok(view)
 }
 
 pub async fn list(req: HttpRequest, query: web::Query<ActorsQuery>, state: web::Data<AdminState>) -> AdminResult {
     authorize(&req, &state)?;
-    Ok(HttpResponse::Ok().json(actors(&state, &query).map_err(AdminError::BadRequest)?))
+    Ok(HttpResponse::Ok().json(named_actors(&state, &query).await.map_err(AdminError::BadRequest)?))
 }
 
 /// The profile as an operator reads it.

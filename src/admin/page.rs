@@ -246,15 +246,10 @@ pub async fn overview(req: HttpRequest, said: web::Query<Said>, state: web::Data
     suspects_section(&mut body, &state).await;
 
     let query = ActorsQuery { sort: SortBy::LastActive, shard: None, offset: 0, limit: Some(LISTED) };
-    match actors::actors(&state, &query) {
+    match actors::named_actors(&state, &query).await {
         Ok(view) => {
-            let ids = view.actors.iter().map(|a| a.user_id).collect();
-            let (names, unnamed) = match state.console.people(ids).await {
-                Ok(people) => (people, String::new()),
-                Err(e) => {
-                    (Default::default(), format!("<p class=\"warn\">nicknames not read: {}</p>", esc(&e.to_string())))
-                }
-            };
+            let unnamed =
+                view.unnamed.as_deref().map(|u| format!("<p class=\"warn\">{}</p>", esc(u))).unwrap_or_default();
             let _ = write!(
                 body,
                 "<h2>Live actors: {}</h2>{unnamed}<table id=\"actors\"><tr><th>user</th><th>nickname</th><th>shard</th>\
@@ -262,7 +257,7 @@ pub async fn overview(req: HttpRequest, said: web::Query<Said>, state: web::Data
                 view.live
             );
             for a in &view.actors {
-                let name = names.get(&a.user_id).map_or_else(String::new, |p| esc(&p.nickname));
+                let name = a.nickname.as_deref().map(esc).unwrap_or_default();
                 let _ = write!(
                     body,
                     "<tr><td><a href=\"/admin/page/users/{u}\">{u}</a></td><td>{name}</td><td>{}</td><td>{}</td><td>{} s</td><td>{} s</td></tr>",

@@ -66,7 +66,28 @@ pub struct HistoryEntry {
     pub balances: Vec<BalanceChange>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<SummonReplay>,
+    /// An operator's grant: the claim that paid its mail and the balances it changed
+    /// (absent: not claimed yet, or not among the [`CLAIMS_SEARCHED`] claims since).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid: Option<Paid>,
 }
+
+/// The claim that paid an operator's grant.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Paid {
+    pub claim_log_id: u64,
+    pub claimed_at_ms: i64,
+    /// The balance changes of the claiming request, in the order it made them (a claim of
+    /// every mail at once pays them together).
+    pub balances: Vec<BalanceChange>,
+}
+
+/// The action of an operator's grant in the action log (`service::operators`).
+const GRANT_LOG: &str = "operator_grant";
+/// The action of a mail's claim (`game::handlers::mail`).
+const CLAIM_LOG: &str = "claim_mail";
+/// The claims after a grant looked through for the one that paid it, at most.
+pub const CLAIMS_SEARCHED: usize = 500;
 
 /// A page of a user's history, newest first.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -130,7 +151,38 @@ pub async fn history(store: &Arc<dyn Store>, catalog: &Catalog, query: HistoryQu
     if !kinds.is_empty() {
         entries.retain(|e| kinds.contains(&e.action));
     }
+    for e in entries.iter_mut().filter(|e| e.action == GRANT_LOG) {
+        e.paid = paid(store.as_ref(), user, placed.shards.log, e).await?;
+    }
     Ok(History { user_id: user, log_shard: placed.shards.log, entries, next_before })
+}
+
+/// The claim that paid `grant`'s mail (`mail=<id>` in its params; the claim names it as
+/// `id=<id>`), and the balances that claim's request changed.
+async fn paid(
+    store: &dyn Store,
+    user: UserId,
+    log_shard: i16,
+    grant: &HistoryEntry,
+) -> Result<Option<Paid>, OperatorError> {
+    let Some(mail) = grant.params.rsplit_once("mail=").map(|(_, id)| id.trim()) else { return Ok(None) };
+    let claimed = format!("id={mail}");
+    let page = |actions: &str, from_ms: i64, to_ms: i64, limit: usize| UserLogQuery {
+        user,
+        log_shard,
+        actions: vec![actions.to_owned()],
+        before: u64::MAX,
+        from_ms,
+        to_ms,
+        limit,
+    };
+    let claims = store.user_logs(page(CLAIM_LOG, grant.at_ms, i64::MAX, CLAIMS_SEARCHED)).await.map_err(unavailable)?;
+    let Some(claim) = claims.iter().find(|c| c.params == claimed) else { return Ok(None) };
+    // The claiming request's balance changes: its rows share its time.
+    let changes =
+        store.user_logs(page(CURRENCY_LOG, claim.at_ms, claim.at_ms + 1, MAX_PAGE)).await.map_err(unavailable)?;
+    let balances = changes.iter().rev().filter_map(balance_change).collect();
+    Ok(Some(Paid { claim_log_id: claim.log_id, claimed_at_ms: claim.at_ms, balances }))
 }
 
 /// The `name=value` fields of a log row's text.
@@ -160,6 +212,7 @@ fn entry(row: &LoggedAction, catalog: &Catalog, profile: &Profile) -> HistoryEnt
         balance,
         balances: Vec::new(),
         replay,
+        paid: None,
     }
 }
 

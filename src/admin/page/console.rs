@@ -279,12 +279,14 @@ pub async fn history(
         history.log_shard,
     );
     for e in &history.entries {
-        let balances: Vec<String> = e
-            .balance
-            .iter()
-            .chain(&e.balances)
-            .map(|b| format!("{} {} → {} ({:+})", esc(&b.currency), b.before, b.after, b.delta))
-            .collect();
+        let shown = |b: &crate::service::history::BalanceChange| {
+            format!("{} {} → {} ({:+})", esc(&b.currency), b.before, b.after, b.delta)
+        };
+        let mut balances: Vec<String> = e.balance.iter().chain(&e.balances).map(shown).collect();
+        if let Some(paid) = &e.paid {
+            balances.push(format!("paid by claim {} at {}:", paid.claim_log_id, time(paid.claimed_at_ms)));
+            balances.extend(paid.balances.iter().map(shown));
+        }
         let replay = e.replay.as_ref().map_or_else(String::new, |r| {
             let said = if r.matches { "matches" } else { "<span class=\"warn\">differs</span>" };
             format!(

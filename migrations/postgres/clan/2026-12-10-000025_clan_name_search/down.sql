@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY clans_name_prefix;

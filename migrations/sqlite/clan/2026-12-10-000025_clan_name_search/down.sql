@@ -1,0 +1,1 @@
+DROP INDEX clans_name_nocase;
