@@ -111,6 +111,8 @@ pub struct RunningServer {
     pub catalog: Arc<Catalog>,
     /// This node in the cluster.
     pub node: Arc<Node>,
+    /// The live view's recent traffic (tests take a sample when they choose).
+    pub live: Arc<admin::live::Live>,
     handle: actix_web::dev::ServerHandle,
     internal_handle: actix_web::dev::ServerHandle,
     internal_server: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
@@ -610,8 +612,11 @@ async fn start_node(
     });
     let watchdog = actix_web::rt::spawn(warn_overdue(in_flight));
     // The live view's samples, stamped by the wall clock: they describe real time.
+    let sampling = live.clone();
     let sampler = actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(live.every());
+        // After a stall, the next sample spans the stall: no burst of empty intervals.
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             live.sample(jiff::Timestamp::now().as_millisecond());
@@ -625,6 +630,7 @@ async fn start_node(
         directory,
         catalog,
         node,
+        live: sampling,
         handle,
         internal_handle,
         internal_server: Some(internal_server),

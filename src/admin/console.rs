@@ -168,7 +168,11 @@ pub struct OperatorActions {
 
 /// The page of the operator audit log `query` asks for.
 pub async fn operator_actions(state: &AdminState, query: &AuditQuery) -> Result<OperatorActions, AdminError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, crate::service::operators::MAX_AUDIT_PAGE);
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    let most = crate::service::operators::MAX_AUDIT_PAGE;
+    if !(1..=most).contains(&limit) {
+        return Err(AdminError::BadRequest(format!("limit must be 1 to {most}")));
+    }
     let before = if query.before == 0 { u64::MAX } else { query.before };
     let actions = state.operators.operator_actions(query.user, before, limit).await?;
     let next_before = (actions.len() == limit).then(|| actions.last().map(|a| a.action_id)).flatten();

@@ -24,6 +24,9 @@ pub const WINDOW_MS: i64 = 15 * 60 * 1_000;
 /// One operation's traffic over one interval.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct OpPoint {
+    /// Requests answered in the interval, and how many of them were errors.
+    pub requests: u64,
+    pub errors: u64,
     pub requests_per_s: f64,
     pub errors_per_s: f64,
     /// Absent when no request finished in the interval.
@@ -175,6 +178,8 @@ fn interval(from: &Reading, to: &Reading, at_ms: i64) -> Point {
 
 fn op_point(requests: u64, errors: u64, buckets: &[(f64, u64)], seconds: f64) -> OpPoint {
     OpPoint {
+        requests,
+        errors,
         requests_per_s: requests as f64 / seconds,
         errors_per_s: errors as f64 / seconds,
         p50_ms: quantile(buckets, requests, 0.50),
@@ -239,6 +244,7 @@ mod tests {
         let point = interval(&from, &to, 7);
         assert_eq!(point.ops.len(), 1, "an operation without requests is left out");
         assert_eq!(point.ops["explore"].requests_per_s, 10.0);
+        assert_eq!((point.ops["explore"].requests, point.ops["explore"].errors), (20, 4));
         assert_eq!(point.ops["explore"].errors_per_s, 2.0);
         assert_eq!(point.total.requests_per_s, 10.0);
 

@@ -515,7 +515,7 @@ fn refused() -> HttpResponse {
 }
 
 /// The form of an action on a user: why it is taken.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct ReasonForm {
     #[serde(default)]
     reason: String,
@@ -537,12 +537,15 @@ pub async fn kick(
     if !authorized(&req, &state) {
         return refused();
     }
-    let form: ReasonForm = read_form(&body).unwrap_or_default();
     let user = match path_user(&path) {
         Ok(user) => user,
         Err(page) => return *page,
     };
     let back = format!("/admin/page/users/{user}");
+    let form: ReasonForm = match read_form(&body) {
+        Ok(form) => form,
+        Err(e) => return see_other(&saying(&back, &format!("not kicked: {e}"))),
+    };
     let acting = match super::acting(&req, &state, Some(&form.reason)) {
         Ok(acting) => acting,
         Err(e) => return see_other(&saying(&back, &format!("not kicked: {e}"))),
@@ -568,12 +571,14 @@ pub async fn passivate(
     if !authorized(&req, &state) {
         return refused();
     }
-    let form: ReasonForm = read_form(&body).unwrap_or_default();
     let user = match path_user(&path) {
         Ok(user) => user,
         Err(page) => return *page,
     };
-    let said = match super::acting(&req, &state, Some(&form.reason)) {
+    let acting = read_form::<ReasonForm>(&body)
+        .map_err(AdminError::BadRequest)
+        .and_then(|form| super::acting(&req, &state, Some(&form.reason)));
+    let said = match acting {
         Err(e) => format!("not passivated: {e}"),
         Ok(acting) => match state.operators.passivate(&acting, user).await {
             Ok(true) => "passivated".to_owned(),

@@ -26,7 +26,7 @@ pub const MAX_PAGE: usize = 200;
 /// The longest search text taken.
 pub const MAX_SEARCH_CHARS: usize = 128;
 /// Clans a clan-name search looks into at most (their members are the players found).
-const CLANS_SEARCHED: usize = 20;
+pub const CLANS_SEARCHED: usize = 100;
 /// Outbox rows a user page lists at most.
 const OUTBOX_SHOWN: usize = 50;
 
@@ -112,6 +112,10 @@ pub struct Found {
     /// Pass as `after` for the next page (absent: this was the last).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_after: Option<UserId>,
+    /// A clan search matched more than [`CLANS_SEARCHED`] clans: only the members of the
+    /// first (by name) are found; a longer prefix finds the rest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub more_clans: bool,
 }
 
 /// A delivery the user sent that waits in their game shard's outbox.
@@ -182,9 +186,15 @@ impl Console {
     /// (1 to [`MAX_PAGE`]), by user id.
     pub async fn search(&self, by: SearchBy, after: UserId, limit: usize) -> Result<Found, OperatorError> {
         let by = by.checked()?;
-        let limit = limit.clamp(1, MAX_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(OperatorError::Invalid(format!("limit must be 1 to {MAX_PAGE}")));
+        }
+        if after > i64::MAX as u64 {
+            return Err(OperatorError::Invalid(format!("after={after} is past every user id")));
+        }
         let name = by.name();
         let store = self.store();
+        let mut more_clans = false;
         let mut players: Vec<Player> = match by {
             SearchBy::UserId(user) => self.people(vec![user]).await?.into_values().collect(),
             SearchBy::Nickname(prefix) => {
@@ -200,6 +210,11 @@ impl Console {
             SearchBy::Subject { provider, subject } => {
                 let providers = match provider {
                     Some(p) => vec![p],
+                    None if self.providers.is_empty() => {
+                        return Err(OperatorError::Invalid(
+                            "no sign-in platform is configured: name the subject's provider=".into(),
+                        ));
+                    }
                     None => self.providers.as_ref().clone(),
                 };
                 let mut users = Vec::new();
@@ -209,23 +224,34 @@ impl Console {
                 }
                 self.people(users).await?.into_values().collect()
             }
-            SearchBy::Clan(prefix) => self.clan_members(prefix).await?,
+            SearchBy::Clan(prefix) => {
+                let (members, more) = self.clan_members(prefix).await?;
+                more_clans = more;
+                members
+            }
         };
         players.retain(|p| p.user_id > after);
         players.sort_by_key(|p| p.user_id);
         let next_after = (players.len() > limit).then(|| players[limit - 1].user_id);
         players.truncate(limit);
-        Ok(Found { by: name, players, next_after })
+        Ok(Found { by: name, players, next_after, more_clans })
     }
 
-    /// The members of the clans whose name starts with `prefix`, each with their seat.
-    async fn clan_members(&self, prefix: String) -> Result<Vec<Player>, OperatorError> {
+    /// The members of the clans whose name starts with `prefix`, each with their seat (the
+    /// clans read at once), and whether more clans matched than were read.
+    async fn clan_members(&self, prefix: String) -> Result<(Vec<Player>, bool), OperatorError> {
         let store = self.store();
-        let clans = store.search_clans(prefix, CLANS_SEARCHED).await.map_err(unavailable)?;
+        let clans = store.search_clans(prefix, CLANS_SEARCHED + 1).await.map_err(unavailable)?;
+        let more = clans.len() > CLANS_SEARCHED;
+        let ids = clans
+            .iter()
+            .take(CLANS_SEARCHED)
+            .map(|row| crate::game::clans::from_row(row).map(|c| c.id))
+            .collect::<Result<Vec<u64>, _>>()
+            .map_err(|e| OperatorError::Unavailable(e.to_string()))?;
+        let read = futures_util::future::try_join_all(ids.into_iter().map(|id| store.clan(id))).await;
         let mut seats: HashMap<UserId, ClanSeat> = HashMap::new();
-        for row in &clans {
-            let id = crate::game::clans::from_row(row).map_err(|e| OperatorError::Unavailable(e.to_string()))?.id;
-            let Some(rows) = store.clan(id).await.map_err(unavailable)? else { continue };
+        for rows in read.map_err(unavailable)?.into_iter().flatten() {
             let view = ClanView::from_rows(&rows).map_err(|e| OperatorError::Unavailable(e.to_string()))?;
             for m in &view.members {
                 let seat = ClanSeat {
@@ -238,10 +264,9 @@ impl Console {
             }
         }
         let mut people = self.people(seats.keys().copied().collect()).await?;
-        Ok(seats
-            .into_iter()
-            .filter_map(|(user, seat)| people.remove(&user).map(|p| Player { clan: Some(seat), ..p }))
-            .collect())
+        let members =
+            seats.into_iter().filter_map(|(user, seat)| people.remove(&user).map(|p| Player { clan: Some(seat), ..p }));
+        Ok((members.collect(), more))
     }
 
     /// The clan `user` is in, with their role.

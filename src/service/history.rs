@@ -113,15 +113,19 @@ pub struct HistoryQuery {
     pub limit: usize,
 }
 
-/// A page of `query.user`'s history, newest first. A page never ends inside a request:
-/// rows logged by one request (the same time) stay together, so a purchase and its price
-/// are on one page.
+/// A page of `query.user`'s history, newest first. A page ends inside a request only when
+/// that request's rows fill it: otherwise rows logged by one request (the same time) stay
+/// together, so a purchase and its price are on one page. It reads what has reached the log
+/// shard: a request's rows are shipped there right after its commit, so the last moments may
+/// not show yet.
 pub async fn history(store: &Arc<dyn Store>, catalog: &Catalog, query: HistoryQuery) -> Result<History, OperatorError> {
     let HistoryQuery { user, kinds, before, from_ms, to_ms, limit } = query;
     if from_ms >= to_ms {
         return Err(OperatorError::Invalid("`from` must be before `to`".into()));
     }
-    let limit = limit.clamp(1, MAX_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(OperatorError::Invalid(format!("limit must be 1 to {MAX_PAGE}")));
+    }
     let rows = store.load_profiles(vec![user]).await.map_err(unavailable)?;
     let placed = rows.first().ok_or(OperatorError::NoSuchUser(user))?;
     let profile = Profile::from_row(&placed.row).map_err(|e| OperatorError::Unavailable(e.to_string()))?;
@@ -131,18 +135,27 @@ pub async fn history(store: &Arc<dyn Store>, catalog: &Catalog, query: HistoryQu
         actions.push(CURRENCY_LOG.to_owned());
     }
     let before = if before == 0 { u64::MAX } else { before };
-    store.flush().await.map_err(unavailable)?;
-    let log_query =
-        UserLogQuery { user, log_shard: placed.shards.log, actions, before, from_ms, to_ms, limit: limit + 1 };
+    let log_query = UserLogQuery {
+        user,
+        log_shard: placed.shards.log,
+        actions,
+        before,
+        from_ms,
+        to_ms,
+        limit: limit + 1,
+        oldest_first: false,
+    };
     let mut rows = store.user_logs(log_query).await.map_err(unavailable)?;
     let mut next_before = None;
     if rows.len() > limit {
         rows.truncate(limit);
-        // Keep the last request whole: drop its rows here unless it is all the page holds.
-        if let Some(last_at) = rows.last().map(|r| r.at_ms)
-            && rows.iter().any(|r| r.at_ms != last_at)
-        {
-            rows.retain(|r| r.at_ms != last_at);
+        // Keep the last request whole: the trailing rows of its time go to the next page,
+        // unless they are all this page holds.
+        if let Some(last_at) = rows.last().map(|r| r.at_ms) {
+            let trailing = rows.iter().rev().take_while(|r| r.at_ms == last_at).count();
+            if trailing < rows.len() {
+                rows.truncate(rows.len() - trailing);
+            }
         }
         next_before = rows.last().map(|r| r.log_id);
     }
@@ -167,6 +180,7 @@ async fn paid(
 ) -> Result<Option<Paid>, OperatorError> {
     let Some(mail) = grant.params.rsplit_once("mail=").map(|(_, id)| id.trim()) else { return Ok(None) };
     let claimed = format!("id={mail}");
+    // The first claims after the grant, oldest first: the one that paid it is among them.
     let page = |actions: &str, from_ms: i64, to_ms: i64, limit: usize| UserLogQuery {
         user,
         log_shard,
@@ -175,13 +189,16 @@ async fn paid(
         from_ms,
         to_ms,
         limit,
+        oldest_first: true,
     };
     let claims = store.user_logs(page(CLAIM_LOG, grant.at_ms, i64::MAX, CLAIMS_SEARCHED)).await.map_err(unavailable)?;
     let Some(claim) = claims.iter().find(|c| c.params == claimed) else { return Ok(None) };
     // The claiming request's balance changes: its rows share its time.
     let changes =
         store.user_logs(page(CURRENCY_LOG, claim.at_ms, claim.at_ms + 1, MAX_PAGE)).await.map_err(unavailable)?;
-    let balances = changes.iter().rev().filter_map(balance_change).collect();
+    // A claim of every mail at once pays them in one request: only this mail's rewards.
+    let paid_by = format!("reason=mail:{mail}");
+    let balances = changes.iter().filter(|c| c.params.ends_with(&paid_by)).filter_map(balance_change).collect();
     Ok(Some(Paid { claim_log_id: claim.log_id, claimed_at_ms: claim.at_ms, balances }))
 }
 

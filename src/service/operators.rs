@@ -208,17 +208,37 @@ impl Operators {
     /// is not there yet (a retry is never doubled), recorded in the user's action log, and
     /// read by the user's live actor, if any.
     pub async fn grant(&self, acting: &Acting, user: u64, grant: &Grant) -> Result<Granted, OperatorError> {
+        // Refused before anything is recorded: a grant the game data refuses, a user that
+        // does not exist.
+        let (mail_id, row) = grants::mail_row(&self.game_data(), user, grant, self.now_ms())
+            .map_err(|e| OperatorError::Refused(e.to_string()))?;
+        self.existing(user).await?;
         let rewards: Vec<String> = grant.rewards.iter().map(|r| format!("{}x{}", r.what, r.amount)).collect();
         let detail = format!("grant={:?} title={:?} rewards={}", grant.grant_id, grant.title, rewards.join(","));
-        let work = self.grant_now(user, grant);
-        self.audited(acting, "grant", user, detail, work, |g| format!("mail {} written (live: {})", g.mail_id, g.live))
-            .await
+        let (this, grant_id, rewards) = (self.clone(), grant.grant_id.clone(), grant.rewards.len());
+        let work = async move { this.grant_now(user, mail_id, row, grant_id, rewards).await };
+        // The same grant sent again writes nothing new: the mail is in place either way.
+        let outcome = |g: &Granted| format!("mail {} in place (live actor told: {})", g.mail_id, g.live);
+        self.audited(acting, "grant", user, detail, work, outcome).await
     }
 
-    async fn grant_now(&self, user: u64, grant: &Grant) -> Result<Granted, OperatorError> {
+    /// `user`'s existence, checked before an action on them is recorded.
+    async fn existing(&self, user: UserId) -> Result<(), OperatorError> {
+        match self.owner(user).await? {
+            Some(_) => Ok(()),
+            None => Err(OperatorError::NoSuchUser(user)),
+        }
+    }
+
+    async fn grant_now(
+        &self,
+        user: u64,
+        mail_id: u64,
+        row: crate::storage::rows::RowWrite,
+        grant_id: String,
+        rewards: usize,
+    ) -> Result<Granted, OperatorError> {
         let now = self.now_ms();
-        let (mail_id, row) =
-            grants::mail_row(&self.game_data(), user, grant, now).map_err(|e| OperatorError::Refused(e.to_string()))?;
         let store = self.directory.backend().store().clone();
         match store.write_outside(user, vec![row]).await {
             Ok(()) => {}
@@ -229,13 +249,13 @@ impl Operators {
                 return Err(OperatorError::Unconfirmed(e.to_string()));
             }
         }
-        tracing::info!(user.id = user, mail.id = mail_id, grant = %grant.grant_id, "operator grant written");
+        tracing::info!(user.id = user, mail.id = mail_id, grant = %grant_id, "operator grant written");
         // The grant's trail on the user's log shard (each send is recorded; the mail is one).
         let log = ActionLog {
             user_id: user,
             action: "operator_grant",
-            params: format!("grant={:?} mail={mail_id}", grant.grant_id),
-            result: format!("rewards={}", grant.rewards.len()),
+            params: format!("grant={grant_id:?} mail={mail_id}"),
+            result: format!("rewards={rewards}"),
             at_ms: now,
         };
         let logged = match store.load_profiles(vec![user]).await {
@@ -261,8 +281,11 @@ impl Operators {
     /// Ends `user`'s session (activating the user's actor if none is live, never for a user
     /// who does not exist); answers whether a session was open.
     pub async fn kick(&self, acting: &Acting, user: u64) -> Result<bool, OperatorError> {
+        self.existing(user).await?;
+        let this = self.clone();
+        let work = async move { this.kick_now(user).await };
         let outcome = |ended: &bool| (if *ended { "session ended" } else { "no session was open" }).to_owned();
-        self.audited(acting, "kick", user, String::new(), self.kick_now(user), outcome).await
+        self.audited(acting, "kick", user, String::new(), work, outcome).await
     }
 
     async fn kick_now(&self, user: u64) -> Result<bool, OperatorError> {
@@ -285,23 +308,27 @@ impl Operators {
     /// Retires `user`'s actor now, if live (after the request it handles); answers whether
     /// one was.
     pub async fn passivate(&self, acting: &Acting, user: u64) -> Result<bool, OperatorError> {
-        let work = async { Ok(self.directory.passivate(user).await) };
+        self.existing(user).await?;
+        let directory = self.directory.clone();
+        let work = async move { Ok(directory.passivate(user).await) };
         let outcome = |done: &bool| (if *done { "passivated" } else { "no live actor here" }).to_owned();
         self.audited(acting, "passivate", user, String::new(), work, outcome).await
     }
 
     /// Runs `work`, the operator action `action` on `user`, recorded in the operator audit
     /// log: first with its outcome pending (if that record cannot be written, the action is
-    /// not taken), then with what `outcome` says of its result, or its error. An outcome that
-    /// cannot be written leaves the record pending; the action's answer stands.
-    async fn audited<T>(
+    /// not taken), then with what `outcome` says of its result, or its error. The action and
+    /// its outcome's record run in a task of their own, so an operator who stops waiting (a
+    /// dropped connection) leaves neither half-done. An outcome that cannot be written leaves
+    /// the record pending and is logged; the action's answer stands.
+    async fn audited<T: 'static>(
         &self,
         acting: &Acting,
-        action: &str,
+        action: &'static str,
         user: UserId,
         detail: String,
-        work: impl std::future::Future<Output = Result<T, OperatorError>>,
-        outcome: impl FnOnce(&T) -> String,
+        work: impl std::future::Future<Output = Result<T, OperatorError>> + 'static,
+        outcome: impl FnOnce(&T) -> String + 'static,
     ) -> Result<T, OperatorError> {
         let backend = self.directory.backend();
         let store = backend.store();
@@ -320,16 +347,22 @@ impl Operators {
         store.record_operator_action(record).await.map_err(|e| {
             OperatorError::Unavailable(format!("the operator audit log could not be written, nothing done: {e}"))
         })?;
-        let done = work.await;
-        let said = match &done {
-            Ok(value) => outcome(value),
-            Err(e) => format!("failed: {e}"),
-        };
-        if let Err(e) = store.finish_operator_action(action_id, said, self.now_ms()).await {
-            tracing::warn!(user.id = user, action, action_id, error = %e, "operator action's outcome not recorded");
-        }
-        tracing::info!(user.id = user, action, action_id, operator = %acting.operator, "operator action");
-        done
+        let (store, clock, operator) = (store.clone(), self.directory.clock().clone(), acting.operator.clone());
+        // On this worker's own thread: an action may start a user's actor, which lives here.
+        let task = actix::spawn(async move {
+            let done = work.await;
+            let said = match &done {
+                Ok(value) => outcome(value),
+                Err(e @ OperatorError::Unconfirmed(_)) => format!("not confirmed, may have been done: {e}"),
+                Err(e) => format!("failed: {e}"),
+            };
+            if let Err(e) = store.finish_operator_action(action_id, said, clock.now_ms()).await {
+                tracing::warn!(user.id = user, action, action_id, error = %e, "operator action's outcome not recorded");
+            }
+            tracing::info!(user.id = user, action, action_id, operator = %operator, "operator action");
+            done
+        });
+        task.await.map_err(|e| OperatorError::Unavailable(format!("the action's task ended early: {e}")))?
     }
 
     /// A page of the operator audit log (of `user` only, when given), newest first: actions
@@ -340,7 +373,10 @@ impl Operators {
         before: u64,
         limit: usize,
     ) -> Result<Vec<OperatorAction>, OperatorError> {
-        let query = OperatorActionQuery { user, before, limit: limit.clamp(1, MAX_AUDIT_PAGE) };
+        if !(1..=MAX_AUDIT_PAGE).contains(&limit) {
+            return Err(OperatorError::Invalid(format!("limit must be 1 to {MAX_AUDIT_PAGE}")));
+        }
+        let query = OperatorActionQuery { user, before, limit };
         let store = self.directory.backend().store();
         let rows =
             store.operator_actions(query).await.map_err(|e| OperatorError::Unavailable(format!("storage: {e}")))?;

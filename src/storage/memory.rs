@@ -603,14 +603,9 @@ impl Store for MemoryStore {
 
     fn user_logs(&self, query: UserLogQuery) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
         let inner = self.inner();
-        let rows = inner
-            .logs
-            .iter()
-            .rev()
-            .map(|(log_id, l)| logged(*log_id, l))
-            .filter(|l| query.admits(l))
-            .take(query.limit)
-            .collect();
+        let logs: Box<dyn Iterator<Item = (&u64, &ActionLog)>> =
+            if query.oldest_first { Box::new(inner.logs.iter()) } else { Box::new(inner.logs.iter().rev()) };
+        let rows = logs.map(|(log_id, l)| logged(*log_id, l)).filter(|l| query.admits(l)).take(query.limit).collect();
         Box::pin(ready(Ok(rows)))
     }
 
@@ -732,6 +727,7 @@ impl Store for MemoryStore {
         after: UserId,
         limit: usize,
     ) -> BoxFuture<'static, StoreResult<Vec<FoundProfile>>> {
+        // Folded as Rust folds case: near what the databases do (each its own way).
         let prefix = prefix.to_lowercase();
         let inner = self.inner();
         let mut found: Vec<(u64, FoundProfile)> = inner

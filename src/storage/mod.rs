@@ -146,8 +146,9 @@ pub struct BotScoreRow {
     pub scored_at_ms: i64,
 }
 
-/// A page of one user's action log, newest first: rows of the given actions (all when
-/// empty) with a log id below `before` and a time in `from_ms..to_ms`.
+/// A page of one user's action log, newest first (oldest first with `oldest_first`): rows of
+/// the given actions (all when empty) with a log id below `before` and a time in
+/// `from_ms..to_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserLogQuery {
     pub user: UserId,
@@ -160,6 +161,8 @@ pub struct UserLogQuery {
     /// Rows logged before this time (`i64::MAX`: up to now).
     pub to_ms: i64,
     pub limit: usize,
+    /// The oldest rows of the bounds first, instead of the newest.
+    pub oldest_first: bool,
 }
 
 /// A profile row found by a search, and the game shard it is on.
@@ -722,14 +725,14 @@ pub trait Store: Send + Sync + 'static {
     fn save_session(&self, user: UserId, session: Option<Session>) -> BoxFuture<'static, StoreResult<()>>;
 }
 
-/// The answer of a store that keeps no accounts to delete (benchmarks, unit tests) to a
-/// call that must change or read one. Reads of deletions answer that there are none.
 /// What a store that does not keep `what` answers.
 fn not_kept<T: Send + 'static>(what: &str) -> BoxFuture<'static, StoreResult<T>> {
     let e = StoreError::Database(what.to_owned(), "this store does not keep it".to_owned());
     Box::pin(futures_util::future::ready(Err(e)))
 }
 
+/// The answer of a store that keeps no accounts to delete (benchmarks, unit tests) to a
+/// call that must change or read one. Reads of deletions answer that there are none.
 fn no_deletions<T: Send + 'static>(user: UserId) -> BoxFuture<'static, StoreResult<T>> {
     Box::pin(futures_util::future::ready(Err(StoreError::NotFound(format!("deletions of user {user} in this store")))))
 }

@@ -493,6 +493,7 @@ pub fn select_user_logs<'a>(
     before: &'a Value,
     during: (&'a Value, &'a Value),
     limit: usize,
+    oldest_first: bool,
 ) -> Statement<'a> {
     let mut s = Statement::new(dialect, select(dialect, &ACTION_LOG));
     s.push(" WHERE user_id = ").param(Bind::Value(ColType::BigInt, user));
@@ -509,7 +510,8 @@ pub fn select_user_logs<'a>(
         }
         s.push(")");
     }
-    s.push(&format!(" ORDER BY log_id DESC LIMIT {limit}"));
+    let order = if oldest_first { "ASC" } else { "DESC" };
+    s.push(&format!(" ORDER BY log_id {order} LIMIT {limit}"));
     s
 }
 

@@ -145,6 +145,34 @@ impl<H: CommitHook> Store for HookedStore<H> {
     ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::LoggedAction>>> {
         self.inner.user_logs(query)
     }
+    fn search_nicknames(
+        &self,
+        prefix: String,
+        after: UserId,
+        limit: usize,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::FoundProfile>>> {
+        self.inner.search_nicknames(prefix, after, limit)
+    }
+    fn outbox_of(&self, user: UserId, limit: usize) -> BoxFuture<'static, StoreResult<Vec<Row>>> {
+        self.inner.outbox_of(user, limit)
+    }
+    fn record_operator_action(&self, row: summoner::storage::OperatorActionRow) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.record_operator_action(row)
+    }
+    fn finish_operator_action(
+        &self,
+        action_id: u64,
+        outcome: String,
+        finished_at_ms: i64,
+    ) -> BoxFuture<'static, StoreResult<()>> {
+        self.inner.finish_operator_action(action_id, outcome, finished_at_ms)
+    }
+    fn operator_actions(
+        &self,
+        query: summoner::storage::OperatorActionQuery,
+    ) -> BoxFuture<'static, StoreResult<Vec<summoner::storage::OperatorActionRow>>> {
+        self.inner.operator_actions(query)
+    }
 
     fn log_shards(&self) -> Vec<i16> {
         self.inner.log_shards()

@@ -1,5 +1,6 @@
 //! The live view drawn on the server: one SVG line chart per measure (requests/s, errors/s,
-//! p50, p99), a line per operation (the busiest few, and all together), over the last
+//! p50, p99), a line per operation (the few highest on that measure over the window, and all
+//! together), over the last
 //! 15 minutes of `admin/live.rs`'s points, and a table of the latest point. No script: the
 //! page reloads itself to draw the next points.
 
@@ -8,7 +9,7 @@ use std::fmt::Write as _;
 use super::{esc, time};
 use crate::admin::live::{LiveView, OpPoint, Point};
 
-/// Operations drawn besides the total (the busiest over the window).
+/// Operations drawn besides the total (the highest on the chart's measure over the window).
 const OPS_DRAWN: usize = 6;
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 180.0;
@@ -33,7 +34,6 @@ pub fn live_page(view: &LiveView, refresh_secs: u64) -> String {
     if view.points.is_empty() {
         body.push_str("<p id=\"no-points\"><i>no interval sampled yet</i></p>");
     }
-    let ops = busiest(&view.points);
     let charts: [(&str, &str, &str, Measure); 4] = [
         ("chart-requests", "Requests per second", "/s", |p| Some(p.requests_per_s)),
         ("chart-errors", "Errors per second", "/s", |p| Some(p.errors_per_s)),
@@ -41,20 +41,22 @@ pub fn live_page(view: &LiveView, refresh_secs: u64) -> String {
         ("chart-p99", "p99 latency", " ms", |p| p.p99_ms),
     ];
     for (id, title, unit, measure) in charts {
-        chart(&mut body, view, &ops, id, title, unit, measure);
+        chart(&mut body, view, &highest(&view.points, measure), id, title, unit, measure);
     }
     latest(&mut body, view.points.last());
     body
 }
 
-/// The operations with the most requests over the window, busiest first.
-fn busiest(points: &[Point]) -> Vec<String> {
+/// The operations highest on `measure` over the window (summed over its points), highest
+/// first: the busiest for requests, the most failing for errors, the slowest for latency.
+fn highest(points: &[Point], measure: Measure) -> Vec<String> {
     let mut totals: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
     for point in points {
         for (op, p) in &point.ops {
-            *totals.entry(op.as_str()).or_default() += p.requests_per_s;
+            *totals.entry(op.as_str()).or_default() += measure(p).unwrap_or(0.0);
         }
     }
+    totals.retain(|_, total| *total > 0.0);
     let mut ops: Vec<(&str, f64)> = totals.into_iter().collect();
     ops.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     ops.into_iter().take(OPS_DRAWN).map(|(op, _)| op.to_owned()).collect()

@@ -14,8 +14,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{
-    Said, UserView, authorized, esc, failed, html, page, page_refreshing, path_user, refused, said_box, saying,
-    see_other, signed_out, time,
+    UserView, authorized, esc, failed, html, page, page_refreshing, path_user, refused, saying, see_other, signed_out,
+    time,
 };
 use crate::admin::AdminState;
 use crate::admin::console::{AuditQuery, HistoryParams, SearchQuery, operator_actions as audit_page, user_history};
@@ -90,10 +90,19 @@ pub async fn search(req: HttpRequest, form: web::Query<SearchForm>, state: web::
     let mut body = String::from(SEARCH_FORM);
     let _ = write!(
         body,
-        "<h2>Players by {} {:?}</h2><table id=\"found\"><tr><th>user</th><th>nickname</th><th>level</th><th>clan</th>\
+        "<h2>Players by {} “{}”</h2>{}<table id=\"found\"><tr><th>user</th><th>nickname</th><th>level</th><th>clan</th>\
          <th>joined</th><th>last change</th><th>live here</th></tr>",
         found.by,
         esc(form.q.trim()),
+        if found.more_clans {
+            format!(
+                "<p class=\"warn\">More clans match than are searched: only the first {} by name; a longer prefix \
+                 finds the rest.</p>",
+                crate::service::console::CLANS_SEARCHED
+            )
+        } else {
+            String::new()
+        },
     );
     for p in &found.players {
         let _ = write!(
@@ -379,7 +388,6 @@ pub async fn summon_replay(
 pub async fn operator_actions(
     req: HttpRequest,
     query: web::Query<AuditQuery>,
-    said: web::Query<Said>,
     state: web::Data<AdminState>,
 ) -> HttpResponse {
     if !authorized(&req, &state) {
@@ -389,7 +397,7 @@ pub async fn operator_actions(
         Ok(listed) => listed,
         Err(e) => return failed(&e),
     };
-    let mut body = said_box(&said);
+    let mut body = String::new();
     actions_table(&mut body, &listed.actions, "operator-actions");
     if let Some(before) = listed.next_before {
         let user = query.user.map(|u| format!("user={u}&amp;")).unwrap_or_default();

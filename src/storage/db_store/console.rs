@@ -15,13 +15,15 @@ use crate::storage::{FoundProfile, OperatorActionQuery, OperatorActionRow, Store
 use crate::with_conn;
 
 /// The nickname condition of a search: a case-insensitive prefix match each backend can
-/// answer from its index (`migrations/<backend>/game/*_nickname_search`): PostgreSQL's on
-/// `lower(nickname)`, MySQL's on the column under its case-insensitive collation, SQLite's
-/// `NOCASE` one (SQLite folds the case of ASCII letters only).
-fn nickname_matches(dialect: Dialect) -> &'static str {
+/// answer from its index (`migrations/<backend>/game/*_nickname_search`), folding case its
+/// own way on both sides: PostgreSQL by `lower()` (under the database's collation) with an
+/// index on `lower(nickname)`; MySQL under the column's case-insensitive collation (whose
+/// default also ignores accents); SQLite by its LIKE, which folds ASCII letters only, with a
+/// `NOCASE` index.
+fn nickname_matches(dialect: Dialect) -> (&'static str, &'static str) {
     match dialect {
-        Dialect::Postgres => " WHERE lower(nickname) LIKE ",
-        Dialect::Mysql | Dialect::Sqlite => " WHERE nickname LIKE ",
+        Dialect::Postgres => (" WHERE lower(nickname) LIKE lower(", ")"),
+        Dialect::Mysql | Dialect::Sqlite => (" WHERE nickname LIKE ", ""),
     }
 }
 
@@ -32,8 +34,7 @@ pub(super) async fn search_nicknames(
     limit: usize,
 ) -> StoreResult<Vec<FoundProfile>> {
     let what = "search nicknames";
-    // PostgreSQL compares with the lowered column; the others fold case themselves.
-    let pattern = Value::Text(like_prefix(&prefix.to_lowercase()));
+    let pattern = Value::Text(like_prefix(&prefix));
     let after = Value::uint(after);
     let searches = store.dbs.game.iter().map(|(no, shard)| {
         let (pattern, after, no) = (&pattern, &after, *no);
@@ -41,8 +42,9 @@ pub(super) async fn search_nicknames(
             let rows = with_conn!(shard, what, |conn| {
                 let dialect = dialect_of(conn);
                 let mut s = Statement::new(dialect, sql::select(dialect, &USERS));
-                s.push(nickname_matches(dialect)).param(Bind::Value(ColType::Text, pattern));
-                s.push(" ESCAPE '!' AND user_id > ").param(Bind::Value(ColType::BigInt, after));
+                let (open, close) = nickname_matches(dialect);
+                s.push(open).param(Bind::Value(ColType::Text, pattern));
+                s.push(close).push(" ESCAPE '!' AND user_id > ").param(Bind::Value(ColType::BigInt, after));
                 s.push(" ORDER BY user_id LIMIT ").param(Bind::Int(limit as i64));
                 conn.rows(s).await.map_err(db(what))
             })?;

@@ -66,7 +66,15 @@ pub(super) async fn user_logs(store: DbStore, query: UserLogQuery) -> StoreResul
     let before = Value::uint(query.before.min(i64::MAX as u64));
     let (from, to) = (Value::Int(query.from_ms), Value::Int(query.to_ms));
     let rows = with_conn!(shard, what, |conn| {
-        let statement = sql::select_user_logs(dialect_of(conn), &user, &actions, &before, (&from, &to), query.limit);
+        let statement = sql::select_user_logs(
+            dialect_of(conn),
+            &user,
+            &actions,
+            &before,
+            (&from, &to),
+            query.limit,
+            query.oldest_first,
+        );
         conn.rows(statement).await.map_err(db(what))
     })?;
     rows.iter().map(|row| logged(row).map_err(|e| StoreError::Database(what.into(), e.to_string()))).collect()
