@@ -99,6 +99,10 @@ fn reload_on_sighup(catalog: Arc<Catalog>) -> Result<actix_web::rt::task::JoinHa
     }))
 }
 
+/// How long a stop waits for operators' actions still running (a kick waits up to 10 s for
+/// the user's actor).
+const OPERATOR_ACTIONS_WAIT: Duration = Duration::from_secs(15);
+
 /// A running server.
 pub struct RunningServer {
     /// The address it listens on (the real port when the config asked for port 0).
@@ -113,6 +117,8 @@ pub struct RunningServer {
     pub node: Arc<Node>,
     /// The live view's recent traffic (tests take a sample when they choose).
     pub live: Arc<admin::live::Live>,
+    /// Operators' actions, waited for at stop.
+    operators: Operators,
     handle: actix_web::dev::ServerHandle,
     internal_handle: actix_web::dev::ServerHandle,
     internal_server: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
@@ -159,6 +165,10 @@ impl RunningServer {
             None => Ok(()),
         };
         // The public listener is done (stopped, or ended by a signal): the others follow.
+        // Operators' actions still running end with their record before their listener goes.
+        if !self.operators.settled(OPERATOR_ACTIONS_WAIT).await {
+            tracing::warn!("operator actions still running at stop: their records stay pending");
+        }
         self.admin_handle.stop(true).await;
         if let Some(admin) = self.admin_server.take() {
             let _ = admin.await;
@@ -507,11 +517,12 @@ async fn start_node(
         retry_after_secs: config.limits.retry_after_secs,
     });
     let live = Arc::new(admin::live::Live::new(Duration::from_millis(config.admin.live_sample_ms)));
+    let operators = Operators::new(directory.clone());
     let admin_state = web::Data::new(AdminState {
         token: config.admin.token.clone(),
         catalog: catalog.clone(),
         notices,
-        operators: Operators::new(directory.clone()),
+        operators: operators.clone(),
         console: Console::new(directory.clone(), config.sign_in.oidc.iter().map(|p| p.provider.clone()).collect()),
         live: live.clone(),
         directory: directory.clone(),
@@ -631,6 +642,7 @@ async fn start_node(
         catalog,
         node,
         live: sampling,
+        operators,
         handle,
         internal_handle,
         internal_server: Some(internal_server),

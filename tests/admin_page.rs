@@ -208,7 +208,8 @@ async fn a_person_signs_in_searches_reads_a_players_history_kicks_them_and_watch
     let after = call(&mut client, Payload::Explore(ExploreReq {})).await;
     assert_status(&after, 401, ErrorCode::Unauthenticated);
 
-    // The history: the summon, replayed on the spot.
+    // The history: the summon, replayed on the spot (the log rows shipped first).
+    server.running.directory.backend().store().flush().await.expect("logs shipped");
     browser.click("#history").await;
     let history = browser.text("#history").await;
     assert!(history.contains("summon") && history.contains("explore") && history.contains("set_nickname"), "{history}");

@@ -252,12 +252,18 @@ on_every_backend! {
         assert_eq!(actions(&since, &kinds), ["buy_item", "claim_mail"]);
         let until = get(&server, &format!("/admin/users/{user}/history?to={claimed_at}&kind=summon,claim_mail")).await;
         assert_eq!(actions(&until, &kinds), ["summon"]);
-        // Pages never split a request and add up to the whole.
-        let (mut paged, mut before) = (Vec::new(), 0);
+        // Pages add up to the whole, and a page ends inside a request only when its rows
+        // fill the page.
+        let (mut paged, mut before, mut last_at) = (Vec::new(), 0, None);
         loop {
             let page = get(&server, &format!("/admin/users/{user}/history?limit=3&before={before}")).await;
             let rows = page["entries"].as_array().unwrap();
             assert!(!rows.is_empty(), "{page}");
+            let times: Vec<i64> = rows.iter().map(|e| e["at_ms"].as_i64().unwrap()).collect();
+            if let Some(last_at) = last_at {
+                assert!(times[0] != last_at || times.iter().all(|t| *t == last_at), "a request split: {page}");
+            }
+            last_at = times.last().copied();
             paged.extend(rows.iter().map(|e| e["log_id"].as_u64().unwrap()));
             match page["next_before"].as_u64() {
                 Some(next) => before = next,
@@ -270,6 +276,65 @@ on_every_backend! {
         for bad in ["?kind=DROP%20TABLE", &format!("?from={claimed_at}&to={claimed_at}"), "?from=yesterday", "?colour=red", "?limit=0"] {
             assert_eq!(get_status(&server, &format!("/admin/users/{user}/history{bad}")).await, 400, "{bad}");
         }
+        server.stop().await;
+    }
+}
+
+/// Sends `grant` to `user` as operator "mina"; answers the status and body.
+async fn send_grant(server: &TestServer, user: u64, grant: &Value) -> (u16, Value) {
+    let reply = reqwest::Client::new()
+        .post(format!("{}/admin/users/{user}/mail?reason=compensation", server.admin_url))
+        .bearer_auth(ADMIN)
+        .header("x-summoner-operator", "mina")
+        .body(grant.to_string())
+        .send()
+        .await
+        .expect("the admin listener answers");
+    let status = reply.status().as_u16();
+    (status, reply.json().await.unwrap_or(Value::Null))
+}
+
+on_every_backend! {
+    async fn a_claim_of_every_mail_pays_each_grant_its_own_rewards_and_refused_grants_are_not_recorded(config) {
+        let server = start(config).await;
+        let (mut client, user) = nicknamed(&server, "dev-claimer", "Claimer").await;
+        let grant = |id: &str, what: &str, amount: u32| {
+            json!({ "grant_id": id, "title": "Sorry", "rewards": [{ "what": what, "amount": amount }], "expires_in_days": 7 })
+        };
+        // Refused before anything is done: neither is on record.
+        assert_eq!(send_grant(&server, user, &grant("bad", "diamonds", 1)).await.0, 422);
+        assert_eq!(send_grant(&server, 424_242, &grant("lost", "gems", 1)).await.0, 404);
+        let (status, gems) = send_grant(&server, user, &grant("sorry-gems", "gems", 300)).await;
+        assert_eq!(status, 200, "{gems}");
+        let (status, gold) = send_grant(&server, user, &grant("sorry-gold", "gold", 100)).await;
+        assert_eq!(status, 200, "{gold}");
+        let audit = get(&server, "/admin/audit/operators").await;
+        assert_eq!(audit["actions"].as_array().unwrap().len(), 2, "only the grants made: {audit}");
+        server.clock.advance_ms(1_000);
+        ok(&mut client, Payload::ClaimMail(ClaimMailReq { mail_id: 0, all: true })).await;
+        // The same grant again after the claim: one mail, paid by the same claim.
+        server.clock.advance_ms(1_000);
+        assert_eq!(send_grant(&server, user, &grant("sorry-gems", "gems", 300)).await.0, 200);
+        server.running.directory.backend().store().flush().await.expect("logs shipped");
+
+        let history = get(&server, &format!("/admin/users/{user}/history")).await;
+        let rows = history["entries"].as_array().unwrap();
+        let mail_of = |id: &Value| id.as_u64().unwrap();
+        for (mail, currency, amount) in [(mail_of(&gems["mail_id"]), "gems", 300), (mail_of(&gold["mail_id"]), "gold", 100)] {
+            let claim = rows.iter().find(|e| e["action"] == "claim_mail" && e["params"] == format!("id={mail}")).expect("claimed");
+            let paid_alone = json!([{ "currency": currency, "delta": amount }]);
+            let shown: Vec<Value> =
+                claim["balances"].as_array().unwrap().iter().map(|b| json!({ "currency": b["currency"], "delta": b["delta"] })).collect();
+            assert_eq!(Value::from(shown), paid_alone, "the claim of mail {mail} shows its own rewards: {claim}");
+            let grants: Vec<&Value> =
+                rows.iter().filter(|e| e["action"] == "operator_grant" && e["params"].as_str().unwrap().ends_with(&format!("mail={mail}"))).collect();
+            assert!(!grants.is_empty());
+            for g in grants {
+                assert_eq!(g["paid"]["claim_log_id"], claim["log_id"], "{g}");
+                assert_eq!(g["paid"]["balances"], claim["balances"], "{g}");
+            }
+        }
+        assert_eq!(rows.iter().filter(|e| e["action"] == "operator_grant").count(), 3, "each send is on record");
         server.stop().await;
     }
 }

@@ -527,6 +527,39 @@ fn read_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     serde_urlencoded::from_bytes(body).map_err(|e| format!("the form does not read: {e}"))
 }
 
+/// A form of an action on a user, which says why it is taken.
+trait Reasoned: serde::de::DeserializeOwned {
+    fn reason(&self) -> &str;
+}
+
+impl Reasoned for ReasonForm {
+    fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+/// The start of an action on a user from the page: the caller checked, the user of `path`,
+/// the form read, and who acts for what reason. Err: the answer instead (the sign-in form,
+/// or back to the user's page saying "`not_done`" and why).
+fn user_action<F: Reasoned>(
+    req: &HttpRequest,
+    path: &str,
+    body: &[u8],
+    state: &AdminState,
+    not_done: &str,
+) -> Result<(u64, F, crate::service::operators::Acting), Box<HttpResponse>> {
+    if !authorized(req, state) {
+        return Err(Box::new(refused()));
+    }
+    let user = path_user(path)?;
+    let back = |e: &dyn std::fmt::Display| {
+        Box::new(see_other(&saying(&format!("/admin/page/users/{user}"), &format!("{not_done}: {e}"))))
+    };
+    let form: F = read_form(body).map_err(|e| back(&e))?;
+    let acting = super::acting(req, state, Some(form.reason())).map_err(|e| back(&e))?;
+    Ok((user, form, acting))
+}
+
 /// `POST /admin/page/users/{id}/kick`.
 pub async fn kick(
     req: HttpRequest,
@@ -534,22 +567,11 @@ pub async fn kick(
     body: web::Bytes,
     state: web::Data<AdminState>,
 ) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return refused();
-    }
-    let user = match path_user(&path) {
-        Ok(user) => user,
-        Err(page) => return *page,
+    let (user, _, acting) = match user_action::<ReasonForm>(&req, &path, &body, &state, "not kicked") {
+        Ok(started) => started,
+        Err(answer) => return *answer,
     };
     let back = format!("/admin/page/users/{user}");
-    let form: ReasonForm = match read_form(&body) {
-        Ok(form) => form,
-        Err(e) => return see_other(&saying(&back, &format!("not kicked: {e}"))),
-    };
-    let acting = match super::acting(&req, &state, Some(&form.reason)) {
-        Ok(acting) => acting,
-        Err(e) => return see_other(&saying(&back, &format!("not kicked: {e}"))),
-    };
     match state.operators.kick(&acting, user).await.map_err(AdminError::from) {
         Ok(true) => see_other(&saying(
             &back,
@@ -568,23 +590,14 @@ pub async fn passivate(
     body: web::Bytes,
     state: web::Data<AdminState>,
 ) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return refused();
-    }
-    let user = match path_user(&path) {
-        Ok(user) => user,
-        Err(page) => return *page,
+    let (user, _, acting) = match user_action::<ReasonForm>(&req, &path, &body, &state, "not passivated") {
+        Ok(started) => started,
+        Err(answer) => return *answer,
     };
-    let acting = read_form::<ReasonForm>(&body)
-        .map_err(AdminError::BadRequest)
-        .and_then(|form| super::acting(&req, &state, Some(&form.reason)));
-    let said = match acting {
+    let said = match state.operators.passivate(&acting, user).await {
+        Ok(true) => "passivated".to_owned(),
+        Ok(false) => "no live actor to passivate".to_owned(),
         Err(e) => format!("not passivated: {e}"),
-        Ok(acting) => match state.operators.passivate(&acting, user).await {
-            Ok(true) => "passivated".to_owned(),
-            Ok(false) => "no live actor to passivate".to_owned(),
-            Err(e) => format!("not passivated: {e}"),
-        },
     };
     see_other(&saying(&format!("/admin/page/users/{user}"), &said))
 }

@@ -27,6 +27,9 @@ pub const MAX_PAGE: usize = 200;
 pub const MAX_SEARCH_CHARS: usize = 128;
 /// Clans a clan-name search looks into at most (their members are the players found).
 pub const CLANS_SEARCHED: usize = 100;
+/// Clans a clan-name search reads at the same time (they share the clan database's pool
+/// with the game's clan requests).
+const CLAN_READS_AT_ONCE: usize = 4;
 /// Outbox rows a user page lists at most.
 const OUTBOX_SHOWN: usize = 50;
 
@@ -225,7 +228,7 @@ impl Console {
                 self.people(users).await?.into_values().collect()
             }
             SearchBy::Clan(prefix) => {
-                let (members, more) = self.clan_members(prefix).await?;
+                let (members, more) = self.clan_members(prefix, after, limit).await?;
                 more_clans = more;
                 members
             }
@@ -237,9 +240,16 @@ impl Console {
         Ok(Found { by: name, players, next_after, more_clans })
     }
 
-    /// The members of the clans whose name starts with `prefix`, each with their seat (the
-    /// clans read at once), and whether more clans matched than were read.
-    async fn clan_members(&self, prefix: String) -> Result<(Vec<Player>, bool), OperatorError> {
+    /// The members of the clans whose name starts with `prefix` with a user id above
+    /// `after`, at most `limit` by user id, each with their seat, and whether more clans
+    /// matched than were read. Clans are read a few at a time; profiles only for the page.
+    async fn clan_members(
+        &self,
+        prefix: String,
+        after: UserId,
+        limit: usize,
+    ) -> Result<(Vec<Player>, bool), OperatorError> {
+        use futures_util::{StreamExt as _, TryStreamExt as _};
         let store = self.store();
         let clans = store.search_clans(prefix, CLANS_SEARCHED + 1).await.map_err(unavailable)?;
         let more = clans.len() > CLANS_SEARCHED;
@@ -249,11 +259,16 @@ impl Console {
             .map(|row| crate::game::clans::from_row(row).map(|c| c.id))
             .collect::<Result<Vec<u64>, _>>()
             .map_err(|e| OperatorError::Unavailable(e.to_string()))?;
-        let read = futures_util::future::try_join_all(ids.into_iter().map(|id| store.clan(id))).await;
-        let mut seats: HashMap<UserId, ClanSeat> = HashMap::new();
-        for rows in read.map_err(unavailable)?.into_iter().flatten() {
+        let read: Vec<Option<crate::storage::ClanRows>> =
+            futures_util::stream::iter(ids.into_iter().map(|id| store.clan(id)))
+                .buffered(CLAN_READS_AT_ONCE)
+                .try_collect()
+                .await
+                .map_err(unavailable)?;
+        let mut seats: std::collections::BTreeMap<UserId, ClanSeat> = std::collections::BTreeMap::new();
+        for rows in read.into_iter().flatten() {
             let view = ClanView::from_rows(&rows).map_err(|e| OperatorError::Unavailable(e.to_string()))?;
-            for m in &view.members {
+            for m in view.members.iter().filter(|m| m.user > after) {
                 let seat = ClanSeat {
                     clan_id: view.clan.id,
                     name: view.clan.name.clone(),
@@ -263,9 +278,11 @@ impl Console {
                 seats.insert(m.user, seat);
             }
         }
-        let mut people = self.people(seats.keys().copied().collect()).await?;
+        // One past the page: whether there is a next one.
+        let page: Vec<(UserId, ClanSeat)> = seats.into_iter().take(limit + 1).collect();
+        let mut people = self.people(page.iter().map(|(user, _)| *user).collect()).await?;
         let members =
-            seats.into_iter().filter_map(|(user, seat)| people.remove(&user).map(|p| Player { clan: Some(seat), ..p }));
+            page.into_iter().filter_map(|(user, seat)| people.remove(&user).map(|p| Player { clan: Some(seat), ..p }));
         Ok((members.collect(), more))
     }
 

@@ -67,7 +67,7 @@ pub struct HistoryEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<SummonReplay>,
     /// An operator's grant: the claim that paid its mail and the balances it changed
-    /// (absent: not claimed yet, or not among the [`CLAIMS_SEARCHED`] claims since).
+    /// (absent: not claimed yet).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paid: Option<Paid>,
 }
@@ -77,8 +77,8 @@ pub struct HistoryEntry {
 pub struct Paid {
     pub claim_log_id: u64,
     pub claimed_at_ms: i64,
-    /// The balance changes of the claiming request, in the order it made them (a claim of
-    /// every mail at once pays them together).
+    /// The balance changes this mail paid, in the order the claim made them (a claim of
+    /// every mail at once pays each mail's own rewards; only this one's are here).
     pub balances: Vec<BalanceChange>,
 }
 
@@ -86,8 +86,6 @@ pub struct Paid {
 const GRANT_LOG: &str = "operator_grant";
 /// The action of a mail's claim (`game::handlers::mail`).
 const CLAIM_LOG: &str = "claim_mail";
-/// The claims after a grant looked through for the one that paid it, at most.
-pub const CLAIMS_SEARCHED: usize = 500;
 
 /// A page of a user's history, newest first.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -116,8 +114,9 @@ pub struct HistoryQuery {
 /// A page of `query.user`'s history, newest first. A page ends inside a request only when
 /// that request's rows fill it: otherwise rows logged by one request (the same time) stay
 /// together, so a purchase and its price are on one page. It reads what has reached the log
-/// shard: a request's rows are shipped there right after its commit, so the last moments may
-/// not show yet.
+/// shard: the game shard's log shipper carries a request's rows there when told of its
+/// commit (on the node holding the shipper's lease; others' commits wait for its sweep,
+/// `storage.log_sweep_secs`), so the last moments may not show yet.
 pub async fn history(store: &Arc<dyn Store>, catalog: &Catalog, query: HistoryQuery) -> Result<History, OperatorError> {
     let HistoryQuery { user, kinds, before, from_ms, to_ms, limit } = query;
     if from_ms >= to_ms {
@@ -143,7 +142,7 @@ pub async fn history(store: &Arc<dyn Store>, catalog: &Catalog, query: HistoryQu
         from_ms,
         to_ms,
         limit: limit + 1,
-        oldest_first: false,
+        params: None,
     };
     let mut rows = store.user_logs(log_query).await.map_err(unavailable)?;
     let mut next_before = None;
@@ -179,27 +178,31 @@ async fn paid(
     grant: &HistoryEntry,
 ) -> Result<Option<Paid>, OperatorError> {
     let Some(mail) = grant.params.rsplit_once("mail=").map(|(_, id)| id.trim()) else { return Ok(None) };
-    let claimed = format!("id={mail}");
-    // The first claims after the grant, oldest first: the one that paid it is among them.
-    let page = |actions: &str, from_ms: i64, to_ms: i64, limit: usize| UserLogQuery {
+    let query = |action: &str, params: Option<String>, from_ms: i64, to_ms: i64, limit: usize| UserLogQuery {
         user,
         log_shard,
-        actions: vec![actions.to_owned()],
+        actions: vec![action.to_owned()],
         before: u64::MAX,
         from_ms,
         to_ms,
         limit,
-        oldest_first: true,
+        params,
     };
-    let claims = store.user_logs(page(CLAIM_LOG, grant.at_ms, i64::MAX, CLAIMS_SEARCHED)).await.map_err(unavailable)?;
-    let Some(claim) = claims.iter().find(|c| c.params == claimed) else { return Ok(None) };
+    // A mail is claimed once, whenever that was (a grant sent again after the claim, or
+    // stamped by another node's clock, is paid by the same claim).
+    let claim = query(CLAIM_LOG, Some(format!("id={mail}")), 0, i64::MAX, 1);
+    let claims = store.user_logs(claim).await.map_err(unavailable)?;
+    let Some(claim) = claims.first() else { return Ok(None) };
     // The claiming request's balance changes: its rows share its time.
-    let changes =
-        store.user_logs(page(CURRENCY_LOG, claim.at_ms, claim.at_ms + 1, MAX_PAGE)).await.map_err(unavailable)?;
-    // A claim of every mail at once pays them in one request: only this mail's rewards.
-    let paid_by = format!("reason=mail:{mail}");
-    let balances = changes.iter().filter(|c| c.params.ends_with(&paid_by)).filter_map(balance_change).collect();
+    let changes = query(CURRENCY_LOG, None, claim.at_ms, claim.at_ms + 1, MAX_PAGE);
+    let changes = store.user_logs(changes).await.map_err(unavailable)?;
+    let balances = changes.iter().rev().filter(|c| paid_for(&c.params, mail)).filter_map(balance_change).collect();
     Ok(Some(Paid { claim_log_id: claim.log_id, claimed_at_ms: claim.at_ms, balances }))
+}
+
+/// Whether a `currency` row's params say mail `mail` paid it (`reason=mail:<id>`, last).
+fn paid_for(params: &str, mail: &str) -> bool {
+    params.ends_with(&format!("reason=mail:{mail}"))
 }
 
 /// The `name=value` fields of a log row's text.
@@ -272,14 +275,20 @@ fn attach_balances(entries: &mut [HistoryEntry]) {
     while start < entries.len() {
         let at = entries[start].at_ms;
         let end = start + entries[start..].iter().take_while(|e| e.at_ms == at).count();
-        let changes: Vec<BalanceChange> = entries[start..end].iter().filter_map(|e| e.balance.clone()).collect();
-        if !changes.is_empty() {
-            for e in &mut entries[start..end] {
-                if e.action != CURRENCY_LOG {
-                    // Newest first on the page; the request made them oldest first.
-                    e.balances = changes.iter().rev().cloned().collect();
-                }
+        // Newest first on the page; the request made them oldest first.
+        let changes: Vec<(String, BalanceChange)> =
+            entries[start..end].iter().rev().filter_map(|e| e.balance.clone().map(|b| (e.params.clone(), b))).collect();
+        for e in &mut entries[start..end] {
+            if e.action == CURRENCY_LOG {
+                continue;
             }
+            // A claim of every mail at once: each claim row shows its own mail's rewards.
+            let mail = (e.action == CLAIM_LOG).then(|| e.params.strip_prefix("id=")).flatten();
+            e.balances = changes
+                .iter()
+                .filter(|(params, _)| mail.is_none_or(|mail| paid_for(params, mail)))
+                .map(|(_, b)| b.clone())
+                .collect();
         }
         start = end;
     }

@@ -45,8 +45,9 @@ pub enum OperatorError {
     /// Storage was busy; nothing was written.
     #[error("storage is busy, nothing written: {0}")]
     Busy(String),
-    /// The write's outcome is unknown; the same grant again is safe.
-    #[error("not confirmed, send the same grant again: {0}")]
+    /// The action's outcome is unknown: it may have been done (a write whose answer was lost,
+    /// an actor that did not answer in time); the same action again is safe.
+    #[error("not confirmed, it may have been done; the same action again is safe: {0}")]
     Unconfirmed(String),
     /// Storage or the user's actor could not be reached; nothing was done.
     #[error("{0}")]
@@ -186,12 +187,52 @@ pub struct Suspect {
 #[derive(Clone)]
 pub struct Operators {
     directory: Arc<Directory<GameBackend>>,
+    /// The audited actions running now.
+    running: Arc<Running>,
+}
+
+/// A count of running actions that can be waited to reach zero.
+#[derive(Default)]
+struct Running {
+    count: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// One running action; it ends when dropped.
+struct RunningAction(Arc<Running>);
+
+impl Running {
+    fn enter(this: &Arc<Running>) -> RunningAction {
+        this.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        RunningAction(this.clone())
+    }
+
+    async fn idle(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let notified = self.idle.notified();
+            if self.count.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return false;
+            }
+        }
+    }
+}
+
+impl Drop for RunningAction {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl Operators {
     /// Operators' actions on the users of `directory` and its store.
     pub fn new(directory: Arc<Directory<GameBackend>>) -> Self {
-        Self { directory }
+        Self { directory, running: Arc::default() }
     }
 
     /// The game data in force.
@@ -301,6 +342,8 @@ impl Operators {
             Err(AskError::Call(CallError::Internal(m))) if m.contains("not loaded") => {
                 Err(OperatorError::NoSuchUser(user))
             }
+            // The actor may still end the session after the wait.
+            Err(e @ AskError::Timeout) => Err(OperatorError::Unconfirmed(e.to_string())),
             Err(e) => Err(OperatorError::Unavailable(e.to_string())),
         }
     }
@@ -308,7 +351,10 @@ impl Operators {
     /// Retires `user`'s actor now, if live (after the request it handles); answers whether
     /// one was.
     pub async fn passivate(&self, acting: &Acting, user: u64) -> Result<bool, OperatorError> {
-        self.existing(user).await?;
+        // A live actor is proof enough (and passivating a stuck one must not need its shard).
+        if self.directory.live(user).is_none() {
+            self.existing(user).await?;
+        }
         let directory = self.directory.clone();
         let work = async move { Ok(directory.passivate(user).await) };
         let outcome = |done: &bool| (if *done { "passivated" } else { "no live actor here" }).to_owned();
@@ -317,10 +363,13 @@ impl Operators {
 
     /// Runs `work`, the operator action `action` on `user`, recorded in the operator audit
     /// log: first with its outcome pending (if that record cannot be written, the action is
-    /// not taken), then with what `outcome` says of its result, or its error. The action and
-    /// its outcome's record run in a task of their own, so an operator who stops waiting (a
-    /// dropped connection) leaves neither half-done. An outcome that cannot be written leaves
-    /// the record pending and is logged; the action's answer stands.
+    /// not taken), then with what `outcome` says of its result, or its error (`not confirmed`
+    /// when it may have been done). Both records and the action run in a task of their own
+    /// on this worker's thread (an action may start a user's actor, which lives there), so an
+    /// operator who stops waiting (a dropped connection) leaves nothing half-done, and a stop
+    /// waits for it ([`Operators::settled`]). An action that panics is recorded as failed. An
+    /// outcome that cannot be written leaves the record pending and is logged; the action's
+    /// answer stands.
     async fn audited<T: 'static>(
         &self,
         acting: &Acting,
@@ -330,12 +379,14 @@ impl Operators {
         work: impl std::future::Future<Output = Result<T, OperatorError>> + 'static,
         outcome: impl FnOnce(&T) -> String + 'static,
     ) -> Result<T, OperatorError> {
+        use futures_util::FutureExt as _;
+        use tracing::Instrument as _;
         let backend = self.directory.backend();
-        let store = backend.store();
+        let (store, clock) = (backend.store().clone(), self.directory.clock().clone());
         let action_id = crate::ids::generator(backend.node().id).next_id();
         let record = OperatorActionRow {
             action_id,
-            at_ms: self.now_ms(),
+            at_ms: clock.now_ms(),
             operator: acting.operator.clone(),
             action: action.to_owned(),
             user_id: user,
@@ -344,25 +395,37 @@ impl Operators {
             outcome: OPERATOR_ACTION_PENDING.to_owned(),
             finished_at_ms: 0,
         };
-        store.record_operator_action(record).await.map_err(|e| {
-            OperatorError::Unavailable(format!("the operator audit log could not be written, nothing done: {e}"))
-        })?;
-        let (store, clock, operator) = (store.clone(), self.directory.clock().clone(), acting.operator.clone());
-        // On this worker's own thread: an action may start a user's actor, which lives here.
-        let task = actix::spawn(async move {
-            let done = work.await;
-            let said = match &done {
-                Ok(value) => outcome(value),
-                Err(e @ OperatorError::Unconfirmed(_)) => format!("not confirmed, may have been done: {e}"),
-                Err(e) => format!("failed: {e}"),
-            };
-            if let Err(e) = store.finish_operator_action(action_id, said, clock.now_ms()).await {
-                tracing::warn!(user.id = user, action, action_id, error = %e, "operator action's outcome not recorded");
+        let running = Running::enter(&self.running);
+        let task = actix::spawn(
+            async move {
+                let _running = running;
+                store.record_operator_action(record).await.map_err(|e| {
+                    OperatorError::Unavailable(format!("the operator audit log could not be written, nothing done: {e}"))
+                })?;
+                let done = match std::panic::AssertUnwindSafe(work).catch_unwind().await {
+                    Ok(done) => done,
+                    Err(_) => Err(OperatorError::Unavailable(format!("the {action} failed (it panicked)"))),
+                };
+                let said = match &done {
+                    Ok(value) => outcome(value),
+                    Err(e @ OperatorError::Unconfirmed(_)) => e.to_string(),
+                    Err(e) => format!("failed: {e}"),
+                };
+                if let Err(e) = store.finish_operator_action(action_id, said, clock.now_ms()).await {
+                    tracing::warn!(user.id = user, action, action_id, error = %e, "operator action's outcome not recorded");
+                }
+                tracing::info!(user.id = user, action, action_id, "operator action");
+                done
             }
-            tracing::info!(user.id = user, action, action_id, operator = %operator, "operator action");
-            done
-        });
+            .instrument(tracing::info_span!("operator_action", operator = %acting.operator)),
+        );
         task.await.map_err(|e| OperatorError::Unavailable(format!("the action's task ended early: {e}")))?
+    }
+
+    /// Waits until no operator action is running, at most `within`; answers whether none is
+    /// (a stop calls it before the admin listener closes, so actions end with their record).
+    pub async fn settled(&self, within: Duration) -> bool {
+        self.running.idle(within).await
     }
 
     /// A page of the operator audit log (of `user` only, when given), newest first: actions

@@ -91,7 +91,7 @@ pub fn fetch(
                 from_ms: 0,
                 to_ms: i64::MAX,
                 limit,
-                oldest_first: false,
+                params: None,
             };
             async move { store.user_logs(query).await.map(Fetched::OwnLog).map_err(storage_error) }.boxed()
         }

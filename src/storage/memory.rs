@@ -603,9 +603,14 @@ impl Store for MemoryStore {
 
     fn user_logs(&self, query: UserLogQuery) -> BoxFuture<'static, StoreResult<Vec<LoggedAction>>> {
         let inner = self.inner();
-        let logs: Box<dyn Iterator<Item = (&u64, &ActionLog)>> =
-            if query.oldest_first { Box::new(inner.logs.iter()) } else { Box::new(inner.logs.iter().rev()) };
-        let rows = logs.map(|(log_id, l)| logged(*log_id, l)).filter(|l| query.admits(l)).take(query.limit).collect();
+        let rows = inner
+            .logs
+            .iter()
+            .rev()
+            .map(|(log_id, l)| logged(*log_id, l))
+            .filter(|l| query.admits(l))
+            .take(query.limit)
+            .collect();
         Box::pin(ready(Ok(rows)))
     }
 

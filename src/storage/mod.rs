@@ -146,8 +146,8 @@ pub struct BotScoreRow {
     pub scored_at_ms: i64,
 }
 
-/// A page of one user's action log, newest first (oldest first with `oldest_first`): rows of
-/// the given actions (all when empty) with a log id below `before` and a time in
+/// A page of one user's action log, newest first: rows of the given actions (all when
+/// empty), with exactly the given params (when given), a log id below `before` and a time in
 /// `from_ms..to_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserLogQuery {
@@ -161,8 +161,8 @@ pub struct UserLogQuery {
     /// Rows logged before this time (`i64::MAX`: up to now).
     pub to_ms: i64,
     pub limit: usize,
-    /// The oldest rows of the bounds first, instead of the newest.
-    pub oldest_first: bool,
+    /// Only rows whose params are exactly this.
+    pub params: Option<String>,
 }
 
 /// A profile row found by a search, and the game shard it is on.
@@ -207,6 +207,7 @@ impl UserLogQuery {
         log.user_id == self.user
             && log.log_id < self.before
             && (self.from_ms..self.to_ms).contains(&log.at_ms)
+            && self.params.as_ref().is_none_or(|p| *p == log.params)
             && (self.actions.is_empty() || self.actions.contains(&log.action))
     }
 }

@@ -492,8 +492,8 @@ pub fn select_user_logs<'a>(
     actions: &'a [Value],
     before: &'a Value,
     during: (&'a Value, &'a Value),
+    params: Option<&'a Value>,
     limit: usize,
-    oldest_first: bool,
 ) -> Statement<'a> {
     let mut s = Statement::new(dialect, select(dialect, &ACTION_LOG));
     s.push(" WHERE user_id = ").param(Bind::Value(ColType::BigInt, user));
@@ -510,8 +510,10 @@ pub fn select_user_logs<'a>(
         }
         s.push(")");
     }
-    let order = if oldest_first { "ASC" } else { "DESC" };
-    s.push(&format!(" ORDER BY log_id {order} LIMIT {limit}"));
+    if let Some(params) = params {
+        s.push(" AND params = ").param(Bind::Value(ColType::Text, params));
+    }
+    s.push(&format!(" ORDER BY log_id DESC LIMIT {limit}"));
     s
 }
 

@@ -34,26 +34,40 @@ pub fn live_page(view: &LiveView, refresh_secs: u64) -> String {
     if view.points.is_empty() {
         body.push_str("<p id=\"no-points\"><i>no interval sampled yet</i></p>");
     }
-    let charts: [(&str, &str, &str, Measure); 4] = [
-        ("chart-requests", "Requests per second", "/s", |p| Some(p.requests_per_s)),
-        ("chart-errors", "Errors per second", "/s", |p| Some(p.errors_per_s)),
-        ("chart-p50", "p50 latency", " ms", |p| p.p50_ms),
-        ("chart-p99", "p99 latency", " ms", |p| p.p99_ms),
+    // Rates rank operations by their sum over the window; latencies by their worst.
+    let charts: [(&str, &str, &str, Measure, Rank); 4] = [
+        ("chart-requests", "Requests per second", "/s", |p| Some(p.requests_per_s), Rank::Sum),
+        ("chart-errors", "Errors per second", "/s", |p| Some(p.errors_per_s), Rank::Sum),
+        ("chart-p50", "p50 latency", " ms", |p| p.p50_ms, Rank::Worst),
+        ("chart-p99", "p99 latency", " ms", |p| p.p99_ms, Rank::Worst),
     ];
-    for (id, title, unit, measure) in charts {
-        chart(&mut body, view, &highest(&view.points, measure), id, title, unit, measure);
+    for (id, title, unit, measure, rank) in charts {
+        chart(&mut body, view, &highest(&view.points, measure, rank), id, title, unit, measure);
     }
     latest(&mut body, view.points.last());
     body
 }
 
-/// The operations highest on `measure` over the window (summed over its points), highest
-/// first: the busiest for requests, the most failing for errors, the slowest for latency.
-fn highest(points: &[Point], measure: Measure) -> Vec<String> {
+/// How a chart ranks operations over the window.
+#[derive(Clone, Copy)]
+enum Rank {
+    /// By the sum of the measure (the busiest, the most failing).
+    Sum,
+    /// By its highest value (the slowest at their worst).
+    Worst,
+}
+
+/// The operations highest on `measure` over the window, highest first.
+fn highest(points: &[Point], measure: Measure, rank: Rank) -> Vec<String> {
     let mut totals: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
     for point in points {
         for (op, p) in &point.ops {
-            *totals.entry(op.as_str()).or_default() += measure(p).unwrap_or(0.0);
+            let value = measure(p).unwrap_or(0.0);
+            let total = totals.entry(op.as_str()).or_default();
+            *total = match rank {
+                Rank::Sum => *total + value,
+                Rank::Worst => total.max(value),
+            };
         }
     }
     totals.retain(|_, total| *total > 0.0);

@@ -14,8 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{
-    UserView, authorized, esc, failed, html, page, page_refreshing, path_user, refused, saying, see_other, signed_out,
-    time,
+    UserView, authorized, esc, failed, html, page, page_refreshing, path_user, saying, see_other, signed_out, time,
 };
 use crate::admin::AdminState;
 use crate::admin::console::{AuditQuery, HistoryParams, SearchQuery, operator_actions as audit_page, user_history};
@@ -442,6 +441,12 @@ fn rewards(text: &str) -> Result<Vec<GrantReward>, String> {
         .collect()
 }
 
+impl super::Reasoned for GrantForm {
+    fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
 /// `POST /admin/page/users/{id}/grant`.
 pub async fn grant(
     req: HttpRequest,
@@ -449,22 +454,11 @@ pub async fn grant(
     body: web::Bytes,
     state: web::Data<AdminState>,
 ) -> HttpResponse {
-    if !authorized(&req, &state) {
-        return refused();
-    }
-    let user = match path_user(&path) {
-        Ok(user) => user,
-        Err(page) => return *page,
+    let (user, form, acting) = match super::user_action::<GrantForm>(&req, &path, &body, &state, "not granted") {
+        Ok(started) => started,
+        Err(answer) => return *answer,
     };
     let back = format!("/admin/page/users/{user}");
-    let form: GrantForm = match super::read_form(&body) {
-        Ok(form) => form,
-        Err(e) => return see_other(&saying(&back, &format!("not granted: {e}"))),
-    };
-    let acting = match crate::admin::acting(&req, &state, Some(&form.reason)) {
-        Ok(acting) => acting,
-        Err(e) => return see_other(&saying(&back, &format!("not granted: {e}"))),
-    };
     let rewards = match rewards(&form.rewards) {
         Ok(rewards) => rewards,
         Err(e) => return see_other(&saying(&back, &format!("not granted: {e}"))),

@@ -65,6 +65,7 @@ pub(super) async fn user_logs(store: DbStore, query: UserLogQuery) -> StoreResul
     let actions: Vec<Value> = query.actions.iter().cloned().map(Value::Text).collect();
     let before = Value::uint(query.before.min(i64::MAX as u64));
     let (from, to) = (Value::Int(query.from_ms), Value::Int(query.to_ms));
+    let params = query.params.map(Value::Text);
     let rows = with_conn!(shard, what, |conn| {
         let statement = sql::select_user_logs(
             dialect_of(conn),
@@ -72,8 +73,8 @@ pub(super) async fn user_logs(store: DbStore, query: UserLogQuery) -> StoreResul
             &actions,
             &before,
             (&from, &to),
+            params.as_ref(),
             query.limit,
-            query.oldest_first,
         );
         conn.rows(statement).await.map_err(db(what))
     })?;
