@@ -99,8 +99,8 @@ fn reload_on_sighup(catalog: Arc<Catalog>) -> Result<actix_web::rt::task::JoinHa
     }))
 }
 
-/// How long a stop waits for operators' actions still running (a kick waits up to 10 s for
-/// the user's actor).
+/// How long a stop waits for operators' actions still running (most take milliseconds; a
+/// kick whose user's actor is busy can take 25 s, past which its record stays pending).
 const OPERATOR_ACTIONS_WAIT: Duration = Duration::from_secs(15);
 
 /// A running server.
@@ -165,8 +165,9 @@ impl RunningServer {
             None => Ok(()),
         };
         // The public listener is done (stopped, or ended by a signal): the others follow.
-        // Operators' actions still running end with their record before their listener goes.
-        if !self.operators.settled(OPERATOR_ACTIONS_WAIT).await {
+        // Operators' actions still running end with their record before their listener goes;
+        // no new one starts meanwhile.
+        if !self.operators.close(OPERATOR_ACTIONS_WAIT).await {
             tracing::warn!("operator actions still running at stop: their records stay pending");
         }
         self.admin_handle.stop(true).await;

@@ -254,16 +254,17 @@ on_every_backend! {
         assert_eq!(actions(&until, &kinds), ["summon"]);
         // Pages add up to the whole, and a page ends inside a request only when its rows
         // fill the page.
-        let (mut paged, mut before, mut last_at) = (Vec::new(), 0, None);
+        // (`last`: the previous page's last time, and whether one request filled that page.)
+        let (mut paged, mut before, mut last) = (Vec::new(), 0, None);
         loop {
             let page = get(&server, &format!("/admin/users/{user}/history?limit=3&before={before}")).await;
             let rows = page["entries"].as_array().unwrap();
             assert!(!rows.is_empty(), "{page}");
             let times: Vec<i64> = rows.iter().map(|e| e["at_ms"].as_i64().unwrap()).collect();
-            if let Some(last_at) = last_at {
-                assert!(times[0] != last_at || times.iter().all(|t| *t == last_at), "a request split: {page}");
+            if let Some((last_at, filled)) = last {
+                assert!(filled || times[0] != last_at, "a request split between pages: {page}");
             }
-            last_at = times.last().copied();
+            last = Some((times[times.len() - 1], times.iter().all(|t| *t == times[0])));
             paged.extend(rows.iter().map(|e| e["log_id"].as_u64().unwrap()));
             match page["next_before"].as_u64() {
                 Some(next) => before = next,

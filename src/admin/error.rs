@@ -4,13 +4,13 @@
 //!
 //! | status | when | the operator should |
 //! |---|---|---|
-//! | 400 | a path or body that is not what the endpoint takes | fix the call |
+//! | 400 | a path, query or body that is not what the endpoint takes (an action without a reason or an operator's name) | fix the call |
 //! | 401 | no admin token, a wrong one, or a page action without the page's session | sign in |
 //! | 404 | no such user, draw, battle or job | check the id |
 //! | 409 | the job is running already | wait for its run |
 //! | 429 | too many wrong bearer tokens from this address | wait `Retry-After` seconds |
 //! | 422 | the game data, the notice rules or the archive refuse it; nothing changed | change what is asked |
-//! | 503 | storage, the cache or the user's actor could not be reached or was busy; for a grant whose write was not confirmed, sending it again is safe | retry |
+//! | 503 | storage, the cache or the user's actor could not be reached or was busy, or the server is stopping; for a grant or kick not confirmed (it may have been done), sending it again is safe | retry |
 //! | 500 | the server failed doing it | report it |
 
 use actix_web::http::StatusCode;

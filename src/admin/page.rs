@@ -23,6 +23,7 @@ use serde::Deserialize;
 
 use crate::api::ApiState;
 use crate::api::error::retry_after;
+use crate::service::operators::OperatorError;
 
 use super::actors::{self, ActorsQuery, SortBy, UserView};
 use super::error::AdminError;
@@ -572,13 +573,15 @@ pub async fn kick(
         Err(answer) => return *answer,
     };
     let back = format!("/admin/page/users/{user}");
-    match state.operators.kick(&acting, user).await.map_err(AdminError::from) {
+    match state.operators.kick(&acting, user).await {
         Ok(true) => see_other(&saying(
             &back,
             "kicked: the session ended; the next request with its token answers 401 (a retry of its last change gets its stored answer)",
         )),
         Ok(false) => see_other(&saying(&back, "no session was open")),
-        Err(e @ AdminError::NotFound(_)) => failed(&e),
+        Err(e @ OperatorError::NoSuchUser(_)) => failed(&AdminError::from(e)),
+        // Not a refusal: it may have been done.
+        Err(e @ OperatorError::Unconfirmed(_)) => see_other(&saying(&back, &e.to_string())),
         Err(e) => see_other(&saying(&back, &format!("not kicked: {e}"))),
     }
 }

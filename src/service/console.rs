@@ -197,7 +197,7 @@ impl Console {
         }
         let name = by.name();
         let store = self.store();
-        let mut more_clans = false;
+        let (mut more_clans, mut clan_next) = (false, None);
         let mut players: Vec<Player> = match by {
             SearchBy::UserId(user) => self.people(vec![user]).await?.into_values().collect(),
             SearchBy::Nickname(prefix) => {
@@ -228,27 +228,28 @@ impl Console {
                 self.people(users).await?.into_values().collect()
             }
             SearchBy::Clan(prefix) => {
-                let (members, more) = self.clan_members(prefix, after, limit).await?;
-                more_clans = more;
+                let (members, more, next) = self.clan_members(prefix, after, limit).await?;
+                (more_clans, clan_next) = (more, next);
                 members
             }
         };
         players.retain(|p| p.user_id > after);
         players.sort_by_key(|p| p.user_id);
-        let next_after = (players.len() > limit).then(|| players[limit - 1].user_id);
+        let next_after = (players.len() > limit).then(|| players[limit - 1].user_id).or(clan_next);
         players.truncate(limit);
         Ok(Found { by: name, players, next_after, more_clans })
     }
 
     /// The members of the clans whose name starts with `prefix` with a user id above
-    /// `after`, at most `limit` by user id, each with their seat, and whether more clans
-    /// matched than were read. Clans are read a few at a time; profiles only for the page.
+    /// `after`, at most `limit` by user id, each with their seat; whether more clans matched
+    /// than were read; and the `after` of the next page, if any. Clans are read a few at a
+    /// time; profiles only for the page.
     async fn clan_members(
         &self,
         prefix: String,
         after: UserId,
         limit: usize,
-    ) -> Result<(Vec<Player>, bool), OperatorError> {
+    ) -> Result<(Vec<Player>, bool, Option<UserId>), OperatorError> {
         use futures_util::{StreamExt as _, TryStreamExt as _};
         let store = self.store();
         let clans = store.search_clans(prefix, CLANS_SEARCHED + 1).await.map_err(unavailable)?;
@@ -278,12 +279,14 @@ impl Console {
                 seats.insert(m.user, seat);
             }
         }
-        // One past the page: whether there is a next one.
-        let page: Vec<(UserId, ClanSeat)> = seats.into_iter().take(limit + 1).collect();
+        // The page is decided on the members, not on the profiles found: a member whose
+        // profile is gone (an erasure between its steps) leaves a gap, not the end.
+        let next = (seats.len() > limit).then(|| seats.keys().nth(limit - 1).copied()).flatten();
+        let page: Vec<(UserId, ClanSeat)> = seats.into_iter().take(limit).collect();
         let mut people = self.people(page.iter().map(|(user, _)| *user).collect()).await?;
         let members =
             page.into_iter().filter_map(|(user, seat)| people.remove(&user).map(|p| Player { clan: Some(seat), ..p }));
-        Ok((members.collect(), more))
+        Ok((members.collect(), more, next))
     }
 
     /// The clan `user` is in, with their role.

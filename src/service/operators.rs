@@ -191,20 +191,25 @@ pub struct Operators {
     running: Arc<Running>,
 }
 
-/// A count of running actions that can be waited to reach zero.
+/// A count of running actions that can be waited to reach zero, and whether new ones are
+/// still taken.
 #[derive(Default)]
 struct Running {
     count: std::sync::atomic::AtomicUsize,
     idle: tokio::sync::Notify,
+    closing: std::sync::atomic::AtomicBool,
 }
 
 /// One running action; it ends when dropped.
 struct RunningAction(Arc<Running>);
 
 impl Running {
-    fn enter(this: &Arc<Running>) -> RunningAction {
+    /// One more running action, unless closing.
+    fn enter(this: &Arc<Running>) -> Option<RunningAction> {
         this.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        RunningAction(this.clone())
+        let action = RunningAction(this.clone());
+        // Counted before the check: a close that saw no action running sees this one refused.
+        (!this.closing.load(std::sync::atomic::Ordering::SeqCst)).then_some(action)
     }
 
     async fn idle(&self, within: Duration) -> bool {
@@ -367,7 +372,7 @@ impl Operators {
     /// when it may have been done). Both records and the action run in a task of their own
     /// on this worker's thread (an action may start a user's actor, which lives there), so an
     /// operator who stops waiting (a dropped connection) leaves nothing half-done, and a stop
-    /// waits for it ([`Operators::settled`]). An action that panics is recorded as failed. An
+    /// waits for it ([`Operators::close`]). An action that panics is recorded as not confirmed. An
     /// outcome that cannot be written leaves the record pending and is logged; the action's
     /// answer stands.
     async fn audited<T: 'static>(
@@ -395,7 +400,8 @@ impl Operators {
             outcome: OPERATOR_ACTION_PENDING.to_owned(),
             finished_at_ms: 0,
         };
-        let running = Running::enter(&self.running);
+        let running = Running::enter(&self.running)
+            .ok_or_else(|| OperatorError::Unavailable("the server is stopping; no action is taken".into()))?;
         let task = actix::spawn(
             async move {
                 let _running = running;
@@ -404,7 +410,8 @@ impl Operators {
                 })?;
                 let done = match std::panic::AssertUnwindSafe(work).catch_unwind().await {
                     Ok(done) => done,
-                    Err(_) => Err(OperatorError::Unavailable(format!("the {action} failed (it panicked)"))),
+                    // It may have written before it panicked.
+                    Err(_) => Err(OperatorError::Unconfirmed(format!("the {action} panicked"))),
                 };
                 let said = match &done {
                     Ok(value) => outcome(value),
@@ -422,9 +429,11 @@ impl Operators {
         task.await.map_err(|e| OperatorError::Unavailable(format!("the action's task ended early: {e}")))?
     }
 
-    /// Waits until no operator action is running, at most `within`; answers whether none is
-    /// (a stop calls it before the admin listener closes, so actions end with their record).
-    pub async fn settled(&self, within: Duration) -> bool {
+    /// Takes no new operator action from now on, and waits until none is running, at most
+    /// `within`; answers whether none is (a stop calls it before the admin listener closes,
+    /// so actions end with their record).
+    pub async fn close(&self, within: Duration) -> bool {
+        self.running.closing.store(true, std::sync::atomic::Ordering::SeqCst);
         self.running.idle(within).await
     }
 
@@ -603,4 +612,27 @@ fn exported_table(table: &ExportedTable) -> serde_json::Value {
         .map(|row| table.columns.iter().zip(row).map(|(c, v)| ((*c).to_owned(), value(v))).collect())
         .collect();
     serde_json::json!({ "database": table.database, "table": table.table, "rows": rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering::SeqCst;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_close_waits_for_the_running_actions_and_takes_no_new_one() {
+        let running = Arc::new(Running::default());
+        let action = Running::enter(&running).expect("taken before closing");
+        running.closing.store(true, SeqCst);
+        assert!(Running::enter(&running).is_none(), "none is taken while closing");
+        assert_eq!(running.count.load(SeqCst), 1, "a refused one is not counted");
+        let closed = tokio::spawn({
+            let running = running.clone();
+            async move { running.idle(Duration::from_secs(30)).await }
+        });
+        drop(action);
+        assert!(closed.await.expect("the wait ends"), "idle once the last action ended");
+        assert!(running.idle(Duration::ZERO).await, "and stays idle");
+    }
 }

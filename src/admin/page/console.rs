@@ -472,6 +472,8 @@ pub async fn grant(
     };
     let said = match state.operators.grant(&acting, user, &grant).await {
         Ok(granted) => format!("granted: mail {}", granted.mail_id),
+        // Not a refusal: it may have been done.
+        Err(e @ crate::service::operators::OperatorError::Unconfirmed(_)) => e.to_string(),
         Err(e) => format!("not granted: {e}"),
     };
     see_other(&saying(&back, &said))
