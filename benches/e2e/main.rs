@@ -18,6 +18,13 @@
 //! `results.md` and `results.json`, charts to `<target>.png` / `.svg`, in
 //! `SUMMONER_E2E_OUT` (default `target/e2e`).
 //!
+//! `--compare BEFORE` (or `SUMMONER_E2E_COMPARE=BEFORE`), with BEFORE another build's
+//! `summoner` binary: each single-node target runs on BEFORE and on this build back to back,
+//! `SUMMONER_E2E_PASSES` times (default 3; the order alternates each pass, so a drift of the
+//! machine falls on both), and a table gives the median ratio of this build to BEFORE for
+//! requests/s, p50, p99 and CPU per request. This machine is shared and noisy: a ratio
+//! within a few percent of 1 is no change.
+//!
 //! Run `benches/e2e/run.sh` (it checks the services first), or `cargo bench --bench e2e`.
 //! Settings from the environment: `SUMMONER_E2E_TARGETS` (`postgres,embedded`; also
 //! `nginx1`, `nginx3`),
@@ -138,12 +145,32 @@ async fn game_batches_of(urls: &[String]) -> (f64, f64, f64) {
     all.into_iter().fold((0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
 }
 
-async fn run_target(name: &str, storage: &Storage, options: &SwarmOptions, out: &std::path::Path) -> Row {
+/// Which build a run measures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Build<'a> {
+    /// The binary this bench was built with.
+    This,
+    /// Another build's binary, for `--compare`.
+    Before(&'a std::path::Path),
+}
+
+/// Runs the swarm against target `target` of `build`; the row is named `name`, and `name`
+/// (letters, digits and `_`) names the run's databases and keys.
+async fn run_target(
+    target: &str,
+    name: &str,
+    build: Build<'_>,
+    storage: &Storage,
+    options: &SwarmOptions,
+    out: &std::path::Path,
+) -> Row {
     let run = format!("sbe_{}_{name}", std::process::id());
-    let deployed = match name {
-        "nginx1" => Deployed::Behind(Cluster::start(storage, &run, ADMIN_TOKEN, 1)),
-        "nginx3" => Deployed::Behind(Cluster::start(storage, &run, ADMIN_TOKEN, 3)),
-        _ => Deployed::Single(Server::start(storage, &run, ADMIN_TOKEN).await),
+    let deployed = match (target, build) {
+        ("nginx1", Build::This) => Deployed::Behind(Cluster::start(storage, &run, ADMIN_TOKEN, 1)),
+        ("nginx3", Build::This) => Deployed::Behind(Cluster::start(storage, &run, ADMIN_TOKEN, 3)),
+        ("nginx1" | "nginx3", Build::Before(_)) => panic!("--compare runs the single-node targets only"),
+        (_, Build::This) => Deployed::Single(Server::start(storage, &run, ADMIN_TOKEN).await),
+        (_, Build::Before(binary)) => Deployed::Single(Server::start_binary(binary, storage, &run, ADMIN_TOKEN).await),
     };
     let admin_urls = deployed.admin_urls();
     let options =
@@ -275,16 +302,44 @@ fn main() {
             .collect(),
     };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let before = compare_with();
+    let passes: usize = number("SUMMONER_E2E_PASSES", "3");
+    assert!(passes > 0, "SUMMONER_E2E_PASSES must be at least 1");
     let mut rows = Vec::new();
+    let mut compared = Vec::new();
     for target in targets.split(',').map(str::trim) {
         let storage = match target {
             "postgres" | "nginx1" | "nginx3" => &postgres,
             "embedded" => &Storage::Embedded,
             other => panic!("unknown target {other:?} (postgres, embedded, nginx1, nginx3)"),
         };
-        let row = runtime.block_on(run_target(target, storage, &options, &out));
-        println!("{row:#?}");
-        rows.push(row);
+        let Some(before) = before.as_deref() else {
+            let row = runtime.block_on(run_target(target, target, Build::This, storage, &options, &out));
+            println!("{row:#?}");
+            rows.push(row);
+            continue;
+        };
+        let mut pairs = Vec::new();
+        for pass in 1..=passes {
+            // Alternate which build goes first, so a drift of the machine falls on both.
+            let builds = if pass % 2 == 1 {
+                [("before", Build::Before(before)), ("after", Build::This)]
+            } else {
+                [("after", Build::This), ("before", Build::Before(before))]
+            };
+            let mut pair: [Option<Row>; 2] = [None, None];
+            for (label, build) in builds {
+                let name = format!("{target}_{label}_{pass}");
+                let row = runtime.block_on(run_target(target, &name, build, storage, &options, &out));
+                println!("{row:#?}");
+                pair[usize::from(label == "after")] = Some(row);
+            }
+            let [Some(b), Some(a)] = pair else { unreachable!("both builds ran") };
+            pairs.push((ratios(&b, &a), b.consistency_clean && a.consistency_clean));
+            rows.push(b);
+            rows.push(a);
+        }
+        compared.push((target.to_owned(), pairs));
     }
     std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&rows).expect("encode")).expect("written");
     let mut md = String::from(
@@ -335,6 +390,67 @@ fn main() {
             ));
         }
     }
+    if let Some(before) = &before {
+        md.push_str(&comparison(before, &compared));
+    }
     std::fs::write(out.join("results.md"), &md).expect("written");
     println!("\n{md}\n(results in {})", out.display());
+}
+
+/// The other build to compare with: `--compare PATH` (after `--` on cargo's command line)
+/// or `SUMMONER_E2E_COMPARE`.
+fn compare_with() -> Option<std::path::PathBuf> {
+    let args: Vec<String> = std::env::args().collect();
+    let path = match args.iter().position(|a| a == "--compare") {
+        Some(i) => Some(args.get(i + 1).cloned().expect("--compare takes the other build's summoner binary")),
+        None => std::env::var("SUMMONER_E2E_COMPARE").ok().filter(|v| !v.is_empty()),
+    }?;
+    let path = std::path::PathBuf::from(path);
+    assert!(path.is_file(), "--compare {}: no such binary", path.display());
+    Some(path)
+}
+
+/// The measures compared, as (name, this build over the other).
+type Ratios = Vec<(&'static str, f64)>;
+
+/// This build's figures over the other's, `after` over `before`.
+fn ratios(before: &Row, after: &Row) -> Ratios {
+    let over = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    let mut out = vec![
+        ("requests/s", over(after.requests_per_sec, before.requests_per_sec)),
+        ("p50", over(after.p50_ms, before.p50_ms)),
+        ("p99", over(after.p99_ms, before.p99_ms)),
+        ("server CPU/req", over(after.server_cpu_us_per_request, before.server_cpu_us_per_request)),
+    ];
+    if let (Some(a), Some(b)) = (after.postgres_cpu_us_per_request, before.postgres_cpu_us_per_request) {
+        out.push(("PostgreSQL CPU/req", over(a, b)));
+    }
+    out
+}
+
+/// The comparison's table: per target and measure, the median ratio over the passes and
+/// each pass's.
+fn comparison(before: &std::path::Path, compared: &[(String, Vec<(Ratios, bool)>)]) -> String {
+    let mut md = format!(
+        "\nThis build over `{}`: median of each pass's ratio (requests/s above 1 is better; the rest below 1).\n\n\
+         | target | measure | median | passes | both consistent |\n|---|---|---|---|---|\n",
+        before.display()
+    );
+    for (target, pairs) in compared {
+        let consistent = pairs.iter().all(|(_, clean)| *clean);
+        let Some((first, _)) = pairs.first() else { continue };
+        for (i, (measure, _)) in first.iter().enumerate() {
+            let mut each: Vec<f64> = pairs.iter().filter_map(|(r, _)| r.get(i).map(|m| m.1)).collect();
+            let shown: Vec<String> = each.iter().map(|v| format!("{v:.3}")).collect();
+            each.sort_by(f64::total_cmp);
+            let mid = each.len() / 2;
+            let median = if each.len().is_multiple_of(2) { (each[mid - 1] + each[mid]) / 2.0 } else { each[mid] };
+            md.push_str(&format!(
+                "| {target} | {measure} | {median:.3} | {} | {} |\n",
+                shown.join(", "),
+                if consistent { "yes" } else { "no" }
+            ));
+        }
+    }
+    md
 }

@@ -37,7 +37,13 @@ impl Drop for Server {
 impl Server {
     /// Starts the server on `storage` (`run` names its databases and keys) with the admin
     /// token `admin_token` and waits until it answers.
+    #[allow(dead_code)]
     pub async fn start(storage: &Storage, run: &str, admin_token: &str) -> Self {
+        Self::start_binary(std::path::Path::new(env!("CARGO_BIN_EXE_summoner")), storage, run, admin_token).await
+    }
+
+    /// [`Server::start`], with the server binary at `binary` (another build to compare with).
+    pub async fn start_binary(binary: &std::path::Path, storage: &Storage, run: &str, admin_token: &str) -> Self {
         let free_port =
             || std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
         let (port, admin_port) = (free_port(), free_port());
@@ -46,7 +52,7 @@ impl Server {
         let (toml, scratch) = configuration(storage, run, admin_token, dir.path());
         let config = dir.path().join("summoner.toml");
         std::fs::write(&config, format!("{listeners}{toml}")).expect("config written");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_summoner"));
+        let mut command = Command::new(binary);
         // The server refuses SUMMONER_* variables it does not know, such as the benches' own.
         for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SUMMONER_")) {
             command.env_remove(name);
