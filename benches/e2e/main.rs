@@ -18,12 +18,14 @@
 //! `results.md` and `results.json`, charts to `<target>.png` / `.svg`, in
 //! `SUMMONER_E2E_OUT` (default `target/e2e`).
 //!
-//! `--compare BEFORE` (or `SUMMONER_E2E_COMPARE=BEFORE`), with BEFORE another build's
-//! `summoner` binary: each single-node target runs on BEFORE and on this build back to back,
-//! `SUMMONER_E2E_PASSES` times (default 3; the order alternates each pass, so a drift of the
-//! machine falls on both), and a table gives the median ratio of this build to BEFORE for
-//! requests/s, p50, p99 and CPU per request. This machine is shared and noisy: a ratio
-//! within a few percent of 1 is no change.
+//! `--compare BEFORE` (or `SUMMONER_E2E_COMPARE=BEFORE`), with BEFORE the absolute path of
+//! another build's `summoner` binary: each single-node target runs on BEFORE and on this build
+//! back to back, `SUMMONER_E2E_PASSES` times (an even number, default 2: the order alternates
+//! each pass, so each build goes first as often), and a table gives the median ratio of this
+//! build to BEFORE for requests/s, p50, p99 and the server's and PostgreSQL's CPU per request,
+//! with both builds' errors. The swarm is this build's: BEFORE must take its bench
+//! configuration, protocol and game data. `nginx1` and `nginx3` are refused with `--compare`.
+//! This machine is shared and noisy: a ratio within a few percent of 1 is no change.
 //!
 //! Run `benches/e2e/run.sh` (it checks the services first), or `cargo bench --bench e2e`.
 //! Settings from the environment: `SUMMONER_E2E_TARGETS` (`postgres,embedded`; also
@@ -303,8 +305,12 @@ fn main() {
     };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let before = compare_with();
-    let passes: usize = number("SUMMONER_E2E_PASSES", "3");
-    assert!(passes > 0, "SUMMONER_E2E_PASSES must be at least 1");
+    let passes: usize = if before.is_some() { number("SUMMONER_E2E_PASSES", "2") } else { 0 };
+    if before.is_some() {
+        assert!(passes > 0 && passes.is_multiple_of(2), "SUMMONER_E2E_PASSES must be even (each build first as often)");
+        let clusters = targets.split(',').map(str::trim).filter(|t| t.starts_with("nginx")).collect::<Vec<_>>();
+        assert!(clusters.is_empty(), "--compare runs single-node targets only, not {clusters:?}");
+    }
     let mut rows = Vec::new();
     let mut compared = Vec::new();
     for target in targets.split(',').map(str::trim) {
@@ -317,6 +323,7 @@ fn main() {
             let row = runtime.block_on(run_target(target, target, Build::This, storage, &options, &out));
             println!("{row:#?}");
             rows.push(row);
+            write_rows(&out, &rows);
             continue;
         };
         let mut pairs = Vec::new();
@@ -335,13 +342,15 @@ fn main() {
                 pair[usize::from(label == "after")] = Some(row);
             }
             let [Some(b), Some(a)] = pair else { unreachable!("both builds ran") };
-            pairs.push((ratios(&b, &a), b.consistency_clean && a.consistency_clean));
+            pairs.push((ratios(&b, &a), b.consistency_clean && a.consistency_clean, (b.errors, a.errors)));
             rows.push(b);
             rows.push(a);
+            // What ran is kept if a later run fails.
+            write_rows(&out, &rows);
         }
         compared.push((target.to_owned(), pairs));
     }
-    std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&rows).expect("encode")).expect("written");
+    write_rows(&out, &rows);
     let mut md = String::from(
         "Steady window (after the ramp-up and every bot's start); errors and batches over the whole run.\n\n\
          | target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | nginx µs/req | swarm µs/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch (whole run) | game batch ms (whole run) | forwarded | lease renewals/s | consistency |\n\
@@ -397,16 +406,28 @@ fn main() {
     println!("\n{md}\n(results in {})", out.display());
 }
 
-/// The other build to compare with: `--compare PATH` (after `--` on cargo's command line)
-/// or `SUMMONER_E2E_COMPARE`.
+/// The rows so far, as `results.json`.
+fn write_rows(out: &std::path::Path, rows: &[Row]) {
+    std::fs::write(out.join("results.json"), serde_json::to_string_pretty(rows).expect("encode")).expect("written");
+}
+
+/// The other build to compare with: `--compare PATH` or `--compare=PATH` (after `--` on
+/// cargo's command line), or `SUMMONER_E2E_COMPARE`; an absolute path (cargo runs benches in
+/// the package's folder).
 fn compare_with() -> Option<std::path::PathBuf> {
     let args: Vec<String> = std::env::args().collect();
-    let path = match args.iter().position(|a| a == "--compare") {
-        Some(i) => Some(args.get(i + 1).cloned().expect("--compare takes the other build's summoner binary")),
-        None => std::env::var("SUMMONER_E2E_COMPARE").ok().filter(|v| !v.is_empty()),
-    }?;
+    let given = args.iter().position(|a| a == "--compare").map(|i| {
+        let path = args.get(i + 1).filter(|p| !p.starts_with("--"));
+        path.cloned().expect("--compare takes the absolute path of the other build's summoner binary")
+    });
+    let given = given.or_else(|| args.iter().find_map(|a| a.strip_prefix("--compare=").map(str::to_owned)));
+    let path = given.or_else(|| std::env::var("SUMMONER_E2E_COMPARE").ok().filter(|v| !v.is_empty()))?;
     let path = std::path::PathBuf::from(path);
-    assert!(path.is_file(), "--compare {}: no such binary", path.display());
+    assert!(
+        path.is_absolute() && path.is_file(),
+        "--compare {}: no such binary (give an absolute path)",
+        path.display()
+    );
     Some(path)
 }
 
@@ -430,24 +451,38 @@ fn ratios(before: &Row, after: &Row) -> Ratios {
 
 /// The comparison's table: per target and measure, the median ratio over the passes and
 /// each pass's.
-fn comparison(before: &std::path::Path, compared: &[(String, Vec<(Ratios, bool)>)]) -> String {
+/// One pass of a comparison: the ratios, whether both runs' consistency checks were clean,
+/// and the errors of (before, after).
+type Pass = (Ratios, bool, (u64, u64));
+
+/// The comparison's table: per target and measure, the median ratio over the passes (a
+/// ratio over nothing left out) and each pass's, with both builds' errors.
+fn comparison(before: &std::path::Path, compared: &[(String, Vec<Pass>)]) -> String {
     let mut md = format!(
         "\nThis build over `{}`: median of each pass's ratio (requests/s above 1 is better; the rest below 1).\n\n\
-         | target | measure | median | passes | both consistent |\n|---|---|---|---|---|\n",
+         | target | measure | median | passes | errors before / after | both consistent |\n|---|---|---|---|---|---|\n",
         before.display()
     );
-    for (target, pairs) in compared {
-        let consistent = pairs.iter().all(|(_, clean)| *clean);
-        let Some((first, _)) = pairs.first() else { continue };
+    for (target, passes) in compared {
+        let consistent = passes.iter().all(|(_, clean, _)| *clean);
+        let errors = passes.iter().fold((0, 0), |sum, (_, _, e)| (sum.0 + e.0, sum.1 + e.1));
+        let Some((first, _, _)) = passes.first() else { continue };
         for (i, (measure, _)) in first.iter().enumerate() {
-            let mut each: Vec<f64> = pairs.iter().filter_map(|(r, _)| r.get(i).map(|m| m.1)).collect();
+            let each: Vec<f64> = passes.iter().filter_map(|(r, _, _)| r.get(i).map(|m| m.1)).collect();
             let shown: Vec<String> = each.iter().map(|v| format!("{v:.3}")).collect();
-            each.sort_by(f64::total_cmp);
-            let mid = each.len() / 2;
-            let median = if each.len().is_multiple_of(2) { (each[mid - 1] + each[mid]) / 2.0 } else { each[mid] };
+            let mut known: Vec<f64> = each.into_iter().filter(|v| v.is_finite()).collect();
+            known.sort_by(f64::total_cmp);
+            let mid = known.len() / 2;
+            let median = match known.len() {
+                0 => "n/a".to_owned(),
+                n if n.is_multiple_of(2) => format!("{:.3}", (known[mid - 1] + known[mid]) / 2.0),
+                _ => format!("{:.3}", known[mid]),
+            };
             md.push_str(&format!(
-                "| {target} | {measure} | {median:.3} | {} | {} |\n",
+                "| {target} | {measure} | {median} | {} | {} / {} | {} |\n",
                 shown.join(", "),
+                errors.0,
+                errors.1,
                 if consistent { "yes" } else { "no" }
             ));
         }

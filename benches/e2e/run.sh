@@ -16,4 +16,4 @@ for url in ${redis//,/ }; do
 done
 
 cargo build --release --bins
-cargo bench --bench e2e
+cargo bench --bench e2e -- "$@"

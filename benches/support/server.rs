@@ -37,7 +37,6 @@ impl Drop for Server {
 impl Server {
     /// Starts the server on `storage` (`run` names its databases and keys) with the admin
     /// token `admin_token` and waits until it answers.
-    #[allow(dead_code)]
     pub async fn start(storage: &Storage, run: &str, admin_token: &str) -> Self {
         Self::start_binary(std::path::Path::new(env!("CARGO_BIN_EXE_summoner")), storage, run, admin_token).await
     }
@@ -79,7 +78,7 @@ impl Server {
         while http.get(&health).send().await.is_err() {
             assert!(Instant::now() < deadline, "the server did not start within two minutes");
             if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("the server exited at start: {status}");
+                panic!("the server {} exited at start: {status}", binary.display());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
