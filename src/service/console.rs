@@ -90,6 +90,18 @@ pub struct ClanSeat {
     pub joined_at_ms: i64,
 }
 
+impl ClanSeat {
+    /// The seat of `member` in `clan`.
+    fn of(clan: &ClanView, member: &crate::game::clans::Member) -> Self {
+        Self {
+            clan_id: clan.clan.id,
+            name: clan.clan.name.clone(),
+            role: member.role.name(),
+            joined_at_ms: member.joined_at_ms,
+        }
+    }
+}
+
 /// One player a search found, or one person a user page names.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Player {
@@ -270,13 +282,7 @@ impl Console {
         for rows in read.into_iter().flatten() {
             let view = ClanView::from_rows(&rows).map_err(|e| OperatorError::Unavailable(e.to_string()))?;
             for m in view.members.iter().filter(|m| m.user > after) {
-                let seat = ClanSeat {
-                    clan_id: view.clan.id,
-                    name: view.clan.name.clone(),
-                    role: m.role.name(),
-                    joined_at_ms: m.joined_at_ms,
-                };
-                seats.insert(m.user, seat);
+                seats.insert(m.user, ClanSeat::of(&view, m));
             }
         }
         // The page is decided on the members, not on the profiles found: a member whose
@@ -295,12 +301,7 @@ impl Console {
         let Some(id) = store.clan_of(user).await.map_err(unavailable)? else { return Ok(None) };
         let Some(rows) = store.clan(id).await.map_err(unavailable)? else { return Ok(None) };
         let view = ClanView::from_rows(&rows).map_err(|e| OperatorError::Unavailable(e.to_string()))?;
-        Ok(view.members.iter().find(|m| m.user == user).map(|m| ClanSeat {
-            clan_id: view.clan.id,
-            name: view.clan.name.clone(),
-            role: m.role.name(),
-            joined_at_ms: m.joined_at_ms,
-        }))
+        Ok(view.members.iter().find(|m| m.user == user).map(|m| ClanSeat::of(&view, m)))
     }
 
     /// A page of `query.user`'s history, newest first (`service::history`).

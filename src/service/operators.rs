@@ -77,10 +77,6 @@ impl Acting {
     pub fn new(operator: &str, reason: &str) -> Result<Self, OperatorError> {
         Ok(Self { operator: operator_name(operator)?, reason: bounded_text("the reason", reason, MAX_REASON_CHARS)? })
     }
-
-    pub fn operator(&self) -> &str {
-        &self.operator
-    }
 }
 
 /// `text` as an operator's name: something visible, at most [`MAX_OPERATOR_CHARS`]
