@@ -8,6 +8,7 @@
 //! durable state) and [`cache`]. `tests/architecture.rs` enforces it; ARCHITECTURE.md maps it.
 
 pub mod admin;
+pub mod allocations;
 pub mod api;
 pub mod cache;
 pub mod cli;

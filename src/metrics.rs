@@ -17,8 +17,8 @@
 use std::sync::LazyLock;
 
 use prometheus::{
-    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
-    Opts, Registry, TextEncoder,
+    CounterVec, Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Every metric of the process.
@@ -66,6 +66,8 @@ pub struct Metrics {
     pub job_seconds: HistogramVec,
     pub job_items: IntCounterVec,
     pub job_last_success: GaugeVec,
+    pub statements: CounterVec,
+    pub allocations: IntGauge,
 }
 
 /// Registers `collector` and notes the names of the families it exports.
@@ -265,6 +267,20 @@ fn build() -> Result<Metrics, prometheus::Error> {
     register(&registry, &mut families, Box::new(gamedata_version.clone()))?;
     register(&registry, &mut families, Box::new(batch_size.clone()))?;
     register(&registry, &mut families, Box::new(commit_seconds.clone()))?;
+    let statements = CounterVec::new(
+        Opts::new(
+            "statements_total",
+            "Statements the databases ran, by the operation served: a request's reads whole, an even share of each \
+             group-commit batch per job in it; `background` for couriers, jobs and sweeps",
+        ),
+        &["op"],
+    )?;
+    register(&registry, &mut families, Box::new(statements.clone()))?;
+    let allocations = IntGauge::new(
+        "allocations_total",
+        "Heap allocations of the process so far (read when scraped; 0 if not counted)",
+    )?;
+    register(&registry, &mut families, Box::new(allocations.clone()))?;
     families.sort();
     Ok(Metrics {
         registry,
@@ -308,6 +324,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
         job_seconds,
         job_items,
         job_last_success,
+        statements,
+        allocations,
     })
 }
 

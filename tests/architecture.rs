@@ -25,6 +25,7 @@ const RULES: Rules = Rules {
         ("ids", &[], "ids are minted from nothing but the clock and the node id"),
         ("urls", &[], "URL redaction is a leaf"),
         ("metrics", &[], "the metrics registry is layer-neutral: any layer counts into it, the transport serves it"),
+        ("allocations", &[], "the allocation counter wraps the global allocator and knows nothing else"),
         // Storage knows rows and tables, never game, transport or accounts.
         ("storage", &["ids", "metrics", "urls"], "storage knows rows, not game, transport or accounts"),
         // The cache knows keys and bytes.
@@ -47,7 +48,17 @@ const RULES: Rules = Rules {
         ),
         (
             "admin",
-            &["api", "service", "game", "jobs", "metrics", "config", "urls", "storage::queue_gauge::QueueView"],
+            &[
+                "api",
+                "service",
+                "game",
+                "jobs",
+                "metrics",
+                "allocations",
+                "config",
+                "urls",
+                "storage::queue_gauge::QueueView",
+            ],
             "the admin transport calls the service, never storage (but for the shards' queue view) or the wiring",
         ),
         ("health", &["api", "service"], "health probes ask the service to ping its stores"),
@@ -57,7 +68,16 @@ const RULES: Rules = Rules {
     binaries: &[
         (
             "main.rs",
-            &["cli", "config", "server", "telemetry", "service::open", "storage::db_store::migrate_all", "urls"],
+            &[
+                "allocations",
+                "cli",
+                "config",
+                "server",
+                "telemetry",
+                "service::open",
+                "storage::db_store::migrate_all",
+                "urls",
+            ],
         ),
         ("bin/summoner-audit.rs", &["config", "telemetry", "service::audit", "service::battle_audit"]),
     ],

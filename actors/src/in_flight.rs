@@ -267,6 +267,11 @@ pub async fn traced<F: Future>(probe: Option<Arc<Probe>>, work: F) -> F::Output 
     }
 }
 
+/// The operation of the current probe, if the task has one and it is named.
+pub fn current_op() -> Option<&'static str> {
+    CURRENT.try_with(|probe| probe.op.get().copied()).ok().flatten()
+}
+
 /// Puts the current probe (if any) in `stage` until the guard drops, when the stage it was
 /// in before comes back.
 pub fn enter(stage: Stage, shard: Option<i32>) -> StageGuard {

@@ -7,7 +7,11 @@
 //! Per target, over the steady part of the run (after the ramp-up, when every bot plays the
 //! mix): requests/s, p50/p99 (from the intended send time), errors, CPU per request of the
 //! server, PostgreSQL, Redis and the swarm (from /proc, sampled at the ramp-up's end and at
-//! the deadline, divided by the requests answered between); the server's RSS and its growth
+//! the deadline, divided by the requests answered between); over the same window the server's
+//! thread wake-ups (voluntary context switches of all its threads, from /proc), heap
+//! allocations (`summoner_allocations_total`) and database statements
+//! (`summoner_statements_total`) per request, and per operation the latency (p50/p99 over
+//! the whole run) and statements per request; the server's RSS and its growth
 //! since before the bots came, per live user actor (connections, caches and allocator slack
 //! included); the game shards' mean batch over the whole run (start-ups included); and the
 //! consistency check (after every actor was passivated, so it reads storage). Behind nginx
@@ -22,8 +26,9 @@
 //! another build's `summoner` binary: each single-node target runs on BEFORE and on this build
 //! back to back, `SUMMONER_E2E_PASSES` times (an even number, default 2: the order alternates
 //! each pass, so each build goes first as often), and a table gives the median ratio of this
-//! build to BEFORE for requests/s, p50, p99 and the server's and PostgreSQL's CPU per request,
-//! with both builds' errors. The swarm is this build's: BEFORE must take its bench
+//! build to BEFORE for requests/s, p50, p99, the server's and PostgreSQL's CPU per request,
+//! wake-ups, allocations and statements per request (n/a where BEFORE counts none), with both
+//! builds' errors. The swarm is this build's: BEFORE must take its bench
 //! configuration, protocol and game data. `nginx1` and `nginx3` are refused with `--compare`.
 //! This machine is shared and noisy: a ratio within a few percent of 1 is no change.
 //!
@@ -32,7 +37,8 @@
 //! `nginx1`, `nginx3`),
 //! `SUMMONER_E2E_BOTS` (2000), `SUMMONER_E2E_SECONDS` (60, after the ramp-up),
 //! `SUMMONER_E2E_RAMP` (20 s), `SUMMONER_E2E_RATE` (requests/s per bot, or `closed` for a
-//! closed loop; default 0.07), `SUMMONER_BENCH_POSTGRES_URL`, `SUMMONER_BENCH_REDIS_URLS`.
+//! closed loop; default 0.07: open loop, each bot's requests sent at their intended times,
+//! e.g. 20,000 bots × 0.25 = 5,000 requests/s), `SUMMONER_BENCH_POSTGRES_URL`, `SUMMONER_BENCH_REDIS_URLS`.
 
 use std::time::Duration;
 
@@ -77,6 +83,17 @@ struct Row {
     postgres_cpu_us_per_request: Option<f64>,
     redis_cpu_us_per_request: Option<f64>,
     swarm_cpu_us_per_request: f64,
+    /// The server's threads put to sleep and woken again (voluntary context switches).
+    server_wakeups_per_request: f64,
+    /// Heap allocations of the server (`summoner_allocations_total`); `None` for a build
+    /// that does not count them.
+    allocations_per_request: Option<f64>,
+    /// Statements the databases ran for the server (`summoner_statements_total`), over the
+    /// requests answered; `None` for a build that does not count them.
+    statements_per_request: Option<f64>,
+    /// Per operation: latency over the whole run (from the swarm), statements per request
+    /// over the steady window (from the server).
+    operations: Vec<OperationRow>,
     /// Behind nginx only.
     nginx_cpu_us_per_request: Option<f64>,
     /// Requests a node sent on to the owner of their user, over the swarm's requests (the
@@ -94,6 +111,47 @@ struct Row {
     differences: usize,
     unverifiable: usize,
     deliveries_received: u64,
+}
+
+/// One operation's figures in a target.
+#[derive(Debug, serde::Serialize)]
+struct OperationRow {
+    operation: String,
+    requests: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    statements_per_request: Option<f64>,
+}
+
+/// What the server had counted at one edge of the steady window.
+struct Mark {
+    cpu: server::CpuSample,
+    requests: u64,
+    metrics: Vec<String>,
+}
+
+/// Per operation (the `op` label), the sum of the samples of `family` in `texts`.
+fn by_operation(texts: &[String], family: &str) -> std::collections::HashMap<String, f64> {
+    let mut sums = std::collections::HashMap::new();
+    for line in texts.iter().flat_map(|t| t.lines()) {
+        let Some(labels) = line.strip_prefix(family).and_then(|l| l.strip_prefix('{')) else { continue };
+        let Some(op) = labels.split_once("op=\"").and_then(|(_, rest)| rest.split_once('"')).map(|(op, _)| op) else {
+            continue;
+        };
+        *sums.entry(operation_key(op)).or_insert(0.0) += value(line);
+    }
+    sums
+}
+
+/// An operation's name as both sides can match it: the server labels `GetUser`, the swarm
+/// names `get_user`.
+fn operation_key(name: &str) -> String {
+    name.chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect()
+}
+
+/// Whether a family has any sample in `texts` (an older build may not export it).
+fn exports(texts: &[String], family: &str) -> bool {
+    texts.iter().flat_map(|t| t.lines()).any(|l| l.starts_with(family))
 }
 
 /// The sum over `texts` of the samples whose line starts with `prefix`.
@@ -181,7 +239,7 @@ async fn run_target(
     let rss_before = deployed.rss_bytes();
     let batches_before = game_batches_of(&admin_urls).await;
     let (steady_from, steady_to) = (options.ramp_up, options.ramp_up + options.duration);
-    let marks: std::sync::Mutex<Vec<(server::CpuSample, u64)>> = std::sync::Mutex::new(Vec::new());
+    let marks: std::sync::Mutex<Vec<Mark>> = std::sync::Mutex::new(Vec::new());
     let (pids, bots) = (deployed.pids(), options.bots);
     let mut played = play(&options, |stats| {
         let elapsed = stats.started().elapsed();
@@ -194,15 +252,17 @@ async fn run_target(
             _ => false,
         };
         if due {
-            marks.push((sample(&pids), stats.requests.load(std::sync::atomic::Ordering::Relaxed)));
+            let metrics = admin_urls.iter().map(|u| server::metrics_blocking(u)).collect();
+            let requests = stats.requests.load(std::sync::atomic::Ordering::Relaxed);
+            marks.push(Mark { cpu: sample(&pids), requests, metrics });
         }
     })
     .await
     .expect("the swarm runs");
     let marks = marks.into_inner().unwrap_or_default();
-    let [(before, requests_before), (after, requests_after)] = marks[..] else {
-        panic!("the run ended before its steady window did");
-    };
+    let [first, last] = &marks[..] else { panic!("the run ended before its steady window did") };
+    let (before, after) = (&first.cpu, &last.cpu);
+    let (requests_before, requests_after) = (first.requests, last.requests);
     // The cluster's counters are read after the run: their change over the whole run, over
     // the requests of the whole run.
     let texts = metrics_of(&admin_urls).await;
@@ -228,12 +288,41 @@ async fn run_target(
         .expect("the chart is drawn");
     std::fs::write(stem.with_extension("report.txt"), report.text()).expect("report written");
     let answered = requests_after.saturating_sub(requests_before);
-    let per_request = |a: f64, b: f64| if answered == 0 { 0.0 } else { (a - b) * 1e6 / answered as f64 };
+    let per_answer = |a: f64, b: f64| if answered == 0 { 0.0 } else { (a - b) / answered as f64 };
+    // CPU seconds as microseconds per request.
+    let per_request = |a: f64, b: f64| per_answer(a, b) * 1e6;
     let remote = matches!(storage, Storage::Postgres { .. });
     let batches = batches_after.1 - batches_before.1;
     let c = report.consistency.as_ref().expect("checked");
     let behind = matches!(deployed, Deployed::Behind(_));
     let whole_run = played.figures.operations.values().map(|o| o.ok + o.refused + o.errors).sum::<u64>() as f64;
+    let counted = |family: &str| {
+        (exports(&last.metrics, family) && answered > 0)
+            .then(|| per_answer(total(&last.metrics, family), total(&first.metrics, family)))
+    };
+    let statements = |texts: &[String]| by_operation(texts, "summoner_statements_total");
+    let served = |texts: &[String]| by_operation(texts, "summoner_requests_total");
+    let (statements_from, statements_to) = (statements(&first.metrics), statements(&last.metrics));
+    let (served_from, served_to) = (served(&first.metrics), served(&last.metrics));
+    let operations = report
+        .operations
+        .iter()
+        .map(|o| {
+            let delta = |m: &std::collections::HashMap<String, f64>, n: &std::collections::HashMap<String, f64>| {
+                let key = operation_key(&o.operation);
+                m.get(&key).copied().unwrap_or(0.0) - n.get(&key).copied().unwrap_or(0.0)
+            };
+            let requests = delta(&served_to, &served_from);
+            OperationRow {
+                operation: o.operation.clone(),
+                requests: o.requests,
+                p50_ms: o.latency.p50_ms,
+                p99_ms: o.latency.p99_ms,
+                statements_per_request: (exports(&last.metrics, "summoner_statements_total") && requests > 0.0)
+                    .then(|| delta(&statements_to, &statements_from) / requests),
+            }
+        })
+        .collect();
     let failovers = match &deployed {
         Deployed::Behind(cluster) if cluster.nodes >= 2 => {
             vec![failover(cluster, "kill", 20, &run).await, failover(cluster, "pause", 20, &run).await]
@@ -255,6 +344,10 @@ async fn run_target(
         postgres_cpu_us_per_request: remote.then(|| per_request(after.postgres, before.postgres)),
         redis_cpu_us_per_request: remote.then(|| per_request(after.redis, before.redis)),
         swarm_cpu_us_per_request: per_request(after.load, before.load),
+        server_wakeups_per_request: per_answer(after.server_wakeups, before.server_wakeups),
+        allocations_per_request: counted("summoner_allocations_total"),
+        statements_per_request: counted("summoner_statements_total"),
+        operations,
         nginx_cpu_us_per_request: behind.then(|| per_request(after.nginx, before.nginx)),
         // Every forward once, by its outcome; a hand-over is counted besides its answer.
         forwarded_share: behind.then(|| {
@@ -353,13 +446,13 @@ fn main() {
     write_rows(&out, &rows);
     let mut md = String::from(
         "Steady window (after the ramp-up and every bot's start); errors and batches over the whole run.\n\n\
-         | target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | nginx µs/req | swarm µs/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch (whole run) | game batch ms (whole run) | forwarded | lease renewals/s | consistency |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+         | target | bots | requests/s | p50 ms | p99 ms | errors | server CPU µs/req | PostgreSQL µs/req | Redis µs/req | nginx µs/req | swarm µs/req | server wake-ups/req | allocations/req | statements/req | server RSS MiB | live actors | RSS growth bytes/actor | jobs per game batch (whole run) | game batch ms (whole run) | forwarded | lease renewals/s | consistency |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     let or_na = |v: Option<f64>, digits: usize| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.digits$}"));
     for r in &rows {
         md.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {} | {} | {} |\n",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} | {} | {} | {} | {:.0} | {:.1} | {} | {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.2} | {} | {} | {} |\n",
             r.target,
             r.bots,
             r.requests_per_sec,
@@ -371,6 +464,9 @@ fn main() {
             or_na(r.redis_cpu_us_per_request, 0),
             or_na(r.nginx_cpu_us_per_request, 0),
             r.swarm_cpu_us_per_request,
+            r.server_wakeups_per_request,
+            or_na(r.allocations_per_request, 0),
+            or_na(r.statements_per_request, 2),
             r.server_rss_mib,
             r.live_actors,
             r.rss_growth_bytes_per_actor,
@@ -384,6 +480,27 @@ fn main() {
                 format!("{} differences, {} unverifiable", r.differences, r.unverifiable)
             },
         ));
+    }
+    md.push_str(
+        "\nPer operation: latency from the intended send time over the whole run (the swarm's), \
+         statements per request over the steady window (the server's count: a request's reads, \
+         and its even share of each group-commit batch it was in).\n",
+    );
+    for r in &rows {
+        md.push_str(&format!(
+            "\n{}:\n\n| operation | requests | p50 ms | p99 ms | statements/req |\n|---|---|---|---|---|\n",
+            r.target
+        ));
+        for o in &r.operations {
+            md.push_str(&format!(
+                "| {} | {} | {:.2} | {:.2} | {} |\n",
+                o.operation,
+                o.requests,
+                o.p50_ms,
+                o.p99_ms,
+                or_na(o.statements_per_request, 2)
+            ));
+        }
     }
     let failovers: Vec<(&str, &Failover)> =
         rows.iter().flat_map(|r| r.failovers.iter().map(move |f| (r.target.as_str(), f))).collect();
@@ -446,6 +563,11 @@ fn ratios(before: &Row, after: &Row) -> Ratios {
     if let (Some(a), Some(b)) = (after.postgres_cpu_us_per_request, before.postgres_cpu_us_per_request) {
         out.push(("PostgreSQL CPU/req", over(a, b)));
     }
+    out.push(("server wake-ups/req", over(after.server_wakeups_per_request, before.server_wakeups_per_request)));
+    // An older build may count neither: the ratio is then over nothing.
+    let counted = |a: Option<f64>, b: Option<f64>| over(a.unwrap_or(f64::NAN), b.unwrap_or(f64::NAN));
+    out.push(("allocations/req", counted(after.allocations_per_request, before.allocations_per_request)));
+    out.push(("statements/req", counted(after.statements_per_request, before.statements_per_request)));
     out
 }
 

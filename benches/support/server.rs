@@ -170,6 +170,9 @@ pub fn cpu_seconds(select: impl Fn(u32, &str) -> bool) -> f64 {
 #[derive(Clone, Copy)]
 pub struct CpuSample {
     pub server: f64,
+    /// The server's voluntary context switches (every thread): each is a thread that went
+    /// to sleep and was woken again.
+    pub server_wakeups: f64,
     pub postgres: f64,
     pub redis: f64,
     pub nginx: f64,
@@ -180,11 +183,44 @@ pub fn sample(server_pids: &[u32]) -> CpuSample {
     let me = std::process::id();
     CpuSample {
         server: cpu_seconds(|pid, _| server_pids.contains(&pid)),
+        server_wakeups: server_pids.iter().map(|pid| voluntary_switches(*pid)).sum::<u64>() as f64,
         postgres: cpu_seconds(|_, comm| comm == "postgres"),
         redis: cpu_seconds(|_, comm| comm.starts_with("redis-server")),
         nginx: cpu_seconds(|_, comm| comm == "nginx"),
         load: cpu_seconds(|pid, _| pid == me),
     }
+}
+
+/// Voluntary context switches so far of every thread of process `pid` (0 if it cannot be
+/// read).
+pub fn voluntary_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .filter_map(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        })
+        .sum()
+}
+
+/// The server's `/metrics` text read without an async runtime (for a sample taken inside
+/// the swarm's progress callback), from `url` = `http://HOST:PORT`; empty if it cannot be
+/// read.
+pub fn metrics_blocking(url: &str) -> String {
+    use std::io::{Read, Write};
+    let Some(host) = url.strip_prefix("http://") else { return String::new() };
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else { return String::new() };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let request = format!("GET /metrics HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    let mut answer = String::new();
+    if stream.write_all(request.as_bytes()).is_err() || stream.read_to_string(&mut answer).is_err() {
+        return String::new();
+    }
+    answer.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default()
 }
 
 /// The server's `/metrics` text (empty if it cannot be read).

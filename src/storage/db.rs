@@ -103,6 +103,7 @@ impl Instrumentation for CountingInstrumentation {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::StartQuery { .. } = event {
             self.0.0.fetch_add(1, Ordering::SeqCst);
+            crate::storage::statements::started();
         }
     }
 }

@@ -37,6 +37,7 @@ use crate::storage::queue_gauge::QueueGauges;
 use crate::storage::registry::{Placement, ShardCredentials, ShardRow};
 use crate::storage::router::{Nudge, ShardRouter, Submit, Work};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
+use crate::storage::statements;
 use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, INBOX, LAST_REPLIES, LOG_OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, BotScoreRow, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase,
@@ -346,7 +347,9 @@ impl DbStore {
         let bound = self.timeout + self.batch_limit + Duration::from_secs(1);
         let what = format!("commit for user {} on {} shard {shard_no}", job.user, kind.as_str());
         Box::pin(async move {
-            match tokio::time::timeout(bound, router.send(Submit { kind, shard_no, job, deadline })).await {
+            // Read inside the request's task (`in_flight::traced`), where the operation is known.
+            let op = statements::serving();
+            match tokio::time::timeout(bound, router.send(Submit { kind, shard_no, job, deadline, op })).await {
                 Ok(Ok(outcome)) => outcome,
                 // The job may have been queued before the router went away.
                 Ok(Err(e)) => Err(StoreError::OutcomeUnknown(format!("{what}: {e}"))),

@@ -32,6 +32,7 @@ pub mod rows;
 pub mod schema;
 pub mod shipper;
 pub mod sql;
+pub mod statements;
 pub mod tables;
 
 use std::sync::Arc;

@@ -37,6 +37,7 @@ use crate::storage::queue::{Queue, Queued};
 use crate::storage::queue_gauge::QueueGauge;
 use crate::storage::rows::RowWrite;
 use crate::storage::shipper::LogShipper;
+use crate::storage::statements;
 use crate::storage::tables::{LOG_OUTBOX, OUTBOX};
 use crate::storage::{StoreError, StoreResult};
 use crate::with_conn;
@@ -61,6 +62,8 @@ pub struct BatchSettings {
 pub(crate) struct Enqueue {
     pub job: Job,
     pub deadline: Instant,
+    /// The operation the job was made for (`crate::storage::statements`).
+    pub op: &'static str,
 }
 
 impl Message for Enqueue {
@@ -81,7 +84,8 @@ impl Message for SettleUser {
     type Result = ();
 }
 
-type Pending = (Job, oneshot::Sender<StoreResult<()>>);
+/// A queued job, who waits for it, and the operation it was made for.
+type Pending = (Job, oneshot::Sender<StoreResult<()>>, &'static str);
 
 /// Commits the jobs of one shard in batches.
 pub struct PersistenceActor {
@@ -189,7 +193,7 @@ impl PersistenceActor {
             ctx.cancel_future(timer);
         }
         let (batch, expired) = self.queue.take(self.settings.max_writes, Instant::now());
-        for Queued { user, item: (_, tx), .. } in expired {
+        for Queued { user, item: (_, tx, _), .. } in expired {
             crate::metrics::METRICS.writes_dropped.inc();
             tracing::warn!(shard = %self.label, user.id = user, "write dropped before it started: its caller gave up");
             let _ = tx.send(Err(StoreError::Timeout(format!(
@@ -202,7 +206,12 @@ impl PersistenceActor {
             return;
         }
         self.batch_oldest = batch.iter().map(|q| q.queued_at).min();
-        let (jobs, senders): (Vec<Job>, Vec<_>) = batch.into_iter().map(|q| q.item).unzip();
+        let (mut jobs, mut senders, mut ops) = (Vec::new(), Vec::new(), Vec::new());
+        for Queued { item: (job, tx, op), .. } in batch {
+            jobs.push(job);
+            senders.push(tx);
+            ops.push(op);
+        }
         self.in_flight = jobs.iter().map(|j| j.user).collect();
         self.flushing = true;
         let (db, label, hook, limit) =
@@ -210,7 +219,9 @@ impl PersistenceActor {
         let batch = async move {
             let refs: Vec<&Job> = jobs.iter().collect();
             let run = async { run_on(&db, &label, &refs, hook.as_ref()).await };
-            let outcome = match tokio::time::timeout(limit, run).await {
+            let (outcome, ran) = statements::in_batch(tokio::time::timeout(limit, run)).await;
+            statements::credit(&ops, ran);
+            let outcome = match outcome {
                 Ok(outcome) => outcome,
                 Err(_) => Err(BatchError::Unknown(format!("the batch took longer than {} ms", limit.as_millis()))),
             };
@@ -330,7 +341,7 @@ impl Handler<Enqueue> for PersistenceActor {
     fn handle(&mut self, msg: Enqueue, ctx: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
         let user = msg.job.user;
-        let job = Queued { user, deadline: msg.deadline, queued_at: Instant::now(), item: (msg.job, tx) };
+        let job = Queued { user, deadline: msg.deadline, queued_at: Instant::now(), item: (msg.job, tx, msg.op) };
         if let Err(refused) = self.queue.push(job) {
             drop(refused);
             let label = self.label.clone();

@@ -28,6 +28,8 @@ pub struct Submit {
     pub shard_no: i16,
     pub job: Job,
     pub deadline: Instant,
+    /// The operation the job was made for (`crate::storage::statements`).
+    pub op: &'static str,
 }
 
 impl Message for Submit {
@@ -168,7 +170,8 @@ impl Handler<Submit> for ShardRouter {
     fn handle(&mut self, msg: Submit, _: &mut Context<Self>) -> Self::Result {
         let shard = self.shard(msg.kind, msg.shard_no);
         Box::pin(async move {
-            shard?.send(Enqueue { job: msg.job, deadline: msg.deadline }).await.map_err(unreachable_actor)?
+            let enqueue = Enqueue { job: msg.job, deadline: msg.deadline, op: msg.op };
+            shard?.send(enqueue).await.map_err(unreachable_actor)?
         })
     }
 }
