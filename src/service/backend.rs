@@ -181,11 +181,12 @@ impl UserBackend for GameBackend {
         // The actor handles nothing else meanwhile and its own commits are durable: a read
         // without the user's lock sees every row of theirs as the actor left it.
         if what == summoner_actors::Refresh::Delivered {
-            let (reading, mut state) = (self.readers.store.peek_user(user, DELIVERED), state.clone());
+            let reading = self.readers.store.read_tables_on(user, state.shards.game, DELIVERED);
+            let mut state = state.clone();
             return async move {
                 let failed = |e| BackendError::new(format!("read the inbox of user {user}"), e);
-                let rows = reading.await.map_err(storage_error)?.ok_or_else(|| failed("no such user".into()))?;
-                let [inbox] = rows.tables.as_slice() else { return Err(failed("tables missing".into())) };
+                let tables = reading.await.map_err(storage_error)?.ok_or_else(|| failed("no such user".into()))?;
+                let [inbox] = tables.as_slice() else { return Err(failed("tables missing".into())) };
                 state.owned.inbox = load_entities(inbox).map_err(|e| failed(e.to_string()))?;
                 Ok(state)
             }

@@ -692,6 +692,15 @@ impl Store for DbStore {
         self.timed(format!("read user {user}"), user_data::peek_user(self.clone(), user, tables))
     }
 
+    fn read_tables_on(
+        &self,
+        user: UserId,
+        game: i16,
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Option<Vec<Vec<Row>>>>> {
+        self.timed(format!("read the tables of user {user}"), user_data::tables_on(self.clone(), user, game, tables))
+    }
+
     fn load_profiles_on(&self, users: Vec<(UserId, i16)>) -> BoxFuture<'static, StoreResult<Vec<ProfileRow>>> {
         self.timed("load profiles".into(), user_data::load_profiles_on(self.clone(), users))
     }

@@ -458,6 +458,20 @@ pub trait Store: Send + Sync + 'static {
         tables: &'static [&'static TableDef],
     ) -> BoxFuture<'static, StoreResult<Option<UserRows>>>;
 
+    /// The user's own `tables` on their game shard `game` as committed now, without the
+    /// profile or a look-up of the shard: for the user's actor reading again what others
+    /// wrote of theirs (its inbox after a delivery). None: no such user.
+    fn read_tables_on(
+        &self,
+        user: UserId,
+        game: i16,
+        tables: &'static [&'static TableDef],
+    ) -> BoxFuture<'static, StoreResult<Option<Vec<Vec<Row>>>>> {
+        let _ = game;
+        let peeked = self.peek_user(user, tables);
+        Box::pin(async move { Ok(peeked.await?.map(|rows| rows.tables)) })
+    }
+
     /// Appends action-log rows for actions outside a user's request handling (register,
     /// login) to the user's log shard.
     fn append_logs(&self, shards: UserShards, logs: Vec<ActionLog>) -> BoxFuture<'static, StoreResult<()>>;

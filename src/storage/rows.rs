@@ -43,6 +43,10 @@ pub struct TableDef {
     pub columns: &'static [Column],
     /// Writes stamp the row with the writer's owner epoch (column `owner_epoch`).
     pub stamped: bool,
+    /// The condition (SQL on the table's own columns, no binds) of the rows a user's state
+    /// holds; the others are records, read by views (history, exports) but not when a
+    /// user's rows are loaded. None: every row is state.
+    pub live: Option<&'static str>,
 }
 
 impl TableDef {

@@ -556,10 +556,15 @@ pub fn delete_older<'a>(
     s
 }
 
-/// Every row of `table` whose `user_id` (first key column) is one of `users`.
+/// The rows of `table` a user's state holds (those its [`TableDef::live`] condition keeps)
+/// whose `user_id` (first key column) is one of `users`.
 pub fn select_users<'a>(dialect: Dialect, table: &TableDef, users: &'a [Value]) -> Statement<'a> {
     let mut s = Statement::new(dialect, select(dialect, table));
-    s.push(&format!(" WHERE {} IN ", table.key[0].name));
+    s.push(" WHERE ");
+    if let Some(live) = table.live {
+        s.push(live).push(" AND ");
+    }
+    s.push(table.key[0].name).push(" IN ");
     s.tuple(users.iter().map(|u| Bind::Value(ColType::BigInt, u)));
     s.cacheable = users.len() == 1;
     s
@@ -619,6 +624,7 @@ mod tests {
         key: &[col("user_id", ColType::BigInt), col("friend_id", ColType::BigInt)],
         columns: &[col("since_ms", ColType::BigInt)],
         stamped: true,
+        live: None,
     };
 
     fn row(values: &[i64]) -> Row {

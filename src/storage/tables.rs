@@ -36,6 +36,7 @@ pub static USERS: TableDef = TableDef {
         col("rng_key", Text),
     ],
     stamped: false,
+    live: None,
 };
 
 /// The last applied request of the user's session and its encoded answer, written in the
@@ -45,6 +46,7 @@ pub static LAST_REPLIES: TableDef = TableDef {
     key: &[USER_ID],
     columns: &[col("session_id", BigInt), col("seq", BigInt), col("response", Bytes)],
     stamped: true,
+    live: None,
 };
 
 /// Monsters a user owns.
@@ -60,6 +62,7 @@ pub static MONSTERS: TableDef = TableDef {
         col("acquired_at_ms", BigInt),
     ],
     stamped: true,
+    live: None,
 };
 
 /// A user's friends (one row per direction), with the friend's game shard (-1: not known,
@@ -69,6 +72,7 @@ pub static FRIENDS: TableDef = TableDef {
     key: &[USER_ID, col("friend_id", BigInt)],
     columns: &[col("since_ms", BigInt), col("friend_shard", Integer)],
     stamped: true,
+    live: None,
 };
 
 /// Friend requests, a row on each side: `outgoing` 1 on the sender's, 0 on the receiver's.
@@ -77,6 +81,7 @@ pub static FRIEND_REQUESTS: TableDef = TableDef {
     key: &[USER_ID, col("other_id", BigInt)],
     columns: &[col("outgoing", BigInt), col("other_shard", Integer), col("sent_at_ms", BigInt)],
     stamped: true,
+    live: None,
 };
 
 /// Effects on other users, written in the sender's commit on the sender's game shard and
@@ -94,13 +99,14 @@ pub static OUTBOX: TableDef = TableDef {
         col("created_at_ms", BigInt),
     ],
     stamped: false,
+    live: None,
 };
 
 /// The clan database's outbox: what a clan action does to other users (news of it, the
 /// day's reward), written in the action's transaction, delivered like [`OUTBOX`] rows (its
 /// columns are the same).
 pub static CLAN_OUTBOX: TableDef =
-    TableDef { name: "clan_outbox", key: OUTBOX.key, columns: OUTBOX.columns, stamped: false };
+    TableDef { name: "clan_outbox", key: OUTBOX.key, columns: OUTBOX.columns, stamped: false, live: None };
 
 /// Deliveries a courier could not carry (a row that does not read as a delivery, or one for a
 /// game shard the delivering node does not know), moved out of the outbox beside it (a game
@@ -120,6 +126,7 @@ pub static DEAD_LETTERS: TableDef = TableDef {
         col("dead_at_ms", BigInt),
     ],
     stamped: false,
+    live: None,
 };
 
 /// Deliveries a user received: waiting (`applied_at_ms` 0) until the user's actor applies
@@ -138,6 +145,9 @@ pub static INBOX: TableDef = TableDef {
         col("applied_at_ms", BigInt),
     ],
     stamped: true,
+    // An applied delivery is a record (`crate::game::entities::received`); partial index
+    // `inbox_waiting` serves the load.
+    live: Some("applied_at_ms = 0"),
 };
 
 /// Progress of a quest of the game data, with its reset time for daily ones.
@@ -151,6 +161,7 @@ pub static QUESTS: TableDef = TableDef {
         col("resets_at_ms", BigInt),
     ],
     stamped: true,
+    live: None,
 };
 
 /// The mailbox: rewards and messages, with attachments as encoded protobuf.
@@ -169,6 +180,7 @@ pub static MAIL: TableDef = TableDef {
         col("claimed_at_ms", BigInt),
     ],
     stamped: true,
+    live: None,
 };
 
 /// Progress per stage and difficulty (`stage_key` is `stage:difficulty`).
@@ -182,6 +194,7 @@ pub static STAGES: TableDef = TableDef {
         col("best_time_ms", BigInt),
     ],
     stamped: true,
+    live: None,
 };
 
 /// Counters that reset (daily purchases, daily gifts): value and when it resets.
@@ -190,11 +203,17 @@ pub static COUNTERS: TableDef = TableDef {
     key: &[USER_ID, col("counter", Text)],
     columns: &[col("value", BigInt), col("resets_at_ms", BigInt)],
     stamped: true,
+    live: None,
 };
 
 /// Teams: a slot's monster ids, in order, separated by `,`.
-pub static TEAMS: TableDef =
-    TableDef { name: "teams", key: &[USER_ID, col("slot", BigInt)], columns: &[col("members", Text)], stamped: true };
+pub static TEAMS: TableDef = TableDef {
+    name: "teams",
+    key: &[USER_ID, col("slot", BigInt)],
+    columns: &[col("members", Text)],
+    stamped: true,
+    live: None,
+};
 
 /// Battles started and not finished, keyed by their single-use token.
 pub static BATTLES: TableDef = TableDef {
@@ -211,6 +230,7 @@ pub static BATTLES: TableDef = TableDef {
         col("lineup", Text),
     ],
     stamped: true,
+    live: None,
 };
 
 /// Action-log rows committed with the change they record, waiting to be shipped to the
@@ -227,6 +247,7 @@ pub static LOG_OUTBOX: TableDef = TableDef {
         col("at_ms", BigInt),
     ],
     stamped: false,
+    live: None,
 };
 
 /// The action log on a log shard, keyed (for idempotent shipping) by `log_id`.
@@ -241,6 +262,7 @@ pub static ACTION_LOG: TableDef = TableDef {
         col("at_ms", BigInt),
     ],
     stamped: false,
+    live: None,
 };
 
 /// Bot scores (the log shards), one per user and game day: the score in thousandths and the
@@ -250,6 +272,7 @@ pub static BOT_SCORES: TableDef = TableDef {
     key: &[col("user_id", BigInt), col("day_ms", BigInt)],
     columns: &[col("score_milli", BigInt), col("features", Text), col("scored_at_ms", BigInt)],
     stamped: false,
+    live: None,
 };
 
 /// Clans (the clan database), keyed by id. Every change of a clan moves its `version`; a
@@ -268,6 +291,7 @@ pub static CLANS: TableDef = TableDef {
         col("checkins", BigInt),
     ],
     stamped: false,
+    live: None,
 };
 
 /// A clan's members (a user is in one clan at most: a unique index on `user_id`), with
@@ -278,6 +302,7 @@ pub static CLAN_MEMBERS: TableDef = TableDef {
     key: &[col("clan_id", BigInt), USER_ID],
     columns: &[col("joined_at_ms", BigInt), col("role", BigInt), col("checkin_resets_at_ms", BigInt)],
     stamped: false,
+    live: None,
 };
 
 /// Requests to join a clan that does not take anyone who asks.
@@ -286,6 +311,7 @@ pub static CLAN_REQUESTS: TableDef = TableDef {
     key: &[col("clan_id", BigInt), USER_ID],
     columns: &[col("requested_at_ms", BigInt)],
     stamped: false,
+    live: None,
 };
 
 /// The result of each clan action by (user, session, seq), written in the action's own
@@ -295,6 +321,7 @@ pub static CLAN_OPS: TableDef = TableDef {
     key: &[USER_ID, col("session_id", BigInt), col("seq", BigInt)],
     columns: &[col("result", Bytes), col("at_ms", BigInt)],
     stamped: false,
+    live: None,
 };
 
 /// What operators did to users (the common database): who, when, which action, to whom, why,
@@ -314,4 +341,5 @@ pub static OPERATOR_ACTIONS: TableDef = TableDef {
         col("finished_at_ms", BigInt),
     ],
     stamped: false,
+    live: None,
 };

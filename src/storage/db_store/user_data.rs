@@ -223,6 +223,32 @@ pub(super) async fn peek_user(
     Ok(Some(UserRows { shards, epoch: 0, profile, tables: read.collect() }))
 }
 
+/// The user's `tables` on game shard `game`, without a lock, in one pipelined go; None when
+/// the shard has no `users` row of theirs (the existence check rides in the same statement
+/// list, so a user's absence is told apart from empty tables).
+pub(super) async fn tables_on(
+    store: DbStore,
+    user: UserId,
+    game: i16,
+    tables: &'static [&'static TableDef],
+) -> StoreResult<Option<Vec<Vec<Row>>>> {
+    let what = format!("read the tables of user {user}");
+    let shard = store.shard(DbKind::Game, game)?;
+    let ids = [Value::Int(user as i64)];
+    let read = with_conn!(shard, &what, |conn| {
+        let dialect = dialect_of(conn);
+        let statements = std::iter::once(sql::owner(dialect, &ids[0]))
+            .chain(tables.iter().map(|t| sql::select_users(dialect, t, &ids)))
+            .collect();
+        conn.rows_all(statements).await.map_err(db(&what))
+    })?;
+    let mut read = read.into_iter();
+    if read.next().is_none_or(|found| found.is_empty()) {
+        return Ok(None);
+    }
+    Ok(Some(read.collect()))
+}
+
 /// The profile rows of `users`, batched per game shard.
 pub(super) async fn load_profiles(store: DbStore, users: Vec<UserId>) -> StoreResult<Vec<ProfileRow>> {
     let what = "load profiles";

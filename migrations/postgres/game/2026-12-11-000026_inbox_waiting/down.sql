@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY inbox_waiting;
