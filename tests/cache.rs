@@ -1,7 +1,7 @@
 //! The cache, on the in-process store and on two real Redis shards: sessions found by token
 //! after a restart, a reply kept at passivation and served to a retry, TTLs, keys spread
 //! over both shards, no round trip where the actor holds what is needed, friend
-//! recommendations and snapshots, and a Redis outage with recovery.
+//! recommendations and snapshots (friend lists read them), and a Redis outage with recovery.
 
 #[macro_use]
 mod common;
@@ -20,7 +20,7 @@ use summoner_actors::{Clock, ManualClock};
 use summoner_client::device;
 use summoner_proto::api::{
     DebugAddFriendReq, ErrorCode, ExploreReq, FriendCard, FriendSnapshot, GetFriendSnapshotReq, GetUserReq,
-    RecommendFriendsReq, SetNicknameReq, request::Payload, response,
+    ListFriendsReq, RecommendFriendsReq, SetNicknameReq, request::Payload, response,
 };
 use summoner_proto::cache::SessionRecord;
 
@@ -341,6 +341,49 @@ async fn friend_snapshots_are_for_friends_and_refusals_change_nothing() {
         assert_eq!(passivate_all(&server).await, 3);
         assert_eq!(profile(&mut me).await.friend_ids, [friend_id]);
         assert!(!mine.friend_ids.contains(&stranger_id));
+        server.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn a_friend_list_reads_published_snapshots_from_every_cache_and_the_rest_from_profiles() {
+    for redis in caches() {
+        let (_dir, _, server) = start_on(&redis).await;
+        let (mut me, _) = logged_in(&server, "dev-list-me").await;
+        let mut friends = Vec::new();
+        for i in 0..6 {
+            let (mut friend, friend_id) = logged_in(&server, &format!("dev-list-friend-{i}")).await;
+            // A change friends see: committed, then published to the cache.
+            ok(&mut friend, Payload::SetNickname(SetNicknameReq { nickname: format!("Friend{i}") })).await;
+            ok(&mut me, Payload::DebugAddFriend(DebugAddFriendReq { user_id: friend_id })).await;
+            friends.push(friend_id);
+        }
+        server.running.directory.backend().write_behind().settled().await;
+        let published_by = server.clock.now_ms();
+        server.clock.advance_ms(5_000);
+        // One friend's snapshot is lost (an eviction): that one is read from its profile.
+        let lost = friends[2];
+        let cache = server.running.directory.backend().cache().clone();
+        cache.forget_user(lost, Vec::new()).await.expect("forgotten");
+        assert!(cache.snapshot(lost).await.expect("read").is_none());
+        let listed = ok(&mut me, Payload::ListFriends(ListFriendsReq {})).await;
+        let response::Payload::ListFriends(listed) = listed else { panic!("not a friend list") };
+        assert_eq!(listed.friends.len(), 6);
+        let now = server.clock.now_ms();
+        for (i, friend) in listed.friends.iter().enumerate() {
+            let snapshot = friend.snapshot.as_ref().expect("every friend is read");
+            assert_eq!((snapshot.user_id, snapshot.nickname.as_str()), (friends[i], format!("Friend{i}").as_str()));
+            if friends[i] == lost {
+                assert_eq!(snapshot.taken_at_ms, now, "the lost one from its profile");
+            } else {
+                assert!(
+                    snapshot.taken_at_ms <= published_by,
+                    "from the cache: {} > {published_by}",
+                    snapshot.taken_at_ms
+                );
+            }
+            assert!(snapshot.team.is_empty() && !snapshot.has_team, "a list shows no team");
+        }
         server.stop().await;
     }
 }

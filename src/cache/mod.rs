@@ -104,6 +104,19 @@ pub trait Cache: Send + Sync + 'static {
     /// A user's friend snapshot, if cached.
     fn snapshot(&self, user: UserId) -> BoxFuture<'static, CacheResult<Option<FriendSnapshot>>>;
 
+    /// The friend snapshots cached of `users` (those not cached are left out), in no
+    /// particular order. Redis reads them in one round trip per shard holding any.
+    fn snapshots(&self, users: Vec<UserId>) -> BoxFuture<'static, CacheResult<Vec<FriendSnapshot>>> {
+        let reads: Vec<_> = users.into_iter().map(|u| self.snapshot(u)).collect();
+        Box::pin(async move {
+            let mut found = Vec::new();
+            for read in futures_util::future::join_all(reads).await {
+                found.extend(read?);
+            }
+            Ok(found)
+        })
+    }
+
     /// Caches a user's friend snapshot for [`ENTRY_TTL`].
     fn put_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>>;
 

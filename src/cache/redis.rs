@@ -391,6 +391,36 @@ impl Cache for RedisCache {
         .boxed()
     }
 
+    fn snapshots(&self, users: Vec<UserId>) -> BoxFuture<'static, CacheResult<Vec<FriendSnapshot>>> {
+        let this = self.clone();
+        async move {
+            let mut by_shard: Vec<Vec<String>> = vec![Vec::new(); this.shards.len()];
+            for user in users {
+                let key = this.keys.snapshot(user);
+                by_shard[this.key_shard(&key)].push(key);
+            }
+            let reads = by_shard.into_iter().enumerate().filter(|(_, keys)| !keys.is_empty()).map(|(shard, keys)| {
+                let this = this.clone();
+                async move {
+                    let mut pipe = redis::pipe();
+                    pipe.mget(keys);
+                    let (found,): (Vec<Option<Vec<u8>>>,) = this.run("read snapshots", shard, pipe).await?;
+                    found
+                        .iter()
+                        .flatten()
+                        .map(|bytes| decode("snapshot", Some(bytes.as_slice())))
+                        .collect::<Result<Vec<_>, _>>()
+                }
+            });
+            let mut found = Vec::new();
+            for shard in futures_util::future::join_all(reads).await {
+                found.extend(shard?.into_iter().flatten());
+            }
+            Ok(found)
+        }
+        .boxed()
+    }
+
     fn put_snapshot(&self, snapshot: FriendSnapshot) -> BoxFuture<'static, CacheResult<()>> {
         let this = self.clone();
         async move {

@@ -299,14 +299,16 @@ fn finish(
     // Deliveries to other users ride in this commit; the shard's delivery actor moves them on.
     rows.extend(sent.iter().map(|o| RowWrite::Insert(&OUTBOX, o.row(user, state.shards.game, now_ms))));
     let limit = data.social.request_limit;
-    let snapshot = friends::seen_by_friends_changed(state, &profile, &owned, limit).then(|| {
+    let publish = state.snapshot_unpublished || friends::seen_by_friends_changed(state, &profile, &owned, limit);
+    let snapshot = publish.then(|| {
         let seen = friends::snapshot(&profile, friends::requests_received(state, &owned) >= limit, now_ms);
         friends::with_team(data, seen, &friends::first_team_after(state, &owned))
     });
     let place = UserPlace { shards: state.shards, epoch: state.epoch };
     let durable = crate::storage::Changes { rows, logs };
+    let snapshot_published = snapshot.is_some();
     let effects = Effects { durable, events, place, snapshot, data: None, now_ms };
-    let delta = Delta { profile, owned, ids_saved };
+    let delta = Delta { profile, owned, ids_saved, snapshot_published };
     Handled { response, change: Some((delta, effects)), ends_session }
 }
 

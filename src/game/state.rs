@@ -31,12 +31,23 @@ pub struct UserState {
     /// The id block (or a side key) was taken when the state loaded and is not stored yet: the
     /// next commit writes it.
     pub ids_unsaved: bool,
+    /// This activation has not published the user's friend snapshot yet: its first commit
+    /// does (`crate::game::dispatch`), so every user active lately has one in the cache for
+    /// friend lists to read, whether or not they changed what friends see.
+    pub snapshot_unpublished: bool,
 }
 
 impl UserState {
     /// A state with a profile and nothing owned (new users, tests).
     pub fn new(profile: Profile) -> Self {
-        Self { profile, owned: Owned::default(), shards: UserShards::default(), epoch: 0, ids_unsaved: false }
+        Self {
+            profile,
+            owned: Owned::default(),
+            shards: UserShards::default(),
+            epoch: 0,
+            ids_unsaved: false,
+            snapshot_unpublished: false,
+        }
     }
 
     /// The state stored in `rows` (loaded for [`crate::game::entities::TABLES`]).
@@ -47,6 +58,7 @@ impl UserState {
             shards: rows.shards,
             epoch: rows.epoch,
             ids_unsaved: false,
+            snapshot_unpublished: false,
         })
     }
 
@@ -65,6 +77,9 @@ impl UserState {
         self.profile = delta.profile;
         if delta.ids_saved {
             self.ids_unsaved = false;
+        }
+        if delta.snapshot_published {
+            self.snapshot_unpublished = false;
         }
         self.owned.apply(delta.owned);
     }
@@ -103,6 +118,8 @@ pub struct Delta {
     pub owned: OwnedChanges,
     /// The commit stored the id block taken at load.
     pub ids_saved: bool,
+    /// The commit publishes the user's friend snapshot.
+    pub snapshot_published: bool,
 }
 
 /// The profile as the client sees it, with the friends in the order they were made.

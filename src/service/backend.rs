@@ -148,6 +148,9 @@ impl UserBackend for GameBackend {
             };
             let mut state = UserState::from_rows(&rows)
                 .map_err(|e| BackendError::new(format!("read the rows of user {user}"), e))?;
+            // Friend lists read snapshots from the cache: this activation's first commit
+            // publishes one (it may have expired, or never been taken).
+            state.snapshot_unpublished = true;
             // Handlers mint ids without asking anyone: keep a block ready. It is written with
             // the next commit (an activation that only reads leaves it unused).
             if state.profile.ids_left() < MINT_RESERVE {

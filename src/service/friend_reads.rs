@@ -1,6 +1,7 @@
 //! What friend operations read of other players: a friend's snapshot (from the cache, rebuilt
-//! from the player's rows when the cache lost it), a stranger's card (never their teams), profiles as friends see them (one query per game
-//! shard), and recently active players of a level bucket (one cache round trip).
+//! from the player's rows when the cache lost it), a stranger's card (never their teams),
+//! users as friend lists show them (from the snapshot cache, else one query per game shard),
+//! and recently active players of a level bucket (one cache round trip).
 
 use std::sync::Arc;
 
@@ -80,14 +81,33 @@ static CARD_TABLES: &[&crate::storage::rows::TableDef] = &[&FRIEND_REQUESTS];
 /// What a snapshot is rebuilt from when the cache lost it (besides the profile).
 static SNAPSHOT_TABLES: &[&crate::storage::rows::TableDef] = &[&TEAMS, &MONSTERS, &FRIEND_REQUESTS];
 
-/// Other users' profiles as friends see them: those on known game shards one query per
-/// shard, the others through the common database first.
+/// Other users as a friend list shows them (ListFriends, ListFriendRequests): their
+/// snapshots from the cache, without their teams, in one round trip per Redis shard; those
+/// the cache does not hold (or all, when it fails) from their profiles as committed, one
+/// query per game shard for those whose shard is known and through the common database
+/// for the others.
+///
+/// Freshness: a user's actor publishes their snapshot after each commit that changes what
+/// friends see (nickname, level, leader, first team, a full request box), without holding
+/// its reply, so a list may show a change a moment late; a publication lost with a Redis
+/// failure leaves the older snapshot until its TTL (`crate::cache::ENTRY_TTL`). Its
+/// `last_active_ms` is then the time of that change, not of the user's last request.
 pub async fn profiles(
     store: Arc<dyn Store>,
+    cache: Arc<dyn Cache>,
     placed: Vec<(UserId, i16)>,
     unplaced: Vec<UserId>,
     now_ms: i64,
 ) -> Result<Fetched, BackendError> {
+    let wanted = placed.iter().map(|(user, _)| *user).chain(unplaced.iter().copied()).collect();
+    let cached = cache.snapshots(wanted).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "friends' snapshots read from their game shards: the cache failed");
+        Vec::new()
+    });
+    let found: std::collections::HashSet<UserId> = cached.iter().map(|s| s.user_id).collect();
+    let placed: Vec<_> = placed.into_iter().filter(|(user, _)| !found.contains(user)).collect();
+    let unplaced: Vec<_> = unplaced.into_iter().filter(|user| !found.contains(user)).collect();
+    let mut snapshots: Vec<FriendSnapshot> = cached.into_iter().map(friends::card_of).collect();
     let mut rows = Vec::new();
     if !placed.is_empty() {
         rows.extend(store.load_profiles_on(placed).await.map_err(storage_error)?);
@@ -95,12 +115,12 @@ pub async fn profiles(
     if !unplaced.is_empty() {
         rows.extend(store.load_profiles(unplaced).await.map_err(storage_error)?);
     }
-    let snapshots = rows
-        .iter()
-        .filter_map(|p| Profile::from_row(&p.row).ok())
-        // Whether their request box is full is not read here (the snapshot in the cache has it).
-        .map(|p| friends::snapshot(&p, false, now_ms))
-        .collect();
+    snapshots.extend(
+        rows.iter()
+            .filter_map(|p| Profile::from_row(&p.row).ok())
+            // Whether their request box is full is not read here (the snapshot in the cache has it).
+            .map(|p| friends::snapshot(&p, false, now_ms)),
+    );
     Ok(Fetched::Profiles(snapshots))
 }
 

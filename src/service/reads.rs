@@ -58,7 +58,7 @@ pub fn fetch(
         Need::Card { user: other } => {
             card_or_load(cache, store, catalog, other, now_ms).map(|r| r.map(Fetched::Snapshot)).boxed()
         }
-        Need::Profiles { placed, unplaced } => profiles(store, placed, unplaced, now_ms).boxed(),
+        Need::Profiles { placed, unplaced } => profiles(store, cache, placed, unplaced, now_ms).boxed(),
         Need::ClanAction(action) => {
             let me = Acting { user, gold: state.profile.gold, session: session.id, seq };
             let best_effort = action == Action::CheckIn;

@@ -42,7 +42,8 @@ pub fn send_request_reads(ask: &Asking, req: &SendFriendRequestReq) -> Option<Ne
     asks.then_some(Need::Card { user: req.user_id })
 }
 
-/// ListFriends reads the friends' profiles, one query per game shard.
+/// ListFriends reads the friends as lists show them (`crate::service::friend_reads::profiles`:
+/// their cached snapshots, else their profiles).
 pub fn list_friends_reads(ask: &Asking, _req: &ListFriendsReq) -> Option<Need> {
     let friends = &ask.state.owned.friends;
     if friends.is_empty() {
@@ -55,7 +56,7 @@ pub fn list_friends_reads(ask: &Asking, _req: &ListFriendsReq) -> Option<Need> {
     })
 }
 
-/// ListFriendRequests reads the profiles of those asking and asked.
+/// ListFriendRequests reads those asking and asked, as ListFriends reads friends.
 pub fn list_requests_reads(ask: &Asking, _req: &ListFriendRequestsReq) -> Option<Need> {
     let requests = &ask.state.owned.friend_requests;
     if requests.is_empty() {
@@ -208,8 +209,8 @@ fn fetched_profiles(ctx: &HandlerCtx) -> HashMap<u64, FriendSnapshot> {
     }
 }
 
-/// ListFriends: every friend, oldest friendship first, with the profile read from their
-/// game shard.
+/// ListFriends: every friend, oldest friendship first, with their snapshot as read (cached
+/// or from their profile; without their team).
 pub fn list_friends(ctx: &mut HandlerCtx, _req: &ListFriendsReq) -> HandlerResult<ListFriendsRes> {
     let mut snapshots = fetched_profiles(ctx);
     let mut friends: Vec<&Friend> = ctx.user.owned.friends.iter().collect();
