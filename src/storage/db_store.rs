@@ -6,9 +6,9 @@
 //! (no `RETURNING`), and "insert if absent" is an insert whose unique violation is read
 //! as "already there" (no upsert dialects). No foreign key crosses databases.
 //!
-//! Writes of user requests go through the [`ShardRouter`] to one
-//! [`crate::storage::persistence::PersistenceActor`] per shard, which commits many users'
-//! writes in one transaction (group commit). The queries of registration and of loading
+//! Writes of user requests go straight to one
+//! [`crate::storage::persistence::PersistenceActor`] per shard (started by the
+//! [`ShardRouter`]), which commits many users' writes in one transaction (group commit). The queries of registration and of loading
 //! users and sessions live in [`registration`] and [`user_data`]; this module wires them to
 //! the [`Store`] interface with a time bound each.
 
@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::Addr;
+use actix::prelude::SendError;
 use diesel::IntoSql;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::RunQueryDsl;
@@ -33,9 +34,10 @@ use crate::storage::nodes::{
     Activated, ClaimRefused, GateSlot, NodeBeat, NodeClaim, NodeRow, OwnerClaim, WorkClaim, WorkGate, WorkLease,
 };
 use crate::storage::persistence::BatchSettings;
+use crate::storage::persistence::Enqueue;
 use crate::storage::queue_gauge::QueueGauges;
 use crate::storage::registry::{Placement, ShardCredentials, ShardRow};
-use crate::storage::router::{Nudge, ShardRouter, Submit, Work};
+use crate::storage::router::{Nudge, ShardRouter, Work, Writers};
 use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::statements;
 use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, INBOX, LAST_REPLIES, LOG_OUTBOX, USERS};
@@ -85,6 +87,8 @@ pub struct DbStore {
     ids: &'static IdGenerator,
     /// None: a reader, which writes nothing ([`DbStore::open_reader`]).
     router: Option<Addr<ShardRouter>>,
+    /// Each shard's persistence actor, which jobs are sent to straight (none in a reader).
+    writers: Arc<Writers>,
     /// Told whose inbox got deliveries.
     listener: Arc<DeliveryListener>,
     timeout: Duration,
@@ -246,13 +250,15 @@ impl DbStore {
         let delivery = DeliveryDbs { common: dbs.common.clone(), game: dbs.game.clone(), clan: dbs.clan.clone() };
         let queues = Arc::new(QueueGauges::default());
         let gate = Arc::new(if config.gated { GateSlot::closed() } else { GateSlot::default() });
-        let router = ShardRouter::start(&delivery, &dbs.log, listener.clone(), settings, &queues, gate.clone());
+        let (router, writers) =
+            ShardRouter::start(&delivery, &dbs.log, listener.clone(), settings, &queues, gate.clone());
         Ok(Self {
             dbs,
             placement: Arc::new(placement),
             node_id: config.node_id,
             ids: crate::ids::generator(config.node_id),
             router: Some(router),
+            writers,
             listener,
             timeout: config.timeout,
             batch_limit: config.batch_limit,
@@ -277,6 +283,7 @@ impl DbStore {
             node_id: config.node_id,
             ids: crate::ids::generator(config.node_id),
             router: None,
+            writers: Arc::default(),
             listener: Arc::default(),
             timeout: config.timeout,
             batch_limit: config.batch_limit,
@@ -339,21 +346,37 @@ impl DbStore {
     /// Submits `job` to its shard and waits for its outcome. The persistence actor answers
     /// within the job's deadline plus a batch's time bound; past that the outcome is unknown.
     fn submit(&self, kind: DbKind, shard_no: i16, job: Job) -> BoxFuture<'static, StoreResult<()>> {
-        let router = match self.router() {
-            Ok(router) => router,
-            Err(e) => return Box::pin(async move { Err(e) }),
+        if let Err(e) = self.router() {
+            return Box::pin(async move { Err(e) });
+        }
+        let Some(writer) = self.writers.get(&(kind, shard_no)).cloned() else {
+            let missing = StoreError::NotFound(format!("{} shard {shard_no}", kind.as_str()));
+            return Box::pin(async move { Err(missing) });
         };
         let deadline = Instant::now() + self.timeout;
         let bound = self.timeout + self.batch_limit + Duration::from_secs(1);
-        let what = format!("commit for user {} on {} shard {shard_no}", job.user, kind.as_str());
+        let user = job.user;
+        let what = move || format!("commit for user {user} on {} shard {shard_no}", kind.as_str());
         Box::pin(async move {
             // Read inside the request's task (`in_flight::traced`), where the operation is known.
             let op = statements::serving();
-            match tokio::time::timeout(bound, router.send(Submit { kind, shard_no, job, deadline, op })).await {
+            let (reply, outcome) = tokio::sync::oneshot::channel();
+            // The shard's queue bounds the writes (a job past it is answered Overloaded through
+            // `reply`); a fresh address is never refused as full by the mailbox itself.
+            match writer.try_send(Enqueue { job, deadline, op, reply }) {
+                Ok(()) => {}
+                Err(SendError::Full(_)) => {
+                    return Err(StoreError::Overloaded(format!("{}: the persistence actor's mailbox is full", what())));
+                }
+                Err(SendError::Closed(_)) => {
+                    return Err(StoreError::Database(what(), "the persistence actor has stopped".into()));
+                }
+            }
+            match tokio::time::timeout(bound, outcome).await {
                 Ok(Ok(outcome)) => outcome,
-                // The job may have been queued before the router went away.
-                Ok(Err(e)) => Err(StoreError::OutcomeUnknown(format!("{what}: {e}"))),
-                Err(_) => Err(StoreError::OutcomeUnknown(format!("{what}: no answer in {} ms", bound.as_millis()))),
+                // Queued, and the actor went away before deciding it.
+                Ok(Err(_)) => Err(StoreError::OutcomeUnknown(format!("{}: the persistence actor stopped", what()))),
+                Err(_) => Err(StoreError::OutcomeUnknown(format!("{}: no answer in {} ms", what(), bound.as_millis()))),
             }
         })
     }

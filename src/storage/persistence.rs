@@ -1,5 +1,5 @@
-//! Group commit: one [`PersistenceActor`] per shard (started and addressed by the
-//! [`crate::storage::router::ShardRouter`]).
+//! Group commit: one [`PersistenceActor`] per shard (started by the
+//! [`crate::storage::router::ShardRouter`]; the store sends it jobs straight).
 //!
 //! A persistence actor queues the jobs of many users and commits them in one database
 //! transaction (a batch, [`crate::storage::batch`]): it flushes when `batch_max_writes` jobs
@@ -58,16 +58,18 @@ pub struct BatchSettings {
     pub hook: Option<Arc<dyn BatchHook>>,
 }
 
-/// Queue one job.
+/// Queue one job; its outcome goes to `reply` (straight from the batch that decides it,
+/// with no future of the actor's in between).
 pub(crate) struct Enqueue {
     pub job: Job,
     pub deadline: Instant,
     /// The operation the job was made for (`crate::storage::statements`).
     pub op: &'static str,
+    pub reply: oneshot::Sender<StoreResult<()>>,
 }
 
 impl Message for Enqueue {
-    type Result = StoreResult<()>;
+    type Result = ();
 }
 
 /// Answer when nothing is queued or in flight.
@@ -336,24 +338,21 @@ impl PersistenceActor {
 }
 
 impl Handler<Enqueue> for PersistenceActor {
-    type Result = ResponseFuture<StoreResult<()>>;
+    type Result = ();
 
-    fn handle(&mut self, msg: Enqueue, ctx: &mut Context<Self>) -> Self::Result {
-        let (tx, rx) = oneshot::channel();
+    fn handle(&mut self, msg: Enqueue, ctx: &mut Context<Self>) {
         let user = msg.job.user;
-        let job = Queued { user, deadline: msg.deadline, queued_at: Instant::now(), item: (msg.job, tx, msg.op) };
+        let job =
+            Queued { user, deadline: msg.deadline, queued_at: Instant::now(), item: (msg.job, msg.reply, msg.op) };
         if let Err(refused) = self.queue.push(job) {
-            drop(refused);
-            let label = self.label.clone();
-            return Box::pin(async move {
-                Err(StoreError::Overloaded(format!("{label}: {QUEUE_CAPACITY} writes are queued already")))
-            });
+            let (_, reply, _) = refused.item;
+            let label = &self.label;
+            let _ =
+                reply.send(Err(StoreError::Overloaded(format!("{label}: {QUEUE_CAPACITY} writes are queued already"))));
+            return;
         }
         self.schedule(ctx);
         self.publish();
-        Box::pin(async move {
-            rx.await.unwrap_or_else(|_| Err(StoreError::OutcomeUnknown("the persistence actor stopped".into())))
-        })
     }
 }
 

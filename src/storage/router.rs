@@ -1,40 +1,26 @@
-//! The [`ShardRouter`]: one actor in front of the persistence actors of every game and log
-//! shard (`crate::storage::persistence`) and the couriers of the game shards' outboxes
-//! (`crate::storage::shipper`, `crate::storage::delivery`). It starts them, and routes each job, settle and flush to the
-//! shard it names.
+//! The [`ShardRouter`]: it starts the persistence actors of every game and log shard
+//! (`crate::storage::persistence`) and the couriers of the game shards' outboxes
+//! (`crate::storage::shipper`, `crate::storage::delivery`), and routes settles, flushes and
+//! nudges to them. Jobs do not pass through it: the store sends each one straight to its
+//! shard's persistence actor ([`Writers`]), so a commit costs one actor message, not two.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix::{Actor, Addr, Context, Handler, Message, ResponseFuture};
 use futures_util::future::join_all;
 
-use crate::storage::batch::Job;
 use crate::storage::courier::{Rescan, Ship, ShipAll};
 use crate::storage::db::{DbKind, ShardDbs};
 use crate::storage::delivery::{self, DeliveryCourier, DeliveryDbs, DeliveryListener};
 use crate::storage::nodes::GateSlot;
-use crate::storage::persistence::{BatchSettings, Couriers, Drain, Enqueue, PersistenceActor, SettleUser};
+use crate::storage::persistence::{BatchSettings, Couriers, Drain, PersistenceActor, SettleUser};
 use crate::storage::queue_gauge::QueueGauges;
 use crate::storage::shipper::{self, LogShipper};
 use crate::storage::{StoreError, StoreResult};
 
-/// Commit `job` on shard `shard_no` of `kind` unless `deadline` passes before a batch takes
-/// it. Answers once the outcome is known.
-#[derive(Debug)]
-pub struct Submit {
-    pub kind: DbKind,
-    pub shard_no: i16,
-    pub job: Job,
-    pub deadline: Instant,
-    /// The operation the job was made for (`crate::storage::statements`).
-    pub op: &'static str,
-}
-
-impl Message for Submit {
-    type Result = StoreResult<()>;
-}
+/// The persistence actor of each shard, by kind and number.
+pub type Writers = HashMap<(DbKind, i16), Addr<PersistenceActor>>;
 
 /// Answers once `user` has nothing queued or in flight on shard `shard_no` of `kind`.
 #[derive(Debug)]
@@ -106,7 +92,8 @@ impl Actor for ShardRouter {
 impl ShardRouter {
     /// Starts one persistence actor per game and log shard (and a log shipper and a delivery
     /// courier per game shard, a delivery courier for the clan database's outbox, receivers
-    /// placed through the common database, told to `listener`), and the router.
+    /// placed through the common database, told to `listener`), and the router; answers it
+    /// and the persistence actors.
     pub fn start(
         dbs: &DeliveryDbs,
         log: &ShardDbs,
@@ -114,7 +101,7 @@ impl ShardRouter {
         settings: BatchSettings,
         gauges: &QueueGauges,
         gate: Arc<GateSlot>,
-    ) -> Addr<Self> {
+    ) -> (Addr<Self>, Arc<Writers>) {
         let mut shards = HashMap::new();
         let (mut shippers, mut deliveries) = (HashMap::new(), HashMap::new());
         let (limit, sweep) = (settings.limit, settings.log_sweep);
@@ -144,7 +131,8 @@ impl ShardRouter {
         if let Some(clan) = &clan {
             deliveries.insert(delivery::lease_name(delivery::CLAN_SOURCE), clan.clone());
         }
-        ShardRouter { shards, shippers, deliveries, clan }.start()
+        let writers = Arc::new(shards.clone());
+        (ShardRouter { shards, shippers, deliveries, clan }.start(), writers)
     }
 
     /// The work leases of the couriers and shippers this router started.
@@ -157,22 +145,6 @@ impl ShardRouter {
             .get(&(kind, no))
             .cloned()
             .ok_or_else(|| StoreError::NotFound(format!("{} shard {no}", kind.as_str())))
-    }
-}
-
-fn unreachable_actor(e: actix::MailboxError) -> StoreError {
-    StoreError::Database("reach the shard's persistence actor".into(), e.to_string())
-}
-
-impl Handler<Submit> for ShardRouter {
-    type Result = ResponseFuture<StoreResult<()>>;
-
-    fn handle(&mut self, msg: Submit, _: &mut Context<Self>) -> Self::Result {
-        let shard = self.shard(msg.kind, msg.shard_no);
-        Box::pin(async move {
-            let enqueue = Enqueue { job: msg.job, deadline: msg.deadline, op: msg.op };
-            shard?.send(enqueue).await.map_err(unreachable_actor)?
-        })
     }
 }
 
