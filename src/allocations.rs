@@ -22,7 +22,9 @@ static SHARED: AtomicU64 = AtomicU64::new(0);
 static NEXT_OWN: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
-    // Constant-initialised and without a destructor: reading it never allocates.
+    // Constant-initialised and without a destructor: on targets with native thread-locals
+    // (Linux, where the server runs) reading it never allocates. A thread's counter is not
+    // given back when it exits; past `OWN_COUNTERS` threads, the shared one counts.
     static MINE: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 

@@ -67,7 +67,7 @@ pub struct Metrics {
     pub job_items: IntCounterVec,
     pub job_last_success: GaugeVec,
     pub statements: CounterVec,
-    pub allocations: IntGauge,
+    pub allocations: IntCounter,
 }
 
 /// Registers `collector` and notes the names of the families it exports.
@@ -271,14 +271,15 @@ fn build() -> Result<Metrics, prometheus::Error> {
         Opts::new(
             "statements_total",
             "Statements the databases ran, by the operation served: a request's reads whole, an even share of each \
-             group-commit batch per job in it; `background` for couriers, jobs and sweeps",
+             group-commit batch per job in it; `background` for couriers, jobs, sweeps, activations, session \
+             writes and everything on SQLite",
         ),
         &["op"],
     )?;
     register(&registry, &mut families, Box::new(statements.clone()))?;
-    let allocations = IntGauge::new(
+    let allocations = IntCounter::new(
         "allocations_total",
-        "Heap allocations of the process so far (read when scraped; 0 if not counted)",
+        "Heap allocations of the process so far (brought up to date when scraped; 0 if not counted)",
     )?;
     register(&registry, &mut families, Box::new(allocations.clone()))?;
     families.sort();

@@ -154,7 +154,12 @@ async fn redis_keys_spread_over_both_shards_with_their_ttls() {
     }
     assert!(per_shard.iter().all(|&n| n > 0), "sessions on every shard: {per_shard:?}");
 
-    // Reads of live users are served by their actors: no round trip.
+    // Each activation's first commit publishes the user's friend snapshot, behind its reply.
+    for (client, ..) in &mut clients {
+        ok(client, Payload::Explore(ExploreReq {})).await;
+    }
+    server.running.directory.backend().write_behind().settled().await;
+    // Requests of live users are served by their actors: no round trip.
     let before = server.running.directory.backend().cache().traffic();
     for (client, ..) in &mut clients {
         let read = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();

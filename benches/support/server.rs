@@ -191,8 +191,9 @@ pub fn sample(server_pids: &[u32]) -> CpuSample {
     }
 }
 
-/// Voluntary context switches so far of every thread of process `pid` (0 if it cannot be
-/// read).
+/// Voluntary context switches so far of the live threads of process `pid` (0 if it cannot
+/// be read): a thread that exits takes its count with it, so a delta over a window counts
+/// the threads alive at both ends (on PostgreSQL the server's threads live as long as it).
 pub fn voluntary_switches(pid: u32) -> u64 {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
     tasks

@@ -24,7 +24,8 @@ async fn scrape(state: web::Data<AdminState>) -> AdminResult {
     metrics.mailbox_queued.set(queued as i64);
     metrics.mailbox_max_depth.set(deepest as i64);
     metrics.live_actors.set(state.directory.live_actors() as i64);
-    metrics.allocations.set(crate::allocations::total() as i64);
+    // A counter brought up to the allocator's own count (which only grows).
+    metrics.allocations.inc_by(crate::allocations::total().saturating_sub(metrics.allocations.get()));
     state.operators.sample_gauges();
     metrics.scrape_seconds.set(started.elapsed().as_secs_f64());
     let body = metrics::encode().map_err(|e| AdminError::Internal(format!("metrics could not be encoded: {e}")))?;

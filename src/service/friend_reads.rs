@@ -87,11 +87,15 @@ static SNAPSHOT_TABLES: &[&crate::storage::rows::TableDef] = &[&TEAMS, &MONSTERS
 /// query per game shard for those whose shard is known and through the common database
 /// for the others.
 ///
-/// Freshness: a user's actor publishes their snapshot after each commit that changes what
-/// friends see (nickname, level, leader, first team, a full request box), without holding
-/// its reply, so a list may show a change a moment late; a publication lost with a Redis
-/// failure leaves the older snapshot until its TTL (`crate::cache::ENTRY_TTL`). Its
-/// `last_active_ms` is then the time of that change, not of the user's last request.
+/// Freshness: a user's actor publishes their snapshot after the first commit of each
+/// activation and after each commit that changes what friends see (nickname, level,
+/// leader, first team, a full request box), without holding its reply, so a list may show
+/// a change a moment late; a publication lost with a Redis failure (or dropped by the
+/// write-behind under overload) leaves the older snapshot until its TTL
+/// (`crate::cache::ENTRY_TTL`, an hour), as does an erasure whose cache clean-up failed
+/// until the friendship's end reaches the lister. From the cache, `last_active_ms` is the
+/// time of the publication and `request_box_full` is known; from a profile, the profile's
+/// last change and always false.
 pub async fn profiles(
     store: Arc<dyn Store>,
     cache: Arc<dyn Cache>,

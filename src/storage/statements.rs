@@ -3,6 +3,11 @@
 //! group-commit batch are shared evenly among the batch's jobs, each credited to the
 //! operation that made it; the rest (couriers, scheduled jobs, sweeps, start-up) count as
 //! `background`. Every connection's instrumentation calls [`started`] once per statement.
+//!
+//! Where the request is not known the statement counts as background: on SQLite, whose
+//! statements run on blocking threads (the embedded target's split by operation is empty),
+//! and for the user's activation and session writes, which run in the actor outside the
+//! request's task. Totals are exact on every backend.
 
 use std::cell::Cell;
 use std::future::Future;

@@ -145,8 +145,8 @@ pub static INBOX: TableDef = TableDef {
         col("applied_at_ms", BigInt),
     ],
     stamped: true,
-    // An applied delivery is a record (`crate::game::entities::received`); partial index
-    // `inbox_waiting` serves the load.
+    // An applied delivery is a record (`crate::game::entities::received`); index
+    // `inbox_waiting` serves the load (partial where the backend has them; game migration 000026).
     live: Some("applied_at_ms = 0"),
 };
 

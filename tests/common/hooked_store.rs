@@ -59,6 +59,14 @@ impl<H: CommitHook> Store for HookedStore<H> {
     ) -> BoxFuture<'static, StoreResult<Option<summoner::storage::UserRows>>> {
         self.inner.peek_user(user, tables)
     }
+    fn read_tables_on(
+        &self,
+        user: UserId,
+        game: i16,
+        tables: &'static [&'static summoner::storage::rows::TableDef],
+    ) -> BoxFuture<'static, StoreResult<Option<Vec<Vec<summoner::storage::rows::Row>>>>> {
+        self.inner.read_tables_on(user, game, tables)
+    }
     fn clan(&self, clan_id: u64) -> BoxFuture<'static, StoreResult<Option<summoner::storage::ClanRows>>> {
         self.inner.clan(clan_id)
     }
