@@ -271,8 +271,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
         Opts::new(
             "statements_total",
             "Statements the databases ran, by the operation served: a request's reads whole, an even share of each \
-             group-commit batch per job in it; `background` for couriers, jobs, sweeps, activations, session \
-             writes and everything on SQLite",
+             group-commit batch per job in it; `background` for anything outside a request's task (couriers, \
+             jobs, sweeps, activations, session writes, inbox re-reads, start-up) and everything on SQLite",
         ),
         &["op"],
     )?;

@@ -159,15 +159,18 @@ async fn redis_keys_spread_over_both_shards_with_their_ttls() {
         ok(client, Payload::Explore(ExploreReq {})).await;
     }
     server.running.directory.backend().write_behind().settled().await;
-    // Requests of live users are served by their actors: no round trip.
+    // Requests of live users are served by their actors: no round trip, and nothing behind.
     let before = server.running.directory.backend().cache().traffic();
+    let sent_before = server.running.directory.backend().write_behind().sent();
     for (client, ..) in &mut clients {
         let read = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
         assert_status(&read, 200, ErrorCode::Ok);
         let explored = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
         assert_status(&explored, 200, ErrorCode::Ok);
     }
+    server.running.directory.backend().write_behind().settled().await;
     assert_eq!(server.running.directory.backend().cache().traffic(), before, "requests of live actors touched Redis");
+    assert_eq!(server.running.directory.backend().write_behind().sent(), sent_before, "nothing written behind");
     let read = clients[0].0.call(Payload::GetUser(GetUserReq {})).await.unwrap();
     for (_, _, token, home) in &clients {
         assert_eq!(pttl(&mut shards[*home], &keys.reply(token)).await, -2, "the actor holds its reply");

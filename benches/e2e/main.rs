@@ -8,7 +8,7 @@
 //! mix): requests/s, p50/p99 (from the intended send time), errors, CPU per request of the
 //! server, PostgreSQL, Redis and the swarm (from /proc, sampled at the ramp-up's end and at
 //! the deadline, divided by the requests answered between); over the same window the server's
-//! thread wake-ups (voluntary context switches of all its threads, from /proc), heap
+//! thread wake-ups (voluntary context switches of its threads alive at each edge, /proc), heap
 //! allocations (`summoner_allocations_total`) and database statements
 //! (`summoner_statements_total`) per request, and per operation the latency (p50/p99 over
 //! the whole run) and statements per request; the server's RSS and its growth
@@ -149,9 +149,9 @@ fn operation_key(name: &str) -> String {
     name.chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect()
 }
 
-/// Whether a family has any sample in `texts` (an older build may not export it).
-fn exports(texts: &[String], family: &str) -> bool {
-    texts.iter().flat_map(|t| t.lines()).any(|l| l.starts_with(family))
+/// Whether every node's text in `texts` has a sample of `family` (a failed scrape is empty).
+fn every_node_exports(texts: &[String], family: &str) -> bool {
+    !texts.is_empty() && texts.iter().all(|t| t.lines().any(|l| l.starts_with(family)))
 }
 
 /// The sum over `texts` of the samples whose line starts with `prefix`.
@@ -303,7 +303,7 @@ async fn run_target(
     let whole_run = played.figures.operations.values().map(|o| o.ok + o.refused + o.errors).sum::<u64>() as f64;
     // A scrape that failed at either edge leaves the figure out rather than count a
     // counter's whole life over the window's requests.
-    let both = |family: &str| exports(&first.metrics, family) && exports(&last.metrics, family);
+    let both = |family: &str| every_node_exports(&first.metrics, family) && every_node_exports(&last.metrics, family);
     let counted = |family: &str| {
         (both(family) && answered > 0).then(|| per_answer(total(&last.metrics, family), total(&first.metrics, family)))
     };

@@ -191,9 +191,10 @@ pub fn sample(server_pids: &[u32]) -> CpuSample {
     }
 }
 
-/// Voluntary context switches so far of the live threads of process `pid` (0 if it cannot
-/// be read): a thread that exits takes its count with it, so a delta over a window counts
-/// the threads alive at both ends (on PostgreSQL the server's threads live as long as it).
+/// Voluntary context switches so far of the threads of process `pid` alive now (0 if it
+/// cannot be read): a thread that exits takes its count with it, so a delta over a window
+/// undercounts when threads end inside it (the server's worker threads live as long as it;
+/// tokio's blocking threads come and go, on SQLite with every statement).
 pub fn voluntary_switches(pid: u32) -> u64 {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
     tasks

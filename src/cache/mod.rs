@@ -104,10 +104,10 @@ pub trait Cache: Send + Sync + 'static {
     /// A user's friend snapshot, if cached.
     fn snapshot(&self, user: UserId) -> BoxFuture<'static, CacheResult<Option<FriendSnapshot>>>;
 
-    /// The friend snapshots cached of `users` (those not cached, or on a Redis shard that
-    /// failed while another answered, or that do not decode, are left out), in no particular
-    /// order; an error only when nothing answered. Redis reads them in one round trip per
-    /// shard holding any.
+    /// The friend snapshots cached of `users` (those not cached are left out), in no
+    /// particular order. Redis reads them in one round trip per shard holding any, and
+    /// leaves out (with a warning) an entry that does not decode and a shard that failed
+    /// while another answered; it fails only when none did.
     fn snapshots(&self, users: Vec<UserId>) -> BoxFuture<'static, CacheResult<Vec<FriendSnapshot>>> {
         let reads: Vec<_> = users.into_iter().map(|u| self.snapshot(u)).collect();
         Box::pin(async move {

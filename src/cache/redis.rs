@@ -407,7 +407,10 @@ impl Cache for RedisCache {
                     let (found,): (Vec<Option<Vec<u8>>>,) = this.run("read snapshots", shard, pipe).await?;
                     // An entry that does not decode is as good as missing: its reader falls back.
                     let decoded = found.iter().flatten().filter_map(|bytes| {
-                        decode::<FriendSnapshot>("snapshot", Some(bytes.as_slice())).ok().flatten()
+                        decode::<FriendSnapshot>("snapshot", Some(bytes.as_slice()))
+                            .inspect_err(|e| tracing::warn!(error = %e, "a cached friend snapshot read as missing"))
+                            .ok()
+                            .flatten()
                     });
                     Ok::<_, CacheError>(decoded.collect::<Vec<_>>())
                 }
@@ -421,7 +424,10 @@ impl Cache for RedisCache {
                         answered = true;
                         found.extend(snapshots);
                     }
-                    Err(e) => failed = Some(e),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "friend snapshots of a Redis shard read elsewhere");
+                        failed = Some(e);
+                    }
                 }
             }
             match failed {

@@ -94,8 +94,8 @@ static SNAPSHOT_TABLES: &[&crate::storage::rows::TableDef] = &[&TEAMS, &MONSTERS
 /// write-behind under overload) leaves the older snapshot until its TTL
 /// (`crate::cache::ENTRY_TTL`, an hour), as does an erasure whose cache clean-up failed
 /// until the friendship's end reaches the lister. From the cache, `last_active_ms` is the
-/// time of the publication and `request_box_full` is known; from a profile, the profile's
-/// last change and always false.
+/// user's last change the snapshot saw and `request_box_full` is known; from a profile,
+/// the profile's last change and always false.
 pub async fn profiles(
     store: Arc<dyn Store>,
     cache: Arc<dyn Cache>,

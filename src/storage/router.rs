@@ -52,7 +52,7 @@ impl Message for Nudge {
     type Result = ();
 }
 
-/// Routes jobs to the persistence actor of their shard.
+/// Starts the persistence actors and couriers, and routes settles, flushes and nudges to them.
 pub struct ShardRouter {
     shards: HashMap<(DbKind, i16), Addr<PersistenceActor>>,
     /// The couriers, by their work lease.
@@ -84,7 +84,7 @@ impl Actor for ShardRouter {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        // Every commit passes here; a backstop, as each shard's queue is bounded itself.
+        // Settles, flushes and nudges pass here (jobs do not); a backstop.
         ctx.set_mailbox_capacity(1 << 16);
     }
 }

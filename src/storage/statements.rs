@@ -4,10 +4,11 @@
 //! operation that made it; the rest (couriers, scheduled jobs, sweeps, start-up) count as
 //! `background`. Every connection's instrumentation calls [`started`] once per statement.
 //!
-//! Where the request is not known the statement counts as background: on SQLite, whose
-//! statements run on blocking threads (the embedded target's split by operation is empty),
-//! and for the user's activation and session writes, which run in the actor outside the
-//! request's task. Totals are exact on every backend.
+//! Where the request is not known the statement counts as background: anything outside a
+//! request's task, such as a user's activation, session writes and inbox re-reads after a
+//! delivery (run in the actor between requests), the operators' console and start-up; and
+//! everything on SQLite, whose statements run on blocking threads (the embedded target's
+//! split by operation is empty). Totals are exact on every backend.
 
 use std::cell::Cell;
 use std::future::Future;
