@@ -54,7 +54,8 @@ impl Message for Nudge {
 
 /// Starts the persistence actors and couriers, and routes settles, flushes and nudges to them.
 pub struct ShardRouter {
-    shards: HashMap<(DbKind, i16), Addr<PersistenceActor>>,
+    /// The persistence actors, shared with the store that sends them jobs.
+    shards: Arc<Writers>,
     /// The couriers, by their work lease.
     shippers: HashMap<String, Addr<LogShipper>>,
     deliveries: HashMap<String, Addr<DeliveryCourier>>,
@@ -131,8 +132,8 @@ impl ShardRouter {
         if let Some(clan) = &clan {
             deliveries.insert(delivery::lease_name(delivery::CLAN_SOURCE), clan.clone());
         }
-        let writers = Arc::new(shards.clone());
-        (ShardRouter { shards, shippers, deliveries, clan }.start(), writers)
+        let shards = Arc::new(shards);
+        (ShardRouter { shards: shards.clone(), shippers, deliveries, clan }.start(), shards)
     }
 
     /// The work leases of the couriers and shippers this router started.
