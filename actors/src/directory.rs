@@ -21,7 +21,7 @@ use futures_util::future::join_all;
 
 use crate::messages::Passivate;
 use crate::user_actor::{ActorSettings, UserActor};
-use crate::{Clock, TokenHash, UserBackend, UserId};
+use crate::{Clock, Loaded, TokenHash, UserBackend, UserId};
 
 /// Lock stripes of the actor map; enough that the HTTP workers rarely wait on each other.
 const STRIPES: usize = 16;
@@ -159,7 +159,7 @@ impl<B: UserBackend> Directory<B> {
         if map.get(&user).is_some_and(|e| !e.addr.connected()) {
             map.remove(&user);
         }
-        let entry = map.entry(user).or_insert_with(|| self.activate(user));
+        let entry = map.entry(user).or_insert_with(|| self.activate(user, None));
         if entry.in_flight.load(Ordering::SeqCst) >= self.config.mailbox_capacity {
             return Err(RouteError::Overloaded);
         }
@@ -168,7 +168,26 @@ impl<B: UserBackend> Directory<B> {
         Ok(Routed { addr: entry.addr.clone(), in_flight: entry.in_flight.clone() })
     }
 
-    fn activate(&self, user: UserId) -> Entry<B> {
+    /// Starts `user`'s actor from `loaded`, the state the caller has just written (a new
+    /// user's sign-up), instead of reading it from storage; its session's token is
+    /// remembered. False, with nothing started, when an actor of the user is live already
+    /// (the caller then goes through it). Must be called from inside an actix arbiter.
+    pub fn adopt(&self, user: UserId, loaded: Loaded<B::State>) -> bool {
+        let token = loaded.session.as_ref().map(|s| s.token_hash);
+        {
+            let mut map = lock(self.stripe(user));
+            if map.get(&user).is_some_and(|e| e.addr.connected()) {
+                return false;
+            }
+            map.insert(user, self.activate(user, Some(Box::new(loaded))));
+        }
+        if let Some(token) = token {
+            self.remember_token(token, user);
+        }
+        true
+    }
+
+    fn activate(&self, user: UserId, adopted: Option<Box<Loaded<B::State>>>) -> Entry<B> {
         let actor_id = self.next_actor_id.fetch_add(1, Ordering::Relaxed);
         let shard = Arc::new(AtomicI32::new(NO_SHARD));
         let settings = ActorSettings {
@@ -182,7 +201,7 @@ impl<B: UserBackend> Directory<B> {
             mailbox_capacity: self.config.mailbox_capacity,
             shard: shard.clone(),
         };
-        let addr = Supervisor::start(move |_| UserActor::new(settings));
+        let addr = Supervisor::start(move |_| UserActor::new(settings, adopted));
         tracing::debug!(user.id = user, actor.id = actor_id, "user actor activated");
         Entry {
             addr,

@@ -81,11 +81,14 @@ pub struct UserActor<B: UserBackend> {
     /// The error code of the answer being made for the call handled now, when it is made
     /// for it (not a replay): [`crate::Answered::fresh_code`].
     fresh_code: Option<i32>,
+    /// The state to start from instead of loading it ([`Directory::adopt`]); a restart
+    /// loads from storage.
+    adopted: Option<Box<Loaded<B::State>>>,
 }
 
 impl<B: UserBackend> UserActor<B> {
-    pub(crate) fn new(settings: ActorSettings<B>) -> Self {
-        Self { settings, phase: Phase::Loading, probe: None, fresh_code: None }
+    pub(crate) fn new(settings: ActorSettings<B>, adopted: Option<Box<Loaded<B::State>>>) -> Self {
+        Self { settings, phase: Phase::Loading, probe: None, fresh_code: None, adopted }
     }
 
     fn user(&self) -> UserId {
@@ -180,7 +183,12 @@ impl<B: UserBackend> Actor for UserActor<B> {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.set_mailbox_capacity(self.settings.mailbox_capacity.max(1));
-        if !matches!(self.phase, Phase::Retired | Phase::Elsewhere) {
+        if let Some(loaded) = self.adopted.take() {
+            if let Some(shard) = self.settings.backend.shard(&loaded.state) {
+                self.settings.shard.store(shard, Ordering::Relaxed);
+            }
+            self.phase = Phase::Ready(Box::new(Live::from(*loaded)));
+        } else if !matches!(self.phase, Phase::Retired | Phase::Elsewhere) {
             self.load(ctx);
         }
     }
