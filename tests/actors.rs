@@ -68,3 +68,26 @@ on_every_backend! {
         server.stop().await;
     }
 }
+
+on_every_backend! {
+    /// A new player's actor, started from what their sign-up wrote instead of a read, is
+    /// supervised like any other: a panic costs that request, and it restarts from storage
+    /// with every answered request in it.
+    async fn a_signed_up_players_actor_restarts_from_storage(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let mut client = server.client();
+        assert_status(&client.sign_in(summoner_client::device("dev-adopted")).await.unwrap(), 200, ErrorCode::Ok);
+        let explored = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_status(&explored, 200, ErrorCode::Ok);
+        let before = profile(&mut client).await;
+
+        let panicked = client.call(Payload::DebugPanic(DebugPanicReq {})).await.unwrap();
+        assert_status(&panicked, 500, ErrorCode::Internal);
+        assert_eq!(profile(&mut client).await, before, "the restarted actor read what was answered");
+        let explored = client.call(Payload::Explore(ExploreReq {})).await.unwrap();
+        assert_status(&explored, 200, ErrorCode::Ok);
+        let Some(response::Payload::Explore(e)) = explored.response.payload else { panic!("no payload") };
+        assert_eq!(profile(&mut client).await.gold, before.gold + u64::from(e.gold_gained));
+        server.stop().await;
+    }
+}

@@ -4,7 +4,8 @@
 //! commit, and the request goes to the new owner; a node that stops hands its users over; a
 //! node id held by a live node is refused at start; work leases are held by one node at a
 //! time and taken over when their holder stops; the node a user's routing key reaches takes
-//! the user over from the node that served its Login.
+//! the user over from the node that served its Login; a player signed up in one call is
+//! owned by the node that signed them up from the start.
 
 #[macro_use]
 mod common;
@@ -19,7 +20,7 @@ use summoner::server::{self, RunningServer, StartError};
 use summoner_actors::SystemClock;
 use summoner_client::{Answer, Client, device};
 use summoner_proto::api::{
-    ErrorCode, GetUserReq, ListMonstersReq, SummonReq, request::Payload, response::Payload as A,
+    ErrorCode, GetUserReq, ListMonstersReq, SetNicknameReq, SummonReq, request::Payload, response::Payload as A,
 };
 
 const ADMIN: &str = "admin-secret";
@@ -315,6 +316,59 @@ on_every_backend! {
             let leases = admin_get(&b, "/admin/cluster").await["leases"].as_array().cloned().unwrap_or_default();
             !leases.is_empty() && leases.iter().all(|l| l["node_id"] == b.node.id)
         }).await;
+        b.stop().await.expect("B stops");
+    }
+}
+
+on_every_backend! {
+    /// A player signed up in one call on node A is A's from the start, as an activation on A
+    /// leaves a user (owner A, epoch 1), though nothing was read back: B forwards their
+    /// requests to A, a sign-in of the same credential on B logs in on A, and neither moves
+    /// the user; when B takes the user over, A's actor is fenced as any activation's is.
+    async fn a_player_signed_up_on_a_node_is_owned_by_it(config) {
+        let config = cluster(&config);
+        let a = start(&config).await;
+        let b = start(&config).await;
+        for (node, other) in [(&a, b.node.id), (&b, a.node.id)] {
+            until(Duration::from_secs(5), "each node knows the other", async || {
+                admin_get(node, "/admin/cluster").await["peers"].as_array().is_some_and(|p| p.contains(&other.into()))
+            }).await;
+        }
+        let mut on_a = client_of(&a);
+        let signed = on_a.sign_in(device("dev-signed-up")).await.expect("sign-in answers");
+        let user = match signed.response.payload {
+            Some(A::Login(l)) if l.registered => l.user.expect("user").user_id,
+            other => panic!("{other:?}"),
+        };
+        on_a.set_route("");
+        let owner = admin_get(&b, &format!("/admin/users/{user}")).await;
+        assert_eq!((owner["owner_node"].clone(), owner["owner_epoch"].as_i64()), (a.node.id.into(), Some(1)));
+
+        let mut on_b = same_session(&on_a, &b);
+        let rename = Payload::SetNickname(SetNicknameReq { nickname: "Signed".into() });
+        common::ok(&mut on_b, rename).await;
+        let mut again = client_of(&b);
+        let login = again.sign_in(device("dev-signed-up")).await.expect("sign-in answers");
+        match login.response.payload {
+            Some(A::Login(l)) => assert_eq!((l.registered, l.user.map(|u| (u.user_id, u.nickname))), (false, Some((user, "Signed".into())))),
+            other => panic!("{other:?}"),
+        }
+        let owner = admin_get(&a, &format!("/admin/users/{user}")).await;
+        assert_eq!((owner["owner_node"].clone(), owner["owner_epoch"].as_i64()), (a.node.id.into(), Some(1)), "nothing moved the user");
+
+        // B takes the user over under A's live actor: A's next commit is fenced.
+        for url in config.storage.game() {
+            let sql = format!("UPDATE users SET owner_node = {}, owner_epoch = owner_epoch + 1 WHERE user_id = {user}", b.node.id);
+            exec_sql(&url, &sql).await;
+        }
+        let fenced_before = fenced_total(&a).await;
+        again.set_route("");
+        let mut on_a = same_session(&again, &a);
+        on_a.resume_at(again.last_seq());
+        common::ok(&mut on_a, Payload::SetNickname(SetNicknameReq { nickname: "Moved".into() })).await;
+        assert!(fenced_total(&a).await > fenced_before, "A's commit was fenced");
+        assert_eq!(common::profile(&mut on_a).await.nickname, "Moved");
+        a.stop().await.expect("A stops");
         b.stop().await.expect("B stops");
     }
 }

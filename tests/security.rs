@@ -80,7 +80,7 @@ async fn over_a_rate_limit_is_429_with_retry_after_and_costs_no_store_or_cache_c
 async fn login_forwarded(server: &TestServer, device_id: &str, forwarded_for: &str) -> u16 {
     let request = Request {
         seq: 0,
-        payload: Some(Payload::Login(LoginReq { credential: Some(device(device_id)), cancel_deletion: false })),
+        payload: Some(Payload::Login(LoginReq { credential: Some(device(device_id)), ..Default::default() })),
         ..Default::default()
     };
     reqwest::Client::new()

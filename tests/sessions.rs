@@ -10,7 +10,8 @@ use common::{TestServer, assert_status, logged_in, profile};
 use summoner_actors::ManualClock;
 use summoner_client::device;
 use summoner_proto::api::{
-    Credential, ErrorCode, GetUserReq, LogoutReq, PlatformId, SetNicknameReq, credential, request::Payload, response,
+    Credential, ErrorCode, GetUserReq, LogoutReq, PlatformId, RegisterRes, SetNicknameReq, credential,
+    request::Payload, response,
 };
 
 on_every_backend! {
@@ -71,6 +72,64 @@ on_every_backend! {
             assert!(metrics.contains(expected), "no {expected} in /metrics:\n{metrics}");
         }
         server.stop().await;
+    }
+}
+
+on_every_backend! {
+    /// Sign-in in one call: a Login with `register_if_new` of a new credential registers it
+    /// and opens its session, the actor holding what storage holds (read back after a
+    /// passivation); again, it logs in to that account and ends the first session; Register
+    /// finds it; a malformed credential or a plain Login of a new one writes nothing; an
+    /// account whose profile row is missing (a sign-up interrupted before writing it) gets
+    /// the row back at its next sign-in.
+    async fn sign_in_registers_once_then_logs_in(config) {
+        let server = TestServer::start(config.clone(), Arc::new(ManualClock::new())).await;
+        let signed_in = |answer: summoner_client::Answer| {
+            assert_status(&answer, 200, ErrorCode::Ok);
+            match answer.response.payload {
+                Some(response::Payload::Login(login)) => login,
+                other => panic!("no login payload: {other:?}"),
+            }
+        };
+        let mut first = server.client();
+        let login = signed_in(first.sign_in(device("dev-s")).await.unwrap());
+        assert!(login.registered);
+        assert_eq!(login.session_token.len(), 32);
+        let user = login.user.expect("the new user");
+        assert_eq!(login.routing_key, user.user_id.to_string());
+        assert_eq!(profile(&mut first).await, user, "the actor holds the user the sign-up answered");
+
+        let renamed = first.call(Payload::SetNickname(SetNicknameReq { nickname: "Sora".into() })).await.unwrap();
+        assert_status(&renamed, 200, ErrorCode::Ok);
+        let held = profile(&mut first).await;
+        assert!(server.running.directory.passivate(user.user_id).await, "the signed-up user's actor was live");
+        assert_eq!(profile(&mut first).await, held, "an activation reads back what the signed-up actor held");
+
+        let mut second = server.client();
+        let again = signed_in(second.sign_in(device("dev-s")).await.unwrap());
+        assert!(!again.registered);
+        assert_eq!(again.user.map(|u| (u.user_id, u.nickname)), Some((user.user_id, "Sora".to_owned())));
+        let ended = first.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+        assert_eq!(ended.status, 401, "the second sign-in ended the first session");
+        let registered = client_register(&mut second, "dev-s").await;
+        assert_eq!((registered.user_id, registered.created), (user.user_id, false));
+
+        let users = common::game_rows(&config, "users", "").await;
+        assert_status(&second.sign_in(device("")).await.unwrap(), 200, ErrorCode::InvalidArgument);
+        assert_status(&second.login(device("dev-new")).await.unwrap(), 200, ErrorCode::NotRegistered);
+        assert_eq!(common::game_rows(&config, "users", "").await, users, "nothing written");
+
+        assert!(server.running.directory.passivate(user.user_id).await);
+        for url in config.storage.game() {
+            common::exec_sql(&url, &format!("DELETE FROM users WHERE user_id = {}", user.user_id)).await;
+        }
+        let repaired = signed_in(second.sign_in(device("dev-s")).await.unwrap());
+        assert_eq!((repaired.registered, repaired.user.map(|u| u.user_id)), (false, Some(user.user_id)));
+        assert_eq!(profile(&mut second).await.user_id, user.user_id);
+        // A stop ships every action log: one registration, three logins.
+        server.stop().await;
+        assert_eq!(common::action_log_count(&config, "register").await, 1);
+        assert_eq!(common::action_log_count(&config, "login").await, 3);
     }
 }
 
@@ -153,5 +212,15 @@ on_every_backend! {
         server.stop().await;
         assert_eq!(common::action_log_count(&config, "logout").await, 1);
         assert_eq!(common::action_log_count(&config, "login").await, 2);
+    }
+}
+
+/// Registers `device_id` through `client`; answers Register's payload.
+async fn client_register(client: &mut summoner_client::Client, device_id: &str) -> RegisterRes {
+    let answer = client.register(device(device_id)).await.unwrap();
+    assert_status(&answer, 200, ErrorCode::Ok);
+    match answer.response.payload {
+        Some(response::Payload::Register(r)) => r,
+        other => panic!("no register payload: {other:?}"),
     }
 }

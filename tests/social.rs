@@ -431,7 +431,7 @@ on_every_backend! {
         assert!(pending.response.message.contains(&erased_after.to_string()), "{}", pending.response.message);
         assert_eq!(common::count_rows(&config.storage.common(), "account_deletions", &format!("user_id = {me_id}")).await, 1);
         assert_status(&call(&mut me, Payload::GetUser(GetUserReq {})).await, 401, ErrorCode::Unauthenticated);
-        let keep = |cancel_deletion| LoginReq { credential: Some(summoner_client::device("del-me")), cancel_deletion };
+        let keep = |cancel_deletion| LoginReq { credential: Some(summoner_client::device("del-me")), cancel_deletion, ..Default::default() };
         let login = me.login_with(keep(true)).await.expect("login answers");
         assert!(answer!(login.response.payload.expect("a payload"), Login).deletion_cancelled);
         let login = me.login_with(keep(true)).await.expect("login answers");

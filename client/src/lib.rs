@@ -141,7 +141,13 @@ impl Client {
 
     /// Login with `credential`; on success keeps the token and restarts the seq at 1.
     pub async fn login(&mut self, credential: Credential) -> Result<Answer, ClientError> {
-        self.login_with(LoginReq { credential: Some(credential), cancel_deletion: false }).await
+        self.login_with(LoginReq { credential: Some(credential), ..Default::default() }).await
+    }
+
+    /// Sign-in in one call: Login that registers the credential first if nobody has
+    /// (`LoginRes.registered` says it did).
+    pub async fn sign_in(&mut self, credential: Credential) -> Result<Answer, ClientError> {
+        self.login_with(LoginReq { credential: Some(credential), register_if_new: true, ..Default::default() }).await
     }
 
     /// Login as `req` asks (e.g. cancelling the account's deletion); on success keeps the

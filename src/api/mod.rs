@@ -26,7 +26,7 @@ use tracing::field::Empty;
 use crate::api::error::{ApiError, PROTOBUF};
 use crate::api::rate_limits::RateLimits;
 use crate::service::accounts::AccountError;
-use crate::service::accounts::Accounts;
+use crate::service::accounts::{Account, Accounts};
 use crate::service::backend::GameBackend;
 use crate::service::routing::{
     DEADLINE_HEADER, ForwardError, Forwarded, HAND_OVER_HEADER, RELEASED_HEADER, ROUTE_HEADER, Route, Routing,
@@ -219,21 +219,30 @@ async fn serve(
     let answer = match op {
         Payload::Register(r) => response::Payload::Register(state.accounts.register(r).await?),
         Payload::Login(r) => {
-            let user = state.accounts.account(r).await?;
+            let (user, signed_up) = match state.accounts.account_or_sign_up(r).await? {
+                Account::Registered(user) => (user, None),
+                Account::SignedUp(user, res) => (user, Some(*res)),
+            };
             span.record("user.id", user);
             probe.set_user(user);
-            if let Some(relayed) = elsewhere(state, user, &bytes, hop, false).await? {
-                return Ok(Served::Relayed(relayed));
-            }
-            let res = match state.accounts.open(user, r.cancel_deletion).await {
-                // As in `call_actor`: to the owner, else once more here.
-                Err(AccountError::Actor(AskError::Call(CallError::Moved(_)))) => {
-                    if let Some(relayed) = elsewhere(state, user, &bytes, hop, true).await? {
+            let res = match signed_up {
+                // A new user's actor is this node's already: nothing to route.
+                Some(res) => res,
+                None => {
+                    if let Some(relayed) = elsewhere(state, user, &bytes, hop, false).await? {
                         return Ok(Served::Relayed(relayed));
                     }
-                    state.accounts.open(user, r.cancel_deletion).await?
+                    match state.accounts.open_for(user, r).await {
+                        // As in `call_actor`: to the owner, else once more here.
+                        Err(AccountError::Actor(AskError::Call(CallError::Moved(_)))) => {
+                            if let Some(relayed) = elsewhere(state, user, &bytes, hop, true).await? {
+                                return Ok(Served::Relayed(relayed));
+                            }
+                            state.accounts.open_for(user, r).await?
+                        }
+                        opened => opened?,
+                    }
                 }
-                opened => opened?,
             };
             if !state.routing.node().serving() {
                 // As in `call_actor`: the session may rest on a state another node changed.

@@ -3,13 +3,15 @@
 //! Register creates an account for a sign-in id (idempotently) and its user on a game
 //! shard. Login checks the id, makes a new 256-bit token, and has the user's actor open
 //! the session (which ends the previous one) so that login is ordered with the user's
-//! other requests.
+//! other requests. A Login that may register (`register_if_new`) of an id nobody has signs
+//! the player up: account, session and profile written once, and the actor started from
+//! them on this node.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join;
-use summoner_actors::{AskError, Clock, Directory, Kick, OpenSession, Session};
+use summoner_actors::{AskError, BackendError, CallError, Clock, Directory, Kick, OpenSession, Session};
 use summoner_proto::api::{Credential, LoginReq, LoginRes, RegisterReq, RegisterRes, credential};
 
 use crate::game::profile::Profile;
@@ -19,7 +21,7 @@ use crate::service::catalog::Catalog;
 use crate::service::notice::NoticeBoard;
 use crate::service::oidc::{Providers, TokenError};
 use crate::service::tokens::{RandomError, hash_token, new_token, random_key, random_u63};
-use crate::storage::{ActionLog, AuthId, DeletionPhase, Store, StoreError, UserShards};
+use crate::storage::{ActionLog, AuthId, DeletionPhase, SignUp, Store, StoreError, UserShards};
 
 /// Longest device or platform user id accepted.
 const MAX_ID_CHARS: usize = 128;
@@ -53,6 +55,15 @@ pub enum AccountError {
     Actor(#[from] AskError),
     #[error(transparent)]
     Random(#[from] RandomError),
+}
+
+/// Whose session a Login opens.
+#[derive(Debug)]
+pub enum Account {
+    /// A registered user; the session is yet to open.
+    Registered(u64),
+    /// A user this login registered, with the answer (the session open, the actor live).
+    SignedUp(u64, Box<LoginRes>),
 }
 
 /// Register and Login, over the store and the user actors.
@@ -170,13 +181,7 @@ impl Accounts {
         Ok(RegisterRes { user_id: registered.user_id, created: registered.created })
     }
 
-    /// Login: the registered user of the request's credential (verified).
-    pub async fn account(&self, req: &LoginReq) -> Result<u64, AccountError> {
-        let auth = self.auth_id(req.credential.as_ref()).await?;
-        self.store.find_account(auth).await?.ok_or(AccountError::NotRegistered)
-    }
-
-    /// Login, once the user is known ([`Self::account`]): a new session for `user`, ending
+    /// Login, once the user is known ([`Self::account_or_sign_up`]): a new session for `user`, ending
     /// the previous one, opened by the user's actor on this node. The account's deletion is
     /// read once, before the session opens: one waiting out its grace period gets no session
     /// unless `cancel_deletion` asks to keep it (then it is cancelled once the session is
@@ -193,15 +198,8 @@ impl Accounts {
             Some(d) if d.phase >= DeletionPhase::Erasing => return Err(AccountError::NotRegistered),
             _ => {}
         }
-        let token = new_token()?;
         let now = self.clock().now_ms();
-        let session = Session {
-            id: random_u63()?.max(1),
-            token_hash: hash_token(&token),
-            expires_at_ms: now + self.session_ttl_ms,
-            ended_at_ms: None,
-            ended_by_seq: 0,
-        };
+        let (token, session) = self.new_session(now)?;
         let expires_at_ms = session.expires_at_ms;
         let opened = self.directory.ask(user, self.request_timeout, || OpenSession::<UserState>::new(session.clone()));
         // Read alongside, so a refresh of the node's copy adds no wait of its own.
@@ -225,16 +223,117 @@ impl Accounts {
             tracing::warn!(error = %e, "notice not read");
             String::new()
         });
-        let ttl_secs = u32::try_from(self.session_ttl_ms / 1000).unwrap_or(u32::MAX);
-        Ok(LoginRes {
+        Ok(LoginRes { deletion_cancelled, ..self.answer(user, &state, &token, expires_at_ms, notice, now) })
+    }
+
+    /// A new session's token and row, expiring a session's lifetime after `now`.
+    fn new_session(&self, now: i64) -> Result<([u8; 32], Session), AccountError> {
+        let token = new_token()?;
+        let session = Session {
+            id: random_u63()?.max(1),
+            token_hash: hash_token(&token),
+            expires_at_ms: now + self.session_ttl_ms,
+            ended_at_ms: None,
+            ended_by_seq: 0,
+        };
+        Ok((token, session))
+    }
+
+    /// Login's answer for a session of `user` opened on `state`.
+    fn answer(
+        &self,
+        user: u64,
+        state: &UserState,
+        token: &[u8; 32],
+        expires_at_ms: i64,
+        notice: String,
+        now: i64,
+    ) -> LoginRes {
+        LoginRes {
             session_token: token.to_vec(),
             expires_at_ms,
-            ttl_secs,
+            ttl_secs: u32::try_from(self.session_ttl_ms / 1000).unwrap_or(u32::MAX),
             user: Some(state.to_proto(&self.catalog.current(), now)),
             notice,
             routing_key: routing_key(user),
-            deletion_cancelled,
-        })
+            deletion_cancelled: false,
+            registered: false,
+        }
+    }
+
+    /// Login's account: the user registered with the request's credential (verified), or,
+    /// when nobody is and the request asks to register ([`LoginReq::register_if_new`]), the
+    /// user this call signed up, with their session open ([`Self::sign_up`]).
+    pub async fn account_or_sign_up(&self, req: &LoginReq) -> Result<Account, AccountError> {
+        let auth = self.auth_id(req.credential.as_ref()).await?;
+        if let Some(user) = self.store.find_account(auth.clone()).await? {
+            return Ok(Account::Registered(user));
+        }
+        if !req.register_if_new {
+            return Err(AccountError::NotRegistered);
+        }
+        match self.sign_up(auth.clone()).await? {
+            Some(signed_up) => Ok(signed_up),
+            // Registered alongside: that account stands, and this login opens a session on it.
+            None => self.store.find_account(auth).await?.map(Account::Registered).ok_or(AccountError::NotRegistered),
+        }
+    }
+
+    /// Registers `auth` with its first session in the same writes, and starts the new user's
+    /// actor on this node from what was written: no read of it back, no second write of the
+    /// session, no deletion to look for. None when `auth` was registered alongside.
+    async fn sign_up(&self, auth: AuthId) -> Result<Option<Account>, AccountError> {
+        let backend = self.directory.backend();
+        let now = self.clock().now_ms();
+        let template = Profile::new_user(&self.catalog.current(), random_u63()?, backend.ids().next_block(), now)
+            .with_rng_key(random_key()?);
+        let (token, session) = self.new_session(now)?;
+        let logs = [("register", format!("provider={}", auth.provider)), ("login", String::new())]
+            .map(|(action, params)| ActionLog { user_id: 0, action, params, result: "ok".into(), at_ms: now });
+        let sign_up = SignUp {
+            auth,
+            profile: template.row(),
+            session: session.clone(),
+            node: backend.node().id,
+            logs: logs.to_vec(),
+            now_ms: now,
+        };
+        let Some(signed) = self.store.sign_up(sign_up).await? else { return Ok(None) };
+        let user = signed.user_id;
+        tracing::info!(user.id = user, "account registered by a login");
+        let refused = |e: BackendError| AccountError::Actor(AskError::Call(CallError::from(e)));
+        let loaded = backend.signed_up(&signed, session.clone()).map_err(refused)?;
+        // Read alongside, so a refresh of the node's copy adds no wait of its own.
+        let (indexed, notice) = join(backend.index_session(&loaded.state, &session, now), self.notices.current()).await;
+        indexed.map_err(refused)?;
+        let notice = notice.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "notice not read");
+            String::new()
+        });
+        let res = LoginRes {
+            registered: true,
+            ..self.answer(user, &loaded.state, &token, session.expires_at_ms, notice, now)
+        };
+        if !self.directory.adopt(user, loaded) {
+            // A request of the new user raced this answer to an activation (it could only
+            // have guessed the id): that actor read the rows just written, session included.
+            tracing::warn!(user.id = user, "a new user's actor was live before their sign-up finished");
+        }
+        Ok(Some(Account::SignedUp(user, Box::new(res))))
+    }
+
+    /// Login's session on an existing account ([`Self::open`]); for a login that may
+    /// register, once more after writing the user's rows when the actor could not start
+    /// (a sign-up interrupted before its profile row leaves an account with none to load).
+    pub async fn open_for(&self, user: u64, req: &LoginReq) -> Result<LoginRes, AccountError> {
+        match self.open(user, req.cancel_deletion).await {
+            Err(AccountError::Actor(e)) if req.register_if_new && !matches!(e, AskError::Call(CallError::Moved(_))) => {
+                tracing::warn!(user.id = user, error = %e, "login failed; writing the user's rows if missing, then again");
+                self.register(&RegisterReq { credential: req.credential.clone() }).await?;
+                self.open(user, req.cancel_deletion).await
+            }
+            opened => opened,
+        }
     }
 
     /// Cancels `user`'s deletion once a session of the user opened (the Login asked to):
@@ -258,12 +357,6 @@ impl Accounts {
     /// Whether `user`'s account is being erased (a failed read counts as not).
     async fn being_erased(&self, user: u64) -> bool {
         matches!(self.store.deletion_of(user).await, Ok(Some(d)) if d.phase >= DeletionPhase::Erasing)
-    }
-
-    /// Login: [`Self::account`] then [`Self::open`], on this node.
-    pub async fn login(&self, req: &LoginReq) -> Result<(u64, LoginRes), AccountError> {
-        let user = self.account(req).await?;
-        Ok((user, self.open(user, req.cancel_deletion).await?))
     }
 }
 

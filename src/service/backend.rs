@@ -32,7 +32,7 @@ use crate::service::quest_actor::{Advance, QuestActors};
 use crate::service::reads::{self, Readers};
 use crate::service::session_store::SessionStore;
 use crate::storage::nodes::Activated;
-use crate::storage::{Store, UserPlace};
+use crate::storage::{SignedUp, Store, UserPlace, UserRows};
 
 /// The grace period of a backend not told another (`jobs.deletion_grace_secs`' default).
 const DEFAULT_DELETION_GRACE_MS: i64 = 7 * 86_400_000;
@@ -100,6 +100,29 @@ impl GameBackend {
         &self.readers.cache
     }
 
+    /// The state a new user's actor starts from: the rows [`Store::sign_up`] wrote, with
+    /// `session` open, as an activation would have read them (no last reply, no other rows).
+    pub fn signed_up(&self, signed: &SignedUp, session: Session) -> Result<Loaded<UserState>, BackendError> {
+        let rows = UserRows {
+            shards: signed.shards,
+            epoch: signed.epoch,
+            profile: signed.profile.clone(),
+            tables: Vec::new(),
+        };
+        let state = activated(signed.user_id, &rows, self.readers.ids)?;
+        Ok(Loaded { state, session: Some(session), last_reply: None })
+    }
+
+    /// Writes the cache's entry of a new user's first session ([`Self::signed_up`]).
+    pub fn index_session(
+        &self,
+        state: &UserState,
+        session: &Session,
+        now_ms: i64,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        self.sessions.index(state, session, None, now_ms)
+    }
+
     /// Pings every database and every cache shard now; the first that does not answer.
     pub async fn ping(&self) -> Result<(), String> {
         self.readers.store.ping().await.map_err(|e| e.to_string())?;
@@ -146,26 +169,7 @@ impl UserBackend for GameBackend {
                     (state, session, last_reply)
                 }
             };
-            let mut state = UserState::from_rows(&rows)
-                .map_err(|e| BackendError::new(format!("read the rows of user {user}"), e))?;
-            // Friend lists read snapshots from the cache: this activation's first commit
-            // publishes one (it may have expired, or never been taken).
-            state.snapshot_unpublished = true;
-            // Handlers mint ids without asking anyone: keep a block ready. It is written with
-            // the next commit (an activation that only reads leaves it unused).
-            if state.profile.ids_left() < MINT_RESERVE {
-                let block = ids.next_block();
-                (state.profile.id_next, state.profile.id_end) = (block.start, block.end);
-                state.ids_unsaved = true;
-            }
-            // A user from before keys gets a key for the side streams (what the client sees),
-            // so a battle token no longer hands out output of their 63-bit seed; their draws
-            // keep the seed's stream. Stored with the next commit, like the id block.
-            if state.profile.rng_key.is_empty() {
-                let key = crate::service::tokens::random_key()
-                    .map_err(|e| BackendError::new(format!("a side key for user {user}"), e))?;
-                state.ids_unsaved |= state.profile.give_side_key(key);
-            }
+            let state = activated(user, &rows, ids)?;
             Ok(Loaded { state, session, last_reply })
         }
         .boxed()
@@ -344,4 +348,29 @@ impl UserBackend for GameBackend {
     ) -> BoxFuture<'static, Result<(), BackendError>> {
         self.sessions.keep_reply(user, session, reply)
     }
+}
+
+/// The state an activation starts from, given the user's rows as stored.
+fn activated(user: UserId, rows: &UserRows, ids: &'static IdGenerator) -> Result<UserState, BackendError> {
+    let mut state =
+        UserState::from_rows(rows).map_err(|e| BackendError::new(format!("read the rows of user {user}"), e))?;
+    // Friend lists read snapshots from the cache: this activation's first commit
+    // publishes one (it may have expired, or never been taken).
+    state.snapshot_unpublished = true;
+    // Handlers mint ids without asking anyone: keep a block ready. It is written with
+    // the next commit (an activation that only reads leaves it unused).
+    if state.profile.ids_left() < MINT_RESERVE {
+        let block = ids.next_block();
+        (state.profile.id_next, state.profile.id_end) = (block.start, block.end);
+        state.ids_unsaved = true;
+    }
+    // A user from before keys gets a key for the side streams (what the client sees),
+    // so a battle token no longer hands out output of their 63-bit seed; their draws
+    // keep the seed's stream. Stored with the next commit, like the id block.
+    if state.profile.rng_key.is_empty() {
+        let key = crate::service::tokens::random_key()
+            .map_err(|e| BackendError::new(format!("a side key for user {user}"), e))?;
+        state.ids_unsaved |= state.profile.give_side_key(key);
+    }
+    Ok(state)
 }

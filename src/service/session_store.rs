@@ -3,13 +3,16 @@
 //! it) and the token's entry in the cache (which only finds the user for a token).
 //!
 //! Order of writes on Login: the cache first (so an unreachable cache refuses the login
-//! before anything changed), then the database. Renewals write the cache behind the reply.
+//! before anything changed), then the database. A sign-up's first session is in the
+//! database with the account, its cache entry written after (`index`): an unreachable cache
+//! refuses that login with the account registered and the session unknown to the client.
+//! Renewals write the cache behind the reply.
 
 use std::sync::Arc;
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use summoner_actors::{BackendError, Session, SessionChange, StoredReply, UserId};
+use summoner_actors::{BackendError, Session, SessionChange, StoredReply, TokenHash, UserId};
 use summoner_proto::cache::{CachedReply, SessionRecord};
 
 use crate::cache::behind::WriteBehind;
@@ -50,6 +53,20 @@ impl SessionStore {
         }
     }
 
+    /// Writes the cache's entry of a new session of the user of `state` (ending `replaced`'s).
+    pub fn index(
+        &self,
+        state: &UserState,
+        session: &Session,
+        replaced: Option<TokenHash>,
+        now_ms: i64,
+    ) -> BoxFuture<'static, Result<(), BackendError>> {
+        let record = self.record(state, session);
+        let activity = Some(Self::activity(state, now_ms));
+        let indexed = self.cache.put_session(session.token_hash, record, now_ms, replaced, activity);
+        async move { indexed.await.map_err(cache_error) }.boxed()
+    }
+
     /// Opens, renews or ends a session of `user`.
     pub fn save(
         &self,
@@ -61,11 +78,9 @@ impl SessionStore {
         let store = self.store.clone();
         match change {
             SessionChange::Open { session, replaced } => {
-                let record = self.record(state, &session);
-                let activity = Some(Self::activity(state, now_ms));
-                let indexed = self.cache.put_session(session.token_hash, record, now_ms, replaced, activity);
+                let indexed = self.index(state, &session, replaced, now_ms);
                 async move {
-                    indexed.await.map_err(cache_error)?;
+                    indexed.await?;
                     store.save_session(user, Some(session)).await.map_err(storage_error)
                 }
                 .boxed()

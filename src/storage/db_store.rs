@@ -43,8 +43,8 @@ use crate::storage::statements;
 use crate::storage::tables::{ACTION_LOG, CLAN_OUTBOX, INBOX, LAST_REPLIES, LOG_OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, BotScoreRow, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase,
-    ExportedTable, FoundProfile, LoggedAction, OperatorActionQuery, OperatorActionRow, ProfileRow, Registered, Store,
-    StoreError, StoreResult, UserLogQuery, UserPlace, UserRows, UserShards,
+    ExportedTable, FoundProfile, LoggedAction, OperatorActionQuery, OperatorActionRow, ProfileRow, Registered, SignUp,
+    SignedUp, Store, StoreError, StoreResult, UserLogQuery, UserPlace, UserRows, UserShards,
 };
 use crate::with_conn;
 
@@ -57,6 +57,7 @@ mod logs;
 mod maintenance;
 mod nodes;
 mod registration;
+mod sign_ups;
 mod sweeps;
 mod user_data;
 
@@ -97,6 +98,8 @@ pub struct DbStore {
     queues: Arc<QueueGauges>,
     /// Whether its couriers run on this node.
     gate: Arc<GateSlot>,
+    /// Sign-ups waiting for their batch.
+    sign_ups: Arc<sign_ups::SignUps>,
 }
 
 /// How [`DbStore::open`] finds and connects its databases.
@@ -264,6 +267,7 @@ impl DbStore {
             batch_limit: config.batch_limit,
             queues,
             gate,
+            sign_ups: Arc::default(),
         })
     }
 
@@ -289,6 +293,7 @@ impl DbStore {
             batch_limit: config.batch_limit,
             queues: Arc::default(),
             gate: Arc::default(),
+            sign_ups: Arc::default(),
         })
     }
 
@@ -389,6 +394,14 @@ impl Store for DbStore {
         }
         let what = format!("register {}", auth.provider);
         self.timed(what, registration::register(self.clone(), auth, profile, now_ms))
+    }
+
+    fn sign_up(&self, sign_up: SignUp) -> BoxFuture<'static, StoreResult<Option<SignedUp>>> {
+        if let Err(e) = self.router() {
+            return Box::pin(async move { Err(e) });
+        }
+        let what = format!("sign up with {}", sign_up.auth.provider);
+        self.timed(what, registration::sign_up(self.clone(), sign_up))
     }
 
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {

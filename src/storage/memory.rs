@@ -15,8 +15,8 @@ use crate::storage::rows::{Row, RowWrite, TableDef, Value};
 use crate::storage::tables::{CLAN_MEMBERS, CLAN_OPS, CLAN_OUTBOX, CLAN_REQUESTS, CLANS, INBOX, OUTBOX, USERS};
 use crate::storage::{
     ActionLog, AuthId, BotScoreRow, Changes, ClanCommit, ClanCommitError, ClanRows, Deletion, DeletionPhase,
-    FoundProfile, LoggedAction, OperatorActionQuery, OperatorActionRow, ProfileRow, Registered, Store, StoreError,
-    StoreResult, Sweep, UserLogQuery, UserPlace, UserRows, UserShards,
+    FoundProfile, LoggedAction, OperatorActionQuery, OperatorActionRow, ProfileRow, Registered, SignUp, SignedUp,
+    Store, StoreError, StoreResult, Sweep, UserLogQuery, UserPlace, UserRows, UserShards,
 };
 
 #[derive(Default)]
@@ -295,6 +295,30 @@ impl Store for MemoryStore {
         }
         let result = inner.apply(&[RowWrite::Insert(&USERS, row)]);
         Box::pin(ready(result.map(|()| Registered { user_id, created: true, shards: UserShards::default() })))
+    }
+
+    fn sign_up(&self, sign_up: SignUp) -> BoxFuture<'static, StoreResult<Option<SignedUp>>> {
+        let SignUp { auth, profile, session, node, logs, .. } = sign_up;
+        let mut inner = self.inner();
+        if inner.auth.contains_key(&auth) {
+            return Box::pin(ready(Ok(None)));
+        }
+        inner.next_id += 1;
+        let user_id = inner.next_id;
+        inner.auth.insert(auth, user_id);
+        let mut row = profile;
+        if let Some(first) = row.first_mut() {
+            *first = Value::uint(user_id);
+        }
+        if let Err(e) = inner.apply(&[RowWrite::Insert(&USERS, row.clone())]) {
+            return Box::pin(ready(Err(e)));
+        }
+        inner.epochs.insert(user_id, 1);
+        inner.owners.insert(user_id, node);
+        inner.sessions.insert(user_id, session);
+        inner.log(logs.into_iter().map(|log| ActionLog { user_id, ..log }).collect());
+        let signed_up = SignedUp { user_id, shards: UserShards::default(), epoch: 1, profile: row };
+        Box::pin(ready(Ok(Some(signed_up))))
     }
 
     fn request_deletion(&self, deletion: Deletion, seq: u64) -> BoxFuture<'static, StoreResult<Deletion>> {

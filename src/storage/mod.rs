@@ -249,6 +249,31 @@ pub struct Registered {
     pub shards: UserShards,
 }
 
+/// What a sign-up writes ([`Store::sign_up`]).
+#[derive(Debug, Clone)]
+pub struct SignUp {
+    pub auth: AuthId,
+    /// The new user's `users` row; its `user_id` is set by the store.
+    pub profile: Row,
+    pub session: Session,
+    /// The node that signs the user up and owns them from the start.
+    pub node: u16,
+    pub logs: Vec<ActionLog>,
+    pub now_ms: i64,
+}
+
+/// A sign-up's new account ([`Store::sign_up`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignedUp {
+    pub user_id: UserId,
+    /// Where the user lives.
+    pub shards: UserShards,
+    /// The owner epoch the profile row was written with (the signing-up node owns it).
+    pub epoch: i64,
+    /// The profile row as written (its `user_id` set).
+    pub profile: Row,
+}
+
 /// A clan's rows as one read saw them (`tables::CLANS`, `CLAN_MEMBERS`, `CLAN_REQUESTS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClanRows {
@@ -282,7 +307,7 @@ pub enum ClanCommitError {
 }
 
 /// A storage failure, with what was being done.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Not done in time; nothing was applied.
     #[error("{0}: timed out")]
@@ -350,6 +375,15 @@ pub trait Store: Send + Sync + 'static {
     /// Registers `auth` (idempotent: an existing registration is returned as is). `profile`
     /// is the new user's `users` row; its `user_id` is set by the store.
     fn register(&self, auth: AuthId, profile: Row, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>>;
+
+    /// Registers `auth` with `session` as its first session and the new user owned by
+    /// `node`, as an activation of it there would leave it, so the user's actor can start
+    /// from `profile` without reading it back: the account, sign-in id and session row in one
+    /// transaction, then the profile row with `logs` (the user's action logs, shipped to
+    /// their log shard from there). None, with nothing written, when `auth` is registered
+    /// already (also when a sign-up alongside registered it first). `logs`' `user_id` is set
+    /// by the store.
+    fn sign_up(&self, sign_up: SignUp) -> BoxFuture<'static, StoreResult<Option<SignedUp>>>;
 
     /// The user registered with `auth`, if any.
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>>;

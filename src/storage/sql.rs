@@ -10,7 +10,7 @@
 //! struct per table.
 
 use crate::storage::rows::{ColType, Column, Row, TableDef, Value};
-use crate::storage::tables::{ACTION_LOG, BOT_SCORES};
+use crate::storage::tables::{ACTION_LOG, BOT_SCORES, USERS};
 
 /// Which SQL a database speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +70,18 @@ impl<'a> Statement<'a> {
     /// Appends SQL text.
     pub fn push(&mut self, sql: &str) -> &mut Self {
         self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends `other`, its text and its binds (PostgreSQL joins statements into one with
+    /// `WITH`); the result is not worth keeping prepared.
+    pub fn append(&mut self, other: Statement<'a>) -> &mut Self {
+        let at = self.sql.len();
+        self.marks.extend(other.marks.iter().map(|m| at + m));
+        self.sql.push_str(&other.sql);
+        self.binds.extend(other.binds);
+        self.rows += other.rows;
+        self.cacheable = false;
         self
     }
 
@@ -601,6 +613,28 @@ pub fn take_over<'a>(dialect: Dialect, user: &'a Value, node: &'a Value) -> Stat
     s.param(Bind::Value(ColType::BigInt, node));
     s.push(" WHERE user_id = ").param(Bind::Value(ColType::BigInt, user));
     s.cacheable = true;
+    s
+}
+
+/// New users' profile rows, each owned from the start by its node at owner epoch 1: what an
+/// activation's take-over would leave, written with the rows (a sign-up's actor starts from
+/// the row it wrote, without reading it back).
+pub fn insert_owned_users<'a>(dialect: Dialect, profiles: &[(&'a Row, &'a Value)]) -> Statement<'a> {
+    let mut s = Statement::new(
+        dialect,
+        format!("INSERT INTO {} ({}, owner_node, owner_epoch) VALUES ", USERS.name, written_columns(&USERS)),
+    );
+    for (i, (profile, node)) in profiles.iter().enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        let mut binds = row_binds(&USERS, &(*profile, 0));
+        binds.push(Bind::Value(ColType::BigInt, node));
+        binds.push(Bind::Int(1));
+        s.tuple(binds);
+    }
+    s.rows = profiles.len();
+    s.cacheable = profiles.len() == 1;
     s
 }
 

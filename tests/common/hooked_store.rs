@@ -5,7 +5,8 @@ use futures_util::future::BoxFuture;
 use summoner::storage::memory::MemoryStore;
 use summoner::storage::rows::{Row, RowWrite, TableDef};
 use summoner::storage::{
-    ActionLog, AuthId, Changes, ProfileRow, Registered, Store, StoreResult, UserPlace, UserRows, UserShards,
+    ActionLog, AuthId, Changes, ProfileRow, Registered, SignUp, SignedUp, Store, StoreResult, UserPlace, UserRows,
+    UserShards,
 };
 use summoner_actors::{Commit, Loaded, Session, TokenHash, UserId};
 
@@ -29,6 +30,9 @@ pub struct HookedStore<H> {
 impl<H: CommitHook> Store for HookedStore<H> {
     fn register(&self, auth: AuthId, profile: Row, now_ms: i64) -> BoxFuture<'static, StoreResult<Registered>> {
         self.inner.register(auth, profile, now_ms)
+    }
+    fn sign_up(&self, sign_up: SignUp) -> BoxFuture<'static, StoreResult<Option<SignedUp>>> {
+        self.inner.sign_up(sign_up)
     }
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {
         self.inner.find_account(auth)

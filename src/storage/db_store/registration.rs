@@ -1,11 +1,13 @@
 //! Accounts in the common database: registration (account, sign-in id, empty session row
-//! in one transaction; the user's profile row on its game shard after) and finding an
-//! account.
+//! in one transaction; the user's profile row on its game shard after), a sign-up (the same
+//! with the first session in the row and the profile row owned by the signing-up node,
+//! group-committed with others: `sign_ups`) and finding an account.
 
 use diesel::result::Error as DieselError;
 use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, TextExpressionMethods};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
+use super::sign_ups::NewAccount;
 use super::{DbStore, db, is_unique_violation};
 use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::{Db, DbKind};
@@ -13,7 +15,7 @@ use crate::storage::rows::{Row, Value};
 use crate::storage::schema::{account_auth, accounts, sessions};
 use crate::storage::sql;
 use crate::storage::tables::USERS;
-use crate::storage::{AuthId, Registered, StoreError, StoreResult, UserShards};
+use crate::storage::{ActionLog, AuthId, Registered, SignUp, SignedUp, StoreError, StoreResult, UserShards};
 use crate::with_conn;
 
 /// Registers `auth`, or finds its registration: see [`crate::storage::Store::register`].
@@ -35,58 +37,92 @@ pub(super) async fn register(store: DbStore, auth: AuthId, profile: Row, now_ms:
         let user_id = store.ids.next_id() as i64;
         let shards =
             UserShards { game: store.placement.place(DbKind::Game)?, log: store.placement.place(DbKind::Log)? };
-        let what = "create an account";
-        let auth = auth.clone();
-        let created = with_conn!(store.dbs.common, what, |conn| {
-            Ok(conn
-                .transaction::<_, DieselError, _>(async |conn| {
-                    diesel::insert_into(accounts::table)
-                        .values((
-                            accounts::user_id.eq(user_id),
-                            accounts::gamedb_shard_no.eq(shards.game),
-                            accounts::logdb_shard_no.eq(shards.log),
-                            accounts::created_at_ms.eq(now_ms),
-                            accounts::updated_at_ms.eq(now_ms),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    diesel::insert_into(account_auth::table)
-                        .values((
-                            account_auth::provider.eq(&auth.provider),
-                            account_auth::auth_id.eq(&auth.id),
-                            account_auth::user_id.eq(user_id),
-                            account_auth::created_at_ms.eq(now_ms),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    diesel::insert_into(sessions::table)
-                        .values((
-                            sessions::user_id.eq(user_id),
-                            sessions::session_id.eq(0i64),
-                            sessions::token_hash.eq(None::<Vec<u8>>),
-                            sessions::expires_at_ms.eq(0i64),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    Ok(())
-                })
-                .await)
-        })?;
-        match created {
-            Ok(()) => {
-                ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &with_id(user_id)).await?;
-                return Ok(Registered { user_id: user_id as u64, created: true, shards });
-            }
-            Err(e) => {
-                store.placement.unplace(DbKind::Game, shards.game);
-                store.placement.unplace(DbKind::Log, shards.log);
-                if !is_unique_violation(&e) {
-                    return Err(db(what)(e));
-                }
-            }
+        let created = create_account(&store, &auth, user_id, shards, now_ms).await?;
+        if created.is_ok() {
+            ensure_user_rows(&store.shard(DbKind::Game, shards.game)?, &with_id(user_id)).await?;
+            return Ok(Registered { user_id: user_id as u64, created: true, shards });
         }
     }
     Err(StoreError::Database("register".into(), "the sign-in id is being registered concurrently".into()))
+}
+
+/// Signs a player up with their first session: see [`crate::storage::Store::sign_up`].
+pub(super) async fn sign_up(store: DbStore, sign_up: SignUp) -> StoreResult<Option<SignedUp>> {
+    let SignUp { auth, mut profile, session, node, logs, now_ms } = sign_up;
+    // No read first: the caller looked the id up, and the sign-in id's unique key answers a
+    // registration alongside.
+    let user_id = store.ids.next_id() as i64;
+    let shards = UserShards { game: store.placement.place(DbKind::Game)?, log: store.placement.place(DbKind::Log)? };
+    if let Some(first) = profile.first_mut() {
+        *first = Value::Int(user_id);
+    }
+    let logs = logs
+        .into_iter()
+        .map(|log| super::log_row(store.ids.next_id(), ActionLog { user_id: user_id as u64, ..log }, Some(shards.log)))
+        .collect();
+    let node = Value::Int(i64::from(node));
+    let account = NewAccount { auth, user_id, shards, session, profile: profile.clone(), node, logs, now_ms };
+    if !super::sign_ups::sign_up(store, account).await? {
+        // Registered alongside: that sign-up's account stands; this one logs in to it.
+        return Ok(None);
+    }
+    Ok(Some(SignedUp { user_id: user_id as u64, shards, epoch: 1, profile }))
+}
+
+/// Creates the account `user_id` of `auth` on `shards`: account, sign-in id and an empty
+/// session row in one transaction. A unique violation (the id registered alongside) is
+/// answered as `Err(())`, its placement given back; any other failure as the store's error.
+async fn create_account(
+    store: &DbStore,
+    auth: &AuthId,
+    user_id: i64,
+    shards: UserShards,
+    now_ms: i64,
+) -> StoreResult<Result<(), ()>> {
+    let what = "create an account";
+    let created = with_conn!(store.dbs.common, what, |conn| {
+        Ok(conn
+            .transaction::<_, DieselError, _>(async |conn| {
+                diesel::insert_into(accounts::table)
+                    .values((
+                        accounts::user_id.eq(user_id),
+                        accounts::gamedb_shard_no.eq(shards.game),
+                        accounts::logdb_shard_no.eq(shards.log),
+                        accounts::created_at_ms.eq(now_ms),
+                        accounts::updated_at_ms.eq(now_ms),
+                    ))
+                    .execute(conn)
+                    .await?;
+                diesel::insert_into(account_auth::table)
+                    .values((
+                        account_auth::provider.eq(&auth.provider),
+                        account_auth::auth_id.eq(&auth.id),
+                        account_auth::user_id.eq(user_id),
+                        account_auth::created_at_ms.eq(now_ms),
+                    ))
+                    .execute(conn)
+                    .await?;
+                diesel::insert_into(sessions::table)
+                    .values((
+                        sessions::user_id.eq(user_id),
+                        sessions::session_id.eq(0i64),
+                        sessions::token_hash.eq(None::<Vec<u8>>),
+                        sessions::expires_at_ms.eq(0i64),
+                    ))
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+            .await)
+    })?;
+    match created {
+        Ok(()) => Ok(Ok(())),
+        Err(e) => {
+            store.placement.unplace(DbKind::Game, shards.game);
+            store.placement.unplace(DbKind::Log, shards.log);
+            if is_unique_violation(&e) { Ok(Err(())) } else { Err(db(what)(e)) }
+        }
+    }
 }
 
 /// The user's shards, from the common database.

@@ -1,0 +1,313 @@
+//! Sign-ups, group-committed: the accounts, sign-in ids and first sessions of every sign-up
+//! that arrives while a batch commits go into the next batch's one transaction on the common
+//! database (multi-row statements), then their profile rows and action logs into one
+//! transaction per game shard (the logs shipped from its `log_outbox` as a game request's
+//! are), while the next batch's accounts commit. Batches run in tasks of their own, so a
+//! caller that stops waiting (a timeout, a client gone) neither stalls the ones queued
+//! behind it nor cuts a batch short.
+//!
+//! A sign-in id registered already (before, or by another sign-up in the same batch) is
+//! left as it is: its sign-up is answered "registered already", with nothing of its own
+//! written. The order is the one a single Register keeps: the account first, the profile
+//! row after, so a batch cut short between the two leaves accounts without a profile row,
+//! which the next Register or sign-in of the id writes (`ensure_user_rows`).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+
+use diesel::result::Error as DieselError;
+use diesel_async::AsyncConnection;
+use futures_util::future::join_all;
+use summoner_actors::Session;
+use tokio::sync::oneshot;
+
+use super::{DbStore, db};
+use crate::storage::conn::{SqlConn, dialect_of};
+use crate::storage::db::DbKind;
+use crate::storage::rows::{ColType, Row, Value};
+use crate::storage::shipper;
+use crate::storage::sql::{self, Bind, Dialect, Statement};
+use crate::storage::tables::LOG_OUTBOX;
+use crate::storage::{AuthId, Store, StoreError, StoreResult, UserShards};
+use crate::with_conn;
+
+/// Most sign-ups in one batch (each is 10 bind parameters at most in one statement).
+const MOST_PER_BATCH: usize = 256;
+
+/// One sign-up, its id minted and its shards placed.
+pub(super) struct NewAccount {
+    pub auth: AuthId,
+    pub user_id: i64,
+    pub shards: UserShards,
+    pub session: Session,
+    /// The profile row, its `user_id` set.
+    pub profile: Row,
+    /// The node that signs the user up, and owns them from the start.
+    pub node: Value,
+    /// The user's action logs, as `log_outbox` rows.
+    pub logs: Vec<Row>,
+    pub now_ms: i64,
+}
+
+/// What became of a sign-up: Ok(true) its rows are written, Ok(false) its sign-in id was
+/// registered already (nothing of it written).
+type Outcome = StoreResult<bool>;
+
+struct Pending {
+    account: NewAccount,
+    reply: oneshot::Sender<Outcome>,
+}
+
+#[derive(Default)]
+struct Queue {
+    pending: Vec<Pending>,
+    /// A batch task is running; it takes what is pending when its batch's accounts are in.
+    running: bool,
+}
+
+/// The sign-ups waiting for the next batch of a store.
+#[derive(Default)]
+pub(super) struct SignUps {
+    queue: Mutex<Queue>,
+}
+
+impl SignUps {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        // Every critical section is a push or a take: a panic cannot leave it half-done.
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Writes `account` in the next batch of `store`'s sign-ups; answers whether it was written
+/// (false: its sign-in id was registered already).
+pub(super) async fn sign_up(store: DbStore, account: NewAccount) -> Outcome {
+    let (reply, answer) = oneshot::channel();
+    let start = {
+        let mut queue = store.sign_ups.queue();
+        queue.pending.push(Pending { account, reply });
+        !std::mem::replace(&mut queue.running, true)
+    };
+    if start {
+        tokio::spawn(run_batches(store));
+    }
+    answer.await.map_err(|_| StoreError::OutcomeUnknown("sign up: the batch ended without an answer".into()))?
+}
+
+/// Runs batches while sign-ups are pending: each batch's accounts, then (in a task of its
+/// own, so the next batch's accounts commit meanwhile) its profile rows and answers.
+async fn run_batches(store: DbStore) {
+    loop {
+        let batch: Vec<Pending> = {
+            let mut queue = store.sign_ups.queue();
+            if queue.pending.is_empty() {
+                queue.running = false;
+                return;
+            }
+            let take = queue.pending.len().min(MOST_PER_BATCH);
+            queue.pending.drain(..take).collect()
+        };
+        let (accounts, replies): (Vec<NewAccount>, Vec<_>) = batch.into_iter().map(|p| (p.account, p.reply)).unzip();
+        let written = write_accounts(&store, &accounts).await;
+        for account in accounts.iter().filter(|a| !matches!(&written, Ok(w) if w.contains(&a.user_id))) {
+            store.placement.unplace(DbKind::Game, account.shards.game);
+            store.placement.unplace(DbKind::Log, account.shards.log);
+        }
+        let store = store.clone();
+        tokio::spawn(async move {
+            let outcomes = match written {
+                Ok(written) => write_profiles_of(&store, &accounts, &written).await,
+                Err(e) => accounts.iter().map(|_| Err(e.clone())).collect(),
+            };
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                // A caller that stopped waiting learns the outcome from its next sign-in.
+                let _ = reply.send(outcome);
+            }
+        });
+    }
+}
+
+/// The profile rows of the sign-ups of `accounts` whose accounts were `written`, one
+/// statement per game shard; answers each sign-up's outcome.
+async fn write_profiles_of(store: &DbStore, accounts: &[NewAccount], written: &HashSet<i64>) -> Vec<Outcome> {
+    let mut by_shard: BTreeMap<i16, Vec<&NewAccount>> = BTreeMap::new();
+    for account in accounts.iter().filter(|a| written.contains(&a.user_id)) {
+        by_shard.entry(account.shards.game).or_default().push(account);
+    }
+    let profiles = join_all(by_shard.into_iter().map(|(shard, accounts)| async move {
+        let ids: Vec<i64> = accounts.iter().map(|a| a.user_id).collect();
+        (ids, write_profiles(store, shard, &accounts).await)
+    }))
+    .await;
+    let mut failed: BTreeMap<i64, StoreError> = BTreeMap::new();
+    for (ids, result) in profiles {
+        if let Err(e) = result {
+            failed.extend(ids.into_iter().map(|id| (id, e.clone())));
+        }
+    }
+    accounts
+        .iter()
+        .map(|a| match failed.remove(&a.user_id) {
+            Some(e) => Err(e),
+            None => Ok(written.contains(&a.user_id)),
+        })
+        .collect()
+}
+
+/// The sign-in ids (those nobody holds), then the accounts and sessions of the sign-ups
+/// whose id this transaction took, in one transaction; answers their user ids.
+async fn write_accounts(store: &DbStore, accounts: &[NewAccount]) -> StoreResult<HashSet<i64>> {
+    let what = "create accounts";
+    let auth: Vec<[Value; 4]> = accounts
+        .iter()
+        .map(|a| {
+            [
+                Value::Text(a.auth.provider.clone()),
+                Value::Text(a.auth.id.clone()),
+                Value::Int(a.user_id),
+                Value::Int(a.now_ms),
+            ]
+        })
+        .collect();
+    let ids: Vec<Value> = accounts.iter().map(|a| Value::Int(a.user_id)).collect();
+    with_conn!(store.dbs.common, what, |conn| {
+        let dialect = dialect_of(conn);
+        conn.transaction::<_, DieselError, _>(async |conn| {
+            let inserted = conn.exec(insert_ids(dialect, &auth)).await?;
+            // PostgreSQL and SQLite count what was inserted; MySQL may count a kept duplicate.
+            let written = if dialect != Dialect::Mysql && inserted == accounts.len() {
+                ids.iter().filter_map(|v| if let Value::Int(id) = v { Some(*id) } else { None }).collect()
+            } else {
+                user_ids(&conn.rows(ids_taken(dialect, &ids)).await?)
+            };
+            let rows: Vec<AccountRows> =
+                accounts.iter().filter(|a| written.contains(&a.user_id)).map(AccountRows::of).collect();
+            if !rows.is_empty() {
+                conn.exec(insert_accounts(dialect, rows.iter().map(|r| &r.0))).await?;
+                conn.exec(insert_sessions(dialect, rows.iter().map(|r| &r.1))).await?;
+            }
+            Ok(written)
+        })
+        .await
+        .map_err(db(what))
+    })
+}
+
+/// The user ids of rows read as `[user_id]`.
+fn user_ids(rows: &[Row]) -> HashSet<i64> {
+    rows.iter()
+        .filter_map(|row| match row.as_slice() {
+            [Value::Int(id)] => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The profile rows of `accounts`, all on game shard `shard`, each owned by its node, and
+/// their action logs, in one transaction; the shard's log shipper is told.
+async fn write_profiles(store: &DbStore, shard: i16, accounts: &[&NewAccount]) -> StoreResult<()> {
+    let what = "create users on their game shard";
+    let profiles: Vec<(&Row, &Value)> = accounts.iter().map(|a| (&a.profile, &a.node)).collect();
+    let logs: Vec<(&Row, i64)> = accounts.iter().flat_map(|a| a.logs.iter().map(|row| (row, 0))).collect();
+    with_conn!(store.shard(DbKind::Game, shard)?, what, |conn| {
+        let dialect = dialect_of(conn);
+        let log_inserts = sql::insert(dialect, &LOG_OUTBOX, &logs);
+        conn.transaction::<_, DieselError, _>(async |conn| {
+            conn.exec(sql::insert_owned_users(dialect, &profiles)).await?;
+            for statement in log_inserts {
+                conn.exec(statement).await?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(db(what))
+    })?;
+    if !logs.is_empty() {
+        store.nudge(shipper::lease_name(&format!("{}-{shard}", DbKind::Game.as_str())));
+    }
+    Ok(())
+}
+
+/// The values of one sign-up's `accounts` and `sessions` rows.
+struct AccountRows([Value; 5], [Value; 4]);
+
+impl AccountRows {
+    fn of(a: &NewAccount) -> Self {
+        let account = [
+            Value::Int(a.user_id),
+            Value::Int(i64::from(a.shards.game)),
+            Value::Int(i64::from(a.shards.log)),
+            Value::Int(a.now_ms),
+            Value::Int(a.now_ms),
+        ];
+        let session = [
+            Value::Int(a.user_id),
+            Value::Int(a.session.id as i64),
+            Value::Bytes(a.session.token_hash.0.to_vec()),
+            Value::Int(a.session.expires_at_ms),
+        ];
+        Self(account, session)
+    }
+}
+
+/// `head` (`INSERT INTO table (columns) `) and `VALUES (...), (...)` of `rows`.
+fn insert<'a, const N: usize>(
+    dialect: Dialect,
+    head: &str,
+    types: [ColType; N],
+    rows: impl Iterator<Item = &'a [Value; N]>,
+) -> Statement<'a> {
+    let mut s = Statement::new(dialect, head);
+    s.append(values(dialect, types, rows));
+    s.cacheable = s.rows == 1;
+    s
+}
+
+/// The sign-in ids, leaving one held already as it is.
+fn insert_ids<'a>(dialect: Dialect, rows: &'a [[Value; 4]]) -> Statement<'a> {
+    use ColType::{BigInt, Text};
+    let head = "INSERT INTO account_auth (provider, auth_id, user_id, created_at_ms) ";
+    let mut s = insert(dialect, head, [Text, Text, BigInt, BigInt], rows.iter());
+    s.push(match dialect {
+        Dialect::Mysql => " ON DUPLICATE KEY UPDATE provider = provider",
+        Dialect::Postgres | Dialect::Sqlite => " ON CONFLICT (provider, auth_id) DO NOTHING",
+    });
+    s
+}
+
+/// Which of `ids` hold a sign-in id now (read in the inserting transaction).
+fn ids_taken<'a>(dialect: Dialect, ids: &'a [Value]) -> Statement<'a> {
+    let mut s = Statement::new(dialect, "SELECT user_id AS i0 FROM account_auth WHERE user_id IN ");
+    s.tuple_of(ids.iter().map(|id| Bind::Value(ColType::BigInt, id)));
+    s.cacheable = ids.len() == 1;
+    s
+}
+
+fn insert_accounts<'a>(dialect: Dialect, rows: impl Iterator<Item = &'a [Value; 5]>) -> Statement<'a> {
+    insert(dialect, ACCOUNTS, [ColType::BigInt; 5], rows)
+}
+
+fn insert_sessions<'a>(dialect: Dialect, rows: impl Iterator<Item = &'a [Value; 4]>) -> Statement<'a> {
+    insert(dialect, SESSIONS, SESSION_TYPES, rows)
+}
+
+const ACCOUNTS: &str = "INSERT INTO accounts (user_id, gamedb_shard_no, logdb_shard_no, created_at_ms, updated_at_ms) ";
+const SESSIONS: &str = "INSERT INTO sessions (user_id, session_id, token_hash, expires_at_ms) ";
+const SESSION_TYPES: [ColType; 4] = [ColType::BigInt, ColType::BigInt, ColType::Bytes, ColType::BigInt];
+
+/// `VALUES (...), (...)` of `rows`, typed by `types`.
+fn values<'a, const N: usize>(
+    dialect: Dialect,
+    types: [ColType; N],
+    rows: impl Iterator<Item = &'a [Value; N]>,
+) -> Statement<'a> {
+    let mut s = Statement::new(dialect, "VALUES ");
+    for (i, row) in rows.enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        s.tuple_of(types.iter().zip(row.iter()).map(|(ty, v)| Bind::Value(*ty, v)));
+        s.rows += 1;
+    }
+    s.cacheable = s.rows == 1;
+    s
+}
