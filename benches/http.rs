@@ -1,8 +1,9 @@
 //! End to end over HTTP: the real `summoner` binary on PostgreSQL (2 game and 2 log shards)
 //! and two Redis shards, driven from this process by concurrent clients, one connection each.
 //!
-//! Four figures, each over its own phase: Register + Login pairs per second (with the CPU
-//! the server, PostgreSQL and Redis spent per pair, read from /proc), durable writes
+//! Five figures, each over its own phase: Register + Login pairs per second (with the CPU
+//! the server, PostgreSQL and Redis spent per pair, read from /proc), new players' sign-ins
+//! (one Login with `register_if_new`) per second with the same CPU figures, durable writes
 //! (SetNickname: profile, stored reply, action log) per second with p50/p99, reads
 //! (GetUser) per second with p50/p99, and friend requests between players on different game
 //! shards (each asks its partner, withdraws, accepts or removes, by what the last answer
@@ -15,8 +16,10 @@
 //! scratch databases are created and dropped), `SUMMONER_BENCH_REDIS_URLS` (default
 //! `redis://127.0.0.1:6379,redis://127.0.0.1:6380`), `SUMMONER_BENCH_SECONDS` per phase
 //! (default 10), `SUMMONER_BENCH_CONNECTIONS` (default 32), `SUMMONER_BENCH_PHASES` (which
-//! to run, of `pairs,writes,reads,social`; default all), `SUMMONER_BENCH_JSON` (where the results go
-//! as JSON, default `target/bench-http.json`).
+//! to run, of `pairs,signins,writes,reads,social`; default all), `SUMMONER_BENCH_JSON` (where the
+//! results go as JSON, default `target/bench-http.json`), `SUMMONER_BENCH_BINARY` (another
+//! build's `summoner` to run instead of this one's, to compare; a build without sign-in in
+//! one call fails every `signins` request).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -264,13 +267,18 @@ fn main() {
     let connections: usize =
         env_or("SUMMONER_BENCH_CONNECTIONS", "32").parse().expect("SUMMONER_BENCH_CONNECTIONS is a number");
     let json_path = env_or("SUMMONER_BENCH_JSON", "target/bench-http.json");
-    let phases = env_or("SUMMONER_BENCH_PHASES", "pairs,writes,reads,social");
+    let phases = env_or("SUMMONER_BENCH_PHASES", "pairs,signins,writes,reads,social");
+    let binary = std::env::var("SUMMONER_BENCH_BINARY").ok().filter(|b| !b.is_empty());
     let runs = |phase: &str| phases.split(',').any(|p| p.trim() == phase);
 
     let run = format!("sbh_{}", std::process::id());
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let results = runtime.block_on(async {
-        let server = Server::start(&Storage::Postgres { base: base.clone(), redis: redis.clone() }, &run, "").await;
+        let storage = Storage::Postgres { base: base.clone(), redis: redis.clone() };
+        let server = match &binary {
+            Some(binary) => Server::start_binary(std::path::Path::new(binary), &storage, &run, "").await,
+            None => Server::start(&storage, &run, "").await,
+        };
         let (pid, url, admin) = (server.pid, server.url.clone(), server.admin_url.clone());
         println!(
             "summoner at {url}: PostgreSQL (2 game, 2 log shards), {} Redis shards, {connections} connections, {seconds} s per phase",
@@ -296,6 +304,26 @@ fn main() {
         let pairs = phase("register + login (pairs)", (pid, &admin), seconds, pairs).await;
         print_phase(&pairs);
         results.push(pairs);
+        }
+        if runs("signins") {
+        let signins = (0..connections)
+            .map(|w| {
+                let run = run.clone();
+                let client = Arc::new(tokio::sync::Mutex::new(Client::new(&url)));
+                move |i: u64| {
+                    let (client, name) = (client.clone(), format!("{run}-signin-{w}-{i}"));
+                    async move {
+                        let mut client = client.lock().await;
+                        client.sign_in(device(&name)).await.is_ok_and(|a| {
+                            a.is_ok() && matches!(&a.response.payload, Some(response::Payload::Login(l)) if l.registered)
+                        })
+                    }
+                }
+            })
+            .collect();
+        let signins = phase("sign-in, new players", (pid, &admin), seconds, signins).await;
+        print_phase(&signins);
+        results.push(signins);
         }
         if runs("writes") {
         let writers = players(&url, &format!("{run}-writer"), connections, |i| {
