@@ -114,10 +114,28 @@ on_every_backend! {
         let registered = client_register(&mut second, "dev-s").await;
         assert_eq!((registered.user_id, registered.created), (user.user_id, false));
 
-        let users = common::game_rows(&config, "users", "").await;
+        let common_url = config.storage.common();
+        let counts = async || {
+            let mut counts = vec![common::game_rows(&config, "users", "").await];
+            for table in ["accounts", "account_auth", "sessions"] {
+                counts.push(common::count_rows(&common_url, table, "").await);
+            }
+            counts
+        };
+        let before = counts().await;
         assert_status(&second.sign_in(device("")).await.unwrap(), 200, ErrorCode::InvalidArgument);
         assert_status(&second.login(device("dev-new")).await.unwrap(), 200, ErrorCode::NotRegistered);
-        assert_eq!(common::game_rows(&config, "users", "").await, users, "nothing written");
+        assert_eq!(counts().await, before, "nothing written");
+
+        // Sign-ins of one new credential at once: one registers, every one logs in to it.
+        let at_once = futures_util::future::join_all((0..4).map(|_| async {
+            let mut client = server.client();
+            signed_in(client.sign_in(device("dev-at-once")).await.unwrap())
+        }))
+        .await;
+        assert_eq!(at_once.iter().filter(|l| l.registered).count(), 1, "registered once");
+        let ids: std::collections::BTreeSet<u64> = at_once.iter().filter_map(|l| l.user.as_ref().map(|u| u.user_id)).collect();
+        assert_eq!(ids.len(), 1, "one account: {ids:?}");
 
         assert!(server.running.directory.passivate(user.user_id).await);
         for url in config.storage.game() {
@@ -126,10 +144,10 @@ on_every_backend! {
         let repaired = signed_in(second.sign_in(device("dev-s")).await.unwrap());
         assert_eq!((repaired.registered, repaired.user.map(|u| u.user_id)), (false, Some(user.user_id)));
         assert_eq!(profile(&mut second).await.user_id, user.user_id);
-        // A stop ships every action log: one registration, three logins.
+        // A stop ships every action log: two registrations, three logins and the four at once.
         server.stop().await;
-        assert_eq!(common::action_log_count(&config, "register").await, 1);
-        assert_eq!(common::action_log_count(&config, "login").await, 3);
+        assert_eq!(common::action_log_count(&config, "register").await, 2);
+        assert_eq!(common::action_log_count(&config, "login").await, 7);
     }
 }
 

@@ -288,6 +288,9 @@ impl Accounts {
         let template = Profile::new_user(&self.catalog.current(), random_u63()?, backend.ids().next_block(), now)
             .with_rng_key(random_key()?);
         let (token, session) = self.new_session(now)?;
+        // Both are written with the rows they record: the login's with its session, so a
+        // sign-up whose cache entry then fails (answered with an error, the token never
+        // sent) has a login on record that the client never got.
         let logs = [("register", format!("provider={}", auth.provider)), ("login", String::new())]
             .map(|(action, params)| ActionLog { user_id: 0, action, params, result: "ok".into(), at_ms: now });
         let sign_up = SignUp {
@@ -301,6 +304,10 @@ impl Accounts {
         let Some(signed) = self.store.sign_up(sign_up).await? else { return Ok(None) };
         let user = signed.user_id;
         tracing::info!(user.id = user, "account registered by a login");
+        if !signed.as_sent {
+            // A repair wrote the profile row first: the user's state is what storage holds.
+            return Ok(Some(Account::Registered(user)));
+        }
         let refused = |e: BackendError| AccountError::Actor(AskError::Call(CallError::from(e)));
         let loaded = backend.signed_up(&signed, session.clone()).map_err(refused)?;
         // Read alongside, so a refresh of the node's copy adds no wait of its own.
@@ -315,25 +322,32 @@ impl Accounts {
             ..self.answer(user, &loaded.state, &token, session.expires_at_ms, notice, now)
         };
         if !self.directory.adopt(user, loaded) {
-            // A request of the new user raced this answer to an activation (it could only
-            // have guessed the id): that actor read the rows just written, session included.
+            // A request of the new user (a second sign-in of the credential, or a client
+            // that guessed the id) activated the user first: that actor read the rows just
+            // written, session included.
             tracing::warn!(user.id = user, "a new user's actor was live before their sign-up finished");
         }
         Ok(Some(Account::SignedUp(user, Box::new(res))))
     }
 
     /// Login's session on an existing account ([`Self::open`]); for a login that may
-    /// register, once more after writing the user's rows when the actor could not start
-    /// (a sign-up interrupted before its profile row leaves an account with none to load).
+    /// register, once more after writing the user's profile row when the actor could not
+    /// start for want of it (a sign-up cut short before its profile row leaves an account
+    /// with none to load).
     pub async fn open_for(&self, user: u64, req: &LoginReq) -> Result<LoginRes, AccountError> {
-        match self.open(user, req.cancel_deletion).await {
+        let failed = match self.open(user, req.cancel_deletion).await {
             Err(AccountError::Actor(e)) if req.register_if_new && !matches!(e, AskError::Call(CallError::Moved(_))) => {
-                tracing::warn!(user.id = user, error = %e, "login failed; writing the user's rows if missing, then again");
-                self.register(&RegisterReq { credential: req.credential.clone() }).await?;
-                self.open(user, req.cancel_deletion).await
+                e
             }
-            opened => opened,
+            opened => return opened,
+        };
+        // No owner row: no profile row on the user's game shard.
+        if !matches!(self.store.owner_of(user).await, Ok(None)) {
+            return Err(failed.into());
         }
+        tracing::warn!(user.id = user, error = %failed, "the account has no profile row; writing it, then logging in again");
+        self.register(&RegisterReq { credential: req.credential.clone() }).await?;
+        self.open(user, req.cancel_deletion).await
     }
 
     /// Cancels `user`'s deletion once a session of the user opened (the Login asked to):

@@ -400,8 +400,16 @@ impl Store for DbStore {
         if let Err(e) = self.router() {
             return Box::pin(async move { Err(e) });
         }
-        let what = format!("sign up with {}", sign_up.auth.provider);
-        self.timed(what, registration::sign_up(self.clone(), sign_up))
+        // A sign-up queued for its batch may still be written after its caller stopped
+        // waiting: a timeout is an unknown outcome (the next sign-in finds the account).
+        let (bound, provider) = (self.timeout + self.batch_limit, sign_up.auth.provider.clone());
+        let work = registration::sign_up(self.clone(), sign_up);
+        Box::pin(async move {
+            let _stage = in_flight::enter(Stage::Persistence, None);
+            tokio::time::timeout(bound, work)
+                .await
+                .map_err(|_| StoreError::OutcomeUnknown(format!("sign up with {provider}: no answer in time")))?
+        })
     }
 
     fn find_account(&self, auth: AuthId) -> BoxFuture<'static, StoreResult<Option<UserId>>> {

@@ -317,7 +317,7 @@ impl Store for MemoryStore {
         inner.owners.insert(user_id, node);
         inner.sessions.insert(user_id, session);
         inner.log(logs.into_iter().map(|log| ActionLog { user_id, ..log }).collect());
-        let signed_up = SignedUp { user_id, shards: UserShards::default(), epoch: 1, profile: row };
+        let signed_up = SignedUp { user_id, shards: UserShards::default(), epoch: 1, profile: row, as_sent: true };
         Box::pin(ready(Ok(Some(signed_up))))
     }
 

@@ -272,6 +272,9 @@ pub struct SignedUp {
     pub epoch: i64,
     /// The profile row as written (its `user_id` set).
     pub profile: Row,
+    /// Whether the rows are as sent: false when a profile row of the user was there already
+    /// (a repair's), so storage has their state and an activation must read it.
+    pub as_sent: bool,
 }
 
 /// A clan's rows as one read saw them (`tables::CLANS`, `CLAN_MEMBERS`, `CLAN_REQUESTS`).

@@ -190,6 +190,27 @@ impl Handler<Nudge> for ShardRouter {
     }
 }
 
+/// Action logs were committed to the `log_outbox` of game shard `.0` outside a persistence
+/// actor's batch (a sign-up): its shipper ships them, or tells the node that holds its lease,
+/// as after a batch.
+#[derive(Debug)]
+pub struct LogsWritten(pub i16);
+
+impl Message for LogsWritten {
+    type Result = ();
+}
+
+impl Handler<LogsWritten> for ShardRouter {
+    type Result = ();
+
+    fn handle(&mut self, LogsWritten(shard): LogsWritten, _: &mut Context<Self>) {
+        let label = format!("{}-{shard}", DbKind::Game.as_str());
+        if let Some(shipper) = self.shippers.get(&shipper::lease_name(&label)) {
+            shipper.do_send(Ship);
+        }
+    }
+}
+
 /// The work leases of every courier and shipper.
 #[derive(Debug)]
 pub struct Work;

@@ -73,8 +73,7 @@ impl<'a> Statement<'a> {
         self
     }
 
-    /// Appends `other`, its text and its binds (PostgreSQL joins statements into one with
-    /// `WITH`); the result is not worth keeping prepared.
+    /// Appends `other`, its text and its binds; the result is not worth keeping prepared.
     pub fn append(&mut self, other: Statement<'a>) -> &mut Self {
         let at = self.sql.len();
         self.marks.extend(other.marks.iter().map(|m| at + m));
@@ -618,12 +617,13 @@ pub fn take_over<'a>(dialect: Dialect, user: &'a Value, node: &'a Value) -> Stat
 
 /// New users' profile rows, each owned from the start by its node at owner epoch 1: what an
 /// activation's take-over would leave, written with the rows (a sign-up's actor starts from
-/// the row it wrote, without reading it back).
+/// the row it wrote, without reading it back). A row there already is left as it is; the
+/// count of rows the statement answers is of those it wrote.
 pub fn insert_owned_users<'a>(dialect: Dialect, profiles: &[(&'a Row, &'a Value)]) -> Statement<'a> {
-    let mut s = Statement::new(
-        dialect,
-        format!("INSERT INTO {} ({}, owner_node, owner_epoch) VALUES ", USERS.name, written_columns(&USERS)),
-    );
+    let insert = if dialect == Dialect::Mysql { "INSERT IGNORE INTO" } else { "INSERT INTO" };
+    let columns = written_columns(&USERS);
+    let mut s =
+        Statement::new(dialect, format!("{insert} {} ({columns}, owner_node, owner_epoch) VALUES ", USERS.name));
     for (i, (profile, node)) in profiles.iter().enumerate() {
         if i > 0 {
             s.push(", ");
@@ -632,6 +632,9 @@ pub fn insert_owned_users<'a>(dialect: Dialect, profiles: &[(&'a Row, &'a Value)
         binds.push(Bind::Value(ColType::BigInt, node));
         binds.push(Bind::Int(1));
         s.tuple(binds);
+    }
+    if dialect != Dialect::Mysql {
+        s.push(" ON CONFLICT (user_id) DO NOTHING");
     }
     s.rows = profiles.len();
     s.cacheable = profiles.len() == 1;

@@ -7,7 +7,7 @@ use diesel::result::Error as DieselError;
 use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, TextExpressionMethods};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 
-use super::sign_ups::NewAccount;
+use super::sign_ups::{NewAccount, Written};
 use super::{DbStore, db, is_unique_violation};
 use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::{Db, DbKind};
@@ -62,11 +62,13 @@ pub(super) async fn sign_up(store: DbStore, sign_up: SignUp) -> StoreResult<Opti
         .collect();
     let node = Value::Int(i64::from(node));
     let account = NewAccount { auth, user_id, shards, session, profile: profile.clone(), node, logs, now_ms };
-    if !super::sign_ups::sign_up(store, account).await? {
+    let as_sent = match super::sign_ups::sign_up(store, account).await? {
         // Registered alongside: that sign-up's account stands; this one logs in to it.
-        return Ok(None);
-    }
-    Ok(Some(SignedUp { user_id: user_id as u64, shards, epoch: 1, profile }))
+        Written::Taken => return Ok(None),
+        Written::AsSent => true,
+        Written::NotAsSent => false,
+    };
+    Ok(Some(SignedUp { user_id: user_id as u64, shards, epoch: 1, profile, as_sent }))
 }
 
 /// Creates the account `user_id` of `auth` on `shards`: account, sign-in id and an empty

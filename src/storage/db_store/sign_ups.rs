@@ -10,7 +10,13 @@
 //! left as it is: its sign-up is answered "registered already", with nothing of its own
 //! written. The order is the one a single Register keeps: the account first, the profile
 //! row after, so a batch cut short between the two leaves accounts without a profile row,
-//! which the next Register or sign-in of the id writes (`ensure_user_rows`).
+//! which the next Register, or Login that may register, of the id writes
+//! (`ensure_user_rows`). A profile row written meanwhile by such a repair is left as it is,
+//! and the sign-ups of that statement are answered "written, not as sent": their actors
+//! read storage instead of starting from the rows sent.
+//!
+//! A caller that stopped waiting before its batch began has nothing written; one that stops
+//! later learns the outcome from its next sign-in (its timeout is an unknown outcome).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -24,15 +30,18 @@ use tokio::sync::oneshot;
 use super::{DbStore, db};
 use crate::storage::conn::{SqlConn, dialect_of};
 use crate::storage::db::DbKind;
+use crate::storage::router::LogsWritten;
 use crate::storage::rows::{ColType, Row, Value};
-use crate::storage::shipper;
 use crate::storage::sql::{self, Bind, Dialect, Statement};
 use crate::storage::tables::LOG_OUTBOX;
-use crate::storage::{AuthId, Store, StoreError, StoreResult, UserShards};
+use crate::storage::{AuthId, StoreError, StoreResult, UserShards};
 use crate::with_conn;
 
-/// Most sign-ups in one batch (each is 10 bind parameters at most in one statement).
+/// Most sign-ups in one batch (a profile row is 18 bind parameters: 4,608 in a statement).
 const MOST_PER_BATCH: usize = 256;
+
+/// Most sign-ups waiting for a batch; past it a sign-up is refused as overloaded.
+const MOST_PENDING: usize = 4_096;
 
 /// One sign-up, its id minted and its shards placed.
 pub(super) struct NewAccount {
@@ -49,9 +58,19 @@ pub(super) struct NewAccount {
     pub now_ms: i64,
 }
 
-/// What became of a sign-up: Ok(true) its rows are written, Ok(false) its sign-in id was
-/// registered already (nothing of it written).
-type Outcome = StoreResult<bool>;
+/// What became of a sign-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Written {
+    /// Its rows are written as sent.
+    AsSent,
+    /// Its account and session are written, but a profile row of its shard was there
+    /// already (a repair's): storage, not the rows sent, has the user's state.
+    NotAsSent,
+    /// Its sign-in id was registered already; nothing of it was written.
+    Taken,
+}
+
+type Outcome = StoreResult<Written>;
 
 struct Pending {
     account: NewAccount,
@@ -78,12 +97,16 @@ impl SignUps {
     }
 }
 
-/// Writes `account` in the next batch of `store`'s sign-ups; answers whether it was written
-/// (false: its sign-in id was registered already).
+/// Writes `account` in the next batch of `store`'s sign-ups; answers what became of it.
 pub(super) async fn sign_up(store: DbStore, account: NewAccount) -> Outcome {
     let (reply, answer) = oneshot::channel();
     let start = {
         let mut queue = store.sign_ups.queue();
+        if queue.pending.len() >= MOST_PENDING {
+            drop(queue);
+            unplace(&store, &account);
+            return Err(StoreError::Overloaded("sign up".into()));
+        }
         queue.pending.push(Pending { account, reply });
         !std::mem::replace(&mut queue.running, true)
     };
@@ -93,9 +116,30 @@ pub(super) async fn sign_up(store: DbStore, account: NewAccount) -> Outcome {
     answer.await.map_err(|_| StoreError::OutcomeUnknown("sign up: the batch ended without an answer".into()))?
 }
 
+/// Gives back the shards placed for a sign-up that wrote nothing.
+fn unplace(store: &DbStore, account: &NewAccount) {
+    store.placement.unplace(DbKind::Game, account.shards.game);
+    store.placement.unplace(DbKind::Log, account.shards.log);
+}
+
+/// Clears the queue's running flag if the batch task ends without doing so (a panic), so
+/// the next sign-up starts another.
+struct Running(DbStore);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.sign_ups.queue().running = false;
+        }
+    }
+}
+
 /// Runs batches while sign-ups are pending: each batch's accounts, then (in a task of its
 /// own, so the next batch's accounts commit meanwhile) its profile rows and answers.
 async fn run_batches(store: DbStore) {
+    let _running = Running(store.clone());
+    // Past this a batch's outcome is unknown (its transaction is abandoned).
+    let bound = store.timeout + store.batch_limit;
     loop {
         let batch: Vec<Pending> = {
             let mut queue = store.sign_ups.queue();
@@ -106,16 +150,36 @@ async fn run_batches(store: DbStore) {
             let take = queue.pending.len().min(MOST_PER_BATCH);
             queue.pending.drain(..take).collect()
         };
-        let (accounts, replies): (Vec<NewAccount>, Vec<_>) = batch.into_iter().map(|p| (p.account, p.reply)).unzip();
-        let written = write_accounts(&store, &accounts).await;
-        for account in accounts.iter().filter(|a| !matches!(&written, Ok(w) if w.contains(&a.user_id))) {
-            store.placement.unplace(DbKind::Game, account.shards.game);
-            store.placement.unplace(DbKind::Log, account.shards.log);
+        // Nothing is written for a caller that stopped waiting.
+        let (gone, batch): (Vec<Pending>, Vec<Pending>) = batch.into_iter().partition(|p| p.reply.is_closed());
+        gone.iter().for_each(|p| unplace(&store, &p.account));
+        if batch.is_empty() {
+            continue;
+        }
+        let (mut accounts, replies): (Vec<NewAccount>, Vec<_>) =
+            batch.into_iter().map(|p| (p.account, p.reply)).unzip();
+        let written = match tokio::time::timeout(bound, write_accounts(&store, &mut accounts)).await {
+            Ok(written) => written,
+            Err(_) => Err(StoreError::OutcomeUnknown("create accounts: the batch took too long".into())),
+        };
+        match &written {
+            Ok(written) => accounts.iter().filter(|a| !written.contains(&a.user_id)).for_each(|a| unplace(&store, a)),
+            // Nothing was written (or, unknown, the next sign-in finds it).
+            Err(StoreError::OutcomeUnknown(_)) => {}
+            Err(_) => accounts.iter().for_each(|a| unplace(&store, a)),
         }
         let store = store.clone();
         tokio::spawn(async move {
             let outcomes = match written {
-                Ok(written) => write_profiles_of(&store, &accounts, &written).await,
+                Ok(written) => {
+                    match tokio::time::timeout(bound, write_profiles_of(&store, &accounts, &written)).await {
+                        Ok(outcomes) => outcomes,
+                        Err(_) => {
+                            let late = StoreError::OutcomeUnknown("create users: the batch took too long".into());
+                            accounts.iter().map(|_| Err(late.clone())).collect()
+                        }
+                    }
+                }
                 Err(e) => accounts.iter().map(|_| Err(e.clone())).collect(),
             };
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
@@ -138,25 +202,21 @@ async fn write_profiles_of(store: &DbStore, accounts: &[NewAccount], written: &H
         (ids, write_profiles(store, shard, &accounts).await)
     }))
     .await;
-    let mut failed: BTreeMap<i64, StoreError> = BTreeMap::new();
+    let mut outcomes: BTreeMap<i64, Outcome> = BTreeMap::new();
     for (ids, result) in profiles {
-        if let Err(e) = result {
-            failed.extend(ids.into_iter().map(|id| (id, e.clone())));
-        }
+        let outcome = result.map(|all| if all { Written::AsSent } else { Written::NotAsSent });
+        outcomes.extend(ids.into_iter().map(|id| (id, outcome.clone())));
     }
-    accounts
-        .iter()
-        .map(|a| match failed.remove(&a.user_id) {
-            Some(e) => Err(e),
-            None => Ok(written.contains(&a.user_id)),
-        })
-        .collect()
+    accounts.iter().map(|a| outcomes.remove(&a.user_id).unwrap_or(Ok(Written::Taken))).collect()
 }
 
 /// The sign-in ids (those nobody holds), then the accounts and sessions of the sign-ups
-/// whose id this transaction took, in one transaction; answers their user ids.
-async fn write_accounts(store: &DbStore, accounts: &[NewAccount]) -> StoreResult<HashSet<i64>> {
+/// whose id this transaction took, in one transaction; answers their user ids. The rows go
+/// in the order of their sign-in ids, so that two nodes' batches lock them in one order.
+async fn write_accounts(store: &DbStore, accounts: &mut [NewAccount]) -> StoreResult<HashSet<i64>> {
     let what = "create accounts";
+    accounts.sort_by(|a, b| (&a.auth.provider, &a.auth.id).cmp(&(&b.auth.provider, &b.auth.id)));
+    let accounts = &*accounts;
     let auth: Vec<[Value; 4]> = accounts
         .iter()
         .map(|a| {
@@ -202,9 +262,10 @@ fn user_ids(rows: &[Row]) -> HashSet<i64> {
         .collect()
 }
 
-/// The profile rows of `accounts`, all on game shard `shard`, each owned by its node, and
-/// their action logs, in one transaction; the shard's log shipper is told.
-async fn write_profiles(store: &DbStore, shard: i16, accounts: &[&NewAccount]) -> StoreResult<()> {
+/// The profile rows of `accounts`, all on game shard `shard`, each owned by its node (a row
+/// there already is left as it is), and their action logs, in one transaction; the shard's
+/// log shipper is told. Answers whether every profile row was written as sent.
+async fn write_profiles(store: &DbStore, shard: i16, accounts: &[&NewAccount]) -> StoreResult<bool> {
     let what = "create users on their game shard";
     let profiles: Vec<(&Row, &Value)> = accounts.iter().map(|a| (&a.profile, &a.node)).collect();
     let logs: Vec<(&Row, i64)> = accounts.iter().flat_map(|a| a.logs.iter().map(|row| (row, 0))).collect();
@@ -212,19 +273,22 @@ async fn write_profiles(store: &DbStore, shard: i16, accounts: &[&NewAccount]) -
         let dialect = dialect_of(conn);
         let log_inserts = sql::insert(dialect, &LOG_OUTBOX, &logs);
         conn.transaction::<_, DieselError, _>(async |conn| {
-            conn.exec(sql::insert_owned_users(dialect, &profiles)).await?;
+            let inserted = conn.exec(sql::insert_owned_users(dialect, &profiles)).await?;
             for statement in log_inserts {
                 conn.exec(statement).await?;
             }
-            Ok(())
+            Ok(inserted == profiles.len())
         })
         .await
         .map_err(db(what))
-    })?;
-    if !logs.is_empty() {
-        store.nudge(shipper::lease_name(&format!("{}-{shard}", DbKind::Game.as_str())));
-    }
-    Ok(())
+    })
+    .inspect(|_| {
+        if !logs.is_empty()
+            && let Some(router) = &store.router
+        {
+            router.do_send(LogsWritten(shard));
+        }
+    })
 }
 
 /// The values of one sign-up's `accounts` and `sessions` rows.
