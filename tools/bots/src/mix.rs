@@ -121,8 +121,8 @@ impl Behaviour {
 /// operation of `proto/api.proto`, played by a behaviour or named here (a test holds the
 /// protocol, the behaviours and this list together).
 pub const NOT_PLAYED: &[(&str, &str)] = &[
-    ("register", "every bot registers (or reuses its account) once, at its start"),
-    ("login", "every bot logs in at its start and again after a 401"),
+    ("register", "every bot signs in at its start with a Login that registers its account if it has none"),
+    ("login", "every bot signs in at its start (registering if needed) and logs in again after a 401"),
     ("logout", "a bot plays one session for the whole run"),
     ("delete_account", "a bot keeps its account for the whole run (the consistency check reads it after)"),
     ("set_nickname", "a nickname is not part of what the consistency check compares"),

@@ -82,39 +82,9 @@ impl Bot {
         }
     }
 
-    /// Registers (or finds) the account, logs in and reads what it holds. Returns whether
-    /// the bot can play.
+    /// Signs in (registering the account on its first run, finding it on a later one) and
+    /// reads what it holds. Returns whether the bot can play.
     pub async fn start(&mut self) -> bool {
-        let intended = Instant::now();
-        let mut registered = None;
-        for _ in 0..MOST_SENDS {
-            match self.client.register(device(&self.device_id)).await {
-                Ok(a) if a.is_ok() => {
-                    registered = Some(a);
-                    break;
-                }
-                Ok(a) if a.status >= 500 || a.status == 429 => {
-                    self.shared.stats.resend(a.status, a.response.error);
-                    self.pause(a.retry_after).await;
-                }
-                Ok(a) => {
-                    self.record("register", intended, Outcome::Error { status: a.status, code: a.response.error });
-                    return false;
-                }
-                Err(_) => {
-                    self.shared.stats.resend(0, ErrorCode::Unavailable as i32);
-                    self.pause(None).await;
-                }
-            }
-        }
-        let Some(registered) = registered else {
-            self.record("register", intended, Outcome::Error { status: 0, code: ErrorCode::Unavailable as i32 });
-            return false;
-        };
-        self.record("register", intended, Outcome::Ok);
-        if let Some(R::Register(r)) = registered.response.payload {
-            self.ledger.user_id = r.user_id;
-        }
         if !self.login(true).await {
             return false;
         }
@@ -151,14 +121,23 @@ impl Bot {
         true
     }
 
-    /// Logs in; `first`: the login of the bot's start, whose profile is the ledger's base.
+    /// Logs in; `first`: the sign-in of the bot's start (in one call, registering the
+    /// account if it has none), whose profile is the ledger's base.
     async fn login(&mut self, first: bool) -> bool {
         let intended = Instant::now();
         for _ in 0..MOST_SENDS {
-            match self.client.login(device(&self.device_id)).await {
+            let login = if first {
+                self.client.sign_in(device(&self.device_id)).await
+            } else {
+                self.client.login(device(&self.device_id)).await
+            };
+            match login {
                 Ok(a) if a.is_ok() => {
                     self.record("login", intended, Outcome::Ok);
                     if first {
+                        if let Some(R::Login(login)) = &a.response.payload {
+                            self.ledger.user_id = login.user.as_ref().map_or(0, |u| u.user_id);
+                        }
                         self.ledger.adopt(&Q::Login(Default::default()), &a.response);
                     } else {
                         self.ledger.apply(&Q::Login(Default::default()), &a.response);
