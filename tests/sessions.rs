@@ -127,27 +127,53 @@ on_every_backend! {
         assert_status(&second.login(device("dev-new")).await.unwrap(), 200, ErrorCode::NotRegistered);
         assert_eq!(counts().await, before, "nothing written");
 
-        // Sign-ins of one new credential at once: one registers, every one logs in to it.
-        let at_once = futures_util::future::join_all((0..4).map(|_| async {
+        // Sign-ins at once, in no order, some of one new credential: each credential
+        // registers once, every sign-in logs in to its credential's account, and each
+        // account is in storage as its sign-in answered (read back after a passivation).
+        let devices = ["dev-z", "dev-a", "dev-z", "dev-m", "dev-a", "dev-z", "dev-b"];
+        let at_once = futures_util::future::join_all(devices.iter().map(|d| async {
             let mut client = server.client();
-            signed_in(client.sign_in(device("dev-at-once")).await.unwrap())
+            let login = signed_in(client.sign_in(device(d)).await.unwrap());
+            (*d, client, login)
         }))
         .await;
-        assert_eq!(at_once.iter().filter(|l| l.registered).count(), 1, "registered once");
-        let ids: std::collections::BTreeSet<u64> = at_once.iter().filter_map(|l| l.user.as_ref().map(|u| u.user_id)).collect();
-        assert_eq!(ids.len(), 1, "one account: {ids:?}");
+        let mut accounts = std::collections::BTreeMap::new();
+        for (d, _, login) in &at_once {
+            let id = login.user.as_ref().map(|u| u.user_id);
+            assert_eq!(*accounts.entry(*d).or_insert(id), id, "{d}: one account");
+        }
+        for d in ["dev-z", "dev-a", "dev-m", "dev-b"] {
+            assert_eq!(at_once.iter().filter(|(x, _, l)| *x == d && l.registered).count(), 1, "{d} registered once");
+        }
+        assert_eq!(accounts.values().collect::<std::collections::BTreeSet<_>>().len(), 4, "four accounts");
+        // Each sign-in ended the session of the one before it: one session per credential
+        // lives on, and the user it reads after a passivation is what its sign-in answered.
+        server.running.directory.passivate_all().await;
+        let mut live = std::collections::BTreeMap::new();
+        for (d, mut client, login) in at_once {
+            let answer = client.call(Payload::GetUser(GetUserReq {})).await.unwrap();
+            if answer.status == 401 {
+                continue;
+            }
+            assert_status(&answer, 200, ErrorCode::Ok);
+            let Some(response::Payload::GetUser(read)) = answer.response.payload else { panic!("no payload") };
+            assert_eq!(read.user, login.user, "{d}: storage holds what the sign-in answered");
+            *live.entry(d).or_insert(0) += 1;
+        }
+        assert_eq!(live.into_iter().collect::<Vec<_>>(), [("dev-a", 1), ("dev-b", 1), ("dev-m", 1), ("dev-z", 1)]);
 
-        assert!(server.running.directory.passivate(user.user_id).await);
+        // Retired by the passivation above: the next sign-in activates the user again.
+        assert!(server.running.directory.live(user.user_id).is_none());
         for url in config.storage.game() {
             common::exec_sql(&url, &format!("DELETE FROM users WHERE user_id = {}", user.user_id)).await;
         }
         let repaired = signed_in(second.sign_in(device("dev-s")).await.unwrap());
         assert_eq!((repaired.registered, repaired.user.map(|u| u.user_id)), (false, Some(user.user_id)));
         assert_eq!(profile(&mut second).await.user_id, user.user_id);
-        // A stop ships every action log: two registrations, three logins and the four at once.
+        // A stop ships every action log: five registrations, three logins and the seven at once.
         server.stop().await;
-        assert_eq!(common::action_log_count(&config, "register").await, 2);
-        assert_eq!(common::action_log_count(&config, "login").await, 7);
+        assert_eq!(common::action_log_count(&config, "register").await, 5);
+        assert_eq!(common::action_log_count(&config, "login").await, 10);
     }
 }
 

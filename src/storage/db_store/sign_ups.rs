@@ -151,14 +151,19 @@ async fn run_batches(store: DbStore) {
             queue.pending.drain(..take).collect()
         };
         // Nothing is written for a caller that stopped waiting.
-        let (gone, batch): (Vec<Pending>, Vec<Pending>) = batch.into_iter().partition(|p| p.reply.is_closed());
+        let (gone, mut batch): (Vec<Pending>, Vec<Pending>) = batch.into_iter().partition(|p| p.reply.is_closed());
         gone.iter().for_each(|p| unplace(&store, &p.account));
         if batch.is_empty() {
             continue;
         }
-        let (mut accounts, replies): (Vec<NewAccount>, Vec<_>) =
-            batch.into_iter().map(|p| (p.account, p.reply)).unzip();
-        let written = match tokio::time::timeout(bound, write_accounts(&store, &mut accounts)).await {
+        // In the order of their sign-in ids, so that two nodes' batches lock them in one order
+        // (each sign-up keeps its own reply).
+        batch.sort_by(|a, b| {
+            let (a, b) = (&a.account.auth, &b.account.auth);
+            (&a.provider, &a.id).cmp(&(&b.provider, &b.id))
+        });
+        let (accounts, replies): (Vec<NewAccount>, Vec<_>) = batch.into_iter().map(|p| (p.account, p.reply)).unzip();
+        let written = match tokio::time::timeout(bound, write_accounts(&store, &accounts)).await {
             Ok(written) => written,
             Err(_) => Err(StoreError::OutcomeUnknown("create accounts: the batch took too long".into())),
         };
@@ -211,12 +216,9 @@ async fn write_profiles_of(store: &DbStore, accounts: &[NewAccount], written: &H
 }
 
 /// The sign-in ids (those nobody holds), then the accounts and sessions of the sign-ups
-/// whose id this transaction took, in one transaction; answers their user ids. The rows go
-/// in the order of their sign-in ids, so that two nodes' batches lock them in one order.
-async fn write_accounts(store: &DbStore, accounts: &mut [NewAccount]) -> StoreResult<HashSet<i64>> {
+/// whose id this transaction took, in one transaction; answers their user ids.
+async fn write_accounts(store: &DbStore, accounts: &[NewAccount]) -> StoreResult<HashSet<i64>> {
     let what = "create accounts";
-    accounts.sort_by(|a, b| (&a.auth.provider, &a.auth.id).cmp(&(&b.auth.provider, &b.auth.id)));
-    let accounts = &*accounts;
     let auth: Vec<[Value; 4]> = accounts
         .iter()
         .map(|a| {
