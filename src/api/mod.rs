@@ -18,7 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use prost::Message;
 use summoner_actors::in_flight::{Tracked, traced};
 use summoner_actors::{AskError, Call, CallError, Directory, InFlight, Stage};
-use summoner_proto::api::{ErrorCode, Request, Response, request::Payload, response};
+use summoner_proto::api::{ErrorCode, LoginRes, Request, Response, request::Payload, response};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -219,9 +219,9 @@ async fn serve(
     let answer = match op {
         Payload::Register(r) => response::Payload::Register(state.accounts.register(r).await?),
         Payload::Login(r) => {
-            let (user, signed_up) = match state.accounts.account_or_sign_up(r).await? {
-                Account::Registered(user) => (user, None),
-                Account::SignedUp(user, res) => (user, Some(*res)),
+            let (user, registered, signed_up) = match state.accounts.account_or_sign_up(r).await? {
+                Account::Registered { user, now } => (user, now, None),
+                Account::SignedUp(user, res) => (user, true, Some(*res)),
             };
             span.record("user.id", user);
             probe.set_user(user);
@@ -244,6 +244,7 @@ async fn serve(
                     }
                 }
             };
+            let res = LoginRes { registered, ..res };
             if !state.routing.node().serving() {
                 // As in `call_actor`: the session may rest on a state another node changed.
                 return Err(ApiError::Internal("this node's lease lapsed while the login ran; log in again".into()));

@@ -60,8 +60,9 @@ pub enum AccountError {
 /// Whose session a Login opens.
 #[derive(Debug)]
 pub enum Account {
-    /// A registered user; the session is yet to open.
-    Registered(u64),
+    /// A registered user, registered by this login or not (`now`); the session is yet to
+    /// open.
+    Registered { user: u64, now: bool },
     /// A user this login registered, with the answer (the session open, the actor live).
     SignedUp(u64, Box<LoginRes>),
 }
@@ -267,7 +268,7 @@ impl Accounts {
     pub async fn account_or_sign_up(&self, req: &LoginReq) -> Result<Account, AccountError> {
         let auth = self.auth_id(req.credential.as_ref()).await?;
         if let Some(user) = self.store.find_account(auth.clone()).await? {
-            return Ok(Account::Registered(user));
+            return Ok(Account::Registered { user, now: false });
         }
         if !req.register_if_new {
             return Err(AccountError::NotRegistered);
@@ -275,7 +276,10 @@ impl Accounts {
         match self.sign_up(auth.clone()).await? {
             Some(signed_up) => Ok(signed_up),
             // Registered alongside: that account stands, and this login opens a session on it.
-            None => self.store.find_account(auth).await?.map(Account::Registered).ok_or(AccountError::NotRegistered),
+            None => {
+                let user = self.store.find_account(auth).await?.ok_or(AccountError::NotRegistered)?;
+                Ok(Account::Registered { user, now: false })
+            }
         }
     }
 
@@ -305,8 +309,9 @@ impl Accounts {
         let user = signed.user_id;
         tracing::info!(user.id = user, "account registered by a login");
         if !signed.as_sent {
-            // A repair wrote the profile row first: the user's state is what storage holds.
-            return Ok(Some(Account::Registered(user)));
+            // A repair wrote a profile row of the statement first: the user's state is what
+            // storage holds, read by an activation.
+            return Ok(Some(Account::Registered { user, now: true }));
         }
         let refused = |e: BackendError| AccountError::Actor(AskError::Call(CallError::from(e)));
         let loaded = backend.signed_up(&signed, session.clone()).map_err(refused)?;

@@ -401,8 +401,10 @@ impl Store for DbStore {
             return Box::pin(async move { Err(e) });
         }
         // A sign-up queued for its batch may still be written after its caller stopped
-        // waiting: a timeout is an unknown outcome (the next sign-in finds the account).
-        let (bound, provider) = (self.timeout + self.batch_limit, sign_up.auth.provider.clone());
+        // waiting: a timeout is an unknown outcome (the next sign-in finds the account). The
+        // bound covers a batch's two stages (each bounded so) and a wait for the one before.
+        let bound = (self.timeout + self.batch_limit) * 3 + Duration::from_secs(1);
+        let provider = sign_up.auth.provider.clone();
         let work = registration::sign_up(self.clone(), sign_up);
         Box::pin(async move {
             let _stage = in_flight::enter(Stage::Persistence, None);

@@ -19,6 +19,7 @@
 //! later learns the outcome from its next sign-in (its timeout is an unknown outcome).
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use diesel::result::Error as DieselError;
@@ -63,8 +64,9 @@ pub(super) struct NewAccount {
 pub(super) enum Written {
     /// Its rows are written as sent.
     AsSent,
-    /// Its account and session are written, but a profile row of its shard was there
-    /// already (a repair's): storage, not the rows sent, has the user's state.
+    /// Its account and session are written, but a profile row in its statement was there
+    /// already (a repair's, of this sign-up or another of the same game shard and batch):
+    /// storage, not the rows sent, has the user's state.
     NotAsSent,
     /// Its sign-in id was registered already; nothing of it was written.
     Taken,
@@ -122,14 +124,29 @@ fn unplace(store: &DbStore, account: &NewAccount) {
     store.placement.unplace(DbKind::Log, account.shards.log);
 }
 
-/// Clears the queue's running flag if the batch task ends without doing so (a panic), so
-/// the next sign-up starts another.
-struct Running(DbStore);
+/// Clears the queue's running flag if the batch task ends without doing so (a panic, or
+/// its runtime shutting down), and starts another task for what is pending.
+struct Running {
+    store: DbStore,
+    cleared: bool,
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.sign_ups.queue().running = false;
+        if self.cleared {
+            return;
+        }
+        let pending = {
+            let mut queue = self.store.sign_ups.queue();
+            queue.running = !queue.pending.is_empty();
+            queue.running
+        };
+        if pending {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(run_batches(self.store.clone()))),
+                // No runtime left: the flag goes down and the next sign-up starts a task.
+                Err(_) => self.store.sign_ups.queue().running = false,
+            }
         }
     }
 }
@@ -137,7 +154,7 @@ impl Drop for Running {
 /// Runs batches while sign-ups are pending: each batch's accounts, then (in a task of its
 /// own, so the next batch's accounts commit meanwhile) its profile rows and answers.
 async fn run_batches(store: DbStore) {
-    let _running = Running(store.clone());
+    let mut running = Running { store: store.clone(), cleared: false };
     // Past this a batch's outcome is unknown (its transaction is abandoned).
     let bound = store.timeout + store.batch_limit;
     loop {
@@ -145,6 +162,7 @@ async fn run_batches(store: DbStore) {
             let mut queue = store.sign_ups.queue();
             if queue.pending.is_empty() {
                 queue.running = false;
+                running.cleared = true;
                 return;
             }
             let take = queue.pending.len().min(MOST_PER_BATCH);
@@ -169,8 +187,9 @@ async fn run_batches(store: DbStore) {
         };
         match &written {
             Ok(written) => accounts.iter().filter(|a| !written.contains(&a.user_id)).for_each(|a| unplace(&store, a)),
-            // Nothing was written (or, unknown, the next sign-in finds it).
+            // Perhaps written: the next sign-in of each finds out.
             Err(StoreError::OutcomeUnknown(_)) => {}
+            // Nothing was written.
             Err(_) => accounts.iter().for_each(|a| unplace(&store, a)),
         }
         let store = store.clone();
@@ -231,7 +250,8 @@ async fn write_accounts(store: &DbStore, accounts: &[NewAccount]) -> StoreResult
         })
         .collect();
     let ids: Vec<Value> = accounts.iter().map(|a| Value::Int(a.user_id)).collect();
-    with_conn!(store.dbs.common, what, |conn| {
+    let committing = AtomicBool::new(false);
+    let written = with_conn!(store.dbs.common, what, |conn| {
         let dialect = dialect_of(conn);
         conn.transaction::<_, DieselError, _>(async |conn| {
             let inserted = conn.exec(insert_ids(dialect, &auth)).await?;
@@ -247,11 +267,19 @@ async fn write_accounts(store: &DbStore, accounts: &[NewAccount]) -> StoreResult
                 conn.exec(insert_accounts(dialect, rows.iter().map(|r| &r.0))).await?;
                 conn.exec(insert_sessions(dialect, rows.iter().map(|r| &r.1))).await?;
             }
+            committing.store(true, Ordering::Relaxed);
             Ok(written)
         })
         .await
         .map_err(db(what))
-    })
+    });
+    written.map_err(|e| unknown_if(&committing, e))
+}
+
+/// A failure once the transaction's statements all ran is its commit's: its outcome is
+/// unknown.
+fn unknown_if(committing: &AtomicBool, e: StoreError) -> StoreError {
+    if committing.load(Ordering::Relaxed) { StoreError::OutcomeUnknown(e.to_string()) } else { e }
 }
 
 /// The user ids of rows read as `[user_id]`.
@@ -271,7 +299,8 @@ async fn write_profiles(store: &DbStore, shard: i16, accounts: &[&NewAccount]) -
     let what = "create users on their game shard";
     let profiles: Vec<(&Row, &Value)> = accounts.iter().map(|a| (&a.profile, &a.node)).collect();
     let logs: Vec<(&Row, i64)> = accounts.iter().flat_map(|a| a.logs.iter().map(|row| (row, 0))).collect();
-    with_conn!(store.shard(DbKind::Game, shard)?, what, |conn| {
+    let committing = AtomicBool::new(false);
+    let written = with_conn!(store.shard(DbKind::Game, shard)?, what, |conn| {
         let dialect = dialect_of(conn);
         let log_inserts = sql::insert(dialect, &LOG_OUTBOX, &logs);
         conn.transaction::<_, DieselError, _>(async |conn| {
@@ -279,18 +308,21 @@ async fn write_profiles(store: &DbStore, shard: i16, accounts: &[&NewAccount]) -
             for statement in log_inserts {
                 conn.exec(statement).await?;
             }
+            committing.store(true, Ordering::Relaxed);
             Ok(inserted == profiles.len())
         })
         .await
         .map_err(db(what))
     })
-    .inspect(|_| {
-        if !logs.is_empty()
-            && let Some(router) = &store.router
-        {
-            router.do_send(LogsWritten(shard));
-        }
-    })
+    .map_err(|e| unknown_if(&committing, e));
+    let perhaps = matches!(written, Ok(_) | Err(StoreError::OutcomeUnknown(_)));
+    if perhaps
+        && !logs.is_empty()
+        && let Some(router) = &store.router
+    {
+        router.do_send(LogsWritten(shard));
+    }
+    written
 }
 
 /// The values of one sign-up's `accounts` and `sessions` rows.
