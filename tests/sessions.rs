@@ -170,10 +170,13 @@ on_every_backend! {
         let repaired = signed_in(second.sign_in(device("dev-s")).await.unwrap());
         assert_eq!((repaired.registered, repaired.user.map(|u| u.user_id)), (false, Some(user.user_id)));
         assert_eq!(profile(&mut second).await.user_id, user.user_id);
-        // A stop ships every action log: five registrations, three logins and the seven at once.
+        // A stop ships every action log: five registrations, three logins and the seven at
+        // once; a sign-up whose profile statement met a repair's row (a sign-in of the same
+        // credential alongside) logs in again through an activation, so up to three more.
         server.stop().await;
         assert_eq!(common::action_log_count(&config, "register").await, 5);
-        assert_eq!(common::action_log_count(&config, "login").await, 10);
+        let logins = common::action_log_count(&config, "login").await;
+        assert!((10..=13).contains(&logins), "{logins} logins");
     }
 }
 

@@ -164,8 +164,7 @@ impl From<AccountError> for ApiError {
             AccountError::SignInRefused(m) => Self::Refused(ErrorCode::SignInRefused, m),
             AccountError::ProviderUnavailable(m) => Self::Unavailable(m),
             AccountError::Actor(e) => e.into(),
-            // Too many sign-ups waiting: nothing was done; a retry later is welcome.
-            AccountError::Store(crate::storage::StoreError::Overloaded(_)) => Self::Overloaded,
+            AccountError::Overloaded(_) => Self::Overloaded,
             AccountError::Store(e) => Self::Internal(e.to_string()),
             AccountError::Random(e) => Self::Internal(e.to_string()),
         }

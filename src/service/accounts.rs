@@ -49,6 +49,9 @@ pub enum AccountError {
     /// A provider's keys could not be read; nothing was done.
     #[error("{0}")]
     ProviderUnavailable(String),
+    /// Too many sign-ups wait for their batch; nothing was done.
+    #[error("{0}")]
+    Overloaded(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -305,7 +308,11 @@ impl Accounts {
             logs: logs.to_vec(),
             now_ms: now,
         };
-        let Some(signed) = self.store.sign_up(sign_up).await? else { return Ok(None) };
+        let signing_up = self.store.sign_up(sign_up).await.map_err(|e| match e {
+            StoreError::Overloaded(m) => AccountError::Overloaded(m),
+            e => e.into(),
+        });
+        let Some(signed) = signing_up? else { return Ok(None) };
         let user = signed.user_id;
         tracing::info!(user.id = user, "account registered by a login");
         if !signed.as_sent {
