@@ -73,17 +73,6 @@ impl<'a> Statement<'a> {
         self
     }
 
-    /// Appends `other`, its text and its binds; the result is not worth keeping prepared.
-    pub fn append(&mut self, other: Statement<'a>) -> &mut Self {
-        let at = self.sql.len();
-        self.marks.extend(other.marks.iter().map(|m| at + m));
-        self.sql.push_str(&other.sql);
-        self.binds.extend(other.binds);
-        self.rows += other.rows;
-        self.cacheable = false;
-        self
-    }
-
     /// Appends a placeholder for `bind`.
     pub fn param(&mut self, bind: Bind<'a>) -> &mut Self {
         let bind = match bind {

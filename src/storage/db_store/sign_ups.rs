@@ -347,15 +347,22 @@ impl AccountRows {
     }
 }
 
-/// `head` (`INSERT INTO table (columns) `) and `VALUES (...), (...)` of `rows`.
+/// `head` (`INSERT INTO table (columns) `) and `VALUES (...), (...)` of `rows`, typed by
+/// `types`.
 fn insert<'a, const N: usize>(
     dialect: Dialect,
     head: &str,
     types: [ColType; N],
     rows: impl Iterator<Item = &'a [Value; N]>,
 ) -> Statement<'a> {
-    let mut s = Statement::new(dialect, head);
-    s.append(values(dialect, types, rows));
+    let mut s = Statement::new(dialect, format!("{head}VALUES "));
+    for (i, row) in rows.enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        s.tuple_of(types.iter().zip(row.iter()).map(|(ty, v)| Bind::Value(*ty, v)));
+        s.rows += 1;
+    }
     s.cacheable = s.rows == 1;
     s
 }
@@ -381,31 +388,12 @@ fn ids_taken<'a>(dialect: Dialect, ids: &'a [Value]) -> Statement<'a> {
 }
 
 fn insert_accounts<'a>(dialect: Dialect, rows: impl Iterator<Item = &'a [Value; 5]>) -> Statement<'a> {
-    insert(dialect, ACCOUNTS, [ColType::BigInt; 5], rows)
+    let head = "INSERT INTO accounts (user_id, gamedb_shard_no, logdb_shard_no, created_at_ms, updated_at_ms) ";
+    insert(dialect, head, [ColType::BigInt; 5], rows)
 }
 
 fn insert_sessions<'a>(dialect: Dialect, rows: impl Iterator<Item = &'a [Value; 4]>) -> Statement<'a> {
-    insert(dialect, SESSIONS, SESSION_TYPES, rows)
-}
-
-const ACCOUNTS: &str = "INSERT INTO accounts (user_id, gamedb_shard_no, logdb_shard_no, created_at_ms, updated_at_ms) ";
-const SESSIONS: &str = "INSERT INTO sessions (user_id, session_id, token_hash, expires_at_ms) ";
-const SESSION_TYPES: [ColType; 4] = [ColType::BigInt, ColType::BigInt, ColType::Bytes, ColType::BigInt];
-
-/// `VALUES (...), (...)` of `rows`, typed by `types`.
-fn values<'a, const N: usize>(
-    dialect: Dialect,
-    types: [ColType; N],
-    rows: impl Iterator<Item = &'a [Value; N]>,
-) -> Statement<'a> {
-    let mut s = Statement::new(dialect, "VALUES ");
-    for (i, row) in rows.enumerate() {
-        if i > 0 {
-            s.push(", ");
-        }
-        s.tuple_of(types.iter().zip(row.iter()).map(|(ty, v)| Bind::Value(*ty, v)));
-        s.rows += 1;
-    }
-    s.cacheable = s.rows == 1;
-    s
+    use ColType::{BigInt, Bytes};
+    let head = "INSERT INTO sessions (user_id, session_id, token_hash, expires_at_ms) ";
+    insert(dialect, head, [BigInt, BigInt, Bytes, BigInt], rows)
 }
